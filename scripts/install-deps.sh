@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs everything mysql-monitor needs to build, test and run its local services, from Debian 12
+# packages only. Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake ninja-build pkg-config
+  libmariadb-dev librabbitmq-dev rapidjson-dev libspdlog-dev libfmt-dev libcli11-dev
+  zlib1g-dev libzstd-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+service_packages=(mariadb-server mariadb-client rabbitmq-server)
+
+wanted=("${build_packages[@]}")
+if [[ "${1:-}" != "--build-only" ]]; then
+  wanted+=("${service_packages[@]}")
+fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#wanted[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# The servers are started by scripts/services.sh on private ports; keep the packages' own
+# init scripts from starting system-wide instances during installation.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee $policy >/dev/null
+  $SUDO chmod +x $policy
+  created_policy=1
+fi
+trap '[[ $created_policy == 1 ]] && $SUDO rm -f '"$policy" EXIT
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,478 @@
+#!/usr/bin/env bash
+# Private MariaDB server and RabbitMQ broker for mysql-monitor development and tests.
+#
+# Usage: scripts/services.sh COMMAND
+#   start           install the Debian packages if missing, start whatever is not running,
+#                   create the test accounts and write $MM_SERVICES_DIR/env (no-op if all up)
+#   stop [--purge]  stop both (no error if not running); --purge also deletes the state dir
+#   purge           same as stop --purge
+#   restart         stop, then start
+#   restart-rabbit  stop and start only the broker (used by fault tests)
+#   status          report each service; exit 0 if both are up, 1 otherwise
+#   env             print the env file (eval "$(scripts/services.sh env)" or source it)
+#
+# Settings (read by start; stop/status use what the env file of the last start recorded):
+#   MM_SERVICES_DIR         state dir (data, logs, pid files, sockets)  /tmp/mysql-monitor-services
+#   MM_MYSQL_PORT           MariaDB TCP port on 127.0.0.1               33061
+#   MM_BINLOG_ROW_METADATA  FULL | MINIMAL | NO_LOG                     FULL
+#   MM_AMQP_PORT            RabbitMQ AMQP port on 127.0.0.1             56720
+#   MM_AMQP_DIST_PORT       RabbitMQ Erlang distribution port           56730
+#                           (keep it out of 35672-35682, used by rabbitmqctl itself)
+#   MM_RABBIT_NODE          RabbitMQ node name                          mm-rabbit@localhost
+#
+# Accounts: MariaDB monitor/monitor-pass (replication + SELECT), mm_admin/mm-admin-pass (ALL),
+# root without password over the socket only; RabbitMQ guest/guest (loopback only).
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+STATE_DIR=${MM_SERVICES_DIR:-/tmp/mysql-monitor-services}
+ENV_FILE=$STATE_DIR/env
+
+MYSQL_DIR=$STATE_DIR/mysql
+MYSQL_DATA=$MYSQL_DIR/data
+MYSQL_CNF=$MYSQL_DIR/my.cnf
+MYSQL_SOCKET=$MYSQL_DIR/mysqld.sock
+MYSQL_PID=$MYSQL_DIR/mysqld.pid
+MYSQL_LOG=$MYSQL_DIR/error.log
+
+RABBIT_DIR=$STATE_DIR/rabbitmq
+RABBIT_MNESIA=$RABBIT_DIR/mnesia
+RABBIT_LOGS=$RABBIT_DIR/log
+RABBIT_PID=$RABBIT_DIR/rabbitmq.pid
+RABBIT_CONF=$RABBIT_DIR/rabbitmq.conf
+RABBIT_PLUGINS=$RABBIT_DIR/enabled_plugins
+RABBIT_STDOUT=$RABBIT_LOGS/startup.log
+
+MYSQL_START_TIMEOUT=30
+RABBIT_START_TIMEOUT=60
+STOP_TIMEOUT=30
+
+log() { printf 'services: %s\n' "$*"; }
+warn() { printf 'services: WARNING: %s\n' "$*" >&2; }
+die() {
+  printf 'services: ERROR: %s\n' "$*" >&2
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+load_requested_settings() {
+  MYSQL_PORT=${MM_MYSQL_PORT:-33061}
+  ROW_METADATA=${MM_BINLOG_ROW_METADATA:-FULL}
+  AMQP_PORT=${MM_AMQP_PORT:-56720}
+  DIST_PORT=${MM_AMQP_DIST_PORT:-56730}
+  RABBIT_NODE=${MM_RABBIT_NODE:-mm-rabbit@localhost}
+  ROW_METADATA=${ROW_METADATA^^}
+  case $ROW_METADATA in
+    FULL | MINIMAL | NO_LOG) ;;
+    *) die "MM_BINLOG_ROW_METADATA must be FULL, MINIMAL or NO_LOG (got '$ROW_METADATA')" ;;
+  esac
+  if ((DIST_PORT >= 35672 && DIST_PORT <= 35682)); then
+    die "MM_AMQP_DIST_PORT=$DIST_PORT collides with rabbitmqctl's own range 35672-35682"
+  fi
+}
+
+# stop/status act on what the last start recorded, falling back to the requested settings.
+load_recorded_settings() {
+  load_requested_settings
+  [[ -f $ENV_FILE ]] || return 0
+  local line key value
+  while IFS= read -r line; do
+    [[ $line =~ ^export\ (MM_[A-Z_]+)=(.*)$ ]] || continue
+    key=${BASH_REMATCH[1]}
+    value=${BASH_REMATCH[2]}
+    case $key in
+      MM_MYSQL_PORT) MYSQL_PORT=$value ;;
+      MM_BINLOG_ROW_METADATA) ROW_METADATA=$value ;;
+      MM_AMQP_PORT) AMQP_PORT=$value ;;
+      MM_AMQP_DIST_PORT) DIST_PORT=$value ;;
+      MM_RABBIT_NODE) RABBIT_NODE=$value ;;
+    esac
+  done <"$ENV_FILE"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+packages_installed() {
+  local package
+  for package in mariadb-server mariadb-client rabbitmq-server; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || return 1
+  done
+}
+
+ensure_packages() {
+  packages_installed && return 0
+  log "MariaDB/RabbitMQ packages missing; running scripts/install-deps.sh"
+  "$SCRIPT_DIR/install-deps.sh"
+  packages_installed || die "packages still missing after install-deps.sh"
+}
+
+pid_alive() { # pid_alive PIDFILE
+  local pid
+  [[ -s $1 ]] || return 1
+  pid=$(<"$1")
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_pid_gone() { # wait_pid_gone PID SECONDS
+  local deadline=$((SECONDS + $2))
+  while kill -0 "$1" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
+show_log_tail() { # show_log_tail FILE...
+  local file
+  for file in "$@"; do
+    [[ -f $file ]] || continue
+    printf -- '---- last lines of %s ----\n' "$file" >&2
+    tail -n 30 "$file" >&2
+  done
+}
+
+write_env_file() {
+  {
+    echo "# Written by scripts/services.sh start; source it or eval \"\$(scripts/services.sh env)\"."
+    printf 'export %s=%q\n' \
+      MM_SERVICES_DIR "$STATE_DIR" \
+      MM_MYSQL_HOST 127.0.0.1 \
+      MM_MYSQL_PORT "$MYSQL_PORT" \
+      MM_MYSQL_USER monitor \
+      MM_MYSQL_PASSWORD monitor-pass \
+      MM_MYSQL_ADMIN_USER mm_admin \
+      MM_MYSQL_ADMIN_PASSWORD mm-admin-pass \
+      MM_MYSQL_SOCKET "$MYSQL_SOCKET" \
+      MM_BINLOG_ROW_METADATA "$ROW_METADATA" \
+      MM_AMQP_HOST 127.0.0.1 \
+      MM_AMQP_PORT "$AMQP_PORT" \
+      MM_AMQP_DIST_PORT "$DIST_PORT" \
+      MM_AMQP_USER guest \
+      MM_AMQP_PASSWORD guest \
+      MM_RABBIT_NODE "$RABBIT_NODE"
+  } >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  log "wrote $ENV_FILE"
+}
+
+# ---------------------------------------------------------------------------------------------
+# MariaDB
+
+mysql_admin() { mariadb-admin --no-defaults --socket="$MYSQL_SOCKET" --user=root "$@"; }
+mysql_root() { mariadb --no-defaults --socket="$MYSQL_SOCKET" --user=root --batch --skip-column-names "$@"; }
+mysql_running() { mysql_admin --connect-timeout=2 ping >/dev/null 2>&1; }
+
+write_mysql_cnf() {
+  cat >"$MYSQL_CNF" <<EOF
+# Generated by scripts/services.sh; rewritten on every start.
+[mariadbd]
+user = root
+datadir = $MYSQL_DATA
+socket = $MYSQL_SOCKET
+pid-file = $MYSQL_PID
+log-error = $MYSQL_LOG
+bind-address = 127.0.0.1
+port = $MYSQL_PORT
+skip-name-resolve
+server_id = 1
+log_bin = mysql-bin
+binlog_format = ROW
+binlog_row_image = FULL
+binlog_row_metadata = $ROW_METADATA
+binlog_checksum = CRC32
+# Small footprint for a development box.
+innodb_buffer_pool_size = 128M
+innodb_log_file_size = 48M
+EOF
+}
+
+init_mysql_datadir() {
+  [[ -d $MYSQL_DATA/mysql ]] && return 0
+  log "initialising MariaDB data dir $MYSQL_DATA"
+  rm -rf "$MYSQL_DATA"
+  if ! mariadb-install-db --no-defaults --datadir="$MYSQL_DATA" --user=root \
+    --auth-root-authentication-method=normal --skip-test-db >"$MYSQL_DIR/install-db.log" 2>&1; then
+    show_log_tail "$MYSQL_DIR/install-db.log"
+    rm -rf "$MYSQL_DATA"
+    die "mariadb-install-db failed"
+  fi
+}
+
+launch_mysql() {
+  local deadline=$((SECONDS + MYSQL_START_TIMEOUT)) pid
+  log "starting MariaDB on 127.0.0.1:$MYSQL_PORT (binlog_row_metadata=$ROW_METADATA)"
+  setsid nohup mariadbd --defaults-file="$MYSQL_CNF" >>"$MYSQL_LOG" 2>&1 </dev/null &
+  pid=$!
+  until mysql_running; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      show_log_tail "$MYSQL_LOG"
+      die "mariadbd exited during startup"
+    fi
+    if ((SECONDS >= deadline)); then
+      show_log_tail "$MYSQL_LOG"
+      die "MariaDB did not answer within ${MYSQL_START_TIMEOUT}s (pid $pid left running)"
+    fi
+    sleep 0.3
+  done
+}
+
+# A running server keeps its settings; apply the requested row metadata live, refuse a port change.
+check_running_mysql() {
+  local port metadata
+  read -r port metadata < <(mysql_root -e 'SELECT @@port, @@binlog_row_metadata')
+  [[ $port == "$MYSQL_PORT" ]] ||
+    die "MariaDB already runs on port $port, not $MYSQL_PORT; run '$0 stop' first"
+  if [[ $metadata != "$ROW_METADATA" ]]; then
+    log "MariaDB runs with binlog_row_metadata=$metadata; setting it to $ROW_METADATA"
+    mysql_root -e "SET GLOBAL binlog_row_metadata = '$ROW_METADATA'"
+  fi
+}
+
+# Account setup is kept out of the binlog so tests see only their own changes.
+create_mysql_accounts() {
+  mysql_root <<'SQL'
+SET SESSION sql_log_bin = 0;
+CREATE USER IF NOT EXISTS 'monitor'@'127.0.0.1' IDENTIFIED BY 'monitor-pass';
+CREATE USER IF NOT EXISTS 'monitor'@'localhost' IDENTIFIED BY 'monitor-pass';
+ALTER USER 'monitor'@'127.0.0.1' IDENTIFIED BY 'monitor-pass';
+ALTER USER 'monitor'@'localhost' IDENTIFIED BY 'monitor-pass';
+GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO 'monitor'@'127.0.0.1', 'monitor'@'localhost';
+CREATE USER IF NOT EXISTS 'mm_admin'@'127.0.0.1' IDENTIFIED BY 'mm-admin-pass';
+CREATE USER IF NOT EXISTS 'mm_admin'@'localhost' IDENTIFIED BY 'mm-admin-pass';
+ALTER USER 'mm_admin'@'127.0.0.1' IDENTIFIED BY 'mm-admin-pass';
+ALTER USER 'mm_admin'@'localhost' IDENTIFIED BY 'mm-admin-pass';
+GRANT ALL PRIVILEGES ON *.* TO 'mm_admin'@'127.0.0.1', 'mm_admin'@'localhost' WITH GRANT OPTION;
+CREATE DATABASE IF NOT EXISTS mm_demo;
+SQL
+}
+
+start_mysql() {
+  mkdir -p "$MYSQL_DIR"
+  write_mysql_cnf
+  if mysql_running; then
+    log "MariaDB already running (pid $(cat "$MYSQL_PID" 2>/dev/null || echo '?'))"
+    check_running_mysql
+  else
+    init_mysql_datadir
+    launch_mysql
+    log "MariaDB is up (pid $(<"$MYSQL_PID"))"
+  fi
+  create_mysql_accounts
+}
+
+stop_mysql() {
+  local pid=""
+  [[ -s $MYSQL_PID ]] && pid=$(<"$MYSQL_PID")
+  if ! mysql_running && ! pid_alive "$MYSQL_PID"; then
+    log "MariaDB not running"
+    return 0
+  fi
+  log "stopping MariaDB${pid:+ (pid $pid)}"
+  if ! mysql_admin --connect-timeout=5 shutdown >/dev/null 2>&1 && [[ -n $pid ]]; then
+    kill "$pid" 2>/dev/null || true
+  fi
+  if [[ -n $pid ]] && ! wait_pid_gone "$pid" "$STOP_TIMEOUT"; then
+    warn "MariaDB did not stop within ${STOP_TIMEOUT}s; killing pid $pid"
+    kill -9 "$pid" 2>/dev/null || true
+    wait_pid_gone "$pid" 5 || die "could not kill mariadbd pid $pid"
+  fi
+  log "MariaDB stopped"
+}
+
+status_mysql() {
+  if mysql_running; then
+    log "MariaDB  running  127.0.0.1:$MYSQL_PORT socket $MYSQL_SOCKET pid $(cat "$MYSQL_PID" 2>/dev/null || echo '?')"
+  else
+    log "MariaDB  stopped"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# RabbitMQ
+#
+# As root, the Debian wrappers /usr/sbin/rabbitmq-server and /usr/sbin/rabbitmqctl re-run
+# themselves as the rabbitmq user (su keeps the RABBITMQ_* environment, sets
+# HOME=/var/lib/rabbitmq), so server and CLI share /var/lib/rabbitmq/.erlang.cookie.
+
+rabbitctl() { timeout 120 /usr/sbin/rabbitmqctl -n "$RABBIT_NODE" "$@"; }
+
+rabbit_running() { pid_alive "$RABBIT_PID" && port_open "$AMQP_PORT"; }
+
+write_rabbit_config() {
+  mkdir -p "$RABBIT_MNESIA" "$RABBIT_LOGS"
+  echo '[rabbitmq_consistent_hash_exchange].' >"$RABBIT_PLUGINS"
+  cat >"$RABBIT_CONF" <<EOF
+# Generated by scripts/services.sh; rewritten on every start.
+# guest/guest stays limited to loopback connections (the default), which 127.0.0.1 is.
+loopback_users.guest = true
+log.file.level = info
+log.console = false
+# A development box may be short on disk; do not block publishers because of it.
+disk_free_limit.absolute = 50MB
+EOF
+  : >"$RABBIT_DIR/rabbitmq-env.conf" # isolate from /etc/rabbitmq/rabbitmq-env.conf
+  chmod 755 "$STATE_DIR"
+  chown -R rabbitmq:rabbitmq "$RABBIT_DIR"
+}
+
+# The broker sees only our RABBITMQ_* variables (exported in the calling subshell).
+export_rabbit_env() {
+  export RABBITMQ_NODENAME=$RABBIT_NODE
+  export RABBITMQ_NODE_IP_ADDRESS=127.0.0.1
+  export RABBITMQ_NODE_PORT=$AMQP_PORT
+  export RABBITMQ_DIST_PORT=$DIST_PORT
+  export RABBITMQ_MNESIA_BASE=$RABBIT_MNESIA
+  export RABBITMQ_LOG_BASE=$RABBIT_LOGS
+  export RABBITMQ_PID_FILE=$RABBIT_PID
+  export RABBITMQ_CONFIG_FILE=$RABBIT_CONF
+  export RABBITMQ_ADVANCED_CONFIG_FILE=$RABBIT_DIR/advanced.config
+  export RABBITMQ_CONF_ENV_FILE=$RABBIT_DIR/rabbitmq-env.conf
+  export RABBITMQ_ENABLED_PLUGINS_FILE=$RABBIT_PLUGINS
+  export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+}
+
+launch_rabbit() {
+  local pid
+  log "starting RabbitMQ node $RABBIT_NODE on 127.0.0.1:$AMQP_PORT (dist port $DIST_PORT)"
+  rm -f "$RABBIT_PID"
+  (
+    export_rabbit_env
+    cd /
+    exec setsid nohup /usr/sbin/rabbitmq-server >"$RABBIT_STDOUT" 2>&1 </dev/null
+  ) &
+  pid=$!
+  if ! rabbitctl await_startup --timeout "$RABBIT_START_TIMEOUT" >/dev/null 2>&1; then
+    show_log_tail "$RABBIT_STDOUT" "$RABBIT_LOGS/$RABBIT_NODE.log"
+    kill -0 "$pid" 2>/dev/null || die "rabbitmq-server exited during startup"
+    die "RabbitMQ did not start within ${RABBIT_START_TIMEOUT}s (still running as pid $pid)"
+  fi
+  rabbit_running || die "RabbitMQ reports started but AMQP port $AMQP_PORT is not open"
+}
+
+start_rabbit() {
+  write_rabbit_config
+  if pid_alive "$RABBIT_PID"; then
+    log "RabbitMQ already running (pid $(<"$RABBIT_PID")); waiting until it is booted"
+    rabbitctl await_startup --timeout "$RABBIT_START_TIMEOUT" >/dev/null ||
+      die "RabbitMQ (pid $(<"$RABBIT_PID")) does not answer"
+    port_open "$AMQP_PORT" || die "RabbitMQ runs but not on port $AMQP_PORT; run '$0 stop' first"
+  else
+    launch_rabbit
+    log "RabbitMQ is up (pid $(<"$RABBIT_PID"))"
+  fi
+}
+
+stop_rabbit() {
+  local pid
+  if ! pid_alive "$RABBIT_PID"; then
+    log "RabbitMQ not running"
+    return 0
+  fi
+  pid=$(<"$RABBIT_PID")
+  log "stopping RabbitMQ node $RABBIT_NODE (pid $pid)"
+  # 'stop PIDFILE' returns once the Erlang VM has exited.
+  if ! rabbitctl stop "$RABBIT_PID" >/dev/null 2>&1; then
+    warn "rabbitmqctl stop failed; sending SIGTERM to pid $pid"
+    kill "$pid" 2>/dev/null || true
+  fi
+  if ! wait_pid_gone "$pid" "$STOP_TIMEOUT"; then
+    warn "RabbitMQ did not stop within ${STOP_TIMEOUT}s; killing pid $pid"
+    kill -9 "$pid" 2>/dev/null || true
+    wait_pid_gone "$pid" 5 || die "could not kill RabbitMQ pid $pid"
+  fi
+  rm -f "$RABBIT_PID"
+  log "RabbitMQ stopped"
+}
+
+status_rabbit() {
+  if rabbit_running; then
+    log "RabbitMQ running  127.0.0.1:$AMQP_PORT node $RABBIT_NODE pid $(<"$RABBIT_PID")"
+  elif pid_alive "$RABBIT_PID"; then
+    log "RabbitMQ starting/unhealthy: pid $(<"$RABBIT_PID") alive but port $AMQP_PORT closed"
+    return 1
+  else
+    log "RabbitMQ stopped"
+    return 1
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+cmd_start() {
+  load_requested_settings
+  ensure_packages
+  mkdir -p "$STATE_DIR"
+  start_mysql
+  start_rabbit
+  write_env_file
+  log "all services up; source $ENV_FILE"
+}
+
+cmd_stop() {
+  local purge=0
+  case "${1:-}" in
+    "") ;;
+    --purge) purge=1 ;;
+    *) die "unknown stop option '$1' (only --purge)" ;;
+  esac
+  load_recorded_settings
+  if packages_installed; then
+    stop_mysql
+    stop_rabbit
+  fi
+  if ((purge)); then
+    rm -rf "$STATE_DIR"
+    log "purged $STATE_DIR"
+  fi
+}
+
+cmd_status() {
+  local rc=0
+  load_recorded_settings
+  status_mysql || rc=1
+  status_rabbit || rc=1
+  return "$rc"
+}
+
+cmd_restart_rabbit() {
+  load_recorded_settings
+  ensure_packages
+  stop_rabbit
+  start_rabbit
+}
+
+cmd_env() {
+  [[ -f $ENV_FILE ]] || die "no $ENV_FILE yet; run '$0 start'"
+  cat "$ENV_FILE"
+}
+
+usage() {
+  sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+}
+
+main() {
+  local command=${1:-}
+  shift || true
+  case $command in
+    start) cmd_start ;;
+    stop) cmd_stop "$@" ;;
+    purge) cmd_stop --purge ;;
+    restart) cmd_stop && cmd_start ;;
+    restart-rabbit) cmd_restart_rabbit ;;
+    status) cmd_status ;;
+    env) cmd_env ;;
+    -h | --help | help) usage ;;
+    *)
+      usage >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"

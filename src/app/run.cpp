@@ -1,0 +1,189 @@
+#include "app/run.h"
+
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/logging.h"
+#include "app/options.h"
+#include "checkpoint/state_file.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "mysql/binlog_stream.h"
+#include "mysql/information_schema.h"
+#include "pipeline/pipeline.h"
+#include "sink/amqp_publisher.h"
+
+namespace mm::app {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadConfig = 2;
+
+Result<config::Config> loadConfig(const CommandLine& cl) {
+  config::Config config;
+  if (!cl.config_path.empty()) {
+    auto loaded = config::loadConfigFile(cl.config_path);
+    if (!loaded.isOk()) {
+      return loaded.status();
+    }
+    config = std::move(*loaded);
+  }
+  MM_RETURN_IF_ERROR(config::applyEnvironment(config, config::processEnvironment()));
+  if (cl.log_level) {
+    auto with_level = config::parseConfig(fmt::format("[monitor]\nlog_level = {}\n", *cl.log_level),
+                                          "--log-level");
+    if (!with_level.isOk()) {
+      return with_level.status();
+    }
+    config.monitor.log_level = with_level->monitor.log_level;
+  }
+  return config;
+}
+
+mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& c) {
+  mysql::ConnectionOptions o;
+  o.host = c.host;
+  o.port = c.port;
+  o.user = c.user;
+  o.password = c.password;
+  return o;
+}
+
+// The saved checkpoint, or (first start) the configured start position, saved at once so a crash
+// before the first confirm cannot skip the changes made meanwhile.
+Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, checkpoint::StateFile& state) {
+  auto saved = state.load();
+  if (!saved.isOk() || !saved->empty()) {
+    return saved;
+  }
+  mysql::Connection connection;
+  MM_RETURN_IF_ERROR(connection.connect(connectionOptions(config.mysql)));
+  auto position = mysql::resolveStartPosition(connection, config.mysql.start_position);
+  if (!position.isOk()) {
+    return position.status();
+  }
+  checkpoint::Checkpoint start{position->file, position->offset, 0};
+  MM_RETURN_IF_ERROR(state.save(start));
+  spdlog::info("no state in {}: starting at the {} position {}", state.path(),
+               config.mysql.start_position, checkpoint::toString(start));
+  return start;
+}
+
+pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
+  pipeline::PipelineOptions o;
+  o.reader.database = config.mysql.database;
+  o.publisher.routing_key = config.amqp.routing_key;
+  o.publisher.confirm_window = static_cast<size_t>(config.amqp.confirm_window);
+  o.publisher.heartbeat_interval = std::chrono::seconds(config.monitor.heartbeat_interval_seconds);
+  return o;
+}
+
+// SIGINT/SIGTERM are blocked in every thread and taken here, synchronously, so stopping is ordinary
+// code instead of a signal handler.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(pipeline::Pipeline& pipeline) {
+    thread_ = std::jthread([&pipeline](std::stop_token stop) {
+      sigset_t set = stopSignals();
+      const timespec tick{0, 200'000'000};
+      while (!stop.stop_requested()) {
+        const int signal = sigtimedwait(&set, nullptr, &tick);
+        if (signal > 0) {
+          spdlog::info("received {}; stopping (again to stop at once)", strsignal(signal));
+          pipeline.requestStop();
+        }
+      }
+    });
+  }
+
+  static sigset_t stopSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    return set;
+  }
+
+ private:
+  std::jthread thread_;
+};
+
+}  // namespace
+
+int runDaemon(int argc, char** argv) {
+  auto cl = parseCommandLine(argc, argv);
+  if (!cl.isOk()) {
+    if (cl.status().code() == StatusCode::Cancelled) {
+      return kExitOk;
+    }
+    std::cerr << "mysql-monitor: " << cl.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  auto config = loadConfig(*cl);
+  if (!config.isOk()) {
+    std::cerr << "mysql-monitor: configuration error: " << config.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  if (cl->check_config) {
+    std::cout << "configuration OK\n";
+    return kExitOk;
+  }
+  setUpLogging(config->monitor.log_level);
+  if (config->monitor.delay_seconds > 0) {
+    spdlog::warn("[monitor] delay = {}: the delay buffer is not implemented yet; changes are "
+                 "published without delay",
+                 config->monitor.delay_seconds);
+  }
+  // Block the stop signals before any thread starts, so only SignalWatcher receives them.
+  sigset_t signals = SignalWatcher::stopSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (config->monitor.delay_start_seconds > 0) {
+    spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config->monitor.delay_start_seconds);
+    std::this_thread::sleep_for(std::chrono::seconds(config->monitor.delay_start_seconds));
+  }
+  mysql::mysqlLibraryInit();
+  checkpoint::StateFile state((std::filesystem::path(config->monitor.state_path) / "position").string());
+  auto start = startingPoint(*config, state);
+  if (!start.isOk()) {
+    spdlog::error("{}", start.status().toString());
+    return kExitFailure;
+  }
+  spdlog::info("resuming from {}", checkpoint::toString(*start));
+
+  mysql::BinlogStream source(mysql::BinlogStreamOptions{
+      connectionOptions(config->mysql), config->mysql.server_id, config->mysql.heartbeat_period_seconds});
+  mysql::InformationSchema schema(connectionOptions(config->mysql));
+  sink::AmqpOptions amqp;
+  amqp.host = config->amqp.host;
+  amqp.port = config->amqp.port;
+  amqp.user = config->amqp.user;
+  amqp.password = config->amqp.password;
+  amqp.vhost = config->amqp.vhost;
+  amqp.exchange = config->amqp.exchange;
+  amqp.exchange_type = config->amqp.exchange_type;
+  sink::AmqpPublisher publisher(amqp);
+  SystemClock clock;
+  pipeline::Pipeline pipeline(source, &schema, publisher, state, clock, pipelineOptions(*config));
+  Status status;
+  {
+    SignalWatcher watcher(pipeline);
+    status = pipeline.run(*start);
+  }
+  if (!status.isOk()) {
+    spdlog::error("{}", status.toString());
+    return kExitFailure;
+  }
+  spdlog::info("stopped cleanly");
+  return kExitOk;
+}
+
+}  // namespace mm::app

@@ -1,0 +1,387 @@
+#include "binlog/column_value.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "binlog/column_type.h"
+
+namespace mm::binlog {
+namespace {
+
+// dig2bytes[k]: bytes of a decimal group holding k digits (binlog-reference §4.3).
+constexpr int kDigitsToBytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
+constexpr int kDigitsPerGroup = 9;
+
+size_t decimalSize(uint16_t metadata) {
+  const int precision = metadata >> 8;
+  const int scale = metadata & 0xFF;
+  const int intg = precision - scale;
+  return static_cast<size_t>((intg / kDigitsPerGroup) * 4 + kDigitsToBytes[intg % kDigitsPerGroup] +
+                             (scale / kDigitsPerGroup) * 4 + kDigitsToBytes[scale % kDigitsPerGroup]);
+}
+
+size_t fractionBytes(uint16_t fsp) { return (fsp + 1u) / 2u; }
+
+size_t bitBytes(uint16_t metadata) {
+  const size_t bits = static_cast<size_t>(metadata >> 8) * 8 + (metadata & 0xFF);
+  return (bits + 7) / 8;
+}
+
+// A value with a little-endian length prefix of `prefix` bytes.
+Result<std::span<const uint8_t>> prefixed(ByteReader& r, size_t prefix) {
+  ByteReader probe = r;
+  const uint64_t length = probe.uintLe(prefix);
+  if (!probe.ok() || length > probe.remaining()) {
+    r.fail();
+    return Status::corruption(fmt::format("value length {} exceeds the {} bytes left", length,
+                                          probe.ok() ? probe.remaining() : 0));
+  }
+  return r.bytes(prefix + length);
+}
+
+Result<std::span<const uint8_t>> fixed(ByteReader& r, size_t n) {
+  auto bytes = r.bytes(n);
+  if (!r.ok()) {
+    return Status::corruption(fmt::format("value of {} bytes truncated", n));
+  }
+  return bytes;
+}
+
+class CharsWriter {
+ public:
+  explicit CharsWriter(CellValue& out) : out_(out) { out_.kind = CellValue::Kind::Chars; out_.text_len = 0; }
+  template <typename... Args>
+  void format(fmt::format_string<Args...> f, Args&&... args) {
+    char* begin = out_.text.data() + out_.text_len;
+    const size_t room = out_.text.size() - out_.text_len;
+    auto result = fmt::format_to_n(begin, room, f, std::forward<Args>(args)...);
+    out_.text_len = static_cast<uint8_t>(out_.text_len + std::min(result.size, room));
+  }
+
+ private:
+  CellValue& out_;
+};
+
+// Microseconds of a temporal v2 fraction of `fsp` digits, stored in (fsp+1)/2 BE bytes.
+uint32_t fractionMicros(ByteReader& r, uint16_t fsp) {
+  switch (fractionBytes(fsp)) {
+    case 1: return static_cast<uint32_t>(r.u8()) * 10000;
+    case 2: return static_cast<uint32_t>(r.uintBe(2)) * 100;
+    case 3: return static_cast<uint32_t>(r.uintBe(3));
+    default: return 0;
+  }
+}
+
+void appendFraction(CharsWriter& w, uint32_t micros, uint16_t fsp) {
+  if (fsp == 0) {
+    return;
+  }
+  uint32_t digits = micros;
+  for (int i = 6; i > fsp; --i) {
+    digits /= 10;
+  }
+  w.format(".{:0{}}", digits, fsp);
+}
+
+Status decodeDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValue& out) {
+  const int precision = metadata >> 8;
+  const int scale = metadata & 0xFF;
+  if (precision == 0 || precision > 65 || scale > 30 || scale > precision) {
+    return Status::corruption(fmt::format("DECIMAL({},{}) metadata out of range", precision, scale));
+  }
+  if (bytes.size() != decimalSize(metadata)) {
+    return Status::corruption(fmt::format("DECIMAL({},{}) value has {} bytes", precision, scale,
+                                          bytes.size()));
+  }
+  // Work on a copy: flip the sign bit, and invert every byte of a negative number.
+  std::array<uint8_t, 32> buf{};
+  std::memcpy(buf.data(), bytes.data(), bytes.size());
+  const bool negative = (buf[0] & 0x80) == 0;
+  buf[0] ^= 0x80;
+  if (negative) {
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      buf[i] = static_cast<uint8_t>(~buf[i]);
+    }
+  }
+  ByteReader r(std::span<const uint8_t>(buf.data(), bytes.size()));
+  const int intg = precision - scale;
+  const int lead_digits = intg % kDigitsPerGroup;
+  CharsWriter w(out);
+  if (negative) {
+    w.format("-");
+  }
+  const size_t sign_len = out.text_len;
+  bool started = false;
+  auto emitIntegerGroup = [&](uint64_t value, int digits) {
+    if (started) {
+      w.format("{:0{}}", value, digits);
+    } else if (value != 0) {
+      w.format("{}", value);
+      started = true;
+    }
+  };
+  if (lead_digits > 0) {
+    emitIntegerGroup(r.uintBe(kDigitsToBytes[lead_digits]), lead_digits);
+  }
+  for (int g = 0; g < intg / kDigitsPerGroup; ++g) {
+    emitIntegerGroup(r.uintBe(4), kDigitsPerGroup);
+  }
+  if (!started) {
+    w.format("0");
+  }
+  bool all_zero = !started;
+  if (scale > 0) {
+    w.format(".");
+    for (int g = 0; g < scale / kDigitsPerGroup; ++g) {
+      const uint64_t v = r.uintBe(4);
+      all_zero = all_zero && v == 0;
+      w.format("{:09}", v);
+    }
+    const int tail = scale % kDigitsPerGroup;
+    if (tail > 0) {
+      const uint64_t v = r.uintBe(kDigitsToBytes[tail]);
+      all_zero = all_zero && v == 0;
+      w.format("{:0{}}", v, tail);
+    }
+  }
+  if (!r.ok()) {
+    return Status::corruption("DECIMAL value truncated");
+  }
+  if (negative && all_zero) {
+    // The server never stores -0; keep "0.00", not "-0.00".
+    std::memmove(out.text.data(), out.text.data() + sign_len, out.text_len - sign_len);
+    out.text_len = static_cast<uint8_t>(out.text_len - sign_len);
+  }
+  return Status::ok();
+}
+
+void decodeDatetime2(ByteReader& r, uint16_t fsp, CellValue& out) {
+  // 40-bit BE value minus 2^39: sign(1) year*13+month(17) day(5) hour(5) minute(6) second(6).
+  const int64_t packed = static_cast<int64_t>(r.uintBe(5)) - 0x8000000000LL;
+  const uint32_t micros = fractionMicros(r, fsp);
+  const uint64_t v = static_cast<uint64_t>(packed < 0 ? -packed : packed);
+  const uint64_t ym = (v >> 22) & 0x1FFFF;
+  CharsWriter w(out);
+  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", ym / 13, ym % 13, (v >> 17) & 0x1F,
+           (v >> 12) & 0x1F, (v >> 6) & 0x3F, v & 0x3F);
+  appendFraction(w, micros, fsp);
+}
+
+void decodeTimestamp2(ByteReader& r, uint16_t fsp, CellValue& out) {
+  const int64_t seconds = static_cast<int64_t>(r.uintBe(4));
+  const uint32_t micros = fractionMicros(r, fsp);
+  CharsWriter w(out);
+  if (seconds == 0 && micros == 0) {
+    // The zero TIMESTAMP is no instant (the type's range starts at 1970-01-01 00:00:01).
+    w.format("0000-00-00T00:00:00");
+    appendFraction(w, 0, fsp);
+    return;
+  }
+  // Civil date from days since epoch (Howard Hinnant's algorithm), independent of the local zone.
+  const int64_t days = seconds / 86400;
+  const int64_t rem = seconds % 86400;
+  const int64_t z = days + 719468;
+  const int64_t era = z / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, month, day, rem / 3600, rem / 60 % 60,
+           rem % 60);
+  appendFraction(w, micros, fsp);
+  w.format("Z");
+}
+
+void decodeTime2(ByteReader& r, uint16_t fsp, CellValue& out) {
+  // binlog-reference §4.2: the sign covers the whole packed value, fraction included.
+  int64_t packed = 0;
+  switch (fractionBytes(fsp)) {
+    case 0: packed = (static_cast<int64_t>(r.uintBe(3)) - 0x800000) * (1LL << 24); break;
+    case 1: {
+      int64_t i = static_cast<int64_t>(r.uintBe(3)) - 0x800000;
+      int64_t f = r.u8();
+      if (i < 0 && f != 0) {
+        i += 1;
+        f -= 0x100;
+      }
+      packed = i * (1LL << 24) + f * 10000;
+      break;
+    }
+    case 2: {
+      int64_t i = static_cast<int64_t>(r.uintBe(3)) - 0x800000;
+      int64_t f = static_cast<int64_t>(r.uintBe(2));
+      if (i < 0 && f != 0) {
+        i += 1;
+        f -= 0x10000;
+      }
+      packed = i * (1LL << 24) + f * 100;
+      break;
+    }
+    default: packed = static_cast<int64_t>(r.uintBe(6)) - 0x800000000000LL; break;
+  }
+  const bool negative = packed < 0;
+  const uint64_t a = static_cast<uint64_t>(negative ? -packed : packed);
+  const uint64_t hms = a >> 24;
+  CharsWriter w(out);
+  w.format("{}{:02}:{:02}:{:02}", negative ? "-" : "", (hms >> 12) & 0x3FF, (hms >> 6) & 0x3F,
+           hms & 0x3F);
+  appendFraction(w, static_cast<uint32_t>(a & 0xFFFFFF), fsp);
+}
+
+}  // namespace
+
+Result<std::span<const uint8_t>> readValueBytes(ByteReader& r, const TableMapColumn& column) {
+  const uint16_t meta = column.metadata;
+  switch (column.real_type) {
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_YEAR: return fixed(r, 1);
+    case MYSQL_TYPE_SHORT: return fixed(r, 2);
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE:
+    case MYSQL_TYPE_TIME: return fixed(r, 3);
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_TIMESTAMP: return fixed(r, 4);
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_DOUBLE:
+    case MYSQL_TYPE_DATETIME: return fixed(r, 8);
+    case MYSQL_TYPE_NULL: return fixed(r, 0);
+    case MYSQL_TYPE_TIMESTAMP2: return fixed(r, 4 + fractionBytes(meta));
+    case MYSQL_TYPE_DATETIME2: return fixed(r, 5 + fractionBytes(meta));
+    case MYSQL_TYPE_TIME2: return fixed(r, 3 + fractionBytes(meta));
+    case MYSQL_TYPE_NEWDECIMAL: return fixed(r, decimalSize(meta));
+    case MYSQL_TYPE_BIT: return fixed(r, bitBytes(meta));
+    case MYSQL_TYPE_ENUM:
+    case MYSQL_TYPE_SET: return fixed(r, meta);
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_STRING: return prefixed(r, meta < 256 ? 1 : 2);
+    case MYSQL_TYPE_BLOB:
+    case MYSQL_TYPE_GEOMETRY:
+    case MYSQL_TYPE_JSON:
+    case MYSQL_TYPE_VECTOR:
+      if (meta < 1 || meta > 4) {
+        return Status::corruption(fmt::format("length-prefix size {} is not 1..4", meta));
+      }
+      return prefixed(r, meta);
+    default:
+      return Status::unsupported(fmt::format("column type {} ({}) cannot be decoded", column.real_type,
+                                             columnTypeName(column.real_type)));
+  }
+}
+
+Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes, CellValue& out) {
+  ByteReader r(bytes);
+  const uint16_t meta = column.metadata;
+  auto setInt = [&](uint64_t raw, int width_bits) {
+    if (column.is_unsigned) {
+      out.kind = CellValue::Kind::Unsigned;
+      out.u = raw;
+    } else {
+      out.kind = CellValue::Kind::Signed;
+      const int shift = 64 - width_bits;
+      out.i = static_cast<int64_t>(raw << shift) >> shift;  // sign-extend
+    }
+  };
+  switch (column.real_type) {
+    case MYSQL_TYPE_TINY: setInt(r.u8(), 8); break;
+    case MYSQL_TYPE_SHORT: setInt(r.u16le(), 16); break;
+    case MYSQL_TYPE_INT24: setInt(r.u24le(), 24); break;
+    case MYSQL_TYPE_LONG: setInt(r.u32le(), 32); break;
+    case MYSQL_TYPE_LONGLONG: setInt(r.u64le(), 64); break;
+    case MYSQL_TYPE_YEAR: {
+      const uint8_t v = r.u8();
+      out.kind = CellValue::Kind::Unsigned;
+      out.u = v == 0 ? 0 : 1900u + v;
+      break;
+    }
+    case MYSQL_TYPE_FLOAT: {
+      const uint32_t raw = r.u32le();
+      out.kind = CellValue::Kind::Float;
+      std::memcpy(&out.f, &raw, sizeof raw);
+      break;
+    }
+    case MYSQL_TYPE_DOUBLE: {
+      const uint64_t raw = r.u64le();
+      out.kind = CellValue::Kind::Double;
+      std::memcpy(&out.d, &raw, sizeof raw);
+      break;
+    }
+    case MYSQL_TYPE_BIT: {
+      out.kind = CellValue::Kind::Unsigned;
+      out.u = r.uintBe(bytes.size());
+      break;
+    }
+    case MYSQL_TYPE_DATE:
+    case MYSQL_TYPE_NEWDATE: {
+      const uint32_t v = r.u24le();
+      CharsWriter w(out);
+      w.format("{:04}-{:02}-{:02}", v >> 9, (v >> 5) & 0x0F, v & 0x1F);
+      break;
+    }
+    case MYSQL_TYPE_DATETIME2: decodeDatetime2(r, meta, out); break;
+    case MYSQL_TYPE_TIMESTAMP2: decodeTimestamp2(r, meta, out); break;
+    case MYSQL_TYPE_TIME2: decodeTime2(r, meta, out); break;
+    case MYSQL_TYPE_NEWDECIMAL: return decodeDecimal(meta, bytes, out);
+    case MYSQL_TYPE_ENUM: {
+      const uint64_t index = r.uintLe(bytes.size());
+      if (index == 0 || index > column.members.size()) {
+        // 0 is the server's '' error value; an unknown member list leaves only the index.
+        if (index == 0 && !column.members.empty()) {
+          out.kind = CellValue::Kind::Text;
+          out.bytes = {};
+        } else {
+          out.kind = CellValue::Kind::Unsigned;
+          out.u = index;
+        }
+        break;
+      }
+      const std::string& member = column.members[index - 1];
+      out.kind = CellValue::Kind::Text;
+      out.bytes = {reinterpret_cast<const uint8_t*>(member.data()), member.size()};
+      out.collation = 0;
+      break;
+    }
+    case MYSQL_TYPE_SET: {
+      out.u = r.uintLe(bytes.size());
+      if (column.members.empty()) {
+        out.kind = CellValue::Kind::Unsigned;
+      } else {
+        out.kind = CellValue::Kind::Set;
+        out.members = &column.members;
+      }
+      break;
+    }
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_BLOB: {
+      const size_t prefix = column.real_type == MYSQL_TYPE_BLOB ? meta : (meta < 256 ? 1 : 2);
+      r.skip(prefix);
+      out.bytes = r.rest();
+      out.collation = column.collation;
+      if (column.collation == kBinaryCollation) {
+        out.kind = CellValue::Kind::Binary;
+        // The server strips BINARY(n)'s trailing zero bytes; n is the metadata length.
+        out.padded_length = column.real_type == MYSQL_TYPE_STRING ? meta : out.bytes.size();
+      } else {
+        out.kind = CellValue::Kind::Text;
+      }
+      break;
+    }
+    default:
+      return Status::unsupported(fmt::format("values of column type {} ({}) are not decoded yet",
+                                             column.real_type, columnTypeName(column.real_type)));
+  }
+  if (!r.ok()) {
+    return Status::corruption(fmt::format("{} value truncated", columnTypeName(column.real_type)));
+  }
+  return Status::ok();
+}
+
+}  // namespace mm::binlog

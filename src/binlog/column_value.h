@@ -1,0 +1,58 @@
+// Column values in row images: how many bytes each takes, and what they mean.
+// Layouts: shared docs/binlog-reference.md §4.
+//
+// readValueBytes() knows the size of every column type, so a row with a type we cannot render still
+// splits correctly. decodeValue() turns those bytes into a CellValue, the typed, JSON-library-free
+// form the message builder writes. Neither allocates except for JSON documents. Pure functions;
+// thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "binlog/table_map.h"
+#include "common/byte_reader.h"
+#include "common/status.h"
+
+namespace mm::binlog {
+
+// Consumes one non-NULL value of `column` from `r` and returns its bytes (length prefixes included).
+// Errors: Corruption when truncated, Unsupported for types that cannot be sized (pre-5.0 DECIMAL,
+// unknown codes), naming the type.
+Result<std::span<const uint8_t>> readValueBytes(ByteReader& r, const TableMapColumn& column);
+
+struct CellValue {
+  enum class Kind : uint8_t {
+    Signed,    // i
+    Unsigned,  // u
+    Float,     // f (rendered from the float, not after widening)
+    Double,    // d
+    Text,      // bytes in the column's character set (collation; 0 = unknown, assume UTF-8)
+    Binary,    // bytes of a binary-collation column (BINARY already re-padded: see padded_length)
+    Chars,     // text[0..text_len): a formatted value emitted as a JSON string (temporal, DECIMAL)
+    Set,       // u = member bitmap, members = the column's member list
+    Json,      // json = a rendered JSON document, embedded as is
+  };
+  Kind kind = Kind::Signed;
+  int64_t i = 0;
+  uint64_t u = 0;
+  float f = 0;
+  double d = 0;
+  std::span<const uint8_t> bytes;
+  uint32_t collation = 0;
+  size_t padded_length = 0;  // Binary: the BINARY(n) length to pad to with 0x00, else bytes.size()
+  const std::vector<std::string>* members = nullptr;
+  std::array<char, 96> text{};  // DECIMAL(65,30) needs 67
+  uint8_t text_len = 0;
+  std::string json;
+};
+
+// Decodes the bytes readValueBytes() returned for `column` into `out`. Signedness, collation and
+// ENUM/SET members come from the column (table map metadata or the schema filled in by the caller).
+// Errors name what is wrong with the value; the caller adds the column.
+Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes, CellValue& out);
+
+}  // namespace mm::binlog

@@ -1,0 +1,69 @@
+// EventDecoder: turns one binlog event's bytes into a typed event, for a file or a replica stream.
+//
+// Stateful in the way the format requires and no more: it remembers the current FORMAT_DESCRIPTION
+// (post-header lengths, checksum algorithm) and the TABLE_MAP events in force, and refuses TABLE_MAP
+// and rows events before a FORMAT_DESCRIPTION. It does no I/O and keeps no clock. The views in a
+// DecodedEvent point into the bytes given to decode(), which must outlive them; the TableMap is
+// shared so a rows event can travel to another thread with its table.
+//
+// Unknown event types: skipped (DecodedEvent::Skipped) when flagged IGNORABLE, otherwise an
+// Unsupported error naming the type. Not thread-safe: one decoder per stream.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <variant>
+
+#include "binlog/events.h"
+#include "binlog/rows_event.h"
+#include "binlog/table_map.h"
+#include "common/status.h"
+
+namespace mm::binlog {
+
+struct SkippedEvent {};  // framing or statement-context events a row consumer does not need
+struct StopEvent {};
+struct TableMapEvent {
+  std::shared_ptr<const TableMap> table;
+};
+struct RowsEvent {
+  RowsEventHeader header;  // views into the event bytes
+  std::shared_ptr<const TableMap> table;
+};
+
+struct DecodedEvent {
+  EventHeader header;
+  std::variant<SkippedEvent, FormatDescription, RotateEvent, QueryEvent, uint64_t /*XID*/,
+               HeartbeatEvent, MariadbGtidEvent, IncidentEvent, StopEvent, TableMapEvent, RowsEvent>
+      body;
+};
+
+struct EventDecoderOptions {
+  // Before the first FORMAT_DESCRIPTION of a replica stream only the fake ROTATE arrives; it
+  // carries a CRC iff the replica declared CRC32 (§1.4). Files start with the FDE and ignore this.
+  bool checksum_before_format_description = false;
+  // Verify CRC32 of every event that carries one.
+  bool verify_checksums = true;
+};
+
+class EventDecoder {
+ public:
+  explicit EventDecoder(EventDecoderOptions options = {}) : options_(options) {}
+
+  // Decodes one whole event (common header to checksum). Errors name the event type.
+  Result<DecodedEvent> decode(std::span<const uint8_t> event);
+
+  const std::optional<FormatDescription>& formatDescription() const { return fde_; }
+
+ private:
+  Result<DecodedEvent> decodeBody(const EventHeader& header, std::span<const uint8_t> body);
+
+  EventDecoderOptions options_;
+  std::optional<FormatDescription> fde_;
+  std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;
+};
+
+}  // namespace mm::binlog

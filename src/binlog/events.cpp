@@ -1,0 +1,209 @@
+#include "binlog/events.h"
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include "binlog/event_type.h"
+#include "common/byte_reader.h"
+
+namespace mm::binlog {
+namespace {
+
+constexpr size_t kServerVersionLen = 50;
+constexpr size_t kFdeFixedLen = 2 + kServerVersionLen + 4 + 1;  // up to common_header_len
+
+}  // namespace
+
+Result<EventHeader> decodeEventHeader(std::span<const uint8_t> event) {
+  ByteReader r(event);
+  EventHeader h;
+  h.timestamp = r.u32le();
+  h.type = r.u8();
+  h.server_id = r.u32le();
+  h.event_size = r.u32le();
+  h.log_pos = r.u32le();
+  h.flags = r.u16le();
+  if (!r.ok()) {
+    return Status::corruption(fmt::format("event header truncated: {} bytes, need {}", event.size(),
+                                          LOG_EVENT_HEADER_LEN));
+  }
+  if (h.event_size < LOG_EVENT_HEADER_LEN || h.event_size != event.size()) {
+    return Status::corruption(fmt::format("{} event_size {} does not match the {} bytes received",
+                                          eventTypeName(h.type), h.event_size, event.size()));
+  }
+  return h;
+}
+
+bool checksumMatches(std::span<const uint8_t> event) {
+  if (event.size() < LOG_EVENT_HEADER_LEN + BINLOG_CHECKSUM_LEN) {
+    return false;
+  }
+  const size_t n = event.size() - BINLOG_CHECKSUM_LEN;
+  ByteReader tail(event.subspan(n));
+  const uint32_t stored = tail.u32le();
+  uLong crc = crc32(0L, Z_NULL, 0);
+  if (event[4] == FORMAT_DESCRIPTION_EVENT && (event[17] & LOG_EVENT_BINLOG_IN_USE_F) != 0) {
+    // A file copied while open has BINLOG_IN_USE set; the server computed the CRC without it.
+    std::array<uint8_t, LOG_EVENT_HEADER_LEN> header{};
+    std::copy_n(event.begin(), LOG_EVENT_HEADER_LEN, header.begin());
+    header[17] = static_cast<uint8_t>(header[17] & ~LOG_EVENT_BINLOG_IN_USE_F);
+    crc = crc32(crc, header.data(), LOG_EVENT_HEADER_LEN);
+    crc = crc32(crc, event.data() + LOG_EVENT_HEADER_LEN, static_cast<uInt>(n - LOG_EVENT_HEADER_LEN));
+  } else {
+    crc = crc32(crc, event.data(), static_cast<uInt>(n));
+  }
+  return static_cast<uint32_t>(crc) == stored;
+}
+
+Result<FormatDescription> decodeFormatDescription(std::span<const uint8_t> event) {
+  auto fail = [](std::string_view what) {
+    return Status::corruption(fmt::format("FORMAT_DESCRIPTION_EVENT: {}", what));
+  };
+  if (event.size() < LOG_EVENT_HEADER_LEN + kFdeFixedLen) {
+    return fail(fmt::format("{} bytes is too short", event.size()));
+  }
+  ByteReader r(event.subspan(LOG_EVENT_HEADER_LEN));
+  FormatDescription fde;
+  fde.binlog_version = r.u16le();
+  auto version = r.chars(kServerVersionLen);
+  fde.server_version = std::string(version.substr(0, version.find('\0')));
+  (void)r.u32le();  // create_timestamp
+  const uint8_t common_header_len = r.u8();
+  if (fde.binlog_version != 4) {
+    return Status::unsupported(
+        fmt::format("binlog version {} (only version 4, MySQL 5.0+, is supported)", fde.binlog_version));
+  }
+  if (common_header_len != LOG_EVENT_HEADER_LEN) {
+    return fail(fmt::format("common header length {} (expected 19)", common_header_len));
+  }
+  auto table = r.rest();
+  // post_header_len[FORMAT_DESCRIPTION_EVENT - 1] is this event's own body length without the
+  // checksum algorithm byte and CRC; 5 bytes more means a checksum-aware server (§1.2).
+  if (table.size() < FORMAT_DESCRIPTION_EVENT) {
+    return fail("post-header length table too short");
+  }
+  const size_t body_len = event.size() - LOG_EVENT_HEADER_LEN;
+  const size_t declared = table[FORMAT_DESCRIPTION_EVENT - 1];
+  size_t types = table.size();
+  if (body_len == declared + 1 + BINLOG_CHECKSUM_LEN) {
+    types = declared - kFdeFixedLen;
+    const uint8_t alg = table[types];
+    if (alg != 0 && alg != 1 && alg != 255) {
+      return fail(fmt::format("unknown checksum algorithm {}", alg));
+    }
+    fde.checksum = static_cast<ChecksumAlgorithm>(alg);
+    if (!checksumMatches(event)) {
+      return fail("CRC32 mismatch");
+    }
+  } else if (body_len != declared) {
+    return fail(fmt::format("body length {} matches neither {} nor {} + 5", body_len, declared, declared));
+  }
+  std::copy_n(table.begin(), std::min<size_t>(types, fde.post_header_len.size()),
+              fde.post_header_len.begin());
+  return fde;
+}
+
+Result<RotateEvent> decodeRotate(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  RotateEvent e;
+  e.position = r.u64le();
+  e.next_file = std::string(r.chars(r.remaining()));
+  if (!r.ok() || e.next_file.empty()) {
+    return Status::corruption("ROTATE_EVENT: truncated");
+  }
+  return e;
+}
+
+Result<QueryEvent> decodeQuery(std::span<const uint8_t> body, uint8_t post_header_len) {
+  ByteReader r(body);
+  (void)r.u32le();  // thread id
+  (void)r.u32le();  // exec time
+  const uint8_t db_len = r.u8();
+  QueryEvent e;
+  e.error_code = r.u16le();
+  const uint16_t status_len = post_header_len >= 13 ? r.u16le() : 0;
+  if (!r.ok() || post_header_len < 11) {
+    return Status::corruption("QUERY_EVENT: post-header truncated");
+  }
+  r.skip(post_header_len - (post_header_len >= 13 ? 13u : 11u));
+  r.skip(status_len);
+  e.database = r.chars(db_len);
+  r.skip(1);  // NUL
+  e.query = r.chars(r.remaining());
+  if (!r.ok()) {
+    return Status::corruption("QUERY_EVENT: truncated");
+  }
+  return e;
+}
+
+Result<uint64_t> decodeXid(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  const uint64_t xid = r.u64le();
+  if (!r.ok()) {
+    return Status::corruption("XID_EVENT: truncated");
+  }
+  return xid;
+}
+
+Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  HeartbeatEvent e;
+  e.file = r.chars(r.remaining());
+  return e;
+}
+
+Result<MariadbGtidEvent> decodeMariadbGtid(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  MariadbGtidEvent e;
+  e.sequence = r.u64le();
+  e.domain_id = r.u32le();
+  e.flags2 = r.u8();
+  if (!r.ok()) {
+    return Status::corruption("GTID_EVENT (MariaDB): truncated");
+  }
+  return e;
+}
+
+Result<IncidentEvent> decodeIncident(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  IncidentEvent e;
+  e.code = r.u16le();
+  const uint8_t len = r.u8();
+  e.message = std::string(r.chars(len));
+  if (!r.ok()) {
+    return Status::corruption("INCIDENT_EVENT: truncated");
+  }
+  return e;
+}
+
+QueryKind classifyQuery(std::string_view query) {
+  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!query.empty() && is_space(query.front())) {
+    query.remove_prefix(1);
+  }
+  while (!query.empty() && (is_space(query.back()) || query.back() == ';')) {
+    query.remove_suffix(1);
+  }
+  auto equals = [&](std::string_view word) {
+    return query.size() == word.size() &&
+           std::equal(query.begin(), query.end(), word.begin(), [](char a, char b) {
+             return std::toupper(static_cast<unsigned char>(a)) == b;
+           });
+  };
+  if (equals("BEGIN")) {
+    return QueryKind::Begin;
+  }
+  if (equals("COMMIT")) {
+    return QueryKind::Commit;
+  }
+  if (equals("ROLLBACK")) {
+    return QueryKind::Rollback;
+  }
+  return QueryKind::Other;
+}
+
+}  // namespace mm::binlog

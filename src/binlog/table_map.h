@@ -1,0 +1,44 @@
+// TABLE_MAP_EVENT (19): which table the following rows events change, with its column types,
+// per-column metadata and, when the server logs it (binlog_row_metadata = MINIMAL or FULL), the
+// optional metadata: signedness, charsets, names, ENUM/SET members, primary key.
+// Layout: shared docs/binlog-reference.md §2.3 (and §4 for per-type metadata sizes).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace mm::binlog {
+
+struct TableMapColumn {
+  uint8_t type = 0;       // as logged (ENUM/SET/CHAR/BINARY all arrive as MYSQL_TYPE_STRING)
+  uint8_t real_type = 0;  // STRING unpacked into MYSQL_TYPE_ENUM / _SET / _STRING; else == type
+  uint16_t metadata = 0;  // per-type metadata; for STRING the max length in bytes (or the ENUM/SET
+                          // storage size); for NEWDECIMAL precision << 8 | scale
+  bool nullable = false;
+  // From optional metadata; unset when not logged.
+  bool has_signedness = false;
+  bool is_unsigned = false;
+  uint32_t collation = 0;  // 0 = not logged / not a character column
+  std::string name;        // empty = not logged
+  std::vector<std::string> members;  // ENUM / SET member strings, empty = not logged
+};
+
+struct TableMap {
+  uint64_t table_id = 0;
+  std::string database;
+  std::string table;
+  std::vector<TableMapColumn> columns;
+  bool has_column_names = false;
+  bool has_primary_key = false;        // SIMPLE_PRIMARY_KEY or PRIMARY_KEY_WITH_PREFIX was logged
+  std::vector<uint32_t> primary_key;   // column indexes, in key order
+};
+
+// Decodes a TABLE_MAP body (after the common header, checksum stripped). post_header_len is the
+// FORMAT_DESCRIPTION's entry for TABLE_MAP (6 means 4-byte table ids). Errors name the field.
+Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len);
+
+}  // namespace mm::binlog

@@ -1,0 +1,24 @@
+// Checkpoint: the point in the binlog before which every change has been confirmed by the broker.
+//
+// It names a transaction start, never the middle of one (the TABLE_MAP events before a row must be
+// read again), plus how many rows of that transaction are already confirmed. Resuming means: dump
+// from (file, position) and drop the first rows_done rows. See shared docs/design.md §3.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mm::checkpoint {
+
+struct Checkpoint {
+  std::string file;        // binlog file basename, e.g. "mysql-bin.000042"
+  uint64_t position = 0;   // start of the first transaction not wholly confirmed
+  uint64_t rows_done = 0;  // rows of that transaction already confirmed
+
+  bool empty() const { return file.empty(); }
+  bool operator==(const Checkpoint&) const = default;
+};
+
+std::string toString(const Checkpoint& checkpoint);  // "mysql-bin.000042:1234+3"
+
+}  // namespace mm::checkpoint

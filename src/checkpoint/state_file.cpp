@@ -1,0 +1,149 @@
+#include "checkpoint/state_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace mm::checkpoint {
+namespace {
+
+constexpr int kFormatVersion = 1;
+
+Status errnoStatus(std::string_view what, const std::string& path) {
+  return Status::io(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
+}
+
+Status writeAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      return errnoStatus("cannot write", path);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::ok();
+}
+
+bool parseUint(std::string_view text, uint64_t& out) {
+  auto result = std::from_chars(text.data(), text.data() + text.size(), out);
+  return result.ec == std::errc() && result.ptr == text.data() + text.size() && !text.empty();
+}
+
+}  // namespace
+
+Result<Checkpoint> StateFile::load() const {
+  std::ifstream in(path_);
+  if (!in) {
+    if (!std::filesystem::exists(path_)) {
+      return Checkpoint{};
+    }
+    return Status::io(fmt::format("cannot read state file {}", path_));
+  }
+  Checkpoint checkpoint;
+  bool has_version = false, has_file = false, has_position = false;
+  std::string line;
+  int line_number = 0;
+  auto bad = [&](std::string_view why) {
+    return Status::corruption(fmt::format(
+        "state file {} line {}: {}; fix or delete the file (deleting restarts from [mysql] "
+        "start_position)",
+        path_, line_number, why));
+  };
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      return bad(fmt::format("expected key=value, got '{}'", line));
+    }
+    const std::string_view key(line.data(), eq);
+    const std::string_view value(line.data() + eq + 1, line.size() - eq - 1);
+    uint64_t number = 0;
+    if (key == "version") {
+      if (!parseUint(value, number) || number != kFormatVersion) {
+        return bad(fmt::format("unsupported version '{}'", value));
+      }
+      has_version = true;
+    } else if (key == "file") {
+      if (value.empty() || value.find('/') != std::string_view::npos) {
+        return bad(fmt::format("invalid binlog file name '{}'", value));
+      }
+      checkpoint.file = std::string(value);
+      has_file = true;
+    } else if (key == "position") {
+      if (!parseUint(value, checkpoint.position) || checkpoint.position < 4) {
+        return bad(fmt::format("invalid position '{}'", value));
+      }
+      has_position = true;
+    } else if (key == "rows_done") {
+      if (!parseUint(value, checkpoint.rows_done)) {
+        return bad(fmt::format("invalid rows_done '{}'", value));
+      }
+    } else {
+      return bad(fmt::format("unknown key '{}'", key));
+    }
+  }
+  if (!has_version || !has_file || !has_position) {
+    ++line_number;
+    return bad("incomplete: version, file and position are required");
+  }
+  return checkpoint;
+}
+
+Status StateFile::save(const Checkpoint& checkpoint) const {
+  const std::filesystem::path target(path_);
+  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return Status::io(fmt::format("cannot create state directory {}: {}", dir.string(), ec.message()));
+  }
+  const std::string content =
+      fmt::format("# mysql-monitor checkpoint: every change before this point is confirmed\n"
+                  "version={}\nfile={}\nposition={}\nrows_done={}\n",
+                  kFormatVersion, checkpoint.file, checkpoint.position, checkpoint.rows_done);
+  const std::string temp = path_ + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return errnoStatus("cannot create", temp);
+  }
+  Status status = writeAll(fd, content, temp);
+  if (status.isOk() && ::fsync(fd) != 0) {
+    status = errnoStatus("cannot fsync", temp);
+  }
+  if (::close(fd) != 0 && status.isOk()) {
+    status = errnoStatus("cannot close", temp);
+  }
+  if (!status.isOk()) {
+    ::unlink(temp.c_str());
+    return status;
+  }
+  if (::rename(temp.c_str(), path_.c_str()) != 0) {
+    return errnoStatus("cannot rename over", path_);
+  }
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) {
+    return errnoStatus("cannot open directory", dir.string());
+  }
+  const bool synced = ::fsync(dir_fd) == 0;
+  ::close(dir_fd);
+  if (!synced) {
+    return errnoStatus("cannot fsync directory", dir.string());
+  }
+  return Status::ok();
+}
+
+}  // namespace mm::checkpoint

@@ -1,0 +1,36 @@
+// StateFile: the checkpoint on disk, replaced atomically.
+//
+// save() writes a temporary file beside the target, fsyncs it, renames it over the target and fsyncs
+// the directory (leveldb SetCurrentFile), so a crash leaves either the old or the new state, never a
+// torn one. load() returns an empty Checkpoint when no file exists and a Corruption error naming the
+// file and line when it exists but does not parse: a damaged state never means "start over".
+// Not thread-safe: one writer (the publisher stage).
+//
+// Format (text, one key per line, '#' comments):
+//   version=1
+//   file=mysql-bin.000042
+//   position=1234
+//   rows_done=0
+#pragma once
+
+#include <string>
+
+#include "checkpoint/checkpoint.h"
+#include "common/status.h"
+
+namespace mm::checkpoint {
+
+class StateFile {
+ public:
+  // `path` is the state file itself; its directory is created on first save.
+  explicit StateFile(std::string path) : path_(std::move(path)) {}
+
+  Result<Checkpoint> load() const;
+  Status save(const Checkpoint& checkpoint) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace mm::checkpoint

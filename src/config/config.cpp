@@ -1,0 +1,237 @@
+#include "config/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "config/ini_file.h"
+
+extern char** environ;
+
+namespace mm::config {
+namespace {
+
+// A setter returns an empty string on success, else what is wrong with the value.
+using Setter = std::function<std::string(Config&, std::string_view)>;
+
+struct Setting {
+  std::string_view section;
+  std::string_view key;
+  Setter set;
+};
+
+std::string setInt(int& target, std::string_view value, int min, int max) {
+  int parsed = 0;
+  auto result = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (result.ec != std::errc() || result.ptr != value.data() + value.size()) {
+    return fmt::format("'{}' is not an integer", value);
+  }
+  if (parsed < min || parsed > max) {
+    return fmt::format("{} is outside {}..{}", parsed, min, max);
+  }
+  target = parsed;
+  return {};
+}
+
+std::string setBool(bool& target, std::string_view value) {
+  std::string lower(value);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (lower == "true" || lower == "yes" || lower == "on" || lower == "1") {
+    target = true;
+  } else if (lower == "false" || lower == "no" || lower == "off" || lower == "0") {
+    target = false;
+  } else {
+    return fmt::format("'{}' is not a boolean (true/false)", value);
+  }
+  return {};
+}
+
+template <typename Section>
+Setter intOf(Section Config::*section, int Section::*field, int min, int max) {
+  return [=](Config& c, std::string_view v) { return setInt(c.*section.*field, v, min, max); };
+}
+template <typename Section>
+Setter stringOf(Section Config::*section, std::string Section::*field, bool allow_empty = true) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    if (!allow_empty && v.empty()) {
+      return "must not be empty";
+    }
+    c.*section.*field = std::string(v);
+    return {};
+  };
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> kSettings = {
+      {"monitor", "log_level",
+       [](Config& c, std::string_view v) -> std::string {
+         std::string lower(v);
+         std::transform(lower.begin(), lower.end(), lower.begin(),
+                        [](unsigned char ch) { return std::tolower(ch); });
+         if (lower == "debug") c.monitor.log_level = LogLevel::Debug;
+         else if (lower == "info") c.monitor.log_level = LogLevel::Info;
+         else if (lower == "warning" || lower == "warn") c.monitor.log_level = LogLevel::Warning;
+         else if (lower == "error") c.monitor.log_level = LogLevel::Error;
+         else return fmt::format("'{}' is not one of debug, info, warning, error", v);
+         return {};
+       }},
+      {"monitor", "delay", intOf(&Config::monitor, &MonitorConfig::delay_seconds, 0, 86400)},
+      {"monitor", "delay_start", intOf(&Config::monitor, &MonitorConfig::delay_start_seconds, 0, 3600)},
+      {"monitor", "state_path", stringOf(&Config::monitor, &MonitorConfig::state_path, false)},
+      {"monitor", "heartbeat_interval",
+       intOf(&Config::monitor, &MonitorConfig::heartbeat_interval_seconds, 0, 86400)},
+      {"mysql", "host", stringOf(&Config::mysql, &MysqlConfig::host, false)},
+      {"mysql", "port", intOf(&Config::mysql, &MysqlConfig::port, 1, 65535)},
+      {"mysql", "user", stringOf(&Config::mysql, &MysqlConfig::user, false)},
+      {"mysql", "password", stringOf(&Config::mysql, &MysqlConfig::password)},
+      {"mysql", "database", stringOf(&Config::mysql, &MysqlConfig::database)},
+      {"mysql", "server_id",
+       [](Config& c, std::string_view v) -> std::string {
+         uint64_t id = 0;
+         auto r = std::from_chars(v.data(), v.data() + v.size(), id);
+         if (r.ec != std::errc() || r.ptr != v.data() + v.size() || id == 0 || id > 0xFFFFFFFFu) {
+           return fmt::format("'{}' is not a server id in 1..4294967295", v);
+         }
+         c.mysql.server_id = static_cast<uint32_t>(id);
+         return {};
+       }},
+      {"mysql", "start_position", stringOf(&Config::mysql, &MysqlConfig::start_position, false)},
+      {"mysql", "heartbeat_period", intOf(&Config::mysql, &MysqlConfig::heartbeat_period_seconds, 1, 3600)},
+      {"amqp", "host", stringOf(&Config::amqp, &AmqpConfig::host, false)},
+      {"amqp", "port", intOf(&Config::amqp, &AmqpConfig::port, 1, 65535)},
+      {"amqp", "user", stringOf(&Config::amqp, &AmqpConfig::user, false)},
+      {"amqp", "password", stringOf(&Config::amqp, &AmqpConfig::password)},
+      {"amqp", "vhost", stringOf(&Config::amqp, &AmqpConfig::vhost, false)},
+      {"amqp", "ssl", [](Config& c, std::string_view v) { return setBool(c.amqp.ssl, v); }},
+      {"amqp", "exchange", stringOf(&Config::amqp, &AmqpConfig::exchange, false)},
+      {"amqp", "exchange_type",
+       [](Config& c, std::string_view v) -> std::string {
+         static const char* kTypes[] = {"fanout", "direct", "topic", "headers", "x-consistent-hash"};
+         for (const char* t : kTypes) {
+           if (v == t) {
+             c.amqp.exchange_type = std::string(v);
+             return {};
+           }
+         }
+         return fmt::format("'{}' is not one of fanout, direct, topic, headers, x-consistent-hash", v);
+       }},
+      {"amqp", "routing_key", stringOf(&Config::amqp, &AmqpConfig::routing_key)},
+      {"amqp", "confirm_window", intOf(&Config::amqp, &AmqpConfig::confirm_window, 1, 1000000)},
+  };
+  return kSettings;
+}
+
+const Setting* findSetting(std::string_view section, std::string_view key) {
+  for (const auto& s : settings()) {
+    if (s.section == section && s.key == key) {
+      return &s;
+    }
+  }
+  return nullptr;
+}
+
+std::string knownKeys(std::string_view section) {
+  std::string out;
+  for (const auto& s : settings()) {
+    if (s.section == section) {
+      out.append(out.empty() ? "" : ", ").append(s.key);
+    }
+  }
+  return out;
+}
+
+Status validate(const Config& c) {
+  if (c.amqp.ssl) {
+    return Status::unsupported("[amqp] ssl = true: TLS to the broker is not available yet");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<Config> parseConfig(std::string_view text, std::string_view origin) {
+  auto entries = parseIni(text, origin);
+  if (!entries.isOk()) {
+    return entries.status();
+  }
+  Config config;
+  for (const IniEntry& e : *entries) {
+    const Setting* setting = findSetting(e.section, e.key);
+    if (setting == nullptr) {
+      const std::string known = knownKeys(e.section);
+      if (known.empty()) {
+        return Status::invalidArgument(fmt::format(
+            "{}:{}: unknown section [{}] (known: monitor, mysql, amqp)", origin, e.line, e.section));
+      }
+      return Status::invalidArgument(fmt::format("{}:{}: unknown key '{}' in [{}] (known: {})", origin,
+                                                 e.line, e.key, e.section, known));
+    }
+    const std::string error = setting->set(config, e.value);
+    if (!error.empty()) {
+      return Status::invalidArgument(
+          fmt::format("{}:{}: [{}] {}: {}", origin, e.line, e.section, e.key, error));
+    }
+  }
+  MM_RETURN_IF_ERROR(validate(config));
+  return config;
+}
+
+Result<Config> loadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status::invalidArgument(fmt::format("cannot read config file {}", path));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return parseConfig(text.str(), path);
+}
+
+Status applyEnvironment(Config& config, const std::map<std::string, std::string>& environment) {
+  for (const auto& [name, value] : environment) {
+    if (name.rfind("MM_", 0) != 0) {
+      continue;
+    }
+    for (const auto& s : settings()) {
+      std::string expected = fmt::format("MM_{}_{}", s.section, s.key);
+      std::transform(expected.begin(), expected.end(), expected.begin(),
+                     [](unsigned char ch) { return std::toupper(ch); });
+      if (expected == name) {
+        const std::string error = s.set(config, value);
+        if (!error.empty()) {
+          return Status::invalidArgument(fmt::format("environment {}: {}", name, error));
+        }
+      }
+    }
+  }
+  return validate(config);
+}
+
+std::map<std::string, std::string> processEnvironment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string_view::npos && entry.rfind("MM_", 0) == 0) {
+      out.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+std::string_view logLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug: return "debug";
+    case LogLevel::Info: return "info";
+    case LogLevel::Warning: return "warning";
+    case LogLevel::Error: return "error";
+  }
+  return "info";
+}
+
+}  // namespace mm::config

@@ -1,0 +1,73 @@
+// Config: every setting of the daemon, validated once at start-up and immutable afterwards.
+//
+// Sources, later ones winning: built-in defaults (the origin's), the INI file given by --config
+// (the origin's config-example.cfg keys, unchanged), then environment variables named
+// MM_<SECTION>_<KEY> (e.g. MM_MYSQL_PASSWORD), so secrets need not sit in files. An unknown
+// section or key, or a value of the wrong shape, is an InvalidArgument error naming file:line (or
+// the variable) and the key. app/ copies fields into each module's own Options.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace mm::config {
+
+enum class LogLevel { Debug, Info, Warning, Error };
+
+struct MonitorConfig {
+  LogLevel log_level = LogLevel::Info;
+  int delay_seconds = 0;        // delay buffer window; 0 = off
+  int delay_start_seconds = 0;  // wait before connecting, for containers started together
+  std::string state_path = "data";  // directory holding the state file
+  int heartbeat_interval_seconds = 30;
+};
+
+struct MysqlConfig {
+  std::string host = "localhost";
+  int port = 3306;
+  std::string user = "root";
+  std::string password;
+  std::string database;        // only changes of this schema are published; empty = all
+  uint32_t server_id = 4379;   // must be unique among the source's replicas
+  std::string start_position = "current";  // current | earliest | FILE:POS (when no state exists)
+  int heartbeat_period_seconds = 5;  // server heartbeats while idle; silence for 2x = dead link
+};
+
+struct AmqpConfig {
+  std::string host = "localhost";
+  int port = 5672;
+  std::string user = "guest";
+  std::string password = "guest";
+  std::string vhost = "/";
+  bool ssl = false;
+  std::string exchange = "mysql-monitor";
+  std::string exchange_type = "fanout";
+  std::string routing_key = "monitor";
+  int confirm_window = 1000;  // unconfirmed messages in flight
+};
+
+struct Config {
+  MonitorConfig monitor;
+  MysqlConfig mysql;
+  AmqpConfig amqp;
+};
+
+// Parses INI text (from `origin`, a path for messages) over the defaults.
+Result<Config> parseConfig(std::string_view text, std::string_view origin);
+
+// Reads and parses a file.
+Result<Config> loadConfigFile(const std::string& path);
+
+// Applies MM_<SECTION>_<KEY> variables from `environment` (name -> value) over `config`.
+Status applyEnvironment(Config& config, const std::map<std::string, std::string>& environment);
+
+// The process environment's MM_* variables.
+std::map<std::string, std::string> processEnvironment();
+
+std::string_view logLevelName(LogLevel level);
+
+}  // namespace mm::config

@@ -1,0 +1,176 @@
+#include "mysql/binlog_stream.h"
+
+#include <mysql.h>
+#include <sys/socket.h>
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace mm::mysql {
+namespace {
+
+// Connector/C's enum stops short of the replica commands' wire values.
+constexpr auto kComRegisterSlave = static_cast<enum_server_command>(0x15);
+constexpr auto kComBinlogDump = static_cast<enum_server_command>(0x12);
+// MariaDB: send ANNOTATE_ROWS events instead of dummies, so every event of a transaction arrives
+// and positions can be computed where MariaDB 11.4+ logs log_pos 0 (binlog-reference §1.8).
+constexpr uint16_t kBinlogSendAnnotateRowsEvent = 0x02;
+constexpr unsigned int kErrMasterFatalReadingBinlog = 1236;
+
+void putLe(std::string& out, uint64_t value, int width) {
+  for (int i = 0; i < width; ++i) {
+    out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+  }
+}
+
+}  // namespace
+
+Status BinlogStream::open(const binlog::Position& start) {
+  interrupted_ = false;
+  ConnectionOptions connection = options_.connection;
+  connection.read_timeout_seconds = 2 * options_.heartbeat_period_seconds + 1;
+  MM_RETURN_IF_ERROR(connection_.connect(connection));
+  auto info = connection_.query("SELECT VERSION(), @@global.binlog_checksum");
+  if (!info.isOk()) {
+    return info.status();
+  }
+  const Row& row = info->at(0);
+  is_mariadb_ = row[0] && row[0]->find("MariaDB") != std::string::npos;
+  checksum_declared_ = row[1] && *row[1] == "CRC32";
+  // Declare the server's own checksum setting under both names (MySQL reads source_, MariaDB
+  // master_), so the first fake ROTATE and the rest agree (binlog-reference §1.4).
+  MM_RETURN_IF_ERROR(connection_.execute(
+      "SET @master_binlog_checksum = @@global.binlog_checksum, "
+      "@source_binlog_checksum = @@global.binlog_checksum"));
+  const uint64_t period_ns = static_cast<uint64_t>(options_.heartbeat_period_seconds) * 1000000000ULL;
+  MM_RETURN_IF_ERROR(connection_.execute(fmt::format(
+      "SET @master_heartbeat_period = {0}, @source_heartbeat_period = {0}", period_ns)));
+  if (is_mariadb_) {
+    // GTID-aware capability: GTID events arrive as themselves, not as dummy events.
+    MM_RETURN_IF_ERROR(connection_.execute("SET @mariadb_slave_capability = 4"));
+  }
+  MM_RETURN_IF_ERROR(registerReplica());
+  MM_RETURN_IF_ERROR(sendDump(start));
+  std::lock_guard lock(socket_mutex_);
+  socket_ = static_cast<int>(mysql_get_socket(connection_.handle()));
+  return Status::ok();
+}
+
+Status BinlogStream::registerReplica() {
+  // COM_REGISTER_SLAVE (binlog-reference §5.2): server_id, hostname, user, password, port, rank,
+  // master_id. Empty host/user/password as most replicas send.
+  std::string payload;
+  putLe(payload, options_.server_id, 4);
+  payload.push_back(0);  // hostname
+  payload.push_back(0);  // user
+  payload.push_back(0);  // password
+  putLe(payload, 0, 2);  // port
+  putLe(payload, 0, 4);  // replication rank
+  putLe(payload, 0, 4);  // master id
+  MYSQL* mysql = connection_.handle();
+  if (mysql->methods->db_command(mysql, kComRegisterSlave, payload.data(), payload.size(), 0,
+                                 nullptr) != 0) {
+    return connection_.lastError(fmt::format("cannot register as replica with server_id {}",
+                                             options_.server_id));
+  }
+  return Status::ok();
+}
+
+Status BinlogStream::sendDump(const binlog::Position& start) {
+  if (start.offset > 0xFFFFFFFFULL) {
+    return Status::unsupported(fmt::format(
+        "start position {}:{} is beyond 4 GiB, which COM_BINLOG_DUMP cannot address", start.file,
+        start.offset));
+  }
+  // COM_BINLOG_DUMP (binlog-reference §5.3): position (4), flags (2), server_id (4), file name.
+  std::string payload;
+  putLe(payload, start.offset, 4);
+  putLe(payload, is_mariadb_ ? kBinlogSendAnnotateRowsEvent : 0, 2);
+  putLe(payload, options_.server_id, 4);
+  payload.append(start.file);
+  MYSQL* mysql = connection_.handle();
+  if (mysql->methods->db_command(mysql, kComBinlogDump, payload.data(), payload.size(), 1, nullptr) !=
+      0) {
+    return connection_.lastError(fmt::format("cannot start the binlog dump at {}:{}", start.file,
+                                             start.offset));
+  }
+  return Status::ok();
+}
+
+Result<std::span<const uint8_t>> BinlogStream::next() {
+  MYSQL* mysql = connection_.handle();
+  if (mysql == nullptr) {
+    return Status::internal("BinlogStream::next() before open()");
+  }
+  const unsigned long length = mysql_net_read_packet(mysql);
+  if (interrupted_) {
+    return Status::cancelled("binlog stream interrupted");
+  }
+  if (length == static_cast<unsigned long>(-1) || length == 0) {
+    const unsigned int code = connection_.lastErrno();
+    Status error = connection_.lastError("binlog stream ended");
+    if (code == kErrMasterFatalReadingBinlog) {
+      return Status::protocol(error.message() +
+                              " (the requested position may have been purged from the server, or "
+                              "another replica uses the same server_id)");
+    }
+    return error;
+  }
+  const uint8_t* packet = mysql->net.read_pos;
+  if (packet[0] == 0xFE && length < 9) {
+    return Status::io(fmt::format("MySQL server {}: the server ended the binlog stream",
+                                  connection_.where()));
+  }
+  if (packet[0] != 0x00) {
+    return Status::protocol(fmt::format("MySQL server {}: unexpected packet marker 0x{:02X} in the binlog stream",
+                                        connection_.where(), packet[0]));
+  }
+  return std::span<const uint8_t>(packet + 1, length - 1);
+}
+
+void BinlogStream::interrupt() {
+  interrupted_ = true;
+  std::lock_guard lock(socket_mutex_);
+  if (socket_ >= 0) {
+    ::shutdown(socket_, SHUT_RDWR);
+  }
+}
+
+Result<binlog::Position> resolveStartPosition(Connection& connection, const std::string& spec) {
+  if (spec == "current") {
+    auto rows = connection.query("SHOW MASTER STATUS");
+    if (!rows.isOk()) {
+      return rows.status();
+    }
+    if (rows->empty() || !(*rows)[0][0] || !(*rows)[0][1]) {
+      return Status::invalidArgument(fmt::format(
+          "MySQL server {}: SHOW MASTER STATUS is empty: binary logging (log_bin) is off",
+          connection.where()));
+    }
+    return binlog::Position{*(*rows)[0][0], std::stoull(*(*rows)[0][1])};
+  }
+  if (spec == "earliest") {
+    auto rows = connection.query("SHOW BINARY LOGS");
+    if (!rows.isOk()) {
+      return rows.status();
+    }
+    if (rows->empty() || !(*rows)[0][0]) {
+      return Status::invalidArgument(
+          fmt::format("MySQL server {}: SHOW BINARY LOGS lists no binlog", connection.where()));
+    }
+    return binlog::Position{*(*rows)[0][0], 4};
+  }
+  const auto colon = spec.rfind(':');
+  uint64_t offset = 0;
+  if (colon != std::string::npos && colon > 0) {
+    auto r = std::from_chars(spec.data() + colon + 1, spec.data() + spec.size(), offset);
+    if (r.ec == std::errc() && r.ptr == spec.data() + spec.size() && offset >= 4) {
+      return binlog::Position{spec.substr(0, colon), offset};
+    }
+  }
+  return Status::invalidArgument(fmt::format(
+      "[mysql] start_position '{}' is not current, earliest or FILE:POS (POS >= 4)", spec));
+}
+
+}  // namespace mm::mysql

@@ -1,0 +1,60 @@
+// Connection: one MariaDB Connector/C session (TCP or socket, TLS and every auth plugin the library
+// knows, caching_sha2_password included), for plain queries. The replica stream builds on it.
+//
+// Not thread-safe: one Connection per thread. Call mysqlLibraryInit() once before threads start.
+// Errors name the server (host:port) and the server's own error number and text.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+struct st_mysql;
+
+namespace mm::mysql {
+
+struct ConnectionOptions {
+  std::string host = "localhost";
+  int port = 3306;
+  std::string user;
+  std::string password;
+  int connect_timeout_seconds = 10;
+  int read_timeout_seconds = 0;  // 0 = library default
+};
+
+using Row = std::vector<std::optional<std::string>>;
+
+void mysqlLibraryInit();
+
+class Connection {
+ public:
+  Connection() = default;
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Status connect(const ConnectionOptions& options);
+  bool connected() const { return mysql_ != nullptr; }
+  void close();
+
+  Status execute(const std::string& sql);
+  Result<std::vector<Row>> query(const std::string& sql);
+
+  // "host:port" for messages.
+  const std::string& where() const { return where_; }
+  st_mysql* handle() { return mysql_; }
+  // The server's last error as a Status of `code`, naming the server and what we were doing.
+  Status lastError(std::string_view doing) const;
+  unsigned int lastErrno() const;
+
+ private:
+  st_mysql* mysql_ = nullptr;
+  std::string where_;
+};
+
+// SQL string literal with the connection's escaping rules, quotes included.
+std::string quoteLiteral(Connection& connection, std::string_view value);
+
+}  // namespace mm::mysql

@@ -1,0 +1,99 @@
+// BoundedQueue: the only channel between pipeline stages.
+//
+// Bounded in items *and* bytes (each item reports its size), so a slow or absent broker stops the
+// reader instead of growing memory. push() blocks while full and gives up when stop is requested;
+// close() lets the consumer drain what is queued and then see the end (pop returns nullopt).
+// An item larger than the byte bound is still accepted when the queue is empty, so one huge row
+// cannot wedge the pipeline. Thread-safe; one producer and one consumer in our use.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+
+namespace mm::pipeline {
+
+template <typename T>
+class BoundedQueue {
+ public:
+  BoundedQueue(size_t max_items, size_t max_bytes) : max_items_(max_items), max_bytes_(max_bytes) {}
+
+  // Returns false (and drops `item`) when stop was requested or the queue was closed.
+  bool push(T item, size_t bytes, std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    const bool has_room = not_full_.wait(lock, stop, [&] {
+      return closed_ || items_.empty() || (items_.size() < max_items_ && bytes_ + bytes <= max_bytes_);
+    });
+    if (!has_room || closed_) {
+      return false;
+    }
+    items_.push_back(Entry{std::move(item), bytes});
+    bytes_ += bytes;
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // Waits up to `timeout` for an item. nullopt on timeout or when closed and drained; drained()
+  // tells the two apart.
+  std::optional<T> popFor(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+    return popLocked();
+  }
+
+  // Waits until an item arrives or the queue is closed and drained, or stop is requested.
+  std::optional<T> pop(std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, stop, [&] { return closed_ || !items_.empty(); });
+    return popLocked();
+  }
+
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+    not_full_.notify_all();
+  }
+
+  bool drained() const {
+    std::lock_guard lock(mutex_);
+    return closed_ && items_.empty();
+  }
+
+  size_t sizeBytes() const {
+    std::lock_guard lock(mutex_);
+    return bytes_;
+  }
+
+ private:
+  struct Entry {
+    T item;
+    size_t bytes;
+  };
+
+  std::optional<T> popLocked() {
+    if (items_.empty()) {
+      return std::nullopt;
+    }
+    Entry entry = std::move(items_.front());
+    items_.pop_front();
+    bytes_ -= entry.bytes;
+    not_full_.notify_one();
+    return std::move(entry.item);
+  }
+
+  const size_t max_items_;
+  const size_t max_bytes_;
+  mutable std::mutex mutex_;
+  std::condition_variable_any not_empty_;
+  std::condition_variable_any not_full_;
+  std::deque<Entry> items_;      // guarded by mutex_
+  size_t bytes_ = 0;             // guarded by mutex_
+  bool closed_ = false;          // guarded by mutex_
+};
+
+}  // namespace mm::pipeline

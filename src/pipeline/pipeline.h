@@ -1,0 +1,65 @@
+// Pipeline: the three stages on their own threads, joined by bounded queues (design.md §1, §8).
+//
+//   reader --SourceItem--> transformer --PublishBatch--> publisher (confirms, checkpoint)
+//
+// run() blocks until the pipeline ends and returns the first stage error (ok after a clean stop).
+// requestStop() (thread-safe, e.g. from a signal-handling thread) stops in two phases: the reader
+// stops reading, the queues drain, the publisher waits for confirms and saves the checkpoint. If
+// that takes longer than stop_timeout, or requestStop() is called a second time, every stage stops
+// at once; the checkpoint stays valid because it only ever names confirmed changes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+
+#include "binlog/table_schema.h"
+#include "checkpoint/state_file.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "mysql/event_source.h"
+#include "pipeline/publisher_stage.h"
+#include "pipeline/reader_stage.h"
+#include "sink/publisher.h"
+
+namespace mm::pipeline {
+
+struct PipelineOptions {
+  ReaderOptions reader;
+  PublisherOptions publisher;
+  size_t source_queue_items = 1024;
+  size_t source_queue_bytes = 64u << 20;
+  size_t publish_queue_items = 1024;
+  size_t publish_queue_bytes = 64u << 20;
+  std::chrono::milliseconds stop_timeout{15000};
+};
+
+class Pipeline {
+ public:
+  // Every reference must outlive the pipeline; `schema` may be null.
+  Pipeline(mysql::EventSource& source, binlog::TableSchemaSource* schema, sink::Publisher& publisher,
+           checkpoint::StateFile& state, const Clock& clock, PipelineOptions options)
+      : source_(source), schema_(schema), publisher_(publisher), state_(state), clock_(clock),
+        options_(std::move(options)) {}
+
+  Status run(const checkpoint::Checkpoint& start);
+  void requestStop();
+
+ private:
+  mysql::EventSource& source_;
+  binlog::TableSchemaSource* schema_;
+  sink::Publisher& publisher_;
+  checkpoint::StateFile& state_;
+  const Clock& clock_;
+  PipelineOptions options_;
+
+  std::stop_source reader_stop_;  // phase 1: stop reading
+  std::stop_source hard_stop_;    // phase 2: everyone stops now
+  std::mutex mutex_;
+  std::condition_variable finished_cv_;
+  int stop_requests_ = 0;  // guarded by mutex_
+};
+
+}  // namespace mm::pipeline

@@ -1,0 +1,93 @@
+// PublisherStage (thread 3): publishes messages with publisher confirms and moves the checkpoint.
+//
+// Keeps every message in an in-flight list (in order) until the broker confirms it; the checkpoint
+// is the mark of the longest confirmed prefix, saved atomically at most every
+// checkpoint_interval and when the stage ends (design.md §3-4). A nack, a closed channel or a lost
+// connection never drops a message: the stage reconnects with backoff and publishes every
+// unconfirmed message again, in the original order (consumers de-duplicate on message_id). At most
+// `confirm_window` messages are unconfirmed; beyond that the stage stops taking input, so a slow or
+// absent broker backs the pipeline up to the reader.
+//
+// A heartbeat message goes out after heartbeat_interval without any message.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <stop_token>
+#include <string>
+
+#include "checkpoint/checkpoint.h"
+#include "checkpoint/state_file.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "pipeline/bounded_queue.h"
+#include "pipeline/items.h"
+#include "sink/publisher.h"
+
+namespace mm::pipeline {
+
+struct PublisherOptions {
+  std::string routing_key = "monitor";
+  size_t confirm_window = 1000;
+  std::chrono::milliseconds checkpoint_interval{200};
+  std::chrono::seconds heartbeat_interval{30};  // 0 = no heartbeats
+  std::chrono::milliseconds drain_timeout{10000};  // after the input ends, wait this long for confirms
+  std::chrono::milliseconds max_reconnect_backoff{30000};
+};
+
+struct PublisherStats {
+  uint64_t published = 0;
+  uint64_t confirmed = 0;
+  uint64_t republished = 0;
+};
+
+class PublisherStage {
+ public:
+  // All references must outlive the stage. `initial` is the checkpoint the pipeline started from.
+  PublisherStage(sink::Publisher& publisher, BoundedQueue<PublishBatch>& in, checkpoint::StateFile& state,
+                 const Clock& clock, PublisherOptions options, checkpoint::Checkpoint initial)
+      : publisher_(publisher), in_(in), state_(state), clock_(clock), options_(std::move(options)),
+        checkpoint_(std::move(initial)), saved_(checkpoint_) {}
+
+  // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or
+  // `stop` is requested. Saves the checkpoint before returning.
+  Status run(std::stop_token stop);
+
+  const PublisherStats& stats() const { return stats_; }
+  const checkpoint::Checkpoint& checkpoint() const { return checkpoint_; }
+
+ private:
+  struct InFlight {
+    PublishItem item;
+    uint64_t delivery_tag = 0;  // 0 = not published on the current connection
+    bool confirmed = false;
+  };
+
+  bool isMessage(const InFlight& f) const { return !f.item.body.empty(); }
+  Status ensureConnected(std::stop_token stop);
+  Status publish(InFlight& entry);
+  Status pollConfirms(std::chrono::milliseconds timeout);
+  void advanceCheckpoint();
+  Status maybeSave(bool force);
+  void maybeHeartbeat();
+  void markDisconnected(const Status& why);
+
+  sink::Publisher& publisher_;
+  BoundedQueue<PublishBatch>& in_;
+  checkpoint::StateFile& state_;
+  const Clock& clock_;
+  PublisherOptions options_;
+
+  std::deque<InFlight> in_flight_;
+  size_t unconfirmed_ = 0;
+  bool connected_ = false;
+  std::chrono::milliseconds backoff_{500};
+  checkpoint::Checkpoint checkpoint_;
+  checkpoint::Checkpoint saved_;
+  std::chrono::steady_clock::time_point last_save_{};
+  std::chrono::steady_clock::time_point last_message_{};
+  std::vector<sink::Confirm> confirms_;
+  PublisherStats stats_;
+};
+
+}  // namespace mm::pipeline

@@ -1,0 +1,181 @@
+#include "pipeline/reader_stage.h"
+
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "binlog/event_type.h"
+
+namespace mm::pipeline {
+namespace {
+
+constexpr size_t kRowsItemOverhead = 256;
+
+bool isRowsEventType(uint8_t type) {
+  binlog::RowsKind kind{};
+  return binlog::rowsEventKind(type, kind);
+}
+
+// Sleeps up to `duration`, waking early when stop is requested.
+void interruptibleSleep(std::chrono::milliseconds duration, std::stop_token stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  cv.wait_for(lock, stop, duration, [] { return false; });
+}
+
+}  // namespace
+
+Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token stop) {
+  std::stop_callback interrupt_on_stop(stop, [this] { source_.interrupt(); });
+  Cursor cursor{start.file, start.position, false, start.position, 0};
+  uint64_t skip_rows_events = 0;
+  std::chrono::milliseconds backoff{500};
+  Status result;
+  while (!stop.stop_requested()) {
+    Status status = stream(cursor, skip_rows_events, start, stop);
+    if (stop.stop_requested() || status.code() == StatusCode::Cancelled) {
+      break;
+    }
+    if (status.code() != StatusCode::Io) {
+      result = status;
+      break;
+    }
+    // A lost link: resume at the transaction in progress and drop what was already handed on.
+    skip_rows_events = cursor.in_transaction ? cursor.rows_events_in_txn : 0;
+    if (cursor.in_transaction) {
+      cursor.position = cursor.txn_start;
+    }
+    spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), backoff.count(),
+                 cursor.file, cursor.position);
+    interruptibleSleep(backoff, stop);
+    backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
+  }
+  out_.close();
+  return result;
+}
+
+bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop) {
+  cursor.in_transaction = false;
+  cursor.rows_events_in_txn = 0;
+  cursor.txn_start = next_position;
+  return out_.push(TransactionEnd{checkpoint::Checkpoint{cursor.file, next_position, 0}},
+                   sizeof(TransactionEnd) + cursor.file.size(), stop);
+}
+
+Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
+                           const checkpoint::Checkpoint& resume, std::stop_token stop) {
+  MM_RETURN_IF_ERROR(source_.open(binlog::Position{cursor.file, cursor.position}));
+  spdlog::info("streaming binlog from {}:{}", cursor.file, cursor.position);
+  binlog::EventDecoder decoder(
+      binlog::EventDecoderOptions{source_.checksumBeforeFormatDescription(), true});
+  const bool resuming_transaction = cursor.in_transaction;
+  cursor.in_transaction = false;
+  cursor.rows_events_in_txn = 0;
+  while (!stop.stop_requested()) {
+    auto raw = source_.next();
+    if (!raw.isOk()) {
+      return raw.status();
+    }
+    const uint64_t event_start = cursor.position;
+    const auto where = [&] { return fmt::format("binlog event at {}:{}", cursor.file, event_start); };
+    // Rows events travel to another thread: give them bytes of their own before decoding views.
+    std::vector<uint8_t> owned;
+    std::span<const uint8_t> bytes = *raw;
+    if (bytes.size() > 4 && isRowsEventType(bytes[4])) {
+      owned.assign(bytes.begin(), bytes.end());
+      bytes = owned;
+    }
+    auto decoded = decoder.decode(bytes);
+    if (!decoded.isOk()) {
+      return decoded.status().withContext(where());
+    }
+    const binlog::EventHeader& header = decoded->header;
+    // Where the next event starts. log_pos is 32-bit and wraps past 4 GiB; MariaDB 11.4+ writes 0
+    // inside transactions, where the size still tells (binlog-reference §1.8).
+    uint64_t event_end = event_start + header.event_size;
+    if (header.log_pos != 0) {
+      event_end = (event_start & ~0xFFFFFFFFULL) | header.log_pos;
+      if (event_end < event_start) {
+        event_end += 1ULL << 32;
+      }
+    }
+    // Artificial events (fake ROTATE / GTID_LIST), heartbeats and a FORMAT_DESCRIPTION re-sent for
+    // a mid-file start are not in the file at this position.
+    const bool in_file = (header.flags & binlog::LOG_EVENT_ARTIFICIAL_F) == 0 &&
+                         header.type != binlog::HEARTBEAT_LOG_EVENT &&
+                         !(header.type == binlog::FORMAT_DESCRIPTION_EVENT && header.log_pos == 0);
+    if (in_file) {
+      cursor.position = event_end;
+    }
+    auto& body = decoded->body;
+    if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
+      cursor.file = rotate->next_file;
+      cursor.position = rotate->position;
+      if (!cursor.in_transaction) {
+        cursor.txn_start = cursor.position;
+      }
+    } else if (std::holds_alternative<binlog::MariadbGtidEvent>(body)) {
+      cursor.in_transaction = true;
+      cursor.txn_start = event_start;
+      cursor.rows_events_in_txn = 0;
+    } else if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
+      switch (binlog::classifyQuery(query->query)) {
+        case binlog::QueryKind::Begin:
+          if (!cursor.in_transaction) {
+            cursor.in_transaction = true;
+            cursor.txn_start = event_start;
+            cursor.rows_events_in_txn = 0;
+          }
+          break;
+        case binlog::QueryKind::Commit:
+        case binlog::QueryKind::Rollback:
+          if (!endTransaction(cursor, event_end, stop)) {
+            return Status::cancelled("stopped");
+          }
+          break;
+        case binlog::QueryKind::Other:
+          // DDL (or DCL): standalone, may change a table's shape.
+          if (!out_.push(SchemaChange{}, sizeof(SchemaChange), stop) ||
+              !endTransaction(cursor, event_end, stop)) {
+            return Status::cancelled("stopped");
+          }
+          break;
+      }
+    } else if (std::holds_alternative<uint64_t>(body)) {  // XID
+      if (!endTransaction(cursor, event_end, stop)) {
+        return Status::cancelled("stopped");
+      }
+    } else if (auto* incident = std::get_if<binlog::IncidentEvent>(&body)) {
+      return Status::protocol(fmt::format(
+          "{}: INCIDENT_EVENT code {}: {}: the source lost changes; resynchronise before resuming",
+          where(), incident->code, incident->message));
+    } else if (auto* rows = std::get_if<binlog::RowsEvent>(&body)) {
+      if (!cursor.in_transaction) {
+        // Rows outside BEGIN/GTID (e.g. a stream started mid-transaction by position).
+        cursor.in_transaction = true;
+        cursor.txn_start = event_start;
+      }
+      if (resuming_transaction && skip_rows_events > 0) {
+        --skip_rows_events;
+        ++cursor.rows_events_in_txn;
+        continue;
+      }
+      ++cursor.rows_events_in_txn;
+      if (!options_.database.empty() && rows->table->database != options_.database) {
+        continue;
+      }
+      const bool resumed_txn = cursor.file == resume.file && cursor.txn_start == resume.position;
+      RowsItem item{std::move(owned), std::move(*rows), cursor.file, cursor.txn_start, event_end,
+                    header.timestamp, resumed_txn ? resume.rows_done : 0};
+      const size_t size = item.bytes.size() + kRowsItemOverhead;
+      if (!out_.push(std::move(item), size, stop)) {
+        return Status::cancelled("stopped");
+      }
+    }
+  }
+  return Status::cancelled("stopped");
+}
+
+}  // namespace mm::pipeline
