@@ -1,0 +1,95 @@
+#include "support/monitor_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace mm::test {
+namespace {
+int exitCodeOf(int status) {
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status);
+  }
+  return 128 + WTERMSIG(status);
+}
+}  // namespace
+
+MonitorProcess::~MonitorProcess() {
+  if (pid_ > 0) {
+    stop(SIGKILL, std::chrono::seconds(5));
+  }
+}
+
+bool MonitorProcess::start(const std::string& config_path, const std::string& log_path) {
+  log_path_ = log_path;
+  pid_ = fork();
+  if (pid_ < 0) {
+    return false;
+  }
+  if (pid_ == 0) {
+    const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      ::close(fd);
+    }
+    execl(MM_MONITOR_BINARY, MM_MONITOR_BINARY, "--config", config_path.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return true;
+}
+
+std::optional<int> MonitorProcess::exited() {
+  if (pid_ <= 0) {
+    return std::nullopt;
+  }
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return exitCodeOf(status);
+  }
+  return std::nullopt;
+}
+
+std::optional<int> MonitorProcess::stop(int signal, std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) {
+    return std::nullopt;
+  }
+  kill(pid_, signal);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return exitCodeOf(status);
+    }
+    struct timespec ts {0, 20'000'000};
+    nanosleep(&ts, nullptr);
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return std::nullopt;
+}
+
+std::string MonitorProcess::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool writeTextFile(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream out(path);
+  out << text;
+  return static_cast<bool>(out);
+}
+
+}  // namespace mm::test

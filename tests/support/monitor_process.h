@@ -1,0 +1,51 @@
+// MonitorProcess: runs the real mysql-monitor executable for integration tests, with its log in a
+// file the test can print on failure.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace mm::test {
+
+class MonitorProcess {
+ public:
+  ~MonitorProcess();
+
+  // Starts `MM_MONITOR_BINARY --config config_path`, logging to log_path.
+  bool start(const std::string& config_path, const std::string& log_path);
+
+  // Sends `signal` and waits up to `timeout`; returns the exit code (128+N when killed by signal
+  // N), or nullopt when it did not exit in time (it is then killed).
+  std::optional<int> stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+  // Exit code if it already ended, without waiting.
+  std::optional<int> exited();
+
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string log_path_;
+};
+
+// Writes `text` to `path` (creating directories); false on failure.
+bool writeTextFile(const std::string& path, const std::string& text);
+
+// Polls `predicate` every 50 ms until it holds or `timeout` passes.
+template <typename Predicate>
+bool waitFor(Predicate predicate, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (predicate()) {
+      return true;
+    }
+    struct timespec ts {0, 50'000'000};
+    nanosleep(&ts, nullptr);
+  }
+  return predicate();
+}
+
+}  // namespace mm::test
