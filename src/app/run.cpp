@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/decode_command.h"
 #include "app/logging.h"
 #include "app/options.h"
 #include "checkpoint/state_file.h"
@@ -126,6 +127,9 @@ int runDaemon(int argc, char** argv) {
     }
     std::cerr << "mysql-monitor: " << cl.status().message() << "\n";
     return kExitBadConfig;
+  }
+  if (cl->command == Command::Decode) {
+    return runDecode(cl->files, cl->all_events);
   }
   auto config = loadConfig(*cl);
   if (!config.isOk()) {

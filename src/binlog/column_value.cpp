@@ -23,6 +23,27 @@ size_t decimalSize(uint16_t metadata) {
 
 size_t fractionBytes(uint16_t fsp) { return (fsp + 1u) / 2u; }
 
+// MySQL allows fractional-second precision 0..6; anything else in the metadata is corruption.
+constexpr uint16_t kMaxFsp = 6;
+
+Status checkFsp(uint16_t fsp) {
+  if (fsp > kMaxFsp) {
+    return Status::corruption(fmt::format("fractional precision {} is not 0..6", fsp));
+  }
+  return Status::ok();
+}
+
+// Precision 1..65, scale 0..30 and <= precision (MySQL's DECIMAL limits). Checked before sizing:
+// decimalSize() indexes kDigitsToBytes with precision - scale.
+Status checkDecimalMetadata(uint16_t metadata) {
+  const int precision = metadata >> 8;
+  const int scale = metadata & 0xFF;
+  if (precision == 0 || precision > 65 || scale > 30 || scale > precision) {
+    return Status::corruption(fmt::format("DECIMAL({},{}) metadata out of range", precision, scale));
+  }
+  return Status::ok();
+}
+
 size_t bitBytes(uint16_t metadata) {
   const size_t bits = static_cast<size_t>(metadata >> 8) * 8 + (metadata & 0xFF);
   return (bits + 7) / 8;
@@ -87,9 +108,7 @@ void appendFraction(CharsWriter& w, uint32_t micros, uint16_t fsp) {
 Status decodeDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValue& out) {
   const int precision = metadata >> 8;
   const int scale = metadata & 0xFF;
-  if (precision == 0 || precision > 65 || scale > 30 || scale > precision) {
-    return Status::corruption(fmt::format("DECIMAL({},{}) metadata out of range", precision, scale));
-  }
+  MM_RETURN_IF_ERROR(checkDecimalMetadata(metadata));
   if (bytes.size() != decimalSize(metadata)) {
     return Status::corruption(fmt::format("DECIMAL({},{}) value has {} bytes", precision, scale,
                                           bytes.size()));
@@ -251,10 +270,18 @@ Result<std::span<const uint8_t>> readValueBytes(ByteReader& r, const TableMapCol
     case MYSQL_TYPE_DOUBLE:
     case MYSQL_TYPE_DATETIME: return fixed(r, 8);
     case MYSQL_TYPE_NULL: return fixed(r, 0);
-    case MYSQL_TYPE_TIMESTAMP2: return fixed(r, 4 + fractionBytes(meta));
-    case MYSQL_TYPE_DATETIME2: return fixed(r, 5 + fractionBytes(meta));
-    case MYSQL_TYPE_TIME2: return fixed(r, 3 + fractionBytes(meta));
-    case MYSQL_TYPE_NEWDECIMAL: return fixed(r, decimalSize(meta));
+    case MYSQL_TYPE_TIMESTAMP2:
+    case MYSQL_TYPE_DATETIME2:
+    case MYSQL_TYPE_TIME2: {
+      MM_RETURN_IF_ERROR(checkFsp(meta));
+      const size_t whole = column.real_type == MYSQL_TYPE_TIMESTAMP2 ? 4
+                           : column.real_type == MYSQL_TYPE_DATETIME2 ? 5
+                                                                      : 3;
+      return fixed(r, whole + fractionBytes(meta));
+    }
+    case MYSQL_TYPE_NEWDECIMAL:
+      MM_RETURN_IF_ERROR(checkDecimalMetadata(meta));
+      return fixed(r, decimalSize(meta));
     case MYSQL_TYPE_BIT: return fixed(r, bitBytes(meta));
     case MYSQL_TYPE_ENUM:
     case MYSQL_TYPE_SET: return fixed(r, meta);
@@ -324,9 +351,9 @@ Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes,
       w.format("{:04}-{:02}-{:02}", v >> 9, (v >> 5) & 0x0F, v & 0x1F);
       break;
     }
-    case MYSQL_TYPE_DATETIME2: decodeDatetime2(r, meta, out); break;
-    case MYSQL_TYPE_TIMESTAMP2: decodeTimestamp2(r, meta, out); break;
-    case MYSQL_TYPE_TIME2: decodeTime2(r, meta, out); break;
+    case MYSQL_TYPE_DATETIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeDatetime2(r, meta, out); break;
+    case MYSQL_TYPE_TIMESTAMP2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTimestamp2(r, meta, out); break;
+    case MYSQL_TYPE_TIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTime2(r, meta, out); break;
     case MYSQL_TYPE_NEWDECIMAL: return decodeDecimal(meta, bytes, out);
     case MYSQL_TYPE_ENUM: {
       const uint64_t index = r.uintLe(bytes.size());

@@ -4,15 +4,28 @@ namespace mm::binlog {
 
 std::string_view eventTypeName(uint8_t type) {
   switch (type) {
+    case START_EVENT_V3: return "START_EVENT_V3";
     case QUERY_EVENT: return "QUERY_EVENT";
     case STOP_EVENT: return "STOP_EVENT";
     case ROTATE_EVENT: return "ROTATE_EVENT";
     case INTVAR_EVENT: return "INTVAR_EVENT";
+    case LOAD_EVENT: return "LOAD_EVENT";
+    case SLAVE_EVENT: return "SLAVE_EVENT";
+    case CREATE_FILE_EVENT: return "CREATE_FILE_EVENT";
+    case APPEND_BLOCK_EVENT: return "APPEND_BLOCK_EVENT";
+    case EXEC_LOAD_EVENT: return "EXEC_LOAD_EVENT";
+    case DELETE_FILE_EVENT: return "DELETE_FILE_EVENT";
+    case NEW_LOAD_EVENT: return "NEW_LOAD_EVENT";
     case RAND_EVENT: return "RAND_EVENT";
     case USER_VAR_EVENT: return "USER_VAR_EVENT";
     case FORMAT_DESCRIPTION_EVENT: return "FORMAT_DESCRIPTION_EVENT";
     case XID_EVENT: return "XID_EVENT";
+    case BEGIN_LOAD_QUERY_EVENT: return "BEGIN_LOAD_QUERY_EVENT";
+    case EXECUTE_LOAD_QUERY_EVENT: return "EXECUTE_LOAD_QUERY_EVENT";
     case TABLE_MAP_EVENT: return "TABLE_MAP_EVENT";
+    case PRE_GA_WRITE_ROWS_EVENT: return "PRE_GA_WRITE_ROWS_EVENT";
+    case PRE_GA_UPDATE_ROWS_EVENT: return "PRE_GA_UPDATE_ROWS_EVENT";
+    case PRE_GA_DELETE_ROWS_EVENT: return "PRE_GA_DELETE_ROWS_EVENT";
     case WRITE_ROWS_EVENT_V1: return "WRITE_ROWS_EVENT_V1";
     case UPDATE_ROWS_EVENT_V1: return "UPDATE_ROWS_EVENT_V1";
     case DELETE_ROWS_EVENT_V1: return "DELETE_ROWS_EVENT_V1";

@@ -66,6 +66,12 @@ Result<FormatDescription> decodeFormatDescription(std::span<const uint8_t> event
   if (event.size() < LOG_EVENT_HEADER_LEN + kFdeFixedLen) {
     return fail(fmt::format("{} bytes is too short", event.size()));
   }
+  // Frame first: the layout is told apart by the body length alone (§1.2), and an FDE cut 5 bytes
+  // short would otherwise pass for a pre-5.6 one without a checksum.
+  auto header = decodeEventHeader(event);
+  if (!header.isOk()) {
+    return header.status();
+  }
   ByteReader r(event.subspan(LOG_EVENT_HEADER_LEN));
   FormatDescription fde;
   fde.binlog_version = r.u16le();
@@ -145,6 +151,11 @@ Result<uint64_t> decodeXid(std::span<const uint8_t> body) {
   const uint64_t xid = r.u64le();
   if (!r.ok()) {
     return Status::corruption("XID_EVENT: truncated");
+  }
+  if (!r.empty()) {
+    // The body is exactly the xid; more means this is not the XID event it claims to be (a
+    // 5.2 development build numbered TABLE_MAP 16, fixture ver_5_1-wl2325_r.001).
+    return Status::corruption(fmt::format("XID_EVENT: {} unexpected bytes after the xid", r.remaining()));
   }
   return xid;
 }

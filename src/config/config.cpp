@@ -194,11 +194,11 @@ Result<Config> loadConfigFile(const std::string& path) {
 
 Status applyEnvironment(Config& config, const std::map<std::string, std::string>& environment) {
   for (const auto& [name, value] : environment) {
-    if (name.rfind("MM_", 0) != 0) {
+    if (name.rfind("MYSQL_MONITOR_", 0) != 0) {
       continue;
     }
     for (const auto& s : settings()) {
-      std::string expected = fmt::format("MM_{}_{}", s.section, s.key);
+      std::string expected = fmt::format("MYSQL_MONITOR_{}_{}", s.section, s.key);
       std::transform(expected.begin(), expected.end(), expected.begin(),
                      [](unsigned char ch) { return std::toupper(ch); });
       if (expected == name) {
@@ -217,7 +217,7 @@ std::map<std::string, std::string> processEnvironment() {
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     const auto eq = entry.find('=');
-    if (eq != std::string_view::npos && entry.rfind("MM_", 0) == 0) {
+    if (eq != std::string_view::npos && entry.rfind("MYSQL_MONITOR_", 0) == 0) {
       out.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
     }
   }

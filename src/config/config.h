@@ -2,9 +2,9 @@
 //
 // Sources, later ones winning: built-in defaults (the origin's), the INI file given by --config
 // (the origin's config-example.cfg keys, unchanged), then environment variables named
-// MM_<SECTION>_<KEY> (e.g. MM_MYSQL_PASSWORD), so secrets need not sit in files. An unknown
-// section or key, or a value of the wrong shape, is an InvalidArgument error naming file:line (or
-// the variable) and the key. app/ copies fields into each module's own Options.
+// MYSQL_MONITOR_<SECTION>_<KEY> (e.g. MYSQL_MONITOR_MYSQL_PASSWORD), so secrets need not sit in
+// files. An unknown section or key, or a value of the wrong shape, is an InvalidArgument error
+// naming file:line (or the variable) and the key. app/ copies fields into each module's own Options.
 #pragma once
 
 #include <cstdint>
@@ -62,10 +62,10 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin);
 // Reads and parses a file.
 Result<Config> loadConfigFile(const std::string& path);
 
-// Applies MM_<SECTION>_<KEY> variables from `environment` (name -> value) over `config`.
+// Applies MYSQL_MONITOR_<SECTION>_<KEY> variables from `environment` (name -> value) over `config`.
 Status applyEnvironment(Config& config, const std::map<std::string, std::string>& environment);
 
-// The process environment's MM_* variables.
+// The process environment's MYSQL_MONITOR_* variables.
 std::map<std::string, std::string> processEnvironment();
 
 std::string_view logLevelName(LogLevel level);

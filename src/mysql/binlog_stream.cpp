@@ -27,7 +27,14 @@ void putLe(std::string& out, uint64_t value, int width) {
 }  // namespace
 
 Status BinlogStream::open(const binlog::Position& start) {
-  interrupted_ = false;
+  {
+    // The old socket number may be reused once the connection closes: forget it first.
+    std::lock_guard lock(socket_mutex_);
+    socket_ = -1;
+  }
+  if (interrupted_) {
+    return Status::cancelled("binlog stream interrupted");
+  }
   ConnectionOptions connection = options_.connection;
   connection.read_timeout_seconds = 2 * options_.heartbeat_period_seconds + 1;
   MM_RETURN_IF_ERROR(connection_.connect(connection));

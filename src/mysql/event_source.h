@@ -22,7 +22,7 @@ class EventSource {
   // the stream with an error.
   virtual Result<std::span<const uint8_t>> next() = 0;
 
-  // Thread-safe: makes a blocked or later next() return Cancelled.
+  // Thread-safe: makes a blocked or later next() (and open()) return Cancelled, for good.
   virtual void interrupt() = 0;
 
   // Whether events before the first FORMAT_DESCRIPTION carry a CRC32 (the fake ROTATE).

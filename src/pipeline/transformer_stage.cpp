@@ -90,34 +90,18 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
   }
   const binlog::TableMap& map = **table;
   const message::RowTimes times{item.binlog_timestamp, unixSeconds(clock_.now())};
-  binlog::RowImageReader reader(item.event.header, map);
-  for (uint64_t row_in_event = 0; !reader.done(); ++row_in_event) {
-    Status status = reader.next(before_);
-    if (status.isOk() && item.event.header.kind == binlog::RowsKind::Update) {
-      status = reader.next(after_);
-    }
-    if (!status.isOk()) {
-      return status.withContext(where());
-    }
-    const uint64_t row_in_txn = rows_in_txn_++;
-    if (row_in_txn < item.skip_rows) {
-      continue;  // confirmed before the last restart
-    }
-    Result<std::string_view> body = std::string_view{};
-    switch (item.event.header.kind) {
-      case binlog::RowsKind::Write: body = builder_.insert(map, before_, times); break;
-      case binlog::RowsKind::Update: body = builder_.update(map, before_, after_, times); break;
-      case binlog::RowsKind::Delete: body = builder_.remove(map, before_, times); break;
-    }
-    if (!body.isOk()) {
-      return body.status().withContext(where());
-    }
-    batch.push_back(PublishItem{std::string(*body),
-                                fmt::format("{}:{}:{}", item.file, item.event_end, row_in_event),
-                                times.publish_timestamp,
-                                checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1}});
-  }
-  return Status::ok();
+  Status status = formatter_.format(
+      item.event.header, map, times, [&](uint64_t row_in_event, std::string_view body) {
+        const uint64_t row_in_txn = rows_in_txn_++;
+        if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
+          batch.push_back(PublishItem{std::string(body),
+                                      fmt::format("{}:{}:{}", item.file, item.event_end, row_in_event),
+                                      times.publish_timestamp,
+                                      checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1}});
+        }
+        return Status::ok();
+      });
+  return status.withContext(where());
 }
 
 }  // namespace mm::pipeline

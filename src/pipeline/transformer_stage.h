@@ -14,7 +14,7 @@
 #include "binlog/table_schema.h"
 #include "common/clock.h"
 #include "common/status.h"
-#include "message/row_message_builder.h"
+#include "message/rows_formatter.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/items.h"
 
@@ -39,9 +39,7 @@ class TransformerStage {
   BoundedQueue<PublishBatch>& out_;
   binlog::TableSchemaSource* schema_;
   const Clock& clock_;
-  message::RowMessageBuilder builder_;
-  std::vector<binlog::Cell> before_;
-  std::vector<binlog::Cell> after_;
+  message::RowsFormatter formatter_;
   // Tables completed from the schema source, by "db.table"; dropped at every DDL.
   std::map<std::string, std::unique_ptr<binlog::TableMap>, std::less<>> completed_;
   // Row counting inside the current transaction (for checkpoints and restart skips).

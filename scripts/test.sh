@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs the whole test suite as CI does (.ci/run calls this): installs the Debian packages, builds
+# with ASan + UBSan and warnings as errors, starts the local MariaDB + RabbitMQ (scripts/services.sh),
+# runs the unit tests and the integration tests against them, and stops the services it started.
+#   scripts/test.sh            everything
+#   MM_TEST_BUILD_DIR=dir      build directory (default build-asan)
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+scripts/install-deps.sh
+
+build_dir=${MM_TEST_BUILD_DIR:-build-asan}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON -DMM_WERROR=ON >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+
+started_services=0
+if ! scripts/services.sh status >/dev/null 2>&1; then
+  scripts/services.sh start
+  started_services=1
+fi
+cleanup() {
+  if [[ $started_services == 1 ]]; then
+    scripts/services.sh stop || true
+  fi
+}
+trap cleanup EXIT
+# shellcheck disable=SC1090
+source <(scripts/services.sh env)
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+echo "== unit tests"
+ctest --test-dir "$build_dir" -L unit --output-on-failure -j"$(nproc)"
+echo "== integration tests (MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT)"
+ctest --test-dir "$build_dir" -L integration --output-on-failure
+echo "test.sh: all tests passed"

@@ -1,0 +1,40 @@
+#include "message/rows_formatter.h"
+
+#include <fmt/format.h>
+
+namespace mm::message {
+
+Status RowsFormatter::format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
+                             RowTimes times, const Emit& emit) {
+  binlog::RowImageReader reader(rows, table);
+  for (uint64_t row_in_event = 0; !reader.done(); ++row_in_event) {
+    MM_RETURN_IF_ERROR(reader.next(before_));
+    if (rows.kind == binlog::RowsKind::Update) {
+      MM_RETURN_IF_ERROR(reader.next(after_));
+    }
+    Result<std::string_view> body = std::string_view{};
+    switch (rows.kind) {
+      case binlog::RowsKind::Write: body = builder_.insert(table, before_, times); break;
+      case binlog::RowsKind::Update: body = builder_.update(table, before_, after_, times); break;
+      case binlog::RowsKind::Delete: body = builder_.remove(table, before_, times); break;
+    }
+    if (!body.isOk()) {
+      return body.status();
+    }
+    MM_RETURN_IF_ERROR(emit(row_in_event, *body));
+  }
+  return Status::ok();
+}
+
+binlog::TableMap withPositionalNames(const binlog::TableMap& table) {
+  binlog::TableMap out = table;
+  for (size_t i = 0; i < out.columns.size(); ++i) {
+    if (out.columns[i].name.empty()) {
+      out.columns[i].name = fmt::format("@{}", i + 1);
+    }
+  }
+  out.has_column_names = true;
+  return out;
+}
+
+}  // namespace mm::message

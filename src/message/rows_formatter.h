@@ -1,0 +1,36 @@
+// RowsFormatter: one rows event -> one JSON message per row, the same for the live pipeline and for
+// `mysql-monitor decode`. Walks the row images (binlog::RowImageReader) and hands each message to a
+// callback with the row's index in the event. Not thread-safe; reuses its buffers across calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "binlog/rows_event.h"
+#include "binlog/table_map.h"
+#include "common/status.h"
+#include "message/row_message_builder.h"
+
+namespace mm::message {
+
+class RowsFormatter {
+ public:
+  using Emit = std::function<Status(uint64_t row_in_event, std::string_view body)>;
+
+  // Requires: `table` has column names (metadata, completeTableMap or withPositionalNames).
+  // Errors from decoding or from `emit` stop the walk and come back with the event's table named.
+  Status format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowTimes times,
+                const Emit& emit);
+
+ private:
+  RowMessageBuilder builder_;
+  std::vector<binlog::Cell> before_;
+  std::vector<binlog::Cell> after_;
+};
+
+// A copy of `table` whose unnamed columns are called @1, @2, ... (as mysqlbinlog prints them), for
+// offline decoding without a server to ask.
+binlog::TableMap withPositionalNames(const binlog::TableMap& table);
+
+}  // namespace mm::message
