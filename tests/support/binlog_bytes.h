@@ -3,8 +3,10 @@
 // shared docs/binlog-reference.md §1.1-1.3. Header-only so it needs no build change.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <span>
@@ -31,7 +33,11 @@ inline void appendBytes(Bytes& out, std::span<const uint8_t> bytes) {
   out.insert(out.end(), bytes.begin(), bytes.end());
 }
 
-inline void appendText(Bytes& out, std::string_view text) { out.insert(out.end(), text.begin(), text.end()); }
+inline void appendText(Bytes& out, std::string_view text) {
+  for (char c : text) {
+    out.push_back(static_cast<uint8_t>(c));
+  }
+}
 
 inline uint32_t crc32Of(std::span<const uint8_t> bytes) {
   return static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), bytes.data(), static_cast<uInt>(bytes.size())));
@@ -105,6 +111,19 @@ inline Bytes mysql57FormatDescription(bool crc32_alg = true, EventOptions option
   return makeEvent(binlog::FORMAT_DESCRIPTION_EVENT,
                    formatDescriptionBody("5.7.44-log", mysql57PostHeaderLengths(), crc32_alg ? 1 : 0),
                    options);
+}
+
+// Feeds decode() every prefix of `full` shorter than `limit` bytes (all of them by default) and
+// expects each to fail cleanly: the "truncated twin" loop of STYLE.md §8. decode returns anything
+// with isOk().
+template <typename Decode>
+void expectEveryPrefixFails(std::span<const uint8_t> full, Decode decode, size_t limit = SIZE_MAX) {
+  const size_t end = std::min(full.size(), limit);
+  for (size_t n = 0; n < end; ++n) {
+    // A copy of exactly n bytes, so reading past the prefix is a heap overflow the sanitizers see.
+    const Bytes prefix(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
+    EXPECT_FALSE(decode(std::span<const uint8_t>(prefix)).isOk()) << "prefix of " << n << " bytes decoded";
+  }
 }
 
 }  // namespace mm::test

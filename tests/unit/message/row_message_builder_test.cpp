@@ -1,0 +1,160 @@
+// The JSON message contract (row_message_builder.h): insert/update/delete shapes, absent vs NULL,
+// keys, binary as base64, SET as an array, shortest float text, errors naming the column.
+#include "message/row_message_builder.h"
+
+#include <gtest/gtest.h>
+
+#include "binlog/column_type.h"
+#include "support/binlog_bytes.h"
+
+namespace mm::message {
+namespace {
+
+using binlog::Cell;
+using binlog::TableMap;
+using binlog::TableMapColumn;
+using test::Bytes;
+
+TableMapColumn named(std::string name, uint8_t real_type, uint16_t metadata = 0, uint32_t collation = 0) {
+  TableMapColumn c;
+  c.type = real_type == binlog::MYSQL_TYPE_SET ? uint8_t{binlog::MYSQL_TYPE_STRING} : real_type;
+  c.real_type = real_type;
+  c.metadata = metadata;
+  c.collation = collation;
+  c.name = std::move(name);
+  return c;
+}
+
+// CREATE TABLE shop.item (id INT PRIMARY KEY, name VARCHAR(10), code BINARY(4), price FLOAT,
+//   tags SET('a','b','c'))
+TableMap itemTable() {
+  TableMap t;
+  t.database = "shop";
+  t.table = "item";
+  t.columns = {named("id", binlog::MYSQL_TYPE_LONG), named("name", binlog::MYSQL_TYPE_VARCHAR, 40, 255),
+               named("code", binlog::MYSQL_TYPE_STRING, 4, binlog::kBinaryCollation),
+               named("price", binlog::MYSQL_TYPE_FLOAT, 4), named("tags", binlog::MYSQL_TYPE_SET, 1)};
+  t.columns[4].members = {"a", "b", "c"};
+  t.has_column_names = true;
+  t.has_primary_key = true;
+  t.primary_key = {0};
+  return t;
+}
+
+// Value bytes as readValueBytes returns them (length prefixes included); they must outlive the cells.
+struct Row {
+  Bytes id = {0x07, 0, 0, 0};
+  Bytes name = {0x03, 'p', 'e', 'n'};
+  Bytes code = {0x02, 'A', 'B'};           // BINARY(4) 'AB', trailing zeros stripped by the server
+  Bytes price = {0xCD, 0xCC, 0x8C, 0x3F};  // 1.1f
+  Bytes tags = {0x05};                     // 'a,c'
+  std::vector<Cell> cells() const {
+    return {value(id), value(name), value(code), value(price), value(tags)};
+  }
+  static Cell value(const Bytes& b) { return {Cell::State::Value, b}; }
+};
+
+constexpr RowTimes kTimes{.binlog_timestamp = 1700000000, .publish_timestamp = 1700000005};
+
+std::string text(const Result<std::string_view>& r) {
+  EXPECT_TRUE(r.isOk()) << r.status().toString();
+  return r.isOk() ? std::string(*r) : std::string();
+}
+
+TEST(RowMessageBuilder, InsertCarriesKeysAndEveryLoggedColumn) {
+  RowMessageBuilder builder;
+  const Row row;
+  EXPECT_EQ(text(builder.insert(itemTable(), row.cells(), kTimes)),
+            R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":7},)"
+            R"("values":{"id":7,"name":"pen","code":"QUIAAA==","price":1.1,"tags":["a","c"]},)"
+            R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, AbsentColumnIsOmittedAndNullIsNull) {
+  RowMessageBuilder builder;
+  const Row row;
+  auto cells = row.cells();
+  cells[1] = Cell{Cell::State::Null, {}};
+  cells[2] = Cell{};  // absent (MINIMAL image)
+  cells[3] = Cell{};
+  cells[4] = Cell{};
+  EXPECT_EQ(text(builder.insert(itemTable(), cells, kTimes)),
+            R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":7},)"
+            R"("values":{"id":7,"name":null},"timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, UpdateReportsOnlyChangedColumns) {
+  RowMessageBuilder builder;
+  const Row before;
+  Row after;
+  after.name = {0x06, 'p', 'e', 'n', 'c', 'i', 'l'};
+  EXPECT_EQ(text(builder.update(itemTable(), before.cells(), after.cells(), kTimes)),
+            R"({"type":"row_update","database":"shop","table_name":"item","keys":{"id":7},)"
+            R"("before_values":{"name":"pen"},"after_values":{"name":"pencil"},)"
+            R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, MinimalUpdateTakesKeysFromTheBeforeImage) {
+  // UPDATE shop.item SET price = 1.1 WHERE id = 7 with binlog_row_image=MINIMAL.
+  RowMessageBuilder builder;
+  const Row row;
+  std::vector<Cell> before(5), after(5);
+  before[0] = Row::value(row.id);
+  after[3] = Row::value(row.price);
+  EXPECT_EQ(text(builder.update(itemTable(), before, after, kTimes)),
+            R"({"type":"row_update","database":"shop","table_name":"item","keys":{"id":7},)"
+            R"("before_values":{},"after_values":{"price":1.1},)"
+            R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, DeleteWithKeyCarriesKeysOnly) {
+  RowMessageBuilder builder;
+  const Row row;
+  EXPECT_EQ(text(builder.remove(itemTable(), row.cells(), kTimes)),
+            R"({"type":"row_delete","database":"shop","table_name":"item","keys":{"id":7},)"
+            R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, DeleteWithoutKeyCarriesTheBeforeImage) {
+  RowMessageBuilder builder;
+  TableMap table = itemTable();
+  table.primary_key.clear();
+  const Row row;
+  auto cells = row.cells();
+  cells.resize(2);
+  table.columns.resize(2);
+  EXPECT_EQ(text(builder.remove(table, cells, kTimes)),
+            R"({"type":"row_delete","database":"shop","table_name":"item","keys":{},)"
+            R"("values":{"id":7,"name":"pen"},"timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, UndecodableValueIsAnErrorNamingTheColumn) {
+  RowMessageBuilder builder;
+  TableMap table = itemTable();
+  table.columns[1] = named("doc", binlog::MYSQL_TYPE_JSON, 4);
+  const Row row;
+  auto cells = row.cells();
+  const Bytes json = {0x02, 0, 0, 0, 0x04, 0x00};
+  cells[1] = Row::value(json);
+  auto r = builder.insert(table, cells, kTimes);
+  ASSERT_FALSE(r.isOk());
+  EXPECT_EQ(r.status().code(), StatusCode::Unsupported);
+  EXPECT_NE(r.status().message().find("shop.item column doc (JSON)"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(RowMessageBuilder, HeartbeatHasTypeAndTimestamp) {
+  RowMessageBuilder builder;
+  EXPECT_EQ(builder.heartbeat(1700000005), R"({"type":"heartbeat","timestamp":1700000005})");
+}
+
+TEST(RowMessageBuilder, BuilderIsReusableAcrossMessages) {
+  RowMessageBuilder builder;
+  const Row row;
+  const std::string first = text(builder.insert(itemTable(), row.cells(), kTimes));
+  (void)builder.heartbeat(1);
+  EXPECT_EQ(text(builder.insert(itemTable(), row.cells(), kTimes)), first);
+}
+
+}  // namespace
+}  // namespace mm::message
