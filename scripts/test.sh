@@ -4,6 +4,7 @@
 # runs the unit tests and the integration tests against them, and stops the services it started.
 #   scripts/test.sh            everything
 #   MM_TEST_BUILD_DIR=dir      build directory (default build-asan)
+#   MM_FUZZ_SECONDS=n          how long scripts/fuzz.sh runs after the unit tests (default 60)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -33,6 +34,8 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 echo "== unit tests"
 ctest --test-dir "$build_dir" -L unit --output-on-failure -j"$(nproc)"
+echo "== fuzzing the binlog event decoder (${MM_FUZZ_SECONDS:-60}s)"
+scripts/fuzz.sh "${MM_FUZZ_SECONDS:-60}"
 echo "== integration tests (MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT)"
 ctest --test-dir "$build_dir" -L integration --output-on-failure
 echo "test.sh: all tests passed"

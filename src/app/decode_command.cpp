@@ -1,11 +1,11 @@
 #include "app/decode_command.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include <fmt/format.h>
@@ -20,6 +20,9 @@
 
 namespace mm::app {
 namespace {
+
+// Progress goes to a terminal only, and only for files that take a while.
+constexpr size_t kProgressMinBytes = 64 << 20;
 
 Result<std::vector<uint8_t>> readWholeFile(const std::string& path) {
   std::vector<uint8_t> bytes;
@@ -40,115 +43,255 @@ Result<std::vector<uint8_t>> readWholeFile(const std::string& path) {
     }
     return bytes;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
     return Status::io(fmt::format("cannot open {}", path));
   }
-  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  // Sized reads: a byte-wise stream iterator costs more than decoding the file.
+  std::vector<uint8_t> chunk(1 << 20);
+  size_t n = 0;
+  while ((n = std::fread(chunk.data(), 1, chunk.size(), file)) > 0) {
+    bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+  const bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) {
+    return Status::io(fmt::format("cannot read {}", path));
+  }
   return bytes;
 }
 
-// One line for a non-row event (--all-events).
-void printEvent(const binlog::DecodedEvent& event, uint64_t position, std::string& line) {
+void writeString(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, std::string_view value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+// One line for a non-row event (--all-events). `inner`: from inside a TRANSACTION_PAYLOAD_EVENT.
+void printEvent(const binlog::DecodedEvent& event, uint64_t position, bool inner, std::string& line) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
   w.Key("type");
   w.String("event");
-  w.Key("event");
-  const std::string_view name = binlog::eventTypeName(event.header.type);
-  w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  writeString(w, "event", binlog::eventTypeName(event.header.type));
   w.Key("event_type");
   w.Uint(event.header.type);
   w.Key("position");
   w.Uint64(position);
+  if (inner) {
+    w.Key("in_transaction_payload");
+    w.Bool(true);
+  }
   w.Key("binlog_timestamp");
   w.Uint(event.header.timestamp);
-  if (auto* query = std::get_if<binlog::QueryEvent>(&event.body)) {
-    w.Key("database");
-    w.String(query->database.data(), static_cast<rapidjson::SizeType>(query->database.size()));
-    w.Key("query");
-    w.String(query->query.data(), static_cast<rapidjson::SizeType>(query->query.size()));
-  } else if (auto* rotate = std::get_if<binlog::RotateEvent>(&event.body)) {
-    w.Key("next_file");
-    w.String(rotate->next_file.c_str());
-  } else if (auto* fde = std::get_if<binlog::FormatDescription>(&event.body)) {
-    w.Key("server_version");
-    w.String(fde->server_version.c_str());
-  } else if (auto* table = std::get_if<binlog::TableMapEvent>(&event.body)) {
+  const auto& body = event.body;
+  if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
+    writeString(w, "database", query->database);
+    writeString(w, "query", query->query);
+  } else if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
+    writeString(w, "next_file", rotate->next_file);
+  } else if (auto* fde = std::get_if<binlog::FormatDescription>(&body)) {
+    writeString(w, "server_version", fde->server_version);
+  } else if (auto* table = std::get_if<binlog::TableMapEvent>(&body)) {
     w.Key("table_id");
     w.Uint64(table->table->table_id);
-    w.Key("table_name");
-    w.String(table->table->table.c_str());
-    w.Key("database");
-    w.String(table->table->database.c_str());
+    writeString(w, "table_name", table->table->table);
+    writeString(w, "database", table->table->database);
+  } else if (auto* gtid = std::get_if<binlog::MysqlGtidEvent>(&body)) {
+    if (!gtid->anonymous) {
+      writeString(w, "gtid", gtid->text());
+    }
+    w.Key("last_committed");
+    w.Int64(gtid->last_committed);
+    w.Key("sequence_number");
+    w.Int64(gtid->sequence_number);
+    w.Key("transaction_length");
+    w.Uint64(gtid->transaction_length);
+  } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&body)) {
+    writeString(w, "gtid", mariadb_gtid->text());
+    w.Key("standalone");
+    w.Bool(mariadb_gtid->standalone());
+  } else if (auto* previous = std::get_if<binlog::PreviousGtidsEvent>(&body)) {
+    writeString(w, "gtid_set", previous->text());
+  } else if (auto* list = std::get_if<binlog::MariadbGtidListEvent>(&body)) {
+    w.Key("gtids");
+    w.StartArray();
+    for (const auto& g : list->gtids) {
+      const std::string text = g.text();
+      w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    w.EndArray();
+  } else if (auto* rows_query = std::get_if<binlog::RowsQueryEvent>(&body)) {
+    writeString(w, "query", rows_query->query);
+  } else if (auto* checkpoint = std::get_if<binlog::BinlogCheckpointEvent>(&body)) {
+    writeString(w, "file", checkpoint->file);
+  } else if (auto* heartbeat = std::get_if<binlog::HeartbeatEvent>(&body)) {
+    writeString(w, "file", heartbeat->file);
+    w.Key("heartbeat_position");
+    w.Uint64(heartbeat->position);
+  } else if (auto* xa = std::get_if<binlog::XaPrepareEvent>(&body)) {
+    writeString(w, "xa_gtrid", xa->gtrid);
+    writeString(w, "xa_bqual", xa->bqual);
+    w.Key("one_phase");
+    w.Bool(xa->one_phase);
+  } else if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&body)) {
+    w.Key("compressed_size");
+    w.Uint64(payload->payload.size());
+    w.Key("uncompressed_size");
+    w.Uint64(payload->uncompressed_size);
+  } else if (auto* xid = std::get_if<uint64_t>(&body)) {
+    w.Key("xid");
+    w.Uint64(*xid);
   }
   w.EndObject();
   line.assign(buffer.GetString(), buffer.GetSize());
+  line.push_back('\n');
 }
 
-Status decodeFile(const std::string& path, bool all_events, std::FILE* out) {
-  auto bytes = readWholeFile(path);
-  if (!bytes.isOk()) {
-    return bytes.status();
+// "decode: mysql-bin.000042  37% of 512 MiB" on stderr, redrawn at most 4 times a second.
+class Progress {
+ public:
+  Progress(const std::string& path, size_t total)
+      : path_(path), total_(total), enabled_(total >= kProgressMinBytes && isatty(STDERR_FILENO) != 0) {}
+  ~Progress() {
+    if (enabled_ && drawn_) {
+      std::fputs("\r\033[K", stderr);
+    }
   }
-  auto file = binlog::BinlogFile::open(*bytes);
-  if (!file.isOk()) {
-    return file.status().withContext(path);
+  void update(uint64_t offset) {
+    if (!enabled_ || (++calls_ & 0xFFF) != 0) {
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (drawn_ && now - last_ < std::chrono::milliseconds(250)) {
+      return;
+    }
+    last_ = now;
+    drawn_ = true;
+    std::fprintf(stderr, "\rdecode: %s %3d%% of %zu MiB", path_.c_str(),
+                 static_cast<int>(offset * 100 / total_), total_ >> 20);
   }
-  const std::string basename = path.substr(path.find_last_of('/') + 1);
-  binlog::EventDecoder decoder;
-  message::RowsFormatter formatter;
-  // Tables named positionally, per TABLE_MAP (shared_ptr identity), when the file lacks names.
-  std::map<const binlog::TableMap*, binlog::TableMap> named;
-  std::string line;
-  const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  for (;;) {
-    const uint64_t position = file->offset();
-    auto raw = file->next();
-    if (!raw.isOk()) {
-      return raw.status().withContext(path);
+
+ private:
+  std::string path_;
+  size_t total_;
+  bool enabled_;
+  bool drawn_ = false;
+  uint64_t calls_ = 0;
+  std::chrono::steady_clock::time_point last_;
+};
+
+class FileDecoder {
+ public:
+  FileDecoder(const std::string& path, bool all_events, std::FILE* out)
+      : path_(path), basename_(path.substr(path.find_last_of('/') + 1)), all_events_(all_events),
+        out_(out), now_(static_cast<int64_t>(std::time(nullptr))) {}
+
+  Status run() {
+    auto bytes = readWholeFile(path_);
+    if (!bytes.isOk()) {
+      return bytes.status();
     }
-    if (!raw->has_value()) {
-      return Status::ok();
+    auto file = binlog::BinlogFile::open(*bytes);
+    if (!file.isOk()) {
+      return file.status().withContext(path_);
     }
-    auto event = decoder.decode(**raw);
-    if (!event.isOk()) {
-      return event.status().withContext(fmt::format("{}: event at offset {}", path, position));
+    Progress progress(path_, bytes->size());
+    for (;;) {
+      const uint64_t position = file->offset();
+      progress.update(position);
+      auto raw = file->next();
+      if (!raw.isOk()) {
+        return raw.status().withContext(path_);
+      }
+      if (!raw->has_value()) {
+        return Status::ok();
+      }
+      auto event = decoder_.decode(**raw);
+      if (!event.isOk()) {
+        return event.status().withContext(fmt::format("{}: event at offset {}", path_, position));
+      }
+      const uint64_t end = position + event->header.event_size;
+      if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&event->body)) {
+        if (all_events_) {
+          write(*event, position, /*inner=*/false);
+        }
+        MM_RETURN_IF_ERROR(decodePayload(*payload, position, end));
+        continue;
+      }
+      MM_RETURN_IF_ERROR(handle(*event, position, end, /*inner=*/false));
     }
-    auto* rows = std::get_if<binlog::RowsEvent>(&event->body);
+  }
+
+ private:
+  // Inner events sit at the payload's position; rows messages end where the payload ends
+  // (binlog/transaction_payload.h).
+  Status decodePayload(const binlog::TransactionPayloadEvent& payload, uint64_t position, uint64_t end) {
+    binlog::TransactionPayloadReader inner(payload);
+    for (;;) {
+      auto raw = inner.next();
+      if (!raw.isOk()) {
+        return raw.status().withContext(fmt::format("{}: event at offset {}", path_, position));
+      }
+      if (!raw->has_value()) {
+        return Status::ok();
+      }
+      auto event = decoder_.decodeInner(**raw);
+      if (!event.isOk()) {
+        return event.status().withContext(fmt::format(
+            "{}: event {} inside the TRANSACTION_PAYLOAD_EVENT at offset {}", path_, inner.index(), position));
+      }
+      MM_RETURN_IF_ERROR(handle(*event, position, end, /*inner=*/true));
+    }
+  }
+
+  Status handle(const binlog::DecodedEvent& event, uint64_t position, uint64_t end, bool inner) {
+    auto* rows = std::get_if<binlog::RowsEvent>(&event.body);
     if (rows == nullptr) {
-      if (all_events) {
-        printEvent(*event, position, line);
-        line.push_back('\n');
-        std::fwrite(line.data(), 1, line.size(), out);
+      if (all_events_) {
+        write(event, position, inner);
       }
-      if (std::holds_alternative<binlog::TableMapEvent>(event->body)) {
-        named.clear();
+      if (std::holds_alternative<binlog::TableMapEvent>(event.body)) {
+        named_.clear();
       }
-      continue;
+      return Status::ok();
     }
     const binlog::TableMap* table = rows->table.get();
     if (!table->has_column_names) {
-      auto it = named.find(table);
-      if (it == named.end()) {
-        it = named.emplace(table, message::withPositionalNames(*table)).first;
+      auto it = named_.find(table);
+      if (it == named_.end()) {
+        it = named_.emplace(table, message::withPositionalNames(*table)).first;
       }
       table = &it->second;
     }
-    const uint64_t event_end = position + event->header.event_size;
-    Status status = formatter.format(
-        rows->header, *table, message::RowTimes{event->header.timestamp, now},
-        [&](uint64_t, std::string_view body) {
-          std::fwrite(body.data(), 1, body.size(), out);
-          std::fputc('\n', out);
-          return Status::ok();
-        });
+    Status status = formatter_.format(rows->header, *table, message::RowTimes{event.header.timestamp, now_},
+                                      [&](uint64_t, std::string_view body) {
+                                        std::fwrite(body.data(), 1, body.size(), out_);
+                                        std::fputc('\n', out_);
+                                        return Status::ok();
+                                      });
     if (!status.isOk()) {
-      return status.withContext(fmt::format("{}: rows event ending at {}:{}", path, basename, event_end));
+      return status.withContext(fmt::format("{}: rows event ending at {}:{}", path_, basename_, end));
     }
+    return Status::ok();
   }
-}
+
+  void write(const binlog::DecodedEvent& event, uint64_t position, bool inner) {
+    printEvent(event, position, inner, line_);
+    std::fwrite(line_.data(), 1, line_.size(), out_);
+  }
+
+  std::string path_;
+  std::string basename_;
+  bool all_events_;
+  std::FILE* out_;
+  int64_t now_;
+  binlog::EventDecoder decoder_;
+  message::RowsFormatter formatter_;
+  // Tables named positionally, per TABLE_MAP (shared_ptr identity), when the file lacks names.
+  std::map<const binlog::TableMap*, binlog::TableMap> named_;
+  std::string line_;
+};
 
 }  // namespace
 
@@ -157,7 +300,7 @@ int runDecode(const std::vector<std::string>& files, bool all_events) {
   std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
   int exit_code = 0;
   for (const std::string& path : files) {
-    Status status = decodeFile(path, all_events, stdout);
+    Status status = FileDecoder(path, all_events, stdout).run();
     if (!status.isOk()) {
       std::fflush(stdout);
       std::fprintf(stderr, "mysql-monitor decode: %s\n", status.toString().c_str());

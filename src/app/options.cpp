@@ -12,7 +12,8 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
       "reading the binlog as a replica.\n\n"
       "Examples:\n"
       "  mysql-monitor --config /etc/mysql-monitor.cfg       run the daemon\n"
-      "  mysql-monitor decode mysql-bin.000042               print the messages a binlog file holds\n"};
+      "  mysql-monitor decode mysql-bin.000042               print the messages a binlog file holds\n"
+      "  mysql-monitor check --config /etc/mysql-monitor.cfg check the server and broker settings\n"};
   cli.set_version_flag("--version", "mysql-monitor 0.1.0");
   cli.require_subcommand(0, 1);
   auto add_common = [&](CLI::App& app) {
@@ -28,6 +29,10 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
       "decode", "Print, as JSON lines, the messages the live stream would publish for binlog files");
   decode->add_option("files", cl.files, "Binlog files (.gz accepted)")->required()->check(CLI::ExistingFile);
   decode->add_flag("--all-events", cl.all_events, "Also print the non-row events");
+  CLI::App* check = cli.add_subcommand(
+      "check", "Check that the MySQL server and the broker suit the monitor; one line per check "
+               "(ok / warn / fail with the fix); exit status 1 on any fail");
+  add_common(*check);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -38,6 +43,8 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
   }
   if (decode->parsed()) {
     cl.command = Command::Decode;
+  } else if (check->parsed()) {
+    cl.command = Command::Check;
   }
   return cl;
 }

@@ -1,6 +1,7 @@
 // Command line of the mysql-monitor executable (CLI11). Parsing only; the commands do the work.
 //   mysql-monitor [run] --config PATH      the daemon (default command)
 //   mysql-monitor decode FILE... [--all-events]
+//   mysql-monitor check --config PATH      checks the server and broker settings
 #pragma once
 
 #include <optional>
@@ -11,7 +12,7 @@
 
 namespace mm::app {
 
-enum class Command { Run, Decode };
+enum class Command { Run, Decode, Check };
 
 struct CommandLine {
   Command command = Command::Run;

@@ -10,12 +10,15 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "app/check_command.h"
 #include "app/decode_command.h"
 #include "app/logging.h"
 #include "app/options.h"
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
+#include "common/check.h"
 #include "config/config.h"
+#include "message/message_route.h"
 #include "mysql/binlog_stream.h"
 #include "mysql/information_schema.h"
 #include "pipeline/pipeline.h"
@@ -59,14 +62,37 @@ mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& c) {
 }
 
 // The saved checkpoint, or (first start) the configured start position, saved at once so a crash
-// before the first confirm cannot skip the changes made meanwhile.
+// before the first confirm cannot skip the changes made meanwhile. The state also names the server
+// its position belongs to: resuming against another server is refused, and a state file written
+// before the identity was recorded gets it now.
 Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, checkpoint::StateFile& state) {
-  auto saved = state.load();
-  if (!saved.isOk() || !saved->empty()) {
-    return saved;
+  auto saved = state.loadWithSource();
+  if (!saved.isOk()) {
+    return saved.status();
   }
   mysql::Connection connection;
   MM_RETURN_IF_ERROR(connection.connect(connectionOptions(config.mysql)));
+  auto identity = mysql::readServerIdentity(connection);
+  if (!identity.isOk()) {
+    return identity.status();
+  }
+  const checkpoint::SourceIdentity source{identity->server_uuid,
+                                          identity->server_uuid.empty() ? identity->server_id : 0};
+  state.setSource(source);
+  if (!saved->checkpoint.empty()) {
+    if (saved->source.empty()) {
+      MM_RETURN_IF_ERROR(state.save(saved->checkpoint));
+      spdlog::info("state file {} now records the source's {}", state.path(), checkpoint::toString(source));
+    } else if (!(saved->source == source)) {
+      return Status::invalidArgument(fmt::format(
+          "state file {} holds a position on the server with {}, but the server at {} has {}: a "
+          "binlog position means nothing on another server. Point [mysql] host at the original "
+          "server, or delete the state file to start again from [mysql] start_position",
+          state.path(), checkpoint::toString(saved->source), connection.where(),
+          checkpoint::toString(source)));
+    }
+    return saved->checkpoint;
+  }
   auto position = mysql::resolveStartPosition(connection, config.mysql.start_position);
   if (!position.isOk()) {
     return position.status();
@@ -78,12 +104,40 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
   return start;
 }
 
-pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
+sink::AmqpOptions amqpOptions(const config::Config& config) {
+  sink::AmqpOptions amqp;
+  amqp.brokers.clear();
+  auto brokers = config::brokerAddresses(config.amqp);
+  MM_CHECK(brokers.isOk(), "the configuration was validated");
+  for (const config::HostPort& broker : *brokers) {
+    amqp.brokers.push_back(sink::BrokerAddress{broker.host, broker.port});
+  }
+  amqp.user = config.amqp.user;
+  amqp.password = config.amqp.password;
+  amqp.vhost = config.amqp.vhost;
+  amqp.exchange = config.amqp.exchange;
+  amqp.exchange_type = config.amqp.exchange_type;
+  amqp.mandatory = config.amqp.mandatory;
+  amqp.heartbeat_seconds = config.amqp.heartbeat_seconds;
+  amqp.tls = sink::TlsOptions{config.amqp.ssl, config.amqp.ssl_ca, config.amqp.ssl_verify,
+                              config.amqp.ssl_cert, config.amqp.ssl_key};
+  return amqp;
+}
+
+pipeline::PipelineOptions pipelineOptions(const config::Config& config, const message::RoutingKeyTemplate& routing) {
   pipeline::PipelineOptions o;
-  o.reader.database = config.mysql.database;
-  o.publisher.routing_key = config.amqp.routing_key;
+  o.reader.filter = pipeline::TableFilterOptions{config::splitList(config.mysql.database),
+                                                 config.mysql.tables, config.mysql.exclude_tables};
+  o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current
+                                  ? pipeline::PositionLostPolicy::ResumeAtCurrent
+                                  : pipeline::PositionLostPolicy::Fail;
+  o.routing_key = routing;
+  o.publisher.heartbeat_routing_key = routing.expand(message::RouteFacts{"heartbeat", "", "", ""});
   o.publisher.confirm_window = static_cast<size_t>(config.amqp.confirm_window);
   o.publisher.heartbeat_interval = std::chrono::seconds(config.monitor.heartbeat_interval_seconds);
+  o.delay = std::chrono::seconds(config.monitor.delay_seconds);
+  // Draining at stop also waits for the delay buffer's content to be confirmed.
+  o.stop_timeout += o.delay;
   return o;
 }
 
@@ -136,16 +190,20 @@ int runDaemon(int argc, char** argv) {
     std::cerr << "mysql-monitor: configuration error: " << config.status().message() << "\n";
     return kExitBadConfig;
   }
+  auto routing = message::RoutingKeyTemplate::parse(config->amqp.routing_key);
+  if (!routing.isOk()) {
+    std::cerr << "mysql-monitor: configuration error: [amqp] routing_key: " << routing.status().message() << "\n";
+    return kExitBadConfig;
+  }
   if (cl->check_config) {
     std::cout << "configuration OK\n";
     return kExitOk;
   }
-  setUpLogging(config->monitor.log_level);
-  if (config->monitor.delay_seconds > 0) {
-    spdlog::warn("[monitor] delay = {}: the delay buffer is not implemented yet; changes are "
-                 "published without delay",
-                 config->monitor.delay_seconds);
+  if (cl->command == Command::Check) {
+    mysql::mysqlLibraryInit();
+    return runCheck(*config, connectionOptions(config->mysql), amqpOptions(*config));
   }
+  setUpLogging(config->monitor.log_level);
   // Block the stop signals before any thread starts, so only SignalWatcher receives them.
   sigset_t signals = SignalWatcher::stopSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -166,17 +224,9 @@ int runDaemon(int argc, char** argv) {
   mysql::BinlogStream source(mysql::BinlogStreamOptions{
       connectionOptions(config->mysql), config->mysql.server_id, config->mysql.heartbeat_period_seconds});
   mysql::InformationSchema schema(connectionOptions(config->mysql));
-  sink::AmqpOptions amqp;
-  amqp.host = config->amqp.host;
-  amqp.port = config->amqp.port;
-  amqp.user = config->amqp.user;
-  amqp.password = config->amqp.password;
-  amqp.vhost = config->amqp.vhost;
-  amqp.exchange = config->amqp.exchange;
-  amqp.exchange_type = config->amqp.exchange_type;
-  sink::AmqpPublisher publisher(amqp);
+  sink::AmqpPublisher publisher(amqpOptions(*config));
   SystemClock clock;
-  pipeline::Pipeline pipeline(source, &schema, publisher, state, clock, pipelineOptions(*config));
+  pipeline::Pipeline pipeline(source, &schema, publisher, state, clock, pipelineOptions(*config, *routing));
   Status status;
   {
     SignalWatcher watcher(pipeline);

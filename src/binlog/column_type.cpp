@@ -67,6 +67,9 @@ bool isCharacterType(uint8_t type) {
     case MYSQL_TYPE_MEDIUM_BLOB:
     case MYSQL_TYPE_LONG_BLOB:
     case MYSQL_TYPE_VECTOR:
+    // GEOMETRY's server class derives from BLOB: the charset metadata has an entry for it (MySQL and
+    // MariaDB is_character_type(); found by the live every-type test).
+    case MYSQL_TYPE_GEOMETRY:
       return true;
     default:
       return false;

@@ -1,10 +1,16 @@
 #include "binlog/column_value.h"
 
+#include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "binlog/charset.h"
 #include "binlog/column_type.h"
+#include "binlog/geometry.h"
+#include "binlog/json_binary.h"
+#include "binlog/json_text.h"
 
 namespace mm::binlog {
 namespace {
@@ -105,7 +111,148 @@ void appendFraction(CharsWriter& w, uint32_t micros, uint16_t fsp) {
   w.format(".{:0{}}", digits, fsp);
 }
 
-Status decodeDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValue& out) {
+void decodeDatetime2(ByteReader& r, uint16_t fsp, CellValue& out) {
+  // 40-bit BE value minus 2^39: sign(1) year*13+month(17) day(5) hour(5) minute(6) second(6).
+  const int64_t packed = static_cast<int64_t>(r.uintBe(5)) - 0x8000000000LL;
+  const uint32_t micros = fractionMicros(r, fsp);
+  const uint64_t v = static_cast<uint64_t>(packed < 0 ? -packed : packed);
+  const uint64_t ym = (v >> 22) & 0x1FFFF;
+  CharsWriter w(out);
+  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", ym / 13, ym % 13, (v >> 17) & 0x1F,
+           (v >> 12) & 0x1F, (v >> 6) & 0x3F, v & 0x3F);
+  appendFraction(w, micros, fsp);
+}
+
+// The instant `seconds` after the epoch, in UTC (TIMESTAMP and old TIMESTAMP).
+void formatTimestamp(int64_t seconds, uint32_t micros, uint16_t fsp, CellValue& out) {
+  CharsWriter w(out);
+  if (seconds == 0 && micros == 0) {
+    // The zero TIMESTAMP is no instant (the type's range starts at 1970-01-01 00:00:01).
+    w.format("0000-00-00T00:00:00");
+    appendFraction(w, 0, fsp);
+    return;
+  }
+  // Civil date from days since epoch (Howard Hinnant's algorithm), independent of the local zone.
+  const int64_t days = seconds / 86400;
+  const int64_t rem = seconds % 86400;
+  const int64_t z = days + 719468;
+  const int64_t era = z / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, month, day, rem / 3600, rem / 60 % 60,
+           rem % 60);
+  appendFraction(w, micros, fsp);
+  w.format("Z");
+}
+
+void decodeTimestamp2(ByteReader& r, uint16_t fsp, CellValue& out) {
+  const auto seconds = static_cast<int64_t>(r.uintBe(4));
+  formatTimestamp(seconds, fractionMicros(r, fsp), fsp, out);
+}
+
+// Old DATETIME (12, before MySQL 5.6.4): YYYYMMDDhhmmss as one decimal number.
+void decodeOldDatetime(ByteReader& r, CellValue& out) {
+  const uint64_t v = r.u64le();
+  const uint64_t date = v / 1000000;
+  const uint64_t time = v % 1000000;
+  CharsWriter w(out);
+  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", date / 10000, date / 100 % 100, date % 100, time / 10000,
+           time / 100 % 100, time % 100);
+}
+
+// Old TIME (11): a signed 3-byte ±(hh·10000 + mm·100 + ss).
+void decodeOldTime(ByteReader& r, CellValue& out) {
+  const int32_t v = static_cast<int32_t>(r.u24le() << 8) >> 8;  // sign-extend from bit 23
+  const uint32_t a = static_cast<uint32_t>(v < 0 ? -v : v);
+  CharsWriter w(out);
+  w.format("{}{:02}:{:02}:{:02}", v < 0 ? "-" : "", a / 10000, a / 100 % 100, a % 100);
+}
+
+bool isAscii(std::span<const uint8_t> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b < 0x80; });
+}
+
+// Points out.bytes at the value as UTF-8: the row's own bytes when they already are (the common
+// case, no copy), else their transcoding in out.utf8.
+void setText(Charset charset, std::span<const uint8_t> bytes, CellValue& out) {
+  out.kind = CellValue::Kind::Text;
+  const bool utf8 = charset == Charset::Unknown || charset == Charset::Utf8mb4 || charset == Charset::Utf8mb3;
+  const bool ascii_compatible = utf8 || charset == Charset::Latin1 || charset == Charset::Ascii;
+  if ((ascii_compatible && isAscii(bytes)) || (utf8 && isValidUtf8(bytes))) {
+    out.bytes = bytes;
+    return;
+  }
+  transcodeToUtf8(charset, bytes, out.utf8);
+  out.bytes = {reinterpret_cast<const uint8_t*>(out.utf8.data()), out.utf8.size()};
+}
+
+// VECTOR (MySQL 9): float32 little-endian values, rendered as a JSON array.
+Status decodeVector(std::span<const uint8_t> data, CellValue& out) {
+  if (data.size() % 4 != 0) {
+    return Status::corruption(fmt::format("VECTOR value of {} bytes is not a whole number of floats", data.size()));
+  }
+  ByteReader r(data);
+  out.kind = CellValue::Kind::Json;
+  out.json.assign("[");
+  for (size_t i = 0; i < data.size() / 4; ++i) {
+    const uint32_t raw = r.u32le();
+    float f = 0;
+    std::memcpy(&f, &raw, sizeof f);
+    if (i > 0) {
+      out.json.push_back(',');
+    }
+    if (!appendJsonNumber(f, out.json)) {
+      return Status::corruption(fmt::format("VECTOR element {} is not finite", i));
+    }
+  }
+  out.json.push_back(']');
+  return Status::ok();
+}
+
+void decodeTime2(ByteReader& r, uint16_t fsp, CellValue& out) {
+  // binlog-reference §4.2: the sign covers the whole packed value, fraction included.
+  int64_t packed = 0;
+  switch (fractionBytes(fsp)) {
+    case 0: packed = (static_cast<int64_t>(r.uintBe(3)) - 0x800000) * (1LL << 24); break;
+    case 1: {
+      int64_t i = static_cast<int64_t>(r.uintBe(3)) - 0x800000;
+      int64_t f = r.u8();
+      if (i < 0 && f != 0) {
+        i += 1;
+        f -= 0x100;
+      }
+      packed = i * (1LL << 24) + f * 10000;
+      break;
+    }
+    case 2: {
+      int64_t i = static_cast<int64_t>(r.uintBe(3)) - 0x800000;
+      int64_t f = static_cast<int64_t>(r.uintBe(2));
+      if (i < 0 && f != 0) {
+        i += 1;
+        f -= 0x10000;
+      }
+      packed = i * (1LL << 24) + f * 100;
+      break;
+    }
+    default: packed = static_cast<int64_t>(r.uintBe(6)) - 0x800000000000LL; break;
+  }
+  const bool negative = packed < 0;
+  const uint64_t a = static_cast<uint64_t>(negative ? -packed : packed);
+  const uint64_t hms = a >> 24;
+  CharsWriter w(out);
+  w.format("{}{:02}:{:02}:{:02}", negative ? "-" : "", (hms >> 12) & 0x3FF, (hms >> 6) & 0x3F,
+           hms & 0x3F);
+  appendFraction(w, static_cast<uint32_t>(a & 0xFFFFFF), fsp);
+}
+
+}  // namespace
+
+Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValue& out) {
   const int precision = metadata >> 8;
   const int scale = metadata & 0xFF;
   MM_RETURN_IF_ERROR(checkDecimalMetadata(metadata));
@@ -174,84 +321,6 @@ Status decodeDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValu
   }
   return Status::ok();
 }
-
-void decodeDatetime2(ByteReader& r, uint16_t fsp, CellValue& out) {
-  // 40-bit BE value minus 2^39: sign(1) year*13+month(17) day(5) hour(5) minute(6) second(6).
-  const int64_t packed = static_cast<int64_t>(r.uintBe(5)) - 0x8000000000LL;
-  const uint32_t micros = fractionMicros(r, fsp);
-  const uint64_t v = static_cast<uint64_t>(packed < 0 ? -packed : packed);
-  const uint64_t ym = (v >> 22) & 0x1FFFF;
-  CharsWriter w(out);
-  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", ym / 13, ym % 13, (v >> 17) & 0x1F,
-           (v >> 12) & 0x1F, (v >> 6) & 0x3F, v & 0x3F);
-  appendFraction(w, micros, fsp);
-}
-
-void decodeTimestamp2(ByteReader& r, uint16_t fsp, CellValue& out) {
-  const int64_t seconds = static_cast<int64_t>(r.uintBe(4));
-  const uint32_t micros = fractionMicros(r, fsp);
-  CharsWriter w(out);
-  if (seconds == 0 && micros == 0) {
-    // The zero TIMESTAMP is no instant (the type's range starts at 1970-01-01 00:00:01).
-    w.format("0000-00-00T00:00:00");
-    appendFraction(w, 0, fsp);
-    return;
-  }
-  // Civil date from days since epoch (Howard Hinnant's algorithm), independent of the local zone.
-  const int64_t days = seconds / 86400;
-  const int64_t rem = seconds % 86400;
-  const int64_t z = days + 719468;
-  const int64_t era = z / 146097;
-  const int64_t doe = z - era * 146097;
-  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const int64_t mp = (5 * doy + 2) / 153;
-  const int64_t day = doy - (153 * mp + 2) / 5 + 1;
-  const int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, month, day, rem / 3600, rem / 60 % 60,
-           rem % 60);
-  appendFraction(w, micros, fsp);
-  w.format("Z");
-}
-
-void decodeTime2(ByteReader& r, uint16_t fsp, CellValue& out) {
-  // binlog-reference §4.2: the sign covers the whole packed value, fraction included.
-  int64_t packed = 0;
-  switch (fractionBytes(fsp)) {
-    case 0: packed = (static_cast<int64_t>(r.uintBe(3)) - 0x800000) * (1LL << 24); break;
-    case 1: {
-      int64_t i = static_cast<int64_t>(r.uintBe(3)) - 0x800000;
-      int64_t f = r.u8();
-      if (i < 0 && f != 0) {
-        i += 1;
-        f -= 0x100;
-      }
-      packed = i * (1LL << 24) + f * 10000;
-      break;
-    }
-    case 2: {
-      int64_t i = static_cast<int64_t>(r.uintBe(3)) - 0x800000;
-      int64_t f = static_cast<int64_t>(r.uintBe(2));
-      if (i < 0 && f != 0) {
-        i += 1;
-        f -= 0x10000;
-      }
-      packed = i * (1LL << 24) + f * 100;
-      break;
-    }
-    default: packed = static_cast<int64_t>(r.uintBe(6)) - 0x800000000000LL; break;
-  }
-  const bool negative = packed < 0;
-  const uint64_t a = static_cast<uint64_t>(negative ? -packed : packed);
-  const uint64_t hms = a >> 24;
-  CharsWriter w(out);
-  w.format("{}{:02}:{:02}:{:02}", negative ? "-" : "", (hms >> 12) & 0x3FF, (hms >> 6) & 0x3F,
-           hms & 0x3F);
-  appendFraction(w, static_cast<uint32_t>(a & 0xFFFFFF), fsp);
-}
-
-}  // namespace
 
 Result<std::span<const uint8_t>> readValueBytes(ByteReader& r, const TableMapColumn& column) {
   const uint16_t meta = column.metadata;
@@ -354,7 +423,7 @@ Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes,
     case MYSQL_TYPE_DATETIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeDatetime2(r, meta, out); break;
     case MYSQL_TYPE_TIMESTAMP2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTimestamp2(r, meta, out); break;
     case MYSQL_TYPE_TIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTime2(r, meta, out); break;
-    case MYSQL_TYPE_NEWDECIMAL: return decodeDecimal(meta, bytes, out);
+    case MYSQL_TYPE_NEWDECIMAL: return formatDecimal(meta, bytes, out);
     case MYSQL_TYPE_ENUM: {
       const uint64_t index = r.uintLe(bytes.size());
       if (index == 0 || index > column.members.size()) {
@@ -371,7 +440,6 @@ Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes,
       const std::string& member = column.members[index - 1];
       out.kind = CellValue::Kind::Text;
       out.bytes = {reinterpret_cast<const uint8_t*>(member.data()), member.size()};
-      out.collation = 0;
       break;
     }
     case MYSQL_TYPE_SET: {
@@ -390,19 +458,51 @@ Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes,
     case MYSQL_TYPE_BLOB: {
       const size_t prefix = column.real_type == MYSQL_TYPE_BLOB ? meta : (meta < 256 ? 1 : 2);
       r.skip(prefix);
-      out.bytes = r.rest();
-      out.collation = column.collation;
-      if (column.collation == kBinaryCollation) {
+      const std::span<const uint8_t> data = r.rest();
+      const Charset charset = charsetOfCollation(column.collation);
+      if (charset == Charset::Binary) {
         out.kind = CellValue::Kind::Binary;
+        out.bytes = data;
         // The server strips BINARY(n)'s trailing zero bytes; n is the metadata length.
-        out.padded_length = column.real_type == MYSQL_TYPE_STRING ? meta : out.bytes.size();
-      } else {
-        out.kind = CellValue::Kind::Text;
+        out.padded_length = column.real_type == MYSQL_TYPE_STRING ? meta : data.size();
+        break;
+      }
+      setText(charset, data, out);
+      if (column.is_json) {
+        // MariaDB's JSON is LONGTEXT with a json_valid() CHECK: embedded as JSON when it is, kept
+        // a string when it is not (CHECK constraints can be disabled), never broken output.
+        const std::string_view text(reinterpret_cast<const char*>(out.bytes.data()), out.bytes.size());
+        if (isValidJson(text)) {
+          out.kind = CellValue::Kind::Json;
+          out.json.assign(text);
+        }
       }
       break;
     }
+    case MYSQL_TYPE_JSON: {
+      r.skip(meta);
+      out.kind = CellValue::Kind::Json;
+      out.json.clear();
+      MM_RETURN_IF_ERROR(appendJsonFromBinary(r.rest(), out.json));
+      break;
+    }
+    case MYSQL_TYPE_GEOMETRY: {
+      r.skip(meta);
+      out.utf8.clear();
+      MM_RETURN_IF_ERROR(appendGeometryWkt(r.rest(), out.utf8));
+      out.kind = CellValue::Kind::Text;
+      out.bytes = {reinterpret_cast<const uint8_t*>(out.utf8.data()), out.utf8.size()};
+      break;
+    }
+    case MYSQL_TYPE_VECTOR:
+      r.skip(meta);
+      MM_RETURN_IF_ERROR(decodeVector(r.rest(), out));
+      break;
+    case MYSQL_TYPE_TIMESTAMP: formatTimestamp(r.u32le(), 0, 0, out); break;
+    case MYSQL_TYPE_DATETIME: decodeOldDatetime(r, out); break;
+    case MYSQL_TYPE_TIME: decodeOldTime(r, out); break;
     default:
-      return Status::unsupported(fmt::format("values of column type {} ({}) are not decoded yet",
+      return Status::unsupported(fmt::format("values of column type {} ({}) cannot be decoded",
                                              column.real_type, columnTypeName(column.real_type)));
   }
   if (!r.ok()) {

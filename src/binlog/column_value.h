@@ -3,8 +3,9 @@
 //
 // readValueBytes() knows the size of every column type, so a row with a type we cannot render still
 // splits correctly. decodeValue() turns those bytes into a CellValue, the typed, JSON-library-free
-// form the message builder writes. Neither allocates except for JSON documents. Pure functions;
-// thread-safe.
+// form the message builder writes. Neither allocates except for the text it renders into the
+// CellValue's reused buffers (JSON, GEOMETRY, VECTOR, text not already valid UTF-8). Pure
+// functions; thread-safe.
 #pragma once
 
 #include <array>
@@ -30,29 +31,33 @@ struct CellValue {
     Unsigned,  // u
     Float,     // f (rendered from the float, not after widening)
     Double,    // d
-    Text,      // bytes in the column's character set (collation; 0 = unknown, assume UTF-8)
+    Text,      // bytes = well-formed UTF-8, transcoded from the column's charset when needed
     Binary,    // bytes of a binary-collation column (BINARY already re-padded: see padded_length)
     Chars,     // text[0..text_len): a formatted value emitted as a JSON string (temporal, DECIMAL)
-    Set,       // u = member bitmap, members = the column's member list
-    Json,      // json = a rendered JSON document, embedded as is
+    Set,       // u = member bitmap, members = the column's member list (UTF-8)
+    Json,      // json = well-formed JSON text, embedded as is (JSON, MariaDB JSON, VECTOR)
   };
   Kind kind = Kind::Signed;
   int64_t i = 0;
   uint64_t u = 0;
   float f = 0;
   double d = 0;
-  std::span<const uint8_t> bytes;
-  uint32_t collation = 0;
+  std::span<const uint8_t> bytes;  // a view into the row, a member string, or `utf8`
   size_t padded_length = 0;  // Binary: the BINARY(n) length to pad to with 0x00, else bytes.size()
   const std::vector<std::string>* members = nullptr;
   std::array<char, 96> text{};  // DECIMAL(65,30) needs 67
   uint8_t text_len = 0;
   std::string json;
+  std::string utf8;  // Text transcoded to UTF-8, or a GEOMETRY's WKT
 };
 
 // Decodes the bytes readValueBytes() returned for `column` into `out`. Signedness, collation and
 // ENUM/SET members come from the column (table map metadata or the schema filled in by the caller).
 // Errors name what is wrong with the value; the caller adds the column.
 Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes, CellValue& out);
+
+// Formats a packed DECIMAL (§4.3; metadata = precision << 8 | scale) into out.text as Kind::Chars
+// with exactly `scale` fraction digits. Shared with the JSON decoder's opaque DECIMAL values.
+Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValue& out);
 
 }  // namespace mm::binlog

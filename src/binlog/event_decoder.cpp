@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "binlog/compressed_event.h"
 #include "binlog/event_type.h"
 
 namespace mm::binlog {
@@ -36,6 +37,62 @@ Result<DecodedEvent> EventDecoder::decode(std::span<const uint8_t> event) {
   return decodeBody(*header, body);
 }
 
+Result<DecodedEvent> EventDecoder::decodeInner(std::span<const uint8_t> event) {
+  auto header = decodeEventHeader(event);
+  if (!header.isOk()) {
+    return header.status().withContext("event inside TRANSACTION_PAYLOAD_EVENT");
+  }
+  const uint8_t type = header->type;
+  if (type == FORMAT_DESCRIPTION_EVENT || type == TRANSACTION_PAYLOAD_EVENT || type == ROTATE_EVENT) {
+    return Status::corruption(
+        fmt::format("{} inside TRANSACTION_PAYLOAD_EVENT: only a transaction's events nest there",
+                    eventTypeName(type)));
+  }
+  if (!fde_) {
+    return Status::corruption("TRANSACTION_PAYLOAD_EVENT's events before any FORMAT_DESCRIPTION_EVENT");
+  }
+  // Inner events never carry a checksum, whatever the FDE says (§1.3).
+  return decodeBody(*header, event.subspan(LOG_EVENT_HEADER_LEN));
+}
+
+Result<RowsEvent> EventDecoder::decodeRows(uint8_t type, std::span<const uint8_t> body) {
+  const uint8_t plain = mariadbUncompressedType(type);
+  const uint8_t layout = plain != 0 ? plain : type;
+  // Compressed types keep their own post-header length entry (8 for 166-168, 10 for 169-171).
+  const uint8_t post_header_len = fde_->postHeaderLength(type);
+  auto rows = decodeRowsEventHeader(layout, body, post_header_len);
+  if (!rows.isOk()) {
+    return plain != 0 ? rows.status().withContext(eventTypeName(type)) : rows.status();
+  }
+  std::shared_ptr<const std::vector<uint8_t>> owned;
+  if (plain != 0) {
+    // Only the rows are compressed: rebuild the uncompressed body (post-header and bitmaps, then
+    // the rows) in storage the event owns, and decode that instead.
+    auto plain_body = std::make_shared<std::vector<uint8_t>>(body.begin(), body.end() - rows->rows.size());
+    Status inflated = decompressMariadbField(rows->rows, *plain_body);
+    if (!inflated.isOk()) {
+      return inflated.withContext(fmt::format("{} for table id {}", eventTypeName(type), rows->table_id));
+    }
+    rows = decodeRowsEventHeader(layout, *plain_body, post_header_len);
+    if (!rows.isOk()) {
+      return rows.status().withContext(eventTypeName(type));
+    }
+    owned = std::move(plain_body);
+  }
+  auto it = tables_.find(rows->table_id);
+  if (it == tables_.end()) {
+    return Status::corruption(fmt::format("{} for table id {} without a preceding TABLE_MAP_EVENT",
+                                          eventTypeName(type), rows->table_id));
+  }
+  RowsEvent rows_event{std::move(*rows), it->second, std::move(owned)};
+  if ((rows_event.header.flags & STMT_END_F) != 0) {
+    // The server sends the TABLE_MAPs again for every statement; dropping them here makes a rows
+    // event without its map fail fast instead of using a stale one (table ids are reused).
+    tables_.clear();
+  }
+  return rows_event;
+}
+
 Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
                                               std::span<const uint8_t> body) {
   DecodedEvent out{header, SkippedEvent{}};
@@ -47,42 +104,67 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
     out.body = std::move(*result);
     return out;
   };
+  // Events that arrive before the first FORMAT_DESCRIPTION of a replica stream.
   if (type == ROTATE_EVENT) {
     return wrap(decodeRotate(body));
   }
   if (type == HEARTBEAT_LOG_EVENT) {
-    return wrap(decodeHeartbeat(body));
+    return wrap(decodeHeartbeat(body, header.log_pos, fde_ && fde_->isMariaDb()));
+  }
+  if (type == HEARTBEAT_LOG_EVENT_V2) {
+    return wrap(decodeHeartbeatV2(body));
   }
   if (!fde_) {
     return Status::corruption(
         fmt::format("{} before any FORMAT_DESCRIPTION_EVENT", eventTypeName(type)));
   }
   RowsKind kind{};
-  if (rowsEventKind(type, kind)) {
-    auto rows = decodeRowsEventHeader(type, body, fde_->postHeaderLength(type));
-    if (!rows.isOk()) {
-      return rows.status();
-    }
-    auto it = tables_.find(rows->table_id);
-    if (it == tables_.end()) {
-      return Status::corruption(fmt::format("{} for table id {} without a preceding TABLE_MAP_EVENT",
-                                            eventTypeName(type), rows->table_id));
-    }
-    RowsEvent rows_event{std::move(*rows), it->second};
-    if ((rows_event.header.flags & STMT_END_F) != 0) {
-      // The server sends the TABLE_MAPs again for every statement; dropping them here makes a rows
-      // event without its map fail fast instead of using a stale one (table ids are reused).
-      tables_.clear();
-    }
-    out.body = std::move(rows_event);
-    return out;
+  const uint8_t plain = mariadbUncompressedType(type);
+  if (rowsEventKind(type, kind) || (plain != 0 && rowsEventKind(plain, kind))) {
+    return wrap(decodeRows(type, body));
   }
   switch (type) {
     case QUERY_EVENT: return wrap(decodeQuery(body, fde_->postHeaderLength(QUERY_EVENT)));
+    case QUERY_COMPRESSED_EVENT: {
+      auto query = decodeQuery(body, fde_->postHeaderLength(QUERY_COMPRESSED_EVENT));
+      if (!query.isOk()) {
+        return query.status().withContext(eventTypeName(type));
+      }
+      auto text = std::make_shared<std::vector<uint8_t>>();
+      const auto* compressed = reinterpret_cast<const uint8_t*>(query->query.data());
+      Status inflated = decompressMariadbField({compressed, query->query.size()}, *text);
+      if (!inflated.isOk()) {
+        return inflated.withContext(fmt::format("{}: query text", eventTypeName(type)));
+      }
+      query->query = std::string_view(reinterpret_cast<const char*>(text->data()), text->size());
+      query->decompressed = std::move(text);
+      out.body = std::move(*query);
+      return out;
+    }
     case XID_EVENT: return wrap(decodeXid(body));
-    case GTID_EVENT: return wrap(decodeMariadbGtid(body));
+    case GTID_EVENT: {
+      auto gtid = decodeMariadbGtid(body);
+      if (gtid.isOk()) {
+        gtid->server_id = header.server_id;  // the GTID's server part is the event's origin
+      }
+      return wrap(std::move(gtid));
+    }
+    case GTID_LOG_EVENT: return wrap(decodeMysqlGtid(body, /*anonymous=*/false));
+    case ANONYMOUS_GTID_LOG_EVENT: return wrap(decodeMysqlGtid(body, /*anonymous=*/true));
+    case GTID_TAGGED_LOG_EVENT: return wrap(decodeMysqlTaggedGtid(body));
+    case PREVIOUS_GTIDS_LOG_EVENT: return wrap(decodePreviousGtids(body));
+    case GTID_LIST_EVENT: return wrap(decodeMariadbGtidList(body));
+    case BINLOG_CHECKPOINT_EVENT: return wrap(decodeBinlogCheckpoint(body));
+    case ROWS_QUERY_LOG_EVENT: return wrap(decodeRowsQuery(body));
+    case ANNOTATE_ROWS_EVENT: return wrap(decodeAnnotateRows(body));
+    case XA_PREPARE_LOG_EVENT: return wrap(decodeXaPrepare(body));
+    case TRANSACTION_PAYLOAD_EVENT: return wrap(decodeTransactionPayload(body));
     case INCIDENT_EVENT: return wrap(decodeIncident(body));
     case STOP_EVENT: out.body = StopEvent{}; return out;
+    case START_ENCRYPTION_EVENT:
+      return Status::unsupported(
+          "START_ENCRYPTION_EVENT: the binlog is encrypted (encrypt_binlog=ON); decoding it needs "
+          "the server's encryption keys, which mysql-monitor does not have");
     case TABLE_MAP_EVENT: {
       auto map = decodeTableMap(body, fde_->postHeaderLength(TABLE_MAP_EVENT));
       if (!map.isOk()) {
@@ -93,23 +175,16 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
       out.body = TableMapEvent{std::move(shared)};
       return out;
     }
-    // Context a row consumer does not need: statement-based helpers, GTID bookkeeping, MariaDB
-    // annotations and checkpoints.
+    // Context a row consumer does not need: statement-based helpers and group replication.
     case INTVAR_EVENT:
     case RAND_EVENT:
     case USER_VAR_EVENT:
     case IGNORABLE_LOG_EVENT:
-    case ROWS_QUERY_LOG_EVENT:
-    case GTID_LOG_EVENT:
-    case ANONYMOUS_GTID_LOG_EVENT:
-    case PREVIOUS_GTIDS_LOG_EVENT:
     case TRANSACTION_CONTEXT_EVENT:
     case VIEW_CHANGE_EVENT:
-    case ANNOTATE_ROWS_EVENT:
-    case BINLOG_CHECKPOINT_EVENT:
-    case GTID_LIST_EVENT:
       return out;
     default:
+      // The ignorable flag is the server's promise that skipping the event loses nothing (§2).
       if ((header.flags & LOG_EVENT_IGNORABLE_F) != 0) {
         return out;
       }

@@ -4,10 +4,18 @@
 // (post-header lengths, checksum algorithm) and the TABLE_MAP events in force, and refuses TABLE_MAP
 // and rows events before a FORMAT_DESCRIPTION. It does no I/O and keeps no clock. The views in a
 // DecodedEvent point into the bytes given to decode(), which must outlive them; the TableMap is
-// shared so a rows event can travel to another thread with its table.
+// shared so a rows event can travel to another thread with its table. The exception are MariaDB's
+// compressed events: their decompressed query text or rows (with the column bitmaps) are owned by
+// the body (QueryEvent::decompressed, RowsEvent::owned), so such a rows event views none of the
+// caller's bytes.
+//
+// TRANSACTION_PAYLOAD_EVENT decodes to a TransactionPayloadEvent viewing the compressed bytes;
+// iterate its inner events with a TransactionPayloadReader and decodeInner()
+// (binlog/transaction_payload.h says how, and which positions to give them).
 //
 // Unknown event types: skipped (DecodedEvent::Skipped) when flagged IGNORABLE, otherwise an
-// Unsupported error naming the type. Not thread-safe: one decoder per stream.
+// Unsupported error naming the type. Encrypted binlogs (START_ENCRYPTION_EVENT) are Unsupported.
+// Not thread-safe: one decoder per stream.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +26,10 @@
 #include <variant>
 
 #include "binlog/events.h"
+#include "binlog/gtid_events.h"
 #include "binlog/rows_event.h"
 #include "binlog/table_map.h"
+#include "binlog/transaction_payload.h"
 #include "common/status.h"
 
 namespace mm::binlog {
@@ -30,14 +40,19 @@ struct TableMapEvent {
   std::shared_ptr<const TableMap> table;
 };
 struct RowsEvent {
-  RowsEventHeader header;  // views into the event bytes
+  RowsEventHeader header;  // views into the event bytes, or into `owned`
   std::shared_ptr<const TableMap> table;
+  // MariaDB compressed rows events: the column bitmaps and the decompressed rows that `header`
+  // views. Shared so that copies and moves of the event keep the views valid.
+  std::shared_ptr<const std::vector<uint8_t>> owned;
 };
 
 struct DecodedEvent {
   EventHeader header;
   std::variant<SkippedEvent, FormatDescription, RotateEvent, QueryEvent, uint64_t /*XID*/,
-               HeartbeatEvent, MariadbGtidEvent, IncidentEvent, StopEvent, TableMapEvent, RowsEvent>
+               HeartbeatEvent, MariadbGtidEvent, IncidentEvent, StopEvent, TableMapEvent, RowsEvent,
+               MysqlGtidEvent, PreviousGtidsEvent, MariadbGtidListEvent, RowsQueryEvent,
+               BinlogCheckpointEvent, XaPrepareEvent, TransactionPayloadEvent>
       body;
 };
 
@@ -53,13 +68,20 @@ class EventDecoder {
  public:
   explicit EventDecoder(EventDecoderOptions options = {}) : options_(options) {}
 
-  // Decodes one whole event (common header to checksum). Errors name the event type.
+  // Decodes one whole event (common header to checksum). Errors name the event type; the
+  // caller adds where the event was.
   Result<DecodedEvent> decode(std::span<const uint8_t> event);
+
+  // Decodes one event from inside a TRANSACTION_PAYLOAD_EVENT (from TransactionPayloadReader):
+  // no checksum, the current FORMAT_DESCRIPTION's post-header lengths. Corruption for events that
+  // cannot nest (FORMAT_DESCRIPTION, TRANSACTION_PAYLOAD, ROTATE) or before any FDE.
+  Result<DecodedEvent> decodeInner(std::span<const uint8_t> event);
 
   const std::optional<FormatDescription>& formatDescription() const { return fde_; }
 
  private:
   Result<DecodedEvent> decodeBody(const EventHeader& header, std::span<const uint8_t> body);
+  Result<RowsEvent> decodeRows(uint8_t type, std::span<const uint8_t> body);
 
   EventDecoderOptions options_;
   std::optional<FormatDescription> fde_;

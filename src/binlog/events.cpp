@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "binlog/event_type.h"
+#include "binlog/gtid_events.h"
 #include "common/byte_reader.h"
 
 namespace mm::binlog {
@@ -160,14 +161,72 @@ Result<uint64_t> decodeXid(std::span<const uint8_t> body) {
   return xid;
 }
 
-Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body) {
+Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body, uint32_t log_pos, bool mariadb) {
   ByteReader r(body);
   HeartbeatEvent e;
+  e.position = log_pos;
+  // MariaDB never sends a heartbeat at position 0: a zero log_pos means the 64-bit sub-header.
+  if (mariadb && log_pos == 0) {
+    e.position = r.u64le();
+    if (!r.ok()) {
+      return Status::corruption("HEARTBEAT_LOG_EVENT: MariaDB position sub-header truncated");
+    }
+  }
   e.file = r.chars(r.remaining());
   return e;
 }
 
+Result<HeartbeatEvent> decodeHeartbeatV2(std::span<const uint8_t> body) {
+  // TLV field types (M:codecs Heartbeat_event_v2): 0 end mark, 1 file name, 2 position.
+  auto fail = [](std::string_view what) {
+    return Status::corruption(fmt::format("HEARTBEAT_LOG_EVENT_V2: {}", what));
+  };
+  ByteReader r(body);
+  HeartbeatEvent e;
+  bool has_file = false;
+  bool has_position = false;
+  for (;;) {
+    const uint64_t type = r.packedInt();
+    if (!r.ok()) {
+      return fail("truncated before the end mark");
+    }
+    if (type == 0) {
+      break;
+    }
+    const uint64_t length = r.packedInt();
+    ByteReader field = r.sub(r.ok() ? length : 0);
+    if (!r.ok()) {
+      return fail(fmt::format("field {} truncated", type));
+    }
+    if (type == 1) {
+      e.file = field.chars(field.remaining());
+      has_file = true;
+    } else if (type == 2) {
+      // Like TRANSACTION_PAYLOAD's header, the value is a packed integer inside the length.
+      e.position = field.packedInt();
+      if (!field.ok() || !field.empty()) {
+        return fail("position is not one packed integer");
+      }
+      has_position = true;
+    }
+    // Other types: fields of a newer server, stepped over by their length.
+  }
+  if (!has_file || !has_position) {
+    return fail("file name or position missing");
+  }
+  if (!r.empty()) {
+    return fail(fmt::format("{} unexpected bytes after the end mark", r.remaining()));
+  }
+  return e;
+}
+
+std::string MariadbGtidEvent::text() const { return MariadbGtid{domain_id, server_id, sequence}.text(); }
+
 Result<MariadbGtidEvent> decodeMariadbGtid(std::span<const uint8_t> body) {
+  constexpr uint8_t FL_GROUP_COMMIT_ID = 0x02;
+  constexpr uint8_t FL_PREPARED_XA = 0x40;
+  constexpr uint8_t FL_COMPLETED_XA = 0x80;
+  constexpr size_t kMaxXidPart = 64;  // MAXGTRIDSIZE, MAXBQUALSIZE
   ByteReader r(body);
   MariadbGtidEvent e;
   e.sequence = r.u64le();
@@ -175,6 +234,84 @@ Result<MariadbGtidEvent> decodeMariadbGtid(std::span<const uint8_t> body) {
   e.flags2 = r.u8();
   if (!r.ok()) {
     return Status::corruption("GTID_EVENT (MariaDB): truncated");
+  }
+  if ((e.flags2 & FL_GROUP_COMMIT_ID) != 0) {
+    e.commit_id = r.u64le();
+    if (!r.ok()) {
+      return Status::corruption("GTID_EVENT (MariaDB): commit id truncated");
+    }
+  }
+  if ((e.flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)) != 0) {
+    e.xa_format_id = static_cast<int32_t>(r.u32le());
+    const uint8_t gtrid_len = r.u8();
+    const uint8_t bqual_len = r.u8();
+    if (r.ok() && (gtrid_len > kMaxXidPart || bqual_len > kMaxXidPart)) {
+      return Status::corruption(fmt::format("GTID_EVENT (MariaDB): XA xid lengths {}/{} exceed 64",
+                                            gtrid_len, bqual_len));
+    }
+    e.xa_gtrid = r.chars(gtrid_len);
+    e.xa_bqual = r.chars(bqual_len);
+    if (!r.ok()) {
+      return Status::corruption("GTID_EVENT (MariaDB): XA xid truncated");
+    }
+  }
+  // What follows is zero padding to the 19-byte post-header, or the "extra flags" of newer
+  // servers (§2.7): neither says anything about the rows.
+  return e;
+}
+
+Result<RowsQueryEvent> decodeRowsQuery(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  r.skip(1);  // a length byte that truncates at 255; the text runs to the end (§2)
+  if (!r.ok()) {
+    return Status::corruption("ROWS_QUERY_LOG_EVENT: empty body");
+  }
+  return RowsQueryEvent{r.chars(r.remaining())};
+}
+
+Result<RowsQueryEvent> decodeAnnotateRows(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  return RowsQueryEvent{r.chars(r.remaining())};
+}
+
+Result<BinlogCheckpointEvent> decodeBinlogCheckpoint(std::span<const uint8_t> body) {
+  ByteReader r(body);
+  const uint32_t length = r.u32le();
+  BinlogCheckpointEvent e;
+  e.file = r.chars(length);
+  if (!r.ok()) {
+    return Status::corruption("BINLOG_CHECKPOINT_EVENT: truncated");
+  }
+  if (!r.empty()) {
+    return Status::corruption(
+        fmt::format("BINLOG_CHECKPOINT_EVENT: {} unexpected bytes after the file name", r.remaining()));
+  }
+  return e;
+}
+
+Result<XaPrepareEvent> decodeXaPrepare(std::span<const uint8_t> body) {
+  constexpr uint32_t kMaxXidPart = 64;  // MAXGTRIDSIZE, MAXBQUALSIZE
+  ByteReader r(body);
+  XaPrepareEvent e;
+  e.one_phase = r.u8() != 0;
+  e.format_id = static_cast<int32_t>(r.u32le());
+  const uint32_t gtrid_len = r.u32le();
+  const uint32_t bqual_len = r.u32le();
+  if (!r.ok()) {
+    return Status::corruption("XA_PREPARE_LOG_EVENT: truncated");
+  }
+  if (gtrid_len > kMaxXidPart || bqual_len > kMaxXidPart) {
+    return Status::corruption(
+        fmt::format("XA_PREPARE_LOG_EVENT: xid lengths {}/{} exceed 64", gtrid_len, bqual_len));
+  }
+  e.gtrid = r.chars(gtrid_len);
+  e.bqual = r.chars(bqual_len);
+  if (!r.ok()) {
+    return Status::corruption("XA_PREPARE_LOG_EVENT: xid truncated");
+  }
+  if (!r.empty()) {
+    return Status::corruption(
+        fmt::format("XA_PREPARE_LOG_EVENT: {} unexpected bytes after the xid", r.remaining()));
   }
   return e;
 }

@@ -1,13 +1,16 @@
 // The common event header, FORMAT_DESCRIPTION, and the small events a row-based consumer needs:
-// ROTATE, QUERY, XID, HEARTBEAT, MariaDB GTID, INCIDENT. Each decoder takes a body with the
-// checksum already stripped. Layouts: shared docs/binlog-reference.md §1-2.
+// ROTATE, QUERY, XID, HEARTBEAT (v1, v2), MariaDB GTID, INCIDENT, ROWS_QUERY / ANNOTATE_ROWS,
+// BINLOG_CHECKPOINT, XA_PREPARE. Each decoder takes a body with the checksum already stripped.
+// Layouts: shared docs/binlog-reference.md §1-2.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -53,8 +56,11 @@ Result<RotateEvent> decodeRotate(std::span<const uint8_t> body);
 
 struct QueryEvent {
   std::string_view database;  // views into the body
-  std::string_view query;
+  std::string_view query;     // or into `decompressed`
   uint16_t error_code = 0;
+  // QUERY_COMPRESSED_EVENT (MariaDB): the decompressed text `query` views; shared so copies of
+  // the event keep it alive.
+  std::shared_ptr<const std::vector<uint8_t>> decompressed;
 };
 Result<QueryEvent> decodeQuery(std::span<const uint8_t> body, uint8_t post_header_len);
 
@@ -62,14 +68,29 @@ Result<uint64_t> decodeXid(std::span<const uint8_t> body);
 
 struct HeartbeatEvent {
   std::string_view file;  // view into the body
+  // The source's current position in `file`: 64-bit from HEARTBEAT_LOG_EVENT_V2 and from MariaDB's
+  // sub-header past 4 GiB, else the header's 32-bit log_pos.
+  uint64_t position = 0;
 };
-Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body);
+// HEARTBEAT_LOG_EVENT (27). `mariadb`: the stream's FORMAT_DESCRIPTION is MariaDB's, whose
+// heartbeat puts an 8-byte position before the file name when the header's log_pos (0) cannot
+// hold it (§1.7, MariaDB sql_repl.cc send_heartbeat_event, HB_SUB_HEADER_LEN).
+Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body, uint32_t log_pos, bool mariadb);
+// HEARTBEAT_LOG_EVENT_V2 (41, MySQL 8.0): a TLV list of file name and position (§1.7).
+Result<HeartbeatEvent> decodeHeartbeatV2(std::span<const uint8_t> body);
 
 struct MariadbGtidEvent {
   uint64_t sequence = 0;
   uint32_t domain_id = 0;
+  uint32_t server_id = 0;  // from the common header (EventDecoder fills it)
   uint8_t flags2 = 0;
+  uint64_t commit_id = 0;  // flags2 & FL_GROUP_COMMIT_ID
+  // XA (flags2 & (FL_PREPARED_XA | FL_COMPLETED_XA)): the xid; views into the body.
+  int32_t xa_format_id = 0;
+  std::string_view xa_gtrid;
+  std::string_view xa_bqual;
   bool standalone() const { return (flags2 & 0x01) != 0; }  // no COMMIT/XID follows (DDL)
+  std::string text() const;  // "domain-server-seq"
 };
 Result<MariadbGtidEvent> decodeMariadbGtid(std::span<const uint8_t> body);
 
@@ -78,6 +99,30 @@ struct IncidentEvent {
   std::string message;
 };
 Result<IncidentEvent> decodeIncident(std::span<const uint8_t> body);
+
+// ROWS_QUERY_LOG_EVENT (29, MySQL) and ANNOTATE_ROWS_EVENT (160, MariaDB): the SQL statement
+// whose row changes follow; header.type tells which.
+struct RowsQueryEvent {
+  std::string_view query;  // view into the body
+};
+Result<RowsQueryEvent> decodeRowsQuery(std::span<const uint8_t> body);
+Result<RowsQueryEvent> decodeAnnotateRows(std::span<const uint8_t> body);
+
+// BINLOG_CHECKPOINT_EVENT (161, MariaDB): the oldest file XA recovery still needs.
+struct BinlogCheckpointEvent {
+  std::string_view file;  // view into the body
+};
+Result<BinlogCheckpointEvent> decodeBinlogCheckpoint(std::span<const uint8_t> body);
+
+// XA_PREPARE_LOG_EVENT (38, MySQL): ends the prepare half of an XA transaction; its rows are
+// committed or rolled back later by a QUERY "XA COMMIT/ROLLBACK" naming the same xid (§2.8).
+struct XaPrepareEvent {
+  bool one_phase = false;
+  int32_t format_id = 0;
+  std::string_view gtrid;  // views into the body
+  std::string_view bqual;
+};
+Result<XaPrepareEvent> decodeXaPrepare(std::span<const uint8_t> body);
 
 // What a QUERY's text means to a consumer of row events.
 enum class QueryKind { Begin, Commit, Rollback, Other };

@@ -1,5 +1,6 @@
 #include "binlog/rows_event.h"
 
+#include <algorithm>
 #include <bit>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "binlog/column_type.h"
 #include "binlog/column_value.h"
 #include "binlog/event_type.h"
+#include "binlog/json_diff.h"
 
 namespace mm::binlog {
 namespace {
@@ -29,7 +31,8 @@ bool rowsEventKind(uint8_t type, RowsKind& kind) {
     case WRITE_ROWS_EVENT_V1:
     case WRITE_ROWS_EVENT: kind = RowsKind::Write; return true;
     case UPDATE_ROWS_EVENT_V1:
-    case UPDATE_ROWS_EVENT: kind = RowsKind::Update; return true;
+    case UPDATE_ROWS_EVENT:
+    case PARTIAL_UPDATE_ROWS_EVENT: kind = RowsKind::Update; return true;
     case DELETE_ROWS_EVENT_V1:
     case DELETE_ROWS_EVENT: kind = RowsKind::Delete; return true;
     default: return false;
@@ -49,7 +52,9 @@ Result<RowsEventHeader> decodeRowsEventHeader(uint8_t type, std::span<const uint
   ByteReader r(body);
   h.table_id = post_header_len == 6 ? r.u32le() : r.u48le();
   h.flags = r.u16le();
-  const bool v2 = type == WRITE_ROWS_EVENT || type == UPDATE_ROWS_EVENT || type == DELETE_ROWS_EVENT;
+  h.partial_update = type == PARTIAL_UPDATE_ROWS_EVENT;
+  const bool v2 = type == WRITE_ROWS_EVENT || type == UPDATE_ROWS_EVENT || type == DELETE_ROWS_EVENT ||
+                  h.partial_update;
   if (v2) {
     // extra_data_len counts its own two bytes; the chunks (NDB info, partition ids) do not
     // concern a consumer of row values.
@@ -82,9 +87,31 @@ Result<RowsEventHeader> decodeRowsEventHeader(uint8_t type, std::span<const uint
 RowImageReader::RowImageReader(const RowsEventHeader& header, const TableMap& table)
     : header_(header), table_(table), rows_(header.rows) {}
 
+Status RowImageReader::readValueOptions() {
+  // §3.4: value_options is 0 or 1 (PARTIAL_JSON); with 1, one bit per JSON column of the table.
+  partial_bits_ = {};
+  const uint64_t value_options = rows_.packedInt();
+  if (!rows_.ok() || value_options > 1) {
+    return Status::corruption(fmt::format("PARTIAL_UPDATE_ROWS_EVENT for {}.{}: value_options {}",
+                                          table_.database, table_.table,
+                                          rows_.ok() ? fmt::to_string(value_options) : "truncated"));
+  }
+  if (value_options == 1) {
+    const size_t json_columns = static_cast<size_t>(std::count_if(
+        table_.columns.begin(), table_.columns.end(),
+        [](const TableMapColumn& c) { return c.real_type == MYSQL_TYPE_JSON; }));
+    partial_bits_ = rows_.bytes((json_columns + 7) / 8);
+    if (!rows_.ok()) {
+      return Status::corruption(fmt::format("PARTIAL_UPDATE_ROWS_EVENT for {}.{}: partial_bits truncated",
+                                            table_.database, table_.table));
+    }
+  }
+  return Status::ok();
+}
+
 Status RowImageReader::next(std::vector<Cell>& cells) {
-  const ColumnBitmap& present =
-      (header_.kind == RowsKind::Update && next_is_after_) ? header_.present_after : header_.present;
+  const bool after = header_.kind == RowsKind::Update && next_is_after_;
+  const ColumnBitmap& present = after ? header_.present_after : header_.present;
   if (header_.kind == RowsKind::Update) {
     next_is_after_ = !next_is_after_;
   }
@@ -93,9 +120,18 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
     return Status::corruption(fmt::format("rows event for {}.{} has {} columns, its table map {}",
                                           table_.database, table_.table, header_.width, columns));
   }
+  if (header_.partial_update && after) {
+    MM_RETURN_IF_ERROR(readValueOptions());
+  }
   cells.assign(columns, Cell{});
   // Null bits cover the present columns only (binlog-reference §3.1).
   const size_t present_count = present.count();
+  if (present_count == 0) {
+    // Such an image takes no bytes, so the reader would never reach the end of the rows (found by
+    // tests/fuzz/event_decoder_fuzz.cpp: a rows event with an empty bitmap looped forever).
+    return Status::corruption(fmt::format("row image of {}.{}: no column present but {} bytes of rows left",
+                                          table_.database, table_.table, rows_.remaining()));
+  }
   auto null_bits = rows_.bytes((present_count + 7) / 8);
   if (!rows_.ok()) {
     return Status::corruption(fmt::format("row image of {}.{}: null bitmap truncated",
@@ -122,7 +158,53 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
     cells[i].state = Cell::State::Value;
     cells[i].bytes = *value;
   }
+  if (header_.partial_update) {
+    if (!after) {
+      before_ = cells;
+    } else if (!partial_bits_.empty()) {
+      markJsonDiffs(cells);
+    }
+  }
   return Status::ok();
+}
+
+void RowImageReader::markJsonDiffs(std::vector<Cell>& cells) const {
+  size_t json_index = 0;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (table_.columns[i].real_type != MYSQL_TYPE_JSON) {
+      continue;
+    }
+    const bool partial = (partial_bits_[json_index / 8] >> (json_index % 8)) & 1;
+    ++json_index;
+    if (!partial || cells[i].state != Cell::State::Value) {
+      continue;
+    }
+    cells[i].json_diff = true;
+    if (i < before_.size() && before_[i].state == Cell::State::Value) {
+      cells[i].json_before_logged = true;
+      cells[i].json_before = before_[i].bytes;
+    }
+  }
+}
+
+Status decodeCell(const TableMapColumn& column, const Cell& cell, CellValue& out) {
+  if (!cell.json_diff) {
+    return decodeValue(column, cell.bytes, out);
+  }
+  if (!cell.json_before_logged) {
+    return Status::unsupported(
+        "PARTIAL_UPDATE_ROWS_EVENT holds a JSON diff but the before image does not log the document "
+        "to apply it to (binlog_row_image=MINIMAL or NOBLOB); set binlog_row_value_options='' (or "
+        "binlog_row_image=FULL) on the source so updates log whole JSON documents");
+  }
+  // The document has its length prefix (metadata bytes); the diff vector's 4-byte length is the
+  // value's own prefix (JSON's metadata is 4).
+  const size_t prefix = column.metadata;
+  if (cell.json_before.size() < prefix) {
+    return Status::corruption("JSON value shorter than its length prefix");
+  }
+  out.kind = CellValue::Kind::Json;
+  return applyJsonDiffs(cell.json_before.subspan(prefix), cell.bytes, out.json);
 }
 
 }  // namespace mm::binlog

@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "binlog/column_value.h"
 #include "binlog/table_map.h"
 #include "common/byte_reader.h"
 #include "common/status.h"
@@ -39,6 +40,8 @@ class ColumnBitmap {
 
 struct RowsEventHeader {
   RowsKind kind = RowsKind::Write;
+  // PARTIAL_UPDATE_ROWS_EVENT (39): each after image starts with value_options (and partial_bits).
+  bool partial_update = false;
   uint64_t table_id = 0;
   uint16_t flags = 0;
   size_t width = 0;           // the table's column count as logged
@@ -60,7 +63,17 @@ struct Cell {
   enum class State : uint8_t { Absent, Null, Value };
   State state = State::Absent;
   std::span<const uint8_t> bytes;  // the encoded value, when state == Value
+  // PARTIAL_UPDATE_ROWS after image: `bytes` is a JSON diff vector (binlog/json_diff.h) to apply to
+  // `json_before`, the before image's document (empty when that image did not log it).
+  bool json_diff = false;
+  bool json_before_logged = false;
+  std::span<const uint8_t> json_before{};
 };
+
+// Decodes a Value cell of `column`: decodeValue(), or for a JSON diff the full after document.
+// Errors: those of decodeValue(); Unsupported when a diff's before document is not logged
+// (binlog_row_image=MINIMAL or NOBLOB), naming the fix.
+Status decodeCell(const TableMapColumn& column, const Cell& cell, CellValue& out);
 
 // Walks the rows of one event: for WRITE and DELETE one image per row, for UPDATE a before and an
 // after image. `header` and `table` must outlive the reader. Reusing the vector in next() means no
@@ -77,8 +90,15 @@ class RowImageReader {
  private:
   const RowsEventHeader& header_;
   const TableMap& table_;
+  // Reads value_options and partial_bits at the start of a PARTIAL_UPDATE_ROWS after image.
+  Status readValueOptions();
+  // Marks the after image's JSON cells whose partial bit is set, pointing them at the before image.
+  void markJsonDiffs(std::vector<Cell>& cells) const;
+
   ByteReader rows_;
   bool next_is_after_ = false;
+  std::span<const uint8_t> partial_bits_;       // one bit per JSON column of the table, empty = none
+  std::vector<Cell> before_;                     // PARTIAL_UPDATE_ROWS: the last before image
 };
 
 }  // namespace mm::binlog

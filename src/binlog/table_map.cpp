@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "binlog/charset.h"
 #include "binlog/column_type.h"
 #include "common/byte_reader.h"
 
@@ -213,6 +214,20 @@ Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
   for (uint32_t index : map.primary_key) {
     if (index >= map.columns.size()) {
       return corrupt(map, fmt::format("primary key column index {} out of range", index));
+    }
+  }
+  // Members are logged in the column's charset (and its charset field comes after them): convert
+  // them once here, so every ENUM/SET value is UTF-8 whether its members came from here or from
+  // information_schema.
+  std::string utf8;
+  for (TableMapColumn& c : map.columns) {
+    const Charset charset = charsetOfCollation(c.collation);
+    if (!isEnumOrSet(c) || charset == Charset::Binary) {
+      continue;
+    }
+    for (std::string& member : c.members) {
+      transcodeToUtf8(charset, {reinterpret_cast<const uint8_t*>(member.data()), member.size()}, utf8);
+      member = utf8;
     }
   }
   return Status::ok();

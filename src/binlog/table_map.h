@@ -24,7 +24,10 @@ struct TableMapColumn {
   bool is_unsigned = false;
   uint32_t collation = 0;  // 0 = not logged / not a character column
   std::string name;        // empty = not logged
-  std::vector<std::string> members;  // ENUM / SET member strings, empty = not logged
+  std::vector<std::string> members;  // ENUM / SET member strings in UTF-8, empty = not logged
+  // A text column that holds JSON: MariaDB's JSON is a LONGTEXT with a json_valid() CHECK, which
+  // only the schema tells (binlog-reference §4.7); completeTableMap() sets it.
+  bool is_json = false;
 };
 
 struct TableMap {

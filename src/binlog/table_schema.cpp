@@ -11,6 +11,14 @@ namespace {
 bool hasMembers(const TableMapColumn& c) {
   return c.real_type == MYSQL_TYPE_ENUM || c.real_type == MYSQL_TYPE_SET;
 }
+
+// MariaDB's JSON type is LONGTEXT (BLOB with 4 length bytes) COLLATE utf8mb4_bin (46): such a
+// column may be JSON, and only the schema's CHECK (json_valid(...)) tells. A MySQL LONGTEXT
+// utf8mb4_bin costs one lookup per table too; MySQL's own JSON has a type of its own.
+constexpr uint32_t kUtf8mb4BinCollation = 46;
+bool mayBeMariadbJson(const TableMapColumn& c) {
+  return c.real_type == MYSQL_TYPE_BLOB && c.metadata == 4 && c.collation == kUtf8mb4BinCollation;
+}
 }  // namespace
 
 bool needsSchema(const TableMap& map) {
@@ -19,7 +27,8 @@ bool needsSchema(const TableMap& map) {
   }
   return std::any_of(map.columns.begin(), map.columns.end(), [](const TableMapColumn& c) {
     return (isNumericType(c.real_type) && !c.has_signedness) ||
-           (isCharacterType(c.real_type) && c.collation == 0) || (hasMembers(c) && c.members.empty());
+           (isCharacterType(c.real_type) && c.collation == 0) || (hasMembers(c) && c.members.empty()) ||
+           mayBeMariadbJson(c);
   });
 }
 
@@ -42,12 +51,14 @@ Result<TableMap> completeTableMap(const TableMap& map, const TableSchema& schema
       c.has_signedness = true;
       c.is_unsigned = s.is_unsigned;
     }
-    if (isCharacterType(c.real_type) && c.collation == 0 && s.is_binary) {
-      c.collation = kBinaryCollation;
+    if ((isCharacterType(c.real_type) || hasMembers(c)) && c.collation == 0) {
+      // Only the charset matters for decoding: its default collation stands for the column's.
+      c.collation = s.is_binary ? kBinaryCollation : defaultCollationOf(s.charset);
     }
     if (hasMembers(c) && c.members.empty()) {
-      c.members = s.members;
+      c.members = s.members;  // UTF-8, as information_schema returns them
     }
+    c.is_json = c.real_type == MYSQL_TYPE_BLOB && s.is_json;
     if (s.is_primary_key) {
       key.emplace_back(s.key_ordinal, static_cast<uint32_t>(i));
     }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "binlog/charset.h"
 #include "binlog/table_map.h"
 #include "common/status.h"
 
@@ -19,6 +20,8 @@ struct SchemaColumn {
   std::string name;
   bool is_unsigned = false;
   bool is_binary = false;  // binary character set (BINARY, VARBINARY, BLOB)
+  Charset charset = Charset::Unknown;  // of a text column (CHARACTER_SET_NAME)
+  bool is_json = false;  // MySQL's JSON type, or MariaDB's LONGTEXT with a json_valid() CHECK
   bool is_primary_key = false;
   uint32_t key_ordinal = 0;  // position within the primary key, 1-based, when is_primary_key
   std::vector<std::string> members;  // ENUM / SET members in definition order
@@ -36,7 +39,8 @@ class TableSchemaSource {
   virtual Result<TableSchema> lookup(std::string_view database, std::string_view table) = 0;
 };
 
-// Does `map` lack anything a message needs (names, key, signedness, charsets, members)?
+// Does `map` lack anything a message needs (names, key, signedness, charsets, members, or whether a
+// LONGTEXT utf8mb4_bin column is MariaDB's JSON, which no binlog says)?
 bool needsSchema(const TableMap& map);
 
 // Fills what `map` lacks from `schema`. Logged metadata always wins. Refuses (Corruption) when the

@@ -11,4 +11,11 @@ std::string toString(const Checkpoint& checkpoint) {
   return fmt::format("{}:{}+{}", checkpoint.file, checkpoint.position, checkpoint.rows_done);
 }
 
+std::string toString(const SourceIdentity& identity) {
+  if (!identity.server_uuid.empty()) {
+    return fmt::format("server_uuid {}", identity.server_uuid);
+  }
+  return fmt::format("server_id {}", identity.server_id);
+}
+
 }  // namespace mm::checkpoint

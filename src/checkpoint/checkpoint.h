@@ -21,4 +21,17 @@ struct Checkpoint {
 
 std::string toString(const Checkpoint& checkpoint);  // "mysql-bin.000042:1234+3"
 
+// The server a checkpoint's file:position belongs to. Positions mean nothing on another server, so
+// a resume by position checks it. MySQL names itself by server_uuid; MariaDB has no server_uuid and
+// is named by server_id. Both empty: not recorded (state files written before it was).
+struct SourceIdentity {
+  std::string server_uuid;  // MySQL
+  uint32_t server_id = 0;   // MariaDB, when server_uuid is empty
+
+  bool empty() const { return server_uuid.empty() && server_id == 0; }
+  bool operator==(const SourceIdentity&) const = default;
+};
+
+std::string toString(const SourceIdentity& identity);  // "server_uuid 3e11fa47-..." or "server_id 1"
+
 }  // namespace mm::checkpoint

@@ -43,14 +43,23 @@ bool parseUint(std::string_view text, uint64_t& out) {
 }  // namespace
 
 Result<Checkpoint> StateFile::load() const {
+  auto saved = loadWithSource();
+  if (!saved.isOk()) {
+    return saved.status();
+  }
+  return std::move(saved->checkpoint);
+}
+
+Result<StateFile::Saved> StateFile::loadWithSource() const {
   std::ifstream in(path_);
   if (!in) {
     if (!std::filesystem::exists(path_)) {
-      return Checkpoint{};
+      return Saved{};
     }
     return Status::io(fmt::format("cannot read state file {}", path_));
   }
-  Checkpoint checkpoint;
+  Saved saved;
+  Checkpoint& checkpoint = saved.checkpoint;
   bool has_version = false, has_file = false, has_position = false;
   std::string line;
   int line_number = 0;
@@ -92,6 +101,16 @@ Result<Checkpoint> StateFile::load() const {
       if (!parseUint(value, checkpoint.rows_done)) {
         return bad(fmt::format("invalid rows_done '{}'", value));
       }
+    } else if (key == "server_uuid") {
+      if (value.empty()) {
+        return bad("empty server_uuid");
+      }
+      saved.source.server_uuid = std::string(value);
+    } else if (key == "server_id") {
+      if (!parseUint(value, number) || number == 0 || number > 0xFFFFFFFFu) {
+        return bad(fmt::format("invalid server_id '{}'", value));
+      }
+      saved.source.server_id = static_cast<uint32_t>(number);
     } else {
       return bad(fmt::format("unknown key '{}'", key));
     }
@@ -100,7 +119,7 @@ Result<Checkpoint> StateFile::load() const {
     ++line_number;
     return bad("incomplete: version, file and position are required");
   }
-  return checkpoint;
+  return saved;
 }
 
 Status StateFile::save(const Checkpoint& checkpoint) const {
@@ -111,10 +130,15 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
   if (ec) {
     return Status::io(fmt::format("cannot create state directory {}: {}", dir.string(), ec.message()));
   }
-  const std::string content =
+  std::string content =
       fmt::format("# mysql-monitor checkpoint: every change before this point is confirmed\n"
                   "version={}\nfile={}\nposition={}\nrows_done={}\n",
                   kFormatVersion, checkpoint.file, checkpoint.position, checkpoint.rows_done);
+  if (!source_.server_uuid.empty()) {
+    content += fmt::format("server_uuid={}\n", source_.server_uuid);
+  } else if (source_.server_id != 0) {
+    content += fmt::format("server_id={}\n", source_.server_id);
+  }
   const std::string temp = path_ + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {

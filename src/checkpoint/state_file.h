@@ -11,6 +11,8 @@
 //   file=mysql-bin.000042
 //   position=1234
 //   rows_done=0
+//   server_id=1           (or server_uuid=... on MySQL: the source the position belongs to;
+//                          absent in files written before it was recorded, which still load)
 #pragma once
 
 #include <string>
@@ -25,12 +27,21 @@ class StateFile {
   // `path` is the state file itself; its directory is created on first save.
   explicit StateFile(std::string path) : path_(std::move(path)) {}
 
+  struct Saved {
+    Checkpoint checkpoint;
+    SourceIdentity source;  // empty when the file predates it
+  };
+
   Result<Checkpoint> load() const;
+  Result<Saved> loadWithSource() const;
+  // Every later save() records `source` beside the checkpoint. Call before the writer starts.
+  void setSource(SourceIdentity source) { source_ = std::move(source); }
   Status save(const Checkpoint& checkpoint) const;
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
+  SourceIdentity source_;
 };
 
 }  // namespace mm::checkpoint

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <vector>
 
@@ -67,6 +68,23 @@ Setter stringOf(Section Config::*section, std::string Section::*field, bool allo
   };
 }
 
+// A comma list of "db.table" patterns ('*' wildcards).
+Setter tablePatternsOf(std::vector<std::string> MysqlConfig::*field) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    std::vector<std::string> patterns = splitList(v);
+    for (const std::string& pattern : patterns) {
+      const auto dot = pattern.find('.');
+      if (dot == std::string::npos || dot == 0 || dot + 1 == pattern.size() ||
+          pattern.find('.', dot + 1) != std::string::npos) {
+        return fmt::format("'{}' is not a db.table pattern (use * as a wildcard: shop.*, *.audit)",
+                           pattern);
+      }
+    }
+    c.mysql.*field = std::move(patterns);
+    return {};
+  };
+}
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> kSettings = {
       {"monitor", "log_level",
@@ -103,12 +121,31 @@ const std::vector<Setting>& settings() {
        }},
       {"mysql", "start_position", stringOf(&Config::mysql, &MysqlConfig::start_position, false)},
       {"mysql", "heartbeat_period", intOf(&Config::mysql, &MysqlConfig::heartbeat_period_seconds, 1, 3600)},
+      {"mysql", "tables", tablePatternsOf(&MysqlConfig::tables)},
+      {"mysql", "exclude_tables", tablePatternsOf(&MysqlConfig::exclude_tables)},
+      {"mysql", "on_position_lost",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v == "fail") {
+           c.mysql.on_position_lost = OnPositionLost::Fail;
+         } else if (v == "current") {
+           c.mysql.on_position_lost = OnPositionLost::Current;
+         } else {
+           return fmt::format("'{}' is not fail or current", v);
+         }
+         return {};
+       }},
       {"amqp", "host", stringOf(&Config::amqp, &AmqpConfig::host, false)},
       {"amqp", "port", intOf(&Config::amqp, &AmqpConfig::port, 1, 65535)},
       {"amqp", "user", stringOf(&Config::amqp, &AmqpConfig::user, false)},
       {"amqp", "password", stringOf(&Config::amqp, &AmqpConfig::password)},
       {"amqp", "vhost", stringOf(&Config::amqp, &AmqpConfig::vhost, false)},
       {"amqp", "ssl", [](Config& c, std::string_view v) { return setBool(c.amqp.ssl, v); }},
+      {"amqp", "ssl_ca", stringOf(&Config::amqp, &AmqpConfig::ssl_ca)},
+      {"amqp", "ssl_verify", [](Config& c, std::string_view v) { return setBool(c.amqp.ssl_verify, v); }},
+      {"amqp", "ssl_cert", stringOf(&Config::amqp, &AmqpConfig::ssl_cert)},
+      {"amqp", "ssl_key", stringOf(&Config::amqp, &AmqpConfig::ssl_key)},
+      {"amqp", "mandatory", [](Config& c, std::string_view v) { return setBool(c.amqp.mandatory, v); }},
+      {"amqp", "heartbeat", intOf(&Config::amqp, &AmqpConfig::heartbeat_seconds, 0, 3600)},
       {"amqp", "exchange", stringOf(&Config::amqp, &AmqpConfig::exchange, false)},
       {"amqp", "exchange_type",
        [](Config& c, std::string_view v) -> std::string {
@@ -147,10 +184,57 @@ std::string knownKeys(std::string_view section) {
 }
 
 Status validate(const Config& c) {
-  if (c.amqp.ssl) {
-    return Status::unsupported("[amqp] ssl = true: TLS to the broker is not available yet");
+  auto brokers = brokerAddresses(c.amqp);
+  if (!brokers.isOk()) {
+    return brokers.status();
+  }
+  if (c.amqp.ssl && c.amqp.ssl_verify && c.amqp.ssl_ca.empty()) {
+    return Status::invalidArgument(
+        "[amqp] ssl = true with ssl_verify = true needs ssl_ca (the CA file that signs the broker's certificate)");
+  }
+  if (c.amqp.ssl_cert.empty() != c.amqp.ssl_key.empty()) {
+    return Status::invalidArgument("[amqp] ssl_cert and ssl_key go together: set both or neither");
   }
   return Status::ok();
+}
+
+Result<HostPort> parseHostPort(std::string_view entry, int default_port) {
+  const auto bad = [&](std::string_view why) {
+    return Status::invalidArgument(fmt::format("[amqp] host: '{}' {}", entry, why));
+  };
+  std::string_view host = entry;
+  std::optional<std::string_view> port;
+  if (!entry.empty() && entry.front() == '[') {
+    const size_t close = entry.find(']');
+    if (close == std::string_view::npos) {
+      return bad("has no closing ']'");
+    }
+    host = entry.substr(1, close - 1);
+    const std::string_view rest = entry.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return bad("has text after ']' that is not :PORT");
+      }
+      port = rest.substr(1);
+    }
+  } else if (const size_t colon = entry.rfind(':'); colon != std::string_view::npos) {
+    if (entry.find(':') != colon) {
+      return bad("looks like an IPv6 address: write it as [ADDRESS]:PORT");
+    }
+    host = entry.substr(0, colon);
+    port = entry.substr(colon + 1);
+  }
+  if (host.empty()) {
+    return bad("names no host");
+  }
+  HostPort out{std::string(host), default_port};
+  if (port) {
+    const std::string error = setInt(out.port, *port, 1, 65535);
+    if (!error.empty()) {
+      return bad(fmt::format("has a bad port: {}", error));
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -222,6 +306,40 @@ std::map<std::string, std::string> processEnvironment() {
     }
   }
   return out;
+}
+
+Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp) {
+  std::vector<HostPort> brokers;
+  for (const std::string& entry : splitList(amqp.host)) {
+    auto broker = parseHostPort(entry, amqp.port);
+    if (!broker.isOk()) {
+      return broker.status();
+    }
+    brokers.push_back(std::move(*broker));
+  }
+  if (brokers.empty()) {
+    return Status::invalidArgument(fmt::format("[amqp] host: '{}' names no broker", amqp.host));
+  }
+  return brokers;
+}
+
+std::vector<std::string> splitList(std::string_view text) {
+  std::vector<std::string> items;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) {
+      item.remove_suffix(1);
+    }
+    if (!item.empty()) {
+      items.emplace_back(item);
+    }
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return items;
 }
 
 std::string_view logLevelName(LogLevel level) {

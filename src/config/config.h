@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -26,28 +27,49 @@ struct MonitorConfig {
   int heartbeat_interval_seconds = 30;
 };
 
+// What to do when the server no longer has the saved binlog position (purged).
+enum class OnPositionLost {
+  Fail,     // stop with exit 1, naming the position and the server's oldest binlog
+  Current,  // publish a "gap" message and resume at the server's current position
+};
+
 struct MysqlConfig {
   std::string host = "localhost";
   int port = 3306;
   std::string user = "root";
   std::string password;
-  std::string database;        // only changes of this schema are published; empty = all
+  std::string database;        // schemas published: one name or a comma list; empty = all
+  std::vector<std::string> tables;          // "db.table" patterns ('*' wildcard); empty = all
+  std::vector<std::string> exclude_tables;  // "db.table" patterns never published
   uint32_t server_id = 4379;   // must be unique among the source's replicas
   std::string start_position = "current";  // current | earliest | FILE:POS (when no state exists)
   int heartbeat_period_seconds = 5;  // server heartbeats while idle; silence for 2x = dead link
+  OnPositionLost on_position_lost = OnPositionLost::Fail;
 };
 
 struct AmqpConfig {
-  std::string host = "localhost";
-  int port = 5672;
+  std::string host = "localhost";  // one broker or a list "a,b:5673,c" tried in turn (brokerAddresses)
+  int port = 5672;                 // for the hosts that name no port
   std::string user = "guest";
   std::string password = "guest";
   std::string vhost = "/";
   bool ssl = false;
+  std::string ssl_ca;       // CA certificates (PEM) for the broker's; required when ssl_verify
+  bool ssl_verify = true;   // check the broker's certificate and host name
+  std::string ssl_cert;     // client certificate (PEM), with ssl_key; optional
+  std::string ssl_key;
   std::string exchange = "mysql-monitor";
   std::string exchange_type = "fanout";
-  std::string routing_key = "monitor";
+  std::string routing_key = "monitor";  // template: {database}, {table}, {type}, {keys_hash}
+  bool mandatory = false;     // unroutable messages come back and are retried
+  int heartbeat_seconds = 30; // AMQP heartbeat; a silent link is dropped after about twice this
   int confirm_window = 1000;  // unconfirmed messages in flight
+};
+
+struct HostPort {
+  std::string host;
+  int port = 0;
+  bool operator==(const HostPort&) const = default;
 };
 
 struct Config {
@@ -69,5 +91,12 @@ Status applyEnvironment(Config& config, const std::map<std::string, std::string>
 std::map<std::string, std::string> processEnvironment();
 
 std::string_view logLevelName(LogLevel level);
+
+// The items of a comma-separated list, trimmed, empty items dropped ("a, b," -> {"a", "b"}).
+std::vector<std::string> splitList(std::string_view text);
+
+// The brokers of `[amqp] host`: comma-separated "host" or "host:port" ("[v6addr]:port" for IPv6),
+// `[amqp] port` where none is given. InvalidArgument naming the entry when one is malformed.
+Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp);
 
 }  // namespace mm::config

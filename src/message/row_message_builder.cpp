@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "binlog/column_type.h"
-#include "message/base64.h"
+#include "common/base64.h"
 
 namespace mm::message {
 
@@ -60,7 +60,7 @@ Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& c
     writer_.Null();
     return Status::ok();
   }
-  MM_RETURN_IF_ERROR(binlog::decodeValue(column, cell.bytes, scratch_));
+  MM_RETURN_IF_ERROR(binlog::decodeCell(column, cell, scratch_));
   const CellValue& v = scratch_;
   switch (v.kind) {
     case CellValue::Kind::Signed: writer_.Int64(v.i); break;
@@ -79,7 +79,8 @@ Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& c
                      static_cast<rapidjson::SizeType>(v.bytes.size()));
       break;
     case CellValue::Kind::Binary:
-      encodeBase64(v.bytes, v.padded_length, base64_);
+      base64_.clear();
+      appendBase64(v.bytes, v.padded_length, base64_);
       writer_.String(base64_.data(), static_cast<rapidjson::SizeType>(base64_.size()));
       break;
     case CellValue::Kind::Chars: writer_.String(v.text.data(), v.text_len); break;

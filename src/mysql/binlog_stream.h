@@ -5,17 +5,39 @@
 // own server_id and sends COM_BINLOG_DUMP. Silence for 2x the heartbeat period (plus a second)
 // is a dead link (Io). Packet framing per binlog-reference §1.5; protocol steps §5.
 //
-// One thread calls open()/next(); interrupt() may come from any thread.
+// Every open() reads the server's identity (ServerIdentity) and refuses (InvalidArgument) a
+// server other than the one the first open() met: positions are per server. Another replica
+// connecting with our server_id makes the server drop us; that comes back as InvalidArgument
+// naming the server_id, not as a retryable Io error, since reconnecting would in turn drop the
+// other replica, for ever. A refused position (error 1236) sets positionLost() and names the
+// server's oldest binlog.
+//
+// One thread calls open()/next()/currentPosition(); interrupt() may come from any thread.
 #pragma once
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "mysql/connection.h"
 #include "mysql/event_source.h"
 
 namespace mm::mysql {
+
+// Who a server is: MySQL names itself by server_uuid, MariaDB (no server_uuid) by server_id.
+struct ServerIdentity {
+  bool is_mariadb = false;
+  uint32_t server_id = 0;
+  std::string server_uuid;  // empty on MariaDB
+  bool operator==(const ServerIdentity&) const = default;
+};
+
+// Reads VERSION(), @@server_id and (MySQL) @@server_uuid.
+Result<ServerIdentity> readServerIdentity(Connection& connection);
+
+// "server_uuid X" on MySQL, "server_id N" on MariaDB.
+std::string describeIdentity(const ServerIdentity& identity);
 
 struct BinlogStreamOptions {
   ConnectionOptions connection;
@@ -31,15 +53,28 @@ class BinlogStream final : public EventSource {
   Result<std::span<const uint8_t>> next() override;
   void interrupt() override;
   bool checksumBeforeFormatDescription() const override { return checksum_declared_; }
+  bool positionLost() const override { return position_lost_; }
+  Result<binlog::Position> currentPosition() override;
+
+  // The identity the first open() read; nullopt before.
+  const std::optional<ServerIdentity>& identity() const { return identity_; }
 
  private:
+  Status checkIdentity();
   Status registerReplica();
   Status sendDump(const binlog::Position& start);
+  // The Status for a stream that ended: classifies the server's error (see the class comment).
+  Status streamError(unsigned int code, const std::string& text);
+  std::string describeOldestBinlog();
+  // resolveStartPosition(spec) on a connection of its own.
+  Result<binlog::Position> askServer(const std::string& spec);
 
   BinlogStreamOptions options_;
   Connection connection_;
+  binlog::Position requested_;
+  std::optional<ServerIdentity> identity_;
   bool checksum_declared_ = false;
-  bool is_mariadb_ = false;
+  bool position_lost_ = false;
   std::atomic<bool> interrupted_{false};
   std::mutex socket_mutex_;
   int socket_ = -1;  // guarded by socket_mutex_, for interrupt()

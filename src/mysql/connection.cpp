@@ -19,15 +19,20 @@ void Connection::close() {
 
 unsigned int Connection::lastErrno() const { return mysql_ ? mysql_errno(mysql_) : 0; }
 
-Status Connection::lastError(std::string_view doing) const {
-  const unsigned int code = lastErrno();
-  std::string msg = fmt::format("MySQL server {}: {}: error {}: {}", where_, doing, code,
-                                mysql_ ? mysql_error(mysql_) : "not connected");
+std::string Connection::lastErrorText() const { return mysql_ ? mysql_error(mysql_) : "not connected"; }
+
+Status Connection::errorStatus(unsigned int code, std::string message) {
   // Client-side errors (2000..2999) are about the link; server errors are the server saying no.
   if (code >= 2000 && code < 3000) {
-    return Status::io(std::move(msg));
+    return Status::io(std::move(message));
   }
-  return Status::protocol(std::move(msg));
+  return Status::protocol(std::move(message));
+}
+
+Status Connection::lastError(std::string_view doing) const {
+  const unsigned int code = lastErrno();
+  return errorStatus(code, fmt::format("MySQL server {}: {}: error {}: {}", where_, doing, code,
+                                       lastErrorText()));
 }
 
 Status Connection::connect(const ConnectionOptions& options) {

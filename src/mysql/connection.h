@@ -48,6 +48,10 @@ class Connection {
   // The server's last error as a Status of `code`, naming the server and what we were doing.
   Status lastError(std::string_view doing) const;
   unsigned int lastErrno() const;
+  std::string lastErrorText() const;
+  // `message` as a Status whose code fits the MySQL error number: Io for client-side (link)
+  // errors 2000..2999, Protocol for the server's.
+  static Status errorStatus(unsigned int code, std::string message);
 
  private:
   st_mysql* mysql_ = nullptr;

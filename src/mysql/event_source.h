@@ -15,6 +15,8 @@ class EventSource {
   virtual ~EventSource() = default;
 
   // Starts streaming at `start`. Errors name the server and, for an unusable position, say so.
+  // Retryable failures (the link, a restarting server, a killed connection) are Io; anything else
+  // (wrong server, duplicate server_id, lost position, server errors) is not worth retrying.
   virtual Status open(const binlog::Position& start) = 0;
 
   // Blocks until the next event and returns its bytes, valid until the next call. Returns
@@ -27,6 +29,13 @@ class EventSource {
 
   // Whether events before the first FORMAT_DESCRIPTION carry a CRC32 (the fake ROTATE).
   virtual bool checksumBeforeFormatDescription() const = 0;
+
+  // After open() or next() failed: whether the server refused the requested position because it
+  // no longer has it or never had it (purged binlog, unknown file, past the end: error 1236).
+  virtual bool positionLost() const = 0;
+
+  // The server's current end of binlog, where a stream resumes after its position was lost.
+  virtual Result<binlog::Position> currentPosition() = 0;
 };
 
 }  // namespace mm::mysql

@@ -1,5 +1,11 @@
 #include "mysql/information_schema.h"
 
+#include <algorithm>
+#include <optional>
+#include <string_view>
+
+#include <mysql.h>
+
 #include <fmt/format.h>
 
 namespace mm::mysql {
@@ -14,6 +20,27 @@ bool isBinaryType(const std::string& data_type, const std::optional<std::string>
 }
 
 }  // namespace
+
+std::optional<std::string> jsonValidColumn(std::string_view check_clause) {
+  constexpr std::string_view kPrefix = "json_valid(`";
+  if (check_clause.size() < kPrefix.size() + 2 || check_clause.substr(0, kPrefix.size()) != kPrefix ||
+      check_clause.substr(check_clause.size() - 2) != "`)") {
+    return std::nullopt;
+  }
+  // Backticks inside the name are doubled.
+  std::string name;
+  const std::string_view quoted = check_clause.substr(kPrefix.size(), check_clause.size() - kPrefix.size() - 2);
+  for (size_t i = 0; i < quoted.size(); ++i) {
+    if (quoted[i] == '`') {
+      if (i + 1 >= quoted.size() || quoted[i + 1] != '`') {
+        return std::nullopt;  // more than one column: json_valid(`a`) AND ...
+      }
+      ++i;
+    }
+    name.push_back(quoted[i]);
+  }
+  return name;
+}
 
 std::vector<std::string> parseMembers(std::string_view column_type) {
   std::vector<std::string> members;
@@ -51,25 +78,28 @@ std::vector<std::string> parseMembers(std::string_view column_type) {
   return members;
 }
 
-Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database, std::string_view table) {
-  if (!connection_.connected()) {
-    MM_RETURN_IF_ERROR(connection_.connect(options_));
-  }
-  const std::string sql = fmt::format(
-      "SELECT c.COLUMN_NAME, c.DATA_TYPE, c.COLUMN_TYPE, c.CHARACTER_SET_NAME, s.SEQ_IN_INDEX "
-      "FROM information_schema.COLUMNS c LEFT JOIN information_schema.STATISTICS s "
-      "ON s.TABLE_SCHEMA = c.TABLE_SCHEMA AND s.TABLE_NAME = c.TABLE_NAME "
-      "AND s.COLUMN_NAME = c.COLUMN_NAME AND s.INDEX_NAME = 'PRIMARY' "
-      "WHERE c.TABLE_SCHEMA = {} AND c.TABLE_NAME = {} ORDER BY c.ORDINAL_POSITION",
-      quoteLiteral(connection_, database), quoteLiteral(connection_, table));
+Result<std::vector<Row>> InformationSchema::queryWithRetry(const std::string& sql) {
   auto rows = connection_.query(sql);
   if (!rows.isOk()) {
     // One retry on a fresh connection: the schema connection idles between DDLs and may time out.
     MM_RETURN_IF_ERROR(connection_.connect(options_));
     rows = connection_.query(sql);
-    if (!rows.isOk()) {
-      return rows.status();
-    }
+  }
+  return rows;
+}
+
+Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database, std::string_view table) {
+  if (!connection_.connected()) {
+    MM_RETURN_IF_ERROR(connection_.connect(options_));
+  }
+  const std::string where = fmt::format("TABLE_SCHEMA = {} AND TABLE_NAME = {}",
+                                        quoteLiteral(connection_, database), quoteLiteral(connection_, table));
+  auto rows = queryWithRetry(fmt::format(
+      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, IS_NULLABLE "
+      "FROM information_schema.COLUMNS WHERE {} ORDER BY ORDINAL_POSITION",
+      where));
+  if (!rows.isOk()) {
+    return rows.status();
   }
   if (rows->empty()) {
     return Status::invalidArgument(fmt::format(
@@ -77,7 +107,19 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
         "the user lacks SELECT on it)",
         database, table, connection_.where()));
   }
+  // Unique indexes in the server's own order, which lists PRIMARY first and then the unique
+  // indexes over NOT NULL columns (the order MySQL and MariaDB keep keys in).
+  auto unique_index_columns = queryWithRetry(fmt::format(
+      "SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS "
+      "WHERE {} AND NON_UNIQUE = 0",
+      where));
+  if (!unique_index_columns.isOk()) {
+    return unique_index_columns.status();
+  }
   binlog::TableSchema schema;
+  std::map<std::string, size_t, std::less<>> column_index;
+  std::vector<bool> nullable;
+  bool has_longtext = false;
   for (const Row& row : *rows) {
     binlog::SchemaColumn column;
     column.name = row[0].value_or("");
@@ -85,16 +127,76 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
     const std::string column_type = row[2].value_or("");
     column.is_unsigned = column_type.find("unsigned") != std::string::npos;
     column.is_binary = isBinaryType(data_type, row[3]);
-    if (row[4]) {
-      column.is_primary_key = true;
-      column.key_ordinal = static_cast<uint32_t>(std::stoul(*row[4]));
-    }
+    column.charset = binlog::charsetByName(row[3].value_or(""));
+    column.is_json = data_type == "json";
+    has_longtext = has_longtext || data_type == "longtext";
     if (data_type == "enum" || data_type == "set") {
       column.members = parseMembers(column_type);
     }
+    column_index[column.name] = schema.columns.size();
+    nullable.push_back(row[4].value_or("YES") == "YES");
     schema.columns.push_back(std::move(column));
   }
+  if (has_longtext && std::string_view(mysql_get_server_info(connection_.handle())).find("MariaDB") !=
+                          std::string_view::npos) {
+    // MariaDB's JSON is LONGTEXT plus CHECK (json_valid(`col`)); only its CHECK_CONSTRAINTS (which,
+    // unlike MySQL's, has TABLE_NAME) says which LONGTEXT holds JSON.
+    auto checks = queryWithRetry(fmt::format(
+        "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {} "
+        "AND TABLE_NAME = {}",
+        quoteLiteral(connection_, database), quoteLiteral(connection_, table)));
+    if (!checks.isOk()) {
+      return checks.status();
+    }
+    for (const Row& row : *checks) {
+      const auto column = jsonValidColumn(row[0].value_or(""));
+      if (auto it = column ? column_index.find(*column) : column_index.end(); it != column_index.end()) {
+        schema.columns[it->second].is_json = true;
+      }
+    }
+  }
+  std::vector<UniqueIndexColumn> index_columns;
+  for (const Row& row : *unique_index_columns) {
+    index_columns.push_back(UniqueIndexColumn{row[0].value_or(""), row[1].value_or(""),
+                                              static_cast<uint32_t>(std::stoul(row[2].value_or("0")))});
+  }
+  for (const UniqueIndexColumn& key_column : chooseKey(index_columns, column_index, nullable)) {
+    binlog::SchemaColumn& column = schema.columns[column_index.at(key_column.column)];
+    column.is_primary_key = true;
+    column.key_ordinal = key_column.seq_in_index;
+  }
   return schema;
+}
+
+std::vector<UniqueIndexColumn> chooseKey(const std::vector<UniqueIndexColumn>& unique_index_columns,
+                                         const std::map<std::string, size_t, std::less<>>& column_index,
+                                         const std::vector<bool>& nullable) {
+  // Group the rows by index, keeping the server's order of indexes.
+  std::vector<std::vector<UniqueIndexColumn>> indexes;
+  for (const UniqueIndexColumn& c : unique_index_columns) {
+    if (indexes.empty() || indexes.back().front().index != c.index) {
+      indexes.emplace_back();
+    }
+    indexes.back().push_back(c);
+  }
+  auto usable = [&](const std::vector<UniqueIndexColumn>& index) {
+    return std::all_of(index.begin(), index.end(), [&](const UniqueIndexColumn& c) {
+      auto it = column_index.find(c.column);
+      return it != column_index.end() && !nullable[it->second];
+    });
+  };
+  for (const auto& index : indexes) {
+    if (index.front().index == "PRIMARY") {
+      return index;
+    }
+  }
+  // A NULL-able unique index does not identify a row (several rows may hold NULL).
+  for (const auto& index : indexes) {
+    if (usable(index)) {
+      return index;
+    }
+  }
+  return {};
 }
 
 }  // namespace mm::mysql

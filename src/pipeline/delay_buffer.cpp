@@ -59,11 +59,20 @@ Status DelayBuffer::add(PublishItem item, TimePoint now) {
   rapidjson::Document& message = entry.message;
   message.Parse(item.body.data(), item.body.size());
   if (message.HasParseError() || !message.IsObject() || !message.HasMember("type") ||
-      !message.HasMember("keys") || !message["keys"].IsObject() || !message.HasMember("database") ||
-      !message.HasMember("table_name") || !message.HasMember("timestamp")) {
-    return Status::internal("delay buffer: not a row message: " + item.body);
+      !message["type"].IsString()) {
+    return Status::internal("delay buffer: not a message of ours: " + item.body);
   }
   const std::string_view type = message["type"].GetString();
+  if (type != "row_insert" && type != "row_update" && type != "row_delete") {
+    // Control messages (a position gap) are not rows: they keep their place in line, undelayed.
+    entry.item = std::move(item);
+    entries_.push_back(std::move(entry));
+    return Status::ok();
+  }
+  if (!message.HasMember("keys") || !message["keys"].IsObject() || !message.HasMember("database") ||
+      !message.HasMember("table_name") || !message.HasMember("timestamp")) {
+    return Status::internal("delay buffer: malformed row message: " + item.body);
+  }
   entry.kind = type == "row_insert" ? Kind::Insert : type == "row_update" ? Kind::Update : Kind::Delete;
   entry.item = std::move(item);
   const rapidjson::Value& keys = message["keys"];
@@ -88,9 +97,6 @@ Status DelayBuffer::add(PublishItem item, TimePoint now) {
     if (slot != slots_.end() && fold(*slot->second, entry)) {
       ++coalesced_;
       slot->second->last = now;
-      if (slot->second->kind == Kind::Nothing) {
-        slots_.erase(slot);
-      }
       return Status::ok();
     }
   }
@@ -104,7 +110,10 @@ Status DelayBuffer::add(PublishItem item, TimePoint now) {
 bool DelayBuffer::fold(Entry& held, Entry& next) {
   auto& allocator = held.message.GetAllocator();
   rapidjson::Document& incoming = next.message;
-  if (held.kind == Kind::Insert && next.kind == Kind::Update) {
+  if (held.kind == Kind::Nothing) {
+    // The held changes cancelled out: the row is as before them, so the next change stands alone.
+    takeMessage(held, next);
+  } else if (held.kind == Kind::Insert && next.kind == Kind::Update) {
     rapidjson::Value& values = held.message["values"];
     for (const auto& column : incoming["after_values"].GetObject()) {
       put(values, column.name, column.value, allocator);
@@ -139,13 +148,21 @@ bool DelayBuffer::fold(Entry& held, Entry& next) {
   } else if (held.kind == Kind::Insert && next.kind == Kind::Delete) {
     held.kind = Kind::Nothing;
   } else if (held.kind == Kind::Update && next.kind == Kind::Delete) {
-    held.message.Swap(incoming);
-    held.kind = Kind::Delete;
+    takeMessage(held, next);
   } else {
     return false;
   }
   held.item.message_id = std::move(next.item.message_id);
   return true;
+}
+
+void DelayBuffer::takeMessage(Entry& held, Entry& next) {
+  // The held entry becomes `next`, keeping only its place in line and its first checkpoint; the
+  // routing key and headers may depend on the type, so they come along.
+  held.message.Swap(next.message);
+  held.kind = next.kind;
+  held.item.routing_key = std::move(next.item.routing_key);
+  held.item.headers = std::move(next.item.headers);
 }
 
 void DelayBuffer::closeSlot(const std::string& key) { slots_.erase(key); }
@@ -178,7 +195,7 @@ void DelayBuffer::release(int64_t now_unix, PublishBatch& out) {
   }
   if (head.kind == Kind::Nothing) {
     // Folded away entirely: only its checkpoint remains.
-    out.push_back(PublishItem{{}, {}, 0, std::move(head.item.after)});
+    out.push_back(checkpointMark(std::move(head.item.after)));
   } else if (head.kind == Kind::Mark) {
     out.push_back(std::move(head.item));
   } else {

@@ -11,6 +11,7 @@
 //                          nothing disappears
 //   insert + delete     -> nothing          update(s) + delete -> the delete
 //   delete + insert     -> both, in order   anything else      -> kept, in order
+// A change after changes that cancelled out stands alone (in the slot of the first).
 // Rows without keys, and updates that change the key (the row's identity), are never folded; a key
 // change also ends folding into the slots of the old and the new key, so no change can overtake it.
 //
@@ -45,8 +46,9 @@ class DelayBuffer {
   DelayBuffer(std::chrono::milliseconds delay, size_t max_entries)
       : delay_(delay), max_entries_(max_entries) {}
 
-  // Takes a row message (body = our JSON) or a checkpoint mark (empty body). Errors: Internal when
-  // the body is not a row message of ours.
+  // Takes a row message (body = our JSON), a control message (e.g. a gap: passed on in order,
+  // never delayed or folded) or a checkpoint mark (empty body). Errors: Internal when the body is
+  // not a message of ours.
   Status add(PublishItem item, TimePoint now);
 
   // Appends, in order, the entries due at `now`; their "timestamp" becomes `now_unix` (the publish
@@ -79,6 +81,7 @@ class DelayBuffer {
   void release(int64_t now_unix, PublishBatch& out);
   // Folds `next` into `held`; false when no rule applies (then both are kept).
   bool fold(Entry& held, Entry& next);
+  void takeMessage(Entry& held, Entry& next);
   void closeSlot(const std::string& key);
 
   std::chrono::milliseconds delay_;

@@ -2,7 +2,8 @@
 //
 // reader -> transformer: RowsItem (one rows event with its own bytes and coordinates),
 //                        TransactionEnd (a commit or standalone statement: the checkpoint may
-//                        move past it), SchemaChange (DDL: cached schemas are stale).
+//                        move past it), SchemaChange (DDL: cached schemas are stale),
+//                        PositionGap (the stream jumped over changes it could not read).
 // transformer -> publisher: batches of PublishItem, each a message or a checkpoint mark.
 #pragma once
 
@@ -14,6 +15,7 @@
 
 #include "binlog/event_decoder.h"
 #include "checkpoint/checkpoint.h"
+#include "message/message_route.h"
 
 namespace mm::pipeline {
 
@@ -33,21 +35,40 @@ struct TransactionEnd {
 
 struct SchemaChange {};
 
-using SourceItem = std::variant<RowsItem, TransactionEnd, SchemaChange>;
+// The server no longer had `from` and the reader resumed at `to` ([mysql] on_position_lost =
+// current): consumers get one gap message, and the checkpoint moves to `to` once it is confirmed.
+struct PositionGap {
+  checkpoint::Checkpoint from;
+  checkpoint::Checkpoint to;
+};
+
+using SourceItem = std::variant<RowsItem, TransactionEnd, SchemaChange, PositionGap>;
 
 struct PublishItem {
   std::string body;        // empty for a pure checkpoint mark
   std::string message_id;
   int64_t timestamp = 0;
   checkpoint::Checkpoint after;  // the low-water mark once this item (and all before it) is confirmed
+  std::string routing_key;       // from the [amqp] routing_key template (message/message_route.h)
+  message::Headers headers;      // database, table, type: published as AMQP headers
 };
+
+// An item that carries only a checkpoint (a transaction end, or changes folded away).
+inline PublishItem checkpointMark(checkpoint::Checkpoint after) {
+  PublishItem mark;
+  mark.after = std::move(after);
+  return mark;
+}
 
 using PublishBatch = std::vector<PublishItem>;
 
 inline size_t itemBytes(const PublishBatch& batch) {
   size_t n = 0;
   for (const auto& item : batch) {
-    n += item.body.size() + item.message_id.size() + sizeof(PublishItem);
+    n += item.body.size() + item.message_id.size() + item.routing_key.size() + sizeof(PublishItem);
+    for (const auto& [name, value] : item.headers) {
+      n += name.size() + value.size() + sizeof(name) + sizeof(value);
+    }
   }
   return n;
 }

@@ -35,7 +35,12 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
   BoundedQueue<SourceItem> source_queue(options_.source_queue_items, options_.source_queue_bytes);
   BoundedQueue<PublishBatch> publish_queue(options_.publish_queue_items, options_.publish_queue_bytes);
   ReaderStage reader(source_, source_queue, options_.reader);
-  TransformerStage transformer(source_queue, publish_queue, schema_, clock_);
+  std::optional<DelayBuffer> delay;
+  if (options_.delay.count() > 0) {
+    delay.emplace(options_.delay, options_.delay_max_entries);
+  }
+  TransformerStage transformer(source_queue, publish_queue, schema_, delay ? &*delay : nullptr, clock_,
+                               options_.routing_key);
   PublisherStage publisher(publisher_, publish_queue, state_, clock_, options_.publisher, start);
 
   Status reader_status, transformer_status, publisher_status;
@@ -87,9 +92,11 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
     }
     lock.unlock();
   }
-  spdlog::info("pipeline stopped at {}: {} messages published, {} confirmed, {} republished",
+  spdlog::info("pipeline stopped at {}: {} messages published, {} confirmed, {} republished, {} "
+               "changes coalesced",
                checkpoint::toString(publisher.checkpoint()), publisher.stats().published,
-               publisher.stats().confirmed, publisher.stats().republished);
+               publisher.stats().confirmed, publisher.stats().republished,
+               delay ? delay->coalesced() : 0);
   for (const Status* s : {&reader_status, &transformer_status, &publisher_status}) {
     if (!s->isOk() && s->code() != StatusCode::Cancelled) {
       return *s;

@@ -19,6 +19,7 @@
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "message/message_route.h"
 #include "mysql/event_source.h"
 #include "pipeline/publisher_stage.h"
 #include "pipeline/reader_stage.h"
@@ -28,12 +29,15 @@ namespace mm::pipeline {
 
 struct PipelineOptions {
   ReaderOptions reader;
+  message::RoutingKeyTemplate routing_key;  // [amqp] routing_key, expanded per row message
   PublisherOptions publisher;
   size_t source_queue_items = 1024;
   size_t source_queue_bytes = 64u << 20;
   size_t publish_queue_items = 1024;
   size_t publish_queue_bytes = 64u << 20;
   std::chrono::milliseconds stop_timeout{15000};
+  std::chrono::milliseconds delay{0};  // delay buffer window; 0 = no buffer
+  size_t delay_max_entries = 200000;   // beyond this the oldest are released early
 };
 
 class Pipeline {

@@ -1,5 +1,6 @@
 #include "pipeline/publisher_stage.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 
@@ -10,6 +11,7 @@ namespace mm::pipeline {
 namespace {
 
 constexpr std::chrono::milliseconds kIdlePoll{50};
+constexpr std::chrono::milliseconds kConfirmPoll{5};
 
 void interruptibleSleep(std::chrono::milliseconds duration, std::stop_token stop) {
   std::mutex m;
@@ -20,12 +22,25 @@ void interruptibleSleep(std::chrono::milliseconds duration, std::stop_token stop
 
 }  // namespace
 
-void PublisherStage::markDisconnected(const Status& why) {
+std::chrono::milliseconds PublisherStage::nextBackoff() {
+  // "Equal jitter": half the step fixed, half random, so monitors that lost the same broker do not
+  // come back in lockstep.
+  const auto half = backoff_ / 2;
+  std::uniform_int_distribution<int64_t> spread(0, half.count());
+  const std::chrono::milliseconds delay = half + std::chrono::milliseconds(spread(jitter_));
+  backoff_ = std::min(backoff_ * 2, options_.max_reconnect_backoff);
+  return delay;
+}
+
+void PublisherStage::markDisconnected(const Status& why, std::chrono::milliseconds retry_delay) {
   if (connected_) {
-    spdlog::warn("{}; will reconnect and publish the {} unconfirmed messages again", why.toString(),
-                 unconfirmed_);
+    spdlog::warn("{}; will reconnect{} and publish the {} unconfirmed messages again", why.toString(),
+                 retry_delay.count() > 0 ? fmt::format(" in {} ms", retry_delay.count()) : "", unconfirmed_);
   }
   connected_ = false;
+  blocked_ = false;
+  reconnect_not_before_ = clock_.monotonicNow() + retry_delay;
+  awaiting_.clear();
   for (auto& entry : in_flight_) {
     entry.delivery_tag = 0;
   }
@@ -33,72 +48,127 @@ void PublisherStage::markDisconnected(const Status& why) {
 
 Status PublisherStage::ensureConnected(std::stop_token stop) {
   while (!connected_ && !stop.stop_requested()) {
-    Status status = publisher_.connect();
-    if (status.isOk()) {
-      connected_ = true;
-      backoff_ = std::chrono::milliseconds{500};
-      // Everything unconfirmed goes out again, in the original order.
-      for (auto& entry : in_flight_) {
-        if (isMessage(entry) && !entry.confirmed) {
-          ++stats_.republished;
-          MM_RETURN_IF_ERROR(publish(entry));
-          if (!connected_) {
-            break;
-          }
-        }
-      }
-      if (connected_) {
-        spdlog::info("publishing to the broker");
-      }
+    const auto wait = reconnect_not_before_ - clock_.monotonicNow();
+    if (wait.count() > 0) {
+      interruptibleSleep(std::chrono::ceil<std::chrono::milliseconds>(wait), stop);
       continue;
     }
-    spdlog::error("{}; retrying in {} ms", status.toString(), backoff_.count());
-    interruptibleSleep(backoff_, stop);
-    backoff_ = std::min(backoff_ * 2, options_.max_reconnect_backoff);
+    Status status = publisher_.connect();
+    if (!status.isOk()) {
+      const auto delay = nextBackoff();
+      spdlog::error("{}; retrying in {} ms", status.toString(), delay.count());
+      reconnect_not_before_ = clock_.monotonicNow() + delay;
+      continue;
+    }
+    connected_ = true;
+    // Everything unconfirmed goes out again, in the original order.
+    for (auto& entry : in_flight_) {
+      if (isMessage(entry) && !entry.confirmed) {
+        ++stats_.republished;
+        publish(entry);
+        if (!connected_) {
+          break;
+        }
+      }
+    }
+    if (connected_) {
+      spdlog::info("publishing to the broker");
+    }
   }
   return stop.stop_requested() ? Status::cancelled("stopped") : Status::ok();
 }
 
-Status PublisherStage::publish(InFlight& entry) {
-  auto tag = publisher_.publish(sink::OutgoingMessage{entry.item.body, entry.item.message_id,
-                                                      options_.routing_key, entry.item.timestamp});
-  if (!tag.isOk()) {
-    markDisconnected(tag.status());
-    return Status::ok();
+void PublisherStage::append(PublishItem item) {
+  in_flight_.push_back(InFlight{std::move(item), next_sequence_++});
+  if (isMessage(in_flight_.back())) {
+    ++unconfirmed_;
+    ++stats_.published;
+    publish(in_flight_.back());
   }
-  entry.delivery_tag = *tag;
-  last_message_ = clock_.monotonicNow();
-  return Status::ok();
 }
 
-Status PublisherStage::pollConfirms(std::chrono::milliseconds timeout) {
-  confirms_.clear();
-  Status status = publisher_.pollConfirms(timeout, confirms_);
-  for (const sink::Confirm& confirm : confirms_) {
-    for (auto& entry : in_flight_) {
-      if (entry.delivery_tag == 0 || entry.confirmed) {
-        continue;
-      }
-      const bool covered = confirm.multiple ? entry.delivery_tag <= confirm.delivery_tag
-                                            : entry.delivery_tag == confirm.delivery_tag;
-      if (!covered) {
-        continue;
-      }
-      if (!confirm.ack) {
+void PublisherStage::publish(InFlight& entry) {
+  const PublishItem& item = entry.item;
+  auto tag = publisher_.publish(
+      sink::OutgoingMessage{item.body, item.message_id, item.routing_key, item.timestamp, item.headers});
+  if (!tag.isOk()) {
+    markDisconnected(tag.status(), std::chrono::milliseconds{0});
+    return;
+  }
+  entry.delivery_tag = *tag;
+  awaiting_.push_back(Awaiting{entry.delivery_tag, entry.sequence});
+  last_message_ = clock_.monotonicNow();
+}
+
+void PublisherStage::confirm(uint64_t sequence) {
+  if (!isConfirmed(sequence)) {
+    InFlight& entry = in_flight_[sequence - in_flight_.front().sequence];
+    entry.confirmed = true;
+    --unconfirmed_;
+    ++stats_.confirmed;
+    backoff_ = options_.min_reconnect_backoff;  // the broker takes messages again
+  }
+}
+
+void PublisherStage::acknowledge(const sink::BrokerEvent& ack) {
+  if (ack.multiple) {
+    while (!awaiting_.empty() && awaiting_.front().delivery_tag <= ack.delivery_tag) {
+      confirm(awaiting_.front().sequence);
+      awaiting_.pop_front();
+    }
+    return;
+  }
+  auto it = std::lower_bound(awaiting_.begin(), awaiting_.end(), ack.delivery_tag,
+                             [](const Awaiting& a, uint64_t tag) { return a.delivery_tag < tag; });
+  if (it == awaiting_.end() || it->delivery_tag != ack.delivery_tag) {
+    return;
+  }
+  confirm(it->sequence);
+}
+
+bool PublisherStage::isConfirmed(uint64_t sequence) const {
+  // Entries before the head were confirmed and dropped already.
+  if (in_flight_.empty() || sequence < in_flight_.front().sequence) {
+    return true;
+  }
+  return in_flight_[sequence - in_flight_.front().sequence].confirmed;
+}
+
+void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
+  events_.clear();
+  Status status = publisher_.poll(timeout, events_);
+  for (const sink::BrokerEvent& event : events_) {
+    switch (event.kind) {
+      case sink::BrokerEvent::Kind::Ack:
+        acknowledge(event);
+        break;
+      case sink::BrokerEvent::Kind::Nack:
         // The broker refused responsibility: never drop it, send everything unconfirmed again.
-        markDisconnected(Status::protocol(fmt::format("broker nacked message {}", entry.item.message_id)));
-        return Status::ok();
-      }
-      entry.confirmed = true;
-      --unconfirmed_;
-      ++stats_.confirmed;
+        markDisconnected(Status::protocol(fmt::format("broker nacked delivery tag {}", event.delivery_tag)),
+                         nextBackoff());
+        return;
+      case sink::BrokerEvent::Kind::Returned:
+        // No queue took it (`mandatory`): retry until one is bound rather than lose it.
+        markDisconnected(Status::protocol(event.detail), nextBackoff());
+        return;
+      case sink::BrokerEvent::Kind::Blocked:
+        blocked_ = true;
+        spdlog::warn("{}; publishing paused with {} messages unconfirmed", event.detail, unconfirmed_);
+        break;
+      case sink::BrokerEvent::Kind::Unblocked:
+        blocked_ = false;
+        spdlog::info("{}; publishing resumes", event.detail);
+        break;
     }
   }
-  if (!status.isOk()) {
-    markDisconnected(status);
+  // Single acks confirm without removing (only the front is cheap to remove); drop what is
+  // confirmed once it reaches the front.
+  while (!awaiting_.empty() && isConfirmed(awaiting_.front().sequence)) {
+    awaiting_.pop_front();
   }
-  advanceCheckpoint();
-  return Status::ok();
+  if (!status.isOk()) {
+    markDisconnected(status, std::chrono::milliseconds{0});
+  }
 }
 
 void PublisherStage::advanceCheckpoint() {
@@ -125,19 +195,15 @@ Status PublisherStage::maybeSave(bool force) {
 }
 
 void PublisherStage::maybeHeartbeat() {
-  if (options_.heartbeat_interval.count() == 0 || !connected_) {
+  if (options_.heartbeat_interval.count() == 0 || !connected_ || blocked_) {
     return;
   }
   if (clock_.monotonicNow() - last_message_ < options_.heartbeat_interval) {
     return;
   }
   const int64_t now = unixSeconds(clock_.now());
-  InFlight entry{PublishItem{fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now),
-                             fmt::format("heartbeat:{}", now), now, {}}};
-  in_flight_.push_back(std::move(entry));
-  ++unconfirmed_;
-  ++stats_.published;
-  (void)publish(in_flight_.back());
+  append(PublishItem{fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now), fmt::format("heartbeat:{}", now),
+                     now, {}, options_.heartbeat_routing_key, {{"type", "heartbeat"}}});
 }
 
 Status PublisherStage::run(std::stop_token stop) {
@@ -149,24 +215,26 @@ Status PublisherStage::run(std::stop_token stop) {
       continue;
     }
     const bool window_full = unconfirmed_ >= options_.confirm_window;
-    if (!window_full && !drain_deadline) {
+    const bool accepting = !window_full && !drain_deadline && !blocked_;
+    if (accepting) {
       if (auto batch = in_.popFor(unconfirmed_ > 0 ? std::chrono::milliseconds{0} : kIdlePoll)) {
         for (auto& item : *batch) {
-          const bool message = !item.body.empty();
-          in_flight_.push_back(InFlight{std::move(item)});
-          if (message) {
-            ++unconfirmed_;
-            ++stats_.published;
-            MM_RETURN_IF_ERROR(publish(in_flight_.back()));
-          }
+          append(std::move(item));
         }
       } else if (in_.drained()) {
         drain_deadline = clock_.monotonicNow() + options_.drain_timeout;
       }
     }
     if (connected_) {
-      const bool waiting = window_full || drain_deadline || unconfirmed_ > 0;
-      MM_RETURN_IF_ERROR(pollConfirms(waiting ? std::chrono::milliseconds{5} : std::chrono::milliseconds{0}));
+      // Not accepting input: nothing to do but wait for the broker, so wait in the library, where
+      // heartbeats are served.
+      std::chrono::milliseconds timeout{0};
+      if (!accepting) {
+        timeout = kIdlePoll;
+      } else if (unconfirmed_ > 0) {
+        timeout = kConfirmPoll;
+      }
+      pollBroker(timeout);
     }
     advanceCheckpoint();
     MM_RETURN_IF_ERROR(maybeSave(false));

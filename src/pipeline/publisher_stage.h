@@ -2,17 +2,21 @@
 //
 // Keeps every message in an in-flight list (in order) until the broker confirms it; the checkpoint
 // is the mark of the longest confirmed prefix, saved atomically at most every
-// checkpoint_interval and when the stage ends (design.md §3-4). A nack, a closed channel or a lost
-// connection never drops a message: the stage reconnects with backoff and publishes every
-// unconfirmed message again, in the original order (consumers de-duplicate on message_id). At most
-// `confirm_window` messages are unconfirmed; beyond that the stage stops taking input, so a slow or
-// absent broker backs the pipeline up to the reader.
+// checkpoint_interval and when the stage ends (design.md §3-4). A nack, a returned message
+// (`mandatory`), a closed channel or a lost connection never drops a message: the stage
+// reconnects (capped exponential backoff with jitter; the publisher tries its brokers in turn) and
+// publishes every unconfirmed message again, in the original order (consumers de-duplicate on
+// message_id). At most `confirm_window` messages are unconfirmed; beyond that the stage stops
+// taking input, so a slow or absent broker backs the pipeline up to the reader. While the broker
+// has blocked the connection (memory or disk alarm) the stage publishes nothing and only polls,
+// which keeps AMQP heartbeats going.
 //
 // A heartbeat message goes out after heartbeat_interval without any message.
 #pragma once
 
 #include <chrono>
 #include <deque>
+#include <random>
 #include <stop_token>
 #include <string>
 
@@ -27,11 +31,12 @@
 namespace mm::pipeline {
 
 struct PublisherOptions {
-  std::string routing_key = "monitor";
+  std::string heartbeat_routing_key = "monitor";  // row messages carry their own
   size_t confirm_window = 1000;
   std::chrono::milliseconds checkpoint_interval{200};
   std::chrono::seconds heartbeat_interval{30};  // 0 = no heartbeats
   std::chrono::milliseconds drain_timeout{10000};  // after the input ends, wait this long for confirms
+  std::chrono::milliseconds min_reconnect_backoff{250};
   std::chrono::milliseconds max_reconnect_backoff{30000};
 };
 
@@ -47,7 +52,8 @@ class PublisherStage {
   PublisherStage(sink::Publisher& publisher, BoundedQueue<PublishBatch>& in, checkpoint::StateFile& state,
                  const Clock& clock, PublisherOptions options, checkpoint::Checkpoint initial)
       : publisher_(publisher), in_(in), state_(state), clock_(clock), options_(std::move(options)),
-        checkpoint_(std::move(initial)), saved_(checkpoint_) {}
+        backoff_(options_.min_reconnect_backoff), checkpoint_(std::move(initial)), saved_(checkpoint_),
+        jitter_(std::random_device{}()) {}
 
   // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or
   // `stop` is requested. Saves the checkpoint before returning.
@@ -59,18 +65,32 @@ class PublisherStage {
  private:
   struct InFlight {
     PublishItem item;
+    uint64_t sequence = 0;      // position in the stream, to find the entry from a delivery tag
     uint64_t delivery_tag = 0;  // 0 = not published on the current connection
     bool confirmed = false;
+  };
+  // A message published on the current connection and not yet confirmed. Delivery tags grow in
+  // publishing order, so this list is sorted by tag and acks mostly remove from its front.
+  struct Awaiting {
+    uint64_t delivery_tag;
+    uint64_t sequence;
   };
 
   bool isMessage(const InFlight& f) const { return !f.item.body.empty(); }
   Status ensureConnected(std::stop_token stop);
-  Status publish(InFlight& entry);
-  Status pollConfirms(std::chrono::milliseconds timeout);
+  void append(PublishItem item);
+  void publish(InFlight& entry);
+  void pollBroker(std::chrono::milliseconds timeout);
+  void confirm(uint64_t sequence);
+  bool isConfirmed(uint64_t sequence) const;
+  void acknowledge(const sink::BrokerEvent& ack);
   void advanceCheckpoint();
   Status maybeSave(bool force);
   void maybeHeartbeat();
-  void markDisconnected(const Status& why);
+  // Forgets the connection; every unconfirmed message goes out again after reconnecting, not
+  // before `retry_delay` (0 = at once).
+  void markDisconnected(const Status& why, std::chrono::milliseconds retry_delay);
+  std::chrono::milliseconds nextBackoff();
 
   sink::Publisher& publisher_;
   BoundedQueue<PublishBatch>& in_;
@@ -79,14 +99,19 @@ class PublisherStage {
   PublisherOptions options_;
 
   std::deque<InFlight> in_flight_;
+  std::deque<Awaiting> awaiting_;
+  uint64_t next_sequence_ = 0;
   size_t unconfirmed_ = 0;
   bool connected_ = false;
-  std::chrono::milliseconds backoff_{500};
+  bool blocked_ = false;
+  std::chrono::milliseconds backoff_;
+  std::chrono::steady_clock::time_point reconnect_not_before_{};
   checkpoint::Checkpoint checkpoint_;
   checkpoint::Checkpoint saved_;
   std::chrono::steady_clock::time_point last_save_{};
   std::chrono::steady_clock::time_point last_message_{};
-  std::vector<sink::Confirm> confirms_;
+  std::vector<sink::BrokerEvent> events_;
+  std::minstd_rand jitter_;
   PublisherStats stats_;
 };
 

@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "binlog/event_type.h"
+#include "pipeline/reconnect_backoff.h"
+#include "pipeline/statement_dml.h"
 
 namespace mm::pipeline {
 namespace {
@@ -31,29 +33,85 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
   std::stop_callback interrupt_on_stop(stop, [this] { source_.interrupt(); });
   Cursor cursor{start.file, start.position, false, start.position, 0};
   uint64_t skip_rows_events = 0;
-  std::chrono::milliseconds backoff{500};
+  ReconnectBackoff backoff(options_.min_reconnect_backoff, options_.max_reconnect_backoff);
   Status result;
   while (!stop.stop_requested()) {
-    Status status = stream(cursor, skip_rows_events, start, stop);
+    bool received_event = false;
+    Status status = stream(cursor, skip_rows_events, start, received_event, stop);
     if (stop.stop_requested() || status.code() == StatusCode::Cancelled) {
       break;
+    }
+    if (status.code() == StatusCode::Protocol && source_.positionLost() &&
+        options_.on_position_lost == PositionLostPolicy::ResumeAtCurrent) {
+      result = resumeAtCurrentPosition(cursor, status, stop);
+      if (!result.isOk()) {
+        break;
+      }
+      skip_rows_events = 0;
+      continue;
     }
     if (status.code() != StatusCode::Io) {
       result = status;
       break;
+    }
+    if (received_event) {
+      backoff.reset();
     }
     // A lost link: resume at the transaction in progress and drop what was already handed on.
     skip_rows_events = cursor.in_transaction ? cursor.rows_events_in_txn : 0;
     if (cursor.in_transaction) {
       cursor.position = cursor.txn_start;
     }
-    spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), backoff.count(),
-                 cursor.file, cursor.position);
-    interruptibleSleep(backoff, stop);
-    backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
+    const std::chrono::milliseconds delay = backoff.next();
+    ++stats_.reconnects;
+    spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), delay.count(), cursor.file,
+                 cursor.position);
+    interruptibleSleep(delay, stop);
   }
+  spdlog::info("reader stopped: {} reconnects, {} rows events of filtered tables skipped, {} "
+               "statement-format writes not published, {} position gaps",
+               stats_.reconnects, stats_.filtered_rows_events, stats_.statement_dml_events,
+               stats_.position_gaps);
   out_.close();
   return result;
+}
+
+Status ReaderStage::resumeAtCurrentPosition(Cursor& cursor, const Status& why, std::stop_token stop) {
+  auto current = source_.currentPosition();
+  if (!current.isOk()) {
+    return current.status().withContext(
+        fmt::format("{}; and the current position could not be read", why.toString()));
+  }
+  const checkpoint::Checkpoint from{cursor.file, cursor.position, 0};
+  const checkpoint::Checkpoint to{current->file, current->offset, 0};
+  spdlog::error("{}; [mysql] on_position_lost = current: publishing a gap message and resuming at "
+                "{}: the changes in between are lost to consumers",
+                why.toString(), checkpoint::toString(to));
+  if (!out_.push(PositionGap{from, to}, sizeof(PositionGap) + from.file.size() + to.file.size(), stop)) {
+    return Status::cancelled("stopped");
+  }
+  ++stats_.position_gaps;
+  cursor = Cursor{to.file, to.position, false, to.position, 0};
+  return Status::ok();
+}
+
+bool ReaderStage::noteStatementDml(std::string_view query, std::string_view default_database) {
+  auto target = statementDmlTarget(query, default_database);
+  if (!target) {
+    return false;
+  }
+  if (!filter_.passes(target->database, target->table)) {
+    return true;
+  }
+  ++stats_.statement_dml_events;
+  const std::string table = fmt::format("{}.{}", target->database, target->table);
+  if (statement_dml_warned_.insert(table).second) {
+    spdlog::warn("table {}: a session wrote it in statement format (binlog_format != ROW for that "
+                 "session); such writes reach the binlog as SQL text and are NOT published. Set "
+                 "binlog_format = ROW globally and have the sessions reconnect (warned once per table)",
+                 table);
+  }
+  return true;
 }
 
 bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop) {
@@ -65,7 +123,8 @@ bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::st
 }
 
 Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
-                           const checkpoint::Checkpoint& resume, std::stop_token stop) {
+                           const checkpoint::Checkpoint& resume, bool& received_event,
+                           std::stop_token stop) {
   MM_RETURN_IF_ERROR(source_.open(binlog::Position{cursor.file, cursor.position}));
   spdlog::info("streaming binlog from {}:{}", cursor.file, cursor.position);
   binlog::EventDecoder decoder(
@@ -78,6 +137,7 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
     if (!raw.isOk()) {
       return raw.status();
     }
+    received_event = true;
     const uint64_t event_start = cursor.position;
     const auto where = [&] { return fmt::format("binlog event at {}:{}", cursor.file, event_start); };
     // Rows events travel to another thread: give them bytes of their own before decoding views.
@@ -136,6 +196,9 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
           }
           break;
         case binlog::QueryKind::Other:
+          if (noteStatementDml(query->query, query->database)) {
+            break;  // a statement-format write: part of its transaction, which COMMIT/XID ends
+          }
           // DDL (or DCL): standalone, may change a table's shape.
           if (!out_.push(SchemaChange{}, sizeof(SchemaChange), stop) ||
               !endTransaction(cursor, event_end, stop)) {
@@ -163,7 +226,8 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
         continue;
       }
       ++cursor.rows_events_in_txn;
-      if (!options_.database.empty() && rows->table->database != options_.database) {
+      if (!filter_.passes(rows->table->database, rows->table->table)) {
+        ++stats_.filtered_rows_events;
         continue;
       }
       const bool resumed_txn = cursor.file == resume.file && cursor.txn_start == resume.position;

@@ -3,13 +3,23 @@
 //
 // Coordinates (shared docs/design.md §2): each rows event carries its file, the start of its
 // transaction and its end position. Transactions end at XID, QUERY COMMIT/ROLLBACK or a
-// standalone statement (DDL); only there may the checkpoint move. A lost connection is retried with
-// backoff from the start of the transaction in progress, dropping the rows events already handed on,
-// so nothing is skipped or doubled. Errors in the bytes, an INCIDENT, or the server refusing the
-// position end the stage with a Status naming the binlog position.
+// standalone statement (DDL); only there may the checkpoint move.
+//
+// A lost connection (Io) is retried with capped exponential backoff and jitter from the start of
+// the transaction in progress, dropping the rows events already handed on, so nothing is skipped
+// or doubled. A position the server no longer has either ends the stage (PositionLostPolicy::Fail)
+// or is replaced by the server's current position after a PositionGap item, which travels in order
+// with the changes so the checkpoint moves past the gap only once consumers were told. Errors in
+// the bytes, an INCIDENT, or any other refusal by the server end the stage with a Status naming the
+// binlog position.
+//
+// Rows events of tables the TableFilter rejects go no further than the reader. Statement-format
+// DML (QUERY events writing a watched table) cannot be published: it is logged once per table
+// and counted.
 #pragma once
 
 #include <chrono>
+#include <set>
 #include <stop_token>
 #include <string>
 
@@ -18,23 +28,41 @@
 #include "mysql/event_source.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/items.h"
+#include "pipeline/table_filter.h"
 
 namespace mm::pipeline {
 
+enum class PositionLostPolicy {
+  Fail,              // stop with an error naming the lost position and the server's oldest binlog
+  ResumeAtCurrent,   // publish a gap message and continue from the server's current position
+};
+
 struct ReaderOptions {
-  std::string database;  // publish only this schema's changes; empty = all
+  TableFilterOptions filter;
+  PositionLostPolicy on_position_lost = PositionLostPolicy::Fail;
+  std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
+};
+
+struct ReaderStats {
+  uint64_t filtered_rows_events = 0;  // rows events of tables the filter rejects
+  uint64_t statement_dml_events = 0;  // statement-format writes to watched tables (not published)
+  uint64_t reconnects = 0;
+  uint64_t position_gaps = 0;
 };
 
 class ReaderStage {
  public:
   // `source` and `out` must outlive the stage.
   ReaderStage(mysql::EventSource& source, BoundedQueue<SourceItem>& out, ReaderOptions options)
-      : source_(source), out_(out), options_(std::move(options)) {}
+      : source_(source), out_(out), filter_(options.filter), options_(std::move(options)) {}
 
   // Streams from `start` until `stop` is requested (ok) or a non-retryable error. Closes `out` on
   // return either way, so the stages after it drain and finish.
   Status run(const checkpoint::Checkpoint& start, std::stop_token stop);
+
+  // Read only once run() returned.
+  const ReaderStats& stats() const { return stats_; }
 
  private:
   struct Cursor {
@@ -45,13 +73,20 @@ class ReaderStage {
     uint64_t rows_events_in_txn = 0;  // handed on in the current transaction
   };
 
+  // `received_event` tells whether the connection worked (then the backoff starts over).
   Status stream(Cursor& cursor, uint64_t skip_rows_events, const checkpoint::Checkpoint& resume,
-                std::stop_token stop);
+                bool& received_event, std::stop_token stop);
+  Status resumeAtCurrentPosition(Cursor& cursor, const Status& why, std::stop_token stop);
   bool endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop);
+  // Whether `query` is statement-format DML; if it writes a watched table, counts and warns.
+  bool noteStatementDml(std::string_view query, std::string_view default_database);
 
   mysql::EventSource& source_;
   BoundedQueue<SourceItem>& out_;
+  TableFilter filter_;
   ReaderOptions options_;
+  ReaderStats stats_;
+  std::set<std::string, std::less<>> statement_dml_warned_;  // "db.table"
 };
 
 }  // namespace mm::pipeline

@@ -1,6 +1,9 @@
 #include "pipeline/transformer_stage.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "message/gap_message.h"
 
 namespace mm::pipeline {
 namespace {
@@ -17,34 +20,106 @@ bool sameShape(const binlog::TableMap& a, const binlog::TableMap& b) {
   return true;
 }
 
+std::string_view rowType(binlog::RowsKind kind) {
+  switch (kind) {
+    case binlog::RowsKind::Write: return "row_insert";
+    case binlog::RowsKind::Update: return "row_update";
+    case binlog::RowsKind::Delete: return "row_delete";
+  }
+  return "row_unknown";
+}
+
 }  // namespace
 
+Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
+  if (auto* rows = std::get_if<RowsItem>(&item)) {
+    return transform(*rows, batch);
+  }
+  if (auto* end = std::get_if<TransactionEnd>(&item)) {
+    rows_in_txn_ = 0;
+    txn_file_.clear();
+    batch.push_back(checkpointMark(end->next));
+  } else if (auto* gap = std::get_if<PositionGap>(&item)) {
+    rows_in_txn_ = 0;
+    txn_file_.clear();
+    batch.push_back(gapItem(*gap));
+  } else {
+    completed_.clear();  // SchemaChange
+  }
+  return Status::ok();
+}
+
 Status TransformerStage::run(std::stop_token stop) {
+  // Without a delay buffer the stage blocks on its input; with one it wakes when the buffer's head
+  // falls due (at most every kMaxWait, to notice a stop).
+  constexpr std::chrono::milliseconds kMaxWait{100};
   Status result;
-  while (auto item = in_.pop(stop)) {
-    PublishBatch batch;
-    if (auto* rows = std::get_if<RowsItem>(&*item)) {
-      result = transform(*rows, batch);
+  PublishBatch batch;
+  bool input_done = false;
+  while (!stop.stop_requested()) {
+    std::optional<SourceItem> item;
+    if (delay_ == nullptr) {
+      item = in_.pop(stop);
+      input_done = !item.has_value();
+    } else {
+      auto wait = kMaxWait;
+      if (auto next = delay_->nextRelease()) {
+        wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.monotonicNow()),
+                          std::chrono::milliseconds{0}, kMaxWait);
+      }
+      item = in_.popFor(wait);
+      input_done = !item.has_value() && in_.drained();
+    }
+    if (item) {
+      result = handle(*item, batch);
       if (!result.isOk()) {
         break;
       }
-    } else if (auto* end = std::get_if<TransactionEnd>(&*item)) {
-      rows_in_txn_ = 0;
-      txn_file_.clear();
-      batch.push_back(PublishItem{{}, {}, 0, end->next});
-    } else {
-      completed_.clear();  // SchemaChange
     }
-    if (batch.empty()) {
-      continue;
+    if (delay_ != nullptr) {
+      for (PublishItem& held : batch) {
+        result = delay_->add(std::move(held), clock_.monotonicNow());
+        if (!result.isOk()) {
+          break;
+        }
+      }
+      batch.clear();
+      if (input_done) {
+        delay_->releaseAll(unixSeconds(clock_.now()), batch);
+      } else {
+        delay_->releaseDue(clock_.monotonicNow(), unixSeconds(clock_.now()), batch);
+      }
     }
-    const size_t bytes = itemBytes(batch);
-    if (!out_.push(std::move(batch), bytes, stop)) {
+    if (!result.isOk()) {
+      break;
+    }
+    if (!batch.empty()) {
+      const size_t bytes = itemBytes(batch);
+      if (!out_.push(std::move(batch), bytes, stop)) {
+        break;
+      }
+      batch = PublishBatch{};
+    }
+    if (input_done) {
       break;
     }
   }
   out_.close();
   return result;
+}
+
+PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
+  const std::string from = fmt::format("{}:{}", gap.from.file, gap.from.position);
+  const std::string to = fmt::format("{}:{}", gap.to.file, gap.to.position);
+  PublishItem item = checkpointMark(gap.to);
+  item.timestamp = unixSeconds(clock_.now());
+  item.body = message::gapMessage(from, to, item.timestamp);
+  // Control messages have ids of their own that no row id ("FILE:POS:ROW") can equal.
+  item.message_id = fmt::format("gap:{}:{}", from, to);
+  const message::RouteFacts facts{"gap", "", "", ""};
+  item.routing_key = routing_.expand(facts);
+  item.headers = message::routeHeaders(facts);
+  return item;
 }
 
 Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::TableMap& map) {
@@ -68,6 +143,11 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
   auto completed = binlog::completeTableMap(map, *schema);
   if (!completed.isOk()) {
     return completed.status();
+  }
+  if (completed->primary_key.empty() && keyless_warned_.insert(key).second) {
+    spdlog::warn("table {} has no primary key and no unique index over NOT NULL columns: its "
+                 "messages carry empty \"keys\" and its deletes the whole logged row",
+                 key);
   }
   auto& slot = completed_[key];
   slot = std::make_unique<binlog::TableMap>(std::move(*completed));
@@ -94,10 +174,17 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
       item.event.header, map, times, [&](uint64_t row_in_event, std::string_view body) {
         const uint64_t row_in_txn = rows_in_txn_++;
         if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
+          message::RouteFacts facts{rowType(item.event.header.kind), map.database, map.table, {}};
+          std::string keys;
+          if (routing_.usesKeysHash()) {
+            keys = message::keysJson(body);
+            facts.keys_json = keys;
+          }
           batch.push_back(PublishItem{std::string(body),
                                       fmt::format("{}:{}:{}", item.file, item.event_end, row_in_event),
                                       times.publish_timestamp,
-                                      checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1}});
+                                      checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1},
+                                      routing_.expand(facts), message::routeHeaders(facts)});
         }
         return Status::ok();
       });

@@ -8,14 +8,17 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <stop_token>
 #include <string>
 
 #include "binlog/table_schema.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "message/message_route.h"
 #include "message/rows_formatter.h"
 #include "pipeline/bounded_queue.h"
+#include "pipeline/delay_buffer.h"
 #include "pipeline/items.h"
 
 namespace mm::pipeline {
@@ -23,25 +26,34 @@ namespace mm::pipeline {
 class TransformerStage {
  public:
   // All references must outlive the stage; `schema` may be null (then tables must log FULL
-  // metadata, or the stage fails naming the table).
+  // metadata, or the stage fails naming the table); `delay` may be null (no delay buffer).
+  // `routing` gives each row message its routing key and headers.
   TransformerStage(BoundedQueue<SourceItem>& in, BoundedQueue<PublishBatch>& out,
-                   binlog::TableSchemaSource* schema, const Clock& clock)
-      : in_(in), out_(out), schema_(schema), clock_(clock) {}
+                   binlog::TableSchemaSource* schema, DelayBuffer* delay, const Clock& clock,
+                   const message::RoutingKeyTemplate& routing)
+      : in_(in), out_(out), schema_(schema), delay_(delay), clock_(clock), routing_(routing) {}
 
   // Runs until `in` is closed and drained (ok) or `stop` is requested; closes `out` on return.
+  // A clean end releases everything the delay buffer holds.
   Status run(std::stop_token stop);
 
  private:
+  Status handle(SourceItem& item, PublishBatch& batch);
   Status transform(RowsItem& item, PublishBatch& batch);
   Result<const binlog::TableMap*> completeTable(const binlog::TableMap& map);
+  PublishItem gapItem(const PositionGap& gap) const;
 
   BoundedQueue<SourceItem>& in_;
   BoundedQueue<PublishBatch>& out_;
   binlog::TableSchemaSource* schema_;
+  DelayBuffer* delay_;
   const Clock& clock_;
+  const message::RoutingKeyTemplate& routing_;
   message::RowsFormatter formatter_;
   // Tables completed from the schema source, by "db.table"; dropped at every DDL.
   std::map<std::string, std::unique_ptr<binlog::TableMap>, std::less<>> completed_;
+  // Tables without any key, by "db.table", warned about once each.
+  std::set<std::string, std::less<>> keyless_warned_;
   // Row counting inside the current transaction (for checkpoints and restart skips).
   std::string txn_file_;
   uint64_t txn_start_ = 0;

@@ -22,16 +22,38 @@ Status replyStatus(amqp_connection_state_t connection, std::string_view doing) {
 std::string textOf(amqp_bytes_t bytes) { return std::string(static_cast<const char*>(bytes.bytes), bytes.len); }
 }  // namespace
 
-AmqpTestConsumer::~AmqpTestConsumer() {
+AmqpTestConsumer::~AmqpTestConsumer() { disconnect(); }
+
+void AmqpTestConsumer::disconnect() {
   if (connection_ != nullptr) {
     amqp_connection_close(connection_, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(connection_);
+    connection_ = nullptr;
   }
+}
+
+Status AmqpTestConsumer::reconnect() {
+  return connect(host_, port_, user_, password_, exchange_, exchange_type_, binding_key_, durable_queue_);
+}
+
+Status AmqpTestConsumer::deleteQueue() {
+  amqp_queue_delete(connection_, kChannel, amqp_cstring_bytes(durable_queue_.c_str()), 0, 0);
+  return replyStatus(connection_, "queue.delete");
 }
 
 Status AmqpTestConsumer::connect(const std::string& host, int port, const std::string& user,
                                  const std::string& password, const std::string& exchange,
-                                 const std::string& exchange_type, const std::string& binding_key) {
+                                 const std::string& exchange_type, const std::string& binding_key,
+                                 const std::string& durable_queue) {
+  disconnect();
+  host_ = host;
+  port_ = port;
+  user_ = user;
+  password_ = password;
+  exchange_ = exchange;
+  exchange_type_ = exchange_type;
+  binding_key_ = binding_key;
+  durable_queue_ = durable_queue;
   connection_ = amqp_new_connection();
   amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
   if (amqp_socket_open(socket, host.c_str(), port) != AMQP_STATUS_OK) {
@@ -46,16 +68,19 @@ Status AmqpTestConsumer::connect(const std::string& host, int port, const std::s
   amqp_exchange_declare(connection_, kChannel, amqp_cstring_bytes(exchange.c_str()),
                         amqp_cstring_bytes(exchange_type.c_str()), 0, 1, 0, 0, amqp_empty_table);
   MM_RETURN_IF_ERROR(replyStatus(connection_, "exchange.declare"));
+  const bool durable = !durable_queue.empty();
   amqp_queue_declare_ok_t* queue =
-      amqp_queue_declare(connection_, kChannel, amqp_empty_bytes, 0, 0, /*exclusive=*/1, /*auto_delete=*/1,
-                         amqp_empty_table);
+      amqp_queue_declare(connection_, kChannel, amqp_cstring_bytes(durable_queue.c_str()), 0, durable ? 1 : 0,
+                         /*exclusive=*/durable ? 0 : 1, /*auto_delete=*/durable ? 0 : 1, amqp_empty_table);
   MM_RETURN_IF_ERROR(replyStatus(connection_, "queue.declare"));
   const amqp_bytes_t queue_name = amqp_bytes_malloc_dup(queue->queue);
   amqp_queue_bind(connection_, kChannel, queue_name, amqp_cstring_bytes(exchange.c_str()),
                   amqp_cstring_bytes(binding_key.c_str()), amqp_empty_table);
   Status bound = replyStatus(connection_, "queue.bind");
   if (bound.isOk()) {
-    amqp_basic_consume(connection_, kChannel, queue_name, amqp_empty_bytes, 0, /*no_ack=*/1, 0,
+    // A durable queue is for tests that restart the broker: acknowledge each message only once
+    // taken, so what was pushed to a connection that then died is delivered again.
+    amqp_basic_consume(connection_, kChannel, queue_name, amqp_empty_bytes, 0, /*no_ack=*/durable ? 0 : 1, 0,
                        amqp_empty_table);
     bound = replyStatus(connection_, "basic.consume");
   }
@@ -81,6 +106,20 @@ Result<std::optional<ReceivedMessage>> AmqpTestConsumer::next(std::chrono::milli
   if (p._flags & AMQP_BASIC_MESSAGE_ID_FLAG) message.message_id = textOf(p.message_id);
   if (p._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) message.content_type = textOf(p.content_type);
   if (p._flags & AMQP_BASIC_DELIVERY_MODE_FLAG) message.delivery_mode = p.delivery_mode;
+  message.routing_key = textOf(envelope.routing_key);
+  if (p._flags & AMQP_BASIC_HEADERS_FLAG) {
+    for (int i = 0; i < p.headers.num_entries; ++i) {
+      const amqp_table_entry_t& entry = p.headers.entries[i];
+      if (entry.value.kind == AMQP_FIELD_KIND_UTF8 || entry.value.kind == AMQP_FIELD_KIND_BYTES) {
+        message.headers.emplace_back(textOf(entry.key), textOf(entry.value.value.bytes));
+      }
+    }
+  }
+  if (!durable_queue_.empty() &&
+      amqp_basic_ack(connection_, kChannel, envelope.delivery_tag, /*multiple=*/0) != AMQP_STATUS_OK) {
+    amqp_destroy_envelope(&envelope);
+    return Status::io("test consumer: ack failed");
+  }
   amqp_destroy_envelope(&envelope);
   return std::optional<ReceivedMessage>{std::move(message)};
 }

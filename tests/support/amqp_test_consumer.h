@@ -1,6 +1,9 @@
 // AmqpTestConsumer: a subscriber for integration tests. Declares an exclusive, auto-delete queue,
 // binds it to an exchange (declaring the exchange durable as the monitor does, so either may come
-// first) and fetches messages with a timeout. Not thread-safe.
+// first) and fetches messages with a timeout. With a `durable_queue` name the queue is durable
+// instead and outlives the connection and broker restarts (persistent messages included), and
+// messages are acknowledged as they are taken, so a test can reconnect() after restarting the
+// broker without losing any; deleteQueue() removes it. Not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -19,6 +22,8 @@ struct ReceivedMessage {
   std::string message_id;
   std::string content_type;
   uint8_t delivery_mode = 0;
+  std::string routing_key;
+  std::vector<std::pair<std::string, std::string>> headers;  // string-valued headers, in order
 };
 
 class AmqpTestConsumer {
@@ -27,7 +32,13 @@ class AmqpTestConsumer {
 
   Status connect(const std::string& host, int port, const std::string& user, const std::string& password,
                  const std::string& exchange, const std::string& exchange_type = "fanout",
-                 const std::string& binding_key = "#");
+                 const std::string& binding_key = "#", const std::string& durable_queue = "");
+
+  // Connects again with the arguments of the last connect() (after a broker restart).
+  Status reconnect();
+
+  // Deletes the durable queue (test cleanup).
+  Status deleteQueue();
 
   // The next message, or nullopt when none arrives within `timeout`.
   Result<std::optional<ReceivedMessage>> next(std::chrono::milliseconds timeout);
@@ -36,7 +47,11 @@ class AmqpTestConsumer {
   std::vector<ReceivedMessage> take(size_t count, std::chrono::milliseconds timeout);
 
  private:
+  void disconnect();
+
   amqp_connection_state_t_* connection_ = nullptr;
+  std::string host_, user_, password_, exchange_, exchange_type_, binding_key_, durable_queue_;
+  int port_ = 0;
 };
 
 }  // namespace mm::test

@@ -26,6 +26,9 @@ class MonitorProcess {
 
   std::string log() const;
 
+  // The process id while running, else -1.
+  pid_t pid() const { return pid_; }
+
  private:
   pid_t pid_ = -1;
   std::string log_path_;

@@ -1,6 +1,6 @@
 // Byte-literal tests of value sizing and decoding for every column type. Test vectors: shared
 // docs/binlog-reference.md §4 (DECIMAL §4.3, temporal §4.2 and §4.10, BIT §4.4, ENUM/SET §4.5,
-// STRING §4.6) and the fixture values quoted there.
+// STRING §4.6, JSON §4.7, GEOMETRY/VECTOR §4.8, charsets §4.9) and the fixture values quoted there.
 #include "binlog/column_value.h"
 
 #include <fmt/format.h>
@@ -317,35 +317,149 @@ TEST(ColumnValue, LengthBeyondTheRowIsCorruptionAndFailsTheReader) {
   EXPECT_FALSE(r.ok());
 }
 
-// ---- types sized but not decoded yet, and types that cannot be sized ----
+// ---- extremes: DECIMAL(65,30), BIT(64), ENUM of 300 members, SET of 64 ----
 
-// Each of these splits a row correctly (so later columns still decode) but has no CellValue yet.
-// When one gets a decoder, move its vector to a decoding test.
-TEST(ColumnValue, TypesSizedButNotDecodedYetAreUnsupported) {
-  const std::vector<Vector> pending = {
-      // json.binlog.000001: JSON 4-byte length + binary JSON (here the literal null: 04 00).
-      {col(MYSQL_TYPE_JSON, 4), {0x02, 0, 0, 0, 0x04, 0x00}, "", "JSON null"},
-      // GEOMETRY: 4-byte length + SRID + WKB; POINT(1 2) is 25 bytes.
-      {col(MYSQL_TYPE_GEOMETRY, 4), {0x02, 0, 0, 0, 0, 0}, "", "GEOMETRY (truncated WKB, sizing only)"},
-      // vector.binlog: VECTOR(3) [1.1, 2.2, 3.3].
-      {col(MYSQL_TYPE_VECTOR, 4), {0x0C, 0, 0, 0, 0xCD, 0xCC, 0x8C, 0x3F, 0xCD, 0xCC, 0x0C, 0x40, 0x33, 0x33, 0x53, 0x40},
-       "", "VECTOR(3) [1.1,2.2,3.3]"},
-      // sakila (5.5): TIMESTAMP (old) 1139976222 = 2006-02-15 04:03:42 UTC.
-      {col(MYSQL_TYPE_TIMESTAMP), {0x1E, 0xA8, 0xF2, 0x43}, "", "old TIMESTAMP"},
-      {col(MYSQL_TYPE_DATETIME), {0x56, 0xD9, 0xFD, 0xA1, 0x3E, 0x12, 0, 0}, "", "old DATETIME 2006-02-15 04:03:42"},
-      {col(MYSQL_TYPE_TIME), {0x67, 0x2B, 0x00}, "", "old TIME 01:11:11"},
-  };
-  for (const Vector& v : pending) {
-    ByteReader r(v.bytes);
-    auto sized = readValueBytes(r, v.column);
-    ASSERT_TRUE(sized.isOk()) << v.sql << ": " << sized.status().toString();
-    EXPECT_TRUE(r.empty()) << v.sql;
-    CellValue out;
-    Status st = decodeValue(v.column, *sized, out);
-    ASSERT_FALSE(st.isOk()) << v.sql;
-    EXPECT_EQ(st.code(), StatusCode::Unsupported) << v.sql;
-    EXPECT_NE(st.message().find("not decoded yet"), std::string::npos) << st.message();
+TEST(ColumnValue, ExtremeWidthsDecodeExactly) {
+  TableMapColumn enum300 = col(MYSQL_TYPE_ENUM, 2);
+  TableMapColumn set64 = col(MYSQL_TYPE_SET, 8);
+  for (int i = 1; i <= 300; ++i) {
+    enum300.members.push_back(fmt::format("m{}", i));
   }
+  for (int i = 1; i <= 64; ++i) {
+    set64.members.push_back(fmt::format("s{}", i));
+  }
+  std::string all64;
+  for (int i = 1; i <= 64; ++i) {
+    all64 += fmt::format("{}s{}", i == 1 ? "" : ",", i);
+  }
+  expectDecodes({
+      // DECIMAL(65,30) max and min: 35 integer digits (8 + 3x9), 30 fraction digits (3x9 + 3).
+      {decimal(65, 30),
+       {0x85, 0xF5, 0xE0, 0xFF, 0x3B, 0x9A, 0xC9, 0xFF, 0x3B, 0x9A, 0xC9, 0xFF, 0x3B, 0x9A, 0xC9, 0xFF,
+        0x3B, 0x9A, 0xC9, 0xFF, 0x3B, 0x9A, 0xC9, 0xFF, 0x3B, 0x9A, 0xC9, 0xFF, 0x03, 0xE7},
+       std::string(35, '9') + "." + std::string(30, '9'), "DECIMAL(65,30) max"},
+      {decimal(65, 30),
+       {0x7A, 0x0A, 0x1F, 0x00, 0xC4, 0x65, 0x36, 0x00, 0xC4, 0x65, 0x36, 0x00, 0xC4, 0x65, 0x36, 0x00,
+        0xC4, 0x65, 0x36, 0x00, 0xC4, 0x65, 0x36, 0x00, 0xC4, 0x65, 0x36, 0x00, 0xFC, 0x18},
+       "-" + std::string(35, '9') + "." + std::string(30, '9'), "DECIMAL(65,30) min"},
+      {col(MYSQL_TYPE_BIT, 0x0800), Bytes(8, 0xFF), "18446744073709551615", "BIT(64) b'1...1'"},
+      {unsignedCol(MYSQL_TYPE_LONGLONG), Bytes(8, 0xFF), "18446744073709551615", "BIGINT UNSIGNED max"},
+      // ENUM('m1',...,'m300'): 2-byte index.
+      {enum300, {0x2C, 0x01}, "m300", "ENUM of 300 members, 'm300'"},
+      {enum300, {0x00, 0x01}, "m256", "ENUM of 300 members, 'm256'"},
+      // SET('s1',...,'s64'): 8-byte bitmap.
+      {set64, Bytes(8, 0xFF), all64, "SET of 64 members, all"},
+      {set64, {0, 0, 0, 0, 0, 0, 0, 0x80}, "s64", "SET of 64 members, 's64'"},
+  });
+}
+
+// ---- old temporal types (before MySQL 5.6.4), binlog-reference §4.1 and §4.10 ----
+
+std::vector<Vector> oldTemporalVectors() {
+  return {
+      // sakila (5.5): TIMESTAMP 1139976222 = 2006-02-15 04:03:42 UTC.
+      {col(MYSQL_TYPE_TIMESTAMP), {0x1E, 0xA8, 0xF2, 0x43}, "2006-02-15T04:03:42Z", "old TIMESTAMP"},
+      {col(MYSQL_TYPE_TIMESTAMP), {0, 0, 0, 0}, "0000-00-00T00:00:00", "old TIMESTAMP zero"},
+      {col(MYSQL_TYPE_DATETIME), {0x56, 0xD9, 0xFD, 0xA1, 0x3E, 0x12, 0, 0}, "2006-02-15T04:03:42",
+       "old DATETIME 2006-02-15 04:03:42 (20060215040342)"},
+      {col(MYSQL_TYPE_DATETIME), Bytes(8, 0), "0000-00-00T00:00:00", "old DATETIME zero"},
+      // 20150021000000: a zero month kept as text.
+      {col(MYSQL_TYPE_DATETIME), {0x40, 0x0B, 0xD8, 0x8A, 0x53, 0x12, 0, 0}, "2015-00-21T00:00:00",
+       "old DATETIME '2015-00-21'"},
+      {col(MYSQL_TYPE_TIME), {0x67, 0x2B, 0x00}, "01:11:11", "old TIME '01:11:11' (11111)"},
+      {col(MYSQL_TYPE_TIME), {0x59, 0x0A, 0x80}, "-838:59:59", "old TIME '-838:59:59' (-8385959)"},
+  };
+}
+
+TEST(ColumnValue, OldTemporalTypesRenderLikeTheirV2Types) { expectDecodes(oldTemporalVectors()); }
+TEST(ColumnValue, TruncatedOldTemporalValuesFail) { expectEveryPrefixFailsToSize(oldTemporalVectors()); }
+
+// ---- JSON (§4.7), GEOMETRY and VECTOR (§4.8): the decoders have tests of their own ----
+
+std::vector<Vector> documentVectors() {
+  return {
+      // SELECT CAST('null' AS JSON): 4-byte length + binary JSON literal null.
+      {col(MYSQL_TYPE_JSON, 4), {0x02, 0, 0, 0, 0x04, 0x00}, "null", "JSON null"},
+      // INSERT IGNORE of NULL into a NOT NULL JSON column: an empty value.
+      {col(MYSQL_TYPE_JSON, 4), {0, 0, 0, 0}, "null", "JSON empty value"},
+      // '{"a":1}': small object, one key entry, int16 inlined.
+      {col(MYSQL_TYPE_JSON, 4),
+       {0x0D, 0, 0, 0, 0x00, 0x01, 0x00, 0x0C, 0x00, 0x0B, 0x00, 0x01, 0x00, 0x05, 0x01, 0x00, 'a'},
+       R"({"a":1})", "JSON {\"a\":1}"},
+      // ST_GeomFromText('POINT(1 2)'): SRID 0 + WKB.
+      {col(MYSQL_TYPE_GEOMETRY, 4),
+       {0x19, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0x40},
+       "POINT(1 2)", "GEOMETRY POINT(1 2)"},
+      // vector.binlog: VECTOR(3) [1.1, 2.2, 3.3].
+      {col(MYSQL_TYPE_VECTOR, 4),
+       {0x0C, 0, 0, 0, 0xCD, 0xCC, 0x8C, 0x3F, 0xCD, 0xCC, 0x0C, 0x40, 0x33, 0x33, 0x53, 0x40},
+       "[1.1,2.2,3.3]", "VECTOR(3) [1.1,2.2,3.3]"},
+  };
+}
+
+TEST(ColumnValue, JsonGeometryAndVector) { expectDecodes(documentVectors()); }
+TEST(ColumnValue, TruncatedJsonGeometryAndVectorFail) { expectEveryPrefixFailsToSize(documentVectors()); }
+
+TEST(ColumnValue, MalformedVectorIsCorruption) {
+  // 5 bytes: not a whole number of float32; a NaN element, which JSON cannot carry.
+  for (const Bytes& bytes : {Bytes{0x05, 0, 0, 0, 1, 2, 3, 4, 5}, Bytes{0x04, 0, 0, 0, 0x00, 0x00, 0xC0, 0x7F}}) {
+    auto text = decodeToText(col(MYSQL_TYPE_VECTOR, 4), bytes);
+    ASSERT_FALSE(text.isOk());
+    EXPECT_EQ(text.status().code(), StatusCode::Corruption);
+    EXPECT_NE(text.status().message().find("VECTOR"), std::string::npos) << text.status().message();
+  }
+}
+
+// ---- character sets (§4.9): every text value comes out as UTF-8 ----
+
+TableMapColumn textCol(uint32_t collation, uint8_t type = MYSQL_TYPE_VARCHAR, uint16_t metadata = 40) {
+  TableMapColumn c = col(type, metadata);
+  c.collation = collation;
+  return c;
+}
+
+TEST(ColumnValue, TextIsTranscodedToUtf8FromTheColumnCharset) {
+  expectDecodes({
+      // latin1 is Windows-1252: 0xE9 'é', 0x80 '€'.
+      {textCol(8), {0x06, 'c', 'a', 'f', 0xE9, ' ', 0x80}, "caf\xC3\xA9 \xE2\x82\xAC", "latin1 'café €'"},
+      {textCol(11), {0x02, 'a', 0xE9}, "a\xEF\xBF\xBD", "ascii with a high byte: U+FFFD"},
+      // utf8mb4: valid text passes as is; an invalid byte becomes U+FFFD.
+      {textCol(45), {0x04, 0xF0, 0x9F, 0x98, 0x80}, "\xF0\x9F\x98\x80", "utf8mb4 emoji"},
+      {textCol(255), {0x03, 'a', 0xFF, 'b'}, "a\xEF\xBF\xBD" "b", "utf8mb4 0xFF (python-mysql-replication #334)"},
+      {textCol(0), {0x02, 0xC3, 0x28}, "\xEF\xBF\xBD(", "unknown collation: validated as UTF-8"},
+      // ucs2 / utf16 are big-endian; utf16 pairs surrogates.
+      {textCol(35), {0x04, 0x00, 'A', 0x20, 0xAC}, "A\xE2\x82\xAC", "ucs2 'A€'"},
+      {textCol(54), {0x06, 0x00, 'A', 0xD8, 0x3D, 0xDE, 0x00}, "A\xF0\x9F\x98\x80", "utf16 'A😀'"},
+      {textCol(56), {0x06, 'A', 0x00, 0x3D, 0xD8, 0x00, 0xDE}, "A\xF0\x9F\x98\x80", "utf16le 'A😀'"},
+      {textCol(60), {0x04, 0x00, 0x01, 0xF6, 0x00}, "\xF0\x9F\x98\x80", "utf32 '😀'"},
+      {textCol(54), {0x03, 0xD8, 0x3D, 'x'}, "\xEF\xBF\xBD\xEF\xBF\xBD", "utf16: lone surrogate and odd byte"},
+      // MariaDB 11 utf8mb4_uca1400_ai_ci (2304) and a CHAR(10) latin1 (STRING).
+      {textCol(2304), {0x02, 0xC3, 0xA9}, "\xC3\xA9", "utf8mb4_uca1400_ai_ci 'é'"},
+      {textCol(8, MYSQL_TYPE_STRING, 10), {0x01, 0xE9}, "\xC3\xA9", "CHAR(10) latin1 'é'"},
+      {textCol(8, MYSQL_TYPE_BLOB, 2), {0x01, 0x00, 0xE9}, "\xC3\xA9", "TEXT latin1 'é'"},
+  });
+}
+
+TEST(ColumnValue, MariadbJsonIsEmbeddedWhenValidElseAString) {
+  // MariaDB: j JSON = LONGTEXT COLLATE utf8mb4_bin CHECK (json_valid(j)); is_json from the schema.
+  TableMapColumn j = textCol(46, MYSQL_TYPE_BLOB, 4);
+  j.is_json = true;
+  const std::string doc = R"({"a": [1, 2.5, "\u00e9"]})";
+  Bytes bytes = {static_cast<uint8_t>(doc.size()), 0, 0, 0};
+  bytes.insert(bytes.end(), doc.begin(), doc.end());
+  ByteReader r(bytes);
+  auto sized = readValueBytes(r, j);
+  ASSERT_TRUE(sized.isOk());
+  CellValue out;
+  ASSERT_TRUE(decodeValue(j, *sized, out).isOk());
+  EXPECT_EQ(out.kind, CellValue::Kind::Json);
+  EXPECT_EQ(out.json, doc);
+  // A CHECK can be disabled: text that is not JSON stays a string, never broken output.
+  const Bytes broken = {0x05, 0, 0, 0, '{', '"', 'a', '"', ':'};
+  ByteReader rb(broken);
+  ASSERT_TRUE(decodeValue(j, *readValueBytes(rb, j), out).isOk());
+  EXPECT_EQ(out.kind, CellValue::Kind::Text);
+  EXPECT_EQ(std::string(out.bytes.begin(), out.bytes.end()), R"({"a":)");
 }
 
 TEST(ColumnValue, OldDecimalAndUnknownTypesCannotBeSized) {

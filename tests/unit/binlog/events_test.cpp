@@ -341,7 +341,7 @@ TEST(XidEvent, TrailingBytesAreCorruption) {
 TEST(HeartbeatEvent, BodyIsTheCurrentFileName) {
   Bytes body;
   appendText(body, "mysql-bin.000003");
-  auto e = decodeHeartbeat(body);
+  auto e = decodeHeartbeat(body, 4, false);
   ASSERT_TRUE(e.isOk());
   EXPECT_EQ(e->file, "mysql-bin.000003");
 }

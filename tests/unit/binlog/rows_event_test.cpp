@@ -2,11 +2,13 @@
 // §2.4 (header, v1/v2, extra data) and §3.1 (bitmaps, null bits over present columns only).
 #include "binlog/rows_event.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "binlog/column_type.h"
 #include "binlog/event_type.h"
 #include "support/binlog_bytes.h"
+#include "support/cell_text.h"
 
 namespace mm::binlog {
 namespace {
@@ -27,8 +29,12 @@ struct RowsSpec {
   Bytes rows;
 };
 
-bool isV2(uint8_t type) { return type >= WRITE_ROWS_EVENT && type <= DELETE_ROWS_EVENT; }
-bool isUpdate(uint8_t type) { return type == UPDATE_ROWS_EVENT || type == UPDATE_ROWS_EVENT_V1; }
+bool isV2(uint8_t type) {
+  return (type >= WRITE_ROWS_EVENT && type <= DELETE_ROWS_EVENT) || type == PARTIAL_UPDATE_ROWS_EVENT;
+}
+bool isUpdate(uint8_t type) {
+  return type == UPDATE_ROWS_EVENT || type == UPDATE_ROWS_EVENT_V1 || type == PARTIAL_UPDATE_ROWS_EVENT;
+}
 
 Bytes rowsBody(const RowsSpec& s, size_t table_id_width = 6) {
   Bytes body;
@@ -385,6 +391,147 @@ TEST(RowImageReader, UpdateAlternatesBeforeAndAfterBitmaps) {
                                                 {S::Value, S::Value, S::Null},
                                                 {S::Value, S::Absent, S::Null}};
   EXPECT_EQ(states, expected);
+}
+
+
+// ---- PARTIAL_UPDATE_ROWS_EVENT (39), binlog-reference §3.4 ----
+
+// CREATE TABLE shop.j (id INT, j JSON, n INT)
+TableMap jsonTable() {
+  TableMap t = threeColumnTable();
+  t.table = "j";
+  t.columns[1] = column(MYSQL_TYPE_JSON, 4);
+  return t;
+}
+
+// '{"a":1}' with its 4-byte length.
+const Bytes kDocA1 = {0x0D, 0, 0, 0, 0x00, 0x01, 0x00, 0x0C, 0x00, 0x0B, 0x00, 0x01, 0x00, 0x05, 0x01, 0x00, 'a'};
+// REPLACE '$.a' with 26, then INSERT '$.b' 'x': UPDATE shop.j SET j = JSON_SET(j, '$.a', 26, '$.b', 'x').
+const Bytes kTwoDiffs = {0x12, 0, 0, 0, 0x00, 0x03, '$', '.', 'a', 0x03, 0x05, 0x1A, 0x00,
+                         0x01, 0x03, '$', '.', 'b', 0x03, 0x0C, 0x01, 'x'};
+
+RowsSpec partialUpdate(Bytes present, Bytes before, Bytes after) {
+  RowsSpec s;
+  s.type = PARTIAL_UPDATE_ROWS_EVENT;
+  s.present = std::move(present);
+  s.present_after = {0x07};
+  s.rows = std::move(before);
+  appendBytes(s.rows, after);
+  return s;
+}
+
+// The after image of (1, diff, 6): value_options PARTIAL_JSON, partial bit of j set, no NULLs.
+Bytes afterWithDiff() {
+  Bytes after = {0x01, 0x01, 0x00, 0x01, 0, 0, 0};
+  appendBytes(after, kTwoDiffs);
+  appendBytes(after, {0x06, 0, 0, 0});
+  return after;
+}
+
+struct DecodedUpdate {
+  Status status;
+  std::vector<std::string> after;  // rendered values of the after image
+};
+
+DecodedUpdate decodePartial(const RowsSpec& s) {
+  const Bytes body = rowsBody(s);
+  auto h = decodeHeader(s, body);
+  if (!h.isOk()) {
+    return {h.status(), {}};
+  }
+  EXPECT_EQ(h->kind, RowsKind::Update);
+  EXPECT_TRUE(h->partial_update);
+  const TableMap table = jsonTable();
+  RowImageReader reader(*h, table);
+  std::vector<Cell> before;
+  std::vector<Cell> after;
+  for (std::vector<Cell>* image : {&before, &after}) {
+    if (Status st = reader.next(*image); !st.isOk()) {
+      return {st, {}};
+    }
+  }
+  EXPECT_TRUE(reader.done());
+  DecodedUpdate out;
+  for (size_t i = 0; i < after.size(); ++i) {
+    CellValue value;
+    Status st = decodeCell(table.columns[i], after[i], value);
+    if (!st.isOk()) {
+      return {st.withContext(fmt::format("column {}", i)), out.after};
+    }
+    out.after.push_back(test::renderCellValue(value));
+  }
+  return out;
+}
+
+TEST(PartialUpdateRows, DiffsApplyToTheBeforeDocument) {
+  Bytes before = {0x00, 0x01, 0, 0, 0};
+  appendBytes(before, kDocA1);
+  appendBytes(before, {0x05, 0, 0, 0});
+  const auto update = decodePartial(partialUpdate({0x07}, before, afterWithDiff()));
+  ASSERT_TRUE(update.status.isOk()) << update.status.toString();
+  EXPECT_EQ(update.after, (std::vector<std::string>{"1", R"({"a":26,"b":"x"})", "6"}));
+}
+
+TEST(PartialUpdateRows, WithoutPartialJsonTheAfterImageHoldsDocuments) {
+  // value_options 0: no partial_bits; the after image is ordinary.
+  Bytes before = {0x00, 0x01, 0, 0, 0};
+  appendBytes(before, kDocA1);
+  appendBytes(before, {0x05, 0, 0, 0});
+  Bytes after = {0x00, 0x00, 0x01, 0, 0, 0};
+  appendBytes(after, kDocA1);
+  appendBytes(after, {0x06, 0, 0, 0});
+  const auto update = decodePartial(partialUpdate({0x07}, before, after));
+  ASSERT_TRUE(update.status.isOk()) << update.status.toString();
+  EXPECT_EQ(update.after, (std::vector<std::string>{"1", R"({"a":1})", "6"}));
+}
+
+TEST(PartialUpdateRows, MinimalBeforeImageIsUnsupportedNamingTheFix) {
+  // binlog_row_image=MINIMAL: the before image holds the key only (json.binlog.000001's case).
+  const auto update = decodePartial(partialUpdate({0x01}, {0x00, 0x01, 0, 0, 0}, afterWithDiff()));
+  ASSERT_FALSE(update.status.isOk());
+  EXPECT_EQ(update.status.code(), StatusCode::Unsupported);
+  EXPECT_NE(update.status.message().find("set binlog_row_value_options=''"), std::string::npos)
+      << update.status.message();
+  EXPECT_EQ(update.after, (std::vector<std::string>{"1"}));
+}
+
+TEST(PartialUpdateRows, ValueOptionsAboveOneIsCorruption) {
+  Bytes before = {0x00, 0x01, 0, 0, 0};
+  appendBytes(before, kDocA1);
+  appendBytes(before, {0x05, 0, 0, 0});
+  Bytes after = afterWithDiff();
+  after[0] = 0x02;
+  const auto update = decodePartial(partialUpdate({0x07}, before, after));
+  ASSERT_FALSE(update.status.isOk());
+  EXPECT_EQ(update.status.code(), StatusCode::Corruption);
+  EXPECT_NE(update.status.message().find("value_options 2"), std::string::npos) << update.status.message();
+}
+
+TEST(PartialUpdateRows, EveryTruncatedEventFails) {
+  Bytes before = {0x00, 0x01, 0, 0, 0};
+  appendBytes(before, kDocA1);
+  appendBytes(before, {0x05, 0, 0, 0});
+  const RowsSpec s = partialUpdate({0x07}, before, afterWithDiff());
+  const Bytes body = rowsBody(s);
+  const TableMap table = jsonTable();
+  test::expectEveryPrefixFails(body, [&](std::span<const uint8_t> b) -> Status {
+    auto h = decodeRowsEventHeader(s.type, b, 10);
+    if (!h.isOk()) {
+      return h.status();
+    }
+    RowImageReader reader(*h, table);
+    std::vector<Cell> image;
+    for (int i = 0; i < 2; ++i) {
+      MM_RETURN_IF_ERROR(reader.next(image));
+      for (size_t c = 0; c < image.size(); ++c) {
+        if (image[c].state == Cell::State::Value) {
+          CellValue value;
+          MM_RETURN_IF_ERROR(decodeCell(table.columns[c], image[c], value));
+        }
+      }
+    }
+    return reader.done() ? Status::ok() : Status::corruption("rows left");
+  });
 }
 
 }  // namespace

@@ -253,6 +253,24 @@ TEST(TableMapDecoder, EnumAndSetMembersPrimaryKeyAndEnumSetCharset) {
   EXPECT_EQ(map->columns[3].collation, 45u);
 }
 
+// CREATE TABLE t (g GEOMETRY, v VARCHAR(10) CHARACTER SET latin1, e ENUM('caf\xE9')) CHARSET latin1
+// on MariaDB with FULL metadata: COLUMN_CHARSET has an entry for GEOMETRY (its server class is a
+// BLOB), and ENUM members arrive in the column's charset and leave as UTF-8.
+TEST(TableMapDecoder, GeometryHasACharsetEntryAndMembersBecomeUtf8) {
+  TableMapSpec s;
+  s.types = {MYSQL_TYPE_GEOMETRY, MYSQL_TYPE_VARCHAR, MYSQL_TYPE_STRING};
+  s.metadata = {0x04, 0x0A, 0x00, 0xF7, 0x01};
+  s.null_bits = {0x07};
+  appendBytes(s.optional, tlv(3, {0x3F, 0x08}));                  // COLUMN_CHARSET: 63, 8
+  appendBytes(s.optional, tlv(6, {1, 4, 'c', 'a', 'f', 0xE9}));  // ENUM_STR_VALUE in latin1
+  appendBytes(s.optional, tlv(10, {0x08}));                       // ENUM_AND_SET_DEFAULT_CHARSET
+  auto map = decode(s);
+  ASSERT_TRUE(map.isOk()) << map.status().toString();
+  EXPECT_EQ(map->columns[0].collation, 63u);
+  EXPECT_EQ(map->columns[1].collation, 8u);
+  EXPECT_EQ(map->columns[2].members, (std::vector<std::string>{"caf\xC3\xA9"}));
+}
+
 // CREATE TABLE t (a VARCHAR(10), b INT, c TEXT, PRIMARY KEY (b, c(5))).
 TEST(TableMapDecoder, PrimaryKeyWithPrefixKeepsKeyOrder) {
   TableMapSpec s;

@@ -134,11 +134,12 @@ TEST(RowMessageBuilder, UndecodableValueIsAnErrorNamingTheColumn) {
   table.columns[1] = named("doc", binlog::MYSQL_TYPE_JSON, 4);
   const Row row;
   auto cells = row.cells();
-  const Bytes json = {0x02, 0, 0, 0, 0x04, 0x00};
+  const Bytes json = {0x02, 0, 0, 0, 0x0D, 0x00};  // value type 0x0D does not exist
   cells[1] = Row::value(json);
   auto r = builder.insert(table, cells, kTimes);
   ASSERT_FALSE(r.isOk());
-  EXPECT_EQ(r.status().code(), StatusCode::Unsupported);
+  EXPECT_EQ(r.status().code(), StatusCode::Corruption);
+  EXPECT_NE(r.status().message().find("unknown value type 0x0D"), std::string::npos) << r.status().message();
   EXPECT_NE(r.status().message().find("shop.item column doc (JSON)"), std::string::npos)
       << r.status().message();
 }

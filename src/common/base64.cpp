@@ -1,13 +1,14 @@
-#include "message/base64.h"
+#include "common/base64.h"
 
-namespace mm::message {
+#include <algorithm>
 
-void encodeBase64(std::span<const uint8_t> bytes, size_t padded_length, std::string& out) {
+namespace mm {
+
+void appendBase64(std::span<const uint8_t> bytes, size_t padded_length, std::string& out) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const size_t n = std::max(bytes.size(), padded_length);
   auto at = [&](size_t i) -> uint32_t { return i < bytes.size() ? bytes[i] : 0; };
-  out.clear();
-  out.reserve((n + 2) / 3 * 4);
+  out.reserve(out.size() + (n + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= n; i += 3) {
     const uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
@@ -30,4 +31,4 @@ void encodeBase64(std::span<const uint8_t> bytes, size_t padded_length, std::str
   }
 }
 
-}  // namespace mm::message
+}  // namespace mm

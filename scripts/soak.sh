@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Long version of the delivery fault tests (issue 6): SIGKILL the monitor 5 times at random moments
+# during 20,000 mixed changes, then the whole delivery fault suite, against a private service
+# instance so restarting or alarming its broker disturbs no one.
+#
+# Usage: scripts/soak.sh [BUILD_DIR]     (default build-soak; built Debug with ASan/UBSan)
+#   MM_FAULT_CHANGES (20000), MM_FAULT_KILLS (5), MM_SOAK_REPEAT (1): size of the SIGKILL test.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${1:-$ROOT/build-soak}
+export MM_SERVICES_DIR=${MM_SERVICES_DIR:-/tmp/mm-services-soak}
+export MM_MYSQL_PORT=${MM_MYSQL_PORT:-33081}
+export MM_AMQP_PORT=${MM_AMQP_PORT:-56760}
+export MM_AMQP_DIST_PORT=${MM_AMQP_DIST_PORT:-56770}
+export MM_RABBIT_NODE=${MM_RABBIT_NODE:-mm-soak@localhost}
+export MM_FAULT_CHANGES=${MM_FAULT_CHANGES:-20000}
+export MM_FAULT_KILLS=${MM_FAULT_KILLS:-5}
+
+cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
+cmake --build "$BUILD_DIR" -j2 --target mm_integration_tests mysql-monitor
+
+"$ROOT/scripts/services.sh" start
+trap '"$ROOT/scripts/services.sh" stop' EXIT
+# shellcheck disable=SC1091
+source "$MM_SERVICES_DIR/env"
+
+LOG=$BUILD_DIR/soak.log
+status=0
+"$BUILD_DIR/mm_integration_tests" --gtest_filter='DeliveryFaults.*' --gtest_repeat="${MM_SOAK_REPEAT:-1}" \
+  >"$LOG" 2>&1 || status=$?
+grep -E '^\[ *(figures|FAILED|OK|PASSED) ' "$LOG" || true
+echo "full output: $LOG"
+exit "$status"

@@ -1,0 +1,70 @@
+#include "app/check_command.h"
+
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "mysql/preflight.h"
+
+namespace mm::app {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+
+std::vector<mysql::CheckResult> checkServer(const config::Config& config,
+                                            const mysql::ConnectionOptions& options) {
+  const std::string name = fmt::format("MySQL server {}:{}", options.host, options.port);
+  mysql::Connection connection;
+  Status connected = connection.connect(options);
+  if (!connected.isOk()) {
+    return {mysql::CheckResult{mysql::CheckLevel::Fail, name, connected.message(),
+                               "check [mysql] host, port, user and password, and that the server "
+                               "accepts connections from this host"}};
+  }
+  auto facts = mysql::fetchServerFacts(connection);
+  if (!facts.isOk()) {
+    return {mysql::CheckResult{mysql::CheckLevel::Fail, name, facts.status().message(),
+                               "grant the monitor's account REPLICATION CLIENT (MariaDB: BINLOG "
+                               "MONITOR) so it can read the server's settings"}};
+  }
+  std::vector<mysql::CheckResult> checks{
+      mysql::CheckResult{mysql::CheckLevel::Ok, name, fmt::format("connected as '{}', {}", options.user,
+                                                                  facts->version), {}}};
+  for (auto& check : mysql::evaluateServer(*facts, config.mysql.server_id)) {
+    checks.push_back(std::move(check));
+  }
+  return checks;
+}
+
+mysql::CheckResult checkBroker(const sink::AmqpOptions& options) {
+  const std::string name = "broker";
+  sink::AmqpPublisher publisher(options);
+  Status connected = publisher.connect();
+  if (!connected.isOk()) {
+    return mysql::CheckResult{mysql::CheckLevel::Fail, name, connected.message(),
+                              "check [amqp] host, port, user, password and vhost; an exchange that "
+                              "exists with another type or durability must be deleted or "
+                              "[amqp] exchange_type changed to match"};
+  }
+  return mysql::CheckResult{mysql::CheckLevel::Ok, name,
+                            fmt::format("connected; exchange '{}' ({}, durable) declared",
+                                        options.exchange, options.exchange_type),
+                            {}};
+}
+
+}  // namespace
+
+int runCheck(const config::Config& config, const mysql::ConnectionOptions& mysql_options,
+             const sink::AmqpOptions& amqp_options) {
+  std::vector<mysql::CheckResult> checks = checkServer(config, mysql_options);
+  checks.push_back(checkBroker(amqp_options));
+  bool failed = false;
+  for (const auto& check : checks) {
+    std::cout << mysql::formatCheck(check) << "\n";
+    failed = failed || check.level == mysql::CheckLevel::Fail;
+  }
+  return failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace mm::app

@@ -1,0 +1,259 @@
+#include "mysql/preflight.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace mm::mysql {
+namespace {
+
+constexpr double kSecondsPerDay = 86400;
+// Retention shorter than this loses the position of a monitor stopped over a weekend night.
+constexpr double kShortRetentionSeconds = kSecondsPerDay;
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
+  return out;
+}
+
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+const std::string* variable(const ServerFacts& facts, const std::string& name) {
+  auto it = facts.variables.find(name);
+  return it == facts.variables.end() ? nullptr : &it->second;
+}
+
+CheckResult ok(std::string name, std::string detail) {
+  return CheckResult{CheckLevel::Ok, std::move(name), std::move(detail), {}};
+}
+CheckResult warn(std::string name, std::string detail, std::string fix) {
+  return CheckResult{CheckLevel::Warn, std::move(name), std::move(detail), std::move(fix)};
+}
+CheckResult fail(std::string name, std::string detail, std::string fix) {
+  return CheckResult{CheckLevel::Fail, std::move(name), std::move(detail), std::move(fix)};
+}
+
+// Privileges granted on *.* and those granted on any narrower scope, from SHOW GRANTS lines such
+// as "GRANT SELECT, REPLICATION SLAVE ON *.* TO `monitor`@`%` IDENTIFIED BY PASSWORD '...'".
+struct Grants {
+  std::set<std::string> global;
+  std::set<std::string> narrower;
+  bool hasGlobal(std::initializer_list<std::string_view> any_of) const {
+    if (global.count("ALL PRIVILEGES") || global.count("ALL")) {
+      return true;
+    }
+    return std::any_of(any_of.begin(), any_of.end(),
+                       [&](std::string_view p) { return global.count(std::string(p)) > 0; });
+  }
+};
+
+Grants parseGrants(const std::vector<std::string>& lines) {
+  Grants grants;
+  for (const std::string& line : lines) {
+    const std::string text = upper(line);
+    if (text.rfind("GRANT ", 0) != 0) {
+      continue;
+    }
+    const auto on = text.find(" ON ");
+    const auto to = text.find(" TO ", on == std::string::npos ? 0 : on);
+    if (on == std::string::npos || to == std::string::npos) {
+      continue;
+    }
+    const std::string_view scope = trim(std::string_view(text).substr(on + 4, to - on - 4));
+    std::string_view privileges = std::string_view(text).substr(6, on - 6);
+    auto& into = scope == "*.*" ? grants.global : grants.narrower;
+    while (!privileges.empty()) {
+      const auto comma = privileges.find(',');
+      into.insert(std::string(trim(privileges.substr(0, comma))));
+      privileges = comma == std::string_view::npos ? std::string_view{} : privileges.substr(comma + 1);
+    }
+  }
+  return grants;
+}
+
+void checkLogBin(const ServerFacts& facts, std::vector<CheckResult>& out) {
+  const std::string* log_bin = variable(facts, "log_bin");
+  if (log_bin && (upper(*log_bin) == "ON" || *log_bin == "1")) {
+    out.push_back(ok("log_bin", "ON"));
+    return;
+  }
+  out.push_back(fail("log_bin", log_bin ? *log_bin : "absent",
+                     "enable the binary log: log_bin = mysql-bin in the server's configuration, "
+                     "then restart the server"));
+}
+
+void checkBinlogFormat(const ServerFacts& facts, std::vector<CheckResult>& out) {
+  const std::string* format = variable(facts, "binlog_format");
+  if (format && upper(*format) == "ROW") {
+    out.push_back(ok("binlog_format", "ROW"));
+    return;
+  }
+  out.push_back(fail("binlog_format", format ? *format : "absent",
+                     "SET GLOBAL binlog_format = 'ROW' and binlog_format = ROW in the server's "
+                     "configuration; open sessions keep the old format until they reconnect, and "
+                     "their writes are not published"));
+}
+
+void checkRowImage(const ServerFacts& facts, std::vector<CheckResult>& out) {
+  const std::string* image = variable(facts, "binlog_row_image");
+  if (!image || upper(*image) == "FULL") {
+    out.push_back(ok("binlog_row_image", image ? "FULL" : "absent (always FULL)"));
+    return;
+  }
+  out.push_back(warn("binlog_row_image", *image,
+                     "messages carry only the columns the server logs (the key and, for updates, "
+                     "the changed columns); for whole rows SET GLOBAL binlog_row_image = 'FULL' "
+                     "and set it in the server's configuration"));
+}
+
+void checkRowMetadata(const ServerFacts& facts, std::vector<CheckResult>& out) {
+  const std::string* metadata = variable(facts, "binlog_row_metadata");
+  if (metadata && upper(*metadata) == "FULL") {
+    out.push_back(ok("binlog_row_metadata", "FULL"));
+    return;
+  }
+  if (!metadata) {
+    out.push_back(warn("binlog_row_metadata", "not supported by this server version",
+                       "column names come from information_schema, which describes the table as "
+                       "it is now; use MySQL 8.0.1+ or MariaDB 10.5+ with binlog_row_metadata = "
+                       "FULL for names as they were when each row was written"));
+    return;
+  }
+  out.push_back(warn("binlog_row_metadata", *metadata,
+                     "column names come from information_schema, which describes the table as it "
+                     "is now; SET GLOBAL binlog_row_metadata = 'FULL' and set it in the server's "
+                     "configuration"));
+}
+
+void checkServerId(const ServerFacts& facts, uint32_t our_server_id, std::vector<CheckResult>& out) {
+  const std::string* server_id = variable(facts, "server_id");
+  const unsigned long id = server_id ? std::strtoul(server_id->c_str(), nullptr, 10) : 0;
+  if (id == 0) {
+    out.push_back(fail("server_id", server_id ? *server_id : "absent",
+                       "set a non-zero server_id in the server's configuration and restart it; "
+                       "a server with server_id 0 refuses replicas"));
+  } else if (id == our_server_id) {
+    out.push_back(fail("server_id", fmt::format("{}, the same as the monitor's", id),
+                       "set [mysql] server_id to a value no server or replica of this source uses"));
+  } else {
+    out.push_back(ok("server_id", fmt::format("{} (the monitor registers as {})", id, our_server_id)));
+  }
+}
+
+void checkGrants(const ServerFacts& facts, std::vector<CheckResult>& out) {
+  const Grants grants = parseGrants(facts.grants);
+  std::vector<std::string> missing;
+  if (!grants.hasGlobal({"REPLICATION SLAVE", "REPLICATION REPLICA"})) {
+    missing.push_back("REPLICATION SLAVE");
+  }
+  if (!grants.hasGlobal({"REPLICATION CLIENT", "BINLOG MONITOR"})) {
+    missing.push_back(facts.is_mariadb ? "BINLOG MONITOR" : "REPLICATION CLIENT");
+  }
+  const bool select_everywhere = grants.hasGlobal({"SELECT"});
+  if (!select_everywhere && grants.narrower.count("SELECT") == 0) {
+    missing.push_back("SELECT");
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& p : missing) {
+      list.append(list.empty() ? "" : ", ").append(p);
+    }
+    out.push_back(fail("grants", "missing " + list,
+                       fmt::format("GRANT {} ON *.* TO the monitor's account", list)));
+  } else if (!select_everywhere) {
+    out.push_back(warn("grants", "SELECT only on some schemas",
+                       "information_schema answers only for tables the account can read: grant "
+                       "SELECT on every schema the monitor publishes"));
+  } else {
+    out.push_back(ok("grants", "replication, binlog monitoring and SELECT"));
+  }
+}
+
+void checkRetention(const ServerFacts& facts, std::vector<CheckResult>& out) {
+  double seconds = 0;
+  const std::string* expire_seconds = variable(facts, "binlog_expire_logs_seconds");
+  const std::string* expire_days = variable(facts, "expire_logs_days");
+  if (expire_seconds && std::strtod(expire_seconds->c_str(), nullptr) > 0) {
+    seconds = std::strtod(expire_seconds->c_str(), nullptr);
+  } else if (expire_days) {
+    seconds = std::strtod(expire_days->c_str(), nullptr) * kSecondsPerDay;
+  }
+  if (seconds <= 0) {
+    out.push_back(ok("binlog retention", "binlogs are kept until purged by hand"));
+  } else if (seconds < kShortRetentionSeconds) {
+    out.push_back(warn("binlog retention", fmt::format("{:.0f} s", seconds),
+                       "a monitor stopped longer than this loses its position; keep binlogs for "
+                       "days: binlog_expire_logs_seconds (or expire_logs_days) in the server's "
+                       "configuration"));
+  } else {
+    out.push_back(ok("binlog retention", fmt::format("{:.1f} days", seconds / kSecondsPerDay)));
+  }
+}
+
+}  // namespace
+
+Result<ServerFacts> fetchServerFacts(Connection& connection) {
+  ServerFacts facts;
+  auto version = connection.query("SELECT VERSION()");
+  if (!version.isOk()) {
+    return version.status();
+  }
+  facts.version = version->at(0)[0].value_or("");
+  facts.is_mariadb = facts.version.find("MariaDB") != std::string::npos;
+  auto variables = connection.query(
+      "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
+      "'binlog_row_image', 'binlog_row_metadata', 'server_id', 'expire_logs_days', "
+      "'binlog_expire_logs_seconds')");
+  if (!variables.isOk()) {
+    return variables.status();
+  }
+  for (const Row& row : *variables) {
+    std::string name = row[0].value_or("");
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    facts.variables[name] = row[1].value_or("");
+  }
+  auto grants = connection.query("SHOW GRANTS");
+  if (!grants.isOk()) {
+    return grants.status();
+  }
+  for (const Row& row : *grants) {
+    facts.grants.push_back(row[0].value_or(""));
+  }
+  return facts;
+}
+
+std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_server_id) {
+  std::vector<CheckResult> out;
+  checkLogBin(facts, out);
+  checkBinlogFormat(facts, out);
+  checkRowImage(facts, out);
+  checkRowMetadata(facts, out);
+  checkServerId(facts, our_server_id, out);
+  checkGrants(facts, out);
+  checkRetention(facts, out);
+  return out;
+}
+
+std::string formatCheck(const CheckResult& check) {
+  static constexpr std::string_view kLevels[] = {"ok", "warn", "fail"};
+  std::string line = fmt::format("{:<5} {}: {}", kLevels[static_cast<int>(check.level)], check.name,
+                                 check.detail);
+  if (!check.fix.empty()) {
+    line += "; fix: " + check.fix;
+  }
+  return line;
+}
+
+}  // namespace mm::mysql
