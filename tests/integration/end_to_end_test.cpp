@@ -65,13 +65,18 @@ class EndToEnd : public ::testing::Test {
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
                                         env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
+    writeConfig("");
+  }
+
+  // The monitor's config for this test's schema and exchange; `monitor_extra` adds [monitor] keys.
+  void writeConfig(const std::string& monitor_extra) {
     ASSERT_TRUE(writeTextFile(configPath(), fmt::format(
-        "[monitor]\nlog_level = info\nstate_path = {}/state\n"
+        "[monitor]\nlog_level = info\nstate_path = {}/state\n{}"
         "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
         "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
-        5000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-        exchange_)));
+        dir_, monitor_extra, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
+        database_, 5000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user,
+        env_.amqp_password, exchange_)));
   }
 
   void TearDown() override {
@@ -160,6 +165,25 @@ TEST_F(EndToEnd, InsertUpdateDeleteArriveAsTheContractMessages) {
   EXPECT_EQ(bodies[2], expected("row_delete", R"("keys":{"id":2760})"));
   expectNothingMore();
   EXPECT_EQ(monitor_.stop(SIGTERM), 0) << "a SIGTERM stop must exit 0";
+}
+
+TEST_F(EndToEnd, DelayBufferHoldsAndFoldsRepeatedChangesOfARow) {
+  writeConfig("delay = 2\n");
+  startMonitor();
+  const auto first_change = std::chrono::steady_clock::now();
+  run(fmt::format("INSERT INTO {}.employee VALUES (1, 'a', 'x')", database_));
+  run(fmt::format("UPDATE {}.employee SET fname = 'b' WHERE id = 1", database_));
+  run(fmt::format("UPDATE {}.employee SET fname = 'c' WHERE id = 1", database_));
+  run(fmt::format("INSERT INTO {}.employee VALUES (2, 'gone', 'soon')", database_));
+  run(fmt::format("DELETE FROM {}.employee WHERE id = 2", database_));
+  auto bodies = receive(1);
+  const auto held = std::chrono::steady_clock::now() - first_change;
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(bodies[0], expected("row_insert", R"("keys":{"id":1},"values":{"id":1,"fname":"c","lname":"x"})"));
+  EXPECT_GE(held, 1500ms) << "messages must be held for the delay";
+  expectNothingMore();
+  EXPECT_EQ(monitor_.stop(SIGTERM), 0);
+  EXPECT_NE(monitor_.log().find("3 changes coalesced"), std::string::npos) << monitor_.log();
 }
 
 TEST_F(EndToEnd, OtherSchemasAreNotPublished) {
