@@ -25,13 +25,23 @@ namespace mm::binlog {
 // 88791).
 Status appendJsonFromBinary(std::span<const uint8_t> doc, std::string& out);
 
+struct JsonMember;
+
 // A JSON document as a tree, for applying diffs. Scalars keep their rendered JSON text.
 struct JsonNode {
   enum class Type : uint8_t { Scalar, Object, Array };
   Type type = Type::Scalar;
-  std::string scalar;                                      // Scalar: JSON text
-  std::vector<std::pair<std::string, JsonNode>> members;  // Object: UTF-8 keys, stored order
-  std::vector<JsonNode> elements;                          // Array
+  std::string scalar;               // Scalar: JSON text
+  std::vector<JsonMember> members;  // Object: UTF-8 keys, stored order
+  std::vector<JsonNode> elements;   // Array
+};
+
+// One object member. Not a std::pair: a pair needs JsonNode complete where JsonNode declares its
+// members, which clang's libstdc++ checks reject.
+struct JsonMember {
+  JsonMember(std::string key, JsonNode value) : first(std::move(key)), second(std::move(value)) {}
+  std::string first;  // the key
+  JsonNode second;    // the value
 };
 
 // Decodes a binary JSON document into a tree (empty = null).
