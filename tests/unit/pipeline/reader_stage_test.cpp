@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include "binlog/binlog_file.h"
+#include "support/fixtures.h"
+
 namespace mm::pipeline {
 namespace {
 
@@ -73,6 +76,48 @@ TEST(ReaderStage, LostPositionWithCurrentPolicyQueuesOneGapAndResumesThere) {
   ASSERT_EQ(source.opened.size(), 2u);
   EXPECT_EQ(source.opened[1], (binlog::Position{"mysql-bin.000009", 342}));
   EXPECT_EQ(reader.stats().position_gaps, 1u);
+}
+
+// Replays the events of a binlog file, then ends the script.
+class FileSource final : public mysql::EventSource {
+ public:
+  explicit FileSource(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
+  Status open(const binlog::Position&) override {
+    auto file = binlog::BinlogFile::open(bytes_);
+    if (!file.isOk()) {
+      return file.status();
+    }
+    file_.emplace(*file);
+    return Status::ok();
+  }
+  Result<std::span<const uint8_t>> next() override {
+    auto event = file_->next();
+    if (!event.isOk()) {
+      return event.status();
+    }
+    if (!event->has_value()) {
+      return Status::invalidArgument("end of file");
+    }
+    return **event;
+  }
+  void interrupt() override {}
+  bool checksumBeforeFormatDescription() const override { return false; }
+  bool positionLost() const override { return false; }
+  Result<binlog::Position> currentPosition() override { return binlog::Position{"x", 4}; }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  std::optional<binlog::BinlogFile> file_;
+};
+
+TEST(ReaderStage, CompressedTransactionStopsTheStreamInsteadOfLosingItsRows) {
+  MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-java/mysql-bin.compressed");
+  FileSource source(bytes);
+  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  ReaderStage reader(source, queue, ReaderOptions{});
+  const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.compressed", 4, 0}, std::stop_token{});
+  EXPECT_EQ(status.code(), StatusCode::Unsupported) << status.toString();
+  EXPECT_NE(status.message().find("binlog_transaction_compression"), std::string::npos) << status.toString();
 }
 
 }  // namespace
