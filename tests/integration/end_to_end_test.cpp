@@ -48,12 +48,8 @@ std::string withoutTimestamps(const std::string& body) {
 class EndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = serverEnvironment();
-    if (!env) {
-      GTEST_SKIP() << "integration servers not configured: run `scripts/services.sh start` and "
-                      "`source <(scripts/services.sh env)`";
-    }
-    env_ = *env;
+    MM_REQUIRE_SERVERS(env);
+    env_ = env;
     database_ = uniqueName("mmt");
     exchange_ = uniqueName("mm-test");
     dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-it")).string();

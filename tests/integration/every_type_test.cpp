@@ -102,12 +102,8 @@ std::string reserialize(const rapidjson::Value& value) {
 class EveryType : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto env = serverEnvironment();
-    if (!env) {
-      GTEST_SKIP() << "integration servers not configured: run `scripts/services.sh start` and "
-                      "`source <(scripts/services.sh env)`";
-    }
-    env_ = *env;
+    MM_REQUIRE_SERVERS(env);
+    env_ = env;
     database_ = uniqueName("mmt_types");
     exchange_ = uniqueName("mm-types");
     dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-types")).string();
