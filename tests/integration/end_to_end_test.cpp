@@ -82,6 +82,8 @@ class EndToEnd : public ::testing::Test {
     if (sql_.connected()) {
       (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
     }
+    // Stop the monitor first: it may still be writing its state file into dir_.
+    monitor_.stop(SIGKILL, std::chrono::seconds(5));
     std::filesystem::remove_all(dir_);
   }
 

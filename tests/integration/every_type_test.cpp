@@ -140,6 +140,8 @@ class EveryType : public ::testing::TestWithParam<std::string> {
       (void)sql_.execute("SET GLOBAL binlog_row_metadata = FULL");
       (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
     }
+    // Stop the monitor first: it may still be writing its state file into dir_.
+    monitor_.stop(SIGKILL, std::chrono::seconds(5));
     std::filesystem::remove_all(dir_);
   }
 
