@@ -1,8 +1,6 @@
 #include "pipeline/publisher_stage.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,24 +11,7 @@ namespace {
 constexpr std::chrono::milliseconds kIdlePoll{50};
 constexpr std::chrono::milliseconds kConfirmPoll{5};
 
-void interruptibleSleep(std::chrono::milliseconds duration, std::stop_token stop) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lock(m);
-  cv.wait_for(lock, stop, duration, [] { return false; });
-}
-
 }  // namespace
-
-std::chrono::milliseconds PublisherStage::nextBackoff() {
-  // "Equal jitter": half the step fixed, half random, so monitors that lost the same broker do not
-  // come back in lockstep.
-  const auto half = backoff_ / 2;
-  std::uniform_int_distribution<int64_t> spread(0, half.count());
-  const std::chrono::milliseconds delay = half + std::chrono::milliseconds(spread(jitter_));
-  backoff_ = std::min(backoff_ * 2, options_.max_reconnect_backoff);
-  return delay;
-}
 
 void PublisherStage::markDisconnected(const Status& why, std::chrono::milliseconds retry_delay) {
   if (connected_) {
@@ -50,12 +31,12 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
   while (!connected_ && !stop.stop_requested()) {
     const auto wait = reconnect_not_before_ - clock_.monotonicNow();
     if (wait.count() > 0) {
-      interruptibleSleep(std::chrono::ceil<std::chrono::milliseconds>(wait), stop);
+      sleepUnlessStopped(std::chrono::ceil<std::chrono::milliseconds>(wait), stop);
       continue;
     }
     Status status = publisher_.connect();
     if (!status.isOk()) {
-      const auto delay = nextBackoff();
+      const auto delay = backoff_.next();
       spdlog::error("{}; retrying in {} ms", status.toString(), delay.count());
       reconnect_not_before_ = clock_.monotonicNow() + delay;
       continue;
@@ -106,7 +87,7 @@ void PublisherStage::confirm(uint64_t sequence) {
     entry.confirmed = true;
     --unconfirmed_;
     ++stats_.confirmed;
-    backoff_ = options_.min_reconnect_backoff;  // the broker takes messages again
+    backoff_.reset();  // the broker takes messages again
   }
 }
 
@@ -145,11 +126,11 @@ void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
       case sink::BrokerEvent::Kind::Nack:
         // The broker refused responsibility: never drop it, send everything unconfirmed again.
         markDisconnected(Status::protocol(fmt::format("broker nacked delivery tag {}", event.delivery_tag)),
-                         nextBackoff());
+                         backoff_.next());
         return;
       case sink::BrokerEvent::Kind::Returned:
         // No queue took it (`mandatory`): retry until one is bound rather than lose it.
-        markDisconnected(Status::protocol(event.detail), nextBackoff());
+        markDisconnected(Status::protocol(event.detail), backoff_.next());
         return;
       case sink::BrokerEvent::Kind::Blocked:
         blocked_ = true;
@@ -202,8 +183,14 @@ void PublisherStage::maybeHeartbeat() {
     return;
   }
   const int64_t now = unixSeconds(clock_.now());
-  append(PublishItem{fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now), fmt::format("heartbeat:{}", now),
-                     now, {}, options_.heartbeat_routing_key, {{"type", "heartbeat"}}});
+  // No checkpoint: a heartbeat moves nothing forward.
+  PublishItem heartbeat;
+  heartbeat.body = fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now);
+  heartbeat.message_id = fmt::format("heartbeat:{}", now);
+  heartbeat.timestamp = now;
+  heartbeat.routing_key = options_.heartbeat_routing_key;
+  heartbeat.headers = {{"type", "heartbeat"}};
+  append(std::move(heartbeat));
 }
 
 Status PublisherStage::run(std::stop_token stop) {

@@ -16,7 +16,6 @@
 
 #include <chrono>
 #include <deque>
-#include <random>
 #include <stop_token>
 #include <string>
 
@@ -26,6 +25,7 @@
 #include "common/status.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/items.h"
+#include "pipeline/reconnect_backoff.h"
 #include "sink/publisher.h"
 
 namespace mm::pipeline {
@@ -52,8 +52,8 @@ class PublisherStage {
   PublisherStage(sink::Publisher& publisher, BoundedQueue<PublishBatch>& in, checkpoint::StateFile& state,
                  const Clock& clock, PublisherOptions options, checkpoint::Checkpoint initial)
       : publisher_(publisher), in_(in), state_(state), clock_(clock), options_(std::move(options)),
-        backoff_(options_.min_reconnect_backoff), checkpoint_(std::move(initial)), saved_(checkpoint_),
-        jitter_(std::random_device{}()) {}
+        backoff_(options_.min_reconnect_backoff, options_.max_reconnect_backoff),
+        checkpoint_(std::move(initial)), saved_(checkpoint_) {}
 
   // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or
   // `stop` is requested. Saves the checkpoint before returning.
@@ -90,7 +90,6 @@ class PublisherStage {
   // Forgets the connection; every unconfirmed message goes out again after reconnecting, not
   // before `retry_delay` (0 = at once).
   void markDisconnected(const Status& why, std::chrono::milliseconds retry_delay);
-  std::chrono::milliseconds nextBackoff();
 
   sink::Publisher& publisher_;
   BoundedQueue<PublishBatch>& in_;
@@ -104,14 +103,13 @@ class PublisherStage {
   size_t unconfirmed_ = 0;
   bool connected_ = false;
   bool blocked_ = false;
-  std::chrono::milliseconds backoff_;
+  ReconnectBackoff backoff_;
   std::chrono::steady_clock::time_point reconnect_not_before_{};
   checkpoint::Checkpoint checkpoint_;
   checkpoint::Checkpoint saved_;
   std::chrono::steady_clock::time_point last_save_{};
   std::chrono::steady_clock::time_point last_message_{};
   std::vector<sink::BrokerEvent> events_;
-  std::minstd_rand jitter_;
   PublisherStats stats_;
 };
 

@@ -19,14 +19,6 @@ bool isRowsEventType(uint8_t type) {
   return binlog::rowsEventKind(type, kind);
 }
 
-// Sleeps up to `duration`, waking early when stop is requested.
-void interruptibleSleep(std::chrono::milliseconds duration, std::stop_token stop) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lock(m);
-  cv.wait_for(lock, stop, duration, [] { return false; });
-}
-
 }  // namespace
 
 Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token stop) {
@@ -66,7 +58,7 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
     ++stats_.reconnects;
     spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), delay.count(), cursor.file,
                  cursor.position);
-    interruptibleSleep(delay, stop);
+    sleepUnlessStopped(delay, stop);
   }
   spdlog::info("reader stopped: {} reconnects, {} rows events of filtered tables skipped, {} "
                "statement-format writes not published, {} position gaps",
