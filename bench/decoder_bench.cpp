@@ -194,7 +194,7 @@ void BM_FormatRowsAsJson(benchmark::State& state) {
       return;
     }
     const auto& rows = std::get<binlog::RowsEvent>(decoded->body);
-    Status st = formatter.format(rows.header, *rows.table, message::RowTimes{1700000000, 1700000000},
+    Status st = formatter.format(rows.header, *rows.table, message::RowOrigin{1700000000, 1700000000},
                                  [&](uint64_t, std::string_view body) {
                                    bytes += body.size();
                                    return Status::ok();

@@ -253,6 +253,10 @@ class FileDecoder {
       }
       if (std::holds_alternative<binlog::TableMapEvent>(event.body)) {
         named_.clear();
+      } else if (auto* gtid = std::get_if<binlog::MysqlGtidEvent>(&event.body)) {
+        gtid_ = gtid->text();  // "" for an anonymous transaction
+      } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&event.body)) {
+        gtid_ = mariadb_gtid->text();
       }
       return Status::ok();
     }
@@ -264,12 +268,16 @@ class FileDecoder {
       }
       table = &it->second;
     }
-    Status status = formatter_.format(rows->header, *table, message::RowTimes{event.header.timestamp, now_},
-                                      [&](uint64_t, std::string_view body) {
-                                        std::fwrite(body.data(), 1, body.size(), out_);
-                                        std::fputc('\n', out_);
-                                        return Status::ok();
-                                      });
+    // Rows events inside one payload share its end position: their rows count on.
+    const message::RowOrigin origin{event.header.timestamp, now_, basename_, end,
+                                    end == rows_end_ ? rows_next_ : 0, gtid_};
+    rows_end_ = end;
+    Status status = formatter_.format(rows->header, *table, origin, [&](uint64_t row, std::string_view body) {
+      rows_next_ = row + 1;
+      std::fwrite(body.data(), 1, body.size(), out_);
+      std::fputc('\n', out_);
+      return Status::ok();
+    });
     if (!status.isOk()) {
       return status.withContext(fmt::format("{}: rows event ending at {}:{}", path_, basename_, end));
     }
@@ -290,6 +298,9 @@ class FileDecoder {
   message::RowsFormatter formatter_;
   // Tables named positionally, per TABLE_MAP (shared_ptr identity), when the file lacks names.
   std::map<const binlog::TableMap*, binlog::TableMap> named_;
+  std::string gtid_;       // the current transaction's GTID
+  uint64_t rows_end_ = 0;  // end position of the last rows event
+  uint64_t rows_next_ = 0; // index of the next row at that position
   std::string line_;
 };
 

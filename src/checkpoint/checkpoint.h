@@ -3,6 +3,8 @@
 // It names a transaction start, never the middle of one (the TABLE_MAP events before a row must be
 // read again), plus how many rows of that transaction are already confirmed. Resuming means: dump
 // from (file, position) and drop the first rows_done rows. See shared docs/design.md §3.
+// `gtid_set` is the server's GTID set executed before that transaction, when known (text form of
+// binlog::GtidState): with it a resume can go by GTID instead, also on another server.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +16,7 @@ struct Checkpoint {
   std::string file;        // binlog file basename, e.g. "mysql-bin.000042"
   uint64_t position = 0;   // start of the first transaction not wholly confirmed
   uint64_t rows_done = 0;  // rows of that transaction already confirmed
+  std::string gtid_set = {};  // "" when unknown (no GTIDs, or not learnt yet)
 
   bool empty() const { return file.empty(); }
   bool operator==(const Checkpoint&) const = default;

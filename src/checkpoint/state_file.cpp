@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "binlog/gtid_set.h"
+
 namespace mm::checkpoint {
 namespace {
 
@@ -101,6 +103,12 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
       if (!parseUint(value, checkpoint.rows_done)) {
         return bad(fmt::format("invalid rows_done '{}'", value));
       }
+    } else if (key == "gtid_set") {
+      auto gtids = binlog::GtidState::parse(value);
+      if (!gtids.isOk()) {
+        return bad(gtids.status().message());
+      }
+      checkpoint.gtid_set = gtids->text();
     } else if (key == "server_uuid") {
       if (value.empty()) {
         return bad("empty server_uuid");
@@ -134,6 +142,9 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
       fmt::format("# mysql-monitor checkpoint: every change before this point is confirmed\n"
                   "version={}\nfile={}\nposition={}\nrows_done={}\n",
                   kFormatVersion, checkpoint.file, checkpoint.position, checkpoint.rows_done);
+  if (!checkpoint.gtid_set.empty()) {
+    content += fmt::format("gtid_set={}\n", checkpoint.gtid_set);
+  }
   if (!source_.server_uuid.empty()) {
     content += fmt::format("server_uuid={}\n", source_.server_uuid);
   } else if (source_.server_id != 0) {

@@ -47,11 +47,26 @@ void RowMessageBuilder::begin(std::string_view type, const TableMap& table) {
   writer_.String(table.table.data(), static_cast<rapidjson::SizeType>(table.table.size()));
 }
 
-void RowMessageBuilder::end(RowTimes times) {
+void RowMessageBuilder::end(const RowOrigin& origin) {
   writer_.Key("timestamp");
-  writer_.Int64(times.publish_timestamp);
+  writer_.Int64(origin.publish_timestamp);
   writer_.Key("binlog_timestamp");
-  writer_.Int64(times.binlog_timestamp);
+  writer_.Int64(origin.binlog_timestamp);
+  if (!origin.file.empty()) {
+    writer_.Key("position");
+    writer_.StartObject();
+    writer_.Key("file");
+    writer_.String(origin.file.data(), static_cast<rapidjson::SizeType>(origin.file.size()));
+    writer_.Key("pos");
+    writer_.Uint64(origin.event_end);
+    writer_.Key("row");
+    writer_.Uint64(origin.row);
+    writer_.EndObject();
+  }
+  if (!origin.gtid.empty()) {
+    writer_.Key("gtid");
+    writer_.String(origin.gtid.data(), static_cast<rapidjson::SizeType>(origin.gtid.size()));
+  }
   writer_.EndObject();
 }
 
@@ -125,17 +140,17 @@ Status RowMessageBuilder::writeKeys(const TableMap& table, const Cells& image) {
 }
 
 Result<std::string_view> RowMessageBuilder::insert(const TableMap& table, const Cells& after,
-                                                   RowTimes times) {
+                                                   const RowOrigin& origin) {
   begin("row_insert", table);
   MM_RETURN_IF_ERROR(writeKeys(table, after));
   writer_.Key("values");
   MM_RETURN_IF_ERROR(writeColumns(table, after, [](size_t) { return true; }));
-  end(times);
+  end(origin);
   return std::string_view(buffer_.GetString(), buffer_.GetSize());
 }
 
 Result<std::string_view> RowMessageBuilder::update(const TableMap& table, const Cells& before,
-                                                   const Cells& after, RowTimes times) {
+                                                   const Cells& after, const RowOrigin& origin) {
   begin("row_update", table);
   // The key identifies the row as it was; MINIMAL images may log it in the before image only.
   MM_RETURN_IF_ERROR(writeKeys(table, before));
@@ -148,19 +163,19 @@ Result<std::string_view> RowMessageBuilder::update(const TableMap& table, const 
   MM_RETURN_IF_ERROR(writeColumns(table, before, changed));
   writer_.Key("after_values");
   MM_RETURN_IF_ERROR(writeColumns(table, after, changed));
-  end(times);
+  end(origin);
   return std::string_view(buffer_.GetString(), buffer_.GetSize());
 }
 
 Result<std::string_view> RowMessageBuilder::remove(const TableMap& table, const Cells& before,
-                                                   RowTimes times) {
+                                                   const RowOrigin& origin) {
   begin("row_delete", table);
   MM_RETURN_IF_ERROR(writeKeys(table, before));
   if (table.primary_key.empty()) {
     writer_.Key("values");
     MM_RETURN_IF_ERROR(writeColumns(table, before, [](size_t) { return true; }));
   }
-  end(times);
+  end(origin);
   return std::string_view(buffer_.GetString(), buffer_.GetSize());
 }
 

@@ -5,8 +5,10 @@
 //   {"type":"row_update","table_name":T,"keys":{..},"before_values":{changed},"after_values":{changed},...}
 //   {"type":"row_delete","table_name":T,"keys":{..},...}
 //   {"type":"heartbeat","timestamp":S}
-// Rows also carry "database", "timestamp" (when the message was built for publishing, Unix s) and
-// "binlog_timestamp" (the event's, Unix s). A column absent from an image is absent from the message,
+// Rows also carry "database", "timestamp" (when the message was built for publishing, Unix s),
+// "binlog_timestamp" (the event's, Unix s), "position" {"file","pos","row"} (the rows event's file
+// and end position and the row's index there: the coordinate the message_id is made of) and "gtid"
+// (the transaction's, when the server has one). A column absent from an image is absent from the message,
 // never null. `keys` are the primary-key columns; a table without a primary key gets an empty `keys`
 // and its deletes carry the logged before image as `values` so the row can still be identified.
 //
@@ -28,26 +30,31 @@
 
 namespace mm::message {
 
-struct RowTimes {
-  int64_t binlog_timestamp = 0;
-  int64_t publish_timestamp = 0;
+// Where and when a row change happened, as its message states it.
+struct RowOrigin {
+  int64_t binlog_timestamp = 0;   // the event's, Unix s
+  int64_t publish_timestamp = 0;  // when the message is built, Unix s
+  std::string_view file = {};     // the rows event's binlog file; "" = no "position" field
+  uint64_t event_end = 0;         // the rows event's end position
+  uint64_t row = 0;               // the row's index among the rows at that position
+  std::string_view gtid = {};     // the transaction's GTID; "" = no "gtid" field
 };
 
 class RowMessageBuilder {
  public:
   using Cells = std::vector<binlog::Cell>;
 
-  Result<std::string_view> insert(const binlog::TableMap& table, const Cells& after, RowTimes times);
+  Result<std::string_view> insert(const binlog::TableMap& table, const Cells& after, const RowOrigin& origin);
   Result<std::string_view> update(const binlog::TableMap& table, const Cells& before, const Cells& after,
-                                  RowTimes times);
-  Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before, RowTimes times);
+                                  const RowOrigin& origin);
+  Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before, const RowOrigin& origin);
   std::string_view heartbeat(int64_t publish_timestamp);
 
  private:
   using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
   void begin(std::string_view type, const binlog::TableMap& table);
-  void end(RowTimes times);
+  void end(const RowOrigin& origin);
   // Writes {"name":value,...} for the columns `include` selects among `cells`.
   template <typename Include>
   Status writeColumns(const binlog::TableMap& table, const Cells& cells, Include include);

@@ -5,23 +5,23 @@
 namespace mm::message {
 
 Status RowsFormatter::format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
-                             RowTimes times, const Emit& emit) {
+                             RowOrigin origin, const Emit& emit) {
   binlog::RowImageReader reader(rows, table);
-  for (uint64_t row_in_event = 0; !reader.done(); ++row_in_event) {
+  for (; !reader.done(); ++origin.row) {
     MM_RETURN_IF_ERROR(reader.next(before_));
     if (rows.kind == binlog::RowsKind::Update) {
       MM_RETURN_IF_ERROR(reader.next(after_));
     }
     Result<std::string_view> body = std::string_view{};
     switch (rows.kind) {
-      case binlog::RowsKind::Write: body = builder_.insert(table, before_, times); break;
-      case binlog::RowsKind::Update: body = builder_.update(table, before_, after_, times); break;
-      case binlog::RowsKind::Delete: body = builder_.remove(table, before_, times); break;
+      case binlog::RowsKind::Write: body = builder_.insert(table, before_, origin); break;
+      case binlog::RowsKind::Update: body = builder_.update(table, before_, after_, origin); break;
+      case binlog::RowsKind::Delete: body = builder_.remove(table, before_, origin); break;
     }
     if (!body.isOk()) {
       return body.status();
     }
-    MM_RETURN_IF_ERROR(emit(row_in_event, *body));
+    MM_RETURN_IF_ERROR(emit(origin.row, *body));
   }
   return Status::ok();
 }

@@ -1,6 +1,7 @@
 // RowsFormatter: one rows event -> one JSON message per row, the same for the live pipeline and for
 // `mysql-monitor decode`. Walks the row images (binlog::RowImageReader) and hands each message to a
-// callback with the row's index in the event. Not thread-safe; reuses its buffers across calls.
+// callback with the row's index: origin.row for the event's first row, then one more per row (rows
+// events inside one TRANSACTION_PAYLOAD share a position, so their rows count on across events). Not thread-safe; reuses its buffers across calls.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +17,11 @@ namespace mm::message {
 
 class RowsFormatter {
  public:
-  using Emit = std::function<Status(uint64_t row_in_event, std::string_view body)>;
+  using Emit = std::function<Status(uint64_t row, std::string_view body)>;
 
   // Requires: `table` has column names (metadata, completeTableMap or withPositionalNames).
   // Errors from decoding or from `emit` stop the walk and come back with the event's table named.
-  Status format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowTimes times,
+  Status format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
                 const Emit& emit);
 
  private:

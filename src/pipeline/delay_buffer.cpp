@@ -46,6 +46,19 @@ void put(rapidjson::Value& object, const rapidjson::Value& name, const rapidjson
   }
 }
 
+// A folded change is as of its last part: it takes that part's coordinate (which its message_id
+// is made of), GTID and binlog time.
+void adoptOrigin(rapidjson::Document& held, const rapidjson::Document& last) {
+  for (const char* field : {"binlog_timestamp", "position", "gtid"}) {
+    auto from = last.FindMember(field);
+    if (from != last.MemberEnd()) {
+      put(held, from->name, from->value, held.GetAllocator());
+    } else {
+      held.RemoveMember(field);
+    }
+  }
+}
+
 }  // namespace
 
 Status DelayBuffer::add(PublishItem item, TimePoint now) {
@@ -118,6 +131,7 @@ bool DelayBuffer::fold(Entry& held, Entry& next) {
     for (const auto& column : incoming["after_values"].GetObject()) {
       put(values, column.name, column.value, allocator);
     }
+    adoptOrigin(held.message, incoming);
   } else if (held.kind == Kind::Update && next.kind == Kind::Update) {
     rapidjson::Value& before = held.message["before_values"];
     rapidjson::Value& after = held.message["after_values"];
@@ -145,6 +159,7 @@ bool DelayBuffer::fold(Entry& held, Entry& next) {
     if (after.ObjectEmpty()) {
       held.kind = Kind::Nothing;
     }
+    adoptOrigin(held.message, incoming);
   } else if (held.kind == Kind::Insert && next.kind == Kind::Delete) {
     held.kind = Kind::Nothing;
   } else if (held.kind == Kind::Update && next.kind == Kind::Delete) {

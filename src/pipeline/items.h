@@ -27,10 +27,12 @@ struct RowsItem {
   uint64_t event_end = 0;   // position after this event (message ids use it)
   uint32_t binlog_timestamp = 0;
   uint64_t skip_rows = 0;   // rows of this transaction already confirmed before a restart
+  std::string gtid;         // the transaction's GTID ("" when the server logs none)
+  std::string txn_gtid_set; // the GTID set executed before the transaction ("" when unknown)
 };
 
 struct TransactionEnd {
-  checkpoint::Checkpoint next;  // where the next transaction starts
+  checkpoint::Checkpoint next;  // where the next transaction starts, with the GTID set before it
 };
 
 struct SchemaChange {};

@@ -19,11 +19,21 @@ bool isRowsEventType(uint8_t type) {
   return binlog::rowsEventKind(type, kind);
 }
 
+std::string where(const std::string& file, uint64_t position) {
+  return fmt::format("binlog event at {}:{}", file, position);
+}
+
 }  // namespace
 
 Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token stop) {
   std::stop_callback interrupt_on_stop(stop, [this] { source_.interrupt(); });
   Cursor cursor{start.file, start.position, false, start.position, 0};
+  auto gtids = binlog::GtidState::parse(start.gtid_set);
+  if (!gtids.isOk()) {
+    out_.close();
+    return gtids.status().withContext("the start checkpoint's GTID set");
+  }
+  cursor.gtids = std::move(*gtids);
   uint64_t skip_rows_events = 0;
   ReconnectBackoff backoff(options_.min_reconnect_backoff, options_.max_reconnect_backoff);
   Status result;
@@ -106,12 +116,29 @@ bool ReaderStage::noteStatementDml(std::string_view query, std::string_view defa
   return true;
 }
 
+void ReaderStage::beginTransaction(Cursor& cursor, uint64_t position) {
+  cursor.in_transaction = true;
+  cursor.txn_start = position;
+  cursor.rows_events_in_txn = 0;
+  cursor.txn_gtid = std::monostate{};
+  cursor.txn_gtid_text.clear();
+  cursor.txn_gtid_set = cursor.gtids.text();
+}
+
 bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop) {
+  std::visit([&](const auto& gtid) {
+    if constexpr (!std::is_same_v<std::decay_t<decltype(gtid)>, std::monostate>) {
+      cursor.gtids.add(gtid);
+    }
+  }, cursor.txn_gtid);
+  cursor.txn_gtid = std::monostate{};
+  cursor.txn_gtid_text.clear();
   cursor.in_transaction = false;
   cursor.rows_events_in_txn = 0;
   cursor.txn_start = next_position;
-  return out_.push(TransactionEnd{checkpoint::Checkpoint{cursor.file, next_position, 0}},
-                   sizeof(TransactionEnd) + cursor.file.size(), stop);
+  checkpoint::Checkpoint next{cursor.file, next_position, 0, cursor.gtids.text()};
+  const size_t size = sizeof(TransactionEnd) + next.file.size() + next.gtid_set.size();
+  return out_.push(TransactionEnd{std::move(next)}, size, stop);
 }
 
 Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
@@ -119,9 +146,9 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
                            std::stop_token stop) {
   MM_RETURN_IF_ERROR(source_.open(binlog::Position{cursor.file, cursor.position}));
   spdlog::info("streaming binlog from {}:{}", cursor.file, cursor.position);
-  binlog::EventDecoder decoder(
-      binlog::EventDecoderOptions{source_.checksumBeforeFormatDescription(), true});
-  const bool resuming_transaction = cursor.in_transaction;
+  Stream state{binlog::EventDecoder(
+                   binlog::EventDecoderOptions{source_.checksumBeforeFormatDescription(), true}),
+               skip_rows_events, cursor.in_transaction, resume, stop};
   cursor.in_transaction = false;
   cursor.rows_events_in_txn = 0;
   while (!stop.stop_requested()) {
@@ -131,7 +158,6 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
     }
     received_event = true;
     const uint64_t event_start = cursor.position;
-    const auto where = [&] { return fmt::format("binlog event at {}:{}", cursor.file, event_start); };
     // Rows events travel to another thread: give them bytes of their own before decoding views.
     std::vector<uint8_t> owned;
     std::span<const uint8_t> bytes = *raw;
@@ -139,9 +165,9 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
       owned.assign(bytes.begin(), bytes.end());
       bytes = owned;
     }
-    auto decoded = decoder.decode(bytes);
+    auto decoded = state.decoder.decode(bytes);
     if (!decoded.isOk()) {
-      return decoded.status().withContext(where());
+      return decoded.status().withContext(where(cursor.file, event_start));
     }
     const binlog::EventHeader& header = decoded->header;
     // Where the next event starts. log_pos is 32-bit and wraps past 4 GiB; MariaDB 11.4+ writes 0
@@ -161,84 +187,130 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
     if (in_file) {
       cursor.position = event_end;
     }
-    auto& body = decoded->body;
-    if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
-      cursor.file = rotate->next_file;
-      cursor.position = rotate->position;
-      if (!cursor.in_transaction) {
-        cursor.txn_start = cursor.position;
-      }
-    } else if (std::holds_alternative<binlog::MariadbGtidEvent>(body)) {
-      cursor.in_transaction = true;
-      cursor.txn_start = event_start;
-      cursor.rows_events_in_txn = 0;
-    } else if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
-      switch (binlog::classifyQuery(query->query)) {
-        case binlog::QueryKind::Begin:
-          if (!cursor.in_transaction) {
-            cursor.in_transaction = true;
-            cursor.txn_start = event_start;
-            cursor.rows_events_in_txn = 0;
-          }
-          break;
-        case binlog::QueryKind::Commit:
-        case binlog::QueryKind::Rollback:
-          if (!endTransaction(cursor, event_end, stop)) {
-            return Status::cancelled("stopped");
-          }
-          break;
-        case binlog::QueryKind::Other:
-          if (noteStatementDml(query->query, query->database)) {
-            break;  // a statement-format write: part of its transaction, which COMMIT/XID ends
-          }
-          // DDL (or DCL): standalone, may change a table's shape.
-          if (!out_.push(SchemaChange{}, sizeof(SchemaChange), stop) ||
-              !endTransaction(cursor, event_end, stop)) {
-            return Status::cancelled("stopped");
-          }
-          break;
-      }
-    } else if (std::holds_alternative<uint64_t>(body)) {  // XID
-      if (!endTransaction(cursor, event_end, stop)) {
-        return Status::cancelled("stopped");
-      }
-    } else if (auto* incident = std::get_if<binlog::IncidentEvent>(&body)) {
-      return Status::protocol(fmt::format(
-          "{}: INCIDENT_EVENT code {}: {}: the source lost changes; resynchronise before resuming",
-          where(), incident->code, incident->message));
-    } else if (std::holds_alternative<binlog::TransactionPayloadEvent>(body)) {
-      // Never skip a compressed transaction silently: its rows would be lost to consumers. The
-      // decoder reads them (`mysql-monitor decode` does); the live stream does not hand them on yet.
-      return Status::unsupported(fmt::format(
-          "{}: a compressed transaction (MySQL binlog_transaction_compression=ON) is not published "
-          "by the live stream yet; set binlog_transaction_compression=OFF on the source",
-          where()));
-    } else if (auto* rows = std::get_if<binlog::RowsEvent>(&body)) {
-      if (!cursor.in_transaction) {
-        // Rows outside BEGIN/GTID (e.g. a stream started mid-transaction by position).
-        cursor.in_transaction = true;
-        cursor.txn_start = event_start;
-      }
-      if (resuming_transaction && skip_rows_events > 0) {
-        --skip_rows_events;
-        ++cursor.rows_events_in_txn;
-        continue;
-      }
-      ++cursor.rows_events_in_txn;
-      if (!filter_.passes(rows->table->database, rows->table->table)) {
-        ++stats_.filtered_rows_events;
-        continue;
-      }
-      const bool resumed_txn = cursor.file == resume.file && cursor.txn_start == resume.position;
-      RowsItem item{std::move(owned), std::move(*rows), cursor.file, cursor.txn_start, event_end,
-                    header.timestamp, resumed_txn ? resume.rows_done : 0};
-      const size_t size = item.bytes.size() + kRowsItemOverhead;
-      if (!out_.push(std::move(item), size, stop)) {
-        return Status::cancelled("stopped");
-      }
+    const EventAt at{header.timestamp, event_start, event_end, in_file};
+    if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&decoded->body)) {
+      MM_RETURN_IF_ERROR(streamPayload(cursor, *payload, at, state));
+    } else {
+      MM_RETURN_IF_ERROR(handle(cursor, *decoded, std::move(owned), at, state));
     }
   }
   return Status::cancelled("stopped");
+}
+
+Status ReaderStage::streamPayload(Cursor& cursor, const binlog::TransactionPayloadEvent& payload,
+                                  const EventAt& at, Stream& state) {
+  // Inner events sit at the payload's position and end where it ends (binlog/transaction_payload.h):
+  // a checkpoint can only land after the whole compressed transaction.
+  binlog::TransactionPayloadReader inner(payload);
+  for (;;) {
+    auto raw = inner.next();
+    if (!raw.isOk()) {
+      return raw.status().withContext(where(cursor.file, at.start));
+    }
+    if (!raw->has_value()) {
+      return Status::ok();
+    }
+    std::vector<uint8_t> owned;
+    std::span<const uint8_t> bytes = **raw;
+    if (bytes.size() > 4 && isRowsEventType(bytes[4])) {
+      owned.assign(bytes.begin(), bytes.end());
+      bytes = owned;
+    }
+    auto decoded = state.decoder.decodeInner(bytes);
+    if (!decoded.isOk()) {
+      return decoded.status().withContext(fmt::format(
+          "event {} inside the TRANSACTION_PAYLOAD_EVENT at {}:{}", inner.index(), cursor.file, at.start));
+    }
+    MM_RETURN_IF_ERROR(handle(cursor, *decoded, std::move(owned), at, state));
+  }
+}
+
+Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::vector<uint8_t> owned,
+                           const EventAt& at, Stream& state) {
+  const std::stop_token& stop = state.stop;
+  auto& body = decoded.body;
+  if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
+    cursor.file = rotate->next_file;
+    cursor.position = rotate->position;
+    if (!cursor.in_transaction) {
+      cursor.txn_start = cursor.position;
+    }
+  } else if (auto* previous = std::get_if<binlog::PreviousGtidsEvent>(&body)) {
+    if (at.in_file) {  // the GTIDs of all earlier files: the set where this file starts
+      cursor.gtids.reset(binlog::MysqlGtidSet::fromPrevious(*previous));
+    }
+  } else if (auto* list = std::get_if<binlog::MariadbGtidListEvent>(&body)) {
+    if (at.in_file) {  // the last GTID of each domain in earlier files
+      cursor.gtids.reset(binlog::MariadbGtidPos::fromList(*list));
+    }
+  } else if (auto* mysql_gtid = std::get_if<binlog::MysqlGtidEvent>(&body)) {
+    beginTransaction(cursor, at.start);
+    cursor.txn_gtid_text = mysql_gtid->text();
+    cursor.txn_gtid = *mysql_gtid;
+  } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&body)) {
+    beginTransaction(cursor, at.start);
+    cursor.txn_gtid_text = mariadb_gtid->text();
+    cursor.txn_gtid = binlog::MariadbGtid{mariadb_gtid->domain_id, mariadb_gtid->server_id,
+                                          mariadb_gtid->sequence};
+  } else if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
+    switch (binlog::classifyQuery(query->query)) {
+      case binlog::QueryKind::Begin:
+        if (!cursor.in_transaction) {
+          beginTransaction(cursor, at.start);
+        }
+        break;
+      case binlog::QueryKind::Commit:
+      case binlog::QueryKind::Rollback:
+        if (!endTransaction(cursor, at.end, stop)) {
+          return Status::cancelled("stopped");
+        }
+        break;
+      case binlog::QueryKind::Other:
+        if (noteStatementDml(query->query, query->database)) {
+          break;  // a statement-format write: part of its transaction, which COMMIT/XID ends
+        }
+        // DDL (or DCL): standalone, may change a table's shape.
+        if (!out_.push(SchemaChange{}, sizeof(SchemaChange), stop) ||
+            !endTransaction(cursor, at.end, stop)) {
+          return Status::cancelled("stopped");
+        }
+        break;
+    }
+  } else if (std::holds_alternative<uint64_t>(body)) {  // XID
+    if (!endTransaction(cursor, at.end, stop)) {
+      return Status::cancelled("stopped");
+    }
+  } else if (auto* incident = std::get_if<binlog::IncidentEvent>(&body)) {
+    return Status::protocol(fmt::format(
+        "{}: INCIDENT_EVENT code {}: {}: the source lost changes; resynchronise before resuming",
+        where(cursor.file, at.start), incident->code, incident->message));
+  } else if (auto* rows = std::get_if<binlog::RowsEvent>(&body)) {
+    if (!cursor.in_transaction) {
+      // Rows outside BEGIN/GTID (e.g. a stream started mid-transaction by position).
+      beginTransaction(cursor, at.start);
+    }
+    if (state.resuming_transaction && state.skip_rows_events > 0) {
+      --state.skip_rows_events;
+      ++cursor.rows_events_in_txn;
+      return Status::ok();
+    }
+    ++cursor.rows_events_in_txn;
+    if (!filter_.passes(rows->table->database, rows->table->table)) {
+      ++stats_.filtered_rows_events;
+      return Status::ok();
+    }
+    const bool resumed_txn =
+        cursor.file == state.resume.file && cursor.txn_start == state.resume.position;
+    RowsItem item{std::move(owned),     std::move(*rows), cursor.file,
+                  cursor.txn_start,     at.end,           at.timestamp,
+                  resumed_txn ? state.resume.rows_done : 0, cursor.txn_gtid_text,
+                  cursor.txn_gtid_set};
+    const size_t size = item.bytes.size() + kRowsItemOverhead;
+    if (!out_.push(std::move(item), size, stop)) {
+      return Status::cancelled("stopped");
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace mm::pipeline

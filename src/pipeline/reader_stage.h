@@ -13,6 +13,11 @@
 // the bytes, an INCIDENT, or any other refusal by the server end the stage with a Status naming the
 // binlog position.
 //
+// GTIDs: the reader follows the server's GTID set (from the start checkpoint, each file's
+// PREVIOUS_GTIDS / GTID_LIST, then every transaction's GTID as it ends), hands each rows event its
+// transaction's GTID and each TransactionEnd the set so far. Compressed transactions
+// (TRANSACTION_PAYLOAD) are unpacked here and handed on like any other.
+//
 // Rows events of tables the TableFilter rejects go no further than the reader. Statement-format
 // DML (QUERY events writing a watched table) cannot be published: it is logged once per table
 // and counted.
@@ -22,7 +27,11 @@
 #include <set>
 #include <stop_token>
 #include <string>
+#include <variant>
+#include <vector>
 
+#include "binlog/event_decoder.h"
+#include "binlog/gtid_set.h"
 #include "checkpoint/checkpoint.h"
 #include "common/status.h"
 #include "mysql/event_source.h"
@@ -71,12 +80,37 @@ class ReaderStage {
     bool in_transaction = false;
     uint64_t txn_start = 0;
     uint64_t rows_events_in_txn = 0;  // handed on in the current transaction
+    binlog::GtidState gtids = {};     // executed before the current transaction (when known)
+    std::variant<std::monostate, binlog::MysqlGtidEvent, binlog::MariadbGtid> txn_gtid = {};
+    std::string txn_gtid_text = {};   // the current transaction's GTID, "" if none
+    std::string txn_gtid_set = {};    // gtids.text() when the current transaction began
+  };
+  // One connection's decoding state.
+  struct Stream {
+    binlog::EventDecoder decoder;
+    uint64_t skip_rows_events;  // rows events of the resumed transaction already handed on
+    bool resuming_transaction;
+    const checkpoint::Checkpoint& resume;
+    std::stop_token stop;
+  };
+  // An event's place: inner events of a TRANSACTION_PAYLOAD share the payload's.
+  struct EventAt {
+    uint32_t timestamp;
+    uint64_t start;
+    uint64_t end;
+    bool in_file;  // not artificial, not a heartbeat
   };
 
   // `received_event` tells whether the connection worked (then the backoff starts over).
   Status stream(Cursor& cursor, uint64_t skip_rows_events, const checkpoint::Checkpoint& resume,
                 bool& received_event, std::stop_token stop);
+  // One decoded event; `owned` holds a rows event's bytes (they travel downstream).
+  Status handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::vector<uint8_t> owned,
+                const EventAt& at, Stream& state);
+  Status streamPayload(Cursor& cursor, const binlog::TransactionPayloadEvent& payload, const EventAt& at,
+                       Stream& state);
   Status resumeAtCurrentPosition(Cursor& cursor, const Status& why, std::stop_token stop);
+  static void beginTransaction(Cursor& cursor, uint64_t position);
   bool endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop);
   // Whether `query` is statement-format DML; if it writes a watched table, counts and warns.
   bool noteStatementDml(std::string_view query, std::string_view default_database);

@@ -169,9 +169,18 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
     return table.status().withContext(where());
   }
   const binlog::TableMap& map = **table;
-  const message::RowTimes times{item.binlog_timestamp, unixSeconds(clock_.now())};
+  // Rows events inside one TRANSACTION_PAYLOAD share its end position: their rows count on, so
+  // every row keeps a message_id of its own.
+  const bool same_position = item.event_end == last_event_end_ && item.file == last_event_file_;
+  if (!same_position) {
+    last_event_file_ = item.file;
+    last_event_end_ = item.event_end;
+  }
+  const message::RowOrigin origin{item.binlog_timestamp, unixSeconds(clock_.now()), item.file,
+                                  item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
   Status status = formatter_.format(
-      item.event.header, map, times, [&](uint64_t row_in_event, std::string_view body) {
+      item.event.header, map, origin, [&](uint64_t row, std::string_view body) {
+        next_row_at_position_ = row + 1;
         const uint64_t row_in_txn = rows_in_txn_++;
         if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
           message::RouteFacts facts{rowType(item.event.header.kind), map.database, map.table, {}};
@@ -181,9 +190,9 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
             facts.keys_json = keys;
           }
           batch.push_back(PublishItem{std::string(body),
-                                      fmt::format("{}:{}:{}", item.file, item.event_end, row_in_event),
-                                      times.publish_timestamp,
-                                      checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1},
+                                      fmt::format("{}:{}:{}", item.file, item.event_end, row),
+                                      origin.publish_timestamp,
+                                      checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1, item.txn_gtid_set},
                                       routing_.expand(facts), message::routeHeaders(facts)});
         }
         return Status::ok();

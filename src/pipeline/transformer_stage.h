@@ -58,6 +58,10 @@ class TransformerStage {
   std::string txn_file_;
   uint64_t txn_start_ = 0;
   uint64_t rows_in_txn_ = 0;
+  // The last rows event's coordinate and the index its next row would get (payload events share it).
+  std::string last_event_file_;
+  uint64_t last_event_end_ = 0;
+  uint64_t next_row_at_position_ = 0;
 };
 
 }  // namespace mm::pipeline

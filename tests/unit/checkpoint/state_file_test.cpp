@@ -49,6 +49,25 @@ TEST_F(StateFileTest, SaveThenLoadRoundTripsAndLeavesNoTemporaryFile) {
   EXPECT_FALSE(std::filesystem::exists(path() + ".tmp"));
 }
 
+TEST_F(StateFileTest, GtidSetRoundTripsInBothDialects) {
+  StateFile state(path());
+  for (const std::string gtids : {"0-1-100,1-2-5", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7"}) {
+    ASSERT_TRUE(state.save(Checkpoint{"mysql-bin.000042", 120, 0, gtids}).isOk());
+    auto loaded = state.load();
+    ASSERT_TRUE(loaded.isOk()) << loaded.status().toString();
+    EXPECT_EQ(loaded->gtid_set, gtids);
+  }
+}
+
+TEST_F(StateFileTest, MalformedGtidSetIsCorruptionNamingTheLine) {
+  write("version=1\nfile=mysql-bin.000001\nposition=4\ngtid_set=0-1\n");
+  auto loaded = StateFile(path()).load();
+  ASSERT_FALSE(loaded.isOk());
+  EXPECT_EQ(loaded.status().code(), StatusCode::Corruption);
+  EXPECT_NE(loaded.status().message().find("line 4"), std::string::npos) << loaded.status().toString();
+  EXPECT_NE(loaded.status().message().find("0-1"), std::string::npos);
+}
+
 TEST_F(StateFileTest, SaveReplacesThePreviousState) {
   StateFile state(path());
   ASSERT_TRUE(state.save(Checkpoint{"mysql-bin.000001", 100, 0}).isOk());

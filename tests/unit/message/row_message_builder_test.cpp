@@ -54,7 +54,7 @@ struct Row {
   static Cell value(const Bytes& b) { return {Cell::State::Value, b}; }
 };
 
-constexpr RowTimes kTimes{.binlog_timestamp = 1700000000, .publish_timestamp = 1700000005};
+constexpr RowOrigin kTimes{.binlog_timestamp = 1700000000, .publish_timestamp = 1700000005};
 
 std::string text(const Result<std::string_view>& r) {
   EXPECT_TRUE(r.isOk()) << r.status().toString();
@@ -155,6 +155,20 @@ TEST(RowMessageBuilder, BuilderIsReusableAcrossMessages) {
   const std::string first = text(builder.insert(itemTable(), row.cells(), kTimes));
   (void)builder.heartbeat(1);
   EXPECT_EQ(text(builder.insert(itemTable(), row.cells(), kTimes)), first);
+}
+
+TEST(RowMessageBuilder, CarriesTheCoordinateAndGtidWhenGiven) {
+  RowMessageBuilder builder;
+  const Row row;
+  RowOrigin origin = kTimes;
+  origin.file = "mysql-bin.000042";
+  origin.event_end = 1234;
+  origin.row = 3;
+  origin.gtid = "0-1-77";
+  const std::string body = text(builder.insert(itemTable(), row.cells(), origin));
+  EXPECT_NE(body.find(R"("binlog_timestamp":1700000000,"position":{"file":"mysql-bin.000042","pos":1234,"row":3},"gtid":"0-1-77"})"),
+            std::string::npos)
+      << body;
 }
 
 }  // namespace

@@ -32,8 +32,9 @@ checkpoint::Checkpoint after(uint64_t seq) { return checkpoint::Checkpoint{"f", 
 PublishItem message(uint64_t seq, const std::string& type, const std::string& keys, const std::string& rest) {
   PublishItem item;
   item.body = fmt::format(
-      R"({{"type":"{}","database":"d","table_name":"t","keys":{},{},"timestamp":1,"binlog_timestamp":1}})",
-      type, keys, rest);
+      R"({{"type":"{}","database":"d","table_name":"t","keys":{},{},"timestamp":1,"binlog_timestamp":{},)"
+      R"("position":{{"file":"f","pos":{},"row":0}},"gtid":"0-1-{}"}})",
+      type, keys, rest, seq, seq, seq);
   item.message_id = fmt::format("f:{}:0", seq);
   item.timestamp = 1;
   item.after = after(seq);
@@ -111,7 +112,8 @@ TEST(DelayBuffer, ToggledValueFoldsIntoTheNetChange) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].body, R"({"type":"row_update","database":"d","table_name":"t","keys":{"id":7},"before_values":{"a":1},"after_values":{"a":2},"timestamp":99,"binlog_timestamp":1})");
+  EXPECT_EQ(out[0].body, R"({"type":"row_update","database":"d","table_name":"t","keys":{"id":7},"before_values":{"a":1},"after_values":{"a":2},"timestamp":99,"binlog_timestamp":3,)"
+                         R"("position":{"file":"f","pos":3,"row":0},"gtid":"0-1-3"})");
   EXPECT_EQ(out[0].message_id, "f:3:0") << "a folded message takes its last change's id";
   EXPECT_EQ(out[0].after, after(1)) << "and keeps its first change's checkpoint";
   EXPECT_EQ(buffer.coalesced(), 2u);
@@ -151,6 +153,20 @@ TEST(DelayBuffer, InsertThenUpdatesBecomeOneInsertWithTheFinalValues) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NE(out[0].body.find(R"("type":"row_insert")"), std::string::npos);
   EXPECT_NE(out[0].body.find(R"("values":{"a":5,"b":6,"id":3})"), std::string::npos) << out[0].body;
+}
+
+TEST(DelayBuffer, FoldedChangeTakesTheIdAndCoordinateOfItsLastPart) {
+  DelayBuffer buffer(5s, 1000);
+  ASSERT_TRUE(buffer.add(insert(1, 3, {{"a", "1"}}), kStart).isOk());
+  ASSERT_TRUE(buffer.add(update(2, 3, {{"a", "1"}}, {{"a", "5"}}), kStart).isOk());
+  PublishBatch out;
+  buffer.releaseAll(99, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].message_id, "f:2:0");
+  EXPECT_NE(out[0].body.find(R"("binlog_timestamp":2,"position":{"file":"f","pos":2,"row":0},"gtid":"0-1-2")"),
+            std::string::npos)
+      << out[0].body;
+  EXPECT_EQ(out[0].after, after(1)) << "the checkpoint stays behind the first part";
 }
 
 TEST(DelayBuffer, InsertThenDeleteLeavesNothingButTheCheckpoint) {

@@ -1,5 +1,6 @@
 // The reader stage against a scripted EventSource: what it does when the server refuses the
-// saved position, under each [mysql] on_position_lost policy.
+// saved position, under each [mysql] on_position_lost policy; and over recorded binlogs, the
+// coordinates and GTIDs it hands on (compressed transactions included).
 #include "pipeline/reader_stage.h"
 
 #include <deque>
@@ -110,14 +111,70 @@ class FileSource final : public mysql::EventSource {
   std::optional<binlog::BinlogFile> file_;
 };
 
-TEST(ReaderStage, CompressedTransactionStopsTheStreamInsteadOfLosingItsRows) {
-  MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-java/mysql-bin.compressed");
+// MySQL 8.0.31 with GTIDs and binlog_transaction_compression=ON: a DDL, then two compressed
+// transactions, the second with two rows events (MANIFEST).
+TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
+  MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   FileSource source(bytes);
   BoundedQueue<SourceItem> queue(1024, 1 << 24);
   ReaderStage reader(source, queue, ReaderOptions{});
-  const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.compressed", 4, 0}, std::stop_token{});
-  EXPECT_EQ(status.code(), StatusCode::Unsupported) << status.toString();
-  EXPECT_NE(status.message().find("binlog_transaction_compression"), std::string::npos) << status.toString();
+  const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{});
+  EXPECT_EQ(status.message(), "end of file");
+
+  const std::string uuid = "76f3e7be-6720-11ed-9cad-0242ac110002";
+  std::vector<const RowsItem*> rows;
+  std::vector<checkpoint::Checkpoint> ends;
+  const auto items = drain(queue);
+  for (const SourceItem& item : items) {
+    if (const auto* r = std::get_if<RowsItem>(&item)) {
+      rows.push_back(r);
+    } else if (const auto* end = std::get_if<TransactionEnd>(&item)) {
+      ends.push_back(end->next);
+    }
+  }
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0]->gtid, uuid + ":12");
+  EXPECT_EQ(rows[0]->txn_start, 378u) << "a transaction starts at its GTID event";
+  EXPECT_EQ(rows[0]->event_end, 651u) << "inner events end where their payload ends";
+  EXPECT_EQ(rows[0]->txn_gtid_set, uuid + ":1-11");
+  EXPECT_EQ(rows[0]->event.table->table, "b");
+  for (const RowsItem* second : {rows[1], rows[2]}) {
+    EXPECT_EQ(second->gtid, uuid + ":13");
+    EXPECT_EQ(second->txn_start, 651u);
+    EXPECT_EQ(second->event_end, 1283u);
+    EXPECT_EQ(second->event.table->table, "test_table_3");
+  }
+  EXPECT_EQ(rows[1]->event.header.kind, binlog::RowsKind::Update);
+  EXPECT_EQ(rows[2]->event.header.kind, binlog::RowsKind::Write);
+  ASSERT_EQ(ends.size(), 3u) << "the DDL and both compressed transactions end";
+  EXPECT_EQ(ends[0], (checkpoint::Checkpoint{"mysql-bin.000057", 378, 0, uuid + ":1-11"}));
+  EXPECT_EQ(ends[1], (checkpoint::Checkpoint{"mysql-bin.000057", 651, 0, uuid + ":1-12"}));
+  EXPECT_EQ(ends[2], (checkpoint::Checkpoint{"mysql-bin.000057", 1283, 0, uuid + ":1-13"}));
+}
+
+// MariaDB 10.5: GTID_LIST at the file start, then GTID events open the transactions.
+TEST(ReaderStage, FollowsMariadbGtidsFromTheFilesGtidList) {
+  MM_REQUIRE_FIXTURE(bytes, "rust-mysql-common/mariadb-bin.000001");
+  FileSource source(bytes);
+  BoundedQueue<SourceItem> queue(4096, 1 << 26);
+  ReaderStage reader(source, queue, ReaderOptions{});
+  const Status status = reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{});
+  EXPECT_EQ(status.message(), "end of file");
+  std::string last_gtid;
+  std::string last_set;
+  size_t rows = 0;
+  for (const SourceItem& item : drain(queue)) {
+    if (const auto* r = std::get_if<RowsItem>(&item)) {
+      ++rows;
+      EXPECT_FALSE(r->gtid.empty()) << "every MariaDB transaction has a GTID";
+      last_gtid = r->gtid;
+    } else if (const auto* end = std::get_if<TransactionEnd>(&item)) {
+      last_set = end->next.gtid_set;
+    }
+  }
+  ASSERT_GT(rows, 0u);
+  EXPECT_FALSE(last_set.empty()) << "the GTID_LIST makes the set known";
+  EXPECT_NE(last_set.find(last_gtid), std::string::npos) << last_set << " lacks " << last_gtid;
 }
 
 }  // namespace
