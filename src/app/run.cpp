@@ -80,16 +80,29 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
                                           identity->server_uuid.empty() ? identity->server_id : 0};
   state.setSource(source);
   if (!saved->checkpoint.empty()) {
+    const bool by_gtid = config.mysql.resume_by_gtid && !saved->checkpoint.gtid_set.empty();
+    if (config.mysql.resume_by_gtid && !by_gtid) {
+      spdlog::warn("[mysql] resume_by = gtid, but state file {} holds no GTID set (the server logs "
+                   "none, or an older version wrote the file): resuming by position",
+                   state.path());
+    }
     if (saved->source.empty()) {
       MM_RETURN_IF_ERROR(state.save(saved->checkpoint));
       spdlog::info("state file {} now records the source's {}", state.path(), checkpoint::toString(source));
     } else if (!(saved->source == source)) {
-      return Status::invalidArgument(fmt::format(
-          "state file {} holds a position on the server with {}, but the server at {} has {}: a "
-          "binlog position means nothing on another server. Point [mysql] host at the original "
-          "server, or delete the state file to start again from [mysql] start_position",
-          state.path(), checkpoint::toString(saved->source), connection.where(),
-          checkpoint::toString(source)));
+      if (!by_gtid) {
+        return Status::invalidArgument(fmt::format(
+            "state file {} holds a position on the server with {}, but the server at {} has {}: a "
+            "binlog position means nothing on another server. Point [mysql] host at the original "
+            "server, set [mysql] resume_by = gtid to continue by GTID set (after a failover), or "
+            "delete the state file to start again from [mysql] start_position",
+            state.path(), checkpoint::toString(saved->source), connection.where(),
+            checkpoint::toString(source)));
+      }
+      spdlog::warn("state file {} was written on the server with {}; the server at {} has {}: "
+                   "continuing after GTID set {} ([mysql] resume_by = gtid)",
+                   state.path(), checkpoint::toString(saved->source), connection.where(),
+                   checkpoint::toString(source), saved->checkpoint.gtid_set);
     }
     return saved->checkpoint;
   }
@@ -97,7 +110,8 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
   if (!position.isOk()) {
     return position.status();
   }
-  checkpoint::Checkpoint start{position->file, position->offset, 0};
+  // A start by GTID set has no position yet: the stream's first events tell it.
+  checkpoint::Checkpoint start{position->position.file, position->position.offset, 0, position->gtid_set};
   MM_RETURN_IF_ERROR(state.save(start));
   spdlog::info("no state in {}: starting at the {} position {}", state.path(),
                config.mysql.start_position, checkpoint::toString(start));
@@ -131,6 +145,7 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, const me
   o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current
                                   ? pipeline::PositionLostPolicy::ResumeAtCurrent
                                   : pipeline::PositionLostPolicy::Fail;
+  o.reader.resume_by_gtid = config.mysql.resume_by_gtid;
   o.routing_key = routing;
   o.publisher.heartbeat_routing_key = routing.expand(message::RouteFacts{"heartbeat", "", "", ""});
   o.publisher.confirm_window = static_cast<size_t>(config.amqp.confirm_window);

@@ -152,6 +152,14 @@ void MysqlGtidSet::add(const Uuid& sid, const std::string& tag, int64_t gno) {
   addInterval(Key{sid, tag}, gno, gno + 1);
 }
 
+void MysqlGtidSet::merge(const MysqlGtidSet& other) {
+  for (const auto& [key, list] : other.intervals_) {
+    for (const auto& [start, end] : list) {
+      addInterval(key, start, end);
+    }
+  }
+}
+
 bool MysqlGtidSet::contains(const Uuid& sid, const std::string& tag, int64_t gno) const {
   auto found = intervals_.find(Key{sid, tag});
   if (found == intervals_.end()) {
@@ -235,6 +243,12 @@ MariadbGtidPos MariadbGtidPos::fromList(const MariadbGtidListEvent& event) {
   return pos;
 }
 
+void MariadbGtidPos::addMissingDomains(const MariadbGtidPos& other) {
+  for (const auto& [domain, gtid] : other.last_) {
+    last_.emplace(domain, gtid);
+  }
+}
+
 std::string MariadbGtidPos::text() const {
   std::string out;
   for (const auto& [domain, gtid] : last_) {
@@ -286,6 +300,22 @@ std::string GtidState::text() const {
     return pos->text();
   }
   return {};
+}
+
+void GtidState::learn(const MysqlGtidSet& set) {
+  if (auto* known = std::get_if<MysqlGtidSet>(&set_)) {
+    known->merge(set);
+  } else {
+    set_ = set;
+  }
+}
+
+void GtidState::learn(const MariadbGtidPos& pos) {
+  if (auto* known = std::get_if<MariadbGtidPos>(&set_)) {
+    known->addMissingDomains(pos);
+  } else {
+    set_ = pos;
+  }
 }
 
 void GtidState::add(const MysqlGtidEvent& gtid) {

@@ -32,6 +32,7 @@ class MysqlGtidSet {
 
   void add(const Uuid& sid, const std::string& tag, int64_t gno);
   bool contains(const Uuid& sid, const std::string& tag, int64_t gno) const;
+  void merge(const MysqlGtidSet& other);
   bool empty() const { return intervals_.empty(); }
   std::string text() const;
   // The set in COM_BINLOG_DUMP_GTID's encoding (binlog-reference §5.4, §2.6). Tagged GTIDs have no
@@ -55,6 +56,8 @@ class MariadbGtidPos {
   static MariadbGtidPos fromList(const MariadbGtidListEvent& event);
 
   void add(const MariadbGtid& gtid) { last_[gtid.domain_id] = gtid; }
+  // Adds the GTIDs of domains this position has none of.
+  void addMissingDomains(const MariadbGtidPos& other);
   bool empty() const { return last_.empty(); }
   std::string text() const;  // by domain id
 
@@ -77,10 +80,15 @@ class GtidState {
   std::string text() const;  // "" when unknown
   const MysqlGtidSet* mysql() const { return std::get_if<MysqlGtidSet>(&set_); }
 
-  // The set at a file start (in-file PREVIOUS_GTIDS / GTID_LIST, or MariaDB's fake GTID_LIST at a
-  // GTID connect): it replaces whatever was known.
+  // Replaces the state (a start point).
   void reset(MysqlGtidSet set) { set_ = std::move(set); }
   void reset(MariadbGtidPos pos) { set_ = std::move(pos); }
+  // GTIDs known to be executed already: a file's PREVIOUS_GTIDS / GTID_LIST, which describe the
+  // file's start and so may be older than the state (a GTID connect streams from the start of the
+  // file that holds the requested GTID). They become the state when it is unknown; otherwise they
+  // only fill in what it lacks (MySQL: the union; MariaDB: domains it has no GTID of).
+  void learn(const MysqlGtidSet& set);
+  void learn(const MariadbGtidPos& pos);
   // A transaction with this GTID ended. Joins a known state only: one GTID says nothing of the
   // other server UUIDs or domains, and a partial state would make a GTID resume re-read or skip them.
   void add(const MysqlGtidEvent& gtid);

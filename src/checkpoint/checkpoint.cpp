@@ -5,6 +5,9 @@
 namespace mm::checkpoint {
 
 std::string toString(const Checkpoint& checkpoint) {
+  if (checkpoint.file.empty()) {
+    return fmt::format("GTID set {}", checkpoint.gtid_set);
+  }
   if (checkpoint.rows_done == 0) {
     return fmt::format("{}:{}", checkpoint.file, checkpoint.position);
   }

@@ -18,7 +18,8 @@ struct Checkpoint {
   uint64_t rows_done = 0;  // rows of that transaction already confirmed
   std::string gtid_set = {};  // "" when unknown (no GTIDs, or not learnt yet)
 
-  bool empty() const { return file.empty(); }
+  // A start by GTID set alone (no position known yet) is not empty.
+  bool empty() const { return file.empty() && gtid_set.empty(); }
   bool operator==(const Checkpoint&) const = default;
 };
 

@@ -123,9 +123,10 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
       return bad(fmt::format("unknown key '{}'", key));
     }
   }
-  if (!has_version || !has_file || !has_position) {
+  const bool gtid_only = !has_file && !has_position && !checkpoint.gtid_set.empty();
+  if (!has_version || (!gtid_only && (!has_file || !has_position))) {
     ++line_number;
-    return bad("incomplete: version, file and position are required");
+    return bad("incomplete: version, and file and position (or a gtid_set) are required");
   }
   return saved;
 }
@@ -138,10 +139,13 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
   if (ec) {
     return Status::io(fmt::format("cannot create state directory {}: {}", dir.string(), ec.message()));
   }
-  std::string content =
-      fmt::format("# mysql-monitor checkpoint: every change before this point is confirmed\n"
-                  "version={}\nfile={}\nposition={}\nrows_done={}\n",
-                  kFormatVersion, checkpoint.file, checkpoint.position, checkpoint.rows_done);
+  std::string content = fmt::format(
+      "# mysql-monitor checkpoint: every change before this point is confirmed\nversion={}\n",
+      kFormatVersion);
+  if (!checkpoint.file.empty()) {  // else a start by GTID set whose position is not known yet
+    content += fmt::format("file={}\nposition={}\n", checkpoint.file, checkpoint.position);
+  }
+  content += fmt::format("rows_done={}\n", checkpoint.rows_done);
   if (!checkpoint.gtid_set.empty()) {
     content += fmt::format("gtid_set={}\n", checkpoint.gtid_set);
   }

@@ -12,7 +12,8 @@
 //   position=1234
 //   rows_done=0
 //   gtid_set=0-1-100      (optional: the GTID set executed before that transaction, MySQL's
-//                          uuid:1-5 form or MariaDB's domain-server-seq form)
+//                          uuid:1-5 form or MariaDB's domain-server-seq form; alone, without
+//                          file and position, for a start by GTID set not yet streamed)
 //   server_id=1           (or server_uuid=... on MySQL: the source the position belongs to;
 //                          absent in files written before it was recorded, which still load)
 #pragma once

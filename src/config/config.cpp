@@ -134,6 +134,14 @@ const std::vector<Setting>& settings() {
          }
          return {};
        }},
+      {"mysql", "resume_by",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v != "position" && v != "gtid") {
+           return fmt::format("'{}' is not position or gtid", v);
+         }
+         c.mysql.resume_by_gtid = v == "gtid";
+         return {};
+       }},
       {"amqp", "host", stringOf(&Config::amqp, &AmqpConfig::host, false)},
       {"amqp", "port", intOf(&Config::amqp, &AmqpConfig::port, 1, 65535)},
       {"amqp", "user", stringOf(&Config::amqp, &AmqpConfig::user, false)},

@@ -42,9 +42,12 @@ struct MysqlConfig {
   std::vector<std::string> tables;          // "db.table" patterns ('*' wildcard); empty = all
   std::vector<std::string> exclude_tables;  // "db.table" patterns never published
   uint32_t server_id = 4379;   // must be unique among the source's replicas
-  std::string start_position = "current";  // current | earliest | FILE:POS (when no state exists)
+  // current | earliest | FILE:POS | a GTID set (when no state exists)
+  std::string start_position = "current";
   int heartbeat_period_seconds = 5;  // server heartbeats while idle; silence for 2x = dead link
   OnPositionLost on_position_lost = OnPositionLost::Fail;
+  // position | gtid: how a saved state (and a reconnect) resumes; gtid follows a failover.
+  bool resume_by_gtid = false;
 };
 
 struct AmqpConfig {

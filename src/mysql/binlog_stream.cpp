@@ -6,6 +6,10 @@
 #include <charconv>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "binlog/gtid_set.h"
+#include "common/check.h"
 
 namespace mm::mysql {
 namespace {
@@ -13,6 +17,9 @@ namespace {
 // Connector/C's enum stops short of the replica commands' wire values.
 constexpr auto kComRegisterSlave = static_cast<enum_server_command>(0x15);
 constexpr auto kComBinlogDump = static_cast<enum_server_command>(0x12);
+constexpr auto kComBinlogDumpGtid = static_cast<enum_server_command>(0x1E);
+// COM_BINLOG_DUMP_GTID flag: the data carries the GTID set (the server reads it regardless).
+constexpr uint16_t kBinlogThroughGtid = 0x04;
 // MariaDB: send ANNOTATE_ROWS events instead of dummies, so every event of a transaction arrives
 // and positions can be computed where MariaDB 11.4+ logs log_pos 0 (binlog-reference §1.8).
 constexpr uint16_t kBinlogSendAnnotateRowsEvent = 0x02;
@@ -30,7 +37,8 @@ constexpr std::string_view kSameIdText = "same server_uuid/server_id";
 // the other 1236 texts are read errors on the server's side.
 bool isLostPositionText(std::string_view text) {
   for (std::string_view lost : {"Could not find first log file name", "impossible position",
-                                "position > file size", "position < 4", "purged binary logs"}) {
+                                "position > file size", "position < 4", "purged binary logs",
+                                "Could not find GTID state requested"}) {
     if (text.find(lost) != std::string_view::npos) {
       return true;
     }
@@ -65,6 +73,13 @@ Result<ServerIdentity> readServerIdentity(Connection& connection) {
   return identity;
 }
 
+std::string describe(const StreamStart& start) {
+  if (start.byGtid()) {
+    return fmt::format("GTID set {}", start.gtid_set);
+  }
+  return fmt::format("{}:{}", start.position.file, start.position.offset);
+}
+
 std::string describeIdentity(const ServerIdentity& identity) {
   if (!identity.server_uuid.empty()) {
     return fmt::format("server_uuid {}", identity.server_uuid);
@@ -72,7 +87,7 @@ std::string describeIdentity(const ServerIdentity& identity) {
   return fmt::format("server_id {}", identity.server_id);
 }
 
-Status BinlogStream::open(const binlog::Position& start) {
+Status BinlogStream::open(const StreamStart& start) {
   {
     // The old socket number may be reused once the connection closes: forget it first.
     std::lock_guard lock(socket_mutex_);
@@ -86,7 +101,7 @@ Status BinlogStream::open(const binlog::Position& start) {
   ConnectionOptions connection = options_.connection;
   connection.read_timeout_seconds = 2 * options_.heartbeat_period_seconds + 1;
   MM_RETURN_IF_ERROR(connection_.connect(connection));
-  MM_RETURN_IF_ERROR(checkIdentity());
+  MM_RETURN_IF_ERROR(checkIdentity(start.byGtid()));
   auto checksum = connection_.query("SELECT @@global.binlog_checksum");
   if (!checksum.isOk()) {
     return checksum.status();
@@ -104,6 +119,19 @@ Status BinlogStream::open(const binlog::Position& start) {
   if (identity_->is_mariadb) {
     // GTID-aware capability: GTID events arrive as themselves, not as dummy events.
     MM_RETURN_IF_ERROR(connection_.execute("SET @mariadb_slave_capability = 4"));
+    if (start.byGtid()) {
+      // Start after these GTIDs (binlog-reference §5.5); strict: a GTID the server's binlog lacks
+      // is an error, never a silent jump.
+      auto pos = binlog::MariadbGtidPos::parse(start.gtid_set);
+      if (!pos.isOk()) {
+        return pos.status().withContext(fmt::format(
+            "MariaDB server {} needs a MariaDB GTID position (domain-server-seq)", connection_.where()));
+      }
+      MM_RETURN_IF_ERROR(connection_.execute(fmt::format(
+          "SET @slave_connect_state = '{}', @slave_gtid_strict_mode = 1, "
+          "@slave_gtid_ignore_duplicates = 0",
+          pos->text())));
+    }
   }
   MM_RETURN_IF_ERROR(registerReplica());
   MM_RETURN_IF_ERROR(sendDump(start));
@@ -112,24 +140,28 @@ Status BinlogStream::open(const binlog::Position& start) {
   return Status::ok();
 }
 
-Status BinlogStream::checkIdentity() {
+Status BinlogStream::checkIdentity(bool other_server_allowed) {
   auto identity = readServerIdentity(connection_);
   if (!identity.isOk()) {
     return identity.status();
   }
   if (identity_ && !(*identity_ == *identity)) {
-    return Status::invalidArgument(fmt::format(
-        "MySQL server {} is now {} but the stream began on {}: binlog positions of one server mean "
-        "nothing on another, so the monitor stops rather than skip or repeat changes",
-        connection_.where(), describeIdentity(*identity), describeIdentity(*identity_)));
+    if (!other_server_allowed) {
+      return Status::invalidArgument(fmt::format(
+          "MySQL server {} is now {} but the stream began on {}: binlog positions of one server "
+          "mean nothing on another, so the monitor stops rather than skip or repeat changes",
+          connection_.where(), describeIdentity(*identity), describeIdentity(*identity_)));
+    }
+    spdlog::warn("MySQL server {} is now {} (was {}): continuing by GTID on the new server",
+                 connection_.where(), describeIdentity(*identity), describeIdentity(*identity_));
   }
   identity_ = std::move(*identity);
   return Status::ok();
 }
 
-Result<binlog::Position> BinlogStream::currentPosition() { return askServer("current"); }
+Result<StreamStart> BinlogStream::currentPosition() { return askServer("current"); }
 
-Result<binlog::Position> BinlogStream::askServer(const std::string& spec) {
+Result<StreamStart> BinlogStream::askServer(const std::string& spec) {
   // On a fresh connection: Connector/C closes the stream's own once the dump ends in an error.
   Connection connection;
   MM_RETURN_IF_ERROR(connection.connect(options_.connection));
@@ -156,25 +188,55 @@ Status BinlogStream::registerReplica() {
   return Status::ok();
 }
 
-Status BinlogStream::sendDump(const binlog::Position& start) {
-  if (start.offset > 0xFFFFFFFFULL) {
+Status BinlogStream::sendDump(const StreamStart& start) {
+  MYSQL* mysql = connection_.handle();
+  if (start.byGtid() && !identity_->is_mariadb) {
+    auto set = binlog::MysqlGtidSet::parse(start.gtid_set);
+    if (!set.isOk()) {
+      return set.status().withContext(fmt::format(
+          "MySQL server {} needs a MySQL GTID set (uuid:1-100)", connection_.where()));
+    }
+    auto encoded = set->dumpEncoding();
+    if (!encoded.isOk()) {
+      return encoded.status();
+    }
+    const std::string payload = gtidDumpPayload(options_.server_id, *encoded);
+    if (mysql->methods->db_command(mysql, kComBinlogDumpGtid, payload.data(), payload.size(), 1,
+                                   nullptr) != 0) {
+      return connection_.lastError(fmt::format("cannot start the binlog dump after {}", describe(start)));
+    }
+    return Status::ok();
+  }
+  // By position, or MariaDB by GTID (@slave_connect_state decides; name and position are ignored).
+  const binlog::Position at = start.byGtid() ? binlog::Position{"", 4} : start.position;
+  if (at.offset > 0xFFFFFFFFULL) {
     return Status::unsupported(fmt::format(
-        "start position {}:{} is beyond 4 GiB, which COM_BINLOG_DUMP cannot address", start.file,
-        start.offset));
+        "start position {}:{} is beyond 4 GiB, which COM_BINLOG_DUMP cannot address; resume by GTID "
+        "([mysql] resume_by = gtid)",
+        at.file, at.offset));
   }
   // COM_BINLOG_DUMP (binlog-reference §5.3): position (4), flags (2), server_id (4), file name.
   std::string payload;
-  putLe(payload, start.offset, 4);
+  putLe(payload, at.offset, 4);
   putLe(payload, identity_->is_mariadb ? kBinlogSendAnnotateRowsEvent : 0, 2);
   putLe(payload, options_.server_id, 4);
-  payload.append(start.file);
-  MYSQL* mysql = connection_.handle();
+  payload.append(at.file);
   if (mysql->methods->db_command(mysql, kComBinlogDump, payload.data(), payload.size(), 1, nullptr) !=
       0) {
-    return connection_.lastError(fmt::format("cannot start the binlog dump at {}:{}", start.file,
-                                             start.offset));
+    return connection_.lastError(fmt::format("cannot start the binlog dump at {}", describe(start)));
   }
   return Status::ok();
+}
+
+std::string gtidDumpPayload(uint32_t server_id, const std::string& encoded_gtid_set) {
+  std::string payload;
+  putLe(payload, kBinlogThroughGtid, 2);
+  putLe(payload, server_id, 4);
+  putLe(payload, 0, 4);  // file name length: none, the server finds the file
+  putLe(payload, 4, 8);  // position
+  putLe(payload, encoded_gtid_set.size(), 4);
+  payload += encoded_gtid_set;
+  return payload;
 }
 
 Result<std::span<const uint8_t>> BinlogStream::next() {
@@ -205,8 +267,8 @@ Result<std::span<const uint8_t>> BinlogStream::next() {
 
 Status BinlogStream::streamError(unsigned int code, const std::string& text) {
   const Status error = Connection::errorStatus(
-      code, fmt::format("MySQL server {}: binlog stream from {}:{} ended: error {}: {}",
-                        connection_.where(), requested_.file, requested_.offset, code, text));
+      code, fmt::format("MySQL server {}: binlog stream from {} ended: error {}: {}",
+                        connection_.where(), describe(requested_), code, text));
   if (code == kErrSlaveSameId ||
       (code == kErrMasterFatalReadingBinlog && error.message().find(kSameIdText) != std::string::npos)) {
     return Status::invalidArgument(fmt::format(
@@ -220,10 +282,10 @@ Status BinlogStream::streamError(unsigned int code, const std::string& text) {
   if (code == kErrMasterFatalReadingBinlog && isLostPositionText(error.message())) {
     position_lost_ = true;
     return Status::protocol(fmt::format(
-        "{}: the server does not have the requested position {}:{}; {}. Set [mysql] "
+        "{}: the server does not have the requested position {}; {}. Set [mysql] "
         "on_position_lost = current to resume at the server's current position after a gap "
         "message, or delete the state file to start from [mysql] start_position",
-        error.message(), requested_.file, requested_.offset, describeOldestBinlog()));
+        error.message(), describe(requested_), describeOldestBinlog()));
   }
   return error;
 }
@@ -233,7 +295,7 @@ std::string BinlogStream::describeOldestBinlog() {
   if (!oldest.isOk()) {
     return fmt::format("its oldest binlog is unknown ({})", oldest.status().message());
   }
-  return fmt::format("its oldest binlog is {} (SHOW BINARY LOGS)", oldest->file);
+  return fmt::format("its oldest binlog is {} (SHOW BINARY LOGS)", oldest->position.file);
 }
 
 void BinlogStream::interrupt() {
@@ -244,9 +306,48 @@ void BinlogStream::interrupt() {
   }
 }
 
-Result<binlog::Position> resolveStartPosition(Connection& connection, const std::string& spec) {
+namespace {
+
+// SHOW MASTER STATUS, or SHOW BINARY LOG STATUS where MySQL 8.4 removed the old name.
+Result<std::vector<Row>> binlogStatus(Connection& connection) {
+  auto rows = connection.query("SHOW MASTER STATUS");
+  if (!rows.isOk()) {
+    auto renamed = connection.query("SHOW BINARY LOG STATUS");
+    if (renamed.isOk()) {
+      return renamed;
+    }
+  }
+  return rows;
+}
+
+// MariaDB: the GTID position at a binlog position; "" when the server has none there.
+Result<std::string> mariadbGtidPosAt(Connection& connection, const binlog::Position& position) {
+  auto rows = connection.query(fmt::format("SELECT BINLOG_GTID_POS({}, {})",
+                                           quoteLiteral(connection, position.file), position.offset));
+  if (!rows.isOk()) {
+    return rows.status();
+  }
+  return rows->empty() || !(*rows)[0][0] ? std::string() : *(*rows)[0][0];
+}
+
+bool looksLikeGtidSet(const std::string& spec) {
+  if (binlog::MysqlGtidSet::parse(spec).isOk()) {
+    return true;
+  }
+  return spec.find(':') == std::string::npos && binlog::MariadbGtidPos::parse(spec).isOk() &&
+         !spec.empty();
+}
+
+}  // namespace
+
+Result<StreamStart> resolveStartPosition(Connection& connection, const std::string& spec) {
+  auto identity = readServerIdentity(connection);
+  if (!identity.isOk()) {
+    return identity.status();
+  }
+  StreamStart start;
   if (spec == "current") {
-    auto rows = connection.query("SHOW MASTER STATUS");
+    auto rows = binlogStatus(connection);
     if (!rows.isOk()) {
       return rows.status();
     }
@@ -255,9 +356,12 @@ Result<binlog::Position> resolveStartPosition(Connection& connection, const std:
           "MySQL server {}: SHOW MASTER STATUS is empty: binary logging (log_bin) is off",
           connection.where()));
     }
-    return binlog::Position{*(*rows)[0][0], std::stoull(*(*rows)[0][1])};
-  }
-  if (spec == "earliest") {
+    const Row& row = (*rows)[0];
+    start.position = binlog::Position{*row[0], std::stoull(*row[1])};
+    if (!identity->is_mariadb && row.size() > 4 && row[4]) {
+      start.gtid_set = *row[4];  // Executed_Gtid_Set, as of that same position
+    }
+  } else if (spec == "earliest") {
     auto rows = connection.query("SHOW BINARY LOGS");
     if (!rows.isOk()) {
       return rows.status();
@@ -266,18 +370,42 @@ Result<binlog::Position> resolveStartPosition(Connection& connection, const std:
       return Status::invalidArgument(
           fmt::format("MySQL server {}: SHOW BINARY LOGS lists no binlog", connection.where()));
     }
-    return binlog::Position{*(*rows)[0][0], 4};
-  }
-  const auto colon = spec.rfind(':');
-  uint64_t offset = 0;
-  if (colon != std::string::npos && colon > 0) {
-    auto r = std::from_chars(spec.data() + colon + 1, spec.data() + spec.size(), offset);
-    if (r.ec == std::errc() && r.ptr == spec.data() + spec.size() && offset >= 4) {
-      return binlog::Position{spec.substr(0, colon), offset};
+    start.position = binlog::Position{*(*rows)[0][0], 4};
+  } else if (looksLikeGtidSet(spec)) {
+    auto gtids = binlog::GtidState::parse(spec);
+    MM_CHECK(gtids.isOk(), "looksLikeGtidSet parsed it");
+    if ((gtids->dialect() == binlog::GtidDialect::Mariadb) != identity->is_mariadb) {
+      return Status::invalidArgument(fmt::format(
+          "[mysql] start_position '{}' is a {} GTID set but the server at {} is {}", spec,
+          identity->is_mariadb ? "MySQL" : "MariaDB", connection.where(),
+          identity->is_mariadb ? "MariaDB" : "MySQL"));
     }
+    start.gtid_set = gtids->text();
+    return start;
+  } else {
+    const auto colon = spec.rfind(':');
+    uint64_t offset = 0;
+    bool valid = false;
+    if (colon != std::string::npos && colon > 0) {
+      auto r = std::from_chars(spec.data() + colon + 1, spec.data() + spec.size(), offset);
+      valid = r.ec == std::errc() && r.ptr == spec.data() + spec.size() && offset >= 4;
+    }
+    if (!valid) {
+      return Status::invalidArgument(fmt::format(
+          "[mysql] start_position '{}' is not current, earliest, FILE:POS (POS >= 4) or a GTID set "
+          "(MySQL uuid:1-100, MariaDB 0-1-100)",
+          spec));
+    }
+    start.position = binlog::Position{spec.substr(0, colon), offset};
   }
-  return Status::invalidArgument(fmt::format(
-      "[mysql] start_position '{}' is not current, earliest or FILE:POS (POS >= 4)", spec));
+  if (identity->is_mariadb) {
+    auto pos = mariadbGtidPosAt(connection, start.position);
+    if (!pos.isOk()) {
+      return pos.status();
+    }
+    start.gtid_set = *pos;
+  }
+  return start;
 }
 
 }  // namespace mm::mysql

@@ -2,11 +2,13 @@
 //
 // Connects through Connector/C (so TLS and every auth plugin work), declares the checksum it
 // understands (the server's own), asks for heartbeats while idle, registers as a replica with its
-// own server_id and sends COM_BINLOG_DUMP. Silence for 2x the heartbeat period (plus a second)
+// own server_id and sends COM_BINLOG_DUMP (by position), COM_BINLOG_DUMP_GTID (MySQL, by GTID)
+// or COM_BINLOG_DUMP after @slave_connect_state (MariaDB, by GTID). Silence for 2x the heartbeat period (plus a second)
 // is a dead link (Io). Packet framing per binlog-reference §1.5; protocol steps §5.
 //
 // Every open() reads the server's identity (ServerIdentity) and refuses (InvalidArgument) a
-// server other than the one the first open() met: positions are per server. Another replica
+// server other than the one the first open() met when starting by position: positions are per
+// server. A start by GTID accepts another server (that is how a failover is followed) and logs it. Another replica
 // connecting with our server_id makes the server drop us; that comes back as InvalidArgument
 // naming the server_id, not as a retryable Io error, since reconnecting would in turn drop the
 // other replica, for ever. A refused position (error 1236) sets positionLost() and names the
@@ -49,29 +51,29 @@ class BinlogStream final : public EventSource {
  public:
   explicit BinlogStream(BinlogStreamOptions options) : options_(std::move(options)) {}
 
-  Status open(const binlog::Position& start) override;
+  Status open(const StreamStart& start) override;
   Result<std::span<const uint8_t>> next() override;
   void interrupt() override;
   bool checksumBeforeFormatDescription() const override { return checksum_declared_; }
   bool positionLost() const override { return position_lost_; }
-  Result<binlog::Position> currentPosition() override;
+  Result<StreamStart> currentPosition() override;
 
   // The identity the first open() read; nullopt before.
   const std::optional<ServerIdentity>& identity() const { return identity_; }
 
  private:
-  Status checkIdentity();
+  Status checkIdentity(bool other_server_allowed);
   Status registerReplica();
-  Status sendDump(const binlog::Position& start);
+  Status sendDump(const StreamStart& start);
   // The Status for a stream that ended: classifies the server's error (see the class comment).
   Status streamError(unsigned int code, const std::string& text);
   std::string describeOldestBinlog();
   // resolveStartPosition(spec) on a connection of its own.
-  Result<binlog::Position> askServer(const std::string& spec);
+  Result<StreamStart> askServer(const std::string& spec);
 
   BinlogStreamOptions options_;
   Connection connection_;
-  binlog::Position requested_;
+  StreamStart requested_;
   std::optional<ServerIdentity> identity_;
   bool checksum_declared_ = false;
   bool position_lost_ = false;
@@ -81,7 +83,14 @@ class BinlogStream final : public EventSource {
 };
 
 // Where to start when no checkpoint exists: "current" (the server's current end), "earliest" (the
-// first binlog still on the server) or "FILE:POS". Errors: InvalidArgument for a bad spec.
-Result<binlog::Position> resolveStartPosition(Connection& connection, const std::string& spec);
+// first binlog still on the server), "FILE:POS", or a GTID set (MySQL "uuid:1-100[,...]", MariaDB
+// "domain-server-seq[,...]": start after those transactions). A position comes with the server's
+// GTID set there when the server can tell: MariaDB's BINLOG_GTID_POS(); MySQL's executed set for
+// "current" (read in the same statement as the position). Errors: InvalidArgument for a bad spec.
+Result<StreamStart> resolveStartPosition(Connection& connection, const std::string& spec);
+
+// COM_BINLOG_DUMP_GTID's payload after the command byte (binlog-reference §5.4): flags with
+// BINLOG_THROUGH_GTID, our server_id, no file name, position 4, and the encoded GTID set.
+std::string gtidDumpPayload(uint32_t server_id, const std::string& encoded_gtid_set);
 
 }  // namespace mm::mysql

@@ -84,8 +84,8 @@ Status ReaderStage::resumeAtCurrentPosition(Cursor& cursor, const Status& why, s
     return current.status().withContext(
         fmt::format("{}; and the current position could not be read", why.toString()));
   }
-  const checkpoint::Checkpoint from{cursor.file, cursor.position, 0};
-  const checkpoint::Checkpoint to{current->file, current->offset, 0};
+  const checkpoint::Checkpoint from{cursor.file, cursor.position, 0, cursor.gtids.text()};
+  const checkpoint::Checkpoint to{current->position.file, current->position.offset, 0, current->gtid_set};
   spdlog::error("{}; [mysql] on_position_lost = current: publishing a gap message and resuming at "
                 "{}: the changes in between are lost to consumers",
                 why.toString(), checkpoint::toString(to));
@@ -93,7 +93,11 @@ Status ReaderStage::resumeAtCurrentPosition(Cursor& cursor, const Status& why, s
     return Status::cancelled("stopped");
   }
   ++stats_.position_gaps;
+  auto gtids = binlog::GtidState::parse(to.gtid_set);
   cursor = Cursor{to.file, to.position, false, to.position, 0};
+  if (gtids.isOk()) {
+    cursor.gtids = std::move(*gtids);
+  }
   return Status::ok();
 }
 
@@ -144,8 +148,13 @@ bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::st
 Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
                            const checkpoint::Checkpoint& resume, bool& received_event,
                            std::stop_token stop) {
-  MM_RETURN_IF_ERROR(source_.open(binlog::Position{cursor.file, cursor.position}));
-  spdlog::info("streaming binlog from {}:{}", cursor.file, cursor.position);
+  mysql::StreamStart start{binlog::Position{cursor.file, cursor.position}};
+  // By GTID when configured, and for a start by GTID set alone (no position known yet).
+  if ((options_.resume_by_gtid || cursor.file.empty()) && cursor.gtids.known()) {
+    start.gtid_set = cursor.gtids.text();
+  }
+  MM_RETURN_IF_ERROR(source_.open(start));
+  spdlog::info("streaming binlog from {}", mysql::describe(start));
   Stream state{binlog::EventDecoder(
                    binlog::EventDecoderOptions{source_.checksumBeforeFormatDescription(), true}),
                skip_rows_events, cursor.in_transaction, resume, stop};
@@ -157,7 +166,7 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
       return raw.status();
     }
     received_event = true;
-    const uint64_t event_start = cursor.position;
+    uint64_t event_start = cursor.position;
     // Rows events travel to another thread: give them bytes of their own before decoding views.
     std::vector<uint8_t> owned;
     std::span<const uint8_t> bytes = *raw;
@@ -185,6 +194,11 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
                          header.type != binlog::HEARTBEAT_LOG_EVENT &&
                          !(header.type == binlog::FORMAT_DESCRIPTION_EVENT && header.log_pos == 0);
     if (in_file) {
+      // An event that states its end also tells where it starts: after a GTID connect, whose
+      // first events the server skipped, that is the only way to know.
+      if (header.log_pos != 0 && event_end >= header.event_size) {
+        event_start = event_end - header.event_size;
+      }
       cursor.position = event_end;
     }
     const EventAt at{header.timestamp, event_start, event_end, in_file};
@@ -236,12 +250,12 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
       cursor.txn_start = cursor.position;
     }
   } else if (auto* previous = std::get_if<binlog::PreviousGtidsEvent>(&body)) {
-    if (at.in_file) {  // the GTIDs of all earlier files: the set where this file starts
-      cursor.gtids.reset(binlog::MysqlGtidSet::fromPrevious(*previous));
+    if (at.in_file) {  // the GTIDs of all earlier files
+      cursor.gtids.learn(binlog::MysqlGtidSet::fromPrevious(*previous));
     }
   } else if (auto* list = std::get_if<binlog::MariadbGtidListEvent>(&body)) {
     if (at.in_file) {  // the last GTID of each domain in earlier files
-      cursor.gtids.reset(binlog::MariadbGtidPos::fromList(*list));
+      cursor.gtids.learn(binlog::MariadbGtidPos::fromList(*list));
     }
   } else if (auto* mysql_gtid = std::get_if<binlog::MysqlGtidEvent>(&body)) {
     beginTransaction(cursor, at.start);
@@ -299,8 +313,12 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
       ++stats_.filtered_rows_events;
       return Status::ok();
     }
+    // The transaction the checkpoint stopped in: at the same place, or (by GTID, maybe on another
+    // server) the one that follows the same GTID set.
     const bool resumed_txn =
-        cursor.file == state.resume.file && cursor.txn_start == state.resume.position;
+        (cursor.file == state.resume.file && cursor.txn_start == state.resume.position) ||
+        (options_.resume_by_gtid && !state.resume.gtid_set.empty() &&
+         cursor.txn_gtid_set == state.resume.gtid_set);
     RowsItem item{std::move(owned),     std::move(*rows), cursor.file,
                   cursor.txn_start,     at.end,           at.timestamp,
                   resumed_txn ? state.resume.rows_done : 0, cursor.txn_gtid_text,

@@ -49,6 +49,9 @@ enum class PositionLostPolicy {
 struct ReaderOptions {
   TableFilterOptions filter;
   PositionLostPolicy on_position_lost = PositionLostPolicy::Fail;
+  // Open (and reopen) the stream by the GTID set instead of the file position, whenever the set
+  // is known: follows a failover to another server of the topology.
+  bool resume_by_gtid = false;
   std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
 };

@@ -149,6 +149,13 @@ class SourceFaults : public ::testing::Test {
     return code;
   }
 
+  // The server's GTID position now (MariaDB's @@gtid_binlog_pos).
+  std::string gtidPosition() {
+    auto rows = sql_.query("SELECT @@global.gtid_binlog_pos");
+    EXPECT_TRUE(rows.isOk() && !rows->empty() && (*rows)[0][0]);
+    return rows.isOk() && !rows->empty() && (*rows)[0][0] ? *(*rows)[0][0] : std::string();
+  }
+
   // The server's "FILE:POS" now.
   std::string currentPosition() {
     auto rows = sql_.query("SHOW MASTER STATUS");
@@ -222,7 +229,12 @@ TEST_F(SourceFaults, ServerRestartMidStreamLosesAndRepeatsNothing) {
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
 
-TEST_F(SourceFaults, KilledReplicationConnectionResumesExactly) {
+class SourceFaultsByResumeMode : public SourceFaults, public ::testing::WithParamInterface<std::string> {};
+
+INSTANTIATE_TEST_SUITE_P(ResumeBy, SourceFaultsByResumeMode, ::testing::Values("position", "gtid"));
+
+TEST_P(SourceFaultsByResumeMode, KilledReplicationConnectionResumesExactly) {
+  writeConfig("resume_by = " + GetParam());
   startMonitor();
   insertRows(1, 3);
   ASSERT_EQ(receive(3), inserts(1, 3));
@@ -242,6 +254,9 @@ TEST_F(SourceFaults, KilledReplicationConnectionResumesExactly) {
 
   EXPECT_EQ(receive(5), inserts(4, 8));
   EXPECT_NE(monitor_.log().find("reconnecting"), std::string::npos);
+  if (GetParam() == "gtid") {
+    EXPECT_NE(monitor_.log().find("streaming binlog from GTID set"), std::string::npos) << monitor_.log();
+  }
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
 
@@ -394,6 +409,53 @@ TEST_F(SourceFaults, StateFileFromAnotherServerIsRefused) {
   ASSERT_TRUE(server_id.isOk());
   EXPECT_NE(readFile(statePath()).find("server_id=" + *(*server_id)[0][0] + "\n"), std::string::npos);
 }
+
+TEST_F(SourceFaults, GtidStartPositionStartsAfterThoseTransactions) {
+  insertRows(1, 2);
+  const std::string after_two = gtidPosition();
+  insertRows(3, 4);
+  writeConfig("start_position = " + after_two);
+  startMonitor();
+  insertRows(5, 5);
+  EXPECT_EQ(receive(3), inserts(3, 5));
+  stopAfterCheckpoint();
+  const std::string state = readFile(statePath());
+  EXPECT_NE(state.find("gtid_set=" + gtidPosition() + "\n"), std::string::npos)
+      << "the checkpoint carries the server's GTID position: " << state;
+}
+
+TEST_F(SourceFaults, ResumeByGtidContinuesOnAnotherServerWithoutGapOrRepeat) {
+  writeConfig("resume_by = gtid");
+  startMonitor();
+  insertRows(1, 2);
+  ASSERT_EQ(receive(2), inserts(1, 2));
+  stopAfterCheckpoint();
+  // The state as a failover leaves it: written on another server, whose file names and offsets
+  // mean nothing here. Only its GTID set can place the stream.
+  std::string state = readFile(statePath());
+  ASSERT_NE(state.find("gtid_set="), std::string::npos) << state;
+  std::string moved;
+  std::istringstream lines(state);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("file=", 0) == 0) {
+      line = "file=old-primary-bin.000007";
+    } else if (line.rfind("position=", 0) == 0) {
+      line = "position=4";
+    } else if (line.rfind("server_id=", 0) == 0) {
+      line = "server_id=999999";
+    }
+    moved += line + "\n";
+  }
+  ASSERT_TRUE(writeTextFile(statePath(), moved));
+  insertRows(3, 4);  // while the monitor is down
+
+  startMonitor();
+  insertRows(5, 5);
+  EXPECT_EQ(receive(3), inserts(3, 5));
+  EXPECT_NE(monitor_.log().find("continuing after GTID set"), std::string::npos) << monitor_.log();
+  EXPECT_EQ(monitor_.stop(SIGTERM), 0);
+}
+
 
 }  // namespace
 }  // namespace mm::test

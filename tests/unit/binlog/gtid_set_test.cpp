@@ -129,5 +129,19 @@ TEST(GtidState, FollowsTransactionsOnlyOnceKnown) {
   EXPECT_EQ(mysql.text(), std::string(kUuidA) + ":1-4");
 }
 
+TEST(GtidState, LearnsAFileStartSetWithoutLosingNewerGtids) {
+  GtidState mariadb;
+  mariadb.learn(*MariadbGtidPos::parse("0-1-5"));
+  EXPECT_EQ(mariadb.text(), "0-1-5") << "unknown: the file's list becomes the state";
+  mariadb.add(MariadbGtid{0, 1, 9});
+  mariadb.learn(*MariadbGtidPos::parse("0-1-5,3-1-2"));
+  EXPECT_EQ(mariadb.text(), "0-1-9,3-1-2") << "an older list only fills in missing domains";
+
+  GtidState mysql;
+  mysql.learn(*MysqlGtidSet::parse(std::string(kUuidA) + ":1-5"));
+  mysql.learn(*MysqlGtidSet::parse(std::string(kUuidA) + ":1-3," + std::string(kUuidB) + ":1"));
+  EXPECT_EQ(mysql.text(), std::string(kUuidA) + ":1-5," + std::string(kUuidB) + ":1");
+}
+
 }  // namespace
 }  // namespace mm::binlog

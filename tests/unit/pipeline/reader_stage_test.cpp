@@ -17,8 +17,8 @@ namespace {
 // the script at any later open.
 class PurgedSource final : public mysql::EventSource {
  public:
-  Status open(const binlog::Position& start) override {
-    opened.push_back(start);
+  Status open(const mysql::StreamStart& start) override {
+    opened.push_back(start.position);
     position_lost_ = false;  // as BinlogStream: the flag describes the last open's outcome
     if (opened.size() > 1) {
       return Status::invalidArgument("end of script");
@@ -32,7 +32,9 @@ class PurgedSource final : public mysql::EventSource {
   void interrupt() override {}
   bool checksumBeforeFormatDescription() const override { return true; }
   bool positionLost() const override { return position_lost_; }
-  Result<binlog::Position> currentPosition() override { return binlog::Position{"mysql-bin.000009", 342}; }
+  Result<mysql::StreamStart> currentPosition() override {
+    return mysql::StreamStart{binlog::Position{"mysql-bin.000009", 342}, "0-1-77"};
+  }
 
   std::vector<binlog::Position> opened;
 
@@ -73,17 +75,20 @@ TEST(ReaderStage, LostPositionWithCurrentPolicyQueuesOneGapAndResumesThere) {
   const auto* gap = std::get_if<PositionGap>(&items[0]);
   ASSERT_NE(gap, nullptr);
   EXPECT_EQ(gap->from, (checkpoint::Checkpoint{"mysql-bin.000001", 1234, 0}));
-  EXPECT_EQ(gap->to, (checkpoint::Checkpoint{"mysql-bin.000009", 342, 0}));
+  EXPECT_EQ(gap->to, (checkpoint::Checkpoint{"mysql-bin.000009", 342, 0, "0-1-77"}));
   ASSERT_EQ(source.opened.size(), 2u);
   EXPECT_EQ(source.opened[1], (binlog::Position{"mysql-bin.000009", 342}));
   EXPECT_EQ(reader.stats().position_gaps, 1u);
 }
 
-// Replays the events of a binlog file, then ends the script.
+// Replays the events of a binlog file from its start at every open, then ends the script. With
+// `cut_after` > 0, the first connection fails (Io) after that many events.
 class FileSource final : public mysql::EventSource {
  public:
-  explicit FileSource(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {}
-  Status open(const binlog::Position&) override {
+  explicit FileSource(std::vector<uint8_t> bytes, size_t cut_after = 0)
+      : bytes_(std::move(bytes)), cut_after_(cut_after) {}
+  Status open(const mysql::StreamStart& start) override {
+    opened.push_back(start);
     auto file = binlog::BinlogFile::open(bytes_);
     if (!file.isOk()) {
       return file.status();
@@ -92,6 +97,9 @@ class FileSource final : public mysql::EventSource {
     return Status::ok();
   }
   Result<std::span<const uint8_t>> next() override {
+    if (cut_after_ > 0 && opened.size() == 1 && served_++ == cut_after_) {
+      return Status::io("connection cut by the test");
+    }
     auto event = file_->next();
     if (!event.isOk()) {
       return event.status();
@@ -104,10 +112,14 @@ class FileSource final : public mysql::EventSource {
   void interrupt() override {}
   bool checksumBeforeFormatDescription() const override { return false; }
   bool positionLost() const override { return false; }
-  Result<binlog::Position> currentPosition() override { return binlog::Position{"x", 4}; }
+  Result<mysql::StreamStart> currentPosition() override { return mysql::StreamStart{binlog::Position{"x", 4}}; }
+
+  std::vector<mysql::StreamStart> opened;
 
  private:
   std::vector<uint8_t> bytes_;
+  size_t cut_after_;
+  size_t served_ = 0;
   std::optional<binlog::BinlogFile> file_;
 };
 
@@ -175,6 +187,40 @@ TEST(ReaderStage, FollowsMariadbGtidsFromTheFilesGtidList) {
   ASSERT_GT(rows, 0u);
   EXPECT_FALSE(last_set.empty()) << "the GTID_LIST makes the set known";
   EXPECT_NE(last_set.find(last_gtid), std::string::npos) << last_set << " lacks " << last_gtid;
+}
+
+// resume_by = gtid: the stream opens after the checkpoint's GTID set and, after a lost link,
+// reopens after the GTIDs of the transactions it completed since.
+TEST(ReaderStage, OpensAndReopensByGtidSetWhenConfigured) {
+  MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
+  const std::string uuid = "76f3e7be-6720-11ed-9cad-0242ac110002";
+  // FDE, PREVIOUS_GTIDS, GTID 11, DDL, GTID 12, payload 12, GTID 13: cut inside transaction 13.
+  FileSource source(bytes, 7);
+  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  ReaderOptions options;
+  options.resume_by_gtid = true;
+  options.min_reconnect_backoff = std::chrono::milliseconds(1);
+  ReaderStage reader(source, queue, options);
+  const Status status =
+      reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, uuid + ":1-10"}, std::stop_token{});
+  EXPECT_EQ(status.message(), "end of file");
+  ASSERT_EQ(source.opened.size(), 2u);
+  EXPECT_EQ(source.opened[0].gtid_set, uuid + ":1-10");
+  EXPECT_EQ(source.opened[1].gtid_set, uuid + ":1-12") << "reopens after what it completed";
+  EXPECT_EQ(source.opened[1].position, (binlog::Position{"mysql-bin.000057", 651}))
+      << "and knows the position too, for resuming by position";
+}
+
+TEST(ReaderStage, OpensByPositionByDefault) {
+  MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
+  FileSource source(bytes);
+  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  ReaderStage reader(source, queue, ReaderOptions{});
+  (void)reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, "76f3e7be-6720-11ed-9cad-0242ac110002:1-10"},
+                   std::stop_token{});
+  ASSERT_EQ(source.opened.size(), 1u);
+  EXPECT_FALSE(source.opened[0].byGtid());
+  EXPECT_EQ(source.opened[0].position, (binlog::Position{"mysql-bin.000057", 4}));
 }
 
 }  // namespace

@@ -1,0 +1,42 @@
+// The replica protocol's GTID dump request, byte by byte (binlog-reference §5.4): no MySQL server
+// runs here, so the packet is proven against the layout.
+#include "mysql/binlog_stream.h"
+
+#include <gtest/gtest.h>
+
+#include "binlog/gtid_set.h"
+
+namespace mm::mysql {
+namespace {
+
+std::string le(uint64_t value, int width) {
+  std::string out;
+  for (int i = 0; i < width; ++i) {
+    out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+  }
+  return out;
+}
+
+TEST(GtidDumpPayload, FollowsTheComBinlogDumpGtidLayout) {
+  auto set = binlog::MysqlGtidSet::parse("3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100");
+  ASSERT_TRUE(set.isOk());
+  auto encoded = set->dumpEncoding();
+  ASSERT_TRUE(encoded.isOk());
+  const std::string payload = gtidDumpPayload(4379, *encoded);
+  const std::string expected = le(0x04, 2)      // flags: BINLOG_THROUGH_GTID
+                               + le(4379, 4)    // our server_id
+                               + le(0, 4)       // no file name: the server finds the file
+                               + le(4, 8)       // position
+                               + le(encoded->size(), 4) + *encoded;
+  EXPECT_EQ(payload, expected);
+  EXPECT_EQ(encoded->size(), 8u + 16u + 8u + 16u) << "one UUID with one interval";
+  EXPECT_EQ(encoded->substr(32), le(1, 8) + le(101, 8)) << "interval [1, 101): end exclusive";
+}
+
+TEST(StreamStart, DescribesItselfForMessages) {
+  EXPECT_EQ(describe(StreamStart{binlog::Position{"mysql-bin.000042", 1234}}), "mysql-bin.000042:1234");
+  EXPECT_EQ(describe(StreamStart{binlog::Position{}, "0-1-100"}), "GTID set 0-1-100");
+}
+
+}  // namespace
+}  // namespace mm::mysql
