@@ -31,7 +31,7 @@ std::vector<mysql::CheckResult> checkServer(const config::Config& config,
   std::vector<mysql::CheckResult> checks{
       mysql::CheckResult{mysql::CheckLevel::Ok, name, fmt::format("connected as '{}', {}", options.user,
                                                                   facts->version), {}}};
-  for (auto& check : mysql::evaluateServer(*facts, config.mysql.server_id)) {
+  for (auto& check : mysql::evaluateServer(*facts, config.mysql.server_id, config.mysql.resume_by_gtid)) {
     checks.push_back(std::move(check));
   }
   return checks;

@@ -202,6 +202,30 @@ void checkRetention(const ServerFacts& facts, std::vector<CheckResult>& out) {
   }
 }
 
+void checkGtids(const ServerFacts& facts, bool resume_by_gtid, std::vector<CheckResult>& out) {
+  if (facts.is_mariadb) {
+    const std::string* strict = variable(facts, "gtid_strict_mode");
+    out.push_back(ok("GTIDs", fmt::format("MariaDB logs one for every transaction (gtid_strict_mode = {})",
+                                          strict ? *strict : "absent")));
+    return;
+  }
+  const std::string* mode = variable(facts, "gtid_mode");
+  if (mode && upper(*mode) == "ON") {
+    out.push_back(ok("GTIDs", "gtid_mode = ON"));
+    return;
+  }
+  const std::string found = fmt::format("gtid_mode = {}", mode ? *mode : "absent (before MySQL 5.6)");
+  const std::string fix =
+      "SET GLOBAL enforce_gtid_consistency = ON, then gtid_mode = OFF_PERMISSIVE, ON_PERMISSIVE, "
+      "ON (one step at a time), and set both in the server's configuration";
+  if (resume_by_gtid) {
+    out.push_back(fail("GTIDs", found, "[mysql] resume_by = gtid needs GTIDs: " + fix));
+  } else {
+    out.push_back(warn("GTIDs", found,
+                       "the monitor resumes by position only and cannot follow a failover; " + fix));
+  }
+}
+
 }  // namespace
 
 Result<ServerFacts> fetchServerFacts(Connection& connection) {
@@ -215,7 +239,7 @@ Result<ServerFacts> fetchServerFacts(Connection& connection) {
   auto variables = connection.query(
       "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
       "'binlog_row_image', 'binlog_row_metadata', 'server_id', 'expire_logs_days', "
-      "'binlog_expire_logs_seconds')");
+      "'binlog_expire_logs_seconds', 'gtid_mode', 'gtid_strict_mode')");
   if (!variables.isOk()) {
     return variables.status();
   }
@@ -234,7 +258,7 @@ Result<ServerFacts> fetchServerFacts(Connection& connection) {
   return facts;
 }
 
-std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_server_id) {
+std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_server_id, bool resume_by_gtid) {
   std::vector<CheckResult> out;
   checkLogBin(facts, out);
   checkBinlogFormat(facts, out);
@@ -242,6 +266,7 @@ std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_s
   checkRowMetadata(facts, out);
   checkServerId(facts, our_server_id, out);
   checkGrants(facts, out);
+  checkGtids(facts, resume_by_gtid, out);
   checkRetention(facts, out);
   return out;
 }

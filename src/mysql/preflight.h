@@ -38,8 +38,10 @@ struct ServerFacts {
 // Reads the facts over `connection` (the monitor's own account). Errors name the server.
 Result<ServerFacts> fetchServerFacts(Connection& connection);
 
-// Judges the facts; `our_server_id` is the monitor's [mysql] server_id.
-std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_server_id);
+// Judges the facts; `our_server_id` is the monitor's [mysql] server_id, `resume_by_gtid` its
+// [mysql] resume_by = gtid (then a server without GTIDs fails the check).
+std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_server_id,
+                                        bool resume_by_gtid = false);
 
 // One line: "ok    name: detail" or "fail  name: detail; fix: ...".
 std::string formatCheck(const CheckResult& check);

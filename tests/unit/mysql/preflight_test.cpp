@@ -35,7 +35,7 @@ CheckResult find(const std::vector<CheckResult>& checks, std::string_view name) 
 
 TEST(Preflight, SuitableServerPassesEveryCheck) {
   const auto checks = evaluateServer(goodMariadb(), kOurServerId);
-  ASSERT_EQ(checks.size(), 7u);
+  ASSERT_EQ(checks.size(), 8u);
   for (const auto& c : checks) {
     EXPECT_EQ(c.level, CheckLevel::Ok) << formatCheck(c);
     EXPECT_TRUE(c.fix.empty()) << formatCheck(c);
@@ -115,6 +115,29 @@ TEST(Preflight, ShortRetentionWarnsAndNoneIsOk) {
   facts.variables["binlog_expire_logs_seconds"] = "0";
   facts.variables["expire_logs_days"] = "0";
   EXPECT_EQ(find(evaluateServer(facts, kOurServerId), "binlog retention").level, CheckLevel::Ok);
+}
+
+TEST(Preflight, MysqlWithoutGtidsWarnsAndFailsWhenResumingByGtid) {
+  ServerFacts facts = goodMariadb();
+  facts.is_mariadb = false;
+  facts.version = "8.0.36";
+  facts.variables["gtid_mode"] = "OFF";
+  const CheckResult positional = find(evaluateServer(facts, kOurServerId), "GTIDs");
+  EXPECT_EQ(positional.level, CheckLevel::Warn);
+  EXPECT_NE(positional.fix.find("enforce_gtid_consistency = ON"), std::string::npos) << positional.fix;
+  const CheckResult by_gtid = find(evaluateServer(facts, kOurServerId, /*resume_by_gtid=*/true), "GTIDs");
+  EXPECT_EQ(by_gtid.level, CheckLevel::Fail);
+  EXPECT_NE(by_gtid.fix.find("resume_by = gtid"), std::string::npos) << by_gtid.fix;
+  facts.variables["gtid_mode"] = "ON";
+  EXPECT_EQ(find(evaluateServer(facts, kOurServerId, true), "GTIDs").level, CheckLevel::Ok);
+}
+
+TEST(Preflight, MariadbAlwaysHasGtids) {
+  ServerFacts facts = goodMariadb();
+  facts.variables["gtid_strict_mode"] = "ON";
+  const CheckResult c = find(evaluateServer(facts, kOurServerId, true), "GTIDs");
+  EXPECT_EQ(c.level, CheckLevel::Ok);
+  EXPECT_NE(c.detail.find("gtid_strict_mode = ON"), std::string::npos) << c.detail;
 }
 
 }  // namespace
