@@ -9,7 +9,7 @@ build_packages=(
   zlib1g-dev libzstd-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
 )
-service_packages=(mariadb-server mariadb-client rabbitmq-server)
+service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

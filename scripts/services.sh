@@ -19,6 +19,9 @@
 #   MM_AMQP_DIST_PORT       RabbitMQ Erlang distribution port           56730
 #                           (keep it out of 35672-35682, used by rabbitmqctl itself)
 #   MM_RABBIT_NODE          RabbitMQ node name                          mm-rabbit@localhost
+#   MM_AMQP_TLS_PORT        RabbitMQ AMQPS port on 127.0.0.1            MM_AMQP_PORT + 20
+#                           (a test CA signs the broker's and a client's certificate; the
+#                           listener requires a client certificate: see $MM_SERVICES_DIR/tls)
 #
 # Accounts: MariaDB monitor/monitor-pass (replication + SELECT), mm_admin/mm-admin-pass (ALL),
 # root without password over the socket only; RabbitMQ guest/guest (loopback only).
@@ -42,6 +45,7 @@ RABBIT_PID=$RABBIT_DIR/rabbitmq.pid
 RABBIT_CONF=$RABBIT_DIR/rabbitmq.conf
 RABBIT_PLUGINS=$RABBIT_DIR/enabled_plugins
 RABBIT_STDOUT=$RABBIT_LOGS/startup.log
+TLS_DIR=$STATE_DIR/tls
 
 MYSQL_START_TIMEOUT=30
 RABBIT_START_TIMEOUT=60
@@ -63,6 +67,7 @@ load_requested_settings() {
   AMQP_PORT=${MM_AMQP_PORT:-56720}
   DIST_PORT=${MM_AMQP_DIST_PORT:-56730}
   RABBIT_NODE=${MM_RABBIT_NODE:-mm-rabbit@localhost}
+  TLS_PORT=${MM_AMQP_TLS_PORT:-$((AMQP_PORT + 20))}
   ROW_METADATA=${ROW_METADATA^^}
   case $ROW_METADATA in
     FULL | MINIMAL | NO_LOG) ;;
@@ -88,6 +93,7 @@ load_recorded_settings() {
       MM_AMQP_PORT) AMQP_PORT=$value ;;
       MM_AMQP_DIST_PORT) DIST_PORT=$value ;;
       MM_RABBIT_NODE) RABBIT_NODE=$value ;;
+      MM_AMQP_TLS_PORT) TLS_PORT=$value ;;
     esac
   done <"$ENV_FILE"
 }
@@ -153,7 +159,11 @@ write_env_file() {
       MM_AMQP_DIST_PORT "$DIST_PORT" \
       MM_AMQP_USER guest \
       MM_AMQP_PASSWORD guest \
-      MM_RABBIT_NODE "$RABBIT_NODE"
+      MM_RABBIT_NODE "$RABBIT_NODE" \
+      MM_AMQP_TLS_PORT "$TLS_PORT" \
+      MM_AMQP_TLS_CA "$TLS_DIR/ca.pem" \
+      MM_AMQP_TLS_CLIENT_CERT "$TLS_DIR/client.pem" \
+      MM_AMQP_TLS_CLIENT_KEY "$TLS_DIR/client.key"
   } >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   log "wrote $ENV_FILE"
@@ -317,7 +327,26 @@ sync_root_cookie() {
 
 rabbit_running() { pid_alive "$RABBIT_PID" && port_open "$AMQP_PORT"; }
 
+# A throwaway CA and the certificates it signs: the broker's (localhost, 127.0.0.1) and a client's.
+make_test_certificates() {
+  [[ -s $TLS_DIR/client.key ]] && return 0
+  log "creating a test CA and certificates in $TLS_DIR"
+  mkdir -p "$TLS_DIR"
+  (
+    cd "$TLS_DIR"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=mysql-monitor test CA" \
+      -keyout ca.key -out ca.pem
+    printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\n' >server.ext
+    for name in server client; do
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$name.key" -out "$name.csr"
+      openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+        $([[ $name == server ]] && echo "-extfile server.ext") -out "$name.pem"
+    done
+  ) >"$STATE_DIR/tls.log" 2>&1 || { show_log_tail "$STATE_DIR/tls.log"; die "openssl failed"; }
+}
+
 write_rabbit_config() {
+  make_test_certificates
   mkdir -p "$RABBIT_MNESIA" "$RABBIT_LOGS"
   echo '[rabbitmq_consistent_hash_exchange].' >"$RABBIT_PLUGINS"
   cat >"$RABBIT_CONF" <<EOF
@@ -328,10 +357,19 @@ log.file.level = info
 log.console = false
 # A development box may be short on disk; do not block publishers because of it.
 disk_free_limit.absolute = 50MB
+# AMQPS for the TLS tests: peers must present a certificate of the test CA.
+listeners.ssl.1 = 127.0.0.1:$TLS_PORT
+ssl_options.cacertfile = $TLS_DIR/ca.pem
+ssl_options.certfile = $TLS_DIR/server.pem
+ssl_options.keyfile = $TLS_DIR/server.key
+ssl_options.verify = verify_peer
+ssl_options.fail_if_no_peer_cert = true
 EOF
   : >"$RABBIT_DIR/rabbitmq-env.conf" # isolate from /etc/rabbitmq/rabbitmq-env.conf
   chmod 755 "$STATE_DIR"
   chown -R rabbitmq:rabbitmq "$RABBIT_DIR"
+  chmod 755 "$TLS_DIR"
+  chmod 644 "$TLS_DIR"/*.pem "$TLS_DIR"/*.key
 }
 
 # The broker sees only our RABBITMQ_* variables (exported in the calling subshell).

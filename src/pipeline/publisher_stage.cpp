@@ -53,7 +53,7 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
       }
     }
     if (connected_) {
-      spdlog::info("publishing to the broker");
+      spdlog::info("publishing to the {}", publisher_.describe());
     }
   }
   return stop.stop_requested() ? Status::cancelled("stopped") : Status::ok();

@@ -43,7 +43,7 @@ AmqpPublisher::~AmqpPublisher() { disconnect(); }
 
 std::string AmqpPublisher::where() const {
   const BrokerAddress& broker = options_.brokers[current_broker_];
-  return fmt::format("AMQP broker {}:{}", broker.host, broker.port);
+  return fmt::format("AMQP broker {}:{}{}", broker.host, broker.port, options_.tls.enabled ? " (TLS)" : "");
 }
 
 void AmqpPublisher::disconnect() {
@@ -121,8 +121,7 @@ Status AmqpPublisher::openSocket(const BrokerAddress& broker) {
   timeval timeout{options_.connect_timeout_seconds, 0};
   const int opened = amqp_socket_open_noblock(socket, broker.host.c_str(), broker.port, &timeout);
   if (opened != AMQP_STATUS_OK) {
-    return Status::io(fmt::format("{}: cannot connect{}: {}", where(), options_.tls.enabled ? " (TLS)" : "",
-                                  amqp_error_string2(opened)));
+    return Status::io(fmt::format("{}: cannot connect: {}", where(), amqp_error_string2(opened)));
   }
   return Status::ok();
 }
@@ -147,8 +146,12 @@ Status AmqpPublisher::login() {
       connection_, options_.vhost.c_str(), 0, kFrameMax, options_.heartbeat_seconds, &client_properties,
       AMQP_SASL_METHOD_PLAIN, options_.user.c_str(), options_.password.c_str());
   if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
-    return rpcStatus(fmt::format("login as '{}' on vhost '{}' failed (check [amqp] user, password and vhost)",
-                                 options_.user, options_.vhost));
+    return rpcStatus(fmt::format(
+        "login as '{}' on vhost '{}' failed (check [amqp] user, password and vhost{})", options_.user,
+        options_.vhost,
+        options_.tls.enabled ? "; over TLS the broker may also have refused the client: does it "
+                               "require a client certificate ([amqp] ssl_cert, ssl_key)?"
+                             : ""));
   }
   return Status::ok();
 }

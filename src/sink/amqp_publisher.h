@@ -60,6 +60,7 @@ class AmqpPublisher final : public Publisher {
   Status connect() override;
   Result<uint64_t> publish(const OutgoingMessage& message) override;
   Status poll(std::chrono::milliseconds timeout, std::vector<BrokerEvent>& out) override;
+  std::string describe() const override { return where(); }
 
  private:
   Status connectTo(const BrokerAddress& broker);

@@ -54,6 +54,9 @@ class Publisher {
   // heartbeats): call it regularly, even when idle or blocked. Protocol/Io errors when the broker
   // closes the channel or the link fails.
   virtual Status poll(std::chrono::milliseconds timeout, std::vector<BrokerEvent>& out) = 0;
+
+  // The broker connected to (or tried last), for logs: "AMQP broker host:port (TLS)".
+  virtual std::string describe() const = 0;
 };
 
 }  // namespace mm::sink

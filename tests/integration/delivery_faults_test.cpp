@@ -353,7 +353,7 @@ TEST_F(DeliveryFaults, BrokerRestartMidStreamLosesNothing) {
   ASSERT_TRUE(waitFor([&] { return consumer_.reconnect().isOk(); }, 30s)) << "the test consumer cannot reconnect";
   ASSERT_EQ(workload.join(), "");
   EXPECT_EQ(drainAndCompare(), "");
-  EXPECT_GE(countOf(monitor_.log(), "publishing to the broker"), 2u) << "the monitor never reconnected";
+  EXPECT_GE(countOf(monitor_.log(), "publishing to the AMQP broker"), 2u) << "the monitor never reconnected";
   EXPECT_TRUE(restarted_mid_workload) << "the workload ended before the restart: the test proved less than it says";
   report(fmt::format("RabbitMQ restart ({} the workload): {} row messages, {} duplicates",
                      restarted_mid_workload ? "during" : "after", applied_.rowMessages(), applied_.duplicates()));
