@@ -423,6 +423,41 @@ TEST_F(DeliveryFaults, BrokerMemoryAlarmBlocksPublishingWithBoundedMemory) {
   EXPECT_LT(rss_peak - rss_start, 64 * 1024) << "RSS grew by more than the bounded queues allow";
 }
 
+// (issue 6 item 5) The broker unreachable while the workload goes on: the reader stops reading once
+// the bounded queues fill, memory stays flat, and the backlog drains when the broker is back.
+// MM_BROKER_DOWN_SECONDS sets how long (CI: 10; scripts/soak.sh: minutes).
+TEST_F(DeliveryFaults, BrokerDownForAWhileKeepsMemoryFlatThenDrains) {
+  const char* seconds_env = std::getenv("MM_BROKER_DOWN_SECONDS");
+  const int down_seconds = seconds_env != nullptr ? std::max(1, std::atoi(seconds_env)) : 10;
+  constexpr int kRate = 300;  // changes/s, rows of ~2 KB: ~0.6 MB/s of backlog while down
+  TcpProxy proxy;
+  ASSERT_TRUE(proxy.start(env_.amqp_host, env_.amqp_port).isOk());
+  connectDurableConsumer();
+  writeConfig(proxy.port());
+  startMonitor();
+  const long rss_start = rssKib(monitor_.pid());
+  BackgroundWorkload workload(env_, Workload(table(), 23, 2000).paced(kRate), kRate * (down_seconds + 4));
+  std::this_thread::sleep_for(1s);
+  proxy.setRefusing(true);
+  long rss_peak = 0;
+  const auto down_until = std::chrono::steady_clock::now() + std::chrono::seconds(down_seconds);
+  while (std::chrono::steady_clock::now() < down_until) {
+    rss_peak = std::max(rss_peak, rssKib(monitor_.pid()));
+    std::this_thread::sleep_for(200ms);
+  }
+  proxy.setRefusing(false);
+  ASSERT_EQ(workload.join(), "");
+  EXPECT_EQ(drainAndCompare(), "");
+  report(fmt::format("broker down {} s during {} changes of ~2 KB at {}/s: RSS {} MiB at start, peak {} MiB "
+                     "while down; {} row messages, {} duplicates",
+                     down_seconds, kRate * (down_seconds + 4), kRate, rss_start / 1024, rss_peak / 1024,
+                     applied_.rowMessages(), applied_.duplicates()));
+  EXPECT_LT(rss_peak - rss_start, 64 * 1024) << "RSS grew by more than the bounded queues allow";
+#if !defined(__SANITIZE_ADDRESS__)
+  EXPECT_LT(rss_peak, 100 * 1024) << "RSS over 100 MB with the broker down";
+#endif
+}
+
 // Routing: the template expands per row, the headers name database, table and type.
 TEST_F(DeliveryFaults, RoutingKeyTemplateAndHeadersDescribeTheRow) {
   Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_,

@@ -97,6 +97,13 @@ void TcpProxy::setStalled(bool stalled) {
   wake();
 }
 
+void TcpProxy::setRefusing(bool refusing) {
+  refusing_ = refusing;
+  if (refusing) {
+    dropConnections();
+  }
+}
+
 void TcpProxy::loop(std::stop_token stop) {
   std::vector<Link> links;
   std::vector<pollfd> fds;
@@ -165,7 +172,9 @@ void TcpProxy::loop(std::stop_token stop) {
     }
     if (fds[0].revents & POLLIN) {
       const int client = accept(listen_fd_, nullptr, nullptr);
-      if (client >= 0) {
+      if (client >= 0 && refusing_) {
+        resetAndClose(client);
+      } else if (client >= 0) {
         const int target = connectTo(target_host_, target_port_);
         if (target < 0) {
           resetAndClose(client);

@@ -2,7 +2,8 @@
 // a server. Listens on 127.0.0.1 (an ephemeral port) and relays each accepted connection to the
 // target. dropConnections() resets every relayed connection at once (a broker or network failure
 // as the client sees it); setStalled(true) stops moving bytes in both directions while keeping the
-// connections open (a black-holed link: only heartbeats can notice it). One thread; the methods are
+// connections open (a black-holed link: only heartbeats can notice it); setRefusing(true) resets
+// every connection and every new one at once (a server that is down). One thread; the methods are
 // thread-safe.
 #pragma once
 
@@ -24,6 +25,7 @@ class TcpProxy {
 
   void dropConnections();
   void setStalled(bool stalled);
+  void setRefusing(bool refusing);
   // Connections accepted so far.
   int accepted() const { return accepted_; }
 
@@ -37,6 +39,7 @@ class TcpProxy {
   int wake_pipe_[2] = {-1, -1};
   int port_ = 0;
   std::atomic<bool> stalled_{false};
+  std::atomic<bool> refusing_{false};
   std::atomic<bool> drop_requested_{false};
   std::atomic<int> accepted_{0};
   std::jthread thread_;
