@@ -5,6 +5,7 @@
 #
 # Usage: scripts/soak.sh [BUILD_DIR]     (default build-soak; built Debug with ASan/UBSan)
 #   MM_FAULT_CHANGES (20000), MM_FAULT_KILLS (5), MM_SOAK_REPEAT (1): size of the SIGKILL test.
+#   MM_BROKER_DOWN_SECONDS (180): how long the broker stays unreachable in the memory test.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,6 +17,7 @@ export MM_AMQP_DIST_PORT=${MM_AMQP_DIST_PORT:-56770}
 export MM_RABBIT_NODE=${MM_RABBIT_NODE:-mm-soak@localhost}
 export MM_FAULT_CHANGES=${MM_FAULT_CHANGES:-20000}
 export MM_FAULT_KILLS=${MM_FAULT_KILLS:-5}
+export MM_BROKER_DOWN_SECONDS=${MM_BROKER_DOWN_SECONDS:-180}
 
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
 cmake --build "$BUILD_DIR" -j2 --target mm_integration_tests mysql-monitor
