@@ -169,16 +169,7 @@ Result<StreamStart> BinlogStream::askServer(const std::string& spec) {
 }
 
 Status BinlogStream::registerReplica() {
-  // COM_REGISTER_SLAVE (binlog-reference §5.2): server_id, hostname, user, password, port, rank,
-  // master_id. Empty host/user/password as most replicas send.
-  std::string payload;
-  putLe(payload, options_.server_id, 4);
-  payload.push_back(0);  // hostname
-  payload.push_back(0);  // user
-  payload.push_back(0);  // password
-  putLe(payload, 0, 2);  // port
-  putLe(payload, 0, 4);  // replication rank
-  putLe(payload, 0, 4);  // master id
+  const std::string payload = registerReplicaPayload(options_.server_id);
   MYSQL* mysql = connection_.handle();
   if (mysql->methods->db_command(mysql, kComRegisterSlave, payload.data(), payload.size(), 0,
                                  nullptr) != 0) {
@@ -186,6 +177,30 @@ Status BinlogStream::registerReplica() {
                                              options_.server_id));
   }
   return Status::ok();
+}
+
+std::string registerReplicaPayload(uint32_t server_id) {
+  // COM_REGISTER_SLAVE (binlog-reference §5.2): server_id, hostname, user, password, port, rank,
+  // master_id. Empty host/user/password as most replicas send.
+  std::string payload;
+  putLe(payload, server_id, 4);
+  payload.push_back(0);  // hostname
+  payload.push_back(0);  // user
+  payload.push_back(0);  // password
+  putLe(payload, 0, 2);  // port
+  putLe(payload, 0, 4);  // replication rank
+  putLe(payload, 0, 4);  // master id
+  return payload;
+}
+
+std::string binlogDumpPayload(const binlog::Position& position, uint16_t flags, uint32_t server_id) {
+  // COM_BINLOG_DUMP (binlog-reference §5.3): position (4), flags (2), server_id (4), file name.
+  std::string payload;
+  putLe(payload, position.offset, 4);
+  putLe(payload, flags, 2);
+  putLe(payload, server_id, 4);
+  payload.append(position.file);
+  return payload;
 }
 
 Status BinlogStream::sendDump(const StreamStart& start) {
@@ -215,12 +230,8 @@ Status BinlogStream::sendDump(const StreamStart& start) {
         "([mysql] resume_by = gtid)",
         at.file, at.offset));
   }
-  // COM_BINLOG_DUMP (binlog-reference §5.3): position (4), flags (2), server_id (4), file name.
-  std::string payload;
-  putLe(payload, at.offset, 4);
-  putLe(payload, identity_->is_mariadb ? kBinlogSendAnnotateRowsEvent : 0, 2);
-  putLe(payload, options_.server_id, 4);
-  payload.append(at.file);
+  const std::string payload = binlogDumpPayload(
+      at, identity_->is_mariadb ? kBinlogSendAnnotateRowsEvent : 0, options_.server_id);
   if (mysql->methods->db_command(mysql, kComBinlogDump, payload.data(), payload.size(), 1, nullptr) !=
       0) {
     return connection_.lastError(fmt::format("cannot start the binlog dump at {}", describe(start)));

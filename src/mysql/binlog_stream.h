@@ -89,6 +89,10 @@ class BinlogStream final : public EventSource {
 // "current" (read in the same statement as the position). Errors: InvalidArgument for a bad spec.
 Result<StreamStart> resolveStartPosition(Connection& connection, const std::string& spec);
 
+// The replica commands' payloads after the command byte (binlog-reference §5.2, §5.3).
+std::string registerReplicaPayload(uint32_t server_id);
+std::string binlogDumpPayload(const binlog::Position& position, uint16_t flags, uint32_t server_id);
+
 // COM_BINLOG_DUMP_GTID's payload after the command byte (binlog-reference §5.4): flags with
 // BINLOG_THROUGH_GTID, our server_id, no file name, position 4, and the encoded GTID set.
 std::string gtidDumpPayload(uint32_t server_id, const std::string& encoded_gtid_set);

@@ -1,5 +1,5 @@
-// The replica protocol's GTID dump request, byte by byte (binlog-reference §5.4): no MySQL server
-// runs here, so the packet is proven against the layout.
+// The replica protocol's requests, byte by byte (binlog-reference §5.2-5.4): no MySQL server runs
+// here, so the packets are proven against the layouts and the examples the reference quotes.
 #include "mysql/binlog_stream.h"
 
 #include <gtest/gtest.h>
@@ -31,6 +31,20 @@ TEST(GtidDumpPayload, FollowsTheComBinlogDumpGtidLayout) {
   EXPECT_EQ(payload, expected);
   EXPECT_EQ(encoded->size(), 8u + 16u + 8u + 16u) << "one UUID with one interval";
   EXPECT_EQ(encoded->substr(32), le(1, 8) + le(101, 8)) << "interval [1, 101): end exclusive";
+}
+
+TEST(BinlogDumpPayload, MatchesTheReferenceExample) {
+  // KB: 12 34 06 00 00 02 00 75 27 00 00 "mysql-bin.000034" = position 1588, flags 2, server 10101
+  // (the leading 0x12 is the command byte, which Connector/C adds).
+  const std::string expected = std::string("\x34\x06\x00\x00\x02\x00\x75\x27\x00\x00", 10) + "mysql-bin.000034";
+  EXPECT_EQ(binlogDumpPayload(binlog::Position{"mysql-bin.000034", 1588}, 2, 10101), expected);
+}
+
+TEST(RegisterReplicaPayload, FollowsTheLayoutWithEmptyHostUserPassword) {
+  // server_id 10101, empty hostname/user/password, port 0, rank 0, master id 0.
+  const std::string expected = std::string("\x75\x27\x00\x00", 4) + std::string(3, '\0') +
+                               std::string(2, '\0') + std::string(4, '\0') + std::string(4, '\0');
+  EXPECT_EQ(registerReplicaPayload(10101), expected);
 }
 
 TEST(StreamStart, DescribesItselfForMessages) {
