@@ -2,18 +2,9 @@
 
 #include <fmt/format.h>
 
-namespace mm::config {
-namespace {
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
-}  // namespace
+#include "common/strings.h"
 
+namespace mm::config {
 Result<std::vector<IniEntry>> parseIni(std::string_view text, std::string_view origin) {
   std::vector<IniEntry> entries;
   std::string section;

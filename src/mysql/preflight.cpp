@@ -1,11 +1,12 @@
 #include "mysql/preflight.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
+
+#include "common/strings.h"
 
 namespace mm::mysql {
 namespace {
@@ -13,22 +14,6 @@ namespace {
 constexpr double kSecondsPerDay = 86400;
 // Retention shorter than this loses the position of a monitor stopped over a weekend night.
 constexpr double kShortRetentionSeconds = kSecondsPerDay;
-
-std::string upper(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::toupper(c); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 const std::string* variable(const ServerFacts& facts, const std::string& name) {
   auto it = facts.variables.find(name);
@@ -62,7 +47,7 @@ struct Grants {
 Grants parseGrants(const std::vector<std::string>& lines) {
   Grants grants;
   for (const std::string& line : lines) {
-    const std::string text = upper(line);
+    const std::string text = asciiUpper(line);
     if (text.rfind("GRANT ", 0) != 0) {
       continue;
     }
@@ -85,7 +70,7 @@ Grants parseGrants(const std::vector<std::string>& lines) {
 
 void checkLogBin(const ServerFacts& facts, std::vector<CheckResult>& out) {
   const std::string* log_bin = variable(facts, "log_bin");
-  if (log_bin && (upper(*log_bin) == "ON" || *log_bin == "1")) {
+  if (log_bin && (asciiUpper(*log_bin) == "ON" || *log_bin == "1")) {
     out.push_back(ok("log_bin", "ON"));
     return;
   }
@@ -96,7 +81,7 @@ void checkLogBin(const ServerFacts& facts, std::vector<CheckResult>& out) {
 
 void checkBinlogFormat(const ServerFacts& facts, std::vector<CheckResult>& out) {
   const std::string* format = variable(facts, "binlog_format");
-  if (format && upper(*format) == "ROW") {
+  if (format && asciiUpper(*format) == "ROW") {
     out.push_back(ok("binlog_format", "ROW"));
     return;
   }
@@ -108,7 +93,7 @@ void checkBinlogFormat(const ServerFacts& facts, std::vector<CheckResult>& out) 
 
 void checkRowImage(const ServerFacts& facts, std::vector<CheckResult>& out) {
   const std::string* image = variable(facts, "binlog_row_image");
-  if (!image || upper(*image) == "FULL") {
+  if (!image || asciiUpper(*image) == "FULL") {
     out.push_back(ok("binlog_row_image", image ? "FULL" : "absent (always FULL)"));
     return;
   }
@@ -120,7 +105,7 @@ void checkRowImage(const ServerFacts& facts, std::vector<CheckResult>& out) {
 
 void checkRowMetadata(const ServerFacts& facts, std::vector<CheckResult>& out) {
   const std::string* metadata = variable(facts, "binlog_row_metadata");
-  if (metadata && upper(*metadata) == "FULL") {
+  if (metadata && asciiUpper(*metadata) == "FULL") {
     out.push_back(ok("binlog_row_metadata", "FULL"));
     return;
   }
@@ -210,7 +195,7 @@ void checkGtids(const ServerFacts& facts, bool resume_by_gtid, std::vector<Check
     return;
   }
   const std::string* mode = variable(facts, "gtid_mode");
-  if (mode && upper(*mode) == "ON") {
+  if (mode && asciiUpper(*mode) == "ON") {
     out.push_back(ok("GTIDs", "gtid_mode = ON"));
     return;
   }
@@ -244,9 +229,7 @@ Result<ServerFacts> fetchServerFacts(Connection& connection) {
     return variables.status();
   }
   for (const Row& row : *variables) {
-    std::string name = row[0].value_or("");
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    facts.variables[name] = row[1].value_or("");
+    facts.variables[asciiLower(row[0].value_or(""))] = row[1].value_or("");
   }
   auto grants = connection.query("SHOW GRANTS");
   if (!grants.isOk()) {
