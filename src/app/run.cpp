@@ -2,9 +2,11 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,11 +16,14 @@
 #include "app/decode_command.h"
 #include "app/logging.h"
 #include "app/options.h"
+#include "app/source_poller.h"
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/check.h"
 #include "config/config.h"
 #include "message/message_route.h"
+#include "metrics/exporter.h"
+#include "metrics/stats.h"
 #include "mysql/binlog_stream.h"
 #include "mysql/information_schema.h"
 #include "pipeline/pipeline.h"
@@ -138,8 +143,12 @@ sink::AmqpOptions amqpOptions(const config::Config& config) {
   return amqp;
 }
 
-pipeline::PipelineOptions pipelineOptions(const config::Config& config, const message::RoutingKeyTemplate& routing) {
+pipeline::PipelineOptions pipelineOptions(const config::Config& config, const message::RoutingKeyTemplate& routing,
+                                          metrics::Stats& stats) {
   pipeline::PipelineOptions o;
+  o.stats = &stats;
+  o.reader.stats = &stats;
+  o.publisher.stats = &stats;
   o.reader.filter = pipeline::TableFilterOptions{config::splitList(config.mysql.database),
                                                  config.mysql.tables, config.mysql.exclude_tables};
   o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current
@@ -154,6 +163,31 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, const me
   // Draining at stop also waits for the delay buffer's content to be confirmed.
   o.stop_timeout += o.delay;
   return o;
+}
+
+// The metrics endpoints and the source poll behind the runway and /readyz; both stop when the
+// returned objects are destroyed. Errors: the listen address cannot be bound.
+struct MetricsService {
+  std::optional<metrics::Exporter> exporter;
+  std::optional<SourcePoller> poller;
+};
+
+Status startMetrics(const config::Config& config, metrics::Stats& stats, const Clock& clock,
+                    MetricsService& service) {
+  if (!config.metrics.enabled) {
+    return Status::ok();
+  }
+  // Poll the source often enough that a stall is seen well within stall_seconds.
+  const auto stall = std::chrono::seconds(config.metrics.stall_seconds);
+  const auto poll_interval = std::clamp(stall / 3, std::chrono::seconds{1}, std::chrono::seconds{10});
+  service.exporter.emplace(stats, clock, metrics::ExporterOptions{config.metrics.host, config.metrics.port,
+                                                                  stall, 3 * poll_interval});
+  MM_RETURN_IF_ERROR(service.exporter->start().withContext(
+      "[metrics] listen (another process on that port? set another, or off)"));
+  spdlog::info("metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metrics.host,
+               service.exporter->port());
+  service.poller.emplace(connectionOptions(config.mysql), poll_interval, stats, clock);
+  return Status::ok();
 }
 
 // SIGINT/SIGTERM are blocked in every thread and taken here, synchronously, so stopping is ordinary
@@ -222,12 +256,19 @@ int runDaemon(int argc, char** argv) {
   // Block the stop signals before any thread starts, so only SignalWatcher receives them.
   sigset_t signals = SignalWatcher::stopSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  SystemClock clock;
+  metrics::Stats stats;
+  mysql::mysqlLibraryInit();
+  MetricsService metrics_service;
+  if (Status status = startMetrics(*config, stats, clock, metrics_service); !status.isOk()) {
+    spdlog::error("{}", status.toString());
+    return kExitFailure;
+  }
 
   if (config->monitor.delay_start_seconds > 0) {
     spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config->monitor.delay_start_seconds);
     std::this_thread::sleep_for(std::chrono::seconds(config->monitor.delay_start_seconds));
   }
-  mysql::mysqlLibraryInit();
   checkpoint::StateFile state((std::filesystem::path(config->monitor.state_path) / "position").string());
   auto start = startingPoint(*config, state);
   if (!start.isOk()) {
@@ -240,8 +281,7 @@ int runDaemon(int argc, char** argv) {
       connectionOptions(config->mysql), config->mysql.server_id, config->mysql.heartbeat_period_seconds});
   mysql::InformationSchema schema(connectionOptions(config->mysql));
   sink::AmqpPublisher publisher(amqpOptions(*config));
-  SystemClock clock;
-  pipeline::Pipeline pipeline(source, &schema, publisher, state, clock, pipelineOptions(*config, *routing));
+  pipeline::Pipeline pipeline(source, &schema, publisher, state, clock, pipelineOptions(*config, *routing, stats));
   Status status;
   {
     SignalWatcher watcher(pipeline);

@@ -85,6 +85,25 @@ Setter tablePatternsOf(std::vector<std::string> MysqlConfig::*field) {
   };
 }
 
+Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::string_view key);
+
+// "off", or HOST:PORT with an explicit port.
+std::string setMetricsListen(Config& c, std::string_view value) {
+  if (value == "off") {
+    c.metrics.enabled = false;
+    return {};
+  }
+  auto address = parseHostPort(value, 0, "");
+  if (!address.isOk()) {
+    return address.status().message();
+  }
+  if (address->port == 0) {
+    return fmt::format("'{}' names no port (HOST:PORT, e.g. 127.0.0.1:9650, or off)", value);
+  }
+  c.metrics = MetricsConfig{true, address->host, address->port, c.metrics.stall_seconds};
+  return {};
+}
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> kSettings = {
       {"monitor", "log_level",
@@ -168,6 +187,8 @@ const std::vector<Setting>& settings() {
        }},
       {"amqp", "routing_key", stringOf(&Config::amqp, &AmqpConfig::routing_key)},
       {"amqp", "confirm_window", intOf(&Config::amqp, &AmqpConfig::confirm_window, 1, 1000000)},
+      {"metrics", "listen", setMetricsListen},
+      {"metrics", "stall_seconds", intOf(&Config::metrics, &MetricsConfig::stall_seconds, 2, 86400)},
   };
   return kSettings;
 }
@@ -206,9 +227,11 @@ Status validate(const Config& c) {
   return Status::ok();
 }
 
-Result<HostPort> parseHostPort(std::string_view entry, int default_port) {
+Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::string_view key) {
   const auto bad = [&](std::string_view why) {
-    return Status::invalidArgument(fmt::format("[amqp] host: '{}' {}", entry, why));
+    // Without a key the caller names the setting itself.
+    return Status::invalidArgument(key.empty() ? fmt::format("'{}' {}", entry, why)
+                                               : fmt::format("{}: '{}' {}", key, entry, why));
   };
   std::string_view host = entry;
   std::optional<std::string_view> port;
@@ -259,7 +282,7 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin) {
       const std::string known = knownKeys(e.section);
       if (known.empty()) {
         return Status::invalidArgument(fmt::format(
-            "{}:{}: unknown section [{}] (known: monitor, mysql, amqp)", origin, e.line, e.section));
+            "{}:{}: unknown section [{}] (known: monitor, mysql, amqp, metrics)", origin, e.line, e.section));
       }
       return Status::invalidArgument(fmt::format("{}:{}: unknown key '{}' in [{}] (known: {})", origin,
                                                  e.line, e.key, e.section, known));
@@ -319,7 +342,7 @@ std::map<std::string, std::string> processEnvironment() {
 Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp) {
   std::vector<HostPort> brokers;
   for (const std::string& entry : splitList(amqp.host)) {
-    auto broker = parseHostPort(entry, amqp.port);
+    auto broker = parseHostPort(entry, amqp.port, "[amqp] host");
     if (!broker.isOk()) {
       return broker.status();
     }

@@ -69,6 +69,15 @@ struct AmqpConfig {
   int confirm_window = 1000;  // unconfirmed messages in flight
 };
 
+// The metrics and health endpoints (README "Operations: metrics and health").
+struct MetricsConfig {
+  bool enabled = true;              // listen = off disables the HTTP server
+  std::string host = "127.0.0.1";   // listen = HOST:PORT ([v6addr]:PORT)
+  int port = 9650;
+  // /readyz fails when the server's binlog moved on while our position stood still this long.
+  int stall_seconds = 60;
+};
+
 struct HostPort {
   std::string host;
   int port = 0;
@@ -79,6 +88,7 @@ struct Config {
   MonitorConfig monitor;
   MysqlConfig mysql;
   AmqpConfig amqp;
+  MetricsConfig metrics;
 };
 
 // Parses INI text (from `origin`, a path for messages) over the defaults.

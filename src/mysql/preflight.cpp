@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/strings.h"
+#include "mysql/source_status.h"
 
 namespace mm::mysql {
 namespace {
@@ -167,14 +168,7 @@ void checkGrants(const ServerFacts& facts, std::vector<CheckResult>& out) {
 }
 
 void checkRetention(const ServerFacts& facts, std::vector<CheckResult>& out) {
-  double seconds = 0;
-  const std::string* expire_seconds = variable(facts, "binlog_expire_logs_seconds");
-  const std::string* expire_days = variable(facts, "expire_logs_days");
-  if (expire_seconds && std::strtod(expire_seconds->c_str(), nullptr) > 0) {
-    seconds = std::strtod(expire_seconds->c_str(), nullptr);
-  } else if (expire_days) {
-    seconds = std::strtod(expire_days->c_str(), nullptr) * kSecondsPerDay;
-  }
+  const double seconds = static_cast<double>(binlogExpirySeconds(facts.variables));
   if (seconds <= 0) {
     out.push_back(ok("binlog retention", "binlogs are kept until purged by hand"));
   } else if (seconds < kShortRetentionSeconds) {
@@ -224,7 +218,8 @@ Result<ServerFacts> fetchServerFacts(Connection& connection) {
   auto variables = connection.query(
       "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
       "'binlog_row_image', 'binlog_row_metadata', 'server_id', 'expire_logs_days', "
-      "'binlog_expire_logs_seconds', 'gtid_mode', 'gtid_strict_mode')");
+      "'binlog_expire_logs_seconds', 'binlog_expire_logs_auto_purge', 'gtid_mode', "
+      "'gtid_strict_mode')");
   if (!variables.isOk()) {
     return variables.status();
   }

@@ -4,7 +4,8 @@
 // reader instead of growing memory. push() blocks while full and gives up when stop is requested;
 // close() lets the consumer drain what is queued and then see the end (pop returns nullopt).
 // An item larger than the byte bound is still accepted when the queue is empty, so one huge row
-// cannot wedge the pipeline. Thread-safe; one producer and one consumer in our use.
+// cannot wedge the pipeline. Thread-safe; one producer and one consumer in our use. The depth is
+// reported to a metrics gauge, when given one, under the queue's own lock.
 #pragma once
 
 #include <chrono>
@@ -15,12 +16,16 @@
 #include <optional>
 #include <stop_token>
 
+#include "metrics/stats.h"
+
 namespace mm::pipeline {
 
 template <typename T>
 class BoundedQueue {
  public:
-  BoundedQueue(size_t max_items, size_t max_bytes) : max_items_(max_items), max_bytes_(max_bytes) {}
+  // `gauge` may be null; else it must outlive the queue.
+  BoundedQueue(size_t max_items, size_t max_bytes, metrics::QueueGauge* gauge = nullptr)
+      : max_items_(max_items), max_bytes_(max_bytes), gauge_(gauge != nullptr ? *gauge : own_gauge_) {}
 
   // Returns false (and drops `item`) when stop was requested or the queue was closed.
   bool push(T item, size_t bytes, std::stop_token stop) {
@@ -33,6 +38,7 @@ class BoundedQueue {
     }
     items_.push_back(Entry{std::move(item), bytes});
     bytes_ += bytes;
+    reportDepthLocked();
     not_empty_.notify_one();
     return true;
   }
@@ -82,12 +88,20 @@ class BoundedQueue {
     Entry entry = std::move(items_.front());
     items_.pop_front();
     bytes_ -= entry.bytes;
+    reportDepthLocked();
     not_full_.notify_one();
     return std::move(entry.item);
   }
 
+  void reportDepthLocked() {
+    metrics::set<uint64_t>(gauge_.items, items_.size());
+    metrics::set<uint64_t>(gauge_.bytes, bytes_);
+  }
+
   const size_t max_items_;
   const size_t max_bytes_;
+  metrics::QueueGauge own_gauge_;
+  metrics::QueueGauge& gauge_;
   mutable std::mutex mutex_;
   std::condition_variable_any not_empty_;
   std::condition_variable_any not_full_;

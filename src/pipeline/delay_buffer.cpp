@@ -108,7 +108,7 @@ Status DelayBuffer::add(PublishItem item, TimePoint now) {
   if (!entry.slot_key.empty()) {
     auto slot = slots_.find(entry.slot_key);
     if (slot != slots_.end() && fold(*slot->second, entry)) {
-      ++coalesced_;
+      metrics::add(metrics_.messages_coalesced);
       slot->second->last = now;
       return Status::ok();
     }

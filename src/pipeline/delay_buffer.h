@@ -35,6 +35,7 @@
 #include <rapidjson/document.h>
 
 #include "common/status.h"
+#include "metrics/stats.h"
 #include "pipeline/items.h"
 
 namespace mm::pipeline {
@@ -43,8 +44,9 @@ class DelayBuffer {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
 
-  DelayBuffer(std::chrono::milliseconds delay, size_t max_entries)
-      : delay_(delay), max_entries_(max_entries) {}
+  // `stats` (may be null) counts the changes folded away; else it must outlive the buffer.
+  DelayBuffer(std::chrono::milliseconds delay, size_t max_entries, metrics::Stats* stats = nullptr)
+      : delay_(delay), max_entries_(max_entries), metrics_(stats != nullptr ? *stats : own_metrics_) {}
 
   // Takes a row message (body = our JSON), a control message (e.g. a gap: passed on in order,
   // never delayed or folded) or a checkpoint mark (empty body). Errors: Internal when the body is
@@ -62,7 +64,7 @@ class DelayBuffer {
   bool empty() const { return entries_.empty(); }
   size_t size() const { return entries_.size(); }
   // Changes folded into an earlier message of the same row (or cancelled out with it).
-  uint64_t coalesced() const { return coalesced_; }
+  uint64_t coalesced() const { return metrics::get(metrics_.messages_coalesced); }
 
  private:
   enum class Kind { Mark, Insert, Update, Delete, Nothing };
@@ -88,7 +90,8 @@ class DelayBuffer {
   size_t max_entries_;
   Entries entries_;
   std::unordered_map<std::string, Entries::iterator> slots_;
-  uint64_t coalesced_ = 0;
+  metrics::Stats own_metrics_;
+  metrics::Stats& metrics_;
 };
 
 }  // namespace mm::pipeline

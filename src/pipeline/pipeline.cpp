@@ -32,15 +32,18 @@ void Pipeline::requestStop() {
 }
 
 Status Pipeline::run(const checkpoint::Checkpoint& start) {
-  BoundedQueue<SourceItem> source_queue(options_.source_queue_items, options_.source_queue_bytes);
-  BoundedQueue<PublishBatch> publish_queue(options_.publish_queue_items, options_.publish_queue_bytes);
+  metrics::Stats* stats = options_.stats;
+  BoundedQueue<SourceItem> source_queue(options_.source_queue_items, options_.source_queue_bytes,
+                                        stats != nullptr ? &stats->source_queue : nullptr);
+  BoundedQueue<PublishBatch> publish_queue(options_.publish_queue_items, options_.publish_queue_bytes,
+                                           stats != nullptr ? &stats->publish_queue : nullptr);
   ReaderStage reader(source_, source_queue, options_.reader);
   std::optional<DelayBuffer> delay;
   if (options_.delay.count() > 0) {
-    delay.emplace(options_.delay, options_.delay_max_entries);
+    delay.emplace(options_.delay, options_.delay_max_entries, stats);
   }
   TransformerStage transformer(source_queue, publish_queue, schema_, delay ? &*delay : nullptr, clock_,
-                               options_.routing_key);
+                               options_.routing_key, stats);
   PublisherStage publisher(publisher_, publish_queue, state_, clock_, options_.publisher, start);
 
   Status reader_status, transformer_status, publisher_status;

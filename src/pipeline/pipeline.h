@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "message/message_route.h"
+#include "metrics/stats.h"
 #include "mysql/event_source.h"
 #include "pipeline/publisher_stage.h"
 #include "pipeline/reader_stage.h"
@@ -38,6 +39,9 @@ struct PipelineOptions {
   std::chrono::milliseconds stop_timeout{15000};
   std::chrono::milliseconds delay{0};  // delay buffer window; 0 = no buffer
   size_t delay_max_entries = 200000;   // beyond this the oldest are released early
+  // Where the transformer, the delay buffer and the queues report (null = nowhere); the reader
+  // and publisher take theirs in their own options.
+  metrics::Stats* stats = nullptr;
 };
 
 class Pipeline {

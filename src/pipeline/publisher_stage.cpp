@@ -20,6 +20,8 @@ void PublisherStage::markDisconnected(const Status& why, std::chrono::millisecon
   }
   connected_ = false;
   blocked_ = false;
+  metrics::set(metrics_.broker_connected, false);
+  metrics::set(metrics_.broker_blocked, false);
   reconnect_not_before_ = clock_.monotonicNow() + retry_delay;
   awaiting_.clear();
   for (auto& entry : in_flight_) {
@@ -34,6 +36,10 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
       sleepUnlessStopped(std::chrono::ceil<std::chrono::milliseconds>(wait), stop);
       continue;
     }
+    if (connect_attempted_) {
+      metrics::add(metrics_.broker_reconnects);
+    }
+    connect_attempted_ = true;
     Status status = publisher_.connect();
     if (!status.isOk()) {
       const auto delay = backoff_.next();
@@ -42,10 +48,12 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
       continue;
     }
     connected_ = true;
+    metrics::set(metrics_.broker_connected, true);
     // Everything unconfirmed goes out again, in the original order.
     for (auto& entry : in_flight_) {
       if (isMessage(entry) && !entry.confirmed) {
         ++stats_.republished;
+        metrics::add(metrics_.messages_republished);
         publish(entry);
         if (!connected_) {
           break;
@@ -64,6 +72,7 @@ void PublisherStage::append(PublishItem item) {
   if (isMessage(in_flight_.back())) {
     ++unconfirmed_;
     ++stats_.published;
+    metrics::add(metrics_.messages_published);
     publish(in_flight_.back());
   }
 }
@@ -87,6 +96,7 @@ void PublisherStage::confirm(uint64_t sequence) {
     entry.confirmed = true;
     --unconfirmed_;
     ++stats_.confirmed;
+    metrics::add(metrics_.messages_confirmed);
     backoff_.reset();  // the broker takes messages again
   }
 }
@@ -124,20 +134,24 @@ void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
         acknowledge(event);
         break;
       case sink::BrokerEvent::Kind::Nack:
+        metrics::add(metrics_.messages_nacked);
         // The broker refused responsibility: never drop it, send everything unconfirmed again.
         markDisconnected(Status::protocol(fmt::format("broker nacked delivery tag {}", event.delivery_tag)),
                          backoff_.next());
         return;
       case sink::BrokerEvent::Kind::Returned:
+        metrics::add(metrics_.messages_returned);
         // No queue took it (`mandatory`): retry until one is bound rather than lose it.
         markDisconnected(Status::protocol(event.detail), backoff_.next());
         return;
       case sink::BrokerEvent::Kind::Blocked:
         blocked_ = true;
+        metrics::set(metrics_.broker_blocked, true);
         spdlog::warn("{}; publishing paused with {} messages unconfirmed", event.detail, unconfirmed_);
         break;
       case sink::BrokerEvent::Kind::Unblocked:
         blocked_ = false;
+        metrics::set(metrics_.broker_blocked, false);
         spdlog::info("{}; publishing resumes", event.detail);
         break;
     }
@@ -172,6 +186,8 @@ Status PublisherStage::maybeSave(bool force) {
   }
   saved_ = checkpoint_;
   last_save_ = now;
+  metrics::add(metrics_.checkpoints_saved);
+  reportCheckpoint();
   return Status::ok();
 }
 
@@ -193,8 +209,14 @@ void PublisherStage::maybeHeartbeat() {
   append(std::move(heartbeat));
 }
 
+void PublisherStage::reportCheckpoint() {
+  metrics_.setCheckpoint(metrics::SavedCheckpoint{metrics::BinlogCoordinate{saved_.file, saved_.position},
+                                                  saved_.rows_done, unixSeconds(clock_.now())});
+}
+
 Status PublisherStage::run(std::stop_token stop) {
   last_message_ = clock_.monotonicNow();
+  reportCheckpoint();  // where we start from
   std::optional<std::chrono::steady_clock::time_point> drain_deadline;
   while (!stop.stop_requested()) {
     MM_RETURN_IF_ERROR(ensureConnected(stop));
@@ -224,6 +246,7 @@ Status PublisherStage::run(std::stop_token stop) {
       pollBroker(timeout);
     }
     advanceCheckpoint();
+    metrics::set<uint64_t>(metrics_.messages_unconfirmed, unconfirmed_);
     MM_RETURN_IF_ERROR(maybeSave(false));
     if (drain_deadline) {
       if (in_flight_.empty()) {

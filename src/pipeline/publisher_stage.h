@@ -23,6 +23,7 @@
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "metrics/stats.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/items.h"
 #include "pipeline/reconnect_backoff.h"
@@ -38,6 +39,7 @@ struct PublisherOptions {
   std::chrono::milliseconds drain_timeout{10000};  // after the input ends, wait this long for confirms
   std::chrono::milliseconds min_reconnect_backoff{250};
   std::chrono::milliseconds max_reconnect_backoff{30000};
+  metrics::Stats* stats = nullptr;  // where to report; null = a private one
 };
 
 struct PublisherStats {
@@ -53,7 +55,8 @@ class PublisherStage {
                  const Clock& clock, PublisherOptions options, checkpoint::Checkpoint initial)
       : publisher_(publisher), in_(in), state_(state), clock_(clock), options_(std::move(options)),
         backoff_(options_.min_reconnect_backoff, options_.max_reconnect_backoff),
-        checkpoint_(std::move(initial)), saved_(checkpoint_) {}
+        checkpoint_(std::move(initial)), saved_(checkpoint_),
+        metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_) {}
 
   // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or
   // `stop` is requested. Saves the checkpoint before returning.
@@ -87,6 +90,8 @@ class PublisherStage {
   void advanceCheckpoint();
   Status maybeSave(bool force);
   void maybeHeartbeat();
+  // The saved checkpoint (or the one the stage started from), to the metrics.
+  void reportCheckpoint();
   // Forgets the connection; every unconfirmed message goes out again after reconnecting, not
   // before `retry_delay` (0 = at once).
   void markDisconnected(const Status& why, std::chrono::milliseconds retry_delay);
@@ -111,6 +116,9 @@ class PublisherStage {
   std::chrono::steady_clock::time_point last_message_{};
   std::vector<sink::BrokerEvent> events_;
   PublisherStats stats_;
+  metrics::Stats own_metrics_;
+  metrics::Stats& metrics_;
+  bool connect_attempted_ = false;
 };
 
 }  // namespace mm::pipeline

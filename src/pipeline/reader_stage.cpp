@@ -40,6 +40,8 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
   while (!stop.stop_requested()) {
     bool received_event = false;
     Status status = stream(cursor, skip_rows_events, start, received_event, stop);
+    metrics::set(metrics_.source_connected, false);
+    metrics::set(metrics_.source_caught_up, false);
     if (stop.stop_requested() || status.code() == StatusCode::Cancelled) {
       break;
     }
@@ -66,6 +68,7 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
     }
     const std::chrono::milliseconds delay = backoff.next();
     ++stats_.reconnects;
+    metrics::add(metrics_.source_reconnects);
     spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), delay.count(), cursor.file,
                  cursor.position);
     sleepUnlessStopped(delay, stop);
@@ -93,6 +96,7 @@ Status ReaderStage::resumeAtCurrentPosition(Cursor& cursor, const Status& why, s
     return Status::cancelled("stopped");
   }
   ++stats_.position_gaps;
+  metrics::add(metrics_.position_gaps);
   auto gtids = binlog::GtidState::parse(to.gtid_set);
   cursor = Cursor{to.file, to.position, false, to.position, 0};
   if (gtids.isOk()) {
@@ -110,6 +114,7 @@ bool ReaderStage::noteStatementDml(std::string_view query, std::string_view defa
     return true;
   }
   ++stats_.statement_dml_events;
+  metrics::add(metrics_.statement_dml);
   const std::string table = fmt::format("{}.{}", target->database, target->table);
   if (statement_dml_warned_.insert(table).second) {
     spdlog::warn("table {}: a session wrote it in statement format (binlog_format != ROW for that "
@@ -155,6 +160,9 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
   }
   MM_RETURN_IF_ERROR(source_.open(start));
   spdlog::info("streaming binlog from {}", mysql::describe(start));
+  metrics::set(metrics_.source_connected, true);
+  metrics_.setReadFile(cursor.file);
+  metrics::set(metrics_.read_position, cursor.position);
   Stream state{binlog::EventDecoder(
                    binlog::EventDecoderOptions{source_.checksumBeforeFormatDescription(), true}),
                skip_rows_events, cursor.in_transaction, resume, stop};
@@ -166,6 +174,7 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
       return raw.status();
     }
     received_event = true;
+    metrics::add(metrics_.bytes_read, raw->size());
     uint64_t event_start = cursor.position;
     // Rows events travel to another thread: give them bytes of their own before decoding views.
     std::vector<uint8_t> owned;
@@ -200,6 +209,17 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
         event_start = event_end - header.event_size;
       }
       cursor.position = event_end;
+      metrics::set(metrics_.read_position, cursor.position);
+      metrics::set(metrics_.source_caught_up, false);
+      metrics::set<int64_t>(metrics_.last_event_timestamp, header.timestamp);
+    } else if (header.type == binlog::HEARTBEAT_LOG_EVENT || header.type == binlog::HEARTBEAT_LOG_EVENT_V2) {
+      // The server sends heartbeats only while it has nothing else to send.
+      metrics::set(metrics_.source_caught_up, true);
+    }
+    if (header.type == binlog::FORMAT_DESCRIPTION_EVENT && header.timestamp != 0) {
+      // Sent at the head of every file, and again for a start inside one: when the file began,
+      // for the retention runway.
+      metrics_.noteFileCreated(cursor.file, header.timestamp);
     }
     const EventAt at{header.timestamp, event_start, event_end, in_file};
     if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&decoded->body)) {
@@ -246,6 +266,8 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
   if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
     cursor.file = rotate->next_file;
     cursor.position = rotate->position;
+    metrics_.setReadFile(cursor.file);
+    metrics::set(metrics_.read_position, cursor.position);
     if (!cursor.in_transaction) {
       cursor.txn_start = cursor.position;
     }
@@ -311,6 +333,7 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
     ++cursor.rows_events_in_txn;
     if (!filter_.passes(rows->table->database, rows->table->table)) {
       ++stats_.filtered_rows_events;
+      metrics::add(metrics_.rows_events_filtered);
       return Status::ok();
     }
     // The transaction the checkpoint stopped in: at the same place, or (by GTID, maybe on another

@@ -34,6 +34,7 @@
 #include "binlog/gtid_set.h"
 #include "checkpoint/checkpoint.h"
 #include "common/status.h"
+#include "metrics/stats.h"
 #include "mysql/event_source.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/items.h"
@@ -54,6 +55,7 @@ struct ReaderOptions {
   bool resume_by_gtid = false;
   std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
+  metrics::Stats* stats = nullptr;  // where to report; null = a private one
 };
 
 struct ReaderStats {
@@ -67,7 +69,8 @@ class ReaderStage {
  public:
   // `source` and `out` must outlive the stage.
   ReaderStage(mysql::EventSource& source, BoundedQueue<SourceItem>& out, ReaderOptions options)
-      : source_(source), out_(out), filter_(options.filter), options_(std::move(options)) {}
+      : source_(source), out_(out), filter_(options.filter), options_(std::move(options)),
+        metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_) {}
 
   // Streams from `start` until `stop` is requested (ok) or a non-retryable error. Closes `out` on
   // return either way, so the stages after it drain and finish.
@@ -123,6 +126,8 @@ class ReaderStage {
   TableFilter filter_;
   ReaderOptions options_;
   ReaderStats stats_;
+  metrics::Stats own_metrics_;
+  metrics::Stats& metrics_;
   std::set<std::string, std::less<>> statement_dml_warned_;  // "db.table"
 };
 

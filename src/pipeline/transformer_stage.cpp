@@ -89,6 +89,7 @@ Status TransformerStage::run(std::stop_token stop) {
       } else {
         delay_->releaseDue(clock_.monotonicNow(), unixSeconds(clock_.now()), batch);
       }
+      metrics::set<uint64_t>(metrics_.delay_buffer_entries, delay_->size());
     }
     if (!result.isOk()) {
       break;
@@ -178,8 +179,10 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
   }
   const message::RowOrigin origin{item.binlog_timestamp, unixSeconds(clock_.now()), item.file,
                                   item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
+  uint64_t rows_read = 0;
   Status status = formatter_.format(
       item.event.header, map, origin, [&](uint64_t row, std::string_view body) {
+        ++rows_read;
         next_row_at_position_ = row + 1;
         const uint64_t row_in_txn = rows_in_txn_++;
         if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
@@ -197,6 +200,7 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
         }
         return Status::ok();
       });
+  metrics::add(metrics_.rows_read, rows_read);
   return status.withContext(where());
 }
 

@@ -15,6 +15,7 @@
 #include "binlog/table_schema.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "metrics/stats.h"
 #include "message/message_route.h"
 #include "message/rows_formatter.h"
 #include "pipeline/bounded_queue.h"
@@ -27,11 +28,13 @@ class TransformerStage {
  public:
   // All references must outlive the stage; `schema` may be null (then tables must log FULL
   // metadata, or the stage fails naming the table); `delay` may be null (no delay buffer).
-  // `routing` gives each row message its routing key and headers.
+  // `routing` gives each row message its routing key and headers. `stats` (may be null) counts
+  // the rows read and the delay buffer's depth.
   TransformerStage(BoundedQueue<SourceItem>& in, BoundedQueue<PublishBatch>& out,
                    binlog::TableSchemaSource* schema, DelayBuffer* delay, const Clock& clock,
-                   const message::RoutingKeyTemplate& routing)
-      : in_(in), out_(out), schema_(schema), delay_(delay), clock_(clock), routing_(routing) {}
+                   const message::RoutingKeyTemplate& routing, metrics::Stats* stats = nullptr)
+      : in_(in), out_(out), schema_(schema), delay_(delay), clock_(clock), routing_(routing),
+        metrics_(stats != nullptr ? *stats : own_metrics_) {}
 
   // Runs until `in` is closed and drained (ok) or `stop` is requested; closes `out` on return.
   // A clean end releases everything the delay buffer holds.
@@ -50,6 +53,8 @@ class TransformerStage {
   const Clock& clock_;
   const message::RoutingKeyTemplate& routing_;
   message::RowsFormatter formatter_;
+  metrics::Stats own_metrics_;
+  metrics::Stats& metrics_;
   // Tables completed from the schema source, by "db.table"; dropped at every DDL.
   std::map<std::string, std::unique_ptr<binlog::TableMap>, std::less<>> completed_;
   // Tables without any key, by "db.table", warned about once each.

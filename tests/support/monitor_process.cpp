@@ -39,6 +39,9 @@ bool MonitorProcess::start(const std::string& config_path, const std::string& lo
       dup2(fd, STDERR_FILENO);
       ::close(fd);
     }
+    for (const auto& [name, value] : environment_) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
     execl(MM_MONITOR_BINARY, MM_MONITOR_BINARY, "--config", config_path.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -14,8 +15,12 @@ class MonitorProcess {
  public:
   ~MonitorProcess();
 
-  // Starts `MM_MONITOR_BINARY --config config_path`, logging to log_path.
+  // Starts `MM_MONITOR_BINARY --config config_path`, logging to log_path, with environment().
   bool start(const std::string& config_path, const std::string& log_path);
+
+  // Variables set for the monitor (they win over its config file). By default the metrics server
+  // is off: monitors of concurrent test runs would all take the default port.
+  std::map<std::string, std::string>& environment() { return environment_; }
 
   // Sends `signal` and waits up to `timeout`; returns the exit code (128+N when killed by signal
   // N), or nullopt when it did not exit in time (it is then killed).
@@ -32,6 +37,7 @@ class MonitorProcess {
  private:
   pid_t pid_ = -1;
   std::string log_path_;
+  std::map<std::string, std::string> environment_{{"MYSQL_MONITOR_METRICS_LISTEN", "off"}};
 };
 
 // Writes `text` to `path` (creating directories); false on failure.

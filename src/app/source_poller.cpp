@@ -1,0 +1,49 @@
+#include "app/source_poller.h"
+
+#include <spdlog/spdlog.h>
+
+#include "mysql/source_status.h"
+#include "pipeline/reconnect_backoff.h"
+
+namespace mm::app {
+
+SourcePoller::SourcePoller(mysql::ConnectionOptions connection, std::chrono::seconds interval,
+                           metrics::Stats& stats, const Clock& clock)
+    : connection_(std::move(connection)), stats_(stats), clock_(clock) {
+  // A poll must not hold up a stop for long.
+  connection_.connect_timeout_seconds = 5;
+  connection_.read_timeout_seconds = 5;
+  thread_ = std::jthread([this, interval](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      pollOnce();
+      pipeline::sleepUnlessStopped(interval, stop);
+    }
+  });
+}
+
+void SourcePoller::pollOnce() {
+  mysql::Connection connection;
+  Status status = connection.connect(connection_);
+  if (status.isOk()) {
+    auto answer = mysql::readSourceBinlogStatus(connection);
+    if (answer.isOk()) {
+      stats_.setServerState(metrics::ServerBinlogState{
+          metrics::BinlogCoordinate{answer->current.file, answer->current.offset}, answer->expire_seconds,
+          unixSeconds(clock_.now())});
+      if (failing_) {
+        spdlog::info("metrics: the source answers its binlog status again");
+      }
+      failing_ = false;
+      return;
+    }
+    status = answer.status();
+  }
+  if (!failing_) {
+    spdlog::warn("metrics: cannot read the source's binlog status (retention runway and stall "
+                 "detection are out of date until it answers): {}",
+                 status.toString());
+  }
+  failing_ = true;
+}
+
+}  // namespace mm::app

@@ -1,0 +1,208 @@
+#include "metrics/exposition.h"
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace mm::metrics {
+namespace {
+
+// Help text escapes backslash and newline; label values also the double quote.
+std::string escape(std::string_view text, bool quote) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quote) {
+      out += "\\\"";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string formatValue(double value) {
+  if (std::isnan(value)) {
+    return "NaN";
+  }
+  if (std::isinf(value)) {
+    return value > 0 ? "+Inf" : "-Inf";
+  }
+  return fmt::format("{}", value);
+}
+
+}  // namespace
+
+void ExpositionWriter::family(std::string_view name, std::string_view help, std::string_view type) {
+  fmt::format_to(std::back_inserter(text_), "# HELP {}{} {}\n# TYPE {}{} {}\n", kMetricPrefix, name,
+                 escape(help, false), kMetricPrefix, name, type);
+}
+
+void ExpositionWriter::sample(std::string_view name, Labels labels, std::string_view value) {
+  text_ += kMetricPrefix;
+  text_ += name;
+  if (labels.size() > 0) {
+    text_ += '{';
+    bool first = true;
+    for (const auto& [label, label_value] : labels) {
+      fmt::format_to(std::back_inserter(text_), "{}{}=\"{}\"", first ? "" : ",", label,
+                     escape(label_value, true));
+      first = false;
+    }
+    text_ += '}';
+  }
+  text_ += ' ';
+  text_ += value;
+  text_ += '\n';
+}
+
+void ExpositionWriter::counter(std::string_view name, std::string_view help, uint64_t value) {
+  family(name, help, "counter");
+  sample(name, {}, fmt::format("{}", value));
+}
+
+void ExpositionWriter::gauge(std::string_view name, std::string_view help, double value, Labels labels) {
+  family(name, help, "gauge");
+  sample(name, labels, formatValue(value));
+}
+
+void ExpositionWriter::gauges(std::string_view name, std::string_view help, std::string_view label,
+                              std::initializer_list<std::pair<std::string_view, double>> samples) {
+  family(name, help, "gauge");
+  for (const auto& [label_value, value] : samples) {
+    sample(name, {{label, label_value}}, formatValue(value));
+  }
+}
+
+double retentionRunway(int64_t expire_seconds, int64_t file_created_unix, int64_t now_unix) {
+  if (expire_seconds <= 0) {
+    return std::numeric_limits<double>::infinity();
+  }
+  return static_cast<double>(expire_seconds - (now_unix - file_created_unix));
+}
+
+std::optional<uint64_t> binlogFileSequence(std::string_view file) {
+  size_t digits = 0;
+  while (digits < file.size() && file[file.size() - 1 - digits] >= '0' && file[file.size() - 1 - digits] <= '9') {
+    ++digits;
+  }
+  uint64_t sequence = 0;
+  const char* begin = file.data() + file.size() - digits;
+  auto [end, error] = std::from_chars(begin, file.data() + file.size(), sequence);
+  if (digits == 0 || error != std::errc() || end != file.data() + file.size()) {
+    return std::nullopt;
+  }
+  return sequence;
+}
+
+std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness& readiness) {
+  ExpositionWriter w;
+  // Reader.
+  w.counter("bytes_read_total", "Bytes of binlog events received from the source.", get(stats.bytes_read));
+  w.counter("rows_read_total", "Rows of published tables read from rows events (an update is one row).",
+            get(stats.rows_read));
+  w.counter("rows_events_filtered_total",
+            "Rows events skipped because the table filter ([mysql] database, tables, exclude_tables) rejects their table.",
+            get(stats.rows_events_filtered));
+  w.counter("statement_dml_total",
+            "Statement-format writes to watched tables (binlog_format != ROW for that session): not published.",
+            get(stats.statement_dml));
+  w.counter("source_reconnects_total", "Reconnect attempts after the replica connection failed.",
+            get(stats.source_reconnects));
+  w.counter("position_gaps_total",
+            "Times the saved position was gone from the server and the reader resumed at its current position.",
+            get(stats.position_gaps));
+  w.gauge("source_connected", "1 while the replica connection to the source is streaming.",
+          get(stats.source_connected) ? 1 : 0);
+  const int64_t event_timestamp = get(stats.last_event_timestamp);
+  if (get(stats.source_caught_up) || event_timestamp > 0) {
+    const int64_t lag = get(stats.source_caught_up) ? 0 : std::max<int64_t>(0, now_unix - event_timestamp);
+    w.gauge("replication_lag_seconds",
+            "Now minus the binlog timestamp of the last event read; 0 once the server's heartbeat says the reader is at its end.",
+            static_cast<double>(lag));
+  }
+  if (event_timestamp > 0) {
+    w.gauge("last_event_timestamp_seconds", "Binlog timestamp (Unix seconds) of the last event read.",
+            static_cast<double>(event_timestamp));
+  }
+  const std::string read_file = stats.readFile();
+  if (!read_file.empty()) {
+    w.gauge("read_position", "Where the reader's next binlog event starts.",
+            static_cast<double>(get(stats.read_position)), {{"file", read_file}});
+  }
+  // Transformer and delay buffer.
+  w.counter("messages_coalesced_total",
+            "Changes folded by the delay buffer into an earlier message of the same row ([monitor] delay).",
+            get(stats.messages_coalesced));
+  w.gauge("delay_buffer_entries", "Messages held by the delay buffer.",
+          static_cast<double>(get(stats.delay_buffer_entries)));
+  // Queues.
+  w.gauges("queue_items",
+           "Items in a bounded queue between stages (source: reader to transformer; publish: batches to the publisher).",
+           "queue",
+           {{"source", static_cast<double>(get(stats.source_queue.items))},
+            {"publish", static_cast<double>(get(stats.publish_queue.items))}});
+  w.gauges("queue_bytes", "Bytes held by a bounded queue between stages.", "queue",
+           {{"source", static_cast<double>(get(stats.source_queue.bytes))},
+            {"publish", static_cast<double>(get(stats.publish_queue.bytes))}});
+  // Publisher.
+  w.counter("messages_published_total", "Messages published for the first time.", get(stats.messages_published));
+  w.counter("messages_republished_total",
+            "Messages published again after a nack, a return or a lost connection (consumers see duplicates).",
+            get(stats.messages_republished));
+  w.counter("messages_confirmed_total", "Messages the broker confirmed.", get(stats.messages_confirmed));
+  w.counter("messages_nacked_total", "Negative confirmations from the broker (the messages are sent again).",
+            get(stats.messages_nacked));
+  w.counter("messages_returned_total",
+            "Messages returned as unroutable ([amqp] mandatory = true; sent again until a queue takes them).",
+            get(stats.messages_returned));
+  w.gauge("messages_unconfirmed", "Messages published and not yet confirmed.",
+          static_cast<double>(get(stats.messages_unconfirmed)));
+  w.counter("broker_reconnects_total", "Broker connection attempts after the first one.", get(stats.broker_reconnects));
+  w.gauge("broker_connected", "1 while connected to the broker.", get(stats.broker_connected) ? 1 : 0);
+  w.gauge("broker_blocked", "1 while the broker blocks publishing (memory or disk alarm).",
+          get(stats.broker_blocked) ? 1 : 0);
+  // Checkpoint and retention.
+  w.counter("checkpoints_saved_total", "Checkpoints written to the state file.", get(stats.checkpoints_saved));
+  const auto checkpoint = stats.checkpoint();
+  if (checkpoint) {
+    w.gauge("checkpoint_position", "Binlog position of the last saved checkpoint (start of the first unconfirmed transaction).",
+            static_cast<double>(checkpoint->at.position), {{"file", checkpoint->at.file}});
+    if (auto sequence = binlogFileSequence(checkpoint->at.file)) {
+      w.gauge("checkpoint_file_sequence", "Number of the checkpoint's binlog file (mysql-bin.000042 -> 42).",
+              static_cast<double>(*sequence));
+    }
+    w.gauge("checkpoint_timestamp_seconds", "When the last checkpoint was saved (Unix seconds).",
+            static_cast<double>(checkpoint->saved_unix));
+  }
+  const auto server = stats.serverState();
+  if (server) {
+    w.gauge("server_binlog_position", "The source's end of binlog when last polled.",
+            static_cast<double>(server->current.position), {{"file", server->current.file}});
+    w.gauge("binlog_expire_seconds",
+            "The source's automatic binlog purge age (binlog_expire_logs_seconds or expire_logs_days); 0 = never purges.",
+            static_cast<double>(server->expire_seconds));
+  }
+  if (checkpoint) {
+    if (auto created = stats.fileCreated(checkpoint->at.file)) {
+      w.gauge("checkpoint_file_created_timestamp_seconds",
+              "When the server began the checkpoint's binlog file (its FORMAT_DESCRIPTION event): the age estimate behind the runway.",
+              static_cast<double>(*created));
+      if (server) {
+        w.gauge("retention_runway_seconds",
+                "Estimated seconds until the source's binlog expiry may purge the checkpoint's file (+Inf = no expiry; negative = purged at the next rotation).",
+                retentionRunway(server->expire_seconds, *created, now_unix));
+      }
+    }
+  }
+  w.gauge("ready", "1 when /readyz answers 200.", readiness.ready ? 1 : 0);
+  return w.text();
+}
+
+}  // namespace mm::metrics

@@ -1,0 +1,160 @@
+// Metrics and health over HTTP from the real monitor against the real servers: the counters move
+// with the changes made, /healthz answers, /readyz is 200 while streaming and 503 (saying why)
+// while the broker cannot be reached.
+#include <signal.h>
+
+#include <filesystem>
+#include <regex>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "support/amqp_test_consumer.h"
+#include "support/http_client.h"
+#include "support/monitor_process.h"
+#include "support/sql_client.h"
+
+namespace mm::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The value of the sample `name` (labels included, e.g. "queue_items{queue=\"source\"}") in an
+// exposition, or nullopt when absent.
+std::optional<double> metric(const std::string& exposition, const std::string& name) {
+  const std::string prefix = "\nmysql_monitor_" + name + " ";
+  const size_t at = exposition.find(prefix);
+  if (at == std::string::npos) {
+    return std::nullopt;
+  }
+  const size_t start = at + prefix.size();
+  const std::string value = exposition.substr(start, exposition.find('\n', start) - start);
+  return value == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(value);
+}
+
+class Metrics : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MM_REQUIRE_SERVERS(env);
+    env_ = env;
+    database_ = uniqueName("mmt");
+    exchange_ = uniqueName("mm-test");
+    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-it")).string();
+    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
+    ASSERT_TRUE(sql_.execute(fmt::format("CREATE DATABASE {}", database_)).isOk());
+    ASSERT_TRUE(sql_.execute(fmt::format("CREATE TABLE {}.item (id INT PRIMARY KEY, name VARCHAR(50))",
+                                         database_)).isOk());
+    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                        env_.amqp_password, exchange_);
+    ASSERT_TRUE(consumer.isOk()) << consumer.toString();
+    metrics_port_ = freeLocalPort();
+    ASSERT_GT(metrics_port_, 0);
+    monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = fmt::format("127.0.0.1:{}", metrics_port_);
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n--- last /metrics ---\n"
+                << httpGet(metrics_port_, "/metrics").body << "\n";
+    }
+    monitor_.stop(SIGKILL, 5s);
+    if (sql_.connected()) {
+      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
+    }
+    (void)consumer_.deleteQueue();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Heartbeat messages off, so every message counted is a row change of this test.
+  void writeConfig(int amqp_port) {
+    ASSERT_TRUE(writeTextFile(configPath(), fmt::format(
+        "[monitor]\nstate_path = {}/state\nheartbeat_interval = 0\n"
+        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
+        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
+        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
+        6000 + getpid() % 10000, env_.amqp_host, amqp_port, env_.amqp_user, env_.amqp_password,
+        exchange_)));
+  }
+
+  std::string configPath() const { return dir_ + "/monitor.cfg"; }
+
+  void run(const std::string& sql) {
+    Status status = sql_.execute(sql);
+    ASSERT_TRUE(status.isOk()) << status.toString();
+  }
+
+  bool metricIs(const std::string& name, double expected) {
+    return metric(httpGet(metrics_port_, "/metrics").body, name) == expected;
+  }
+
+  ServerEnvironment env_;
+  mysql::Connection sql_;
+  AmqpTestConsumer consumer_;
+  MonitorProcess monitor_;
+  std::string database_;
+  std::string exchange_;
+  std::string dir_;
+  int metrics_port_ = 0;
+};
+
+TEST_F(Metrics, CountersMoveWithTheChangesAndReadinessFollowsTheBroker) {
+  writeConfig(env_.amqp_port);
+  ASSERT_TRUE(monitor_.start(configPath(), dir_ + "/monitor.log"));
+  ASSERT_TRUE(waitFor([&] { return httpGet(metrics_port_, "/healthz").status == 200; }, 20s));
+  EXPECT_EQ(httpGet(metrics_port_, "/healthz").body, "ok\n");
+  HttpReply ready;
+  ASSERT_TRUE(waitFor([&] { return (ready = httpGet(metrics_port_, "/readyz")).status == 200; }, 20s))
+      << ready.status << " " << ready.body;
+  EXPECT_EQ(ready.body.rfind("ready: streaming at ", 0), 0u) << ready.body;
+  const std::string before = httpGet(metrics_port_, "/metrics").body;
+  EXPECT_EQ(metric(before, "rows_read_total"), 0);
+  EXPECT_EQ(metric(before, "messages_published_total"), 0);
+  EXPECT_EQ(metric(before, "source_connected"), 1);
+  EXPECT_EQ(metric(before, "broker_connected"), 1);
+
+  // 5 inserts, 2 updates, 1 delete: 8 row changes in 3 transactions.
+  run(fmt::format("INSERT INTO {}.item VALUES (1,'a'),(2,'b'),(3,'c'),(4,'d'),(5,'e')", database_));
+  run(fmt::format("UPDATE {}.item SET name = 'z' WHERE id <= 2", database_));
+  run(fmt::format("DELETE FROM {}.item WHERE id = 5", database_));
+  EXPECT_EQ(consumer_.take(8, 15s).size(), 8u);
+  EXPECT_TRUE(waitFor([&] { return metricIs("messages_confirmed_total", 8); }, 10s));
+  const std::string after = httpGet(metrics_port_, "/metrics").body;
+  EXPECT_EQ(metric(after, "rows_read_total"), 8);
+  EXPECT_EQ(metric(after, "messages_published_total"), 8);
+  EXPECT_EQ(metric(after, "messages_confirmed_total"), 8);
+  EXPECT_EQ(metric(after, "messages_nacked_total"), 0);
+  EXPECT_EQ(metric(after, "messages_unconfirmed"), 0);
+  EXPECT_GT(metric(after, "bytes_read_total").value_or(0), metric(before, "bytes_read_total").value_or(0));
+  EXPECT_EQ(metric(after, "queue_items{queue=\"source\"}"), 0);
+  const auto lag = metric(after, "replication_lag_seconds");
+  ASSERT_TRUE(lag.has_value()) << after;
+  EXPECT_LT(*lag, 60);
+  // The checkpoint, the server's position and the runway, with the file as a label.
+  EXPECT_TRUE(std::regex_search(after, std::regex(R"(\nmysql_monitor_checkpoint_position\{file="[^"]+"\} [0-9]+\n)")))
+      << after;
+  EXPECT_TRUE(std::regex_search(after, std::regex(R"(\nmysql_monitor_server_binlog_position\{file="[^"]+"\} [0-9]+\n)")))
+      << after;
+  EXPECT_TRUE(metric(after, "binlog_expire_seconds").has_value()) << after;
+  EXPECT_TRUE(metric(after, "retention_runway_seconds").has_value()) << after;
+  const auto created = metric(after, "checkpoint_file_created_timestamp_seconds");
+  ASSERT_TRUE(created.has_value()) << after;
+  EXPECT_LE(*created, static_cast<double>(std::time(nullptr)));
+  EXPECT_EQ(httpGet(metrics_port_, "/readyz").status, 200);
+  EXPECT_EQ(httpGet(metrics_port_, "/nope").status, 404);
+
+  // The same monitor state against a broker port nobody listens on.
+  ASSERT_TRUE(monitor_.stop(SIGKILL, 5s).has_value());
+  writeConfig(freeLocalPort());
+  ASSERT_TRUE(monitor_.start(configPath(), dir_ + "/monitor.log"));
+  ASSERT_TRUE(waitFor([&] { return httpGet(metrics_port_, "/healthz").status == 200; }, 20s));
+  ASSERT_TRUE(waitFor([&] { return metricIs("source_connected", 1); }, 20s));
+  HttpReply not_ready = httpGet(metrics_port_, "/readyz");
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_EQ(not_ready.body, "not ready: the broker is not connected\n");
+  EXPECT_TRUE(waitFor([&] { return metric(httpGet(metrics_port_, "/metrics").body, "broker_reconnects_total") >= 1; }, 10s));
+  EXPECT_TRUE(metricIs("broker_connected", 0));
+  EXPECT_EQ(httpGet(metrics_port_, "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace mm::test
