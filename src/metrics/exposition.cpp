@@ -101,23 +101,68 @@ std::optional<uint64_t> binlogFileSequence(std::string_view file) {
   return sequence;
 }
 
+namespace {
+
+// Every counter, once: name (without the prefix), help, field.
+struct CounterSpec {
+  std::string_view name;
+  std::string_view help;
+  Counter Stats::*field;
+};
+
+constexpr CounterSpec kCounters[] = {
+    {"bytes_read_total",
+     "Bytes of binlog events received from the source.",
+     &Stats::bytes_read},
+    {"rows_read_total",
+     "Rows of published tables read from rows events (an update is one row).",
+     &Stats::rows_read},
+    {"rows_events_filtered_total",
+     "Rows events skipped because the table filter ([mysql] database, tables, exclude_tables) rejects their table.",
+     &Stats::rows_events_filtered},
+    {"statement_dml_total",
+     "Statement-format writes to watched tables (binlog_format != ROW for that session): not published.",
+     &Stats::statement_dml},
+    {"source_reconnects_total",
+     "Reconnect attempts after the replica connection failed.",
+     &Stats::source_reconnects},
+    {"position_gaps_total",
+     "Times the saved position was gone from the server and the reader resumed at its current position.",
+     &Stats::position_gaps},
+    {"messages_coalesced_total",
+     "Changes folded by the delay buffer into an earlier message of the same row ([monitor] delay).",
+     &Stats::messages_coalesced},
+    {"messages_published_total",
+     "Messages published for the first time.",
+     &Stats::messages_published},
+    {"messages_republished_total",
+     "Messages published again after a nack, a return or a lost connection (consumers see duplicates).",
+     &Stats::messages_republished},
+    {"messages_confirmed_total",
+     "Messages the broker confirmed.",
+     &Stats::messages_confirmed},
+    {"messages_nacked_total",
+     "Negative confirmations from the broker (the messages are sent again).",
+     &Stats::messages_nacked},
+    {"messages_returned_total",
+     "Messages returned as unroutable ([amqp] mandatory = true; sent again until a queue takes them).",
+     &Stats::messages_returned},
+    {"broker_reconnects_total",
+     "Broker connection attempts after the first one.",
+     &Stats::broker_reconnects},
+    {"checkpoints_saved_total",
+     "Checkpoints written to the state file.",
+     &Stats::checkpoints_saved},
+};
+
+}  // namespace
+
 std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness& readiness) {
   ExpositionWriter w;
+  for (const CounterSpec& counter : kCounters) {
+    w.counter(counter.name, counter.help, get(stats.*counter.field));
+  }
   // Reader.
-  w.counter("bytes_read_total", "Bytes of binlog events received from the source.", get(stats.bytes_read));
-  w.counter("rows_read_total", "Rows of published tables read from rows events (an update is one row).",
-            get(stats.rows_read));
-  w.counter("rows_events_filtered_total",
-            "Rows events skipped because the table filter ([mysql] database, tables, exclude_tables) rejects their table.",
-            get(stats.rows_events_filtered));
-  w.counter("statement_dml_total",
-            "Statement-format writes to watched tables (binlog_format != ROW for that session): not published.",
-            get(stats.statement_dml));
-  w.counter("source_reconnects_total", "Reconnect attempts after the replica connection failed.",
-            get(stats.source_reconnects));
-  w.counter("position_gaps_total",
-            "Times the saved position was gone from the server and the reader resumed at its current position.",
-            get(stats.position_gaps));
   w.gauge("source_connected", "1 while the replica connection to the source is streaming.",
           get(stats.source_connected) ? 1 : 0);
   const int64_t event_timestamp = get(stats.last_event_timestamp);
@@ -137,9 +182,6 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
             static_cast<double>(get(stats.read_position)), {{"file", read_file}});
   }
   // Transformer and delay buffer.
-  w.counter("messages_coalesced_total",
-            "Changes folded by the delay buffer into an earlier message of the same row ([monitor] delay).",
-            get(stats.messages_coalesced));
   w.gauge("delay_buffer_entries", "Messages held by the delay buffer.",
           static_cast<double>(get(stats.delay_buffer_entries)));
   // Queues.
@@ -152,24 +194,12 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
            {{"source", static_cast<double>(get(stats.source_queue.bytes))},
             {"publish", static_cast<double>(get(stats.publish_queue.bytes))}});
   // Publisher.
-  w.counter("messages_published_total", "Messages published for the first time.", get(stats.messages_published));
-  w.counter("messages_republished_total",
-            "Messages published again after a nack, a return or a lost connection (consumers see duplicates).",
-            get(stats.messages_republished));
-  w.counter("messages_confirmed_total", "Messages the broker confirmed.", get(stats.messages_confirmed));
-  w.counter("messages_nacked_total", "Negative confirmations from the broker (the messages are sent again).",
-            get(stats.messages_nacked));
-  w.counter("messages_returned_total",
-            "Messages returned as unroutable ([amqp] mandatory = true; sent again until a queue takes them).",
-            get(stats.messages_returned));
   w.gauge("messages_unconfirmed", "Messages published and not yet confirmed.",
           static_cast<double>(get(stats.messages_unconfirmed)));
-  w.counter("broker_reconnects_total", "Broker connection attempts after the first one.", get(stats.broker_reconnects));
   w.gauge("broker_connected", "1 while connected to the broker.", get(stats.broker_connected) ? 1 : 0);
   w.gauge("broker_blocked", "1 while the broker blocks publishing (memory or disk alarm).",
           get(stats.broker_blocked) ? 1 : 0);
   // Checkpoint and retention.
-  w.counter("checkpoints_saved_total", "Checkpoints written to the state file.", get(stats.checkpoints_saved));
   const auto checkpoint = stats.checkpoint();
   if (checkpoint) {
     w.gauge("checkpoint_position", "Binlog position of the last saved checkpoint (start of the first unconfirmed transaction).",

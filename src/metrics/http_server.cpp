@@ -24,7 +24,6 @@ std::string_view reasonPhrase(int status) {
     case 405: return "Method Not Allowed";
     case 431: return "Request Header Fields Too Large";
     case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
   }
 }

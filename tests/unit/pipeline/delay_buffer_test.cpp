@@ -346,3 +346,19 @@ TEST(DelayBuffer, ConsumerOfTheBufferedStreamEndsWithTheSameRowsAsOfTheRawStream
 
 }  // namespace
 }  // namespace mm::pipeline
+
+namespace mm::pipeline {
+namespace {
+
+TEST(DelayBuffer, CountsFoldedChangesInTheGivenStats) {
+  metrics::Stats stats;
+  DelayBuffer buffer(5s, 1000, &stats);
+  ASSERT_TRUE(buffer.add(insert(1, 7, {{"a", "1"}}), kStart).isOk());
+  ASSERT_TRUE(buffer.add(update(2, 7, {{"a", "1"}}, {{"a", "2"}}), kStart + 1s).isOk());
+  ASSERT_TRUE(buffer.add(remove(3, 7), kStart + 2s).isOk());
+  EXPECT_EQ(metrics::get(stats.messages_coalesced), 2u);
+  EXPECT_EQ(buffer.coalesced(), 2u);
+}
+
+}  // namespace
+}  // namespace mm::pipeline
