@@ -182,8 +182,9 @@ Status startMetrics(const config::Config& config, metrics::Stats& stats, const C
   const auto poll_interval = std::clamp(stall / 3, std::chrono::seconds{1}, std::chrono::seconds{10});
   service.exporter.emplace(stats, clock, metrics::ExporterOptions{config.metrics.host, config.metrics.port,
                                                                   stall, 3 * poll_interval});
-  MM_RETURN_IF_ERROR(service.exporter->start().withContext(
-      "[metrics] listen (another process on that port? set another, or off)"));
+  if (Status started = service.exporter->start(); !started.isOk()) {
+    return Status::io(fmt::format("[metrics] listen: {} (set another HOST:PORT, or off)", started.message()));
+  }
   spdlog::info("metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metrics.host,
                service.exporter->port());
   service.poller.emplace(connectionOptions(config.mysql), poll_interval, stats, clock);

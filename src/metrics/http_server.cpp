@@ -129,7 +129,7 @@ Status HttpServer::start() {
   addrinfo* addresses = nullptr;
   const std::string port = std::to_string(options_.port);
   if (const int rc = getaddrinfo(options_.host.c_str(), port.c_str(), &hints, &addresses); rc != 0) {
-    return Status::invalidArgument(fmt::format("metrics listen address {}: {}", where, gai_strerror(rc)));
+    return Status::invalidArgument(fmt::format("cannot resolve {}: {}", where, gai_strerror(rc)));
   }
   std::string failure = "no address";
   for (addrinfo* a = addresses; a != nullptr && listen_fd_ < 0; a = a->ai_next) {
@@ -149,7 +149,7 @@ Status HttpServer::start() {
   }
   freeaddrinfo(addresses);
   if (listen_fd_ < 0) {
-    return Status::io(fmt::format("metrics listen address {}: cannot listen: {}", where, failure));
+    return Status::io(fmt::format("cannot listen on {}: {}", where, failure));
   }
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
@@ -181,11 +181,15 @@ void HttpServer::loop(std::stop_token stop) {
   std::vector<Client> clients;
   std::vector<pollfd> fds;
   auto next_tick = Clock::now() + options_.tick;
+  // Out of file descriptors the listen socket stays readable: pause accepting rather than spin.
+  auto accept_from = Clock::now();
   while (!stop.stop_requested()) {
     fds.clear();
     fds.push_back(pollfd{wake_pipe_[0], POLLIN, 0});
-    fds.push_back(pollfd{listen_fd_, static_cast<short>(clients.size() < options_.max_connections ? POLLIN : 0), 0});
-    auto wake_at = next_tick;
+    const bool accept_paused = Clock::now() < accept_from;
+    const bool accepting = clients.size() < options_.max_connections && !accept_paused;
+    fds.push_back(pollfd{listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0});
+    auto wake_at = accept_paused ? std::min(next_tick, accept_from) : next_tick;
     for (const Client& c : clients) {
       fds.push_back(pollfd{c.fd, static_cast<short>(c.replying ? POLLOUT : POLLIN), 0});
       wake_at = std::min(wake_at, c.deadline);
@@ -200,6 +204,9 @@ void HttpServer::loop(std::stop_token stop) {
       while (clients.size() < options_.max_connections) {
         const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            accept_from = now + std::chrono::milliseconds{100};
+          }
           break;
         }
         clients.push_back(Client{fd, {}, {}, 0, false, now + options_.client_timeout});
