@@ -125,35 +125,38 @@ TEST(Exposition, CheckpointNamesItsFileAndTime) {
             "mysql_monitor_checkpoint_timestamp_seconds 1699999995");
 }
 
-TEST(Exposition, RunwayIsExpiryMinusTheCheckpointFilesAge) {
+// The runway line when the checkpoint sits in mysql-bin.000042, the reader saw `created_file`
+// begin an hour ago, and the server (when `expire_seconds` is set) purges after that long.
+std::string runwayLine(const std::string& created_file, std::optional<int64_t> expire_seconds) {
   Stats stats;
   stats.setCheckpoint(SavedCheckpoint{{"mysql-bin.000042", 1234}, 0, kNow});
-  stats.noteFileCreated("mysql-bin.000042", kNow - 3600);
-  EXPECT_EQ(sampleLine(render(stats), "mysql_monitor_retention_runway_seconds"), "")
-      << "no server answer yet: unknown";
-  stats.setServerState(ServerBinlogState{{"mysql-bin.000043", 500}, 86400, kNow});
-  const std::string text = render(stats);
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_retention_runway_seconds"), "mysql_monitor_retention_runway_seconds 82800");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_binlog_expire_seconds"), "mysql_monitor_binlog_expire_seconds 86400");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_server_binlog_position"),
-            "mysql_monitor_server_binlog_position{file=\"mysql-bin.000043\"} 500");
+  stats.noteFileCreated(created_file, kNow - 3600);
+  if (expire_seconds) {
+    stats.setServerState(ServerBinlogState{{"mysql-bin.000043", 500}, *expire_seconds, kNow});
+  }
+  return sampleLine(render(stats), "mysql_monitor_retention_runway_seconds");
+}
+
+TEST(Exposition, RunwayIsExpiryMinusTheCheckpointFilesAge) {
+  EXPECT_EQ(runwayLine("mysql-bin.000042", 86400), "mysql_monitor_retention_runway_seconds 82800");
 }
 
 TEST(Exposition, RunwayIsInfiniteWithoutExpiry) {
-  Stats stats;
-  stats.setCheckpoint(SavedCheckpoint{{"mysql-bin.000042", 1234}, 0, kNow});
-  stats.noteFileCreated("mysql-bin.000042", kNow - 3600);
-  stats.setServerState(ServerBinlogState{{"mysql-bin.000042", 2000}, 0, kNow});
-  EXPECT_EQ(sampleLine(render(stats), "mysql_monitor_retention_runway_seconds"),
-            "mysql_monitor_retention_runway_seconds +Inf");
+  EXPECT_EQ(runwayLine("mysql-bin.000042", 0), "mysql_monitor_retention_runway_seconds +Inf");
 }
 
-TEST(Exposition, RunwayIsUnknownWithoutTheFilesCreationTime) {
+TEST(Exposition, RunwayIsUnknownWithoutAServerAnswerOrTheFilesCreationTime) {
+  EXPECT_EQ(runwayLine("mysql-bin.000042", std::nullopt), "");
+  EXPECT_EQ(runwayLine("mysql-bin.000043", 86400), "");
+}
+
+TEST(Exposition, ServerStateShowsItsPositionAndExpiry) {
   Stats stats;
-  stats.setCheckpoint(SavedCheckpoint{{"mysql-bin.000042", 1234}, 0, kNow});
-  stats.noteFileCreated("mysql-bin.000043", kNow - 60);
-  stats.setServerState(ServerBinlogState{{"mysql-bin.000043", 2000}, 86400, kNow});
-  EXPECT_EQ(sampleLine(render(stats), "mysql_monitor_retention_runway_seconds"), "");
+  stats.setServerState(ServerBinlogState{{"mysql-bin.000043", 500}, 86400, kNow});
+  const std::string text = render(stats);
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_binlog_expire_seconds"), "mysql_monitor_binlog_expire_seconds 86400");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_server_binlog_position"),
+            "mysql_monitor_server_binlog_position{file=\"mysql-bin.000043\"} 500");
 }
 
 TEST(RetentionRunway, GoesNegativeOnceTheFileMayBePurged) {
