@@ -13,6 +13,7 @@
 #include <rapidjson/writer.h>
 
 #include "support/amqp_test_consumer.h"
+#include "support/message_schema.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
 
@@ -161,6 +162,7 @@ class EveryType : public ::testing::TestWithParam<std::string> {
     }
     doc.Parse(messages[0].body.c_str());
     EXPECT_FALSE(doc.HasParseError()) << messages[0].body.substr(0, 500);
+    EXPECT_TRUE(isValidMessage(messages[0].body));
     return doc;
   }
 

@@ -18,6 +18,7 @@
 #include <rapidjson/document.h>
 
 #include "support/amqp_test_consumer.h"
+#include "support/message_schema.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
 #include "support/tcp_proxy.h"
@@ -321,6 +322,7 @@ TEST_F(SourceFaults, PurgedPositionWithCurrentPolicyPublishesOneGapThenResumes) 
   EXPECT_EQ(messages[0].body, fmt::format(R"({{"type":"gap","from":"{}","to":"{}","timestamp":{}}})",
                                           lost, resumed, gap["timestamp"].GetInt64()));
   EXPECT_EQ(messages[0].message_id, fmt::format("gap:{}:{}", lost, resumed));
+  EXPECT_TRUE(isValidMessage(messages[0].body));
   EXPECT_EQ(summary(messages[1].body), "row_insert 3");
   EXPECT_TRUE(consumer_.take(1, 2s).empty());
   stopAfterCheckpoint();
