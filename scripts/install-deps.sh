@@ -10,10 +10,13 @@ build_packages=(
   clang-14 libclang-rt-14-dev
 )
 service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
+# The Python example consumer (examples/python) and the `docker compose config` check of
+# packaging/docker (tests/packaging); both run with Debian's /usr/bin/python3.
+test_packages=(python3-pika python3-pymysql docker-compose)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
-  wanted+=("${service_packages[@]}")
+  wanted+=("${service_packages[@]}" "${test_packages[@]}")
 fi
 
 missing=()

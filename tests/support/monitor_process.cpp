@@ -27,6 +27,18 @@ MonitorProcess::~MonitorProcess() {
 }
 
 bool MonitorProcess::start(const std::string& config_path, const std::string& log_path) {
+  return startCommand({MM_MONITOR_BINARY, "--config", config_path}, log_path);
+}
+
+bool MonitorProcess::startCommand(const std::vector<std::string>& argv, const std::string& log_path) {
+  if (argv.empty()) {
+    return false;
+  }
+  std::vector<char*> args;
+  for (const std::string& arg : argv) {
+    args.push_back(const_cast<char*>(arg.c_str()));
+  }
+  args.push_back(nullptr);
   log_path_ = log_path;
   pid_ = fork();
   if (pid_ < 0) {
@@ -42,7 +54,7 @@ bool MonitorProcess::start(const std::string& config_path, const std::string& lo
     for (const auto& [name, value] : environment_) {
       setenv(name.c_str(), value.c_str(), 1);
     }
-    execl(MM_MONITOR_BINARY, MM_MONITOR_BINARY, "--config", config_path.c_str(), static_cast<char*>(nullptr));
+    execv(args[0], args.data());
     _exit(127);
   }
   return true;

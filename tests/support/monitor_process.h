@@ -1,5 +1,6 @@
 // MonitorProcess: runs the real mysql-monitor executable for integration tests, with its log in a
-// file the test can print on failure.
+// file the test can print on failure; startCommand() runs another program the same way (the
+// example consumers).
 #pragma once
 
 #include <sys/types.h>
@@ -8,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mm::test {
 
@@ -17,6 +19,10 @@ class MonitorProcess {
 
   // Starts `MM_MONITOR_BINARY --config config_path`, logging to log_path, with environment().
   bool start(const std::string& config_path, const std::string& log_path);
+
+  // Starts argv[0] (a path) with its arguments and environment(), stdout and stderr appended to
+  // log_path.
+  bool startCommand(const std::vector<std::string>& argv, const std::string& log_path);
 
   // Variables set for the monitor (they win over its config file). By default the metrics server
   // is off: monitors of concurrent test runs would all take the default port.

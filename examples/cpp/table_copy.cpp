@@ -1,0 +1,367 @@
+// table_copy: keeps a copy of one table up to date from mysql-monitor's messages, in C++ with
+// rabbitmq-c, MariaDB Connector/C and RapidJSON (the libraries the monitor itself uses).
+//
+// Each row message of the source table is applied to the copy table (created LIKE the source when
+// missing) in one transaction with a journal row, and acknowledged only after that commit: a crash
+// before the ack makes RabbitMQ deliver the message again, never lose it.
+//
+// Applying is idempotent and follows the stream's order (REPLACE for inserts, UPDATE/DELETE by
+// key), so the at-least-once stream's duplicates (the monitor re-sends what was not yet
+// checkpointed after a crash; README "Delivery") leave the copy right when applied again, in
+// order. The journal (COPY_journal: one row per message_id) is where de-duplication matters: it
+// records each change once, and a message whose message_id it already holds is reported as a
+// duplicate. The same program as examples/python/table_copy.py, option for option:
+//
+//   build/table_copy --exchange mysql-monitor --queue employee-copy --mysql-user app
+//                    --mysql-password secret --source shop.employee --copy shop.employee_copy
+//
+// SIGTERM or Ctrl-C stops it cleanly (exit 0); errors exit 1 without acknowledging the message.
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <mysql.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace {
+
+volatile std::sig_atomic_t g_stopping = 0;
+
+struct Options {
+  std::string amqp_host = "127.0.0.1", amqp_user = "guest", amqp_password = "guest", amqp_vhost = "/";
+  int amqp_port = 5672;
+  std::string exchange = "mysql-monitor", exchange_type = "fanout", binding_key = "#", queue;
+  std::string mysql_host = "127.0.0.1", mysql_user, mysql_password;
+  int mysql_port = 3306;
+  std::string source, copy;
+  bool verbose = false;
+  int stop_after = 0;
+};
+
+struct TableName {
+  std::string database, table;
+};
+
+TableName splitTable(const std::string& text) {
+  const auto dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size()) {
+    throw std::runtime_error("'" + text + "' is not DATABASE.TABLE");
+  }
+  return {text.substr(0, dot), text.substr(dot + 1)};
+}
+
+std::string quoteName(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    out += c == '`' ? "``" : std::string(1, c);
+  }
+  return out + "`";
+}
+
+std::string json(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+class Sql {
+ public:
+  explicit Sql(const Options& o) : mysql_(mysql_init(nullptr)) {
+    if (mysql_real_connect(mysql_, o.mysql_host.c_str(), o.mysql_user.c_str(), o.mysql_password.c_str(),
+                           nullptr, static_cast<unsigned>(o.mysql_port), nullptr, 0) == nullptr) {
+      fail("connect to " + o.mysql_host);
+    }
+    mysql_set_character_set(mysql_, "utf8mb4");
+    mysql_autocommit(mysql_, 0);
+    execute("SET time_zone = '+00:00'");  // TIMESTAMP values arrive in UTC
+  }
+  ~Sql() { mysql_close(mysql_); }
+
+  // Runs one statement; returns the rows it affected.
+  uint64_t execute(const std::string& sql) {
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+      fail(sql.substr(0, 200));
+    }
+    if (MYSQL_RES* result = mysql_store_result(mysql_)) {
+      mysql_free_result(result);
+    }
+    return mysql_affected_rows(mysql_);
+  }
+
+  std::vector<std::pair<std::string, std::string>> pairs(const std::string& sql) {
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+      fail(sql.substr(0, 200));
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    MYSQL_RES* result = mysql_store_result(mysql_);
+    while (MYSQL_ROW row = result ? mysql_fetch_row(result) : nullptr) {
+      out.emplace_back(row[0] ? row[0] : "", row[1] ? row[1] : "");
+    }
+    mysql_free_result(result);
+    return out;
+  }
+
+  std::string quote(const std::string& text) {
+    std::string out(text.size() * 2 + 1, '\0');
+    out.resize(mysql_real_escape_string(mysql_, out.data(), text.data(), text.size()));
+    return "'" + out + "'";
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    throw std::runtime_error("MySQL: " + what + ": " + mysql_error(mysql_));
+  }
+  MYSQL* mysql_;
+};
+
+// Applies row messages of `source` to `copy` through one MySQL connection.
+class TableCopy {
+ public:
+  TableCopy(Sql& sql, TableName source, TableName copy, bool verbose)
+      : sql_(sql), source_(std::move(source)), copy_(std::move(copy)), verbose_(verbose),
+        copy_name_(quoteName(copy_.database) + "." + quoteName(copy_.table)),
+        journal_name_(quoteName(copy_.database) + "." + quoteName(copy_.table + "_journal")) {
+    sql_.execute("CREATE TABLE IF NOT EXISTS " + copy_name_ + " LIKE " + quoteName(source_.database) + "." +
+                 quoteName(source_.table));
+    sql_.execute("CREATE TABLE IF NOT EXISTS " + journal_name_ +
+                 " (message_id VARCHAR(255) PRIMARY KEY, type VARCHAR(16) NOT NULL, "
+                 "applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
+    for (auto& [name, type] : sql_.pairs("SELECT COLUMN_NAME, LOWER(DATA_TYPE) FROM information_schema.COLUMNS "
+                                         "WHERE TABLE_SCHEMA = " + sql_.quote(copy_.database) +
+                                         " AND TABLE_NAME = " + sql_.quote(copy_.table))) {
+      column_types_[name] = type;
+    }
+    sql_.execute("COMMIT");
+  }
+
+  // Applies one delivery's body when it is a row message of the source; other messages pass.
+  void handle(const std::string& message_id, const std::string& body) {
+    rapidjson::Document message;
+    message.Parse(body.c_str());
+    if (message.HasParseError() || !message.IsObject() || !message.HasMember("type")) {
+      throw std::runtime_error("not a mysql-monitor message: " + body.substr(0, 200));
+    }
+    const std::string type = message["type"].GetString();
+    if (type == "gap") {
+      std::fprintf(stderr, "table_copy: WARNING: changes between %s and %s were lost (purged binlog); %s.%s must be "
+                   "copied again from %s.%s\n", message["from"].GetString(), message["to"].GetString(),
+                   copy_.database.c_str(), copy_.table.c_str(), source_.database.c_str(), source_.table.c_str());
+      return;
+    }
+    if (type != "row_insert" && type != "row_update" && type != "row_delete") {
+      return;  // heartbeats
+    }
+    if (source_.database != message["database"].GetString() || source_.table != message["table_name"].GetString()) {
+      return;
+    }
+    if (message_id.empty()) {
+      throw std::runtime_error("row message without a message_id");
+    }
+    const std::string statement = statementFor(type, message);
+    if (!statement.empty()) {
+      sql_.execute(statement);
+    }
+    const bool first_time = sql_.execute("INSERT IGNORE INTO " + journal_name_ + " (message_id, type) VALUES (" +
+                                         sql_.quote(message_id) + ", " + sql_.quote(type) + ")") == 1;
+    sql_.execute("COMMIT");
+    if (!first_time) {
+      std::printf("table_copy: duplicate %s (applied again, journaled once)\n", message_id.c_str());
+    } else if (verbose_) {
+      std::printf("table_copy: applied %s %s\n", message_id.c_str(), body.c_str());
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  // A message value as the SQL literal the server reads back to the same value.
+  std::string literal(const std::string& column, const rapidjson::Value& value) {
+    auto type = column_types_.find(column);
+    if (type == column_types_.end()) {
+      throw std::runtime_error("column " + column + " is not in " + copy_.database + "." + copy_.table);
+    }
+    static const std::set<std::string> kBinary = {"binary", "varbinary", "tinyblob", "blob", "mediumblob",
+                                                  "longblob"};
+    if (value.IsNull()) {
+      return "NULL";
+    }
+    if (value.IsBool()) {
+      return value.GetBool() ? "1" : "0";
+    }
+    if (value.IsNumber()) {
+      return json(value);
+    }
+    if (value.IsString()) {
+      std::string text(value.GetString(), value.GetStringLength());
+      if (kBinary.count(type->second)) {
+        return "FROM_BASE64(" + sql_.quote(text) + ")";
+      }
+      if (type->second == "timestamp" && !text.empty() && text.back() == 'Z') {
+        text.pop_back();  // the session's time zone is UTC
+      }
+      return sql_.quote(text);
+    }
+    if (value.IsArray() && type->second == "set") {
+      std::string members;
+      for (const auto& member : value.GetArray()) {
+        members += (members.empty() ? "" : ",") + std::string(member.GetString());
+      }
+      return sql_.quote(members);
+    }
+    return sql_.quote(json(value));  // a JSON column's document
+  }
+
+  std::string where(const rapidjson::Value& keys) {
+    if (keys.ObjectEmpty()) {
+      throw std::runtime_error(source_.database + "." + source_.table +
+                               " has no primary key: the copy cannot find its rows");
+    }
+    std::string clause;
+    for (const auto& key : keys.GetObject()) {
+      clause += (clause.empty() ? "" : " AND ") + quoteName(key.name.GetString()) + " = " +
+                literal(key.name.GetString(), key.value);
+    }
+    return clause;
+  }
+
+  std::string statementFor(const std::string& type, const rapidjson::Value& message) {
+    if (type == "row_insert") {
+      std::string columns, values;
+      for (const auto& column : message["values"].GetObject()) {
+        columns += (columns.empty() ? "" : ", ") + quoteName(column.name.GetString());
+        values += (values.empty() ? "" : ", ") + literal(column.name.GetString(), column.value);
+      }
+      return "REPLACE INTO " + copy_name_ + " (" + columns + ") VALUES (" + values + ")";
+    }
+    if (type == "row_update") {
+      std::string assignments;
+      for (const auto& column : message["after_values"].GetObject()) {
+        assignments += (assignments.empty() ? "" : ", ") + quoteName(column.name.GetString()) + " = " +
+                       literal(column.name.GetString(), column.value);
+      }
+      return assignments.empty() ? "" : "UPDATE " + copy_name_ + " SET " + assignments + " WHERE " + where(message["keys"]);
+    }
+    return "DELETE FROM " + copy_name_ + " WHERE " + where(message["keys"]);
+  }
+
+  Sql& sql_;
+  TableName source_, copy_;
+  bool verbose_;
+  std::string copy_name_, journal_name_;
+  std::map<std::string, std::string> column_types_;
+};
+
+void checkReply(amqp_rpc_reply_t reply, const char* what) {
+  if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
+    throw std::runtime_error(std::string("AMQP ") + what + " failed");
+  }
+}
+
+int run(const Options& o) {
+  Sql sql(o);
+  TableCopy copy(sql, splitTable(o.source), splitTable(o.copy), o.verbose);
+
+  amqp_connection_state_t amqp = amqp_new_connection();
+  amqp_socket_t* socket = amqp_tcp_socket_new(amqp);
+  if (socket == nullptr || amqp_socket_open(socket, o.amqp_host.c_str(), o.amqp_port) != AMQP_STATUS_OK) {
+    throw std::runtime_error("cannot reach the broker at " + o.amqp_host + ":" + std::to_string(o.amqp_port));
+  }
+  checkReply(amqp_login(amqp, o.amqp_vhost.c_str(), 0, 131072, 30, AMQP_SASL_METHOD_PLAIN, o.amqp_user.c_str(),
+                        o.amqp_password.c_str()), "login");
+  constexpr amqp_channel_t kChannel = 1;
+  amqp_channel_open(amqp, kChannel);
+  checkReply(amqp_get_rpc_reply(amqp), "channel.open");
+  amqp_exchange_declare(amqp, kChannel, amqp_cstring_bytes(o.exchange.c_str()),
+                        amqp_cstring_bytes(o.exchange_type.c_str()), 0, /*durable=*/1, 0, 0, amqp_empty_table);
+  checkReply(amqp_get_rpc_reply(amqp), "exchange.declare");
+  amqp_queue_declare(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), 0, /*durable=*/1, 0, 0, amqp_empty_table);
+  checkReply(amqp_get_rpc_reply(amqp), "queue.declare");
+  amqp_queue_bind(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), amqp_cstring_bytes(o.exchange.c_str()),
+                  amqp_cstring_bytes(o.binding_key.c_str()), amqp_empty_table);
+  checkReply(amqp_get_rpc_reply(amqp), "queue.bind");
+  amqp_basic_qos(amqp, kChannel, 0, 100, 0);
+  checkReply(amqp_get_rpc_reply(amqp), "basic.qos");
+  amqp_basic_consume(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), amqp_empty_bytes, 0, /*no_ack=*/0, 0,
+                     amqp_empty_table);
+  checkReply(amqp_get_rpc_reply(amqp), "basic.consume");
+  std::printf("table_copy: consuming %s: %s -> %s\n", o.queue.c_str(), o.source.c_str(), o.copy.c_str());
+  std::fflush(stdout);
+
+  int handled = 0;
+  while (!g_stopping) {
+    amqp_maybe_release_buffers(amqp);
+    amqp_envelope_t envelope;
+    timeval tick{0, 500'000};
+    const amqp_rpc_reply_t reply = amqp_consume_message(amqp, &envelope, &tick, 0);
+    if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT) {
+      continue;
+    }
+    checkReply(reply, "basic.deliver");
+    const auto& props = envelope.message.properties;
+    const std::string message_id = (props._flags & AMQP_BASIC_MESSAGE_ID_FLAG)
+        ? std::string(static_cast<const char*>(props.message_id.bytes), props.message_id.len) : "";
+    const std::string body(static_cast<const char*>(envelope.message.body.bytes), envelope.message.body.len);
+    const uint64_t delivery_tag = envelope.delivery_tag;
+    amqp_destroy_envelope(&envelope);
+    copy.handle(message_id, body);
+    if (o.stop_after > 0 && ++handled == o.stop_after) {
+      std::printf("table_copy: stopping after %d messages without acknowledging %s\n", handled, message_id.c_str());
+      std::fflush(stdout);
+      std::_Exit(3);
+    }
+    if (amqp_basic_ack(amqp, kChannel, delivery_tag, 0) != AMQP_STATUS_OK) {
+      throw std::runtime_error("AMQP basic.ack failed");
+    }
+  }
+  amqp_channel_close(amqp, kChannel, AMQP_REPLY_SUCCESS);
+  amqp_connection_close(amqp, AMQP_REPLY_SUCCESS);
+  amqp_destroy_connection(amqp);
+  std::printf("table_copy: stopped\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"Keeps a copy of one table up to date from mysql-monitor's messages (RabbitMQ)."};
+  app.add_option("--amqp-host", o.amqp_host);
+  app.add_option("--amqp-port", o.amqp_port);
+  app.add_option("--amqp-user", o.amqp_user);
+  app.add_option("--amqp-password", o.amqp_password);
+  app.add_option("--amqp-vhost", o.amqp_vhost);
+  app.add_option("--exchange", o.exchange, "the monitor's [amqp] exchange");
+  app.add_option("--exchange-type", o.exchange_type, "the monitor's [amqp] exchange_type");
+  app.add_option("--binding-key", o.binding_key);
+  app.add_option("--queue", o.queue, "durable queue of this copy (survives restarts)")->required();
+  app.add_option("--mysql-host", o.mysql_host);
+  app.add_option("--mysql-port", o.mysql_port);
+  app.add_option("--mysql-user", o.mysql_user)->required();
+  app.add_option("--mysql-password", o.mysql_password);
+  app.add_option("--source", o.source, "DATABASE.TABLE the monitor publishes")->required();
+  app.add_option("--copy", o.copy, "DATABASE.TABLE to keep equal to it")->required();
+  app.add_flag("--verbose", o.verbose, "print every message applied");
+  app.add_option("--stop-after", o.stop_after,
+                 "exit(3) after applying N messages, before acknowledging the Nth (shows the redelivery "
+                 "of an applied message)");
+  CLI11_PARSE(app, argc, argv);
+  std::signal(SIGTERM, [](int) { g_stopping = 1; });
+  std::signal(SIGINT, [](int) { g_stopping = 1; });
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "table_copy: %s\n", e.what());
+    return 1;
+  }
+}
