@@ -353,7 +353,7 @@ int main(int argc, char** argv) {
   app.add_option("--copy", o.copy, "DATABASE.TABLE to keep equal to it")->required();
   app.add_flag("--verbose", o.verbose, "print every message applied");
   app.add_option("--stop-after", o.stop_after,
-                 "exit(3) after applying N messages, before acknowledging the Nth (shows the redelivery "
+                 "exit(3) after handling N messages, before acknowledging the Nth (shows the redelivery "
                  "of an applied message)");
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGTERM, [](int) { g_stopping = 1; });

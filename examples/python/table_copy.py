@@ -161,7 +161,7 @@ def main():
     parser.add_argument("--copy", required=True, help="DATABASE.TABLE to keep equal to it")
     parser.add_argument("--verbose", action="store_true", help="print every message applied")
     parser.add_argument("--stop-after", type=int, default=0, metavar="N",
-                        help="exit(3) after applying N messages, before acknowledging the Nth "
+                        help="exit(3) after handling N messages, before acknowledging the Nth "
                              "(shows the redelivery of an applied message)")
     args = parser.parse_args()
 
@@ -188,23 +188,23 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     print(f"table_copy: consuming {args.queue}: {args.source} -> {args.copy}", flush=True)
-    applied = 0
+    handled = 0
     for method, properties, body in channel.consume(args.queue, inactivity_timeout=0.5):
         if stopping:
             break
         if method is None:
             continue
         copy.handle(properties, body)
-        applied += 1
-        if args.stop_after and applied == args.stop_after:
-            print(f"table_copy: stopping after {applied} messages without acknowledging "
+        handled += 1
+        if args.stop_after and handled == args.stop_after:
+            print(f"table_copy: stopping after {handled} messages without acknowledging "
                   f"{properties.message_id}", flush=True)
             sys.exit(3)
         channel.basic_ack(method.delivery_tag)
     channel.cancel()
     connection.close()
     sql.close()
-    print(f"table_copy: stopped after {applied} messages", flush=True)
+    print(f"table_copy: stopped after {handled} messages", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,12 @@
 #include <signal.h>
 
 #include <cstdlib>
-#include <filesystem>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "support/amqp_test_consumer.h"
-#include "support/monitor_process.h"
-#include "support/sql_client.h"
+#include "support/live_monitor_test.h"
 
 #ifndef MM_CPP_TABLE_COPY
 #define MM_CPP_TABLE_COPY ""  // configured with MM_BUILD_EXAMPLES=OFF
@@ -29,63 +27,44 @@ constexpr const char* kPython = "/usr/bin/python3";
 // Row messages of the workload in ExampleConsumers.CopiesEqualTheSourceTable.
 constexpr int kWorkloadChanges = 30 + 10 + 5 + 3 + 1 + 2;
 
-class ExampleConsumers : public ::testing::Test {
+class ExampleConsumers : public LiveMonitorTest {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmt_copy");
-    exchange_ = uniqueName("mm-copy");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-copy")).string();
-    std::filesystem::create_directories(dir_);
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    run(fmt::format("CREATE DATABASE {}", database_));
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     run(fmt::format("CREATE TABLE {}.source (id INT PRIMARY KEY, name VARCHAR(40), qty INT, "
                     "price DECIMAL(8,2), day DATE, at DATETIME(3), ts TIMESTAMP(6) NULL, "
                     "tags SET('a','b','c'), raw VARBINARY(16), note TEXT) DEFAULT CHARSET utf8mb4",
                     database_));
     // Only the source table: the consumers' own writes (copies, journals) are not published.
-    ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
-        "[monitor]\nlog_level = info\nstate_path = {}/state\n"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ntables = {}.source\nserver_id = {}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
-        8000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-        exchange_)));
-    ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
-    ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s))
-        << monitor_.log();
+    writeConfig(fmt::format("tables = {}.source", database_));
+    startMonitor();
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n--- python consumer log ---\n"
-                << python_.log() << "\n--- C++ consumer log ---\n" << cpp_.log() << "\n";
-    }
+    // Stopped first: they write into the schema the base class drops.
     python_.stop(SIGKILL, 5s);
     cpp_.stop(SIGKILL, 5s);
-    monitor_.stop(SIGKILL, 5s);
-    if (sql_.connected()) {
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
-    for (const char* queue : {"py", "cpp"}) {
+    for (const char* which : {"py", "cpp"}) {
       AmqpTestConsumer cleanup;
-      if (cleanup.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_,
-                          "fanout", "#", queueName(queue)).isOk()) {
+      if (!env_.amqp_host.empty() &&
+          cleanup.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_,
+                          "fanout", "#", queueName(which)).isOk()) {
         (void)cleanup.deleteQueue();
       }
     }
-    std::filesystem::remove_all(dir_);
+    LiveMonitorTest::TearDown();
   }
 
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString() << "\n" << sql;
+  std::string moreLogs() override {
+    return "--- python consumer log ---\n" + python_.log() + "\n--- C++ consumer log ---\n" + cpp_.log() + "\n";
   }
 
   std::string queueName(const std::string& which) const { return exchange_ + "-" + which; }
 
-  // The consumer's command line: argv[0..prefix) is the program, then the shared options.
+  // `program` (interpreter and script, or the binary) followed by the options both consumers take.
   std::vector<std::string> consumerArgs(std::vector<std::string> program, const std::string& which) const {
     for (const std::string& arg :
          {"--amqp-host=" + env_.amqp_host, fmt::format("--amqp-port={}", env_.amqp_port),
@@ -118,12 +97,6 @@ class ExampleConsumers : public ::testing::Test {
     return rows.isOk() ? std::atoll(rows->at(0)[0].value_or("-1").c_str()) : -1;
   }
 
-  ServerEnvironment env_;
-  std::string database_;
-  std::string exchange_;
-  std::string dir_;
-  mysql::Connection sql_;
-  MonitorProcess monitor_;
   MonitorProcess python_;
   MonitorProcess cpp_;
 };
@@ -136,7 +109,7 @@ TEST_F(ExampleConsumers, CopiesEqualTheSourceTable) {
     GTEST_SKIP() << "the C++ example is not built: configure with -DMM_BUILD_EXAMPLES=ON";
   }
   const std::string script = std::string(MM_EXAMPLES_DIR) + "/python/table_copy.py";
-  // Stops (exit 3) after applying its 7th message, before acknowledging it.
+  // Stops (exit 3) after handling its 7th message, before acknowledging it.
   startConsumer(python_, consumerArgs({kPython, script, "--stop-after=7"}, "py"), "py");
   startConsumer(cpp_, consumerArgs({MM_CPP_TABLE_COPY}, "cpp"), "cpp");
 

@@ -5,7 +5,6 @@
 // every column type's value in every_type_test.cpp.
 #include <signal.h>
 
-#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -13,25 +12,21 @@
 #include <rapidjson/document.h>
 
 #include "support/amqp_test_consumer.h"
+#include "support/live_monitor_test.h"
 #include "support/message_schema.h"
-#include "support/monitor_process.h"
-#include "support/sql_client.h"
 
 namespace mm::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-class MessageSchemaLive : public ::testing::Test {
+class MessageSchemaLive : public LiveMonitorTest {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmt_schema");
-    exchange_ = uniqueName("mm-schema");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-schema")).string();
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    run(fmt::format("CREATE DATABASE {}", database_));
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     run(fmt::format(
         "CREATE TABLE {}.typed (id INT PRIMARY KEY, ti TINYINT, biu BIGINT UNSIGNED, f FLOAT, d DOUBLE, "
         "dec1 DECIMAL(10,3), b BIT(9), y YEAR, da DATE, dt DATETIME(3), ts TIMESTAMP(6) NULL, t TIME(1), "
@@ -42,41 +37,11 @@ class MessageSchemaLive : public ::testing::Test {
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
                                         exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
-    ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
-        "[monitor]\nlog_level = info\nstate_path = {}/state\nheartbeat_interval = 1\n"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
-        7000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-        exchange_)));
-    ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
-    ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s))
-        << monitor_.log();
+    writeConfig("database = " + database_, "heartbeat_interval = 1\n");
+    startMonitor();
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n";
-    }
-    if (sql_.connected()) {
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
-    monitor_.stop(SIGKILL, std::chrono::seconds(5));
-    std::filesystem::remove_all(dir_);
-  }
-
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString() << "\n" << sql;
-  }
-
-  ServerEnvironment env_;
-  std::string database_;
-  std::string exchange_;
-  std::string dir_;
-  mysql::Connection sql_;
   AmqpTestConsumer consumer_;
-  MonitorProcess monitor_;
 };
 
 TEST_F(MessageSchemaLive, EveryPublishedMessageValidates) {

@@ -1,0 +1,59 @@
+#include "support/live_monitor_test.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace mm::test {
+
+using namespace std::chrono_literals;
+
+void LiveMonitorTest::SetUp() {
+  MM_REQUIRE_SERVERS(env);
+  env_ = env;
+  database_ = uniqueName("mmt_live");
+  exchange_ = uniqueName("mm-live");
+  dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-live")).string();
+  std::filesystem::create_directories(dir_);
+  ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
+  run(fmt::format("CREATE DATABASE {}", database_));
+}
+
+void LiveMonitorTest::TearDown() {
+  if (HasFailure()) {
+    std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n" << moreLogs();
+  }
+  monitor_.stop(SIGKILL, 5s);
+  if (sql_.connected()) {
+    (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
+  }
+  if (!dir_.empty()) {
+    std::filesystem::remove_all(dir_);
+  }
+}
+
+void LiveMonitorTest::writeConfig(const std::string& mysql_filter, const std::string& monitor_extra) {
+  ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
+      "[monitor]\nlog_level = info\nstate_path = {}/state\n{}"
+      "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\n{}\nserver_id = {}\n"
+      "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
+      dir_, monitor_extra, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
+      mysql_filter, 20000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user,
+      env_.amqp_password, exchange_)));
+}
+
+void LiveMonitorTest::startMonitor() {
+  ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
+  ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s))
+      << monitor_.log();
+}
+
+void LiveMonitorTest::run(const std::string& sql) {
+  Status status = sql_.execute(sql);
+  ASSERT_TRUE(status.isOk()) << status.toString() << "\n" << sql.substr(0, 300);
+}
+
+}  // namespace mm::test
