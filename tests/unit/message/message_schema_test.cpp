@@ -12,6 +12,7 @@
 #include "binlog/binlog_file.h"
 #include "binlog/column_type.h"
 #include "binlog/event_decoder.h"
+#include "binlog/gtid_events.h"
 #include "message/gap_message.h"
 #include "message/row_message_builder.h"
 #include "message/rows_formatter.h"
@@ -38,6 +39,7 @@ struct FixtureMessages {
   size_t files = 0;
   std::map<std::string, size_t> per_type;  // row_insert -> messages validated
   std::set<std::string> column_types;      // of the columns in messages that validated
+  size_t with_gtid = 0;                     // validated messages carrying a "gtid"
   std::vector<std::string> schema_failures;
 };
 
@@ -55,8 +57,11 @@ class FixtureFormatter {
     }
     ++out_.files;
     sampled_.clear();
+    file_name_ = path.substr(path.find_last_of('/') + 1);
+    gtid_.clear();
     binlog::EventDecoder decoder;
     for (;;) {
+      const uint64_t offset = file->offset();
       auto raw = file->next();
       if (!raw.isOk() || !raw->has_value()) {
         return;
@@ -65,6 +70,8 @@ class FixtureFormatter {
       if (!event.isOk()) {
         continue;
       }
+      // Messages carry the end of their rows event (a compressed transaction's: its own).
+      event_end_ = offset + event->header.event_size;
       if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&event->body)) {
         binlog::TransactionPayloadReader inner(*payload);
         for (auto next = inner.next(); next.isOk() && next->has_value(); next = inner.next()) {
@@ -80,6 +87,11 @@ class FixtureFormatter {
 
  private:
   void format(const binlog::DecodedEvent& event) {
+    if (auto* gtid = std::get_if<binlog::MysqlGtidEvent>(&event.body)) {
+      gtid_ = gtid->text();  // empty for an anonymous transaction: no "gtid" field
+    } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&event.body)) {
+      gtid_ = mariadb_gtid->text();
+    }
     auto* rows = std::get_if<binlog::RowsEvent>(&event.body);
     if (rows == nullptr) {
       return;
@@ -89,7 +101,8 @@ class FixtureFormatter {
                        : rows->header.kind == binlog::RowsKind::Update ? "row_update"
                                                                        : "row_delete";
     size_t& sampled = sampled_[table.database + "." + table.table + " " + type];
-    (void)formatter_.format(rows->header, table, RowTimes{event.header.timestamp, 1764108000},
+    const RowOrigin origin{event.header.timestamp, 1764108000, file_name_, event_end_, 0, gtid_};
+    (void)formatter_.format(rows->header, table, origin,
                             [&](uint64_t, std::string_view body) {
                               if (++sampled > kSamplePerTable) {
                                 return Status::ok();
@@ -100,6 +113,7 @@ class FixtureFormatter {
                                 return Status::ok();
                               }
                               ++out_.per_type[type];
+                              out_.with_gtid += gtid_.empty() ? 0 : 1;
                               for (const auto& column : table.columns) {
                                 out_.column_types.insert(std::string(binlog::columnTypeName(column.real_type)));
                               }
@@ -111,6 +125,9 @@ class FixtureFormatter {
   FixtureMessages& out_;
   RowsFormatter formatter_;
   std::map<std::string, size_t> sampled_;  // "db.table row_insert" -> messages seen in this file
+  std::string file_name_;
+  uint64_t event_end_ = 0;
+  std::string gtid_;  // of the transaction being read
 };
 
 TEST(MessageSchema, EveryRowOfEveryFixtureValidates) {
@@ -132,6 +149,7 @@ TEST(MessageSchema, EveryRowOfEveryFixtureValidates) {
   EXPECT_GT(messages.per_type["row_insert"], 500u);
   EXPECT_GT(messages.per_type["row_update"], 10u);
   EXPECT_GT(messages.per_type["row_delete"], 10u);
+  EXPECT_GT(messages.with_gtid, 10u) << "MySQL and MariaDB GTIDs must be in validated messages";
   // Every column type the fixtures hold (binlog/column_type.cpp names); they have no GEOMETRY,
   // which tests/integration/message_schema_test.cpp covers on the real server.
   for (const char* type : {"TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "FLOAT", "DOUBLE",
