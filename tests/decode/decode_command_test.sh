@@ -69,8 +69,10 @@ head -c $((last_rows + 30)) "$full" >"$work/mysql-bin.000070"
 run cut "$work/mysql-bin.000070"
 check "truncated: exit 1" test "$(cat "$work/cut.rc")" = 1
 check "truncated: every complete event printed" test "$(lines cut)" = $(($(lines whole) - 2))
+# Without the publish "timestamp" (the clock when decoding): the two runs may straddle a second.
 check "truncated: the complete messages are the same" \
-  cmp -s "$work/cut.out" <(head -n $(($(lines whole) - 2)) "$work/whole.out")
+  cmp -s <(sed 's/"timestamp":[0-9]*//' "$work/cut.out") \
+    <(head -n $(($(lines whole) - 2)) "$work/whole.out" | sed 's/"timestamp":[0-9]*//')
 check "truncated: names the offset" has cut.err "file ends inside the event at offset $last_rows"
 
 printf 'garbage' | gzip >"$work/not-a-binlog.gz"
