@@ -51,6 +51,9 @@ user=$(grep '^USER ' <<<"$runtime" | tail -1 | awk '{print $2}')
 grep -q '^ENTRYPOINT \["/usr/bin/mysql-monitor"\]$' <<<"$runtime" || fail "ENTRYPOINT is not the daemon"
 grep -q '^CMD \["run"\]$' <<<"$runtime" || fail "CMD must be plain run (configuration from the environment)"
 grep -q '^STOPSIGNAL SIGTERM$' <<<"$runtime" || fail "STOPSIGNAL SIGTERM missing"
+grep -q '^EXPOSE 9650$' <<<"$runtime" || fail "the metrics port is not exposed"
+grep -q '^HEALTHCHECK .*' <<<"$runtime" && grep -q '/dev/tcp/127.0.0.1/9650.*GET /healthz' <<<"$runtime" ||
+  fail "no HEALTHCHECK asking /healthz on the metrics port"
 
 # The environment the image and the compose demo give the daemon is accepted as configuration.
 mapfile -t environment < <(
