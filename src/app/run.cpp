@@ -27,6 +27,7 @@
 #include "mysql/binlog_stream.h"
 #include "mysql/information_schema.h"
 #include "pipeline/pipeline.h"
+#include "schema/schema_history.h"
 #include "sink/amqp_publisher.h"
 
 namespace mm::app {
@@ -70,7 +71,8 @@ mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& c) {
 // before the first confirm cannot skip the changes made meanwhile. The state also names the server
 // its position belongs to: resuming against another server is refused, and a state file written
 // before the identity was recorded gets it now.
-Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, checkpoint::StateFile& state) {
+Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, checkpoint::StateFile& state,
+                                             bool& first_start) {
   auto saved = state.loadWithSource();
   if (!saved.isOk()) {
     return saved.status();
@@ -117,6 +119,7 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
   }
   // A start by GTID set has no position yet: the stream's first events tell it.
   checkpoint::Checkpoint start{position->position.file, position->position.offset, 0, position->gtid_set};
+  first_start = true;
   MM_RETURN_IF_ERROR(state.save(start));
   spdlog::info("no state in {}: starting at the {} position {}", state.path(),
                config.mysql.start_position, checkpoint::toString(start));
@@ -271,18 +274,30 @@ int runDaemon(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::seconds(config->monitor.delay_start_seconds));
   }
   checkpoint::StateFile state((std::filesystem::path(config->monitor.state_path) / "position").string());
-  auto start = startingPoint(*config, state);
+  bool first_start = false;
+  auto start = startingPoint(*config, state, first_start);
   if (!start.isOk()) {
     spdlog::error("{}", start.status().toString());
     return kExitFailure;
   }
   spdlog::info("resuming from {}", checkpoint::toString(*start));
+  // The schema history lives beside the state file: captured at the first start, else replayed up
+  // to the checkpoint (an old history would miss the DDL between its end and a new start).
+  mysql::InformationSchema information_schema(connectionOptions(config->mysql));
+  schema::SchemaHistory history(
+      schema::SchemaHistoryOptions{(std::filesystem::path(config->monitor.state_path) / "schema_history").string(),
+                                   config::splitList(config->mysql.database)},
+      information_schema);
+  const binlog::Position history_start{start->file, start->position};
+  if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start); !opened.isOk()) {
+    spdlog::error("{}", opened.toString());
+    return kExitFailure;
+  }
 
   mysql::BinlogStream source(mysql::BinlogStreamOptions{
       connectionOptions(config->mysql), config->mysql.server_id, config->mysql.heartbeat_period_seconds});
-  mysql::InformationSchema schema(connectionOptions(config->mysql));
   sink::AmqpPublisher publisher(amqpOptions(*config));
-  pipeline::Pipeline pipeline(source, &schema, publisher, state, clock, pipelineOptions(*config, *routing, stats));
+  pipeline::Pipeline pipeline(source, &history, publisher, state, clock, pipelineOptions(*config, *routing, stats));
   Status status;
   {
     SignalWatcher watcher(pipeline);

@@ -204,6 +204,22 @@ Charset charsetByName(std::string_view name) {
   return Charset::Unknown;
 }
 
+std::string_view charsetName(Charset charset) {
+  switch (charset) {
+    case Charset::Utf8mb4: return "utf8mb4";
+    case Charset::Utf8mb3: return "utf8mb3";
+    case Charset::Latin1: return "latin1";
+    case Charset::Ascii: return "ascii";
+    case Charset::Ucs2: return "ucs2";
+    case Charset::Utf16: return "utf16";
+    case Charset::Utf16le: return "utf16le";
+    case Charset::Utf32: return "utf32";
+    case Charset::Binary: return "binary";
+    case Charset::Unknown: break;
+  }
+  return "";
+}
+
 uint32_t defaultCollationOf(Charset charset) {
   switch (charset) {
     case Charset::Unknown: return 0;

@@ -34,6 +34,9 @@ Charset charsetOfCollation(uint32_t collation);
 // The character set information_schema calls `name` ("utf8mb4", "utf8", "latin1", ...).
 Charset charsetByName(std::string_view name);
 
+// The name information_schema gives `charset` (the inverse of charsetByName); empty for Unknown.
+std::string_view charsetName(Charset charset);
+
 // A collation id of `charset` (its default one), for a column whose charset comes from the schema
 // rather than the binlog. 0 for Unknown.
 uint32_t defaultCollationOf(Charset charset);

@@ -1,6 +1,8 @@
 #include "binlog/table_schema.h"
 
 #include <algorithm>
+#include <cctype>
+#include <initializer_list>
 
 #include <fmt/format.h>
 
@@ -19,7 +21,128 @@ constexpr uint32_t kUtf8mb4BinCollation = 46;
 bool mayBeMariadbJson(const TableMapColumn& c) {
   return c.real_type == MYSQL_TYPE_BLOB && c.metadata == 4 && c.collation == kUtf8mb4BinCollation;
 }
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+bool isOneOf(std::string_view value, std::initializer_list<std::string_view> names) {
+  return std::find(names.begin(), names.end(), value) != names.end();
+}
+
+// The TEXT/BLOB family is logged as MYSQL_TYPE_BLOB whose metadata is the length's byte count.
+int blobLengthBytes(std::string_view data_type) {
+  if (data_type == "tinytext" || data_type == "tinyblob") {
+    return 1;
+  }
+  if (data_type == "text" || data_type == "blob") {
+    return 2;
+  }
+  if (data_type == "mediumtext" || data_type == "mediumblob") {
+    return 3;
+  }
+  if (data_type == "longtext" || data_type == "longblob") {
+    return 4;
+  }
+  return 0;
+}
+
+// Whether the server logs a column of `data_type` as `c` (real_type: ENUM/SET/CHAR unpacked). An
+// unknown data_type matches anything: only what is known can refute.
+bool typeMatches(const TableMapColumn& c, std::string_view data_type) {
+  const uint8_t t = c.real_type;
+  if (const int bytes = blobLengthBytes(data_type)) {
+    return t == MYSQL_TYPE_BLOB && c.metadata == bytes;
+  }
+  if (data_type == "json") {  // MySQL's own type; MariaDB's is LONGTEXT
+    return t == MYSQL_TYPE_JSON || (t == MYSQL_TYPE_BLOB && c.metadata == 4);
+  }
+  struct Family {
+    std::initializer_list<std::string_view> names;
+    std::initializer_list<uint8_t> types;
+  };
+  static const Family kFamilies[] = {
+      {{"tinyint", "bool", "boolean"}, {MYSQL_TYPE_TINY}},
+      {{"smallint"}, {MYSQL_TYPE_SHORT}},
+      {{"mediumint"}, {MYSQL_TYPE_INT24}},
+      {{"int", "integer"}, {MYSQL_TYPE_LONG}},
+      {{"bigint"}, {MYSQL_TYPE_LONGLONG}},
+      {{"float"}, {MYSQL_TYPE_FLOAT}},
+      {{"double", "real"}, {MYSQL_TYPE_DOUBLE}},
+      {{"decimal", "numeric"}, {MYSQL_TYPE_NEWDECIMAL, MYSQL_TYPE_DECIMAL}},
+      {{"bit"}, {MYSQL_TYPE_BIT}},
+      {{"year"}, {MYSQL_TYPE_YEAR}},
+      {{"date"}, {MYSQL_TYPE_DATE, MYSQL_TYPE_NEWDATE}},
+      {{"time"}, {MYSQL_TYPE_TIME, MYSQL_TYPE_TIME2}},
+      {{"datetime"}, {MYSQL_TYPE_DATETIME, MYSQL_TYPE_DATETIME2}},
+      {{"timestamp"}, {MYSQL_TYPE_TIMESTAMP, MYSQL_TYPE_TIMESTAMP2}},
+      {{"char", "binary", "inet4", "inet6", "uuid"}, {MYSQL_TYPE_STRING}},
+      {{"varchar", "varbinary"}, {MYSQL_TYPE_VARCHAR, MYSQL_TYPE_VAR_STRING}},
+      {{"enum"}, {MYSQL_TYPE_ENUM}},
+      {{"set"}, {MYSQL_TYPE_SET}},
+      {{"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
+        "multipolygon", "geometrycollection", "geomcollection"},
+       {MYSQL_TYPE_GEOMETRY}},
+      {{"vector"}, {MYSQL_TYPE_VECTOR}},
+  };
+  for (const Family& family : kFamilies) {
+    if (isOneOf(data_type, family.names)) {
+      return std::find(family.types.begin(), family.types.end(), t) != family.types.end();
+    }
+  }
+  return true;
+}
 }  // namespace
+
+void markRowKey(TableSchema& schema) {
+  for (SchemaColumn& c : schema.columns) {
+    c.is_primary_key = false;
+    c.key_ordinal = 0;
+  }
+  auto find = [&](std::string_view name) {
+    return std::find_if(schema.columns.begin(), schema.columns.end(),
+                        [&](const SchemaColumn& c) { return equalsIgnoringCase(c.name, name); });
+  };
+  auto identifies = [&](const UniqueKey& key) {
+    return !key.columns.empty() && std::all_of(key.columns.begin(), key.columns.end(), [&](const std::string& name) {
+      auto it = find(name);
+      return it != schema.columns.end() && !it->nullable;
+    });
+  };
+  auto chosen = std::find_if(schema.unique_keys.begin(), schema.unique_keys.end(),
+                             [](const UniqueKey& key) { return key.name == "PRIMARY"; });
+  if (chosen == schema.unique_keys.end()) {
+    chosen = std::find_if(schema.unique_keys.begin(), schema.unique_keys.end(), identifies);
+  }
+  if (chosen == schema.unique_keys.end()) {
+    return;
+  }
+  uint32_t ordinal = 0;
+  for (const std::string& name : chosen->columns) {
+    if (auto it = find(name); it != schema.columns.end()) {
+      it->is_primary_key = true;
+      it->key_ordinal = ++ordinal;
+    }
+  }
+}
+
+Status checkColumnTypes(const TableMap& map, const TableSchema& schema) {
+  if (schema.columns.size() != map.columns.size()) {
+    return Status::corruption(fmt::format("table {}.{}: the binlog has {} columns, the schema {}", map.database,
+                                          map.table, map.columns.size(), schema.columns.size()));
+  }
+  for (size_t i = 0; i < map.columns.size(); ++i) {
+    const TableMapColumn& c = map.columns[i];
+    const SchemaColumn& s = schema.columns[i];
+    if (!typeMatches(c, s.data_type)) {
+      return Status::corruption(fmt::format(
+          "table {}.{}: column {} is {} (metadata {}) in the binlog but `{}` {} in the schema", map.database,
+          map.table, i + 1, columnTypeName(c.real_type), c.metadata, s.name, s.data_type));
+    }
+  }
+  return Status::ok();
+}
 
 bool needsSchema(const TableMap& map) {
   if (!map.has_column_names || !map.has_primary_key) {

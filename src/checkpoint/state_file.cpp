@@ -1,11 +1,6 @@
 #include "checkpoint/state_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,29 +8,12 @@
 #include <fmt/format.h>
 
 #include "binlog/gtid_set.h"
+#include "common/atomic_file.h"
 
 namespace mm::checkpoint {
 namespace {
 
 constexpr int kFormatVersion = 1;
-
-Status errnoStatus(std::string_view what, const std::string& path) {
-  return Status::io(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
-}
-
-Status writeAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      return errnoStatus("cannot write", path);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::ok();
-}
 
 bool parseUint(std::string_view text, uint64_t& out) {
   auto result = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -132,13 +110,6 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
 }
 
 Status StateFile::save(const Checkpoint& checkpoint) const {
-  const std::filesystem::path target(path_);
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return Status::io(fmt::format("cannot create state directory {}: {}", dir.string(), ec.message()));
-  }
   std::string content = fmt::format(
       "# mysql-monitor checkpoint: every change before this point is confirmed\nversion={}\n",
       kFormatVersion);
@@ -154,35 +125,7 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
   } else if (source_.server_id != 0) {
     content += fmt::format("server_id={}\n", source_.server_id);
   }
-  const std::string temp = path_ + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return errnoStatus("cannot create", temp);
-  }
-  Status status = writeAll(fd, content, temp);
-  if (status.isOk() && ::fsync(fd) != 0) {
-    status = errnoStatus("cannot fsync", temp);
-  }
-  if (::close(fd) != 0 && status.isOk()) {
-    status = errnoStatus("cannot close", temp);
-  }
-  if (!status.isOk()) {
-    ::unlink(temp.c_str());
-    return status;
-  }
-  if (::rename(temp.c_str(), path_.c_str()) != 0) {
-    return errnoStatus("cannot rename over", path_);
-  }
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) {
-    return errnoStatus("cannot open directory", dir.string());
-  }
-  const bool synced = ::fsync(dir_fd) == 0;
-  ::close(dir_fd);
-  if (!synced) {
-    return errnoStatus("cannot fsync directory", dir.string());
-  }
-  return Status::ok();
+  return writeFileAtomically(path_, content);
 }
 
 }  // namespace mm::checkpoint

@@ -110,7 +110,7 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
   // Unique indexes in the server's own order, which lists PRIMARY first and then the unique
   // indexes over NOT NULL columns (the order MySQL and MariaDB keep keys in).
   auto unique_index_columns = queryWithRetry(fmt::format(
-      "SELECT INDEX_NAME, COLUMN_NAME, SEQ_IN_INDEX FROM information_schema.STATISTICS "
+      "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
       "WHERE {} AND NON_UNIQUE = 0",
       where));
   if (!unique_index_columns.isOk()) {
@@ -118,7 +118,6 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
   }
   binlog::TableSchema schema;
   std::map<std::string, size_t, std::less<>> column_index;
-  std::vector<bool> nullable;
   bool has_longtext = false;
   for (const Row& row : *rows) {
     binlog::SchemaColumn column;
@@ -133,8 +132,9 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
     if (data_type == "enum" || data_type == "set") {
       column.members = parseMembers(column_type);
     }
+    column.data_type = data_type;
+    column.nullable = row[4].value_or("YES") == "YES";
     column_index[column.name] = schema.columns.size();
-    nullable.push_back(row[4].value_or("YES") == "YES");
     schema.columns.push_back(std::move(column));
   }
   if (has_longtext && std::string_view(mysql_get_server_info(connection_.handle())).find("MariaDB") !=
@@ -155,48 +155,42 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
       }
     }
   }
-  std::vector<UniqueIndexColumn> index_columns;
+  // Rows of one index are contiguous, in the server's order of indexes, PRIMARY first.
   for (const Row& row : *unique_index_columns) {
-    index_columns.push_back(UniqueIndexColumn{row[0].value_or(""), row[1].value_or(""),
-                                              static_cast<uint32_t>(std::stoul(row[2].value_or("0")))});
+    const std::string index = row[0].value_or("");
+    if (schema.unique_keys.empty() || schema.unique_keys.back().name != index) {
+      schema.unique_keys.push_back(binlog::UniqueKey{index, {}});
+    }
+    schema.unique_keys.back().columns.push_back(row[1].value_or(""));
   }
-  for (const UniqueIndexColumn& key_column : chooseKey(index_columns, column_index, nullable)) {
-    binlog::SchemaColumn& column = schema.columns[column_index.at(key_column.column)];
-    column.is_primary_key = true;
-    column.key_ordinal = key_column.seq_in_index;
-  }
+  binlog::markRowKey(schema);
   return schema;
 }
 
-std::vector<UniqueIndexColumn> chooseKey(const std::vector<UniqueIndexColumn>& unique_index_columns,
-                                         const std::map<std::string, size_t, std::less<>>& column_index,
-                                         const std::vector<bool>& nullable) {
-  // Group the rows by index, keeping the server's order of indexes.
-  std::vector<std::vector<UniqueIndexColumn>> indexes;
-  for (const UniqueIndexColumn& c : unique_index_columns) {
-    if (indexes.empty() || indexes.back().front().index != c.index) {
-      indexes.emplace_back();
-    }
-    indexes.back().push_back(c);
+Result<std::vector<binlog::TableName>> InformationSchema::listTables(const std::vector<std::string>& databases) {
+  if (!connection_.connected()) {
+    MM_RETURN_IF_ERROR(connection_.connect(options_));
   }
-  auto usable = [&](const std::vector<UniqueIndexColumn>& index) {
-    return std::all_of(index.begin(), index.end(), [&](const UniqueIndexColumn& c) {
-      auto it = column_index.find(c.column);
-      return it != column_index.end() && !nullable[it->second];
-    });
-  };
-  for (const auto& index : indexes) {
-    if (index.front().index == "PRIMARY") {
-      return index;
+  std::string where = "TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')";
+  if (!databases.empty()) {
+    where = "TABLE_SCHEMA IN (";
+    for (size_t i = 0; i < databases.size(); ++i) {
+      where += (i == 0 ? "" : ", ") + quoteLiteral(connection_, databases[i]);
     }
+    where += ")";
   }
-  // A NULL-able unique index does not identify a row (several rows may hold NULL).
-  for (const auto& index : indexes) {
-    if (usable(index)) {
-      return index;
-    }
+  auto rows = queryWithRetry(fmt::format(
+      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE {} AND TABLE_TYPE = 'BASE TABLE' "
+      "ORDER BY TABLE_SCHEMA, TABLE_NAME",
+      where));
+  if (!rows.isOk()) {
+    return rows.status();
   }
-  return {};
+  std::vector<binlog::TableName> tables;
+  for (const Row& row : *rows) {
+    tables.push_back(binlog::TableName{row[0].value_or(""), row[1].value_or("")});
+  }
+  return tables;
 }
 
 }  // namespace mm::mysql

@@ -4,9 +4,9 @@
 // which no binlog marks (LONGTEXT with a json_valid() CHECK).
 //
 // The key (SchemaColumn::is_primary_key) is the primary key, or for a table without one the first
-// unique index over NOT NULL columns, as MySQL itself would promote; a table with neither has no key.
-// It answers with the table's *current* definition; binlog::completeTableMap() refuses a mismatch in
-// column count, and the schema history (issue 5) will make this exact for old events.
+// unique index over NOT NULL columns, as MySQL itself would promote (binlog::markRowKey); a table
+// with neither has no key. It answers with the table's *current* definition: the schema history
+// (src/schema/) captures it at the start position and when a DDL cannot be followed.
 // Not thread-safe: owned by the transformer stage.
 #pragma once
 
@@ -25,6 +25,7 @@ class InformationSchema final : public binlog::TableSchemaSource {
   explicit InformationSchema(ConnectionOptions options) : options_(std::move(options)) {}
 
   Result<binlog::TableSchema> lookup(std::string_view database, std::string_view table) override;
+  Result<std::vector<binlog::TableName>> listTables(const std::vector<std::string>& databases) override;
 
  private:
   Result<std::vector<Row>> queryWithRetry(const std::string& sql);
@@ -32,20 +33,6 @@ class InformationSchema final : public binlog::TableSchemaSource {
   ConnectionOptions options_;
   Connection connection_;
 };
-
-// One row of information_schema.STATISTICS for a unique index.
-struct UniqueIndexColumn {
-  std::string index;
-  std::string column;
-  uint32_t seq_in_index = 0;
-};
-
-// The columns identifying a row: PRIMARY, else the first index (in the given order, rows of one
-// index contiguous) whose columns are all NOT NULL; empty when none. `column_index` maps column
-// names to positions in `nullable`. Exposed for tests.
-std::vector<UniqueIndexColumn> chooseKey(const std::vector<UniqueIndexColumn>& unique_index_columns,
-                                         const std::map<std::string, size_t, std::less<>>& column_index,
-                                         const std::vector<bool>& nullable);
 
 // The column of a MariaDB CHECK_CLAUSE that is exactly "json_valid(`col`)" (how MariaDB stores the
 // JSON type's check), else nullopt. Exposed for tests.

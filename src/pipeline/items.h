@@ -2,7 +2,8 @@
 //
 // reader -> transformer: RowsItem (one rows event with its own bytes and coordinates),
 //                        TransactionEnd (a commit or standalone statement: the checkpoint may
-//                        move past it), SchemaChange (DDL: cached schemas are stale),
+//                        move past it), SchemaChange (a DDL statement: the schema history
+//                        follows it; cached schemas are stale),
 //                        PositionGap (the stream jumped over changes it could not read).
 // transformer -> publisher: batches of PublishItem, each a message or a checkpoint mark.
 #pragma once
@@ -35,7 +36,12 @@ struct TransactionEnd {
   checkpoint::Checkpoint next;  // where the next transaction starts, with the GTID set before it
 };
 
-struct SchemaChange {};
+struct SchemaChange {
+  std::string statement;  // the QUERY event's text
+  std::string database;   // its default database
+  std::string file;       // where the event starts
+  uint64_t position = 0;
+};
 
 // The server no longer had `from` and the reader resumed at `to` ([mysql] on_position_lost =
 // current): consumers get one gap message, and the checkpoint moves to `to` once it is confirmed.

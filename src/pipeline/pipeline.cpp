@@ -42,7 +42,7 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
   if (options_.delay.count() > 0) {
     delay.emplace(options_.delay, options_.delay_max_entries, stats);
   }
-  TransformerStage transformer(source_queue, publish_queue, schema_, delay ? &*delay : nullptr, clock_,
+  TransformerStage transformer(source_queue, publish_queue, history_, delay ? &*delay : nullptr, clock_,
                                options_.routing_key, stats);
   PublisherStage publisher(publisher_, publish_queue, state_, clock_, options_.publisher, start);
 

@@ -15,7 +15,6 @@
 #include <mutex>
 #include <stop_token>
 
-#include "binlog/table_schema.h"
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/status.h"
@@ -24,6 +23,7 @@
 #include "mysql/event_source.h"
 #include "pipeline/publisher_stage.h"
 #include "pipeline/reader_stage.h"
+#include "schema/schema_history.h"
 #include "sink/publisher.h"
 
 namespace mm::pipeline {
@@ -46,10 +46,10 @@ struct PipelineOptions {
 
 class Pipeline {
  public:
-  // Every reference must outlive the pipeline; `schema` may be null.
-  Pipeline(mysql::EventSource& source, binlog::TableSchemaSource* schema, sink::Publisher& publisher,
+  // Every reference must outlive the pipeline; `history` may be null.
+  Pipeline(mysql::EventSource& source, schema::SchemaHistory* history, sink::Publisher& publisher,
            checkpoint::StateFile& state, const Clock& clock, PipelineOptions options)
-      : source_(source), schema_(schema), publisher_(publisher), state_(state), clock_(clock),
+      : source_(source), history_(history), publisher_(publisher), state_(state), clock_(clock),
         options_(std::move(options)) {}
 
   Status run(const checkpoint::Checkpoint& start);
@@ -57,7 +57,7 @@ class Pipeline {
 
  private:
   mysql::EventSource& source_;
-  binlog::TableSchemaSource* schema_;
+  schema::SchemaHistory* history_;
   sink::Publisher& publisher_;
   checkpoint::StateFile& state_;
   const Clock& clock_;

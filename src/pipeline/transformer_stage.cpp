@@ -43,8 +43,12 @@ Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
     rows_in_txn_ = 0;
     txn_file_.clear();
     batch.push_back(gapItem(*gap));
-  } else {
-    completed_.clear();  // SchemaChange
+  } else if (auto* change = std::get_if<SchemaChange>(&item)) {
+    completed_.clear();
+    if (history_ != nullptr) {
+      return history_->applyDdl(change->statement, change->database,
+                                binlog::Position{change->file, change->position});
+    }
   }
   return Status::ok();
 }
@@ -123,11 +127,12 @@ PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
   return item;
 }
 
-Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::TableMap& map) {
+Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::TableMap& map,
+                                                               const binlog::Position& at) {
   if (!binlog::needsSchema(map)) {
     return &map;
   }
-  if (schema_ == nullptr) {
+  if (history_ == nullptr) {
     return Status::invalidArgument(fmt::format(
         "table {}.{}: the binlog lacks column names or keys and no schema source is configured",
         map.database, map.table));
@@ -137,9 +142,27 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
   if (it != completed_.end() && sameShape(*it->second, map)) {
     return it->second.get();
   }
-  auto schema = schema_->lookup(map.database, map.table);
+  const binlog::TableName name{map.database, map.table};
+  auto schema = history_->table(name, at);
   if (!schema.isOk()) {
     return schema.status();
+  }
+  if (Status fits = binlog::checkColumnTypes(map, *schema); !fits.isOk()) {
+    spdlog::warn("table {}: the schema history does not match the binlog ({}); re-reading it from "
+                 "information_schema",
+                 key, fits.message());
+    schema = history_->reread(name, at);
+    if (!schema.isOk()) {
+      return schema.status();
+    }
+    if (Status still = binlog::checkColumnTypes(map, *schema); !still.isOk()) {
+      return Status::corruption(fmt::format(
+          "{}; information_schema does not match either (the table changed since this event was "
+          "written, by a statement the history could not follow): refusing to publish values under "
+          "guessed names. Restart from a position after the change, or with binlog_row_metadata=FULL "
+          "for events written from then on",
+          still.message()));
+    }
   }
   auto completed = binlog::completeTableMap(map, *schema);
   if (!completed.isOk()) {
@@ -165,7 +188,7 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
     return fmt::format("rows event ending at {}:{} ({}.{})", item.file, item.event_end,
                        item.event.table->database, item.event.table->table);
   };
-  auto table = completeTable(*item.event.table);
+  auto table = completeTable(*item.event.table, binlog::Position{item.file, item.txn_start});
   if (!table.isOk()) {
     return table.status().withContext(where());
   }

@@ -2,7 +2,11 @@
 // checkpoint each message moves the low-water mark to.
 //
 // Column names, key, signedness and ENUM/SET members come from the TABLE_MAP's optional metadata;
-// when it lacks them the TableSchemaSource fills the gap (cached per table until the next DDL).
+// when it lacks them the schema history fills the gap with the table as it was at the row's binlog
+// point (it follows every SchemaChange in order; completed tables are cached until the next one).
+// The history's table must match the TABLE_MAP (column count and types): on a mismatch the table
+// is read again from information_schema with a warning naming it, and if that does not match either
+// the stage stops with an error rather than publish values under wrong names.
 // message_id = "FILE:EVENT_END:ROW_INDEX" (design.md §2), identical after any restart.
 #pragma once
 
@@ -13,6 +17,7 @@
 #include <string>
 
 #include "binlog/table_schema.h"
+#include "schema/schema_history.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "metrics/stats.h"
@@ -26,14 +31,14 @@ namespace mm::pipeline {
 
 class TransformerStage {
  public:
-  // All references must outlive the stage; `schema` may be null (then tables must log FULL
+  // All references must outlive the stage; `history` may be null (then tables must log FULL
   // metadata, or the stage fails naming the table); `delay` may be null (no delay buffer).
   // `routing` gives each row message its routing key and headers. `stats` (may be null) counts
   // the rows read and the delay buffer's depth.
   TransformerStage(BoundedQueue<SourceItem>& in, BoundedQueue<PublishBatch>& out,
-                   binlog::TableSchemaSource* schema, DelayBuffer* delay, const Clock& clock,
+                   schema::SchemaHistory* history, DelayBuffer* delay, const Clock& clock,
                    const message::RoutingKeyTemplate& routing, metrics::Stats* stats = nullptr)
-      : in_(in), out_(out), schema_(schema), delay_(delay), clock_(clock), routing_(routing),
+      : in_(in), out_(out), history_(history), delay_(delay), clock_(clock), routing_(routing),
         metrics_(stats != nullptr ? *stats : own_metrics_) {}
 
   // Runs until `in` is closed and drained (ok) or `stop` is requested; closes `out` on return.
@@ -43,19 +48,19 @@ class TransformerStage {
  private:
   Status handle(SourceItem& item, PublishBatch& batch);
   Status transform(RowsItem& item, PublishBatch& batch);
-  Result<const binlog::TableMap*> completeTable(const binlog::TableMap& map);
+  Result<const binlog::TableMap*> completeTable(const binlog::TableMap& map, const binlog::Position& at);
   PublishItem gapItem(const PositionGap& gap) const;
 
   BoundedQueue<SourceItem>& in_;
   BoundedQueue<PublishBatch>& out_;
-  binlog::TableSchemaSource* schema_;
+  schema::SchemaHistory* history_;
   DelayBuffer* delay_;
   const Clock& clock_;
   const message::RoutingKeyTemplate& routing_;
   message::RowsFormatter formatter_;
   metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
-  // Tables completed from the schema source, by "db.table"; dropped at every DDL.
+  // Tables completed from the schema history, by "db.table"; dropped at every DDL.
   std::map<std::string, std::unique_ptr<binlog::TableMap>, std::less<>> completed_;
   // Tables without any key, by "db.table", warned about once each.
   std::set<std::string, std::less<>> keyless_warned_;

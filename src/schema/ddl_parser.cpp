@@ -1,0 +1,1014 @@
+#include "schema/ddl_parser.h"
+
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
+#include <optional>
+
+#include <fmt/format.h>
+
+namespace mm::schema {
+namespace {
+
+using binlog::Charset;
+using binlog::SchemaColumn;
+using binlog::TableName;
+
+// ---------------------------------------------------------------------------------------------
+// Lexer: words, quoted identifiers, string literals, single-character symbols.
+
+enum class TokenKind { Word, QuotedName, DoubleQuoted, String, Symbol, End };
+
+struct Token {
+  TokenKind kind = TokenKind::End;
+  std::string text;  // unquoted and unescaped for quoted kinds
+  size_t offset = 0;
+};
+
+bool isWordChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view text) : text_(text) {}
+
+  std::vector<Token> tokens() {
+    std::vector<Token> out;
+    for (;;) {
+      skipSpaceAndComments();
+      Token token;
+      token.offset = pos_;
+      if (pos_ >= text_.size()) {
+        out.push_back(token);
+        return out;
+      }
+      const char c = text_[pos_];
+      if (c == '`') {
+        token.kind = TokenKind::QuotedName;
+        token.text = quoted('`', false);
+      } else if (c == '"') {
+        token.kind = TokenKind::DoubleQuoted;
+        token.text = quoted('"', true);
+      } else if (c == '\'') {
+        token.kind = TokenKind::String;
+        token.text = quoted('\'', true);
+      } else if (isWordChar(c)) {
+        // b'0101', x'0A', N'text': the prefix belongs to the literal.
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '\'' &&
+            std::string_view("bBxXnN").find(c) != std::string_view::npos) {
+          ++pos_;
+          token.kind = TokenKind::String;
+          token.text = quoted('\'', true);
+        } else {
+          token.kind = TokenKind::Word;
+          while (pos_ < text_.size() && isWordChar(text_[pos_])) {
+            token.text.push_back(text_[pos_++]);
+          }
+        }
+      } else {
+        token.kind = TokenKind::Symbol;
+        token.text = std::string(1, c);
+        ++pos_;
+      }
+      out.push_back(std::move(token));
+    }
+  }
+
+ private:
+  void skipSpaceAndComments() {
+    while (pos_ < text_.size()) {
+      const std::string_view rest = text_.substr(pos_);
+      if (std::isspace(static_cast<unsigned char>(rest[0]))) {
+        ++pos_;
+      } else if (rest.starts_with("/*!") || rest.starts_with("/*M!")) {
+        // Executable comment: its content is SQL the server ran (version permitting).
+        pos_ += rest[2] == '!' ? 3 : 4;
+        while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
+          ++pos_;
+        }
+        ++executable_comments_;
+      } else if (rest.starts_with("*/") && executable_comments_ > 0) {
+        pos_ += 2;
+        --executable_comments_;
+      } else if (rest.starts_with("/*")) {
+        const auto end = text_.find("*/", pos_ + 2);
+        pos_ = end == std::string_view::npos ? text_.size() : end + 2;
+      } else if (rest[0] == '#' ||
+                 (rest.starts_with("--") && (rest.size() == 2 || std::isspace(static_cast<unsigned char>(rest[2]))))) {
+        const auto end = text_.find('\n', pos_);
+        pos_ = end == std::string_view::npos ? text_.size() : end + 1;
+      } else {
+        return;
+      }
+    }
+  }
+
+  // A quoted run starting at pos_; the quote doubled stands for itself, and in string literals a
+  // backslash escapes the next character.
+  std::string quoted(char quote, bool backslash_escapes) {
+    std::string out;
+    for (++pos_; pos_ < text_.size(); ++pos_) {
+      const char c = text_[pos_];
+      if (c == quote) {
+        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == quote) {
+          out.push_back(quote);
+          ++pos_;
+          continue;
+        }
+        ++pos_;
+        return out;
+      }
+      if (backslash_escapes && c == '\\' && pos_ + 1 < text_.size()) {
+        const char e = text_[++pos_];
+        switch (e) {
+          case 'n': out.push_back('\n'); break;
+          case 't': out.push_back('\t'); break;
+          case 'r': out.push_back('\r'); break;
+          case '0': out.push_back('\0'); break;
+          case 'Z': out.push_back('\x1A'); break;
+          case 'b': out.push_back('\b'); break;
+          default: out.push_back(e); break;
+        }
+        continue;
+      }
+      out.push_back(c);
+    }
+    unterminated_ = true;
+    return out;
+  }
+
+ public:
+  bool unterminated() const { return unterminated_; }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+  int executable_comments_ = 0;
+  bool unterminated_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Column types: information_schema's DATA_TYPE names.
+
+bool isTextType(std::string_view t) {
+  return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
+         t == "longtext" || t == "enum" || t == "set";
+}
+
+bool isBinaryType(std::string_view t) {
+  return t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" || t == "mediumblob" ||
+         t == "longblob";
+}
+
+// Charset of a collation name: the part before the first '_' ("latin1_swedish_ci" -> latin1).
+Charset charsetOfCollationName(std::string_view collation) {
+  const std::string name = lower(collation);
+  if (name == "binary") {
+    return Charset::Binary;
+  }
+  return binlog::charsetByName(std::string_view(name).substr(0, name.find('_')));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parser.
+
+class Parser {
+ public:
+  Parser(std::vector<Token> tokens, std::string_view default_database)
+      : tokens_(std::move(tokens)), default_database_(default_database) {}
+
+  DdlStatement statement();
+
+ private:
+  DdlStatement statementKind();
+  const Token& peek(size_t ahead = 0) const {
+    return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
+  }
+  bool atEnd() const { return peek().kind == TokenKind::End || (isSymbol(peek(), ';') && peek(1).kind == TokenKind::End); }
+  static bool isSymbol(const Token& t, char c) { return t.kind == TokenKind::Symbol && t.text[0] == c; }
+  static bool isKeyword(const Token& t, std::string_view word) {
+    if (t.kind != TokenKind::Word || t.text.size() != word.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < word.size(); ++i) {
+      if (std::toupper(static_cast<unsigned char>(t.text[i])) != word[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+  bool at(std::string_view word, size_t ahead = 0) const { return isKeyword(peek(ahead), word); }
+  bool atAny(std::initializer_list<std::string_view> words) const {
+    return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return at(w); });
+  }
+  bool accept(std::string_view word) {
+    if (at(word)) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  // Consumes the whole sequence or nothing.
+  bool acceptAll(std::initializer_list<std::string_view> words) {
+    size_t i = 0;
+    for (std::string_view w : words) {
+      if (!at(w, i++)) {
+        return false;
+      }
+    }
+    pos_ += words.size();
+    return true;
+  }
+  bool acceptSymbol(char c) {
+    if (isSymbol(peek(), c)) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  void expectSymbol(char c) {
+    if (!acceptSymbol(c)) {
+      fail(fmt::format("expected '{}'", c));
+    }
+  }
+  void expect(std::string_view word) {
+    if (!accept(word)) {
+      fail(fmt::format("expected {}", word));
+    }
+  }
+  // Sticky, like common::ByteReader: the first failure is kept and the cursor jumps to the end, so
+  // every loop stops and statement() reports Unparsed.
+  void fail(const std::string& what) {
+    if (error_.empty()) {
+      const Token& t = peek();
+      error_ = t.kind == TokenKind::End ? fmt::format("{} at the end of the statement", what)
+                                        : fmt::format("{} at offset {} (near '{}')", what, t.offset, t.text);
+    }
+    pos_ = tokens_.size() - 1;
+  }
+
+  std::optional<std::string> tryIdentifier() {
+    const Token& t = peek();
+    if (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedName || t.kind == TokenKind::DoubleQuoted) {
+      ++pos_;
+      return t.text;
+    }
+    return std::nullopt;
+  }
+  std::string identifier(std::string_view what) {
+    auto name = tryIdentifier();
+    if (!name) {
+      fail(fmt::format("expected {}", what));
+      return {};
+    }
+    return std::move(*name);
+  }
+  TableName tableName() {
+    std::string first = identifier("a table name");
+    if (acceptSymbol('.')) {
+      return TableName{std::move(first), identifier("a table name")};
+    }
+    return TableName{std::string(default_database_), std::move(first)};
+  }
+  bool acceptIfExists() { return acceptAll({"IF", "EXISTS"}); }
+  bool acceptIfNotExists() { return acceptAll({"IF", "NOT", "EXISTS"}); }
+  // MariaDB's lock wait clause after a table name.
+  void skipWait() {
+    if (accept("WAIT")) {
+      ++pos_;
+    } else {
+      accept("NOWAIT");
+    }
+  }
+
+  // Skips a balanced (...) group starting at '('.
+  void skipGroup() {
+    expectSymbol('(');
+    int depth = 1;
+    while (depth > 0) {
+      if (peek().kind == TokenKind::End) {
+        fail("unbalanced parentheses");
+        return;
+      }
+      if (isSymbol(peek(), '(')) {
+        ++depth;
+      } else if (isSymbol(peek(), ')')) {
+        --depth;
+      }
+      ++pos_;
+    }
+  }
+  bool atBoundary() const { return atEnd() || isSymbol(peek(), ',') || isSymbol(peek(), ')'); }
+  // Skips to the next ',' or ')' at this nesting level (not consumed), or the end.
+  void skipToBoundary() {
+    while (!atBoundary()) {
+      if (isSymbol(peek(), '(')) {
+        skipGroup();
+      } else {
+        ++pos_;
+      }
+    }
+  }
+  // One value: -1, 'x', _utf8mb4'x', CURRENT_TIMESTAMP(3), NOW(), (expr), NULL.
+  void skipValue() {
+    while (acceptSymbol('-') || acceptSymbol('+')) {
+    }
+    if (isSymbol(peek(), '(')) {
+      skipGroup();
+      return;
+    }
+    if (atBoundary()) {
+      fail("expected a value");
+      return;
+    }
+    const bool word = peek().kind == TokenKind::Word;
+    ++pos_;
+    if (word && peek().kind == TokenKind::String) {
+      ++pos_;  // charset introducer
+    } else if (word && isSymbol(peek(), '(')) {
+      skipGroup();
+    } else if (word && isSymbol(peek(), '.')) {  // 1.5 is lexed as 1 . 5
+      ++pos_;
+      if (!atBoundary()) {
+        ++pos_;
+      }
+    }
+  }
+  std::string charsetName() {
+    accept("DEFAULT");  // never reached for "CHARACTER SET DEFAULT": caller handles
+    acceptSymbol('=');
+    const Token& t = peek();
+    if (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedName || t.kind == TokenKind::String ||
+        t.kind == TokenKind::DoubleQuoted) {
+      ++pos_;
+      return t.text;
+    }
+    fail("expected a character set");
+    return {};
+  }
+  Charset knownCharset(const std::string& name) {
+    const Charset c = binlog::charsetByName(lower(name));
+    if (c == Charset::Unknown) {
+      // Not one the decoder transcodes: text is then read as UTF-8 as with no charset at all.
+      return Charset::Unknown;
+    }
+    return c;
+  }
+  // CHARACTER SET / CHARSET / CHAR SET, consumed; false if none here.
+  bool acceptCharsetKeyword() {
+    return acceptAll({"CHARACTER", "SET"}) || accept("CHARSET") || acceptAll({"CHAR", "SET"});
+  }
+
+  void dataType(SchemaColumn& c, bool& unique);
+  SchemaColumn columnDefinition(std::string name, bool& primary, bool& unique);
+  std::optional<binlog::UniqueKey> keyParts(std::string name);
+  void createTableBody(CreateTable& create);
+  void tableOptions(Charset& default_charset);
+  DdlStatement createTable(bool or_replace);
+  DdlStatement createIndex();
+  DdlStatement alterTable();
+  void alterSpecification(AlterTable& alter);
+  void addSpecification(AlterTable& alter);
+  void dropSpecification(AlterTable& alter);
+  ColumnPlacement placement(ColumnPlacement::Where otherwise);
+  DdlStatement renameTables();
+  DdlStatement dropTables();
+
+  std::vector<Token> tokens_;
+  size_t pos_ = 0;
+  std::string_view default_database_;
+  std::vector<TableName> touched_;  // for Unparsed
+  std::string error_;               // the first failure; empty while parsing goes well
+};
+
+void Parser::dataType(SchemaColumn& c, bool& unique) {
+  std::string t = lower(identifier("a column type"));
+  bool national = false;
+  if (t == "national") {
+    national = true;
+    t = lower(identifier("a column type"));
+  }
+  if (t == "double" && accept("PRECISION")) {
+  } else if ((t == "char" || t == "character") && accept("VARYING")) {
+    t = "varchar";
+  } else if (t == "long") {
+    if (accept("VARBINARY")) {
+      t = "mediumblob";
+    } else {
+      accept("VARCHAR");
+      t = "mediumtext";
+    }
+  }
+  static const std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"integer", "int"},    {"int1", "tinyint"},  {"int2", "smallint"}, {"int3", "mediumint"},
+      {"int4", "int"},       {"int8", "bigint"},   {"middleint", "mediumint"}, {"bool", "tinyint"},
+      {"boolean", "tinyint"}, {"dec", "decimal"},  {"numeric", "decimal"}, {"fixed", "decimal"},
+      {"real", "double"},    {"float4", "float"},  {"float8", "double"}, {"character", "char"},
+      {"nchar", "char"},     {"nvarchar", "varchar"}, {"geomcollection", "geometrycollection"},
+  };
+  if (t == "nchar" || t == "nvarchar") {
+    national = true;
+  }
+  for (const auto& [alias, name] : kAliases) {
+    if (t == alias) {
+      t = std::string(name);
+      break;
+    }
+  }
+  if (t == "serial") {  // BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE
+    t = "bigint";
+    c.is_unsigned = true;
+    c.nullable = false;
+    unique = true;
+  }
+  c.data_type = t;
+  c.is_json = t == "json";
+  c.is_binary = isBinaryType(t);
+  if (national) {
+    c.charset = Charset::Utf8mb3;
+  }
+  if (isSymbol(peek(), '(')) {
+    if (t == "enum" || t == "set") {
+      ++pos_;
+      do {
+        const Token& m = peek();
+        if (m.kind == TokenKind::Word && peek(1).kind == TokenKind::String) {
+          ++pos_;  // _utf8mb4'member'
+        }
+        if (peek().kind != TokenKind::String && peek().kind != TokenKind::DoubleQuoted) {
+          fail("expected an ENUM/SET member");
+          return;
+        }
+        c.members.push_back(peek().text);
+        ++pos_;
+      } while (acceptSymbol(','));
+      expectSymbol(')');
+    } else {
+      skipGroup();
+    }
+  }
+}
+
+// After the column name: the type and its attributes, up to ',' or ')'.
+SchemaColumn Parser::columnDefinition(std::string name, bool& primary, bool& unique) {
+  SchemaColumn c;
+  c.name = std::move(name);
+  dataType(c, unique);
+  while (!atBoundary()) {
+    if (accept("UNSIGNED") || accept("ZEROFILL")) {
+      c.is_unsigned = true;
+    } else if (accept("SIGNED")) {
+    } else if (acceptAll({"NOT", "NULL"})) {
+      c.nullable = false;
+    } else if (accept("NULL")) {
+      c.nullable = true;
+    } else if (acceptAll({"PRIMARY", "KEY"}) || accept("KEY")) {
+      primary = true;
+    } else if (accept("UNIQUE")) {
+      accept("KEY");
+      unique = true;
+    } else if (acceptCharsetKeyword()) {
+      const std::string cs = lower(charsetName());
+      if (cs == "binary") {
+        c.is_binary = true;
+        c.charset = Charset::Binary;
+      } else {
+        c.charset = knownCharset(cs);
+      }
+    } else if (accept("COLLATE")) {
+      acceptSymbol('=');
+      const Charset cs = charsetOfCollationName(identifier("a collation"));
+      if (c.charset == Charset::Unknown && !c.is_binary) {
+        c.charset = cs;
+      }
+    } else if (accept("ASCII")) {
+      c.charset = Charset::Latin1;
+    } else if (accept("UNICODE")) {
+      c.charset = Charset::Ucs2;
+    } else if (accept("DEFAULT") || accept("COMMENT") || accept("SRID")) {
+      acceptSymbol('=');
+      skipValue();
+    } else if (accept("ON")) {
+      // ON UPDATE CURRENT_TIMESTAMP(n), or a foreign key action.
+      if (!accept("UPDATE")) {
+        expect("DELETE");
+      }
+      if (accept("SET")) {
+        ++pos_;  // NULL / DEFAULT: not this column's nullability
+      } else if (accept("NO")) {
+        expect("ACTION");
+      } else {
+        skipValue();
+      }
+    } else if (accept("CHECK")) {
+      // MariaDB spells its JSON type as LONGTEXT CHECK (json_valid(`col`)).
+      if (isSymbol(peek(), '(') && isKeyword(peek(1), "JSON_VALID") && isSymbol(peek(2), '(') &&
+          peek(3).text == c.name && isSymbol(peek(4), ')') && isSymbol(peek(5), ')')) {
+        c.is_json = true;
+      }
+      skipGroup();
+    } else if (accept("REFERENCES")) {
+      tableName();
+      if (isSymbol(peek(), '(')) {
+        skipGroup();
+      }
+    } else if (isSymbol(peek(), '(')) {
+      skipGroup();  // GENERATED ALWAYS AS (expr), AS (expr)
+    } else {
+      ++pos_;  // AUTO_INCREMENT, VISIBLE, INVISIBLE, STORED, VIRTUAL, PERSISTENT, BINARY, ...
+      if (acceptSymbol('=')) {
+        skipValue();
+      }
+    }
+  }
+  if (c.is_binary) {
+    c.charset = Charset::Binary;
+  }
+  if (c.charset == Charset::Binary && isTextType(c.data_type)) {
+    c.is_binary = true;  // CHAR(n) CHARACTER SET binary holds bytes
+  }
+  return c;
+}
+
+// (col[(len)] [ASC|DESC], ...): nullopt for a key over an expression (MySQL 8 functional key
+// parts), which identifies no column set.
+std::optional<binlog::UniqueKey> Parser::keyParts(std::string name) {
+  binlog::UniqueKey key{std::move(name), {}};
+  bool functional = false;
+  expectSymbol('(');
+  do {
+    if (isSymbol(peek(), '(')) {
+      skipGroup();
+      functional = true;
+    } else {
+      key.columns.push_back(identifier("a key column"));
+      if (isSymbol(peek(), '(')) {
+        skipGroup();  // prefix length
+      }
+    }
+    accept("ASC") || accept("DESC");
+  } while (acceptSymbol(','));
+  expectSymbol(')');
+  skipToBoundary();  // index options: USING, COMMENT, KEY_BLOCK_SIZE, VISIBLE, ...
+  if (functional) {
+    return std::nullopt;
+  }
+  return key;
+}
+
+void Parser::createTableBody(CreateTable& create) {
+  binlog::TableSchema& schema = create.schema;
+  std::vector<binlog::UniqueKey> unique_keys;
+  std::optional<binlog::UniqueKey> primary;
+  do {
+    if (accept("CONSTRAINT")) {
+      if (!atAny({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"})) {
+        identifier("a constraint name");
+      }
+    }
+    if (acceptAll({"PRIMARY", "KEY"})) {
+      if (accept("USING")) {
+        ++pos_;
+      }
+      primary = keyParts("PRIMARY");
+      if (!primary) {
+        fail("a primary key over an expression");
+      }
+    } else if (accept("UNIQUE")) {
+      accept("INDEX") || accept("KEY");
+      acceptIfNotExists();
+      std::string name;
+      if (!isSymbol(peek(), '(') && !at("USING")) {
+        name = identifier("an index name");
+      }
+      if (accept("USING")) {
+        ++pos_;
+      }
+      if (auto key = keyParts(std::move(name))) {
+        unique_keys.push_back(std::move(*key));
+      }
+    } else if (atAny({"INDEX", "KEY", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "PERIOD"})) {
+      skipToBoundary();
+    } else {
+      bool column_primary = false;
+      bool column_unique = false;
+      std::string name = identifier("a column name");
+      SchemaColumn column = columnDefinition(std::move(name), column_primary, column_unique);
+      if (column_primary) {
+        primary = binlog::UniqueKey{"PRIMARY", {column.name}};
+      }
+      if (column_unique) {
+        unique_keys.push_back(binlog::UniqueKey{"", {column.name}});
+      }
+      schema.columns.push_back(std::move(column));
+    }
+  } while (acceptSymbol(','));
+  expectSymbol(')');
+  if (primary) {
+    unique_keys.insert(unique_keys.begin(), std::move(*primary));
+  }
+  schema.unique_keys = std::move(unique_keys);
+}
+
+// Table options after the column list; only the default charset matters. Stops at the end, or
+// fails at what would add columns (a SELECT).
+void Parser::tableOptions(Charset& default_charset) {
+  while (!atEnd()) {
+    if (accept("DEFAULT")) {
+      continue;
+    }
+    if (acceptCharsetKeyword()) {
+      default_charset = knownCharset(charsetName());
+    } else if (accept("COLLATE")) {
+      acceptSymbol('=');
+      const Charset cs = charsetOfCollationName(identifier("a collation"));
+      if (default_charset == Charset::Unknown) {
+        default_charset = cs;
+      }
+    } else if (atAny({"SELECT", "AS", "IGNORE", "REPLACE"}) || isSymbol(peek(), '(')) {
+      fail("CREATE TABLE ... SELECT (columns come from the query)");
+    } else if (accept("PARTITION")) {
+      return;  // partitioning names no columns of its own
+    } else {
+      ++pos_;
+      if (acceptSymbol('=')) {
+        skipValue();
+      } else if (isSymbol(peek(), '(')) {
+        skipGroup();  // UNION = (t1, t2) without '='
+      }
+    }
+    acceptSymbol(',');
+  }
+}
+
+DdlStatement Parser::createTable(bool or_replace) {
+  const bool if_not_exists = acceptIfNotExists();
+  const TableName table = tableName();
+  touched_.push_back(table);
+  if (accept("LIKE") || (isSymbol(peek(), '(') && at("LIKE", 1))) {
+    const bool parenthesized = acceptSymbol('(');
+    if (parenthesized) {
+      expect("LIKE");
+    }
+    CreateTableLike like{table, tableName(), if_not_exists && !or_replace};
+    if (parenthesized) {
+      expectSymbol(')');
+    }
+    return like;
+  }
+  if (!acceptSymbol('(')) {
+    fail("CREATE TABLE without a column list");
+  }
+  if (atAny({"SELECT", "WITH"})) {
+    fail("CREATE TABLE (SELECT ...)");
+  }
+  CreateTable create;
+  create.table = table;
+  create.if_not_exists = if_not_exists && !or_replace;
+  createTableBody(create);
+  tableOptions(create.schema.default_charset);
+  for (SchemaColumn& c : create.schema.columns) {
+    if (isTextType(c.data_type) && c.charset == Charset::Unknown && !c.is_binary) {
+      c.charset = create.schema.default_charset;
+    }
+  }
+  return create;
+}
+
+ColumnPlacement Parser::placement(ColumnPlacement::Where otherwise) {
+  if (accept("FIRST")) {
+    return ColumnPlacement{ColumnPlacement::Where::First, {}};
+  }
+  if (accept("AFTER")) {
+    return ColumnPlacement{ColumnPlacement::Where::After, identifier("a column name")};
+  }
+  return ColumnPlacement{otherwise, {}};
+}
+
+void Parser::addSpecification(AlterTable& alter) {
+  if (accept("CONSTRAINT")) {
+    if (!atAny({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"})) {
+      identifier("a constraint name");
+    }
+  }
+  if (acceptAll({"PRIMARY", "KEY"})) {
+    if (accept("USING")) {
+      ++pos_;
+    }
+    auto key = keyParts("PRIMARY");
+    if (!key) {
+      fail("a primary key over an expression");
+      return;
+    }
+    alter.operations.push_back(AddKey{std::move(*key), false});
+    return;
+  }
+  if (accept("UNIQUE")) {
+    accept("INDEX") || accept("KEY");
+    const bool if_not_exists = acceptIfNotExists();
+    std::string name;
+    if (!isSymbol(peek(), '(') && !at("USING")) {
+      name = identifier("an index name");
+    }
+    if (accept("USING")) {
+      ++pos_;
+    }
+    if (auto key = keyParts(std::move(name))) {
+      alter.operations.push_back(AddKey{std::move(*key), if_not_exists});
+    }
+    return;
+  }
+  if (atAny({"INDEX", "KEY", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "PARTITION", "PERIOD"})) {
+    skipToBoundary();
+    return;
+  }
+  if (at("SYSTEM")) {
+    fail("ADD SYSTEM VERSIONING (adds hidden row_start/row_end columns)");
+  }
+  accept("COLUMN");
+  const bool if_not_exists = acceptIfNotExists();
+  auto add = [&](std::string name, ColumnPlacement::Where where) {
+    bool primary = false;
+    bool unique = false;
+    SchemaColumn column = columnDefinition(std::move(name), primary, unique);
+    const std::string column_name = column.name;
+    alter.operations.push_back(AddColumn{std::move(column), placement(where), if_not_exists});
+    if (primary) {
+      alter.operations.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {column_name}}, false});
+    }
+    if (unique) {
+      alter.operations.push_back(AddKey{binlog::UniqueKey{"", {column_name}}, false});
+    }
+  };
+  if (acceptSymbol('(')) {  // ADD (a INT, b INT)
+    do {
+      add(identifier("a column name"), ColumnPlacement::Where::Last);
+    } while (acceptSymbol(','));
+    expectSymbol(')');
+    return;
+  }
+  add(identifier("a column name"), ColumnPlacement::Where::Last);
+}
+
+void Parser::dropSpecification(AlterTable& alter) {
+  if (acceptAll({"PRIMARY", "KEY"})) {
+    alter.operations.push_back(DropKey{"PRIMARY", false});
+  } else if (accept("INDEX") || accept("KEY")) {
+    const bool if_exists = acceptIfExists();
+    alter.operations.push_back(DropKey{identifier("an index name"), if_exists});
+  } else if (accept("CONSTRAINT")) {
+    // MySQL 8 drops a UNIQUE key by its constraint name too; unknown names are no key here.
+    acceptIfExists();
+    alter.operations.push_back(DropKey{identifier("a constraint name"), true});
+  } else if (atAny({"FOREIGN", "CHECK", "PARTITION", "PERIOD"})) {
+    skipToBoundary();
+  } else if (at("SYSTEM")) {
+    fail("DROP SYSTEM VERSIONING");
+  } else {
+    accept("COLUMN");
+    const bool if_exists = acceptIfExists();
+    alter.operations.push_back(DropColumn{identifier("a column name"), if_exists});
+    accept("RESTRICT") || accept("CASCADE");
+  }
+}
+
+void Parser::alterSpecification(AlterTable& alter) {
+  if (accept("ADD")) {
+    addSpecification(alter);
+  } else if (accept("DROP")) {
+    dropSpecification(alter);
+  } else if (accept("MODIFY")) {
+    accept("COLUMN");
+    const bool if_exists = acceptIfExists();
+    std::string name = identifier("a column name");
+    bool primary = false;
+    bool unique = false;
+    SchemaColumn column = columnDefinition(name, primary, unique);
+    alter.operations.push_back(ChangeColumn{name, std::move(column), placement(ColumnPlacement::Where::Keep), if_exists});
+    if (primary) {
+      alter.operations.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {name}}, false});
+    }
+    if (unique) {
+      alter.operations.push_back(AddKey{binlog::UniqueKey{"", {name}}, false});
+    }
+  } else if (accept("CHANGE")) {
+    accept("COLUMN");
+    const bool if_exists = acceptIfExists();
+    std::string old_name = identifier("a column name");
+    std::string new_name = identifier("a column name");
+    bool primary = false;
+    bool unique = false;
+    SchemaColumn column = columnDefinition(new_name, primary, unique);
+    alter.operations.push_back(ChangeColumn{std::move(old_name), std::move(column),
+                                            placement(ColumnPlacement::Where::Keep), if_exists});
+    if (primary) {
+      alter.operations.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {new_name}}, false});
+    }
+    if (unique) {
+      alter.operations.push_back(AddKey{binlog::UniqueKey{"", {new_name}}, false});
+    }
+  } else if (accept("RENAME")) {
+    if (accept("COLUMN")) {
+      std::string old_name = identifier("a column name");
+      expect("TO");
+      alter.operations.push_back(RenameColumn{std::move(old_name), identifier("a column name")});
+    } else if (accept("INDEX") || accept("KEY")) {
+      std::string old_name = identifier("an index name");
+      expect("TO");
+      alter.operations.push_back(RenameKey{std::move(old_name), identifier("an index name")});
+    } else {
+      accept("TO") || accept("AS");
+      TableName to = tableName();
+      touched_.push_back(to);
+      alter.operations.push_back(RenameTableTo{std::move(to)});
+    }
+  } else if (acceptAll({"CONVERT", "TO"})) {
+    if (!acceptCharsetKeyword()) {
+      fail("expected CHARACTER SET");
+    }
+    if (at("DEFAULT")) {
+      fail("CONVERT TO CHARACTER SET DEFAULT (the database's charset is not tracked)");
+    }
+    const std::string name = charsetName();
+    alter.operations.push_back(ConvertCharset{knownCharset(name)});
+    skipToBoundary();  // COLLATE x
+  } else if (at("DEFAULT") && (at("CHARACTER", 1) || at("CHARSET", 1) || at("COLLATE", 1))) {
+    ++pos_;
+    alterSpecification(alter);
+  } else if (acceptCharsetKeyword()) {
+    alter.operations.push_back(DefaultCharset{knownCharset(charsetName())});
+    skipToBoundary();
+  } else if (accept("COLLATE")) {
+    acceptSymbol('=');
+    alter.operations.push_back(DefaultCharset{charsetOfCollationName(identifier("a collation"))});
+  } else if (atAny({"ALTER", "ENGINE", "ALGORITHM", "LOCK", "FORCE", "COMMENT", "AUTO_INCREMENT", "ROW_FORMAT",
+                    "KEY_BLOCK_SIZE", "STATS_PERSISTENT", "STATS_AUTO_RECALC", "STATS_SAMPLE_PAGES",
+                    "PACK_KEYS", "CHECKSUM", "PAGE_CHECKSUM", "DELAY_KEY_WRITE", "ENABLE", "DISABLE",
+                    "DISCARD", "IMPORT", "ORDER", "AVG_ROW_LENGTH", "MAX_ROWS", "MIN_ROWS", "ENCRYPTION",
+                    "ENCRYPTED", "ENCRYPTION_KEY_ID", "COMPRESSION", "CONNECTION", "DATA", "INDEX",
+                    "INSERT_METHOD", "PASSWORD", "TABLESPACE", "UNION", "TRANSACTIONAL", "PAGE_COMPRESSED",
+                    "PAGE_COMPRESSION_LEVEL", "IETF_QUOTES", "WITH", "WITHOUT", "COALESCE", "REORGANIZE",
+                    "EXCHANGE", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "TRUNCATE",
+                    "PARTITION", "PARTITIONS", "SECONDARY_ENGINE", "SECONDARY_LOAD", "SECONDARY_UNLOAD",
+                    "UPGRADE", "ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE", "AUTOEXTEND_SIZE",
+                    "VALIDATION", "STORAGE"})) {
+    skipToBoundary();  // no column or unique key changes
+  } else {
+    fail("unknown ALTER TABLE clause");
+  }
+}
+
+DdlStatement Parser::alterTable() {
+  AlterTable alter;
+  alter.if_exists = acceptIfExists();
+  alter.table = tableName();
+  touched_.push_back(alter.table);
+  skipWait();
+  while (!atEnd()) {
+    alterSpecification(alter);
+    if (!acceptSymbol(',') && !atEnd()) {
+      // Partitioning may follow the last clause without a comma.
+      if (at("PARTITION") || at("REMOVE")) {
+        skipToBoundary();
+        continue;
+      }
+      fail("expected ',' between ALTER TABLE clauses");
+    }
+  }
+  return alter;
+}
+
+DdlStatement Parser::renameTables() {
+  RenameTables rename;
+  acceptIfExists();
+  do {
+    TableName from = tableName();
+    skipWait();
+    expect("TO");
+    TableName to = tableName();
+    touched_.push_back(from);
+    touched_.push_back(to);
+    rename.renames.emplace_back(std::move(from), std::move(to));
+  } while (acceptSymbol(','));
+  return rename;
+}
+
+DdlStatement Parser::dropTables() {
+  DropTables drop;
+  acceptIfExists();
+  do {
+    drop.tables.push_back(tableName());
+  } while (acceptSymbol(','));
+  return drop;
+}
+
+DdlStatement Parser::createIndex() {
+  // After CREATE [OR REPLACE] [ONLINE|OFFLINE] UNIQUE INDEX.
+  acceptIfNotExists();
+  std::string name = identifier("an index name");
+  if (accept("USING")) {
+    ++pos_;
+  }
+  expect("ON");
+  AlterTable alter;
+  alter.table = tableName();
+  touched_.push_back(alter.table);
+  if (auto key = keyParts(std::move(name))) {
+    alter.operations.push_back(AddKey{std::move(*key), false});
+  }
+  return alter;
+}
+
+DdlStatement Parser::statement() {
+  DdlStatement parsed = statementKind();
+  if (!error_.empty()) {
+    return Unparsed{error_, touched_};
+  }
+  return parsed;
+}
+
+DdlStatement Parser::statementKind() {
+  if (accept("CREATE")) {
+    const bool or_replace = acceptAll({"OR", "REPLACE"});
+    while (accept("ONLINE") || accept("OFFLINE")) {
+    }
+    if (accept("TEMPORARY")) {
+      return NoSchemaChange{};  // session-private: never in a row-based binlog
+    }
+    if (accept("TABLE")) {
+      return createTable(or_replace);
+    }
+    if (accept("DATABASE") || accept("SCHEMA")) {
+      const bool if_not_exists = acceptIfNotExists() && !or_replace;
+      return CreateDatabase{identifier("a database name"), if_not_exists};
+    }
+    if (accept("UNIQUE")) {
+      expect("INDEX");
+      return createIndex();
+    }
+    if (accept("INDEX") || ((accept("FULLTEXT") || accept("SPATIAL")) && accept("INDEX"))) {
+      return NoSchemaChange{};  // not unique: no key for messages
+    }
+    return NoSchemaChange{};  // views, routines, triggers, events, users, roles, sequences, ...
+  }
+  if (accept("ALTER")) {
+    accept("ONLINE");
+    accept("IGNORE");
+    if (accept("TABLE")) {
+      return alterTable();
+    }
+    return NoSchemaChange{};  // ALTER DATABASE / USER / VIEW / EVENT ...
+  }
+  if (accept("DROP")) {
+    if (accept("TEMPORARY")) {
+      return NoSchemaChange{};
+    }
+    if (accept("TABLE") || accept("TABLES")) {
+      return dropTables();
+    }
+    if (accept("DATABASE") || accept("SCHEMA")) {
+      acceptIfExists();
+      return DropDatabase{identifier("a database name")};
+    }
+    if (accept("INDEX")) {
+      accept("ONLINE") || accept("OFFLINE");
+      const bool if_exists = acceptIfExists();
+      std::string name = identifier("an index name");
+      expect("ON");
+      AlterTable alter;
+      alter.table = tableName();
+      alter.operations.push_back(DropKey{std::move(name), if_exists});
+      return alter;
+    }
+    return NoSchemaChange{};
+  }
+  if (accept("RENAME")) {
+    if (accept("TABLE") || accept("TABLES")) {
+      return renameTables();
+    }
+    return NoSchemaChange{};  // RENAME USER
+  }
+  return NoSchemaChange{};  // TRUNCATE, GRANT, FLUSH, ANALYZE, OPTIMIZE, ...
+}
+
+}  // namespace
+
+DdlStatement parseDdl(std::string_view statement, std::string_view default_database) {
+  Lexer lexer(statement);
+  std::vector<Token> tokens = lexer.tokens();
+  if (lexer.unterminated()) {
+    return Unparsed{"an unterminated quoted string or name", {}};
+  }
+  return Parser(std::move(tokens), default_database).statement();
+}
+
+}  // namespace mm::schema

@@ -1,0 +1,302 @@
+#include "schema/schema_model.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace mm::schema {
+namespace {
+
+using binlog::SchemaColumn;
+using binlog::TableSchema;
+
+bool sameName(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
+}
+
+std::vector<SchemaColumn>::iterator findColumn(TableSchema& t, std::string_view name) {
+  return std::find_if(t.columns.begin(), t.columns.end(), [&](const SchemaColumn& c) { return sameName(c.name, name); });
+}
+
+std::vector<binlog::UniqueKey>::iterator findKey(TableSchema& t, std::string_view name) {
+  return std::find_if(t.unique_keys.begin(), t.unique_keys.end(),
+                      [&](const binlog::UniqueKey& k) { return sameName(k.name, name); });
+}
+
+bool isTextType(std::string_view t) {
+  return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
+         t == "longtext" || t == "enum" || t == "set";
+}
+
+// A text column given without a charset takes the table's default.
+void inheritCharset(const TableSchema& t, SchemaColumn& c) {
+  if (isTextType(c.data_type) && !c.is_binary && c.charset == binlog::Charset::Unknown) {
+    c.charset = t.default_charset;
+  }
+}
+
+bool inPrimaryKey(TableSchema& t, std::string_view column) {
+  auto primary = findKey(t, "PRIMARY");
+  return primary != t.unique_keys.end() &&
+         std::any_of(primary->columns.begin(), primary->columns.end(),
+                     [&](const std::string& c) { return sameName(c, column); });
+}
+
+// Moves `column` (already removed from t) into place; fails when AFTER names no column.
+Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placement, size_t keep_index) {
+  size_t index = t.columns.size();
+  switch (placement.where) {
+    case ColumnPlacement::Where::Keep: index = std::min(keep_index, t.columns.size()); break;
+    case ColumnPlacement::Where::Last: break;
+    case ColumnPlacement::Where::First: index = 0; break;
+    case ColumnPlacement::Where::After: {
+      auto after = findColumn(t, placement.after);
+      if (after == t.columns.end()) {
+        return Status::invalidArgument(fmt::format("AFTER `{}`: no such column", placement.after));
+      }
+      index = static_cast<size_t>(after - t.columns.begin()) + 1;
+      break;
+    }
+  }
+  t.columns.insert(t.columns.begin() + static_cast<std::ptrdiff_t>(index), std::move(column));
+  return Status::ok();
+}
+
+void renameInKeys(TableSchema& t, std::string_view from, const std::string& to) {
+  for (binlog::UniqueKey& key : t.unique_keys) {
+    for (std::string& c : key.columns) {
+      if (sameName(c, from)) {
+        c = to;
+      }
+    }
+  }
+}
+
+// As the server does: a dropped column leaves every index; an index left with no column goes.
+void dropFromKeys(TableSchema& t, std::string_view column) {
+  for (binlog::UniqueKey& key : t.unique_keys) {
+    std::erase_if(key.columns, [&](const std::string& c) { return sameName(c, column); });
+  }
+  std::erase_if(t.unique_keys, [](const binlog::UniqueKey& k) { return k.columns.empty(); });
+}
+
+class OperationApplier {
+ public:
+  explicit OperationApplier(TableSchema& t) : t_(t) {}
+
+  Status operator()(const AddColumn& op) {
+    if (findColumn(t_, op.column.name) != t_.columns.end()) {
+      return op.if_not_exists ? Status::ok()
+                              : Status::invalidArgument(fmt::format("ADD `{}`: the column exists", op.column.name));
+    }
+    SchemaColumn column = op.column;
+    inheritCharset(t_, column);
+    return place(t_, std::move(column), op.placement, t_.columns.size());
+  }
+  Status operator()(const DropColumn& op) {
+    auto it = findColumn(t_, op.name);
+    if (it == t_.columns.end()) {
+      return op.if_exists ? Status::ok() : Status::invalidArgument(fmt::format("DROP `{}`: no such column", op.name));
+    }
+    t_.columns.erase(it);
+    dropFromKeys(t_, op.name);
+    return Status::ok();
+  }
+  Status operator()(const ChangeColumn& op) {
+    auto it = findColumn(t_, op.old_name);
+    if (it == t_.columns.end()) {
+      return op.if_exists ? Status::ok()
+                          : Status::invalidArgument(fmt::format("CHANGE `{}`: no such column", op.old_name));
+    }
+    const size_t index = static_cast<size_t>(it - t_.columns.begin());
+    t_.columns.erase(it);
+    if (findColumn(t_, op.column.name) != t_.columns.end()) {
+      return Status::invalidArgument(fmt::format("CHANGE `{}` to `{}`: the column exists", op.old_name, op.column.name));
+    }
+    SchemaColumn column = op.column;
+    inheritCharset(t_, column);
+    if (inPrimaryKey(t_, op.old_name)) {
+      column.nullable = false;
+    }
+    renameInKeys(t_, op.old_name, column.name);
+    return place(t_, std::move(column), op.placement, index);
+  }
+  Status operator()(const RenameColumn& op) {
+    auto it = findColumn(t_, op.old_name);
+    if (it == t_.columns.end()) {
+      return Status::invalidArgument(fmt::format("RENAME COLUMN `{}`: no such column", op.old_name));
+    }
+    if (!sameName(op.old_name, op.new_name) && findColumn(t_, op.new_name) != t_.columns.end()) {
+      return Status::invalidArgument(fmt::format("RENAME COLUMN to `{}`: the column exists", op.new_name));
+    }
+    it->name = op.new_name;
+    renameInKeys(t_, op.old_name, op.new_name);
+    return Status::ok();
+  }
+  Status operator()(const AddKey& op) {
+    binlog::UniqueKey key = op.key;
+    for (const std::string& c : key.columns) {
+      if (findColumn(t_, c) == t_.columns.end()) {
+        return Status::invalidArgument(fmt::format("key over `{}`: no such column", c));
+      }
+    }
+    if (key.name == "PRIMARY") {
+      if (findKey(t_, "PRIMARY") != t_.unique_keys.end()) {
+        return Status::invalidArgument("a second PRIMARY KEY");
+      }
+      for (const std::string& c : key.columns) {
+        findColumn(t_, c)->nullable = false;  // the server makes primary key columns NOT NULL
+      }
+      t_.unique_keys.insert(t_.unique_keys.begin(), std::move(key));
+      return Status::ok();
+    }
+    if (key.name.empty()) {  // named after its first column: c, c_2, c_3, ...
+      key.name = key.columns.front();
+      for (int n = 2; findKey(t_, key.name) != t_.unique_keys.end(); ++n) {
+        key.name = fmt::format("{}_{}", key.columns.front(), n);
+      }
+    } else if (findKey(t_, key.name) != t_.unique_keys.end()) {
+      return op.if_not_exists ? Status::ok()
+                              : Status::invalidArgument(fmt::format("ADD UNIQUE `{}`: the key exists", key.name));
+    }
+    t_.unique_keys.push_back(std::move(key));
+    return Status::ok();
+  }
+  Status operator()(const DropKey& op) {
+    auto it = findKey(t_, op.name);
+    if (it != t_.unique_keys.end()) {
+      t_.unique_keys.erase(it);
+    } else if (op.name == "PRIMARY" && !op.if_exists) {
+      return Status::invalidArgument("DROP PRIMARY KEY: the table has none");
+    }
+    return Status::ok();  // otherwise a non-unique index, which the model does not keep
+  }
+  Status operator()(const RenameKey& op) {
+    if (auto it = findKey(t_, op.old_name); it != t_.unique_keys.end()) {
+      it->name = op.new_name;
+    }
+    return Status::ok();
+  }
+  Status operator()(const RenameTableTo&) { return Status::ok(); }  // moved by the caller
+  Status operator()(const ConvertCharset& op) {
+    for (SchemaColumn& c : t_.columns) {
+      if (isTextType(c.data_type) && !c.is_binary) {
+        c.charset = op.charset;
+      }
+    }
+    t_.default_charset = op.charset;
+    return Status::ok();
+  }
+  Status operator()(const DefaultCharset& op) {
+    t_.default_charset = op.charset;
+    return Status::ok();
+  }
+
+ private:
+  TableSchema& t_;
+};
+
+}  // namespace
+
+const TableSchema* SchemaModel::find(const binlog::TableName& table) const {
+  auto it = tables_.find(table);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+void SchemaModel::put(const binlog::TableName& table, TableSchema schema) {
+  binlog::markRowKey(schema);
+  tables_[table] = std::move(schema);
+}
+
+void SchemaModel::forget(const binlog::TableName& table) { tables_.erase(table); }
+
+void SchemaModel::forgetDatabase(const std::string& database) {
+  std::erase_if(tables_, [&](const auto& entry) { return entry.first.database == database; });
+}
+
+std::vector<Conflict> SchemaModel::alter(const AlterTable& alter) {
+  auto it = tables_.find(alter.table);
+  if (it == tables_.end()) {
+    return {};  // unknown: looked up when its rows come
+  }
+  TableSchema changed = it->second;
+  OperationApplier applier(changed);
+  binlog::TableName target = alter.table;
+  for (const AlterOperation& op : alter.operations) {
+    Status status = std::visit(applier, op);
+    if (!status.isOk()) {
+      return {Conflict{alter.table, status.message()}};
+    }
+    if (const auto* rename = std::get_if<RenameTableTo>(&op)) {
+      target = rename->to;
+    }
+  }
+  tables_.erase(it);
+  put(target, std::move(changed));
+  return {};
+}
+
+std::vector<Conflict> SchemaModel::apply(const DdlStatement& statement) {
+  if (const auto* create = std::get_if<CreateTable>(&statement)) {
+    if (!(create->if_not_exists && find(create->table) != nullptr)) {
+      // Keys declared without a name get theirs as ADD UNIQUE would.
+      TableSchema schema = create->schema;
+      std::vector<binlog::UniqueKey> keys = std::move(schema.unique_keys);
+      schema.unique_keys.clear();
+      OperationApplier applier(schema);
+      for (binlog::UniqueKey& key : keys) {
+        Status status = applier(AddKey{std::move(key), false});
+        if (!status.isOk()) {
+          forget(create->table);
+          return {Conflict{create->table, status.message()}};
+        }
+      }
+      put(create->table, std::move(schema));
+    }
+  } else if (const auto* like = std::get_if<CreateTableLike>(&statement)) {
+    if (!(like->if_not_exists && find(like->table) != nullptr)) {
+      const TableSchema* source = find(like->source);
+      if (source == nullptr) {
+        forget(like->table);
+        return {Conflict{like->table, fmt::format("LIKE {}.{}: a table the history does not know",
+                                                  like->source.database, like->source.table)}};
+      }
+      put(like->table, *source);
+    }
+  } else if (const auto* alter_table = std::get_if<AlterTable>(&statement)) {
+    return alter(*alter_table);
+  } else if (const auto* rename = std::get_if<RenameTables>(&statement)) {
+    for (const auto& [from, to] : rename->renames) {
+      auto it = tables_.find(from);
+      if (it == tables_.end()) {
+        forget(to);
+        continue;
+      }
+      TableSchema moved = std::move(it->second);
+      tables_.erase(it);
+      put(to, std::move(moved));
+    }
+  } else if (const auto* drop = std::get_if<DropTables>(&statement)) {
+    for (const binlog::TableName& table : drop->tables) {
+      forget(table);
+    }
+  } else if (const auto* create_db = std::get_if<CreateDatabase>(&statement)) {
+    if (!create_db->if_not_exists) {
+      forgetDatabase(create_db->name);  // a new database is empty
+    }
+  } else if (const auto* drop_db = std::get_if<DropDatabase>(&statement)) {
+    forgetDatabase(drop_db->name);
+  } else if (const auto* unparsed = std::get_if<Unparsed>(&statement)) {
+    std::vector<Conflict> conflicts;
+    for (const binlog::TableName& table : unparsed->tables) {
+      conflicts.push_back(Conflict{table, unparsed->reason});
+    }
+    return conflicts;
+  }
+  return {};
+}
+
+}  // namespace mm::schema
