@@ -463,7 +463,7 @@ SchemaColumn Parser::columnDefinition(std::string name, bool& primary, bool& uni
   SchemaColumn c;
   c.name = std::move(name);
   dataType(c, unique);
-  while (!atBoundary()) {
+  while (!atBoundary() && !at("FIRST") && !at("AFTER")) {
     if (accept("UNSIGNED") || accept("ZEROFILL")) {
       c.is_unsigned = true;
     } else if (accept("SIGNED")) {

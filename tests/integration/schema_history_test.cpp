@@ -1,0 +1,218 @@
+// Replaying a backlog written across ALTER TABLEs names every column as it was when the row was
+// written (issue 5 items 6, 7, 11): the monitor starts at a position before the tables existed,
+// after every ALTER already happened, with binlog_row_metadata MINIMAL (names from the schema
+// history) and FULL (names from the binlog; keys of tables without a primary key from the history).
+// A restart then resumes with the history as of the checkpoint.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "support/amqp_test_consumer.h"
+#include "support/monitor_process.h"
+#include "support/sql_client.h"
+
+namespace mm::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string compact(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return buffer.GetString();
+}
+
+// What a message must say: its type, table, keys, and the names of its columns in order.
+struct Expected {
+  std::string type;
+  std::string table;
+  std::string keys;                  // compact JSON
+  std::vector<std::string> columns;  // of "values" (inserts) or "after_values" (updates)
+};
+
+// "type table keys [columns]" of a received message, for messages that compare whole.
+std::string describe(const Expected& e) {
+  std::string columns;
+  for (const std::string& c : e.columns) {
+    columns += (columns.empty() ? "" : ",") + c;
+  }
+  return fmt::format("{} {} {} [{}]", e.type, e.table, e.keys, columns);
+}
+
+Expected summarize(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  Expected e;
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("type")) {
+    e.type = "unparsable: " + body.substr(0, 200);
+    return e;
+  }
+  e.type = doc["type"].GetString();
+  e.table = doc.HasMember("table_name") ? doc["table_name"].GetString() : "";
+  e.keys = doc.HasMember("keys") ? compact(doc["keys"]) : "";
+  const char* field = doc.HasMember("after_values") ? "after_values" : "values";
+  if (doc.HasMember(field)) {
+    for (const auto& member : doc[field].GetObject()) {
+      e.columns.emplace_back(member.name.GetString());
+    }
+  }
+  return e;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    MM_REQUIRE_SERVERS(env);
+    env_ = env;
+    database_ = uniqueName("mmt_history");
+    exchange_ = uniqueName("mm-history");
+    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-history")).string();
+    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
+    // binlog_row_metadata is global only (MariaDB and MySQL): remember the server's, restore it after.
+    auto setting = sql_.query("SELECT @@GLOBAL.binlog_row_metadata");
+    ASSERT_TRUE(setting.isOk() && !setting->empty()) << setting.status().toString();
+    original_row_metadata_ = (*setting)[0][0].value_or("FULL");
+    run(fmt::format("SET GLOBAL binlog_row_metadata = {}", GetParam()));
+    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
+                                        exchange_);
+    ASSERT_TRUE(consumer.isOk()) << consumer.toString();
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n--- schema history ---\n"
+                << readFile(dir_ + "/state/schema_history") << "\n";
+    }
+    monitor_.stop(SIGKILL, std::chrono::seconds(5));
+    if (sql_.connected()) {
+      (void)sql_.execute(fmt::format("SET GLOBAL binlog_row_metadata = {}", original_row_metadata_));
+      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  void run(const std::string& sql) {
+    Status status = sql_.execute(sql);
+    ASSERT_TRUE(status.isOk()) << status.toString() << "\n" << sql;
+  }
+
+  std::string currentPosition() {
+    auto rows = sql_.query("SHOW MASTER STATUS");
+    EXPECT_TRUE(rows.isOk() && !rows->empty());
+    return fmt::format("{}:{}", (*rows)[0][0].value_or(""), (*rows)[0][1].value_or(""));
+  }
+
+  void startMonitor(const std::string& start_position) {
+    ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
+        "[monitor]\nlog_level = info\nstate_path = {}/state\n"
+        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
+        "start_position = {}\n"
+        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
+        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
+        7000 + getpid() % 10000, start_position, env_.amqp_host, env_.amqp_port, env_.amqp_user,
+        env_.amqp_password, exchange_)));
+    ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
+  }
+
+  // Takes as many messages as `expected` holds and compares them in order.
+  void expectMessages(const std::vector<Expected>& expected) {
+    auto messages = consumer_.take(expected.size(), 20s);
+    ASSERT_EQ(messages.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(describe(summarize(messages[i].body)), describe(expected[i])) << "message " << i << ": "
+                                                                             << messages[i].body;
+    }
+  }
+
+  ServerEnvironment env_;
+  std::string database_;
+  std::string exchange_;
+  std::string dir_;
+  std::string original_row_metadata_;
+  mysql::Connection sql_;
+  AmqpTestConsumer consumer_;
+  MonitorProcess monitor_;
+};
+
+TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
+  const std::string start = currentPosition();
+  const std::string& db = database_;
+  run(fmt::format("CREATE DATABASE {}", db));
+  run(fmt::format("CREATE TABLE {}.t (id INT PRIMARY KEY, a VARCHAR(20), b INT) DEFAULT CHARSET utf8mb4", db));
+  run(fmt::format("INSERT INTO {}.t VALUES (1, 'a1', 10)", db));
+  run(fmt::format("ALTER TABLE {}.t ADD COLUMN c VARCHAR(20) AFTER a", db));
+  run(fmt::format("INSERT INTO {}.t VALUES (2, 'a2', 'c2', 20)", db));
+  run(fmt::format("ALTER TABLE {}.t DROP COLUMN b", db));
+  run(fmt::format("INSERT INTO {}.t VALUES (3, 'a3', 'c3')", db));
+  // Renames, one of them written with quoting and comments the parser must see through.
+  run(fmt::format("ALTER TABLE `{}`.`t` RENAME COLUMN `a` TO `a r`, /* why */ CHANGE COLUMN c `c``q` VARCHAR(20)", db));
+  run(fmt::format("INSERT INTO {}.t VALUES (4, 'a4', 'c4')", db));
+  // A swap of two columns of one type: a count and type check cannot see it, only the history.
+  run(fmt::format("ALTER TABLE {}.t CHANGE `a r` tmp VARCHAR(20)", db));
+  run(fmt::format("ALTER TABLE {}.t CHANGE `c``q` `a r` VARCHAR(20)", db));
+  run(fmt::format("ALTER TABLE {}.t CHANGE tmp `c``q` VARCHAR(20)", db));
+  run(fmt::format("INSERT INTO {}.t VALUES (5, 'now c', 'now a')", db));
+  run(fmt::format("UPDATE {}.t SET `a r` = 'changed' WHERE id = 5", db));
+  // No primary key: the first unique key over NOT NULL columns identifies rows (not `un`: NULL-able).
+  run(fmt::format("CREATE TABLE {}.u (u INT NOT NULL, v VARCHAR(10), n INT NULL, UNIQUE KEY un (n), "
+                  "UNIQUE KEY uu (u))", db));
+  run(fmt::format("INSERT INTO {}.u VALUES (7, 'v7', NULL)", db));
+  run(fmt::format("ALTER TABLE {}.u ADD COLUMN w INT FIRST", db));
+  run(fmt::format("INSERT INTO {}.u VALUES (1, 8, 'v8', NULL)", db));
+  run(fmt::format("DELETE FROM {}.u WHERE u = 7", db));
+  // No key at all: empty keys and a warning.
+  run(fmt::format("CREATE TABLE {}.nokey (x INT, y INT)", db));
+  run(fmt::format("INSERT INTO {}.nokey VALUES (1, 2)", db));
+  run(fmt::format("TRUNCATE TABLE {}.nokey", db));
+  run(fmt::format("INSERT INTO {}.nokey VALUES (3, 4)", db));
+
+  // Every ALTER happened before the monitor reads anything: today's information_schema would name
+  // the early rows wrongly.
+  startMonitor(start);
+  expectMessages({
+      {"row_insert", "t", R"({"id":1})", {"id", "a", "b"}},
+      {"row_insert", "t", R"({"id":2})", {"id", "a", "c", "b"}},
+      {"row_insert", "t", R"({"id":3})", {"id", "a", "c"}},
+      {"row_insert", "t", R"({"id":4})", {"id", "a r", "c`q"}},
+      {"row_insert", "t", R"({"id":5})", {"id", "c`q", "a r"}},
+      {"row_update", "t", R"({"id":5})", {"a r"}},
+      {"row_insert", "u", R"({"u":7})", {"u", "v", "n"}},
+      {"row_insert", "u", R"({"u":8})", {"w", "u", "v", "n"}},
+      {"row_delete", "u", R"({"u":7})", {}},
+      {"row_insert", "nokey", "{}", {"x", "y"}},
+      {"row_insert", "nokey", "{}", {"x", "y"}},
+  });
+  EXPECT_NE(monitor_.log().find("table " + db + ".nokey has no primary key"), std::string::npos) << monitor_.log();
+  EXPECT_EQ(monitor_.log().find("re-reading"), std::string::npos) << "the history needed no repair";
+
+  // A restart resumes with the history as of its checkpoint, and follows what came since.
+  ASSERT_EQ(monitor_.stop(SIGTERM), 0);
+  const std::string history = readFile(dir_ + "/state/schema_history");
+  EXPECT_NE(history.find("column\tc`q\tvarchar"), std::string::npos) << history;
+  run(fmt::format("ALTER TABLE {}.t DROP COLUMN `c``q`, ADD COLUMN d INT FIRST", db));
+  run(fmt::format("INSERT INTO {}.t VALUES (6, 6, 'a6')", db));
+  startMonitor(start);
+  expectMessages({{"row_insert", "t", R"({"id":6})", {"d", "id", "a r"}}});
+  EXPECT_EQ(monitor_.stop(SIGTERM), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(RowMetadata, SchemaHistoryReplay, ::testing::Values("MINIMAL", "FULL"));
+
+}  // namespace
+}  // namespace mm::test
