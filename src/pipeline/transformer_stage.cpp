@@ -43,6 +43,12 @@ Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
     rows_in_txn_ = 0;
     txn_file_.clear();
     batch.push_back(gapItem(*gap));
+    if (history_ != nullptr) {
+      // The DDL in the gap is lost with its rows: the schema at the server's current position is
+      // what information_schema says now.
+      completed_.clear();
+      return history_->capture(binlog::Position{gap->to.file, gap->to.position});
+    }
   } else if (auto* change = std::get_if<SchemaChange>(&item)) {
     completed_.clear();
     if (history_ != nullptr) {
