@@ -371,6 +371,16 @@ class Parser {
   void dataType(SchemaColumn& c, bool& unique);
   SchemaColumn columnDefinition(std::string name, bool& primary, bool& unique);
   std::optional<binlog::UniqueKey> keyParts(std::string name);
+  bool keyDefinition(std::vector<AddKey>& keys);
+  // The keys a column definition declares inline (PRIMARY KEY, UNIQUE).
+  static void columnKeys(const std::string& column, bool primary, bool unique, std::vector<AddKey>& keys) {
+    if (primary) {
+      keys.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {column}}, false});
+    }
+    if (unique) {
+      keys.push_back(AddKey{binlog::UniqueKey{"", {column}}, false});
+    }
+  }
   void createTableBody(CreateTable& create);
   void tableOptions(Charset& default_charset);
   DdlStatement createTable(bool or_replace);
@@ -565,58 +575,63 @@ std::optional<binlog::UniqueKey> Parser::keyParts(std::string name) {
   return key;
 }
 
+// [CONSTRAINT [name]] PRIMARY KEY / UNIQUE / INDEX / KEY / FULLTEXT / SPATIAL / FOREIGN KEY /
+// CHECK / PERIOD: false (nothing consumed) when the element is a column instead. Adds the primary
+// or unique key to `keys`; other indexes and constraints identify no row and are skipped.
+bool Parser::keyDefinition(std::vector<AddKey>& keys) {
+  if (accept("CONSTRAINT")) {
+    if (!atAny({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"})) {
+      identifier("a constraint name");
+    }
+  } else if (!atAny({"PRIMARY", "UNIQUE", "INDEX", "KEY", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "PERIOD"})) {
+    return false;
+  }
+  const bool primary = acceptAll({"PRIMARY", "KEY"});
+  if (!primary && !accept("UNIQUE")) {
+    skipToBoundary();
+    return true;
+  }
+  bool if_not_exists = false;
+  std::string name = "PRIMARY";
+  if (!primary) {
+    accept("INDEX") || accept("KEY");
+    if_not_exists = acceptIfNotExists();
+    name.clear();
+    if (!isSymbol(peek(), '(') && !at("USING")) {
+      name = identifier("an index name");
+    }
+  }
+  if (accept("USING")) {
+    ++pos_;
+  }
+  if (auto key = keyParts(std::move(name))) {
+    keys.push_back(AddKey{std::move(*key), if_not_exists});
+  } else if (primary) {
+    fail("a primary key over an expression");
+  }
+  return true;
+}
+
 void Parser::createTableBody(CreateTable& create) {
   binlog::TableSchema& schema = create.schema;
-  std::vector<binlog::UniqueKey> unique_keys;
-  std::optional<binlog::UniqueKey> primary;
+  std::vector<AddKey> keys;
   do {
-    if (accept("CONSTRAINT")) {
-      if (!atAny({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"})) {
-        identifier("a constraint name");
-      }
-    }
-    if (acceptAll({"PRIMARY", "KEY"})) {
-      if (accept("USING")) {
-        ++pos_;
-      }
-      primary = keyParts("PRIMARY");
-      if (!primary) {
-        fail("a primary key over an expression");
-      }
-    } else if (accept("UNIQUE")) {
-      accept("INDEX") || accept("KEY");
-      acceptIfNotExists();
-      std::string name;
-      if (!isSymbol(peek(), '(') && !at("USING")) {
-        name = identifier("an index name");
-      }
-      if (accept("USING")) {
-        ++pos_;
-      }
-      if (auto key = keyParts(std::move(name))) {
-        unique_keys.push_back(std::move(*key));
-      }
-    } else if (atAny({"INDEX", "KEY", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "PERIOD"})) {
-      skipToBoundary();
+    if (keyDefinition(keys)) {
+      continue;
     } else {
       bool column_primary = false;
       bool column_unique = false;
       std::string name = identifier("a column name");
       SchemaColumn column = columnDefinition(std::move(name), column_primary, column_unique);
-      if (column_primary) {
-        primary = binlog::UniqueKey{"PRIMARY", {column.name}};
-      }
-      if (column_unique) {
-        unique_keys.push_back(binlog::UniqueKey{"", {column.name}});
-      }
+      columnKeys(column.name, column_primary, column_unique, keys);
       schema.columns.push_back(std::move(column));
     }
   } while (acceptSymbol(','));
   expectSymbol(')');
-  if (primary) {
-    unique_keys.insert(unique_keys.begin(), std::move(*primary));
+  for (AddKey& key : keys) {
+    auto at = key.key.name == "PRIMARY" ? schema.unique_keys.begin() : schema.unique_keys.end();
+    schema.unique_keys.insert(at, std::move(key.key));
   }
-  schema.unique_keys = std::move(unique_keys);
 }
 
 // Table options after the column list; only the default charset matters. Stops at the end, or
@@ -695,39 +710,12 @@ ColumnPlacement Parser::placement(ColumnPlacement::Where otherwise) {
 }
 
 void Parser::addSpecification(AlterTable& alter) {
-  if (accept("CONSTRAINT")) {
-    if (!atAny({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"})) {
-      identifier("a constraint name");
-    }
-  }
-  if (acceptAll({"PRIMARY", "KEY"})) {
-    if (accept("USING")) {
-      ++pos_;
-    }
-    auto key = keyParts("PRIMARY");
-    if (!key) {
-      fail("a primary key over an expression");
-      return;
-    }
-    alter.operations.push_back(AddKey{std::move(*key), false});
+  std::vector<AddKey> keys;
+  if (keyDefinition(keys)) {
+    alter.operations.insert(alter.operations.end(), keys.begin(), keys.end());
     return;
   }
-  if (accept("UNIQUE")) {
-    accept("INDEX") || accept("KEY");
-    const bool if_not_exists = acceptIfNotExists();
-    std::string name;
-    if (!isSymbol(peek(), '(') && !at("USING")) {
-      name = identifier("an index name");
-    }
-    if (accept("USING")) {
-      ++pos_;
-    }
-    if (auto key = keyParts(std::move(name))) {
-      alter.operations.push_back(AddKey{std::move(*key), if_not_exists});
-    }
-    return;
-  }
-  if (atAny({"INDEX", "KEY", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "PARTITION", "PERIOD"})) {
+  if (at("PARTITION")) {
     skipToBoundary();
     return;
   }
@@ -740,14 +728,10 @@ void Parser::addSpecification(AlterTable& alter) {
     bool primary = false;
     bool unique = false;
     SchemaColumn column = columnDefinition(std::move(name), primary, unique);
-    const std::string column_name = column.name;
+    std::vector<AddKey> column_keys;
+    columnKeys(column.name, primary, unique, column_keys);
     alter.operations.push_back(AddColumn{std::move(column), placement(where), if_not_exists});
-    if (primary) {
-      alter.operations.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {column_name}}, false});
-    }
-    if (unique) {
-      alter.operations.push_back(AddKey{binlog::UniqueKey{"", {column_name}}, false});
-    }
+    alter.operations.insert(alter.operations.end(), column_keys.begin(), column_keys.end());
   };
   if (acceptSymbol('(')) {  // ADD (a INT, b INT)
     do {
@@ -786,36 +770,21 @@ void Parser::alterSpecification(AlterTable& alter) {
     addSpecification(alter);
   } else if (accept("DROP")) {
     dropSpecification(alter);
-  } else if (accept("MODIFY")) {
-    accept("COLUMN");
-    const bool if_exists = acceptIfExists();
-    std::string name = identifier("a column name");
-    bool primary = false;
-    bool unique = false;
-    SchemaColumn column = columnDefinition(name, primary, unique);
-    alter.operations.push_back(ChangeColumn{name, std::move(column), placement(ColumnPlacement::Where::Keep), if_exists});
-    if (primary) {
-      alter.operations.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {name}}, false});
-    }
-    if (unique) {
-      alter.operations.push_back(AddKey{binlog::UniqueKey{"", {name}}, false});
-    }
-  } else if (accept("CHANGE")) {
+  } else if (atAny({"MODIFY", "CHANGE"})) {
+    const bool change = at("CHANGE");
+    ++pos_;  // MODIFY or CHANGE
     accept("COLUMN");
     const bool if_exists = acceptIfExists();
     std::string old_name = identifier("a column name");
-    std::string new_name = identifier("a column name");
+    std::string new_name = change ? identifier("a column name") : old_name;
     bool primary = false;
     bool unique = false;
     SchemaColumn column = columnDefinition(new_name, primary, unique);
+    std::vector<AddKey> keys;
+    columnKeys(new_name, primary, unique, keys);
     alter.operations.push_back(ChangeColumn{std::move(old_name), std::move(column),
                                             placement(ColumnPlacement::Where::Keep), if_exists});
-    if (primary) {
-      alter.operations.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {new_name}}, false});
-    }
-    if (unique) {
-      alter.operations.push_back(AddKey{binlog::UniqueKey{"", {new_name}}, false});
-    }
+    alter.operations.insert(alter.operations.end(), keys.begin(), keys.end());
   } else if (accept("RENAME")) {
     if (accept("COLUMN")) {
       std::string old_name = identifier("a column name");
