@@ -906,6 +906,16 @@ DdlStatement Parser::statement() {
 }
 
 DdlStatement Parser::statementKind() {
+  if (acceptAll({"SET", "STATEMENT"})) {  // MariaDB: SET STATEMENT var = value, ... FOR <statement>
+    while (!atEnd() && !at("FOR")) {
+      if (isSymbol(peek(), '(')) {
+        skipGroup();
+      } else {
+        ++pos_;
+      }
+    }
+    expect("FOR");
+  }
   if (accept("CREATE")) {
     const bool or_replace = acceptAll({"OR", "REPLACE"});
     while (accept("ONLINE") || accept("OFFLINE")) {

@@ -187,6 +187,9 @@ TEST(DdlParser, AlterTableMariadbAndMysqlSpellings) {
   EXPECT_EQ(std::get<AddKey>(alter.operations[2]).key.columns, std::vector<std::string>{"q"});
   EXPECT_EQ(std::get<AddColumn>(alter.operations[3]).placement.where, ColumnPlacement::Where::First);
   EXPECT_EQ(std::get<AddKey>(alter.operations[4]).key.name, "PRIMARY");
+  const auto prefixed = as<AlterTable>(
+      parseDdl("SET STATEMENT max_statement_time = 60, lock_wait_timeout = (5) FOR ALTER TABLE t DROP a", "db"));
+  EXPECT_EQ(std::get<DropColumn>(prefixed.operations.at(0)).name, "a");
   const auto convert = as<AlterTable>(parseDdl("ALTER TABLE t CONVERT TO CHARACTER SET latin1 COLLATE latin1_bin", "db"));
   ASSERT_EQ(convert.operations.size(), 1u);
   EXPECT_EQ(std::get<ConvertCharset>(convert.operations[0]).charset, Charset::Latin1);
