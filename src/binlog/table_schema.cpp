@@ -1,10 +1,10 @@
 #include "binlog/table_schema.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <initializer_list>
-
-#include <fmt/format.h>
 
 #include "binlog/column_type.h"
 
@@ -23,8 +23,9 @@ bool mayBeMariadbJson(const TableMapColumn& c) {
 }
 bool equalsIgnoringCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 bool isOneOf(std::string_view value, std::initializer_list<std::string_view> names) {
@@ -105,10 +106,11 @@ void markRowKey(TableSchema& schema) {
                         [&](const SchemaColumn& c) { return equalsIgnoringCase(c.name, name); });
   };
   auto identifies = [&](const UniqueKey& key) {
-    return !key.columns.empty() && std::all_of(key.columns.begin(), key.columns.end(), [&](const std::string& name) {
-      auto it = find(name);
-      return it != schema.columns.end() && !it->nullable;
-    });
+    return !key.columns.empty() &&
+           std::all_of(key.columns.begin(), key.columns.end(), [&](const std::string& name) {
+             auto it = find(name);
+             return it != schema.columns.end() && !it->nullable;
+           });
   };
   auto chosen = std::find_if(schema.unique_keys.begin(), schema.unique_keys.end(),
                              [](const UniqueKey& key) { return key.name == "PRIMARY"; });
@@ -129,16 +131,18 @@ void markRowKey(TableSchema& schema) {
 
 Status checkColumnTypes(const TableMap& map, const TableSchema& schema) {
   if (schema.columns.size() != map.columns.size()) {
-    return Status::corruption(fmt::format("table {}.{}: the binlog has {} columns, the schema {}", map.database,
-                                          map.table, map.columns.size(), schema.columns.size()));
+    return Status::corruption(fmt::format("table {}.{}: the binlog has {} columns, the schema {}",
+                                          map.database, map.table, map.columns.size(),
+                                          schema.columns.size()));
   }
   for (size_t i = 0; i < map.columns.size(); ++i) {
     const TableMapColumn& c = map.columns[i];
     const SchemaColumn& s = schema.columns[i];
     if (!typeMatches(c, s.data_type)) {
       return Status::corruption(fmt::format(
-          "table {}.{}: column {} is {} (metadata {}) in the binlog but `{}` {} in the schema", map.database,
-          map.table, i + 1, columnTypeName(c.real_type), c.metadata, s.name, s.data_type));
+          "table {}.{}: column {} is {} (metadata {}) in the binlog but `{}` {} in the schema",
+          map.database, map.table, i + 1, columnTypeName(c.real_type), c.metadata, s.name,
+          s.data_type));
     }
   }
   return Status::ok();

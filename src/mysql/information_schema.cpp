@@ -109,10 +109,10 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
   }
   // Unique indexes in the server's own order, which lists PRIMARY first and then the unique
   // indexes over NOT NULL columns (the order MySQL and MariaDB keep keys in).
-  auto unique_index_columns = queryWithRetry(fmt::format(
-      "SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
-      "WHERE {} AND NON_UNIQUE = 0",
-      where));
+  auto unique_index_columns = queryWithRetry(
+      fmt::format("SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
+                  "WHERE {} AND NON_UNIQUE = 0",
+                  where));
   if (!unique_index_columns.isOk()) {
     return unique_index_columns.status();
   }
@@ -167,11 +167,13 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
   return schema;
 }
 
-Result<std::vector<binlog::TableName>> InformationSchema::listTables(const std::vector<std::string>& databases) {
+Result<std::vector<binlog::TableName>> InformationSchema::listTables(
+    const std::vector<std::string>& databases) {
   if (!connection_.connected()) {
     MM_RETURN_IF_ERROR(connection_.connect(options_));
   }
-  std::string where = "TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')";
+  std::string where =
+      "TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')";
   if (!databases.empty()) {
     where = "TABLE_SCHEMA IN (";
     for (size_t i = 0; i < databases.size(); ++i) {
@@ -179,10 +181,11 @@ Result<std::vector<binlog::TableName>> InformationSchema::listTables(const std::
     }
     where += ")";
   }
-  auto rows = queryWithRetry(fmt::format(
-      "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES WHERE {} AND TABLE_TYPE = 'BASE TABLE' "
-      "ORDER BY TABLE_SCHEMA, TABLE_NAME",
-      where));
+  auto rows =
+      queryWithRetry(fmt::format("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES "
+                                 "WHERE {} AND TABLE_TYPE = 'BASE TABLE' "
+                                 "ORDER BY TABLE_SCHEMA, TABLE_NAME",
+                                 where));
   if (!rows.isOk()) {
     return rows.status();
   }

@@ -306,8 +306,10 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
           break;  // a statement-format write: part of its transaction, which COMMIT/XID ends
         }
         // DDL (or DCL): standalone, may change a table's shape.
-        if (!out_.push(SchemaChange{std::string(query->query), std::string(query->database), cursor.file, at.start},
-                       sizeof(SchemaChange) + query->query.size() + query->database.size() + cursor.file.size(),
+        if (!out_.push(SchemaChange{std::string(query->query), std::string(query->database),
+                                    cursor.file, at.start},
+                       sizeof(SchemaChange) + query->query.size() + query->database.size() +
+                           cursor.file.size(),
                        stop) ||
             !endTransaction(cursor, at.end, stop)) {
           return Status::cancelled("stopped");

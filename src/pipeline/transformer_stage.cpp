@@ -134,7 +134,7 @@ PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
 }
 
 Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::TableMap& map,
-                                                               const binlog::Position& at) {
+                                                                const binlog::Position& at) {
   if (!binlog::needsSchema(map)) {
     return &map;
   }
@@ -154,9 +154,10 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
     return schema.status();
   }
   if (Status fits = binlog::checkColumnTypes(map, *schema); !fits.isOk()) {
-    spdlog::warn("table {}: the schema history does not match the binlog ({}); re-reading it from "
-                 "information_schema",
-                 key, fits.message());
+    spdlog::warn(
+        "table {}: the schema history does not match the binlog ({}); re-reading it from "
+        "information_schema",
+        key, fits.message());
     schema = history_->reread(name, at);
     if (!schema.isOk()) {
       return schema.status();
@@ -165,7 +166,8 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
       return Status::corruption(fmt::format(
           "{}; information_schema does not match either (the table changed since this event was "
           "written, by a statement the history could not follow): refusing to publish values under "
-          "guessed names. Restart from a position after the change, or with binlog_row_metadata=FULL "
+          "guessed names. Restart from a position after the change, or with "
+          "binlog_row_metadata=FULL "
           "for events written from then on",
           still.message()));
     }

@@ -17,7 +17,6 @@
 #include <string>
 
 #include "binlog/table_schema.h"
-#include "schema/schema_history.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "metrics/stats.h"
@@ -26,6 +25,7 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/delay_buffer.h"
 #include "pipeline/items.h"
+#include "schema/schema_history.h"
 
 namespace mm::pipeline {
 
@@ -48,7 +48,8 @@ class TransformerStage {
  private:
   Status handle(SourceItem& item, PublishBatch& batch);
   Status transform(RowsItem& item, PublishBatch& batch);
-  Result<const binlog::TableMap*> completeTable(const binlog::TableMap& map, const binlog::Position& at);
+  Result<const binlog::TableMap*> completeTable(const binlog::TableMap& map,
+                                                const binlog::Position& at);
   PublishItem gapItem(const PositionGap& gap) const;
 
   BoundedQueue<SourceItem>& in_;

@@ -1,11 +1,11 @@
 #include "schema/ddl_parser.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <initializer_list>
 #include <optional>
-
-#include <fmt/format.h>
 
 namespace mm::schema {
 namespace {
@@ -103,7 +103,8 @@ class Lexer {
         const auto end = text_.find("*/", pos_ + 2);
         pos_ = end == std::string_view::npos ? text_.size() : end + 2;
       } else if (rest[0] == '#' ||
-                 (rest.starts_with("--") && (rest.size() == 2 || std::isspace(static_cast<unsigned char>(rest[2]))))) {
+                 (rest.starts_with("--") &&
+                  (rest.size() == 2 || std::isspace(static_cast<unsigned char>(rest[2]))))) {
         const auto end = text_.find('\n', pos_);
         pos_ = end == std::string_view::npos ? text_.size() : end + 1;
       } else {
@@ -193,8 +194,13 @@ class Parser {
   const Token& peek(size_t ahead = 0) const {
     return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
   }
-  bool atEnd() const { return peek().kind == TokenKind::End || (isSymbol(peek(), ';') && peek(1).kind == TokenKind::End); }
-  static bool isSymbol(const Token& t, char c) { return t.kind == TokenKind::Symbol && t.text[0] == c; }
+  bool atEnd() const {
+    return peek().kind == TokenKind::End ||
+           (isSymbol(peek(), ';') && peek(1).kind == TokenKind::End);
+  }
+  static bool isSymbol(const Token& t, char c) {
+    return t.kind == TokenKind::Symbol && t.text[0] == c;
+  }
   static bool isKeyword(const Token& t, std::string_view word) {
     if (t.kind != TokenKind::Word || t.text.size() != word.size()) {
       return false;
@@ -250,15 +256,17 @@ class Parser {
   void fail(const std::string& what) {
     if (error_.empty()) {
       const Token& t = peek();
-      error_ = t.kind == TokenKind::End ? fmt::format("{} at the end of the statement", what)
-                                        : fmt::format("{} at offset {} (near '{}')", what, t.offset, t.text);
+      error_ = t.kind == TokenKind::End
+                   ? fmt::format("{} at the end of the statement", what)
+                   : fmt::format("{} at offset {} (near '{}')", what, t.offset, t.text);
     }
     pos_ = tokens_.size() - 1;
   }
 
   std::optional<std::string> tryIdentifier() {
     const Token& t = peek();
-    if (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedName || t.kind == TokenKind::DoubleQuoted) {
+    if (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedName ||
+        t.kind == TokenKind::DoubleQuoted) {
       ++pos_;
       return t.text;
     }
@@ -347,8 +355,8 @@ class Parser {
     accept("DEFAULT");  // never reached for "CHARACTER SET DEFAULT": caller handles
     acceptSymbol('=');
     const Token& t = peek();
-    if (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedName || t.kind == TokenKind::String ||
-        t.kind == TokenKind::DoubleQuoted) {
+    if (t.kind == TokenKind::Word || t.kind == TokenKind::QuotedName ||
+        t.kind == TokenKind::String || t.kind == TokenKind::DoubleQuoted) {
       ++pos_;
       return t.text;
     }
@@ -373,7 +381,8 @@ class Parser {
   std::optional<binlog::UniqueKey> keyParts(std::string name);
   bool keyDefinition(std::vector<AddKey>& keys);
   // The keys a column definition declares inline (PRIMARY KEY, UNIQUE).
-  static void columnKeys(const std::string& column, bool primary, bool unique, std::vector<AddKey>& keys) {
+  static void columnKeys(const std::string& column, bool primary, bool unique,
+                         std::vector<AddKey>& keys) {
     if (primary) {
       keys.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {column}}, false});
     }
@@ -419,11 +428,25 @@ void Parser::dataType(SchemaColumn& c, bool& unique) {
     }
   }
   static const std::pair<std::string_view, std::string_view> kAliases[] = {
-      {"integer", "int"},    {"int1", "tinyint"},  {"int2", "smallint"}, {"int3", "mediumint"},
-      {"int4", "int"},       {"int8", "bigint"},   {"middleint", "mediumint"}, {"bool", "tinyint"},
-      {"boolean", "tinyint"}, {"dec", "decimal"},  {"numeric", "decimal"}, {"fixed", "decimal"},
-      {"real", "double"},    {"float4", "float"},  {"float8", "double"}, {"character", "char"},
-      {"nchar", "char"},     {"nvarchar", "varchar"}, {"geomcollection", "geometrycollection"},
+      {"integer", "int"},
+      {"int1", "tinyint"},
+      {"int2", "smallint"},
+      {"int3", "mediumint"},
+      {"int4", "int"},
+      {"int8", "bigint"},
+      {"middleint", "mediumint"},
+      {"bool", "tinyint"},
+      {"boolean", "tinyint"},
+      {"dec", "decimal"},
+      {"numeric", "decimal"},
+      {"fixed", "decimal"},
+      {"real", "double"},
+      {"float4", "float"},
+      {"float8", "double"},
+      {"character", "char"},
+      {"nchar", "char"},
+      {"nvarchar", "varchar"},
+      {"geomcollection", "geometrycollection"},
   };
   if (t == "nchar" || t == "nvarchar") {
     national = true;
@@ -583,7 +606,8 @@ bool Parser::keyDefinition(std::vector<AddKey>& keys) {
     if (!atAny({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK"})) {
       identifier("a constraint name");
     }
-  } else if (!atAny({"PRIMARY", "UNIQUE", "INDEX", "KEY", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK", "PERIOD"})) {
+  } else if (!atAny({"PRIMARY", "UNIQUE", "INDEX", "KEY", "FULLTEXT", "SPATIAL", "FOREIGN", "CHECK",
+                     "PERIOD"})) {
     return false;
   }
   const bool primary = acceptAll({"PRIMARY", "KEY"});
@@ -819,17 +843,68 @@ void Parser::alterSpecification(AlterTable& alter) {
   } else if (accept("COLLATE")) {
     acceptSymbol('=');
     alter.operations.push_back(DefaultCharset{charsetOfCollationName(identifier("a collation"))});
-  } else if (atAny({"ALTER", "ENGINE", "ALGORITHM", "LOCK", "FORCE", "COMMENT", "AUTO_INCREMENT", "ROW_FORMAT",
-                    "KEY_BLOCK_SIZE", "STATS_PERSISTENT", "STATS_AUTO_RECALC", "STATS_SAMPLE_PAGES",
-                    "PACK_KEYS", "CHECKSUM", "PAGE_CHECKSUM", "DELAY_KEY_WRITE", "ENABLE", "DISABLE",
-                    "DISCARD", "IMPORT", "ORDER", "AVG_ROW_LENGTH", "MAX_ROWS", "MIN_ROWS", "ENCRYPTION",
-                    "ENCRYPTED", "ENCRYPTION_KEY_ID", "COMPRESSION", "CONNECTION", "DATA", "INDEX",
-                    "INSERT_METHOD", "PASSWORD", "TABLESPACE", "UNION", "TRANSACTIONAL", "PAGE_COMPRESSED",
-                    "PAGE_COMPRESSION_LEVEL", "IETF_QUOTES", "WITH", "WITHOUT", "COALESCE", "REORGANIZE",
-                    "EXCHANGE", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "TRUNCATE",
-                    "PARTITION", "PARTITIONS", "SECONDARY_ENGINE", "SECONDARY_LOAD", "SECONDARY_UNLOAD",
-                    "UPGRADE", "ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE", "AUTOEXTEND_SIZE",
-                    "VALIDATION", "STORAGE"})) {
+  } else if (atAny({"ALTER",
+                    "ENGINE",
+                    "ALGORITHM",
+                    "LOCK",
+                    "FORCE",
+                    "COMMENT",
+                    "AUTO_INCREMENT",
+                    "ROW_FORMAT",
+                    "KEY_BLOCK_SIZE",
+                    "STATS_PERSISTENT",
+                    "STATS_AUTO_RECALC",
+                    "STATS_SAMPLE_PAGES",
+                    "PACK_KEYS",
+                    "CHECKSUM",
+                    "PAGE_CHECKSUM",
+                    "DELAY_KEY_WRITE",
+                    "ENABLE",
+                    "DISABLE",
+                    "DISCARD",
+                    "IMPORT",
+                    "ORDER",
+                    "AVG_ROW_LENGTH",
+                    "MAX_ROWS",
+                    "MIN_ROWS",
+                    "ENCRYPTION",
+                    "ENCRYPTED",
+                    "ENCRYPTION_KEY_ID",
+                    "COMPRESSION",
+                    "CONNECTION",
+                    "DATA",
+                    "INDEX",
+                    "INSERT_METHOD",
+                    "PASSWORD",
+                    "TABLESPACE",
+                    "UNION",
+                    "TRANSACTIONAL",
+                    "PAGE_COMPRESSED",
+                    "PAGE_COMPRESSION_LEVEL",
+                    "IETF_QUOTES",
+                    "WITH",
+                    "WITHOUT",
+                    "COALESCE",
+                    "REORGANIZE",
+                    "EXCHANGE",
+                    "ANALYZE",
+                    "CHECK",
+                    "OPTIMIZE",
+                    "REBUILD",
+                    "REPAIR",
+                    "REMOVE",
+                    "TRUNCATE",
+                    "PARTITION",
+                    "PARTITIONS",
+                    "SECONDARY_ENGINE",
+                    "SECONDARY_LOAD",
+                    "SECONDARY_UNLOAD",
+                    "UPGRADE",
+                    "ENGINE_ATTRIBUTE",
+                    "SECONDARY_ENGINE_ATTRIBUTE",
+                    "AUTOEXTEND_SIZE",
+                    "VALIDATION",
+                    "STORAGE"})) {
     skipToBoundary();  // no column or unique key changes
   } else {
     fail("unknown ALTER TABLE clause");

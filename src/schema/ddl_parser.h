@@ -3,12 +3,12 @@
 //
 // Understood (MySQL 5.6-9 and MariaDB 10-11 spellings): CREATE [OR REPLACE] TABLE [IF NOT EXISTS]
 // with column and key definitions, CREATE TABLE ... LIKE, ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS]
-// with comma-separated ADD / DROP / MODIFY / CHANGE / RENAME COLUMN (IF [NOT] EXISTS, FIRST, AFTER),
-// ADD / DROP PRIMARY KEY and UNIQUE keys, RENAME TO, CONVERT TO CHARACTER SET, table options;
-// CREATE / DROP [UNIQUE] INDEX, RENAME TABLE, DROP TABLE, CREATE / DROP DATABASE. Identifiers may
-// be bare, `backtick` or "double" quoted; comments are skipped and the content of executable
-// comments (/*!50100 ... */, /*M!100100 ... */) is read as SQL. TRUNCATE, temporary tables, views,
-// routines, users and grants change no table shape (NoSchemaChange).
+// with comma-separated ADD / DROP / MODIFY / CHANGE / RENAME COLUMN (IF [NOT] EXISTS, FIRST,
+// AFTER), ADD / DROP PRIMARY KEY and UNIQUE keys, RENAME TO, CONVERT TO CHARACTER SET, table
+// options; CREATE / DROP [UNIQUE] INDEX, RENAME TABLE, DROP TABLE, CREATE / DROP DATABASE.
+// Identifiers may be bare, `backtick` or "double" quoted; comments are skipped and the content of
+// executable comments (/*!50100 ... */, /*M!100100 ... */) is read as SQL. TRUNCATE, temporary
+// tables, views, routines, users and grants change no table shape (NoSchemaChange).
 //
 // A statement about a table that is not fully understood (CREATE TABLE ... SELECT, ADD SYSTEM
 // VERSIONING, an unknown ALTER clause) is Unparsed, naming the tables it touches when they could be
@@ -80,8 +80,9 @@ struct ConvertCharset {
 struct DefaultCharset {
   binlog::Charset charset = binlog::Charset::Unknown;
 };
-using AlterOperation = std::variant<AddColumn, DropColumn, ChangeColumn, RenameColumn, AddKey, DropKey,
-                                    RenameKey, RenameTableTo, ConvertCharset, DefaultCharset>;
+using AlterOperation =
+    std::variant<AddColumn, DropColumn, ChangeColumn, RenameColumn, AddKey, DropKey, RenameKey,
+                 RenameTableTo, ConvertCharset, DefaultCharset>;
 
 struct NoSchemaChange {};
 // schema: columns in order, unique_keys as declared (PRIMARY first), default_charset.
@@ -114,12 +115,12 @@ struct DropDatabase {
   std::string name;
 };
 struct Unparsed {
-  std::string reason;                   // what was not understood, and where
+  std::string reason;                     // what was not understood, and where
   std::vector<binlog::TableName> tables;  // the tables it touches, when known
 };
 
-using DdlStatement = std::variant<NoSchemaChange, CreateTable, CreateTableLike, AlterTable, RenameTables,
-                                  DropTables, CreateDatabase, DropDatabase, Unparsed>;
+using DdlStatement = std::variant<NoSchemaChange, CreateTable, CreateTableLike, AlterTable,
+                                  RenameTables, DropTables, CreateDatabase, DropDatabase, Unparsed>;
 
 // `default_database` qualifies unqualified table names (the QUERY event's default database).
 DdlStatement parseDdl(std::string_view statement, std::string_view default_database);

@@ -1,13 +1,13 @@
 #include "schema/schema_history.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "common/atomic_file.h"
 
@@ -78,7 +78,8 @@ void appendTable(std::string& out, const binlog::Position& at, const binlog::Tab
     flags += c.nullable ? "n" : "";
     flags += c.is_binary ? "b" : "";
     flags += c.is_json ? "j" : "";
-    appendRecord(out, {"column", c.name, c.data_type, flags, binlog::charsetName(c.charset)}, c.members);
+    appendRecord(out, {"column", c.name, c.data_type, flags, binlog::charsetName(c.charset)},
+                 c.members);
   }
   for (const binlog::UniqueKey& key : schema.unique_keys) {
     appendRecord(out, {"key", key.name}, key.columns);
@@ -88,9 +89,11 @@ void appendTable(std::string& out, const binlog::Position& at, const binlog::Tab
 uint64_t fileSequence(std::string_view file, bool& numeric) {
   const auto dot = file.rfind('.');
   uint64_t n = 0;
-  const std::string_view digits = dot == std::string_view::npos ? std::string_view{} : file.substr(dot + 1);
+  const std::string_view digits =
+      dot == std::string_view::npos ? std::string_view{} : file.substr(dot + 1);
   auto result = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  numeric = !digits.empty() && result.ec == std::errc() && result.ptr == digits.data() + digits.size();
+  numeric =
+      !digits.empty() && result.ec == std::errc() && result.ptr == digits.data() + digits.size();
   return n;
 }
 
@@ -159,7 +162,8 @@ bool positionBefore(const binlog::Position& a, const binlog::Position& b) {
 
 bool SchemaHistory::watched(std::string_view database) const {
   return options_.databases.empty() ||
-         std::find(options_.databases.begin(), options_.databases.end(), database) != options_.databases.end();
+         std::find(options_.databases.begin(), options_.databases.end(), database) !=
+             options_.databases.end();
 }
 
 Status SchemaHistory::save() const {
@@ -183,8 +187,9 @@ Status SchemaHistory::capture(const binlog::Position& start) {
     model_.put(name, std::move(*schema));
     appendTable(records_, start, name, *model_.find(name));
   }
-  spdlog::info("schema history {}: captured {} tables from information_schema as the schema at {}:{}",
-               options_.path, tables->size(), start.file, start.offset);
+  spdlog::info(
+      "schema history {}: captured {} tables from information_schema as the schema at {}:{}",
+      options_.path, tables->size(), start.file, start.offset);
   return save();
 }
 
@@ -192,17 +197,18 @@ Status SchemaHistory::resume(const binlog::Position& start) {
   bool found = false;
   MM_RETURN_IF_ERROR(load(start, found));
   if (!found) {
-    spdlog::warn("schema history {} is missing: the current schema stands in for the one at {}:{} "
-                 "(rows written before a later ALTER may be refused)",
-                 options_.path, start.file, start.offset);
+    spdlog::warn(
+        "schema history {} is missing: the current schema stands in for the one at {}:{} "
+        "(rows written before a later ALTER may be refused)",
+        options_.path, start.file, start.offset);
     return capture(start);
   }
   records_.clear();
   for (const auto& [name, schema] : model_.tables()) {
     appendTable(records_, start, name, schema);
   }
-  spdlog::info("schema history {}: {} tables as of {}:{}", options_.path, model_.tables().size(), start.file,
-               start.offset);
+  spdlog::info("schema history {}: {} tables as of {}:{}", options_.path, model_.tables().size(),
+               start.file, start.offset);
   return save();
 }
 
@@ -279,7 +285,8 @@ Status SchemaHistory::load(const binlog::Position& start, bool& found) {
         if (fields.size() < 3) {
           return bad("a key needs a name and columns");
         }
-        block.unique_keys.push_back(binlog::UniqueKey{fields[1], {fields.begin() + 2, fields.end()}});
+        block.unique_keys.push_back(
+            binlog::UniqueKey{fields[1], {fields.begin() + 2, fields.end()}});
       }
       continue;
     }
@@ -315,7 +322,8 @@ Status SchemaHistory::load(const binlog::Position& start, bool& found) {
     } else if (kind == "ddl") {
       past_start = past_start || !positionBefore(at, start);
       if (!past_start) {
-        (void)model_.apply(parseDdl(fields[4], fields[3]));  // conflicts: the next records hold the re-reads
+        (void)model_.apply(
+            parseDdl(fields[4], fields[3]));  // conflicts: the next records hold the re-reads
       }
     } else if (kind == "forget") {
       past_start = past_start || positionBefore(start, at);
@@ -337,35 +345,40 @@ void SchemaHistory::appendState(const binlog::TableName& name, const binlog::Pos
   if (const binlog::TableSchema* schema = model_.find(name)) {
     appendTable(records_, at, name, *schema);
   } else {
-    appendRecord(records_, {"forget", at.file, std::to_string(at.offset), name.database, name.table});
+    appendRecord(records_,
+                 {"forget", at.file, std::to_string(at.offset), name.database, name.table});
   }
 }
 
-Status SchemaHistory::applyDdl(std::string_view statement, std::string_view database, const binlog::Position& at) {
+Status SchemaHistory::applyDdl(std::string_view statement, std::string_view database,
+                               const binlog::Position& at) {
   const DdlStatement parsed = parseDdl(statement, database);
   if (std::holds_alternative<NoSchemaChange>(parsed)) {
     return Status::ok();
   }
   const std::vector<std::string> databases = namedDatabases(parsed);
   const auto* unparsed = std::get_if<Unparsed>(&parsed);
-  if (!unparsed && std::none_of(databases.begin(), databases.end(), [&](const std::string& db) { return watched(db); })) {
+  if (!unparsed && std::none_of(databases.begin(), databases.end(),
+                                [&](const std::string& db) { return watched(db); })) {
     return Status::ok();
   }
   appendRecord(records_, {"ddl", at.file, std::to_string(at.offset), database, statement});
   const std::vector<Conflict> conflicts = model_.apply(parsed);
   if (unparsed && unparsed->tables.empty()) {
-    spdlog::warn("schema history: cannot parse the statement at {}:{} ({}), and it names no table to "
-                 "re-read: `{}`",
-                 at.file, at.offset, unparsed->reason, shortened(statement));
+    spdlog::warn(
+        "schema history: cannot parse the statement at {}:{} ({}), and it names no table to "
+        "re-read: `{}`",
+        at.file, at.offset, unparsed->reason, shortened(statement));
   }
   for (const Conflict& conflict : conflicts) {
     if (!watched(conflict.table.database)) {
       continue;
     }
-    spdlog::warn("schema history: {} {}.{} in the statement at {}:{}: `{}`; re-reading the table from "
-                 "information_schema (its current definition stands in)",
-                 unparsed ? "cannot parse the change of" : fmt::format("cannot apply ({})", conflict.reason),
-                 conflict.table.database, conflict.table.table, at.file, at.offset, shortened(statement));
+    spdlog::warn(
+        "schema history: {} {}.{} in the statement at {}:{}: `{}`; re-reading the table from "
+        "information_schema (its current definition stands in)",
+        unparsed ? "cannot parse the change of" : fmt::format("cannot apply ({})", conflict.reason),
+        conflict.table.database, conflict.table.table, at.file, at.offset, shortened(statement));
     if (unparsed) {
       spdlog::warn("schema history: parse error: {}", unparsed->reason);
     }
@@ -373,7 +386,8 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
     if (schema.isOk()) {
       model_.put(conflict.table, std::move(*schema));
     } else {
-      spdlog::warn("schema history: {}; the table stays unknown until its rows name it", schema.status().message());
+      spdlog::warn("schema history: {}; the table stays unknown until its rows name it",
+                   schema.status().message());
       model_.forget(conflict.table);
     }
     appendState(conflict.table, at);
@@ -381,14 +395,16 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
   return save();
 }
 
-Result<binlog::TableSchema> SchemaHistory::table(const binlog::TableName& name, const binlog::Position& at) {
+Result<binlog::TableSchema> SchemaHistory::table(const binlog::TableName& name,
+                                                 const binlog::Position& at) {
   if (const binlog::TableSchema* schema = model_.find(name)) {
     return *schema;
   }
   return reread(name, at);
 }
 
-Result<binlog::TableSchema> SchemaHistory::reread(const binlog::TableName& name, const binlog::Position& at) {
+Result<binlog::TableSchema> SchemaHistory::reread(const binlog::TableName& name,
+                                                  const binlog::Position& at) {
   auto schema = catalog_.lookup(name.database, name.table);
   if (!schema.isOk()) {
     return schema.status();

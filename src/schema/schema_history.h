@@ -1,26 +1,26 @@
 // SchemaHistory: the schema of the watched databases at every binlog point the stream reaches, so
 // rows written before an ALTER are named as they were (shared docs/design.md §6).
 //
-// It starts from a snapshot (capture(): the tables in information_schema, taken as the schema at the
-// start position) and follows every DDL statement in binlog order (applyDdl(), parsed by parseDdl()
-// with the QUERY event's default database). A statement it cannot parse, or cannot apply to the
-// table it knows, is logged as a warning naming the statement, and the tables it touches are read
-// again from the TableSchemaSource: the current definition stands in, never a guess. Tables it does
-// not know are read from the source when first asked for.
+// It starts from a snapshot (capture(): the tables in information_schema, taken as the schema at
+// the start position) and follows every DDL statement in binlog order (applyDdl(), parsed by
+// parseDdl() with the QUERY event's default database). A statement it cannot parse, or cannot apply
+// to the table it knows, is logged as a warning naming the statement, and the tables it touches are
+// read again from the TableSchemaSource: the current definition stands in, never a guess. Tables it
+// does not know are read from the source when first asked for.
 //
 // Persistence: the file (`path`, beside the state file) holds the snapshot and every change since,
-// each with its binlog position, and is replaced atomically (writeFileAtomically) after each change,
-// before the checkpoint can pass it. resume() replays it up to the checkpoint: table definitions
-// recorded at or before it and statements before it; later records are dropped, since the stream
-// replays those events. The file is then rewritten as one snapshot at the checkpoint.
+// each with its binlog position, and is replaced atomically (writeFileAtomically) after each
+// change, before the checkpoint can pass it. resume() replays it up to the checkpoint: table
+// definitions recorded at or before it and statements before it; later records are dropped, since
+// the stream replays those events. The file is then rewritten as one snapshot at the checkpoint.
 //
 // Format (text, tab-separated, `\\`, `\t`, `\n`, `\r` escaped in fields):
 //   version 1
 //   table  FILE POS DB TABLE DEFAULT_CHARSET   the table's definition in force at FILE:POS, then
-//   column NAME DATA_TYPE FLAGS CHARSET MEMBER...   (FLAGS: u unsigned, n nullable, b binary, j json)
-//   key    NAME COLUMN...                           (PRIMARY first)
-//   ddl    FILE POS DB STATEMENT                     a statement at FILE:POS, DB its default database
-//   forget FILE POS DB TABLE                         the table is unknown from FILE:POS on
+//   column NAME DATA_TYPE FLAGS CHARSET MEMBER...   (FLAGS: u unsigned, n nullable, b binary, j
+//   json) key    NAME COLUMN...                           (PRIMARY first) ddl    FILE POS DB
+//   STATEMENT                     a statement at FILE:POS, DB its default database forget FILE POS
+//   DB TABLE                         the table is unknown from FILE:POS on
 //
 // Not thread-safe: capture()/resume() before the pipeline starts, then only the transformer.
 #pragma once
@@ -58,12 +58,14 @@ class SchemaHistory {
 
   // A statement of a QUERY event at `at` with its default database. Errors only when the file
   // cannot be written.
-  Status applyDdl(std::string_view statement, std::string_view database, const binlog::Position& at);
+  Status applyDdl(std::string_view statement, std::string_view database,
+                  const binlog::Position& at);
 
   // The table as the history stands (its rows at `at`); an unknown table is read from the catalog
   // and recorded at `at`. Errors from the catalog name the table.
   Result<binlog::TableSchema> table(const binlog::TableName& name, const binlog::Position& at);
-  // Reads the table from the catalog again (its definition disagreed with a TABLE_MAP) and records it.
+  // Reads the table from the catalog again (its definition disagreed with a TABLE_MAP) and records
+  // it.
   Result<binlog::TableSchema> reread(const binlog::TableName& name, const binlog::Position& at);
 
   const SchemaModel& model() const { return model_; }

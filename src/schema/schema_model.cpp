@@ -1,9 +1,9 @@
 #include "schema/schema_model.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 
 namespace mm::schema {
 namespace {
@@ -13,12 +13,14 @@ using binlog::TableSchema;
 
 bool sameName(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
 }
 
 std::vector<SchemaColumn>::iterator findColumn(TableSchema& t, std::string_view name) {
-  return std::find_if(t.columns.begin(), t.columns.end(), [&](const SchemaColumn& c) { return sameName(c.name, name); });
+  return std::find_if(t.columns.begin(), t.columns.end(),
+                      [&](const SchemaColumn& c) { return sameName(c.name, name); });
 }
 
 std::vector<binlog::UniqueKey>::iterator findKey(TableSchema& t, std::string_view name) {
@@ -46,7 +48,8 @@ bool inPrimaryKey(TableSchema& t, std::string_view column) {
 }
 
 // Moves `column` (already removed from t) into place; fails when AFTER names no column.
-Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placement, size_t keep_index) {
+Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placement,
+             size_t keep_index) {
   size_t index = t.columns.size();
   switch (placement.where) {
     case ColumnPlacement::Where::Keep: index = std::min(keep_index, t.columns.size()); break;
@@ -90,7 +93,8 @@ class OperationApplier {
   Status operator()(const AddColumn& op) {
     if (findColumn(t_, op.column.name) != t_.columns.end()) {
       return op.if_not_exists ? Status::ok()
-                              : Status::invalidArgument(fmt::format("ADD `{}`: the column exists", op.column.name));
+                              : Status::invalidArgument(
+                                    fmt::format("ADD `{}`: the column exists", op.column.name));
     }
     SchemaColumn column = op.column;
     inheritCharset(t_, column);
@@ -99,7 +103,9 @@ class OperationApplier {
   Status operator()(const DropColumn& op) {
     auto it = findColumn(t_, op.name);
     if (it == t_.columns.end()) {
-      return op.if_exists ? Status::ok() : Status::invalidArgument(fmt::format("DROP `{}`: no such column", op.name));
+      return op.if_exists
+                 ? Status::ok()
+                 : Status::invalidArgument(fmt::format("DROP `{}`: no such column", op.name));
     }
     t_.columns.erase(it);
     dropFromKeys(t_, op.name);
@@ -108,13 +114,15 @@ class OperationApplier {
   Status operator()(const ChangeColumn& op) {
     auto it = findColumn(t_, op.old_name);
     if (it == t_.columns.end()) {
-      return op.if_exists ? Status::ok()
-                          : Status::invalidArgument(fmt::format("CHANGE `{}`: no such column", op.old_name));
+      return op.if_exists
+                 ? Status::ok()
+                 : Status::invalidArgument(fmt::format("CHANGE `{}`: no such column", op.old_name));
     }
     const size_t index = static_cast<size_t>(it - t_.columns.begin());
     t_.columns.erase(it);
     if (findColumn(t_, op.column.name) != t_.columns.end()) {
-      return Status::invalidArgument(fmt::format("CHANGE `{}` to `{}`: the column exists", op.old_name, op.column.name));
+      return Status::invalidArgument(
+          fmt::format("CHANGE `{}` to `{}`: the column exists", op.old_name, op.column.name));
     }
     SchemaColumn column = op.column;
     inheritCharset(t_, column);
@@ -127,10 +135,12 @@ class OperationApplier {
   Status operator()(const RenameColumn& op) {
     auto it = findColumn(t_, op.old_name);
     if (it == t_.columns.end()) {
-      return Status::invalidArgument(fmt::format("RENAME COLUMN `{}`: no such column", op.old_name));
+      return Status::invalidArgument(
+          fmt::format("RENAME COLUMN `{}`: no such column", op.old_name));
     }
     if (!sameName(op.old_name, op.new_name) && findColumn(t_, op.new_name) != t_.columns.end()) {
-      return Status::invalidArgument(fmt::format("RENAME COLUMN to `{}`: the column exists", op.new_name));
+      return Status::invalidArgument(
+          fmt::format("RENAME COLUMN to `{}`: the column exists", op.new_name));
     }
     it->name = op.new_name;
     renameInKeys(t_, op.old_name, op.new_name);
@@ -160,7 +170,8 @@ class OperationApplier {
       }
     } else if (findKey(t_, key.name) != t_.unique_keys.end()) {
       return op.if_not_exists ? Status::ok()
-                              : Status::invalidArgument(fmt::format("ADD UNIQUE `{}`: the key exists", key.name));
+                              : Status::invalidArgument(
+                                    fmt::format("ADD UNIQUE `{}`: the key exists", key.name));
     }
     t_.unique_keys.push_back(std::move(key));
     return Status::ok();

@@ -3,17 +3,16 @@
 // after every ALTER already happened, with binlog_row_metadata MINIMAL (names from the schema
 // history) and FULL (names from the binlog; keys of tables without a primary key from the history).
 // A restart then resumes with the history as of the checkpoint.
-#include <signal.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "support/amqp_test_consumer.h"
 #include "support/monitor_process.h"
@@ -84,24 +83,27 @@ class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
     exchange_ = uniqueName("mm-history");
     dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-history")).string();
     ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    // binlog_row_metadata is global only (MariaDB and MySQL): remember the server's, restore it after.
+    // binlog_row_metadata is global only (MariaDB and MySQL): remember the server's, restore it
+    // after.
     auto setting = sql_.query("SELECT @@GLOBAL.binlog_row_metadata");
     ASSERT_TRUE(setting.isOk() && !setting->empty()) << setting.status().toString();
     original_row_metadata_ = (*setting)[0][0].value_or("FULL");
     run(fmt::format("SET GLOBAL binlog_row_metadata = {}", GetParam()));
-    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-                                        exchange_);
+    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                        env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
   }
 
   void TearDown() override {
     if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n--- schema history ---\n"
+      std::cerr << "--- monitor log ---\n"
+                << monitor_.log() << "\n--- schema history ---\n"
                 << readFile(dir_ + "/state/schema_history") << "\n";
     }
     monitor_.stop(SIGKILL, std::chrono::seconds(5));
     if (sql_.connected()) {
-      (void)sql_.execute(fmt::format("SET GLOBAL binlog_row_metadata = {}", original_row_metadata_));
+      (void)sql_.execute(
+          fmt::format("SET GLOBAL binlog_row_metadata = {}", original_row_metadata_));
       (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
     }
     std::filesystem::remove_all(dir_);
@@ -119,14 +121,16 @@ class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
   }
 
   void startMonitor(const std::string& start_position) {
-    ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
-        "[monitor]\nlog_level = info\nstate_path = {}/state\n"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
-        "start_position = {}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
-        7000 + getpid() % 10000, start_position, env_.amqp_host, env_.amqp_port, env_.amqp_user,
-        env_.amqp_password, exchange_)));
+    ASSERT_TRUE(writeTextFile(
+        dir_ + "/monitor.cfg",
+        fmt::format("[monitor]\nlog_level = info\nstate_path = {}/state\n"
+                    "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = "
+                    "{}\nserver_id = {}\n"
+                    "start_position = {}\n"
+                    "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
+                    dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
+                    database_, 7000 + getpid() % 10000, start_position, env_.amqp_host,
+                    env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_)));
     ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
   }
 
@@ -135,8 +139,8 @@ class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
     auto messages = consumer_.take(expected.size(), 20s);
     ASSERT_EQ(messages.size(), expected.size());
     for (size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(describe(summarize(messages[i].body)), describe(expected[i])) << "message " << i << ": "
-                                                                             << messages[i].body;
+      EXPECT_EQ(describe(summarize(messages[i].body)), describe(expected[i]))
+          << "message " << i << ": " << messages[i].body;
     }
   }
 
@@ -154,14 +158,18 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
   const std::string start = currentPosition();
   const std::string& db = database_;
   run(fmt::format("CREATE DATABASE {}", db));
-  run(fmt::format("CREATE TABLE {}.t (id INT PRIMARY KEY, a VARCHAR(20), b INT) DEFAULT CHARSET utf8mb4", db));
+  run(fmt::format(
+      "CREATE TABLE {}.t (id INT PRIMARY KEY, a VARCHAR(20), b INT) DEFAULT CHARSET utf8mb4", db));
   run(fmt::format("INSERT INTO {}.t VALUES (1, 'a1', 10)", db));
   run(fmt::format("ALTER TABLE {}.t ADD COLUMN c VARCHAR(20) AFTER a", db));
   run(fmt::format("INSERT INTO {}.t VALUES (2, 'a2', 'c2', 20)", db));
   run(fmt::format("ALTER TABLE {}.t DROP COLUMN b", db));
   run(fmt::format("INSERT INTO {}.t VALUES (3, 'a3', 'c3')", db));
   // Renames, one of them written with quoting and comments the parser must see through.
-  run(fmt::format("ALTER TABLE `{}`.`t` RENAME COLUMN `a` TO `a r`, /* why */ CHANGE COLUMN c `c``q` VARCHAR(20)", db));
+  run(
+      fmt::format("ALTER TABLE `{}`.`t` RENAME COLUMN `a` TO `a r`, /* why */ CHANGE COLUMN c "
+                  "`c``q` VARCHAR(20)",
+                  db));
   run(fmt::format("INSERT INTO {}.t VALUES (4, 'a4', 'c4')", db));
   // A swap of two columns of one type: a count and type check cannot see it, only the history.
   run(fmt::format("ALTER TABLE {}.t CHANGE `a r` tmp VARCHAR(20)", db));
@@ -169,9 +177,12 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
   run(fmt::format("ALTER TABLE {}.t CHANGE tmp `c``q` VARCHAR(20)", db));
   run(fmt::format("INSERT INTO {}.t VALUES (5, 'now c', 'now a')", db));
   run(fmt::format("UPDATE {}.t SET `a r` = 'changed' WHERE id = 5", db));
-  // No primary key: the first unique key over NOT NULL columns identifies rows (not `un`: NULL-able).
-  run(fmt::format("CREATE TABLE {}.u (u INT NOT NULL, v VARCHAR(10), n INT NULL, UNIQUE KEY un (n), "
-                  "UNIQUE KEY uu (u))", db));
+  // No primary key: the first unique key over NOT NULL columns identifies rows (not `un`:
+  // NULL-able).
+  run(fmt::format(
+      "CREATE TABLE {}.u (u INT NOT NULL, v VARCHAR(10), n INT NULL, UNIQUE KEY un (n), "
+      "UNIQUE KEY uu (u))",
+      db));
   run(fmt::format("INSERT INTO {}.u VALUES (7, 'v7', NULL)", db));
   run(fmt::format("ALTER TABLE {}.u ADD COLUMN w INT FIRST", db));
   run(fmt::format("INSERT INTO {}.u VALUES (1, 8, 'v8', NULL)", db));
@@ -198,7 +209,8 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
       {"row_insert", "nokey", "{}", {"x", "y"}},
       {"row_insert", "nokey", "{}", {"x", "y"}},
   });
-  EXPECT_NE(monitor_.log().find("table " + db + ".nokey has no primary key"), std::string::npos) << monitor_.log();
+  EXPECT_NE(monitor_.log().find("table " + db + ".nokey has no primary key"), std::string::npos)
+      << monitor_.log();
   EXPECT_EQ(monitor_.log().find("re-reading"), std::string::npos) << "the history needed no repair";
 
   // A restart resumes with the history as of its checkpoint, and follows what came since.

@@ -2,11 +2,11 @@
 // are set by the test; lookups are counted so a test can tell whether the history asked.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "binlog/table_schema.h"
 
@@ -14,24 +14,29 @@ namespace mm::test {
 
 class FakeTableSchemaSource final : public binlog::TableSchemaSource {
  public:
-  void set(const binlog::TableName& name, binlog::TableSchema schema) { tables_[name] = std::move(schema); }
+  void set(const binlog::TableName& name, binlog::TableSchema schema) {
+    tables_[name] = std::move(schema);
+  }
   void drop(const binlog::TableName& name) { tables_.erase(name); }
 
   Result<binlog::TableSchema> lookup(std::string_view database, std::string_view table) override {
     ++lookups;
     auto it = tables_.find(binlog::TableName{std::string(database), std::string(table)});
     if (it == tables_.end()) {
-      return Status::invalidArgument(fmt::format("table {}.{} is not in the fake information_schema", database, table));
+      return Status::invalidArgument(
+          fmt::format("table {}.{} is not in the fake information_schema", database, table));
     }
     binlog::TableSchema schema = it->second;
     binlog::markRowKey(schema);
     return schema;
   }
 
-  Result<std::vector<binlog::TableName>> listTables(const std::vector<std::string>& databases) override {
+  Result<std::vector<binlog::TableName>> listTables(
+      const std::vector<std::string>& databases) override {
     std::vector<binlog::TableName> out;
     for (const auto& [name, schema] : tables_) {
-      if (databases.empty() || std::find(databases.begin(), databases.end(), name.database) != databases.end()) {
+      if (databases.empty() ||
+          std::find(databases.begin(), databases.end(), name.database) != databases.end()) {
         out.push_back(name);
       }
     }
@@ -45,7 +50,8 @@ class FakeTableSchemaSource final : public binlog::TableSchemaSource {
 };
 
 // A column as information_schema describes it.
-inline binlog::SchemaColumn schemaColumn(std::string name, std::string data_type, bool nullable = true) {
+inline binlog::SchemaColumn schemaColumn(std::string name, std::string data_type,
+                                         bool nullable = true) {
   binlog::SchemaColumn c;
   c.name = std::move(name);
   c.data_type = std::move(data_type);

@@ -1,9 +1,9 @@
 // completeTableMap(): what information_schema adds to a TABLE_MAP logged without (all) metadata.
 #include "binlog/table_schema.h"
 
-#include <algorithm>
-
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "binlog/column_type.h"
 
@@ -73,7 +73,6 @@ TEST(NeedsSchema, FullMetadataLongtextUtf8mb4BinMayBeMariadbJson) {
   EXPECT_FALSE(needsSchema(map));
 }
 
-
 // Table (id, email NOT NULL, nick NULL, a NOT NULL, b NOT NULL).
 TableSchema keyedTable(std::vector<UniqueKey> keys) {
   TableSchema schema;
@@ -105,11 +104,13 @@ std::vector<std::string> keyColumns(const TableSchema& schema) {
 }
 
 TEST(MarkRowKey, PrimaryKeyWins) {
-  EXPECT_EQ(keyColumns(keyedTable({{"u_email", {"email"}}, {"PRIMARY", {"id"}}})), std::vector<std::string>{"id"});
+  EXPECT_EQ(keyColumns(keyedTable({{"u_email", {"email"}}, {"PRIMARY", {"id"}}})),
+            std::vector<std::string>{"id"});
 }
 
 TEST(MarkRowKey, FirstUniqueKeyOverNotNullColumnsStandsIn) {
-  const TableSchema schema = keyedTable({{"u_nick", {"nick"}}, {"u_ab", {"b", "a"}}, {"u_email", {"email"}}});
+  const TableSchema schema =
+      keyedTable({{"u_nick", {"nick"}}, {"u_ab", {"b", "a"}}, {"u_email", {"email"}}});
   EXPECT_EQ(keyColumns(schema), (std::vector<std::string>{"b", "a"}));
   EXPECT_EQ(schema.columns[4].key_ordinal, 1u);
 }

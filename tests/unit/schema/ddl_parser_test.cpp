@@ -14,7 +14,9 @@ T as(const DdlStatement& statement) {
   const T* value = std::get_if<T>(&statement);
   if (value == nullptr) {
     ADD_FAILURE() << "unexpected statement kind " << statement.index()
-                  << (std::holds_alternative<Unparsed>(statement) ? ": " + std::get<Unparsed>(statement).reason : "");
+                  << (std::holds_alternative<Unparsed>(statement)
+                          ? ": " + std::get<Unparsed>(statement).reason
+                          : "");
     return T{};
   }
   return *value;
@@ -32,7 +34,8 @@ TEST(DdlParser, CreateTableReadsColumnsTypesAndKeys) {
   const auto create = as<CreateTable>(parseDdl(
       "CREATE TABLE t (\n"
       "  id INT UNSIGNED NOT NULL AUTO_INCREMENT,\n"
-      "  name VARCHAR(50) CHARACTER SET latin1 COLLATE latin1_bin DEFAULT 'x, (y)' COMMENT 'it''s',\n"
+      "  name VARCHAR(50) CHARACTER SET latin1 COLLATE latin1_bin DEFAULT 'x, (y)' COMMENT "
+      "'it''s',\n"
       "  kind ENUM('a', 'it''s', \"dq\", 'back\\\\slash') NOT NULL DEFAULT 'a',\n"
       "  flags SET('x','y'),\n"
       "  price DECIMAL(10,2) DEFAULT 1.5,\n"
@@ -48,8 +51,9 @@ TEST(DdlParser, CreateTableReadsColumnsTypesAndKeys) {
   EXPECT_EQ(create.table, (TableName{"db", "t"}));
   EXPECT_FALSE(create.if_not_exists);
   const auto& c = create.schema.columns;
-  ASSERT_EQ(names(create.schema), (std::vector<std::string>{"id", "name", "kind", "flags", "price", "seen",
-                                                            "email", "bin", "doc", "body"}));
+  ASSERT_EQ(names(create.schema),
+            (std::vector<std::string>{"id", "name", "kind", "flags", "price", "seen", "email",
+                                      "bin", "doc", "body"}));
   EXPECT_EQ(c[0].data_type, "int");
   EXPECT_TRUE(c[0].is_unsigned);
   EXPECT_FALSE(c[0].nullable);
@@ -76,14 +80,14 @@ TEST(DdlParser, CreateTableReadsColumnsTypesAndKeys) {
 }
 
 TEST(DdlParser, QuotedNamesCommentsAndExecutableComments) {
-  const auto create = as<CreateTable>(parseDdl(
-      "/* leading */ CREATE TABLE IF NOT EXISTS `my db`.`we``ird` ( -- a comment\n"
-      "  `a b` INT, # another\n"
-      "  \"dq name\" INT /*!50606 NOT NULL */,\n"
-      "  `ünï` TEXT /*M!100301 COMPRESSED*/,\n"
-      "  `key` INT /* KEY */\n"
-      ") /*!50100 PARTITION BY HASH (`a b`) PARTITIONS 2 */",
-      "db"));
+  const auto create = as<CreateTable>(
+      parseDdl("/* leading */ CREATE TABLE IF NOT EXISTS `my db`.`we``ird` ( -- a comment\n"
+               "  `a b` INT, # another\n"
+               "  \"dq name\" INT /*!50606 NOT NULL */,\n"
+               "  `ünï` TEXT /*M!100301 COMPRESSED*/,\n"
+               "  `key` INT /* KEY */\n"
+               ") /*!50100 PARTITION BY HASH (`a b`) PARTITIONS 2 */",
+               "db"));
   EXPECT_EQ(create.table, (TableName{"my db", "we`ird"}));
   EXPECT_TRUE(create.if_not_exists);
   EXPECT_EQ(names(create.schema), (std::vector<std::string>{"a b", "dq name", "ünï", "key"}));
@@ -92,25 +96,27 @@ TEST(DdlParser, QuotedNamesCommentsAndExecutableComments) {
 }
 
 TEST(DdlParser, TypeAliasesResolveToInformationSchemaNames) {
-  const auto create = as<CreateTable>(parseDdl(
-      "CREATE TABLE t (a SERIAL, b BOOL, c INTEGER(11) ZEROFILL, d DOUBLE PRECISION, e NATIONAL VARCHAR(5), "
-      "f NCHAR(2), g DEC(5,1), h LONG VARBINARY, i CHARACTER VARYING(3), j INT4 SIGNED, "
-      "k LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin CHECK (json_valid(`k`)), l CHAR(4) CHARACTER SET binary, "
-      "m GEOMETRY NOT NULL SRID 4326, n INT AS (j + 1) VIRTUAL, o BIT(1) DEFAULT b'0')",
-      "db"));
+  const auto create = as<CreateTable>(
+      parseDdl("CREATE TABLE t (a SERIAL, b BOOL, c INTEGER(11) ZEROFILL, d DOUBLE PRECISION, e "
+               "NATIONAL VARCHAR(5), "
+               "f NCHAR(2), g DEC(5,1), h LONG VARBINARY, i CHARACTER VARYING(3), j INT4 SIGNED, "
+               "k LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin CHECK (json_valid(`k`)), l "
+               "CHAR(4) CHARACTER SET binary, "
+               "m GEOMETRY NOT NULL SRID 4326, n INT AS (j + 1) VIRTUAL, o BIT(1) DEFAULT b'0')",
+               "db"));
   const auto& c = create.schema.columns;
   ASSERT_EQ(c.size(), 15u);
-  const std::vector<std::string> types = {"bigint", "tinyint", "int", "double", "varchar", "char", "decimal",
-                                          "mediumblob", "varchar", "int", "longtext", "char", "geometry", "int",
-                                          "bit"};
+  const std::vector<std::string> types = {"bigint",   "tinyint", "int",        "double",  "varchar",
+                                          "char",     "decimal", "mediumblob", "varchar", "int",
+                                          "longtext", "char",    "geometry",   "int",     "bit"};
   for (size_t i = 0; i < types.size(); ++i) {
     EXPECT_EQ(c[i].data_type, types[i]) << c[i].name;
   }
   EXPECT_TRUE(c[0].is_unsigned);
   EXPECT_FALSE(c[0].nullable);
   ASSERT_EQ(create.schema.unique_keys.size(), 1u);  // SERIAL is UNIQUE
-  EXPECT_TRUE(c[2].is_unsigned);                      // ZEROFILL implies UNSIGNED
-  EXPECT_EQ(c[4].charset, Charset::Utf8mb3);          // NATIONAL
+  EXPECT_TRUE(c[2].is_unsigned);                    // ZEROFILL implies UNSIGNED
+  EXPECT_EQ(c[4].charset, Charset::Utf8mb3);        // NATIONAL
   EXPECT_EQ(c[5].charset, Charset::Utf8mb3);
   EXPECT_FALSE(c[9].is_unsigned);
   EXPECT_TRUE(c[10].is_json);  // MariaDB's spelling of JSON
@@ -118,20 +124,24 @@ TEST(DdlParser, TypeAliasesResolveToInformationSchemaNames) {
 }
 
 TEST(DdlParser, CreateTableLikeAndVariants) {
-  const auto like = as<CreateTableLike>(parseDdl("CREATE TABLE IF NOT EXISTS copy LIKE other.src", "db"));
+  const auto like =
+      as<CreateTableLike>(parseDdl("CREATE TABLE IF NOT EXISTS copy LIKE other.src", "db"));
   EXPECT_EQ(like.table, (TableName{"db", "copy"}));
   EXPECT_EQ(like.source, (TableName{"other", "src"}));
   EXPECT_TRUE(like.if_not_exists);
   const auto parenthesized = as<CreateTableLike>(parseDdl("create table copy (like src)", "db"));
   EXPECT_EQ(parenthesized.source, (TableName{"db", "src"}));
-  const auto replace = as<CreateTable>(parseDdl("CREATE OR REPLACE TABLE IF NOT EXISTS t (a INT)", "db"));
+  const auto replace =
+      as<CreateTable>(parseDdl("CREATE OR REPLACE TABLE IF NOT EXISTS t (a INT)", "db"));
   EXPECT_FALSE(replace.if_not_exists);  // OR REPLACE always replaces
-  EXPECT_TRUE(std::holds_alternative<NoSchemaChange>(parseDdl("CREATE TEMPORARY TABLE t (a INT)", "db")));
+  EXPECT_TRUE(
+      std::holds_alternative<NoSchemaChange>(parseDdl("CREATE TEMPORARY TABLE t (a INT)", "db")));
 }
 
 TEST(DdlParser, CreateTableSelectIsUnparsedNamingTheTable) {
-  for (const char* sql : {"CREATE TABLE t AS SELECT 1 AS a", "CREATE TABLE t (a INT) SELECT 1 AS a, 2 AS b",
-                          "CREATE TABLE t SELECT * FROM u", "CREATE TABLE t (SELECT 1)"}) {
+  for (const char* sql :
+       {"CREATE TABLE t AS SELECT 1 AS a", "CREATE TABLE t (a INT) SELECT 1 AS a, 2 AS b",
+        "CREATE TABLE t SELECT * FROM u", "CREATE TABLE t (SELECT 1)"}) {
     const auto unparsed = as<Unparsed>(parseDdl(sql, "db"));
     EXPECT_EQ(unparsed.tables, std::vector<TableName>{(TableName{"db", "t"})}) << sql;
     EXPECT_FALSE(unparsed.reason.empty());
@@ -139,14 +149,19 @@ TEST(DdlParser, CreateTableSelectIsUnparsedNamingTheTable) {
 }
 
 TEST(DdlParser, AlterTableWithManyClauses) {
-  const auto alter = as<AlterTable>(parseDdl(
-      "ALTER TABLE `db2`.t ADD COLUMN IF NOT EXISTS x INT NOT NULL AFTER y, DROP COLUMN IF EXISTS z, "
-      "MODIFY COLUMN a BIGINT UNSIGNED NOT NULL FIRST, CHANGE b `c``d` VARCHAR(5) CHARACTER SET latin1, "
-      "RENAME COLUMN d TO e, ADD PRIMARY KEY (id), DROP PRIMARY KEY, ADD CONSTRAINT uk UNIQUE KEY (a, b(10)), "
-      "DROP INDEX IF EXISTS uk, DROP KEY k2, ADD INDEX plain (a), ADD FOREIGN KEY (a) REFERENCES u (id), "
-      "RENAME INDEX uk TO uk2, ALTER COLUMN a SET DEFAULT 1, DROP FOREIGN KEY fk, ALGORITHM=INPLACE, LOCK=NONE, "
-      "DEFAULT CHARSET = latin1, RENAME TO other.t2",
-      "db"));
+  const auto alter =
+      as<AlterTable>(parseDdl("ALTER TABLE `db2`.t ADD COLUMN IF NOT EXISTS x INT NOT NULL AFTER "
+                              "y, DROP COLUMN IF EXISTS z, "
+                              "MODIFY COLUMN a BIGINT UNSIGNED NOT NULL FIRST, CHANGE b `c``d` "
+                              "VARCHAR(5) CHARACTER SET latin1, "
+                              "RENAME COLUMN d TO e, ADD PRIMARY KEY (id), DROP PRIMARY KEY, ADD "
+                              "CONSTRAINT uk UNIQUE KEY (a, b(10)), "
+                              "DROP INDEX IF EXISTS uk, DROP KEY k2, ADD INDEX plain (a), ADD "
+                              "FOREIGN KEY (a) REFERENCES u (id), "
+                              "RENAME INDEX uk TO uk2, ALTER COLUMN a SET DEFAULT 1, DROP FOREIGN "
+                              "KEY fk, ALGORITHM=INPLACE, LOCK=NONE, "
+                              "DEFAULT CHARSET = latin1, RENAME TO other.t2",
+                              "db"));
   EXPECT_EQ(alter.table, (TableName{"db2", "t"}));
   ASSERT_EQ(alter.operations.size(), 13u);
   const auto add = std::get<AddColumn>(alter.operations[0]);
@@ -178,31 +193,39 @@ TEST(DdlParser, AlterTableWithManyClauses) {
 }
 
 TEST(DdlParser, AlterTableMariadbAndMysqlSpellings) {
-  const auto alter = as<AlterTable>(parseDdl(
-      "ALTER ONLINE IGNORE TABLE IF EXISTS t WAIT 5 ADD (p INT, q INT UNIQUE), ADD r INT PRIMARY KEY FIRST", "db"));
+  const auto alter =
+      as<AlterTable>(parseDdl("ALTER ONLINE IGNORE TABLE IF EXISTS t WAIT 5 ADD (p INT, q INT "
+                              "UNIQUE), ADD r INT PRIMARY KEY FIRST",
+                              "db"));
   EXPECT_TRUE(alter.if_exists);
   ASSERT_EQ(alter.operations.size(), 5u);
   EXPECT_EQ(std::get<AddColumn>(alter.operations[0]).column.name, "p");
   EXPECT_EQ(std::get<AddColumn>(alter.operations[1]).column.name, "q");
   EXPECT_EQ(std::get<AddKey>(alter.operations[2]).key.columns, std::vector<std::string>{"q"});
-  EXPECT_EQ(std::get<AddColumn>(alter.operations[3]).placement.where, ColumnPlacement::Where::First);
+  EXPECT_EQ(std::get<AddColumn>(alter.operations[3]).placement.where,
+            ColumnPlacement::Where::First);
   EXPECT_EQ(std::get<AddKey>(alter.operations[4]).key.name, "PRIMARY");
-  const auto prefixed = as<AlterTable>(
-      parseDdl("SET STATEMENT max_statement_time = 60, lock_wait_timeout = (5) FOR ALTER TABLE t DROP a", "db"));
+  const auto prefixed = as<AlterTable>(parseDdl(
+      "SET STATEMENT max_statement_time = 60, lock_wait_timeout = (5) FOR ALTER TABLE t DROP a",
+      "db"));
   EXPECT_EQ(std::get<DropColumn>(prefixed.operations.at(0)).name, "a");
-  const auto convert = as<AlterTable>(parseDdl("ALTER TABLE t CONVERT TO CHARACTER SET latin1 COLLATE latin1_bin", "db"));
+  const auto convert = as<AlterTable>(
+      parseDdl("ALTER TABLE t CONVERT TO CHARACTER SET latin1 COLLATE latin1_bin", "db"));
   ASSERT_EQ(convert.operations.size(), 1u);
   EXPECT_EQ(std::get<ConvertCharset>(convert.operations[0]).charset, Charset::Latin1);
   EXPECT_TRUE(as<AlterTable>(parseDdl("ALTER TABLE t ENGINE=InnoDB", "db")).operations.empty());
-  EXPECT_TRUE(as<AlterTable>(parseDdl("ALTER TABLE t PARTITION BY HASH(id) PARTITIONS 4", "db")).operations.empty());
+  EXPECT_TRUE(as<AlterTable>(parseDdl("ALTER TABLE t PARTITION BY HASH(id) PARTITIONS 4", "db"))
+                  .operations.empty());
   // MySQL 8 functional key parts identify no columns: not a key for messages.
-  EXPECT_TRUE(as<AlterTable>(parseDdl("ALTER TABLE t ADD UNIQUE INDEX f ((lower(a)))", "db")).operations.empty());
+  EXPECT_TRUE(as<AlterTable>(parseDdl("ALTER TABLE t ADD UNIQUE INDEX f ((lower(a)))", "db"))
+                  .operations.empty());
 }
 
 TEST(DdlParser, UnknownAlterClausesAreUnparsedNamingTheTable) {
-  for (const char* sql : {"ALTER TABLE t ADD SYSTEM VERSIONING", "ALTER TABLE t FROBNICATE a",
-                          "ALTER TABLE t ADD COLUMN", "ALTER TABLE t MODIFY", "ALTER TABLE t ADD (a INT",
-                          "ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT"}) {
+  for (const char* sql :
+       {"ALTER TABLE t ADD SYSTEM VERSIONING", "ALTER TABLE t FROBNICATE a",
+        "ALTER TABLE t ADD COLUMN", "ALTER TABLE t MODIFY", "ALTER TABLE t ADD (a INT",
+        "ALTER TABLE t CONVERT TO CHARACTER SET DEFAULT"}) {
     const auto unparsed = as<Unparsed>(parseDdl(sql, "db"));
     EXPECT_EQ(unparsed.tables, std::vector<TableName>{(TableName{"db", "t"})}) << sql;
     EXPECT_FALSE(unparsed.reason.empty()) << sql;
@@ -214,39 +237,47 @@ TEST(DdlParser, RenameDropAndIndexStatements) {
   ASSERT_EQ(rename.renames.size(), 2u);
   EXPECT_EQ(rename.renames[0].first, (TableName{"db", "a"}));
   EXPECT_EQ(rename.renames[1].second, (TableName{"y", "d"}));
-  const auto drop = as<DropTables>(parseDdl("DROP TABLE IF EXISTS `a`, db2.b /* generated by server */", "db"));
+  const auto drop =
+      as<DropTables>(parseDdl("DROP TABLE IF EXISTS `a`, db2.b /* generated by server */", "db"));
   EXPECT_EQ(drop.tables, (std::vector<TableName>{{"db", "a"}, {"db2", "b"}}));
-  const auto create_index = as<AlterTable>(parseDdl("CREATE UNIQUE INDEX ux ON t (a, b DESC)", "db"));
+  const auto create_index =
+      as<AlterTable>(parseDdl("CREATE UNIQUE INDEX ux ON t (a, b DESC)", "db"));
   EXPECT_EQ(std::get<AddKey>(create_index.operations.at(0)).key.name, "ux");
   const auto drop_index = as<AlterTable>(parseDdl("DROP INDEX ux ON db2.t", "db"));
   EXPECT_EQ(drop_index.table, (TableName{"db2", "t"}));
   EXPECT_EQ(std::get<DropKey>(drop_index.operations.at(0)).name, "ux");
-  const auto create_db = as<CreateDatabase>(parseDdl("CREATE DATABASE IF NOT EXISTS `n``ew` CHARACTER SET utf8mb4", ""));
+  const auto create_db = as<CreateDatabase>(
+      parseDdl("CREATE DATABASE IF NOT EXISTS `n``ew` CHARACTER SET utf8mb4", ""));
   EXPECT_EQ(create_db.name, "n`ew");
   EXPECT_TRUE(create_db.if_not_exists);
   EXPECT_EQ(as<DropDatabase>(parseDdl("DROP SCHEMA IF EXISTS old", "")).name, "old");
 }
 
 TEST(DdlParser, StatementsThatChangeNoTableShape) {
-  for (const char* sql : {"TRUNCATE TABLE t", "TRUNCATE t", "GRANT SELECT ON *.* TO 'u'@'%'",
-                          "CREATE INDEX i ON t (a)", "CREATE FULLTEXT INDEX i ON t (a)",
-                          "CREATE DEFINER=`root`@`localhost` TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @x = 1",
-                          "CREATE OR REPLACE VIEW v AS SELECT 1", "DROP VIEW v", "ALTER DATABASE d CHARACTER SET latin1",
-                          "DROP TEMPORARY TABLE IF EXISTS t", "RENAME USER a TO b", "FLUSH PRIVILEGES",
-                          "OPTIMIZE TABLE t", "CREATE USER u", "DROP PROCEDURE p", "SAVEPOINT s", ""}) {
+  for (const char* sql :
+       {"TRUNCATE TABLE t", "TRUNCATE t", "GRANT SELECT ON *.* TO 'u'@'%'",
+        "CREATE INDEX i ON t (a)", "CREATE FULLTEXT INDEX i ON t (a)",
+        "CREATE DEFINER=`root`@`localhost` TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET @x = 1",
+        "CREATE OR REPLACE VIEW v AS SELECT 1", "DROP VIEW v",
+        "ALTER DATABASE d CHARACTER SET latin1", "DROP TEMPORARY TABLE IF EXISTS t",
+        "RENAME USER a TO b", "FLUSH PRIVILEGES", "OPTIMIZE TABLE t", "CREATE USER u",
+        "DROP PROCEDURE p", "SAVEPOINT s", ""}) {
     EXPECT_TRUE(std::holds_alternative<NoSchemaChange>(parseDdl(sql, "db"))) << sql;
   }
 }
 
 TEST(DdlParser, UnterminatedQuotesAreUnparsed) {
-  EXPECT_TRUE(std::holds_alternative<Unparsed>(parseDdl("ALTER TABLE t ADD c INT COMMENT 'oops", "db")));
+  EXPECT_TRUE(
+      std::holds_alternative<Unparsed>(parseDdl("ALTER TABLE t ADD c INT COMMENT 'oops", "db")));
   EXPECT_TRUE(std::holds_alternative<Unparsed>(parseDdl("ALTER TABLE `t ADD c INT", "db")));
 }
 
 TEST(DdlParser, EveryPrefixOfAStatementParsesWithoutCrashing) {
   const std::string sql =
-      "CREATE TABLE `d`.`t` (id INT PRIMARY KEY, e ENUM('a','b') DEFAULT 'a', v VARCHAR(10) COMMENT 'x', "
-      "UNIQUE KEY u (v(3)), CHECK (id > 0)) /*!50100 PARTITION BY HASH(id) */ DEFAULT CHARSET latin1";
+      "CREATE TABLE `d`.`t` (id INT PRIMARY KEY, e ENUM('a','b') DEFAULT 'a', v VARCHAR(10) "
+      "COMMENT 'x', "
+      "UNIQUE KEY u (v(3)), CHECK (id > 0)) /*!50100 PARTITION BY HASH(id) */ DEFAULT CHARSET "
+      "latin1";
   for (size_t n = 0; n <= sql.size(); ++n) {
     const DdlStatement parsed = parseDdl(sql.substr(0, n), "db");
     if (const auto* create = std::get_if<CreateTable>(&parsed)) {

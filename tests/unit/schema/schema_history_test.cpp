@@ -1,13 +1,13 @@
-// SchemaHistory: capture, follow DDL, persist, and resume at a checkpoint with the schema as it was.
+// SchemaHistory: capture, follow DDL, persist, and resume at a checkpoint with the schema as it
+// was.
 #include "schema/schema_history.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "support/fake_table_schema_source.h"
 
@@ -75,8 +75,11 @@ TEST_F(SchemaHistoryTest, CaptureTakesTheWatchedDatabasesAndWritesThemAtOnce) {
   ASSERT_TRUE(h.capture({"bin.000001", 100}).isOk());
   EXPECT_EQ(h.model().tables().size(), 1u);
   EXPECT_EQ(at(h), "id*,a");
-  EXPECT_NE(file().find("table\tbin.000001\t100\tdb\tt\t\ncolumn\tid\tint\t\t\ncolumn\ta\tvarchar\tn\t\nkey\tPRIMARY\tid\n"),
-            std::string::npos)
+  EXPECT_NE(
+      file().find(
+          "table\tbin."
+          "000001\t100\tdb\tt\t\ncolumn\tid\tint\t\t\ncolumn\ta\tvarchar\tn\t\nkey\tPRIMARY\tid\n"),
+      std::string::npos)
       << file();
 }
 
@@ -89,7 +92,8 @@ TEST_F(SchemaHistoryTest, ResumeReplaysUpToTheCheckpointOnly) {
     ASSERT_TRUE(h.applyDdl("ALTER TABLE unwatched.o ADD y INT", "db", {"bin.000002", 400}).isOk());
     EXPECT_EQ(at(h), "id*,b");
   }
-  EXPECT_EQ(file().find("unwatched"), std::string::npos) << "statements on other databases are not kept";
+  EXPECT_EQ(file().find("unwatched"), std::string::npos)
+      << "statements on other databases are not kept";
   catalog_.drop(kT);  // resuming must not need the server
   const int lookups = catalog_.lookups;
   const std::string written = file();
@@ -138,7 +142,8 @@ TEST_F(SchemaHistoryTest, UnparsableDdlReReadsTheTableAndRecordsTheResult) {
   ASSERT_TRUE(h.capture({"bin.000001", 100}).isOk());
   binlog::TableSchema versioned;
   versioned.columns = {schemaColumn("id", "int", false), schemaColumn("a", "varchar"),
-                       schemaColumn("row_start", "timestamp", false), schemaColumn("row_end", "timestamp", false)};
+                       schemaColumn("row_start", "timestamp", false),
+                       schemaColumn("row_end", "timestamp", false)};
   versioned.unique_keys = {{"PRIMARY", {"id", "row_end"}}};
   catalog_.set(kT, versioned);
   const int lookups = catalog_.lookups;
@@ -146,7 +151,8 @@ TEST_F(SchemaHistoryTest, UnparsableDdlReReadsTheTableAndRecordsTheResult) {
   EXPECT_EQ(catalog_.lookups, lookups + 1);
   EXPECT_EQ(at(h), "id*,a,row_start,row_end*");
   // A conflicting ALTER (a column the history lacks) is repaired the same way.
-  ASSERT_TRUE(h.applyDdl("ALTER TABLE t DROP COLUMN never_there", "db", {"bin.000001", 300}).isOk());
+  ASSERT_TRUE(
+      h.applyDdl("ALTER TABLE t DROP COLUMN never_there", "db", {"bin.000001", 300}).isOk());
   EXPECT_EQ(catalog_.lookups, lookups + 2);
   catalog_.drop(kT);
   SchemaHistory resumed = history();
@@ -171,9 +177,10 @@ TEST_F(SchemaHistoryTest, MissingFileIsCapturedAndDamagedFileIsAnError) {
   SchemaHistory fresh = history();
   ASSERT_TRUE(fresh.resume({"bin.000001", 100}).isOk());
   EXPECT_EQ(at(fresh), "id*,a");
-  for (const char* content : {"version\t2\n", "table\tbin.000001\t100\tdb\tt\t\n",
-                              "version\t1\ncolumn\tid\tint\t\t\n", "version\t1\ntable\tbin.000001\tx\tdb\tt\t\n",
-                              "version\t1\nwhat\tbin.000001\t1\tdb\tt\n", "version\t1\nddl\tbin\\q\t1\tdb\tx\n"}) {
+  for (const char* content :
+       {"version\t2\n", "table\tbin.000001\t100\tdb\tt\t\n", "version\t1\ncolumn\tid\tint\t\t\n",
+        "version\t1\ntable\tbin.000001\tx\tdb\tt\t\n", "version\t1\nwhat\tbin.000001\t1\tdb\tt\n",
+        "version\t1\nddl\tbin\\q\t1\tdb\tx\n"}) {
     std::ofstream(path()) << content;
     SchemaHistory h = history();
     const Status status = h.resume({"bin.000001", 100});

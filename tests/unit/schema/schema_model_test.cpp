@@ -1,4 +1,5 @@
-// SchemaModel::apply(): tables change as the server changed them; what it cannot follow is a Conflict.
+// SchemaModel::apply(): tables change as the server changed them; what it cannot follow is a
+// Conflict.
 #include "schema/schema_model.h"
 
 #include <gtest/gtest.h>
@@ -23,7 +24,9 @@ std::string shape(const SchemaModel& model, const TableName& name = kT) {
   return out;
 }
 
-std::vector<Conflict> apply(SchemaModel& model, std::string_view sql) { return model.apply(parseDdl(sql, "db")); }
+std::vector<Conflict> apply(SchemaModel& model, std::string_view sql) {
+  return model.apply(parseDdl(sql, "db"));
+}
 
 SchemaModel modelWith(std::string_view create) {
   SchemaModel model;
@@ -34,16 +37,21 @@ SchemaModel modelWith(std::string_view create) {
 TEST(SchemaModel, AlterColumnsInPlace) {
   SchemaModel model = modelWith("CREATE TABLE t (id INT PRIMARY KEY, a INT, b VARCHAR(5))");
   EXPECT_EQ(shape(model), "id:int!*1,a:int,b:varchar");
-  EXPECT_TRUE(apply(model, "ALTER TABLE t ADD c INT FIRST, ADD d TEXT AFTER a, ADD e BIGINT").empty());
+  EXPECT_TRUE(
+      apply(model, "ALTER TABLE t ADD c INT FIRST, ADD d TEXT AFTER a, ADD e BIGINT").empty());
   EXPECT_EQ(shape(model), "c:int,id:int!*1,a:int,d:text,b:varchar,e:bigint");
-  EXPECT_TRUE(apply(model, "ALTER TABLE t DROP c, MODIFY b INT NOT NULL FIRST, CHANGE a A2 CHAR(1) AFTER e").empty());
+  EXPECT_TRUE(
+      apply(model, "ALTER TABLE t DROP c, MODIFY b INT NOT NULL FIRST, CHANGE a A2 CHAR(1) AFTER e")
+          .empty());
   EXPECT_EQ(shape(model), "b:int!,id:int!*1,d:text,e:bigint,A2:char");
-  EXPECT_TRUE(apply(model, "ALTER TABLE t RENAME COLUMN `a2` TO z, DROP COLUMN IF EXISTS nothing").empty());
+  EXPECT_TRUE(
+      apply(model, "ALTER TABLE t RENAME COLUMN `a2` TO z, DROP COLUMN IF EXISTS nothing").empty());
   EXPECT_EQ(shape(model), "b:int!,id:int!*1,d:text,e:bigint,z:char");
 }
 
 TEST(SchemaModel, KeysFollowRenamesDropsAndFallBackToUniqueNotNull) {
-  SchemaModel model = modelWith("CREATE TABLE t (id INT, u INT NOT NULL, n INT, UNIQUE KEY un (n), UNIQUE (u))");
+  SchemaModel model =
+      modelWith("CREATE TABLE t (id INT, u INT NOT NULL, n INT, UNIQUE KEY un (n), UNIQUE (u))");
   EXPECT_EQ(shape(model), "id:int,u:int!*1,n:int");  // the NULL-able `un` does not identify rows
   EXPECT_TRUE(apply(model, "ALTER TABLE t ADD PRIMARY KEY (id)").empty());
   EXPECT_EQ(shape(model), "id:int!*1,u:int!,n:int");  // primary key columns become NOT NULL
@@ -53,7 +61,8 @@ TEST(SchemaModel, KeysFollowRenamesDropsAndFallBackToUniqueNotNull) {
   EXPECT_EQ(shape(model), "ident:int!,u:int!*1,n:int");
   EXPECT_TRUE(apply(model, "ALTER TABLE t RENAME COLUMN u TO v").empty());
   EXPECT_EQ(shape(model), "ident:int!,v:int!*1,n:int");
-  EXPECT_TRUE(apply(model, "DROP INDEX u ON t").empty());  // the inline UNIQUE was named after its column
+  EXPECT_TRUE(
+      apply(model, "DROP INDEX u ON t").empty());  // the inline UNIQUE was named after its column
   EXPECT_EQ(shape(model), "ident:int!,v:int!,n:int");
   EXPECT_TRUE(apply(model, "ALTER TABLE t MODIFY n INT NOT NULL").empty());
   EXPECT_EQ(shape(model), "ident:int!,v:int!,n:int!*1");
@@ -65,17 +74,20 @@ TEST(SchemaModel, KeysFollowRenamesDropsAndFallBackToUniqueNotNull) {
 
 TEST(SchemaModel, WhatCannotBeFollowedIsAConflict) {
   SchemaModel model = modelWith("CREATE TABLE t (id INT PRIMARY KEY, a INT)");
-  for (const char* sql : {"ALTER TABLE t DROP COLUMN missing", "ALTER TABLE t ADD a INT", "ALTER TABLE t ADD PRIMARY KEY (a)",
-                          "ALTER TABLE t ADD b INT AFTER missing", "ALTER TABLE t CHANGE a id INT",
-                          "ALTER TABLE t ADD SYSTEM VERSIONING"}) {
+  for (const char* sql :
+       {"ALTER TABLE t DROP COLUMN missing", "ALTER TABLE t ADD a INT",
+        "ALTER TABLE t ADD PRIMARY KEY (a)", "ALTER TABLE t ADD b INT AFTER missing",
+        "ALTER TABLE t CHANGE a id INT", "ALTER TABLE t ADD SYSTEM VERSIONING"}) {
     const auto conflicts = apply(model, sql);
     ASSERT_EQ(conflicts.size(), 1u) << sql;
     EXPECT_EQ(conflicts[0].table, kT);
     EXPECT_FALSE(conflicts[0].reason.empty());
     EXPECT_EQ(shape(model), "id:int!*1,a:int") << "a failed ALTER changes nothing: " << sql;
   }
-  EXPECT_TRUE(apply(model, "ALTER TABLE t ADD COLUMN IF NOT EXISTS a INT, DROP INDEX not_unique").empty());
-  EXPECT_TRUE(apply(model, "ALTER TABLE unknown DROP COLUMN x").empty()) << "unknown tables stay unknown";
+  EXPECT_TRUE(
+      apply(model, "ALTER TABLE t ADD COLUMN IF NOT EXISTS a INT, DROP INDEX not_unique").empty());
+  EXPECT_TRUE(apply(model, "ALTER TABLE unknown DROP COLUMN x").empty())
+      << "unknown tables stay unknown";
   EXPECT_EQ(shape(model, {"db", "unknown"}), "unknown");
   const auto like = apply(model, "CREATE TABLE c LIKE nowhere");
   ASSERT_EQ(like.size(), 1u);
@@ -106,7 +118,8 @@ TEST(SchemaModel, TablesAndDatabasesComeAndGo) {
 }
 
 TEST(SchemaModel, TextColumnsTakeTheTableCharset) {
-  SchemaModel model = modelWith("CREATE TABLE t (a VARCHAR(5), b VARCHAR(5) CHARSET utf8mb4, c BLOB) CHARSET latin1");
+  SchemaModel model = modelWith(
+      "CREATE TABLE t (a VARCHAR(5), b VARCHAR(5) CHARSET utf8mb4, c BLOB) CHARSET latin1");
   const auto charsets = [&] {
     std::vector<binlog::Charset> out;
     for (const auto& c : model.find(kT)->columns) {
@@ -119,7 +132,8 @@ TEST(SchemaModel, TextColumnsTakeTheTableCharset) {
   EXPECT_TRUE(apply(model, "ALTER TABLE t ADD d TEXT").empty());
   EXPECT_EQ(charsets().back(), Charset::Latin1);
   EXPECT_TRUE(apply(model, "ALTER TABLE t CONVERT TO CHARACTER SET utf8mb4").empty());
-  EXPECT_EQ(charsets(), (std::vector<Charset>{Charset::Utf8mb4, Charset::Utf8mb4, Charset::Binary, Charset::Utf8mb4}));
+  EXPECT_EQ(charsets(), (std::vector<Charset>{Charset::Utf8mb4, Charset::Utf8mb4, Charset::Binary,
+                                              Charset::Utf8mb4}));
 }
 
 }  // namespace
