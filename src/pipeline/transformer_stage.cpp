@@ -166,9 +166,8 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
       return Status::corruption(fmt::format(
           "{}; information_schema does not match either (the table changed since this event was "
           "written, by a statement the history could not follow): refusing to publish values under "
-          "guessed names. Restart from a position after the change, or with "
-          "binlog_row_metadata=FULL "
-          "for events written from then on",
+          "guessed names. Restart from a position after the change, or log with "
+          "binlog_row_metadata=FULL from then on",
           still.message()));
     }
   }
