@@ -1,11 +1,11 @@
 #include "schema/ddl_parser.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cctype>
 #include <initializer_list>
 #include <optional>
+
+#include <fmt/format.h>
 
 namespace mm::schema {
 namespace {

@@ -1,13 +1,13 @@
 #include "schema/schema_history.h"
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/atomic_file.h"
 

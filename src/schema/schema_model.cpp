@@ -1,9 +1,10 @@
 #include "schema/schema_model.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <cctype>
+#include <map>
+
+#include <fmt/format.h>
 
 namespace mm::schema {
 namespace {
@@ -47,22 +48,20 @@ bool inPrimaryKey(TableSchema& t, std::string_view column) {
                      [&](const std::string& c) { return sameName(c, column); });
 }
 
-// Moves `column` (already removed from t) into place; fails when AFTER names no column.
-Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placement,
-             size_t keep_index) {
+// Moves `column` (already removed from t) into place; `after` is the column AFTER names, or end.
+Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placement, size_t keep_index,
+             std::vector<SchemaColumn>::iterator after) {
   size_t index = t.columns.size();
   switch (placement.where) {
     case ColumnPlacement::Where::Keep: index = std::min(keep_index, t.columns.size()); break;
     case ColumnPlacement::Where::Last: break;
     case ColumnPlacement::Where::First: index = 0; break;
-    case ColumnPlacement::Where::After: {
-      auto after = findColumn(t, placement.after);
+    case ColumnPlacement::Where::After:
       if (after == t.columns.end()) {
         return Status::invalidArgument(fmt::format("AFTER `{}`: no such column", placement.after));
       }
       index = static_cast<size_t>(after - t.columns.begin()) + 1;
       break;
-    }
   }
   t.columns.insert(t.columns.begin() + static_cast<std::ptrdiff_t>(index), std::move(column));
   return Status::ok();
@@ -86,19 +85,47 @@ void dropFromKeys(TableSchema& t, std::string_view column) {
   std::erase_if(t.unique_keys, [](const binlog::UniqueKey& k) { return k.columns.empty(); });
 }
 
+// Applies the clauses of one statement in order. As on the server, the clauses of one ALTER name
+// columns as they were before it (`CHANGE a b INT, CHANGE b a INT` swaps them): a renamed column
+// carries a placeholder name until finish() gives it its new one, so later clauses cannot mistake
+// it for another column of that name.
 class OperationApplier {
  public:
   explicit OperationApplier(TableSchema& t) : t_(t) {}
 
+  // Gives renamed columns their names and checks that no two columns share one.
+  Status finish() {
+    for (SchemaColumn& c : t_.columns) {
+      if (auto it = renamed_.find(c.name); it != renamed_.end()) {
+        c.name = it->second;
+      }
+    }
+    for (binlog::UniqueKey& key : t_.unique_keys) {
+      for (std::string& c : key.columns) {
+        if (auto it = renamed_.find(c); it != renamed_.end()) {
+          c = it->second;
+        }
+      }
+    }
+    renamed_.clear();
+    for (auto c = t_.columns.begin(); c != t_.columns.end(); ++c) {
+      if (std::any_of(c + 1, t_.columns.end(), [&](const SchemaColumn& d) { return sameName(c->name, d.name); })) {
+        return Status::invalidArgument(fmt::format("two columns named `{}`", c->name));
+      }
+    }
+    return Status::ok();
+  }
+
   Status operator()(const AddColumn& op) {
-    if (findColumn(t_, op.column.name) != t_.columns.end()) {
+    if (findByFinalName(op.column.name) != t_.columns.end()) {
       return op.if_not_exists ? Status::ok()
                               : Status::invalidArgument(
                                     fmt::format("ADD `{}`: the column exists", op.column.name));
     }
     SchemaColumn column = op.column;
     inheritCharset(t_, column);
-    return place(t_, std::move(column), op.placement, t_.columns.size());
+    const size_t last = t_.columns.size();
+    return place(t_, std::move(column), op.placement, last, findByFinalName(op.placement.after));
   }
   Status operator()(const DropColumn& op) {
     auto it = findColumn(t_, op.name);
@@ -120,17 +147,13 @@ class OperationApplier {
     }
     const size_t index = static_cast<size_t>(it - t_.columns.begin());
     t_.columns.erase(it);
-    if (findColumn(t_, op.column.name) != t_.columns.end()) {
-      return Status::invalidArgument(
-          fmt::format("CHANGE `{}` to `{}`: the column exists", op.old_name, op.column.name));
-    }
     SchemaColumn column = op.column;
     inheritCharset(t_, column);
     if (inPrimaryKey(t_, op.old_name)) {
       column.nullable = false;
     }
-    renameInKeys(t_, op.old_name, column.name);
-    return place(t_, std::move(column), op.placement, index);
+    column.name = rename(op.old_name, op.column.name);
+    return place(t_, std::move(column), op.placement, index, findByFinalName(op.placement.after));
   }
   Status operator()(const RenameColumn& op) {
     auto it = findColumn(t_, op.old_name);
@@ -138,35 +161,33 @@ class OperationApplier {
       return Status::invalidArgument(
           fmt::format("RENAME COLUMN `{}`: no such column", op.old_name));
     }
-    if (!sameName(op.old_name, op.new_name) && findColumn(t_, op.new_name) != t_.columns.end()) {
-      return Status::invalidArgument(
-          fmt::format("RENAME COLUMN to `{}`: the column exists", op.new_name));
-    }
-    it->name = op.new_name;
-    renameInKeys(t_, op.old_name, op.new_name);
+    it->name = rename(op.old_name, op.new_name);
     return Status::ok();
   }
   Status operator()(const AddKey& op) {
     binlog::UniqueKey key = op.key;
-    for (const std::string& c : key.columns) {
-      if (findColumn(t_, c) == t_.columns.end()) {
+    for (std::string& c : key.columns) {
+      auto column = findByFinalName(c);
+      if (column == t_.columns.end()) {
         return Status::invalidArgument(fmt::format("key over `{}`: no such column", c));
+      }
+      c = column->name;  // a placeholder when renamed by this statement
+      if (key.name == "PRIMARY") {
+        column->nullable = false;  // the server makes primary key columns NOT NULL
       }
     }
     if (key.name == "PRIMARY") {
       if (findKey(t_, "PRIMARY") != t_.unique_keys.end()) {
         return Status::invalidArgument("a second PRIMARY KEY");
       }
-      for (const std::string& c : key.columns) {
-        findColumn(t_, c)->nullable = false;  // the server makes primary key columns NOT NULL
-      }
       t_.unique_keys.insert(t_.unique_keys.begin(), std::move(key));
       return Status::ok();
     }
     if (key.name.empty()) {  // named after its first column: c, c_2, c_3, ...
-      key.name = key.columns.front();
+      const std::string& first = op.key.columns.front();
+      key.name = first;
       for (int n = 2; findKey(t_, key.name) != t_.unique_keys.end(); ++n) {
-        key.name = fmt::format("{}_{}", key.columns.front(), n);
+        key.name = fmt::format("{}_{}", first, n);
       }
     } else if (findKey(t_, key.name) != t_.unique_keys.end()) {
       return op.if_not_exists ? Status::ok()
@@ -207,7 +228,29 @@ class OperationApplier {
   }
 
  private:
+  // The name a column renamed from `from` to `to` carries until finish(); keys follow it.
+  std::string rename(const std::string& from, const std::string& to) {
+    std::string name = to;
+    if (!sameName(from, to)) {
+      name = fmt::format("\x01{}", renamed_.size());  // no identifier holds this byte
+      renamed_[name] = to;
+    }
+    renameInKeys(t_, from, name);
+    return name;
+  }
+
+  // The column that has, or will have once this statement ends, the name `name`.
+  std::vector<SchemaColumn>::iterator findByFinalName(std::string_view name) {
+    auto renamed = std::find_if(renamed_.begin(), renamed_.end(),
+                                [&](const auto& entry) { return sameName(entry.second, name); });
+    if (renamed != renamed_.end()) {
+      return findColumn(t_, renamed->first);
+    }
+    return findColumn(t_, name);
+  }
+
   TableSchema& t_;
+  std::map<std::string, std::string> renamed_;  // placeholder -> new name
 };
 
 }  // namespace
@@ -244,6 +287,9 @@ std::vector<Conflict> SchemaModel::alter(const AlterTable& alter) {
     if (const auto* rename = std::get_if<RenameTableTo>(&op)) {
       target = rename->to;
     }
+  }
+  if (Status status = applier.finish(); !status.isOk()) {
+    return {Conflict{alter.table, status.message()}};
   }
   tables_.erase(it);
   put(target, std::move(changed));

@@ -3,17 +3,18 @@
 // after every ALTER already happened, with binlog_row_metadata MINIMAL (names from the schema
 // history) and FULL (names from the binlog; keys of tables without a primary key from the history).
 // A restart then resumes with the history as of the checkpoint.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include <signal.h>
-
-#include <filesystem>
-#include <optional>
-#include <fstream>
-#include <sstream>
 
 #include "support/amqp_test_consumer.h"
 #include "support/monitor_process.h"
@@ -178,6 +179,9 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
   run(fmt::format("ALTER TABLE {}.t CHANGE tmp `c``q` VARCHAR(20)", db));
   run(fmt::format("INSERT INTO {}.t VALUES (5, 'now c', 'now a')", db));
   run(fmt::format("UPDATE {}.t SET `a r` = 'changed' WHERE id = 5", db));
+  // The same swap in one statement, whose clauses name the columns as they were before it.
+  run(fmt::format("ALTER TABLE {}.t CHANGE `a r` `c``q` VARCHAR(20), CHANGE `c``q` `a r` VARCHAR(20)", db));
+  run(fmt::format("INSERT INTO {}.t VALUES (7, 'a again', 'c again')", db));
   // No primary key: the first unique key over NOT NULL columns identifies rows (not `un`:
   // NULL-able).
   run(fmt::format(
@@ -204,6 +208,7 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
       {"row_insert", "t", R"({"id":4})", {"id", "a r", "c`q"}},
       {"row_insert", "t", R"({"id":5})", {"id", "c`q", "a r"}},
       {"row_update", "t", R"({"id":5})", {"a r"}},
+      {"row_insert", "t", R"({"id":7})", {"id", "a r", "c`q"}},
       {"row_insert", "u", R"({"u":7})", {"u", "v", "n"}},
       {"row_insert", "u", R"({"u":8})", {"w", "u", "v", "n"}},
       {"row_delete", "u", R"({"u":7})", {}},

@@ -2,11 +2,12 @@
 // are set by the test; lookups are counted so a test can tell whether the history asked.
 #pragma once
 
-#include <fmt/format.h>
-
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "binlog/table_schema.h"
 

@@ -2,12 +2,13 @@
 // was.
 #include "schema/schema_history.h"
 
-#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "support/fake_table_schema_source.h"
 

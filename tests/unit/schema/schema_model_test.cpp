@@ -49,6 +49,24 @@ TEST(SchemaModel, AlterColumnsInPlace) {
   EXPECT_EQ(shape(model), "b:int!,id:int!*1,d:text,e:bigint,z:char");
 }
 
+TEST(SchemaModel, ClausesOfOneAlterNameColumnsAsTheyWereBeforeIt) {
+  SchemaModel model = modelWith("CREATE TABLE t (id INT, a INT NOT NULL, b VARCHAR(5), UNIQUE KEY ua (a))");
+  EXPECT_EQ(shape(model), "id:int,a:int!*1,b:varchar");
+  // A swap in one statement (Maxwell #468: a count and type check cannot see it).
+  EXPECT_TRUE(apply(model, "ALTER TABLE t CHANGE a b INT NOT NULL, CHANGE b a VARCHAR(5)").empty());
+  EXPECT_EQ(shape(model), "id:int,b:int!*1,a:varchar");
+  EXPECT_TRUE(apply(model, "ALTER TABLE t RENAME COLUMN a TO b, RENAME COLUMN b TO a").empty());
+  EXPECT_EQ(shape(model), "id:int,a:int!*1,b:varchar");
+  // New names are the ones later clauses add keys over and place columns after.
+  EXPECT_TRUE(apply(model, "ALTER TABLE t CHANGE id ident INT NOT NULL, ADD c INT AFTER ident, "
+                           "ADD PRIMARY KEY (ident)").empty());
+  EXPECT_EQ(shape(model), "ident:int!*1,c:int,a:int!,b:varchar");
+  const auto clash = apply(model, "ALTER TABLE t CHANGE c a INT");
+  ASSERT_EQ(clash.size(), 1u);
+  EXPECT_NE(clash[0].reason.find("two columns named `a`"), std::string::npos) << clash[0].reason;
+  EXPECT_EQ(shape(model), "ident:int!*1,c:int,a:int!,b:varchar");
+}
+
 TEST(SchemaModel, KeysFollowRenamesDropsAndFallBackToUniqueNotNull) {
   SchemaModel model =
       modelWith("CREATE TABLE t (id INT, u INT NOT NULL, n INT, UNIQUE KEY un (n), UNIQUE (u))");
