@@ -1,5 +1,8 @@
 #include "binlog/charset.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <array>
 #include <iterator>
 
@@ -202,6 +205,13 @@ Charset charsetByName(std::string_view name) {
     return Charset::Binary;
   }
   return Charset::Unknown;
+}
+
+Charset charsetOfCollationName(std::string_view collation) {
+  std::string name(collation.substr(0, collation.find('_')));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return charsetByName(name);
 }
 
 std::string_view charsetName(Charset charset) {

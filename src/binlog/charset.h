@@ -34,6 +34,10 @@ Charset charsetOfCollation(uint32_t collation);
 // The character set information_schema calls `name` ("utf8mb4", "utf8", "latin1", ...).
 Charset charsetByName(std::string_view name);
 
+// The character set of a collation name: the part before the first '_', in any case
+// ("latin1_swedish_ci" -> Latin1, "binary" -> Binary).
+Charset charsetOfCollationName(std::string_view collation);
+
 // The name information_schema gives `charset` (the inverse of charsetByName); empty for Unknown.
 std::string_view charsetName(Charset charset);
 

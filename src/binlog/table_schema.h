@@ -59,6 +59,8 @@ class TableSchemaSource {
   virtual Result<TableSchema> lookup(std::string_view database, std::string_view table) = 0;
   // The base tables of `databases` (empty = every database but the server's own schemas).
   virtual Result<std::vector<TableName>> listTables(const std::vector<std::string>& databases) = 0;
+  // The database's default character set (for tables created without one).
+  virtual Result<Charset> databaseCharset(std::string_view database) = 0;
 };
 
 // Sets is_primary_key / key_ordinal from unique_keys: the PRIMARY key, else the first unique key

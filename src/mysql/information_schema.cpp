@@ -164,6 +164,14 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
     schema.unique_keys.back().columns.push_back(row[1].value_or(""));
   }
   binlog::markRowKey(schema);
+  auto collation = queryWithRetry(
+      fmt::format("SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE {}", where));
+  if (!collation.isOk()) {
+    return collation.status();
+  }
+  if (!collation->empty()) {
+    schema.default_charset = binlog::charsetOfCollationName((*collation)[0][0].value_or(""));
+  }
   return schema;
 }
 
@@ -194,6 +202,23 @@ Result<std::vector<binlog::TableName>> InformationSchema::listTables(
     tables.push_back(binlog::TableName{row[0].value_or(""), row[1].value_or("")});
   }
   return tables;
+}
+
+Result<binlog::Charset> InformationSchema::databaseCharset(std::string_view database) {
+  if (!connection_.connected()) {
+    MM_RETURN_IF_ERROR(connection_.connect(options_));
+  }
+  auto rows = queryWithRetry(fmt::format(
+      "SELECT DEFAULT_CHARACTER_SET_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+      quoteLiteral(connection_, database)));
+  if (!rows.isOk()) {
+    return rows.status();
+  }
+  if (rows->empty()) {
+    return Status::invalidArgument(fmt::format("database {} is not in information_schema on {}",
+                                               database, connection_.where()));
+  }
+  return binlog::charsetByName((*rows)[0][0].value_or(""));
 }
 
 }  // namespace mm::mysql

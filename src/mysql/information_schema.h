@@ -26,6 +26,7 @@ class InformationSchema final : public binlog::TableSchemaSource {
 
   Result<binlog::TableSchema> lookup(std::string_view database, std::string_view table) override;
   Result<std::vector<binlog::TableName>> listTables(const std::vector<std::string>& databases) override;
+  Result<binlog::Charset> databaseCharset(std::string_view database) override;
 
  private:
   Result<std::vector<Row>> queryWithRetry(const std::string& sql);

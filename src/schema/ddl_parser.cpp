@@ -170,15 +170,6 @@ bool isBinaryType(std::string_view t) {
          t == "longblob";
 }
 
-// Charset of a collation name: the part before the first '_' ("latin1_swedish_ci" -> latin1).
-Charset charsetOfCollationName(std::string_view collation) {
-  const std::string name = lower(collation);
-  if (name == "binary") {
-    return Charset::Binary;
-  }
-  return binlog::charsetByName(std::string_view(name).substr(0, name.find('_')));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parser.
 
@@ -363,14 +354,8 @@ class Parser {
     fail("expected a character set");
     return {};
   }
-  Charset knownCharset(const std::string& name) {
-    const Charset c = binlog::charsetByName(lower(name));
-    if (c == Charset::Unknown) {
-      // Not one the decoder transcodes: text is then read as UTF-8 as with no charset at all.
-      return Charset::Unknown;
-    }
-    return c;
-  }
+  // A charset the decoder does not transcode is Unknown: read as UTF-8, as with none at all.
+  static Charset charsetNamed(const std::string& name) { return binlog::charsetByName(lower(name)); }
   // CHARACTER SET / CHARSET / CHAR SET, consumed; false if none here.
   bool acceptCharsetKeyword() {
     return acceptAll({"CHARACTER", "SET"}) || accept("CHARSET") || acceptAll({"CHAR", "SET"});
@@ -515,11 +500,11 @@ SchemaColumn Parser::columnDefinition(std::string name, bool& primary, bool& uni
         c.is_binary = true;
         c.charset = Charset::Binary;
       } else {
-        c.charset = knownCharset(cs);
+        c.charset = charsetNamed(cs);
       }
     } else if (accept("COLLATE")) {
       acceptSymbol('=');
-      const Charset cs = charsetOfCollationName(identifier("a collation"));
+      const Charset cs = binlog::charsetOfCollationName(identifier("a collation"));
       if (c.charset == Charset::Unknown && !c.is_binary) {
         c.charset = cs;
       }
@@ -666,10 +651,10 @@ void Parser::tableOptions(Charset& default_charset) {
       continue;
     }
     if (acceptCharsetKeyword()) {
-      default_charset = knownCharset(charsetName());
+      default_charset = charsetNamed(charsetName());
     } else if (accept("COLLATE")) {
       acceptSymbol('=');
-      const Charset cs = charsetOfCollationName(identifier("a collation"));
+      const Charset cs = binlog::charsetOfCollationName(identifier("a collation"));
       if (default_charset == Charset::Unknown) {
         default_charset = cs;
       }
@@ -832,17 +817,17 @@ void Parser::alterSpecification(AlterTable& alter) {
       fail("CONVERT TO CHARACTER SET DEFAULT (the database's charset is not tracked)");
     }
     const std::string name = charsetName();
-    alter.operations.push_back(ConvertCharset{knownCharset(name)});
+    alter.operations.push_back(ConvertCharset{charsetNamed(name)});
     skipToBoundary();  // COLLATE x
   } else if (at("DEFAULT") && (at("CHARACTER", 1) || at("CHARSET", 1) || at("COLLATE", 1))) {
     ++pos_;
     alterSpecification(alter);
   } else if (acceptCharsetKeyword()) {
-    alter.operations.push_back(DefaultCharset{knownCharset(charsetName())});
+    alter.operations.push_back(DefaultCharset{charsetNamed(charsetName())});
     skipToBoundary();
   } else if (accept("COLLATE")) {
     acceptSymbol('=');
-    alter.operations.push_back(DefaultCharset{charsetOfCollationName(identifier("a collation"))});
+    alter.operations.push_back(DefaultCharset{binlog::charsetOfCollationName(identifier("a collation"))});
   } else if (atAny({"ALTER",
                     "ENGINE",
                     "ALGORITHM",
@@ -1002,8 +987,11 @@ DdlStatement Parser::statementKind() {
       return createTable(or_replace);
     }
     if (accept("DATABASE") || accept("SCHEMA")) {
-      const bool if_not_exists = acceptIfNotExists() && !or_replace;
-      return CreateDatabase{identifier("a database name"), if_not_exists};
+      CreateDatabase create;
+      create.if_not_exists = acceptIfNotExists() && !or_replace;
+      create.name = identifier("a database name");
+      tableOptions(create.default_charset);
+      return create;
     }
     if (accept("UNIQUE")) {
       expect("INDEX");

@@ -110,6 +110,7 @@ struct DropTables {
 struct CreateDatabase {
   std::string name;
   bool if_not_exists = false;
+  binlog::Charset default_charset = binlog::Charset::Unknown;  // Unknown: the server's default
 };
 struct DropDatabase {
   std::string name;

@@ -364,6 +364,9 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
   }
   appendRecord(records_, {"ddl", at.file, std::to_string(at.offset), database, statement});
   const std::vector<Conflict> conflicts = model_.apply(parsed);
+  if (const auto* create = std::get_if<CreateTable>(&parsed)) {
+    resolveCharset(create->table, at);
+  }
   if (unparsed && unparsed->tables.empty()) {
     spdlog::warn(
         "schema history: cannot parse the statement at {}:{} ({}), and it names no table to "
@@ -393,6 +396,24 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
     appendState(conflict.table, at);
   }
   return save();
+}
+
+void SchemaHistory::resolveCharset(const binlog::TableName& name, const binlog::Position& at) {
+  const binlog::TableSchema* table = model_.find(name);
+  if (table == nullptr || table->default_charset != binlog::Charset::Unknown) {
+    return;
+  }
+  // Created without a charset in a database the history saw no CREATE of: the database's default
+  // now stands in for the one then (they differ only after an ALTER DATABASE ... CHARACTER SET).
+  auto charset = catalog_.databaseCharset(name.database);
+  if (!charset.isOk()) {
+    spdlog::warn("schema history: {}; text columns of {}.{} without a charset are read as UTF-8",
+                 charset.status().message(), name.database, name.table);
+    return;
+  }
+  model_.setDatabaseCharset(name.database, *charset);
+  model_.setTableCharset(name, *charset);
+  appendState(name, at);
 }
 
 Result<binlog::TableSchema> SchemaHistory::table(const binlog::TableName& name,

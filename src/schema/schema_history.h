@@ -72,6 +72,8 @@ class SchemaHistory {
 
  private:
   bool watched(std::string_view database) const;
+  // A table created without a default charset takes its database's, from the catalog.
+  void resolveCharset(const binlog::TableName& name, const binlog::Position& at);
   // Records the table's definition in the model (or that it is unknown) as of `at`.
   void appendState(const binlog::TableName& name, const binlog::Position& at);
   Status save() const;

@@ -267,6 +267,26 @@ void SchemaModel::put(const binlog::TableName& table, TableSchema schema) {
 
 void SchemaModel::forget(const binlog::TableName& table) { tables_.erase(table); }
 
+binlog::Charset SchemaModel::databaseCharset(const std::string& database) const {
+  auto it = database_charsets_.find(database);
+  return it == database_charsets_.end() ? binlog::Charset::Unknown : it->second;
+}
+
+void SchemaModel::setDatabaseCharset(const std::string& database, binlog::Charset charset) {
+  database_charsets_[database] = charset;
+}
+
+void SchemaModel::setTableCharset(const binlog::TableName& table, binlog::Charset charset) {
+  auto it = tables_.find(table);
+  if (it == tables_.end() || it->second.default_charset != binlog::Charset::Unknown) {
+    return;
+  }
+  it->second.default_charset = charset;
+  for (SchemaColumn& c : it->second.columns) {
+    inheritCharset(it->second, c);
+  }
+}
+
 void SchemaModel::forgetDatabase(const std::string& database) {
   std::erase_if(tables_, [&](const auto& entry) { return entry.first.database == database; });
 }
@@ -301,6 +321,12 @@ std::vector<Conflict> SchemaModel::apply(const DdlStatement& statement) {
     if (!(create->if_not_exists && find(create->table) != nullptr)) {
       // Keys declared without a name get theirs as ADD UNIQUE would.
       TableSchema schema = create->schema;
+      if (schema.default_charset == binlog::Charset::Unknown) {
+        schema.default_charset = databaseCharset(create->table.database);
+        for (SchemaColumn& c : schema.columns) {
+          inheritCharset(schema, c);
+        }
+      }
       std::vector<binlog::UniqueKey> keys = std::move(schema.unique_keys);
       schema.unique_keys.clear();
       OperationApplier applier(schema);
@@ -343,9 +369,11 @@ std::vector<Conflict> SchemaModel::apply(const DdlStatement& statement) {
   } else if (const auto* create_db = std::get_if<CreateDatabase>(&statement)) {
     if (!create_db->if_not_exists) {
       forgetDatabase(create_db->name);  // a new database is empty
+      setDatabaseCharset(create_db->name, create_db->default_charset);
     }
   } else if (const auto* drop_db = std::get_if<DropDatabase>(&statement)) {
     forgetDatabase(drop_db->name);
+    database_charsets_.erase(drop_db->name);
   } else if (const auto* unparsed = std::get_if<Unparsed>(&statement)) {
     std::vector<Conflict> conflicts;
     for (const binlog::TableName& table : unparsed->tables) {

@@ -6,7 +6,9 @@
 // caller re-reads that table instead of guessing. Tables the model does not know stay unknown
 // (looked up when first needed). Every stored table has its row key marked (binlog::markRowKey).
 // Column and key names compare case-insensitively, database and table names exactly (as the server
-// does with lower_case_table_names = 0). Not thread-safe.
+// does with lower_case_table_names = 0). A text column created without a charset takes its
+// table's, and a table created without one its database's when known (else the caller resolves
+// it, see setTableCharset). Not thread-safe.
 #pragma once
 
 #include <map>
@@ -33,6 +35,12 @@ class SchemaModel {
 
   std::vector<Conflict> apply(const DdlStatement& statement);
 
+  // The default character set of a database, when a CREATE DATABASE (or the caller) said it.
+  binlog::Charset databaseCharset(const std::string& database) const;
+  void setDatabaseCharset(const std::string& database, binlog::Charset charset);
+  // Gives a table without a default charset `charset`, and with it its text columns without one.
+  void setTableCharset(const binlog::TableName& table, binlog::Charset charset);
+
   const std::map<binlog::TableName, binlog::TableSchema>& tables() const { return tables_; }
 
  private:
@@ -40,6 +48,7 @@ class SchemaModel {
   void forgetDatabase(const std::string& database);
 
   std::map<binlog::TableName, binlog::TableSchema> tables_;
+  std::map<std::string, binlog::Charset> database_charsets_;
 };
 
 }  // namespace mm::schema

@@ -44,6 +44,16 @@ class FakeTableSchemaSource final : public binlog::TableSchemaSource {
     return out;
   }
 
+  Result<binlog::Charset> databaseCharset(std::string_view database) override {
+    ++lookups;
+    auto it = database_charsets.find(std::string(database));
+    if (it == database_charsets.end()) {
+      return Status::invalidArgument(fmt::format("database {} is not in the fake information_schema", database));
+    }
+    return it->second;
+  }
+
+  std::map<std::string, binlog::Charset> database_charsets;
   int lookups = 0;
 
  private:

@@ -73,5 +73,18 @@ TEST(Charset, Latin1IsWindows1252) {
   EXPECT_TRUE(isValidUtf8({reinterpret_cast<const uint8_t*>(out.data()), out.size()}));
 }
 
+TEST(Charset, CollationNamesNameTheirCharset) {
+  EXPECT_EQ(charsetOfCollationName("latin1_swedish_ci"), Charset::Latin1);
+  EXPECT_EQ(charsetOfCollationName("UTF8MB4_0900_AI_CI"), Charset::Utf8mb4);
+  EXPECT_EQ(charsetOfCollationName("utf8_general_ci"), Charset::Utf8mb3);
+  EXPECT_EQ(charsetOfCollationName("binary"), Charset::Binary);
+  EXPECT_EQ(charsetOfCollationName("cp1251_bin"), Charset::Unknown);
+  EXPECT_EQ(charsetOfCollationName(""), Charset::Unknown);
+  for (Charset c : {Charset::Utf8mb4, Charset::Latin1, Charset::Utf16le, Charset::Binary}) {
+    EXPECT_EQ(charsetByName(charsetName(c)), c);
+  }
+  EXPECT_EQ(charsetName(Charset::Unknown), "");
+}
+
 }  // namespace
 }  // namespace mm::binlog

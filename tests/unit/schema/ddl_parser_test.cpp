@@ -254,6 +254,9 @@ TEST(DdlParser, RenameDropAndIndexStatements) {
       parseDdl("CREATE DATABASE IF NOT EXISTS `n``ew` CHARACTER SET utf8mb4", ""));
   EXPECT_EQ(create_db.name, "n`ew");
   EXPECT_TRUE(create_db.if_not_exists);
+  EXPECT_EQ(create_db.default_charset, Charset::Utf8mb4);
+  EXPECT_EQ(as<CreateDatabase>(parseDdl("CREATE SCHEMA s COLLATE latin1_bin", "")).default_charset,
+            Charset::Latin1);
   EXPECT_EQ(as<DropDatabase>(parseDdl("DROP SCHEMA IF EXISTS old", "")).name, "old");
 }
 

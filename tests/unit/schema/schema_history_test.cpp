@@ -174,6 +174,22 @@ TEST_F(SchemaHistoryTest, UnknownTablesAreReadWhenFirstNeeded) {
   EXPECT_NE(at(h, {"db", "gone"}).find("not in the fake information_schema"), std::string::npos);
 }
 
+TEST_F(SchemaHistoryTest, TablesCreatedWithoutACharsetTakeTheDatabasesFromTheCatalog) {
+  catalog_.database_charsets["db"] = binlog::Charset::Latin1;
+  {
+    SchemaHistory h = history();
+    ASSERT_TRUE(h.capture({"bin.000001", 100}).isOk());
+    ASSERT_TRUE(h.applyDdl("CREATE TABLE n (a VARCHAR(3))", "db", {"bin.000001", 200}).isOk());
+    ASSERT_TRUE(h.applyDdl("CREATE TABLE m (a VARCHAR(3)) CHARSET utf8mb4", "db", {"bin.000001", 300}).isOk());
+    EXPECT_EQ(h.model().find({"db", "n"})->columns[0].charset, binlog::Charset::Latin1);
+    EXPECT_EQ(h.model().find({"db", "m"})->columns[0].charset, binlog::Charset::Utf8mb4);
+  }
+  catalog_.database_charsets.clear();
+  SchemaHistory h = history();
+  ASSERT_TRUE(h.resume({"bin.000001", 400}).isOk());
+  EXPECT_EQ(h.model().find({"db", "n"})->columns[0].charset, binlog::Charset::Latin1) << file();
+}
+
 TEST_F(SchemaHistoryTest, MissingFileIsCapturedAndDamagedFileIsAnError) {
   SchemaHistory fresh = history();
   ASSERT_TRUE(fresh.resume({"bin.000001", 100}).isOk());

@@ -154,5 +154,23 @@ TEST(SchemaModel, TextColumnsTakeTheTableCharset) {
                                               Charset::Utf8mb4}));
 }
 
+TEST(SchemaModel, TablesTakeTheDatabaseCharset) {
+  SchemaModel model;
+  EXPECT_TRUE(apply(model, "CREATE DATABASE d DEFAULT CHARACTER SET = latin1").empty());
+  EXPECT_TRUE(apply(model, "CREATE TABLE d.t (a VARCHAR(5), b TEXT CHARACTER SET utf8mb4)").empty());
+  const binlog::TableSchema* t = model.find({"d", "t"});
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->default_charset, binlog::Charset::Latin1);
+  EXPECT_EQ(t->columns[0].charset, binlog::Charset::Latin1);
+  EXPECT_EQ(t->columns[1].charset, binlog::Charset::Utf8mb4);
+  // Without a CREATE DATABASE the caller resolves it.
+  EXPECT_TRUE(apply(model, "CREATE TABLE u (a CHAR(1))").empty());
+  EXPECT_EQ(model.find({"db", "u"})->columns[0].charset, binlog::Charset::Unknown);
+  model.setTableCharset({"db", "u"}, binlog::Charset::Ucs2);
+  EXPECT_EQ(model.find({"db", "u"})->columns[0].charset, binlog::Charset::Ucs2);
+  model.setTableCharset({"db", "u"}, binlog::Charset::Latin1);  // only a missing one is filled
+  EXPECT_EQ(model.find({"db", "u"})->default_charset, binlog::Charset::Ucs2);
+}
+
 }  // namespace
 }  // namespace mm::schema
