@@ -1,10 +1,9 @@
 #include "binlog/charset.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include <array>
 #include <iterator>
+
+#include "common/strings.h"
 
 namespace mm::binlog {
 namespace {
@@ -208,10 +207,7 @@ Charset charsetByName(std::string_view name) {
 }
 
 Charset charsetOfCollationName(std::string_view collation) {
-  std::string name(collation.substr(0, collation.find('_')));
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return charsetByName(name);
+  return charsetByName(asciiLower(collation.substr(0, collation.find('_'))));
 }
 
 std::string_view charsetName(Charset charset) {

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <initializer_list>
 
 #include "binlog/column_type.h"
+#include "common/strings.h"
 
 namespace mm::binlog {
 namespace {
@@ -21,13 +21,6 @@ constexpr uint32_t kUtf8mb4BinCollation = 46;
 bool mayBeMariadbJson(const TableMapColumn& c) {
   return c.real_type == MYSQL_TYPE_BLOB && c.metadata == 4 && c.collation == kUtf8mb4BinCollation;
 }
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool isOneOf(std::string_view value, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), value) != names.end();
 }
@@ -103,7 +96,7 @@ void markRowKey(TableSchema& schema) {
   }
   auto find = [&](std::string_view name) {
     return std::find_if(schema.columns.begin(), schema.columns.end(),
-                        [&](const SchemaColumn& c) { return equalsIgnoringCase(c.name, name); });
+                        [&](const SchemaColumn& c) { return equalsIgnoringAsciiCase(c.name, name); });
   };
   auto identifies = [&](const UniqueKey& key) {
     return !key.columns.empty() &&

@@ -31,4 +31,12 @@ inline std::string asciiUpper(std::string_view text) {
   return out;
 }
 
+// Whether `a` and `b` are the same text but for ASCII case (SQL identifiers, keywords).
+inline bool equalsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 }  // namespace mm

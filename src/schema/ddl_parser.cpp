@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
+
 namespace mm::schema {
 namespace {
 
@@ -30,12 +32,6 @@ bool isWordChar(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 class Lexer {
  public:
@@ -355,7 +351,7 @@ class Parser {
     return {};
   }
   // A charset the decoder does not transcode is Unknown: read as UTF-8, as with none at all.
-  static Charset charsetNamed(const std::string& name) { return binlog::charsetByName(lower(name)); }
+  static Charset charsetNamed(const std::string& name) { return binlog::charsetByName(asciiLower(name)); }
   // CHARACTER SET / CHARSET / CHAR SET, consumed; false if none here.
   bool acceptCharsetKeyword() {
     return acceptAll({"CHARACTER", "SET"}) || accept("CHARSET") || acceptAll({"CHAR", "SET"});
@@ -395,11 +391,11 @@ class Parser {
 };
 
 void Parser::dataType(SchemaColumn& c, bool& unique) {
-  std::string t = lower(identifier("a column type"));
+  std::string t = asciiLower(identifier("a column type"));
   bool national = false;
   if (t == "national") {
     national = true;
-    t = lower(identifier("a column type"));
+    t = asciiLower(identifier("a column type"));
   }
   if (t == "double" && accept("PRECISION")) {
   } else if ((t == "char" || t == "character") && accept("VARYING")) {
@@ -495,7 +491,7 @@ SchemaColumn Parser::columnDefinition(std::string name, bool& primary, bool& uni
       accept("KEY");
       unique = true;
     } else if (acceptCharsetKeyword()) {
-      const std::string cs = lower(charsetName());
+      const std::string cs = asciiLower(charsetName());
       if (cs == "binary") {
         c.is_binary = true;
         c.charset = Charset::Binary;

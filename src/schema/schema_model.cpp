@@ -1,10 +1,11 @@
 #include "schema/schema_model.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include <fmt/format.h>
+
+#include "common/strings.h"
 
 namespace mm::schema {
 namespace {
@@ -12,21 +13,15 @@ namespace {
 using binlog::SchemaColumn;
 using binlog::TableSchema;
 
-bool sameName(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::vector<SchemaColumn>::iterator findColumn(TableSchema& t, std::string_view name) {
   return std::find_if(t.columns.begin(), t.columns.end(),
-                      [&](const SchemaColumn& c) { return sameName(c.name, name); });
+                      [&](const SchemaColumn& c) { return equalsIgnoringAsciiCase(c.name, name); });
 }
 
 std::vector<binlog::UniqueKey>::iterator findKey(TableSchema& t, std::string_view name) {
   return std::find_if(t.unique_keys.begin(), t.unique_keys.end(),
-                      [&](const binlog::UniqueKey& k) { return sameName(k.name, name); });
+                      [&](const binlog::UniqueKey& k) { return equalsIgnoringAsciiCase(k.name, name); });
 }
 
 bool isTextType(std::string_view t) {
@@ -45,7 +40,7 @@ bool inPrimaryKey(TableSchema& t, std::string_view column) {
   auto primary = findKey(t, "PRIMARY");
   return primary != t.unique_keys.end() &&
          std::any_of(primary->columns.begin(), primary->columns.end(),
-                     [&](const std::string& c) { return sameName(c, column); });
+                     [&](const std::string& c) { return equalsIgnoringAsciiCase(c, column); });
 }
 
 // Moves `column` (already removed from t) into place; `after` is the column AFTER names, or end.
@@ -70,7 +65,7 @@ Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placeme
 void renameInKeys(TableSchema& t, std::string_view from, const std::string& to) {
   for (binlog::UniqueKey& key : t.unique_keys) {
     for (std::string& c : key.columns) {
-      if (sameName(c, from)) {
+      if (equalsIgnoringAsciiCase(c, from)) {
         c = to;
       }
     }
@@ -80,7 +75,7 @@ void renameInKeys(TableSchema& t, std::string_view from, const std::string& to) 
 // As the server does: a dropped column leaves every index; an index left with no column goes.
 void dropFromKeys(TableSchema& t, std::string_view column) {
   for (binlog::UniqueKey& key : t.unique_keys) {
-    std::erase_if(key.columns, [&](const std::string& c) { return sameName(c, column); });
+    std::erase_if(key.columns, [&](const std::string& c) { return equalsIgnoringAsciiCase(c, column); });
   }
   std::erase_if(t.unique_keys, [](const binlog::UniqueKey& k) { return k.columns.empty(); });
 }
@@ -109,7 +104,7 @@ class OperationApplier {
     }
     renamed_.clear();
     for (auto c = t_.columns.begin(); c != t_.columns.end(); ++c) {
-      if (std::any_of(c + 1, t_.columns.end(), [&](const SchemaColumn& d) { return sameName(c->name, d.name); })) {
+      if (std::any_of(c + 1, t_.columns.end(), [&](const SchemaColumn& d) { return equalsIgnoringAsciiCase(c->name, d.name); })) {
         return Status::invalidArgument(fmt::format("two columns named `{}`", c->name));
       }
     }
@@ -231,7 +226,7 @@ class OperationApplier {
   // The name a column renamed from `from` to `to` carries until finish(); keys follow it.
   std::string rename(const std::string& from, const std::string& to) {
     std::string name = to;
-    if (!sameName(from, to)) {
+    if (!equalsIgnoringAsciiCase(from, to)) {
       name = fmt::format("\x01{}", renamed_.size());  // no identifier holds this byte
       renamed_[name] = to;
     }
@@ -242,7 +237,7 @@ class OperationApplier {
   // The column that has, or will have once this statement ends, the name `name`.
   std::vector<SchemaColumn>::iterator findByFinalName(std::string_view name) {
     auto renamed = std::find_if(renamed_.begin(), renamed_.end(),
-                                [&](const auto& entry) { return sameName(entry.second, name); });
+                                [&](const auto& entry) { return equalsIgnoringAsciiCase(entry.second, name); });
     if (renamed != renamed_.end()) {
       return findColumn(t_, renamed->first);
     }
