@@ -358,8 +358,9 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
   }
   const std::vector<std::string> databases = namedDatabases(parsed);
   const auto* unparsed = std::get_if<Unparsed>(&parsed);
-  if (!unparsed && std::none_of(databases.begin(), databases.end(),
-                                [&](const std::string& db) { return watched(db); })) {
+  const bool names_no_table = unparsed != nullptr && unparsed->tables.empty();
+  if (!names_no_table && std::none_of(databases.begin(), databases.end(),
+                                      [&](const std::string& db) { return watched(db); })) {
     return Status::ok();
   }
   appendRecord(records_, {"ddl", at.file, std::to_string(at.offset), database, statement});
@@ -367,7 +368,7 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
   if (const auto* create = std::get_if<CreateTable>(&parsed)) {
     resolveCharset(create->table, at);
   }
-  if (unparsed && unparsed->tables.empty()) {
+  if (names_no_table) {
     spdlog::warn(
         "schema history: cannot parse the statement at {}:{} ({}), and it names no table to "
         "re-read: `{}`",
@@ -378,13 +379,10 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
       continue;
     }
     spdlog::warn(
-        "schema history: {} {}.{} in the statement at {}:{}: `{}`; re-reading the table from "
-        "information_schema (its current definition stands in)",
-        unparsed ? "cannot parse the change of" : fmt::format("cannot apply ({})", conflict.reason),
-        conflict.table.database, conflict.table.table, at.file, at.offset, shortened(statement));
-    if (unparsed) {
-      spdlog::warn("schema history: parse error: {}", unparsed->reason);
-    }
+        "schema history: cannot {} ({}) {}.{} in the statement at {}:{}: `{}`; re-reading the "
+        "table from information_schema (its current definition stands in)",
+        unparsed ? "parse" : "apply", conflict.reason, conflict.table.database, conflict.table.table,
+        at.file, at.offset, shortened(statement));
     auto schema = catalog_.lookup(conflict.table.database, conflict.table.table);
     if (schema.isOk()) {
       model_.put(conflict.table, std::move(*schema));
