@@ -71,8 +71,8 @@ mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& c) {
 // before the first confirm cannot skip the changes made meanwhile. The state also names the server
 // its position belongs to: resuming against another server is refused, and a state file written
 // before the identity was recorded gets it now.
-Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, checkpoint::StateFile& state,
-                                             bool& first_start) {
+Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
+                                             checkpoint::StateFile& state, bool& first_start) {
   auto saved = state.loadWithSource();
   if (!saved.isOk()) {
     return saved.status();
@@ -284,12 +284,14 @@ int runDaemon(int argc, char** argv) {
   // The schema history lives beside the state file: captured at the first start, else replayed up
   // to the checkpoint (an old history would miss the DDL between its end and a new start).
   mysql::InformationSchema information_schema(connectionOptions(config->mysql));
+  const std::string history_path =
+      (std::filesystem::path(config->monitor.state_path) / "schema_history").string();
   schema::SchemaHistory history(
-      schema::SchemaHistoryOptions{(std::filesystem::path(config->monitor.state_path) / "schema_history").string(),
-                                   config::splitList(config->mysql.database)},
+      schema::SchemaHistoryOptions{history_path, config::splitList(config->mysql.database)},
       information_schema);
   const binlog::Position history_start{start->file, start->position};
-  if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start); !opened.isOk()) {
+  if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start);
+      !opened.isOk()) {
     spdlog::error("{}", opened.toString());
     return kExitFailure;
   }
