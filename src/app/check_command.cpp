@@ -4,13 +4,11 @@
 
 #include <fmt/format.h>
 
+#include "app/exit_codes.h"
 #include "mysql/preflight.h"
 
 namespace mm::app {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;
 
 std::vector<mysql::CheckResult> checkServer(const config::Config& config,
                                             const mysql::ConnectionOptions& options) {
@@ -64,7 +62,7 @@ int runCheck(const config::Config& config, const mysql::ConnectionOptions& mysql
     std::cout << mysql::formatCheck(check) << "\n";
     failed = failed || check.level == mysql::CheckLevel::Fail;
   }
-  return failed ? kExitFailed : kExitOk;
+  return failed ? kExitFailure : kExitOk;
 }
 
 }  // namespace mm::app

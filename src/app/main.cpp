@@ -1,3 +1,57 @@
-#include "app/run.h"
+// mysql-monitor: parses the command line, loads the configuration and runs one command. Every
+// path ends in one of the exit codes of app/exit_codes.h: 2 for anything the user must fix in the
+// arguments or the configuration, before anything connects.
+#include <iostream>
 
-int main(int argc, char** argv) { return mm::app::runDaemon(argc, argv); }
+#include "app/check_command.h"
+#include "app/configuration.h"
+#include "app/decode_command.h"
+#include "app/exit_codes.h"
+#include "app/logging.h"
+#include "app/options.h"
+#include "app/run.h"
+#include "app/status_command.h"
+#include "app/stop_signals.h"
+#include "app/tail_command.h"
+
+int main(int argc, char** argv) {
+  using namespace mm::app;
+  auto command_line = parseCommandLine(argc, argv);
+  if (!command_line.isOk()) {
+    if (command_line.status().code() == mm::StatusCode::Cancelled) {
+      return kExitOk;
+    }
+    std::cerr << "mysql-monitor: " << command_line.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (command_line->command == Command::Decode) {
+    return runDecode(command_line->files, command_line->all_events);
+  }
+  auto config = loadConfiguration(*command_line);
+  if (!config.isOk()) {
+    std::cerr << "mysql-monitor: configuration error: " << config.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (command_line->check_config) {
+    std::cout << "configuration OK\n";
+    return kExitOk;
+  }
+  // Before any thread starts, so only the code that waits for them receives SIGINT/SIGTERM.
+  blockStopSignals();
+  setUpLogging(config->monitor.log_level, config->monitor.log_format);
+  switch (command_line->command) {
+    case Command::Check:
+      mm::mysql::mysqlLibraryInit();
+      return runCheck(*config, connectionOptions(config->mysql), amqpOptions(*config));
+    case Command::Status:
+      mm::mysql::mysqlLibraryInit();
+      return runStatus(*config);
+    case Command::Tail:
+      return runTail(*config, *command_line);
+    case Command::Run:
+    case Command::Decode:
+      break;
+  }
+  auto routing = routingKeyTemplate(*config);  // validated by loadConfiguration
+  return routing.isOk() ? runDaemon(*config, *routing) : kExitUsage;
+}

@@ -4,35 +4,85 @@
 #include <fmt/format.h>
 
 namespace mm::app {
+namespace {
+
+constexpr const char* kOverview =
+    "mysql-monitor: publishes every committed row change of a MySQL/MariaDB server to RabbitMQ, "
+    "reading the binlog as a replica.";
+
+constexpr const char* kRootExamples =
+    "Examples:\n"
+    "  mysql-monitor --config /etc/mysql-monitor.cfg           run the daemon\n"
+    "  mysql-monitor --config m.cfg --set mysql.port=3307      override one key of the file\n"
+    "  mysql-monitor --config m.cfg --check-config             validate the configuration only\n"
+    "  mysql-monitor check --config m.cfg                      check the server and broker settings\n"
+    "  mysql-monitor status --config m.cfg                     saved position against the server\n"
+    "  mysql-monitor tail --config m.cfg                       watch the messages as they arrive\n"
+    "  mysql-monitor decode mysql-bin.000042                   the messages a binlog file holds\n"
+    "\n"
+    "Settings: defaults < the --config file < MYSQL_MONITOR_<SECTION>_<KEY> variables < --set.\n"
+    "Exit codes: 0 success, 1 runtime failure, 2 usage or configuration error.";
+
+}  // namespace
 
 Result<CommandLine> parseCommandLine(int argc, char** argv) {
   CommandLine cl;
-  CLI::App cli{
-      "mysql-monitor: publishes every committed row change of a MySQL/MariaDB server to RabbitMQ, "
-      "reading the binlog as a replica.\n\n"
-      "Examples:\n"
-      "  mysql-monitor --config /etc/mysql-monitor.cfg       run the daemon\n"
-      "  mysql-monitor decode mysql-bin.000042               print the messages a binlog file holds\n"
-      "  mysql-monitor check --config /etc/mysql-monitor.cfg check the server and broker settings\n"};
-  cli.set_version_flag("--version", "mysql-monitor 0.1.0");
+  CLI::App cli{kOverview};
+  cli.footer(kRootExamples);
+  cli.set_version_flag("--version", fmt::format("mysql-monitor {}", MM_VERSION));
   cli.require_subcommand(0, 1);
-  auto add_common = [&](CLI::App& app) {
+  auto add_config_options = [&](CLI::App& app) {
     app.add_option("-c,--config", cl.config_path, "INI configuration file (see config-example.cfg)")
         ->check(CLI::ExistingFile);
+    app.add_option("--set", cl.overrides,
+                   "Override one setting, e.g. --set amqp.exchange=changes (repeatable; wins over the "
+                   "file and the environment)")
+        ->type_name("SECTION.KEY=VALUE")
+        ->allow_extra_args(false);
     app.add_option("--log-level", cl.log_level, "debug, info, warning or error; overrides the config");
   };
-  add_common(cli);
+  add_config_options(cli);
   cli.add_flag("--check-config", cl.check_config, "Validate the configuration and exit");
+
   CLI::App* run = cli.add_subcommand("run", "Run the daemon (the default)");
-  add_common(*run);
+  add_config_options(*run);
+  run->footer("Example:\n  mysql-monitor run --config /etc/mysql-monitor.cfg\n"
+              "Stops cleanly on SIGINT or SIGTERM (exit 0) once what was read is confirmed.");
+
+  CLI::App* check = cli.add_subcommand(
+      "check", "Check that the MySQL server and the broker suit the monitor; one line per check "
+               "(ok / warn / fail with the fix); exit status 1 on any fail");
+  add_config_options(*check);
+  check->footer("Example:\n  mysql-monitor check --config /etc/mysql-monitor.cfg");
+
+  CLI::App* status = cli.add_subcommand(
+      "status", "Show the saved position against the server's binlogs: how far behind, the server's "
+                "binlog retention, and whether the saved binlog still exists (exit 1 when it is gone)");
+  add_config_options(*status);
+  status->footer("Example:\n  mysql-monitor status --config /etc/mysql-monitor.cfg");
+
+  CLI::App* tail = cli.add_subcommand(
+      "tail", "Print the messages published to the configured exchange as they arrive, through a "
+              "private queue (other consumers lose nothing); stop with Ctrl-C");
+  add_config_options(*tail);
+  tail->add_option("--binding-key", cl.binding_key,
+                   "Bind with this key instead of the one derived from [amqp] exchange_type and "
+                   "routing_key (topic: '#', e.g. 'shop.#')");
+  tail->add_option("--count", cl.count, "Stop after this many messages (0 = until stopped)")
+      ->check(CLI::NonNegativeNumber);
+  tail->add_flag("--compact", cl.compact, "Print each body on one line as published");
+  tail->footer("Examples:\n"
+               "  mysql-monitor tail --config /etc/mysql-monitor.cfg\n"
+               "  mysql-monitor tail --config m.cfg --binding-key 'shop.orders.#' --count 10");
+
   CLI::App* decode = cli.add_subcommand(
       "decode", "Print, as JSON lines, the messages the live stream would publish for binlog files");
   decode->add_option("files", cl.files, "Binlog files (.gz accepted)")->required()->check(CLI::ExistingFile);
   decode->add_flag("--all-events", cl.all_events, "Also print the non-row events");
-  CLI::App* check = cli.add_subcommand(
-      "check", "Check that the MySQL server and the broker suit the monitor; one line per check "
-               "(ok / warn / fail with the fix); exit status 1 on any fail");
-  add_common(*check);
+  decode->footer("Examples:\n"
+                 "  mysql-monitor decode /var/lib/mysql/mysql-bin.000042\n"
+                 "  mysql-monitor decode --all-events mysql-bin.000042.gz | less\n"
+                 "Shows progress on stderr for large files when stderr is a terminal.");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -45,6 +95,10 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
     cl.command = Command::Decode;
   } else if (check->parsed()) {
     cl.command = Command::Check;
+  } else if (status->parsed()) {
+    cl.command = Command::Status;
+  } else if (tail->parsed()) {
+    cl.command = Command::Tail;
   }
   return cl;
 }

@@ -3,20 +3,17 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
-#include <iostream>
 #include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "app/check_command.h"
-#include "app/decode_command.h"
-#include "app/logging.h"
-#include "app/options.h"
+#include "app/configuration.h"
+#include "app/exit_codes.h"
 #include "app/source_poller.h"
+#include "app/stop_signals.h"
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/check.h"
@@ -32,40 +29,6 @@
 
 namespace mm::app {
 namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitBadConfig = 2;
-
-Result<config::Config> loadConfig(const CommandLine& cl) {
-  config::Config config;
-  if (!cl.config_path.empty()) {
-    auto loaded = config::loadConfigFile(cl.config_path);
-    if (!loaded.isOk()) {
-      return loaded.status();
-    }
-    config = std::move(*loaded);
-  }
-  MM_RETURN_IF_ERROR(config::applyEnvironment(config, config::processEnvironment()));
-  if (cl.log_level) {
-    auto with_level = config::parseConfig(fmt::format("[monitor]\nlog_level = {}\n", *cl.log_level),
-                                          "--log-level");
-    if (!with_level.isOk()) {
-      return with_level.status();
-    }
-    config.monitor.log_level = with_level->monitor.log_level;
-  }
-  return config;
-}
-
-mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& c) {
-  mysql::ConnectionOptions o;
-  o.host = c.host;
-  o.port = c.port;
-  o.user = c.user;
-  o.password = c.password;
-  return o;
-}
 
 // The saved checkpoint, or (first start) the configured start position, saved at once so a crash
 // before the first confirm cannot skip the changes made meanwhile. The state also names the server
@@ -126,26 +89,6 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
   return start;
 }
 
-sink::AmqpOptions amqpOptions(const config::Config& config) {
-  sink::AmqpOptions amqp;
-  amqp.brokers.clear();
-  auto brokers = config::brokerAddresses(config.amqp);
-  MM_CHECK(brokers.isOk(), "the configuration was validated");
-  for (const config::HostPort& broker : *brokers) {
-    amqp.brokers.push_back(sink::BrokerAddress{broker.host, broker.port});
-  }
-  amqp.user = config.amqp.user;
-  amqp.password = config.amqp.password;
-  amqp.vhost = config.amqp.vhost;
-  amqp.exchange = config.amqp.exchange;
-  amqp.exchange_type = config.amqp.exchange_type;
-  amqp.mandatory = config.amqp.mandatory;
-  amqp.heartbeat_seconds = config.amqp.heartbeat_seconds;
-  amqp.tls = sink::TlsOptions{config.amqp.ssl, config.amqp.ssl_ca, config.amqp.ssl_verify,
-                              config.amqp.ssl_cert, config.amqp.ssl_key};
-  return amqp;
-}
-
 pipeline::PipelineOptions pipelineOptions(const config::Config& config, const message::RoutingKeyTemplate& routing,
                                           metrics::Stats& stats) {
   pipeline::PipelineOptions o;
@@ -194,30 +137,18 @@ Status startMetrics(const config::Config& config, metrics::Stats& stats, const C
   return Status::ok();
 }
 
-// SIGINT/SIGTERM are blocked in every thread and taken here, synchronously, so stopping is ordinary
-// code instead of a signal handler.
+// Takes SIGINT/SIGTERM (blocked in every thread, app/stop_signals.h) and asks the pipeline to stop.
 class SignalWatcher {
  public:
   explicit SignalWatcher(pipeline::Pipeline& pipeline) {
     thread_ = std::jthread([&pipeline](std::stop_token stop) {
-      sigset_t set = stopSignals();
-      const timespec tick{0, 200'000'000};
       while (!stop.stop_requested()) {
-        const int signal = sigtimedwait(&set, nullptr, &tick);
-        if (signal > 0) {
-          spdlog::info("received {}; stopping (again to stop at once)", strsignal(signal));
+        if (auto signal = waitForStopSignal(std::chrono::milliseconds(200))) {
+          spdlog::info("received {}; stopping (again to stop at once)", strsignal(*signal));
           pipeline.requestStop();
         }
       }
     });
-  }
-
-  static sigset_t stopSignals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    return set;
   }
 
  private:
@@ -226,56 +157,26 @@ class SignalWatcher {
 
 }  // namespace
 
-int runDaemon(int argc, char** argv) {
-  auto cl = parseCommandLine(argc, argv);
-  if (!cl.isOk()) {
-    if (cl.status().code() == StatusCode::Cancelled) {
-      return kExitOk;
-    }
-    std::cerr << "mysql-monitor: " << cl.status().message() << "\n";
-    return kExitBadConfig;
-  }
-  if (cl->command == Command::Decode) {
-    return runDecode(cl->files, cl->all_events);
-  }
-  auto config = loadConfig(*cl);
-  if (!config.isOk()) {
-    std::cerr << "mysql-monitor: configuration error: " << config.status().message() << "\n";
-    return kExitBadConfig;
-  }
-  auto routing = message::RoutingKeyTemplate::parse(config->amqp.routing_key);
-  if (!routing.isOk()) {
-    std::cerr << "mysql-monitor: configuration error: [amqp] routing_key: " << routing.status().message() << "\n";
-    return kExitBadConfig;
-  }
-  if (cl->check_config) {
-    std::cout << "configuration OK\n";
-    return kExitOk;
-  }
-  if (cl->command == Command::Check) {
-    mysql::mysqlLibraryInit();
-    return runCheck(*config, connectionOptions(config->mysql), amqpOptions(*config));
-  }
-  setUpLogging(config->monitor.log_level);
-  // Block the stop signals before any thread starts, so only SignalWatcher receives them.
-  sigset_t signals = SignalWatcher::stopSignals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& routing) {
   SystemClock clock;
   metrics::Stats stats;
   mysql::mysqlLibraryInit();
+  // The health endpoints answer from the start, delay_start included (liveness while waiting).
   MetricsService metrics_service;
-  if (Status status = startMetrics(*config, stats, clock, metrics_service); !status.isOk()) {
+  if (Status status = startMetrics(config, stats, clock, metrics_service); !status.isOk()) {
     spdlog::error("{}", status.toString());
     return kExitFailure;
   }
-
-  if (config->monitor.delay_start_seconds > 0) {
-    spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config->monitor.delay_start_seconds);
-    std::this_thread::sleep_for(std::chrono::seconds(config->monitor.delay_start_seconds));
+  if (config.monitor.delay_start_seconds > 0) {
+    spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config.monitor.delay_start_seconds);
+    if (auto signal = waitForStopSignal(std::chrono::seconds(config.monitor.delay_start_seconds))) {
+      spdlog::info("received {} during delay_start; stopped before connecting", strsignal(*signal));
+      return kExitOk;
+    }
   }
-  checkpoint::StateFile state((std::filesystem::path(config->monitor.state_path) / "position").string());
+  checkpoint::StateFile state((std::filesystem::path(config.monitor.state_path) / "position").string());
   bool first_start = false;
-  auto start = startingPoint(*config, state, first_start);
+  auto start = startingPoint(config, state, first_start);
   if (!start.isOk()) {
     spdlog::error("{}", start.status().toString());
     return kExitFailure;
@@ -283,11 +184,11 @@ int runDaemon(int argc, char** argv) {
   spdlog::info("resuming from {}", checkpoint::toString(*start));
   // The schema history lives beside the state file: captured at the first start, else replayed up
   // to the checkpoint (an old history would miss the DDL between its end and a new start).
-  mysql::InformationSchema information_schema(connectionOptions(config->mysql));
+  mysql::InformationSchema information_schema(connectionOptions(config.mysql));
   const std::string history_path =
-      (std::filesystem::path(config->monitor.state_path) / "schema_history").string();
+      (std::filesystem::path(config.monitor.state_path) / "schema_history").string();
   schema::SchemaHistory history(
-      schema::SchemaHistoryOptions{history_path, config::splitList(config->mysql.database)},
+      schema::SchemaHistoryOptions{history_path, config::splitList(config.mysql.database)},
       information_schema);
   const binlog::Position history_start{start->file, start->position};
   if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start);
@@ -297,9 +198,9 @@ int runDaemon(int argc, char** argv) {
   }
 
   mysql::BinlogStream source(mysql::BinlogStreamOptions{
-      connectionOptions(config->mysql), config->mysql.server_id, config->mysql.heartbeat_period_seconds});
-  sink::AmqpPublisher publisher(amqpOptions(*config));
-  pipeline::Pipeline pipeline(source, &history, publisher, state, clock, pipelineOptions(*config, *routing, stats));
+      connectionOptions(config.mysql), config.mysql.server_id, config.mysql.heartbeat_period_seconds});
+  sink::AmqpPublisher publisher(amqpOptions(config));
+  pipeline::Pipeline pipeline(source, &history, publisher, state, clock, pipelineOptions(config, routing, stats));
   Status status;
   {
     SignalWatcher watcher(pipeline);

@@ -1,10 +1,15 @@
-// The daemon's lifecycle: configuration, checkpoint, wiring of the concrete parts, signals.
+// The daemon's lifecycle: delay_start, checkpoint, wiring of the concrete parts, signals.
 // The only place that builds concretes (BinlogStream, InformationSchema, AmqpPublisher).
 #pragma once
 
+#include "config/config.h"
+#include "message/message_route.h"
+
 namespace mm::app {
 
-// Exit codes: 0 clean stop, 1 runtime failure, 2 invalid configuration or arguments.
-int runDaemon(int argc, char** argv);
+// Runs until SIGINT/SIGTERM or a fatal error. Waits [monitor] delay_start first (a stop signal
+// meanwhile ends it at once, exit 0). Returns the exit code (app/exit_codes.h): 0 clean stop,
+// 1 runtime failure. Requires: the stop signals are blocked (blockStopSignals) and logging is set up.
+int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& routing);
 
 }  // namespace mm::app

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -11,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "common/strings.h"
 #include "config/ini_file.h"
 
 extern char** environ;
@@ -18,20 +22,33 @@ extern char** environ;
 namespace mm::config {
 namespace {
 
-// A setter returns an empty string on success, else what is wrong with the value.
+// A setter returns an empty string on success, else what is wrong with the value (never the value
+// of a secret: it would end up in a terminal or a log).
 using Setter = std::function<std::string(Config&, std::string_view)>;
+// Renders the setting's current value as the INI file spells it.
+using Shower = std::function<std::string(const Config&)>;
 
 struct Setting {
   std::string_view section;
   std::string_view key;
   Setter set;
+  Shower show;
+};
+
+// A field of one section of Config, e.g. {&Config::mysql, &MysqlConfig::port}.
+template <typename Section, typename T>
+struct Field {
+  Section Config::*section;
+  T Section::*member;
+  T& of(Config& c) const { return c.*section.*member; }
+  const T& of(const Config& c) const { return c.*section.*member; }
 };
 
 std::string setInt(int& target, std::string_view value, int min, int max) {
   int parsed = 0;
   auto result = std::from_chars(value.data(), value.data() + value.size(), parsed);
   if (result.ec != std::errc() || result.ptr != value.data() + value.size()) {
-    return fmt::format("'{}' is not an integer", value);
+    return fmt::format("'{}' is not an integer (allowed: {}..{})", value, min, max);
   }
   if (parsed < min || parsed > max) {
     return fmt::format("{} is outside {}..{}", parsed, min, max);
@@ -41,48 +58,124 @@ std::string setInt(int& target, std::string_view value, int min, int max) {
 }
 
 std::string setBool(bool& target, std::string_view value) {
-  std::string lower(value);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = asciiLower(value);
   if (lower == "true" || lower == "yes" || lower == "on" || lower == "1") {
     target = true;
   } else if (lower == "false" || lower == "no" || lower == "off" || lower == "0") {
     target = false;
   } else {
-    return fmt::format("'{}' is not a boolean (true/false)", value);
+    return fmt::format("'{}' is not a boolean (allowed: true, false, yes, no, on, off, 1, 0)", value);
   }
   return {};
 }
 
-template <typename Section>
-Setter intOf(Section Config::*section, int Section::*field, int min, int max) {
-  return [=](Config& c, std::string_view v) { return setInt(c.*section.*field, v, min, max); };
+template <typename S>
+Setting intSetting(std::string_view section, std::string_view key, Field<S, int> field, int min, int max) {
+  return {section, key, [=](Config& c, std::string_view v) { return setInt(field.of(c), v, min, max); },
+          [=](const Config& c) { return std::to_string(field.of(c)); }};
 }
-template <typename Section>
-Setter stringOf(Section Config::*section, std::string Section::*field, bool allow_empty = true) {
-  return [=](Config& c, std::string_view v) -> std::string {
-    if (!allow_empty && v.empty()) {
-      return "must not be empty";
+
+template <typename S>
+Setting durationSetting(std::string_view section, std::string_view key, Field<S, int> field, int min,
+                        int max) {
+  return {section, key,
+          [=](Config& c, std::string_view v) { return parseDurationSeconds(v, min, max, field.of(c)); },
+          [=](const Config& c) { return std::to_string(field.of(c)); }};
+}
+
+template <typename S>
+Setting boolSetting(std::string_view section, std::string_view key, Field<S, bool> field) {
+  return {section, key, [=](Config& c, std::string_view v) { return setBool(field.of(c), v); },
+          [=](const Config& c) -> std::string { return field.of(c) ? "true" : "false"; }};
+}
+
+enum class Presence { Optional, Required };
+
+template <typename S>
+Setting stringSetting(std::string_view section, std::string_view key, Field<S, std::string> field,
+                      Presence presence = Presence::Optional) {
+  return {section, key,
+          [=](Config& c, std::string_view v) -> std::string {
+            if (presence == Presence::Required && v.empty()) {
+              return "is required and must not be empty";
+            }
+            field.of(c) = std::string(v);
+            return {};
+          },
+          [=](const Config& c) { return field.of(c); }};
+}
+
+// One of a fixed set of names (case-insensitive). Names later in `choices` with a value already
+// named are aliases: accepted, not listed.
+template <typename S, typename T>
+Setting choiceSetting(std::string_view section, std::string_view key, Field<S, T> field,
+                      std::vector<std::pair<std::string_view, T>> choices) {
+  std::string allowed;
+  std::vector<T> listed;
+  for (const auto& [name, value] : choices) {
+    if (std::find(listed.begin(), listed.end(), value) == listed.end()) {
+      listed.push_back(value);
+      allowed.append(allowed.empty() ? "" : ", ").append(name);
     }
-    c.*section.*field = std::string(v);
-    return {};
-  };
+  }
+  return {section, key,
+          [=](Config& c, std::string_view v) -> std::string {
+            const std::string lower = asciiLower(v);
+            for (const auto& [name, value] : choices) {
+              if (lower == name) {
+                field.of(c) = value;
+                return {};
+              }
+            }
+            return fmt::format("'{}' is not one of {}", v, allowed);
+          },
+          [=](const Config& c) -> std::string {
+            for (const auto& [name, value] : choices) {
+              if (field.of(c) == value) {
+                return std::string(name);
+              }
+            }
+            return {};
+          }};
 }
 
 // A comma list of "db.table" patterns ('*' wildcards).
-Setter tablePatternsOf(std::vector<std::string> MysqlConfig::*field) {
-  return [=](Config& c, std::string_view v) -> std::string {
-    std::vector<std::string> patterns = splitList(v);
-    for (const std::string& pattern : patterns) {
-      const auto dot = pattern.find('.');
-      if (dot == std::string::npos || dot == 0 || dot + 1 == pattern.size() ||
-          pattern.find('.', dot + 1) != std::string::npos) {
-        return fmt::format("'{}' is not a db.table pattern (use * as a wildcard: shop.*, *.audit)",
-                           pattern);
-      }
-    }
-    c.mysql.*field = std::move(patterns);
-    return {};
-  };
+Setting tablePatternsSetting(std::string_view key, std::vector<std::string> MysqlConfig::*member) {
+  return {"mysql", key,
+          [=](Config& c, std::string_view v) -> std::string {
+            std::vector<std::string> patterns = splitList(v);
+            for (const std::string& pattern : patterns) {
+              const auto dot = pattern.find('.');
+              if (dot == std::string::npos || dot == 0 || dot + 1 == pattern.size() ||
+                  pattern.find('.', dot + 1) != std::string::npos) {
+                return fmt::format(
+                    "'{}' is not a db.table pattern (use * as a wildcard: shop.*, *.audit)", pattern);
+              }
+            }
+            c.mysql.*member = std::move(patterns);
+            return {};
+          },
+          [=](const Config& c) {
+            std::string out;
+            for (const std::string& pattern : c.mysql.*member) {
+              out.append(out.empty() ? "" : ",").append(pattern);
+            }
+            return out;
+          }};
+}
+
+Setting serverIdSetting() {
+  return {"mysql", "server_id",
+          [](Config& c, std::string_view v) -> std::string {
+            uint64_t id = 0;
+            auto r = std::from_chars(v.data(), v.data() + v.size(), id);
+            if (r.ec != std::errc() || r.ptr != v.data() + v.size() || id == 0 || id > 0xFFFFFFFFu) {
+              return fmt::format("'{}' is not a server id (allowed: 1..4294967295)", v);
+            }
+            c.mysql.server_id = static_cast<uint32_t>(id);
+            return {};
+          },
+          [](const Config& c) { return std::to_string(c.mysql.server_id); }};
 }
 
 Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::string_view key);
@@ -105,90 +198,75 @@ std::string setMetricsListen(Config& c, std::string_view value) {
 }
 
 const std::vector<Setting>& settings() {
+  using M = MonitorConfig;
+  using S = MysqlConfig;
+  using A = AmqpConfig;
+  constexpr auto kMonitor = &Config::monitor;
+  constexpr auto kMysql = &Config::mysql;
+  constexpr auto kAmqp = &Config::amqp;
+  constexpr int kDay = 86400;
   static const std::vector<Setting> kSettings = {
-      {"monitor", "log_level",
-       [](Config& c, std::string_view v) -> std::string {
-         std::string lower(v);
-         std::transform(lower.begin(), lower.end(), lower.begin(),
-                        [](unsigned char ch) { return std::tolower(ch); });
-         if (lower == "debug") c.monitor.log_level = LogLevel::Debug;
-         else if (lower == "info") c.monitor.log_level = LogLevel::Info;
-         else if (lower == "warning" || lower == "warn") c.monitor.log_level = LogLevel::Warning;
-         else if (lower == "error") c.monitor.log_level = LogLevel::Error;
-         else return fmt::format("'{}' is not one of debug, info, warning, error", v);
-         return {};
-       }},
-      {"monitor", "delay", intOf(&Config::monitor, &MonitorConfig::delay_seconds, 0, 86400)},
-      {"monitor", "delay_start", intOf(&Config::monitor, &MonitorConfig::delay_start_seconds, 0, 3600)},
-      {"monitor", "state_path", stringOf(&Config::monitor, &MonitorConfig::state_path, false)},
-      {"monitor", "heartbeat_interval",
-       intOf(&Config::monitor, &MonitorConfig::heartbeat_interval_seconds, 0, 86400)},
-      {"mysql", "host", stringOf(&Config::mysql, &MysqlConfig::host, false)},
-      {"mysql", "port", intOf(&Config::mysql, &MysqlConfig::port, 1, 65535)},
-      {"mysql", "user", stringOf(&Config::mysql, &MysqlConfig::user, false)},
-      {"mysql", "password", stringOf(&Config::mysql, &MysqlConfig::password)},
-      {"mysql", "database", stringOf(&Config::mysql, &MysqlConfig::database)},
-      {"mysql", "server_id",
-       [](Config& c, std::string_view v) -> std::string {
-         uint64_t id = 0;
-         auto r = std::from_chars(v.data(), v.data() + v.size(), id);
-         if (r.ec != std::errc() || r.ptr != v.data() + v.size() || id == 0 || id > 0xFFFFFFFFu) {
-           return fmt::format("'{}' is not a server id in 1..4294967295", v);
+      choiceSetting<M, LogLevel>("monitor", "log_level", {kMonitor, &M::log_level},
+                                 {{"debug", LogLevel::Debug},
+                                  {"info", LogLevel::Info},
+                                  {"warning", LogLevel::Warning},
+                                  {"error", LogLevel::Error},
+                                  {"warn", LogLevel::Warning}}),
+      choiceSetting<M, LogFormat>("monitor", "log_format", {kMonitor, &M::log_format},
+                                  {{"text", LogFormat::Text}, {"json", LogFormat::Json}}),
+      durationSetting<M>("monitor", "delay", {kMonitor, &M::delay_seconds}, 0, kDay),
+      durationSetting<M>("monitor", "delay_start", {kMonitor, &M::delay_start_seconds}, 0, 3600),
+      stringSetting<M>("monitor", "state_path", {kMonitor, &M::state_path}, Presence::Required),
+      durationSetting<M>("monitor", "heartbeat_interval", {kMonitor, &M::heartbeat_interval_seconds}, 0,
+                         kDay),
+      stringSetting<S>("mysql", "host", {kMysql, &S::host}, Presence::Required),
+      intSetting<S>("mysql", "port", {kMysql, &S::port}, 1, 65535),
+      stringSetting<S>("mysql", "user", {kMysql, &S::user}, Presence::Required),
+      stringSetting<S>("mysql", "password", {kMysql, &S::password}),
+      stringSetting<S>("mysql", "password_file", {kMysql, &S::password_file}),
+      stringSetting<S>("mysql", "database", {kMysql, &S::database}),
+      tablePatternsSetting("tables", &S::tables),
+      tablePatternsSetting("exclude_tables", &S::exclude_tables),
+      serverIdSetting(),
+      stringSetting<S>("mysql", "start_position", {kMysql, &S::start_position}, Presence::Required),
+      durationSetting<S>("mysql", "heartbeat_period", {kMysql, &S::heartbeat_period_seconds}, 1, 3600),
+      choiceSetting<S, OnPositionLost>("mysql", "on_position_lost", {kMysql, &S::on_position_lost},
+                                       {{"fail", OnPositionLost::Fail},
+                                        {"current", OnPositionLost::Current}}),
+      choiceSetting<S, bool>("mysql", "resume_by", {kMysql, &S::resume_by_gtid},
+                             {{"position", false}, {"gtid", true}}),
+      stringSetting<A>("amqp", "host", {kAmqp, &A::host}, Presence::Required),
+      intSetting<A>("amqp", "port", {kAmqp, &A::port}, 1, 65535),
+      stringSetting<A>("amqp", "user", {kAmqp, &A::user}, Presence::Required),
+      stringSetting<A>("amqp", "password", {kAmqp, &A::password}),
+      stringSetting<A>("amqp", "password_file", {kAmqp, &A::password_file}),
+      stringSetting<A>("amqp", "vhost", {kAmqp, &A::vhost}, Presence::Required),
+      boolSetting<A>("amqp", "ssl", {kAmqp, &A::ssl}),
+      stringSetting<A>("amqp", "ssl_ca", {kAmqp, &A::ssl_ca}),
+      boolSetting<A>("amqp", "ssl_verify", {kAmqp, &A::ssl_verify}),
+      stringSetting<A>("amqp", "ssl_cert", {kAmqp, &A::ssl_cert}),
+      stringSetting<A>("amqp", "ssl_key", {kAmqp, &A::ssl_key}),
+      stringSetting<A>("amqp", "exchange", {kAmqp, &A::exchange}, Presence::Required),
+      choiceSetting<A, std::string>("amqp", "exchange_type", {kAmqp, &A::exchange_type},
+                                    {{"fanout", "fanout"},
+                                     {"direct", "direct"},
+                                     {"topic", "topic"},
+                                     {"headers", "headers"},
+                                     {"x-consistent-hash", "x-consistent-hash"}}),
+      stringSetting<A>("amqp", "routing_key", {kAmqp, &A::routing_key}),
+      boolSetting<A>("amqp", "mandatory", {kAmqp, &A::mandatory}),
+      durationSetting<A>("amqp", "heartbeat", {kAmqp, &A::heartbeat_seconds}, 0, 3600),
+      intSetting<A>("amqp", "confirm_window", {kAmqp, &A::confirm_window}, 1, 1000000),
+      {"metrics", "listen", setMetricsListen,
+       [](const Config& c) -> std::string {
+         if (!c.metrics.enabled) {
+           return "off";
          }
-         c.mysql.server_id = static_cast<uint32_t>(id);
-         return {};
+         const bool ipv6 = c.metrics.host.find(':') != std::string::npos;
+         return fmt::format("{}{}{}:{}", ipv6 ? "[" : "", c.metrics.host, ipv6 ? "]" : "", c.metrics.port);
        }},
-      {"mysql", "start_position", stringOf(&Config::mysql, &MysqlConfig::start_position, false)},
-      {"mysql", "heartbeat_period", intOf(&Config::mysql, &MysqlConfig::heartbeat_period_seconds, 1, 3600)},
-      {"mysql", "tables", tablePatternsOf(&MysqlConfig::tables)},
-      {"mysql", "exclude_tables", tablePatternsOf(&MysqlConfig::exclude_tables)},
-      {"mysql", "on_position_lost",
-       [](Config& c, std::string_view v) -> std::string {
-         if (v == "fail") {
-           c.mysql.on_position_lost = OnPositionLost::Fail;
-         } else if (v == "current") {
-           c.mysql.on_position_lost = OnPositionLost::Current;
-         } else {
-           return fmt::format("'{}' is not fail or current", v);
-         }
-         return {};
-       }},
-      {"mysql", "resume_by",
-       [](Config& c, std::string_view v) -> std::string {
-         if (v != "position" && v != "gtid") {
-           return fmt::format("'{}' is not position or gtid", v);
-         }
-         c.mysql.resume_by_gtid = v == "gtid";
-         return {};
-       }},
-      {"amqp", "host", stringOf(&Config::amqp, &AmqpConfig::host, false)},
-      {"amqp", "port", intOf(&Config::amqp, &AmqpConfig::port, 1, 65535)},
-      {"amqp", "user", stringOf(&Config::amqp, &AmqpConfig::user, false)},
-      {"amqp", "password", stringOf(&Config::amqp, &AmqpConfig::password)},
-      {"amqp", "vhost", stringOf(&Config::amqp, &AmqpConfig::vhost, false)},
-      {"amqp", "ssl", [](Config& c, std::string_view v) { return setBool(c.amqp.ssl, v); }},
-      {"amqp", "ssl_ca", stringOf(&Config::amqp, &AmqpConfig::ssl_ca)},
-      {"amqp", "ssl_verify", [](Config& c, std::string_view v) { return setBool(c.amqp.ssl_verify, v); }},
-      {"amqp", "ssl_cert", stringOf(&Config::amqp, &AmqpConfig::ssl_cert)},
-      {"amqp", "ssl_key", stringOf(&Config::amqp, &AmqpConfig::ssl_key)},
-      {"amqp", "mandatory", [](Config& c, std::string_view v) { return setBool(c.amqp.mandatory, v); }},
-      {"amqp", "heartbeat", intOf(&Config::amqp, &AmqpConfig::heartbeat_seconds, 0, 3600)},
-      {"amqp", "exchange", stringOf(&Config::amqp, &AmqpConfig::exchange, false)},
-      {"amqp", "exchange_type",
-       [](Config& c, std::string_view v) -> std::string {
-         static const char* kTypes[] = {"fanout", "direct", "topic", "headers", "x-consistent-hash"};
-         for (const char* t : kTypes) {
-           if (v == t) {
-             c.amqp.exchange_type = std::string(v);
-             return {};
-           }
-         }
-         return fmt::format("'{}' is not one of fanout, direct, topic, headers, x-consistent-hash", v);
-       }},
-      {"amqp", "routing_key", stringOf(&Config::amqp, &AmqpConfig::routing_key)},
-      {"amqp", "confirm_window", intOf(&Config::amqp, &AmqpConfig::confirm_window, 1, 1000000)},
-      {"metrics", "listen", setMetricsListen},
-      {"metrics", "stall_seconds", intOf(&Config::metrics, &MetricsConfig::stall_seconds, 2, 86400)},
+      intSetting<MetricsConfig>("metrics", "stall_seconds", {&Config::metrics, &MetricsConfig::stall_seconds}, 2,
+                                kDay),
   };
   return kSettings;
 }
@@ -202,14 +280,93 @@ const Setting* findSetting(std::string_view section, std::string_view key) {
   return nullptr;
 }
 
-std::string knownKeys(std::string_view section) {
-  std::string out;
+std::vector<std::string_view> sectionNames() {
+  std::vector<std::string_view> out;
   for (const auto& s : settings()) {
-    if (s.section == section) {
-      out.append(out.empty() ? "" : ", ").append(s.key);
+    if (std::find(out.begin(), out.end(), s.section) == out.end()) {
+      out.push_back(s.section);
     }
   }
   return out;
+}
+
+std::string joined(const std::vector<std::string_view>& items) {
+  std::string out;
+  for (std::string_view item : items) {
+    out.append(out.empty() ? "" : ", ").append(item);
+  }
+  return out;
+}
+
+std::vector<std::string_view> keysOf(std::string_view section) {
+  std::vector<std::string_view> out;
+  for (const auto& s : settings()) {
+    if (s.section == section) {
+      out.push_back(s.key);
+    }
+  }
+  return out;
+}
+
+// Edit distance counting a swap of neighbours as one edit (optimal string alignment): typos are
+// mostly one wrong, missing, extra or swapped letter.
+size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) {
+    d[i][0] = i;
+  }
+  for (size_t j = 0; j <= b.size(); ++j) {
+    d[0][j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The candidate closest to `word`, if close enough to be a typo of it.
+std::optional<std::string_view> closest(std::string_view word, const std::vector<std::string_view>& candidates) {
+  const size_t allowed = word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
+  std::optional<std::string_view> best;
+  size_t best_distance = allowed + 1;
+  for (std::string_view candidate : candidates) {
+    const size_t distance = editDistance(word, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+// "unknown key 'prot' in [mysql]; did you mean 'port'?" and its variants.
+std::string describeUnknown(std::string_view section, std::string_view key) {
+  const std::vector<std::string_view> sections = sectionNames();
+  if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
+    if (auto near = closest(section, sections)) {
+      return fmt::format("unknown section [{}]; did you mean [{}]?", section, *near);
+    }
+    return fmt::format("unknown section [{}] (known: {})", section, joined(sections));
+  }
+  if (auto near = closest(key, keysOf(section))) {
+    return fmt::format("unknown key '{}' in [{}]; did you mean '{}'?", key, section, *near);
+  }
+  for (std::string_view other : sections) {
+    if (findSetting(other, key) != nullptr) {
+      return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]", key, section, other);
+    }
+  }
+  return fmt::format("unknown key '{}' in [{}] (known: {})", key, section, joined(keysOf(section)));
+}
+
+std::string environmentName(std::string_view section, std::string_view key) {
+  return asciiUpper(fmt::format("MYSQL_MONITOR_{}_{}", section, key));
 }
 
 Status validate(const Config& c) {
@@ -219,7 +376,8 @@ Status validate(const Config& c) {
   }
   if (c.amqp.ssl && c.amqp.ssl_verify && c.amqp.ssl_ca.empty()) {
     return Status::invalidArgument(
-        "[amqp] ssl = true with ssl_verify = true needs ssl_ca (the CA file that signs the broker's certificate)");
+        "missing required key [amqp] ssl_ca: ssl = true with ssl_verify = true needs the CA file "
+        "(PEM) that signs the broker's certificate");
   }
   if (c.amqp.ssl_cert.empty() != c.amqp.ssl_key.empty()) {
     return Status::invalidArgument("[amqp] ssl_cert and ssl_key go together: set both or neither");
@@ -268,63 +426,244 @@ Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::st
   return out;
 }
 
-}  // namespace
+constexpr std::string_view kEnvironmentPrefix = "MYSQL_MONITOR_";
 
-Result<Config> parseConfig(std::string_view text, std::string_view origin) {
-  auto entries = parseIni(text, origin);
-  if (!entries.isOk()) {
-    return entries.status();
-  }
-  Config config;
-  for (const IniEntry& e : *entries) {
-    const Setting* setting = findSetting(e.section, e.key);
-    if (setting == nullptr) {
-      const std::string known = knownKeys(e.section);
-      if (known.empty()) {
-        return Status::invalidArgument(fmt::format(
-            "{}:{}: unknown section [{}] (known: monitor, mysql, amqp, metrics)", origin, e.line, e.section));
+// Applies the layers in order, remembering where each key was last set for later messages.
+class ConfigBuilder {
+ public:
+  Status applyFile(std::string_view text, std::string_view origin) {
+    auto entries = parseIni(text, origin);
+    if (!entries.isOk()) {
+      return entries.status();
+    }
+    for (const IniEntry& e : *entries) {
+      const std::string where = fmt::format("{}:{}", origin, e.line);
+      const Setting* setting = findSetting(e.section, e.key);
+      if (setting == nullptr) {
+        return Status::invalidArgument(fmt::format("{}: {}", where, describeUnknown(e.section, e.key)));
       }
-      return Status::invalidArgument(fmt::format("{}:{}: unknown key '{}' in [{}] (known: {})", origin,
-                                                 e.line, e.key, e.section, known));
+      MM_RETURN_IF_ERROR(apply(*setting, e.value, where, Layer::File));
     }
-    const std::string error = setting->set(config, e.value);
-    if (!error.empty()) {
-      return Status::invalidArgument(
-          fmt::format("{}:{}: [{}] {}: {}", origin, e.line, e.section, e.key, error));
-    }
+    return Status::ok();
   }
-  MM_RETURN_IF_ERROR(validate(config));
-  return config;
-}
 
-Result<Config> loadConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return Status::invalidArgument(fmt::format("cannot read config file {}", path));
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  return parseConfig(text.str(), path);
-}
-
-Status applyEnvironment(Config& config, const std::map<std::string, std::string>& environment) {
-  for (const auto& [name, value] : environment) {
-    if (name.rfind("MYSQL_MONITOR_", 0) != 0) {
-      continue;
-    }
-    for (const auto& s : settings()) {
-      std::string expected = fmt::format("MYSQL_MONITOR_{}_{}", s.section, s.key);
-      std::transform(expected.begin(), expected.end(), expected.begin(),
-                     [](unsigned char ch) { return std::toupper(ch); });
-      if (expected == name) {
-        const std::string error = s.set(config, value);
-        if (!error.empty()) {
-          return Status::invalidArgument(fmt::format("environment {}: {}", name, error));
+  Status applyEnvironment(const std::map<std::string, std::string>& environment) {
+    for (const auto& [name, value] : environment) {
+      if (name.rfind(kEnvironmentPrefix, 0) != 0) {
+        continue;
+      }
+      const std::string where = fmt::format("environment {}", name);
+      const Setting* setting = nullptr;
+      for (const auto& s : settings()) {
+        if (environmentName(s.section, s.key) == name) {
+          setting = &s;
         }
       }
+      if (setting == nullptr) {
+        return Status::invalidArgument(fmt::format("{}: {}", where, describeUnknownVariable(name)));
+      }
+      MM_RETURN_IF_ERROR(apply(*setting, value, where, Layer::Environment));
     }
+    return Status::ok();
   }
-  return validate(config);
+
+  // `text` is "section.key=value"; the value may hold '=' and may be empty.
+  Status applyOverride(std::string_view text) {
+    const size_t equals = text.find('=');
+    const std::string_view name = text.substr(0, equals);
+    // Never repeat the value: it may be a password.
+    const std::string where = fmt::format("--set {}", name);
+    const size_t dot = name.find('.');
+    if (equals == std::string_view::npos || dot == std::string_view::npos || dot == 0 ||
+        dot + 1 == name.size()) {
+      return Status::invalidArgument(fmt::format(
+          "--set '{}': expected section.key=value (e.g. --set mysql.port=3307)",
+          equals == std::string_view::npos ? text : name));
+    }
+    const std::string section(name.substr(0, dot));
+    const std::string key(name.substr(dot + 1));
+    const Setting* setting = findSetting(section, key);
+    if (setting == nullptr) {
+      return Status::invalidArgument(fmt::format("{}: {}", where, describeUnknown(section, key)));
+    }
+    return apply(*setting, text.substr(equals + 1), where, Layer::Override);
+  }
+
+  // Reads the password files and checks the settings that go together.
+  Result<Config> finish() {
+    MM_RETURN_IF_ERROR(readPasswordFile("mysql", config_.mysql.password, config_.mysql.password_file));
+    MM_RETURN_IF_ERROR(readPasswordFile("amqp", config_.amqp.password, config_.amqp.password_file));
+    MM_RETURN_IF_ERROR(validate(config_));
+    return std::move(config_);
+  }
+
+ private:
+  enum class Layer { File, Environment, Override };  // in increasing precedence
+  struct Origin {
+    std::string where;  // "file:line", "environment NAME" or "--set section.key"
+    Layer layer;
+  };
+
+  Status apply(const Setting& setting, std::string_view value, const std::string& where, Layer layer) {
+    const std::string error = setting.set(config_, value);
+    if (!error.empty()) {
+      return Status::invalidArgument(
+          fmt::format("{}: [{}] {}: {}", where, setting.section, setting.key, error));
+    }
+    origins_[fmt::format("{}.{}", setting.section, setting.key)] = Origin{where, layer};
+    return Status::ok();
+  }
+
+  std::string describeUnknownVariable(std::string_view name) const {
+    const std::string rest = asciiLower(name.substr(kEnvironmentPrefix.size()));
+    for (std::string_view section : sectionNames()) {
+      if (rest.size() > section.size() + 1 && rest.rfind(section, 0) == 0 && rest[section.size()] == '_') {
+        const std::string key = rest.substr(section.size() + 1);
+        if (auto near = closest(key, keysOf(section))) {
+          return fmt::format("unknown key '{}' in [{}]; did you mean {}?", key, section,
+                             environmentName(section, *near));
+        }
+        for (std::string_view other : sectionNames()) {
+          if (findSetting(other, key) != nullptr) {
+            return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]: {}", key, section, other,
+                               environmentName(other, key));
+          }
+        }
+        return fmt::format("unknown key '{}' in [{}] (known: {})", key, section, joined(keysOf(section)));
+      }
+    }
+    std::vector<std::string> names;
+    for (const auto& s : settings()) {
+      names.push_back(environmentName(s.section, s.key));
+    }
+    const std::vector<std::string_view> candidates(names.begin(), names.end());
+    if (auto near = closest(name, candidates)) {
+      return fmt::format("names no setting; did you mean {}?", *near);
+    }
+    return fmt::format("names no setting: expected MYSQL_MONITOR_<SECTION>_<KEY> with a section of {}",
+                       joined(sectionNames()));
+  }
+
+  // A password and a password file set in the same layer contradict each other; across layers the
+  // later one wins like any other setting (a file's `password = guest` does not block
+  // MYSQL_MONITOR_AMQP_PASSWORD_FILE).
+  Status readPasswordFile(std::string_view section, std::string& password, std::string& path) {
+    if (path.empty()) {
+      return Status::ok();
+    }
+    const Origin file_origin = origins_.at(fmt::format("{}.password_file", section));
+    const auto password_origin = origins_.find(fmt::format("{}.password", section));
+    if (password_origin != origins_.end() && !password.empty()) {
+      if (password_origin->second.layer == file_origin.layer) {
+        return Status::invalidArgument(fmt::format(
+            "[{}] password ({}) and password_file ({}) are both set: keep one", section,
+            password_origin->second.where, file_origin.where));
+      }
+      if (password_origin->second.layer > file_origin.layer) {
+        path.clear();
+        return Status::ok();
+      }
+    }
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    std::string content;
+    bool failed = file == nullptr;
+    if (file != nullptr) {
+      char chunk[4096];
+      size_t n = 0;
+      while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) {
+        content.append(chunk, n);
+      }
+      failed = std::ferror(file) != 0;
+      std::fclose(file);
+    }
+    if (failed) {
+      return Status::invalidArgument(fmt::format("{}: [{}] password_file: cannot read {}: {}",
+                                                 file_origin.where, section, path, std::strerror(errno)));
+    }
+    password = std::move(content);
+    // One trailing newline is the file's, not the password's (echo secret > file).
+    if (!password.empty() && password.back() == '\n') {
+      password.pop_back();
+      if (!password.empty() && password.back() == '\r') {
+        password.pop_back();
+      }
+    }
+    return Status::ok();
+  }
+
+  Config config_;
+  std::map<std::string, Origin> origins_;  // "section.key" -> where it was last set
+};
+
+}  // namespace
+
+Result<Config> buildConfig(std::string_view file_text, std::string_view file_origin,
+                           const std::map<std::string, std::string>& environment,
+                           const std::vector<std::string>& overrides) {
+  ConfigBuilder builder;
+  MM_RETURN_IF_ERROR(builder.applyFile(file_text, file_origin));
+  MM_RETURN_IF_ERROR(builder.applyEnvironment(environment));
+  for (const std::string& override_text : overrides) {
+    MM_RETURN_IF_ERROR(builder.applyOverride(override_text));
+  }
+  return builder.finish();
+}
+
+Result<Config> parseConfig(std::string_view text, std::string_view origin) {
+  return buildConfig(text, origin, {}, {});
+}
+
+Result<Config> loadConfig(const ConfigSources& sources) {
+  std::string text;
+  if (!sources.file_path.empty()) {
+    std::ifstream in(sources.file_path);
+    if (!in) {
+      return Status::invalidArgument(
+          fmt::format("cannot read config file {}: {}", sources.file_path, std::strerror(errno)));
+    }
+    std::stringstream content;
+    content << in.rdbuf();
+    text = content.str();
+  }
+  return buildConfig(text, sources.file_path, sources.environment, sources.overrides);
+}
+
+std::vector<KnownSetting> knownSettings() {
+  const Config defaults;
+  std::vector<KnownSetting> out;
+  for (const auto& s : settings()) {
+    out.push_back(KnownSetting{std::string(s.section), std::string(s.key), s.show(defaults)});
+  }
+  return out;
+}
+
+std::string parseDurationSeconds(std::string_view text, int min, int max, int& seconds) {
+  const auto bad = [&] {
+    return fmt::format("'{}' is not a duration (allowed: {}..{} seconds, as 30, 30s, 5m or 1h)", text,
+                       min, max);
+  };
+  int multiplier = 1;
+  std::string_view number = text;
+  if (!number.empty() && std::isalpha(static_cast<unsigned char>(number.back()))) {
+    switch (number.back()) {
+      case 's': multiplier = 1; break;
+      case 'm': multiplier = 60; break;
+      case 'h': multiplier = 3600; break;
+      default: return bad();
+    }
+    number.remove_suffix(1);
+  }
+  int64_t value = 0;
+  auto result = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || result.ec != std::errc() || result.ptr != number.data() + number.size()) {
+    return bad();
+  }
+  value *= multiplier;
+  if (value < min || value > max) {
+    return fmt::format("{} is outside {}..{} seconds", text, min, max);
+  }
+  seconds = static_cast<int>(value);
+  return {};
 }
 
 std::map<std::string, std::string> processEnvironment() {
@@ -371,6 +710,10 @@ std::vector<std::string> splitList(std::string_view text) {
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
   }
   return items;
+}
+
+std::string_view logFormatName(LogFormat format) {
+  return format == LogFormat::Json ? "json" : "text";
 }
 
 std::string_view logLevelName(LogLevel level) {

@@ -1,10 +1,15 @@
 // Config: every setting of the daemon, validated once at start-up and immutable afterwards.
 //
 // Sources, later ones winning: built-in defaults (the origin's), the INI file given by --config
-// (the origin's config-example.cfg keys, unchanged), then environment variables named
-// MYSQL_MONITOR_<SECTION>_<KEY> (e.g. MYSQL_MONITOR_MYSQL_PASSWORD), so secrets need not sit in
-// files. An unknown section or key, or a value of the wrong shape, is an InvalidArgument error
-// naming file:line (or the variable) and the key. app/ copies fields into each module's own Options.
+// (the origin's config-example.cfg keys, unchanged), environment variables named
+// MYSQL_MONITOR_<SECTION>_<KEY> (e.g. MYSQL_MONITOR_MYSQL_PASSWORD), then `--set section.key=value`
+// overrides. Passwords may instead come from a file ([mysql]/[amqp] password_file), so secrets
+// need not sit in the configuration or the environment.
+//
+// Every error is InvalidArgument and names where the bad setting came from (file:line, the
+// variable, or the --set argument) and the key: an unknown key gets a suggestion (a close key of
+// the same section, or the section that has it), a bad value the allowed values. app/ copies
+// fields into each module's own Options.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +23,11 @@
 namespace mm::config {
 
 enum class LogLevel { Debug, Info, Warning, Error };
+enum class LogFormat { Text, Json };  // human lines, or one JSON object per line
 
 struct MonitorConfig {
   LogLevel log_level = LogLevel::Info;
+  LogFormat log_format = LogFormat::Text;
   int delay_seconds = 0;        // delay buffer window; 0 = off
   int delay_start_seconds = 0;  // wait before connecting, for containers started together
   std::string state_path = "data";  // directory holding the state file
@@ -37,7 +44,8 @@ struct MysqlConfig {
   std::string host = "localhost";
   int port = 3306;
   std::string user = "root";
-  std::string password;
+  std::string password;         // or read from password_file
+  std::string password_file;    // the file the password was read from; empty = none
   std::string database;        // schemas published: one name or a comma list; empty = all
   std::vector<std::string> tables;          // "db.table" patterns ('*' wildcard); empty = all
   std::vector<std::string> exclude_tables;  // "db.table" patterns never published
@@ -54,7 +62,8 @@ struct AmqpConfig {
   std::string host = "localhost";  // one broker or a list "a,b:5673,c" tried in turn (brokerAddresses)
   int port = 5672;                 // for the hosts that name no port
   std::string user = "guest";
-  std::string password = "guest";
+  std::string password = "guest";  // or read from password_file
+  std::string password_file;       // the file the password was read from; empty = none
   std::string vhost = "/";
   bool ssl = false;
   std::string ssl_ca;       // CA certificates (PEM) for the broker's; required when ssl_verify
@@ -91,19 +100,46 @@ struct Config {
   MetricsConfig metrics;
 };
 
-// Parses INI text (from `origin`, a path for messages) over the defaults.
+// Where the settings come from, in increasing precedence.
+struct ConfigSources {
+  std::string file_path;  // INI file; empty = none (defaults, environment and overrides only)
+  std::map<std::string, std::string> environment;  // variable name -> value; others are ignored
+  std::vector<std::string> overrides;              // `section.key=value` texts of --set, in order
+};
+
+// Builds the configuration from INI text (`file_origin` names it in errors, normally its path),
+// environment variables and --set overrides, then reads the password files and validates.
+// Errors: an unknown section or key (with a suggestion), a malformed value (with the allowed
+// values), a MYSQL_MONITOR_ variable naming no key, a --set that is not section.key=value, an
+// unreadable password_file, password and password_file both set in the same source (across
+// sources the later wins, as for any key), or settings that do not go together (ssl without
+// ssl_ca, ...). A password file's content loses one trailing newline.
+Result<Config> buildConfig(std::string_view file_text, std::string_view file_origin,
+                           const std::map<std::string, std::string>& environment,
+                           const std::vector<std::string>& overrides);
+
+// buildConfig() over INI text alone.
 Result<Config> parseConfig(std::string_view text, std::string_view origin);
 
-// Reads and parses a file.
-Result<Config> loadConfigFile(const std::string& path);
-
-// Applies MYSQL_MONITOR_<SECTION>_<KEY> variables from `environment` (name -> value) over `config`.
-Status applyEnvironment(Config& config, const std::map<std::string, std::string>& environment);
+// Reads `sources.file_path` (an error naming it when unreadable) and builds over it.
+Result<Config> loadConfig(const ConfigSources& sources);
 
 // The process environment's MYSQL_MONITOR_* variables.
 std::map<std::string, std::string> processEnvironment();
 
+// A key the configuration knows, and its default as the INI file would spell it.
+struct KnownSetting {
+  std::string section;
+  std::string key;
+  std::string default_value;
+};
+std::vector<KnownSetting> knownSettings();
+
+// A duration in seconds: "30", "30s", "5m" or "1h". Empty string on success, else what is wrong.
+std::string parseDurationSeconds(std::string_view text, int min, int max, int& seconds);
+
 std::string_view logLevelName(LogLevel level);
+std::string_view logFormatName(LogFormat format);
 
 // The items of a comma-separated list, trimmed, empty items dropped ("a, b," -> {"a", "b"}).
 std::vector<std::string> splitList(std::string_view text);

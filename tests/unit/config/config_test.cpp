@@ -1,8 +1,18 @@
-// Configuration: the origin's keys and defaults, errors that name file:line and key, environment
-// overrides.
+// Configuration: the origin's keys and defaults, errors that name file:line (or the variable, or the
+// --set argument) and key with a suggestion or the allowed values, precedence file < environment <
+// --set, password files, and config-example.cfg against the settings table.
 #include "config/config.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include "config/ini_file.h"
 
 namespace mm::config {
 namespace {
@@ -73,18 +83,18 @@ void expectInvalid(std::string_view text, std::string_view needle) {
 }
 
 TEST(Config, UnknownKeyNamesFileLineAndKey) {
-  expectInvalid("[mysql]\nhost = a\nprot = 1\n", "bad.cfg:3: unknown key 'prot' in [mysql]");
+  expectInvalid("[mysql]\nhost = a\nprot = 1\n", "bad.cfg:3: unknown key 'prot' in [mysql]; did you mean 'port'?");
 }
 
 TEST(Config, UnknownSectionIsAnError) { expectInvalid("[mysqll]\nhost = a\n", "bad.cfg:2: unknown section [mysqll]"); }
 
 TEST(Config, MalformedValuesAreErrors) {
   expectInvalid("[mysql]\nport = 70000\n", "bad.cfg:2: [mysql] port: 70000 is outside 1..65535");
-  expectInvalid("[mysql]\nport = 33o6\n", "'33o6' is not an integer");
+  expectInvalid("[mysql]\nport = 33o6\n", "'33o6' is not an integer (allowed: 1..65535)");
   expectInvalid("[mysql]\nserver_id = 0\n", "not a server id");
   expectInvalid("[monitor]\nlog_level = loud\n", "'loud' is not one of debug, info, warning, error");
   expectInvalid("[amqp]\nexchange_type = bogus\n", "'bogus' is not one of fanout");
-  expectInvalid("[amqp]\nexchange =\n", "must not be empty");
+  expectInvalid("[amqp]\nexchange =\n", "[amqp] exchange: is required and must not be empty");
 }
 
 TEST(Config, MalformedLinesAreErrors) {
@@ -94,28 +104,232 @@ TEST(Config, MalformedLinesAreErrors) {
 }
 
 TEST(Config, EnvironmentOverridesTheFile) {
-  auto config = parseConfig("[mysql]\npassword = from-file\nport = 3307\n", "f.cfg");
-  ASSERT_TRUE(config.isOk());
-  Status status = applyEnvironment(*config, {{"MYSQL_MONITOR_MYSQL_PASSWORD", "from-env"},
-                                             {"MYSQL_MONITOR_AMQP_EXCHANGE", "x"},
-                                             {"UNRELATED", "1"}});
-  ASSERT_TRUE(status.isOk()) << status.toString();
+  auto config = buildConfig("[mysql]\npassword = from-file\nport = 3307\n", "f.cfg",
+                            {{"MYSQL_MONITOR_MYSQL_PASSWORD", "from-env"},
+                             {"MYSQL_MONITOR_AMQP_EXCHANGE", "x"},
+                             {"UNRELATED", "1"}},
+                            {});
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
   EXPECT_EQ(config->mysql.password, "from-env");
   EXPECT_EQ(config->mysql.port, 3307);
   EXPECT_EQ(config->amqp.exchange, "x");
 }
 
+TEST(Config, SetOverridesTheEnvironmentAndTheFile) {
+  auto config = buildConfig("[mysql]\nport = 3307\nhost = file-host\nuser = file-user\n", "f.cfg",
+                            {{"MYSQL_MONITOR_MYSQL_PORT", "3308"}, {"MYSQL_MONITOR_MYSQL_HOST", "env-host"}},
+                            {"mysql.port=3309", "amqp.routing_key={database}.{table}=x", "mysql.database="});
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->mysql.port, 3309);              // file < env < --set
+  EXPECT_EQ(config->mysql.host, "env-host");        // file < env
+  EXPECT_EQ(config->mysql.user, "file-user");       // file alone
+  EXPECT_EQ(config->amqp.routing_key, "{database}.{table}=x");  // the value keeps later '='
+  EXPECT_EQ(config->mysql.database, "");
+}
+
+TEST(Config, LaterSetWinsOverEarlierSet) {
+  auto config = buildConfig("", "f.cfg", {}, {"amqp.port=1000", "amqp.port=2000"});
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->amqp.port, 2000);
+}
+
+void expectBuildError(const Result<Config>& config, std::string_view needle) {
+  ASSERT_FALSE(config.isOk()) << "accepted";
+  EXPECT_EQ(config.status().code(), StatusCode::InvalidArgument);
+  EXPECT_NE(config.status().message().find(needle), std::string::npos) << config.status().message();
+}
+
+TEST(Config, SetSyntaxErrorsNameTheArgument) {
+  expectBuildError(buildConfig("", "f", {}, {"mysql.port"}),
+                   "--set 'mysql.port': expected section.key=value (e.g. --set mysql.port=3307)");
+  expectBuildError(buildConfig("", "f", {}, {"port=1"}), "--set 'port': expected section.key=value");
+  expectBuildError(buildConfig("", "f", {}, {".port=1"}), "--set '.port': expected section.key=value");
+  expectBuildError(buildConfig("", "f", {}, {"mysql.=1"}), "--set 'mysql.': expected section.key=value");
+  expectBuildError(buildConfig("", "f", {}, {"mysql.prot=1"}),
+                   "--set mysql.prot: unknown key 'prot' in [mysql]; did you mean 'port'?");
+  expectBuildError(buildConfig("", "f", {}, {"mysq.port=1"}), "--set mysq.port: unknown section [mysq]; did you mean [mysql]?");
+  expectBuildError(buildConfig("", "f", {}, {"mysql.port=x"}),
+                   "--set mysql.port: [mysql] port: 'x' is not an integer (allowed: 1..65535)");
+}
+
+TEST(Config, SetErrorsNeverRepeatTheValue) {
+  auto config = buildConfig("", "f", {}, {"mysql.pasword=hunter2"});
+  ASSERT_FALSE(config.isOk());
+  EXPECT_EQ(config.status().message().find("hunter2"), std::string::npos) << config.status().message();
+  EXPECT_NE(config.status().message().find("did you mean 'password'?"), std::string::npos)
+      << config.status().message();
+}
+
+TEST(Config, UnknownKeySuggestsTheSectionThatHasIt) {
+  expectInvalid("[mysql]\nexchange = x\n", "bad.cfg:2: unknown key 'exchange' in [mysql]; it belongs in [amqp]");
+}
+
+TEST(Config, UnknownKeyWithoutNearMatchListsTheSectionsKeys) {
+  expectInvalid("[monitor]\ncolour = blue\n", "bad.cfg:2: unknown key 'colour' in [monitor] (known: log_level,");
+}
+
+TEST(Config, UnknownKeySuggestsTheClosestKey) {
+  expectInvalid("[amqp]\nrouting_kye = x\n", "bad.cfg:2: unknown key 'routing_kye' in [amqp]; did you mean 'routing_key'?");
+  expectInvalid("[monitor]\ndelaystart = 1\n", "did you mean 'delay_start'?");
+}
+
+TEST(Config, UnknownSectionSuggestsTheClosest) {
+  expectInvalid("[amqq]\nhost = a\n", "bad.cfg:2: unknown section [amqq]; did you mean [amqp]?");
+  expectInvalid("[rabbit]\nhost = a\n", "bad.cfg:2: unknown section [rabbit] (known: monitor, mysql, amqp");
+}
+
+TEST(Config, BadValuesNameKeyAndAllowedValues) {
+  expectInvalid("[amqp]\nssl = maybe\n",
+                "bad.cfg:2: [amqp] ssl: 'maybe' is not a boolean (allowed: true, false, yes, no, on, off, 1, 0)");
+  expectInvalid("[monitor]\nlog_format = xml\n", "bad.cfg:2: [monitor] log_format: 'xml' is not one of text, json");
+  expectInvalid("[monitor]\nlog_level = loud\n", "'loud' is not one of debug, info, warning, error");
+  expectInvalid("[mysql]\non_position_lost = skip\n", "[mysql] on_position_lost: 'skip' is not one of fail, current");
+  expectInvalid("[amqp]\nexchange_type = bogus\n",
+                "'bogus' is not one of fanout, direct, topic, headers, x-consistent-hash");
+  expectInvalid("[amqp]\nport = 0\n", "bad.cfg:2: [amqp] port: 0 is outside 1..65535");
+  expectInvalid("[amqp]\nconfirm_window = 0\n", "[amqp] confirm_window: 0 is outside 1..1000000");
+  expectInvalid("[mysql]\nserver_id = 4294967296\n", "'4294967296' is not a server id (allowed: 1..4294967295)");
+  expectInvalid("[mysql]\ntables = shop\n", "[mysql] tables: 'shop' is not a db.table pattern");
+}
+
+TEST(Config, RequiredKeysMustNotBeEmpty) {
+  expectInvalid("[mysql]\nhost =\n", "bad.cfg:2: [mysql] host: is required and must not be empty");
+  expectInvalid("[monitor]\nstate_path =\n", "[monitor] state_path: is required and must not be empty");
+  expectInvalid("[amqp]\nssl = true\n", "missing required key [amqp] ssl_ca");
+}
+
+TEST(Config, DurationsTakeSecondsOrAUnit) {
+  auto config = parseConfig("[monitor]\ndelay = 2m\ndelay_start = 30s\nheartbeat_interval = 1h\n"
+                            "[mysql]\nheartbeat_period = 7\n",
+                            "d.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->monitor.delay_seconds, 120);
+  EXPECT_EQ(config->monitor.delay_start_seconds, 30);
+  EXPECT_EQ(config->monitor.heartbeat_interval_seconds, 3600);
+  EXPECT_EQ(config->mysql.heartbeat_period_seconds, 7);
+  expectInvalid("[monitor]\ndelay = 5x\n",
+                "[monitor] delay: '5x' is not a duration (allowed: 0..86400 seconds, as 30, 30s, 5m or 1h)");
+  expectInvalid("[monitor]\ndelay = m\n", "'m' is not a duration");
+  expectInvalid("[monitor]\ndelay_start = 2h\n", "[monitor] delay_start: 2h is outside 0..3600 seconds");
+  expectInvalid("[mysql]\nheartbeat_period = 0\n", "[mysql] heartbeat_period: 0 is outside 1..3600 seconds");
+}
+
+TEST(Config, LogFormatJson) {
+  auto config = parseConfig("[monitor]\nlog_format = JSON\n", "j.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->monitor.log_format, LogFormat::Json);
+}
+
 TEST(Config, BadEnvironmentValueNamesTheVariable) {
-  Config config;
-  Status status = applyEnvironment(config, {{"MYSQL_MONITOR_MYSQL_PORT", "many"}});
-  ASSERT_FALSE(status.isOk());
-  EXPECT_NE(status.message().find("MYSQL_MONITOR_MYSQL_PORT"), std::string::npos) << status.message();
+  auto config = buildConfig("", "f", {{"MYSQL_MONITOR_MYSQL_PORT", "many"}}, {});
+  expectBuildError(config, "environment MYSQL_MONITOR_MYSQL_PORT: [mysql] port: 'many' is not an integer");
+}
+
+TEST(Config, UnknownEnvironmentVariableGetsASuggestion) {
+  expectBuildError(buildConfig("", "f", {{"MYSQL_MONITOR_MYSQL_PASWORD", "x"}}, {}),
+                   "environment MYSQL_MONITOR_MYSQL_PASWORD: unknown key 'pasword' in [mysql]; did you mean "
+                   "MYSQL_MONITOR_MYSQL_PASSWORD?");
+  expectBuildError(buildConfig("", "f", {{"MYSQL_MONITOR_MYSQL_EXCHANGE", "x"}}, {}),
+                   "it belongs in [amqp]: MYSQL_MONITOR_AMQP_EXCHANGE");
+  expectBuildError(buildConfig("", "f", {{"MYSQL_MONITOR_AMPQ_HOST", "x"}}, {}),
+                   "environment MYSQL_MONITOR_AMPQ_HOST: names no setting; did you mean MYSQL_MONITOR_AMQP_HOST?");
 }
 
 TEST(Config, MissingFileIsAnErrorNamingIt) {
-  auto config = loadConfigFile("/nonexistent/monitor.cfg");
-  ASSERT_FALSE(config.isOk());
-  EXPECT_NE(config.status().message().find("/nonexistent/monitor.cfg"), std::string::npos);
+  auto config = loadConfig(ConfigSources{"/nonexistent/monitor.cfg", {}, {}});
+  expectBuildError(config, "cannot read config file /nonexistent/monitor.cfg: No such file or directory");
+}
+
+// A scratch directory for password files, removed afterwards.
+class PasswordFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           fmt::format("mm-config-test-{}-{}", getpid(),
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string write(const std::string& name, const std::string& content) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(PasswordFile, IsReadWithoutOneTrailingNewline) {
+  const std::string mysql = write("mysql", "s3cret\n");
+  const std::string amqp = write("amqp", "two\nlines\r\n\n");
+  auto config = parseConfig(fmt::format("[mysql]\npassword_file = {}\n[amqp]\npassword_file = {}\n", mysql, amqp),
+                            "p.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->mysql.password, "s3cret");
+  EXPECT_EQ(config->amqp.password, "two\nlines\r\n");  // one newline dropped, the rest is the password's
+}
+
+TEST_F(PasswordFile, UnreadableFileIsAnErrorNamingIt) {
+  const std::string missing = (dir_ / "missing").string();
+  auto config = parseConfig(fmt::format("[mysql]\nuser = u\npassword_file = {}\n", missing), "p.cfg");
+  expectBuildError(config, fmt::format("p.cfg:3: [mysql] password_file: cannot read {}: No such file or directory",
+                                       missing));
+  // A directory opens but does not read.
+  auto directory = buildConfig("", "p.cfg", {{"MYSQL_MONITOR_AMQP_PASSWORD_FILE", dir_.string()}}, {});
+  expectBuildError(directory, fmt::format("environment MYSQL_MONITOR_AMQP_PASSWORD_FILE: [amqp] password_file: "
+                                          "cannot read {}",
+                                          dir_.string()));
+}
+
+TEST_F(PasswordFile, AndPasswordInTheSameSourceIsAnError) {
+  const std::string path = write("pw", "x\n");
+  expectBuildError(parseConfig(fmt::format("[mysql]\npassword = a\npassword_file = {}\n", path), "p.cfg"),
+                   "[mysql] password (p.cfg:2) and password_file (p.cfg:3) are both set: keep one");
+  expectBuildError(buildConfig("", "p.cfg", {}, {"amqp.password_file=" + path, "amqp.password=b"}),
+                   "[amqp] password (--set amqp.password) and password_file (--set amqp.password_file) are both "
+                   "set: keep one");
+}
+
+TEST_F(PasswordFile, ALaterSourceWinsOverTheOther) {
+  const std::string path = write("pw", "from-file\n");
+  auto file_wins = buildConfig("[amqp]\npassword = guest\n", "p.cfg",
+                               {{"MYSQL_MONITOR_AMQP_PASSWORD_FILE", path}}, {});
+  ASSERT_TRUE(file_wins.isOk()) << file_wins.status().toString();
+  EXPECT_EQ(file_wins->amqp.password, "from-file");
+  auto password_wins = buildConfig(fmt::format("[amqp]\npassword_file = {}\n", path), "p.cfg", {},
+                                   {"amqp.password=from-set"});
+  ASSERT_TRUE(password_wins.isOk()) << password_wins.status().toString();
+  EXPECT_EQ(password_wins->amqp.password, "from-set");
+  EXPECT_EQ(password_wins->amqp.password_file, "");
+}
+
+TEST(Config, ExampleFileDocumentsEveryKeyWithItsDefault) {
+  std::ifstream in(MM_CONFIG_EXAMPLE);
+  ASSERT_TRUE(in) << MM_CONFIG_EXAMPLE;
+  std::stringstream text;
+  text << in.rdbuf();
+  auto entries = parseIni(text.str(), MM_CONFIG_EXAMPLE);
+  ASSERT_TRUE(entries.isOk()) << entries.status().toString();
+  std::map<std::string, std::string> example;
+  for (const IniEntry& e : *entries) {
+    example[e.section + "." + e.key] = e.value;
+  }
+  const std::vector<KnownSetting> known = knownSettings();
+  EXPECT_EQ(example.size(), known.size()) << "config-example.cfg has keys the settings table lacks";
+  for (const KnownSetting& setting : known) {
+    const std::string name = setting.section + "." + setting.key;
+    auto it = example.find(name);
+    if (it == example.end()) {
+      ADD_FAILURE() << "config-example.cfg does not document [" << setting.section << "] " << setting.key;
+      continue;
+    }
+    EXPECT_EQ(it->second, setting.default_value) << "config-example.cfg shows another value than the default for "
+                                                 << name;
+  }
+  // And the file loads as it is.
+  auto config = parseConfig(text.str(), MM_CONFIG_EXAMPLE);
+  EXPECT_TRUE(config.isOk()) << config.status().toString();
 }
 
 }  // namespace

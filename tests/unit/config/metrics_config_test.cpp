@@ -39,9 +39,8 @@ TEST(MetricsConfig, OffDisablesTheServer) {
 }
 
 TEST(MetricsConfig, EnvironmentTurnsItOff) {
-  auto config = parseConfig("", "empty.cfg");
-  ASSERT_TRUE(config.isOk());
-  ASSERT_TRUE(applyEnvironment(*config, {{"MYSQL_MONITOR_METRICS_LISTEN", "off"}}).isOk());
+  auto config = buildConfig("", "empty.cfg", {{"MYSQL_MONITOR_METRICS_LISTEN", "off"}}, {});
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
   EXPECT_FALSE(config->metrics.enabled);
 }
 

@@ -1,0 +1,63 @@
+#include "app/configuration.h"
+
+#include <fmt/format.h>
+
+#include "common/check.h"
+
+namespace mm::app {
+
+Result<config::Config> loadConfiguration(const CommandLine& command_line) {
+  std::vector<std::string> overrides = command_line.overrides;
+  if (command_line.log_level) {
+    overrides.push_back(fmt::format("monitor.log_level={}", *command_line.log_level));
+  }
+  auto config = config::loadConfig(
+      config::ConfigSources{command_line.config_path, config::processEnvironment(), std::move(overrides)});
+  if (!config.isOk()) {
+    return config.status();
+  }
+  auto routing = routingKeyTemplate(*config);
+  if (!routing.isOk()) {
+    return routing.status();
+  }
+  return config;
+}
+
+Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config) {
+  auto routing = message::RoutingKeyTemplate::parse(config.amqp.routing_key);
+  if (!routing.isOk()) {
+    return Status::invalidArgument(fmt::format("[amqp] routing_key: {}", routing.status().message()));
+  }
+  return routing;
+}
+
+mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql) {
+  mysql::ConnectionOptions o;
+  o.host = mysql.host;
+  o.port = mysql.port;
+  o.user = mysql.user;
+  o.password = mysql.password;
+  return o;
+}
+
+sink::AmqpOptions amqpOptions(const config::Config& config) {
+  sink::AmqpOptions amqp;
+  amqp.brokers.clear();
+  auto brokers = config::brokerAddresses(config.amqp);
+  MM_CHECK(brokers.isOk(), "the configuration was validated");
+  for (const config::HostPort& broker : *brokers) {
+    amqp.brokers.push_back(sink::BrokerAddress{broker.host, broker.port});
+  }
+  amqp.user = config.amqp.user;
+  amqp.password = config.amqp.password;
+  amqp.vhost = config.amqp.vhost;
+  amqp.exchange = config.amqp.exchange;
+  amqp.exchange_type = config.amqp.exchange_type;
+  amqp.mandatory = config.amqp.mandatory;
+  amqp.heartbeat_seconds = config.amqp.heartbeat_seconds;
+  amqp.tls = sink::TlsOptions{config.amqp.ssl, config.amqp.ssl_ca, config.amqp.ssl_verify,
+                              config.amqp.ssl_cert, config.amqp.ssl_key};
+  return amqp;
+}
+
+}  // namespace mm::app

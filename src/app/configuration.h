@@ -1,0 +1,25 @@
+// The configuration a command line names (file, environment, --set, --log-level), and the copies
+// of its fields into each module's own Options (STYLE.md §2: modules never see Config).
+#pragma once
+
+#include "app/options.h"
+#include "config/config.h"
+#include "message/message_route.h"
+#include "mysql/connection.h"
+#include "sink/amqp_connection.h"
+
+namespace mm::app {
+
+// Settings from defaults < --config file < MYSQL_MONITOR_* environment < --set < --log-level,
+// validated, the routing key template included. InvalidArgument naming what is wrong.
+Result<config::Config> loadConfiguration(const CommandLine& command_line);
+
+// [amqp] routing_key parsed; InvalidArgument naming the key when malformed.
+Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config);
+
+mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql);
+
+// Requires: `config` came from loadConfiguration (its broker list parses).
+sink::AmqpOptions amqpOptions(const config::Config& config);
+
+}  // namespace mm::app

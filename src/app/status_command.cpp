@@ -1,0 +1,140 @@
+#include "app/status_command.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "app/configuration.h"
+#include "app/exit_codes.h"
+#include "app/time_text.h"
+#include "checkpoint/state_file.h"
+#include "mysql/binary_logs.h"
+#include "mysql/binlog_stream.h"
+#include "mysql/preflight.h"
+#include "mysql/source_status.h"
+
+namespace mm::app {
+namespace {
+
+void line(std::string_view label, std::string_view text) {
+  std::cout << fmt::format("{:<16} {}\n", fmt::format("{}:", label), text);
+}
+
+std::string humanBytes(uint64_t bytes) {
+  if (bytes < 1024) {
+    return fmt::format("{} bytes", bytes);
+  }
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  size_t unit = 0;
+  for (value /= 1024; value >= 1024 && unit + 1 < std::size(units); value /= 1024) {
+    ++unit;
+  }
+  return fmt::format("{} bytes ({:.1f} {})", bytes, value, units[unit]);
+}
+
+std::string humanSeconds(double seconds) {
+  if (seconds < 120) {
+    return fmt::format("{:.0f} s", seconds);
+  }
+  if (seconds < 2 * 3600) {
+    return fmt::format("{:.0f} min", seconds / 60);
+  }
+  if (seconds < 2 * 86400) {
+    return fmt::format("{:.1f} h", seconds / 3600);
+  }
+  return fmt::format("{:.1f} days", seconds / 86400);
+}
+
+// "saved 2026-11-25T10:00:00Z, 41 s ago" from the state file's modification time: when the
+// position last advanced.
+std::string savedWhen(const std::string& path) {
+  std::error_code error;
+  const auto modified = std::filesystem::last_write_time(path, error);
+  if (error) {
+    return "time unknown";
+  }
+  const auto when = std::chrono::file_clock::to_sys(modified);
+  const auto age = std::chrono::duration<double>(std::chrono::system_clock::now() - when).count();
+  const auto unix_seconds = std::chrono::floor<std::chrono::seconds>(when).time_since_epoch().count();
+  return fmt::format("saved {}, {} ago", utcTimeText(unix_seconds), humanSeconds(std::max(age, 0.0)));
+}
+
+}  // namespace
+
+int runStatus(const config::Config& config) {
+  checkpoint::StateFile state((std::filesystem::path(config.monitor.state_path) / "position").string());
+  auto saved = state.loadWithSource();
+  if (!saved.isOk()) {
+    line("state file", fmt::format("{}: {}", state.path(), saved.status().message()));
+    return kExitFailure;
+  }
+  const checkpoint::Checkpoint& checkpoint = saved->checkpoint;
+  if (checkpoint.empty()) {
+    line("state file", fmt::format("{}: none yet (the monitor starts at [mysql] start_position = {})",
+                                   state.path(), config.mysql.start_position));
+  } else {
+    line("state file", fmt::format("{} ({})", state.path(), savedWhen(state.path())));
+    line("saved position", checkpoint::toString(checkpoint));
+  }
+
+  mysql::Connection connection;
+  const mysql::ConnectionOptions options = connectionOptions(config.mysql);
+  Status connected = connection.connect(options);
+  if (!connected.isOk()) {
+    line("server", connected.message());
+    return kExitFailure;
+  }
+  auto facts = mysql::fetchServerFacts(connection);
+  auto identity = mysql::readServerIdentity(connection);
+  auto current = mysql::resolveStartPosition(connection, "current");
+  auto logs = mysql::listBinaryLogs(connection);
+  for (const Status* failed : {&facts.status(), &identity.status(), &current.status(), &logs.status()}) {
+    if (!failed->isOk()) {
+      line("server", failed->message());
+      return kExitFailure;
+    }
+  }
+  line("server", fmt::format("{}, {}, {}", connection.where(), facts->version, mysql::describeIdentity(*identity)));
+  if (!saved->source.empty()) {
+    const checkpoint::SourceIdentity source{identity->server_uuid,
+                                            identity->server_uuid.empty() ? identity->server_id : 0};
+    if (!(saved->source == source)) {
+      line("saved source", fmt::format("{}: ANOTHER SERVER; the saved position means nothing here",
+                                       checkpoint::toString(saved->source)));
+    }
+  }
+  line("server position", fmt::format("{}:{}", current->position.file, current->position.offset));
+  auto gtid = mysql::serverGtidPosition(connection, identity->is_mariadb);
+  if (gtid.isOk() && !gtid->empty()) {
+    line("server gtid", *gtid);
+  }
+  uint64_t total = 0;
+  for (const mysql::BinaryLog& log : *logs) {
+    total += log.size;
+  }
+  line("binlogs", fmt::format("{} files, {}, oldest {}", logs->size(), humanBytes(total), logs->front().name));
+  const double retention = static_cast<double>(mysql::binlogExpirySeconds(facts->variables));
+  line("retention", retention > 0 ? fmt::format("binlogs expire after {}", humanSeconds(retention))
+                                  : "binlogs are kept until purged by hand");
+  if (checkpoint.empty()) {
+    return kExitOk;
+  }
+  const mysql::Backlog backlog = mysql::backlogOf(*logs, checkpoint.file, checkpoint.position);
+  if (!backlog.file_present) {
+    line("behind", fmt::format("unknown: the saved binlog {} is GONE from the server (oldest is {}); the "
+                               "monitor will stop or, with [mysql] on_position_lost = current, skip to "
+                               "the current position after a gap message",
+                               checkpoint.file, logs->front().name));
+    return kExitFailure;
+  }
+  line("behind", backlog.bytes == 0 ? std::string("0 bytes: up to date")
+                                    : fmt::format("{} in {} binlog file{}", humanBytes(backlog.bytes),
+                                                  backlog.later_files + 1, backlog.later_files == 0 ? "" : "s"));
+  line("saved binlog", fmt::format("{} is still on the server", checkpoint.file));
+  return kExitOk;
+}
+
+}  // namespace mm::app

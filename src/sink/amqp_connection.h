@@ -1,0 +1,91 @@
+// AmqpConnection: one AMQP 0-9-1 connection (rabbitmq-c) with channel 1 open, to the first of the
+// configured brokers that answers. The publisher and the consumer (`mysql-monitor tail`) share it,
+// so both reach the brokers, log in, use TLS and report errors the same way.
+//
+// open() tries the brokers in turn, starting with the one that last worked (after a blip it is the
+// likeliest to answer, and a cluster's other nodes come next), and returns the last error when none
+// answers. The connection announces the `connection.blocked` capability. Errors name the broker
+// (host:port) and the broker's reply text, never the password.
+//
+// Not thread-safe: rabbitmq-c connections belong to one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+struct amqp_connection_state_t_;
+
+namespace mm::sink {
+
+struct BrokerAddress {
+  std::string host;
+  int port = 5672;
+};
+
+struct TlsOptions {
+  bool enabled = false;
+  std::string ca_file;      // PEM file of the CAs that sign the broker's certificate
+  bool verify_peer = true;  // check the broker's certificate chain and host name
+  std::string cert_file;    // client certificate (optional, with key_file)
+  std::string key_file;
+};
+
+struct AmqpOptions {
+  std::vector<BrokerAddress> brokers{{"localhost", 5672}};
+  std::string user = "guest";
+  std::string password = "guest";
+  std::string vhost = "/";
+  std::string exchange = "mysql-monitor";
+  std::string exchange_type = "fanout";
+  bool mandatory = false;
+  int heartbeat_seconds = 30;
+  int connect_timeout_seconds = 10;
+  TlsOptions tls;
+};
+
+// The channel every user of AmqpConnection works on.
+inline constexpr uint16_t kAmqpChannel = 1;
+
+class AmqpConnection {
+ public:
+  // Requires: options.brokers is not empty.
+  explicit AmqpConnection(AmqpOptions options);
+  ~AmqpConnection();
+  AmqpConnection(const AmqpConnection&) = delete;
+  AmqpConnection& operator=(const AmqpConnection&) = delete;
+
+  // Closes any open connection, then per broker: socket (TLS when configured), login announcing
+  // `connection_name`, channel 1, then `set_up` (declarations); the first broker where all of it
+  // succeeds stays connected.
+  Status open(std::string_view connection_name, const std::function<Status()>& set_up);
+  void close();
+  bool isOpen() const { return state_ != nullptr; }
+
+  // The rabbitmq-c connection while open, else nullptr.
+  amqp_connection_state_t_* state() const { return state_; }
+
+  // The outcome of the last synchronous method (amqp_get_rpc_reply) as a Status naming `doing`.
+  Status rpcStatus(std::string_view doing) const;
+
+  // "AMQP broker host:port" (" (TLS)" appended over TLS) of the broker connected to (or tried
+  // last), for messages.
+  std::string where() const;
+  const AmqpOptions& options() const { return options_; }
+
+ private:
+  Status openOn(const BrokerAddress& broker, std::string_view connection_name,
+                const std::function<Status()>& set_up);
+  Status openSocket(const BrokerAddress& broker);
+  Status login(std::string_view connection_name);
+
+  AmqpOptions options_;
+  size_t current_broker_ = 0;
+  amqp_connection_state_t_* state_ = nullptr;
+};
+
+}  // namespace mm::sink
