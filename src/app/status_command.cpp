@@ -115,7 +115,8 @@ int runStatus(const config::Config& config) {
   for (const mysql::BinaryLog& log : *logs) {
     total += log.size;
   }
-  line("binlogs", fmt::format("{} files, {}, oldest {}", logs->size(), humanBytes(total), logs->front().name));
+  line("binlogs", fmt::format("{} file{}, {}, oldest {}", logs->size(), logs->size() == 1 ? "" : "s",
+                              humanBytes(total), logs->front().name));
   const double retention = static_cast<double>(mysql::binlogExpirySeconds(facts->variables));
   line("retention", retention > 0 ? fmt::format("binlogs expire after {}", humanSeconds(retention))
                                   : "binlogs are kept until purged by hand");

@@ -40,6 +40,11 @@ bool MonitorProcess::startCommand(const std::vector<std::string>& argv, const st
   }
   args.push_back(nullptr);
   log_path_ = log_path;
+  std::vector<char*> argv{const_cast<char*>(MM_MONITOR_BINARY)};
+  for (const std::string& arg : args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ < 0) {
     return false;
