@@ -27,12 +27,13 @@ Result<std::vector<IniEntry>> parseIni(std::string_view text, std::string_view o
     }
     const auto separator = line.find_first_of("=:");
     if (separator == std::string_view::npos || trim(line.substr(0, separator)).empty()) {
-      return Status::invalidArgument(
-          fmt::format("{}:{}: expected 'key = value', got '{}'", origin, line_number, line));
+      // The line itself is not repeated: it may be a password written without its '='.
+      return Status::invalidArgument(fmt::format(
+          "{}:{}: expected 'key = value', a [section] or a comment", origin, line_number));
     }
     if (section.empty()) {
-      return Status::invalidArgument(
-          fmt::format("{}:{}: '{}' appears before any [section]", origin, line_number, line));
+      return Status::invalidArgument(fmt::format("{}:{}: key '{}' appears before any [section]", origin,
+                                                 line_number, trim(line.substr(0, separator))));
     }
     entries.push_back(IniEntry{section, std::string(trim(line.substr(0, separator))),
                                std::string(trim(line.substr(separator + 1))), line_number});

@@ -99,8 +99,8 @@ TEST(Config, MalformedValuesAreErrors) {
 
 TEST(Config, MalformedLinesAreErrors) {
   expectInvalid("[mysql\n", "bad.cfg:1: malformed section header");
-  expectInvalid("[mysql]\njust words\n", "bad.cfg:2: expected 'key = value'");
-  expectInvalid("host = a\n", "bad.cfg:1: 'host = a' appears before any [section]");
+  expectInvalid("[mysql]\njust words\n", "bad.cfg:2: expected 'key = value', a [section] or a comment");
+  expectInvalid("host = a\n", "bad.cfg:1: key 'host' appears before any [section]");
 }
 
 TEST(Config, EnvironmentOverridesTheFile) {
@@ -150,6 +150,12 @@ TEST(Config, SetSyntaxErrorsNameTheArgument) {
   expectBuildError(buildConfig("", "f", {}, {"mysq.port=1"}), "--set mysq.port: unknown section [mysq]; did you mean [mysql]?");
   expectBuildError(buildConfig("", "f", {}, {"mysql.port=x"}),
                    "--set mysql.port: [mysql] port: 'x' is not an integer (allowed: 1..65535)");
+}
+
+TEST(Config, MalformedLineIsNotRepeated) {
+  auto config = parseConfig("[mysql]\npassword hunter2\n", "bad.cfg");
+  ASSERT_FALSE(config.isOk());
+  EXPECT_EQ(config.status().message().find("hunter2"), std::string::npos) << config.status().message();
 }
 
 TEST(Config, SetErrorsNeverRepeatTheValue) {
