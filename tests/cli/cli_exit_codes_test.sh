@@ -8,19 +8,7 @@ monitor=$1
 version=$2
 # The caller's MYSQL_MONITOR_* variables would change the configurations below.
 unset "${!MYSQL_MONITOR_@}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check DESCRIPTION CONDITION...
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   $what"
-  else
-    echo "FAIL $what"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/../support/shell_checks.sh"
 run() {  # run NAME ARGS...: stdout, stderr and exit code into $work/NAME.{out,err,rc}
   local name=$1
   shift

@@ -10,19 +10,7 @@ if [[ ! -d $fixtures ]]; then
   echo "SKIP: shared fixtures not found under $fixtures"
   exit 77
 fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-check() {  # check DESCRIPTION CONDITION...
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   $what"
-  else
-    echo "FAIL $what"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/../support/shell_checks.sh"
 run() {  # run NAME ARGS...: stdout, stderr and exit code into $work/NAME.{out,err,rc}
   local name=$1
   shift

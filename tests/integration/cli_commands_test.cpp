@@ -60,11 +60,8 @@ class CliCommands : public ::testing::Test {
 
   std::string configPath() const { return dir_ + "/monitor.cfg"; }
   std::string statePath() const { return dir_ + "/state/position"; }
-
   void startMonitor() {
-    ASSERT_TRUE(monitor_.start(configPath(), dir_ + "/monitor.log"));
-    ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s))
-        << "the monitor never started streaming";
+    ASSERT_TRUE(monitor_.startStreaming(configPath(), dir_ + "/monitor.log")) << "the monitor never started streaming";
   }
 
   // Runs `mysql-monitor status` to completion: its exit code and output.

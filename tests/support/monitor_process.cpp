@@ -30,6 +30,12 @@ bool MonitorProcess::start(const std::string& config_path, const std::string& lo
   return startCommand({MM_MONITOR_BINARY, "--config", config_path}, log_path);
 }
 
+bool MonitorProcess::startStreaming(const std::string& config_path, const std::string& log_path,
+                                    std::chrono::milliseconds timeout) {
+  return start(config_path, log_path) &&
+         waitFor([&] { return log().find("streaming binlog") != std::string::npos; }, timeout);
+}
+
 bool MonitorProcess::startCommand(const std::vector<std::string>& argv, const std::string& log_path) {
   if (argv.empty()) {
     return false;
@@ -40,11 +46,6 @@ bool MonitorProcess::startCommand(const std::vector<std::string>& argv, const st
   }
   args.push_back(nullptr);
   log_path_ = log_path;
-  std::vector<char*> argv{const_cast<char*>(MM_MONITOR_BINARY)};
-  for (const std::string& arg : args) {
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  }
-  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ < 0) {
     return false;

@@ -24,6 +24,10 @@ class MonitorProcess {
   // log_path.
   bool startCommand(const std::vector<std::string>& argv, const std::string& log_path);
 
+  // start(), then waits until the log says the binlog is streaming; false when it never does.
+  bool startStreaming(const std::string& config_path, const std::string& log_path,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
   // Variables set for the monitor (they win over its config file). By default the metrics server
   // is off: monitors of concurrent test runs would all take the default port.
   std::map<std::string, std::string>& environment() { return environment_; }
