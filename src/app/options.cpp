@@ -39,7 +39,8 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
                    "file and the environment)")
         ->type_name("SECTION.KEY=VALUE")
         ->allow_extra_args(false);
-    app.add_option("--log-level", cl.log_level, "debug, info, warning or error; overrides the config");
+    app.add_option("--log-level", cl.log_level, "debug, info, warning or error; overrides the config")
+        ->check(CLI::IsMember({"debug", "info", "warning", "warn", "error"}, CLI::ignore_case));
   };
   add_config_options(cli);
   cli.add_flag("--check-config", cl.check_config, "Validate the configuration and exit");

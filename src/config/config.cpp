@@ -164,6 +164,26 @@ Setting tablePatternsSetting(std::string_view key, std::vector<std::string> Mysq
           }};
 }
 
+// current | earliest | FILE:POS with POS >= 4 (a binlog's first event follows its 4-byte magic).
+Setting startPositionSetting() {
+  return {"mysql", "start_position",
+          [](Config& c, std::string_view v) -> std::string {
+            bool valid = v == "current" || v == "earliest";
+            if (const size_t colon = v.rfind(':'); !valid && colon != std::string_view::npos && colon > 0) {
+              uint64_t position = 0;
+              const std::string_view digits = v.substr(colon + 1);
+              auto r = std::from_chars(digits.data(), digits.data() + digits.size(), position);
+              valid = r.ec == std::errc() && r.ptr == digits.data() + digits.size() && position >= 4;
+            }
+            if (!valid) {
+              return fmt::format("'{}' is not one of current, earliest, FILE:POS (e.g. mysql-bin.000042:4)", v);
+            }
+            c.mysql.start_position = std::string(v);
+            return {};
+          },
+          [](const Config& c) { return c.mysql.start_position; }};
+}
+
 Setting serverIdSetting() {
   return {"mysql", "server_id",
           [](Config& c, std::string_view v) -> std::string {
@@ -228,7 +248,7 @@ const std::vector<Setting>& settings() {
       tablePatternsSetting("tables", &S::tables),
       tablePatternsSetting("exclude_tables", &S::exclude_tables),
       serverIdSetting(),
-      stringSetting<S>("mysql", "start_position", {kMysql, &S::start_position}, Presence::Required),
+      startPositionSetting(),
       durationSetting<S>("mysql", "heartbeat_period", {kMysql, &S::heartbeat_period_seconds}, 1, 3600),
       choiceSetting<S, OnPositionLost>("mysql", "on_position_lost", {kMysql, &S::on_position_lost},
                                        {{"fail", OnPositionLost::Fail},

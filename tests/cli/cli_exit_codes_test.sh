@@ -54,6 +54,8 @@ run decode-nothing decode
 expect decode-nothing 2 "files is required"
 run tail-count tail --config "$work/unreachable.cfg" --count -1
 expect tail-count 2 "--count"
+run log-level --log-level loud --check-config
+expect log-level 2 "--log-level: loud not in {debug,info,warning,warn,error}"
 run missing-config --config "$work/nonexistent.cfg"
 expect missing-config 2 "File does not exist: $work/nonexistent.cfg"
 
