@@ -1,6 +1,10 @@
 #include "app/configuration.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
+
+#include "binlog/gtid_set.h"
 
 #include "common/check.h"
 
@@ -20,7 +24,26 @@ Result<config::Config> loadConfiguration(const CommandLine& command_line) {
   if (!routing.isOk()) {
     return routing.status();
   }
+  MM_RETURN_IF_ERROR(checkStartPosition(config->mysql.start_position));
   return config;
+}
+
+Status checkStartPosition(const std::string& spec) {
+  if (spec == "current" || spec == "earliest" || binlog::GtidState::parse(spec).isOk()) {
+    return Status::ok();
+  }
+  const size_t colon = spec.rfind(':');
+  if (colon != std::string::npos && colon > 0) {
+    uint64_t offset = 0;
+    auto parsed = std::from_chars(spec.data() + colon + 1, spec.data() + spec.size(), offset);
+    if (parsed.ec == std::errc() && parsed.ptr == spec.data() + spec.size() && offset >= 4) {
+      return Status::ok();
+    }
+  }
+  return Status::invalidArgument(fmt::format(
+      "[mysql] start_position: '{}' is not one of current, earliest, FILE:POS (POS >= 4, e.g. "
+      "mysql-bin.000042:4) or a GTID set (MySQL uuid:1-100, MariaDB 0-1-100)",
+      spec));
 }
 
 Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config) {

@@ -11,8 +11,12 @@
 namespace mm::app {
 
 // Settings from defaults < --config file < MYSQL_MONITOR_* environment < --set < --log-level,
-// validated, the routing key template included. InvalidArgument naming what is wrong.
+// validated, the routing key template and the start position included. InvalidArgument naming what is wrong.
 Result<config::Config> loadConfiguration(const CommandLine& command_line);
+
+// [mysql] start_position is current, earliest, FILE:POS (POS >= 4) or a GTID set (binlog/gtid_set.h:
+// the config module cannot parse those); InvalidArgument naming the key and the allowed forms.
+Status checkStartPosition(const std::string& spec);
 
 // [amqp] routing_key parsed; InvalidArgument naming the key when malformed.
 Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config);

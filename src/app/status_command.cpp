@@ -102,14 +102,15 @@ int runStatus(const config::Config& config) {
     const checkpoint::SourceIdentity source{identity->server_uuid,
                                             identity->server_uuid.empty() ? identity->server_id : 0};
     if (!(saved->source == source)) {
-      line("saved source", fmt::format("{}: ANOTHER SERVER; the saved position means nothing here",
+      line("saved source", fmt::format("{}: ANOTHER SERVER; the saved position means nothing here and the "
+                                       "monitor refuses to start",
                                        checkpoint::toString(saved->source)));
+      return kExitFailure;
     }
   }
   line("server position", fmt::format("{}:{}", current->position.file, current->position.offset));
-  auto gtid = mysql::serverGtidPosition(connection, identity->is_mariadb);
-  if (gtid.isOk() && !gtid->empty()) {
-    line("server gtid", *gtid);
+  if (!current->gtid_set.empty()) {
+    line("server gtid set", current->gtid_set);
   }
   uint64_t total = 0;
   for (const mysql::BinaryLog& log : *logs) {

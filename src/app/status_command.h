@@ -11,7 +11,8 @@
 namespace mm::app {
 
 // Prints to stdout. Exit codes (app/exit_codes.h): 0 (also when no state exists yet), 1 when the
-// saved binlog is gone from the server, or the server or the state file cannot be read.
+// saved binlog is gone from the server, the state belongs to another server, or the server or the
+// state file cannot be read.
 // Requires: mysqlLibraryInit() was called.
 int runStatus(const config::Config& config);
 

@@ -164,24 +164,23 @@ Setting tablePatternsSetting(std::string_view key, std::vector<std::string> Mysq
           }};
 }
 
-// current | earliest | FILE:POS with POS >= 4 (a binlog's first event follows its 4-byte magic).
-Setting startPositionSetting() {
-  return {"mysql", "start_position",
+// One broker or a comma list, checked here so a malformed entry is reported with its file:line.
+Setting brokerHostsSetting() {
+  return {"amqp", "host",
           [](Config& c, std::string_view v) -> std::string {
-            bool valid = v == "current" || v == "earliest";
-            if (const size_t colon = v.rfind(':'); !valid && colon != std::string_view::npos && colon > 0) {
-              uint64_t position = 0;
-              const std::string_view digits = v.substr(colon + 1);
-              auto r = std::from_chars(digits.data(), digits.data() + digits.size(), position);
-              valid = r.ec == std::errc() && r.ptr == digits.data() + digits.size() && position >= 4;
+            AmqpConfig candidate;
+            candidate.host = std::string(v);
+            auto brokers = brokerAddresses(candidate);
+            if (!brokers.isOk()) {
+              // "[amqp] host: 'x' names no broker" -> "'x' names no broker"
+              const std::string& message = brokers.status().message();
+              const std::string_view prefix = "[amqp] host: ";
+              return message.rfind(prefix, 0) == 0 ? message.substr(prefix.size()) : message;
             }
-            if (!valid) {
-              return fmt::format("'{}' is not one of current, earliest, FILE:POS (e.g. mysql-bin.000042:4)", v);
-            }
-            c.mysql.start_position = std::string(v);
+            c.amqp.host = std::move(candidate.host);
             return {};
           },
-          [](const Config& c) { return c.mysql.start_position; }};
+          [](const Config& c) { return c.amqp.host; }};
 }
 
 Setting serverIdSetting() {
@@ -248,14 +247,14 @@ const std::vector<Setting>& settings() {
       tablePatternsSetting("tables", &S::tables),
       tablePatternsSetting("exclude_tables", &S::exclude_tables),
       serverIdSetting(),
-      startPositionSetting(),
+      stringSetting<S>("mysql", "start_position", {kMysql, &S::start_position}, Presence::Required),
       durationSetting<S>("mysql", "heartbeat_period", {kMysql, &S::heartbeat_period_seconds}, 1, 3600),
       choiceSetting<S, OnPositionLost>("mysql", "on_position_lost", {kMysql, &S::on_position_lost},
                                        {{"fail", OnPositionLost::Fail},
                                         {"current", OnPositionLost::Current}}),
       choiceSetting<S, bool>("mysql", "resume_by", {kMysql, &S::resume_by_gtid},
                              {{"position", false}, {"gtid", true}}),
-      stringSetting<A>("amqp", "host", {kAmqp, &A::host}, Presence::Required),
+      brokerHostsSetting(),
       intSetting<A>("amqp", "port", {kAmqp, &A::port}, 1, 65535),
       stringSetting<A>("amqp", "user", {kAmqp, &A::user}, Presence::Required),
       stringSetting<A>("amqp", "password", {kAmqp, &A::password}),

@@ -49,15 +49,4 @@ Backlog backlogOf(const std::vector<BinaryLog>& logs, const std::string& file, u
   return backlog;
 }
 
-Result<std::string> serverGtidPosition(Connection& connection, bool is_mariadb) {
-  auto rows = connection.query(is_mariadb ? "SELECT @@GLOBAL.gtid_current_pos" : "SELECT @@GLOBAL.gtid_executed");
-  if (!rows.isOk()) {
-    return rows.status();
-  }
-  if (rows->empty() || rows->front().empty() || !rows->front()[0]) {
-    return std::string();
-  }
-  return *rows->front()[0];
-}
-
 }  // namespace mm::mysql

@@ -31,8 +31,4 @@ struct Backlog {
 };
 Backlog backlogOf(const std::vector<BinaryLog>& logs, const std::string& file, uint64_t position);
 
-// The GTID position the server has executed: @@gtid_current_pos on MariaDB, @@gtid_executed on
-// MySQL; empty when GTIDs are not in use.
-Result<std::string> serverGtidPosition(Connection& connection, bool is_mariadb);
-
 }  // namespace mm::mysql

@@ -134,6 +134,13 @@ TEST_F(CliCommands, StatusShowsTheSavedPositionAndHowFarBehind) {
   auto [gone_exit, gone] = status();
   EXPECT_EQ(gone_exit, std::optional<int>(1)) << gone;
   EXPECT_NE(gone.find("the saved binlog mysql-bin.000000 is GONE from the server"), std::string::npos) << gone;
+
+  // A position saved from another server means nothing here: exit 1 as well.
+  state.setSource(checkpoint::SourceIdentity{"", 4242424});
+  ASSERT_TRUE(state.save(checkpoint::Checkpoint{"mysql-bin.000001", 4, 0}).isOk());
+  auto [other_exit, other] = status();
+  EXPECT_EQ(other_exit, std::optional<int>(1)) << other;
+  EXPECT_NE(other.find("server_id 4242424: ANOTHER SERVER"), std::string::npos) << other;
 }
 
 }  // namespace

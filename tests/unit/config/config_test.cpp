@@ -196,15 +196,16 @@ TEST(Config, BadValuesNameKeyAndAllowedValues) {
   expectInvalid("[amqp]\nconfirm_window = 0\n", "[amqp] confirm_window: 0 is outside 1..1000000");
   expectInvalid("[mysql]\nserver_id = 4294967296\n", "'4294967296' is not a server id (allowed: 1..4294967295)");
   expectInvalid("[mysql]\ntables = shop\n", "[mysql] tables: 'shop' is not a db.table pattern");
-  expectInvalid("[mysql]\nstart_position = latest\n",
-                "[mysql] start_position: 'latest' is not one of current, earliest, FILE:POS (e.g. mysql-bin.000042:4)");
-  expectInvalid("[mysql]\nstart_position = mysql-bin.000001:3\n", "'mysql-bin.000001:3' is not one of current");
-  EXPECT_TRUE(parseConfig("[mysql]\nstart_position = mysql-bin.000001:4\n", "ok.cfg").isOk());
-  EXPECT_TRUE(parseConfig("[mysql]\nstart_position = earliest\n", "ok.cfg").isOk());
+}
+
+TEST(Config, MalformedBrokerListNamesFileAndLine) {
+  expectInvalid("[amqp]\nhost = a, [::1:5672\n", "bad.cfg:2: [amqp] host: '[::1:5672' has no closing ']'");
+  expectInvalid("[amqp]\nhost = ,\n", "bad.cfg:2: [amqp] host: ',' names no broker");
 }
 
 TEST(Config, RequiredKeysMustNotBeEmpty) {
   expectInvalid("[mysql]\nhost =\n", "bad.cfg:2: [mysql] host: is required and must not be empty");
+  expectInvalid("[amqp]\nhost =\n", "bad.cfg:2: [amqp] host: '' names no broker");
   expectInvalid("[monitor]\nstate_path =\n", "[monitor] state_path: is required and must not be empty");
   expectInvalid("[amqp]\nssl = true\n", "missing required key [amqp] ssl_ca");
 }
