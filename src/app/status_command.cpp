@@ -78,6 +78,9 @@ int runStatus(const config::Config& config) {
   } else {
     line("state file", fmt::format("{} ({})", state.path(), savedWhen(state.path())));
     line("saved position", checkpoint::toString(checkpoint));
+    if (!checkpoint.gtid_set.empty()) {
+      line("saved gtid set", checkpoint.gtid_set);
+    }
   }
 
   mysql::Connection connection;
