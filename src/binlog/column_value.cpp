@@ -11,6 +11,7 @@
 #include "binlog/geometry.h"
 #include "binlog/json_binary.h"
 #include "binlog/json_text.h"
+#include "common/digits.h"
 
 namespace mm::binlog {
 namespace {
@@ -75,19 +76,45 @@ Result<std::span<const uint8_t>> fixed(ByteReader& r, size_t n) {
   return bytes;
 }
 
+// Renders a Kind::Chars value straight into out.text with the digit writers (common/digits.h).
+// Every value this file renders is far shorter than the buffer (the longest, a DECIMAL(65,30) whose
+// groups hold out-of-range digits, is 77 chars; column_value.h sizes the buffer).
 class CharsWriter {
  public:
-  explicit CharsWriter(CellValue& out) : out_(out) { out_.kind = CellValue::Kind::Chars; out_.text_len = 0; }
-  template <typename... Args>
-  void format(fmt::format_string<Args...> f, Args&&... args) {
-    char* begin = out_.text.data() + out_.text_len;
-    const size_t room = out_.text.size() - out_.text_len;
-    auto result = fmt::format_to_n(begin, room, f, std::forward<Args>(args)...);
-    out_.text_len = static_cast<uint8_t>(out_.text_len + std::min(result.size, room));
+  explicit CharsWriter(CellValue& out) : out_(out), p_(out.text.data()) { out_.kind = CellValue::Kind::Chars; }
+  ~CharsWriter() { out_.text_len = static_cast<uint8_t>(p_ - out_.text.data()); }
+  CharsWriter(const CharsWriter&) = delete;
+  CharsWriter& operator=(const CharsWriter&) = delete;
+
+  void put(char c) { *p_++ = c; }
+  void two(uint64_t v) { p_ = v < 100 ? writeTwoDigits(p_, static_cast<uint32_t>(v)) : writeDigits(p_, v); }
+  void digits(uint64_t v, int min_width = 1) { p_ = writeDigits(p_, v, min_width); }
+  // "YYYY-MM-DD", each field at least that wide.
+  void date(uint64_t year, uint64_t month, uint64_t day) {
+    digits(year, 4);
+    put('-');
+    two(month);
+    put('-');
+    two(day);
+  }
+  // "HH:MM:SS", each field at least two digits (TIME hours go up to 838).
+  void time(uint64_t hours, uint64_t minutes, uint64_t seconds) {
+    two(hours);
+    put(':');
+    two(minutes);
+    put(':');
+    two(seconds);
+  }
+  size_t length() const { return static_cast<size_t>(p_ - out_.text.data()); }
+  // Drops the first `n` chars written (a sign that turned out to be wrong).
+  void dropFront(size_t n) {
+    std::memmove(out_.text.data(), out_.text.data() + n, length() - n);
+    p_ -= n;
   }
 
  private:
   CellValue& out_;
+  char* p_;
 };
 
 // Microseconds of a temporal v2 fraction of `fsp` digits, stored in (fsp+1)/2 BE bytes.
@@ -104,11 +131,9 @@ void appendFraction(CharsWriter& w, uint32_t micros, uint16_t fsp) {
   if (fsp == 0) {
     return;
   }
-  uint32_t digits = micros;
-  for (int i = 6; i > fsp; --i) {
-    digits /= 10;
-  }
-  w.format(".{:0{}}", digits, fsp);
+  constexpr uint32_t kDivisor[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
+  w.put('.');
+  w.digits(micros / kDivisor[fsp], fsp);
 }
 
 void decodeDatetime2(ByteReader& r, uint16_t fsp, CellValue& out) {
@@ -118,8 +143,9 @@ void decodeDatetime2(ByteReader& r, uint16_t fsp, CellValue& out) {
   const uint64_t v = static_cast<uint64_t>(packed < 0 ? -packed : packed);
   const uint64_t ym = (v >> 22) & 0x1FFFF;
   CharsWriter w(out);
-  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", ym / 13, ym % 13, (v >> 17) & 0x1F,
-           (v >> 12) & 0x1F, (v >> 6) & 0x3F, v & 0x3F);
+  w.date(ym / 13, ym % 13, (v >> 17) & 0x1F);
+  w.put('T');
+  w.time((v >> 12) & 0x1F, (v >> 6) & 0x3F, v & 0x3F);
   appendFraction(w, micros, fsp);
 }
 
@@ -128,7 +154,9 @@ void formatTimestamp(int64_t seconds, uint32_t micros, uint16_t fsp, CellValue& 
   CharsWriter w(out);
   if (seconds == 0 && micros == 0) {
     // The zero TIMESTAMP is no instant (the type's range starts at 1970-01-01 00:00:01).
-    w.format("0000-00-00T00:00:00");
+    w.date(0, 0, 0);
+    w.put('T');
+    w.time(0, 0, 0);
     appendFraction(w, 0, fsp);
     return;
   }
@@ -144,10 +172,11 @@ void formatTimestamp(int64_t seconds, uint32_t micros, uint16_t fsp, CellValue& 
   const int64_t day = doy - (153 * mp + 2) / 5 + 1;
   const int64_t month = mp < 10 ? mp + 3 : mp - 9;
   const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", year, month, day, rem / 3600, rem / 60 % 60,
-           rem % 60);
+  w.date(static_cast<uint64_t>(year), static_cast<uint64_t>(month), static_cast<uint64_t>(day));
+  w.put('T');
+  w.time(static_cast<uint64_t>(rem / 3600), static_cast<uint64_t>(rem / 60 % 60), static_cast<uint64_t>(rem % 60));
   appendFraction(w, micros, fsp);
-  w.format("Z");
+  w.put('Z');
 }
 
 void decodeTimestamp2(ByteReader& r, uint16_t fsp, CellValue& out) {
@@ -161,8 +190,9 @@ void decodeOldDatetime(ByteReader& r, CellValue& out) {
   const uint64_t date = v / 1000000;
   const uint64_t time = v % 1000000;
   CharsWriter w(out);
-  w.format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", date / 10000, date / 100 % 100, date % 100, time / 10000,
-           time / 100 % 100, time % 100);
+  w.date(date / 10000, date / 100 % 100, date % 100);
+  w.put('T');
+  w.time(time / 10000, time / 100 % 100, time % 100);
 }
 
 // Old TIME (11): a signed 3-byte ±(hh·10000 + mm·100 + ss).
@@ -170,7 +200,10 @@ void decodeOldTime(ByteReader& r, CellValue& out) {
   const int32_t v = static_cast<int32_t>(r.u24le() << 8) >> 8;  // sign-extend from bit 23
   const uint32_t a = static_cast<uint32_t>(v < 0 ? -v : v);
   CharsWriter w(out);
-  w.format("{}{:02}:{:02}:{:02}", v < 0 ? "-" : "", a / 10000, a / 100 % 100, a % 100);
+  if (v < 0) {
+    w.put('-');
+  }
+  w.time(a / 10000, a / 100 % 100, a % 100);
 }
 
 bool isAscii(std::span<const uint8_t> bytes) {
@@ -198,7 +231,8 @@ Status decodeVector(std::span<const uint8_t> data, CellValue& out) {
   }
   ByteReader r(data);
   out.kind = CellValue::Kind::Json;
-  out.json.assign("[");
+  out.json.clear();  // not assign("["): g++ 12 -O2 reports a bogus -Wrestrict there (GCC bug 105329)
+  out.json.push_back('[');
   for (size_t i = 0; i < data.size() / 4; ++i) {
     const uint32_t raw = r.u32le();
     float f = 0;
@@ -245,8 +279,10 @@ void decodeTime2(ByteReader& r, uint16_t fsp, CellValue& out) {
   const uint64_t a = static_cast<uint64_t>(negative ? -packed : packed);
   const uint64_t hms = a >> 24;
   CharsWriter w(out);
-  w.format("{}{:02}:{:02}:{:02}", negative ? "-" : "", (hms >> 12) & 0x3FF, (hms >> 6) & 0x3F,
-           hms & 0x3F);
+  if (negative) {
+    w.put('-');
+  }
+  w.time((hms >> 12) & 0x3FF, (hms >> 6) & 0x3F, hms & 0x3F);
   appendFraction(w, static_cast<uint32_t>(a & 0xFFFFFF), fsp);
 }
 
@@ -275,15 +311,15 @@ Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValu
   const int lead_digits = intg % kDigitsPerGroup;
   CharsWriter w(out);
   if (negative) {
-    w.format("-");
+    w.put('-');
   }
-  const size_t sign_len = out.text_len;
+  const size_t sign_len = w.length();
   bool started = false;
   auto emitIntegerGroup = [&](uint64_t value, int digits) {
     if (started) {
-      w.format("{:0{}}", value, digits);
+      w.digits(value, digits);
     } else if (value != 0) {
-      w.format("{}", value);
+      w.digits(value);
       started = true;
     }
   };
@@ -294,21 +330,21 @@ Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValu
     emitIntegerGroup(r.uintBe(4), kDigitsPerGroup);
   }
   if (!started) {
-    w.format("0");
+    w.put('0');
   }
   bool all_zero = !started;
   if (scale > 0) {
-    w.format(".");
+    w.put('.');
     for (int g = 0; g < scale / kDigitsPerGroup; ++g) {
       const uint64_t v = r.uintBe(4);
       all_zero = all_zero && v == 0;
-      w.format("{:09}", v);
+      w.digits(v, kDigitsPerGroup);
     }
     const int tail = scale % kDigitsPerGroup;
     if (tail > 0) {
       const uint64_t v = r.uintBe(kDigitsToBytes[tail]);
       all_zero = all_zero && v == 0;
-      w.format("{:0{}}", v, tail);
+      w.digits(v, tail);
     }
   }
   if (!r.ok()) {
@@ -316,8 +352,7 @@ Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValu
   }
   if (negative && all_zero) {
     // The server never stores -0; keep "0.00", not "-0.00".
-    std::memmove(out.text.data(), out.text.data() + sign_len, out.text_len - sign_len);
-    out.text_len = static_cast<uint8_t>(out.text_len - sign_len);
+    w.dropFront(sign_len);
   }
   return Status::ok();
 }
@@ -417,7 +452,7 @@ Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes,
     case MYSQL_TYPE_NEWDATE: {
       const uint32_t v = r.u24le();
       CharsWriter w(out);
-      w.format("{:04}-{:02}-{:02}", v >> 9, (v >> 5) & 0x0F, v & 0x1F);
+      w.date(v >> 9, (v >> 5) & 0x0F, v & 0x1F);
       break;
     }
     case MYSQL_TYPE_DATETIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeDatetime2(r, meta, out); break;

@@ -32,14 +32,32 @@ class ByteReader {
   // An unsigned little-endian integer of 1..8 bytes.
   uint64_t uintLe(size_t width) { return readLe(width); }
   // An unsigned big-endian integer of 1..8 bytes.
-  uint64_t uintBe(size_t width);
+  uint64_t uintBe(size_t width) {
+    if (width == 0 || width > 8 || !take(width)) {
+      fail();
+      return 0;
+    }
+    uint64_t value = 0;
+    for (size_t i = 0; i < width; ++i) {
+      value = (value << 8) | bytes_[pos_ + i];
+    }
+    pos_ += width;
+    return value;
+  }
 
   // MySQL packed ("length-encoded") integer. 0xFB (NULL) and 0xFF never occur in binlog events and
   // mark the reader failed.
   uint64_t packedInt();
 
   // The next n bytes; empty (and failed) when fewer remain.
-  std::span<const uint8_t> bytes(size_t n);
+  std::span<const uint8_t> bytes(size_t n) {
+    if (!take(n)) {
+      return {};
+    }
+    auto out = bytes_.subspan(pos_, n);
+    pos_ += n;
+    return out;
+  }
   std::string_view chars(size_t n);
   // Everything left.
   std::span<const uint8_t> rest();
@@ -53,8 +71,26 @@ class ByteReader {
   void fail() { ok_ = false; pos_ = bytes_.size(); }
 
  private:
-  uint64_t readLe(size_t width);
-  bool take(size_t n);
+  // The hot reads are inline: row images call them for every value.
+  uint64_t readLe(size_t width) {
+    if (width == 0 || width > 8 || !take(width)) {
+      fail();
+      return 0;
+    }
+    uint64_t value = 0;
+    for (size_t i = 0; i < width; ++i) {
+      value |= static_cast<uint64_t>(bytes_[pos_ + i]) << (8 * i);
+    }
+    pos_ += width;
+    return value;
+  }
+  bool take(size_t n) {
+    if (!ok_ || n > remaining()) {
+      fail();
+      return false;
+    }
+    return true;
+  }
 
   std::span<const uint8_t> bytes_;
   size_t pos_ = 0;

@@ -35,118 +35,155 @@ bool isKeyColumn(const TableMap& table, size_t index) {
 
 }  // namespace
 
-void RowMessageBuilder::begin(std::string_view type, const TableMap& table) {
-  buffer_.Clear();
-  writer_.Reset(buffer_);
-  writer_.StartObject();
-  writer_.Key("type");
-  writer_.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
-  writer_.Key("database");
-  writer_.String(table.database.data(), static_cast<rapidjson::SizeType>(table.database.size()));
-  writer_.Key("table_name");
-  writer_.String(table.table.data(), static_cast<rapidjson::SizeType>(table.table.size()));
+void RowMessageBuilder::prepare(const TableMap& table) {
+  TablePrefixes& p = prefixes_;
+  if (p.table == &table && p.database == table.database && p.table_name == table.table &&
+      p.names.size() == table.columns.size() &&
+      std::equal(p.names.begin(), p.names.end(), table.columns.begin(),
+                 [](const std::string& name, const TableMapColumn& column) { return name == column.name; })) {
+    return;
+  }
+  p.table = &table;
+  p.database = table.database;
+  p.table_name = table.table;
+  p.header.assign(",\"database\":");
+  appendJsonString(table.database, p.header);
+  p.header.append(",\"table_name\":");
+  appendJsonString(table.table, p.header);
+  p.names.resize(table.columns.size());
+  p.keys.resize(table.columns.size());
+  for (size_t i = 0; i < table.columns.size(); ++i) {
+    p.names[i] = table.columns[i].name;
+    p.keys[i].clear();
+    appendJsonString(table.columns[i].name, p.keys[i]);
+    p.keys[i].push_back(':');
+  }
 }
 
-void RowMessageBuilder::end(const RowOrigin& origin) {
-  writer_.Key("timestamp");
-  writer_.Int64(origin.publish_timestamp);
-  writer_.Key("binlog_timestamp");
-  writer_.Int64(origin.binlog_timestamp);
+void RowMessageBuilder::begin(std::string_view type, const TableMap& table) {
+  if (prefixes_.table != &table) {
+    prepare(table);
+  }
+  out_.clear();
+  out_.raw("{\"type\":\"");
+  out_.raw(type);
+  out_.put('"');
+  out_.raw(prefixes_.header);
+}
+
+std::string_view RowMessageBuilder::end(const RowOrigin& origin) {
+  out_.raw(",\"timestamp\":");
+  out_.int64(origin.publish_timestamp);
+  out_.raw(",\"binlog_timestamp\":");
+  out_.int64(origin.binlog_timestamp);
   if (!origin.file.empty()) {
-    writer_.Key("position");
-    writer_.StartObject();
-    writer_.Key("file");
-    writer_.String(origin.file.data(), static_cast<rapidjson::SizeType>(origin.file.size()));
-    writer_.Key("pos");
-    writer_.Uint64(origin.event_end);
-    writer_.Key("row");
-    writer_.Uint64(origin.row);
-    writer_.EndObject();
+    out_.raw(",\"position\":{\"file\":");
+    out_.string(origin.file);
+    out_.raw(",\"pos\":");
+    out_.uint64(origin.event_end);
+    out_.raw(",\"row\":");
+    out_.uint64(origin.row);
+    out_.put('}');
   }
   if (!origin.gtid.empty()) {
-    writer_.Key("gtid");
-    writer_.String(origin.gtid.data(), static_cast<rapidjson::SizeType>(origin.gtid.size()));
+    out_.raw(",\"gtid\":");
+    out_.string(origin.gtid);
   }
-  writer_.EndObject();
+  out_.put('}');
+  return out_.view();
 }
 
 Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& cell) {
   if (cell.state == Cell::State::Null) {
-    writer_.Null();
+    out_.raw("null");
     return Status::ok();
   }
   MM_RETURN_IF_ERROR(binlog::decodeCell(column, cell, scratch_));
   const CellValue& v = scratch_;
   switch (v.kind) {
-    case CellValue::Kind::Signed: writer_.Int64(v.i); break;
-    case CellValue::Kind::Unsigned: writer_.Uint64(v.u); break;
+    case CellValue::Kind::Signed: out_.int64(v.i); break;
+    case CellValue::Kind::Unsigned: out_.uint64(v.u); break;
     case CellValue::Kind::Float:
     case CellValue::Kind::Double: {
       // Shortest text that reads back to the same float/double (a FLOAT 1.1 stays "1.1").
-      char text[32];
-      auto result = v.kind == CellValue::Kind::Float ? std::to_chars(text, text + sizeof text, v.f)
-                                                     : std::to_chars(text, text + sizeof text, v.d);
-      writer_.RawValue(text, static_cast<size_t>(result.ptr - text), rapidjson::kNumberType);
+      constexpr size_t kRoom = 32;
+      char* text = out_.reserve(kRoom);
+      auto result = v.kind == CellValue::Kind::Float ? std::to_chars(text, text + kRoom, v.f)
+                                                     : std::to_chars(text, text + kRoom, v.d);
+      out_.commit(result.ptr);
       break;
     }
-    case CellValue::Kind::Text:
-      writer_.String(reinterpret_cast<const char*>(v.bytes.data()),
-                     static_cast<rapidjson::SizeType>(v.bytes.size()));
-      break;
+    case CellValue::Kind::Text: out_.string(v.bytes); break;
     case CellValue::Kind::Binary:
+      // Base64 needs no escapes.
       base64_.clear();
       appendBase64(v.bytes, v.padded_length, base64_);
-      writer_.String(base64_.data(), static_cast<rapidjson::SizeType>(base64_.size()));
+      out_.put('"');
+      out_.raw(base64_);
+      out_.put('"');
       break;
-    case CellValue::Kind::Chars: writer_.String(v.text.data(), v.text_len); break;
-    case CellValue::Kind::Set:
-      writer_.StartArray();
+    case CellValue::Kind::Chars:
+      // Digits and separators only (column_value.cpp): nothing to escape.
+      out_.put('"');
+      out_.raw({v.text.data(), v.text_len});
+      out_.put('"');
+      break;
+    case CellValue::Kind::Set: {
+      out_.put('[');
+      bool first = true;
       for (size_t i = 0; i < v.members->size() && i < 64; ++i) {
         if ((v.u >> i) & 1) {
-          writer_.String((*v.members)[i].data(), static_cast<rapidjson::SizeType>((*v.members)[i].size()));
+          if (!first) {
+            out_.put(',');
+          }
+          first = false;
+          out_.string((*v.members)[i]);
         }
       }
-      writer_.EndArray();
+      out_.put(']');
       break;
-    case CellValue::Kind::Json:
-      writer_.RawValue(v.json.data(), v.json.size(), rapidjson::kObjectType);
-      break;
+    }
+    case CellValue::Kind::Json: out_.raw(v.json); break;
   }
   return Status::ok();
 }
 
 template <typename Include>
-Status RowMessageBuilder::writeColumns(const TableMap& table, const Cells& cells, Include include) {
-  writer_.StartObject();
+Status RowMessageBuilder::writeColumns(std::string_view field, const TableMap& table, const Cells& cells,
+                                       Include include) {
+  out_.raw(field);
+  out_.put('{');
+  bool first = true;
   for (size_t i = 0; i < cells.size(); ++i) {
     if (cells[i].state == Cell::State::Absent || !include(i)) {
       continue;
     }
+    if (!first) {
+      out_.put(',');
+    }
+    first = false;
+    out_.raw(prefixes_.keys[i]);
     const TableMapColumn& column = table.columns[i];
-    writer_.Key(column.name.data(), static_cast<rapidjson::SizeType>(column.name.size()));
     Status status = writeValue(column, cells[i]);
     if (!status.isOk()) {
       return status.withContext(fmt::format("{}.{} column {} ({})", table.database, table.table,
                                             column.name, binlog::columnTypeName(column.real_type)));
     }
   }
-  writer_.EndObject();
+  out_.put('}');
   return Status::ok();
 }
 
 Status RowMessageBuilder::writeKeys(const TableMap& table, const Cells& image) {
-  writer_.Key("keys");
-  return writeColumns(table, image, [&](size_t i) { return isKeyColumn(table, i); });
+  return writeColumns(",\"keys\":", table, image, [&](size_t i) { return isKeyColumn(table, i); });
 }
 
 Result<std::string_view> RowMessageBuilder::insert(const TableMap& table, const Cells& after,
                                                    const RowOrigin& origin) {
   begin("row_insert", table);
   MM_RETURN_IF_ERROR(writeKeys(table, after));
-  writer_.Key("values");
-  MM_RETURN_IF_ERROR(writeColumns(table, after, [](size_t) { return true; }));
-  end(origin);
-  return std::string_view(buffer_.GetString(), buffer_.GetSize());
+  MM_RETURN_IF_ERROR(writeColumns(",\"values\":", table, after, [](size_t) { return true; }));
+  return end(origin);
 }
 
 Result<std::string_view> RowMessageBuilder::update(const TableMap& table, const Cells& before,
@@ -159,12 +196,9 @@ Result<std::string_view> RowMessageBuilder::update(const TableMap& table, const 
   auto changed = [&](size_t i) {
     return after[i].state != Cell::State::Absent && !sameCell(before[i], after[i]);
   };
-  writer_.Key("before_values");
-  MM_RETURN_IF_ERROR(writeColumns(table, before, changed));
-  writer_.Key("after_values");
-  MM_RETURN_IF_ERROR(writeColumns(table, after, changed));
-  end(origin);
-  return std::string_view(buffer_.GetString(), buffer_.GetSize());
+  MM_RETURN_IF_ERROR(writeColumns(",\"before_values\":", table, before, changed));
+  MM_RETURN_IF_ERROR(writeColumns(",\"after_values\":", table, after, changed));
+  return end(origin);
 }
 
 Result<std::string_view> RowMessageBuilder::remove(const TableMap& table, const Cells& before,
@@ -172,23 +206,17 @@ Result<std::string_view> RowMessageBuilder::remove(const TableMap& table, const 
   begin("row_delete", table);
   MM_RETURN_IF_ERROR(writeKeys(table, before));
   if (table.primary_key.empty()) {
-    writer_.Key("values");
-    MM_RETURN_IF_ERROR(writeColumns(table, before, [](size_t) { return true; }));
+    MM_RETURN_IF_ERROR(writeColumns(",\"values\":", table, before, [](size_t) { return true; }));
   }
-  end(origin);
-  return std::string_view(buffer_.GetString(), buffer_.GetSize());
+  return end(origin);
 }
 
 std::string_view RowMessageBuilder::heartbeat(int64_t publish_timestamp) {
-  buffer_.Clear();
-  writer_.Reset(buffer_);
-  writer_.StartObject();
-  writer_.Key("type");
-  writer_.String("heartbeat");
-  writer_.Key("timestamp");
-  writer_.Int64(publish_timestamp);
-  writer_.EndObject();
-  return {buffer_.GetString(), buffer_.GetSize()};
+  out_.clear();
+  out_.raw("{\"type\":\"heartbeat\",\"timestamp\":");
+  out_.int64(publish_timestamp);
+  out_.put('}');
+  return out_.view();
 }
 
 }  // namespace mm::message

@@ -14,19 +14,24 @@
 //
 // Requires: the TableMap has column names (from metadata or binlog::completeTableMap). One builder
 // per thread; the returned string_view is valid until the next call.
+//
+// Speed: the message is written into one reused buffer, and the escaped `"name":` of every column
+// (and the database and table fields) is prepared once per table map and copied per row, so a row
+// costs no allocation once the buffers have grown. The prepared text is kept for the table map at
+// the last address seen: call prepare() whenever a table map may have changed or a new one may sit
+// at an old one's address (RowsFormatter does, once per rows event).
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "binlog/column_value.h"
 #include "binlog/rows_event.h"
 #include "binlog/table_map.h"
 #include "common/status.h"
+#include "message/json_buffer.h"
 
 namespace mm::message {
 
@@ -50,19 +55,33 @@ class RowMessageBuilder {
   Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before, const RowOrigin& origin);
   std::string_view heartbeat(int64_t publish_timestamp);
 
+  // Prepares the escaped names of `table` unless they were prepared from the same names already.
+  // insert/update/remove prepare by themselves only when given a table at another address.
+  void prepare(const binlog::TableMap& table);
+
  private:
-  using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+  // The escaped JSON text that depends only on the table map, prepared by prepare().
+  struct TablePrefixes {
+    // What they were made from: a table map at a reused address, or changed in place, is detected.
+    const binlog::TableMap* table = nullptr;
+    std::string database;
+    std::string table_name;
+    std::vector<std::string> names;
+    std::string header;             // ,"database":"...","table_name":"..."
+    std::vector<std::string> keys;  // "name": per column
+  };
 
   void begin(std::string_view type, const binlog::TableMap& table);
-  void end(const RowOrigin& origin);
-  // Writes {"name":value,...} for the columns `include` selects among `cells`.
+  std::string_view end(const RowOrigin& origin);
+  // Writes "field":{"name":value,...} for the columns `include` selects among `cells`.
   template <typename Include>
-  Status writeColumns(const binlog::TableMap& table, const Cells& cells, Include include);
+  Status writeColumns(std::string_view field, const binlog::TableMap& table, const Cells& cells,
+                      Include include);
   Status writeKeys(const binlog::TableMap& table, const Cells& image);
   Status writeValue(const binlog::TableMapColumn& column, const binlog::Cell& cell);
 
-  rapidjson::StringBuffer buffer_;
-  Writer writer_{buffer_};
+  JsonBuffer out_;
+  TablePrefixes prefixes_;
   binlog::CellValue scratch_;
   std::string base64_;
 };

@@ -226,6 +226,46 @@ TEST(ColumnValue, DecimalPrecisionAbove65IsCorruption) {
   }
 }
 
+// ---- edges of the hand-written digit writers (common/digits.h) ----
+
+std::vector<Vector> digitWriterVectors() {
+  return {
+      // Negative TIME with a fraction at every stored width (§4.2: the sign covers the fraction).
+      {col(MYSQL_TYPE_TIME2, 1), {0x7F, 0xFF, 0xFE, 0xCE}, "-00:00:01.5", "TIME(1) '-00:00:01.5'"},
+      {col(MYSQL_TYPE_TIME2, 4), {0x7F, 0xEF, 0x7C, 0xEE, 0x29}, "-01:02:03.4567", "TIME(4) '-01:02:03.4567'"},
+      {col(MYSQL_TYPE_TIME2, 5), {0x4B, 0x91, 0x04, 0xFF, 0xFF, 0xF6}, "-838:59:59.00001",
+       "TIME(5) '-838:59:59.00001'"},
+      // Zero dates keep every fraction digit.
+      {col(MYSQL_TYPE_DATETIME2, 1), {0x80, 0, 0, 0, 0, 0}, "0000-00-00T00:00:00.0", "DATETIME(1) zero"},
+      {col(MYSQL_TYPE_DATETIME2, 4), {0x80, 0, 0, 0, 0, 0, 0}, "0000-00-00T00:00:00.0000", "DATETIME(4) zero"},
+      {col(MYSQL_TYPE_DATETIME2, 5), {0x80, 0, 0, 0, 0, 0, 0, 0}, "0000-00-00T00:00:00.00000",
+       "DATETIME(5) zero"},
+      {col(MYSQL_TYPE_TIMESTAMP2, 6), {0, 0, 0, 0, 0, 0, 0}, "0000-00-00T00:00:00.000000", "TIMESTAMP(6) zero"},
+      {col(MYSQL_TYPE_DATETIME2, 6), {0xFE, 0xF3, 0xFF, 0x7E, 0xFB, 0x0F, 0x42, 0x3F},
+       "9999-12-31T23:59:59.999999", "DATETIME(6) '9999-12-31 23:59:59.999999'"},
+      // Every bit set: a 5-digit year and out-of-range fields keep all their digits.
+      {col(MYSQL_TYPE_DATETIME2, 0), Bytes(5, 0xFF), "10082-05-31T31:63:63", "DATETIME all bits set"},
+      {col(MYSQL_TYPE_TIMESTAMP2, 0), Bytes(4, 0xFF), "2106-02-07T06:28:15Z", "TIMESTAMP 2^32-1"},
+      // DECIMAL: sign, leading zeros of the first group dropped, inner groups padded.
+      {decimal(4, 2), {0x80, 0x05}, "0.05", "DECIMAL(4,2) 0.05"},
+      {decimal(4, 2), {0x7F, 0xFA}, "-0.05", "DECIMAL(4,2) -0.05"},
+      {decimal(10, 2), {0x80, 0x00, 0x00, 0x01, 0x32}, "1.50", "DECIMAL(10,2) 1.50"},
+      {decimal(10, 2), {0x7F, 0xFF, 0xFF, 0xFE, 0xCD}, "-1.50", "DECIMAL(10,2) -1.50"},
+      {decimal(19, 0), {0x80, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00}, "1000000000",
+       "DECIMAL(19,0) 1000000000 (first group zero)"},
+      {decimal(19, 0), {0x89, 0x3B, 0x9A, 0xC9, 0xFF, 0x3B, 0x9A, 0xC9, 0xFF}, "9999999999999999999",
+       "DECIMAL(19,0) max"},
+      {decimal(2, 2), {0x80}, "0.00", "DECIMAL(2,2) 0 (no integer digits)"},
+      {decimal(2, 2), {0xE3}, "0.99", "DECIMAL(2,2) 0.99"},
+      {unsignedCol(MYSQL_TYPE_LONGLONG), {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80}, "9223372036854775808",
+       "BIGINT UNSIGNED 2^63"},
+      {col(MYSQL_TYPE_LONGLONG), {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80}, "-9223372036854775808",
+       "BIGINT min"},
+  };
+}
+
+TEST(ColumnValue, DigitWriterEdgeCases) { expectDecodes(digitWriterVectors()); }
+
 // ---- BIT, ENUM, SET ----
 
 TEST(ColumnValue, BitIsBigEndian) {

@@ -171,5 +171,47 @@ TEST(RowMessageBuilder, CarriesTheCoordinateAndGtidWhenGiven) {
       << body;
 }
 
+TEST(RowMessageBuilder, AnotherTableGetsItsOwnNames) {
+  RowMessageBuilder builder;
+  const Row row;
+  const TableMap first = itemTable();
+  TableMap second = itemTable();
+  second.columns[0].name = "sku";
+  (void)text(builder.remove(first, row.cells(), kTimes));
+  EXPECT_NE(text(builder.remove(second, row.cells(), kTimes)).find(R"("keys":{"sku":7})"), std::string::npos);
+  EXPECT_NE(text(builder.remove(first, row.cells(), kTimes)).find(R"("keys":{"id":7})"), std::string::npos);
+}
+
+TEST(RowMessageBuilder, NamesNeedingEscapesAreEscaped) {
+  RowMessageBuilder builder;
+  TableMap table = itemTable();
+  table.database = "sh\"op";
+  table.table = "it\nem";
+  table.columns[0].name = "i\\d";
+  const Row row;
+  EXPECT_EQ(text(builder.remove(table, row.cells(), kTimes)),
+            R"({"type":"row_delete","database":"sh\"op","table_name":"it\nem","keys":{"i\\d":7},)"
+            R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, ATableMapChangedInPlaceGetsItsNewNamesOncePrepared) {
+  // The builder prepares the escaped names once per table map; a map at the same address whose
+  // names changed (a reused address, or a schema completed in place) must not keep the old ones
+  // once prepare() was called, as RowsFormatter does per event.
+  RowMessageBuilder builder;
+  TableMap table = itemTable();
+  const Row row;
+  (void)text(builder.remove(table, row.cells(), kTimes));
+  table.columns[0].name = "item_id";
+  table.table = "items";
+  builder.prepare(table);
+  EXPECT_EQ(text(builder.remove(table, row.cells(), kTimes)),
+            R"({"type":"row_delete","database":"shop","table_name":"items","keys":{"item_id":7},)"
+            R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
+  table.database = "store";
+  builder.prepare(table);
+  EXPECT_NE(text(builder.remove(table, row.cells(), kTimes)).find(R"("database":"store")"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mm::message

@@ -1,0 +1,87 @@
+#include "message/json_buffer.h"
+
+#include <algorithm>
+#include <array>
+
+namespace mm::message {
+namespace {
+
+// What follows the backslash for a byte that must be escaped, 0 for a byte copied as is.
+constexpr std::array<char, 256> kEscape = [] {
+  std::array<char, 256> table{};
+  for (int c = 0; c < 0x20; ++c) {
+    table[c] = 'u';
+  }
+  table['\b'] = 'b';
+  table['\t'] = 't';
+  table['\n'] = 'n';
+  table['\f'] = 'f';
+  table['\r'] = 'r';
+  table['"'] = '"';
+  table['\\'] = '\\';
+  return table;
+}();
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+// Writes the escaped body of `text` (no quotes) at `out`, which has room for 6 bytes per input
+// byte; returns the end.
+char* writeEscaped(std::string_view text, char* out) {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  while (p < end) {
+    const char* run = p;
+    while (p < end && kEscape[static_cast<uint8_t>(*p)] == 0) {
+      ++p;
+    }
+    std::memcpy(out, run, static_cast<size_t>(p - run));
+    out += p - run;
+    if (p == end) {
+      break;
+    }
+    const auto c = static_cast<uint8_t>(*p++);
+    *out++ = '\\';
+    *out++ = kEscape[c];
+    if (kEscape[c] == 'u') {
+      *out++ = '0';
+      *out++ = '0';
+      *out++ = kHex[c >> 4];
+      *out++ = kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void JsonBuffer::grow(size_t n) {
+  data_.resize(std::max(data_.size() * 2, size_ + n + 256));
+}
+
+void JsonBuffer::string(std::string_view text) {
+  // Worst case: every byte becomes \u00XX. Short of that room, escape the text in slices.
+  constexpr size_t kSlice = 4096;
+  char* out = reserve(std::min(text.size(), kSlice) * 6 + 2);
+  *out++ = '"';
+  while (text.size() > kSlice) {
+    out = writeEscaped(text.substr(0, kSlice), out);
+    commit(out);
+    text.remove_prefix(kSlice);
+    out = reserve(std::min(text.size(), kSlice) * 6 + 1);
+  }
+  out = writeEscaped(text, out);
+  *out++ = '"';
+  commit(out);
+}
+
+void appendJsonString(std::string_view text, std::string& out) {
+  const size_t old_size = out.size();
+  out.resize(old_size + text.size() * 6 + 2);
+  char* p = out.data() + old_size;
+  *p++ = '"';
+  p = writeEscaped(text, p);
+  *p++ = '"';
+  out.resize(static_cast<size_t>(p - out.data()));
+}
+
+}  // namespace mm::message

@@ -1,0 +1,82 @@
+// JsonBuffer writes what rapidjson's Writer wrote before it, byte for byte: every byte value in a
+// string, long strings that need many escapes, integer extremes.
+#include "message/json_buffer.h"
+
+#include <limits>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace mm::message {
+namespace {
+
+std::string viaRapidjson(std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string viaJsonBuffer(std::string_view text) {
+  JsonBuffer out;
+  out.string(text);
+  return std::string(out.view());
+}
+
+TEST(JsonBuffer, EveryByteIsEscapedAsRapidjsonDoes) {
+  for (int c = 0; c < 256; ++c) {
+    const std::string text = std::string("a") + static_cast<char>(c) + "b";
+    EXPECT_EQ(viaJsonBuffer(text), viaRapidjson(text)) << "byte " << c;
+  }
+  EXPECT_EQ(viaJsonBuffer(std::string("\0\x1f\"\\/\x7f", 6)), R"("\u0000\u001F\"\\/)" "\x7f\"");
+  EXPECT_EQ(viaJsonBuffer(""), "\"\"");
+  EXPECT_EQ(viaJsonBuffer("h\xC3\xA9llo"), "\"h\xC3\xA9llo\"");  // UTF-8 copied as is
+}
+
+TEST(JsonBuffer, LongStringsOfEscapesMatchRapidjson) {
+  // Longer than the 4 KiB slices the buffer escapes at a time, all of it needing escapes.
+  const std::string controls(10000, '\x01');
+  EXPECT_EQ(viaJsonBuffer(controls), viaRapidjson(controls));
+  std::mt19937 random(8);
+  std::string mixed(20000, ' ');
+  for (char& c : mixed) {
+    c = static_cast<char>(random() % 256);
+  }
+  EXPECT_EQ(viaJsonBuffer(mixed), viaRapidjson(mixed));
+}
+
+TEST(JsonBuffer, IntegersMatchRapidjson) {
+  for (int64_t v : {std::numeric_limits<int64_t>::min(), int64_t{-1}, int64_t{0}, int64_t{42},
+                    std::numeric_limits<int64_t>::max()}) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.Int64(v);
+    JsonBuffer out;
+    out.int64(v);
+    EXPECT_EQ(out.view(), std::string_view(buffer.GetString(), buffer.GetSize()));
+  }
+  JsonBuffer out;
+  out.uint64(std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(out.view(), "18446744073709551615");
+}
+
+TEST(JsonBuffer, ClearKeepsNothingOfThePreviousMessage) {
+  JsonBuffer out;
+  out.raw(std::string(1000, 'x'));
+  out.clear();
+  out.put('{');
+  out.put('}');
+  EXPECT_EQ(out.view(), "{}");
+}
+
+TEST(JsonBuffer, PreparedStringsMatchTheBuffer) {
+  std::string prepared = "x";
+  appendJsonString("na\"me\n", prepared);
+  EXPECT_EQ(prepared, "x" + viaRapidjson("na\"me\n"));
+}
+
+}  // namespace
+}  // namespace mm::message
