@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything mysql-monitor needs to build, test and run its local services, from Debian 12
 # packages only. Idempotent: packages already present are not fetched again.
+#   scripts/install-deps.sh                everything to build, test and run the services
+#   scripts/install-deps.sh --build-only   only what building needs
+#   scripts/install-deps.sh --bench        also gnuplot for the plots of bench/e2e_bench.sh
 set -euo pipefail
 
 build_packages=(
@@ -13,10 +16,14 @@ service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
 # The Python example consumer (examples/python) and the `docker compose config` check of
 # packaging/docker (tests/packaging); both run with Debian's /usr/bin/python3.
 test_packages=(python3-pika python3-pymysql docker-compose)
+bench_packages=(gnuplot-nox python3)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
   wanted+=("${service_packages[@]}" "${test_packages[@]}")
+fi
+if [[ "${1:-}" == "--bench" ]]; then
+  wanted+=("${bench_packages[@]}")
 fi
 
 missing=()

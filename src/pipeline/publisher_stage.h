@@ -102,6 +102,8 @@ class PublisherStage {
   const Clock& clock_;
   PublisherOptions options_;
 
+  PublishBatch pending_;     // the batch being taken from the input
+  size_t pending_next_ = 0;  // its first item not yet appended
   std::deque<InFlight> in_flight_;
   std::deque<Awaiting> awaiting_;
   uint64_t next_sequence_ = 0;

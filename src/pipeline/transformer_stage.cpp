@@ -63,6 +63,7 @@ Status TransformerStage::run(std::stop_token stop) {
   // Without a delay buffer the stage blocks on its input; with one it wakes when the buffer's head
   // falls due (at most every kMaxWait, to notice a stop).
   constexpr std::chrono::milliseconds kMaxWait{100};
+  constexpr size_t kMaxBatchItems = 512;
   Status result;
   PublishBatch batch;
   bool input_done = false;
@@ -82,6 +83,15 @@ Status TransformerStage::run(std::stop_token stop) {
     }
     if (item) {
       result = handle(*item, batch);
+      // Gather what is queued already into the same batch: one hand-off to the publisher per
+      // batch instead of one per small transaction.
+      while (result.isOk() && delay_ == nullptr && batch.size() < kMaxBatchItems) {
+        auto more = in_.popFor(std::chrono::milliseconds{0});
+        if (!more) {
+          break;
+        }
+        result = handle(*more, batch);
+      }
       if (!result.isOk()) {
         break;
       }

@@ -1,0 +1,139 @@
+// PublisherStage against a fake broker: the confirm window bounds the unconfirmed messages even
+// when the transformer hands over batches larger than the window, and a whole window goes out
+// before the stage waits for confirms (one message per broker round trip was the old bottleneck).
+#include "pipeline/publisher_stage.h"
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+namespace mm::pipeline {
+namespace {
+
+// Publishes into memory; confirms (multiple) everything published so far on each poll once
+// `confirming` is set. Thread-safe: the stage runs on its own thread.
+class FakeBroker final : public sink::Publisher {
+ public:
+  Status connect() override { return Status::ok(); }
+  Result<uint64_t> publish(const sink::OutgoingMessage&) override {
+    std::lock_guard lock(mutex_);
+    ++published_;
+    max_unconfirmed_ = std::max(max_unconfirmed_, published_ - confirmed_);
+    return published_;
+  }
+  Status poll(std::chrono::milliseconds timeout, std::vector<sink::BrokerEvent>& out) override {
+    std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds{1}));
+    std::lock_guard lock(mutex_);
+    if (published_ > 0 && published_at_first_poll_ == 0) {
+      published_at_first_poll_ = published_;
+    }
+    if (confirming && confirmed_ < published_) {
+      confirmed_ = published_;
+      out.push_back(sink::BrokerEvent{confirmed_, true, sink::BrokerEvent::Kind::Ack, {}});
+    }
+    return Status::ok();
+  }
+  uint64_t published() const {
+    std::lock_guard lock(mutex_);
+    return published_;
+  }
+  // How many messages were out when the stage first waited for the broker with some published.
+  uint64_t publishedAtFirstPoll() const {
+    std::lock_guard lock(mutex_);
+    return published_at_first_poll_;
+  }
+  uint64_t maxUnconfirmed() const {
+    std::lock_guard lock(mutex_);
+    return max_unconfirmed_;
+  }
+  std::atomic<bool> confirming{false};
+
+ private:
+  mutable std::mutex mutex_;
+  uint64_t published_ = 0;
+  uint64_t confirmed_ = 0;
+  uint64_t max_unconfirmed_ = 0;
+  uint64_t published_at_first_poll_ = 0;
+};
+
+PublishBatch messages(int count) {
+  PublishBatch batch;
+  for (int i = 0; i < count; ++i) {
+    PublishItem item;
+    item.body = "{}";
+    item.message_id = std::to_string(i);
+    item.after = checkpoint::Checkpoint{};
+    batch.push_back(std::move(item));
+  }
+  return batch;
+}
+
+bool waitFor(const std::function<bool()>& done) {
+  for (int i = 0; i < 2000 && !done(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  }
+  return done();
+}
+
+class PublisherStageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mm_publisher_stage_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(PublisherStageTest, WindowHoldsWhenABatchIsLargerThanIt) {
+  FakeBroker broker;
+  BoundedQueue<PublishBatch> in(16, 1 << 20);
+  checkpoint::StateFile state((dir_ / "position").string());
+  SystemClock clock;
+  PublisherOptions options;
+  options.confirm_window = 3;
+  PublisherStage stage(broker, in, state, clock, options, checkpoint::Checkpoint{});
+  ASSERT_TRUE(in.push(messages(10), 10, std::stop_token{}));
+  in.close();
+  Status result;
+  std::jthread thread([&] { result = stage.run(std::stop_token{}); });
+  ASSERT_TRUE(waitFor([&] { return broker.published() == 3; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds{30});
+  EXPECT_EQ(broker.published(), 3u) << "published beyond the window without a confirm";
+  broker.confirming = true;
+  thread.join();
+  EXPECT_TRUE(result.isOk()) << result.toString();
+  EXPECT_EQ(broker.published(), 10u);
+  EXPECT_EQ(broker.maxUnconfirmed(), 3u);
+  EXPECT_EQ(stage.stats().confirmed, 10u);
+}
+
+TEST_F(PublisherStageTest, AWholeWindowGoesOutBeforeWaitingForConfirms) {
+  FakeBroker broker;
+  BoundedQueue<PublishBatch> in(64, 1 << 20);
+  checkpoint::StateFile state((dir_ / "position").string());
+  SystemClock clock;
+  PublisherOptions options;
+  options.confirm_window = 50;
+  PublisherStage stage(broker, in, state, clock, options, checkpoint::Checkpoint{});
+  // Forty one-message batches, as one-row transactions arrive: all in flight at once.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(in.push(messages(1), 1, std::stop_token{}));
+  }
+  in.close();
+  Status result;
+  std::jthread thread([&] { result = stage.run(std::stop_token{}); });
+  ASSERT_TRUE(waitFor([&] { return broker.publishedAtFirstPoll() > 0; }));
+  EXPECT_EQ(broker.publishedAtFirstPoll(), 40u) << "waited for the broker with input still queued";
+  broker.confirming = true;
+  thread.join();
+  EXPECT_TRUE(result.isOk()) << result.toString();
+}
+
+}  // namespace
+}  // namespace mm::pipeline
