@@ -38,4 +38,9 @@ echo "== fuzzing the binlog event decoder (${MM_FUZZ_SECONDS:-60}s)"
 scripts/fuzz.sh "${MM_FUZZ_SECONDS:-60}"
 echo "== integration tests (MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT)"
 ctest --test-dir "$build_dir" -L integration --output-on-failure
+# Regression guard for performance (issue 8): the quick end-to-end benchmark prints its ratios to
+# the log. Timings are never asserted; a broken benchmark is reported without failing the tests.
+echo "== end-to-end benchmark, quick mode (figures from the $build_dir build; not asserted)"
+MM_BENCH_BUILD_DIR="$build_dir" MM_BENCH_OUT="$build_dir/bench-results" bench/e2e_bench.sh --quick ||
+  echo "test.sh: WARNING: bench/e2e_bench.sh --quick failed (see above); not a test failure"
 echo "test.sh: all tests passed"

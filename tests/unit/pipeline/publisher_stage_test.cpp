@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -85,54 +88,56 @@ class PublisherStageTest : public ::testing::Test {
            ("mm_publisher_stage_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
+    state_.emplace((dir_ / "position").string());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Runs a stage with `window` over `batches` (the input then closed) on its own thread.
+  void start(size_t window, std::vector<PublishBatch> batches) {
+    for (PublishBatch& batch : batches) {
+      const size_t size = batch.size();
+      ASSERT_TRUE(in_.push(std::move(batch), size, std::stop_token{}));
+    }
+    in_.close();
+    PublisherOptions options;
+    options.confirm_window = window;
+    stage_.emplace(broker_, in_, *state_, clock_, options, checkpoint::Checkpoint{});
+    thread_ = std::jthread([this] { result_ = stage_->run(std::stop_token{}); });
+  }
+  // Lets the broker confirm and waits for the stage to end.
+  void finish() {
+    broker_.confirming = true;
+    thread_.join();
+    EXPECT_TRUE(result_.isOk()) << result_.toString();
+  }
+
   std::filesystem::path dir_;
+  FakeBroker broker_;
+  BoundedQueue<PublishBatch> in_{64, 1 << 20};
+  std::optional<checkpoint::StateFile> state_;
+  SystemClock clock_;
+  std::optional<PublisherStage> stage_;
+  Status result_;
+  std::jthread thread_;
 };
 
 TEST_F(PublisherStageTest, WindowHoldsWhenABatchIsLargerThanIt) {
-  FakeBroker broker;
-  BoundedQueue<PublishBatch> in(16, 1 << 20);
-  checkpoint::StateFile state((dir_ / "position").string());
-  SystemClock clock;
-  PublisherOptions options;
-  options.confirm_window = 3;
-  PublisherStage stage(broker, in, state, clock, options, checkpoint::Checkpoint{});
-  ASSERT_TRUE(in.push(messages(10), 10, std::stop_token{}));
-  in.close();
-  Status result;
-  std::jthread thread([&] { result = stage.run(std::stop_token{}); });
-  ASSERT_TRUE(waitFor([&] { return broker.published() == 3; }));
+  start(3, {messages(10)});
+  ASSERT_TRUE(waitFor([&] { return broker_.published() == 3; }));
   std::this_thread::sleep_for(std::chrono::milliseconds{30});
-  EXPECT_EQ(broker.published(), 3u) << "published beyond the window without a confirm";
-  broker.confirming = true;
-  thread.join();
-  EXPECT_TRUE(result.isOk()) << result.toString();
-  EXPECT_EQ(broker.published(), 10u);
-  EXPECT_EQ(broker.maxUnconfirmed(), 3u);
-  EXPECT_EQ(stage.stats().confirmed, 10u);
+  EXPECT_EQ(broker_.published(), 3u) << "published beyond the window without a confirm";
+  finish();
+  EXPECT_EQ(broker_.published(), 10u);
+  EXPECT_EQ(broker_.maxUnconfirmed(), 3u);
+  EXPECT_EQ(stage_->stats().confirmed, 10u);
 }
 
 TEST_F(PublisherStageTest, AWholeWindowGoesOutBeforeWaitingForConfirms) {
-  FakeBroker broker;
-  BoundedQueue<PublishBatch> in(64, 1 << 20);
-  checkpoint::StateFile state((dir_ / "position").string());
-  SystemClock clock;
-  PublisherOptions options;
-  options.confirm_window = 50;
-  PublisherStage stage(broker, in, state, clock, options, checkpoint::Checkpoint{});
   // Forty one-message batches, as one-row transactions arrive: all in flight at once.
-  for (int i = 0; i < 40; ++i) {
-    ASSERT_TRUE(in.push(messages(1), 1, std::stop_token{}));
-  }
-  in.close();
-  Status result;
-  std::jthread thread([&] { result = stage.run(std::stop_token{}); });
-  ASSERT_TRUE(waitFor([&] { return broker.publishedAtFirstPoll() > 0; }));
-  EXPECT_EQ(broker.publishedAtFirstPoll(), 40u) << "waited for the broker with input still queued";
-  broker.confirming = true;
-  thread.join();
-  EXPECT_TRUE(result.isOk()) << result.toString();
+  start(50, std::vector<PublishBatch>(40, messages(1)));
+  ASSERT_TRUE(waitFor([&] { return broker_.publishedAtFirstPoll() > 0; }));
+  EXPECT_EQ(broker_.publishedAtFirstPoll(), 40u) << "waited for the broker with input still queued";
+  finish();
 }
 
 }  // namespace
