@@ -242,7 +242,7 @@ write_config "$ldir/config.cfg" "$ldir/state" current 1000 mm-bench-latency "${s
 # Only inserts and updates carry changed_at (a delete's message holds the key only).
 latency_messages=$(workload "$latency_changes" 1 1 | grep -c -E '^(INSERT|UPDATE)')
 "$amqp_bench" --exchange mm-bench-latency --queue mm-bench-latency latency --count "$latency_messages" \
-  --field changed_at --out "$out/latency_ms.txt" --timeout 300 >"$ldir/result" &
+  --field changed_at --out "$work/latency_ms.txt" --timeout 300 >"$ldir/result" &
 consumer_pid=$!
 until [[ -s $ldir/result ]]; do sleep 0.05; done
 "$monitor" --config "$ldir/config.cfg" 2>"$ldir/log" &
@@ -326,10 +326,11 @@ set xlabel "latency (ms)"
 set ylabel "share of messages at or below (%)"
 set grid
 set key bottom right
-stats "$out/latency_ms.txt" using 1 nooutput
+stats "$work/latency_ms.txt" using 1 nooutput
 n = STATS_records
-plot "< sort -n $out/latency_ms.txt" using 1:(100.0 * \$0 / n) with lines lw 2 title "cumulative distribution", \
-     $lat_p99 with lines dt 2 title "p99"
+set arrow from $lat_p99, graph 0 to $lat_p99, graph 1 nohead dt 2 lw 2
+set label "p99 $lat_p99 ms" at $lat_p99, graph 0.5 offset 1, 0
+plot "< sort -n $work/latency_ms.txt" using 1:(100.0 * \$0 / n) with lines lw 2 title "cumulative distribution"
 EOF
   log "plots: $out/throughput_vs_window.png $out/latency.png"
 else

@@ -63,7 +63,9 @@ Status TransformerStage::run(std::stop_token stop) {
   // Without a delay buffer the stage blocks on its input; with one it wakes when the buffer's head
   // falls due (at most every kMaxWait, to notice a stop).
   constexpr std::chrono::milliseconds kMaxWait{100};
-  constexpr size_t kMaxBatchItems = 512;
+  // Small batches: the publish queue bounds batches (publish_queue_items), so the batch size
+  // multiplies the memory it may hold; 16 keeps it near what one item per batch held.
+  constexpr size_t kMaxBatchItems = 16;
   Status result;
   PublishBatch batch;
   bool input_done = false;
