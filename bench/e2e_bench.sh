@@ -16,12 +16,13 @@
 #
 # The workload: N changes (default 200,000) on a 10-column mixed-type table, 60 % inserts, 30 %
 # updates of one or two columns, 10 % deletes.
-#   bench/e2e_bench.sh [N]          full run: prints the markdown table, writes docs/performance.md's
-#                                   end-to-end section inputs to bench/results/ and the plots (gnuplot)
-#   bench/e2e_bench.sh --quick      N = 20,000, smaller sweep and latency run (CI: prints the ratios,
-#                                   asserts no timing)
-#   MM_BENCH_BUILD_DIR=dir          where mysql-monitor and bench/amqp_bench are (default build, Release)
-#   MM_BENCH_OUT=dir                where results and plots go (default bench/results)
+#   bench/e2e_bench.sh [N]          full run: prints the markdown table, writes it with the machine's
+#                                   description into docs/performance.md (between the e2e_bench
+#                                   markers) and the plots (gnuplot) into docs/performance/
+#   bench/e2e_bench.sh --quick      N = 20,000, smaller sweep and latency run, results in the build
+#                                   directory (CI: prints the ratios, asserts no timing)
+#   MM_BENCH_BUILD_DIR=dir          where mysql-monitor and amqp_bench are (default build, Release)
+#   MM_BENCH_OUT=dir                where the table, data and plots go instead
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -42,7 +43,13 @@ for tool in "$monitor" "$amqp_bench"; do
   [[ -x $tool ]] || { echo "e2e_bench.sh: build $tool first (cmake --build $build)" >&2; exit 1; }
 done
 command -v mariadb-binlog >/dev/null || { echo "e2e_bench.sh: mariadb-binlog not found" >&2; exit 1; }
-out=${MM_BENCH_OUT:-$root/bench/results}
+# The full run writes its figures beside docs/performance.md (and into it); the quick one into the
+# build directory.
+if ((quick)); then
+  out=${MM_BENCH_OUT:-$build/bench-results}
+else
+  out=${MM_BENCH_OUT:-$root/docs/performance}
+fi
 mkdir -p "$out"
 
 # shellcheck disable=SC1090
@@ -303,6 +310,26 @@ echo "$table" >"$out/table.md"
     "RabbitMQ $(rabbitmqctl -n "$MM_RABBIT_NODE" version 2>/dev/null || echo '?')"
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
+
+if ((!quick)) && [[ -z ${MM_BENCH_OUT:-} ]]; then
+  # Replace the generated block of docs/performance.md with this run's table and machine.
+  {
+    echo "<!-- e2e_bench:begin (written by bench/e2e_bench.sh) -->"
+    echo "Run of $(head -n 1 "$out/machine.txt" | cut -d' ' -f2-), build ${build#"$root"/}:"
+    echo
+    echo "$table"
+    echo
+    echo "Machine: $(sed -n 2,4p "$out/machine.txt" | cut -d: -f2- | paste -sd';'); load average" \
+      "at the end $(tail -n 1 "$out/machine.txt" | cut -d: -f2-)."
+    echo "<!-- e2e_bench:end -->"
+  } >"$work/block.md"
+  awk -v block="$work/block.md" '
+    /<!-- e2e_bench:begin/ { while ((getline line < block) > 0) print line; skip = 1; next }
+    /<!-- e2e_bench:end/ { skip = 0; next }
+    !skip { print }' docs/performance.md >"$work/performance.md"
+  cp "$work/performance.md" docs/performance.md
+  log "docs/performance.md: end-to-end table updated"
+fi
 
 if command -v gnuplot >/dev/null; then
   gnuplot <<EOF
