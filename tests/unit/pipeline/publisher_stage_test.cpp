@@ -21,6 +21,7 @@ namespace {
 class FakeBroker final : public sink::Publisher {
  public:
   Status connect() override { return Status::ok(); }
+  std::string describe() const override { return "fake broker"; }
   Result<uint64_t> publish(const sink::OutgoingMessage&) override {
     std::lock_guard lock(mutex_);
     ++published_;
