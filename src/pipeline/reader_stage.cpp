@@ -131,7 +131,15 @@ void ReaderStage::beginTransaction(Cursor& cursor, uint64_t position) {
   cursor.rows_events_in_txn = 0;
   cursor.txn_gtid = std::monostate{};
   cursor.txn_gtid_text.clear();
-  cursor.txn_gtid_set = cursor.gtids.text();
+  cursor.txn_gtid_set = gtidsText(cursor);
+}
+
+const std::string& ReaderStage::gtidsText(Cursor& cursor) {
+  if (cursor.gtids_text_stale) {
+    cursor.gtids_text = cursor.gtids.text();
+    cursor.gtids_text_stale = false;
+  }
+  return cursor.gtids_text;
 }
 
 bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop) {
@@ -145,7 +153,8 @@ bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::st
   cursor.in_transaction = false;
   cursor.rows_events_in_txn = 0;
   cursor.txn_start = next_position;
-  checkpoint::Checkpoint next{cursor.file, next_position, 0, cursor.gtids.text()};
+  cursor.gtids_text_stale = true;
+  checkpoint::Checkpoint next{cursor.file, next_position, 0, gtidsText(cursor)};
   const size_t size = sizeof(TransactionEnd) + next.file.size() + next.gtid_set.size();
   return out_.push(TransactionEnd{std::move(next)}, size, stop);
 }
@@ -274,10 +283,12 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
   } else if (auto* previous = std::get_if<binlog::PreviousGtidsEvent>(&body)) {
     if (at.in_file) {  // the GTIDs of all earlier files
       cursor.gtids.learn(binlog::MysqlGtidSet::fromPrevious(*previous));
+      cursor.gtids_text_stale = true;
     }
   } else if (auto* list = std::get_if<binlog::MariadbGtidListEvent>(&body)) {
     if (at.in_file) {  // the last GTID of each domain in earlier files
       cursor.gtids.learn(binlog::MariadbGtidPos::fromList(*list));
+      cursor.gtids_text_stale = true;
     }
   } else if (auto* mysql_gtid = std::get_if<binlog::MysqlGtidEvent>(&body)) {
     beginTransaction(cursor, at.start);

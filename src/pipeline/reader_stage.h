@@ -90,6 +90,9 @@ class ReaderStage {
     std::variant<std::monostate, binlog::MysqlGtidEvent, binlog::MariadbGtid> txn_gtid = {};
     std::string txn_gtid_text = {};   // the current transaction's GTID, "" if none
     std::string txn_gtid_set = {};    // gtids.text() when the current transaction began
+    // gtids.text(), kept while `gtids` does not change: formatting a set per transaction costs.
+    std::string gtids_text = {};
+    bool gtids_text_stale = true;
   };
   // One connection's decoding state.
   struct Stream {
@@ -117,6 +120,7 @@ class ReaderStage {
                        Stream& state);
   Status resumeAtCurrentPosition(Cursor& cursor, const Status& why, std::stop_token stop);
   static void beginTransaction(Cursor& cursor, uint64_t position);
+  static const std::string& gtidsText(Cursor& cursor);
   bool endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop);
   // Whether `query` is statement-format DML; if it writes a watched table, counts and warns.
   bool noteStatementDml(std::string_view query, std::string_view default_database);
