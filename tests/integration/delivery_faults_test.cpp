@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 #include <sstream>
@@ -17,6 +18,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "support/amqp_test_consumer.h"
 #include "support/applied_table.h"
@@ -457,6 +459,51 @@ TEST_F(DeliveryFaults, BrokerDownForAWhileKeepsMemoryFlatThenDrains) {
 #if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(rss_peak, 100 * 1024) << "RSS over 100 MB with the broker down";
 #endif
+}
+
+// x-consistent-hash (the plugin services.sh enables) with routing_key = {keys_hash}: every change of
+// one row lands on the same queue, in order, while the rows spread over the queues.
+TEST_F(DeliveryFaults, ConsistentHashExchangeKeepsEachRowOnOneQueue) {
+  AmqpTestConsumer second;
+  for (AmqpTestConsumer* queue : {&consumer_, &second}) {  // the binding key is the queue's weight
+    Status status = queue->connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
+                                   exchange_, "x-consistent-hash", "1");
+    ASSERT_TRUE(status.isOk()) << status.toString();
+  }
+  writeConfig(env_.amqp_port, "exchange_type = x-consistent-hash\nrouting_key = {keys_hash}\n");
+  startMonitor();
+  constexpr int kRows = 40;
+  for (int id = 1; id <= kRows; ++id) {
+    ASSERT_TRUE(sql_.execute(fmt::format("INSERT INTO {} VALUES ({}, 0, 'x')", table(), id)).isOk());
+  }
+  for (int round = 1; round <= 2; ++round) {
+    ASSERT_TRUE(sql_.execute(fmt::format("UPDATE {} SET a = {}", table(), round)).isOk());
+  }
+  std::map<std::string, int> queue_of_row;           // keys JSON -> 0 or 1
+  std::map<std::string, std::vector<std::string>> types_of_row;
+  size_t received[2] = {0, 0};
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (received[0] + received[1] < 3 * kRows && std::chrono::steady_clock::now() < deadline) {
+    for (int q = 0; q < 2; ++q) {
+      for (const auto& message : (q == 0 ? consumer_ : second).take(200, 200ms)) {
+        ++received[q];
+        rapidjson::Document doc;
+        doc.Parse(message.body.c_str());
+        ASSERT_TRUE(doc.IsObject() && doc.HasMember("keys")) << message.body;
+        const std::string row = std::to_string(doc["keys"]["id"].GetInt64());
+        auto [it, first] = queue_of_row.emplace(row, q);
+        EXPECT_EQ(it->second, q) << "row " << row << " reached both queues";
+        types_of_row[row].push_back(doc["type"].GetString());
+      }
+    }
+  }
+  ASSERT_EQ(received[0] + received[1], 3u * kRows);
+  EXPECT_GT(received[0], 0u) << "every row hashed to one queue: nothing was spread";
+  EXPECT_GT(received[1], 0u) << "every row hashed to one queue: nothing was spread";
+  for (const auto& [row, types] : types_of_row) {
+    EXPECT_EQ(types, (std::vector<std::string>{"row_insert", "row_update", "row_update"})) << "row " << row;
+  }
+  report(fmt::format("x-consistent-hash over 2 queues: {} and {} messages of {} rows", received[0], received[1], kRows));
 }
 
 // Routing: the template expands per row, the headers name database, table and type.
