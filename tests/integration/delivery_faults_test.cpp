@@ -295,8 +295,9 @@ TEST_F(DeliveryFaults, SigkillAtRandomMomentsLosesNothing) {
   writeConfig(env_.amqp_port);
   startMonitor();
   std::mt19937 random(static_cast<uint32_t>(getpid()));
-  BackgroundWorkload workload(env_, Workload(table(), static_cast<uint32_t>(getpid())), changes);
-  // The workload makes ~1,500 changes a second here; spread the kills over it.
+  // Paced, so the workload lasts ~changes/1000 s however fast the machine is, and the kills, spread
+  // over its first two thirds, land inside it.
+  BackgroundWorkload workload(env_, Workload(table(), static_cast<uint32_t>(getpid())).paced(1000), changes);
   const int mean_gap_ms = static_cast<int>(changes / (kills + 1) * 2 / 3);
   std::uniform_int_distribution<int> gap_ms(std::max(100, mean_gap_ms * 3 / 10), std::max(200, mean_gap_ms * 12 / 10));
   size_t kills_during_workload = 0;
