@@ -173,11 +173,10 @@ bool DelayBuffer::fold(Entry& held, Entry& next) {
 
 void DelayBuffer::takeMessage(Entry& held, Entry& next) {
   // The held entry becomes `next`, keeping only its place in line and its first checkpoint; the
-  // routing key and headers may depend on the type, so they come along.
+  // route (routing key and headers) may depend on the type, so it comes along.
   held.message.Swap(next.message);
   held.kind = next.kind;
-  held.item.routing_key = std::move(next.item.routing_key);
-  held.item.headers = std::move(next.item.headers);
+  held.item.route = std::move(next.item.route);
 }
 
 void DelayBuffer::closeSlot(const std::string& key) { slots_.erase(key); }

@@ -52,13 +52,25 @@ struct PositionGap {
 
 using SourceItem = std::variant<RowsItem, TransactionEnd, SchemaChange, PositionGap>;
 
+// Where a message goes: the routing key (from the [amqp] routing_key template,
+// message/message_route.h) and the headers (database, table, type). Shared by all the messages of
+// one table and row type, so it is built once, not per row (unless the key hashes each row's keys).
+struct Route {
+  std::string routing_key;
+  message::Headers headers;
+};
+using SharedRoute = std::shared_ptr<const Route>;
+
+inline SharedRoute makeRoute(std::string routing_key, message::Headers headers) {
+  return std::make_shared<const Route>(Route{std::move(routing_key), std::move(headers)});
+}
+
 struct PublishItem {
   std::string body;        // empty for a pure checkpoint mark
   std::string message_id;
   int64_t timestamp = 0;
   checkpoint::Checkpoint after;  // the low-water mark once this item (and all before it) is confirmed
-  std::string routing_key;       // from the [amqp] routing_key template (message/message_route.h)
-  message::Headers headers;      // database, table, type: published as AMQP headers
+  SharedRoute route;             // set on every message, null on a pure checkpoint mark
 };
 
 // An item that carries only a checkpoint (a transaction end, or changes folded away).
@@ -73,10 +85,8 @@ using PublishBatch = std::vector<PublishItem>;
 inline size_t itemBytes(const PublishBatch& batch) {
   size_t n = 0;
   for (const auto& item : batch) {
-    n += item.body.size() + item.message_id.size() + item.routing_key.size() + sizeof(PublishItem);
-    for (const auto& [name, value] : item.headers) {
-      n += name.size() + value.size() + sizeof(name) + sizeof(value);
-    }
+    // A shared route is counted once per table and type, so it is left out here.
+    n += item.body.size() + item.message_id.size() + sizeof(PublishItem);
   }
   return n;
 }

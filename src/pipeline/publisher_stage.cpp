@@ -80,7 +80,7 @@ void PublisherStage::append(PublishItem item) {
 void PublisherStage::publish(InFlight& entry) {
   const PublishItem& item = entry.item;
   auto tag = publisher_.publish(
-      sink::OutgoingMessage{item.body, item.message_id, item.routing_key, item.timestamp, item.headers});
+      sink::OutgoingMessage{item.body, item.message_id, item.route->routing_key, item.timestamp, item.route->headers});
   if (!tag.isOk()) {
     markDisconnected(tag.status(), std::chrono::milliseconds{0});
     return;
@@ -169,7 +169,7 @@ void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
 void PublisherStage::advanceCheckpoint() {
   while (!in_flight_.empty() && (in_flight_.front().confirmed || !isMessage(in_flight_.front()))) {
     if (!in_flight_.front().item.after.empty()) {
-      checkpoint_ = in_flight_.front().item.after;
+      checkpoint_ = std::move(in_flight_.front().item.after);
     }
     in_flight_.pop_front();
   }
@@ -204,8 +204,7 @@ void PublisherStage::maybeHeartbeat() {
   heartbeat.body = fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now);
   heartbeat.message_id = fmt::format("heartbeat:{}", now);
   heartbeat.timestamp = now;
-  heartbeat.routing_key = options_.heartbeat_routing_key;
-  heartbeat.headers = {{"type", "heartbeat"}};
+  heartbeat.route = heartbeat_route_;
   append(std::move(heartbeat));
 }
 

@@ -56,7 +56,8 @@ class PublisherStage {
       : publisher_(publisher), in_(in), state_(state), clock_(clock), options_(std::move(options)),
         backoff_(options_.min_reconnect_backoff, options_.max_reconnect_backoff),
         checkpoint_(std::move(initial)), saved_(checkpoint_),
-        metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_) {}
+        metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_),
+        heartbeat_route_(makeRoute(options_.heartbeat_routing_key, {{"type", "heartbeat"}})) {}
 
   // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or
   // `stop` is requested. Saves the checkpoint before returning.
@@ -121,6 +122,7 @@ class PublisherStage {
   metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
   bool connect_attempted_ = false;
+  SharedRoute heartbeat_route_;
 };
 
 }  // namespace mm::pipeline

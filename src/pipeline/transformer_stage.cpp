@@ -156,8 +156,7 @@ PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
   // Control messages have ids of their own that no row id ("FILE:POS:ROW") can equal.
   item.message_id = fmt::format("gap:{}:{}", from, to);
   const message::RouteFacts facts{"gap", "", "", ""};
-  item.routing_key = routing_.expand(facts);
-  item.headers = message::routeHeaders(facts);
+  item.route = makeRoute(routing_.expand(facts), message::routeHeaders(facts));
   return item;
 }
 
@@ -213,6 +212,22 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
   return slot.get();
 }
 
+SharedRoute TransformerStage::routeOf(const binlog::TableMap& map, binlog::RowsKind kind,
+                                      std::string_view body) {
+  message::RouteFacts facts{rowType(kind), map.database, map.table, {}};
+  if (routing_.usesKeysHash()) {
+    const std::string keys = message::keysJson(body);
+    facts.keys_json = keys;
+    return makeRoute(routing_.expand(facts), message::routeHeaders(facts));
+  }
+  route_lookup_.assign(map.database).append(1, '.').append(map.table);
+  SharedRoute& route = routes_[route_lookup_][static_cast<size_t>(kind)];
+  if (route == nullptr) {
+    route = makeRoute(routing_.expand(facts), message::routeHeaders(facts));
+  }
+  return route;
+}
+
 Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
   if (item.file != txn_file_ || item.txn_start != txn_start_) {
     txn_file_ = item.file;
@@ -244,17 +259,11 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
         next_row_at_position_ = row + 1;
         const uint64_t row_in_txn = rows_in_txn_++;
         if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
-          message::RouteFacts facts{rowType(item.event.header.kind), map.database, map.table, {}};
-          std::string keys;
-          if (routing_.usesKeysHash()) {
-            keys = message::keysJson(body);
-            facts.keys_json = keys;
-          }
           batch.push_back(PublishItem{std::string(body),
                                       rowMessageId(item.file, item.event_end, row),
                                       origin.publish_timestamp,
                                       checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1, item.txn_gtid_set},
-                                      routing_.expand(facts), message::routeHeaders(facts)});
+                                      routeOf(map, item.event.header.kind, body)});
         }
         return Status::ok();
       });

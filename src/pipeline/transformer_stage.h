@@ -10,11 +10,13 @@
 // message_id = "FILE:EVENT_END:ROW_INDEX" (design.md §2), identical after any restart.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <set>
 #include <stop_token>
 #include <string>
+#include <unordered_map>
 
 #include "binlog/table_schema.h"
 #include "common/clock.h"
@@ -51,6 +53,8 @@ class TransformerStage {
   Result<const binlog::TableMap*> completeTable(const binlog::TableMap& map,
                                                 const binlog::Position& at);
   PublishItem gapItem(const PositionGap& gap) const;
+  // The route of a row message of `map` and `kind` (`body` only matters to a {keys_hash} key).
+  SharedRoute routeOf(const binlog::TableMap& map, binlog::RowsKind kind, std::string_view body);
 
   BoundedQueue<SourceItem>& in_;
   BoundedQueue<PublishBatch>& out_;
@@ -63,6 +67,9 @@ class TransformerStage {
   metrics::Stats& metrics_;
   // Tables completed from the schema history, by "db.table"; dropped at every DDL.
   std::map<std::string, std::unique_ptr<binlog::TableMap>, std::less<>> completed_;
+  // Routes of row messages by "db.table" and row kind (binlog::RowsKind), built once each.
+  std::unordered_map<std::string, std::array<SharedRoute, 3>> routes_;
+  std::string route_lookup_;  // reused to build the key of routes_
   // Tables without any key, by "db.table", warned about once each.
   std::set<std::string, std::less<>> keyless_warned_;
   // Row counting inside the current transaction (for checkpoints and restart skips).

@@ -38,8 +38,7 @@ PublishItem message(uint64_t seq, const std::string& type, const std::string& ke
   item.message_id = fmt::format("f:{}:0", seq);
   item.timestamp = 1;
   item.after = after(seq);
-  item.routing_key = "key." + type;
-  item.headers = {{"type", type}};
+  item.route = makeRoute("key." + type, {{"type", type}});
   return item;
 }
 PublishItem insert(uint64_t seq, int id, const Row& values) {
@@ -188,8 +187,9 @@ TEST(DelayBuffer, UpdatesThenDeleteBecomeTheDelete) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NE(out[0].body.find(R"("type":"row_delete")"), std::string::npos);
   EXPECT_EQ(out[0].after, after(1));
-  EXPECT_EQ(out[0].routing_key, "key.row_delete") << "routing follows the type the message became";
-  EXPECT_EQ(out[0].headers, (message::Headers{{"type", "row_delete"}}));
+  ASSERT_NE(out[0].route, nullptr);
+  EXPECT_EQ(out[0].route->routing_key, "key.row_delete") << "routing follows the type the message became";
+  EXPECT_EQ(out[0].route->headers, (message::Headers{{"type", "row_delete"}}));
 }
 
 TEST(DelayBuffer, DeleteThenInsertAreBothKeptInOrder) {

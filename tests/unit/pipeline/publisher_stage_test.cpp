@@ -70,6 +70,7 @@ PublishBatch messages(int count) {
     item.body = "{}";
     item.message_id = std::to_string(i);
     item.after = checkpoint::Checkpoint{};
+    item.route = makeRoute("rows", {});
     batch.push_back(std::move(item));
   }
   return batch;
