@@ -1,6 +1,9 @@
 #include "mysql/binlog_stream.h"
 
 #include <mysql.h>
+// After mysql.h, which it needs: the read-ahead cache of a connection (inputReady()).
+#include <ma_pvio.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <charconv>
@@ -307,6 +310,24 @@ std::string BinlogStream::describeOldestBinlog() {
     return fmt::format("its oldest binlog is unknown ({})", oldest.status().message());
   }
   return fmt::format("its oldest binlog is {} (SHOW BINARY LOGS)", oldest->position.file);
+}
+
+bool BinlogStream::inputReady() {
+  // Connector/C reads ahead into its connection's cache (ma_pvio.h): bytes there are the next
+  // event's, and looking costs no system call (one per transaction was 5% of the reader's CPU).
+  if (MYSQL* mysql = connection_.handle(); mysql != nullptr && mysql->net.pvio != nullptr) {
+    const MARIADB_PVIO* pvio = mysql->net.pvio;
+    if (pvio->cache != nullptr && pvio->cache_pos < pvio->cache + pvio->cache_size) {
+      return true;
+    }
+  }
+  // socket_ changes only in open() and next(), on this same thread; the lock is for interrupt().
+  std::lock_guard lock(socket_mutex_);
+  if (socket_ < 0) {
+    return false;
+  }
+  pollfd readable{socket_, POLLIN, 0};
+  return ::poll(&readable, 1, 0) > 0 && (readable.revents & POLLIN) != 0;
 }
 
 void BinlogStream::interrupt() {

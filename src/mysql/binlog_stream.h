@@ -54,6 +54,9 @@ class BinlogStream final : public EventSource {
   Status open(const StreamStart& start) override;
   Result<std::span<const uint8_t>> next() override;
   void interrupt() override;
+  // Whether Connector/C's read-ahead cache or the socket holds unread bytes (TLS may buffer more
+  // in its session, so false may also mean "buffered there").
+  bool inputReady() override;
   bool checksumBeforeFormatDescription() const override { return checksum_declared_; }
   bool positionLost() const override { return position_lost_; }
   Result<StreamStart> currentPosition() override;

@@ -38,6 +38,10 @@ class EventSource {
   // the stream with an error.
   virtual Result<std::span<const uint8_t>> next() = 0;
 
+  // Whether input for next() is already waiting (best effort: false when unsure). The reader
+  // hands what it has decoded on before a next() that would wait.
+  virtual bool inputReady() { return false; }
+
   // Thread-safe: makes a blocked or later next() (and open()) return Cancelled, for good.
   virtual void interrupt() = 0;
 

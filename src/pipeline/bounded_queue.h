@@ -6,8 +6,13 @@
 // An item larger than the byte bound is still accepted when the queue is empty, so one huge row
 // cannot wedge the pipeline. Thread-safe; one producer and one consumer in our use. The depth is
 // reported to a metrics gauge, when given one, under the queue's own lock.
+//
+// pushAll() and popAll() hand over many items under one lock and with one wake-up: a consumer that
+// is faster than its producer sleeps after every item, and waking it per item cost more CPU than
+// the work on the item (docs/performance.md).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -15,6 +20,8 @@
 #include <mutex>
 #include <optional>
 #include <stop_token>
+#include <utility>
+#include <vector>
 
 #include "metrics/stats.h"
 
@@ -41,6 +48,49 @@ class BoundedQueue {
     reportDepthLocked();
     not_empty_.notify_one();
     return true;
+  }
+
+  // Pushes every (item, bytes) of `batch` in order, waiting for room for all of them (or for an
+  // empty queue); `batch` is left empty. False (items dropped) when stop was requested or the
+  // queue was closed.
+  bool pushAll(std::vector<std::pair<T, size_t>>& batch, std::stop_token stop) {
+    size_t batch_bytes = 0;
+    for (const auto& entry : batch) {
+      batch_bytes += entry.second;
+    }
+    std::unique_lock lock(mutex_);
+    const bool has_room = not_full_.wait(lock, stop, [&] {
+      return closed_ || items_.empty() ||
+             (items_.size() + batch.size() <= max_items_ && bytes_ + batch_bytes <= max_bytes_);
+    });
+    if (!has_room || closed_) {
+      batch.clear();
+      return false;
+    }
+    for (auto& [item, bytes] : batch) {
+      items_.push_back(Entry{std::move(item), bytes});
+    }
+    bytes_ += batch_bytes;
+    batch.clear();
+    reportDepthLocked();
+    not_empty_.notify_one();
+    return true;
+  }
+
+  // Moves the queued items, up to `max`, to the end of `out`, waiting up to `timeout` for the
+  // first. Returns how many; 0 on timeout or when closed and drained (drained() tells the two
+  // apart). `max` bounds what the consumer holds outside the queue's own bounds.
+  size_t popAllFor(std::vector<T>& out, size_t max, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); });
+    return popAllLocked(out, max);
+  }
+
+  // As popAllFor, waiting until an item arrives, the queue is closed and drained, or stop.
+  size_t popAll(std::vector<T>& out, size_t max, std::stop_token stop) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, stop, [&] { return closed_ || !items_.empty(); });
+    return popAllLocked(out, max);
   }
 
   // Waits up to `timeout` for an item. nullopt on timeout or when closed and drained; drained()
@@ -91,6 +141,20 @@ class BoundedQueue {
     reportDepthLocked();
     not_full_.notify_one();
     return std::move(entry.item);
+  }
+
+  size_t popAllLocked(std::vector<T>& out, size_t max) {
+    const size_t n = std::min(max, items_.size());
+    for (size_t i = 0; i < n; ++i) {
+      out.push_back(std::move(items_.front().item));
+      bytes_ -= items_.front().bytes;
+      items_.pop_front();
+    }
+    if (n > 0) {
+      reportDepthLocked();
+      not_full_.notify_one();
+    }
+    return n;
   }
 
   void reportDepthLocked() {

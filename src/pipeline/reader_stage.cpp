@@ -13,6 +13,9 @@ namespace mm::pipeline {
 namespace {
 
 constexpr size_t kRowsItemOverhead = 256;
+// Items handed over at once (at the latest: flushHandOff() runs before every wait for the server).
+constexpr size_t kHandOffItems = 64;
+constexpr size_t kHandOffBytes = 1u << 20;
 
 bool isRowsEventType(uint8_t type) {
   binlog::RowsKind kind{};
@@ -40,6 +43,10 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
   while (!stop.stop_requested()) {
     bool received_event = false;
     Status status = stream(cursor, skip_rows_events, start, received_event, stop);
+    // What was decoded before the stream ended goes on (the cursor counts it as handed on).
+    if (!flushHandOff(stop)) {
+      break;
+    }
     metrics::set(metrics_.source_connected, false);
     metrics::set(metrics_.source_caught_up, false);
     if (stop.stop_requested() || status.code() == StatusCode::Cancelled) {
@@ -92,7 +99,7 @@ Status ReaderStage::resumeAtCurrentPosition(Cursor& cursor, const Status& why, s
   spdlog::error("{}; [mysql] on_position_lost = current: publishing a gap message and resuming at "
                 "{}: the changes in between are lost to consumers",
                 why.toString(), checkpoint::toString(to));
-  if (!out_.push(PositionGap{from, to}, sizeof(PositionGap) + from.file.size() + to.file.size(), stop)) {
+  if (!handOn(PositionGap{from, to}, sizeof(PositionGap) + from.file.size() + to.file.size(), stop)) {
     return Status::cancelled("stopped");
   }
   ++stats_.position_gaps;
@@ -156,7 +163,18 @@ bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::st
   cursor.gtids_text_stale = true;
   checkpoint::Checkpoint next{cursor.file, next_position, 0, gtidsText(cursor)};
   const size_t size = sizeof(TransactionEnd) + next.file.size() + next.gtid_set.size();
-  return out_.push(TransactionEnd{std::move(next)}, size, stop);
+  return handOn(TransactionEnd{std::move(next)}, size, stop);
+}
+
+bool ReaderStage::handOn(SourceItem item, size_t bytes, std::stop_token stop) {
+  hand_off_.emplace_back(std::move(item), bytes);
+  hand_off_bytes_ += bytes;
+  return (hand_off_.size() < kHandOffItems && hand_off_bytes_ < kHandOffBytes) || flushHandOff(stop);
+}
+
+bool ReaderStage::flushHandOff(std::stop_token stop) {
+  hand_off_bytes_ = 0;
+  return hand_off_.empty() || out_.pushAll(hand_off_, stop);
 }
 
 Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
@@ -178,6 +196,12 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
   cursor.in_transaction = false;
   cursor.rows_events_in_txn = 0;
   while (!stop.stop_requested()) {
+    // Hand the decoded items over before waiting for the server: between transactions, when no
+    // input is waiting. Inside a transaction the rest of it is on its way already (a server
+    // writes a transaction to its binlog whole, at commit), so the reader keeps reading.
+    if (!hand_off_.empty() && !cursor.in_transaction && !source_.inputReady() && !flushHandOff(stop)) {
+      return Status::cancelled("stopped");
+    }
     auto raw = source_.next();
     if (!raw.isOk()) {
       return raw.status();
@@ -317,11 +341,11 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
           break;  // a statement-format write: part of its transaction, which COMMIT/XID ends
         }
         // DDL (or DCL): standalone, may change a table's shape.
-        if (!out_.push(SchemaChange{std::string(query->query), std::string(query->database),
-                                    cursor.file, at.start},
-                       sizeof(SchemaChange) + query->query.size() + query->database.size() +
-                           cursor.file.size(),
-                       stop) ||
+        if (!handOn(SchemaChange{std::string(query->query), std::string(query->database),
+                                 cursor.file, at.start},
+                    sizeof(SchemaChange) + query->query.size() + query->database.size() +
+                        cursor.file.size(),
+                    stop) ||
             !endTransaction(cursor, at.end, stop)) {
           return Status::cancelled("stopped");
         }
@@ -362,7 +386,7 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
                   resumed_txn ? state.resume.rows_done : 0, cursor.txn_gtid_text,
                   cursor.txn_gtid_set};
     const size_t size = item.bytes.size() + kRowsItemOverhead;
-    if (!out_.push(std::move(item), size, stop)) {
+    if (!handOn(std::move(item), size, stop)) {
       return Status::cancelled("stopped");
     }
   }

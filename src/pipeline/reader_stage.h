@@ -122,6 +122,11 @@ class ReaderStage {
   static void beginTransaction(Cursor& cursor, uint64_t position);
   static const std::string& gtidsText(Cursor& cursor);
   bool endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop);
+  // Queues `item` (of `bytes`) for the transformer; hands the queued items over once there are
+  // enough. False when stopped.
+  bool handOn(SourceItem item, size_t bytes, std::stop_token stop);
+  // Hands every queued item over (one lock, one wake-up of the transformer). False when stopped.
+  bool flushHandOff(std::stop_token stop);
   // Whether `query` is statement-format DML; if it writes a watched table, counts and warns.
   bool noteStatementDml(std::string_view query, std::string_view default_database);
 
@@ -133,6 +138,10 @@ class ReaderStage {
   metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
   std::set<std::string, std::less<>> statement_dml_warned_;  // "db.table"
+  // Decoded items not yet handed over: they go in batches, at the latest before the reader
+  // waits for the server (stream()).
+  std::vector<std::pair<SourceItem, size_t>> hand_off_;
+  size_t hand_off_bytes_ = 0;
 };
 
 }  // namespace mm::pipeline

@@ -82,37 +82,50 @@ Status TransformerStage::run(std::stop_token stop) {
   // Small batches: the publish queue bounds batches (publish_queue_items), so the batch size
   // multiplies the memory it may hold; 16 keeps it near what one item per batch held.
   constexpr size_t kMaxBatchItems = 16;
+  // Taken from the input at once: few enough that they add little to what the queue bounds.
+  constexpr size_t kMaxTakenItems = 64;
   Status result;
   PublishBatch batch;
+  std::vector<SourceItem> items;
   bool input_done = false;
+  // Hands the batch on; false when stopped.
+  auto send = [&] {
+    if (batch.empty()) {
+      return true;
+    }
+    const size_t bytes = itemBytes(batch);
+    if (!out_.push(std::move(batch), bytes, stop)) {
+      return false;
+    }
+    batch = PublishBatch{};
+    return true;
+  };
   while (!stop.stop_requested()) {
-    std::optional<SourceItem> item;
+    // Everything queued at once: one wake-up per hand-over of the reader, not per item.
+    items.clear();
     if (delay_ == nullptr) {
-      item = in_.pop(stop);
-      input_done = !item.has_value();
+      input_done = in_.popAll(items, kMaxTakenItems, stop) == 0;
     } else {
       auto wait = kMaxWait;
       if (auto next = delay_->nextRelease()) {
         wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.monotonicNow()),
                           std::chrono::milliseconds{0}, kMaxWait);
       }
-      item = in_.popFor(wait);
-      input_done = !item.has_value() && in_.drained();
+      input_done = in_.popAllFor(items, kMaxTakenItems, wait) == 0 && in_.drained();
     }
-    if (item) {
-      result = handle(*item, batch);
-      // Gather what is queued already into the same batch: one hand-off to the publisher per
-      // batch instead of one per small transaction.
-      while (result.isOk() && delay_ == nullptr && batch.size() < kMaxBatchItems) {
-        auto more = in_.popFor(std::chrono::milliseconds{0});
-        if (!more) {
-          break;
-        }
-        result = handle(*more, batch);
-      }
+    bool stopped = false;
+    for (SourceItem& item : items) {
+      result = handle(item, batch);
       if (!result.isOk()) {
         break;
       }
+      if (delay_ == nullptr && batch.size() >= kMaxBatchItems && !send()) {
+        stopped = true;
+        break;
+      }
+    }
+    if (!result.isOk() || stopped) {
+      break;
     }
     if (delay_ != nullptr) {
       for (PublishItem& held : batch) {
@@ -129,17 +142,7 @@ Status TransformerStage::run(std::stop_token stop) {
       }
       metrics::set<uint64_t>(metrics_.delay_buffer_entries, delay_->size());
     }
-    if (!result.isOk()) {
-      break;
-    }
-    if (!batch.empty()) {
-      const size_t bytes = itemBytes(batch);
-      if (!out_.push(std::move(batch), bytes, stop)) {
-        break;
-      }
-      batch = PublishBatch{};
-    }
-    if (input_done) {
+    if (!result.isOk() || !send() || input_done) {
       break;
     }
   }

@@ -3,7 +3,10 @@
 // coordinates and GTIDs it hands on (compressed transactions included).
 #include "pipeline/reader_stage.h"
 
+#include <condition_variable>
 #include <deque>
+#include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -122,6 +125,71 @@ class FileSource final : public mysql::EventSource {
   size_t served_ = 0;
   std::optional<binlog::BinlogFile> file_;
 };
+
+// A live server gone quiet: serves a file's events, then waits in next() until interrupted.
+class QuietAfterFileSource final : public mysql::EventSource {
+ public:
+  explicit QuietAfterFileSource(std::vector<uint8_t> bytes) : file_source_(std::move(bytes)) {}
+  Status open(const mysql::StreamStart& start) override { return file_source_.open(start); }
+  Result<std::span<const uint8_t>> next() override {
+    auto event = file_source_.next();
+    if (event.isOk() || event.status().message() != "end of file") {
+      return event;
+    }
+    std::unique_lock lock(mutex_);
+    interrupted_cv_.wait(lock, [&] { return interrupted_; });
+    return Status::cancelled("interrupted");
+  }
+  void interrupt() override {
+    std::lock_guard lock(mutex_);
+    interrupted_ = true;
+    interrupted_cv_.notify_all();
+  }
+  bool checksumBeforeFormatDescription() const override { return false; }
+  bool positionLost() const override { return false; }
+  Result<mysql::StreamStart> currentPosition() override { return file_source_.currentPosition(); }
+
+ private:
+  FileSource file_source_;
+  std::mutex mutex_;
+  std::condition_variable interrupted_cv_;
+  bool interrupted_ = false;
+};
+
+// Items go over in batches, but never stay behind while the reader waits for a quiet server: every
+// transaction read is in the queue before the next event arrives.
+TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
+  MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
+  // What the reader hands on when the source ends instead (the run's end flushes).
+  FileSource ending(bytes);
+  BoundedQueue<SourceItem> all(1024, 1 << 24);
+  EXPECT_EQ(ReaderStage(ending, all, ReaderOptions{})
+                .run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{})
+                .message(),
+            "end of file");
+  const size_t expected = drain(all).size();
+  ASSERT_GT(expected, 3u);
+
+  QuietAfterFileSource quiet(bytes);
+  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  ReaderStage reader(quiet, queue, ReaderOptions{});
+  Status ended;
+  std::jthread running([&](std::stop_token stop) {
+    ended = reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, stop);
+  });
+  std::vector<SourceItem> received;
+  while (received.size() < expected) {
+    if (queue.popAllFor(received, 1024, std::chrono::seconds{5}) == 0) {
+      break;
+    }
+  }
+  EXPECT_EQ(received.size(), expected) << "items held back while the reader waits for the server";
+  ASSERT_FALSE(received.empty());
+  EXPECT_TRUE(std::holds_alternative<TransactionEnd>(received.back()));
+  running.request_stop();
+  running.join();
+  EXPECT_TRUE(ended.isOk()) << ended.toString();
+}
 
 // MySQL 8.0.31 with GTIDs and binlog_transaction_compression=ON: a DDL, then two compressed
 // transactions, the second with two rows events (MANIFEST).
