@@ -9,6 +9,8 @@ find_package(RapidJSON REQUIRED)
 pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
 pkg_check_modules(RABBITMQ REQUIRED IMPORTED_TARGET librabbitmq)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+# CRC32 of binlog events (PCLMUL-accelerated); zlib stays for inflating.
+pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 
 # RapidJSON's Debian config exports include dirs, not a target.
 if(NOT TARGET mm_rapidjson)

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "binlog/event_type.h"
 #include "binlog/gtid_events.h"
@@ -39,6 +39,10 @@ Result<EventHeader> decodeEventHeader(std::span<const uint8_t> event) {
   return h;
 }
 
+uint32_t crc32Of(std::span<const uint8_t> bytes, uint32_t crc) {
+  return libdeflate_crc32(crc, bytes.data(), bytes.size());
+}
+
 bool checksumMatches(std::span<const uint8_t> event) {
   if (event.size() < LOG_EVENT_HEADER_LEN + BINLOG_CHECKSUM_LEN) {
     return false;
@@ -46,18 +50,18 @@ bool checksumMatches(std::span<const uint8_t> event) {
   const size_t n = event.size() - BINLOG_CHECKSUM_LEN;
   ByteReader tail(event.subspan(n));
   const uint32_t stored = tail.u32le();
-  uLong crc = crc32(0L, Z_NULL, 0);
+  uint32_t crc = 0;
   if (event[4] == FORMAT_DESCRIPTION_EVENT && (event[17] & LOG_EVENT_BINLOG_IN_USE_F) != 0) {
     // A file copied while open has BINLOG_IN_USE set; the server computed the CRC without it.
     std::array<uint8_t, LOG_EVENT_HEADER_LEN> header{};
     std::copy_n(event.begin(), LOG_EVENT_HEADER_LEN, header.begin());
     header[17] = static_cast<uint8_t>(header[17] & ~LOG_EVENT_BINLOG_IN_USE_F);
-    crc = crc32(crc, header.data(), LOG_EVENT_HEADER_LEN);
-    crc = crc32(crc, event.data() + LOG_EVENT_HEADER_LEN, static_cast<uInt>(n - LOG_EVENT_HEADER_LEN));
+    crc = crc32Of(header);
+    crc = crc32Of(event.subspan(LOG_EVENT_HEADER_LEN, n - LOG_EVENT_HEADER_LEN), crc);
   } else {
-    crc = crc32(crc, event.data(), static_cast<uInt>(n));
+    crc = crc32Of(event.first(n));
   }
-  return static_cast<uint32_t>(crc) == stored;
+  return crc == stored;
 }
 
 Result<FormatDescription> decodeFormatDescription(std::span<const uint8_t> event) {

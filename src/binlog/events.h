@@ -44,6 +44,11 @@ struct FormatDescription {
 // one is what this event says). Verifies the event's own CRC when present.
 Result<FormatDescription> decodeFormatDescription(std::span<const uint8_t> event);
 
+// The binlog's CRC32 (ISO-HDLC: the polynomial and bit order of zlib's crc32) of `bytes`,
+// continuing from `crc` (0 to start). libdeflate's, which uses carry-less multiplication where the
+// CPU has it: zlib's table-driven crc32 was a quarter of `decode`'s time.
+uint32_t crc32Of(std::span<const uint8_t> bytes, uint32_t crc = 0);
+
 // Whether the last 4 bytes of `event` are the CRC32 of the rest. Clears BINLOG_IN_USE in a scratch
 // copy for FORMAT_DESCRIPTION events, as the server does before computing it (§1.3).
 bool checksumMatches(std::span<const uint8_t> event);

@@ -68,6 +68,16 @@ TEST(EventHeader, EveryPrefixOfAnEventFails) {
 
 // ---- checksums ----
 
+// The check value of the CRC-32/ISO-HDLC catalogue entry, which MySQL's binlog checksum is.
+TEST(Checksum, Crc32OfTheStandardCheckString) {
+  const std::string_view check = "123456789";
+  const auto* bytes = reinterpret_cast<const uint8_t*>(check.data());
+  EXPECT_EQ(crc32Of({bytes, check.size()}), 0xCBF43926u);
+  // Continued in two parts, as checksumMatches does around a FORMAT_DESCRIPTION's header.
+  EXPECT_EQ(crc32Of({bytes + 4, 5}, crc32Of({bytes, 4})), 0xCBF43926u);
+  EXPECT_EQ(crc32Of({}), 0u);
+}
+
 TEST(Checksum, MatchesZlibCrc32OverAllButTheLastFourBytes) {
   const Bytes event = makeEvent(XID_EVENT, Bytes{1, 2, 3, 4, 5, 6, 7, 8});
   EXPECT_TRUE(checksumMatches(event));
