@@ -1,9 +1,12 @@
 #include "binlog/event_decoder.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "binlog/compressed_event.h"
 #include "binlog/event_type.h"
+#include "common/byte_reader.h"
 
 namespace mm::binlog {
 
@@ -20,6 +23,7 @@ Result<DecodedEvent> EventDecoder::decode(std::span<const uint8_t> event) {
     fde_ = *fde;
     // A new FORMAT_DESCRIPTION starts a new file (or a restarted server): old table ids are void.
     tables_.clear();
+    known_tables_.clear();
     return DecodedEvent{*header, std::move(*fde)};
   }
   const bool has_checksum = fde_ ? fde_->checksum == ChecksumAlgorithm::Crc32
@@ -91,6 +95,33 @@ Result<RowsEvent> EventDecoder::decodeRows(uint8_t type, std::span<const uint8_t
     tables_.clear();
   }
   return rows_event;
+}
+
+Result<std::shared_ptr<const TableMap>> EventDecoder::decodeTableMapCached(std::span<const uint8_t> body) {
+  const uint8_t post_header_len = fde_->postHeaderLength(TABLE_MAP_EVENT);
+  // The table id leads the body: 4 bytes when the post-header is 6 long, else 6 (§2.3). A body too
+  // short for it is left to decodeTableMap to report.
+  ByteReader id_reader(body);
+  const uint64_t table_id = post_header_len == 6 ? id_reader.u32le() : id_reader.u48le();
+  if (id_reader.ok()) {
+    auto known = known_tables_.find(table_id);
+    if (known != known_tables_.end() &&
+        std::equal(body.begin(), body.end(), known->second.body.begin(), known->second.body.end())) {
+      return known->second.map;
+    }
+  }
+  auto map = decodeTableMap(body, post_header_len);
+  if (!map.isOk()) {
+    return map.status();
+  }
+  auto shared = std::make_shared<const TableMap>(std::move(*map));
+  if (known_tables_.size() >= kMaxKnownTableMaps && !known_tables_.contains(table_id)) {
+    known_tables_.clear();
+  }
+  KnownTableMap& slot = known_tables_[shared->table_id];
+  slot.body.assign(body.begin(), body.end());
+  slot.map = shared;
+  return shared;
 }
 
 Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
@@ -166,13 +197,12 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
           "START_ENCRYPTION_EVENT: the binlog is encrypted (encrypt_binlog=ON); decoding it needs "
           "the server's encryption keys, which mysql-monitor does not have");
     case TABLE_MAP_EVENT: {
-      auto map = decodeTableMap(body, fde_->postHeaderLength(TABLE_MAP_EVENT));
+      auto map = decodeTableMapCached(body);
       if (!map.isOk()) {
         return map.status();
       }
-      auto shared = std::make_shared<const TableMap>(std::move(*map));
-      tables_[shared->table_id] = shared;
-      out.body = TableMapEvent{std::move(shared)};
+      tables_[(*map)->table_id] = *map;
+      out.body = TableMapEvent{std::move(*map)};
       return out;
     }
     // Context a row consumer does not need: statement-based helpers and group replication.

@@ -13,6 +13,13 @@
 // iterate its inner events with a TransactionPayloadReader and decodeInner()
 // (binlog/transaction_payload.h says how, and which positions to give them).
 //
+// TABLE_MAPs: the server writes one before every statement (MariaDB: before every rows event
+// group), so a 1-row transaction repeats its table's whole map, optional metadata and all. A
+// TABLE_MAP whose body is byte-identical to the last one decoded for the same table id yields the
+// same shared TableMap again, without decoding it; any other body (ALTER TABLE, a new id, other
+// metadata) is decoded afresh. Identical bytes carry identical names, types and members, so a
+// shared map is never stale; the maps are immutable once handed out.
+//
 // Unknown event types: skipped (DecodedEvent::Skipped) when flagged IGNORABLE, otherwise an
 // Unsupported error naming the type. Encrypted binlogs (START_ENCRYPTION_EVENT) are Unsupported.
 // Not thread-safe: one decoder per stream.
@@ -24,6 +31,7 @@
 #include <span>
 #include <unordered_map>
 #include <variant>
+#include <vector>
 
 #include "binlog/events.h"
 #include "binlog/gtid_events.h"
@@ -82,10 +90,20 @@ class EventDecoder {
  private:
   Result<DecodedEvent> decodeBody(const EventHeader& header, std::span<const uint8_t> body);
   Result<RowsEvent> decodeRows(uint8_t type, std::span<const uint8_t> body);
+  Result<std::shared_ptr<const TableMap>> decodeTableMapCached(std::span<const uint8_t> body);
+
+  // The TABLE_MAP last decoded per table id, with the body it came from.
+  struct KnownTableMap {
+    std::vector<uint8_t> body;
+    std::shared_ptr<const TableMap> map;
+  };
+  // Table ids grow with every ALTER and table-cache eviction: past this many, start over.
+  static constexpr size_t kMaxKnownTableMaps = 4096;
 
   EventDecoderOptions options_;
   std::optional<FormatDescription> fde_;
-  std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;
+  std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;  // in force: this statement's
+  std::unordered_map<uint64_t, KnownTableMap> known_tables_;
 };
 
 }  // namespace mm::binlog

@@ -164,6 +164,62 @@ TEST(EventDecoder, NewFormatDescriptionDropsTableMaps) {
               "without a preceding TABLE_MAP_EVENT");
 }
 
+std::shared_ptr<const TableMap> decodeMap(EventDecoder& decoder, const Bytes& body) {
+  auto event = decoder.decode(makeEvent(TABLE_MAP_EVENT, body));
+  EXPECT_TRUE(event.isOk()) << event.status().toString();
+  return event.isOk() ? std::get<TableMapEvent>(event->body).table : nullptr;
+}
+
+// The server repeats the TABLE_MAP before every statement: the same bytes give the same map,
+// which the rows event after it carries.
+TEST(EventDecoder, RepeatedTableMapYieldsTheSameMap) {
+  EventDecoder decoder = decoderAfterFde();
+  const auto first = decodeMap(decoder, kTableMapBody);
+  ASSERT_TRUE(decoder.decode(makeEvent(WRITE_ROWS_EVENT, kWriteRowsBody)).isOk());  // STMT_END_F
+  const auto again = decodeMap(decoder, kTableMapBody);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again, first);
+  auto rows = decoder.decode(makeEvent(WRITE_ROWS_EVENT, kWriteRowsBody));
+  ASSERT_TRUE(rows.isOk()) << rows.status().toString();
+  EXPECT_EQ(std::get<RowsEvent>(rows->body).table, first);
+}
+
+// After ALTER TABLE the same table id may arrive with other columns (or other names): a body
+// that differs in any byte is decoded afresh, and the rows after it use the new map.
+TEST(EventDecoder, ChangedTableMapUnderTheSameIdIsDecodedAfresh) {
+  EventDecoder decoder = decoderAfterFde();
+  const auto first = decodeMap(decoder, kTableMapBody);
+  Bytes altered = kTableMapBody;
+  altered[altered.size() - 3] = MYSQL_TYPE_LONGLONG;  // the one column's type: INT -> BIGINT
+  const auto second = decodeMap(decoder, altered);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->columns.at(0).type, MYSQL_TYPE_LONGLONG);
+  EXPECT_EQ(first->columns.at(0).type, MYSQL_TYPE_LONG);  // a map handed out never changes
+  // And back: the latest body per id is what is remembered.
+  const auto third = decodeMap(decoder, kTableMapBody);
+  EXPECT_NE(third, first);
+  EXPECT_EQ(third->columns.at(0).type, MYSQL_TYPE_LONG);
+  EXPECT_EQ(decodeMap(decoder, kTableMapBody), third);
+}
+
+TEST(EventDecoder, TableMapsAreDecodedAfreshAfterANewFormatDescription) {
+  EventDecoder decoder = decoderAfterFde();
+  const auto first = decodeMap(decoder, kTableMapBody);
+  ASSERT_TRUE(decoder.decode(test::mysql57FormatDescription()).isOk());
+  const auto second = decodeMap(decoder, kTableMapBody);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->table, "t");
+}
+
+TEST(EventDecoder, TruncatedRepeatOfAKnownTableMapIsStillCorruption) {
+  EventDecoder decoder = decoderAfterFde();
+  decodeMap(decoder, kTableMapBody);
+  const Bytes truncated(kTableMapBody.begin(), kTableMapBody.end() - 1);
+  EXPECT_FALSE(decoder.decode(makeEvent(TABLE_MAP_EVENT, truncated)).isOk());
+}
+
 TEST(EventDecoder, NewFormatDescriptionReplacesTheChecksumSetting) {
   EventDecoder decoder = decoderAfterFde();
   ASSERT_TRUE(decoder.decode(test::mysql57FormatDescription(/*crc32_alg=*/false)).isOk());
