@@ -56,7 +56,7 @@ class InputFile {
   // Lets the kernel drop the mapped pages before `offset` (already decoded; nothing points into
   // them any more), so resident memory stays flat however long the file. No-op for .gz input.
   void release(size_t offset) {
-    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));  // once: called per event
     const size_t end = offset / page * page;
     if (mapped_ == nullptr || end <= released_ + kReleaseStep) {
       return;

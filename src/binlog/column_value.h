@@ -20,10 +20,11 @@
 
 namespace mm::binlog {
 
-// Consumes one non-NULL value of `column` from `r` and returns its bytes (length prefixes included).
-// Errors: Corruption when truncated, Unsupported for types that cannot be sized (pre-5.0 DECIMAL,
-// unknown codes), naming the type.
-Result<std::span<const uint8_t>> readValueBytes(ByteReader& r, const TableMapColumn& column);
+// Consumes one non-NULL value of `column` from `r` and sets `value` to its bytes (length prefixes
+// included). Errors: Corruption when truncated, Unsupported for types that cannot be sized (pre-5.0
+// DECIMAL, unknown codes), naming the type. An out-parameter, not a Result: called for every value
+// of every row, and the span returned through a Result's variant cost a store-forwarding stall.
+Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<const uint8_t>& value);
 
 struct CellValue {
   enum class Kind : uint8_t {

@@ -133,7 +133,7 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
       return result.status();
     }
     out.body = std::move(*result);
-    return out;
+    return std::move(out);  // `out` is captured, not this lambda's local: without move, a copy
   };
   // Events that arrive before the first FORMAT_DESCRIPTION of a replica stream.
   if (type == ROTATE_EVENT) {

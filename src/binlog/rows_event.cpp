@@ -85,7 +85,8 @@ Result<RowsEventHeader> decodeRowsEventHeader(uint8_t type, std::span<const uint
 }
 
 RowImageReader::RowImageReader(const RowsEventHeader& header, const TableMap& table)
-    : header_(header), table_(table), rows_(header.rows) {}
+    : header_(header), table_(table), rows_(header.rows), present_count_(header.present.count()),
+      present_after_count_(header.kind == RowsKind::Update ? header.present_after.count() : 0) {}
 
 Status RowImageReader::readValueOptions() {
   // §3.4: value_options is 0 or 1 (PARTIAL_JSON); with 1, one bit per JSON column of the table.
@@ -125,7 +126,7 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
   }
   cells.assign(columns, Cell{});
   // Null bits cover the present columns only (binlog-reference §3.1).
-  const size_t present_count = present.count();
+  const size_t present_count = after ? present_after_count_ : present_count_;
   if (present_count == 0) {
     // Such an image takes no bytes, so the reader would never reach the end of the rows (found by
     // tests/fuzz/event_decoder_fuzz.cpp: a rows event with an empty bitmap looped forever).
@@ -149,14 +150,12 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
       continue;
     }
     const TableMapColumn& column = table_.columns[i];
-    auto value = readValueBytes(rows_, column);
-    if (!value.isOk()) {
-      return value.status().withContext(fmt::format("row image of {}.{}, column {} ({})",
-                                                    table_.database, table_.table, i,
-                                                    columnTypeName(column.real_type)));
+    Status sized = readValueBytes(rows_, column, cells[i].bytes);
+    if (!sized.isOk()) {
+      return sized.withContext(fmt::format("row image of {}.{}, column {} ({})", table_.database,
+                                           table_.table, i, columnTypeName(column.real_type)));
     }
     cells[i].state = Cell::State::Value;
-    cells[i].bytes = *value;
   }
   if (header_.partial_update) {
     if (!after) {

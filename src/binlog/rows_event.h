@@ -96,6 +96,9 @@ class RowImageReader {
   void markJsonDiffs(std::vector<Cell>& cells) const;
 
   ByteReader rows_;
+  // Columns present in the before (or only) image and in the after image: counted once per event.
+  size_t present_count_ = 0;
+  size_t present_after_count_ = 0;
   bool next_is_after_ = false;
   std::span<const uint8_t> partial_bits_;       // one bit per JSON column of the table, empty = none
   std::vector<Cell> before_;                     // PARTIAL_UPDATE_ROWS: the last before image

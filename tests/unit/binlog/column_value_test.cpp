@@ -15,6 +15,7 @@ namespace {
 
 using test::Bytes;
 using test::decodeToText;
+using test::sizeValue;
 
 TableMapColumn col(uint8_t real_type, uint16_t metadata = 0) {
   TableMapColumn c;
@@ -56,7 +57,7 @@ void expectEveryPrefixFailsToSize(const std::vector<Vector>& vectors) {
     SCOPED_TRACE(v.sql);
     test::expectEveryPrefixFails(v.bytes, [&](std::span<const uint8_t> b) {
       ByteReader r(b);
-      return readValueBytes(r, v.column);
+      return sizeValue(r, v.column);
     });
   }
 }
@@ -171,7 +172,7 @@ TEST(ColumnValue, FractionalPrecisionAboveSixIsCorruption) {
   for (uint8_t type : {MYSQL_TYPE_TIMESTAMP2, MYSQL_TYPE_DATETIME2, MYSQL_TYPE_TIME2}) {
     const Bytes bytes(16, 0x80);
     ByteReader r(bytes);
-    auto value = readValueBytes(r, col(type, 7));
+    auto value = sizeValue(r, col(type, 7));
     ASSERT_FALSE(value.isOk()) << columnTypeName(type);
     EXPECT_EQ(value.status().code(), StatusCode::Corruption);
     EXPECT_NE(value.status().message().find("fractional precision 7"), std::string::npos)
@@ -209,7 +210,7 @@ TEST(ColumnValue, DecimalScaleAbovePrecisionIsCorruption) {
   // DECIMAL(2,5) cannot exist; sizing it must not index the digit table with a negative count.
   const Bytes bytes(8, 0x80);
   ByteReader r(bytes);
-  auto value = readValueBytes(r, decimal(2, 5));
+  auto value = sizeValue(r, decimal(2, 5));
   ASSERT_FALSE(value.isOk());
   EXPECT_EQ(value.status().code(), StatusCode::Corruption);
   EXPECT_NE(value.status().message().find("DECIMAL(2,5)"), std::string::npos) << value.status().message();
@@ -219,7 +220,7 @@ TEST(ColumnValue, DecimalPrecisionAbove65IsCorruption) {
   const Bytes bytes(64, 0x80);
   for (const TableMapColumn& c : {decimal(66, 0), decimal(0, 0)}) {
     ByteReader r(bytes);
-    auto value = readValueBytes(r, c);
+    auto value = sizeValue(r, c);
     ASSERT_FALSE(value.isOk()) << c.metadata;
     EXPECT_NE(value.status().message().find("metadata out of range"), std::string::npos)
         << value.status().message();
@@ -339,7 +340,7 @@ TEST(ColumnValue, BlobLengthPrefixSizeOutsideOneToFourIsCorruption) {
   const Bytes bytes(16, 0x01);
   for (uint16_t meta : {0, 5}) {
     ByteReader r(bytes);
-    auto value = readValueBytes(r, col(MYSQL_TYPE_BLOB, meta));
+    auto value = sizeValue(r, col(MYSQL_TYPE_BLOB, meta));
     ASSERT_FALSE(value.isOk()) << meta;
     EXPECT_NE(value.status().message().find(fmt::format("length-prefix size {} is not 1..4", meta)),
               std::string::npos)
@@ -350,7 +351,7 @@ TEST(ColumnValue, BlobLengthPrefixSizeOutsideOneToFourIsCorruption) {
 TEST(ColumnValue, LengthBeyondTheRowIsCorruptionAndFailsTheReader) {
   const Bytes bytes = {0x10, 'a', 'b'};
   ByteReader r(bytes);
-  auto value = readValueBytes(r, col(MYSQL_TYPE_VARCHAR, 40));
+  auto value = sizeValue(r, col(MYSQL_TYPE_VARCHAR, 40));
   ASSERT_FALSE(value.isOk());
   EXPECT_NE(value.status().message().find("value length 16 exceeds the 2 bytes left"), std::string::npos)
       << value.status().message();
@@ -488,7 +489,7 @@ TEST(ColumnValue, MariadbJsonIsEmbeddedWhenValidElseAString) {
   Bytes bytes = {static_cast<uint8_t>(doc.size()), 0, 0, 0};
   bytes.insert(bytes.end(), doc.begin(), doc.end());
   ByteReader r(bytes);
-  auto sized = readValueBytes(r, j);
+  auto sized = sizeValue(r, j);
   ASSERT_TRUE(sized.isOk());
   CellValue out;
   ASSERT_TRUE(decodeValue(j, *sized, out).isOk());
@@ -497,7 +498,7 @@ TEST(ColumnValue, MariadbJsonIsEmbeddedWhenValidElseAString) {
   // A CHECK can be disabled: text that is not JSON stays a string, never broken output.
   const Bytes broken = {0x05, 0, 0, 0, '{', '"', 'a', '"', ':'};
   ByteReader rb(broken);
-  ASSERT_TRUE(decodeValue(j, *readValueBytes(rb, j), out).isOk());
+  ASSERT_TRUE(decodeValue(j, *sizeValue(rb, j), out).isOk());
   EXPECT_EQ(out.kind, CellValue::Kind::Text);
   EXPECT_EQ(std::string(out.bytes.begin(), out.bytes.end()), R"({"a":)");
 }
@@ -506,7 +507,7 @@ TEST(ColumnValue, OldDecimalAndUnknownTypesCannotBeSized) {
   const Bytes bytes(8, 0);
   for (uint8_t type : {uint8_t{MYSQL_TYPE_DECIMAL}, uint8_t{100}}) {
     ByteReader r(bytes);
-    auto value = readValueBytes(r, col(type));
+    auto value = sizeValue(r, col(type));
     ASSERT_FALSE(value.isOk());
     EXPECT_EQ(value.status().code(), StatusCode::Unsupported);
     EXPECT_NE(value.status().message().find(fmt::format("column type {} ", type)), std::string::npos)
