@@ -68,4 +68,11 @@ run gzmagic "$work/not-a-binlog.gz"
 check ".gz of a non-binlog: exit 1" test "$(cat "$work/gzmagic.rc")" = 1
 check ".gz of a non-binlog: says so" has gzmagic.err "not a binlog file"
 
+if [[ -w /dev/full ]]; then
+  "$monitor" decode "$full" >/dev/full 2>"$work/full.err"
+  echo $? >"$work/full.rc"
+  check "unwritable output: exit 1" test "$(cat "$work/full.rc")" = 1
+  check "unwritable output: says so" has full.err "writing the output: No space left on device"
+fi
+
 exit $((failures > 0))
