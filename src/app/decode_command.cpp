@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <memory>
 #include <utility>
 
 #include <fmt/format.h>
@@ -390,11 +391,12 @@ class FileDecoder {
       }
       return Status::ok();
     }
-    const binlog::TableMap* table = rows->table.get();
-    if (!table->has_column_names) {
-      auto it = named_.find(table);
+    const std::shared_ptr<const binlog::TableMap>* table = &rows->table;
+    if (!(*table)->has_column_names) {
+      auto it = named_.find(table->get());
       if (it == named_.end()) {
-        it = named_.emplace(table, message::withPositionalNames(*table)).first;
+        it = named_.emplace(table->get(), std::make_shared<const binlog::TableMap>(
+                                              message::withPositionalNames(**table))).first;
       }
       table = &it->second;
     }
@@ -425,7 +427,7 @@ class FileDecoder {
   binlog::EventDecoder decoder_;
   message::RowsFormatter formatter_;
   // Tables named positionally, per TABLE_MAP (shared_ptr identity), when the file lacks names.
-  std::map<const binlog::TableMap*, binlog::TableMap> named_;
+  std::map<const binlog::TableMap*, std::shared_ptr<const binlog::TableMap>> named_;
   std::string gtid_;       // the current transaction's GTID
   uint64_t rows_end_ = 0;  // end position of the last rows event
   uint64_t rows_next_ = 0; // index of the next row at that position

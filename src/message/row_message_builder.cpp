@@ -35,8 +35,17 @@ bool isKeyColumn(const TableMap& table, size_t index) {
 
 }  // namespace
 
+void RowMessageBuilder::prepare(std::shared_ptr<const TableMap> table) {
+  if (prefixes_.pinned == table && prefixes_.table == table.get()) {
+    return;
+  }
+  prepare(*table);
+  prefixes_.pinned = std::move(table);
+}
+
 void RowMessageBuilder::prepare(const TableMap& table) {
   TablePrefixes& p = prefixes_;
+  p.pinned.reset();
   if (p.table == &table && p.database == table.database && p.table_name == table.table &&
       p.names.size() == table.columns.size() &&
       std::equal(p.names.begin(), p.names.end(), table.columns.begin(),
@@ -72,23 +81,37 @@ void RowMessageBuilder::begin(std::string_view type, const TableMap& table) {
 }
 
 std::string_view RowMessageBuilder::end(const RowOrigin& origin) {
-  out_.raw(",\"timestamp\":");
-  out_.int64(origin.publish_timestamp);
-  out_.raw(",\"binlog_timestamp\":");
-  out_.int64(origin.binlog_timestamp);
+  OriginText& t = origin_text_;
+  if (!t.valid || t.publish_timestamp != origin.publish_timestamp ||
+      t.binlog_timestamp != origin.binlog_timestamp || t.file != origin.file) {
+    t.valid = true;
+    t.publish_timestamp = origin.publish_timestamp;
+    t.binlog_timestamp = origin.binlog_timestamp;
+    t.file.assign(origin.file);
+    t.head = fmt::format(",\"timestamp\":{},\"binlog_timestamp\":{}", origin.publish_timestamp,
+                         origin.binlog_timestamp);
+    if (!origin.file.empty()) {
+      t.head.append(",\"position\":{\"file\":");
+      appendJsonString(origin.file, t.head);
+      t.head.append(",\"pos\":");
+    }
+  }
+  if (t.gtid != origin.gtid || (t.gtid_field.empty() != origin.gtid.empty())) {
+    t.gtid.assign(origin.gtid);
+    t.gtid_field.clear();
+    if (!origin.gtid.empty()) {
+      t.gtid_field.assign(",\"gtid\":");
+      appendJsonString(origin.gtid, t.gtid_field);
+    }
+  }
+  out_.raw(t.head);
   if (!origin.file.empty()) {
-    out_.raw(",\"position\":{\"file\":");
-    out_.string(origin.file);
-    out_.raw(",\"pos\":");
     out_.uint64(origin.event_end);
     out_.raw(",\"row\":");
     out_.uint64(origin.row);
     out_.put('}');
   }
-  if (!origin.gtid.empty()) {
-    out_.raw(",\"gtid\":");
-    out_.string(origin.gtid);
-  }
+  out_.raw(t.gtid_field);
   out_.put('}');
   return out_.view();
 }

@@ -6,9 +6,21 @@ namespace mm::message {
 
 Status RowsFormatter::format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
                              RowOrigin origin, const Emit& emit) {
-  binlog::RowImageReader reader(rows, table);
   // A new table map may sit at the address of an old one (the caller's cache was refilled).
   builder_.prepare(table);
+  return formatRows(rows, table, origin, emit);
+}
+
+Status RowsFormatter::format(const binlog::RowsEventHeader& rows,
+                             const std::shared_ptr<const binlog::TableMap>& table, RowOrigin origin,
+                             const Emit& emit) {
+  builder_.prepare(table);
+  return formatRows(rows, *table, origin, emit);
+}
+
+Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
+                                 RowOrigin origin, const Emit& emit) {
+  binlog::RowImageReader reader(rows, table);
   for (; !reader.done(); ++origin.row) {
     MM_RETURN_IF_ERROR(reader.next(before_));
     if (rows.kind == binlog::RowsKind::Update) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string_view>
 
 #include "binlog/rows_event.h"
@@ -23,8 +24,15 @@ class RowsFormatter {
   // Errors from decoding or from `emit` stop the walk and come back with the event's table named.
   Status format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
                 const Emit& emit);
+  // The same for a table map shared immutably, as binlog::EventDecoder hands them out (with names
+  // from the binlog's metadata): its prepared names are reused while the same map comes back.
+  Status format(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
+                RowOrigin origin, const Emit& emit);
 
  private:
+  Status formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
+                    const Emit& emit);
+
   RowMessageBuilder builder_;
   std::vector<binlog::Cell> before_;
   std::vector<binlog::Cell> after_;

@@ -213,5 +213,58 @@ TEST(RowMessageBuilder, ATableMapChangedInPlaceGetsItsNewNamesOncePrepared) {
   EXPECT_NE(text(builder.remove(table, row.cells(), kTimes)).find(R"("database":"store")"), std::string::npos);
 }
 
+// A shared map is pinned by the builder: another map, even with other names at first sight of the
+// same shape, gets its own names; the same one keeps them.
+TEST(RowMessageBuilder, SharedTableMapsArePreparedOncePerMap) {
+  RowMessageBuilder builder;
+  const Row row;
+  auto first = std::make_shared<const TableMap>(itemTable());
+  builder.prepare(first);
+  EXPECT_NE(text(builder.remove(*first, row.cells(), kTimes)).find(R"("keys":{"id":7})"), std::string::npos);
+  TableMap renamed = itemTable();
+  renamed.columns[0].name = "item_id";
+  auto second = std::make_shared<const TableMap>(std::move(renamed));
+  builder.prepare(second);
+  EXPECT_NE(text(builder.remove(*second, row.cells(), kTimes)).find(R"("keys":{"item_id":7})"),
+            std::string::npos);
+  builder.prepare(first);
+  EXPECT_NE(text(builder.remove(*first, row.cells(), kTimes)).find(R"("keys":{"id":7})"), std::string::npos);
+  // A plain reference after a shared one is compared by its names again.
+  TableMap plain = itemTable();
+  plain.table = "other";
+  builder.prepare(plain);
+  EXPECT_NE(text(builder.remove(plain, row.cells(), kTimes)).find(R"("table_name":"other")"), std::string::npos);
+}
+
+// The origin fields are prepared once and reused while they repeat: every change must still show.
+TEST(RowMessageBuilder, EachRowCarriesItsOwnOrigin) {
+  RowMessageBuilder builder;
+  const Row row;
+  const TableMap table = itemTable();
+  auto tail = [&](const RowOrigin& origin) {
+    const std::string message = text(builder.remove(table, row.cells(), origin));
+    return message.substr(message.find(R"(,"timestamp")"));
+  };
+  RowOrigin origin{.binlog_timestamp = 10, .publish_timestamp = 20, .file = "bin.000001",
+                   .event_end = 300, .row = 0, .gtid = "0-1-5"};
+  EXPECT_EQ(tail(origin),
+            R"(,"timestamp":20,"binlog_timestamp":10,"position":{"file":"bin.000001","pos":300,"row":0},"gtid":"0-1-5"})");
+  origin.row = 1;
+  origin.event_end = 400;
+  EXPECT_EQ(tail(origin),
+            R"(,"timestamp":20,"binlog_timestamp":10,"position":{"file":"bin.000001","pos":400,"row":1},"gtid":"0-1-5"})");
+  origin.gtid = "0-1-6";
+  origin.binlog_timestamp = 11;
+  EXPECT_EQ(tail(origin),
+            R"(,"timestamp":20,"binlog_timestamp":11,"position":{"file":"bin.000001","pos":400,"row":1},"gtid":"0-1-6"})");
+  origin.file = "bin\"2";
+  origin.publish_timestamp = 21;
+  origin.gtid = "";
+  EXPECT_EQ(tail(origin), R"(,"timestamp":21,"binlog_timestamp":11,"position":{"file":"bin\"2","pos":400,"row":1}})");
+  origin.file = "";
+  origin.gtid = "0-1-7";
+  EXPECT_EQ(tail(origin), R"(,"timestamp":21,"binlog_timestamp":11,"gtid":"0-1-7"})");
+}
+
 }  // namespace
 }  // namespace mm::message
