@@ -48,8 +48,6 @@ bool checksumMatches(std::span<const uint8_t> event) {
     return false;
   }
   const size_t n = event.size() - BINLOG_CHECKSUM_LEN;
-  ByteReader tail(event.subspan(n));
-  const uint32_t stored = tail.u32le();
   uint32_t crc = 0;
   if (event[4] == FORMAT_DESCRIPTION_EVENT && (event[17] & LOG_EVENT_BINLOG_IN_USE_F) != 0) {
     // A file copied while open has BINLOG_IN_USE set; the server computed the CRC without it.
@@ -61,7 +59,10 @@ bool checksumMatches(std::span<const uint8_t> event) {
   } else {
     crc = crc32Of(event.first(n));
   }
-  return crc == stored;
+  // Read after the CRC ran over the bytes before it, which brought this cache line in: read first,
+  // it was a cache miss ahead of the sequential stream.
+  ByteReader tail(event.subspan(n));
+  return crc == tail.u32le();
 }
 
 Result<FormatDescription> decodeFormatDescription(std::span<const uint8_t> event) {
