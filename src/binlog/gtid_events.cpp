@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/byte_reader.h"
+#include "common/digits.h"
 
 namespace mm::binlog {
 namespace {
@@ -73,21 +74,35 @@ std::string intervalsText(const GtidSetEntry& entry) {
 
 }  // namespace
 
+// GTID text is made once per transaction: by hand, as fmt's format-string parsing showed in the
+// profile of 1-row transactions.
 std::string uuidText(const Uuid& u) {
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
-                     "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
-                     u[13], u[14], u[15]);
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  size_t at = 0;
+  for (size_t i = 0; i < u.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) {
+      ++at;  // the dash already there
+    }
+    out[at++] = kHex[u[i] >> 4];
+    out[at++] = kHex[u[i] & 0xF];
+  }
+  return out;
 }
 
 std::string MysqlGtidEvent::text() const {
   if (anonymous) {
     return {};
   }
-  if (tag.empty()) {
-    return fmt::format("{}:{}", uuidText(sid), gno);
+  std::string out = uuidText(sid);
+  if (!tag.empty()) {
+    out.push_back(':');
+    out.append(tag);
   }
-  return fmt::format("{}:{}:{}", uuidText(sid), tag, gno);
+  char digits[24];
+  digits[0] = ':';
+  out.append(digits, writeSigned(digits + 1, gno));
+  return out;
 }
 
 Result<MysqlGtidEvent> decodeMysqlGtid(std::span<const uint8_t> body, bool anonymous) {
@@ -303,7 +318,15 @@ Result<PreviousGtidsEvent> decodePreviousGtids(std::span<const uint8_t> body) {
   return e;
 }
 
-std::string MariadbGtid::text() const { return fmt::format("{}-{}-{}", domain_id, server_id, sequence); }
+std::string MariadbGtid::text() const {
+  char text[10 + 1 + 10 + 1 + 20];
+  char* end = writeDigits(text, domain_id);
+  *end++ = '-';
+  end = writeDigits(end, server_id);
+  *end++ = '-';
+  end = writeDigits(end, sequence);
+  return std::string(text, end);
+}
 
 Result<MariadbGtidListEvent> decodeMariadbGtidList(std::span<const uint8_t> body) {
   ByteReader r(body);
