@@ -83,12 +83,13 @@ Result<RowsEvent> EventDecoder::decodeRows(uint8_t type, std::span<const uint8_t
     }
     owned = std::move(plain_body);
   }
-  auto it = tables_.find(rows->table_id);
+  auto it = std::find_if(tables_.begin(), tables_.end(),
+                         [&](const auto& table) { return table->table_id == rows->table_id; });
   if (it == tables_.end()) {
     return Status::corruption(fmt::format("{} for table id {} without a preceding TABLE_MAP_EVENT",
                                           eventTypeName(type), rows->table_id));
   }
-  RowsEvent rows_event{std::move(*rows), it->second, std::move(owned)};
+  RowsEvent rows_event{std::move(*rows), *it, std::move(owned)};
   if ((rows_event.header.flags & STMT_END_F) != 0) {
     // The server sends the TABLE_MAPs again for every statement; dropping them here makes a rows
     // event without its map fail fast instead of using a stale one (table ids are reused).
@@ -200,7 +201,14 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
       if (!map.isOk()) {
         return map.status();
       }
-      tables_[(*map)->table_id] = *map;
+      const uint64_t id = (*map)->table_id;
+      auto in_force = std::find_if(tables_.begin(), tables_.end(),
+                                   [&](const auto& table) { return table->table_id == id; });
+      if (in_force != tables_.end()) {
+        *in_force = *map;
+      } else {
+        tables_.push_back(*map);
+      }
       return DecodedEvent{header, TableMapEvent{std::move(*map)}};
     }
     // Context a row consumer does not need: statement-based helpers and group replication.

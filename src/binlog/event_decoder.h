@@ -102,7 +102,10 @@ class EventDecoder {
 
   EventDecoderOptions options_;
   std::optional<FormatDescription> fde_;
-  std::unordered_map<uint64_t, std::shared_ptr<const TableMap>> tables_;  // in force: this statement's
+  // The TABLE_MAPs in force: the current statement's, one per table it touches, so few. A vector
+  // searched linearly: clearing an unordered_map at every statement end (wiping its buckets,
+  // freeing its nodes) was 1.5% of decode with 1-row statements.
+  std::vector<std::shared_ptr<const TableMap>> tables_;
   std::unordered_map<uint64_t, KnownTableMap> known_tables_;
 };
 
