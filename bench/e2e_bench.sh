@@ -54,6 +54,8 @@ mkdir -p "$out"
 
 # shellcheck disable=SC1090
 source <(scripts/services.sh env)
+# shellcheck source=bench/workload.sh
+source bench/workload.sh
 schema="mm_e2e_$$"
 work=$(mktemp -d)
 monitor_pid=
@@ -78,41 +80,10 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] 
 # so the ranges loaded after it cost it only the skipping of their events.
 for suffix in 1 100 sweep latency; do
   sql -e "CREATE DATABASE ${schema}_$suffix"
-  sql "${schema}_$suffix" -e "CREATE TABLE t (
-    id INT NOT NULL PRIMARY KEY, big BIGINT NOT NULL, name VARCHAR(64) CHARACTER SET utf8mb4 NOT NULL,
-    price DECIMAL(12,2) NOT NULL, changed_at DATETIME(6) NOT NULL, flag TINYINT NOT NULL,
-    score DOUBLE NOT NULL, note TEXT, state ENUM('new','paid','shipped','closed') NOT NULL, doc JSON)"
+  sql "${schema}_$suffix" -e "$(workload_table_sql)"
 done
 # Loading speed is not what is measured: let commits skip the redo-log fsync while loading.
 sql -e "SET GLOBAL innodb_flush_log_at_trx_commit = 2"
-
-# The workload as SQL: COUNT changes starting at id FIRST, TXN changes per transaction (1 =
-# autocommit). Inserts take new ids; updates hit a live id; deletes remove the oldest live id.
-workload() {
-  local count=$1 txn=$2 first=$3
-  awk -v count="$count" -v txn="$txn" -v first="$first" 'BEGIN {
-    note = sprintf("%0200d", 0); gsub(/0/, "n", note)
-    split("new paid shipped closed", states, " ")
-    print "SET time_zone = \047+00:00\047;"
-    next_id = first; oldest = first
-    for (i = 0; i < count; i++) {
-      if (txn > 1 && i % txn == 0) print "BEGIN;"
-      r = i % 10
-      if (r < 6 || next_id == oldest) {
-        id = next_id++
-        printf "INSERT INTO t VALUES (%d,%d,\047name-%d-\303\274\303\237\047,%d.%02d,NOW(6),%d,%d.5,\047%s\047,\047%s\047,\047{\"k\":%d,\"tag\":\"t%d\"}\047);\n",
-          id, id * 1000003, id, id % 100000, id % 100, id % 128, id, note, states[id % 4 + 1], id, id % 7
-      } else if (r < 9) {
-        id = oldest + (i * 7919) % (next_id - oldest)
-        if (r == 6) printf "UPDATE t SET changed_at = NOW(6) WHERE id = %d;\n", id
-        else printf "UPDATE t SET changed_at = NOW(6), price = price + 1 WHERE id = %d;\n", id
-      } else {
-        printf "DELETE FROM t WHERE id = %d;\n", oldest++
-      }
-      if (txn > 1 && (i % txn == txn - 1 || i == count - 1)) print "COMMIT;"
-    }
-  }'
-}
 
 # Runs the workload into SCHEMA in a binlog file of its own; prints "FILE START_POS END_POS".
 load_range() {

@@ -1,0 +1,45 @@
+# Issue 8's workload, shared by bench/e2e_bench.sh and bench/decode_bench.sh (sourced, not run).
+#
+# workload_table_sql   the CREATE TABLE of the 10-column mixed-type table `t`: INT PK, BIGINT,
+#                      VARCHAR(64) utf8mb4, DECIMAL(12,2), DATETIME(6), TINYINT, DOUBLE, TEXT of
+#                      ~200 bytes, ENUM, small JSON
+# workload COUNT TXN FIRST
+#                      the workload as SQL on stdout: COUNT changes starting at id FIRST, TXN
+#                      changes per transaction (1 = autocommit); 60 % inserts (new ids), 30 %
+#                      updates of one or two columns (a live id), 10 % deletes (the oldest live
+#                      id). Times are NOW(6) in UTC, so changed_at is the commit time.
+
+workload_table_sql() {
+  cat <<'SQL'
+CREATE TABLE t (
+  id INT NOT NULL PRIMARY KEY, big BIGINT NOT NULL, name VARCHAR(64) CHARACTER SET utf8mb4 NOT NULL,
+  price DECIMAL(12,2) NOT NULL, changed_at DATETIME(6) NOT NULL, flag TINYINT NOT NULL,
+  score DOUBLE NOT NULL, note TEXT, state ENUM('new','paid','shipped','closed') NOT NULL, doc JSON)
+SQL
+}
+
+workload() {
+  local count=$1 txn=$2 first=$3
+  awk -v count="$count" -v txn="$txn" -v first="$first" 'BEGIN {
+    note = sprintf("%0200d", 0); gsub(/0/, "n", note)
+    split("new paid shipped closed", states, " ")
+    print "SET time_zone = \047+00:00\047;"
+    next_id = first; oldest = first
+    for (i = 0; i < count; i++) {
+      if (txn > 1 && i % txn == 0) print "BEGIN;"
+      r = i % 10
+      if (r < 6 || next_id == oldest) {
+        id = next_id++
+        printf "INSERT INTO t VALUES (%d,%d,\047name-%d-\303\274\303\237\047,%d.%02d,NOW(6),%d,%d.5,\047%s\047,\047%s\047,\047{\"k\":%d,\"tag\":\"t%d\"}\047);\n",
+          id, id * 1000003, id, id % 100000, id % 100, id % 128, id, note, states[id % 4 + 1], id, id % 7
+      } else if (r < 9) {
+        id = oldest + (i * 7919) % (next_id - oldest)
+        if (r == 6) printf "UPDATE t SET changed_at = NOW(6) WHERE id = %d;\n", id
+        else printf "UPDATE t SET changed_at = NOW(6), price = price + 1 WHERE id = %d;\n", id
+      } else {
+        printf "DELETE FROM t WHERE id = %d;\n", oldest++
+      }
+      if (txn > 1 && (i % txn == txn - 1 || i == count - 1)) print "COMMIT;"
+    }
+  }'
+}
