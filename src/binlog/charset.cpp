@@ -51,8 +51,18 @@ constexpr bool sortedAndDisjoint() {
   }
   return true;
 }
-// charsetOfCollation() stops at the first range past the id.
 static_assert(sortedAndDisjoint());
+
+// kCollations spread out by id: charsetOfCollation() runs for every text value of every row.
+constexpr auto kCharsetOfCollation = [] {
+  std::array<Charset, std::end(kCollations)[-1].last + 1> table{};  // sorted: the last id is the largest
+  for (const Range& range : kCollations) {
+    for (uint32_t id = range.first; id <= range.last; ++id) {
+      table[id] = range.charset;
+    }
+  }
+  return table;
+}();
 
 // Windows-1252 0x80..0x9F; MySQL maps its five unassigned bytes to the C1 controls.
 constexpr std::array<uint16_t, 32> kCp1252High = {
@@ -164,15 +174,7 @@ void appendUtf8CodePoint(uint32_t cp, std::string& out) {
 }
 
 Charset charsetOfCollation(uint32_t collation) {
-  for (const Range& range : kCollations) {
-    if (collation < range.first) {
-      return Charset::Unknown;  // the table is sorted
-    }
-    if (collation <= range.last) {
-      return range.charset;
-    }
-  }
-  return Charset::Unknown;
+  return collation < kCharsetOfCollation.size() ? kCharsetOfCollation[collation] : Charset::Unknown;
 }
 
 Charset charsetByName(std::string_view name) {

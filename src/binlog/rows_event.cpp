@@ -186,10 +186,7 @@ void RowImageReader::markJsonDiffs(std::vector<Cell>& cells) const {
   }
 }
 
-Status decodeCell(const TableMapColumn& column, const Cell& cell, CellValue& out) {
-  if (!cell.json_diff) {
-    return decodeValue(column, cell.bytes, out);
-  }
+Status decodeJsonDiffCell(const TableMapColumn& column, const Cell& cell, CellValue& out) {
   if (!cell.json_before_logged) {
     return Status::unsupported(
         "PARTIAL_UPDATE_ROWS_EVENT holds a JSON diff but the before image does not log the document "

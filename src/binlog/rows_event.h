@@ -70,10 +70,15 @@ struct Cell {
   std::span<const uint8_t> json_before{};
 };
 
-// Decodes a Value cell of `column`: decodeValue(), or for a JSON diff the full after document.
-// Errors: those of decodeValue(); Unsupported when a diff's before document is not logged
-// (binlog_row_image=MINIMAL or NOBLOB), naming the fix.
-Status decodeCell(const TableMapColumn& column, const Cell& cell, CellValue& out);
+// The full after document of a JSON diff cell (Cell::json_diff). Errors: Unsupported when the
+// before document is not logged (binlog_row_image=MINIMAL or NOBLOB), naming the fix.
+Status decodeJsonDiffCell(const TableMapColumn& column, const Cell& cell, CellValue& out);
+
+// Decodes a Value cell of `column`: decodeValue(), or for a JSON diff decodeJsonDiffCell(). Inline:
+// it runs for every value.
+inline Status decodeCell(const TableMapColumn& column, const Cell& cell, CellValue& out) {
+  return cell.json_diff ? decodeJsonDiffCell(column, cell, out) : decodeValue(column, cell.bytes, out);
+}
 
 // Walks the rows of one event: for WRITE and DELETE one image per row, for UPDATE a before and an
 // after image. `header` and `table` must outlive the reader. Reusing the vector in next() means no
