@@ -370,23 +370,31 @@ Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValu
   return Status::ok();
 }
 
-Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<const uint8_t>& value) {
+Status valueLayout(const TableMapColumn& column, ValueLayout& layout) {
   const uint16_t meta = column.metadata;
+  auto fixedWidth = [&](size_t n) {
+    layout = ValueLayout{static_cast<uint16_t>(n), 0};
+    return Status::ok();
+  };
+  auto prefixedBy = [&](size_t prefix) {
+    layout = ValueLayout{0, static_cast<uint8_t>(prefix)};
+    return Status::ok();
+  };
   switch (column.real_type) {
     case MYSQL_TYPE_TINY:
-    case MYSQL_TYPE_YEAR: return fixed(r, 1, value);
-    case MYSQL_TYPE_SHORT: return fixed(r, 2, value);
+    case MYSQL_TYPE_YEAR: return fixedWidth(1);
+    case MYSQL_TYPE_SHORT: return fixedWidth(2);
     case MYSQL_TYPE_INT24:
     case MYSQL_TYPE_DATE:
     case MYSQL_TYPE_NEWDATE:
-    case MYSQL_TYPE_TIME: return fixed(r, 3, value);
+    case MYSQL_TYPE_TIME: return fixedWidth(3);
     case MYSQL_TYPE_LONG:
     case MYSQL_TYPE_FLOAT:
-    case MYSQL_TYPE_TIMESTAMP: return fixed(r, 4, value);
+    case MYSQL_TYPE_TIMESTAMP: return fixedWidth(4);
     case MYSQL_TYPE_LONGLONG:
     case MYSQL_TYPE_DOUBLE:
-    case MYSQL_TYPE_DATETIME: return fixed(r, 8, value);
-    case MYSQL_TYPE_NULL: return fixed(r, 0, value);
+    case MYSQL_TYPE_DATETIME: return fixedWidth(8);
+    case MYSQL_TYPE_NULL: return fixedWidth(0);
     case MYSQL_TYPE_TIMESTAMP2:
     case MYSQL_TYPE_DATETIME2:
     case MYSQL_TYPE_TIME2: {
@@ -394,17 +402,17 @@ Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<con
       const size_t whole = column.real_type == MYSQL_TYPE_TIMESTAMP2 ? 4
                            : column.real_type == MYSQL_TYPE_DATETIME2 ? 5
                                                                       : 3;
-      return fixed(r, whole + fractionBytes(meta), value);
+      return fixedWidth(whole + fractionBytes(meta));
     }
     case MYSQL_TYPE_NEWDECIMAL:
       MM_RETURN_IF_ERROR(checkDecimalMetadata(meta));
-      return fixed(r, decimalSize(meta), value);
-    case MYSQL_TYPE_BIT: return fixed(r, bitBytes(meta), value);
+      return fixedWidth(decimalSize(meta));
+    case MYSQL_TYPE_BIT: return fixedWidth(bitBytes(meta));
     case MYSQL_TYPE_ENUM:
-    case MYSQL_TYPE_SET: return fixed(r, meta, value);
+    case MYSQL_TYPE_SET: return fixedWidth(meta);
     case MYSQL_TYPE_VARCHAR:
     case MYSQL_TYPE_VAR_STRING:
-    case MYSQL_TYPE_STRING: return prefixed(r, meta < 256 ? 1 : 2, value);
+    case MYSQL_TYPE_STRING: return prefixedBy(meta < 256 ? 1 : 2);
     case MYSQL_TYPE_BLOB:
     case MYSQL_TYPE_GEOMETRY:
     case MYSQL_TYPE_JSON:
@@ -412,11 +420,17 @@ Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<con
       if (meta < 1 || meta > 4) {
         return Status::corruption(fmt::format("length-prefix size {} is not 1..4", meta));
       }
-      return prefixed(r, meta, value);
+      return prefixedBy(meta);
     default:
       return Status::unsupported(fmt::format("column type {} ({}) cannot be decoded", column.real_type,
                                              columnTypeName(column.real_type)));
   }
+}
+
+Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<const uint8_t>& value) {
+  ValueLayout layout;
+  MM_RETURN_IF_ERROR(valueLayout(column, layout));
+  return layout.prefix != 0 ? prefixed(r, layout.prefix, value) : fixed(r, layout.fixed, value);
 }
 
 Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes, CellValue& out) {

@@ -20,6 +20,17 @@
 
 namespace mm::binlog {
 
+// How the values of a column are laid out in a row image: `fixed` bytes, or (prefix != 0) a
+// little-endian length of `prefix` bytes and that many bytes. Depends on the type and metadata
+// only: decodeTableMap() works it out once per column (TableMapColumn::value_width/value_prefix).
+struct ValueLayout {
+  uint16_t fixed = 0;
+  uint8_t prefix = 0;
+};
+// Errors as readValueBytes(): Corruption for metadata out of range, Unsupported for types that
+// cannot be sized.
+Status valueLayout(const TableMapColumn& column, ValueLayout& layout);
+
 // Consumes one non-NULL value of `column` from `r` and sets `value` to its bytes (length prefixes
 // included). Errors: Corruption when truncated, Unsupported for types that cannot be sized (pre-5.0
 // DECIMAL, unknown codes), naming the type. An out-parameter, not a Result: called for every value

@@ -150,12 +150,26 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
       continue;
     }
     const TableMapColumn& column = table_.columns[i];
+    cells[i].state = Cell::State::Value;
+    // The layout decodeTableMap worked out; readValueBytes when there is none or the value does not
+    // fit (it names the problem).
+    if (column.value_width != 0 && column.value_width <= rows_.remaining()) {
+      cells[i].bytes = rows_.bytes(column.value_width);
+      continue;
+    }
+    if (column.value_prefix != 0) {
+      ByteReader probe = rows_;
+      const uint64_t length = probe.uintLe(column.value_prefix);
+      if (probe.ok() && length <= probe.remaining()) {
+        cells[i].bytes = rows_.bytes(column.value_prefix + length);
+        continue;
+      }
+    }
     Status sized = readValueBytes(rows_, column, cells[i].bytes);
     if (!sized.isOk()) {
       return sized.withContext(fmt::format("row image of {}.{}, column {} ({})", table_.database,
                                            table_.table, i, columnTypeName(column.real_type)));
     }
-    cells[i].state = Cell::State::Value;
   }
   if (header_.partial_update) {
     if (!after) {

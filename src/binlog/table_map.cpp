@@ -4,6 +4,7 @@
 
 #include "binlog/charset.h"
 #include "binlog/column_type.h"
+#include "binlog/column_value.h"
 #include "common/byte_reader.h"
 
 namespace mm::binlog {
@@ -272,6 +273,13 @@ Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_head
   }
   if (!metadata.empty()) {
     return corrupt(map, fmt::format("{} unexpected bytes after column metadata", metadata.remaining()));
+  }
+  for (TableMapColumn& column : map.columns) {
+    // A type that cannot be sized is reported by the rows event that holds a value of it.
+    if (ValueLayout layout; valueLayout(column, layout).isOk()) {
+      column.value_width = layout.fixed;
+      column.value_prefix = layout.prefix;
+    }
   }
   auto null_bits = r.bytes((column_count + 7) / 8);
   if (!r.ok()) {

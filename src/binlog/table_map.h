@@ -25,6 +25,11 @@ struct TableMapColumn {
   uint32_t collation = 0;  // 0 = not logged / not a character column
   std::string name;        // empty = not logged
   std::vector<std::string> members;  // ENUM / SET member strings in UTF-8, empty = not logged
+  // The row-image layout of its values (binlog/column_value.h ValueLayout), worked out when the
+  // TABLE_MAP is decoded so that splitting a row needs no dispatch on the type per value. Both 0:
+  // not worked out (a zero-width or malformed type, or a map built by hand): sized per value.
+  uint16_t value_width = 0;
+  uint8_t value_prefix = 0;
   // A text column that holds JSON: MariaDB's JSON is a LONGTEXT with a json_valid() CHECK, which
   // only the schema tells (binlog-reference §4.7); completeTableMap() sets it.
   bool is_json = false;

@@ -353,6 +353,58 @@ TEST(RowImageReader, TruncatedValueNamesColumnAndType) {
   EXPECT_TRUE(first.done);
 }
 
+// threeColumnTable() with the value layouts decodeTableMap works out (a hand-built map has none).
+TableMap withValueLayouts(TableMap table) {
+  for (TableMapColumn& c : table.columns) {
+    ValueLayout layout;
+    EXPECT_TRUE(valueLayout(c, layout).isOk());
+    c.value_width = layout.fixed;
+    c.value_prefix = layout.prefix;
+  }
+  return table;
+}
+
+// Rows split by the TABLE_MAP's layouts give the same cells as sizing each value, and a value that
+// does not fit still gets the error that names it.
+TEST(RowImageReader, ValueLayoutsFromTheTableMapSplitRowsTheSameWay) {
+  const RowsSpec s = twoInsertedRows();
+  const Bytes body = rowsBody(s);
+  auto h = decodeHeader(s, body);
+  ASSERT_TRUE(h.isOk());
+  const TableMap plain = threeColumnTable();
+  const TableMap laid_out = withValueLayouts(plain);
+  ASSERT_EQ(laid_out.columns[0].value_width, 4);
+  ASSERT_EQ(laid_out.columns[1].value_prefix, 1);
+  RowImageReader a(*h, plain);
+  RowImageReader b(*h, laid_out);
+  std::vector<Cell> cells_a;
+  std::vector<Cell> cells_b;
+  while (!a.done()) {
+    ASSERT_TRUE(a.next(cells_a).isOk());
+    ASSERT_TRUE(b.next(cells_b).isOk());
+    for (size_t i = 0; i < cells_a.size(); ++i) {
+      EXPECT_EQ(cells_a[i].state, cells_b[i].state) << i;
+      EXPECT_EQ(cells_a[i].bytes.data(), cells_b[i].bytes.data()) << i;
+      EXPECT_EQ(cells_a[i].bytes.size(), cells_b[i].bytes.size()) << i;
+    }
+  }
+  EXPECT_TRUE(b.done());
+
+  RowsSpec cut = twoInsertedRows();
+  cut.rows = {0x04, 0x01, 0x00, 0x00, 0x00, 0x05, 'a', 'b'};  // name claims 5 bytes, 2 follow
+  FirstImage first = readFirstImage(cut, laid_out);
+  ASSERT_FALSE(first.status.isOk());
+  EXPECT_NE(first.status.message().find(
+                "row image of shop.t, column 1 (VARCHAR): value length 5 exceeds the 2 bytes left"),
+            std::string::npos)
+      << first.status.message();
+  cut.rows = {0x04, 0x01, 0x00};  // id claims 4 bytes, 2 follow
+  first = readFirstImage(cut, laid_out);
+  ASSERT_FALSE(first.status.isOk());
+  EXPECT_NE(first.status.message().find("column 0 (INT): value of 4 bytes truncated"), std::string::npos)
+      << first.status.message();
+}
+
 TEST(RowImageReader, EveryTruncatedRowFails) {
   RowsSpec s = twoInsertedRows();
   s.rows.erase(s.rows.begin() + 8, s.rows.end());  // the first row only

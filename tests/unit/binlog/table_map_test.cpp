@@ -117,6 +117,30 @@ TEST(TableMapDecoder, DecodesNamesTypesMetadataAndNullability) {
   EXPECT_EQ(c[1].collation, 0u);
 }
 
+// Worked out once per TABLE_MAP so that row images split without a dispatch per value
+// (binlog-reference §4: each type's width or length prefix).
+TEST(TableMapDecoder, WorksOutEachColumnsValueLayout) {
+  auto map = decode(everyMetadataShape());
+  ASSERT_TRUE(map.isOk()) << map.status().toString();
+  const auto& c = map->columns;
+  const std::vector<std::pair<int, int>> expected = {
+      {4, 0},  // INT
+      {0, 2},  // VARCHAR(300) utf8mb4: 1200 bytes, 2-byte length
+      {5, 0},  // DECIMAL(10,2): 8 integer digits in 4 bytes, 2 fraction digits in 1
+      {0, 2},  // CHAR(128) utf8mb4: 512 bytes, 2-byte length
+      {1, 0},  // ENUM
+      {1, 0},  // SET
+      {2, 0},  // BIT(10)
+      {0, 2},  // TEXT
+      {7, 0},  // DATETIME(3): 5 bytes and 2 of fraction
+      {8, 0},  // DOUBLE
+  };
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(c[i].value_width, expected[i].first) << i;
+    EXPECT_EQ(c[i].value_prefix, expected[i].second) << i;
+  }
+}
+
 // STRING metadata for lengths around the one-byte limit (binlog-reference §4.6): the length is in
 // bytes, and lengths 256..1023 keep bits 8-9 inverted in b0 bits 4-5.
 TEST(TableMapDecoder, StringMetadataForLongChar) {
