@@ -256,20 +256,24 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
   const message::RowOrigin origin{item.binlog_timestamp, unixSeconds(clock_.now()), item.file,
                                   item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
   uint64_t rows_read = 0;
-  Status status = formatter_.format(
-      item.event.header, map, origin, [&](uint64_t row, std::string_view body) {
-        ++rows_read;
-        next_row_at_position_ = row + 1;
-        const uint64_t row_in_txn = rows_in_txn_++;
-        if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
-          batch.push_back(PublishItem{std::string(body),
-                                      rowMessageId(item.file, item.event_end, row),
-                                      origin.publish_timestamp,
-                                      checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1, item.txn_gtid_set},
-                                      routeOf(map, item.event.header.kind, body)});
-        }
-        return Status::ok();
-      });
+  const message::RowsFormatter::Emit emit = [&](uint64_t row, std::string_view body) {
+    ++rows_read;
+    next_row_at_position_ = row + 1;
+    const uint64_t row_in_txn = rows_in_txn_++;
+    if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
+      batch.push_back(PublishItem{std::string(body),
+                                  rowMessageId(item.file, item.event_end, row),
+                                  origin.publish_timestamp,
+                                  checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1, item.txn_gtid_set},
+                                  routeOf(map, item.event.header.kind, body)});
+    }
+    return Status::ok();
+  };
+  // A map with its names from the binlog comes back as the same shared object while the table is
+  // unchanged (binlog::EventDecoder): given as such, its prepared names are reused.
+  Status status = &map == item.event.table.get()
+                      ? formatter_.format(item.event.header, item.event.table, origin, emit)
+                      : formatter_.format(item.event.header, map, origin, emit);
   metrics::add(metrics_.rows_read, rows_read);
   return status.withContext(where());
 }
