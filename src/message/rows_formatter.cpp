@@ -5,7 +5,7 @@
 namespace mm::message {
 
 Status RowsFormatter::format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
-                             RowOrigin origin, const Emit& emit) {
+                             RowOrigin origin, Emit emit) {
   // A new table map may sit at the address of an old one (the caller's cache was refilled).
   builder_.prepare(table);
   return formatRows(rows, table, origin, emit);
@@ -13,13 +13,13 @@ Status RowsFormatter::format(const binlog::RowsEventHeader& rows, const binlog::
 
 Status RowsFormatter::format(const binlog::RowsEventHeader& rows,
                              const std::shared_ptr<const binlog::TableMap>& table, RowOrigin origin,
-                             const Emit& emit) {
+                             Emit emit) {
   builder_.prepare(table);
   return formatRows(rows, *table, origin, emit);
 }
 
 Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
-                                 RowOrigin origin, const Emit& emit) {
+                                 RowOrigin origin, Emit emit) {
   binlog::RowImageReader reader(rows, table);
   for (; !reader.done(); ++origin.row) {
     MM_RETURN_IF_ERROR(reader.next(before_));

@@ -5,12 +5,12 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string_view>
 
 #include "binlog/rows_event.h"
 #include "binlog/table_map.h"
+#include "common/function_ref.h"
 #include "common/status.h"
 #include "message/row_message_builder.h"
 
@@ -18,20 +18,21 @@ namespace mm::message {
 
 class RowsFormatter {
  public:
-  using Emit = std::function<Status(uint64_t row, std::string_view body)>;
+  // Called per row; valid for the call only (the body is the formatter's reused buffer).
+  using Emit = FunctionRef<Status(uint64_t row, std::string_view body)>;
 
   // Requires: `table` has column names (metadata, completeTableMap or withPositionalNames).
   // Errors from decoding or from `emit` stop the walk and come back with the event's table named.
   Status format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
-                const Emit& emit);
+                Emit emit);
   // The same for a table map shared immutably, as binlog::EventDecoder hands them out (with names
   // from the binlog's metadata): its prepared names are reused while the same map comes back.
   Status format(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
-                RowOrigin origin, const Emit& emit);
+                RowOrigin origin, Emit emit);
 
  private:
   Status formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
-                    const Emit& emit);
+                    Emit emit);
 
   RowMessageBuilder builder_;
   std::vector<binlog::Cell> before_;

@@ -256,7 +256,7 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
   const message::RowOrigin origin{item.binlog_timestamp, unixSeconds(clock_.now()), item.file,
                                   item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
   uint64_t rows_read = 0;
-  const message::RowsFormatter::Emit emit = [&](uint64_t row, std::string_view body) {
+  auto emit = [&](uint64_t row, std::string_view body) {
     ++rows_read;
     next_row_at_position_ = row + 1;
     const uint64_t row_in_txn = rows_in_txn_++;
@@ -275,7 +275,7 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
                       ? formatter_.format(item.event.header, item.event.table, origin, emit)
                       : formatter_.format(item.event.header, map, origin, emit);
   metrics::add(metrics_.rows_read, rows_read);
-  return status.withContext(where());
+  return status.isOk() ? status : status.withContext(where());
 }
 
 }  // namespace mm::pipeline
