@@ -124,7 +124,11 @@ void awaitConfirms(amqp_connection_state_t connection, uint64_t target, uint64_t
   }
 }
 
-int ceiling(const Broker& broker, uint64_t count, size_t size, uint64_t window, bool batch) {
+// With `monitor_properties`, every message carries what mysql-monitor's do besides the body: a
+// message id of its form ("FILE:POS:ROW", unique), a timestamp, the app id and the database, table
+// and type headers, which the broker parses and stores with the message.
+int ceiling(const Broker& broker, uint64_t count, size_t size, uint64_t window, bool batch,
+            bool monitor_properties) {
   amqp_connection_state_t connection = connect(broker);
   purge(connection, broker);
   amqp_confirm_select(connection, kChannel);
@@ -137,6 +141,21 @@ int ceiling(const Broker& broker, uint64_t count, size_t size, uint64_t window, 
   props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG;
   props.content_type = amqp_cstring_bytes("application/json");
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
+  std::string message_id;
+  amqp_table_entry_t headers[3];
+  const std::pair<const char*, const char*> header_values[3] = {
+      {"database", "mm_bench"}, {"table", "t"}, {"type", "row_insert"}};
+  if (monitor_properties) {
+    props._flags |= AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_TIMESTAMP_FLAG | AMQP_BASIC_APP_ID_FLAG |
+                    AMQP_BASIC_HEADERS_FLAG;
+    props.app_id = amqp_cstring_bytes("mysql-monitor");
+    for (int i = 0; i < 3; ++i) {
+      headers[i].key = amqp_cstring_bytes(header_values[i].first);
+      headers[i].value.kind = AMQP_FIELD_KIND_UTF8;
+      headers[i].value.value.bytes = amqp_cstring_bytes(header_values[i].second);
+    }
+    props.headers = amqp_table_t{3, headers};
+  }
   const amqp_bytes_t body_bytes{body.size(), body.data()};
   uint64_t published = 0;
   uint64_t confirmed = 0;
@@ -144,6 +163,11 @@ int ceiling(const Broker& broker, uint64_t count, size_t size, uint64_t window, 
   while (published < count) {
     const uint64_t limit = batch ? published + window : confirmed + window;
     while (published < count && published < limit) {
+      if (monitor_properties) {
+        message_id = "mysql-bin.000001:" + std::to_string(1000 + published * 600) + ":0";
+        props.message_id = amqp_bytes_t{message_id.size(), message_id.data()};
+        props.timestamp = static_cast<uint64_t>(epochSeconds());
+      }
       if (amqp_basic_publish(connection, kChannel, amqp_cstring_bytes(broker.exchange.c_str()),
                              amqp_cstring_bytes(""), 0, 0, &props, body_bytes) != AMQP_STATUS_OK) {
         die("publish failed");
@@ -277,6 +301,10 @@ int main(int argc, char** argv) {
   ceiling_cmd->add_option("--size", size)->required();
   ceiling_cmd->add_option("--window", window);
   ceiling_cmd->add_flag("--batch", batch, "publish a window, then wait for all of its confirms");
+  bool monitor_properties = false;
+  ceiling_cmd->add_flag("--monitor-properties", monitor_properties,
+                        "give each message mysql-monitor's properties and headers (message id, timestamp, app id, "
+                        "database/table/type)");
   auto* wait_cmd = cli.add_subcommand("wait", "wait until the queue holds --count messages");
   wait_cmd->add_option("--count", count)->required();
   wait_cmd->add_option("--timeout", timeout);
@@ -290,7 +318,7 @@ int main(int argc, char** argv) {
     die("--window must be at least 1");
   }
   if (ceiling_cmd->parsed()) {
-    return ceiling(broker, count, size, window, batch);
+    return ceiling(broker, count, size, window, batch, monitor_properties);
   }
   if (wait_cmd->parsed()) {
     return wait(broker, count, timeout);

@@ -6,7 +6,7 @@
 #
 #   scripts/demo.sh                   local servers, sample changes on mm_demo.employee
 #   scripts/demo.sh --config FILE     your own servers and settings: runs the monitor with FILE
-#                                     until Ctrl-C (watch with build/amqp_tail --help)
+#                                     until Ctrl-C (watch with build/mysql-monitor tail --config FILE)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -18,7 +18,7 @@ fi
 
 scripts/install-deps.sh $([[ -n $config ]] && echo --build-only)
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DMM_BUILD_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target mysql-monitor amqp_tail
+cmake --build build -j"$(nproc)" --target mysql-monitor
 
 work=$(mktemp -d /tmp/mysql-monitor-demo.XXXXXX)
 monitor_pid=""
@@ -64,9 +64,16 @@ port = $MM_AMQP_PORT
 exchange = mysql-monitor-demo
 CFG
 
-echo "demo: subscriber output (one JSON message per line):"
-build/amqp_tail --port "$MM_AMQP_PORT" --exchange mysql-monitor-demo --count 4 --timeout 60 &
+echo "demo: subscriber output (each message: its routing key, id and publish time, then the JSON body):"
+# The subscriber: `mysql-monitor tail` binds a private queue to the exchange (at most a minute).
+timeout 60 build/mysql-monitor tail --config "$work/monitor.cfg" --count 4 --compact 2>"$work/tail.log" &
 tail_pid=$!
+until grep -q "watching exchange" "$work/tail.log" 2>/dev/null; do
+  if ! kill -0 "$tail_pid" 2>/dev/null; then
+    cat "$work/tail.log"; exit 1
+  fi
+  sleep 0.1
+done
 build/mysql-monitor --config "$work/monitor.cfg" 2>"$work/monitor.log" &
 monitor_pid=$!
 for _ in $(seq 1 100); do
