@@ -56,25 +56,14 @@ size_t bitBytes(uint16_t metadata) {
   return (bits + 7) / 8;
 }
 
-// A value with a little-endian length prefix of `prefix` bytes.
-Status prefixed(ByteReader& r, size_t prefix, std::span<const uint8_t>& value) {
-  ByteReader probe = r;
-  const uint64_t length = probe.uintLe(prefix);
-  if (!probe.ok() || length > probe.remaining()) {
-    r.fail();
-    return Status::corruption(fmt::format("value length {} exceeds the {} bytes left", length,
-                                          probe.ok() ? probe.remaining() : 0));
+// Why a value of `layout` does not fit in what `r` has left (readLaidOutValue() said so).
+Status valueMisfit(ByteReader r, ValueLayout layout) {
+  if (layout.prefix == 0) {
+    return Status::corruption(fmt::format("value of {} bytes truncated", layout.fixed));
   }
-  value = r.bytes(prefix + length);
-  return Status::ok();
-}
-
-Status fixed(ByteReader& r, size_t n, std::span<const uint8_t>& value) {
-  value = r.bytes(n);
-  if (!r.ok()) {
-    return Status::corruption(fmt::format("value of {} bytes truncated", n));
-  }
-  return Status::ok();
+  const uint64_t length = r.uintLe(layout.prefix);
+  return Status::corruption(
+      fmt::format("value length {} exceeds the {} bytes left", length, r.ok() ? r.remaining() : 0));
 }
 
 // Renders a Kind::Chars value straight into out.text with the digit writers (common/digits.h).
@@ -430,7 +419,12 @@ Status valueLayout(const TableMapColumn& column, ValueLayout& layout) {
 Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<const uint8_t>& value) {
   ValueLayout layout;
   MM_RETURN_IF_ERROR(valueLayout(column, layout));
-  return layout.prefix != 0 ? prefixed(r, layout.prefix, value) : fixed(r, layout.fixed, value);
+  if (readLaidOutValue(r, layout, value)) {
+    return Status::ok();
+  }
+  Status misfit = valueMisfit(r, layout);
+  r.fail();
+  return misfit;
 }
 
 Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes, CellValue& out) {

@@ -31,6 +31,26 @@ struct ValueLayout {
 // cannot be sized.
 Status valueLayout(const TableMapColumn& column, ValueLayout& layout);
 
+// Consumes one value laid out as `layout` and sets `value` to its bytes (length prefix included);
+// false, with `r` unchanged, when it does not fit (readValueBytes() then names the problem).
+// Inline and without a Status: it runs for every value of every row.
+inline bool readLaidOutValue(ByteReader& r, ValueLayout layout, std::span<const uint8_t>& value) {
+  size_t size = layout.fixed;
+  if (layout.prefix != 0) {
+    ByteReader probe = r;
+    const uint64_t length = probe.uintLe(layout.prefix);
+    if (!probe.ok() || length > probe.remaining()) {
+      return false;
+    }
+    size = layout.prefix + length;
+  }
+  if (!r.ok() || size > r.remaining()) {
+    return false;
+  }
+  value = r.bytes(size);
+  return true;
+}
+
 // Consumes one non-NULL value of `column` from `r` and sets `value` to its bytes (length prefixes
 // included). Errors: Corruption when truncated, Unsupported for types that cannot be sized (pre-5.0
 // DECIMAL, unknown codes), naming the type. An out-parameter, not a Result: called for every value

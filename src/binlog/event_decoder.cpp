@@ -100,10 +100,9 @@ Result<RowsEvent> EventDecoder::decodeRows(uint8_t type, std::span<const uint8_t
 
 Result<std::shared_ptr<const TableMap>> EventDecoder::decodeTableMapCached(std::span<const uint8_t> body) {
   const uint8_t post_header_len = fde_->postHeaderLength(TABLE_MAP_EVENT);
-  // The table id leads the body: 4 bytes when the post-header is 6 long, else 6 (§2.3). A body too
-  // short for it is left to decodeTableMap to report.
+  // A body too short for its table id is left to decodeTableMap to report.
   ByteReader id_reader(body);
-  const uint64_t table_id = post_header_len == 6 ? id_reader.u32le() : id_reader.u48le();
+  const uint64_t table_id = readTableId(id_reader, post_header_len);
   if (id_reader.ok()) {
     auto known = known_tables_.find(table_id);
     if (known != known_tables_.end() &&

@@ -50,7 +50,7 @@ Result<RowsEventHeader> decodeRowsEventHeader(uint8_t type, std::span<const uint
         fmt::format("{} for table id {}: {}", eventTypeName(type), h.table_id, what));
   };
   ByteReader r(body);
-  h.table_id = post_header_len == 6 ? r.u32le() : r.u48le();
+  h.table_id = readTableId(r, post_header_len);
   h.flags = r.u16le();
   h.partial_update = type == PARTIAL_UPDATE_ROWS_EVENT;
   const bool v2 = type == WRITE_ROWS_EVENT || type == UPDATE_ROWS_EVENT || type == DELETE_ROWS_EVENT ||
@@ -151,19 +151,11 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
     }
     const TableMapColumn& column = table_.columns[i];
     cells[i].state = Cell::State::Value;
-    // The layout decodeTableMap worked out; readValueBytes when there is none or the value does not
-    // fit (it names the problem).
-    if (column.value_width != 0 && column.value_width <= rows_.remaining()) {
-      cells[i].bytes = rows_.bytes(column.value_width);
+    // The layout decodeTableMap worked out; readValueBytes when there is none (both 0) or the value
+    // does not fit (it names the problem).
+    if ((column.value_width != 0 || column.value_prefix != 0) &&
+        readLaidOutValue(rows_, ValueLayout{column.value_width, column.value_prefix}, cells[i].bytes)) {
       continue;
-    }
-    if (column.value_prefix != 0) {
-      ByteReader probe = rows_;
-      const uint64_t length = probe.uintLe(column.value_prefix);
-      if (probe.ok() && length <= probe.remaining()) {
-        cells[i].bytes = rows_.bytes(column.value_prefix + length);
-        continue;
-      }
     }
     Status sized = readValueBytes(rows_, column, cells[i].bytes);
     if (!sized.isOk()) {

@@ -239,7 +239,7 @@ Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
 Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len) {
   ByteReader r(body);
   TableMap map;
-  map.table_id = post_header_len == 6 ? r.u32le() : r.u48le();
+  map.table_id = readTableId(r, post_header_len);
   (void)r.u16le();  // flags
   const uint8_t db_len = r.u8();
   map.database = std::string(r.chars(db_len));

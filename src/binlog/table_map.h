@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/byte_reader.h"
 #include "common/status.h"
 
 namespace mm::binlog {
@@ -48,5 +49,11 @@ struct TableMap {
 // Decodes a TABLE_MAP body (after the common header, checksum stripped). post_header_len is the
 // FORMAT_DESCRIPTION's entry for TABLE_MAP (6 means 4-byte table ids). Errors name the field.
 Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len);
+
+// The table id that leads TABLE_MAP and rows event bodies: 4 bytes when the event type's
+// post-header is 6 bytes long (the oldest format), else 6 (binlog-reference §2.3).
+inline uint64_t readTableId(ByteReader& r, uint8_t post_header_len) {
+  return post_header_len == 6 ? r.u32le() : r.u48le();
+}
 
 }  // namespace mm::binlog

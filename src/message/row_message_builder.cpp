@@ -96,7 +96,7 @@ std::string_view RowMessageBuilder::end(const RowOrigin& origin) {
       t.head.append(",\"pos\":");
     }
   }
-  if (t.gtid != origin.gtid || (t.gtid_field.empty() != origin.gtid.empty())) {
+  if (t.gtid != origin.gtid) {
     t.gtid.assign(origin.gtid);
     t.gtid_field.clear();
     if (!origin.gtid.empty()) {
