@@ -321,8 +321,8 @@ bool BinlogStream::inputReady() {
       return true;
     }
   }
-  // socket_ changes only in open() and next(), on this same thread; the lock is for interrupt().
-  std::lock_guard lock(socket_mutex_);
+  // No lock: socket_ is written only by open() and next(), on this thread (the lock orders those
+  // writes with interrupt(), which reads it from another).
   if (socket_ < 0) {
     return false;
   }

@@ -82,7 +82,7 @@ class BinlogStream final : public EventSource {
   bool position_lost_ = false;
   std::atomic<bool> interrupted_{false};
   std::mutex socket_mutex_;
-  int socket_ = -1;  // guarded by socket_mutex_, for interrupt()
+  int socket_ = -1;  // written (by the reader thread) under socket_mutex_, read under it by interrupt()
 };
 
 // Where to start when no checkpoint exists: "current" (the server's current end), "earliest" (the

@@ -2,7 +2,8 @@
 //
 // Bounded in items *and* bytes (each item reports its size), so a slow or absent broker stops the
 // reader instead of growing memory. push() blocks while full and gives up when stop is requested;
-// close() lets the consumer drain what is queued and then see the end (pop returns nullopt).
+// close() lets the consumer drain what is queued and then see the end (popFor returns nullopt,
+// popAll 0).
 // An item larger than the byte bound is still accepted when the queue is empty, so one huge row
 // cannot wedge the pipeline. Thread-safe; one producer and one consumer in our use. The depth is
 // reported to a metrics gauge, when given one, under the queue's own lock.
@@ -37,10 +38,7 @@ class BoundedQueue {
   // Returns false (and drops `item`) when stop was requested or the queue was closed.
   bool push(T item, size_t bytes, std::stop_token stop) {
     std::unique_lock lock(mutex_);
-    const bool has_room = not_full_.wait(lock, stop, [&] {
-      return closed_ || items_.empty() || (items_.size() < max_items_ && bytes_ + bytes <= max_bytes_);
-    });
-    if (!has_room || closed_) {
+    if (!waitForRoom(lock, 1, bytes, stop)) {
       return false;
     }
     items_.push_back(Entry{std::move(item), bytes});
@@ -59,11 +57,7 @@ class BoundedQueue {
       batch_bytes += entry.second;
     }
     std::unique_lock lock(mutex_);
-    const bool has_room = not_full_.wait(lock, stop, [&] {
-      return closed_ || items_.empty() ||
-             (items_.size() + batch.size() <= max_items_ && bytes_ + batch_bytes <= max_bytes_);
-    });
-    if (!has_room || closed_) {
+    if (!waitForRoom(lock, batch.size(), batch_bytes, stop)) {
       batch.clear();
       return false;
     }
@@ -101,13 +95,6 @@ class BoundedQueue {
     return popLocked();
   }
 
-  // Waits until an item arrives or the queue is closed and drained, or stop is requested.
-  std::optional<T> pop(std::stop_token stop) {
-    std::unique_lock lock(mutex_);
-    not_empty_.wait(lock, stop, [&] { return closed_ || !items_.empty(); });
-    return popLocked();
-  }
-
   void close() {
     std::lock_guard lock(mutex_);
     closed_ = true;
@@ -130,6 +117,15 @@ class BoundedQueue {
     T item;
     size_t bytes;
   };
+
+  // Waits until `items` more of `bytes` in all fit (or the queue is empty). False when stop was
+  // requested or the queue was closed.
+  bool waitForRoom(std::unique_lock<std::mutex>& lock, size_t items, size_t bytes, std::stop_token stop) {
+    const bool has_room = not_full_.wait(lock, stop, [&] {
+      return closed_ || items_.empty() || (items_.size() + items <= max_items_ && bytes_ + bytes <= max_bytes_);
+    });
+    return has_room && !closed_;
+  }
 
   std::optional<T> popLocked() {
     if (items_.empty()) {

@@ -31,7 +31,7 @@ std::string describeClose(const amqp_frame_t& frame) {
 }  // namespace
 
 AmqpPublisher::AmqpPublisher(AmqpOptions options)
-    : options_(options), connection_(std::move(options)), batch_frames_(!options_.tls.enabled) {}
+    : options_(options), connection_(std::move(options)) {}
 
 AmqpPublisher::~AmqpPublisher() = default;
 
@@ -88,7 +88,7 @@ Result<uint64_t> AmqpPublisher::publish(const OutgoingMessage& message) {
     props._flags |= AMQP_BASIC_HEADERS_FLAG;
     props.headers = amqp_table_t{static_cast<int>(header_entries_.size()), header_entries_.data()};
   }
-  if (batch_frames_) {
+  if (!options_.tls.enabled) {  // the frames go out together, written by flush()
     amqp_basic_publish_t method{};
     method.exchange = bytesOf(options_.exchange);
     method.routing_key = bytesOf(message.routing_key);

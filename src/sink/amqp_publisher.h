@@ -52,7 +52,6 @@ class AmqpPublisher final : public Publisher {
   AmqpOptions options_;
   AmqpConnection connection_;
   uint64_t next_delivery_tag_ = 1;
-  bool batch_frames_;                      // no TLS: frames are buffered and written together
   AmqpFrameBuffer frames_{4096};  // AMQP's minimum frame_max until connect() negotiates it
   std::vector<amqp_table_entry_t_> header_entries_;  // reused by publish()
 };

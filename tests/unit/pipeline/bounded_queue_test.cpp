@@ -16,12 +16,12 @@ TEST(BoundedQueue, ReportsItsDepthToTheGauge) {
   ASSERT_TRUE(queue.push(2, 250, std::stop_token{}));
   EXPECT_EQ(metrics::get(gauge.items), 2u);
   EXPECT_EQ(metrics::get(gauge.bytes), 350u);
-  ASSERT_EQ(queue.pop(std::stop_token{}), 1);
+  ASSERT_EQ(queue.popFor(std::chrono::milliseconds{0}), 1);
   EXPECT_EQ(metrics::get(gauge.items), 1u);
   EXPECT_EQ(metrics::get(gauge.bytes), 250u);
   queue.close();
-  ASSERT_EQ(queue.pop(std::stop_token{}), 2);
-  EXPECT_EQ(queue.pop(std::stop_token{}), std::nullopt);
+  ASSERT_EQ(queue.popFor(std::chrono::milliseconds{0}), 2);
+  EXPECT_EQ(queue.popFor(std::chrono::milliseconds{0}), std::nullopt);
   EXPECT_EQ(metrics::get(gauge.items), 0u);
   EXPECT_EQ(metrics::get(gauge.bytes), 0u);
 }

@@ -4,6 +4,7 @@
 #include "pipeline/reader_stage.h"
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -47,8 +48,7 @@ class PurgedSource final : public mysql::EventSource {
 
 std::vector<SourceItem> drain(BoundedQueue<SourceItem>& queue) {
   std::vector<SourceItem> items;
-  while (auto item = queue.pop(std::stop_token{})) {
-    items.push_back(std::move(*item));
+  while (queue.popAll(items, SIZE_MAX, std::stop_token{}) > 0) {
   }
   return items;
 }
