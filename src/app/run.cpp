@@ -17,6 +17,7 @@
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/check.h"
+#include "common/thread_name.h"
 #include "config/config.h"
 #include "message/message_route.h"
 #include "metrics/exporter.h"
@@ -142,6 +143,7 @@ class SignalWatcher {
  public:
   explicit SignalWatcher(pipeline::Pipeline& pipeline) {
     thread_ = std::jthread([&pipeline](std::stop_token stop) {
+      nameThisThread("mm-signals");
       while (!stop.stop_requested()) {
         if (auto signal = waitForStopSignal(std::chrono::milliseconds(200))) {
           spdlog::info("received {}; stopping (again to stop at once)", strsignal(*signal));

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "mysql/source_status.h"
 #include "pipeline/reconnect_backoff.h"
 
@@ -14,6 +15,7 @@ SourcePoller::SourcePoller(mysql::ConnectionOptions connection, std::chrono::sec
   connection_.connect_timeout_seconds = 5;
   connection_.read_timeout_seconds = 5;
   thread_ = std::jthread([this, interval](std::stop_token stop) {
+    nameThisThread("mm-source-poll");
     while (!stop.stop_requested()) {
       pollOnce();
       pipeline::sleepUnlessStopped(interval, stop);

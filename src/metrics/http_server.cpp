@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "common/thread_name.h"
+
 namespace mm::metrics {
 namespace {
 
@@ -160,7 +162,10 @@ Status HttpServer::start() {
     closeFd(listen_fd_);
     return Status::io(fmt::format("metrics server: pipe: {}", std::strerror(errno)));
   }
-  thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
+  thread_ = std::jthread([this](std::stop_token stop) {
+    nameThisThread("mm-metrics-http");
+    loop(stop);
+  });
   return Status::ok();
 }
 

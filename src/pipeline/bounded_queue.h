@@ -17,7 +17,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -25,6 +24,7 @@
 #include <vector>
 
 #include "metrics/stats.h"
+#include "pipeline/ring_buffer.h"
 
 namespace mm::pipeline {
 
@@ -165,7 +165,7 @@ class BoundedQueue {
   mutable std::mutex mutex_;
   std::condition_variable_any not_empty_;
   std::condition_variable_any not_full_;
-  std::deque<Entry> items_;      // guarded by mutex_
+  RingBuffer<Entry> items_;      // guarded by mutex_
   size_t bytes_ = 0;             // guarded by mutex_
   bool closed_ = false;          // guarded by mutex_
 };

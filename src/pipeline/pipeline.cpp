@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/thread_name.h"
 #include "pipeline/transformer_stage.h"
 
 namespace mm::pipeline {
@@ -63,6 +64,7 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
     std::stop_token hard = hard_stop_.get_token();
     std::stop_token reading = reader_stop_.get_token();
     std::jthread publisher_thread([&] {
+      nameThisThread("mm-publisher");
       publisher_status = guarded("publisher", [&] { return publisher.run(hard); });
       if (!publisher_status.isOk()) {
         // Without a publisher nothing drains: everyone stops now.
@@ -72,11 +74,13 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
       finish();
     });
     std::jthread transformer_thread([&] {
+      nameThisThread("mm-transformer");
       transformer_status = guarded("transformer", [&] { return transformer.run(hard); });
       fail_fast(transformer_status);
       finish();
     });
     std::jthread reader_thread([&] {
+      nameThisThread("mm-reader");
       // The reader stops on either phase.
       std::stop_source either;
       std::stop_callback on_reading(reading, [&] { either.request_stop(); });

@@ -24,8 +24,8 @@ void PublisherStage::markDisconnected(const Status& why, std::chrono::millisecon
   metrics::set(metrics_.broker_blocked, false);
   reconnect_not_before_ = clock_.monotonicNow() + retry_delay;
   awaiting_.clear();
-  for (auto& entry : in_flight_) {
-    entry.delivery_tag = 0;
+  for (size_t i = 0; i < in_flight_.size(); ++i) {
+    in_flight_[i].delivery_tag = 0;
   }
 }
 
@@ -50,7 +50,8 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
     connected_ = true;
     metrics::set(metrics_.broker_connected, true);
     // Everything unconfirmed goes out again, in the original order.
-    for (auto& entry : in_flight_) {
+    for (size_t i = 0; i < in_flight_.size(); ++i) {
+      InFlight& entry = in_flight_[i];
       if (isMessage(entry) && !entry.confirmed) {
         ++stats_.republished;
         metrics::add(metrics_.messages_republished);

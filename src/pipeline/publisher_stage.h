@@ -27,6 +27,7 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/items.h"
 #include "pipeline/reconnect_backoff.h"
+#include "pipeline/ring_buffer.h"
 #include "sink/publisher.h"
 
 namespace mm::pipeline {
@@ -105,7 +106,7 @@ class PublisherStage {
 
   PublishBatch pending_;     // the batch being taken from the input
   size_t pending_next_ = 0;  // its first item not yet appended
-  std::deque<InFlight> in_flight_;
+  RingBuffer<InFlight> in_flight_;
   std::deque<Awaiting> awaiting_;
   uint64_t next_sequence_ = 0;
   size_t unconfirmed_ = 0;
