@@ -64,16 +64,16 @@ void adoptOrigin(rapidjson::Document& held, const rapidjson::Document& last) {
 Status DelayBuffer::add(PublishItem item, TimePoint now) {
   Entry entry;
   entry.first = entry.last = now;
-  if (item.body.empty()) {
+  if (!item.isMessage()) {
     entry.item = std::move(item);
     entries_.push_back(std::move(entry));
     return Status::ok();
   }
   rapidjson::Document& message = entry.message;
-  message.Parse(item.body.data(), item.body.size());
+  message.Parse(item.body().data(), item.body().size());
   if (message.HasParseError() || !message.IsObject() || !message.HasMember("type") ||
       !message["type"].IsString()) {
-    return Status::internal("delay buffer: not a message of ours: " + item.body);
+    return Status::internal("delay buffer: not a message of ours: " + std::string(item.body()));
   }
   const std::string_view type = message["type"].GetString();
   if (type != "row_insert" && type != "row_update" && type != "row_delete") {
@@ -84,7 +84,7 @@ Status DelayBuffer::add(PublishItem item, TimePoint now) {
   }
   if (!message.HasMember("keys") || !message["keys"].IsObject() || !message.HasMember("database") ||
       !message.HasMember("table_name") || !message.HasMember("timestamp")) {
-    return Status::internal("delay buffer: malformed row message: " + item.body);
+    return Status::internal("delay buffer: malformed row message: " + std::string(item.body()));
   }
   entry.kind = type == "row_insert" ? Kind::Insert : type == "row_update" ? Kind::Update : Kind::Delete;
   entry.item = std::move(item);
@@ -167,7 +167,7 @@ bool DelayBuffer::fold(Entry& held, Entry& next) {
   } else {
     return false;
   }
-  held.item.message_id = std::move(next.item.message_id);
+  held.item.setMessage(next.item.messageId(), held.item.body());
   return true;
 }
 
@@ -209,13 +209,13 @@ void DelayBuffer::release(int64_t now_unix, PublishBatch& out) {
   }
   if (head.kind == Kind::Nothing) {
     // Folded away entirely: only its checkpoint remains.
-    out.push_back(checkpointMark(std::move(head.item.after)));
+    out.push_back(checkpointMark(std::move(head.item.checkpoint), head.item.rows_done));
   } else if (head.kind == Kind::Mark) {
     out.push_back(std::move(head.item));
   } else {
     // "timestamp" is the publish time, which the delay moved.
     head.message["timestamp"].SetInt64(now_unix);
-    head.item.body = serialize(head.message);
+    head.item.setBody(serialize(head.message));
     head.item.timestamp = now_unix;
     out.push_back(std::move(head.item));
   }

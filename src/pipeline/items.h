@@ -1,6 +1,7 @@
 // What flows between the pipeline stages (shared docs/design.md §1-3).
 //
-// reader -> transformer: RowsItem (one rows event with its own bytes and coordinates),
+// reader -> transformer: RowsItem (one rows event with its own bytes and coordinates, the
+//                        transaction's shared),
 //                        TransactionEnd (a commit or standalone statement: the checkpoint may
 //                        move past it), SchemaChange (a DDL statement: the schema history
 //                        follows it; cached schemas are stale),
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -20,20 +22,22 @@
 
 namespace mm::pipeline {
 
+// A checkpoint shared by every item of one transaction (where it starts, rows_done 0, the GTID set
+// before it): one allocation per transaction instead of a copy of its strings per row.
+using SharedCheckpoint = std::shared_ptr<const checkpoint::Checkpoint>;
+
 struct RowsItem {
   std::vector<uint8_t> bytes;  // the whole event; `event` views into it (heap storage: moves keep it)
   binlog::RowsEvent event;
-  std::string file;
-  uint64_t txn_start = 0;   // position of the transaction's first event
-  uint64_t event_end = 0;   // position after this event (message ids use it)
+  SharedCheckpoint txn_start;  // the transaction's file, first position and prior GTID set
+  uint64_t event_end = 0;      // position after this event (message ids use it)
   uint32_t binlog_timestamp = 0;
-  uint64_t skip_rows = 0;   // rows of this transaction already confirmed before a restart
-  std::string gtid;         // the transaction's GTID ("" when the server logs none)
-  std::string txn_gtid_set; // the GTID set executed before the transaction ("" when unknown)
+  uint64_t skip_rows = 0;      // rows of this transaction already confirmed before a restart
+  std::string gtid;            // the transaction's GTID ("" when the server logs none)
 };
 
 struct TransactionEnd {
-  checkpoint::Checkpoint next;  // where the next transaction starts, with the GTID set before it
+  SharedCheckpoint next;  // where the next transaction starts, with the GTID set before it
 };
 
 struct SchemaChange {
@@ -66,18 +70,52 @@ inline SharedRoute makeRoute(std::string routing_key, message::Headers headers) 
 }
 
 struct PublishItem {
-  std::string body;        // empty for a pure checkpoint mark
-  std::string message_id;
   int64_t timestamp = 0;
-  checkpoint::Checkpoint after;  // the low-water mark once this item (and all before it) is confirmed
-  SharedRoute route;             // set on every message, null on a pure checkpoint mark
+  // The low-water mark once this item (and all before it) is confirmed: `checkpoint` with
+  // `rows_done` rows of it done (its own rows_done is not used). Null on a message that moves
+  // nothing (a heartbeat).
+  SharedCheckpoint checkpoint;
+  uint64_t rows_done = 0;
+  SharedRoute route;  // set on every message, null on a pure checkpoint mark
+
+  // The message: its id then its body, in one string (one allocation per message). A pure
+  // checkpoint mark has neither. Either may view into this item's own message.
+  void setMessage(std::string_view id, std::string_view body) {
+    std::string payload;
+    payload.reserve(id.size() + body.size());
+    payload.append(id).append(body);
+    payload_ = std::move(payload);
+    id_size_ = id.size();
+  }
+  void setBody(std::string_view body) { setMessage(messageId(), body); }
+  std::string_view messageId() const { return std::string_view(payload_).substr(0, id_size_); }
+  std::string_view body() const { return std::string_view(payload_).substr(id_size_); }
+  bool isMessage() const { return payload_.size() > id_size_; }
+  size_t payloadBytes() const { return payload_.size(); }
+
+  checkpoint::Checkpoint after() const {
+    if (checkpoint == nullptr) {
+      return {};
+    }
+    checkpoint::Checkpoint mark = *checkpoint;
+    mark.rows_done = rows_done;
+    return mark;
+  }
+
+ private:
+  std::string payload_;
+  size_t id_size_ = 0;
 };
 
 // An item that carries only a checkpoint (a transaction end, or changes folded away).
-inline PublishItem checkpointMark(checkpoint::Checkpoint after) {
+inline PublishItem checkpointMark(SharedCheckpoint after, uint64_t rows_done = 0) {
   PublishItem mark;
-  mark.after = std::move(after);
+  mark.checkpoint = std::move(after);
+  mark.rows_done = rows_done;
   return mark;
+}
+inline PublishItem checkpointMark(const checkpoint::Checkpoint& after) {
+  return checkpointMark(std::make_shared<const checkpoint::Checkpoint>(after), after.rows_done);
 }
 
 using PublishBatch = std::vector<PublishItem>;
@@ -86,7 +124,7 @@ inline size_t itemBytes(const PublishBatch& batch) {
   size_t n = 0;
   for (const auto& item : batch) {
     // A shared route is counted once per table and type, so it is left out here.
-    n += item.body.size() + item.message_id.size() + sizeof(PublishItem);
+    n += item.payloadBytes() + sizeof(PublishItem);
   }
   return n;
 }

@@ -80,8 +80,8 @@ void PublisherStage::append(PublishItem item) {
 
 void PublisherStage::publish(InFlight& entry) {
   const PublishItem& item = entry.item;
-  auto tag = publisher_.publish(
-      sink::OutgoingMessage{item.body, item.message_id, item.route->routing_key, item.timestamp, item.route->headers});
+  auto tag = publisher_.publish(sink::OutgoingMessage{item.body(), item.messageId(), item.route->routing_key,
+                                                      item.timestamp, item.route->headers});
   if (!tag.isOk()) {
     markDisconnected(tag.status(), std::chrono::milliseconds{0});
     return;
@@ -169,23 +169,35 @@ void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
 
 void PublisherStage::advanceCheckpoint() {
   while (!in_flight_.empty() && (in_flight_.front().confirmed || !isMessage(in_flight_.front()))) {
-    if (!in_flight_.front().item.after.empty()) {
-      checkpoint_ = std::move(in_flight_.front().item.after);
+    PublishItem& item = in_flight_.front().item;
+    if (item.checkpoint != nullptr) {
+      checkpoint_ = std::move(item.checkpoint);
+      checkpoint_rows_done_ = item.rows_done;
     }
     in_flight_.pop_front();
   }
 }
 
+checkpoint::Checkpoint PublisherStage::checkpoint() const {
+  checkpoint::Checkpoint mark = *checkpoint_;
+  mark.rows_done = checkpoint_rows_done_;
+  return mark;
+}
+
 Status PublisherStage::maybeSave(bool force) {
   const auto now = clock_.monotonicNow();
-  if (checkpoint_ == saved_ || checkpoint_.empty() || (!force && now - last_save_ < options_.checkpoint_interval)) {
+  if (!force && now - last_save_ < options_.checkpoint_interval) {
     return Status::ok();
   }
-  Status status = state_.save(checkpoint_);
+  checkpoint::Checkpoint mark = checkpoint();
+  if (mark == saved_ || mark.empty()) {
+    return Status::ok();
+  }
+  Status status = state_.save(mark);
   if (!status.isOk()) {
     return status.withContext("cannot save the checkpoint");
   }
-  saved_ = checkpoint_;
+  saved_ = std::move(mark);
   last_save_ = now;
   metrics::add(metrics_.checkpoints_saved);
   reportCheckpoint();
@@ -202,8 +214,7 @@ void PublisherStage::maybeHeartbeat() {
   const int64_t now = unixSeconds(clock_.now());
   // No checkpoint: a heartbeat moves nothing forward.
   PublishItem heartbeat;
-  heartbeat.body = fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now);
-  heartbeat.message_id = fmt::format("heartbeat:{}", now);
+  heartbeat.setMessage(fmt::format("heartbeat:{}", now), fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now));
   heartbeat.timestamp = now;
   heartbeat.route = heartbeat_route_;
   append(std::move(heartbeat));

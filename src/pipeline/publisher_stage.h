@@ -56,7 +56,8 @@ class PublisherStage {
                  const Clock& clock, PublisherOptions options, checkpoint::Checkpoint initial)
       : publisher_(publisher), in_(in), state_(state), clock_(clock), options_(std::move(options)),
         backoff_(options_.min_reconnect_backoff, options_.max_reconnect_backoff),
-        checkpoint_(std::move(initial)), saved_(checkpoint_),
+        checkpoint_(std::make_shared<const checkpoint::Checkpoint>(initial)),
+        checkpoint_rows_done_(initial.rows_done), saved_(std::move(initial)),
         metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_),
         heartbeat_route_(makeRoute(options_.heartbeat_routing_key, {{"type", "heartbeat"}})) {}
 
@@ -65,7 +66,7 @@ class PublisherStage {
   Status run(std::stop_token stop);
 
   const PublisherStats& stats() const { return stats_; }
-  const checkpoint::Checkpoint& checkpoint() const { return checkpoint_; }
+  checkpoint::Checkpoint checkpoint() const;
 
  private:
   struct InFlight {
@@ -81,7 +82,7 @@ class PublisherStage {
     uint64_t sequence;
   };
 
-  bool isMessage(const InFlight& f) const { return !f.item.body.empty(); }
+  bool isMessage(const InFlight& f) const { return f.item.isMessage(); }
   Status ensureConnected(std::stop_token stop);
   void append(PublishItem item);
   void publish(InFlight& entry);
@@ -114,7 +115,10 @@ class PublisherStage {
   bool blocked_ = false;
   ReconnectBackoff backoff_;
   std::chrono::steady_clock::time_point reconnect_not_before_{};
-  checkpoint::Checkpoint checkpoint_;
+  // The longest confirmed prefix's mark, as the items carry it (PublishItem::after()); saved_ is
+  // what the state file holds.
+  SharedCheckpoint checkpoint_;
+  uint64_t checkpoint_rows_done_ = 0;
   checkpoint::Checkpoint saved_;
   std::chrono::steady_clock::time_point last_save_{};
   std::chrono::steady_clock::time_point last_message_{};

@@ -149,6 +149,16 @@ const std::string& ReaderStage::gtidsText(Cursor& cursor) {
   return cursor.gtids_text;
 }
 
+const SharedCheckpoint& ReaderStage::transactionCheckpoint(Cursor& cursor) {
+  const SharedCheckpoint& shared = cursor.txn_checkpoint;
+  if (shared == nullptr || shared->position != cursor.txn_start || shared->file != cursor.file ||
+      shared->gtid_set != cursor.txn_gtid_set) {
+    cursor.txn_checkpoint = std::make_shared<const checkpoint::Checkpoint>(
+        checkpoint::Checkpoint{cursor.file, cursor.txn_start, 0, cursor.txn_gtid_set});
+  }
+  return cursor.txn_checkpoint;
+}
+
 bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop) {
   std::visit([&](const auto& gtid) {
     if constexpr (!std::is_same_v<std::decay_t<decltype(gtid)>, std::monostate>) {
@@ -161,9 +171,11 @@ bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::st
   cursor.rows_events_in_txn = 0;
   cursor.txn_start = next_position;
   cursor.gtids_text_stale = true;
-  checkpoint::Checkpoint next{cursor.file, next_position, 0, gtidsText(cursor)};
-  const size_t size = sizeof(TransactionEnd) + next.file.size() + next.gtid_set.size();
-  return handOn(TransactionEnd{std::move(next)}, size, stop);
+  // The next transaction starts here, so its rows share this checkpoint (transactionCheckpoint).
+  cursor.txn_checkpoint = std::make_shared<const checkpoint::Checkpoint>(
+      checkpoint::Checkpoint{cursor.file, next_position, 0, gtidsText(cursor)});
+  const size_t size = sizeof(TransactionEnd) + cursor.file.size() + cursor.gtids_text.size();
+  return handOn(TransactionEnd{cursor.txn_checkpoint}, size, stop);
 }
 
 bool ReaderStage::handOn(SourceItem item, size_t bytes, std::stop_token stop) {
@@ -381,10 +393,8 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
         (cursor.file == state.resume.file && cursor.txn_start == state.resume.position) ||
         (options_.resume_by_gtid && !state.resume.gtid_set.empty() &&
          cursor.txn_gtid_set == state.resume.gtid_set);
-    RowsItem item{std::move(owned),     std::move(*rows), cursor.file,
-                  cursor.txn_start,     at.end,           at.timestamp,
-                  resumed_txn ? state.resume.rows_done : 0, cursor.txn_gtid_text,
-                  cursor.txn_gtid_set};
+    RowsItem item{std::move(owned), std::move(*rows), transactionCheckpoint(cursor), at.end,
+                  at.timestamp,     resumed_txn ? state.resume.rows_done : 0, cursor.txn_gtid_text};
     const size_t size = item.bytes.size() + kRowsItemOverhead;
     if (!handOn(std::move(item), size, stop)) {
       return Status::cancelled("stopped");

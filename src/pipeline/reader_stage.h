@@ -90,6 +90,9 @@ class ReaderStage {
     std::variant<std::monostate, binlog::MysqlGtidEvent, binlog::MariadbGtid> txn_gtid = {};
     std::string txn_gtid_text = {};   // the current transaction's GTID, "" if none
     std::string txn_gtid_set = {};    // gtids.text() when the current transaction began
+    // The current transaction's start as its items share it (made by the first rows event or by
+    // the previous transaction's end, which names the same place).
+    SharedCheckpoint txn_checkpoint = {};
     // gtids.text(), kept while `gtids` does not change: formatting a set per transaction costs.
     std::string gtids_text = {};
     bool gtids_text_stale = true;
@@ -121,6 +124,7 @@ class ReaderStage {
   Status resumeAtCurrentPosition(Cursor& cursor, const Status& why, std::stop_token stop);
   static void beginTransaction(Cursor& cursor, uint64_t position);
   static const std::string& gtidsText(Cursor& cursor);
+  static const SharedCheckpoint& transactionCheckpoint(Cursor& cursor);
   bool endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop);
   // Queues `item` (of `bytes`) for the transformer; hands the queued items over once there are
   // enough. False when stopped.

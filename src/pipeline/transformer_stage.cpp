@@ -30,19 +30,17 @@ std::string_view rowType(binlog::RowsKind kind) {
   return "row_unknown";
 }
 
-// "FILE:END_POSITION:ROW", the id every row message is published with: written by hand, as it is
-// built once per row.
-std::string rowMessageId(const std::string& file, uint64_t event_end, uint64_t row) {
+// "FILE:END_POSITION:ROW", the id every row message is published with, into `out`: written by
+// hand, as it is built once per row.
+std::string_view rowMessageId(std::string& out, const std::string& file, uint64_t event_end, uint64_t row) {
   char digits[2 * 20 + 2];
   char* end = digits;
   *end++ = ':';
   end = writeDigits(end, event_end);
   *end++ = ':';
   end = writeDigits(end, row);
-  std::string id;
-  id.reserve(file.size() + static_cast<size_t>(end - digits));
-  id.append(file).append(digits, end);
-  return id;
+  out.assign(file).append(digits, end);
+  return out;
 }
 
 }  // namespace
@@ -54,7 +52,7 @@ Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
   if (auto* end = std::get_if<TransactionEnd>(&item)) {
     rows_in_txn_ = 0;
     txn_file_.clear();
-    batch.push_back(checkpointMark(end->next));
+    batch.push_back(checkpointMark(std::move(end->next)));
   } else if (auto* gap = std::get_if<PositionGap>(&item)) {
     rows_in_txn_ = 0;
     txn_file_.clear();
@@ -86,6 +84,7 @@ Status TransformerStage::run(std::stop_token stop) {
   constexpr size_t kMaxTakenItems = 64;
   Status result;
   PublishBatch batch;
+  batch.reserve(kMaxBatchItems);
   std::vector<SourceItem> items;
   bool input_done = false;
   // Hands the batch on; false when stopped.
@@ -98,6 +97,7 @@ Status TransformerStage::run(std::stop_token stop) {
       return false;
     }
     batch = PublishBatch{};
+    batch.reserve(kMaxBatchItems);
     return true;
   };
   while (!stop.stop_requested()) {
@@ -155,9 +155,8 @@ PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
   const std::string to = fmt::format("{}:{}", gap.to.file, gap.to.position);
   PublishItem item = checkpointMark(gap.to);
   item.timestamp = unixSeconds(clock_.now());
-  item.body = message::gapMessage(from, to, item.timestamp);
   // Control messages have ids of their own that no row id ("FILE:POS:ROW") can equal.
-  item.message_id = fmt::format("gap:{}:{}", from, to);
+  item.setMessage(fmt::format("gap:{}:{}", from, to), message::gapMessage(from, to, item.timestamp));
   const message::RouteFacts facts{"gap", "", "", ""};
   item.route = makeRoute(routing_.expand(facts), message::routeHeaders(facts));
   return item;
@@ -232,28 +231,29 @@ SharedRoute TransformerStage::routeOf(const binlog::TableMap& map, binlog::RowsK
 }
 
 Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
-  if (item.file != txn_file_ || item.txn_start != txn_start_) {
-    txn_file_ = item.file;
-    txn_start_ = item.txn_start;
+  const checkpoint::Checkpoint& txn = *item.txn_start;
+  if (txn.file != txn_file_ || txn.position != txn_start_) {
+    txn_file_ = txn.file;
+    txn_start_ = txn.position;
     rows_in_txn_ = 0;
   }
   auto where = [&] {
-    return fmt::format("rows event ending at {}:{} ({}.{})", item.file, item.event_end,
+    return fmt::format("rows event ending at {}:{} ({}.{})", txn.file, item.event_end,
                        item.event.table->database, item.event.table->table);
   };
-  auto table = completeTable(*item.event.table, binlog::Position{item.file, item.txn_start});
+  auto table = completeTable(*item.event.table, binlog::Position{txn.file, txn.position});
   if (!table.isOk()) {
     return table.status().withContext(where());
   }
   const binlog::TableMap& map = **table;
   // Rows events inside one TRANSACTION_PAYLOAD share its end position: their rows count on, so
   // every row keeps a message_id of its own.
-  const bool same_position = item.event_end == last_event_end_ && item.file == last_event_file_;
+  const bool same_position = item.event_end == last_event_end_ && txn.file == last_event_file_;
   if (!same_position) {
-    last_event_file_ = item.file;
+    last_event_file_ = txn.file;
     last_event_end_ = item.event_end;
   }
-  const message::RowOrigin origin{item.binlog_timestamp, unixSeconds(clock_.now()), item.file,
+  const message::RowOrigin origin{item.binlog_timestamp, unixSeconds(clock_.now()), txn.file,
                                   item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
   uint64_t rows_read = 0;
   auto emit = [&](uint64_t row, std::string_view body) {
@@ -261,11 +261,10 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
     next_row_at_position_ = row + 1;
     const uint64_t row_in_txn = rows_in_txn_++;
     if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
-      batch.push_back(PublishItem{std::string(body),
-                                  rowMessageId(item.file, item.event_end, row),
-                                  origin.publish_timestamp,
-                                  checkpoint::Checkpoint{item.file, item.txn_start, row_in_txn + 1, item.txn_gtid_set},
-                                  routeOf(map, item.event.header.kind, body)});
+      PublishItem& message = batch.emplace_back(checkpointMark(item.txn_start, row_in_txn + 1));
+      message.timestamp = origin.publish_timestamp;
+      message.route = routeOf(map, item.event.header.kind, body);
+      message.setMessage(rowMessageId(message_id_, txn.file, item.event_end, row), body);
     }
     return Status::ok();
   };

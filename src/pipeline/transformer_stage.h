@@ -80,6 +80,7 @@ class TransformerStage {
   std::string last_event_file_;
   uint64_t last_event_end_ = 0;
   uint64_t next_row_at_position_ = 0;
+  std::string message_id_;  // reused to write each row's message id
 };
 
 }  // namespace mm::pipeline

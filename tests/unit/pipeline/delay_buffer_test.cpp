@@ -30,14 +30,12 @@ std::string object(const Row& row) {
 checkpoint::Checkpoint after(uint64_t seq) { return checkpoint::Checkpoint{"f", seq + 4, 0}; }
 
 PublishItem message(uint64_t seq, const std::string& type, const std::string& keys, const std::string& rest) {
-  PublishItem item;
-  item.body = fmt::format(
-      R"({{"type":"{}","database":"d","table_name":"t","keys":{},{},"timestamp":1,"binlog_timestamp":{},)"
-      R"("position":{{"file":"f","pos":{},"row":0}},"gtid":"0-1-{}"}})",
-      type, keys, rest, seq, seq, seq);
-  item.message_id = fmt::format("f:{}:0", seq);
+  PublishItem item = checkpointMark(after(seq));
+  item.setMessage(fmt::format("f:{}:0", seq),
+                  fmt::format(R"({{"type":"{}","database":"d","table_name":"t","keys":{},{},"timestamp":1,)"
+                              R"("binlog_timestamp":{},"position":{{"file":"f","pos":{},"row":0}},"gtid":"0-1-{}"}})",
+                              type, keys, rest, seq, seq, seq));
   item.timestamp = 1;
-  item.after = after(seq);
   item.route = makeRoute("key." + type, {{"type", type}});
   return item;
 }
@@ -56,12 +54,12 @@ PublishItem remove(uint64_t seq, int id) {
 
 // Applies row messages the way a consumer keeping a copy of the table would.
 void applyChange(Table& table, const PublishItem& item) {
-  if (item.body.empty()) {
+  if (!item.isMessage()) {
     return;
   }
   rapidjson::Document doc;
-  doc.Parse(item.body.c_str());
-  ASSERT_FALSE(doc.HasParseError()) << item.body;
+  doc.Parse(item.body().data(), item.body().size());
+  ASSERT_FALSE(doc.HasParseError()) << item.body();
   auto text = [](const rapidjson::Value& v) { return std::to_string(v.GetInt()); };
   const std::string key = text(doc["keys"]["id"]);
   const std::string type = doc["type"].GetString();
@@ -72,7 +70,7 @@ void applyChange(Table& table, const PublishItem& item) {
     }
     table[key] = row;
   } else if (type == "row_update") {
-    ASSERT_TRUE(table.count(key)) << "update of a missing row: " << item.body;
+    ASSERT_TRUE(table.count(key)) << "update of a missing row: " << item.body();
     Row row = table[key];
     for (const auto& c : doc["after_values"].GetObject()) {
       row[c.name.GetString()] = text(c.value);
@@ -98,8 +96,8 @@ TEST(DelayBuffer, HoldsAMessageForTheDelayThenReleasesIt) {
   EXPECT_EQ(buffer.nextRelease(), kStart + 5s);
   out.take(buffer, kStart + 5s);
   ASSERT_EQ(out.items.size(), 1u);
-  EXPECT_NE(out.items[0].body.find(R"("timestamp":99)"), std::string::npos)
-      << "timestamp must be the publish time: " << out.items[0].body;
+  EXPECT_NE(out.items[0].body().find(R"("timestamp":99)"), std::string::npos)
+      << "timestamp must be the publish time: " << out.items[0].body();
 }
 
 TEST(DelayBuffer, ToggledValueFoldsIntoTheNetChange) {
@@ -111,10 +109,10 @@ TEST(DelayBuffer, ToggledValueFoldsIntoTheNetChange) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].body, R"({"type":"row_update","database":"d","table_name":"t","keys":{"id":7},"before_values":{"a":1},"after_values":{"a":2},"timestamp":99,"binlog_timestamp":3,)"
+  EXPECT_EQ(out[0].body(), R"({"type":"row_update","database":"d","table_name":"t","keys":{"id":7},"before_values":{"a":1},"after_values":{"a":2},"timestamp":99,"binlog_timestamp":3,)"
                          R"("position":{"file":"f","pos":3,"row":0},"gtid":"0-1-3"})");
-  EXPECT_EQ(out[0].message_id, "f:3:0") << "a folded message takes its last change's id";
-  EXPECT_EQ(out[0].after, after(1)) << "and keeps its first change's checkpoint";
+  EXPECT_EQ(out[0].messageId(), "f:3:0") << "a folded message takes its last change's id";
+  EXPECT_EQ(out[0].after(), after(1)) << "and keeps its first change's checkpoint";
   EXPECT_EQ(buffer.coalesced(), 2u);
 }
 
@@ -126,9 +124,9 @@ TEST(DelayBuffer, ChangeAfterChangesThatCancelledOutStandsAlone) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_NE(out[0].body.find(R"("values":{"a":4,"id":3})"), std::string::npos) << out[0].body;
-  EXPECT_EQ(out[0].after, after(1));
-  EXPECT_EQ(out[0].message_id, "f:3:0");
+  EXPECT_NE(out[0].body().find(R"("values":{"a":4,"id":3})"), std::string::npos) << out[0].body();
+  EXPECT_EQ(out[0].after(), after(1));
+  EXPECT_EQ(out[0].messageId(), "f:3:0");
 }
 
 TEST(DelayBuffer, UpdateThatReturnsToTheStartDisappearsButItsCheckpointRemains) {
@@ -138,8 +136,8 @@ TEST(DelayBuffer, UpdateThatReturnsToTheStartDisappearsButItsCheckpointRemains) 
   PublishBatch out;
   buffer.releaseDue(kStart, 99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_TRUE(out[0].body.empty());
-  EXPECT_EQ(out[0].after, after(1));
+  EXPECT_TRUE(out[0].body().empty());
+  EXPECT_EQ(out[0].after(), after(1));
 }
 
 TEST(DelayBuffer, InsertThenUpdatesBecomeOneInsertWithTheFinalValues) {
@@ -150,8 +148,8 @@ TEST(DelayBuffer, InsertThenUpdatesBecomeOneInsertWithTheFinalValues) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_NE(out[0].body.find(R"("type":"row_insert")"), std::string::npos);
-  EXPECT_NE(out[0].body.find(R"("values":{"a":5,"b":6,"id":3})"), std::string::npos) << out[0].body;
+  EXPECT_NE(out[0].body().find(R"("type":"row_insert")"), std::string::npos);
+  EXPECT_NE(out[0].body().find(R"("values":{"a":5,"b":6,"id":3})"), std::string::npos) << out[0].body();
 }
 
 TEST(DelayBuffer, FoldedChangeTakesTheIdAndCoordinateOfItsLastPart) {
@@ -161,11 +159,11 @@ TEST(DelayBuffer, FoldedChangeTakesTheIdAndCoordinateOfItsLastPart) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].message_id, "f:2:0");
-  EXPECT_NE(out[0].body.find(R"("binlog_timestamp":2,"position":{"file":"f","pos":2,"row":0},"gtid":"0-1-2")"),
+  EXPECT_EQ(out[0].messageId(), "f:2:0");
+  EXPECT_NE(out[0].body().find(R"("binlog_timestamp":2,"position":{"file":"f","pos":2,"row":0},"gtid":"0-1-2")"),
             std::string::npos)
-      << out[0].body;
-  EXPECT_EQ(out[0].after, after(1)) << "the checkpoint stays behind the first part";
+      << out[0].body();
+  EXPECT_EQ(out[0].after(), after(1)) << "the checkpoint stays behind the first part";
 }
 
 TEST(DelayBuffer, InsertThenDeleteLeavesNothingButTheCheckpoint) {
@@ -175,7 +173,7 @@ TEST(DelayBuffer, InsertThenDeleteLeavesNothingButTheCheckpoint) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_TRUE(out[0].body.empty());
+  EXPECT_TRUE(out[0].body().empty());
 }
 
 TEST(DelayBuffer, UpdatesThenDeleteBecomeTheDelete) {
@@ -185,8 +183,8 @@ TEST(DelayBuffer, UpdatesThenDeleteBecomeTheDelete) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_NE(out[0].body.find(R"("type":"row_delete")"), std::string::npos);
-  EXPECT_EQ(out[0].after, after(1));
+  EXPECT_NE(out[0].body().find(R"("type":"row_delete")"), std::string::npos);
+  EXPECT_EQ(out[0].after(), after(1));
   ASSERT_NE(out[0].route, nullptr);
   EXPECT_EQ(out[0].route->routing_key, "key.row_delete") << "routing follows the type the message became";
   EXPECT_EQ(out[0].route->headers, (message::Headers{{"type", "row_delete"}}));
@@ -200,8 +198,8 @@ TEST(DelayBuffer, DeleteThenInsertAreBothKeptInOrder) {
   PublishBatch out;
   buffer.releaseAll(99, out);
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_NE(out[0].body.find(R"("type":"row_delete")"), std::string::npos);
-  EXPECT_NE(out[1].body.find(R"("values":{"a":2,"id":3})"), std::string::npos) << out[1].body;
+  EXPECT_NE(out[0].body().find(R"("type":"row_delete")"), std::string::npos);
+  EXPECT_NE(out[1].body().find(R"("values":{"a":2,"id":3})"), std::string::npos) << out[1].body();
 }
 
 TEST(DelayBuffer, RowsWithoutKeysAreNeverFolded) {
@@ -239,7 +237,7 @@ TEST(DelayBuffer, MarksWaitBehindHeldMessagesAndCheckpointsNeverGoBackwards) {
   EXPECT_TRUE(out.items.empty()) << "a mark may not pass a held change";
   out.take(buffer, kStart + 5s);
   ASSERT_EQ(out.items.size(), 2u);
-  EXPECT_EQ(out.items[1].after, after(2));
+  EXPECT_EQ(out.items[1].after(), after(2));
 }
 
 TEST(DelayBuffer, OverfullBufferReleasesTheOldestEarly) {
@@ -256,19 +254,19 @@ TEST(DelayBuffer, OverfullBufferReleasesTheOldestEarly) {
 TEST(DelayBuffer, ControlMessagesKeepTheirPlaceAndAreNotDelayed) {
   DelayBuffer buffer(5s, 1000);
   PublishItem gap = message(1, "row_insert", "{}", R"("values":{})");
-  gap.body = R"({"type":"gap","from":"a:4","to":"b:4","timestamp":1})";
+  gap.setBody(R"({"type":"gap","from":"a:4","to":"b:4","timestamp":1})");
   ASSERT_TRUE(buffer.add(gap, kStart).isOk());
   ASSERT_TRUE(buffer.add(insert(2, 1, {{"a", "0"}}), kStart).isOk());
   PublishBatch out;
   buffer.releaseDue(kStart, 99, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].body, gap.body);
+  EXPECT_EQ(out[0].body(), gap.body());
 }
 
 TEST(DelayBuffer, MalformedBodyIsAnError) {
   DelayBuffer buffer(5s, 10);
   PublishItem item = message(1, "row_insert", "{}", R"("values":{})");
-  item.body = "not json";
+  item.setBody("not json");
   EXPECT_FALSE(buffer.add(item, kStart).isOk());
 }
 
@@ -285,7 +283,7 @@ TEST(DelayBuffer, ConsumerOfTheBufferedStreamEndsWithTheSameRowsAsOfTheRawStream
     uint64_t last_checkpoint = 0;
     auto collect = [&](PublishBatch& batch) {
       for (auto& item : batch) {
-        const uint64_t position = item.after.position;
+        const uint64_t position = item.after().position;
         ASSERT_GE(position, last_checkpoint) << "checkpoints must never go backwards";
         last_checkpoint = position;
         applyChange(buffered_copy, item);

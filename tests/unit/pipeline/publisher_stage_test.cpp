@@ -67,9 +67,7 @@ PublishBatch messages(int count) {
   PublishBatch batch;
   for (int i = 0; i < count; ++i) {
     PublishItem item;
-    item.body = "{}";
-    item.message_id = std::to_string(i);
-    item.after = checkpoint::Checkpoint{};
+    item.setMessage(std::to_string(i), "{}");
     item.route = makeRoute("rows", {});
     batch.push_back(std::move(item));
   }

@@ -204,29 +204,35 @@ TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
   const std::string uuid = "76f3e7be-6720-11ed-9cad-0242ac110002";
   std::vector<const RowsItem*> rows;
   std::vector<checkpoint::Checkpoint> ends;
+  std::vector<const checkpoint::Checkpoint*> shared_ends;
   const auto items = drain(queue);
   for (const SourceItem& item : items) {
     if (const auto* r = std::get_if<RowsItem>(&item)) {
       rows.push_back(r);
     } else if (const auto* end = std::get_if<TransactionEnd>(&item)) {
-      ends.push_back(end->next);
+      ends.push_back(*end->next);
+      shared_ends.push_back(end->next.get());
     }
   }
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0]->gtid, uuid + ":12");
-  EXPECT_EQ(rows[0]->txn_start, 378u) << "a transaction starts at its GTID event";
+  EXPECT_EQ(rows[0]->txn_start->position, 378u) << "a transaction starts at its GTID event";
   EXPECT_EQ(rows[0]->event_end, 651u) << "inner events end where their payload ends";
-  EXPECT_EQ(rows[0]->txn_gtid_set, uuid + ":1-11");
+  EXPECT_EQ(rows[0]->txn_start->gtid_set, uuid + ":1-11");
   EXPECT_EQ(rows[0]->event.table->table, "b");
   for (const RowsItem* second : {rows[1], rows[2]}) {
     EXPECT_EQ(second->gtid, uuid + ":13");
-    EXPECT_EQ(second->txn_start, 651u);
+    EXPECT_EQ(second->txn_start->position, 651u);
     EXPECT_EQ(second->event_end, 1283u);
     EXPECT_EQ(second->event.table->table, "test_table_3");
   }
   EXPECT_EQ(rows[1]->event.header.kind, binlog::RowsKind::Update);
   EXPECT_EQ(rows[2]->event.header.kind, binlog::RowsKind::Write);
   ASSERT_EQ(ends.size(), 3u) << "the DDL and both compressed transactions end";
+  // One checkpoint object per transaction: the end of one is the start its successor's rows carry.
+  EXPECT_EQ(rows[0]->txn_start.get(), shared_ends[0]);
+  EXPECT_EQ(rows[1]->txn_start.get(), shared_ends[1]);
+  EXPECT_EQ(rows[2]->txn_start.get(), rows[1]->txn_start.get());
   EXPECT_EQ(ends[0], (checkpoint::Checkpoint{"mysql-bin.000057", 378, 0, uuid + ":1-11"}));
   EXPECT_EQ(ends[1], (checkpoint::Checkpoint{"mysql-bin.000057", 651, 0, uuid + ":1-12"}));
   EXPECT_EQ(ends[2], (checkpoint::Checkpoint{"mysql-bin.000057", 1283, 0, uuid + ":1-13"}));
@@ -249,7 +255,7 @@ TEST(ReaderStage, FollowsMariadbGtidsFromTheFilesGtidList) {
       EXPECT_FALSE(r->gtid.empty()) << "every MariaDB transaction has a GTID";
       last_gtid = r->gtid;
     } else if (const auto* end = std::get_if<TransactionEnd>(&item)) {
-      last_set = end->next.gtid_set;
+      last_set = end->next->gtid_set;
     }
   }
   ASSERT_GT(rows, 0u);
