@@ -11,6 +11,9 @@ pkg_check_modules(RABBITMQ REQUIRED IMPORTED_TARGET librabbitmq)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 # CRC32 of binlog events (PCLMUL-accelerated); zlib stays for inflating.
 pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+if(MM_JEMALLOC AND NOT MM_SANITIZE AND NOT MM_BUILD_FUZZ)
+  pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+endif()
 
 # RapidJSON's Debian config exports include dirs, not a target.
 if(NOT TARGET mm_rapidjson)
