@@ -10,7 +10,8 @@
 //
 // pushAll() and popAll() hand over many items under one lock and with one wake-up: a consumer that
 // is faster than its producer sleeps after every item, and waking it per item cost more CPU than
-// the work on the item (docs/performance.md).
+// the work on the item (docs/performance.md). For the same reason a producer blocked on a full
+// queue is woken when it is half empty.
 #pragma once
 
 #include <algorithm>
@@ -135,7 +136,7 @@ class BoundedQueue {
     items_.pop_front();
     bytes_ -= entry.bytes;
     reportDepthLocked();
-    not_full_.notify_one();
+    wakeProducerIfRoomLocked();
     return std::move(entry.item);
   }
 
@@ -148,9 +149,18 @@ class BoundedQueue {
     }
     if (n > 0) {
       reportDepthLocked();
-      not_full_.notify_one();
+      wakeProducerIfRoomLocked();
     }
     return n;
+  }
+
+  // A producer blocked on a full queue is woken once the queue is half empty, not at every pop:
+  // it then hands over many items per wake-up instead of one, and the two threads do not take
+  // turns item by item (a wake-up and two context switches each).
+  void wakeProducerIfRoomLocked() {
+    if (items_.size() <= max_items_ / 2 && bytes_ <= max_bytes_ / 2) {
+      not_full_.notify_one();
+    }
   }
 
   void reportDepthLocked() {

@@ -70,6 +70,25 @@ TEST(BoundedQueue, PushAllWaitsForRoomForTheWholeBatch) {
   EXPECT_EQ(out, (std::vector<int>{1, 2, 3, 4}));
 }
 
+TEST(BoundedQueue, ABlockedProducerWakesOnceTheQueueIsHalfEmpty) {
+  BoundedQueue<int> queue(4, 1000);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(queue.push(i, 1, std::stop_token{}));
+  }
+  std::atomic<bool> pushed{false};
+  std::jthread producer([&] { pushed = queue.push(4, 1, std::stop_token{}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  ASSERT_TRUE(queue.popFor(std::chrono::milliseconds{0}).has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  EXPECT_FALSE(pushed) << "3 of 4 queued: the producer is not woken for every item taken";
+  ASSERT_TRUE(queue.popFor(std::chrono::milliseconds{0}).has_value());
+  producer.join();
+  EXPECT_TRUE(pushed) << "2 of 4 queued: half empty wakes it";
+  std::vector<int> out;
+  EXPECT_EQ(queue.popAll(out, 10, std::stop_token{}), 3u);
+  EXPECT_EQ(out, (std::vector<int>{2, 3, 4}));
+}
+
 TEST(BoundedQueue, PushAllGivesUpWhenStopped) {
   BoundedQueue<int> queue(1, 1000);
   std::vector<std::pair<int, size_t>> first{{1, 1}};
