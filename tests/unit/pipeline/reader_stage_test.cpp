@@ -12,10 +12,13 @@
 #include <gtest/gtest.h>
 
 #include "binlog/binlog_file.h"
+#include "support/file_event_source.h"
 #include "support/fixtures.h"
 
 namespace mm::pipeline {
 namespace {
+
+using test::FileSource;
 
 // Refuses the first position it is opened at, as a server whose binlog was purged does, and ends
 // the script at any later open.
@@ -83,48 +86,6 @@ TEST(ReaderStage, LostPositionWithCurrentPolicyQueuesOneGapAndResumesThere) {
   EXPECT_EQ(source.opened[1], (binlog::Position{"mysql-bin.000009", 342}));
   EXPECT_EQ(reader.stats().position_gaps, 1u);
 }
-
-// Replays the events of a binlog file from its start at every open, then ends the script. With
-// `cut_after` > 0, the first connection fails (Io) after that many events.
-class FileSource final : public mysql::EventSource {
- public:
-  explicit FileSource(std::vector<uint8_t> bytes, size_t cut_after = 0)
-      : bytes_(std::move(bytes)), cut_after_(cut_after) {}
-  Status open(const mysql::StreamStart& start) override {
-    opened.push_back(start);
-    auto file = binlog::BinlogFile::open(bytes_);
-    if (!file.isOk()) {
-      return file.status();
-    }
-    file_.emplace(*file);
-    return Status::ok();
-  }
-  Result<std::span<const uint8_t>> next() override {
-    if (cut_after_ > 0 && opened.size() == 1 && served_++ == cut_after_) {
-      return Status::io("connection cut by the test");
-    }
-    auto event = file_->next();
-    if (!event.isOk()) {
-      return event.status();
-    }
-    if (!event->has_value()) {
-      return Status::invalidArgument("end of file");
-    }
-    return **event;
-  }
-  void interrupt() override {}
-  bool checksumBeforeFormatDescription() const override { return false; }
-  bool positionLost() const override { return false; }
-  Result<mysql::StreamStart> currentPosition() override { return mysql::StreamStart{binlog::Position{"x", 4}}; }
-
-  std::vector<mysql::StreamStart> opened;
-
- private:
-  std::vector<uint8_t> bytes_;
-  size_t cut_after_;
-  size_t served_ = 0;
-  std::optional<binlog::BinlogFile> file_;
-};
 
 // A live server gone quiet: serves a file's events, then waits in next() until interrupted.
 class QuietAfterFileSource final : public mysql::EventSource {

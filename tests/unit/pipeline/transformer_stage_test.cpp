@@ -1,0 +1,102 @@
+// The transformer stage over a recorded binlog (MariaDB 10.5, FULL row metadata, two one-row
+// transactions): the message id and checkpoint each item carries, with and without the delay buffer.
+#include "pipeline/transformer_stage.h"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "pipeline/reader_stage.h"
+#include "support/file_event_source.h"
+#include "support/fixtures.h"
+
+namespace mm::pipeline {
+namespace {
+
+constexpr const char* kFixture = "rust-mysql-common/mariadb-bin.000001";
+
+// What the reader hands on for the whole file.
+std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
+  test::FileSource source(std::move(bytes));
+  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  ReaderStage reader(source, queue, ReaderOptions{});
+  EXPECT_EQ(reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{}).message(),
+            "end of file");
+  std::vector<SourceItem> items;
+  while (queue.popAllFor(items, 1024, std::chrono::milliseconds{0}) > 0) {
+  }
+  return items;
+}
+
+// The transformer's output for `items`, all queued at once.
+std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay) {
+  BoundedQueue<SourceItem> in(1024, 1 << 24);
+  for (SourceItem& item : items) {
+    EXPECT_TRUE(in.push(std::move(item), 1, std::stop_token{}));
+  }
+  in.close();
+  BoundedQueue<PublishBatch> out(1024, 1 << 24);
+  SystemClock clock;
+  const message::RoutingKeyTemplate routing;
+  TransformerStage transformer(in, out, nullptr, delay, clock, routing);
+  EXPECT_TRUE(transformer.run(std::stop_token{}).isOk());
+  std::vector<PublishItem> published;
+  while (auto batch = out.popFor(std::chrono::milliseconds{0})) {
+    for (PublishItem& item : *batch) {
+      published.push_back(std::move(item));
+    }
+  }
+  return published;
+}
+
+std::vector<checkpoint::Checkpoint> transactionEnds(const std::vector<SourceItem>& items) {
+  std::vector<checkpoint::Checkpoint> ends;
+  for (const SourceItem& item : items) {
+    if (const auto* end = std::get_if<TransactionEnd>(&item)) {
+      ends.push_back(*end->next);
+    }
+  }
+  return ends;
+}
+
+// Each row message moves the checkpoint to its row (rows_done within its transaction); the mark
+// behind the transaction's last row moves it past the transaction. So it is with the delay buffer.
+void expectRowsThenMarks(DelayBuffer* delay) {
+  MM_REQUIRE_FIXTURE(bytes, kFixture);
+  std::vector<SourceItem> items = readAll(bytes);
+  const std::vector<checkpoint::Checkpoint> ends = transactionEnds(items);
+  ASSERT_EQ(ends.size(), 2u);
+  std::vector<checkpoint::Checkpoint> starts;
+  for (const SourceItem& item : items) {
+    if (const auto* rows = std::get_if<RowsItem>(&item)) {
+      starts.push_back(*rows->txn_start);
+    }
+  }
+  ASSERT_EQ(starts.size(), 2u);
+  EXPECT_EQ(starts[1], ends[0]) << "a transaction starts where the one before ended";
+  const std::vector<PublishItem> published = transformAll(std::move(items), delay);
+  ASSERT_EQ(published.size(), 4u) << "message, mark, message, mark";
+  for (size_t i = 0; i < 2; ++i) {
+    const PublishItem& message = published[2 * i];
+    const PublishItem& mark = published[2 * i + 1];
+    ASSERT_TRUE(message.isMessage());
+    EXPECT_EQ(message.messageId().substr(0, 19), "mariadb-bin.000001:");
+    checkpoint::Checkpoint row = starts[i];
+    row.rows_done = 1;
+    EXPECT_EQ(message.after(), row);
+    EXPECT_FALSE(mark.isMessage());
+    EXPECT_EQ(mark.after(), ends[i]);
+  }
+}
+
+TEST(TransformerStage, RowMessagesCarryTheirRowsCheckpointAndMarksTheTransactionsEnd) {
+  expectRowsThenMarks(nullptr);
+}
+
+TEST(TransformerStage, TheDelayBufferKeepsTheCheckpoints) {
+  DelayBuffer delay(std::chrono::milliseconds{1}, 100);
+  expectRowsThenMarks(&delay);
+}
+
+}  // namespace
+}  // namespace mm::pipeline
