@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "binlog/gtid_set.h"
+#include "common/byte_reader.h"
 #include "common/check.h"
 
 namespace mm::mysql {
@@ -96,6 +97,7 @@ Status BinlogStream::open(const StreamStart& start) {
     std::lock_guard lock(socket_mutex_);
     socket_ = -1;
   }
+  packets_.reset();
   if (interrupted_) {
     return Status::cancelled("binlog stream interrupted");
   }
@@ -139,7 +141,19 @@ Status BinlogStream::open(const StreamStart& start) {
   MM_RETURN_IF_ERROR(registerReplica());
   MM_RETURN_IF_ERROR(sendDump(start));
   std::lock_guard lock(socket_mutex_);
-  socket_ = static_cast<int>(mysql_get_socket(connection_.handle()));
+  MYSQL* mysql = connection_.handle();
+  socket_ = static_cast<int>(mysql_get_socket(mysql));
+  MARIADB_PVIO* pvio = mysql->net.pvio;
+  if (pvio != nullptr && pvio->ctls == nullptr && !mysql->net.compress) {
+    // From here on the packets come from the socket as they are; whatever Connector/C read ahead
+    // of them comes first.
+    std::span<const uint8_t> read_ahead;
+    if (pvio->cache != nullptr && pvio->cache_pos < pvio->cache + pvio->cache_size) {
+      read_ahead = std::span<const uint8_t>(pvio->cache_pos, pvio->cache + pvio->cache_size);
+      pvio->cache_pos = pvio->cache + pvio->cache_size;
+    }
+    packets_.emplace(socket_, read_ahead, std::chrono::seconds(connection.read_timeout_seconds));
+  }
   return Status::ok();
 }
 
@@ -258,16 +272,38 @@ Result<std::span<const uint8_t>> BinlogStream::next() {
   if (mysql == nullptr) {
     return Status::internal("BinlogStream::next() before open()");
   }
-  const unsigned long length = mysql_net_read_packet(mysql);
-  if (interrupted_) {
-    return Status::cancelled("binlog stream interrupted");
+  const uint8_t* packet = nullptr;
+  size_t length = 0;
+  if (packets_) {
+    auto read = packets_->next();
+    if (interrupted_) {
+      return Status::cancelled("binlog stream interrupted");
+    }
+    if (!read.isOk()) {
+      return Status::io(fmt::format("MySQL server {}: binlog stream from {}: {}", connection_.where(),
+                                    describe(requested_), read.status().message()));
+    }
+    packet = read->data();
+    length = read->size();
+    if (length > 0 && packet[0] == 0xFF) {
+      return streamError(*read);
+    }
+  } else {
+    const unsigned long read = mysql_net_read_packet(mysql);
+    if (interrupted_) {
+      return Status::cancelled("binlog stream interrupted");
+    }
+    // Connector/C's packet_error is a 32-bit -1 even where unsigned long is 64 bits. On it (an ERR
+    // packet or a lost link) the library has parsed the error and may have freed its buffer.
+    if (read == packet_error || read == 0) {
+      return streamError(connection_.lastErrno(), connection_.lastErrorText());
+    }
+    packet = mysql->net.read_pos;
+    length = read;
   }
-  // Connector/C's packet_error is a 32-bit -1 even where unsigned long is 64 bits. On it (an ERR
-  // packet or a lost link) the library has parsed the error and may have freed its buffer.
-  if (length == packet_error || length == 0) {
-    return streamError(connection_.lastErrno(), connection_.lastErrorText());
+  if (length == 0) {
+    return Status::protocol(fmt::format("MySQL server {}: empty packet in the binlog stream", connection_.where()));
   }
-  const uint8_t* packet = mysql->net.read_pos;
   if (packet[0] == 0xFE && length < 9) {
     return Status::io(fmt::format("MySQL server {}: the server ended the binlog stream",
                                   connection_.where()));
@@ -277,6 +313,22 @@ Result<std::span<const uint8_t>> BinlogStream::next() {
                                         connection_.where(), packet[0]));
   }
   return std::span<const uint8_t>(packet + 1, length - 1);
+}
+
+Status BinlogStream::streamError(std::span<const uint8_t> error_packet) {
+  // ERR packet: 0xFF, the error code (2 bytes), '#' and a 5-byte SQL state, the message.
+  ByteReader reader(error_packet);
+  reader.skip(1);
+  const uint16_t code = reader.u16le();
+  if (!reader.ok()) {
+    return Status::protocol(fmt::format("MySQL server {}: truncated error packet in the binlog stream",
+                                        connection_.where()));
+  }
+  std::span<const uint8_t> message = reader.rest();
+  if (!message.empty() && message[0] == '#' && message.size() >= 6) {
+    message = message.subspan(6);
+  }
+  return streamError(code, std::string(message.begin(), message.end()));
 }
 
 Status BinlogStream::streamError(unsigned int code, const std::string& text) {
@@ -313,6 +365,9 @@ std::string BinlogStream::describeOldestBinlog() {
 }
 
 bool BinlogStream::inputReady() {
+  if (packets_ && packets_->buffered()) {
+    return true;
+  }
   // Connector/C reads ahead into its connection's cache (ma_pvio.h): bytes there are the next
   // event's, and looking costs no system call (one per transaction was 5% of the reader's CPU).
   if (MYSQL* mysql = connection_.handle(); mysql != nullptr && mysql->net.pvio != nullptr) {

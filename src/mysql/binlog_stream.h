@@ -4,7 +4,8 @@
 // understands (the server's own), asks for heartbeats while idle, registers as a replica with its
 // own server_id and sends COM_BINLOG_DUMP (by position), COM_BINLOG_DUMP_GTID (MySQL, by GTID)
 // or COM_BINLOG_DUMP after @slave_connect_state (MariaDB, by GTID). Silence for 2x the heartbeat period (plus a second)
-// is a dead link (Io). Packet framing per binlog-reference §1.5; protocol steps §5.
+// is a dead link (Io). Packet framing per binlog-reference §1.5; protocol steps §5. The stream's
+// packets are then read from the socket by a PacketReader, unless TLS or compression wraps them.
 //
 // Every open() reads the server's identity (ServerIdentity) and refuses (InvalidArgument) a
 // server other than the one the first open() met when starting by position: positions are per
@@ -24,6 +25,7 @@
 
 #include "mysql/connection.h"
 #include "mysql/event_source.h"
+#include "mysql/packet_reader.h"
 
 namespace mm::mysql {
 
@@ -54,8 +56,8 @@ class BinlogStream final : public EventSource {
   Status open(const StreamStart& start) override;
   Result<std::span<const uint8_t>> next() override;
   void interrupt() override;
-  // Whether Connector/C's read-ahead cache or the socket holds unread bytes (TLS may buffer more
-  // in its session, so false may also mean "buffered there").
+  // Whether the packet reader, Connector/C's read-ahead cache or the socket holds unread bytes (TLS
+  // may buffer more in its session, so false may also mean "buffered there").
   bool inputReady() override;
   bool checksumBeforeFormatDescription() const override { return checksum_declared_; }
   bool positionLost() const override { return position_lost_; }
@@ -70,6 +72,7 @@ class BinlogStream final : public EventSource {
   Status sendDump(const StreamStart& start);
   // The Status for a stream that ended: classifies the server's error (see the class comment).
   Status streamError(unsigned int code, const std::string& text);
+  Status streamError(std::span<const uint8_t> error_packet);
   std::string describeOldestBinlog();
   // resolveStartPosition(spec) on a connection of its own.
   Result<StreamStart> askServer(const std::string& spec);
@@ -83,6 +86,8 @@ class BinlogStream final : public EventSource {
   std::atomic<bool> interrupted_{false};
   std::mutex socket_mutex_;
   int socket_ = -1;  // written (by the reader thread) under socket_mutex_, read under it by interrupt()
+  // The stream's packets, on a connection without TLS or compression (else Connector/C reads them).
+  std::optional<PacketReader> packets_;
 };
 
 // Where to start when no checkpoint exists: "current" (the server's current end), "earliest" (the
