@@ -122,6 +122,8 @@ class PublisherStage {
   checkpoint::Checkpoint saved_;
   std::chrono::steady_clock::time_point last_save_{};
   std::chrono::steady_clock::time_point last_message_{};
+  uint64_t publishes_ = 0;       // messages sent, first sends and resends
+  uint64_t publishes_seen_ = 0;  // publishes_ when last_message_ was last set
   std::vector<sink::BrokerEvent> events_;
   PublisherStats stats_;
   metrics::Stats own_metrics_;

@@ -98,6 +98,7 @@ Status TransformerStage::run(std::stop_token stop) {
     }
     batch = PublishBatch{};
     batch.reserve(kMaxBatchItems);
+    publish_time_ = unixSeconds(clock_.now());  // the push may have waited
     return true;
   };
   while (!stop.stop_requested()) {
@@ -113,6 +114,8 @@ Status TransformerStage::run(std::stop_token stop) {
       }
       input_done = in_.popAllFor(items, kMaxTakenItems, wait) == 0 && in_.drained();
     }
+    // The publish time ("timestamp", in seconds) of the messages made from what was just taken.
+    publish_time_ = unixSeconds(clock_.now());
     bool stopped = false;
     for (SourceItem& item : items) {
       result = handle(item, batch);
@@ -253,7 +256,7 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
     last_event_file_ = txn.file;
     last_event_end_ = item.event_end;
   }
-  const message::RowOrigin origin{item.binlog_timestamp, unixSeconds(clock_.now()), txn.file,
+  const message::RowOrigin origin{item.binlog_timestamp, publish_time_, txn.file,
                                   item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
   uint64_t rows_read = 0;
   auto emit = [&](uint64_t row, std::string_view body) {

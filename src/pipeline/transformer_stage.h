@@ -81,6 +81,7 @@ class TransformerStage {
   uint64_t last_event_end_ = 0;
   uint64_t next_row_at_position_ = 0;
   std::string message_id_;  // reused to write each row's message id
+  int64_t publish_time_ = 0;  // Unix seconds, read once per batch taken from the input
 };
 
 }  // namespace mm::pipeline
