@@ -271,20 +271,25 @@ class Progress {
 };
 
 // Standard output, written with write(2) in blocks of about 1 MiB: stdio's fwrite copied every
-// message once more, into its own buffer (2% of decode). The first failed write is sticky.
+// message once more, into its own buffer (2% of decode). Row messages are built straight into the
+// block (RowsFormatter::formatLines). The first failed write is sticky.
 class Output {
  public:
-  explicit Output(int fd) : fd_(fd) { pending_.reserve(kBlockBytes + (64 << 10)); }
+  explicit Output(int fd) : fd_(fd) {}
 
   // Appends `line` and a newline; writes the block once it is full.
   Status line(std::string_view line) {
-    pending_.append(line);
-    pending_.push_back('\n');
-    return pending_.size() >= kBlockBytes ? flush() : Status::ok();
+    pending_.raw(line);
+    pending_.put('\n');
+    return blockWritten();
   }
 
+  // The block, for appending whole lines to; call blockWritten() after each.
+  message::JsonBuffer& block() { return pending_; }
+  Status blockWritten() { return pending_.size() >= kBlockBytes ? flush() : Status::ok(); }
+
   Status flush() {
-    std::string_view left = pending_;
+    std::string_view left = pending_.view();
     while (!left.empty() && failed_.isOk()) {
       const ssize_t n = ::write(fd_, left.data(), left.size());
       if (n < 0 && errno != EINTR) {
@@ -300,7 +305,7 @@ class Output {
  private:
   static constexpr size_t kBlockBytes = 1 << 20;
   int fd_;
-  std::string pending_;
+  message::JsonBuffer pending_;
   Status failed_;
 };
 
@@ -404,9 +409,9 @@ class FileDecoder {
     const message::RowOrigin origin{event.header.timestamp, now_, basename_, end,
                                     end == rows_end_ ? rows_next_ : 0, gtid_};
     rows_end_ = end;
-    Status status = formatter_.format(rows->header, *table, origin, [&](uint64_t row, std::string_view body) {
+    Status status = formatter_.formatLines(rows->header, *table, origin, out_.block(), [&](uint64_t row) {
       rows_next_ = row + 1;
-      return out_.line(body);
+      return out_.blockWritten();
     });
     if (!status.isOk()) {
       return status.withContext(fmt::format("{}: rows event ending at {}:{}", path_, basename_, end));

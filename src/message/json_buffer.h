@@ -22,6 +22,8 @@ namespace mm::message {
 class JsonBuffer {
  public:
   void clear() { size_ = 0; }
+  // Drops what was written after the first `size` bytes (size <= size()).
+  void truncate(size_t size) { size_ = size; }
   std::string_view view() const { return {data_.data(), size_}; }
   size_t size() const { return size_; }
 

@@ -56,6 +56,13 @@ class RowMessageBuilder {
   Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before, const RowOrigin& origin);
   std::string_view heartbeat(int64_t publish_timestamp);
 
+  // Where insert/update/remove write: by default (nullptr) the builder's own buffer, cleared for
+  // each message; given `out`, each message is appended after what `out` holds, and the returned
+  // view is that message's part of it, so a caller collecting messages in a block of its own does
+  // not copy each one (RowsFormatter::formatLines). A message that fails leaves `out` as it was.
+  // heartbeat() always uses the own buffer.
+  void writeInto(JsonBuffer* out) { out_ = out != nullptr ? out : &own_; }
+
   // Prepares the escaped names of `table` unless they were prepared from the same names already.
   // insert/update/remove prepare by themselves only when given a table at another address.
   void prepare(const binlog::TableMap& table);
@@ -90,14 +97,20 @@ class RowMessageBuilder {
 
   void begin(std::string_view type, const binlog::TableMap& table);
   std::string_view end(const RowOrigin& origin);
+  // end(origin) when `written` is ok, else the message is taken back out of the buffer.
+  Result<std::string_view> finish(const Status& written, const RowOrigin& origin);
   // Writes "field":{"name":value,...} for the columns `include` selects among `cells`.
   template <typename Include>
   Status writeColumns(std::string_view field, const binlog::TableMap& table, const Cells& cells,
                       Include include);
   Status writeKeys(const binlog::TableMap& table, const Cells& image);
+  // Writes ,"name":value for column `i` (no comma before the first).
+  Status writeColumn(const binlog::TableMap& table, const Cells& cells, size_t i, bool& first);
   Status writeValue(const binlog::TableMapColumn& column, const binlog::Cell& cell);
 
-  JsonBuffer out_;
+  JsonBuffer own_;
+  JsonBuffer* out_ = &own_;  // own_, or the caller's block (writeInto)
+  size_t start_ = 0;         // where the message being built starts in *out_
   TablePrefixes prefixes_;
   OriginText origin_text_;
   binlog::CellValue scratch_;

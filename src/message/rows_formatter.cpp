@@ -18,8 +18,22 @@ Status RowsFormatter::format(const binlog::RowsEventHeader& rows,
   return formatRows(rows, *table, origin, emit);
 }
 
+Status RowsFormatter::formatLines(const binlog::RowsEventHeader& rows,
+                                  const std::shared_ptr<const binlog::TableMap>& table, RowOrigin origin,
+                                  JsonBuffer& block, RowWritten written) {
+  builder_.prepare(table);
+  builder_.writeInto(&block);
+  Status status = formatRows(rows, *table, origin, [&](uint64_t row, std::string_view) {
+    block.put('\n');
+    return written(row);
+  });
+  builder_.writeInto(nullptr);
+  return status;
+}
+
+template <typename OnRow>
 Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
-                                 RowOrigin origin, Emit emit) {
+                                 RowOrigin origin, OnRow on_row) {
   binlog::RowImageReader reader(rows, table);
   for (; !reader.done(); ++origin.row) {
     MM_RETURN_IF_ERROR(reader.next(before_));
@@ -35,7 +49,7 @@ Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binl
     if (!body.isOk()) {
       return body.status();
     }
-    MM_RETURN_IF_ERROR(emit(origin.row, *body));
+    MM_RETURN_IF_ERROR(on_row(origin.row, *body));
   }
   return Status::ok();
 }

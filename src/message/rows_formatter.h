@@ -12,6 +12,7 @@
 #include "binlog/table_map.h"
 #include "common/function_ref.h"
 #include "common/status.h"
+#include "message/json_buffer.h"
 #include "message/row_message_builder.h"
 
 namespace mm::message {
@@ -30,9 +31,19 @@ class RowsFormatter {
   Status format(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
                 RowOrigin origin, Emit emit);
 
+  // Called after each row's message is in the block, with the row's index.
+  using RowWritten = FunctionRef<Status(uint64_t row)>;
+  // The same as format() for a shared table map, but each message goes straight into `block`,
+  // after what it holds, followed by a newline: JSON lines for a caller that writes its output in
+  // blocks (`mysql-monitor decode`), without copying every message from a buffer of the
+  // formatter's. A row that fails to decode leaves nothing of its message in the block.
+  Status formatLines(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
+                     RowOrigin origin, JsonBuffer& block, RowWritten written);
+
  private:
+  template <typename OnRow>
   Status formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
-                    Emit emit);
+                    OnRow on_row);
 
   RowMessageBuilder builder_;
   std::vector<binlog::Cell> before_;

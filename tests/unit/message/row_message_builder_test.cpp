@@ -144,6 +144,54 @@ TEST(RowMessageBuilder, UndecodableValueIsAnErrorNamingTheColumn) {
       << r.status().message();
 }
 
+TEST(RowMessageBuilder, KeysFollowColumnOrderWhateverTheKeyOrder) {
+  // PRIMARY KEY (name, id): the key lists column 1 before column 0; PRIMARY KEY (id, name) does not.
+  RowMessageBuilder builder;
+  TableMap table = itemTable();
+  const Row row;
+  const std::string expected = R"({"type":"row_delete","database":"shop","table_name":"item",)"
+                               R"("keys":{"id":7,"name":"pen"},"timestamp":1700000005,"binlog_timestamp":1700000000})";
+  table.primary_key = {1, 0};
+  EXPECT_EQ(text(builder.remove(table, row.cells(), kTimes)), expected);
+  table.primary_key = {0, 1};
+  EXPECT_EQ(text(builder.remove(table, row.cells(), kTimes)), expected);
+  // A key column absent from a MINIMAL before image is left out, as any absent column.
+  auto cells = row.cells();
+  cells[0] = Cell{};
+  EXPECT_EQ(text(builder.remove(table, cells, kTimes)),
+            R"({"type":"row_delete","database":"shop","table_name":"item","keys":{"name":"pen"},)"
+            R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
+}
+
+TEST(RowMessageBuilder, WritesIntoTheCallersBufferAfterWhatItHolds) {
+  RowMessageBuilder own;
+  const Row row;
+  const std::string message = text(own.insert(itemTable(), row.cells(), kTimes));
+
+  RowMessageBuilder builder;
+  JsonBuffer block;
+  block.raw("earlier line\n");
+  builder.writeInto(&block);
+  EXPECT_EQ(text(builder.insert(itemTable(), row.cells(), kTimes)), message);
+  EXPECT_EQ(text(builder.remove(itemTable(), row.cells(), kTimes)).substr(0, 24), R"({"type":"row_delete","da)");
+  EXPECT_EQ(block.view().substr(0, 13 + message.size()), "earlier line\n" + message);
+
+  // A failing message leaves the block as it was.
+  TableMap table = itemTable();
+  table.columns[1] = named("doc", binlog::MYSQL_TYPE_JSON, 4);
+  auto cells = row.cells();
+  const Bytes json = {0x02, 0, 0, 0, 0x0D, 0x00};  // value type 0x0D does not exist
+  cells[1] = Row::value(json);
+  const std::string before_failure(block.view());
+  EXPECT_FALSE(builder.insert(table, cells, kTimes).isOk());
+  EXPECT_EQ(block.view(), before_failure);
+
+  // Back to its own buffer: the block is no longer touched.
+  builder.writeInto(nullptr);
+  EXPECT_EQ(text(builder.insert(itemTable(), row.cells(), kTimes)), message);
+  EXPECT_EQ(block.view(), before_failure);
+}
+
 TEST(RowMessageBuilder, HeartbeatHasTypeAndTimestamp) {
   RowMessageBuilder builder;
   EXPECT_EQ(builder.heartbeat(1700000005), R"({"type":"heartbeat","timestamp":1700000005})");

@@ -3,6 +3,8 @@
 // address) between events is never rendered with the old names.
 #include "message/rows_formatter.h"
 
+#include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -77,6 +79,57 @@ TEST(RowsFormatter, EveryEventUsesTheTableMapsCurrentNames) {
   const auto messages = formatAll(formatter, table);
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_NE(messages[0].find(R"("values":{"id":1,"quantity":5})"), std::string::npos) << messages[0];
+}
+
+TEST(RowsFormatter, LinesGoStraightIntoTheBlockAfterWhatItHolds) {
+  RowsFormatter formatter;
+  const auto table = std::make_shared<const TableMap>(itemTable());
+  const auto messages = formatAll(formatter, *table);
+  const Event event;
+  JsonBuffer block;
+  block.raw("earlier\n");
+  std::vector<uint64_t> rows;
+  std::vector<size_t> sizes;
+  Status status = formatter.formatLines(event.header(), table, RowOrigin{1, 2, {}, 0, 7}, block, [&](uint64_t row) {
+    rows.push_back(row);
+    sizes.push_back(block.size());
+    return Status::ok();
+  });
+  ASSERT_TRUE(status.isOk()) << status.toString();
+  const std::string expected = "earlier\n" + messages[0] + "\n" + messages[1] + "\n";
+  EXPECT_EQ(block.view(), expected);
+  EXPECT_EQ(rows, (std::vector<uint64_t>{7, 8}));
+  EXPECT_EQ(sizes, (std::vector<size_t>{8 + messages[0].size() + 1, expected.size()}));
+  // format() afterwards hands out messages from the formatter's own buffer again.
+  EXPECT_EQ(formatAll(formatter, *table), messages);
+  EXPECT_EQ(block.view(), expected);
+}
+
+TEST(RowsFormatter, ACallbackErrorStopsTheLinesAfterTheRowsWritten) {
+  RowsFormatter formatter;
+  const auto table = std::make_shared<const TableMap>(itemTable());
+  const Event event;
+  JsonBuffer block;
+  Status status = formatter.formatLines(event.header(), table, RowOrigin{1, 2}, block,
+                                        [](uint64_t) { return Status::io("disk full"); });
+  EXPECT_EQ(status.code(), StatusCode::Io);
+  EXPECT_EQ(std::count(block.view().begin(), block.view().end(), '\n'), 1);
+}
+
+TEST(RowsFormatter, ARowThatFailsLeavesNothingOfItsMessageInTheBlock) {
+  RowsFormatter formatter;
+  auto broken = itemTable();
+  broken.columns[1].type = broken.columns[1].real_type = binlog::MYSQL_TYPE_JSON;
+  broken.columns[1].metadata = 4;
+  Event event;
+  // Row 1: id 1 and a JSON value of 2 bytes whose type 0x0D does not exist.
+  event.rows = {0x00, 0x01, 0, 0, 0, 0x02, 0, 0, 0, 0x0D, 0x00};
+  JsonBuffer block;
+  block.raw("earlier\n");
+  Status status = formatter.formatLines(event.header(), std::make_shared<const TableMap>(broken), RowOrigin{1, 2},
+                                        block, [](uint64_t) { return Status::ok(); });
+  EXPECT_NE(status.message().find("unknown value type 0x0D"), std::string::npos) << status.toString();
+  EXPECT_EQ(block.view(), "earlier\n");
 }
 
 }  // namespace
