@@ -64,7 +64,7 @@ void RowMessageBuilder::prepare(const TableMap& table) {
   p.keys.resize(table.columns.size());
   for (size_t i = 0; i < table.columns.size(); ++i) {
     p.names[i] = table.columns[i].name;
-    p.keys[i].clear();
+    p.keys[i].assign(1, ',');
     appendJsonString(table.columns[i].name, p.keys[i]);
     p.keys[i].push_back(':');
   }
@@ -183,19 +183,21 @@ Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& c
   return Status::ok();
 }
 
-Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells& cells, size_t i, bool& first) {
-  if (!first) {
-    out_->put(',');
-  }
-  first = false;
-  out_->raw(prefixes_.keys[i]);
+Status RowMessageBuilder::columnError(const Status& status, const TableMap& table, size_t i) {
   const TableMapColumn& column = table.columns[i];
-  Status status = writeValue(column, cells[i]);
-  if (!status.isOk()) {
-    return status.withContext(fmt::format("{}.{} column {} ({})", table.database, table.table, column.name,
-                                          binlog::columnTypeName(column.real_type)));
+  return status.withContext(fmt::format("{}.{} column {} ({})", table.database, table.table, column.name,
+                                        binlog::columnTypeName(column.real_type)));
+}
+
+// Inline, with the error's text made out of line: it runs for every value.
+inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells& cells, size_t i, bool& first) {
+  out_->raw(std::string_view(prefixes_.keys[i]).substr(first ? 1 : 0));
+  first = false;
+  Status status = writeValue(table.columns[i], cells[i]);
+  if (!status.isOk()) [[unlikely]] {
+    return columnError(status, table, i);
   }
-  return Status::ok();
+  return status;
 }
 
 template <typename Include>

@@ -80,7 +80,7 @@ class RowMessageBuilder {
     std::string table_name;
     std::vector<std::string> names;
     std::string header;             // ,"database":"...","table_name":"..."
-    std::vector<std::string> keys;  // "name": per column
+    std::vector<std::string> keys;  // ,"name": per column (without the comma for a first column)
     std::shared_ptr<const binlog::TableMap> pinned;  // set by prepare(shared_ptr): `table` is it
   };
   // The escaped text of the fields that repeat from row to row (the same timestamps, file and GTID
@@ -106,6 +106,8 @@ class RowMessageBuilder {
   Status writeKeys(const binlog::TableMap& table, const Cells& image);
   // Writes ,"name":value for column `i` (no comma before the first).
   Status writeColumn(const binlog::TableMap& table, const Cells& cells, size_t i, bool& first);
+  // `status` with the table and column named.
+  static Status columnError(const Status& status, const binlog::TableMap& table, size_t i);
   Status writeValue(const binlog::TableMapColumn& column, const binlog::Cell& cell);
 
   JsonBuffer own_;
