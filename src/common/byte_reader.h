@@ -1,13 +1,16 @@
 // ByteReader: the one bounds-checked cursor all binary parsing goes through.
 //
-// Reads little- and big-endian integers by shifts (never by casting memory), MySQL packed integers and
+// Reads little- and big-endian integers by shifts, or a little-endian one by one 8-byte memcpy cut to
+// its width where 8 bytes remain (never by casting memory), MySQL packed integers and
 // byte runs from a non-owning span. Errors are sticky: the first read past the end (or a malformed
 // packed integer) marks the reader failed; every later read returns zero/empty and ok() stays false.
 // So a decoder can read a whole header and check ok() once before using any value as a length, count
 // or index. The bytes must outlive the reader and any span it returns. Not thread-safe.
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -78,8 +81,14 @@ class ByteReader {
       return 0;
     }
     uint64_t value = 0;
-    for (size_t i = 0; i < width; ++i) {
-      value |= static_cast<uint64_t>(bytes_[pos_ + i]) << (8 * i);
+    if (std::endian::native == std::endian::little && remaining() >= sizeof value) {
+      // One load instead of a loop over the width, which row images run for every length prefix.
+      std::memcpy(&value, bytes_.data() + pos_, sizeof value);
+      value &= ~uint64_t{0} >> (64 - 8 * width);
+    } else {
+      for (size_t i = 0; i < width; ++i) {
+        value |= static_cast<uint64_t>(bytes_[pos_ + i]) << (8 * i);
+      }
     }
     pos_ += width;
     return value;

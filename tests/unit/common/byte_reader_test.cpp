@@ -43,6 +43,28 @@ TEST(ByteReader, UintLeOfWidthOneToEightMatchesFixedReads) {
   }
 }
 
+TEST(ByteReader, LittleEndianReadsAreTheSameWithAndWithoutEightBytesLeft) {
+  // With 8 bytes left a read loads 8 and keeps `width` of them; nearer the end it reads byte by
+  // byte. Every width at every offset of a 20-byte run, against the value built by hand.
+  Bytes bytes(20);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<uint8_t>(0xF1 - 7 * i);
+  }
+  for (size_t width = 1; width <= 8; ++width) {
+    for (size_t at = 0; at + width <= bytes.size(); ++at) {
+      ByteReader r(bytes);
+      r.skip(at);
+      uint64_t expected = 0;
+      for (size_t i = 0; i < width; ++i) {
+        expected |= uint64_t{bytes[at + i]} << (8 * i);
+      }
+      EXPECT_EQ(r.uintLe(width), expected) << "width " << width << " at " << at;
+      EXPECT_EQ(r.offset(), at + width);
+      EXPECT_TRUE(r.ok());
+    }
+  }
+}
+
 TEST(ByteReader, WidthZeroOrAboveEightFails) {
   const Bytes bytes(16, 0xFF);
   for (size_t width : {size_t{0}, size_t{9}}) {
