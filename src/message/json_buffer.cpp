@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace mm::message {
 namespace {
@@ -34,12 +39,37 @@ bool anyNeedsEscape(uint64_t word) {
           has_zero(word ^ (kOnes * '\\'))) != 0;
 }
 
+#if defined(__SSE2__)
+// Copies 16 bytes of `p` to `out` and returns how many lead the first that needs an escape (16 when
+// none does). Stores all 16 whatever it finds: the caller's room (6 bytes per byte left) covers it.
+inline unsigned copy16UntilEscape(const char* p, char* out) {
+  const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), chunk);
+  const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(chunk, _mm_set1_epi8(0x1F)), chunk);  // <= 0x1F
+  const __m128i quote = _mm_cmpeq_epi8(chunk, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'));
+  const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))));
+  return mask == 0 ? 16 : static_cast<unsigned>(std::countr_zero(mask));
+}
+#endif
+
 // Writes the escaped body of `text` (no quotes) at `out`, which has room for 6 bytes per input
-// byte; returns the end. Runs without escapes (nearly all text) are found eight bytes at a time.
+// byte; returns the end. Runs without escapes (nearly all text) are copied 16 bytes at a time where
+// the CPU has SSE2 (found and copied in one pass), else found eight bytes at a time.
 char* writeEscaped(std::string_view text, char* out) {
   const char* p = text.data();
   const char* const end = p + text.size();
   while (p < end) {
+#if defined(__SSE2__)
+    while (end - p >= 16) {
+      const unsigned run = copy16UntilEscape(p, out);
+      p += run;
+      out += run;
+      if (run < 16) {
+        break;
+      }
+    }
+#endif
     const char* run = p;
     uint64_t word = 0;
     while (end - p >= 8 && (std::memcpy(&word, p, 8), !anyNeedsEscape(word))) {

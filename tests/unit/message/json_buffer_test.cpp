@@ -48,6 +48,28 @@ TEST(JsonBuffer, LongStringsOfEscapesMatchRapidjson) {
   EXPECT_EQ(viaJsonBuffer(mixed), viaRapidjson(mixed));
 }
 
+TEST(JsonBuffer, AnEscapeAtEveryPlaceOfARunMatchesRapidjson) {
+  // Runs without escapes are copied in blocks of 16 and 8 bytes: an escape at each offset within
+  // and across those blocks, alone, doubled, and at the very end.
+  for (size_t length : {1u, 7u, 8u, 15u, 16u, 17u, 31u, 32u, 33u, 47u, 70u}) {
+    for (size_t at = 0; at < length; ++at) {
+      for (char special : {'"', '\\', '\n', '\x1f', '\x00'}) {
+        std::string text(length, 'a');
+        text[at] = special;
+        EXPECT_EQ(viaJsonBuffer(text), viaRapidjson(text)) << length << " " << at;
+        if (at + 1 < length) {
+          text[at + 1] = '\x7f';  // not escaped, next to one that is
+          EXPECT_EQ(viaJsonBuffer(text), viaRapidjson(text)) << length << " " << at;
+          text[at + 1] = special;
+          EXPECT_EQ(viaJsonBuffer(text), viaRapidjson(text)) << length << " " << at;
+        }
+      }
+    }
+  }
+  std::string high(40, '\xC3');  // bytes >= 0x80 are copied as they are, never taken for controls
+  EXPECT_EQ(viaJsonBuffer(high), "\"" + high + "\"");
+}
+
 TEST(JsonBuffer, IntegersMatchRapidjson) {
   for (int64_t v : {std::numeric_limits<int64_t>::min(), int64_t{-1}, int64_t{0}, int64_t{42},
                     std::numeric_limits<int64_t>::max()}) {
