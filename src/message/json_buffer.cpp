@@ -118,6 +118,14 @@ void JsonBuffer::string(std::string_view text) {
   commit(out);
 }
 
+PaddedText padJsonText(std::string_view text) {
+  PaddedText padded;
+  padded.size = text.size();
+  padded.bytes.assign(text);
+  padded.bytes.resize((text.size() / 16 + 2) * 16, '\0');
+  return padded;
+}
+
 void appendJsonString(std::string_view text, std::string& out) {
   const size_t old_size = out.size();
   out.resize(old_size + text.size() * 6 + 2);

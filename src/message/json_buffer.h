@@ -19,6 +19,13 @@
 
 namespace mm::message {
 
+// Text kept with at least 16 readable bytes past its end, for JsonBuffer::rawPadded.
+struct PaddedText {
+  std::string bytes;  // the text, then zero bytes to a multiple of 16, at least 16 of them
+  size_t size = 0;    // the text's length
+};
+PaddedText padJsonText(std::string_view text);
+
 class JsonBuffer {
  public:
   void clear() { size_ = 0; }
@@ -31,6 +38,17 @@ class JsonBuffer {
   void raw(std::string_view text) {
     std::memcpy(reserve(text.size()), text.data(), text.size());
     size_ += text.size();
+  }
+  // Appends `text` (prepared by padJsonText()) without its first `skip` bytes (at most 16), 16
+  // bytes at a time: the "name": written before every value then costs no call to memcpy, which
+  // handing it a short text of run-time length made 2% of decode.
+  void rawPadded(const PaddedText& text, size_t skip = 0) {
+    const size_t size = text.size - skip;
+    char* out = reserve(size + 16);
+    for (size_t at = 0; at < size; at += 16) {
+      std::memcpy(out + at, text.bytes.data() + skip + at, 16);
+    }
+    commit(out + size);
   }
   void int64(int64_t value) { commit(writeSigned(reserve(21), value)); }
   void uint64(uint64_t value) { commit(writeDigits(reserve(20), value)); }

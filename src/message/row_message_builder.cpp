@@ -64,9 +64,10 @@ void RowMessageBuilder::prepare(const TableMap& table) {
   p.keys.resize(table.columns.size());
   for (size_t i = 0; i < table.columns.size(); ++i) {
     p.names[i] = table.columns[i].name;
-    p.keys[i].assign(1, ',');
-    appendJsonString(table.columns[i].name, p.keys[i]);
-    p.keys[i].push_back(':');
+    std::string key(1, ',');
+    appendJsonString(table.columns[i].name, key);
+    key.push_back(':');
+    p.keys[i] = padJsonText(key);
   }
 }
 
@@ -191,7 +192,7 @@ Status RowMessageBuilder::columnError(const Status& status, const TableMap& tabl
 
 // Inline, with the error's text made out of line: it runs for every value.
 inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells& cells, size_t i, bool& first) {
-  out_->raw(std::string_view(prefixes_.keys[i]).substr(first ? 1 : 0));
+  out_->rawPadded(prefixes_.keys[i], first ? 1 : 0);
   first = false;
   Status status = writeValue(table.columns[i], cells[i]);
   if (!status.isOk()) [[unlikely]] {

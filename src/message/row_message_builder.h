@@ -80,7 +80,7 @@ class RowMessageBuilder {
     std::string table_name;
     std::vector<std::string> names;
     std::string header;             // ,"database":"...","table_name":"..."
-    std::vector<std::string> keys;  // ,"name": per column (without the comma for a first column)
+    std::vector<PaddedText> keys;  // ,"name": per column (without the comma for a first column)
     std::shared_ptr<const binlog::TableMap> pinned;  // set by prepare(shared_ptr): `table` is it
   };
   // The escaped text of the fields that repeat from row to row (the same timestamps, file and GTID

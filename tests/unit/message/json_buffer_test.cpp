@@ -70,6 +70,30 @@ TEST(JsonBuffer, AnEscapeAtEveryPlaceOfARunMatchesRapidjson) {
   EXPECT_EQ(viaJsonBuffer(high), "\"" + high + "\"");
 }
 
+TEST(JsonBuffer, PaddedTextIsAppendedWholeOrWithoutItsFirstByte) {
+  for (size_t length : {0u, 1u, 15u, 16u, 17u, 31u, 32u, 33u, 100u}) {
+    std::string text(length, 'n');
+    for (size_t i = 0; i < length; ++i) {
+      text[i] = static_cast<char>('a' + i % 26);
+    }
+    const PaddedText padded = padJsonText(text);
+    EXPECT_EQ(padded.size, length);
+    EXPECT_GE(padded.bytes.size(), length + 16);
+    EXPECT_EQ(padded.bytes.size() % 16, 0u);
+    JsonBuffer out;
+    out.put('[');
+    out.rawPadded(padded);
+    out.put(']');
+    EXPECT_EQ(out.view(), "[" + text + "]");
+    if (length > 0) {
+      out.clear();
+      out.rawPadded(padded, 1);
+      out.put(']');
+      EXPECT_EQ(out.view(), text.substr(1) + "]");
+    }
+  }
+}
+
 TEST(JsonBuffer, IntegersMatchRapidjson) {
   for (int64_t v : {std::numeric_limits<int64_t>::min(), int64_t{-1}, int64_t{0}, int64_t{42},
                     std::numeric_limits<int64_t>::max()}) {
