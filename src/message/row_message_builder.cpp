@@ -72,20 +72,22 @@ void RowMessageBuilder::prepare(const TableMap& table) {
 }
 
 void RowMessageBuilder::begin(std::string_view type, const TableMap& table) {
+  JsonBuffer& out = *out_;
   if (prefixes_.table != &table) {
     prepare(table);
   }
   if (out_ == &own_) {
     own_.clear();
   }
-  start_ = out_->size();
-  out_->raw("{\"type\":\"");
-  out_->raw(type);
-  out_->put('"');
-  out_->raw(prefixes_.header);
+  start_ = out.size();
+  out.raw("{\"type\":\"");
+  out.raw(type);
+  out.put('"');
+  out.raw(prefixes_.header);
 }
 
 std::string_view RowMessageBuilder::end(const RowOrigin& origin) {
+  JsonBuffer& out = *out_;
   OriginText& t = origin_text_;
   if (!t.valid || t.publish_timestamp != origin.publish_timestamp ||
       t.binlog_timestamp != origin.binlog_timestamp || t.file != origin.file) {
@@ -109,77 +111,79 @@ std::string_view RowMessageBuilder::end(const RowOrigin& origin) {
       appendJsonString(origin.gtid, t.gtid_field);
     }
   }
-  out_->raw(t.head);
+  out.raw(t.head);
   if (!origin.file.empty()) {
-    out_->uint64(origin.event_end);
-    out_->raw(",\"row\":");
-    out_->uint64(origin.row);
-    out_->put('}');
+    out.uint64(origin.event_end);
+    out.raw(",\"row\":");
+    out.uint64(origin.row);
+    out.put('}');
   }
-  out_->raw(t.gtid_field);
-  out_->put('}');
-  return out_->view().substr(start_);
+  out.raw(t.gtid_field);
+  out.put('}');
+  return out.view().substr(start_);
 }
 
 Result<std::string_view> RowMessageBuilder::finish(const Status& written, const RowOrigin& origin) {
+  JsonBuffer& out = *out_;
   if (!written.isOk()) {
-    out_->truncate(start_);
+    out.truncate(start_);
     return written;
   }
   return end(origin);
 }
 
 Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& cell) {
+  JsonBuffer& out = *out_;
   if (cell.state == Cell::State::Null) {
-    out_->raw("null");
+    out.raw("null");
     return Status::ok();
   }
   MM_RETURN_IF_ERROR(binlog::decodeCell(column, cell, scratch_));
   const CellValue& v = scratch_;
   switch (v.kind) {
-    case CellValue::Kind::Signed: out_->int64(v.i); break;
-    case CellValue::Kind::Unsigned: out_->uint64(v.u); break;
+    case CellValue::Kind::Signed: out.int64(v.i); break;
+    case CellValue::Kind::Unsigned: out.uint64(v.u); break;
     case CellValue::Kind::Float:
     case CellValue::Kind::Double: {
       // Shortest text that reads back to the same float/double (a FLOAT 1.1 stays "1.1").
       constexpr size_t kRoom = 32;
-      char* text = out_->reserve(kRoom);
+      char* text = out.reserve(kRoom);
       auto result = v.kind == CellValue::Kind::Float ? std::to_chars(text, text + kRoom, v.f)
                                                      : std::to_chars(text, text + kRoom, v.d);
-      out_->commit(result.ptr);
+      out.commit(result.ptr);
       break;
     }
-    case CellValue::Kind::Text: out_->string(v.bytes); break;
+    case CellValue::Kind::Text: out.string(v.bytes); break;
     case CellValue::Kind::Binary:
       // Base64 needs no escapes.
       base64_.clear();
       appendBase64(v.bytes, v.padded_length, base64_);
-      out_->put('"');
-      out_->raw(base64_);
-      out_->put('"');
+      out.put('"');
+      out.raw(base64_);
+      out.put('"');
       break;
     case CellValue::Kind::Chars:
       // Digits and separators only (column_value.cpp): nothing to escape.
-      out_->put('"');
-      out_->raw({v.text.data(), v.text_len});
-      out_->put('"');
+      out.put('"');
+      out.raw({v.text.data(), v.text_len});
+      out.put('"');
       break;
     case CellValue::Kind::Set: {
-      out_->put('[');
+      out.put('[');
       bool first = true;
       for (size_t i = 0; i < v.members->size() && i < 64; ++i) {
         if ((v.u >> i) & 1) {
           if (!first) {
-            out_->put(',');
+            out.put(',');
           }
           first = false;
-          out_->string((*v.members)[i]);
+          out.string((*v.members)[i]);
         }
       }
-      out_->put(']');
+      out.put(']');
       break;
     }
-    case CellValue::Kind::Json: out_->raw(v.json); break;
+    case CellValue::Kind::Json: out.raw(v.json); break;
   }
   return Status::ok();
 }
@@ -192,7 +196,8 @@ Status RowMessageBuilder::columnError(const Status& status, const TableMap& tabl
 
 // Inline, with the error's text made out of line: it runs for every value.
 inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells& cells, size_t i, bool& first) {
-  out_->rawPadded(prefixes_.keys[i], first ? 1 : 0);
+  JsonBuffer& out = *out_;
+  out.rawPadded(prefixes_.keys[i], first ? 1 : 0);
   first = false;
   Status status = writeValue(table.columns[i], cells[i]);
   if (!status.isOk()) [[unlikely]] {
@@ -204,19 +209,21 @@ inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells&
 template <typename Include>
 Status RowMessageBuilder::writeColumns(std::string_view field, const TableMap& table, const Cells& cells,
                                        Include include) {
-  out_->raw(field);
-  out_->put('{');
+  JsonBuffer& out = *out_;
+  out.raw(field);
+  out.put('{');
   bool first = true;
   for (size_t i = 0; i < cells.size(); ++i) {
     if (cells[i].state != Cell::State::Absent && include(i)) {
       MM_RETURN_IF_ERROR(writeColumn(table, cells, i, first));
     }
   }
-  out_->put('}');
+  out.put('}');
   return Status::ok();
 }
 
 Status RowMessageBuilder::writeKeys(const TableMap& table, const Cells& image) {
+  JsonBuffer& out = *out_;
   // Keys go in column order. A key listed in that order (a one-column key always is) is written
   // from its own list; walking every column and asking whether it is a key cost 2% of decode.
   const std::vector<uint32_t>& key = table.primary_key;
@@ -226,14 +233,14 @@ Status RowMessageBuilder::writeKeys(const TableMap& table, const Cells& image) {
   if (!in_column_order) {
     return writeColumns(",\"keys\":", table, image, [&](size_t i) { return isKeyColumn(table, i); });
   }
-  out_->raw(",\"keys\":{");
+  out.raw(",\"keys\":{");
   bool first = true;
   for (uint32_t i : key) {
     if (image[i].state != Cell::State::Absent) {
       MM_RETURN_IF_ERROR(writeColumn(table, image, i, first));
     }
   }
-  out_->put('}');
+  out.put('}');
   return Status::ok();
 }
 
