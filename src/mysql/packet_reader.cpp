@@ -67,7 +67,18 @@ Status PacketReader::fill(size_t need) {
 }
 
 Result<std::span<const uint8_t>> PacketReader::next() {
+  // What one huge event needed is given back once it is used, so memory stays at the usual size.
+  if (joined_.capacity() > kReadSize) {
+    joined_ = std::vector<uint8_t>();
+  }
   joined_.clear();
+  if (buffer_.size() > kReadSize && end_ - begin_ <= kReadSize) {
+    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+    buffer_.resize(kReadSize);
+    buffer_.shrink_to_fit();
+  }
   for (;;) {
     MM_RETURN_IF_ERROR(fill(kHeaderSize));
     ByteReader header(std::span<const uint8_t>(buffer_.data() + begin_, kHeaderSize));

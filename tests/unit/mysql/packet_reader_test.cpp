@@ -101,6 +101,12 @@ TEST(PacketReader, JoinsAPayloadContinuedOverSeveralPackets) {
   read = reader.next();
   ASSERT_TRUE(read.isOk());
   EXPECT_EQ(Bytes(read->begin(), read->end()), (Bytes{0x00, 0x42}));
+  // And small packets after it still come whole once its buffers were given back.
+  const Bytes small = packet({7, 8, 9});
+  std::jthread more([&] { sockets.write(small); });
+  read = reader.next();
+  ASSERT_TRUE(read.isOk()) << read.status().toString();
+  EXPECT_EQ(Bytes(read->begin(), read->end()), (Bytes{7, 8, 9}));
 }
 
 TEST(PacketReader, TakesTheBytesReadAheadFirst) {
