@@ -15,6 +15,7 @@
 #include <rapidjson/writer.h>
 
 #include "support/amqp_test_consumer.h"
+#include "support/live_monitor_test.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
 
@@ -62,19 +63,15 @@ std::string withoutRunFields(const std::string& body, const std::string& message
   return buffer.GetString();
 }
 
-class EndToEnd : public ::testing::Test {
+class EndToEnd : public LiveMonitorTest {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmt");
-    exchange_ = uniqueName("mm-test");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-it")).string();
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    ASSERT_TRUE(sql_.execute(fmt::format("CREATE DATABASE {}", database_)).isOk());
-    ASSERT_TRUE(sql_.execute(fmt::format("CREATE TABLE {}.employee (id INT PRIMARY KEY, "
-                                         "fname VARCHAR(50), lname VARCHAR(50))",
-                                         database_)).isOk());
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    run(fmt::format("CREATE TABLE {}.employee (id INT PRIMARY KEY, fname VARCHAR(50), lname VARCHAR(50))",
+                    database_));
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
                                         env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
@@ -83,28 +80,9 @@ class EndToEnd : public ::testing::Test {
 
   // The monitor's config for this test's schema and exchange; `monitor_extra` adds [monitor] keys.
   void writeConfig(const std::string& monitor_extra) {
-    ASSERT_TRUE(writeTextFile(configPath(), fmt::format(
-        "[monitor]\nlog_level = info\nstate_path = {}/state\n{}"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, monitor_extra, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
-        database_, 5000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user,
-        env_.amqp_password, exchange_)));
+    LiveMonitorTest::writeConfig("database = " + database_, monitor_extra);
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n";
-    }
-    if (sql_.connected()) {
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
-    // Stop the monitor first: it may still be writing its state file into dir_.
-    monitor_.stop(SIGKILL, std::chrono::seconds(5));
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::string configPath() const { return dir_ + "/monitor.cfg"; }
   std::string statePath() const { return dir_ + "/state/position"; }
 
   std::string stateText() const {
@@ -114,19 +92,11 @@ class EndToEnd : public ::testing::Test {
     return text.str();
   }
 
-  // Starts the monitor and waits until it has fixed its start position.
+  // Starts the monitor and waits until it streams and has fixed its start position.
   void startMonitor() {
-    ASSERT_TRUE(monitor_.start(configPath(), dir_ + "/monitor.log"));
+    LiveMonitorTest::startMonitor();
     ASSERT_TRUE(waitFor([&] { return std::filesystem::exists(statePath()); }, 20s))
         << "the monitor never saved its start position";
-    // Give the replica connection a moment to be streaming (it starts from the saved position
-    // either way, so changes made before this are not lost, only later).
-    ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s));
-  }
-
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString();
   }
 
   // Waits until the saved checkpoint moves past everything published so far and settles.
@@ -157,13 +127,7 @@ class EndToEnd : public ::testing::Test {
                        database_, rest);
   }
 
-  ServerEnvironment env_;
-  std::string database_;
-  std::string exchange_;
-  std::string dir_;
-  mysql::Connection sql_;
   AmqpTestConsumer consumer_;
-  MonitorProcess monitor_;
 };
 
 TEST_F(EndToEnd, InsertUpdateDeleteArriveAsTheContractMessages) {
