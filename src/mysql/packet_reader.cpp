@@ -28,15 +28,19 @@ PacketReader::PacketReader(int socket, std::span<const uint8_t> pending,
   end_ = pending.size();
 }
 
+void PacketReader::moveUnreadToFront() {
+  std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
+  end_ -= begin_;
+  begin_ = 0;
+}
+
 Status PacketReader::fill(size_t need) {
   if (end_ - begin_ >= need) {
     return Status::ok();
   }
   // Room for the whole packet after its first byte: move what is left to the front, then grow.
   if (buffer_.size() - begin_ < need) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
+    moveUnreadToFront();
     if (buffer_.size() < need) {
       buffer_.resize(std::max(need, kReadSize));
     }
@@ -73,9 +77,7 @@ Result<std::span<const uint8_t>> PacketReader::next() {
   }
   joined_.clear();
   if (buffer_.size() > kReadSize && end_ - begin_ <= kReadSize) {
-    std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
+    moveUnreadToFront();
     buffer_.resize(kReadSize);
     buffer_.shrink_to_fit();
   }

@@ -36,6 +36,8 @@ class PacketReader {
  private:
   // Makes `need` bytes from begin_ available, reading the socket as needed.
   Status fill(size_t need);
+  // Moves the unread bytes to the start of the buffer.
+  void moveUnreadToFront();
 
   int socket_;
   std::chrono::milliseconds read_timeout_;

@@ -26,6 +26,13 @@ namespace mm::pipeline {
 // before it): one allocation per transaction instead of a copy of its strings per row.
 using SharedCheckpoint = std::shared_ptr<const checkpoint::Checkpoint>;
 
+// `shared` with `rows_done` rows of its transaction done.
+inline checkpoint::Checkpoint withRowsDone(const checkpoint::Checkpoint& shared, uint64_t rows_done) {
+  checkpoint::Checkpoint mark = shared;
+  mark.rows_done = rows_done;
+  return mark;
+}
+
 struct RowsItem {
   std::vector<uint8_t> bytes;  // the whole event; `event` views into it (heap storage: moves keep it)
   binlog::RowsEvent event;
@@ -94,12 +101,7 @@ struct PublishItem {
   size_t payloadBytes() const { return payload_.size(); }
 
   checkpoint::Checkpoint after() const {
-    if (checkpoint == nullptr) {
-      return {};
-    }
-    checkpoint::Checkpoint mark = *checkpoint;
-    mark.rows_done = rows_done;
-    return mark;
+    return checkpoint == nullptr ? checkpoint::Checkpoint{} : withRowsDone(*checkpoint, rows_done);
   }
 
  private:

@@ -179,9 +179,7 @@ void PublisherStage::advanceCheckpoint() {
 }
 
 checkpoint::Checkpoint PublisherStage::checkpoint() const {
-  checkpoint::Checkpoint mark = *checkpoint_;
-  mark.rows_done = checkpoint_rows_done_;
-  return mark;
+  return withRowsDone(*checkpoint_, checkpoint_rows_done_);
 }
 
 Status PublisherStage::maybeSave(bool force) {

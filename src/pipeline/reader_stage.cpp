@@ -171,11 +171,10 @@ bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::st
   cursor.rows_events_in_txn = 0;
   cursor.txn_start = next_position;
   cursor.gtids_text_stale = true;
-  // The next transaction starts here, so its rows share this checkpoint (transactionCheckpoint).
-  cursor.txn_checkpoint = std::make_shared<const checkpoint::Checkpoint>(
-      checkpoint::Checkpoint{cursor.file, next_position, 0, gtidsText(cursor)});
-  const size_t size = sizeof(TransactionEnd) + cursor.file.size() + cursor.gtids_text.size();
-  return handOn(TransactionEnd{cursor.txn_checkpoint}, size, stop);
+  // The next transaction starts here, after this set: its rows share this checkpoint.
+  cursor.txn_gtid_set = gtidsText(cursor);
+  const size_t size = sizeof(TransactionEnd) + cursor.file.size() + cursor.txn_gtid_set.size();
+  return handOn(TransactionEnd{transactionCheckpoint(cursor)}, size, stop);
 }
 
 bool ReaderStage::handOn(SourceItem item, size_t bytes, std::stop_token stop) {

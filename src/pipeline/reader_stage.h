@@ -89,9 +89,9 @@ class ReaderStage {
     binlog::GtidState gtids = {};     // executed before the current transaction (when known)
     std::variant<std::monostate, binlog::MysqlGtidEvent, binlog::MariadbGtid> txn_gtid = {};
     std::string txn_gtid_text = {};   // the current transaction's GTID, "" if none
-    std::string txn_gtid_set = {};    // gtids.text() when the current transaction began
-    // The current transaction's start as its items share it (made by the first rows event or by
-    // the previous transaction's end, which names the same place).
+    std::string txn_gtid_set = {};    // gtids.text() when the current (or next) transaction began
+    // The current transaction's start as its items share it (made by the previous transaction's
+    // end, which names the same place, or by the first rows event).
     SharedCheckpoint txn_checkpoint = {};
     // gtids.text(), kept while `gtids` does not change: formatting a set per transaction costs.
     std::string gtids_text = {};

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -10,28 +11,22 @@
 namespace mm {
 namespace {
 
-std::string nameOf(pthread_t thread) {
-  char name[64] = {};
-  EXPECT_EQ(pthread_getname_np(thread, name, sizeof(name)), 0);
-  return name;
-}
-
-TEST(ThreadName, NamesTheCallingThread) {
+// The name a new thread has after it named itself `requested`.
+std::string nameAfterNaming(std::string_view requested) {
   std::string seen;
   std::thread([&] {
-    nameThisThread("mm-reader");
-    seen = nameOf(pthread_self());
+    nameThisThread(requested);
+    char name[64] = {};
+    EXPECT_EQ(pthread_getname_np(pthread_self(), name, sizeof(name)), 0);
+    seen = name;
   }).join();
-  EXPECT_EQ(seen, "mm-reader");
+  return seen;
 }
+
+TEST(ThreadName, NamesTheCallingThread) { EXPECT_EQ(nameAfterNaming("mm-reader"), "mm-reader"); }
 
 TEST(ThreadName, KeepsTheFirstFifteenBytesOfALongerName) {
-  std::string seen;
-  std::thread([&] {
-    nameThisThread("mm-transformer-stage-two");
-    seen = nameOf(pthread_self());
-  }).join();
-  EXPECT_EQ(seen, "mm-transformer-");
+  EXPECT_EQ(nameAfterNaming("mm-transformer-stage-two"), "mm-transformer-");
 }
 
 }  // namespace
