@@ -125,10 +125,10 @@ void awaitConfirms(amqp_connection_state_t connection, uint64_t target, uint64_t
 }
 
 // With `monitor_properties`, every message carries what mysql-monitor's do besides the body: a
-// message id of its form ("FILE:POS:ROW", unique), a timestamp, the app id and the database, table
-// and type headers, which the broker parses and stores with the message.
+// message id of its form ("FILE:POS:ROW", unique) and a timestamp; `headers` adds the database,
+// table and type headers of `[amqp] headers = on`. The broker parses and stores them all.
 int ceiling(const Broker& broker, uint64_t count, size_t size, uint64_t window, bool batch,
-            bool monitor_properties) {
+            bool monitor_properties, bool headers) {
   amqp_connection_state_t connection = connect(broker);
   purge(connection, broker);
   amqp_confirm_select(connection, kChannel);
@@ -142,19 +142,20 @@ int ceiling(const Broker& broker, uint64_t count, size_t size, uint64_t window, 
   props.content_type = amqp_cstring_bytes("application/json");
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
   std::string message_id;
-  amqp_table_entry_t headers[3];
+  amqp_table_entry_t header_entries[3];
   const std::pair<const char*, const char*> header_values[3] = {
       {"database", "mm_bench"}, {"table", "t"}, {"type", "row_insert"}};
   if (monitor_properties) {
-    props._flags |= AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_TIMESTAMP_FLAG | AMQP_BASIC_APP_ID_FLAG |
-                    AMQP_BASIC_HEADERS_FLAG;
-    props.app_id = amqp_cstring_bytes("mysql-monitor");
+    props._flags |= AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_TIMESTAMP_FLAG;
+  }
+  if (headers) {
+    props._flags |= AMQP_BASIC_HEADERS_FLAG;
     for (int i = 0; i < 3; ++i) {
-      headers[i].key = amqp_cstring_bytes(header_values[i].first);
-      headers[i].value.kind = AMQP_FIELD_KIND_UTF8;
-      headers[i].value.value.bytes = amqp_cstring_bytes(header_values[i].second);
+      header_entries[i].key = amqp_cstring_bytes(header_values[i].first);
+      header_entries[i].value.kind = AMQP_FIELD_KIND_UTF8;
+      header_entries[i].value.value.bytes = amqp_cstring_bytes(header_values[i].second);
     }
-    props.headers = amqp_table_t{3, headers};
+    props.headers = amqp_table_t{3, header_entries};
   }
   const amqp_bytes_t body_bytes{body.size(), body.data()};
   uint64_t published = 0;
@@ -303,8 +304,9 @@ int main(int argc, char** argv) {
   ceiling_cmd->add_flag("--batch", batch, "publish a window, then wait for all of its confirms");
   bool monitor_properties = false;
   ceiling_cmd->add_flag("--monitor-properties", monitor_properties,
-                        "give each message mysql-monitor's properties and headers (message id, timestamp, app id, "
-                        "database/table/type)");
+                        "give each message mysql-monitor's properties (message id, timestamp)");
+  bool headers = false;
+  ceiling_cmd->add_flag("--headers", headers, "and the headers of [amqp] headers = on (database/table/type)");
   auto* wait_cmd = cli.add_subcommand("wait", "wait until the queue holds --count messages");
   wait_cmd->add_option("--count", count)->required();
   wait_cmd->add_option("--timeout", timeout);
@@ -318,7 +320,7 @@ int main(int argc, char** argv) {
     die("--window must be at least 1");
   }
   if (ceiling_cmd->parsed()) {
-    return ceiling(broker, count, size, window, batch, monitor_properties);
+    return ceiling(broker, count, size, window, batch, monitor_properties, headers);
   }
   if (wait_cmd->parsed()) {
     return wait(broker, count, timeout);

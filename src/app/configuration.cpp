@@ -77,6 +77,8 @@ sink::AmqpOptions amqpOptions(const config::Config& config) {
   amqp.exchange = config.amqp.exchange;
   amqp.exchange_type = config.amqp.exchange_type;
   amqp.mandatory = config.amqp.mandatory;
+  amqp.headers = config.amqp.headers == config::AmqpHeaders::On ||
+                 (config.amqp.headers == config::AmqpHeaders::Auto && config.amqp.exchange_type == "headers");
   amqp.heartbeat_seconds = config.amqp.heartbeat_seconds;
   amqp.tls = sink::TlsOptions{config.amqp.ssl, config.amqp.ssl_ca, config.amqp.ssl_verify,
                               config.amqp.ssl_cert, config.amqp.ssl_key};

@@ -43,6 +43,7 @@ struct AmqpOptions {
   std::string exchange = "mysql-monitor";
   std::string exchange_type = "fanout";
   bool mandatory = false;
+  bool headers = true;  // send each message's headers (the route's database/table/type)
   int heartbeat_seconds = 30;
   int connect_timeout_seconds = 10;
   TlsOptions tls;

@@ -507,12 +507,13 @@ TEST_F(DeliveryFaults, ConsistentHashExchangeKeepsEachRowOnOneQueue) {
   report(fmt::format("x-consistent-hash over 2 queues: {} and {} messages of {} rows", received[0], received[1], kRows));
 }
 
-// Routing: the template expands per row, the headers name database, table and type.
+// Routing: the template expands per row; the headers, when asked for, name database, table and type.
 TEST_F(DeliveryFaults, RoutingKeyTemplateAndHeadersDescribeTheRow) {
   Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_,
                                     "topic", "#");
   ASSERT_TRUE(status.isOk()) << status.toString();
-  writeConfig(env_.amqp_port, "exchange_type = topic\nrouting_key = {database}.{table}.{type}.{keys_hash}\n");
+  writeConfig(env_.amqp_port,
+              "exchange_type = topic\nrouting_key = {database}.{table}.{type}.{keys_hash}\nheaders = on\n");
   startMonitor();
   ASSERT_TRUE(sql_.execute(fmt::format("INSERT INTO {} VALUES (7, 1, 'x'), (8, 1, 'y')", table())).isOk());
   ASSERT_TRUE(sql_.execute(fmt::format("UPDATE {} SET a = 2 WHERE id = 7", table())).isOk());

@@ -112,6 +112,7 @@ class EndToEnd : public LiveMonitorTest {
       EXPECT_EQ(message.delivery_mode, 2) << "messages must be persistent";
       EXPECT_TRUE(std::regex_match(message.message_id, std::regex(R"(mysql-bin\.\d{6}:\d+:\d+)")))
           << message.message_id;
+      EXPECT_TRUE(message.headers.empty()) << "headers are sent only to a headers exchange unless asked for";
       bodies.push_back(withoutRunFields(message.body, message.message_id));
     }
     return bodies;

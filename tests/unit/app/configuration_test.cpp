@@ -1,7 +1,10 @@
-// [mysql] start_position is checked when the configuration loads (exit 2), not at first start.
+// [mysql] start_position is checked when the configuration loads (exit 2), not at first start;
+// the [amqp] settings become the publisher's options.
 #include "app/configuration.h"
 
 #include <gtest/gtest.h>
+
+#include "config/config.h"
 
 namespace mm::app {
 namespace {
@@ -23,6 +26,24 @@ TEST(StartPosition, RejectsAnythingElseNamingTheKeyAndTheForms) {
               std::string::npos)
         << status.message();
   }
+}
+
+// Headers cost the broker throughput, so by default only a headers exchange, which routes on them,
+// gets them.
+TEST(AmqpOptions, HeadersAreSentToAHeadersExchangeOrWhenAskedFor) {
+  const auto publishesHeaders = [](const char* exchange_type, const char* headers) {
+    auto config = config::parseConfig(
+        std::string("[amqp]\nexchange_type = ") + exchange_type + "\n" + (*headers ? "headers = " : "") + headers + "\n",
+        "headers.cfg");
+    EXPECT_TRUE(config.isOk()) << config.status().toString();
+    return config.isOk() && amqpOptions(*config).headers;
+  };
+  EXPECT_FALSE(publishesHeaders("fanout", ""));
+  EXPECT_FALSE(publishesHeaders("topic", "auto"));
+  EXPECT_TRUE(publishesHeaders("headers", ""));
+  EXPECT_TRUE(publishesHeaders("topic", "on"));
+  EXPECT_TRUE(publishesHeaders("fanout", "true"));
+  EXPECT_FALSE(publishesHeaders("headers", "off"));
 }
 
 }  // namespace

@@ -190,6 +190,7 @@ TEST(Config, BadValuesNameKeyAndAllowedValues) {
   expectInvalid("[monitor]\nlog_format = xml\n", "bad.cfg:2: [monitor] log_format: 'xml' is not one of text, json");
   expectInvalid("[monitor]\nlog_level = loud\n", "'loud' is not one of debug, info, warning, error");
   expectInvalid("[mysql]\non_position_lost = skip\n", "[mysql] on_position_lost: 'skip' is not one of fail, current");
+  expectInvalid("[amqp]\nheaders = sometimes\n", "'sometimes' is not one of auto, on, off");
   expectInvalid("[amqp]\nexchange_type = bogus\n",
                 "'bogus' is not one of fanout, direct, topic, headers, x-consistent-hash");
   expectInvalid("[amqp]\nport = 0\n", "bad.cfg:2: [amqp] port: 0 is outside 1..65535");
