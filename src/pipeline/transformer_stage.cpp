@@ -60,11 +60,11 @@ Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
     if (history_ != nullptr) {
       // The DDL in the gap is lost with its rows: the schema at the server's current position is
       // what information_schema says now.
-      completed_.clear();
+      forgetCompletedTables();
       return history_->capture(binlog::Position{gap->to.file, gap->to.position});
     }
   } else if (auto* change = std::get_if<SchemaChange>(&item)) {
-    completed_.clear();
+    forgetCompletedTables();
     if (history_ != nullptr) {
       return history_->applyDdl(change->statement, change->database,
                                 binlog::Position{change->file, change->position});
@@ -165,11 +165,30 @@ PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
   return item;
 }
 
-Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::TableMap& map,
-                                                                const binlog::Position& at) {
-  if (!binlog::needsSchema(map)) {
-    return &map;
+void TransformerStage::forgetCompletedTables() {
+  completed_.clear();
+  last_table_ = LastTable{};
+}
+
+Result<TransformerStage::SharedTableMap> TransformerStage::completeTable(const SharedTableMap& source,
+                                                                         const binlog::Position& at) {
+  if (source == last_table_.source) {
+    return last_table_.completed;
   }
+  SharedTableMap completed = source;
+  if (binlog::needsSchema(*source)) {
+    auto from_schema = completeFromSchema(*source, at);
+    if (!from_schema.isOk()) {
+      return from_schema.status();
+    }
+    completed = std::move(*from_schema);
+  }
+  last_table_ = LastTable{source, completed, {}};
+  return completed;
+}
+
+Result<TransformerStage::SharedTableMap> TransformerStage::completeFromSchema(const binlog::TableMap& map,
+                                                                              const binlog::Position& at) {
   if (history_ == nullptr) {
     return Status::invalidArgument(fmt::format(
         "table {}.{}: the binlog lacks column names or keys and no schema source is configured",
@@ -178,7 +197,7 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
   const std::string key = map.database + "." + map.table;
   auto it = completed_.find(key);
   if (it != completed_.end() && sameShape(*it->second, map)) {
-    return it->second.get();
+    return it->second;
   }
   const binlog::TableName name{map.database, map.table};
   auto schema = history_->table(name, at);
@@ -213,8 +232,8 @@ Result<const binlog::TableMap*> TransformerStage::completeTable(const binlog::Ta
                  key);
   }
   auto& slot = completed_[key];
-  slot = std::make_unique<binlog::TableMap>(std::move(*completed));
-  return slot.get();
+  slot = std::make_shared<const binlog::TableMap>(std::move(*completed));
+  return slot;
 }
 
 SharedRoute TransformerStage::routeOf(const binlog::TableMap& map, binlog::RowsKind kind,
@@ -225,10 +244,17 @@ SharedRoute TransformerStage::routeOf(const binlog::TableMap& map, binlog::RowsK
     facts.keys_json = keys;
     return makeRoute(routing_.expand(facts), message::routeHeaders(facts));
   }
+  const bool last_table = &map == last_table_.completed.get();
+  if (last_table && last_table_.routes[static_cast<size_t>(kind)] != nullptr) {
+    return last_table_.routes[static_cast<size_t>(kind)];
+  }
   route_lookup_.assign(map.database).append(1, '.').append(map.table);
   SharedRoute& route = routes_[route_lookup_][static_cast<size_t>(kind)];
   if (route == nullptr) {
     route = makeRoute(routing_.expand(facts), message::routeHeaders(facts));
+  }
+  if (last_table) {
+    last_table_.routes[static_cast<size_t>(kind)] = route;
   }
   return route;
 }
@@ -244,7 +270,7 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
     return fmt::format("rows event ending at {}:{} ({}.{})", txn.file, item.event_end,
                        item.event.table->database, item.event.table->table);
   };
-  auto table = completeTable(*item.event.table, binlog::Position{txn.file, txn.position});
+  auto table = completeTable(item.event.table, binlog::Position{txn.file, txn.position});
   if (!table.isOk()) {
     return table.status().withContext(where());
   }
@@ -271,11 +297,8 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
     }
     return Status::ok();
   };
-  // A map with its names from the binlog comes back as the same shared object while the table is
-  // unchanged (binlog::EventDecoder): given as such, its prepared names are reused.
-  Status status = &map == item.event.table.get()
-                      ? formatter_.format(item.event.header, item.event.table, origin, emit)
-                      : formatter_.format(item.event.header, map, origin, emit);
+  // The same shared map comes back while the table is unchanged: its prepared names are reused.
+  Status status = formatter_.format(item.event.header, *table, origin, emit);
   metrics::add(metrics_.rows_read, rows_read);
   return status.isOk() ? status : status.withContext(where());
 }

@@ -50,8 +50,13 @@ class TransformerStage {
  private:
   Status handle(SourceItem& item, PublishBatch& batch);
   Status transform(RowsItem& item, PublishBatch& batch);
-  Result<const binlog::TableMap*> completeTable(const binlog::TableMap& map,
-                                                const binlog::Position& at);
+  using SharedTableMap = std::shared_ptr<const binlog::TableMap>;
+  // The table `source` describes, completed from the schema history where the binlog lacks names,
+  // keys or types (binlog::needsSchema). The decoder hands out the same `source` object while a
+  // table's TABLE_MAP stays byte-identical, so the answer for the last one is kept until a DDL.
+  Result<SharedTableMap> completeTable(const SharedTableMap& source, const binlog::Position& at);
+  Result<SharedTableMap> completeFromSchema(const binlog::TableMap& map, const binlog::Position& at);
+  void forgetCompletedTables();
   PublishItem gapItem(const PositionGap& gap) const;
   // The route of a row message of `map` and `kind` (`body` only matters to a {keys_hash} key).
   SharedRoute routeOf(const binlog::TableMap& map, binlog::RowsKind kind, std::string_view body);
@@ -66,7 +71,15 @@ class TransformerStage {
   metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
   // Tables completed from the schema history, by "db.table"; dropped at every DDL.
-  std::map<std::string, std::unique_ptr<binlog::TableMap>, std::less<>> completed_;
+  std::map<std::string, SharedTableMap, std::less<>> completed_;
+  // The last rows event's table: the decoder's map (held, so its address is not reused), the
+  // completed one and its routes by row kind. Most events are of the table before them.
+  struct LastTable {
+    SharedTableMap source;
+    SharedTableMap completed;
+    std::array<SharedRoute, 3> routes;
+  };
+  LastTable last_table_;
   // Routes of row messages by "db.table" and row kind (binlog::RowsKind), built once each.
   std::unordered_map<std::string, std::array<SharedRoute, 3>> routes_;
   std::string route_lookup_;  // reused to build the key of routes_

@@ -1,12 +1,19 @@
 // The transformer stage over a recorded binlog (MariaDB 10.5, FULL row metadata, two one-row
 // transactions): the message id and checkpoint each item carries, with and without the delay buffer.
+// And over hand-made items: a table named from the schema history is named anew after a DDL.
 #include "pipeline/transformer_stage.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "binlog/column_type.h"
 #include "pipeline/reader_stage.h"
+#include "schema/schema_history.h"
+#include "support/fake_table_schema_source.h"
 #include "support/file_event_source.h"
 #include "support/fixtures.h"
 
@@ -29,7 +36,8 @@ std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
 }
 
 // The transformer's output for `items`, all queued at once.
-std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay) {
+std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay,
+                                      schema::SchemaHistory* history = nullptr) {
   BoundedQueue<SourceItem> in(1024, 1 << 24);
   for (SourceItem& item : items) {
     EXPECT_TRUE(in.push(std::move(item), 1, std::stop_token{}));
@@ -38,7 +46,7 @@ std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer
   BoundedQueue<PublishBatch> out(1024, 1 << 24);
   SystemClock clock;
   const message::RoutingKeyTemplate routing;
-  TransformerStage transformer(in, out, nullptr, delay, clock, routing);
+  TransformerStage transformer(in, out, history, delay, clock, routing);
   EXPECT_TRUE(transformer.run(std::stop_token{}).isOk());
   std::vector<PublishItem> published;
   while (auto batch = out.popFor(std::chrono::milliseconds{0})) {
@@ -96,6 +104,56 @@ TEST(TransformerStage, RowMessagesCarryTheirRowsCheckpointAndMarksTheTransaction
 TEST(TransformerStage, TheDelayBufferKeepsTheCheckpoints) {
   DelayBuffer delay(std::chrono::milliseconds{1}, 100);
   expectRowsThenMarks(&delay);
+}
+
+// A binlog without column names (binlog_row_metadata=MINIMAL) keeps the same TABLE_MAP bytes across
+// a RENAME COLUMN, so the decoder hands out the same shared map before and after it: the
+// transformer must name the second row from the schema after the DDL, not from what it completed
+// for that map before.
+TEST(TransformerStage, ASharedTableMapIsNamedAnewAfterADdl) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("mm-transformer-ddl-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  test::FakeTableSchemaSource catalog;
+  binlog::TableSchema t;
+  t.columns = {test::schemaColumn("id", "int", false), test::schemaColumn("qty", "smallint")};
+  t.unique_keys = {{"PRIMARY", {"id"}}};
+  catalog.set({"shop", "item"}, t);
+  schema::SchemaHistory history({(dir / "schema_history").string(), {"shop"}}, catalog);
+  ASSERT_TRUE(history.capture({"bin.000001", 4}).isOk());
+
+  auto map = std::make_shared<binlog::TableMap>();
+  map->database = "shop";
+  map->table = "item";
+  map->columns.resize(2);
+  map->columns[0].type = map->columns[0].real_type = binlog::MYSQL_TYPE_LONG;
+  map->columns[1].type = map->columns[1].real_type = binlog::MYSQL_TYPE_SHORT;
+  const std::shared_ptr<const binlog::TableMap> shared = map;
+  // One row (7, 5): null bitmap, INT, SMALLINT.
+  const std::vector<uint8_t> present = {0x03};
+  const std::vector<uint8_t> row = {0x00, 0x07, 0, 0, 0, 0x05, 0x00};
+  auto rowsItem = [&](uint64_t txn_start, uint64_t event_end) {
+    binlog::RowsEvent event;
+    event.header.kind = binlog::RowsKind::Write;
+    event.header.width = 2;
+    event.header.present = binlog::ColumnBitmap(present, 2);
+    event.header.rows = row;
+    event.table = shared;
+    return RowsItem{{}, std::move(event),
+                    std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", txn_start, 0}),
+                    event_end, 1, 0, ""};
+  };
+  std::vector<SourceItem> items;
+  items.emplace_back(rowsItem(100, 200));
+  items.emplace_back(SchemaChange{"ALTER TABLE item RENAME COLUMN qty TO quantity", "shop", "bin.000001", 300});
+  items.emplace_back(rowsItem(400, 500));
+  const std::vector<PublishItem> published = transformAll(std::move(items), nullptr, &history);
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_NE(published[0].body().find(R"("values":{"id":7,"qty":5})"), std::string::npos) << published[0].body();
+  EXPECT_NE(published[1].body().find(R"("values":{"id":7,"quantity":5})"), std::string::npos)
+      << published[1].body();
 }
 
 }  // namespace
