@@ -49,33 +49,36 @@ size_t propertiesBound(const amqp_basic_properties_t& p) {
 }  // namespace
 
 size_t AmqpFrameBuffer::startFrame(uint8_t type, uint16_t channel, size_t max_payload) {
-  const size_t start = bytes_.size();
-  bytes_.resize(start + kFrameHeaderSize + max_payload + kFrameEndSize);
-  bytes_[start] = type;
-  putBigEndian(&bytes_[start + 1], channel, 2);
+  const size_t start = size_;
+  const size_t needed = start + kFrameHeaderSize + max_payload + kFrameEndSize;
+  if (storage_.size() < needed) {
+    storage_.resize(std::max(needed, 2 * storage_.size()));
+  }
+  storage_[start] = type;
+  putBigEndian(&storage_[start + 1], channel, 2);
   return start + kFrameHeaderSize;
 }
 
 void AmqpFrameBuffer::finishFrame(size_t payload_offset, size_t payload_size) {
-  putBigEndian(&bytes_[payload_offset - 4], payload_size, 4);
-  bytes_[payload_offset + payload_size] = AMQP_FRAME_END;
-  bytes_.resize(payload_offset + payload_size + kFrameEndSize);
+  putBigEndian(&storage_[payload_offset - 4], payload_size, 4);
+  storage_[payload_offset + payload_size] = AMQP_FRAME_END;
+  size_ = payload_offset + payload_size + kFrameEndSize;
 }
 
 Status AmqpFrameBuffer::appendPublish(uint16_t channel, const amqp_basic_publish_t& method,
                                       const amqp_basic_properties_t& properties, std::string_view body) {
-  const size_t rollback = bytes_.size();
+  const size_t rollback = size_;
   auto fail = [&](std::string_view what, int rc) {
-    bytes_.resize(rollback);
+    size_ = rollback;
     return Status::invalidArgument(fmt::format("cannot encode the {}: {}", what, amqp_error_string2(rc)));
   };
 
   // basic.publish
   size_t payload = startFrame(AMQP_FRAME_METHOD, channel, kMethodIdSize + kMaxPublishArguments);
-  putBigEndian(&bytes_[payload], AMQP_BASIC_PUBLISH_METHOD, 4);
+  putBigEndian(&storage_[payload], AMQP_BASIC_PUBLISH_METHOD, 4);
   auto args = const_cast<amqp_basic_publish_t&>(method);  // the encoder only reads it
   int rc = amqp_encode_method(AMQP_BASIC_PUBLISH_METHOD, &args,
-                              amqp_bytes_t{kMaxPublishArguments, &bytes_[payload + kMethodIdSize]});
+                              amqp_bytes_t{kMaxPublishArguments, &storage_[payload + kMethodIdSize]});
   if (rc < 0) {
     return fail("basic.publish method (exchange or routing key longer than 255 bytes?)", rc);
   }
@@ -84,11 +87,11 @@ Status AmqpFrameBuffer::appendPublish(uint16_t channel, const amqp_basic_publish
   // Content header: class, weight 0, body size, properties.
   const size_t bound = propertiesBound(properties);
   payload = startFrame(AMQP_FRAME_HEADER, channel, kContentHeaderPrefix + bound);
-  putBigEndian(&bytes_[payload], AMQP_BASIC_CLASS, 2);
-  putBigEndian(&bytes_[payload + 2], 0, 2);
-  putBigEndian(&bytes_[payload + 4], body.size(), 8);
+  putBigEndian(&storage_[payload], AMQP_BASIC_CLASS, 2);
+  putBigEndian(&storage_[payload + 2], 0, 2);
+  putBigEndian(&storage_[payload + 4], body.size(), 8);
   auto props = const_cast<amqp_basic_properties_t&>(properties);
-  rc = amqp_encode_properties(AMQP_BASIC_CLASS, &props, amqp_bytes_t{bound, &bytes_[payload + kContentHeaderPrefix]});
+  rc = amqp_encode_properties(AMQP_BASIC_CLASS, &props, amqp_bytes_t{bound, &storage_[payload + kContentHeaderPrefix]});
   if (rc < 0) {
     return fail("message properties", rc);
   }
@@ -99,7 +102,7 @@ Status AmqpFrameBuffer::appendPublish(uint16_t channel, const amqp_basic_publish
   for (size_t offset = 0; offset < body.size(); offset += chunk_max) {
     const size_t chunk = std::min(chunk_max, body.size() - offset);
     payload = startFrame(AMQP_FRAME_BODY, channel, chunk);
-    std::memcpy(&bytes_[payload], body.data() + offset, chunk);
+    std::memcpy(&storage_[payload], body.data() + offset, chunk);
     finishFrame(payload, chunk);
   }
   return Status::ok();

@@ -34,9 +34,9 @@ class AmqpFrameBuffer {
   Status appendPublish(uint16_t channel, const amqp_basic_publish_t& method,
                        const amqp_basic_properties_t& properties, std::string_view body);
 
-  std::span<const uint8_t> bytes() const { return bytes_; }
-  bool empty() const { return bytes_.empty(); }
-  void clear() { bytes_.clear(); }
+  std::span<const uint8_t> bytes() const { return {storage_.data(), size_}; }
+  bool empty() const { return size_ == 0; }
+  void clear() { size_ = 0; }
 
  private:
   // Starts a frame of `type` whose payload is at most `max_payload` bytes; returns the offset of
@@ -45,7 +45,11 @@ class AmqpFrameBuffer {
   void finishFrame(size_t payload_offset, size_t payload_size);
 
   size_t frame_max_;
-  std::vector<uint8_t> bytes_;
+  // The frames are storage_[0, size_). The storage only grows: a frame is written into room
+  // reserved for its largest size, and zero-filling that room per message cost more than the
+  // encoding.
+  std::vector<uint8_t> storage_;
+  size_t size_ = 0;
 };
 
 // Writes every byte of `bytes` to the connected socket `fd`, waiting while the socket is full. Io
