@@ -319,13 +319,19 @@ Result<PreviousGtidsEvent> decodePreviousGtids(std::span<const uint8_t> body) {
 }
 
 std::string MariadbGtid::text() const {
+  std::string out;
+  appendText(out);
+  return out;
+}
+
+void MariadbGtid::appendText(std::string& out) const {
   char text[10 + 1 + 10 + 1 + 20];
   char* end = writeDigits(text, domain_id);
   *end++ = '-';
   end = writeDigits(end, server_id);
   *end++ = '-';
   end = writeDigits(end, sequence);
-  return std::string(text, end);
+  out.append(text, end);
 }
 
 Result<MariadbGtidListEvent> decodeMariadbGtidList(std::span<const uint8_t> body) {

@@ -71,6 +71,7 @@ struct MariadbGtid {
   uint32_t server_id = 0;
   uint64_t sequence = 0;
   std::string text() const;  // "domain-server-seq"
+  void appendText(std::string& out) const;
 };
 
 // GTID_LIST_EVENT: the last GTID of every domain in earlier files (or a fake one at GTID connect).

@@ -243,13 +243,19 @@ void MariadbGtidPos::addMissingDomains(const MariadbGtidPos& other) {
 
 std::string MariadbGtidPos::text() const {
   std::string out;
+  appendText(out);
+  return out;
+}
+
+void MariadbGtidPos::appendText(std::string& out) const {
+  bool first = true;
   for (const auto& [domain, gtid] : last_) {
-    if (!out.empty()) {
+    if (!first) {
       out.push_back(',');
     }
-    out += gtid.text();
+    first = false;
+    gtid.appendText(out);
   }
-  return out;
 }
 
 Result<GtidState> GtidState::parse(std::string_view text) {
@@ -285,13 +291,18 @@ GtidDialect GtidState::dialect() const {
 }
 
 std::string GtidState::text() const {
+  std::string out;
+  writeText(out);
+  return out;
+}
+
+void GtidState::writeText(std::string& out) const {
+  out.clear();
   if (const auto* set = std::get_if<MysqlGtidSet>(&set_)) {
-    return set->text();
+    out = set->text();
+  } else if (const auto* pos = std::get_if<MariadbGtidPos>(&set_)) {
+    pos->appendText(out);
   }
-  if (const auto* pos = std::get_if<MariadbGtidPos>(&set_)) {
-    return pos->text();
-  }
-  return {};
 }
 
 void GtidState::learn(const MysqlGtidSet& set) {

@@ -60,6 +60,7 @@ class MariadbGtidPos {
   void addMissingDomains(const MariadbGtidPos& other);
   bool empty() const { return last_.empty(); }
   std::string text() const;  // by domain id
+  void appendText(std::string& out) const;
 
   bool operator==(const MariadbGtidPos&) const = default;
 
@@ -78,6 +79,8 @@ class GtidState {
   GtidDialect dialect() const;
   bool known() const { return dialect() != GtidDialect::Unknown; }
   std::string text() const;  // "" when unknown
+  // text() into `out`, whose buffer is reused (the reader writes it once per transaction).
+  void writeText(std::string& out) const;
   const MysqlGtidSet* mysql() const { return std::get_if<MysqlGtidSet>(&set_); }
 
   // Replaces the state (a start point).

@@ -186,7 +186,7 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
           static_cast<double>(get(stats.delay_buffer_entries)));
   // Queues.
   w.gauges("queue_items",
-           "Items in a bounded queue between stages (source: reader to transformer; publish: batches to the publisher).",
+           "Batches in a bounded queue between stages (source: reader to transformer; publish: transformer to publisher).",
            "queue",
            {{"source", static_cast<double>(get(stats.source_queue.items))},
             {"publish", static_cast<double>(get(stats.publish_queue.items))}});

@@ -91,7 +91,7 @@ class Stats {
   std::atomic<uint64_t> messages_unconfirmed{0};
 
   // Queues between the stages.
-  QueueGauge source_queue;   // reader -> transformer (items: rows events and transaction ends)
+  QueueGauge source_queue;   // reader -> transformer (items: batches of rows events and transaction ends)
   QueueGauge publish_queue;  // transformer -> publisher (items: batches of messages)
 
   // The reader moved to `file` (a ROTATE). Thread-safe.

@@ -8,10 +8,10 @@
 // cannot wedge the pipeline. Thread-safe; one producer and one consumer in our use. The depth is
 // reported to a metrics gauge, when given one, under the queue's own lock.
 //
-// pushAll() and popAll() hand over many items under one lock and with one wake-up: a consumer that
-// is faster than its producer sleeps after every item, and waking it per item cost more CPU than
-// the work on the item (docs/performance.md). For the same reason a producer blocked on a full
-// queue is woken when it is half empty.
+// The stages hand over batches (pipeline/items.h), and popAll() takes what is queued under one lock
+// and with one wake-up: a consumer that is faster than its producer sleeps after every item, and
+// waking it per item cost more CPU than the work on the item (docs/performance.md). For the same
+// reason a producer blocked on a full queue is woken when it is half empty.
 #pragma once
 
 #include <algorithm>
@@ -44,29 +44,6 @@ class BoundedQueue {
     }
     items_.push_back(Entry{std::move(item), bytes});
     bytes_ += bytes;
-    reportDepthLocked();
-    not_empty_.notify_one();
-    return true;
-  }
-
-  // Pushes every (item, bytes) of `batch` in order, waiting for room for all of them (or for an
-  // empty queue); `batch` is left empty. False (items dropped) when stop was requested or the
-  // queue was closed.
-  bool pushAll(std::vector<std::pair<T, size_t>>& batch, std::stop_token stop) {
-    size_t batch_bytes = 0;
-    for (const auto& entry : batch) {
-      batch_bytes += entry.second;
-    }
-    std::unique_lock lock(mutex_);
-    if (!waitForRoom(lock, batch.size(), batch_bytes, stop)) {
-      batch.clear();
-      return false;
-    }
-    for (auto& [item, bytes] : batch) {
-      items_.push_back(Entry{std::move(item), bytes});
-    }
-    bytes_ += batch_bytes;
-    batch.clear();
     reportDepthLocked();
     not_empty_.notify_one();
     return true;

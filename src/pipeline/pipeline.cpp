@@ -34,7 +34,7 @@ void Pipeline::requestStop() {
 
 Status Pipeline::run(const checkpoint::Checkpoint& start) {
   metrics::Stats* stats = options_.stats;
-  BoundedQueue<SourceItem> source_queue(options_.source_queue_items, options_.source_queue_bytes,
+  BoundedQueue<SourceBatch> source_queue(options_.source_queue_batches, options_.source_queue_bytes,
                                         stats != nullptr ? &stats->source_queue : nullptr);
   BoundedQueue<PublishBatch> publish_queue(options_.publish_queue_items, options_.publish_queue_bytes,
                                            stats != nullptr ? &stats->publish_queue : nullptr);

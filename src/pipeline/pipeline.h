@@ -32,7 +32,7 @@ struct PipelineOptions {
   ReaderOptions reader;
   message::RoutingKeyTemplate routing_key;  // [amqp] routing_key, expanded per row message
   PublisherOptions publisher;
-  size_t source_queue_items = 1024;
+  size_t source_queue_batches = 16;  // of up to 64 items each (the reader's hand-over)
   size_t source_queue_bytes = 64u << 20;
   size_t publish_queue_items = 1024;
   size_t publish_queue_bytes = 64u << 20;

@@ -1,6 +1,7 @@
 #include "pipeline/reader_stage.h"
 
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -143,7 +144,7 @@ void ReaderStage::beginTransaction(Cursor& cursor, uint64_t position) {
 
 const std::string& ReaderStage::gtidsText(Cursor& cursor) {
   if (cursor.gtids_text_stale) {
-    cursor.gtids_text = cursor.gtids.text();
+    cursor.gtids.writeText(cursor.gtids_text);
     cursor.gtids_text_stale = false;
   }
   return cursor.gtids_text;
@@ -177,15 +178,28 @@ bool ReaderStage::endTransaction(Cursor& cursor, uint64_t next_position, std::st
   return handOn(TransactionEnd{transactionCheckpoint(cursor)}, size, stop);
 }
 
-bool ReaderStage::handOn(SourceItem item, size_t bytes, std::stop_token stop) {
-  hand_off_.emplace_back(std::move(item), bytes);
+bool ReaderStage::tablePasses(const std::shared_ptr<const binlog::TableMap>& table) {
+  if (table != filtered_table_) {
+    filtered_table_ = table;
+    filtered_table_passes_ = filter_.passes(table->database, table->table);
+  }
+  return filtered_table_passes_;
+}
+
+bool ReaderStage::handOn(SourceItem&& item, size_t bytes, std::stop_token stop) {
+  hand_off_.push_back(std::move(item));
   hand_off_bytes_ += bytes;
   return (hand_off_.size() < kHandOffItems && hand_off_bytes_ < kHandOffBytes) || flushHandOff(stop);
 }
 
 bool ReaderStage::flushHandOff(std::stop_token stop) {
-  hand_off_bytes_ = 0;
-  return hand_off_.empty() || out_.pushAll(hand_off_, stop);
+  if (hand_off_.empty()) {
+    return true;
+  }
+  const size_t bytes = std::exchange(hand_off_bytes_, 0);
+  const bool pushed = out_.push(std::exchange(hand_off_, SourceBatch{}), bytes, stop);
+  hand_off_.reserve(kHandOffItems);
+  return pushed;
 }
 
 Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
@@ -331,9 +345,9 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
     cursor.txn_gtid = *mysql_gtid;
   } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&body)) {
     beginTransaction(cursor, at.start);
-    cursor.txn_gtid_text = mariadb_gtid->text();
-    cursor.txn_gtid = binlog::MariadbGtid{mariadb_gtid->domain_id, mariadb_gtid->server_id,
-                                          mariadb_gtid->sequence};
+    const binlog::MariadbGtid gtid{mariadb_gtid->domain_id, mariadb_gtid->server_id, mariadb_gtid->sequence};
+    gtid.appendText(cursor.txn_gtid_text);  // emptied by beginTransaction
+    cursor.txn_gtid = gtid;
   } else if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
     switch (binlog::classifyQuery(query->query)) {
       case binlog::QueryKind::Begin:
@@ -381,7 +395,7 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
       return Status::ok();
     }
     ++cursor.rows_events_in_txn;
-    if (!filter_.passes(rows->table->database, rows->table->table)) {
+    if (!tablePasses(rows->table)) {
       ++stats_.filtered_rows_events;
       metrics::add(metrics_.rows_events_filtered);
       return Status::ok();

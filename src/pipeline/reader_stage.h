@@ -68,7 +68,7 @@ struct ReaderStats {
 class ReaderStage {
  public:
   // `source` and `out` must outlive the stage.
-  ReaderStage(mysql::EventSource& source, BoundedQueue<SourceItem>& out, ReaderOptions options)
+  ReaderStage(mysql::EventSource& source, BoundedQueue<SourceBatch>& out, ReaderOptions options)
       : source_(source), out_(out), filter_(options.filter), options_(std::move(options)),
         metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_) {}
 
@@ -128,15 +128,20 @@ class ReaderStage {
   bool endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop);
   // Queues `item` (of `bytes`) for the transformer; hands the queued items over once there are
   // enough. False when stopped.
-  bool handOn(SourceItem item, size_t bytes, std::stop_token stop);
+  bool handOn(SourceItem&& item, size_t bytes, std::stop_token stop);
+  // The filter's verdict on a rows event's table, asked once while the decoder hands out the same
+  // map (it does while the table's TABLE_MAP is unchanged).
+  bool tablePasses(const std::shared_ptr<const binlog::TableMap>& table);
   // Hands every queued item over (one lock, one wake-up of the transformer). False when stopped.
   bool flushHandOff(std::stop_token stop);
   // Whether `query` is statement-format DML; if it writes a watched table, counts and warns.
   bool noteStatementDml(std::string_view query, std::string_view default_database);
 
   mysql::EventSource& source_;
-  BoundedQueue<SourceItem>& out_;
+  BoundedQueue<SourceBatch>& out_;
   TableFilter filter_;
+  std::shared_ptr<const binlog::TableMap> filtered_table_;  // held: its address is not reused
+  bool filtered_table_passes_ = false;
   ReaderOptions options_;
   ReaderStats stats_;
   metrics::Stats own_metrics_;
@@ -144,7 +149,7 @@ class ReaderStage {
   std::set<std::string, std::less<>> statement_dml_warned_;  // "db.table"
   // Decoded items not yet handed over: they go in batches, at the latest before the reader
   // waits for the server (stream()).
-  std::vector<std::pair<SourceItem, size_t>> hand_off_;
+  SourceBatch hand_off_;
   size_t hand_off_bytes_ = 0;
 };
 

@@ -80,12 +80,13 @@ Status TransformerStage::run(std::stop_token stop) {
   // Small batches: the publish queue bounds batches (publish_queue_items), so the batch size
   // multiplies the memory it may hold; 16 keeps it near what one item per batch held.
   constexpr size_t kMaxBatchItems = 16;
-  // Taken from the input at once: few enough that they add little to what the queue bounds.
-  constexpr size_t kMaxTakenItems = 64;
+  // Taken from the input at once: one of the reader's batches, so what is taken adds little to
+  // what the queue bounds.
+  constexpr size_t kMaxTakenBatches = 1;
   Status result;
   PublishBatch batch;
   batch.reserve(kMaxBatchItems);
-  std::vector<SourceItem> items;
+  std::vector<SourceBatch> taken;
   bool input_done = false;
   // Hands the batch on; false when stopped.
   auto send = [&] {
@@ -103,27 +104,32 @@ Status TransformerStage::run(std::stop_token stop) {
   };
   while (!stop.stop_requested()) {
     // Everything queued at once: one wake-up per hand-over of the reader, not per item.
-    items.clear();
+    taken.clear();
     if (delay_ == nullptr) {
-      input_done = in_.popAll(items, kMaxTakenItems, stop) == 0;
+      input_done = in_.popAll(taken, kMaxTakenBatches, stop) == 0;
     } else {
       auto wait = kMaxWait;
       if (auto next = delay_->nextRelease()) {
         wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.monotonicNow()),
                           std::chrono::milliseconds{0}, kMaxWait);
       }
-      input_done = in_.popAllFor(items, kMaxTakenItems, wait) == 0 && in_.drained();
+      input_done = in_.popAllFor(taken, kMaxTakenBatches, wait) == 0 && in_.drained();
     }
     // The publish time ("timestamp", in seconds) of the messages made from what was just taken.
     publish_time_ = unixSeconds(clock_.now());
     bool stopped = false;
-    for (SourceItem& item : items) {
-      result = handle(item, batch);
-      if (!result.isOk()) {
-        break;
+    for (SourceBatch& items : taken) {
+      for (SourceItem& item : items) {
+        result = handle(item, batch);
+        if (!result.isOk()) {
+          break;
+        }
+        if (delay_ == nullptr && batch.size() >= kMaxBatchItems && !send()) {
+          stopped = true;
+          break;
+        }
       }
-      if (delay_ == nullptr && batch.size() >= kMaxBatchItems && !send()) {
-        stopped = true;
+      if (!result.isOk() || stopped) {
         break;
       }
     }

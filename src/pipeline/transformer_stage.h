@@ -37,7 +37,7 @@ class TransformerStage {
   // metadata, or the stage fails naming the table); `delay` may be null (no delay buffer).
   // `routing` gives each row message its routing key and headers. `stats` (may be null) counts
   // the rows read and the delay buffer's depth.
-  TransformerStage(BoundedQueue<SourceItem>& in, BoundedQueue<PublishBatch>& out,
+  TransformerStage(BoundedQueue<SourceBatch>& in, BoundedQueue<PublishBatch>& out,
                    schema::SchemaHistory* history, DelayBuffer* delay, const Clock& clock,
                    const message::RoutingKeyTemplate& routing, metrics::Stats* stats = nullptr)
       : in_(in), out_(out), history_(history), delay_(delay), clock_(clock), routing_(routing),
@@ -61,7 +61,7 @@ class TransformerStage {
   // The route of a row message of `map` and `kind` (`body` only matters to a {keys_hash} key).
   SharedRoute routeOf(const binlog::TableMap& map, binlog::RowsKind kind, std::string_view body);
 
-  BoundedQueue<SourceItem>& in_;
+  BoundedQueue<SourceBatch>& in_;
   BoundedQueue<PublishBatch>& out_;
   schema::SchemaHistory* history_;
   DelayBuffer* delay_;

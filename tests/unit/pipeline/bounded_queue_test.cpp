@@ -32,11 +32,11 @@ TEST(BoundedQueue, WorksWithoutAGauge) {
   EXPECT_EQ(queue.sizeBytes(), 5u);
 }
 
-TEST(BoundedQueue, PushAllAndPopAllKeepTheOrderAndTheByteCount) {
+TEST(BoundedQueue, PopAllKeepsTheOrderAndTheByteCount) {
   BoundedQueue<int> queue(100, 1000);
-  std::vector<std::pair<int, size_t>> batch{{1, 10}, {2, 20}, {3, 30}};
-  ASSERT_TRUE(queue.pushAll(batch, std::stop_token{}));
-  EXPECT_TRUE(batch.empty());
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(queue.push(i, 10 * static_cast<size_t>(i), std::stop_token{}));
+  }
   EXPECT_EQ(queue.sizeBytes(), 60u);
   std::vector<int> out{0};
   EXPECT_EQ(queue.popAllFor(out, 2, std::chrono::milliseconds{0}), 2u) << "at most `max` items";
@@ -49,25 +49,6 @@ TEST(BoundedQueue, PushAllAndPopAllKeepTheOrderAndTheByteCount) {
   queue.close();
   EXPECT_EQ(queue.popAllFor(out, 10, std::chrono::milliseconds{1}), 0u);
   EXPECT_TRUE(queue.drained());
-}
-
-TEST(BoundedQueue, PushAllWaitsForRoomForTheWholeBatch) {
-  BoundedQueue<int> queue(3, 1000);
-  std::vector<std::pair<int, size_t>> first{{1, 1}, {2, 1}};
-  ASSERT_TRUE(queue.pushAll(first, std::stop_token{}));
-  std::atomic<bool> pushed{false};
-  std::jthread producer([&] {
-    std::vector<std::pair<int, size_t>> second{{3, 1}, {4, 1}};
-    pushed = queue.pushAll(second, std::stop_token{});
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  EXPECT_FALSE(pushed) << "2 queued + 2 more would exceed 3 items";
-  std::vector<int> out;
-  EXPECT_EQ(queue.popAllFor(out, 1, std::chrono::milliseconds{0}), 1u);
-  producer.join();
-  EXPECT_TRUE(pushed);
-  EXPECT_EQ(queue.popAll(out, 10, std::stop_token{}), 3u);
-  EXPECT_EQ(out, (std::vector<int>{1, 2, 3, 4}));
 }
 
 TEST(BoundedQueue, ABlockedProducerWakesOnceTheQueueIsHalfEmpty) {
@@ -89,18 +70,18 @@ TEST(BoundedQueue, ABlockedProducerWakesOnceTheQueueIsHalfEmpty) {
   EXPECT_EQ(out, (std::vector<int>{2, 3, 4}));
 }
 
-TEST(BoundedQueue, PushAllGivesUpWhenStopped) {
+TEST(BoundedQueue, PushGivesUpWhenStopped) {
   BoundedQueue<int> queue(1, 1000);
-  std::vector<std::pair<int, size_t>> first{{1, 1}};
-  ASSERT_TRUE(queue.pushAll(first, std::stop_token{}));
+  ASSERT_TRUE(queue.push(1, 1, std::stop_token{}));
   std::stop_source stop;
   std::jthread stopper([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
     stop.request_stop();
   });
-  std::vector<std::pair<int, size_t>> second{{2, 1}};
-  EXPECT_FALSE(queue.pushAll(second, stop.get_token()));
-  EXPECT_TRUE(second.empty()) << "the batch is dropped";
+  EXPECT_FALSE(queue.push(2, 1, stop.get_token())) << "full until stopped";
+  std::vector<int> out;
+  EXPECT_EQ(queue.popAll(out, 10, std::stop_token{}), 1u);
+  EXPECT_EQ(out, (std::vector<int>{1})) << "the item pushed when stopped is dropped";
 }
 
 }  // namespace

@@ -3,9 +3,11 @@
 // coordinates and GTIDs it hands on (compressed transactions included).
 #include "pipeline/reader_stage.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -49,16 +51,28 @@ class PurgedSource final : public mysql::EventSource {
   bool position_lost_ = false;
 };
 
-std::vector<SourceItem> drain(BoundedQueue<SourceItem>& queue) {
+// Moves the items of the batches queued within `timeout` to the end of `items`; how many.
+size_t takeItems(BoundedQueue<SourceBatch>& queue, std::vector<SourceItem>& items,
+                 std::chrono::milliseconds timeout) {
+  std::vector<SourceBatch> batches;
+  queue.popAllFor(batches, SIZE_MAX, timeout);
+  const size_t before = items.size();
+  for (SourceBatch& batch : batches) {
+    std::move(batch.begin(), batch.end(), std::back_inserter(items));
+  }
+  return items.size() - before;
+}
+
+std::vector<SourceItem> drain(BoundedQueue<SourceBatch>& queue) {
   std::vector<SourceItem> items;
-  while (queue.popAll(items, SIZE_MAX, std::stop_token{}) > 0) {
+  while (takeItems(queue, items, std::chrono::milliseconds{0}) > 0) {
   }
   return items;
 }
 
 TEST(ReaderStage, LostPositionFailsByDefault) {
   PurgedSource source;
-  BoundedQueue<SourceItem> queue(16, 1 << 20);
+  BoundedQueue<SourceBatch> queue(16, 1 << 20);
   ReaderStage reader(source, queue, ReaderOptions{});
   const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000001", 1234, 2}, std::stop_token{});
   EXPECT_EQ(status.code(), StatusCode::Protocol);
@@ -69,7 +83,7 @@ TEST(ReaderStage, LostPositionFailsByDefault) {
 
 TEST(ReaderStage, LostPositionWithCurrentPolicyQueuesOneGapAndResumesThere) {
   PurgedSource source;
-  BoundedQueue<SourceItem> queue(16, 1 << 20);
+  BoundedQueue<SourceBatch> queue(16, 1 << 20);
   ReaderOptions options;
   options.on_position_lost = PositionLostPolicy::ResumeAtCurrent;
   ReaderStage reader(source, queue, options);
@@ -123,7 +137,7 @@ TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
   MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   // What the reader hands on when the source ends instead (the run's end flushes).
   FileSource ending(bytes);
-  BoundedQueue<SourceItem> all(1024, 1 << 24);
+  BoundedQueue<SourceBatch> all(1024, 1 << 24);
   EXPECT_EQ(ReaderStage(ending, all, ReaderOptions{})
                 .run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{})
                 .message(),
@@ -132,7 +146,7 @@ TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
   ASSERT_GT(expected, 3u);
 
   QuietAfterFileSource quiet(bytes);
-  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderStage reader(quiet, queue, ReaderOptions{});
   Status ended;
   std::jthread running([&](std::stop_token stop) {
@@ -140,7 +154,7 @@ TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
   });
   std::vector<SourceItem> received;
   while (received.size() < expected) {
-    if (queue.popAllFor(received, 1024, std::chrono::seconds{5}) == 0) {
+    if (takeItems(queue, received, std::chrono::seconds{5}) == 0) {
       break;
     }
   }
@@ -157,7 +171,7 @@ TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
 TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
   MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   FileSource source(bytes);
-  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderStage reader(source, queue, ReaderOptions{});
   const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
@@ -203,7 +217,7 @@ TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
 TEST(ReaderStage, FollowsMariadbGtidsFromTheFilesGtidList) {
   MM_REQUIRE_FIXTURE(bytes, "rust-mysql-common/mariadb-bin.000001");
   FileSource source(bytes);
-  BoundedQueue<SourceItem> queue(4096, 1 << 26);
+  BoundedQueue<SourceBatch> queue(4096, 1 << 26);
   ReaderStage reader(source, queue, ReaderOptions{});
   const Status status = reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
@@ -231,7 +245,7 @@ TEST(ReaderStage, OpensAndReopensByGtidSetWhenConfigured) {
   const std::string uuid = "76f3e7be-6720-11ed-9cad-0242ac110002";
   // FDE, PREVIOUS_GTIDS, GTID 11, DDL, GTID 12, payload 12, GTID 13: cut inside transaction 13.
   FileSource source(bytes, 7);
-  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderOptions options;
   options.resume_by_gtid = true;
   options.min_reconnect_backoff = std::chrono::milliseconds(1);
@@ -249,7 +263,7 @@ TEST(ReaderStage, OpensAndReopensByGtidSetWhenConfigured) {
 TEST(ReaderStage, OpensByPositionByDefault) {
   MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   FileSource source(bytes);
-  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderStage reader(source, queue, ReaderOptions{});
   (void)reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, "76f3e7be-6720-11ed-9cad-0242ac110002:1-10"},
                    std::stop_token{});

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <iterator>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -25,12 +27,16 @@ constexpr const char* kFixture = "rust-mysql-common/mariadb-bin.000001";
 // What the reader hands on for the whole file.
 std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
   test::FileSource source(std::move(bytes));
-  BoundedQueue<SourceItem> queue(1024, 1 << 24);
+  BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderStage reader(source, queue, ReaderOptions{});
   EXPECT_EQ(reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{}).message(),
             "end of file");
+  std::vector<SourceBatch> batches;
+  while (queue.popAllFor(batches, 1024, std::chrono::milliseconds{0}) > 0) {
+  }
   std::vector<SourceItem> items;
-  while (queue.popAllFor(items, 1024, std::chrono::milliseconds{0}) > 0) {
+  for (SourceBatch& batch : batches) {
+    std::move(batch.begin(), batch.end(), std::back_inserter(items));
   }
   return items;
 }
@@ -38,10 +44,8 @@ std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
 // The transformer's output for `items`, all queued at once.
 std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay,
                                       schema::SchemaHistory* history = nullptr) {
-  BoundedQueue<SourceItem> in(1024, 1 << 24);
-  for (SourceItem& item : items) {
-    EXPECT_TRUE(in.push(std::move(item), 1, std::stop_token{}));
-  }
+  BoundedQueue<SourceBatch> in(1024, 1 << 24);
+  EXPECT_TRUE(in.push(std::move(items), 1, std::stop_token{}));
   in.close();
   BoundedQueue<PublishBatch> out(1024, 1 << 24);
   SystemClock clock;
