@@ -3,7 +3,6 @@
 // and the server (position, bytes behind, retention) and exits 1 when the saved binlog is gone.
 #include <signal.h>
 
-#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -11,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "checkpoint/state_file.h"
+#include "support/live_monitor_test.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
 
@@ -19,17 +19,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class CliCommands : public ::testing::Test {
+class CliCommands : public LiveMonitorTest {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmcli");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-cli-it")).string();
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    run(fmt::format("CREATE DATABASE {}", database_));
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     run(fmt::format("CREATE TABLE {}.item (id INT PRIMARY KEY, name VARCHAR(40))", database_));
-    // The password comes from a file, as an operator's secret would.
+    // The password comes from a file, as an operator's secret would, so this configuration is the
+    // test's own.
     ASSERT_TRUE(writeTextFile(dir_ + "/mysql-password", env_.mysql_password + "\n"));
     ASSERT_TRUE(writeTextFile(configPath(), fmt::format(
         "[monitor]\nstate_path = {0}/state\n"
@@ -38,31 +37,18 @@ class CliCommands : public ::testing::Test {
         "[amqp]\nhost = {6}\nport = {7}\nuser = {8}\npassword = {9}\nexchange = {10}\nexchange_type = topic\n"
         "routing_key = {{database}}.{{table}}.{{type}}\n",
         dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, database_, 6000 + getpid() % 10000,
-        env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, uniqueName("mm-cli-test"))));
+        env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_)));
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n--- tail output ---\n" << tail_.log() << "\n";
-    }
-    monitor_.stop(SIGKILL, 5s);
     tail_.stop(SIGKILL, 5s);
-    if (sql_.connected()) {
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
-    std::filesystem::remove_all(dir_);
+    LiveMonitorTest::TearDown();
   }
 
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString();
-  }
+  std::string moreLogs() override { return "--- tail output ---\n" + tail_.log() + "\n"; }
 
   std::string configPath() const { return dir_ + "/monitor.cfg"; }
   std::string statePath() const { return dir_ + "/state/position"; }
-  void startMonitor() {
-    ASSERT_TRUE(monitor_.startStreaming(configPath(), dir_ + "/monitor.log")) << "the monitor never started streaming";
-  }
 
   // Runs `mysql-monitor status` to completion: its exit code and output.
   std::pair<std::optional<int>, std::string> status() {
@@ -74,11 +60,6 @@ class CliCommands : public ::testing::Test {
     return {exit_code, command.log()};
   }
 
-  ServerEnvironment env_;
-  std::string database_;
-  std::string dir_;
-  mysql::Connection sql_;
-  MonitorProcess monitor_;
   MonitorProcess tail_;
   int status_runs_ = 0;
 };

@@ -8,7 +8,6 @@
 #include <signal.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -22,6 +21,7 @@
 
 #include "support/amqp_test_consumer.h"
 #include "support/applied_table.h"
+#include "support/live_monitor_test.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
 #include "support/tcp_proxy.h"
@@ -36,14 +36,6 @@ constexpr int kConfirmWindow = 1000;
 size_t envSize(const char* name, size_t fallback) {
   const char* value = std::getenv(name);
   return value != nullptr ? static_cast<size_t>(std::strtoull(value, nullptr, 10)) : fallback;
-}
-
-size_t countOf(const std::string& text, const std::string& needle) {
-  size_t n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 // Resident memory of a process in KiB (VmRSS), 0 when unknown.
@@ -172,38 +164,25 @@ class BackgroundWorkload {
   std::jthread thread_;
 };
 
-class DeliveryFaults : public ::testing::Test {
+class DeliveryFaults : public LiveMonitorTest {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmf");
-    exchange_ = uniqueName("mm-faults");
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     queue_ = uniqueName("mm-faults-q");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-faults")).string();
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    ASSERT_TRUE(sql_.execute(fmt::format("CREATE DATABASE {}", database_)).isOk());
-    ASSERT_TRUE(sql_.execute(fmt::format("CREATE TABLE {} (id INT PRIMARY KEY, a INT, b VARCHAR(2048))",
-                                         table())).isOk());
+    run(fmt::format("CREATE TABLE {} (id INT PRIMARY KEY, a INT, b VARCHAR(2048))", table()));
   }
 
   void TearDown() override {
     if (memory_alarm_) {
       setMemoryWatermark("0.4");
     }
-    if (HasFailure()) {
-      const std::string log = monitor_.log();
-      std::cerr << "--- monitor log (last 6000 bytes) ---\n"
-                << log.substr(log.size() > 6000 ? log.size() - 6000 : 0) << "\n";
-    }
-    monitor_.stop(SIGKILL, 5s);
+    LiveMonitorTest::TearDown();
     if (durable_queue_) {
       (void)consumer_.deleteQueue();
     }
-    if (sql_.connected()) {
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
-    std::filesystem::remove_all(dir_);
   }
 
   std::string table() const { return database_ + ".t"; }
@@ -217,22 +196,11 @@ class DeliveryFaults : public ::testing::Test {
     durable_queue_ = true;
   }
 
+  // The broker at `amqp_port` (the test broker's, or a proxy's in front of it).
   void writeConfig(int amqp_port, const std::string& amqp_extra = "") {
-    ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
-        "[monitor]\nlog_level = info\nstate_path = {}/state\n"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\nconfirm_window = {}\n{}",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
-        6000 + getpid() % 10000, env_.amqp_host, amqp_port, env_.amqp_user, env_.amqp_password, exchange_,
-        kConfirmWindow, amqp_extra)));
-  }
-
-  // Starts the monitor and waits until it streams (the log is appended to across restarts).
-  void startMonitor() {
-    const size_t streaming_before = countOf(monitor_.log(), "streaming binlog");
-    ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
-    ASSERT_TRUE(waitFor([&] { return countOf(monitor_.log(), "streaming binlog") > streaming_before; }, 30s))
-        << "the monitor did not start streaming";
+    LiveMonitorTest::writeConfig({.mysql = "database = " + database_,
+                                  .amqp = fmt::format("confirm_window = {}\n{}", kConfirmWindow, amqp_extra),
+                                  .amqp_port = amqp_port});
   }
 
   // Applies whatever arrives until the consumer's copy equals the table and nothing more comes
@@ -273,15 +241,9 @@ class DeliveryFaults : public ::testing::Test {
 
   void report(const std::string& what) { std::cout << "[ figures  ] " << what << std::endl; }
 
-  ServerEnvironment env_;
-  std::string database_;
-  std::string exchange_;
   std::string queue_;
-  std::string dir_;
-  mysql::Connection sql_;
   AmqpTestConsumer consumer_;
   AppliedTable applied_;
-  MonitorProcess monitor_;
   bool durable_queue_ = false;
   bool memory_alarm_ = false;
 };

@@ -80,7 +80,7 @@ class EndToEnd : public LiveMonitorTest {
 
   // The monitor's config for this test's schema and exchange; `monitor_extra` adds [monitor] keys.
   void writeConfig(const std::string& monitor_extra) {
-    LiveMonitorTest::writeConfig("database = " + database_, monitor_extra);
+    LiveMonitorTest::writeConfig({.mysql = "database = " + database_, .monitor = monitor_extra});
   }
 
   std::string statePath() const { return dir_ + "/state/position"; }

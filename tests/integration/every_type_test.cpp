@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -13,6 +12,7 @@
 #include <rapidjson/writer.h>
 
 #include "support/amqp_test_consumer.h"
+#include "support/live_monitor_test.h"
 #include "support/message_schema.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
@@ -100,19 +100,16 @@ std::string reserialize(const rapidjson::Value& value) {
   return buffer.GetString();
 }
 
-class EveryType : public ::testing::TestWithParam<std::string> {
+class EveryType : public LiveMonitorTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmt_types");
-    exchange_ = uniqueName("mm-types");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-types")).string();
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     run(fmt::format("SET GLOBAL binlog_row_metadata = {}", GetParam()));
     // Zero dates need a non-strict sql_mode; TIMESTAMP literals are read in UTC.
     run("SET SESSION sql_mode = '', time_zone = '+00:00'");
-    run(fmt::format("CREATE DATABASE {}", database_));
     std::string columns = "id INT PRIMARY KEY";
     for (const TypeCase& c : typeCases()) {
       columns += fmt::format(", {} {}", c.name, c.type);
@@ -121,34 +118,15 @@ class EveryType : public ::testing::TestWithParam<std::string> {
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
                                         exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
-    ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
-        "[monitor]\nlog_level = info\nstate_path = {}/state\n"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
-        6000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-        exchange_)));
-    ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
-    ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s))
-        << monitor_.log();
+    writeConfig({.mysql = "database = " + database_});
+    startMonitor();
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n";
-    }
     if (sql_.connected()) {
       (void)sql_.execute("SET GLOBAL binlog_row_metadata = FULL");
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
     }
-    // Stop the monitor first: it may still be writing its state file into dir_.
-    monitor_.stop(SIGKILL, std::chrono::seconds(5));
-    std::filesystem::remove_all(dir_);
-  }
-
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString() << "\n" << sql.substr(0, 300);
+    LiveMonitorTest::TearDown();
   }
 
   // The next message, parsed; fails the test when none comes.
@@ -166,13 +144,7 @@ class EveryType : public ::testing::TestWithParam<std::string> {
     return doc;
   }
 
-  ServerEnvironment env_;
-  std::string database_;
-  std::string exchange_;
-  std::string dir_;
-  mysql::Connection sql_;
   AmqpTestConsumer consumer_;
-  MonitorProcess monitor_;
 };
 
 TEST_P(EveryType, EachValueMatchesTheContract) {

@@ -39,7 +39,7 @@ class ExampleConsumers : public LiveMonitorTest {
                     "tags SET('a','b','c'), raw VARBINARY(16), note TEXT) DEFAULT CHARSET utf8mb4",
                     database_));
     // Only the source table: the consumers' own writes (copies, journals) are not published.
-    writeConfig(fmt::format("tables = {}.source", database_));
+    writeConfig({.mysql = fmt::format("tables = {}.source", database_)});
     startMonitor();
   }
 

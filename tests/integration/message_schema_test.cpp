@@ -37,7 +37,7 @@ class MessageSchemaLive : public LiveMonitorTest {
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
                                         exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
-    writeConfig("database = " + database_, "heartbeat_interval = 1\n");
+    writeConfig({.mysql = "database = " + database_, .monitor = "heartbeat_interval = 1\n"});
     startMonitor();
   }
 

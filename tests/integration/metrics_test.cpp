@@ -3,7 +3,6 @@
 // while the broker cannot be reached.
 #include <signal.h>
 
-#include <filesystem>
 #include <regex>
 
 #include <fmt/format.h>
@@ -11,6 +10,7 @@
 
 #include "support/amqp_test_consumer.h"
 #include "support/http_client.h"
+#include "support/live_monitor_test.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
 
@@ -32,18 +32,14 @@ std::optional<double> metric(const std::string& exposition, const std::string& n
   return value == "+Inf" ? std::numeric_limits<double>::infinity() : std::stod(value);
 }
 
-class Metrics : public ::testing::Test {
+class Metrics : public LiveMonitorTest {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmt");
-    exchange_ = uniqueName("mm-test");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-it")).string();
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    ASSERT_TRUE(sql_.execute(fmt::format("CREATE DATABASE {}", database_)).isOk());
-    ASSERT_TRUE(sql_.execute(fmt::format("CREATE TABLE {}.item (id INT PRIMARY KEY, name VARCHAR(50))",
-                                         database_)).isOk());
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    run(fmt::format("CREATE TABLE {}.item (id INT PRIMARY KEY, name VARCHAR(50))", database_));
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
                                         env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
@@ -53,47 +49,27 @@ class Metrics : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n--- last /metrics ---\n"
-                << httpGet(metrics_port_, "/metrics").body << "\n";
-    }
-    monitor_.stop(SIGKILL, 5s);
-    if (sql_.connected()) {
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
+    LiveMonitorTest::TearDown();
     (void)consumer_.deleteQueue();
-    std::filesystem::remove_all(dir_);
+  }
+
+  std::string moreLogs() override {
+    return "--- last /metrics ---\n" + httpGet(metrics_port_, "/metrics").body + "\n";
   }
 
   // Heartbeat messages off, so every message counted is a row change of this test.
   void writeConfig(int amqp_port) {
-    ASSERT_TRUE(writeTextFile(configPath(), fmt::format(
-        "[monitor]\nstate_path = {}/state\nheartbeat_interval = 0\n"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password, database_,
-        6000 + getpid() % 10000, env_.amqp_host, amqp_port, env_.amqp_user, env_.amqp_password,
-        exchange_)));
+    LiveMonitorTest::writeConfig(
+        {.mysql = "database = " + database_, .monitor = "heartbeat_interval = 0\n", .amqp_port = amqp_port});
   }
 
   std::string configPath() const { return dir_ + "/monitor.cfg"; }
-
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString();
-  }
 
   bool metricIs(const std::string& name, double expected) {
     return metric(httpGet(metrics_port_, "/metrics").body, name) == expected;
   }
 
-  ServerEnvironment env_;
-  mysql::Connection sql_;
   AmqpTestConsumer consumer_;
-  MonitorProcess monitor_;
-  std::string database_;
-  std::string exchange_;
-  std::string dir_;
   int metrics_port_ = 0;
 };
 

@@ -35,19 +35,21 @@ void LiveMonitorTest::TearDown() {
   }
 }
 
-void LiveMonitorTest::writeConfig(const std::string& mysql_filter, const std::string& monitor_extra) {
+void LiveMonitorTest::writeConfig(const ConfigLines& lines) {
   ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
       "[monitor]\nlog_level = info\nstate_path = {}/state\n{}"
       "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\n{}\nserver_id = {}\n"
-      "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-      dir_, monitor_extra, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
-      mysql_filter, 20000 + getpid() % 10000, env_.amqp_host, env_.amqp_port, env_.amqp_user,
-      env_.amqp_password, exchange_)));
+      "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n{}",
+      dir_, lines.monitor, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
+      lines.mysql, 20000 + getpid() % 10000, env_.amqp_host,
+      lines.amqp_port != 0 ? lines.amqp_port : env_.amqp_port, env_.amqp_user, env_.amqp_password,
+      exchange_, lines.amqp)));
 }
 
 void LiveMonitorTest::startMonitor() {
+  const size_t streaming_before = countOf(monitor_.log(), "streaming binlog");
   ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
-  ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s))
+  ASSERT_TRUE(waitFor([&] { return countOf(monitor_.log(), "streaming binlog") > streaming_before; }, 30s))
       << monitor_.log();
 }
 

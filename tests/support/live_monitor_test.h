@@ -22,12 +22,17 @@ class LiveMonitorTest : public ::testing::Test {
   void SetUp() override;
   void TearDown() override;
 
-  // Writes dir_/monitor.cfg for the test servers and exchange_, with the state in dir_/state.
-  // `mysql_filter` is the [mysql] line choosing what is published ("database = ..." or
-  // "tables = ..."); `monitor_extra` adds [monitor] lines ("heartbeat_interval = 1\n").
-  void writeConfig(const std::string& mysql_filter, const std::string& monitor_extra = "");
+  // What a test's dir_/monitor.cfg says besides the test servers, exchange_ and dir_/state.
+  struct ConfigLines {
+    std::string mysql = "";    // the [mysql] line choosing what is published ("database = ...")
+    std::string monitor = "";  // more [monitor] lines ("heartbeat_interval = 1\n")
+    std::string amqp = "";     // more [amqp] lines ("confirm_window = 10\n")
+    int amqp_port = 0;         // 0: the test broker's; else another's (a proxy in front of it)
+  };
+  void writeConfig(const ConfigLines& lines);
 
-  // Starts the monitor with dir_/monitor.cfg and waits until it streams the binlog.
+  // Starts the monitor with dir_/monitor.cfg and waits until it streams the binlog (its log is
+  // appended to across restarts, so this start's "streaming binlog" is waited for).
   void startMonitor();
 
   // Runs one SQL statement as the admin user; a failure fails the test.

@@ -113,4 +113,12 @@ bool writeTextFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
+size_t countOf(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace mm::test

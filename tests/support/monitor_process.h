@@ -53,6 +53,9 @@ class MonitorProcess {
 // Writes `text` to `path` (creating directories); false on failure.
 bool writeTextFile(const std::string& path, const std::string& text);
 
+// How often `needle` occurs in `text` (e.g. a log line across restarts).
+size_t countOf(const std::string& text, const std::string& needle);
+
 // Polls `predicate` every 50 ms until it holds or `timeout` passes.
 template <typename Predicate>
 bool waitFor(Predicate predicate, std::chrono::milliseconds timeout) {
