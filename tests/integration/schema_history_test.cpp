@@ -6,10 +6,7 @@
 // information_schema with a warning; rows no schema can name stop the monitor instead.
 #include <signal.h>
 
-#include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -18,6 +15,7 @@
 #include <rapidjson/writer.h>
 
 #include "support/amqp_test_consumer.h"
+#include "support/live_monitor_test.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
 
@@ -70,22 +68,15 @@ Expected summarize(const std::string& body) {
   return e;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
+class SchemaHistoryReplay : public LiveMonitorTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmt_history");
-    exchange_ = uniqueName("mm-history");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-history")).string();
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
+    // The tests create the schema after their start position, so the history follows its CREATE.
+    run(fmt::format("DROP DATABASE {}", database_));
     // binlog_row_metadata is global only (MariaDB and MySQL): remember the server's, restore it
     // after.
     auto setting = sql_.query("SELECT @@GLOBAL.binlog_row_metadata");
@@ -98,23 +89,14 @@ class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
   }
 
   void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n"
-                << monitor_.log() << "\n--- schema history ---\n"
-                << readFile(dir_ + "/state/schema_history") << "\n";
+    if (sql_.connected() && !original_row_metadata_.empty()) {
+      (void)sql_.execute(fmt::format("SET GLOBAL binlog_row_metadata = {}", original_row_metadata_));
     }
-    monitor_.stop(SIGKILL, std::chrono::seconds(5));
-    if (sql_.connected()) {
-      (void)sql_.execute(
-          fmt::format("SET GLOBAL binlog_row_metadata = {}", original_row_metadata_));
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
-    std::filesystem::remove_all(dir_);
+    LiveMonitorTest::TearDown();
   }
 
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString() << "\n" << sql;
+  std::string moreLogs() override {
+    return "--- schema history ---\n" + readTextFile(dir_ + "/state/schema_history") + "\n";
   }
 
   std::string currentPosition() {
@@ -123,17 +105,10 @@ class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
     return fmt::format("{}:{}", (*rows)[0][0].value_or(""), (*rows)[0][1].value_or(""));
   }
 
-  void startMonitor(const std::string& start_position) {
-    ASSERT_TRUE(writeTextFile(
-        dir_ + "/monitor.cfg",
-        fmt::format("[monitor]\nlog_level = info\nstate_path = {}/state\n"
-                    "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = "
-                    "{}\nserver_id = {}\n"
-                    "start_position = {}\n"
-                    "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-                    dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
-                    database_, 7000 + getpid() % 10000, start_position, env_.amqp_host,
-                    env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_)));
+  // Starts the monitor at `start_position` without waiting for it to stream (some tests expect
+  // it to refuse).
+  void startMonitorAt(const std::string& start_position) {
+    writeConfig({.mysql = fmt::format("database = {}\nstart_position = {}", database_, start_position)});
     ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
   }
 
@@ -150,14 +125,8 @@ class SchemaHistoryReplay : public ::testing::TestWithParam<std::string> {
     return bodies;
   }
 
-  ServerEnvironment env_;
-  std::string database_;
-  std::string exchange_;
-  std::string dir_;
   std::string original_row_metadata_;
-  mysql::Connection sql_;
   AmqpTestConsumer consumer_;
-  MonitorProcess monitor_;
 };
 
 TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
@@ -205,7 +174,7 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
 
   // Every ALTER happened before the monitor reads anything: today's information_schema would name
   // the early rows wrongly.
-  startMonitor(start);
+  startMonitorAt(start);
   const std::vector<std::string> bodies = expectMessages({
       {"row_insert", "t", R"({"id":1})", {"id", "a", "b"}},
       {"row_insert", "t", R"({"id":2})", {"id", "a", "c", "b"}},
@@ -228,18 +197,18 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
 
   // A restart resumes with the history as of its checkpoint, and follows what came since.
   ASSERT_EQ(monitor_.stop(SIGTERM), 0);
-  const std::string history = readFile(dir_ + "/state/schema_history");
+  const std::string history = readTextFile(dir_ + "/state/schema_history");
   EXPECT_NE(history.find("column\tc`q\tvarchar"), std::string::npos) << history;
   run(fmt::format("ALTER TABLE {}.t DROP COLUMN `c``q`, ADD COLUMN d INT FIRST", db));
   run(fmt::format("INSERT INTO {}.t VALUES (6, 6, 'a6')", db));
-  startMonitor(start);
+  startMonitorAt(start);
   expectMessages({{"row_insert", "t", R"({"id":6})", {"d", "id", "a r"}}});
   ASSERT_EQ(monitor_.stop(SIGTERM), 0);
 
   // The fallback: a history that lost a column cannot apply the next DROP of it, and one whose
   // table disagrees with the binlog cannot name its rows; both re-read information_schema, warn,
   // and go on with its (here: exact) definition.
-  std::string damaged = readFile(dir_ + "/state/schema_history");
+  std::string damaged = readTextFile(dir_ + "/state/schema_history");
   const auto line = damaged.find("column\ta r\t");
   ASSERT_NE(line, std::string::npos) << damaged;
   damaged.erase(line, damaged.find('\n', line) + 1 - line);
@@ -250,7 +219,7 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
   run(fmt::format("ALTER TABLE {}.t DROP COLUMN `a r`", db));
   run(fmt::format("INSERT INTO {}.t VALUES (8, 8)", db));
   run(fmt::format("INSERT INTO {}.u VALUES (2, 9, 'v9', NULL)", db));
-  startMonitor(start);
+  startMonitorAt(start);
   expectMessages({{"row_insert", "t", R"({"id":8})", {"d", "id"}},
                   {"row_insert", "u", R"({"u":9})", {"w", "u", "v", "n"}}});
   const std::string log = monitor_.log();
@@ -277,7 +246,7 @@ TEST_P(SchemaHistoryReplay, RowsTheSchemaCannotNameAreRefusedNotGuessed) {
   run(fmt::format("INSERT INTO {}.t VALUES (1, 1)", db));
   run(fmt::format("ALTER TABLE {}.t ADD COLUMN b INT", db));
   run(fmt::format("INSERT INTO {}.t VALUES (2, 2, 2)", db));
-  startMonitor(start);
+  startMonitorAt(start);
   if (GetParam() == "FULL") {
     expectMessages({{"row_insert", "t", R"({"id":1})", {"id", "a"}},
                     {"row_insert", "t", R"({"id":2})", {"id", "a", "b"}}});

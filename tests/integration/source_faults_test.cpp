@@ -9,8 +9,6 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -18,6 +16,7 @@
 #include <rapidjson/document.h>
 
 #include "support/amqp_test_consumer.h"
+#include "support/live_monitor_test.h"
 #include "support/message_schema.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
@@ -51,13 +50,6 @@ std::vector<std::string> inserts(int first, int last) {
   return out;
 }
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // Runs `mysql-monitor ARGS`, returning its exit status and output.
 std::pair<int, std::string> runMonitorCommand(const std::string& args) {
   FILE* pipe = popen(fmt::format("{} {} 2>&1", MM_MONITOR_BINARY, args).c_str(), "r");
@@ -70,17 +62,13 @@ std::pair<int, std::string> runMonitorCommand(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-class SourceFaults : public ::testing::Test {
+class SourceFaults : public LiveMonitorTest {
  protected:
   void SetUp() override {
-    MM_REQUIRE_SERVERS(env);
-    env_ = env;
-    database_ = uniqueName("mmf");
-    exchange_ = uniqueName("mm-fault");
-    dir_ = (std::filesystem::temp_directory_path() / uniqueName("mm-fault")).string();
-    server_id_ = 20000 + static_cast<uint32_t>(getpid() % 10000);
-    ASSERT_TRUE(connectAdmin(env_, sql_).isOk());
-    run(fmt::format("CREATE DATABASE {}", database_));
+    LiveMonitorTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) {
+      return;
+    }
     run(fmt::format("CREATE TABLE {}.employee (id INT PRIMARY KEY, name VARCHAR(50))", database_));
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
                                         env_.amqp_password, exchange_);
@@ -88,42 +76,15 @@ class SourceFaults : public ::testing::Test {
     writeConfig("");
   }
 
-  void TearDown() override {
-    if (HasFailure()) {
-      std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n";
-    }
-    monitor_.stop(SIGKILL, 5s);
-    if (sql_.connected() || connectAdmin(env_, sql_).isOk()) {
-      (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
-    }
-    std::filesystem::remove_all(dir_);
-  }
-
   // The monitor's configuration; `extra_mysql` adds [mysql] lines; `port` overrides the server's.
   void writeConfig(const std::string& extra_mysql, int port = 0) {
-    ASSERT_TRUE(writeTextFile(configPath(), fmt::format(
-        "[monitor]\nstate_path = {}/state\nheartbeat_interval = 0\n"
-        "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\ndatabase = {}\nserver_id = {}\n"
-        "heartbeat_period = 1\n{}\n"
-        "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n",
-        dir_, env_.mysql_host, port != 0 ? port : env_.mysql_port, env_.mysql_user,
-        env_.mysql_password, database_, server_id_, extra_mysql, env_.amqp_host, env_.amqp_port,
-        env_.amqp_user, env_.amqp_password, exchange_)));
+    LiveMonitorTest::writeConfig({.mysql = fmt::format("database = {}\nheartbeat_period = 1\n{}", database_, extra_mysql),
+                                  .monitor = "heartbeat_interval = 0\n",
+                                  .mysql_port = port});
   }
 
   std::string configPath() const { return dir_ + "/monitor.cfg"; }
   std::string statePath() const { return dir_ + "/state/position"; }
-
-  void startMonitor() {
-    ASSERT_TRUE(monitor_.start(configPath(), dir_ + "/monitor.log"));
-    ASSERT_TRUE(waitFor([&] { return monitor_.log().find("streaming binlog") != std::string::npos; }, 20s))
-        << "the monitor never started streaming";
-  }
-
-  void run(const std::string& sql) {
-    Status status = sql_.execute(sql);
-    ASSERT_TRUE(status.isOk()) << status.toString();
-  }
 
   void insertRows(int first, int last) {
     for (int id = first; id <= last; ++id) {
@@ -169,10 +130,10 @@ class SourceFaults : public ::testing::Test {
     const std::string target = currentPosition();
     const auto colon = target.rfind(':');
     ASSERT_TRUE(waitFor([&] {
-      const std::string state = readFile(statePath());
+      const std::string state = readTextFile(statePath());
       return state.find("file=" + target.substr(0, colon)) != std::string::npos &&
              state.find("position=" + target.substr(colon + 1) + "\n") != std::string::npos;
-    }, 10s)) << "checkpoint never reached " << target << ": " << readFile(statePath());
+    }, 10s)) << "checkpoint never reached " << target << ": " << readTextFile(statePath());
     ASSERT_EQ(monitor_.stop(SIGTERM), 0);
   }
 
@@ -185,7 +146,7 @@ class SourceFaults : public ::testing::Test {
       auto dumps = sql_.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
       return dumps.isOk() && dumps->empty();
     }, 10s)) << "the stopped monitor's replication connection lingers";
-    const std::string state = readFile(statePath());
+    const std::string state = readTextFile(statePath());
     run("FLUSH BINARY LOGS");
     const std::string newest = currentPosition();
     const std::string newest_file = newest.substr(0, newest.rfind(':'));
@@ -203,14 +164,7 @@ class SourceFaults : public ::testing::Test {
            state.substr(position + 9, state.find('\n', position) - position - 9);
   }
 
-  ServerEnvironment env_;
-  std::string database_;
-  std::string exchange_;
-  std::string dir_;
-  uint32_t server_id_ = 0;
-  mysql::Connection sql_;
   AmqpTestConsumer consumer_;
-  MonitorProcess monitor_;
 };
 
 TEST_F(SourceFaults, ServerRestartMidStreamLosesAndRepeatsNothing) {
@@ -283,7 +237,7 @@ TEST_F(SourceFaults, PurgedPositionFailsNamingItAndTheOldestBinlog) {
   insertRows(1, 1);
   ASSERT_EQ(receive(1), inserts(1, 1));
   stopAfterCheckpoint();
-  const std::string saved_state = readFile(statePath());
+  const std::string saved_state = readTextFile(statePath());
   const std::string lost = purgeSavedPosition();
   const std::string oldest = currentPosition();
 
@@ -292,7 +246,7 @@ TEST_F(SourceFaults, PurgedPositionFailsNamingItAndTheOldestBinlog) {
   const std::string log = monitor_.log();
   EXPECT_NE(log.find("requested position " + lost), std::string::npos) << log;
   EXPECT_NE(log.find("its oldest binlog is " + oldest.substr(0, oldest.rfind(':'))), std::string::npos);
-  EXPECT_EQ(readFile(statePath()), saved_state) << "a failed start must leave the state alone";
+  EXPECT_EQ(readTextFile(statePath()), saved_state) << "a failed start must leave the state alone";
   EXPECT_TRUE(receive(0).empty());
 }
 
@@ -374,7 +328,7 @@ TEST_F(SourceFaults, DuplicateServerIdIsReportedAndNotRetried) {
   startMonitor();
   MonitorProcess twin;
   const std::string twin_dir = dir_ + "/twin";
-  std::string twin_config = readFile(configPath());
+  std::string twin_config = readTextFile(configPath());
   twin_config.replace(twin_config.find(dir_ + "/state"), dir_.size() + 6, twin_dir + "/state");
   ASSERT_TRUE(writeTextFile(twin_dir + "/monitor.cfg", twin_config));
   ASSERT_TRUE(twin.start(twin_dir + "/monitor.cfg", twin_dir + "/monitor.log"));
@@ -383,7 +337,7 @@ TEST_F(SourceFaults, DuplicateServerIdIsReportedAndNotRetried) {
   // must stop with a clear error instead of reconnecting and dropping the twin in turn, for ever.
   EXPECT_EQ(exitCode(), 1) << twin.log();
   const std::string log = monitor_.log();
-  EXPECT_NE(log.find(fmt::format("another replica registered with server_id {}", server_id_)),
+  EXPECT_NE(log.find(fmt::format("another replica registered with server_id {}", serverId())),
             std::string::npos) << log;
   EXPECT_EQ(log.find("reconnecting"), std::string::npos) << log;
   EXPECT_EQ(twin.stop(SIGTERM), 0) << twin.log();
@@ -399,7 +353,7 @@ TEST_F(SourceFaults, StateFileFromAnotherServerIsRefused) {
   ASSERT_TRUE(monitor_.start(configPath(), dir_ + "/monitor.log"));
   EXPECT_EQ(exitCode(), 1);
   EXPECT_NE(monitor_.log().find("holds a position on the server with server_id 999999"), std::string::npos);
-  EXPECT_EQ(readFile(statePath()), state + "server_id=999999\n");
+  EXPECT_EQ(readTextFile(statePath()), state + "server_id=999999\n");
 
   // A state file without the identity (written before it was recorded) is accepted and filled in.
   ASSERT_TRUE(writeTextFile(statePath(), state));
@@ -409,7 +363,7 @@ TEST_F(SourceFaults, StateFileFromAnotherServerIsRefused) {
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
   auto server_id = sql_.query("SELECT @@global.server_id");
   ASSERT_TRUE(server_id.isOk());
-  EXPECT_NE(readFile(statePath()).find("server_id=" + *(*server_id)[0][0] + "\n"), std::string::npos);
+  EXPECT_NE(readTextFile(statePath()).find("server_id=" + *(*server_id)[0][0] + "\n"), std::string::npos);
 }
 
 TEST_F(SourceFaults, GtidStartPositionStartsAfterThoseTransactions) {
@@ -421,7 +375,7 @@ TEST_F(SourceFaults, GtidStartPositionStartsAfterThoseTransactions) {
   insertRows(5, 5);
   EXPECT_EQ(receive(3), inserts(3, 5));
   stopAfterCheckpoint();
-  const std::string state = readFile(statePath());
+  const std::string state = readTextFile(statePath());
   EXPECT_NE(state.find("gtid_set=" + gtidPosition() + "\n"), std::string::npos)
       << "the checkpoint carries the server's GTID position: " << state;
 }
@@ -434,7 +388,7 @@ TEST_F(SourceFaults, ResumeByGtidContinuesOnAnotherServerWithoutGapOrRepeat) {
   stopAfterCheckpoint();
   // The state as a failover leaves it: written on another server, whose file names and offsets
   // mean nothing here. Only its GTID set can place the stream.
-  std::string state = readFile(statePath());
+  std::string state = readTextFile(statePath());
   ASSERT_NE(state.find("gtid_set="), std::string::npos) << state;
   std::string moved;
   std::istringstream lines(state);

@@ -27,7 +27,8 @@ void LiveMonitorTest::TearDown() {
     std::cerr << "--- monitor log ---\n" << monitor_.log() << "\n" << moreLogs();
   }
   monitor_.stop(SIGKILL, 5s);
-  if (sql_.connected()) {
+  // Reconnected when a test restarted the server.
+  if (sql_.connected() || connectAdmin(env_, sql_).isOk()) {
     (void)sql_.execute(fmt::format("DROP DATABASE IF EXISTS {}", database_));
   }
   if (!dir_.empty()) {
@@ -40,8 +41,9 @@ void LiveMonitorTest::writeConfig(const ConfigLines& lines) {
       "[monitor]\nlog_level = info\nstate_path = {}/state\n{}"
       "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\n{}\nserver_id = {}\n"
       "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n{}",
-      dir_, lines.monitor, env_.mysql_host, env_.mysql_port, env_.mysql_user, env_.mysql_password,
-      lines.mysql, 20000 + getpid() % 10000, env_.amqp_host,
+      dir_, lines.monitor, env_.mysql_host, lines.mysql_port != 0 ? lines.mysql_port : env_.mysql_port,
+      env_.mysql_user, env_.mysql_password,
+      lines.mysql, serverId(), env_.amqp_host,
       lines.amqp_port != 0 ? lines.amqp_port : env_.amqp_port, env_.amqp_user, env_.amqp_password,
       exchange_, lines.amqp)));
 }
@@ -52,6 +54,8 @@ void LiveMonitorTest::startMonitor() {
   ASSERT_TRUE(waitFor([&] { return countOf(monitor_.log(), "streaming binlog") > streaming_before; }, 30s))
       << monitor_.log();
 }
+
+uint32_t LiveMonitorTest::serverId() { return 20000 + static_cast<uint32_t>(getpid() % 10000); }
 
 void LiveMonitorTest::run(const std::string& sql) {
   Status status = sql_.execute(sql);

@@ -8,6 +8,7 @@
 // or HasFatalFailure().
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -28,6 +29,7 @@ class LiveMonitorTest : public ::testing::Test {
     std::string monitor = "";  // more [monitor] lines ("heartbeat_interval = 1\n")
     std::string amqp = "";     // more [amqp] lines ("confirm_window = 10\n")
     int amqp_port = 0;         // 0: the test broker's; else another's (a proxy in front of it)
+    int mysql_port = 0;        // 0: the test server's; else another's (a proxy in front of it)
   };
   void writeConfig(const ConfigLines& lines);
 
@@ -37,6 +39,9 @@ class LiveMonitorTest : public ::testing::Test {
 
   // Runs one SQL statement as the admin user; a failure fails the test.
   void run(const std::string& sql);
+
+  // The monitor's [mysql] server_id (one per test process, so concurrent runs do not collide).
+  static uint32_t serverId();
 
   // What TearDown prints besides the monitor's log when the test failed.
   virtual std::string moreLogs() { return ""; }

@@ -113,6 +113,13 @@ bool writeTextFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
+std::string readTextFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 size_t countOf(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {

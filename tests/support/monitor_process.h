@@ -53,6 +53,9 @@ class MonitorProcess {
 // Writes `text` to `path` (creating directories); false on failure.
 bool writeTextFile(const std::string& path, const std::string& text);
 
+// The whole of the file at `path`; "" when it cannot be read.
+std::string readTextFile(const std::string& path);
+
 // How often `needle` occurs in `text` (e.g. a log line across restarts).
 size_t countOf(const std::string& text, const std::string& needle);
 
