@@ -43,7 +43,7 @@ void LiveMonitorTest::writeConfig(const ConfigLines& lines) {
       "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n{}",
       dir_, lines.monitor, env_.mysql_host, lines.mysql_port != 0 ? lines.mysql_port : env_.mysql_port,
       env_.mysql_user, env_.mysql_password,
-      lines.mysql, serverId(), env_.amqp_host,
+      lines.mysql, serverId(), lines.amqp_host.empty() ? env_.amqp_host : lines.amqp_host,
       lines.amqp_port != 0 ? lines.amqp_port : env_.amqp_port, env_.amqp_user, env_.amqp_password,
       exchange_, lines.amqp)));
 }
