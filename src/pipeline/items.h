@@ -34,7 +34,9 @@ inline checkpoint::Checkpoint withRowsDone(const checkpoint::Checkpoint& shared,
 }
 
 struct RowsItem {
-  std::vector<uint8_t> bytes;  // the whole event; `event` views into it (heap storage: moves keep it)
+  // Keeps the event's bytes, which `event` views into: a block the reader copies many rows events
+  // into, shared by their items, so there is one allocation per block instead of one per event.
+  std::shared_ptr<const uint8_t[]> storage;
   binlog::RowsEvent event;
   SharedCheckpoint txn_start;  // the transaction's file, first position and prior GTID set
   uint64_t event_end = 0;      // position after this event (message ids use it)

@@ -1,5 +1,8 @@
 #include "pipeline/reader_stage.h"
 
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <thread>
 #include <utility>
 
@@ -14,6 +17,8 @@ namespace mm::pipeline {
 namespace {
 
 constexpr size_t kRowsItemOverhead = 256;
+// Rows events are copied into blocks of this size (a larger event gets a block of its own).
+constexpr size_t kStorageBlockBytes = 64 * 1024;
 // Items handed over at once (at the latest: flushHandOff() runs before every wait for the server).
 constexpr size_t kHandOffItems = 64;
 constexpr size_t kHandOffBytes = 1u << 20;
@@ -235,11 +240,10 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
     metrics::add(metrics_.bytes_read, raw->size());
     uint64_t event_start = cursor.position;
     // Rows events travel to another thread: give them bytes of their own before decoding views.
-    std::vector<uint8_t> owned;
+    StoredBytes stored;
     std::span<const uint8_t> bytes = *raw;
     if (bytes.size() > 4 && isRowsEventType(bytes[4])) {
-      owned.assign(bytes.begin(), bytes.end());
-      bytes = owned;
+      bytes = store(bytes, stored);
     }
     auto decoded = state.decoder.decode(bytes);
     if (!decoded.isOk()) {
@@ -283,7 +287,7 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
     if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&decoded->body)) {
       MM_RETURN_IF_ERROR(streamPayload(cursor, *payload, at, state));
     } else {
-      MM_RETURN_IF_ERROR(handle(cursor, *decoded, std::move(owned), at, state));
+      MM_RETURN_IF_ERROR(handle(cursor, *decoded, std::move(stored), at, state));
     }
   }
   return Status::cancelled("stopped");
@@ -302,22 +306,34 @@ Status ReaderStage::streamPayload(Cursor& cursor, const binlog::TransactionPaylo
     if (!raw->has_value()) {
       return Status::ok();
     }
-    std::vector<uint8_t> owned;
+    StoredBytes stored;
     std::span<const uint8_t> bytes = **raw;
     if (bytes.size() > 4 && isRowsEventType(bytes[4])) {
-      owned.assign(bytes.begin(), bytes.end());
-      bytes = owned;
+      bytes = store(bytes, stored);
     }
     auto decoded = state.decoder.decodeInner(bytes);
     if (!decoded.isOk()) {
       return decoded.status().withContext(fmt::format(
           "event {} inside the TRANSACTION_PAYLOAD_EVENT at {}:{}", inner.index(), cursor.file, at.start));
     }
-    MM_RETURN_IF_ERROR(handle(cursor, *decoded, std::move(owned), at, state));
+    MM_RETURN_IF_ERROR(handle(cursor, *decoded, std::move(stored), at, state));
   }
 }
 
-Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::vector<uint8_t> owned,
+std::span<const uint8_t> ReaderStage::store(std::span<const uint8_t> bytes, StoredBytes& stored) {
+  if (block_ == nullptr || bytes.size() > block_size_ - block_used_) {
+    block_size_ = std::max(kStorageBlockBytes, bytes.size());
+    block_ = std::shared_ptr<uint8_t[]>(new uint8_t[block_size_]);  // not zero-filled: written next
+    block_used_ = 0;
+  }
+  uint8_t* copy = block_.get() + block_used_;
+  std::memcpy(copy, bytes.data(), bytes.size());
+  block_used_ += bytes.size();
+  stored = StoredBytes{block_, bytes.size()};
+  return {copy, bytes.size()};
+}
+
+Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, StoredBytes stored,
                            const EventAt& at, Stream& state) {
   const std::stop_token& stop = state.stop;
   auto& body = decoded.body;
@@ -406,9 +422,9 @@ Status ReaderStage::handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::v
         (cursor.file == state.resume.file && cursor.txn_start == state.resume.position) ||
         (options_.resume_by_gtid && !state.resume.gtid_set.empty() &&
          cursor.txn_gtid_set == state.resume.gtid_set);
-    RowsItem item{std::move(owned), std::move(*rows), transactionCheckpoint(cursor), at.end,
+    RowsItem item{std::move(stored.block), std::move(*rows), transactionCheckpoint(cursor), at.end,
                   at.timestamp,     resumed_txn ? state.resume.rows_done : 0, cursor.txn_gtid_text};
-    const size_t size = item.bytes.size() + kRowsItemOverhead;
+    const size_t size = stored.size + kRowsItemOverhead;
     if (!handOn(std::move(item), size, stop)) {
       return Status::cancelled("stopped");
     }

@@ -116,9 +116,16 @@ class ReaderStage {
   // `received_event` tells whether the connection worked (then the backoff starts over).
   Status stream(Cursor& cursor, uint64_t skip_rows_events, const checkpoint::Checkpoint& resume,
                 bool& received_event, std::stop_token stop);
-  // One decoded event; `owned` holds a rows event's bytes (they travel downstream).
-  Status handle(Cursor& cursor, binlog::DecodedEvent& decoded, std::vector<uint8_t> owned,
-                const EventAt& at, Stream& state);
+  // A rows event's bytes, copied out of the source's buffer to travel downstream.
+  struct StoredBytes {
+    std::shared_ptr<const uint8_t[]> block;  // null for other events, which stay behind
+    size_t size = 0;
+  };
+  // `bytes` copied into the current block (a new one when they do not fit); their copy.
+  std::span<const uint8_t> store(std::span<const uint8_t> bytes, StoredBytes& stored);
+  // One decoded event; `stored` holds it when it is a rows event.
+  Status handle(Cursor& cursor, binlog::DecodedEvent& decoded, StoredBytes stored, const EventAt& at,
+                Stream& state);
   Status streamPayload(Cursor& cursor, const binlog::TransactionPayloadEvent& payload, const EventAt& at,
                        Stream& state);
   Status resumeAtCurrentPosition(Cursor& cursor, const Status& why, std::stop_token stop);
@@ -151,6 +158,10 @@ class ReaderStage {
   // waits for the server (stream()).
   SourceBatch hand_off_;
   size_t hand_off_bytes_ = 0;
+  // The block store() fills: its items keep it alive after the reader moves on to the next.
+  std::shared_ptr<uint8_t[]> block_;
+  size_t block_size_ = 0;
+  size_t block_used_ = 0;
 };
 
 }  // namespace mm::pipeline
