@@ -239,13 +239,8 @@ Status ReaderStage::stream(Cursor& cursor, uint64_t skip_rows_events,
     received_event = true;
     metrics::add(metrics_.bytes_read, raw->size());
     uint64_t event_start = cursor.position;
-    // Rows events travel to another thread: give them bytes of their own before decoding views.
     StoredBytes stored;
-    std::span<const uint8_t> bytes = *raw;
-    if (bytes.size() > 4 && isRowsEventType(bytes[4])) {
-      bytes = store(bytes, stored);
-    }
-    auto decoded = state.decoder.decode(bytes);
+    auto decoded = state.decoder.decode(storeRowsEvent(*raw, stored));
     if (!decoded.isOk()) {
       return decoded.status().withContext(where(cursor.file, event_start));
     }
@@ -307,11 +302,7 @@ Status ReaderStage::streamPayload(Cursor& cursor, const binlog::TransactionPaylo
       return Status::ok();
     }
     StoredBytes stored;
-    std::span<const uint8_t> bytes = **raw;
-    if (bytes.size() > 4 && isRowsEventType(bytes[4])) {
-      bytes = store(bytes, stored);
-    }
-    auto decoded = state.decoder.decodeInner(bytes);
+    auto decoded = state.decoder.decodeInner(storeRowsEvent(**raw, stored));
     if (!decoded.isOk()) {
       return decoded.status().withContext(fmt::format(
           "event {} inside the TRANSACTION_PAYLOAD_EVENT at {}:{}", inner.index(), cursor.file, at.start));
@@ -320,7 +311,11 @@ Status ReaderStage::streamPayload(Cursor& cursor, const binlog::TransactionPaylo
   }
 }
 
-std::span<const uint8_t> ReaderStage::store(std::span<const uint8_t> bytes, StoredBytes& stored) {
+std::span<const uint8_t> ReaderStage::storeRowsEvent(std::span<const uint8_t> bytes, StoredBytes& stored) {
+  // Rows events travel to another thread: they get bytes of their own before views are decoded.
+  if (bytes.size() <= 4 || !isRowsEventType(bytes[4])) {
+    return bytes;
+  }
   if (block_ == nullptr || bytes.size() > block_size_ - block_used_) {
     block_size_ = std::max(kStorageBlockBytes, bytes.size());
     block_ = std::shared_ptr<uint8_t[]>(new uint8_t[block_size_]);  // not zero-filled: written next

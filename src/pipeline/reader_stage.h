@@ -121,8 +121,9 @@ class ReaderStage {
     std::shared_ptr<const uint8_t[]> block;  // null for other events, which stay behind
     size_t size = 0;
   };
-  // `bytes` copied into the current block (a new one when they do not fit); their copy.
-  std::span<const uint8_t> store(std::span<const uint8_t> bytes, StoredBytes& stored);
+  // The event to decode: a rows event's bytes copied into the current block (a new one when they
+  // do not fit) and noted in `stored`; any other event's bytes as they are.
+  std::span<const uint8_t> storeRowsEvent(std::span<const uint8_t> bytes, StoredBytes& stored);
   // One decoded event; `stored` holds it when it is a rows event.
   Status handle(Cursor& cursor, binlog::DecodedEvent& decoded, StoredBytes stored, const EventAt& at,
                 Stream& state);
