@@ -24,6 +24,7 @@
 #include "binlog/event_type.h"
 #include "binlog/table_schema.h"
 #include "message/rows_formatter.h"
+#include "pipeline/transaction_tracker.h"
 
 namespace mm::app {
 namespace {
@@ -229,6 +230,9 @@ void printEvent(const binlog::DecodedEvent& event, uint64_t position, bool inner
     w.Uint64(payload->payload.size());
     w.Key("uncompressed_size");
     w.Uint64(payload->uncompressed_size);
+  } else if (auto* load = std::get_if<binlog::LoadDataEvent>(&body); load != nullptr && load->executes) {
+    writeString(w, "database", load->database);
+    writeString(w, "query", load->query);
   } else if (auto* xid = std::get_if<uint64_t>(&body)) {
     w.Key("xid");
     w.Uint64(*xid);
@@ -273,9 +277,9 @@ class Progress {
 // Standard output, written with write(2) in blocks of about 1 MiB: stdio's fwrite copied every
 // message once more, into its own buffer (2% of decode). Row messages are built straight into the
 // block (RowsFormatter::formatLines). The first failed write is sticky.
-class Output {
+class BlockOutput {
  public:
-  explicit Output(int fd) : fd_(fd) {}
+  explicit BlockOutput(int fd) : fd_(fd) {}
 
   // Appends `line` and a newline; writes the block once it is full.
   Status line(std::string_view line) {
@@ -309,9 +313,11 @@ class Output {
   Status failed_;
 };
 
-class FileDecoder {
+// Decodes one file through the daemon's own event walk (pipeline::TransactionTracker): the same
+// transactions, savepoints and XA outcomes, so the same rows come out as the daemon publishes.
+class FileDecoder final : private pipeline::TransactionTracker::Output {
  public:
-  FileDecoder(const std::string& path, bool all_events, Output& out)
+  FileDecoder(const std::string& path, bool all_events, BlockOutput& out)
       : path_(path), basename_(path.substr(path.find_last_of('/') + 1)), all_events_(all_events),
         out_(out), now_(static_cast<int64_t>(std::time(nullptr))) {}
 
@@ -332,6 +338,15 @@ class FileDecoder {
     if (!file.isOk()) {
       return file.status().withContext(path_);
     }
+    // Offline: no GTID set to keep, and the file's own name in every message id.
+    auto tracker = pipeline::TransactionTracker::create(
+        checkpoint::Checkpoint{basename_, file->offset(), 0, ""},
+        pipeline::TrackerOptions{false, /*track_gtid_set=*/false, ~uint64_t{0}});
+    if (!tracker.isOk()) {
+      return tracker.status();
+    }
+    tracker_ = &*tracker;
+    tracker_->streamStarted();
     Progress progress(path_, input->bytes().size());
     for (;;) {
       const uint64_t position = file->offset();
@@ -342,32 +357,39 @@ class FileDecoder {
         return raw.status().withContext(path_);
       }
       if (!raw->has_value()) {
-        return Status::ok();
+        break;
       }
       auto event = decoder_.decode(**raw);
       if (!event.isOk()) {
         return event.status().withContext(fmt::format("{}: event at offset {}", path_, position));
       }
-      const uint64_t end = position + event->header.event_size;
+      const pipeline::EventPlace at{event->header.timestamp, position, position + event->header.event_size, true};
+      if (all_events_ && !std::holds_alternative<binlog::RowsEvent>(event->body)) {
+        MM_RETURN_IF_ERROR(write(*event, position, /*inner=*/false));
+      }
       if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&event->body)) {
-        if (all_events_) {
-          MM_RETURN_IF_ERROR(write(*event, position, /*inner=*/false));
-        }
-        MM_RETURN_IF_ERROR(decodePayload(*payload, position, end));
+        MM_RETURN_IF_ERROR(decodePayload(*payload, at));
         continue;
       }
-      MM_RETURN_IF_ERROR(handle(*event, position, end, /*inner=*/false));
+      MM_RETURN_IF_ERROR(walk(*event, at));
     }
+    if (tracker_->preparedXaCount() > 0) {
+      std::fprintf(stderr,
+                   "mysql-monitor decode: note: %s: %zu XA transactions are prepared with no XA "
+                   "COMMIT or ROLLBACK in this file: their rows are not printed\n",
+                   path_.c_str(), tracker_->preparedXaCount());
+    }
+    return Status::ok();
   }
 
   // Inner events sit at the payload's position; rows messages end where the payload ends
   // (binlog/transaction_payload.h).
-  Status decodePayload(const binlog::TransactionPayloadEvent& payload, uint64_t position, uint64_t end) {
+  Status decodePayload(const binlog::TransactionPayloadEvent& payload, const pipeline::EventPlace& at) {
     binlog::TransactionPayloadReader inner(payload);
     for (;;) {
       auto raw = inner.next();
       if (!raw.isOk()) {
-        return raw.status().withContext(fmt::format("{}: event at offset {}", path_, position));
+        return raw.status().withContext(fmt::format("{}: event at offset {}", path_, at.start));
       }
       if (!raw->has_value()) {
         return Status::ok();
@@ -375,28 +397,52 @@ class FileDecoder {
       auto event = decoder_.decodeInner(**raw);
       if (!event.isOk()) {
         return event.status().withContext(fmt::format(
-            "{}: event {} inside the TRANSACTION_PAYLOAD_EVENT at offset {}", path_, inner.index(), position));
+            "{}: event {} inside the TRANSACTION_PAYLOAD_EVENT at offset {}", path_, inner.index(), at.start));
       }
-      MM_RETURN_IF_ERROR(handle(*event, position, end, /*inner=*/true));
+      if (all_events_ && !std::holds_alternative<binlog::RowsEvent>(event->body)) {
+        MM_RETURN_IF_ERROR(write(*event, at.start, /*inner=*/true));
+      }
+      MM_RETURN_IF_ERROR(walk(*event, at));
     }
   }
 
-  Status handle(const binlog::DecodedEvent& event, uint64_t position, uint64_t end, bool inner) {
-    auto* rows = std::get_if<binlog::RowsEvent>(&event.body);
-    if (rows == nullptr) {
-      if (all_events_) {
-        MM_RETURN_IF_ERROR(write(event, position, inner));
-      }
-      if (std::holds_alternative<binlog::TableMapEvent>(event.body)) {
-        named_.clear();
-      } else if (auto* gtid = std::get_if<binlog::MysqlGtidEvent>(&event.body)) {
-        gtid_ = gtid->text();  // "" for an anonymous transaction
-      } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&event.body)) {
-        gtid_ = mariadb_gtid->text();
-      }
-      return Status::ok();
+  Status walk(binlog::DecodedEvent& event, const pipeline::EventPlace& at) {
+    if (std::holds_alternative<binlog::TableMapEvent>(event.body)) {
+      named_.clear();
     }
-    const std::shared_ptr<const binlog::TableMap>* table = &rows->table;
+    // The rows events' bytes are the input's, which outlive every item (null storage).
+    Status status = tracker_->onEvent(event, at, nullptr, *this);
+    if (!failed_.isOk()) {
+      return std::exchange(failed_, Status::ok());
+    }
+    return status.withContext(path_);
+  }
+
+  bool item(pipeline::SourceItem&& item, size_t /*bytes*/) override {
+    auto* rows = std::get_if<pipeline::RowsItem>(&item);
+    if (rows == nullptr) {
+      return true;
+    }
+    failed_ = formatRows(*rows);
+    return failed_.isOk();
+  }
+
+  void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
+                      const std::string& /*file*/, uint64_t position) override {
+    const std::string name = table ? table->database + "." + table->table : std::string("a table it does not name");
+    std::fprintf(stderr,
+                 "mysql-monitor decode: note: %s: a %.*s write to %s in statement format at offset %llu: "
+                 "its rows are not in the binlog, so not printed\n",
+                 path_.c_str(), static_cast<int>(what.size()), what.data(), name.c_str(),
+                 static_cast<unsigned long long>(position));
+  }
+
+  void notice(const std::string& text) override {
+    std::fprintf(stderr, "mysql-monitor decode: note: %s: %s\n", path_.c_str(), text.c_str());
+  }
+
+  Status formatRows(const pipeline::RowsItem& item) {
+    const std::shared_ptr<const binlog::TableMap>* table = &item.event.table;
     if (!(*table)->has_column_names) {
       auto it = named_.find(table->get());
       if (it == named_.end()) {
@@ -405,16 +451,18 @@ class FileDecoder {
       }
       table = &it->second;
     }
+    const uint64_t end = item.event_end;
+    const std::string& file = item.txn_start->file;
     // Rows events inside one payload share its end position: their rows count on.
-    const message::RowOrigin origin{event.header.timestamp, now_, basename_, end,
-                                    end == rows_end_ ? rows_next_ : 0, gtid_};
+    const message::RowOrigin origin{item.binlog_timestamp, now_, file, end,
+                                    end == rows_end_ ? rows_next_ : 0, item.gtid};
     rows_end_ = end;
-    Status status = formatter_.formatLines(rows->header, *table, origin, out_.block(), [&](uint64_t row) {
+    Status status = formatter_.formatLines(item.event.header, *table, origin, out_.block(), [&](uint64_t row) {
       rows_next_ = row + 1;
       return out_.blockWritten();
     });
     if (!status.isOk()) {
-      return status.withContext(fmt::format("{}: rows event ending at {}:{}", path_, basename_, end));
+      return status.withContext(fmt::format("{}: rows event ending at {}:{}", path_, file, end));
     }
     return Status::ok();
   }
@@ -427,13 +475,14 @@ class FileDecoder {
   std::string path_;
   std::string basename_;
   bool all_events_;
-  Output& out_;
+  BlockOutput& out_;
   int64_t now_;
   binlog::EventDecoder decoder_;
+  pipeline::TransactionTracker* tracker_ = nullptr;
+  Status failed_;  // an error of formatRows, which the tracker's output cannot return
   message::RowsFormatter formatter_;
   // Tables named positionally, per TABLE_MAP (shared_ptr identity), when the file lacks names.
   std::map<const binlog::TableMap*, std::shared_ptr<const binlog::TableMap>> named_;
-  std::string gtid_;       // the current transaction's GTID
   uint64_t rows_end_ = 0;  // end position of the last rows event
   uint64_t rows_next_ = 0; // index of the next row at that position
   std::string line_;
@@ -442,7 +491,7 @@ class FileDecoder {
 }  // namespace
 
 int runDecode(const std::vector<std::string>& files, bool all_events) {
-  Output out(STDOUT_FILENO);
+  BlockOutput out(STDOUT_FILENO);
   int exit_code = 0;
   for (const std::string& path : files) {
     Status status = FileDecoder(path, all_events, out).run();

@@ -9,6 +9,11 @@
 #include "common/byte_reader.h"
 
 namespace mm::binlog {
+namespace {
+// EXECUTE_LOAD_QUERY's post-header when a FORMAT_DESCRIPTION does not list it: QUERY's 13 bytes,
+// then file_id (4), fn_pos_start (4), fn_pos_end (4), dup_handling (1).
+constexpr uint8_t kExecuteLoadQueryPostHeader = 26;
+}  // namespace
 
 Result<DecodedEvent> EventDecoder::decode(std::span<const uint8_t> event) {
   auto header = decodeEventHeader(event);
@@ -210,6 +215,24 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
       }
       return DecodedEvent{header, TableMapEvent{std::move(*map)}};
     }
+    case EXECUTE_LOAD_QUERY_EVENT: {
+      // A QUERY_EVENT with 13 more post-header bytes (file id, start and end of the file name in
+      // the query, duplicate handling), which the post-header length covers.
+      const uint8_t post_header = fde_->postHeaderLength(EXECUTE_LOAD_QUERY_EVENT);
+      auto query = decodeQuery(body, post_header != 0 ? post_header : kExecuteLoadQueryPostHeader);
+      if (!query.isOk()) {
+        return query.status().withContext(eventTypeName(type));
+      }
+      return DecodedEvent{header, LoadDataEvent{true, query->database, query->query}};
+    }
+    case BEGIN_LOAD_QUERY_EVENT:
+    case APPEND_BLOCK_EVENT:
+    case DELETE_FILE_EVENT:
+    case LOAD_EVENT:
+    case CREATE_FILE_EVENT:
+    case EXEC_LOAD_EVENT:
+    case NEW_LOAD_EVENT:
+      return DecodedEvent{header, LoadDataEvent{}};
     // Context a row consumer does not need: statement-based helpers and group replication.
     case INTVAR_EVENT:
     case RAND_EVENT:

@@ -44,6 +44,15 @@ namespace mm::binlog {
 
 struct SkippedEvent {};  // framing or statement-context events a row consumer does not need
 struct StopEvent {};
+// LOAD DATA in statement format (binlog_format STATEMENT or MIXED for the session): the file's
+// blocks (BEGIN_LOAD_QUERY, APPEND_BLOCK, and the pre-5.0 LOAD, CREATE_FILE, EXEC_LOAD, NEW_LOAD,
+// DELETE_FILE) and the statement that loads them (EXECUTE_LOAD_QUERY, `executes`). Its rows are
+// not in the binlog as rows: a row-based reader can only report it.
+struct LoadDataEvent {
+  bool executes = false;      // EXECUTE_LOAD_QUERY: `query` and `database` are set
+  std::string_view database;  // views into the body
+  std::string_view query;
+};
 struct TableMapEvent {
   std::shared_ptr<const TableMap> table;
 };
@@ -60,7 +69,7 @@ struct DecodedEvent {
   std::variant<SkippedEvent, FormatDescription, RotateEvent, QueryEvent, uint64_t /*XID*/,
                HeartbeatEvent, MariadbGtidEvent, IncidentEvent, StopEvent, TableMapEvent, RowsEvent,
                MysqlGtidEvent, PreviousGtidsEvent, MariadbGtidListEvent, RowsQueryEvent,
-               BinlogCheckpointEvent, XaPrepareEvent, TransactionPayloadEvent>
+               BinlogCheckpointEvent, XaPrepareEvent, TransactionPayloadEvent, LoadDataEvent>
       body;
 };
 

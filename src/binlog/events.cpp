@@ -333,30 +333,4 @@ Result<IncidentEvent> decodeIncident(std::span<const uint8_t> body) {
   return e;
 }
 
-QueryKind classifyQuery(std::string_view query) {
-  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!query.empty() && is_space(query.front())) {
-    query.remove_prefix(1);
-  }
-  while (!query.empty() && (is_space(query.back()) || query.back() == ';')) {
-    query.remove_suffix(1);
-  }
-  auto equals = [&](std::string_view word) {
-    return query.size() == word.size() &&
-           std::equal(query.begin(), query.end(), word.begin(), [](char a, char b) {
-             return std::toupper(static_cast<unsigned char>(a)) == b;
-           });
-  };
-  if (equals("BEGIN")) {
-    return QueryKind::Begin;
-  }
-  if (equals("COMMIT")) {
-    return QueryKind::Commit;
-  }
-  if (equals("ROLLBACK")) {
-    return QueryKind::Rollback;
-  }
-  return QueryKind::Other;
-}
-
 }  // namespace mm::binlog

@@ -129,8 +129,4 @@ struct XaPrepareEvent {
 };
 Result<XaPrepareEvent> decodeXaPrepare(std::span<const uint8_t> body);
 
-// What a QUERY's text means to a consumer of row events.
-enum class QueryKind { Begin, Commit, Rollback, Other };
-QueryKind classifyQuery(std::string_view query);
-
 }  // namespace mm::binlog

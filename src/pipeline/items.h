@@ -43,6 +43,10 @@ struct RowsItem {
   uint32_t binlog_timestamp = 0;
   uint64_t skip_rows = 0;      // rows of this transaction already confirmed before a restart
   std::string gtid;            // the transaction's GTID ("" when the server logs none)
+  // When set, the checkpoint this event's messages carry, as it is (rows_done included), instead
+  // of (txn_start, rows done): while an XA transaction is prepared and undecided, checkpoints stay
+  // at its start (pipeline/transaction_tracker.h).
+  SharedCheckpoint held_mark = {};
 };
 
 struct TransactionEnd {

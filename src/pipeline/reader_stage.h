@@ -2,8 +2,9 @@
 // and hands rows events and transaction ends to the transformer.
 //
 // Coordinates (shared docs/design.md §2): each rows event carries its file, the start of its
-// transaction and its end position. Transactions end at XID, QUERY COMMIT/ROLLBACK or a
-// standalone statement (DDL); only there may the checkpoint move.
+// transaction and its end position. Which events make a transaction, where checkpoints may land
+// and how savepoints and XA are handled is the TransactionTracker's (pipeline/transaction_tracker.h),
+// which `mysql-monitor decode` shares.
 //
 // A lost connection (Io) is retried with capped exponential backoff and jitter from the start of
 // the transaction in progress, dropping the rows events already handed on, so nothing is skipped
@@ -13,17 +14,18 @@
 // the bytes, an INCIDENT, or any other refusal by the server end the stage with a Status naming the
 // binlog position.
 //
-// GTIDs: the reader follows the server's GTID set (from the start checkpoint, each file's
+// GTIDs: the tracker follows the server's GTID set (from the start checkpoint, each file's
 // PREVIOUS_GTIDS / GTID_LIST, then every transaction's GTID as it ends), hands each rows event its
 // transaction's GTID and each TransactionEnd the set so far. Compressed transactions
 // (TRANSACTION_PAYLOAD) are unpacked here and handed on like any other.
 //
 // Rows events of tables the TableFilter rejects go no further than the reader. Statement-format
-// DML (QUERY events writing a watched table) cannot be published: it is logged once per table
+// writes (QUERY events writing a watched table, LOAD DATA) cannot be published: logged once per table
 // and counted.
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -39,6 +41,7 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/items.h"
 #include "pipeline/table_filter.h"
+#include "pipeline/transaction_tracker.h"
 
 namespace mm::pipeline {
 
@@ -53,6 +56,9 @@ struct ReaderOptions {
   // Open (and reopen) the stream by the GTID set instead of the file position, whenever the set
   // is known: follows a failover to another server of the topology.
   bool resume_by_gtid = false;
+  // The most bytes of rows that prepared, undecided XA transactions may hold in memory
+  // (TrackerOptions::max_prepared_xa_bytes).
+  uint64_t max_prepared_xa_bytes = 256ull << 20;
   std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
   metrics::Stats* stats = nullptr;  // where to report; null = a private one
@@ -80,42 +86,22 @@ class ReaderStage {
   const ReaderStats& stats() const { return stats_; }
 
  private:
-  struct Cursor {
-    std::string file;
-    uint64_t position = 0;       // where the next event starts
-    bool in_transaction = false;
-    uint64_t txn_start = 0;
-    uint64_t rows_events_in_txn = 0;  // handed on in the current transaction
-    binlog::GtidState gtids = {};     // executed before the current transaction (when known)
-    std::variant<std::monostate, binlog::MysqlGtidEvent, binlog::MariadbGtid> txn_gtid = {};
-    std::string txn_gtid_text = {};   // the current transaction's GTID, "" if none
-    std::string txn_gtid_set = {};    // gtids.text() when the current (or next) transaction began
-    // The current transaction's start as its items share it (made by the previous transaction's
-    // end, which names the same place, or by the first rows event).
-    SharedCheckpoint txn_checkpoint = {};
-    // gtids.text(), kept while `gtids` does not change: formatting a set per transaction costs.
-    std::string gtids_text = {};
-    bool gtids_text_stale = true;
-  };
-  // One connection's decoding state.
-  struct Stream {
-    binlog::EventDecoder decoder;
-    uint64_t skip_rows_events;  // rows events of the resumed transaction already handed on
-    bool resuming_transaction;
-    const checkpoint::Checkpoint& resume;
-    std::stop_token stop;
-  };
-  // An event's place: inner events of a TRANSACTION_PAYLOAD share the payload's.
-  struct EventAt {
-    uint32_t timestamp;
-    uint64_t start;
-    uint64_t end;
-    bool in_file;  // not artificial, not a heartbeat
+  // The tracker's output: items to the hand-off, statement-format writes to the warning.
+  class TrackerOutput final : public TransactionTracker::Output {
+   public:
+    TrackerOutput(ReaderStage& reader, std::stop_token stop) : reader_(reader), stop_(std::move(stop)) {}
+    bool item(SourceItem&& item, size_t bytes) override;
+    void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
+                        const std::string& file, uint64_t position) override;
+    void notice(const std::string& text) override;
+
+   private:
+    ReaderStage& reader_;
+    std::stop_token stop_;
   };
 
   // `received_event` tells whether the connection worked (then the backoff starts over).
-  Status stream(Cursor& cursor, uint64_t skip_rows_events, const checkpoint::Checkpoint& resume,
-                bool& received_event, std::stop_token stop);
+  Status stream(TransactionTracker& tracker, bool& received_event, std::stop_token stop);
   // A rows event's bytes, copied out of the source's buffer to travel downstream.
   struct StoredBytes {
     std::shared_ptr<const uint8_t[]> block;  // null for other events, which stay behind
@@ -124,16 +110,10 @@ class ReaderStage {
   // The event to decode: a rows event's bytes copied into the current block (a new one when they
   // do not fit) and noted in `stored`; any other event's bytes as they are.
   std::span<const uint8_t> storeRowsEvent(std::span<const uint8_t> bytes, StoredBytes& stored);
-  // One decoded event; `stored` holds it when it is a rows event.
-  Status handle(Cursor& cursor, binlog::DecodedEvent& decoded, StoredBytes stored, const EventAt& at,
-                Stream& state);
-  Status streamPayload(Cursor& cursor, const binlog::TransactionPayloadEvent& payload, const EventAt& at,
-                       Stream& state);
-  Status resumeAtCurrentPosition(Cursor& cursor, const Status& why, std::stop_token stop);
-  static void beginTransaction(Cursor& cursor, uint64_t position);
-  static const std::string& gtidsText(Cursor& cursor);
-  static const SharedCheckpoint& transactionCheckpoint(Cursor& cursor);
-  bool endTransaction(Cursor& cursor, uint64_t next_position, std::stop_token stop);
+  Status streamPayload(TransactionTracker& tracker, binlog::EventDecoder& decoder,
+                       const binlog::TransactionPayloadEvent& payload, const EventPlace& at,
+                       TrackerOutput& output);
+  Status resumeAtCurrentPosition(TransactionTracker& tracker, const Status& why, std::stop_token stop);
   // Queues `item` (of `bytes`) for the transformer; hands the queued items over once there are
   // enough. False when stopped.
   bool handOn(SourceItem&& item, size_t bytes, std::stop_token stop);
@@ -142,8 +122,9 @@ class ReaderStage {
   bool tablePasses(const std::shared_ptr<const binlog::TableMap>& table);
   // Hands every queued item over (one lock, one wake-up of the transformer). False when stopped.
   bool flushHandOff(std::stop_token stop);
-  // Whether `query` is statement-format DML; if it writes a watched table, counts and warns.
-  bool noteStatementDml(std::string_view query, std::string_view default_database);
+  // A statement-format write: counted and warned once per table when it writes a watched one.
+  void noteStatementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
+                          const std::string& file, uint64_t position);
 
   mysql::EventSource& source_;
   BoundedQueue<SourceBatch>& out_;
@@ -154,7 +135,7 @@ class ReaderStage {
   ReaderStats stats_;
   metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
-  std::set<std::string, std::less<>> statement_dml_warned_;  // "db.table"
+  std::set<std::string, std::less<>> statement_dml_warned_;  // "db.table"; "" for LOAD DATA unnamed
   // Decoded items not yet handed over: they go in batches, at the latest before the reader
   // waits for the server (stream()).
   SourceBatch hand_off_;

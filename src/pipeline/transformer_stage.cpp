@@ -296,7 +296,9 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
     next_row_at_position_ = row + 1;
     const uint64_t row_in_txn = rows_in_txn_++;
     if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
-      PublishItem& message = batch.emplace_back(checkpointMark(item.txn_start, row_in_txn + 1));
+      PublishItem& message = batch.emplace_back(
+          item.held_mark == nullptr ? checkpointMark(item.txn_start, row_in_txn + 1)
+                                    : checkpointMark(item.held_mark, item.held_mark->rows_done));
       message.timestamp = origin.publish_timestamp;
       message.route = routeOf(map, item.event.header.kind, body);
       message.setMessage(rowMessageId(message_id_, txn.file, item.event_end, row), body);

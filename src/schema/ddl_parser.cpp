@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/strings.h"
+#include "sql/sql_lexer.h"
 
 namespace mm::schema {
 namespace {
@@ -17,141 +18,11 @@ using binlog::SchemaColumn;
 using binlog::TableName;
 
 // ---------------------------------------------------------------------------------------------
-// Lexer: words, quoted identifiers, string literals, single-character symbols.
+// Tokens: the shared SQL lexer (sql/sql_lexer.h).
 
-enum class TokenKind { Word, QuotedName, DoubleQuoted, String, Symbol, End };
-
-struct Token {
-  TokenKind kind = TokenKind::End;
-  std::string text;  // unquoted and unescaped for quoted kinds
-  size_t offset = 0;
-};
-
-bool isWordChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
-
-class Lexer {
- public:
-  explicit Lexer(std::string_view text) : text_(text) {}
-
-  std::vector<Token> tokens() {
-    std::vector<Token> out;
-    for (;;) {
-      skipSpaceAndComments();
-      Token token;
-      token.offset = pos_;
-      if (pos_ >= text_.size()) {
-        out.push_back(token);
-        return out;
-      }
-      const char c = text_[pos_];
-      if (c == '`') {
-        token.kind = TokenKind::QuotedName;
-        token.text = quoted('`', false);
-      } else if (c == '"') {
-        token.kind = TokenKind::DoubleQuoted;
-        token.text = quoted('"', true);
-      } else if (c == '\'') {
-        token.kind = TokenKind::String;
-        token.text = quoted('\'', true);
-      } else if (isWordChar(c)) {
-        // b'0101', x'0A', N'text': the prefix belongs to the literal.
-        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == '\'' &&
-            std::string_view("bBxXnN").find(c) != std::string_view::npos) {
-          ++pos_;
-          token.kind = TokenKind::String;
-          token.text = quoted('\'', true);
-        } else {
-          token.kind = TokenKind::Word;
-          while (pos_ < text_.size() && isWordChar(text_[pos_])) {
-            token.text.push_back(text_[pos_++]);
-          }
-        }
-      } else {
-        token.kind = TokenKind::Symbol;
-        token.text = std::string(1, c);
-        ++pos_;
-      }
-      out.push_back(std::move(token));
-    }
-  }
-
- private:
-  void skipSpaceAndComments() {
-    while (pos_ < text_.size()) {
-      const std::string_view rest = text_.substr(pos_);
-      if (std::isspace(static_cast<unsigned char>(rest[0]))) {
-        ++pos_;
-      } else if (rest.starts_with("/*!") || rest.starts_with("/*M!")) {
-        // Executable comment: its content is SQL the server ran (version permitting).
-        pos_ += rest[2] == '!' ? 3 : 4;
-        while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) {
-          ++pos_;
-        }
-        ++executable_comments_;
-      } else if (rest.starts_with("*/") && executable_comments_ > 0) {
-        pos_ += 2;
-        --executable_comments_;
-      } else if (rest.starts_with("/*")) {
-        const auto end = text_.find("*/", pos_ + 2);
-        pos_ = end == std::string_view::npos ? text_.size() : end + 2;
-      } else if (rest[0] == '#' ||
-                 (rest.starts_with("--") &&
-                  (rest.size() == 2 || std::isspace(static_cast<unsigned char>(rest[2]))))) {
-        const auto end = text_.find('\n', pos_);
-        pos_ = end == std::string_view::npos ? text_.size() : end + 1;
-      } else {
-        return;
-      }
-    }
-  }
-
-  // A quoted run starting at pos_; the quote doubled stands for itself, and in string literals a
-  // backslash escapes the next character.
-  std::string quoted(char quote, bool backslash_escapes) {
-    std::string out;
-    for (++pos_; pos_ < text_.size(); ++pos_) {
-      const char c = text_[pos_];
-      if (c == quote) {
-        if (pos_ + 1 < text_.size() && text_[pos_ + 1] == quote) {
-          out.push_back(quote);
-          ++pos_;
-          continue;
-        }
-        ++pos_;
-        return out;
-      }
-      if (backslash_escapes && c == '\\' && pos_ + 1 < text_.size()) {
-        const char e = text_[++pos_];
-        switch (e) {
-          case 'n': out.push_back('\n'); break;
-          case 't': out.push_back('\t'); break;
-          case 'r': out.push_back('\r'); break;
-          case '0': out.push_back('\0'); break;
-          case 'Z': out.push_back('\x1A'); break;
-          case 'b': out.push_back('\b'); break;
-          default: out.push_back(e); break;
-        }
-        continue;
-      }
-      out.push_back(c);
-    }
-    unterminated_ = true;
-    return out;
-  }
-
- public:
-  bool unterminated() const { return unterminated_; }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
-  int executable_comments_ = 0;
-  bool unterminated_ = false;
-};
+using sql::Token;
+using sql::TokenKind;
+using Lexer = sql::SqlLexer;
 
 // ---------------------------------------------------------------------------------------------
 // Column types: information_schema's DATA_TYPE names.
@@ -185,20 +56,8 @@ class Parser {
     return peek().kind == TokenKind::End ||
            (isSymbol(peek(), ';') && peek(1).kind == TokenKind::End);
   }
-  static bool isSymbol(const Token& t, char c) {
-    return t.kind == TokenKind::Symbol && t.text[0] == c;
-  }
-  static bool isKeyword(const Token& t, std::string_view word) {
-    if (t.kind != TokenKind::Word || t.text.size() != word.size()) {
-      return false;
-    }
-    for (size_t i = 0; i < word.size(); ++i) {
-      if (std::toupper(static_cast<unsigned char>(t.text[i])) != word[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
+  static bool isSymbol(const Token& t, char c) { return t.isSymbol(c); }
+  static bool isKeyword(const Token& t, std::string_view word) { return t.isKeyword(word); }
   bool at(std::string_view word, size_t ahead = 0) const { return isKeyword(peek(ahead), word); }
   bool atAny(std::initializer_list<std::string_view> words) const {
     return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return at(w); });

@@ -315,17 +315,6 @@ TEST(QueryEvent, EveryPrefixUpToTheQueryTextFails) {
                          query_offset);
 }
 
-TEST(QueryEvent, ClassifiesTransactionBoundaries) {
-  EXPECT_EQ(classifyQuery("BEGIN"), QueryKind::Begin);
-  EXPECT_EQ(classifyQuery("  begin ;\n"), QueryKind::Begin);
-  EXPECT_EQ(classifyQuery("COMMIT"), QueryKind::Commit);
-  EXPECT_EQ(classifyQuery("ROLLBACK"), QueryKind::Rollback);
-  EXPECT_EQ(classifyQuery("ROLLBACK TO SAVEPOINT s1"), QueryKind::Other);
-  EXPECT_EQ(classifyQuery("XA COMMIT 'x'"), QueryKind::Other);
-  EXPECT_EQ(classifyQuery("BEGINNING"), QueryKind::Other);
-  EXPECT_EQ(classifyQuery(""), QueryKind::Other);
-}
-
 // ---- XID ----
 
 TEST(XidEvent, DecodesEightByteXid) {

@@ -1,0 +1,502 @@
+#include "pipeline/transaction_tracker.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "binlog/event_type.h"
+
+namespace mm::pipeline {
+namespace {
+
+constexpr size_t kRowsItemOverhead = 256;
+
+// MariaDB GTID_EVENT flags2 (binlog-reference §2.7).
+constexpr uint8_t kFlPreparedXa = 0x40;
+constexpr uint8_t kFlCompletedXa = 0x80;
+
+std::string where(const std::string& file, uint64_t position) {
+  return fmt::format("binlog event at {}:{}", file, position);
+}
+
+std::string xidText(const std::optional<sql::XaId>& xid) {
+  return xid ? xid->text() : std::string("(xid not read)");
+}
+
+size_t rowsBytes(const RowsItem& item) {
+  return item.event.header.rows.size() + kRowsItemOverhead;
+}
+
+// MySQL 8.0.21+ logs CREATE TABLE ... SELECT as "CREATE TABLE ... START TRANSACTION", followed by
+// the rows and an XID (WL#13355): the DDL opens the transaction instead of ending one.
+bool opensTransaction(std::string_view query) {
+  while (!query.empty() && (query.back() == ' ' || query.back() == ';' || query.back() == '\n')) {
+    query.remove_suffix(1);
+  }
+  constexpr std::string_view kSuffix = "START TRANSACTION";
+  if (query.size() < kSuffix.size()) {
+    return false;
+  }
+  const std::string_view tail = query.substr(query.size() - kSuffix.size());
+  return std::equal(tail.begin(), tail.end(), kSuffix.begin(), [](char a, char b) {
+    return std::toupper(static_cast<unsigned char>(a)) == b;
+  });
+}
+
+}  // namespace
+
+Result<TransactionTracker> TransactionTracker::create(const checkpoint::Checkpoint& start,
+                                                      TrackerOptions options) {
+  binlog::GtidState gtids;
+  if (options.track_gtid_set) {
+    auto parsed = binlog::GtidState::parse(start.gtid_set);
+    if (!parsed.isOk()) {
+      return parsed.status().withContext("the start checkpoint's GTID set");
+    }
+    gtids = std::move(*parsed);
+  }
+  return TransactionTracker(start, std::move(gtids), options);
+}
+
+TransactionTracker::TransactionTracker(const checkpoint::Checkpoint& start, binlog::GtidState gtids,
+                                       TrackerOptions options)
+    : options_(options), resume_(start), file_(start.file), position_(start.position),
+      txn_start_(start.position), gtids_(std::move(gtids)) {}
+
+void TransactionTracker::streamStarted() {
+  in_transaction_ = false;
+  rows_in_txn_handed_on_ = 0;
+}
+
+void TransactionTracker::streamLost() {
+  // The transaction is read again from its start; what it held is read again too.
+  skip_handed_on_ = in_transaction_ ? rows_in_txn_handed_on_ : 0;
+  clearTransactionRows();
+  in_xa_ = false;
+  xa_.reset();
+  if (in_transaction_) {
+    position_ = txn_start_;
+  }
+}
+
+void TransactionTracker::clearTransactionRows() {
+  held_.clear();
+  held_bytes_ = 0;
+  savepoints_.clear();
+}
+
+void TransactionTracker::jumpTo(const checkpoint::Checkpoint& to) {
+  const TrackerOptions options = options_;
+  binlog::GtidState gtids;
+  if (options.track_gtid_set) {
+    auto parsed = binlog::GtidState::parse(to.gtid_set);
+    if (parsed.isOk()) {
+      gtids = std::move(*parsed);
+    }
+  }
+  const checkpoint::Checkpoint resume = resume_;
+  *this = TransactionTracker(to, std::move(gtids), options);
+  resume_ = resume;
+}
+
+EventPlace TransactionTracker::place(const binlog::EventHeader& header) {
+  uint64_t start = position_;
+  // Where the next event starts. log_pos is 32-bit and wraps past 4 GiB; MariaDB 11.4+ writes 0
+  // inside transactions, where the size still tells (binlog-reference §1.8).
+  uint64_t end = start + header.event_size;
+  if (header.log_pos != 0) {
+    end = (start & ~0xFFFFFFFFULL) | header.log_pos;
+    if (end < start) {
+      end += 1ULL << 32;
+    }
+  }
+  // Artificial events (fake ROTATE / GTID_LIST), heartbeats and a FORMAT_DESCRIPTION re-sent for
+  // a mid-file start are not in the file at this position.
+  const bool in_file = (header.flags & binlog::LOG_EVENT_ARTIFICIAL_F) == 0 &&
+                       header.type != binlog::HEARTBEAT_LOG_EVENT &&
+                       header.type != binlog::HEARTBEAT_LOG_EVENT_V2 &&
+                       !(header.type == binlog::FORMAT_DESCRIPTION_EVENT && header.log_pos == 0);
+  if (in_file) {
+    // An event that states its end also tells where it starts: after a GTID connect, whose
+    // first events the server skipped, that is the only way to know.
+    if (header.log_pos != 0 && end >= header.event_size) {
+      start = end - header.event_size;
+    }
+    position_ = end;
+  }
+  return EventPlace{header.timestamp, start, end, in_file};
+}
+
+void TransactionTracker::beginTransaction(uint64_t position, bool explicit_begin) {
+  in_transaction_ = true;
+  explicit_transaction_ = explicit_begin;
+  standalone_group_ = false;
+  txn_start_ = position;
+  rows_in_txn_handed_on_ = 0;
+  txn_gtid_ = std::monostate{};
+  txn_gtid_text_.clear();
+  txn_gtid_set_ = gtidsText();
+  in_xa_ = false;
+  xa_.reset();
+  clearTransactionRows();
+}
+
+const std::string& TransactionTracker::gtidsText() {
+  if (gtids_text_stale_) {
+    gtids_.writeText(gtids_text_);
+    gtids_text_stale_ = false;
+  }
+  return gtids_text_;
+}
+
+const SharedCheckpoint& TransactionTracker::transactionCheckpoint() {
+  const SharedCheckpoint& shared = txn_checkpoint_;
+  if (shared == nullptr || shared->position != txn_start_ || shared->file != file_ ||
+      shared->gtid_set != txn_gtid_set_) {
+    txn_checkpoint_ = std::make_shared<const checkpoint::Checkpoint>(
+        checkpoint::Checkpoint{file_, txn_start_, 0, txn_gtid_set_});
+  }
+  return txn_checkpoint_;
+}
+
+SharedCheckpoint TransactionTracker::heldMark() const {
+  return prepared_.empty() ? nullptr : prepared_.front().start;
+}
+
+bool TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
+  // What it held after savepoints stayed (an XA transaction's rows have moved on already).
+  if (!in_xa_ && !releaseHeld(out)) {
+    return false;
+  }
+  if (options_.track_gtid_set) {
+    std::visit([&](const auto& gtid) {
+      if constexpr (!std::is_same_v<std::decay_t<decltype(gtid)>, std::monostate>) {
+        gtids_.add(gtid);
+      }
+    }, txn_gtid_);
+    gtids_text_stale_ = true;
+  }
+  txn_gtid_ = std::monostate{};
+  txn_gtid_text_.clear();
+  in_transaction_ = false;
+  explicit_transaction_ = false;
+  standalone_group_ = false;
+  rows_in_txn_handed_on_ = 0;
+  skip_handed_on_ = 0;
+  in_xa_ = false;
+  xa_.reset();
+  clearTransactionRows();
+  txn_start_ = next_position;
+  // The next transaction starts here, after this set: its rows share this checkpoint.
+  txn_gtid_set_ = gtidsText();
+  SharedCheckpoint next = heldMark();
+  if (next == nullptr) {
+    next = transactionCheckpoint();
+  }
+  const size_t size = sizeof(TransactionEnd) + next->file.size() + next->gtid_set.size();
+  return out.item(TransactionEnd{std::move(next)}, size);
+}
+
+bool TransactionTracker::handOnRows(RowsItem&& item, Output& out) {
+  const size_t bytes = rowsBytes(item);
+  return out.item(std::move(item), bytes);
+}
+
+bool TransactionTracker::releaseHeld(Output& out) {
+  const SharedCheckpoint held = heldMark();
+  for (RowsItem& item : held_) {
+    ++rows_in_txn_handed_on_;
+    if (skip_handed_on_ > 0) {
+      --skip_handed_on_;
+      continue;
+    }
+    item.held_mark = held;
+    if (!handOnRows(std::move(item), out)) {
+      return false;
+    }
+  }
+  held_.clear();
+  held_bytes_ = 0;
+  for (Savepoint& savepoint : savepoints_) {
+    savepoint.held_from = 0;
+    savepoint.handed_on = true;
+  }
+  return true;
+}
+
+void TransactionTracker::rollbackToSavepoint(const std::string& name, const EventPlace& at, Output& out) {
+  // The latest savepoint of that name (a SAVEPOINT of a used name moves it, as the server does).
+  auto it = std::find_if(savepoints_.rbegin(), savepoints_.rend(),
+                         [&](const Savepoint& s) { return s.name == name; });
+  if (it == savepoints_.rend()) {
+    // Its SAVEPOINT was before the start point, or in rows already handed on: the server undid
+    // rows we may have published.
+    out.notice(fmt::format("{}: ROLLBACK TO {} without its SAVEPOINT in this transaction: rows "
+                           "logged after the savepoint may have been published although the "
+                           "server rolled them back", where(file_, at.start), name));
+    return;
+  }
+  if (it->handed_on) {
+    out.notice(fmt::format("{}: ROLLBACK TO {} after its rows were handed on (more than "
+                           "max_savepoint_bytes held): rows the server rolled back were published",
+                           where(file_, at.start), name));
+  }
+  for (size_t i = it->held_from; i < held_.size(); ++i) {
+    held_bytes_ -= rowsBytes(held_[i]);
+  }
+  held_.resize(std::min(held_.size(), it->held_from));
+  savepoints_.erase(it.base(), savepoints_.end());  // the later ones; this one stays
+}
+
+Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace& at,
+                                   std::shared_ptr<const uint8_t[]> storage, Output& out) {
+  auto& body = event.body;
+  if (auto* rows = std::get_if<binlog::RowsEvent>(&body)) {
+    return onRows(*rows, at, std::move(storage), out);
+  }
+  if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
+    return onQuery(*query, at, out);
+  }
+  if (std::holds_alternative<uint64_t>(body)) {  // XID
+    return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+  }
+  if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
+    file_ = rotate->next_file;
+    position_ = rotate->position;
+    if (!in_transaction_) {
+      txn_start_ = position_;
+    }
+  } else if (auto* previous = std::get_if<binlog::PreviousGtidsEvent>(&body)) {
+    if (at.in_file && options_.track_gtid_set) {  // the GTIDs of all earlier files
+      gtids_.learn(binlog::MysqlGtidSet::fromPrevious(*previous));
+      gtids_text_stale_ = true;
+    }
+  } else if (auto* list = std::get_if<binlog::MariadbGtidListEvent>(&body)) {
+    if (at.in_file && options_.track_gtid_set) {  // the last GTID of each domain in earlier files
+      gtids_.learn(binlog::MariadbGtidPos::fromList(*list));
+      gtids_text_stale_ = true;
+    }
+  } else if (auto* mysql_gtid = std::get_if<binlog::MysqlGtidEvent>(&body)) {
+    // MySQL: BEGIN follows, or a standalone DDL.
+    beginTransaction(at.start, /*explicit_begin=*/false);
+    txn_gtid_text_ = mysql_gtid->text();
+    txn_gtid_ = *mysql_gtid;
+  } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&body)) {
+    // MariaDB: the GTID replaces BEGIN; a standalone group is one statement with no COMMIT.
+    beginTransaction(at.start, /*explicit_begin=*/!mariadb_gtid->standalone());
+    standalone_group_ = mariadb_gtid->standalone();
+    const binlog::MariadbGtid gtid{mariadb_gtid->domain_id, mariadb_gtid->server_id, mariadb_gtid->sequence};
+    gtid.appendText(txn_gtid_text_);  // emptied by beginTransaction
+    txn_gtid_ = gtid;
+    if ((mariadb_gtid->flags2 & kFlPreparedXa) != 0 && (mariadb_gtid->flags2 & kFlCompletedXa) == 0) {
+      in_xa_ = true;
+      xa_ = sql::XaId{mariadb_gtid->xa_format_id, std::string(mariadb_gtid->xa_gtrid),
+                      std::string(mariadb_gtid->xa_bqual)};
+    }
+  } else if (auto* xa = std::get_if<binlog::XaPrepareEvent>(&body)) {
+    const sql::XaId xid{xa->format_id, std::string(xa->gtrid), std::string(xa->bqual)};
+    if (xa->one_phase) {  // MySQL's XA COMMIT ... ONE PHASE: an ordinary commit
+      return decideXa(std::nullopt, /*commit=*/true, at, out);
+    }
+    return prepareXa(xid, at, out);
+  } else if (auto* load = std::get_if<binlog::LoadDataEvent>(&body)) {
+    if (load->executes) {
+      out.statementWrite(sql::statementDmlTarget(load->query, load->database), "LOAD DATA", file_, at.start);
+    }
+  } else if (auto* incident = std::get_if<binlog::IncidentEvent>(&body)) {
+    return Status::protocol(fmt::format(
+        "{}: INCIDENT_EVENT code {}: {}: the source lost changes; resynchronise before resuming",
+        where(file_, at.start), incident->code, incident->message));
+  }
+  return Status::ok();
+}
+
+Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out) {
+  const sql::Statement statement = sql::classifyStatement(query.query, query.database);
+  auto ended = [&](bool ok) { return ok ? Status::ok() : Status::cancelled("stopped"); };
+  switch (statement.kind) {
+    case sql::StatementKind::Begin:
+      if (!in_transaction_) {
+        beginTransaction(at.start, /*explicit_begin=*/true);
+      }
+      explicit_transaction_ = true;
+      return Status::ok();
+    case sql::StatementKind::Commit:
+    case sql::StatementKind::Rollback:
+      // A ROLLBACK in the binlog ends changes to non-transactional tables, which stay: the
+      // server logs no transactional row that was rolled back.
+      if (in_xa_) {
+        // XA START ... ROLLBACK cannot be logged; hand on nothing of it rather than guess.
+        out.notice(fmt::format("{}: {} ends XA transaction {} that was never prepared: its rows "
+                               "are not published", where(file_, at.start), query.query, xidText(xa_)));
+      }
+      return ended(endTransaction(at.end, out));
+    case sql::StatementKind::Savepoint:
+      if (in_transaction_) {
+        std::erase_if(savepoints_, [&](const Savepoint& s) { return s.name == statement.savepoint; });
+        savepoints_.push_back(Savepoint{statement.savepoint, held_.size(), false});
+      }
+      return Status::ok();
+    case sql::StatementKind::RollbackToSavepoint:
+      rollbackToSavepoint(statement.savepoint, at, out);
+      return Status::ok();
+    case sql::StatementKind::ReleaseSavepoint: {
+      // Not logged by the servers seen; read as the server means it: that savepoint and the later
+      // ones end, their rows stay held for an outer one or the commit.
+      auto it = std::find_if(savepoints_.begin(), savepoints_.end(),
+                             [&](const Savepoint& s) { return s.name == statement.savepoint; });
+      savepoints_.erase(it, savepoints_.end());
+      if (savepoints_.empty() && !in_xa_ && !releaseHeld(out)) {  // nothing can undo them now
+        return Status::cancelled("stopped");
+      }
+      return Status::ok();
+    }
+    case sql::StatementKind::XaEnd:
+      return Status::ok();
+    case sql::StatementKind::XaStart:
+      if (!in_transaction_) {
+        beginTransaction(at.start, /*explicit_begin=*/true);
+      }
+      explicit_transaction_ = true;
+      in_xa_ = true;
+      if (statement.xid) {
+        xa_ = statement.xid;
+      }
+      return Status::ok();
+    case sql::StatementKind::XaPrepare:
+      return prepareXa(statement.xid ? statement.xid : xa_, at, out);
+    case sql::StatementKind::XaCommitOnePhase:
+      return decideXa(std::nullopt, /*commit=*/true, at, out);
+    case sql::StatementKind::XaCommit:
+      return decideXa(statement.xid, /*commit=*/true, at, out);
+    case sql::StatementKind::XaRollback:
+      return decideXa(statement.xid, /*commit=*/false, at, out);
+    case sql::StatementKind::XaOther:
+      return Status::ok();
+    case sql::StatementKind::Dml:
+      // Part of its transaction, which COMMIT/XID ends.
+      out.statementWrite(statement.table, "statement", file_, at.start);
+      return Status::ok();
+    case sql::StatementKind::Other:
+      break;
+  }
+  // DDL (or DCL): may change a table's shape.
+  SchemaChange change{std::string(query.query), std::string(query.database), file_, at.start};
+  const size_t size = sizeof(SchemaChange) + change.statement.size() + change.database.size() + file_.size();
+  if (!out.item(std::move(change), size)) {
+    return Status::cancelled("stopped");
+  }
+  if (in_transaction_ && explicit_transaction_ && !standalone_group_) {
+    return Status::ok();  // logged with the rows it wrote (CREATE TABLE ... SELECT): COMMIT ends it
+  }
+  if (opensTransaction(query.query)) {
+    if (!in_transaction_) {
+      beginTransaction(at.start, /*explicit_begin=*/true);
+    }
+    explicit_transaction_ = true;
+    return Status::ok();
+  }
+  return ended(endTransaction(at.end, out));
+}
+
+Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
+                                  std::shared_ptr<const uint8_t[]> storage, Output& out) {
+  if (!in_transaction_) {
+    // Rows outside BEGIN/GTID (e.g. a stream started mid-transaction by position).
+    beginTransaction(at.start, /*explicit_begin=*/false);
+  }
+  // The transaction the checkpoint stopped in: at the same place, or (by GTID, maybe on another
+  // server) the one that follows the same GTID set.
+  const bool resumed_txn = (file_ == resume_.file && txn_start_ == resume_.position) ||
+                           (options_.resume_by_gtid && !resume_.gtid_set.empty() &&
+                            txn_gtid_set_ == resume_.gtid_set);
+  RowsItem item{std::move(storage),   std::move(rows), transactionCheckpoint(), at.end, at.timestamp,
+                resumed_txn ? resume_.rows_done : 0, txn_gtid_text_, {}};
+  if (in_xa_ || !savepoints_.empty() || !held_.empty()) {  // held rows keep their order
+    const uint64_t bytes = rowsBytes(item);
+    if (in_xa_ && prepared_bytes_ + held_bytes_ + bytes > options_.max_prepared_xa_bytes) {
+      return Status::internal(fmt::format(
+          "{}: XA transaction {} (started at {}:{}) holds more than max_prepared_xa_bytes = {} bytes "
+          "of rows (with the {} prepared transactions waiting for their outcome): its rows are held "
+          "until its XA COMMIT or ROLLBACK. Raise [monitor] max_prepared_xa_bytes; the checkpoint "
+          "stays before it, so nothing is lost",
+          where(file_, at.start), xidText(xa_), file_, txn_start_, options_.max_prepared_xa_bytes,
+          prepared_.size()));
+    }
+    held_bytes_ += bytes;
+    held_.push_back(std::move(item));
+    if (!in_xa_ && held_bytes_ > options_.max_savepoint_bytes && !releaseHeld(out)) {
+      return Status::cancelled("stopped");
+    }
+    return Status::ok();
+  }
+  ++rows_in_txn_handed_on_;
+  if (skip_handed_on_ > 0) {  // handed on before the stream was lost
+    --skip_handed_on_;
+    return Status::ok();
+  }
+  item.held_mark = heldMark();
+  return handOnRows(std::move(item), out) ? Status::ok() : Status::cancelled("stopped");
+}
+
+Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const EventPlace& at, Output& out) {
+  if (!xid) {
+    return Status::corruption(fmt::format("{}: an XA PREPARE whose xid could not be read", where(file_, at.start)));
+  }
+  if (!in_transaction_) {
+    beginTransaction(at.start, /*explicit_begin=*/true);
+  }
+  // Its start is where checkpoints stay until its outcome; when it is the transaction a restart
+  // resumed in, with the rows confirmed before.
+  SharedCheckpoint start = transactionCheckpoint();
+  if (resume_.rows_done > 0 && file_ == resume_.file && txn_start_ == resume_.position) {
+    start = std::make_shared<const checkpoint::Checkpoint>(withRowsDone(*start, resume_.rows_done));
+  }
+  PreparedXa prepared{*xid, std::move(start), std::move(held_), held_bytes_};
+  clearTransactionRows();
+  prepared_bytes_ += prepared.bytes;
+  // A second PREPARE of the same xid cannot happen while the first waits; if a restart read one
+  // again, the newer copy replaces it.
+  auto same = std::find_if(prepared_.begin(), prepared_.end(), [&](const PreparedXa& p) { return p.xid == *xid; });
+  if (same != prepared_.end()) {
+    prepared_bytes_ -= same->bytes;
+    prepared_.erase(same);
+  }
+  prepared_.push_back(std::move(prepared));
+  return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+}
+
+Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool commit, const EventPlace& at,
+                                    Output& out) {
+  if (!xid) {
+    // ONE PHASE: the rows of this very transaction are committed now.
+    in_xa_ = false;
+    return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+  }
+  auto it = std::find_if(prepared_.begin(), prepared_.end(), [&](const PreparedXa& p) { return p.xid == *xid; });
+  if (it == prepared_.end()) {
+    out.notice(fmt::format("{}: XA {} of transaction {}, whose XA PREPARE was before the start point: {}",
+                           where(file_, at.start), commit ? "COMMIT" : "ROLLBACK", xid->text(),
+                           commit ? "its rows are not published" : "nothing to drop"));
+  } else {
+    PreparedXa decided = std::move(*it);
+    const bool oldest = it == prepared_.begin();
+    prepared_bytes_ -= decided.bytes;
+    prepared_.erase(it);
+    if (commit) {
+      // The oldest one's rows carry their own (start, rows done): a restart skips what was
+      // confirmed. Others keep the checkpoint at the oldest start still prepared.
+      const SharedCheckpoint held = oldest ? nullptr : heldMark();
+      for (RowsItem& item : decided.rows) {
+        item.held_mark = held;
+        if (!handOnRows(std::move(item), out)) {
+          return Status::cancelled("stopped");
+        }
+      }
+    }
+  }
+  return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+}
+
+}  // namespace mm::pipeline
