@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Long version of the delivery fault tests (issue 6): SIGKILL the monitor 5 times at random moments
-# during 20,000 mixed changes, then the whole delivery fault suite, against a private service
-# instance so restarting or alarming its broker disturbs no one.
+# during 20,000 mixed changes, then the whole delivery fault suite, and the transaction tests
+# (issue 15) with the issue's 200,000-row savepoint transaction and 8 kills, against a private
+# service instance so restarting or alarming its broker disturbs no one.
 #
 # Usage: scripts/soak.sh [BUILD_DIR]     (default build-soak; built Debug with ASan/UBSan)
 #   MM_FAULT_CHANGES (20000), MM_FAULT_KILLS (5), MM_SOAK_REPEAT (1): size of the SIGKILL test.
 #   MM_BROKER_DOWN_SECONDS (180): how long the broker stays unreachable in the memory test.
+#   MM_TXN_BIG_ROWS (200000), MM_TXN_KILLS (8): the savepoint transactions killed into.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,6 +20,8 @@ export MM_RABBIT_NODE=${MM_RABBIT_NODE:-mm-soak@localhost}
 export MM_FAULT_CHANGES=${MM_FAULT_CHANGES:-20000}
 export MM_FAULT_KILLS=${MM_FAULT_KILLS:-5}
 export MM_BROKER_DOWN_SECONDS=${MM_BROKER_DOWN_SECONDS:-180}
+export MM_TXN_BIG_ROWS=${MM_TXN_BIG_ROWS:-200000}
+export MM_TXN_KILLS=${MM_TXN_KILLS:-8}
 
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
 cmake --build "$BUILD_DIR" -j2 --target mm_integration_tests mysql-monitor
@@ -29,7 +33,7 @@ source "$MM_SERVICES_DIR/env"
 
 LOG=$BUILD_DIR/soak.log
 status=0
-"$BUILD_DIR/mm_integration_tests" --gtest_filter='DeliveryFaults.*' --gtest_repeat="${MM_SOAK_REPEAT:-1}" \
+"$BUILD_DIR/mm_integration_tests" --gtest_filter='DeliveryFaults.*:Transactions.*' --gtest_repeat="${MM_SOAK_REPEAT:-1}" \
   >"$LOG" 2>&1 || status=$?
 grep -E '^\[ *(figures|FAILED|OK|PASSED) ' "$LOG" || true
 echo "full output: $LOG"

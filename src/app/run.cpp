@@ -102,6 +102,7 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, const me
                                   ? pipeline::PositionLostPolicy::ResumeAtCurrent
                                   : pipeline::PositionLostPolicy::Fail;
   o.reader.resume_by_gtid = config.mysql.resume_by_gtid;
+  o.reader.max_held_bytes = static_cast<uint64_t>(config.monitor.max_held_mb) << 20;
   o.routing_key = routing;
   o.publisher.heartbeat_routing_key = routing.expand(message::RouteFacts{"heartbeat", "", "", ""});
   o.publisher.confirm_window = static_cast<size_t>(config.amqp.confirm_window);

@@ -238,6 +238,7 @@ const std::vector<Setting>& settings() {
       stringSetting<M>("monitor", "state_path", {kMonitor, &M::state_path}, Presence::Required),
       durationSetting<M>("monitor", "heartbeat_interval", {kMonitor, &M::heartbeat_interval_seconds}, 0,
                          kDay),
+      intSetting<M>("monitor", "max_held_mb", {kMonitor, &M::max_held_mb}, 1, 1 << 20),
       stringSetting<S>("mysql", "host", {kMysql, &S::host}, Presence::Required),
       intSetting<S>("mysql", "port", {kMysql, &S::port}, 1, 65535),
       stringSetting<S>("mysql", "user", {kMysql, &S::user}, Presence::Required),

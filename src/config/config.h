@@ -32,6 +32,9 @@ struct MonitorConfig {
   int delay_start_seconds = 0;  // wait before connecting, for containers started together
   std::string state_path = "data";  // directory holding the state file
   int heartbeat_interval_seconds = 30;
+  // MiB of rows the monitor may hold back: rows of prepared XA transactions waiting for their
+  // outcome, and rows after a SAVEPOINT waiting for their transaction's end.
+  int max_held_mb = 256;
 };
 
 // What to do when the server no longer has the saved binlog position (purged).

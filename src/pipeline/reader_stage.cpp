@@ -35,7 +35,7 @@ std::string where(const std::string& file, uint64_t position) {
 Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token stop) {
   std::stop_callback interrupt_on_stop(stop, [this] { source_.interrupt(); });
   auto created = TransactionTracker::create(
-      start, TrackerOptions{options_.resume_by_gtid, true, options_.max_prepared_xa_bytes});
+      start, TrackerOptions{options_.resume_by_gtid, true, options_.max_held_bytes, options_.max_held_bytes});
   if (!created.isOk()) {
     out_.close();
     return created.status();

@@ -56,9 +56,9 @@ struct ReaderOptions {
   // Open (and reopen) the stream by the GTID set instead of the file position, whenever the set
   // is known: follows a failover to another server of the topology.
   bool resume_by_gtid = false;
-  // The most bytes of rows that prepared, undecided XA transactions may hold in memory
-  // (TrackerOptions::max_prepared_xa_bytes).
-  uint64_t max_prepared_xa_bytes = 256ull << 20;
+  // The most bytes of rows held back: of prepared XA transactions, and after a SAVEPOINT
+  // (TrackerOptions::max_prepared_xa_bytes, max_savepoint_bytes).
+  uint64_t max_held_bytes = 256ull << 20;
   std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
   metrics::Stats* stats = nullptr;  // where to report; null = a private one

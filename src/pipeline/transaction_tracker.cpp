@@ -417,9 +417,9 @@ Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
     const uint64_t bytes = rowsBytes(item);
     if (in_xa_ && prepared_bytes_ + held_bytes_ + bytes > options_.max_prepared_xa_bytes) {
       return Status::internal(fmt::format(
-          "{}: XA transaction {} (started at {}:{}) holds more than max_prepared_xa_bytes = {} bytes "
+          "{}: XA transaction {} (started at {}:{}) holds more than {} bytes "
           "of rows (with the {} prepared transactions waiting for their outcome): its rows are held "
-          "until its XA COMMIT or ROLLBACK. Raise [monitor] max_prepared_xa_bytes; the checkpoint "
+          "until its XA COMMIT or ROLLBACK. Raise [monitor] max_held_mb; the checkpoint "
           "stays before it, so nothing is lost",
           where(file_, at.start), xidText(xa_), file_, txn_start_, options_.max_prepared_xa_bytes,
           prepared_.size()));
