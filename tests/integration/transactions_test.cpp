@@ -8,8 +8,11 @@
 // 200,000 in scripts/soak.sh), MM_TXN_KILLS the kills.
 #include <signal.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <regex>
+#include <set>
 #include <random>
 #include <thread>
 
@@ -78,6 +81,7 @@ class Transactions : public LiveMonitorTest {
           continue;  // heartbeats
         }
         const std::string table = body["table_name"].GetString();
+        bodies_.insert(withoutTimestamp(message.body));
         if (!body.HasMember("gtid") || std::string(body["gtid"].GetString()).empty()) {
           ++rows_without_gtid_;
         }
@@ -197,8 +201,15 @@ class Transactions : public LiveMonitorTest {
               << " during the workload), " << row_ids_.size() << " distinct row messages" << std::endl;
   }
 
+  // A message without its publish time (the one field that differs between runs and decode).
+  static std::string withoutTimestamp(const std::string& body) {
+    static const std::regex kTimestamp(R"("timestamp":[0-9]+,?)");
+    return std::regex_replace(body, kTimestamp, "");
+  }
+
   std::string queue_;
   AmqpTestConsumer consumer_;
+  std::set<std::string> bodies_;  // every row message received, without its timestamp
   std::map<std::string, AppliedTable> applied_;
   std::map<std::string, int> row_ids_;
   std::map<std::string, int> messages_per_key_;
@@ -327,6 +338,78 @@ TEST_F(Transactions, OtherShapesComeOutExact) {
   EXPECT_EQ(messages_per_key_["c/1"], 1);
   EXPECT_EQ(applied_["t"].rows().size(), 100002u);
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
+}
+
+// `mysql-monitor decode` walks events through the daemon's own tracker: for the binlog files the
+// server wrote, it prints exactly the messages the daemon published (savepoints, a logged ROLLBACK
+// TO, XA committed and rolled back, mixed engines).
+TEST_F(Transactions, DecodeOfTheBinlogGivesTheDaemonsMessages) {
+  configure();
+  auto first = sql_.query("SHOW MASTER STATUS");
+  ASSERT_TRUE(first.isOk() && !first->empty()) << first.status().toString();
+  const std::string first_file = *(*first)[0][0];
+  startMonitor();
+  const std::string t = database_ + ".t";
+  const std::string m = database_ + ".m";
+  run("BEGIN");
+  run(fmt::format("INSERT INTO {} VALUES (1, 1, 'a')", m));
+  run(fmt::format("INSERT INTO {} VALUES (1, 1, 'a')", t));
+  run("SAVEPOINT s1");
+  run(fmt::format("INSERT INTO {} VALUES (2, 2, 'undone')", t));
+  run("ROLLBACK TO s1");
+  run(fmt::format("UPDATE {} SET b = 'b' WHERE id = 1", t));
+  run("COMMIT");
+  {
+    mysql::Connection a;
+    connect(a);
+    exec(a, "XA START 'mm-decode-1'");
+    exec(a, fmt::format("INSERT INTO {} VALUES (3, 3, 'xa')", t));
+    exec(a, "XA END 'mm-decode-1'");
+    exec(a, "XA PREPARE 'mm-decode-1'");
+  }
+  {
+    mysql::Connection b;
+    connect(b);
+    exec(b, "XA START 'mm-decode-2'");
+    exec(b, fmt::format("INSERT INTO {} VALUES (4, 4, 'xa undone')", t));
+    exec(b, "XA END 'mm-decode-2'");
+    exec(b, "XA PREPARE 'mm-decode-2'");
+  }
+  run(fmt::format("DELETE FROM {} WHERE id = 1", m));
+  run("XA ROLLBACK 'mm-decode-2'");
+  run("XA COMMIT 'mm-decode-1'");
+  ASSERT_EQ(drainAndCompare({"t", "m"}), "");
+  ASSERT_EQ(bodies_.size(), 5u);  // m insert, t insert, t update, m delete, the XA insert
+
+  auto datadir = sql_.query("SELECT @@datadir");
+  auto logs = sql_.query("SHOW BINARY LOGS");
+  ASSERT_TRUE(datadir.isOk() && logs.isOk());
+  std::string command = fmt::format("{} decode", MM_MONITOR_BINARY);
+  bool from_first = false;
+  for (const mysql::Row& row : *logs) {
+    from_first = from_first || *row[0] == first_file;
+    if (from_first) {
+      command += " " + *(*datadir)[0][0] + "/" + *row[0];
+    }
+  }
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::set<std::string> decoded;
+  std::string line;
+  char buffer[65536];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    line += buffer;
+    if (line.back() != '\n') {
+      continue;
+    }
+    line.pop_back();
+    if (line.find(fmt::format("\"database\":\"{}\"", database_)) != std::string::npos) {
+      decoded.insert(withoutTimestamp(line));
+    }
+    line.clear();
+  }
+  EXPECT_EQ(::pclose(pipe), 0) << command;
+  EXPECT_EQ(decoded, bodies_);
 }
 
 }  // namespace
