@@ -104,6 +104,37 @@ void checkRowImage(const ServerFacts& facts, std::vector<CheckResult>& out) {
                      "and set it in the server's configuration"));
 }
 
+// MySQL 8.0.3+ only; MariaDB has no partial JSON updates and no such variable. PARTIAL_UPDATE_ROWS
+// carries JSON diffs that apply to the before document, which only a FULL before image holds
+// (binlog-reference §3.4); the reader stops on such an event rather than publish a wrong value.
+void checkRowValueOptions(const ServerFacts& facts, std::vector<CheckResult>& out) {
+  const std::string* options = variable(facts, "binlog_row_value_options");
+  if (!options) {
+    return;
+  }
+  if (asciiUpper(*options).find("PARTIAL_JSON") == std::string::npos) {
+    out.push_back(ok("binlog_row_value_options",
+                     options->empty() ? "'' (updates log whole JSON documents)" : *options));
+    return;
+  }
+  const std::string* image = variable(facts, "binlog_row_image");
+  const std::string image_value = image ? asciiUpper(*image) : "FULL";
+  if (image_value == "FULL") {
+    out.push_back(ok("binlog_row_value_options",
+                     fmt::format("{} with binlog_row_image = FULL: JSON diffs are applied to the "
+                                 "document in the before image",
+                                 *options)));
+    return;
+  }
+  out.push_back(fail("binlog_row_value_options",
+                     fmt::format("{} with binlog_row_image = {}: updates of JSON columns log diffs "
+                                 "without the document to apply them to, and the monitor stops at "
+                                 "the first one",
+                                 *options, *image),
+                     "SET PERSIST binlog_row_value_options = '' (or binlog_row_image = FULL); open "
+                     "sessions keep their values until they reconnect"));
+}
+
 void checkRowMetadata(const ServerFacts& facts, std::vector<CheckResult>& out) {
   const std::string* metadata = variable(facts, "binlog_row_metadata");
   if (metadata && asciiUpper(*metadata) == "FULL") {
@@ -217,9 +248,9 @@ Result<ServerFacts> fetchServerFacts(Connection& connection) {
   facts.is_mariadb = facts.version.find("MariaDB") != std::string::npos;
   auto variables = connection.query(
       "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('log_bin', 'binlog_format', "
-      "'binlog_row_image', 'binlog_row_metadata', 'server_id', 'expire_logs_days', "
-      "'binlog_expire_logs_seconds', 'binlog_expire_logs_auto_purge', 'gtid_mode', "
-      "'gtid_strict_mode')");
+      "'binlog_row_image', 'binlog_row_value_options', 'binlog_row_metadata', 'server_id', "
+      "'expire_logs_days', 'binlog_expire_logs_seconds', 'binlog_expire_logs_auto_purge', "
+      "'gtid_mode', 'gtid_strict_mode')");
   if (!variables.isOk()) {
     return variables.status();
   }
@@ -241,6 +272,7 @@ std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_s
   checkLogBin(facts, out);
   checkBinlogFormat(facts, out);
   checkRowImage(facts, out);
+  checkRowValueOptions(facts, out);
   checkRowMetadata(facts, out);
   checkServerId(facts, our_server_id, out);
   checkGrants(facts, out);

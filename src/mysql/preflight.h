@@ -3,9 +3,11 @@
 //
 // Split in two so the judgement is testable without a server: fetchServerFacts() reads the
 // variables and grants once; evaluateServer() is a pure function of those facts that returns one
-// CheckResult per check, each fail or warn with the fix to apply. binlog_format and
-// binlog_row_image are session-settable on the source, so their global values are what new
-// sessions get, not a guarantee (the reader also detects statement-format writes as they come).
+// CheckResult per check, each fail or warn with the fix to apply; a check of a variable only
+// some servers have (binlog_row_value_options, MySQL 8.0.3+) is left out where it is absent.
+// binlog_format, binlog_row_image and binlog_row_value_options are session-settable on the
+// source, so their global values are what new sessions get, not a guarantee (the reader also
+// detects statement-format writes and undecodable partial JSON updates as they come).
 #pragma once
 
 #include <cstdint>

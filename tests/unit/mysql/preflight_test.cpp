@@ -68,6 +68,56 @@ TEST(Preflight, MinimalImagesAndMetadataOnlyWarn) {
   EXPECT_NE(find(checks, "binlog_row_metadata").fix.find("binlog_row_metadata = 'FULL'"), std::string::npos);
 }
 
+// A MySQL 8.0 with partial JSON updates on: binlog_row_value_options exists since 8.0.3.
+ServerFacts mysqlWithPartialJson(const std::string& row_image) {
+  ServerFacts facts = goodMariadb();
+  facts.is_mariadb = false;
+  facts.version = "8.0.36";
+  facts.variables["gtid_mode"] = "ON";
+  facts.variables["binlog_row_image"] = row_image;
+  facts.variables["binlog_row_value_options"] = "PARTIAL_JSON";
+  return facts;
+}
+
+TEST(Preflight, PartialJsonWithMinimalOrNoblobImagesFails) {
+  for (const std::string image : {"MINIMAL", "NOBLOB"}) {
+    const auto checks = evaluateServer(mysqlWithPartialJson(image), kOurServerId);
+    const CheckResult c = find(checks, "binlog_row_value_options");
+    EXPECT_EQ(c.level, CheckLevel::Fail) << formatCheck(c);
+    EXPECT_EQ(c.detail.rfind("PARTIAL_JSON with binlog_row_image = " + image + ":", 0), 0u)
+        << c.detail;
+    EXPECT_NE(c.fix.find("SET PERSIST binlog_row_value_options = ''"), std::string::npos) << c.fix;
+    EXPECT_NE(c.fix.find("binlog_row_image = FULL"), std::string::npos) << c.fix;
+    // The image alone still only warns: the failure is the combination.
+    EXPECT_EQ(find(checks, "binlog_row_image").level, CheckLevel::Warn);
+  }
+}
+
+TEST(Preflight, PartialJsonWithFullImagesIsOk) {
+  const CheckResult c =
+      find(evaluateServer(mysqlWithPartialJson("FULL"), kOurServerId), "binlog_row_value_options");
+  EXPECT_EQ(c.level, CheckLevel::Ok) << formatCheck(c);
+  EXPECT_TRUE(c.fix.empty()) << formatCheck(c);
+  EXPECT_NE(c.detail.find("binlog_row_image = FULL"), std::string::npos) << c.detail;
+}
+
+TEST(Preflight, EmptyRowValueOptionsIsOkWithAnyImage) {
+  ServerFacts facts = mysqlWithPartialJson("MINIMAL");
+  facts.variables["binlog_row_value_options"] = "";
+  const CheckResult c = find(evaluateServer(facts, kOurServerId), "binlog_row_value_options");
+  EXPECT_EQ(c.level, CheckLevel::Ok) << formatCheck(c);
+  EXPECT_EQ(formatCheck(c), "ok    binlog_row_value_options: '' (updates log whole JSON documents)");
+}
+
+TEST(Preflight, MariadbHasNoRowValueOptionsToCheck) {
+  ServerFacts facts = goodMariadb();
+  facts.variables["binlog_row_image"] = "MINIMAL";
+  for (const auto& c : evaluateServer(facts, kOurServerId)) {
+    EXPECT_NE(c.name, "binlog_row_value_options") << formatCheck(c);
+    EXPECT_NE(c.level, CheckLevel::Fail) << formatCheck(c);
+  }
+}
+
 TEST(Preflight, ServerWithoutRowMetadataWarns) {
   ServerFacts facts = goodMariadb();
   facts.variables.erase("binlog_row_metadata");
