@@ -68,6 +68,22 @@ run gzmagic "$work/not-a-binlog.gz"
 check ".gz of a non-binlog: exit 1" test "$(cat "$work/gzmagic.rc")" = 1
 check ".gz of a non-binlog: says so" has gzmagic.err "not a binlog file"
 
+# The project's own recordings (issue 15): statement-format LOAD DATA is a note, not an error; a
+# logged ROLLBACK TO drops the row it undid; XA prints only what was committed.
+recorded="$(dirname "$0")/../fixtures/binlog/mariadb-transactions"
+run load "$recorded/statement_load_data.bin"
+check "LOAD DATA in statement format: exit 0" test "$(cat "$work/load.rc")" = 0
+check "LOAD DATA in statement format: no rows" test "$(lines load)" = 0
+check "LOAD DATA in statement format: a note names the table" has load.err "a LOAD DATA write to txn.t in statement format"
+run variants "$recorded/rollback_to_savepoint_variants.bin"
+check "logged ROLLBACK TO: the undone row 18 is not printed" test "$(cat "$work/variants.rc")" = 0 -a \
+  "$(grep -c '"keys":{"id":18}' "$work/variants.out")" = 0 -a "$(lines variants)" = 4
+run xa "$recorded/xa_interleaved.bin"
+check "XA: the committed and the plain row, not the rolled-back one" test "$(lines xa)" = 2 -a \
+  "$(grep -c '"keys":{"id":23}' "$work/xa.out")" = 0
+run pending "$recorded/xa_commit.bin" "$recorded/xa_rollback.bin"
+check "XA decided in the same file: no note" test ! -s "$work/pending.err"
+
 if [[ -w /dev/full ]]; then
   "$monitor" decode "$full" >/dev/full 2>"$work/full.err"
   echo $? >"$work/full.rc"

@@ -340,6 +340,36 @@ TEST_F(Transactions, OtherShapesComeOutExact) {
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
 
+// LOAD DATA in statement format (BEGIN_LOAD_QUERY / EXECUTE_LOAD_QUERY) is warned about once per
+// table and counted, not published, and does not stop the monitor: the next row change arrives.
+TEST_F(Transactions, StatementFormatLoadDataIsWarnedNotFatal) {
+  configure();
+  startMonitor();
+  const std::string csv = "/tmp/" + uniqueName("mm-load") + ".csv";
+  {
+    std::FILE* file = std::fopen(csv.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs("1,1,a\n2,2,b\n", file);
+    std::fclose(file);
+  }
+  mysql::Connection session;
+  connect(session);
+  exec(session, "SET SESSION binlog_format = 'STATEMENT'");
+  exec(session, fmt::format("LOAD DATA INFILE '{}' INTO TABLE {}.t FIELDS TERMINATED BY ','", csv, database_));
+  std::remove(csv.c_str());
+  run(fmt::format("INSERT INTO {}.t VALUES (3, 3, 'row format')", database_));
+  auto messages = consumer_.take(1, 20s);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_NE(messages[0].body.find("\"keys\":{\"id\":3}"), std::string::npos) << messages[0].body;
+  EXPECT_TRUE(consumer_.take(1, 1s).empty());
+  EXPECT_FALSE(monitor_.exited().has_value());
+  EXPECT_NE(monitor_.log().find(fmt::format("table {}.t: a session wrote it in statement format (LOAD DATA at",
+                                            database_)),
+            std::string::npos)
+      << monitor_.log();
+  EXPECT_EQ(monitor_.stop(SIGTERM), 0);
+}
+
 // `mysql-monitor decode` walks events through the daemon's own tracker: for the binlog files the
 // server wrote, it prints exactly the messages the daemon published (savepoints, a logged ROLLBACK
 // TO, XA committed and rolled back, mixed engines).
