@@ -341,7 +341,10 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
     // Offline: no GTID set to keep, and the file's own name in every message id.
     auto tracker = pipeline::TransactionTracker::create(
         checkpoint::Checkpoint{basename_, file->offset(), 0, ""},
-        pipeline::TrackerOptions{false, /*track_gtid_set=*/false, ~uint64_t{0}});
+        pipeline::TrackerOptions{.track_gtid_set = false,
+                                 .checkpoints = false,
+                                 .max_prepared_xa_bytes = ~uint64_t{0},
+                                 .max_savepoint_bytes = ~uint64_t{0}});
     if (!tracker.isOk()) {
       return tracker.status();
     }
@@ -415,17 +418,18 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
     if (!failed_.isOk()) {
       return std::exchange(failed_, Status::ok());
     }
-    return status.withContext(path_);
+    return status.isOk() ? status : status.withContext(path_);
   }
 
-  bool item(pipeline::SourceItem&& item, size_t /*bytes*/) override {
-    auto* rows = std::get_if<pipeline::RowsItem>(&item);
-    if (rows == nullptr) {
-      return true;
+  bool rows(const pipeline::RowsChange& rows, size_t /*bytes*/) override {
+    Status status = formatRows(rows);
+    if (!status.isOk()) {
+      failed_ = std::move(status);
+      return false;
     }
-    failed_ = formatRows(*rows);
-    return failed_.isOk();
+    return true;
   }
+  bool item(pipeline::SourceItem&& /*item*/, size_t /*bytes*/) override { return true; }
 
   void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
                       const std::string& /*file*/, uint64_t position) override {
@@ -441,7 +445,7 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
     std::fprintf(stderr, "mysql-monitor decode: note: %s: %s\n", path_.c_str(), text.c_str());
   }
 
-  Status formatRows(const pipeline::RowsItem& item) {
+  Status formatRows(const pipeline::RowsChange& item) {
     const std::shared_ptr<const binlog::TableMap>* table = &item.event.table;
     if (!(*table)->has_column_names) {
       auto it = named_.find(table->get());
@@ -452,7 +456,7 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
       table = &it->second;
     }
     const uint64_t end = item.event_end;
-    const std::string& file = item.txn_start->file;
+    const std::string& file = item.file;
     // Rows events inside one payload share its end position: their rows count on.
     const message::RowOrigin origin{item.binlog_timestamp, now_, file, end,
                                     end == rows_end_ ? rows_next_ : 0, item.gtid};

@@ -35,7 +35,9 @@ std::string where(const std::string& file, uint64_t position) {
 Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token stop) {
   std::stop_callback interrupt_on_stop(stop, [this] { source_.interrupt(); });
   auto created = TransactionTracker::create(
-      start, TrackerOptions{options_.resume_by_gtid, true, options_.max_held_bytes, options_.max_held_bytes});
+      start, TrackerOptions{.resume_by_gtid = options_.resume_by_gtid,
+                            .max_prepared_xa_bytes = options_.max_held_bytes,
+                            .max_savepoint_bytes = options_.max_held_bytes});
   if (!created.isOk()) {
     out_.close();
     return created.status();
@@ -128,12 +130,16 @@ void ReaderStage::noteStatementWrite(const std::optional<sql::StatementTable>& t
   }
 }
 
-bool ReaderStage::TrackerOutput::item(SourceItem&& item, size_t bytes) {
-  if (auto* rows = std::get_if<RowsItem>(&item); rows != nullptr && !reader_.tablePasses(rows->event.table)) {
+bool ReaderStage::TrackerOutput::rows(const RowsChange& rows, size_t bytes) {
+  if (!reader_.tablePasses(rows.event.table)) {
     ++reader_.stats_.filtered_rows_events;
     metrics::add(reader_.metrics_.rows_events_filtered);
     return true;
   }
+  return reader_.handOn(rows.toItem(), bytes, stop_);
+}
+
+bool ReaderStage::TrackerOutput::item(SourceItem&& item, size_t bytes) {
   return reader_.handOn(std::move(item), bytes, stop_);
 }
 

@@ -90,6 +90,7 @@ class ReaderStage {
   class TrackerOutput final : public TransactionTracker::Output {
    public:
     TrackerOutput(ReaderStage& reader, std::stop_token stop) : reader_(reader), stop_(std::move(stop)) {}
+    bool rows(const RowsChange& rows, size_t bytes) override;
     bool item(SourceItem&& item, size_t bytes) override;
     void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
                         const std::string& file, uint64_t position) override;

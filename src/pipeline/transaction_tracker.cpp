@@ -24,9 +24,8 @@ std::string xidText(const std::optional<sql::XaId>& xid) {
   return xid ? xid->text() : std::string("(xid not read)");
 }
 
-size_t rowsBytes(const RowsItem& item) {
-  return item.event.header.rows.size() + kRowsItemOverhead;
-}
+size_t rowsBytes(const binlog::RowsEvent& event) { return event.header.rows.size() + kRowsItemOverhead; }
+size_t rowsBytes(const RowsItem& item) { return rowsBytes(item.event); }
 
 // MySQL 8.0.21+ logs CREATE TABLE ... SELECT as "CREATE TABLE ... START TRANSACTION", followed by
 // the rows and an XID (WL#13355): the DDL opens the transaction instead of ending one.
@@ -81,6 +80,9 @@ void TransactionTracker::streamLost() {
 }
 
 void TransactionTracker::clearTransactionRows() {
+  if (held_.empty() && savepoints_.empty()) {
+    return;  // as nearly always: once per transaction
+  }
   held_.clear();
   held_bytes_ = 0;
   savepoints_.clear();
@@ -137,6 +139,11 @@ void TransactionTracker::beginTransaction(uint64_t position, bool explicit_begin
   txn_gtid_ = std::monostate{};
   txn_gtid_text_.clear();
   txn_gtid_set_ = gtidsText();
+  txn_checkpoint_stale_ = true;
+  // The transaction the checkpoint stopped in: at the same place, or (by GTID, maybe on another
+  // server) the one that follows the same GTID set.
+  txn_resumed_ = (txn_start_ == resume_.position && file_ == resume_.file) ||
+                 (options_.resume_by_gtid && !resume_.gtid_set.empty() && txn_gtid_set_ == resume_.gtid_set);
   in_xa_ = false;
   xa_.reset();
   clearTransactionRows();
@@ -151,11 +158,15 @@ const std::string& TransactionTracker::gtidsText() {
 }
 
 const SharedCheckpoint& TransactionTracker::transactionCheckpoint() {
-  const SharedCheckpoint& shared = txn_checkpoint_;
-  if (shared == nullptr || shared->position != txn_start_ || shared->file != file_ ||
-      shared->gtid_set != txn_gtid_set_) {
-    txn_checkpoint_ = std::make_shared<const checkpoint::Checkpoint>(
-        checkpoint::Checkpoint{file_, txn_start_, 0, txn_gtid_set_});
+  // Asked per rows event: the strings are compared only when the place may have changed.
+  if (txn_checkpoint_stale_) {
+    txn_checkpoint_stale_ = false;
+    const SharedCheckpoint& shared = txn_checkpoint_;
+    if (shared == nullptr || shared->position != txn_start_ || shared->file != file_ ||
+        shared->gtid_set != txn_gtid_set_) {
+      txn_checkpoint_ = std::make_shared<const checkpoint::Checkpoint>(
+          checkpoint::Checkpoint{file_, txn_start_, 0, txn_gtid_set_});
+    }
   }
   return txn_checkpoint_;
 }
@@ -190,6 +201,10 @@ bool TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
   txn_start_ = next_position;
   // The next transaction starts here, after this set: its rows share this checkpoint.
   txn_gtid_set_ = gtidsText();
+  txn_checkpoint_stale_ = true;
+  if (!options_.checkpoints) {
+    return true;
+  }
   SharedCheckpoint next = heldMark();
   if (next == nullptr) {
     next = transactionCheckpoint();
@@ -198,12 +213,18 @@ bool TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
   return out.item(TransactionEnd{std::move(next)}, size);
 }
 
-bool TransactionTracker::handOnRows(RowsItem&& item, Output& out) {
-  const size_t bytes = rowsBytes(item);
-  return out.item(std::move(item), bytes);
+const SharedCheckpoint TransactionTracker::kNoCheckpoint;
+
+bool TransactionTracker::handOnRows(RowsItem& item, Output& out) {
+  const RowsChange change{item.txn_start->file, item.event,     item.storage,  item.txn_start, item.event_end, item.binlog_timestamp,
+                          item.skip_rows, item.gtid,     item.held_mark};
+  return out.rows(change, rowsBytes(item));
 }
 
 bool TransactionTracker::releaseHeld(Output& out) {
+  if (held_.empty() && savepoints_.empty()) {
+    return true;
+  }
   const SharedCheckpoint held = heldMark();
   for (RowsItem& item : held_) {
     ++rows_in_txn_handed_on_;
@@ -212,7 +233,7 @@ bool TransactionTracker::releaseHeld(Output& out) {
       continue;
     }
     item.held_mark = held;
-    if (!handOnRows(std::move(item), out)) {
+    if (!handOnRows(item, out)) {
       return false;
     }
   }
@@ -250,10 +271,14 @@ void TransactionTracker::rollbackToSavepoint(const std::string& name, const Even
 }
 
 Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace& at,
-                                   std::shared_ptr<const uint8_t[]> storage, Output& out) {
+                                   std::shared_ptr<const uint8_t[]>&& storage, Output& out) {
   auto& body = event.body;
   if (auto* rows = std::get_if<binlog::RowsEvent>(&body)) {
     return onRows(*rows, at, std::move(storage), out);
+  }
+  // The other events of every statement: nothing to do (asked first, as the chain below is long).
+  if (std::holds_alternative<binlog::TableMapEvent>(body) || std::holds_alternative<binlog::RowsQueryEvent>(body)) {
+    return Status::ok();
   }
   if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
     return onQuery(*query, at, out);
@@ -264,6 +289,7 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
   if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
     file_ = rotate->next_file;
     position_ = rotate->position;
+    txn_checkpoint_stale_ = true;
     if (!in_transaction_) {
       txn_start_ = position_;
     }
@@ -401,20 +427,14 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
 }
 
 Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
-                                  std::shared_ptr<const uint8_t[]> storage, Output& out) {
+                                  std::shared_ptr<const uint8_t[]>&& storage, Output& out) {
   if (!in_transaction_) {
     // Rows outside BEGIN/GTID (e.g. a stream started mid-transaction by position).
     beginTransaction(at.start, /*explicit_begin=*/false);
   }
-  // The transaction the checkpoint stopped in: at the same place, or (by GTID, maybe on another
-  // server) the one that follows the same GTID set.
-  const bool resumed_txn = (file_ == resume_.file && txn_start_ == resume_.position) ||
-                           (options_.resume_by_gtid && !resume_.gtid_set.empty() &&
-                            txn_gtid_set_ == resume_.gtid_set);
-  RowsItem item{std::move(storage),   std::move(rows), transactionCheckpoint(), at.end, at.timestamp,
-                resumed_txn ? resume_.rows_done : 0, txn_gtid_text_, {}};
+  const uint64_t skip_rows = txn_resumed_ ? resume_.rows_done : 0;
   if (in_xa_ || !savepoints_.empty() || !held_.empty()) {  // held rows keep their order
-    const uint64_t bytes = rowsBytes(item);
+    const uint64_t bytes = rowsBytes(rows);
     if (in_xa_ && prepared_bytes_ + held_bytes_ + bytes > options_.max_prepared_xa_bytes) {
       return Status::internal(fmt::format(
           "{}: XA transaction {} (started at {}:{}) holds more than {} bytes "
@@ -425,7 +445,8 @@ Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
           prepared_.size()));
     }
     held_bytes_ += bytes;
-    held_.push_back(std::move(item));
+    held_.push_back(RowsItem{std::move(storage), std::move(rows), transactionCheckpoint(), at.end, at.timestamp,
+                             skip_rows, txn_gtid_text_, {}});
     if (!in_xa_ && held_bytes_ > options_.max_savepoint_bytes && !releaseHeld(out)) {
       return Status::cancelled("stopped");
     }
@@ -436,8 +457,10 @@ Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
     --skip_handed_on_;
     return Status::ok();
   }
-  item.held_mark = heldMark();
-  return handOnRows(std::move(item), out) ? Status::ok() : Status::cancelled("stopped");
+  const SharedCheckpoint held = heldMark();
+  const RowsChange change{file_,  rows,         storage,   options_.checkpoints ? transactionCheckpoint() : kNoCheckpoint,
+                          at.end, at.timestamp, skip_rows, txn_gtid_text_, held};
+  return out.rows(change, rowsBytes(rows)) ? Status::ok() : Status::cancelled("stopped");
 }
 
 Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const EventPlace& at, Output& out) {
@@ -450,7 +473,7 @@ Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const 
   // Its start is where checkpoints stay until its outcome; when it is the transaction a restart
   // resumed in, with the rows confirmed before.
   SharedCheckpoint start = transactionCheckpoint();
-  if (resume_.rows_done > 0 && file_ == resume_.file && txn_start_ == resume_.position) {
+  if (resume_.rows_done > 0 && txn_resumed_) {
     start = std::make_shared<const checkpoint::Checkpoint>(withRowsDone(*start, resume_.rows_done));
   }
   PreparedXa prepared{*xid, std::move(start), std::move(held_), held_bytes_};
@@ -490,7 +513,7 @@ Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool co
       const SharedCheckpoint held = oldest ? nullptr : heldMark();
       for (RowsItem& item : decided.rows) {
         item.held_mark = held;
-        if (!handOnRows(std::move(item), out)) {
+        if (!handOnRows(item, out)) {
           return Status::cancelled("stopped");
         }
       }

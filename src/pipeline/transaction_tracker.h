@@ -59,12 +59,36 @@ struct TrackerOptions {
   // Whether to keep the server's GTID set (the daemon's checkpoints carry it; `decode` needs only
   // each transaction's GTID).
   bool track_gtid_set = true;
+  // Whether to make checkpoints: TransactionEnd items, and each rows event's txn_start. `decode`
+  // needs neither (a shared checkpoint per transaction was 9% of its instructions with one-row
+  // transactions); without them RowsChange::txn_start may be null, RowsChange::file is not.
+  bool checkpoints = true;
   // The most bytes of rows events that prepared, undecided XA transactions may hold. Past it the
   // tracker stops with an error naming the transaction (nothing is lost: the checkpoint is behind
   // it).
   uint64_t max_prepared_xa_bytes = 256ull << 20;
   // The most bytes of rows a transaction holds after a SAVEPOINT; past it they are handed on.
   uint64_t max_savepoint_bytes = 64ull << 20;
+};
+
+// A rows event as the tracker hands it on: a RowsItem's parts, lent for the call. The output may
+// move `event` and `storage` out; toItem() makes the RowsItem (the reader queues it), while
+// `decode` formats the rows in place and builds no item (it measured 4% of decode's instructions).
+struct RowsChange {
+  const std::string& file;  // the binlog file the event is in
+  binlog::RowsEvent& event;
+  std::shared_ptr<const uint8_t[]>& storage;
+  const SharedCheckpoint& txn_start;
+  uint64_t event_end;
+  uint32_t binlog_timestamp;
+  uint64_t skip_rows;
+  const std::string& gtid;
+  const SharedCheckpoint& held_mark;
+
+  RowsItem toItem() const {
+    return RowsItem{std::move(storage), std::move(event), txn_start, event_end, binlog_timestamp,
+                    skip_rows,          gtid,             held_mark};
+  }
 };
 
 // Where an event sits: inner events of a TRANSACTION_PAYLOAD share the payload's.
@@ -81,8 +105,10 @@ class TransactionTracker {
   class Output {
    public:
     virtual ~Output() = default;
-    // An item in binlog order, of about `bytes` bytes. False stops the walk (onEvent returns
-    // Cancelled).
+    // A rows event, in binlog order with the other items, of about `bytes` bytes. False stops
+    // the walk (onEvent returns Cancelled).
+    virtual bool rows(const RowsChange& rows, size_t bytes) = 0;
+    // Any other item (TransactionEnd, SchemaChange), as rows().
     virtual bool item(SourceItem&& item, size_t bytes) = 0;
     // A write the binlog holds as SQL text (statement format), which cannot be published:
     // `table` when the statement names it, `what` describes it ("LOAD DATA", "statement").
@@ -119,7 +145,7 @@ class TransactionTracker {
   // alive for as long as the items it is handed live). Corruption for an INCIDENT and for a
   // transaction that breaks the grammar; ResourceExhausted-like Internal past
   // max_prepared_xa_bytes; Cancelled when Output::item says stop.
-  Status onEvent(binlog::DecodedEvent& event, const EventPlace& at, std::shared_ptr<const uint8_t[]> storage,
+  Status onEvent(binlog::DecodedEvent& event, const EventPlace& at, std::shared_ptr<const uint8_t[]>&& storage,
                  Output& out);
 
  private:
@@ -139,13 +165,14 @@ class TransactionTracker {
   SharedCheckpoint heldMark() const;
   bool endTransaction(uint64_t next_position, Output& out);
   Status onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out);
-  Status onRows(binlog::RowsEvent& rows, const EventPlace& at, std::shared_ptr<const uint8_t[]> storage,
+  Status onRows(binlog::RowsEvent& rows, const EventPlace& at, std::shared_ptr<const uint8_t[]>&& storage,
                 Output& out);
   // The current transaction becomes a prepared XA transaction.
   Status prepareXa(const std::optional<sql::XaId>& xid, const EventPlace& at, Output& out);
   // XA COMMIT (rows handed on) or XA ROLLBACK (dropped) of a prepared transaction.
   Status decideXa(const std::optional<sql::XaId>& xid, bool commit, const EventPlace& at, Output& out);
-  bool handOnRows(RowsItem&& item, Output& out);
+  bool handOnRows(RowsItem& item, Output& out);
+  static const SharedCheckpoint kNoCheckpoint;
   // Hands on the rows the current transaction holds after its savepoints.
   bool releaseHeld(Output& out);
   void rollbackToSavepoint(const std::string& name, const EventPlace& at, Output& out);
@@ -168,6 +195,8 @@ class TransactionTracker {
   std::string txn_gtid_text_;          // the current transaction's GTID, "" if none
   std::string txn_gtid_set_;           // gtids_ as text when the current (or next) transaction began
   SharedCheckpoint txn_checkpoint_;    // the current transaction's start as its items share it
+  bool txn_checkpoint_stale_ = true;   // file_, txn_start_ or txn_gtid_set_ changed since it was made
+  bool txn_resumed_ = false;           // the current transaction is the start checkpoint's own
   std::string gtids_text_;             // gtids_ as text, kept while gtids_ does not change
   bool gtids_text_stale_ = true;
   // The current transaction is XA (XA START, or MariaDB's GTID of a prepared XA): its rows wait.

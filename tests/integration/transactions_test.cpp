@@ -4,7 +4,7 @@
 // ... SELECT, multi-table statements, empty transactions and one of 100,000 statements. Each test
 // ends by comparing what a consumer applying every message holds with the real tables.
 //
-// MM_TXN_BIG_ROWS sizes the savepoint transaction killed into (20,000 rows by default; the issue's
+// MM_TXN_BIG_ROWS sizes the savepoint transaction killed into (10,000 rows by default; the issue's
 // 200,000 in scripts/soak.sh), MM_TXN_KILLS the kills.
 #include <signal.h>
 
@@ -117,7 +117,7 @@ class Transactions : public LiveMonitorTest {
   // kill -9 at random moments while savepoint transactions (ORM-shaped, and one big one) commit;
   // the monitor must never stop by itself, and every row must arrive with its gtid.
   void killInsideSavepointTransactions() {
-    const size_t big_rows = envSize("MM_TXN_BIG_ROWS", 20000);
+    const size_t big_rows = envSize("MM_TXN_BIG_ROWS", 10000);
     const size_t kills = envSize("MM_TXN_KILLS", 4);
     startMonitor();
     std::atomic<bool> done{false};

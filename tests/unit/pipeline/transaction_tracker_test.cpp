@@ -24,6 +24,7 @@ using binlog::EventHeader;
 // Everything the tracker hands on, one line each.
 class Recorder final : public TransactionTracker::Output {
  public:
+  bool rows(const RowsChange& rows, size_t bytes) override { return item(rows.toItem(), bytes); }
   bool item(SourceItem&& item, size_t /*bytes*/) override {
     if (auto* rows = std::get_if<RowsItem>(&item)) {
       std::string line = fmt::format("rows {} end {} txn {}:{} gtid '{}'", rows->event.table->table,
@@ -451,6 +452,7 @@ struct Walk {
 
 class KeyRecorder final : public TransactionTracker::Output {
  public:
+  bool rows(const RowsChange& rows, size_t bytes) override { return item(rows.toItem(), bytes); }
   bool item(SourceItem&& item, size_t /*bytes*/) override {
     if (auto* rows = std::get_if<RowsItem>(&item)) {
       const message::RowOrigin origin{rows->binlog_timestamp, 0, rows->txn_start->file, rows->event_end, 0,
