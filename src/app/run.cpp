@@ -24,6 +24,7 @@
 #include "metrics/stats.h"
 #include "mysql/binlog_stream.h"
 #include "mysql/information_schema.h"
+#include "mysql/table_engines.h"
 #include "pipeline/pipeline.h"
 #include "schema/schema_history.h"
 #include "sink/amqp_publisher.h"
@@ -203,7 +204,13 @@ int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& r
   mysql::BinlogStream source(mysql::BinlogStreamOptions{
       connectionOptions(config.mysql), config.mysql.server_id, config.mysql.heartbeat_period_seconds});
   sink::AmqpPublisher publisher(amqpOptions(config));
-  pipeline::Pipeline pipeline(source, &history, publisher, state, clock, pipelineOptions(config, routing, stats));
+  // Asked by the reader when a logged ROLLBACK TO undoes rows: which of them happened anyway.
+  mysql::TableEngines engines(connectionOptions(config.mysql));
+  pipeline::PipelineOptions options = pipelineOptions(config, routing, stats);
+  options.reader.non_transactional = [&engines](const std::string& database, const std::string& table) {
+    return engines.nonTransactional(database, table);
+  };
+  pipeline::Pipeline pipeline(source, &history, publisher, state, clock, std::move(options));
   Status status;
   {
     SignalWatcher watcher(pipeline);

@@ -37,7 +37,11 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
   auto created = TransactionTracker::create(
       start, TrackerOptions{.resume_by_gtid = options_.resume_by_gtid,
                             .max_prepared_xa_bytes = options_.max_held_bytes,
-                            .max_savepoint_bytes = options_.max_held_bytes});
+                            .max_savepoint_bytes = options_.max_held_bytes,
+                            .non_transactional = [this](const binlog::TableMap& table) {
+                              return options_.non_transactional &&
+                                     options_.non_transactional(table.database, table.table);
+                            }});
   if (!created.isOk()) {
     out_.close();
     return created.status();

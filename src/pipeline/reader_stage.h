@@ -25,6 +25,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <set>
 #include <stop_token>
@@ -59,6 +60,9 @@ struct ReaderOptions {
   // The most bytes of rows held back: of prepared XA transactions, and after a SAVEPOINT
   // (TrackerOptions::max_prepared_xa_bytes, max_savepoint_bytes).
   uint64_t max_held_bytes = 256ull << 20;
+  // Whether a table's engine is non-transactional (TrackerOptions::non_transactional); unset:
+  // every table is transactional. Called on the reader's thread.
+  std::function<bool(const std::string& database, const std::string& table)> non_transactional = {};
   std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
   metrics::Stats* stats = nullptr;  // where to report; null = a private one

@@ -263,10 +263,15 @@ void TransactionTracker::rollbackToSavepoint(const std::string& name, const Even
                            "max_savepoint_bytes held): rows the server rolled back were published",
                            where(file_, at.start), name));
   }
-  for (size_t i = it->held_from; i < held_.size(); ++i) {
-    held_bytes_ -= rowsBytes(held_[i]);
+  // Rows of non-transactional tables stay: the server could not undo them.
+  const auto from = held_.begin() + static_cast<std::ptrdiff_t>(std::min(held_.size(), it->held_from));
+  const auto undone = std::stable_partition(from, held_.end(), [&](const RowsItem& item) {
+    return options_.non_transactional && options_.non_transactional(*item.event.table);
+  });
+  for (auto row = undone; row != held_.end(); ++row) {
+    held_bytes_ -= rowsBytes(*row);
   }
-  held_.resize(std::min(held_.size(), it->held_from));
+  held_.erase(undone, held_.end());
   savepoints_.erase(it.base(), savepoints_.end());  // the later ones; this one stays
 }
 

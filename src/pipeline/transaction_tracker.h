@@ -18,8 +18,9 @@
 //   non-transactional table, MariaDB keeps the rows after the SAVEPOINT and logs "ROLLBACK TO"
 //   after them (binlog_savepoint_rollback; fixture rollback_to_savepoint_variants). So rows after
 //   a SAVEPOINT are held until the transaction ends, and a logged ROLLBACK TO drops those after
-//   its savepoint. Past max_held_bytes they are handed on; a ROLLBACK TO over rows already handed
-//   on is then reported (Output::notice), as they cannot be taken back.
+//   its savepoint, except rows of non-transactional tables (TrackerOptions::non_transactional),
+//   which happened. Past max_savepoint_bytes they are handed on; a ROLLBACK TO over rows already
+//   handed on is then reported (Output::notice), as they cannot be taken back.
 // - DDL commits implicitly, except a DDL that the server logs inside a transaction with its rows
 //   (CREATE TABLE ... SELECT: MariaDB's non-standalone GTID group, MySQL's "... START
 //   TRANSACTION"), which stays in it.
@@ -36,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +71,10 @@ struct TrackerOptions {
   uint64_t max_prepared_xa_bytes = 256ull << 20;
   // The most bytes of rows a transaction holds after a SAVEPOINT; past it they are handed on.
   uint64_t max_savepoint_bytes = 64ull << 20;
+  // Whether a table's engine is non-transactional (MyISAM, Aria, MEMORY): its rows after a
+  // savepoint survive a logged ROLLBACK TO. Asked only when one undoes rows; unset: every table
+  // is transactional.
+  std::function<bool(const binlog::TableMap& table)> non_transactional = {};
 };
 
 // A rows event as the tracker hands it on: a RowsItem's parts, lent for the call. The output may

@@ -154,6 +154,27 @@ TEST(TransactionTracker, LoggedRollbackToDropsTheRowsAfterItsSavepoint) {
   EXPECT_EQ(feed.out.lines.back(), "end bin.000001:1400");
 }
 
+// Rows of a non-transactional table after the savepoint happened: the ROLLBACK TO keeps them.
+TEST(TransactionTracker, LoggedRollbackToKeepsRowsOfNonTransactionalTables) {
+  TrackerOptions options;
+  options.non_transactional = [](const binlog::TableMap& table) { return table.table == "myisam"; };
+  Feed feed({"bin.000001", 100, 0, ""}, options);
+  feed.query("BEGIN");          // 100
+  feed.rows("t");               // 200: stays
+  feed.query("SAVEPOINT s");    // 300
+  feed.rows("t");               // 400: undone
+  feed.rows("myisam");          // 500: happened
+  feed.rows("t");               // 600: undone
+  feed.query("ROLLBACK TO s");  // 700
+  feed.rows("t");               // 800: stays
+  feed.xid();                   // 900
+  std::vector<std::string> rows;
+  for (const RowsItem& item : feed.out.items) {
+    rows.push_back(fmt::format("{}@{}", item.event.table->table, item.event_end));
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"t@300", "myisam@600", "t@900"}));
+}
+
 TEST(TransactionTracker, RollbackToAnEarlierSavepointDropsTheLaterOnesToo) {
   Feed feed;
   feed.query("BEGIN");
