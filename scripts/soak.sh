@@ -7,7 +7,8 @@
 # Usage: scripts/soak.sh [BUILD_DIR]     (default build-soak; built Debug with ASan/UBSan)
 #   MM_FAULT_CHANGES (20000), MM_FAULT_KILLS (5), MM_SOAK_REPEAT (1): size of the SIGKILL test.
 #   MM_BROKER_DOWN_SECONDS (180): how long the broker stays unreachable in the memory test.
-#   MM_TXN_BIG_ROWS (200000), MM_TXN_KILLS (8): the savepoint transactions killed into.
+#   MM_TXN_BIG_ROWS (200000), MM_TXN_KILLS (8): the savepoint transactions killed into;
+#   MM_TXN_STATEMENTS (100000): the statements of one transaction.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,6 +23,7 @@ export MM_FAULT_KILLS=${MM_FAULT_KILLS:-5}
 export MM_BROKER_DOWN_SECONDS=${MM_BROKER_DOWN_SECONDS:-180}
 export MM_TXN_BIG_ROWS=${MM_TXN_BIG_ROWS:-200000}
 export MM_TXN_KILLS=${MM_TXN_KILLS:-8}
+export MM_TXN_STATEMENTS=${MM_TXN_STATEMENTS:-100000}
 
 cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON >/dev/null
 cmake --build "$BUILD_DIR" -j2 --target mm_integration_tests mysql-monitor
