@@ -20,28 +20,15 @@ std::string where(const std::string& file, uint64_t position) {
   return fmt::format("binlog event at {}:{}", file, position);
 }
 
+// What a walk returns when Output said stop.
+Status stopped() { return Status::cancelled("stopped"); }
+
 std::string xidText(const std::optional<sql::XaId>& xid) {
   return xid ? xid->text() : std::string("(xid not read)");
 }
 
 size_t rowsBytes(const binlog::RowsEvent& event) { return event.header.rows.size() + kRowsItemOverhead; }
 size_t rowsBytes(const RowsItem& item) { return rowsBytes(item.event); }
-
-// MySQL 8.0.21+ logs CREATE TABLE ... SELECT as "CREATE TABLE ... START TRANSACTION", followed by
-// the rows and an XID (WL#13355): the DDL opens the transaction instead of ending one.
-bool opensTransaction(std::string_view query) {
-  while (!query.empty() && (query.back() == ' ' || query.back() == ';' || query.back() == '\n')) {
-    query.remove_suffix(1);
-  }
-  constexpr std::string_view kSuffix = "START TRANSACTION";
-  if (query.size() < kSuffix.size()) {
-    return false;
-  }
-  const std::string_view tail = query.substr(query.size() - kSuffix.size());
-  return std::equal(tail.begin(), tail.end(), kSuffix.begin(), [](char a, char b) {
-    return std::toupper(static_cast<unsigned char>(a)) == b;
-  });
-}
 
 }  // namespace
 
@@ -175,10 +162,10 @@ SharedCheckpoint TransactionTracker::heldMark() const {
   return prepared_.empty() ? nullptr : prepared_.front().start;
 }
 
-bool TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
+Status TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
   // What it held after savepoints stayed (an XA transaction's rows have moved on already).
   if (!in_xa_ && !releaseHeld(out)) {
-    return false;
+    return stopped();
   }
   if (options_.track_gtid_set) {
     std::visit([&](const auto& gtid) {
@@ -203,21 +190,22 @@ bool TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
   txn_gtid_set_ = gtidsText();
   txn_checkpoint_stale_ = true;
   if (!options_.checkpoints) {
-    return true;
+    return Status::ok();
   }
   SharedCheckpoint next = heldMark();
   if (next == nullptr) {
     next = transactionCheckpoint();
   }
   const size_t size = sizeof(TransactionEnd) + next->file.size() + next->gtid_set.size();
-  return out.item(TransactionEnd{std::move(next)}, size);
+  return out.item(TransactionEnd{std::move(next)}, size) ? Status::ok() : stopped();
 }
 
 const SharedCheckpoint TransactionTracker::kNoCheckpoint;
 
 bool TransactionTracker::handOnRows(RowsItem& item, Output& out) {
-  const RowsChange change{item.txn_start->file, item.event,     item.storage,  item.txn_start, item.event_end, item.binlog_timestamp,
-                          item.skip_rows, item.gtid,     item.held_mark};
+  const RowsChange change{item.txn_start->file, item.event,     item.storage,
+                          item.txn_start,       item.event_end, item.binlog_timestamp,
+                          item.skip_rows,       item.gtid,      item.held_mark};
   return out.rows(change, rowsBytes(item));
 }
 
@@ -289,7 +277,7 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
     return onQuery(*query, at, out);
   }
   if (std::holds_alternative<uint64_t>(body)) {  // XID
-    return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+    return endTransaction(at.end, out);
   }
   if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
     file_ = rotate->next_file;
@@ -345,7 +333,6 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
 
 Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out) {
   const sql::Statement statement = sql::classifyStatement(query.query, query.database);
-  auto ended = [&](bool ok) { return ok ? Status::ok() : Status::cancelled("stopped"); };
   switch (statement.kind) {
     case sql::StatementKind::Begin:
       if (!in_transaction_) {
@@ -362,7 +349,7 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
         out.notice(fmt::format("{}: {} ends XA transaction {} that was never prepared: its rows "
                                "are not published", where(file_, at.start), query.query, xidText(xa_)));
       }
-      return ended(endTransaction(at.end, out));
+      return endTransaction(at.end, out);
     case sql::StatementKind::Savepoint:
       if (in_transaction_) {
         std::erase_if(savepoints_, [&](const Savepoint& s) { return s.name == statement.savepoint; });
@@ -379,7 +366,7 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
                              [&](const Savepoint& s) { return s.name == statement.savepoint; });
       savepoints_.erase(it, savepoints_.end());
       if (savepoints_.empty() && !in_xa_ && !releaseHeld(out)) {  // nothing can undo them now
-        return Status::cancelled("stopped");
+        return stopped();
       }
       return Status::ok();
     }
@@ -416,19 +403,19 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
   SchemaChange change{std::string(query.query), std::string(query.database), file_, at.start};
   const size_t size = sizeof(SchemaChange) + change.statement.size() + change.database.size() + file_.size();
   if (!out.item(std::move(change), size)) {
-    return Status::cancelled("stopped");
+    return stopped();
   }
   if (in_transaction_ && explicit_transaction_ && !standalone_group_) {
     return Status::ok();  // logged with the rows it wrote (CREATE TABLE ... SELECT): COMMIT ends it
   }
-  if (opensTransaction(query.query)) {
+  if (statement.opens_transaction) {  // MySQL's CREATE TABLE ... SELECT
     if (!in_transaction_) {
       beginTransaction(at.start, /*explicit_begin=*/true);
     }
     explicit_transaction_ = true;
     return Status::ok();
   }
-  return ended(endTransaction(at.end, out));
+  return endTransaction(at.end, out);
 }
 
 Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
@@ -453,7 +440,7 @@ Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
     held_.push_back(RowsItem{std::move(storage), std::move(rows), transactionCheckpoint(), at.end, at.timestamp,
                              skip_rows, txn_gtid_text_, {}});
     if (!in_xa_ && held_bytes_ > options_.max_savepoint_bytes && !releaseHeld(out)) {
-      return Status::cancelled("stopped");
+      return stopped();
     }
     return Status::ok();
   }
@@ -463,9 +450,11 @@ Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
     return Status::ok();
   }
   const SharedCheckpoint held = heldMark();
-  const RowsChange change{file_,  rows,         storage,   options_.checkpoints ? transactionCheckpoint() : kNoCheckpoint,
-                          at.end, at.timestamp, skip_rows, txn_gtid_text_, held};
-  return out.rows(change, rowsBytes(rows)) ? Status::ok() : Status::cancelled("stopped");
+  const RowsChange change{file_,     rows,           storage,
+                          options_.checkpoints ? transactionCheckpoint() : kNoCheckpoint,
+                          at.end,    at.timestamp,   skip_rows,
+                          txn_gtid_text_, held};
+  return out.rows(change, rowsBytes(rows)) ? Status::ok() : stopped();
 }
 
 Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const EventPlace& at, Output& out) {
@@ -492,7 +481,7 @@ Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const 
     prepared_.erase(same);
   }
   prepared_.push_back(std::move(prepared));
-  return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+  return endTransaction(at.end, out);
 }
 
 Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool commit, const EventPlace& at,
@@ -500,7 +489,7 @@ Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool co
   if (!xid) {
     // ONE PHASE: the rows of this very transaction are committed now.
     in_xa_ = false;
-    return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+    return endTransaction(at.end, out);
   }
   auto it = std::find_if(prepared_.begin(), prepared_.end(), [&](const PreparedXa& p) { return p.xid == *xid; });
   if (it == prepared_.end()) {
@@ -519,12 +508,12 @@ Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool co
       for (RowsItem& item : decided.rows) {
         item.held_mark = held;
         if (!handOnRows(item, out)) {
-          return Status::cancelled("stopped");
+          return stopped();
         }
       }
     }
   }
-  return endTransaction(at.end, out) ? Status::ok() : Status::cancelled("stopped");
+  return endTransaction(at.end, out);
 }
 
 }  // namespace mm::pipeline

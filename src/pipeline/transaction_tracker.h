@@ -169,7 +169,8 @@ class TransactionTracker {
   const SharedCheckpoint& transactionCheckpoint();
   // Where checkpoints stay while XA transactions are prepared: the oldest one's start; else null.
   SharedCheckpoint heldMark() const;
-  bool endTransaction(uint64_t next_position, Output& out);
+  // Cancelled when the output says stop.
+  Status endTransaction(uint64_t next_position, Output& out);
   Status onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out);
   Status onRows(binlog::RowsEvent& rows, const EventPlace& at, std::shared_ptr<const uint8_t[]>&& storage,
                 Output& out);

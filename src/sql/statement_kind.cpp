@@ -297,7 +297,20 @@ Statement classifyStatement(std::string_view query, std::string_view default_dat
   if (auto target = dmlTarget(sql, default_database)) {
     s.kind = StatementKind::Dml;
     s.table = std::move(*target);
+    return s;
   }
+  // Other: only its last two words matter (DDL is rare, so reading it to the end costs little).
+  bool start = false;
+  bool start_transaction = false;
+  while (sql.peek().kind != TokenKind::End) {
+    if (sql.peek().isSymbol(';')) {
+      sql.take();
+      continue;
+    }
+    start_transaction = start && sql.peek().isKeyword("TRANSACTION");
+    start = sql.take().isKeyword("START");
+  }
+  s.opens_transaction = start_transaction;
   return s;
 }
 

@@ -59,6 +59,9 @@ struct Statement {
   std::optional<XaId> xid;              // the Xa* kinds, when the xid could be read
   std::string savepoint;                // the savepoint kinds: the name, unquoted
   std::optional<StatementTable> table;  // Dml: the first table written, when it could be read
+  // Other: the statement ends in START TRANSACTION, as MySQL 8.0.21+ logs CREATE TABLE ... SELECT
+  // (WL#13355): its rows and an XID follow, so it opens a transaction instead of ending one.
+  bool opens_transaction = false;
 };
 
 // `default_database` qualifies an unqualified table name (the QUERY event's schema).

@@ -129,6 +129,15 @@ TEST(ClassifyStatement, StatementFormatWritesNameTheirTable) {
   EXPECT_EQ(kindOf("LOAD DATA INFILE 'f' INTO TABLE t"), StatementKind::Dml);
 }
 
+TEST(ClassifyStatement, DdlEndingInStartTransactionOpensOne) {
+  // MySQL 8.0.21+ writes CREATE TABLE ... SELECT so (WL#13355).
+  EXPECT_TRUE(classifyStatement("CREATE TABLE `c` (`id` int NOT NULL) START TRANSACTION").opens_transaction);
+  EXPECT_TRUE(classifyStatement("create table c (id int) start transaction ;\n").opens_transaction);
+  EXPECT_FALSE(classifyStatement("CREATE TABLE c (id int)").opens_transaction);
+  EXPECT_FALSE(classifyStatement("CREATE TABLE c (note VARCHAR(9) DEFAULT 'START TRANSACTION')").opens_transaction);
+  EXPECT_FALSE(classifyStatement("START TRANSACTION").opens_transaction);  // a Begin
+}
+
 TEST(ClassifyStatement, DdlAndTheRestAreOther) {
   for (std::string_view query : {"CREATE TABLE t (a INT)", "ALTER TABLE t ADD b INT", "DROP TABLE t",
                                  "TRUNCATE TABLE t", "GRANT SELECT ON *.* TO u", "SET @a = 1"}) {
