@@ -33,11 +33,6 @@ using namespace std::chrono_literals;
 
 constexpr int kConfirmWindow = 1000;
 
-size_t envSize(const char* name, size_t fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? static_cast<size_t>(std::strtoull(value, nullptr, 10)) : fallback;
-}
-
 // Resident memory of a process in KiB (VmRSS), 0 when unknown.
 long rssKib(pid_t pid) {
   std::ifstream status(fmt::format("/proc/{}/status", pid));

@@ -31,11 +31,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-size_t envSize(const char* name, size_t fallback) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? static_cast<size_t>(std::strtoull(value, nullptr, 10)) : fallback;
-}
-
 class Transactions : public LiveMonitorTest {
  protected:
   void SetUp() override {
@@ -65,6 +60,16 @@ class Transactions : public LiveMonitorTest {
   static void exec(mysql::Connection& connection, const std::string& sql) {
     Status status = connection.execute(sql);
     ASSERT_TRUE(status.isOk()) << sql << ": " << status.toString();
+  }
+  // XA START, `statement`, XA END and XA PREPARE in a session of its own, closed after: the
+  // prepared transaction waits for its XA COMMIT or ROLLBACK from any session.
+  void prepareXa(const std::string& xid, const std::string& statement) {
+    mysql::Connection session;
+    connect(session);
+    exec(session, "XA START " + xid);
+    exec(session, statement);
+    exec(session, "XA END " + xid);
+    exec(session, "XA PREPARE " + xid);
   }
 
   // Applies what arrives, per table, until every copy equals its table and nothing more comes for
@@ -233,22 +238,8 @@ TEST_F(Transactions, XaRowsArriveOnlyWhenCommittedAndOnceAcrossARestart) {
   configure();
   startMonitor();
   const std::string t = database_ + ".t";
-  {
-    mysql::Connection a;
-    connect(a);
-    exec(a, "XA START 'mm-commit'");
-    exec(a, fmt::format("INSERT INTO {} VALUES (501, 1, 'xa committed')", t));
-    exec(a, "XA END 'mm-commit'");
-    exec(a, "XA PREPARE 'mm-commit'");
-  }
-  {
-    mysql::Connection b;
-    connect(b);
-    exec(b, "XA START 'mm-rollback', 'branch', 7");
-    exec(b, fmt::format("INSERT INTO {} VALUES (502, 2, 'xa rolled back')", t));
-    exec(b, "XA END 'mm-rollback', 'branch', 7");
-    exec(b, "XA PREPARE 'mm-rollback', 'branch', 7");
-  }
+  prepareXa("'mm-commit'", fmt::format("INSERT INTO {} VALUES (501, 1, 'xa committed')", t));
+  prepareXa("'mm-rollback', 'branch', 7", fmt::format("INSERT INTO {} VALUES (502, 2, 'xa rolled back')", t));
   run(fmt::format("INSERT INTO {} VALUES (503, 3, 'plain, after the prepares')", t));
   // Let the plain row be published (and its checkpoint held at the first prepare), then crash.
   std::this_thread::sleep_for(1500ms);
@@ -404,22 +395,8 @@ TEST_F(Transactions, DecodeOfTheBinlogGivesTheDaemonsMessages) {
   run("ROLLBACK TO s1");
   run(fmt::format("UPDATE {} SET b = 'b' WHERE id = 1", t));
   run("COMMIT");
-  {
-    mysql::Connection a;
-    connect(a);
-    exec(a, "XA START 'mm-decode-1'");
-    exec(a, fmt::format("INSERT INTO {} VALUES (3, 3, 'xa')", t));
-    exec(a, "XA END 'mm-decode-1'");
-    exec(a, "XA PREPARE 'mm-decode-1'");
-  }
-  {
-    mysql::Connection b;
-    connect(b);
-    exec(b, "XA START 'mm-decode-2'");
-    exec(b, fmt::format("INSERT INTO {} VALUES (4, 4, 'xa undone')", t));
-    exec(b, "XA END 'mm-decode-2'");
-    exec(b, "XA PREPARE 'mm-decode-2'");
-  }
+  prepareXa("'mm-decode-1'", fmt::format("INSERT INTO {} VALUES (3, 3, 'xa')", t));
+  prepareXa("'mm-decode-2'", fmt::format("INSERT INTO {} VALUES (4, 4, 'xa undone')", t));
   run(fmt::format("DELETE FROM {} WHERE id = 1", m));
   run("XA ROLLBACK 'mm-decode-2'");
   run("XA COMMIT 'mm-decode-1'");

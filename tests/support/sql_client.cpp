@@ -43,6 +43,11 @@ Status connectAdmin(const ServerEnvironment& env, mysql::Connection& connection)
   return connection.connect(options);
 }
 
+size_t envSize(const char* name, size_t fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? static_cast<size_t>(std::strtoull(value, nullptr, 10)) : fallback;
+}
+
 std::string uniqueName(const std::string& prefix) {
   static std::atomic<int> counter{0};
   const auto now = std::chrono::system_clock::now().time_since_epoch();

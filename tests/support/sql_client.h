@@ -3,6 +3,7 @@
 // creating schemas and making changes.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -31,6 +32,10 @@ Status connectAdmin(const ServerEnvironment& env, mysql::Connection& connection)
 
 // A name unique to this process and call, for schemas, exchanges and state dirs.
 std::string uniqueName(const std::string& prefix);
+
+// The number in environment variable `name` (a test's size: MM_FAULT_CHANGES, MM_TXN_KILLS, ...),
+// or `fallback` when it is not set.
+size_t envSize(const char* name, size_t fallback);
 
 }  // namespace mm::test
 
