@@ -33,7 +33,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 echo "== unit tests"
-ctest --test-dir "$build_dir" -L unit --output-on-failure -j"$(nproc)"
+ctest --test-dir "$build_dir" -L '^unit$' --output-on-failure -j"$(nproc)"
 echo "== fuzzing the binlog event decoder (${MM_FUZZ_SECONDS:-60}s)"
 scripts/fuzz.sh "${MM_FUZZ_SECONDS:-60}"
 echo "== integration tests (MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT)"
