@@ -106,6 +106,9 @@ struct Config {
   MysqlConfig mysql;
   AmqpConfig amqp;
   MetricsConfig metrics;
+  // What an operator should fix but that does not stop the start (a password file other users may
+  // read), for the caller to log once logging is set up.
+  std::vector<std::string> warnings;
 };
 
 // Where the settings come from, in increasing precedence.
