@@ -41,9 +41,9 @@ std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
   return items;
 }
 
-// The transformer's output for `items`, all queued at once.
-std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay,
-                                      schema::SchemaHistory* history = nullptr) {
+// Runs the transformer over `items`, all queued at once, its output appended to `published`.
+Status transform(std::vector<SourceItem> items, DelayBuffer* delay, schema::SchemaHistory* history,
+                 std::vector<PublishItem>& published, const std::string& state_path = "") {
   BoundedQueue<SourceBatch> in(1024, 1 << 24);
   EXPECT_TRUE(in.push(std::move(items), 1, std::stop_token{}));
   in.close();
@@ -51,13 +51,22 @@ std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer
   SystemClock clock;
   const message::RoutingKeyTemplate routing;
   TransformerStage transformer(in, out, history, delay, clock, routing);
-  EXPECT_TRUE(transformer.run(std::stop_token{}).isOk());
-  std::vector<PublishItem> published;
+  transformer.setStatePath(state_path);
+  Status status = transformer.run(std::stop_token{});
   while (auto batch = out.popFor(std::chrono::milliseconds{0})) {
     for (PublishItem& item : *batch) {
       published.push_back(std::move(item));
     }
   }
+  return status;
+}
+
+// The transformer's output for `items`, which it must take without an error.
+std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay,
+                                      schema::SchemaHistory* history = nullptr) {
+  std::vector<PublishItem> published;
+  Status status = transform(std::move(items), delay, history, published);
+  EXPECT_TRUE(status.isOk()) << status.toString();
   return published;
 }
 
@@ -205,19 +214,7 @@ Status transformResumed(int rows, uint64_t rows_done, std::vector<PublishItem>& 
   items.emplace_back(TransactionEnd{
       std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", 300, 0}),
       std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", 100, rows_done})});
-  BoundedQueue<SourceBatch> in(1024, 1 << 24);
-  EXPECT_TRUE(in.push(std::move(items), 1, std::stop_token{}));
-  in.close();
-  BoundedQueue<PublishBatch> out(1024, 1 << 24);
-  SystemClock clock;
-  const message::RoutingKeyTemplate routing;
-  TransformerStage transformer(in, out, nullptr, nullptr, clock, routing);
-  transformer.setStatePath("/var/lib/mysql-monitor/position");
-  Status status = transformer.run(std::stop_token{});
-  while (auto batch = out.popFor(std::chrono::milliseconds{0})) {
-    std::move(batch->begin(), batch->end(), std::back_inserter(published));
-  }
-  return status;
+  return transform(std::move(items), nullptr, nullptr, published, "/var/lib/mysql-monitor/position");
 }
 
 TEST(TransformerStage, ARestartInsideATransactionSkipsTheRowsDone) {
