@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -80,8 +81,8 @@ Result<RegularFile> readRegularFile(const std::string& path, size_t max_bytes, b
   }
   RegularFile file;
   file.mode = st.st_mode;
-  // One byte more than allowed tells a file that grew since fstat().
-  file.content.resize(max_bytes + 1);
+  // One byte more than fstat() said tells a file that grew meanwhile (read on, up to the bound).
+  file.content.resize(static_cast<size_t>(st.st_size) + 1);
   size_t used = 0;
   while (used < file.content.size()) {
     const ssize_t n = ::read(fd, file.content.data() + used, file.content.size() - used);
@@ -97,6 +98,9 @@ Result<RegularFile> readRegularFile(const std::string& path, size_t max_bytes, b
       break;
     }
     used += static_cast<size_t>(n);
+    if (used == file.content.size() && used <= max_bytes) {
+      file.content.resize(std::min(file.content.size() * 2, max_bytes + 1));
+    }
   }
   ::close(fd);
   if (used > max_bytes) {

@@ -89,5 +89,16 @@ TEST_F(RegularFileTest, AFileLargerThanTheLimitIsRefused) {
   EXPECT_TRUE(readRegularFile(write("fits", std::string(4096, 'x')), 4096).isOk());
 }
 
+// /proc files are regular files that report a size of 0: read to their end all the same.
+TEST_F(RegularFileTest, AFileLongerThanItsReportedSizeIsReadWhole) {
+  auto read = readRegularFile("/proc/self/status", 1 << 16);
+  ASSERT_TRUE(read.isOk()) << read.status().toString();
+  EXPECT_EQ(read->content.rfind("Name:", 0), 0u) << read->content.substr(0, 40);
+  EXPECT_NE(read->content.find("\nPid:"), std::string::npos);
+  auto bounded = readRegularFile("/proc/self/status", 16);
+  ASSERT_FALSE(bounded.isOk());
+  EXPECT_EQ(bounded.status().message(), "/proc/self/status: larger than 16 bytes");
+}
+
 }  // namespace
 }  // namespace mm
