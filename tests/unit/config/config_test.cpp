@@ -394,18 +394,21 @@ TEST(Config, AHugeUnknownKeyCostsLittleAndIsShownShortened) {
   auto config = parseConfig("[mysql]\n" + key + " = 1\n", "big.cfg");
   const auto took = std::chrono::steady_clock::now() - started;
   ASSERT_FALSE(config.isOk());
-  EXPECT_LT(took, std::chrono::seconds(2));
+  // The old search took 12.8 s and 3.8 GB (release build); linear work takes well under a second
+  // even in a sanitizer build.
+  EXPECT_LT(took, std::chrono::seconds(5));
   const std::string& message = config.status().message();
   EXPECT_LT(message.size(), 400u) << message.substr(0, 400);
   EXPECT_NE(message.find("big.cfg:2: unknown key '" + std::string(64, 'k') + "…' in [mysql] (known: "),
             std::string::npos)
       << message;
   // The same for a section, an environment variable and a value.
-  expectInvalid("[" + key + "]\nhost = a\n", "unknown section [" + std::string(64, 'k') + "…] (known:");
-  auto variable = buildConfig("", "f", {{"MYSQL_MONITOR_MYSQL_" + key, "1"}}, {});
+  const std::string long_name(1 << 20, 'k');
+  expectInvalid("[" + long_name + "]\nhost = a\n", "unknown section [" + std::string(64, 'k') + "…] (known:");
+  auto variable = buildConfig("", "f", {{"MYSQL_MONITOR_MYSQL_" + long_name, "1"}}, {});
   ASSERT_FALSE(variable.isOk());
   EXPECT_LT(variable.status().message().size(), 600u);
-  auto value = parseConfig("[mysql]\nport = " + key + "\n", "bad.cfg");
+  auto value = parseConfig("[mysql]\nport = " + long_name + "\n", "bad.cfg");
   ASSERT_FALSE(value.isOk());
   EXPECT_EQ(value.status().message(),
             "bad.cfg:2: [mysql] port: '" + std::string(64, 'k') + "…' is not an integer (allowed: 1..65535)");
