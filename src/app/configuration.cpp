@@ -7,6 +7,7 @@
 #include "binlog/gtid_set.h"
 
 #include "common/check.h"
+#include "config/ini_file.h"
 
 namespace mm::app {
 
@@ -43,7 +44,7 @@ Status checkStartPosition(const std::string& spec) {
   return Status::invalidArgument(fmt::format(
       "[mysql] start_position: '{}' is not one of current, earliest, FILE:POS (POS >= 4, e.g. "
       "mysql-bin.000042:4) or a GTID set (MySQL uuid:1-100, MariaDB 0-1-100)",
-      spec));
+      config::shownText(spec)));
 }
 
 Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config) {

@@ -3,6 +3,8 @@
 // arguments or the configuration, before anything connects.
 #include <iostream>
 
+#include <spdlog/spdlog.h>
+
 #include "app/check_command.h"
 #include "app/configuration.h"
 #include "app/decode_command.h"
@@ -33,12 +35,18 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command_line->check_config) {
+    for (const std::string& warning : config->warnings) {
+      std::cerr << "mysql-monitor: warning: " << warning << "\n";
+    }
     std::cout << "configuration OK\n";
     return kExitOk;
   }
   // Before any thread starts, so only the code that waits for them receives SIGINT/SIGTERM.
   blockStopSignals();
   setUpLogging(config->monitor.log_level, config->monitor.log_format);
+  for (const std::string& warning : config->warnings) {
+    spdlog::warn("{}", warning);
+  }
   switch (command_line->command) {
     case Command::Check:
       mm::mysql::mysqlLibraryInit();

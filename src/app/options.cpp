@@ -36,7 +36,9 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     app.add_option("--set", cl.overrides,
                    "Override one setting, e.g. --set amqp.exchange=changes (repeatable; wins over the "
-                   "file and the environment)")
+                   "file and the environment). Passwords are refused here, as every local user can "
+                   "read a command line (ps): use MYSQL_MONITOR_MYSQL_PASSWORD / "
+                   "MYSQL_MONITOR_AMQP_PASSWORD or [mysql]/[amqp] password_file")
         ->type_name("SECTION.KEY=VALUE")
         ->allow_extra_args(false);
     app.add_option("--log-level", cl.log_level, "debug, info, warning or error; overrides the config")

@@ -1,19 +1,20 @@
 #include "checkpoint/state_file.h"
 
 #include <charconv>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "binlog/gtid_set.h"
 #include "common/atomic_file.h"
+#include "common/regular_file.h"
 
 namespace mm::checkpoint {
 namespace {
 
 constexpr int kFormatVersion = 1;
+// A state file is a few lines; a MySQL GTID set of many servers makes it longer, never this long.
+constexpr size_t kMaxStateFileBytes = 1 << 20;
 
 bool parseUint(std::string_view text, uint64_t& out) {
   auto result = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -31,17 +32,20 @@ Result<Checkpoint> StateFile::load() const {
 }
 
 Result<StateFile::Saved> StateFile::loadWithSource() const {
-  std::ifstream in(path_);
-  if (!in) {
-    if (!std::filesystem::exists(path_)) {
+  bool missing = false;
+  auto file = readRegularFile(path_, kMaxStateFileBytes, &missing);
+  if (!file.isOk()) {
+    if (missing) {
       return Saved{};
     }
-    return Status::io(fmt::format("cannot read state file {}", path_));
+    return Status::io(fmt::format("cannot read state file {}; check [monitor] state_path and its permissions",
+                                  file.status().message()));
   }
+  std::string_view text = file->content;
   Saved saved;
   Checkpoint& checkpoint = saved.checkpoint;
-  bool has_version = false, has_file = false, has_position = false;
-  std::string line;
+  bool has_version = false, has_file = false, has_position = false, has_rows_done = false;
+  std::set<std::string, std::less<>> keys;
   int line_number = 0;
   auto bad = [&](std::string_view why) {
     return Status::corruption(fmt::format(
@@ -49,8 +53,16 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
         "start_position)",
         path_, line_number, why));
   };
-  while (std::getline(in, line)) {
+  while (!text.empty()) {
     ++line_number;
+    const size_t newline = text.find('\n');
+    if (newline == std::string_view::npos) {
+      // save() ends every line: the file was cut off (a partial copy, a full disk), maybe inside
+      // a number, which would then still parse.
+      return bad("cut off: the last line has no newline");
+    }
+    const std::string_view line = text.substr(0, newline);
+    text.remove_prefix(newline + 1);
     if (line.empty() || line[0] == '#') {
       continue;
     }
@@ -58,8 +70,11 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
     if (eq == std::string::npos) {
       return bad(fmt::format("expected key=value, got '{}'", line));
     }
-    const std::string_view key(line.data(), eq);
-    const std::string_view value(line.data() + eq + 1, line.size() - eq - 1);
+    const std::string_view key = line.substr(0, eq);
+    const std::string_view value = line.substr(eq + 1);
+    if (!keys.emplace(key).second) {
+      return bad(fmt::format("'{}' appears twice", key));
+    }
     uint64_t number = 0;
     if (key == "version") {
       if (!parseUint(value, number) || number != kFormatVersion) {
@@ -81,6 +96,7 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
       if (!parseUint(value, checkpoint.rows_done)) {
         return bad(fmt::format("invalid rows_done '{}'", value));
       }
+      has_rows_done = true;
     } else if (key == "gtid_set") {
       auto gtids = binlog::GtidState::parse(value);
       if (!gtids.isOk()) {
@@ -101,10 +117,11 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
       return bad(fmt::format("unknown key '{}'", key));
     }
   }
+  // Every version has written rows_done: a file without it lost its end.
   const bool gtid_only = !has_file && !has_position && !checkpoint.gtid_set.empty();
-  if (!has_version || (!gtid_only && (!has_file || !has_position))) {
+  if (!has_version || !has_rows_done || (!gtid_only && (!has_file || !has_position))) {
     ++line_number;
-    return bad("incomplete: version, and file and position (or a gtid_set) are required");
+    return bad("incomplete: version, rows_done, and file and position (or a gtid_set) are required");
   }
   return saved;
 }
@@ -116,7 +133,6 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
   if (!checkpoint.file.empty()) {  // else a start by GTID set whose position is not known yet
     content += fmt::format("file={}\nposition={}\n", checkpoint.file, checkpoint.position);
   }
-  content += fmt::format("rows_done={}\n", checkpoint.rows_done);
   if (!checkpoint.gtid_set.empty()) {
     content += fmt::format("gtid_set={}\n", checkpoint.gtid_set);
   }
@@ -125,6 +141,8 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
   } else if (source_.server_id != 0) {
     content += fmt::format("server_id={}\n", source_.server_id);
   }
+  // Last, with its newline: any shorter prefix of the file lacks one or the other (load()).
+  content += fmt::format("rows_done={}\n", checkpoint.rows_done);
   return writeFileAtomically(path_, content);
 }
 

@@ -2,20 +2,25 @@
 //
 // save() writes a temporary file beside the target, fsyncs it, renames it over the target and fsyncs
 // the directory (leveldb SetCurrentFile), so a crash leaves either the old or the new state, never a
-// torn one. load() returns an empty Checkpoint when no file exists and a Corruption error naming the
-// file and line when it exists but does not parse: a damaged state never means "start over".
+// torn one. load() returns an empty Checkpoint when no file exists (ENOENT) and a Corruption error
+// naming the file, the line and the fix when it exists but does not parse: a damaged state never
+// means "start over". Damaged includes cut off (save() ends every line with a newline and always
+// writes rows_done, so a file without either lost its end, maybe inside a number) and a key
+// written twice. A path that cannot be read (not a regular file, no permission, a component that
+// is not a directory, a symlink loop) is an Io error naming the path and the system's reason.
 // Not thread-safe: one writer (the publisher stage).
 //
 // Format (text, one key per line, '#' comments):
 //   version=1
 //   file=mysql-bin.000042
 //   position=1234
-//   rows_done=0
 //   gtid_set=0-1-100      (optional: the GTID set executed before that transaction, MySQL's
 //                          uuid:1-5 form or MariaDB's domain-server-seq form; alone, without
 //                          file and position, for a start by GTID set not yet streamed)
 //   server_id=1           (or server_uuid=... on MySQL: the source the position belongs to;
 //                          absent in files written before it was recorded, which still load)
+//   rows_done=0           (required; written last since issue 16, so that no prefix of a file
+//                          loads; older files have it before gtid_set and still load)
 #pragma once
 
 #include <string>

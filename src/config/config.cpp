@@ -1,19 +1,17 @@
 #include "config/config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <optional>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "common/regular_file.h"
 #include "common/strings.h"
 #include "config/ini_file.h"
 
@@ -21,6 +19,17 @@ extern char** environ;
 
 namespace mm::config {
 namespace {
+
+// Bounds on what is read: a configuration is a few KiB, a password a few dozen bytes. Larger is a
+// mistake (a wrong path, /dev/zero, a log file), not worth reading whole.
+constexpr size_t kMaxConfigFileBytes = 1 << 20;
+constexpr size_t kMaxPasswordFileBytes = 4096;
+
+// Keys holding a secret: never shown in errors, never accepted from --set. By name, so a secret
+// key added later is covered: "password", "..._password", "...secret", "...token".
+bool isSecretKey(std::string_view key) {
+  return key.ends_with("password") || key.ends_with("secret") || key.ends_with("token");
+}
 
 // A setter returns an empty string on success, else what is wrong with the value (never the value
 // of a secret: it would end up in a terminal or a log).
@@ -44,16 +53,29 @@ struct Field {
   const T& of(const Config& c) const { return c.*section.*member; }
 };
 
+// A decimal integer, '-' allowed; OutOfRange past int64_t (the value is then no use either way).
+enum class Parsed { Ok, NotANumber, OutOfRange };
+Parsed parseInt64(std::string_view text, int64_t& out) {
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (text.empty() || result.ptr != text.data() + text.size()) {
+    return Parsed::NotANumber;
+  }
+  if (result.ec == std::errc::result_out_of_range) {
+    return Parsed::OutOfRange;
+  }
+  return result.ec == std::errc() ? Parsed::Ok : Parsed::NotANumber;
+}
+
 std::string setInt(int& target, std::string_view value, int min, int max) {
-  int parsed = 0;
-  auto result = std::from_chars(value.data(), value.data() + value.size(), parsed);
-  if (result.ec != std::errc() || result.ptr != value.data() + value.size()) {
-    return fmt::format("'{}' is not an integer (allowed: {}..{})", value, min, max);
+  int64_t parsed = 0;
+  const Parsed outcome = parseInt64(value, parsed);
+  if (outcome == Parsed::NotANumber) {
+    return fmt::format("'{}' is not an integer (allowed: {}..{})", shownText(value), min, max);
   }
-  if (parsed < min || parsed > max) {
-    return fmt::format("{} is outside {}..{}", parsed, min, max);
+  if (outcome == Parsed::OutOfRange || parsed < min || parsed > max) {
+    return fmt::format("{} is outside {}..{}", shownText(value), min, max);
   }
-  target = parsed;
+  target = static_cast<int>(parsed);
   return {};
 }
 
@@ -64,7 +86,8 @@ std::string setBool(bool& target, std::string_view value) {
   } else if (lower == "false" || lower == "no" || lower == "off" || lower == "0") {
     target = false;
   } else {
-    return fmt::format("'{}' is not a boolean (allowed: true, false, yes, no, on, off, 1, 0)", value);
+    return fmt::format("'{}' is not a boolean (allowed: true, false, yes, no, on, off, 1, 0)",
+                       shownText(value));
   }
   return {};
 }
@@ -127,7 +150,7 @@ Setting choiceSetting(std::string_view section, std::string_view key, Field<S, T
                 return {};
               }
             }
-            return fmt::format("'{}' is not one of {}", v, allowed);
+            return fmt::format("'{}' is not one of {}", shownText(v), allowed);
           },
           [=](const Config& c) -> std::string {
             for (const auto& [name, value] : choices) {
@@ -149,7 +172,8 @@ Setting tablePatternsSetting(std::string_view key, std::vector<std::string> Mysq
               if (dot == std::string::npos || dot == 0 || dot + 1 == pattern.size() ||
                   pattern.find('.', dot + 1) != std::string::npos) {
                 return fmt::format(
-                    "'{}' is not a db.table pattern (use * as a wildcard: shop.*, *.audit)", pattern);
+                    "'{}' is not a db.table pattern (use * as a wildcard: shop.*, *.audit)",
+                    shownText(pattern));
               }
             }
             c.mysql.*member = std::move(patterns);
@@ -189,7 +213,7 @@ Setting serverIdSetting() {
             uint64_t id = 0;
             auto r = std::from_chars(v.data(), v.data() + v.size(), id);
             if (r.ec != std::errc() || r.ptr != v.data() + v.size() || id == 0 || id > 0xFFFFFFFFu) {
-              return fmt::format("'{}' is not a server id (allowed: 1..4294967295)", v);
+              return fmt::format("'{}' is not a server id (allowed: 1..4294967295)", shownText(v));
             }
             c.mysql.server_id = static_cast<uint32_t>(id);
             return {};
@@ -210,7 +234,7 @@ std::string setMetricsListen(Config& c, std::string_view value) {
     return address.status().message();
   }
   if (address->port == 0) {
-    return fmt::format("'{}' names no port (HOST:PORT, e.g. 127.0.0.1:9650, or off)", value);
+    return fmt::format("'{}' names no port (HOST:PORT, e.g. 127.0.0.1:9650, or off)", shownText(value));
   }
   c.metrics = MetricsConfig{true, address->host, address->port, c.metrics.stall_seconds};
   return {};
@@ -362,6 +386,12 @@ std::optional<std::string_view> closest(std::string_view word, const std::vector
   std::optional<std::string_view> best;
   size_t best_distance = allowed + 1;
   for (std::string_view candidate : candidates) {
+    // The distance is at least the difference in length: a 10 MB key is compared with nothing
+    // (editDistance costs the product of the lengths).
+    const size_t longer = std::max(word.size(), candidate.size());
+    if (longer - std::min(word.size(), candidate.size()) > allowed) {
+      continue;
+    }
     const size_t distance = editDistance(word, candidate);
     if (distance < best_distance) {
       best = candidate;
@@ -373,22 +403,24 @@ std::optional<std::string_view> closest(std::string_view word, const std::vector
 
 // "unknown key 'prot' in [mysql]; did you mean 'port'?" and its variants.
 std::string describeUnknown(std::string_view section, std::string_view key) {
+  const std::string shown_section = shownText(section);
+  const std::string shown_key = shownText(key);
   const std::vector<std::string_view> sections = sectionNames();
   if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
     if (auto near = closest(section, sections)) {
-      return fmt::format("unknown section [{}]; did you mean [{}]?", section, *near);
+      return fmt::format("unknown section [{}]; did you mean [{}]?", shown_section, *near);
     }
-    return fmt::format("unknown section [{}] (known: {})", section, joined(sections));
+    return fmt::format("unknown section [{}] (known: {})", shown_section, joined(sections));
   }
   if (auto near = closest(key, keysOf(section))) {
-    return fmt::format("unknown key '{}' in [{}]; did you mean '{}'?", key, section, *near);
+    return fmt::format("unknown key '{}' in [{}]; did you mean '{}'?", shown_key, section, *near);
   }
   for (std::string_view other : sections) {
     if (findSetting(other, key) != nullptr) {
-      return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]", key, section, other);
+      return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]", shown_key, section, other);
     }
   }
-  return fmt::format("unknown key '{}' in [{}] (known: {})", key, section, joined(keysOf(section)));
+  return fmt::format("unknown key '{}' in [{}] (known: {})", shown_key, section, joined(keysOf(section)));
 }
 
 std::string environmentName(std::string_view section, std::string_view key) {
@@ -414,8 +446,8 @@ Status validate(const Config& c) {
 Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::string_view key) {
   const auto bad = [&](std::string_view why) {
     // Without a key the caller names the setting itself.
-    return Status::invalidArgument(key.empty() ? fmt::format("'{}' {}", entry, why)
-                                               : fmt::format("{}: '{}' {}", key, entry, why));
+    return Status::invalidArgument(key.empty() ? fmt::format("'{}' {}", shownText(entry), why)
+                                               : fmt::format("{}: '{}' {}", key, shownText(entry), why));
   };
   std::string_view host = entry;
   std::optional<std::string_view> port;
@@ -478,7 +510,7 @@ class ConfigBuilder {
       if (name.rfind(kEnvironmentPrefix, 0) != 0) {
         continue;
       }
-      const std::string where = fmt::format("environment {}", name);
+      const std::string where = fmt::format("environment {}", shownText(name));
       const Setting* setting = nullptr;
       for (const auto& s : settings()) {
         if (environmentName(s.section, s.key) == name) {
@@ -498,13 +530,21 @@ class ConfigBuilder {
     const size_t equals = text.find('=');
     const std::string_view name = text.substr(0, equals);
     // Never repeat the value: it may be a password.
-    const std::string where = fmt::format("--set {}", name);
+    const std::string where = fmt::format("--set {}", shownText(name));
     const size_t dot = name.find('.');
     if (equals == std::string_view::npos || dot == std::string_view::npos || dot == 0 ||
         dot + 1 == name.size()) {
+      // Without '=' the text is shown only when it names a setting: else it may be a value
+      // (`--set hunter2`).
+      const bool names_setting = dot != std::string_view::npos &&
+                                 findSetting(name.substr(0, dot), name.substr(dot + 1)) != nullptr;
+      if (equals == std::string_view::npos && !names_setting) {
+        return Status::invalidArgument(
+            "--set: expected section.key=value (e.g. --set mysql.port=3307); the argument is not "
+            "repeated, as it may be a secret");
+      }
       return Status::invalidArgument(fmt::format(
-          "--set '{}': expected section.key=value (e.g. --set mysql.port=3307)",
-          equals == std::string_view::npos ? text : name));
+          "--set '{}': expected section.key=value (e.g. --set mysql.port=3307)", shownText(name)));
     }
     const std::string section(name.substr(0, dot));
     const std::string key(name.substr(dot + 1));
@@ -512,13 +552,24 @@ class ConfigBuilder {
     if (setting == nullptr) {
       return Status::invalidArgument(fmt::format("{}: {}", where, describeUnknown(section, key)));
     }
+    if (isSecretKey(key)) {
+      // Refused rather than scrubbed from argv: any local user reads the command line (ps,
+      // /proc/PID/cmdline) from the exec on, before the process could overwrite it, and shells
+      // keep it in their history.
+      return Status::invalidArgument(fmt::format(
+          "{}: a secret is not accepted on the command line, where every local user can read it "
+          "(ps); set the environment variable {} or [{}] {}_file instead",
+          where, environmentName(section, key), section, key));
+    }
     return apply(*setting, text.substr(equals + 1), where, Layer::Override);
   }
 
-  // Reads the password files and checks the settings that go together.
+  // Reads the password files, checks that the files named can be read, and the settings that go
+  // together.
   Result<Config> finish() {
     MM_RETURN_IF_ERROR(readPasswordFile("mysql", config_.mysql.password, config_.mysql.password_file));
     MM_RETURN_IF_ERROR(readPasswordFile("amqp", config_.amqp.password, config_.amqp.password_file));
+    MM_RETURN_IF_ERROR(checkNamedFiles());
     MM_RETURN_IF_ERROR(validate(config_));
     return std::move(config_);
   }
@@ -533,8 +584,10 @@ class ConfigBuilder {
   Status apply(const Setting& setting, std::string_view value, const std::string& where, Layer layer) {
     const std::string error = setting.set(config_, value);
     if (!error.empty()) {
+      // A setter's message may quote the value: never for a secret.
       return Status::invalidArgument(
-          fmt::format("{}: [{}] {}: {}", where, setting.section, setting.key, error));
+          fmt::format("{}: [{}] {}: {}", where, setting.section, setting.key,
+                      isSecretKey(setting.key) ? "invalid value (not shown)" : error));
     }
     origins_[fmt::format("{}.{}", setting.section, setting.key)] = Origin{where, layer};
     return Status::ok();
@@ -546,16 +599,17 @@ class ConfigBuilder {
       if (rest.size() > section.size() + 1 && rest.rfind(section, 0) == 0 && rest[section.size()] == '_') {
         const std::string key = rest.substr(section.size() + 1);
         if (auto near = closest(key, keysOf(section))) {
-          return fmt::format("unknown key '{}' in [{}]; did you mean {}?", key, section,
+          return fmt::format("unknown key '{}' in [{}]; did you mean {}?", shownText(key), section,
                              environmentName(section, *near));
         }
         for (std::string_view other : sectionNames()) {
           if (findSetting(other, key) != nullptr) {
-            return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]: {}", key, section, other,
-                               environmentName(other, key));
+            return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]: {}", shownText(key), section,
+                               other, environmentName(other, key));
           }
         }
-        return fmt::format("unknown key '{}' in [{}] (known: {})", key, section, joined(keysOf(section)));
+        return fmt::format("unknown key '{}' in [{}] (known: {})", shownText(key), section,
+                           joined(keysOf(section)));
       }
     }
     std::vector<std::string> names;
@@ -590,28 +644,46 @@ class ConfigBuilder {
         return Status::ok();
       }
     }
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    std::string content;
-    bool failed = file == nullptr;
-    if (file != nullptr) {
-      char chunk[4096];
-      size_t n = 0;
-      while ((n = std::fread(chunk, 1, sizeof chunk, file)) > 0) {
-        content.append(chunk, n);
-      }
-      failed = std::ferror(file) != 0;
-      std::fclose(file);
+    auto file = readRegularFile(path, kMaxPasswordFileBytes);
+    if (!file.isOk()) {
+      return Status::invalidArgument(fmt::format("{}: [{}] password_file: cannot read {}",
+                                                 file_origin.where, section, file.status().message()));
     }
-    if (failed) {
-      return Status::invalidArgument(fmt::format("{}: [{}] password_file: cannot read {}: {}",
-                                                 file_origin.where, section, path, std::strerror(errno)));
+    if ((file->mode & (S_IRGRP | S_IROTH)) != 0) {
+      config_.warnings.push_back(fmt::format(
+          "{}: [{}] password_file {} is readable by its group or by others (mode {:04o}): chmod 600 "
+          "it (or 400; Kubernetes: defaultMode 0400)",
+          file_origin.where, section, path, file->mode & 07777));
     }
-    password = std::move(content);
+    password = std::move(file->content);
     // One trailing newline is the file's, not the password's (echo secret > file).
     if (!password.empty() && password.back() == '\n') {
       password.pop_back();
       if (!password.empty() && password.back() == '\r') {
         password.pop_back();
+      }
+    }
+    return Status::ok();
+  }
+
+  // Every file a setting names (ssl_ca, ssl_cert, ssl_key and any *_file key; password files are
+  // read above) must be a regular file we can read: found now, the error names the setting and
+  // the reason, instead of a library's "cannot load" once connecting.
+  Status checkNamedFiles() {
+    for (const Setting& s : settings()) {
+      const bool names_file = s.key == "ssl_ca" || s.key == "ssl_cert" || s.key == "ssl_key" ||
+                              (s.key.ends_with("_file") && s.key != "password_file");
+      if (!names_file) {
+        continue;
+      }
+      const std::string path = s.show(config_);
+      const auto origin = origins_.find(fmt::format("{}.{}", s.section, s.key));
+      if (path.empty() || origin == origins_.end()) {
+        continue;
+      }
+      if (Status readable = checkRegularFileReadable(path); !readable.isOk()) {
+        return Status::invalidArgument(fmt::format("{}: [{}] {}: cannot read {}", origin->second.where,
+                                                   s.section, s.key, readable.message()));
       }
     }
     return Status::ok();
@@ -642,14 +714,11 @@ Result<Config> parseConfig(std::string_view text, std::string_view origin) {
 Result<Config> loadConfig(const ConfigSources& sources) {
   std::string text;
   if (!sources.file_path.empty()) {
-    std::ifstream in(sources.file_path);
-    if (!in) {
-      return Status::invalidArgument(
-          fmt::format("cannot read config file {}: {}", sources.file_path, std::strerror(errno)));
+    auto file = readRegularFile(sources.file_path, kMaxConfigFileBytes);
+    if (!file.isOk()) {
+      return Status::invalidArgument(fmt::format("cannot read config file {}", file.status().message()));
     }
-    std::stringstream content;
-    content << in.rdbuf();
-    text = content.str();
+    text = std::move(file->content);
   }
   return buildConfig(text, sources.file_path, sources.environment, sources.overrides);
 }
@@ -665,8 +734,8 @@ std::vector<KnownSetting> knownSettings() {
 
 std::string parseDurationSeconds(std::string_view text, int min, int max, int& seconds) {
   const auto bad = [&] {
-    return fmt::format("'{}' is not a duration (allowed: {}..{} seconds, as 30, 30s, 5m or 1h)", text,
-                       min, max);
+    return fmt::format("'{}' is not a duration (allowed: {}..{} seconds, as 30, 30s, 5m or 1h)",
+                       shownText(text), min, max);
   };
   int multiplier = 1;
   std::string_view number = text;
@@ -680,14 +749,16 @@ std::string parseDurationSeconds(std::string_view text, int min, int max, int& s
     number.remove_suffix(1);
   }
   int64_t value = 0;
-  auto result = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (number.empty() || result.ec != std::errc() || result.ptr != number.data() + number.size()) {
+  const Parsed outcome = parseInt64(number, value);
+  if (outcome == Parsed::NotANumber) {
     return bad();
   }
-  value *= multiplier;
-  if (value < min || value > max) {
-    return fmt::format("{} is outside {}..{} seconds", text, min, max);
+  // Checked before multiplying: 1152921504606846977h is 3600 s in 64-bit arithmetic.
+  if (outcome == Parsed::OutOfRange || value < min / multiplier || value > max / multiplier ||
+      value * multiplier < min || value * multiplier > max) {
+    return fmt::format("{} is outside {}..{} seconds", shownText(text), min, max);
   }
+  value *= multiplier;
   seconds = static_cast<int>(value);
   return {};
 }
@@ -714,7 +785,8 @@ Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp) {
     brokers.push_back(std::move(*broker));
   }
   if (brokers.empty()) {
-    return Status::invalidArgument(fmt::format("[amqp] host: '{}' names no broker", amqp.host));
+    return Status::invalidArgument(
+        fmt::format("[amqp] host: '{}' names no broker", shownText(amqp.host)));
   }
   return brokers;
 }

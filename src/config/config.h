@@ -3,13 +3,16 @@
 // Sources, later ones winning: built-in defaults (the origin's), the INI file given by --config
 // (the origin's config-example.cfg keys, unchanged), environment variables named
 // MYSQL_MONITOR_<SECTION>_<KEY> (e.g. MYSQL_MONITOR_MYSQL_PASSWORD), then `--set section.key=value`
-// overrides. Passwords may instead come from a file ([mysql]/[amqp] password_file), so secrets
-// need not sit in the configuration or the environment.
+// overrides, except for keys holding a secret (password, ...): refused from --set, as every local
+// user can read a command line. Passwords may instead come from a file ([mysql]/[amqp]
+// password_file), so secrets need not sit in the configuration or the environment.
 //
 // Every error is InvalidArgument and names where the bad setting came from (file:line, the
 // variable, or the --set argument) and the key: an unknown key gets a suggestion (a close key of
-// the same section, or the section that has it), a bad value the allowed values. app/ copies
-// fields into each module's own Options.
+// the same section, or the section that has it), a bad value the allowed values. Errors never show
+// a secret's value nor a line that did not parse; other names and values at most 64 bytes. The work
+// is linear in the input (the suggestion search skips keys whose length rules them out). app/
+// copies fields into each module's own Options.
 #pragma once
 
 #include <cstdint>
@@ -106,6 +109,9 @@ struct Config {
   MysqlConfig mysql;
   AmqpConfig amqp;
   MetricsConfig metrics;
+  // What an operator should fix but that does not stop the start (a password file other users may
+  // read), for the caller to log once logging is set up.
+  std::vector<std::string> warnings;
 };
 
 // Where the settings come from, in increasing precedence.
@@ -118,10 +124,12 @@ struct ConfigSources {
 // Builds the configuration from INI text (`file_origin` names it in errors, normally its path),
 // environment variables and --set overrides, then reads the password files and validates.
 // Errors: an unknown section or key (with a suggestion), a malformed value (with the allowed
-// values), a MYSQL_MONITOR_ variable naming no key, a --set that is not section.key=value, an
-// unreadable password_file, password and password_file both set in the same source (across
-// sources the later wins, as for any key), or settings that do not go together (ssl without
-// ssl_ca, ...). A password file's content loses one trailing newline.
+// values; numbers that overflow included), a MYSQL_MONITOR_ variable naming no key, a --set that is
+// not section.key=value or sets a secret, a password_file that is not a readable regular file of
+// at most 4 KiB, an ssl_ca/ssl_cert/ssl_key (or *_file) that is not a readable regular file,
+// password and password_file both set in the same source (across sources the later wins, as for
+// any key), or settings that do not go together (ssl without ssl_ca, ...). A password file's
+// content loses one trailing newline; one its group or others may read adds to Config::warnings.
 Result<Config> buildConfig(std::string_view file_text, std::string_view file_origin,
                            const std::map<std::string, std::string>& environment,
                            const std::vector<std::string>& overrides);
@@ -129,7 +137,8 @@ Result<Config> buildConfig(std::string_view file_text, std::string_view file_ori
 // buildConfig() over INI text alone.
 Result<Config> parseConfig(std::string_view text, std::string_view origin);
 
-// Reads `sources.file_path` (an error naming it when unreadable) and builds over it.
+// Reads `sources.file_path` (a regular file of at most 1 MiB; an error naming it and the reason
+// otherwise) and builds over it.
 Result<Config> loadConfig(const ConfigSources& sources);
 
 // The process environment's MYSQL_MONITOR_* variables.

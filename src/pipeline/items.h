@@ -51,6 +51,10 @@ struct RowsItem {
 
 struct TransactionEnd {
   SharedCheckpoint next;  // where the next transaction starts, with the GTID set before it
+  // Set (rarely) when the rows just handed on were those of the transaction a restart resumed
+  // inside: its start with the rows_done the restart skips. The transformer checks that the
+  // transaction held that many rows; a state file that claims more would skip it silently.
+  SharedCheckpoint resumed = {};
 };
 
 struct SchemaChange {

@@ -45,6 +45,7 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
   }
   TransformerStage transformer(source_queue, publish_queue, history_, delay ? &*delay : nullptr, clock_,
                                options_.routing_key, stats);
+  transformer.setStatePath(state_.path());
   PublisherStage publisher(publisher_, publish_queue, state_, clock_, options_.publisher, start);
 
   Status reader_status, transformer_status, publisher_status;

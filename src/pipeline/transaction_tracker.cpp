@@ -162,7 +162,15 @@ SharedCheckpoint TransactionTracker::heldMark() const {
   return prepared_.empty() ? nullptr : prepared_.front().start;
 }
 
-Status TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
+SharedCheckpoint TransactionTracker::resumedHere() {
+  // An XA transaction's rows are not handed on as it ends (held until its outcome, or dropped).
+  if (!txn_resumed_ || resume_.rows_done == 0 || in_xa_ || !options_.checkpoints) {
+    return nullptr;
+  }
+  return std::make_shared<const checkpoint::Checkpoint>(withRowsDone(*transactionCheckpoint(), resume_.rows_done));
+}
+
+Status TransactionTracker::endTransaction(uint64_t next_position, Output& out, SharedCheckpoint resumed) {
   // What it held after savepoints stayed (an XA transaction's rows have moved on already).
   if (!in_xa_ && !releaseHeld(out)) {
     return stopped();
@@ -197,7 +205,7 @@ Status TransactionTracker::endTransaction(uint64_t next_position, Output& out) {
     next = transactionCheckpoint();
   }
   const size_t size = sizeof(TransactionEnd) + next->file.size() + next->gtid_set.size();
-  return out.item(TransactionEnd{std::move(next)}, size) ? Status::ok() : stopped();
+  return out.item(TransactionEnd{std::move(next), std::move(resumed)}, size) ? Status::ok() : stopped();
 }
 
 const SharedCheckpoint TransactionTracker::kNoCheckpoint;
@@ -277,7 +285,7 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
     return onQuery(*query, at, out);
   }
   if (std::holds_alternative<uint64_t>(body)) {  // XID
-    return endTransaction(at.end, out);
+    return endTransaction(at.end, out, resumedHere());
   }
   if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
     file_ = rotate->next_file;
@@ -349,7 +357,7 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
         out.notice(fmt::format("{}: {} ends XA transaction {} that was never prepared: its rows "
                                "are not published", where(file_, at.start), query.query, xidText(xa_)));
       }
-      return endTransaction(at.end, out);
+      return endTransaction(at.end, out, resumedHere());
     case sql::StatementKind::Savepoint:
       if (in_transaction_) {
         std::erase_if(savepoints_, [&](const Savepoint& s) { return s.name == statement.savepoint; });
@@ -415,7 +423,7 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
     explicit_transaction_ = true;
     return Status::ok();
   }
-  return endTransaction(at.end, out);
+  return endTransaction(at.end, out, resumedHere());
 }
 
 Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
@@ -481,7 +489,7 @@ Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const 
     prepared_.erase(same);
   }
   prepared_.push_back(std::move(prepared));
-  return endTransaction(at.end, out);
+  return endTransaction(at.end, out, nullptr);  // its rows wait for the outcome
 }
 
 Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool commit, const EventPlace& at,
@@ -489,8 +497,9 @@ Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool co
   if (!xid) {
     // ONE PHASE: the rows of this very transaction are committed now.
     in_xa_ = false;
-    return endTransaction(at.end, out);
+    return endTransaction(at.end, out, resumedHere());
   }
+  SharedCheckpoint resumed;
   auto it = std::find_if(prepared_.begin(), prepared_.end(), [&](const PreparedXa& p) { return p.xid == *xid; });
   if (it == prepared_.end()) {
     out.notice(fmt::format("{}: XA {} of transaction {}, whose XA PREPARE was before the start point: {}",
@@ -511,9 +520,13 @@ Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool co
           return stopped();
         }
       }
+      // Its start carries rows_done when a restart resumed inside it (prepareXa).
+      if (decided.start->rows_done > 0 && options_.checkpoints) {
+        resumed = decided.start;
+      }
     }
   }
-  return endTransaction(at.end, out);
+  return endTransaction(at.end, out, std::move(resumed));
 }
 
 }  // namespace mm::pipeline

@@ -169,8 +169,10 @@ class TransactionTracker {
   const SharedCheckpoint& transactionCheckpoint();
   // Where checkpoints stay while XA transactions are prepared: the oldest one's start; else null.
   SharedCheckpoint heldMark() const;
-  // Cancelled when the output says stop.
-  Status endTransaction(uint64_t next_position, Output& out);
+  // Cancelled when the output says stop. `resumed`: TransactionEnd::resumed (null for most).
+  Status endTransaction(uint64_t next_position, Output& out, SharedCheckpoint resumed);
+  // TransactionEnd::resumed for the current transaction when its rows are handed on as it ends.
+  SharedCheckpoint resumedHere();
   Status onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out);
   Status onRows(binlog::RowsEvent& rows, const EventPlace& at, std::shared_ptr<const uint8_t[]>&& storage,
                 Output& out);

@@ -50,6 +50,9 @@ Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
     return transform(*rows, batch);
   }
   if (auto* end = std::get_if<TransactionEnd>(&item)) {
+    if (end->resumed != nullptr) {
+      MM_RETURN_IF_ERROR(checkResumedRows(*end->resumed));
+    }
     rows_in_txn_ = 0;
     txn_file_.clear();
     batch.push_back(checkpointMark(std::move(end->next)));
@@ -71,6 +74,23 @@ Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
     }
   }
   return Status::ok();
+}
+
+Status TransformerStage::checkResumedRows(const checkpoint::Checkpoint& resumed) const {
+  const bool counted = txn_file_ == resumed.file && txn_start_ == resumed.position;
+  const uint64_t rows = counted ? rows_in_txn_ : 0;
+  if (rows >= resumed.rows_done) {
+    return Status::ok();
+  }
+  // Before this check the reader skipped the whole transaction and went on: rows the checkpoint
+  // claims were never confirmed, or were of another binlog.
+  return Status::corruption(fmt::format(
+      "{} resumes inside the transaction at {}:{} with rows_done={}, but that transaction holds {} "
+      "rows{}: the state file was damaged, copied from another server, or written with other [mysql] "
+      "database/tables settings. Edit it to rows_done=0 (the transaction is published again: "
+      "consumers may see up to {} rows twice) or delete it (a restart from [mysql] start_position)",
+      state_path_.empty() ? std::string("the state file") : "state file " + state_path_, resumed.file,
+      resumed.position, resumed.rows_done, rows, rows == 0 ? "" : " of the published tables", rows));
 }
 
 Status TransformerStage::run(std::stop_token stop) {

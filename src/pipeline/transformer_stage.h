@@ -44,8 +44,13 @@ class TransformerStage {
         metrics_(stats != nullptr ? *stats : own_metrics_) {}
 
   // Runs until `in` is closed and drained (ok) or `stop` is requested; closes `out` on return.
-  // A clean end releases everything the delay buffer holds.
+  // A clean end releases everything the delay buffer holds. Corruption when the transaction a
+  // restart resumed inside holds fewer rows than the checkpoint's rows_done
+  // (TransactionEnd::resumed): the checkpoint does not describe this binlog.
   Status run(std::stop_token stop);
+
+  // The state file the start checkpoint came from, named in that error. Call before run().
+  void setStatePath(std::string path) { state_path_ = std::move(path); }
 
  private:
   Status handle(SourceItem& item, PublishBatch& batch);
@@ -58,6 +63,8 @@ class TransformerStage {
   Result<SharedTableMap> completeFromSchema(const binlog::TableMap& map, const binlog::Position& at);
   void forgetCompletedTables();
   PublishItem gapItem(const PositionGap& gap) const;
+  // Corruption when the transaction `resumed` names held fewer rows than its rows_done.
+  Status checkResumedRows(const checkpoint::Checkpoint& resumed) const;
   // The route of a row message of `map` and `kind` (`body` only matters to a {keys_hash} key).
   SharedRoute routeOf(const binlog::TableMap& map, binlog::RowsKind kind, std::string_view body);
 
@@ -94,6 +101,7 @@ class TransformerStage {
   uint64_t last_event_end_ = 0;
   uint64_t next_row_at_position_ = 0;
   std::string message_id_;  // reused to write each row's message id
+  std::string state_path_;
   int64_t publish_time_ = 0;  // Unix seconds, read once per batch taken from the input
 };
 

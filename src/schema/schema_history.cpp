@@ -216,10 +216,14 @@ Status SchemaHistory::load(const binlog::Position& start, bool& found) {
   std::ifstream in(options_.path);
   found = static_cast<bool>(in);
   if (!found) {
-    if (std::filesystem::exists(options_.path)) {
-      return Status::io(fmt::format("cannot read schema history {}", options_.path));
+    // The error_code overload: the throwing one aborts the daemon on EACCES or ELOOP.
+    std::error_code error;
+    const auto status = std::filesystem::status(options_.path, error);
+    if (status.type() == std::filesystem::file_type::not_found) {
+      return Status::ok();
     }
-    return Status::ok();
+    return Status::io(fmt::format("cannot read schema history {}: {}", options_.path,
+                                  error ? error.message() : std::string("it cannot be opened")));
   }
   model_.clear();
   int line_number = 0;

@@ -12,9 +12,11 @@ source "$(dirname "$0")/../support/shell_checks.sh"
 run() {  # run NAME ARGS...: stdout, stderr and exit code into $work/NAME.{out,err,rc}
   local name=$1
   shift
-  "$monitor" "$@" >"$work/$name.out" 2>"$work/$name.err"
+  # A hang (a FIFO read as a file) fails the test instead of blocking it: timeout exits 124.
+  timeout 20 "$monitor" "$@" >"$work/$name.out" 2>"$work/$name.err"
   echo $? >"$work/$name.rc"
 }
+never_says() { ! grep -qF -- "$2" "$work/$1.err" && ! grep -qF -- "$2" "$work/$1.out"; }
 rc() { [[ $(cat "$work/$1.rc") == "$2" ]]; }
 says() { grep -qF -- "$2" "$work/$1.err" || grep -qF -- "$2" "$work/$1.out"; }
 expect() {  # expect NAME EXIT_CODE TEXT: exit code and a line of output
@@ -80,6 +82,39 @@ MYSQL_MONITOR_MYSQL_PORT=70000 run env-value --check-config
 expect env-value 2 "environment MYSQL_MONITOR_MYSQL_PORT: [mysql] port: 70000 is outside 1..65535"
 run routing-key --set 'amqp.routing_key={db}' --check-config
 expect routing-key 2 "[amqp] routing_key"
+# Issue 16, items 6-8: secrets, bounded input, unreadable paths.
+run set-password --set mysql.password=hunter2 --check-config
+expect set-password 2 "--set mysql.password: a secret is not accepted on the command line"
+check "set-password: names the variable to use" says set-password "MYSQL_MONITOR_MYSQL_PASSWORD"
+check "set-password: does not repeat the password" never_says set-password hunter2
+printf '[mysql]\nhost = db\npassword hunter2:x\n' >"$work/no-equals.cfg"
+run no-equals --config "$work/no-equals.cfg" --check-config
+expect no-equals 2 "$work/no-equals.cfg:3: expected 'key = value', a [section] or a comment"
+check "no-equals: does not repeat the line" never_says no-equals hunter2
+printf '\xEF\xBB\xBF[mysql]\nport = 3307\nport = 3308\n' >"$work/twice.cfg"
+run key-twice --config "$work/twice.cfg" --check-config
+expect key-twice 2 "$work/twice.cfg:3: [mysql] port is set again (first at $work/twice.cfg:2): keep one"
+run huge-duration --set monitor.delay=1152921504606846977h --check-config
+expect huge-duration 2 "--set monitor.delay: [monitor] delay: 1152921504606846977h is outside 0..86400 seconds"
+mkfifo "$work/fifo"
+printf '[amqp]\npassword_file = %s/fifo\n' "$work" >"$work/fifo.cfg"
+run fifo-password --config "$work/fifo.cfg" --check-config
+expect fifo-password 2 "$work/fifo.cfg:2: [amqp] password_file: cannot read $work/fifo: a FIFO, not a regular file"
+printf '[mysql]\npassword_file = /dev/zero\n' >"$work/zero.cfg"
+run zero-password --config "$work/zero.cfg" --check-config
+expect zero-password 2 "[mysql] password_file: cannot read /dev/zero: a character device, not a regular file"
+echo secret >"$work/open-secret"
+chmod 644 "$work/open-secret"
+printf '[mysql]\npassword_file = %s/open-secret\n' "$work" >"$work/open-secret.cfg"
+run open-secret --config "$work/open-secret.cfg" --check-config
+expect open-secret 0 "warning: $work/open-secret.cfg:2: [mysql] password_file $work/open-secret is readable by its group or by others (mode 0644)"
+# Root enters any directory: a symlink loop makes a state_path no one can use (it aborted, 134).
+ln -s loop "$work/loop"
+run state-loop --config "$work/unreachable.cfg" --set "monitor.state_path=$work/loop/state"
+expect state-loop 1 "cannot read state file $work/loop/state/position: Too many levels of symbolic links"
+run status-state-loop status --config "$work/unreachable.cfg" --set "monitor.state_path=$work/loop/state"
+expect status-state-loop 1 "Too many levels of symbolic links"
+
 run valid --config "$work/unreachable.cfg" --set monitor.log_format=json --check-config
 expect valid 0 "configuration OK"
 

@@ -2,10 +2,12 @@
 // restart from the beginning).
 #include "checkpoint/state_file.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 
@@ -103,6 +105,72 @@ TEST_F(StateFileTest, DamagedFilesAreErrorsNamingFileAndLine) {
   expectCorrupt(state, "invalid binlog file name");
   write("version=1\nfile=mysql-bin.000001\nposition=3\n");
   expectCorrupt(state, "invalid position '3'");
+}
+
+// Issue 16, item 8: a state file cut off mid-number was accepted (position=912 of 91234).
+TEST_F(StateFileTest, EveryPrefixOfASavedFileIsRefused) {
+  StateFile state(path());
+  state.setSource(SourceIdentity{"3e11fa47-71ca-11e1-9e33-c80aa9429562", 0});
+  ASSERT_TRUE(state.save(Checkpoint{"mysql-bin.000042", 91234, 17, "0-1-100"}).isOk());
+  std::ifstream in(path(), std::ios::binary);
+  const std::string whole((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_TRUE(state.load().isOk());
+  for (size_t length = 0; length < whole.size(); ++length) {
+    write(whole.substr(0, length));
+    auto loaded = state.loadWithSource();
+    ASSERT_FALSE(loaded.isOk()) << "accepted the first " << length << " bytes:\n" << whole.substr(0, length);
+    EXPECT_EQ(loaded.status().code(), StatusCode::Corruption);
+    EXPECT_NE(loaded.status().message().find("fix or delete the file"), std::string::npos);
+  }
+}
+
+TEST_F(StateFileTest, CutOffAndRepeatedLinesNameTheLine) {
+  StateFile state(path());
+  write("version=1\nfile=mysql-bin.000001\nposition=912");
+  expectCorrupt(state, "line 3: cut off: the last line has no newline");
+  write("version=1\nfile=mysql-bin.000001\nposition=91234\n");
+  expectCorrupt(state, "line 4: incomplete: version, rows_done, and file and position");
+  write("version=1\nfile=mysql-bin.000001\nposition=91234\nposition=4\nrows_done=0\n");
+  expectCorrupt(state, "line 4: 'position' appears twice");
+  write("version=1\nfile=mysql-bin.000001\nposition=4\nrows_done=99999999999999999999\n");
+  expectCorrupt(state, "line 4: invalid rows_done '99999999999999999999'");
+}
+
+// Files written before rows_done moved to the end still load.
+TEST_F(StateFileTest, AnOlderFileWithRowsDoneInTheMiddleLoads) {
+  write("# mysql-monitor checkpoint\nversion=1\nfile=mysql-bin.000001\nposition=120\nrows_done=2\n"
+        "gtid_set=0-1-5\nserver_id=7\n");
+  auto loaded = StateFile(path()).loadWithSource();
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().toString();
+  EXPECT_EQ(loaded->checkpoint, (Checkpoint{"mysql-bin.000001", 120, 2, "0-1-5"}));
+  EXPECT_EQ(loaded->source.server_id, 7u);
+}
+
+// Issue 16, item 7: a state_path the process cannot enter aborted with an uncaught
+// std::filesystem::filesystem_error (exit 134). Root enters any directory, so the cases here are
+// ones root meets too: a symlink loop (ELOOP; std::filesystem::exists throws on it) and a path
+// below a regular file (ENOTDIR).
+TEST_F(StateFileTest, AnUnreadablePathIsAnIoErrorNamingPathAndReason) {
+  std::filesystem::create_directories(dir_);
+  std::filesystem::create_symlink(dir_ / "loop", dir_ / "loop");
+  const std::string looped = (dir_ / "loop" / "position").string();
+  auto loop = StateFile(looped).load();
+  ASSERT_FALSE(loop.isOk());
+  EXPECT_EQ(loop.status().code(), StatusCode::Io);
+  EXPECT_EQ(loop.status().message(), "cannot read state file " + looped +
+                                         ": Too many levels of symbolic links; check [monitor] state_path and "
+                                         "its permissions");
+  write("");
+  const std::string below_file = path() + "/position";
+  auto not_directory = StateFile(below_file).load();
+  ASSERT_FALSE(not_directory.isOk());
+  EXPECT_NE(not_directory.status().message().find(below_file + ": Not a directory"), std::string::npos)
+      << not_directory.status().message();
+  std::filesystem::create_directories(dir_ / "fifo-dir");
+  ASSERT_EQ(::mkfifo((dir_ / "fifo-dir" / "position").c_str(), 0600), 0);
+  auto fifo = StateFile((dir_ / "fifo-dir" / "position").string()).load();
+  ASSERT_FALSE(fifo.isOk());
+  EXPECT_NE(fifo.status().message().find("a FIFO, not a regular file"), std::string::npos);
 }
 
 TEST_F(StateFileTest, UnwritableDirectoryIsAnIoError) {

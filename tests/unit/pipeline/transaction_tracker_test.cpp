@@ -39,7 +39,8 @@ class Recorder final : public TransactionTracker::Output {
       lines.push_back(std::move(line));
       items.push_back(std::move(*rows));
     } else if (auto* end = std::get_if<TransactionEnd>(&item)) {
-      lines.push_back("end " + checkpoint::toString(*end->next));
+      lines.push_back("end " + checkpoint::toString(*end->next) +
+                      (end->resumed != nullptr ? " resumed " + checkpoint::toString(*end->resumed) : ""));
       gtid_sets.push_back(end->next->gtid_set);
     } else if (auto* change = std::get_if<SchemaChange>(&item)) {
       lines.push_back("ddl " + change->statement);
@@ -355,7 +356,37 @@ TEST(TransactionTracker, ResumedPreparedTransactionKeepsItsRowsDone) {
                                 "end bin.000001:100+1",
                                 "rows t end 300 txn bin.000001:100 gtid '' skip 1",
                                 "rows t end 400 txn bin.000001:100 gtid '' skip 1",
-                                "end bin.000001:1000",
+                                "end bin.000001:1000 resumed bin.000001:100+1",
+                            }));
+}
+
+// Issue 16, item 8: the transformer checks rows_done against the rows it counted, which it can
+// only do when told which transaction end closes the resumed one.
+TEST(TransactionTracker, TheResumedTransactionsEndCarriesItsRowsDone) {
+  Feed feed(checkpoint::Checkpoint{"bin.000001", 100, 2, ""});
+  feed.query("BEGIN");  // 100
+  feed.rows("t");       // 200
+  feed.rows("t");       // 300
+  feed.xid();           // 400 -> 500
+  feed.query("BEGIN");  // 500
+  feed.rows("t");       // 600
+  feed.xid();           // 700 -> 800
+  EXPECT_EQ(feed.out.lines, (std::vector<std::string>{
+                                "rows t end 300 txn bin.000001:100 gtid '' skip 2",
+                                "rows t end 400 txn bin.000001:100 gtid '' skip 2",
+                                "end bin.000001:500 resumed bin.000001:100+2",
+                                "rows t end 700 txn bin.000001:500 gtid ''",
+                                "end bin.000001:800",
+                            }));
+}
+
+TEST(TransactionTracker, AResumedTransactionWithoutRowsStillCarriesItsRowsDone) {
+  Feed feed(checkpoint::Checkpoint{"bin.000001", 100, 3, ""});
+  feed.gtid(1);                          // 100
+  feed.query("CREATE TABLE t (a INT)");  // 200 -> 300
+  EXPECT_EQ(feed.out.lines, (std::vector<std::string>{
+                                "ddl CREATE TABLE t (a INT)",
+                                "end bin.000001:300 resumed bin.000001:100+3",
                             }));
 }
 

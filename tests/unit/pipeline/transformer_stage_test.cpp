@@ -41,9 +41,9 @@ std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
   return items;
 }
 
-// The transformer's output for `items`, all queued at once.
-std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay,
-                                      schema::SchemaHistory* history = nullptr) {
+// Runs the transformer over `items`, all queued at once, its output appended to `published`.
+Status transform(std::vector<SourceItem> items, DelayBuffer* delay, schema::SchemaHistory* history,
+                 std::vector<PublishItem>& published, const std::string& state_path = "") {
   BoundedQueue<SourceBatch> in(1024, 1 << 24);
   EXPECT_TRUE(in.push(std::move(items), 1, std::stop_token{}));
   in.close();
@@ -51,13 +51,22 @@ std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer
   SystemClock clock;
   const message::RoutingKeyTemplate routing;
   TransformerStage transformer(in, out, history, delay, clock, routing);
-  EXPECT_TRUE(transformer.run(std::stop_token{}).isOk());
-  std::vector<PublishItem> published;
+  transformer.setStatePath(state_path);
+  Status status = transformer.run(std::stop_token{});
   while (auto batch = out.popFor(std::chrono::milliseconds{0})) {
     for (PublishItem& item : *batch) {
       published.push_back(std::move(item));
     }
   }
+  return status;
+}
+
+// The transformer's output for `items`, which it must take without an error.
+std::vector<PublishItem> transformAll(std::vector<SourceItem> items, DelayBuffer* delay,
+                                      schema::SchemaHistory* history = nullptr) {
+  std::vector<PublishItem> published;
+  Status status = transform(std::move(items), delay, history, published);
+  EXPECT_TRUE(status.isOk()) << status.toString();
   return published;
 }
 
@@ -158,6 +167,88 @@ TEST(TransformerStage, ASharedTableMapIsNamedAnewAfterADdl) {
   EXPECT_NE(published[0].body().find(R"("values":{"id":7,"qty":5})"), std::string::npos) << published[0].body();
   EXPECT_NE(published[1].body().find(R"("values":{"id":7,"quantity":5})"), std::string::npos)
       << published[1].body();
+}
+
+// A table whose TABLE_MAP logged everything (binlog_row_metadata=FULL): shop.item (id INT primary
+// key, qty SMALLINT), and a rows event of `rows` rows (7, 5) in the transaction at `txn_start`.
+// `image` keeps the row bytes the event views.
+RowsItem fullMetadataRows(uint64_t txn_start, uint64_t event_end, int rows, uint64_t skip_rows,
+                          std::vector<uint8_t>& image) {
+  auto map = std::make_shared<binlog::TableMap>();
+  map->database = "shop";
+  map->table = "item";
+  map->has_column_names = map->has_primary_key = true;
+  map->primary_key = {0};
+  map->columns.resize(2);
+  map->columns[0].type = map->columns[0].real_type = binlog::MYSQL_TYPE_LONG;
+  map->columns[1].type = map->columns[1].real_type = binlog::MYSQL_TYPE_SHORT;
+  map->columns[0].name = "id";
+  map->columns[1].name = "qty";
+  for (auto& column : map->columns) {
+    column.has_signedness = true;
+  }
+  static const std::vector<uint8_t> kPresent = {0x03};
+  const std::vector<uint8_t> row = {0x00, 0x07, 0, 0, 0, 0x05, 0x00};  // null bitmap, INT 7, SMALLINT 5
+  for (int i = 0; i < rows; ++i) {
+    image.insert(image.end(), row.begin(), row.end());
+  }
+  binlog::RowsEvent event;
+  event.header.kind = binlog::RowsKind::Write;
+  event.header.width = 2;
+  event.header.present = binlog::ColumnBitmap(kPresent, 2);
+  event.header.rows = image;
+  event.table = std::move(map);
+  return RowsItem{{}, std::move(event),
+                  std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", txn_start, 0}),
+                  event_end, 1, skip_rows, ""};
+}
+
+// The transaction at bin.000001:100 (one rows event of `rows` rows, none when 0) ends at 300, and
+// a restart resumed inside it with `rows_done`.
+Status transformResumed(int rows, uint64_t rows_done, std::vector<PublishItem>& published) {
+  std::vector<uint8_t> image;
+  std::vector<SourceItem> items;
+  if (rows > 0) {
+    items.emplace_back(fullMetadataRows(100, 200, rows, rows_done, image));
+  }
+  items.emplace_back(TransactionEnd{
+      std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", 300, 0}),
+      std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", 100, rows_done})});
+  return transform(std::move(items), nullptr, nullptr, published, "/var/lib/mysql-monitor/position");
+}
+
+TEST(TransformerStage, ARestartInsideATransactionSkipsTheRowsDone) {
+  std::vector<PublishItem> published;
+  Status status = transformResumed(3, 2, published);
+  ASSERT_TRUE(status.isOk()) << status.toString();
+  ASSERT_EQ(published.size(), 2u) << "the third row, then the transaction's end";
+  EXPECT_EQ(published[0].messageId(), "bin.000001:200:2");
+  EXPECT_EQ(published[0].after(), (checkpoint::Checkpoint{"bin.000001", 100, 3}));
+  EXPECT_FALSE(published[1].isMessage());
+  // All rows done: the checkpoint was saved before the transaction's end mark; nothing to publish.
+  published.clear();
+  ASSERT_TRUE(transformResumed(3, 3, published).isOk());
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_FALSE(published[0].isMessage());
+}
+
+// Issue 16, item 8: rows_done beyond the transaction skipped it whole, silently.
+TEST(TransformerStage, RowsDoneBeyondTheResumedTransactionIsCorruption) {
+  std::vector<PublishItem> published;
+  Status status = transformResumed(2, 5, published);
+  EXPECT_EQ(status.code(), StatusCode::Corruption);
+  EXPECT_NE(status.message().find("state file /var/lib/mysql-monitor/position resumes inside the transaction at "
+                                  "bin.000001:100 with rows_done=5, but that transaction holds 2 rows of the "
+                                  "published tables"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("Edit it to rows_done=0"), std::string::npos) << status.message();
+  EXPECT_TRUE(std::none_of(published.begin(), published.end(), [](const PublishItem& p) { return p.isMessage(); }));
+  // A transaction without rows (a DDL) holds none.
+  Status empty = transformResumed(0, 1, published);
+  EXPECT_EQ(empty.code(), StatusCode::Corruption);
+  EXPECT_NE(empty.message().find("with rows_done=1, but that transaction holds 0 rows:"), std::string::npos)
+      << empty.message();
 }
 
 }  // namespace

@@ -206,6 +206,17 @@ TEST_F(SchemaHistoryTest, MissingFileIsCapturedAndDamagedFileIsAnError) {
   }
 }
 
+// Issue 16, item 7: std::filesystem::exists threw (uncaught: exit 134) on a path it cannot stat.
+TEST_F(SchemaHistoryTest, AnUnreadablePathIsAnIoErrorNotAnAbort) {
+  std::filesystem::create_directories(dir_);
+  std::filesystem::create_symlink(dir_ / "loop", dir_ / "loop");
+  const std::string looped = (dir_ / "loop" / "schema_history").string();
+  SchemaHistory h({looped, {"db"}}, catalog_);
+  const Status status = h.resume({"bin.000001", 100});
+  EXPECT_EQ(status.code(), StatusCode::Io);
+  EXPECT_EQ(status.message(), "cannot read schema history " + looped + ": Too many levels of symbolic links");
+}
+
 TEST_F(SchemaHistoryTest, FieldsWithTabsAndNewlinesRoundTrip) {
   binlog::TableSchema odd;
   odd.columns = {schemaColumn("tab\there", "enum"), schemaColumn("new\nline\\", "int")};
