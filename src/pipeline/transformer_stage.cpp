@@ -309,7 +309,7 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
       if (body.size() < kTakenMessageBytes) {
         message.setMessage(id, body);
       } else {
-        // Moved, not copied: a 60 MB row is then held once here, not twice (README "Memory").
+        // Moved, not copied: a 60 MB row is then held once here, not twice (README "Performance").
         message.adoptMessage(formatter_.takeMessage(id), id.size());
       }
     }

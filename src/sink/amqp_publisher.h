@@ -14,7 +14,7 @@
 // session as it is published.
 //
 // A body larger than 128 KiB is framed and written in parts of that size rather than copied whole
-// into the buffer, so a 60 MB row costs no second 60 MB here (README "Memory").
+// into the buffer, so a 60 MB row costs no second 60 MB here (README "Performance").
 //
 // RabbitMQ refuses a body over its max_message_size (128 MiB by default) by closing the channel
 // with 406 PRECONDITION_FAILED and both sizes in the text; poll() reports that as a Protocol error
