@@ -160,6 +160,17 @@ class TableCopy {
                    copy_.database.c_str(), copy_.table.c_str(), source_.database.c_str(), source_.table.c_str());
       return;
     }
+    if (type == "row_oversize") {
+      rapidjson::StringBuffer keys;
+      rapidjson::Writer<rapidjson::StringBuffer> writer(keys);
+      message["keys"].Accept(writer);
+      std::fprintf(stderr, "table_copy: WARNING: the %s of %s.%s keys %s was too large for the broker (%llu > %llu "
+                   "bytes) and is not in the copy: read that row from the source\n", message["row_type"].GetString(),
+                   message["database"].GetString(), message["table_name"].GetString(), keys.GetString(),
+                   static_cast<unsigned long long>(message["message_size"].GetUint64()),
+                   static_cast<unsigned long long>(message["max_message_size"].GetUint64()));
+      return;
+    }
     if (type != "row_insert" && type != "row_update" && type != "row_delete") {
       return;  // heartbeats
     }

@@ -129,6 +129,12 @@ class TableCopy:
                   f"(purged binlog); {'.'.join(self.copy)} must be copied again from {'.'.join(self.source)}",
                   file=sys.stderr, flush=True)
             return
+        if kind == "row_oversize":
+            print(f"table_copy: WARNING: the {message['row_type']} of {message['database']}.{message['table_name']} "
+                  f"keys {json.dumps(message['keys'])} was too large for the broker ({message['message_size']} > "
+                  f"{message['max_message_size']} bytes) and is not in the copy: read that row from the source",
+                  file=sys.stderr, flush=True)
+            return
         if kind not in ("row_insert", "row_update", "row_delete"):
             return  # heartbeats
         if (message["database"], message["table_name"]) != self.source:

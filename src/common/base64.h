@@ -7,8 +7,15 @@
 
 namespace mm {
 
-// Appends the encoding of `bytes` followed by zero bytes up to `padded_length` (BINARY(n) values
-// are logged with their trailing zeros stripped) to `out`.
+// The length of the encoding of `length` bytes.
+constexpr size_t base64Length(size_t length) { return (length + 2) / 3 * 4; }
+
+// Writes the encoding of `bytes` followed by zero bytes up to `padded_length` (BINARY(n) values
+// are logged with their trailing zeros stripped) at `out`, which has room for
+// base64Length(max(bytes.size(), padded_length)) characters; returns the end.
+char* writeBase64(std::span<const uint8_t> bytes, size_t padded_length, char* out);
+
+// The same, appended to `out`.
 void appendBase64(std::span<const uint8_t> bytes, size_t padded_length, std::string& out);
 
 }  // namespace mm

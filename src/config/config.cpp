@@ -307,6 +307,9 @@ const std::vector<Setting>& settings() {
                                      {"false", AmqpHeaders::Off}}),
       durationSetting<A>("amqp", "heartbeat", {kAmqp, &A::heartbeat_seconds}, 0, 3600),
       intSetting<A>("amqp", "confirm_window", {kAmqp, &A::confirm_window}, 1, 1000000),
+      choiceSetting<A, OnOversize>("amqp", "on_oversize", {kAmqp, &A::on_oversize},
+                                   {{"fail", OnOversize::Fail}, {"stub", OnOversize::Stub}}),
+      intSetting<A>("amqp", "max_message_size", {kAmqp, &A::max_message_size}, 0, 536870912),
       {"metrics", "listen", setMetricsListen,
        [](const Config& c) -> std::string {
          if (!c.metrics.enabled) {

@@ -66,6 +66,12 @@ struct MysqlConfig {
 
 enum class AmqpHeaders { Auto, On, Off };
 
+// What to do with a row message larger than the broker takes (its max_message_size).
+enum class OnOversize {
+  Fail,  // stop with exit 1, naming the row, its size and the limit
+  Stub,  // publish a row_oversize message (the row's keys and position) in its place
+};
+
 struct AmqpConfig {
   std::string host = "localhost";  // one broker or a list "a,b:5673,c" tried in turn (brokerAddresses)
   int port = 5672;                 // for the hosts that name no port
@@ -87,6 +93,10 @@ struct AmqpConfig {
   AmqpHeaders headers = AmqpHeaders::Auto;
   int heartbeat_seconds = 30; // AMQP heartbeat; a silent link is dropped after about twice this
   int confirm_window = 1000;  // unconfirmed messages in flight
+  OnOversize on_oversize = OnOversize::Fail;
+  // The broker's largest message body in bytes (RabbitMQ's max_message_size), checked before
+  // publishing; 0 = learned from the broker's first refusal.
+  int max_message_size = 0;
 };
 
 // The metrics and health endpoints (README "Operations: metrics and health").

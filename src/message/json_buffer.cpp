@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <utility>
+
+#include "common/base64.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -99,12 +102,37 @@ char* writeEscaped(std::string_view text, char* out) {
 }  // namespace
 
 void JsonBuffer::grow(size_t n) {
-  data_.resize(std::max(data_.size() * 2, size_ + n + 256));
+  // Doubling, unless one request needs more: then what it needs, so a 60 MB value leaves no buffer
+  // of twice its size behind. A fresh string is given exactly the capacity asked for (growing one
+  // in place may double it anyway), with room for take()'s suffix so that taking never copies.
+  const size_t size = std::max(n >= data_.size() ? 0 : data_.size() * 2, size_ + n + 256);
+  std::string bigger;
+  bigger.reserve(size + kTakeSuffix);
+  bigger.append(data_, 0, size_);
+  bigger.resize(size);
+  data_ = std::move(bigger);
+}
+
+std::string JsonBuffer::take(std::string_view suffix) {
+  data_.resize(size_);  // keeps the capacity
+  data_.append(suffix);  // in the capacity grow() left, unless longer than kTakeSuffix
+  size_ = 0;
+  return std::exchange(data_, std::string());
+}
+
+void JsonBuffer::base64(std::span<const uint8_t> bytes, size_t padded_length) {
+  commit(writeBase64(bytes, padded_length, reserve(base64Length(std::max(bytes.size(), padded_length)))));
 }
 
 void JsonBuffer::string(std::string_view text) {
   // Worst case: every byte becomes \u00XX. Short of that room, escape the text in slices.
   constexpr size_t kSlice = 4096;
+  if (text.size() > kSlice) {
+    // Room for the text unescaped and a slice's worst case, at once (text mostly needs no
+    // escapes): growing by doubling while a 60 MB text is copied in would hold the old buffer and
+    // one twice its size at once.
+    reserve(text.size() + kSlice * 6 + 2);
+  }
   char* out = reserve(std::min(text.size(), kSlice) * 6 + 2);
   *out++ = '"';
   while (text.size() > kSlice) {

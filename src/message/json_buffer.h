@@ -50,6 +50,8 @@ class JsonBuffer {
     }
     commit(out + size);
   }
+  // Base64 of `bytes` padded with zero bytes to `padded_length`, written in place (common/base64.h).
+  void base64(std::span<const uint8_t> bytes, size_t padded_length);
   void int64(int64_t value) { commit(writeSigned(reserve(21), value)); }
   void uint64(uint64_t value) { commit(writeDigits(reserve(20), value)); }
   // "text" with JSON escapes.
@@ -66,6 +68,12 @@ class JsonBuffer {
     return data_.data() + size_;
   }
   void commit(const char* end) { size_ = static_cast<size_t>(end - data_.data()); }
+
+  // What was written followed by `suffix`, moved out without a copy (unless the suffix is longer
+  // than kTakeSuffix); the buffer is left empty. For a large message, which then costs one buffer
+  // instead of two.
+  static constexpr size_t kTakeSuffix = 64;
+  std::string take(std::string_view suffix);
 
  private:
   void grow(size_t n);

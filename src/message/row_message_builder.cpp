@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "binlog/column_type.h"
-#include "common/base64.h"
+#include "common/check.h"
 
 namespace mm::message {
 
@@ -156,10 +156,8 @@ Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& c
     case CellValue::Kind::Text: out.string(v.bytes); break;
     case CellValue::Kind::Binary:
       // Base64 needs no escapes.
-      base64_.clear();
-      appendBase64(v.bytes, v.padded_length, base64_);
       out.put('"');
-      out.raw(base64_);
+      out.base64(v.bytes, v.padded_length);
       out.put('"');
       break;
     case CellValue::Kind::Chars:
@@ -281,6 +279,19 @@ Result<std::string_view> RowMessageBuilder::remove(const TableMap& table, const 
     written = writeColumns(",\"values\":", table, before, [](size_t) { return true; });
   }
   return finish(written, origin);
+}
+
+std::string RowMessageBuilder::takeMessage(std::string_view suffix) {
+  MM_CHECK(out_ == &own_, "takeMessage() needs the builder's own buffer");
+  // What a large value left in the scratch value goes too.
+  constexpr size_t kKeptScratch = 1 << 20;
+  if (scratch_.utf8.capacity() > kKeptScratch) {
+    scratch_.utf8 = std::string();
+  }
+  if (scratch_.json.capacity() > kKeptScratch) {
+    scratch_.json = std::string();
+  }
+  return own_.take(suffix);
 }
 
 std::string_view RowMessageBuilder::heartbeat(int64_t publish_timestamp) {

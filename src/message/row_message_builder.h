@@ -56,6 +56,13 @@ class RowMessageBuilder {
   Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before, const RowOrigin& origin);
   std::string_view heartbeat(int64_t publish_timestamp);
 
+  // The last message insert/update/remove returned, followed by `suffix` (copied only when longer
+  // than JsonBuffer::kTakeSuffix bytes), moved out of the builder's own buffer, which
+  // then starts empty again; large scratch buffers are released too. For a large message (a 60 MB
+  // value), so that it is held once and nothing of its size stays behind. Requires: the builder
+  // writes into its own buffer (writeInto(nullptr)).
+  std::string takeMessage(std::string_view suffix);
+
   // Where insert/update/remove write: by default (nullptr) the builder's own buffer, cleared for
   // each message; given `out`, each message is appended after what `out` holds, and the returned
   // view is that message's part of it, so a caller collecting messages in a block of its own does
@@ -119,7 +126,6 @@ class RowMessageBuilder {
   TablePrefixes prefixes_;
   OriginText origin_text_;
   binlog::CellValue scratch_;
-  std::string base64_;
 };
 
 }  // namespace mm::message

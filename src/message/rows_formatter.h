@@ -40,6 +40,10 @@ class RowsFormatter {
   Status formatLines(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
                      RowOrigin origin, JsonBuffer& block, RowWritten written);
 
+  // Inside format()'s Emit: the body just emitted followed by `suffix`, moved out of the
+  // formatter's buffer instead of copied (RowMessageBuilder::takeMessage), for a large message.
+  std::string takeMessage(std::string_view suffix) { return builder_.takeMessage(suffix); }
+
  private:
   template <typename OnRow>
   Status formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,

@@ -84,6 +84,7 @@ class Stats {
   Counter messages_confirmed{0};
   Counter messages_nacked{0};
   Counter messages_returned{0};    // `mandatory` messages no queue took
+  Counter messages_oversize{0};    // row messages over the broker's limit, replaced by row_oversize
   Counter broker_reconnects{0};    // connection attempts after the first one
   Counter checkpoints_saved{0};
   std::atomic<bool> broker_connected{false};

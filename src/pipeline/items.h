@@ -108,10 +108,24 @@ struct PublishItem {
     payload_ = std::move(payload);
     id_size_ = id.size();
   }
+  // The same from a string holding the body followed by the id (`id_size` bytes), taken as it is:
+  // a large body is not copied (message::RowsFormatter::takeMessage).
+  void adoptMessage(std::string&& body_then_id, size_t id_size) {
+    payload_ = std::move(body_then_id);
+    id_size_ = id_size | kIdAtEnd;
+  }
   void setBody(std::string_view body) { setMessage(messageId(), body); }
-  std::string_view messageId() const { return std::string_view(payload_).substr(0, id_size_); }
-  std::string_view body() const { return std::string_view(payload_).substr(id_size_); }
-  bool isMessage() const { return payload_.size() > id_size_; }
+  std::string_view messageId() const {
+    const std::string_view payload(payload_);
+    return (id_size_ & kIdAtEnd) != 0 ? payload.substr(payload.size() - (id_size_ & ~kIdAtEnd))
+                                      : payload.substr(0, id_size_);
+  }
+  std::string_view body() const {
+    const std::string_view payload(payload_);
+    return (id_size_ & kIdAtEnd) != 0 ? payload.substr(0, payload.size() - (id_size_ & ~kIdAtEnd))
+                                      : payload.substr(id_size_);
+  }
+  bool isMessage() const { return payload_.size() > (id_size_ & ~kIdAtEnd); }
   size_t payloadBytes() const { return payload_.size(); }
 
   checkpoint::Checkpoint after() const {
@@ -119,6 +133,8 @@ struct PublishItem {
   }
 
  private:
+  static constexpr size_t kIdAtEnd = size_t{1} << 63;  // in id_size_: the id follows the body
+
   std::string payload_;
   size_t id_size_ = 0;
 };

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "message/row_oversize.h"
+
 namespace mm::pipeline {
 namespace {
 
@@ -13,7 +15,10 @@ constexpr std::chrono::milliseconds kConfirmPoll{5};
 
 }  // namespace
 
-void PublisherStage::markDisconnected(const Status& why, std::chrono::milliseconds retry_delay) {
+void PublisherStage::markDisconnected(const Status& why) {
+  // Even a link that simply dropped waits a little: a broker that takes the connection and then
+  // refuses what is published on it would otherwise be hit as fast as it answers.
+  const auto retry_delay = backoff_.next();
   if (connected_) {
     spdlog::warn("{}; will reconnect{} and publish the {} unconfirmed messages again", why.toString(),
                  retry_delay.count() > 0 ? fmt::format(" in {} ms", retry_delay.count()) : "", unconfirmed_);
@@ -52,6 +57,9 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
     // Everything unconfirmed goes out again, in the original order.
     for (size_t i = 0; i < in_flight_.size(); ++i) {
       InFlight& entry = in_flight_[i];
+      if (halted() && entry.sequence >= halted_sequence_) {
+        break;
+      }
       if (isMessage(entry) && !entry.confirmed) {
         ++stats_.republished;
         metrics::add(metrics_.messages_republished);
@@ -79,11 +87,18 @@ void PublisherStage::append(PublishItem item) {
 }
 
 void PublisherStage::publish(InFlight& entry) {
+  if (halted() && entry.sequence >= halted_sequence_) {
+    return;
+  }
+  const uint64_t limit = publisher_.maxMessageSize();
+  if (limit != 0 && entry.item.body().size() > limit && !handleOversize(entry, limit)) [[unlikely]] {
+    return;
+  }
   const PublishItem& item = entry.item;
   auto tag = publisher_.publish(sink::OutgoingMessage{item.body(), item.messageId(), item.route->routing_key,
                                                       item.timestamp, item.route->headers});
   if (!tag.isOk()) {
-    markDisconnected(tag.status(), std::chrono::milliseconds{0});
+    markDisconnected(tag.status());
     return;
   }
   entry.delivery_tag = *tag;
@@ -100,6 +115,42 @@ void PublisherStage::confirm(uint64_t sequence) {
     metrics::add(metrics_.messages_confirmed);
     backoff_.reset();  // the broker takes messages again
   }
+}
+
+bool PublisherStage::handleOversize(InFlight& entry, uint64_t limit) {
+  const size_t size = entry.item.body().size();
+  auto row = message::readRowIdentity(entry.item.body());
+  const std::string what = row.isOk() ? fmt::format("the row message of {}", message::describeRow(*row))
+                                      : fmt::format("message {}", entry.item.messageId());
+  if (options_.on_oversize == OversizePolicy::Stub && row.isOk()) {
+    std::string stub = message::rowOversizeMessage(*row, size, limit);
+    if (stub.size() <= limit) {
+      spdlog::warn("{} is {} bytes, more than the {} bytes {} takes: publishing a row_oversize message "
+                   "in its place ([amqp] on_oversize = stub)",
+                   what, size, limit, publisher_.describe());
+      metrics::add(metrics_.messages_oversize);
+      entry.item.setBody(stub);
+      return true;
+    }
+  }
+  std::string why = "[amqp] on_oversize = fail";
+  std::string fix = "set [amqp] on_oversize = stub to publish a row_oversize message in its place";
+  if (options_.on_oversize == OversizePolicy::Stub) {
+    why = row.isOk() ? "even the row_oversize message for it is larger"
+                     : "it is not a row message, so no row_oversize message can stand in for it";
+    fix = "make the row smaller";
+  }
+  halt_reason_ = Status::protocol(fmt::format(
+      "{} is {} bytes, more than the {} bytes {} takes (its max_message_size), and {}: stopped "
+      "before it, and the saved position stays before it. Raise max_message_size in the broker's "
+      "configuration (RabbitMQ: rabbitmq.conf, at most 536870912) and [amqp] max_message_size if "
+      "set, or {}",
+      what, size, limit, publisher_.describe(), why, fix));
+  halted_sequence_ = entry.sequence;
+  spdlog::warn("{} is too large for the broker ({} > {} bytes): stopping once the messages before it "
+               "are confirmed ({} unconfirmed)",
+               what, size, limit, unconfirmed_ - 1);
+  return false;
 }
 
 void PublisherStage::acknowledge(const sink::BrokerEvent& ack) {
@@ -137,13 +188,12 @@ void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
       case sink::BrokerEvent::Kind::Nack:
         metrics::add(metrics_.messages_nacked);
         // The broker refused responsibility: never drop it, send everything unconfirmed again.
-        markDisconnected(Status::protocol(fmt::format("broker nacked delivery tag {}", event.delivery_tag)),
-                         backoff_.next());
+        markDisconnected(Status::protocol(fmt::format("broker nacked delivery tag {}", event.delivery_tag)));
         return;
       case sink::BrokerEvent::Kind::Returned:
         metrics::add(metrics_.messages_returned);
         // No queue took it (`mandatory`): retry until one is bound rather than lose it.
-        markDisconnected(Status::protocol(event.detail), backoff_.next());
+        markDisconnected(Status::protocol(event.detail));
         return;
       case sink::BrokerEvent::Kind::Blocked:
         blocked_ = true;
@@ -163,7 +213,7 @@ void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
     awaiting_.pop_front();
   }
   if (!status.isOk()) {
-    markDisconnected(status, std::chrono::milliseconds{0});
+    markDisconnected(status);
   }
 }
 
@@ -203,7 +253,7 @@ Status PublisherStage::maybeSave(bool force) {
 }
 
 void PublisherStage::maybeHeartbeat() {
-  if (options_.heartbeat_interval.count() == 0 || !connected_ || blocked_) {
+  if (options_.heartbeat_interval.count() == 0 || !connected_ || blocked_ || halted()) {
     return;
   }
   // When the last message went out, to within one turn of the loop (a clock read per message cost
@@ -239,6 +289,9 @@ Status PublisherStage::run(std::stop_token stop) {
     if (!connected_) {
       continue;
     }
+    if (halted() && !drain_deadline) {
+      drain_deadline = clock_.monotonicNow() + options_.drain_timeout;
+    }
     bool accepting = unconfirmed_ < options_.confirm_window && !drain_deadline && !blocked_;
     if (accepting) {
       // Take every batch already queued, up to the window, before waiting for the broker. Waiting
@@ -246,7 +299,7 @@ Status PublisherStage::run(std::stop_token stop) {
       // one message per broker round trip (docs/performance.md).
       auto wait = unconfirmed_ > 0 ? std::chrono::milliseconds{0} : kIdlePoll;
       // A batch is taken item by item, so the window holds even when batches are larger.
-      while (connected_ && unconfirmed_ < options_.confirm_window) {
+      while (connected_ && unconfirmed_ < options_.confirm_window && !halted()) {
         if (pending_next_ == pending_.size()) {
           auto batch = in_.popFor(wait);
           if (!batch) {
@@ -280,7 +333,7 @@ Status PublisherStage::run(std::stop_token stop) {
     metrics::set<uint64_t>(metrics_.messages_unconfirmed, unconfirmed_);
     MM_RETURN_IF_ERROR(maybeSave(false));
     if (drain_deadline) {
-      if (in_flight_.empty()) {
+      if (in_flight_.empty() || (halted() && in_flight_.front().sequence == halted_sequence_)) {
         break;
       }
       if (clock_.monotonicNow() > *drain_deadline) {
@@ -294,7 +347,8 @@ Status PublisherStage::run(std::stop_token stop) {
     }
   }
   advanceCheckpoint();
-  return maybeSave(true);
+  Status saved = maybeSave(true);
+  return halted() ? halt_reason_ : saved;
 }
 
 }  // namespace mm::pipeline

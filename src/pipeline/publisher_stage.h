@@ -12,6 +12,15 @@
 // which keeps AMQP heartbeats going.
 //
 // A heartbeat message goes out after heartbeat_interval without any message.
+//
+// A message larger than the broker takes (sink::Publisher::maxMessageSize: configured, or learned
+// from the broker's refusal, which closed the channel) is never published again: with
+// OversizePolicy::Fail the stage stops publishing at it, waits up to drain_timeout for the
+// confirms of the messages before it, saves the checkpoint (which stays before it) and returns an
+// error naming the row, its size and the limit; with Stub it publishes a row_oversize message
+// (message/row_oversize.h) in its place and goes on. Every reconnect backs off, a lost link and a
+// closed channel included, so a message the broker refuses for another reason cannot make a tight
+// reconnect loop either.
 #pragma once
 
 #include <chrono>
@@ -32,6 +41,12 @@
 
 namespace mm::pipeline {
 
+// What to do with a row message larger than the broker takes ([amqp] on_oversize).
+enum class OversizePolicy {
+  Fail,  // stop with an error naming the row, its size and the limit
+  Stub,  // publish a row_oversize message in its place and go on
+};
+
 struct PublisherOptions {
   std::string heartbeat_routing_key = "monitor";  // row messages carry their own
   size_t confirm_window = 1000;
@@ -40,6 +55,7 @@ struct PublisherOptions {
   std::chrono::milliseconds drain_timeout{10000};  // after the input ends, wait this long for confirms
   std::chrono::milliseconds min_reconnect_backoff{250};
   std::chrono::milliseconds max_reconnect_backoff{30000};
+  OversizePolicy on_oversize = OversizePolicy::Fail;
   metrics::Stats* stats = nullptr;  // where to report; null = a private one
 };
 
@@ -86,6 +102,10 @@ class PublisherStage {
   Status ensureConnected(std::stop_token stop);
   void append(PublishItem item);
   void publish(InFlight& entry);
+  // `entry`'s body is over the broker's `limit`: replaces it with a row_oversize message (true), or
+  // halts the stage at it (false).
+  bool handleOversize(InFlight& entry, uint64_t limit);
+  bool halted() const { return !halt_reason_.isOk(); }
   void pollBroker(std::chrono::milliseconds timeout);
   void confirm(uint64_t sequence);
   bool isConfirmed(uint64_t sequence) const;
@@ -95,9 +115,9 @@ class PublisherStage {
   void maybeHeartbeat();
   // The saved checkpoint (or the one the stage started from), to the metrics.
   void reportCheckpoint();
-  // Forgets the connection; every unconfirmed message goes out again after reconnecting, not
-  // before `retry_delay` (0 = at once).
-  void markDisconnected(const Status& why, std::chrono::milliseconds retry_delay);
+  // Forgets the connection; every unconfirmed message goes out again after reconnecting, after the
+  // next backoff delay.
+  void markDisconnected(const Status& why);
 
   sink::Publisher& publisher_;
   BoundedQueue<PublishBatch>& in_;
@@ -110,6 +130,10 @@ class PublisherStage {
   RingBuffer<InFlight> in_flight_;
   std::deque<Awaiting> awaiting_;
   uint64_t next_sequence_ = 0;
+  // Not ok once a message too large for the broker halted the stage (OversizePolicy::Fail): nothing
+  // from halted_sequence_ on is published, and run() ends with this error.
+  Status halt_reason_;
+  uint64_t halted_sequence_ = 0;
   size_t unconfirmed_ = 0;
   bool connected_ = false;
   bool blocked_ = false;

@@ -270,8 +270,16 @@ std::span<const uint8_t> ReaderStage::storeRowsEvent(std::span<const uint8_t> by
   if (bytes.size() <= 4 || !isRowsEventType(bytes[4])) {
     return bytes;
   }
+  if (bytes.size() > kStorageBlockBytes) {
+    // A block of its own, not kept as the current one: it goes as soon as its rows are published
+    // (kept, a 60 MB event stayed in memory until the next rows event).
+    std::shared_ptr<uint8_t[]> own(new uint8_t[bytes.size()]);  // not zero-filled: written next
+    std::memcpy(own.get(), bytes.data(), bytes.size());
+    stored = StoredBytes{own, bytes.size()};
+    return {own.get(), bytes.size()};
+  }
   if (block_ == nullptr || bytes.size() > block_size_ - block_used_) {
-    block_size_ = std::max(kStorageBlockBytes, bytes.size());
+    block_size_ = kStorageBlockBytes;
     block_ = std::shared_ptr<uint8_t[]>(new uint8_t[block_size_]);  // not zero-filled: written next
     block_used_ = 0;
   }

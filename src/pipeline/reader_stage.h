@@ -113,7 +113,8 @@ class ReaderStage {
     size_t size = 0;
   };
   // The event to decode: a rows event's bytes copied into the current block (a new one when they
-  // do not fit) and noted in `stored`; any other event's bytes as they are.
+  // do not fit, one of their own when larger than a block) and noted in `stored`; any other
+  // event's bytes as they are.
   std::span<const uint8_t> storeRowsEvent(std::span<const uint8_t> bytes, StoredBytes& stored);
   Status streamPayload(TransactionTracker& tracker, binlog::EventDecoder& decoder,
                        const binlog::TransactionPayloadEvent& payload, const EventPlace& at,

@@ -47,6 +47,9 @@ struct AmqpOptions {
   int heartbeat_seconds = 30;
   int connect_timeout_seconds = 10;
   TlsOptions tls;
+  // The broker's largest message body, when configured ([amqp] max_message_size); 0 = learn it
+  // from the broker's refusal (Publisher::maxMessageSize).
+  uint64_t max_message_size = 0;
 };
 
 // The channel every user of AmqpConnection works on.

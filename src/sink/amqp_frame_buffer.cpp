@@ -67,6 +67,13 @@ void AmqpFrameBuffer::finishFrame(size_t payload_offset, size_t payload_size) {
 
 Status AmqpFrameBuffer::appendPublish(uint16_t channel, const amqp_basic_publish_t& method,
                                       const amqp_basic_properties_t& properties, std::string_view body) {
+  MM_RETURN_IF_ERROR(appendPublishHeader(channel, method, properties, body.size()));
+  appendBody(channel, body);
+  return Status::ok();
+}
+
+Status AmqpFrameBuffer::appendPublishHeader(uint16_t channel, const amqp_basic_publish_t& method,
+                                            const amqp_basic_properties_t& properties, uint64_t body_size) {
   const size_t rollback = size_;
   auto fail = [&](std::string_view what, int rc) {
     size_ = rollback;
@@ -89,23 +96,25 @@ Status AmqpFrameBuffer::appendPublish(uint16_t channel, const amqp_basic_publish
   payload = startFrame(AMQP_FRAME_HEADER, channel, kContentHeaderPrefix + bound);
   putBigEndian(&storage_[payload], AMQP_BASIC_CLASS, 2);
   putBigEndian(&storage_[payload + 2], 0, 2);
-  putBigEndian(&storage_[payload + 4], body.size(), 8);
+  putBigEndian(&storage_[payload + 4], body_size, 8);
   auto props = const_cast<amqp_basic_properties_t&>(properties);
   rc = amqp_encode_properties(AMQP_BASIC_CLASS, &props, amqp_bytes_t{bound, &storage_[payload + kContentHeaderPrefix]});
   if (rc < 0) {
     return fail("message properties", rc);
   }
   finishFrame(payload, kContentHeaderPrefix + static_cast<size_t>(rc));
+  return Status::ok();
+}
 
+void AmqpFrameBuffer::appendBody(uint16_t channel, std::string_view part) {
   // Body frames of at most frame_max bytes each (an empty body has none).
   const size_t chunk_max = frame_max_ - kFrameOverhead;
-  for (size_t offset = 0; offset < body.size(); offset += chunk_max) {
-    const size_t chunk = std::min(chunk_max, body.size() - offset);
-    payload = startFrame(AMQP_FRAME_BODY, channel, chunk);
-    std::memcpy(&storage_[payload], body.data() + offset, chunk);
+  for (size_t offset = 0; offset < part.size(); offset += chunk_max) {
+    const size_t chunk = std::min(chunk_max, part.size() - offset);
+    const size_t payload = startFrame(AMQP_FRAME_BODY, channel, chunk);
+    std::memcpy(&storage_[payload], part.data() + offset, chunk);
     finishFrame(payload, chunk);
   }
-  return Status::ok();
 }
 
 Status writeAllToSocket(int fd, std::span<const uint8_t> bytes, std::chrono::milliseconds stall_limit) {

@@ -34,6 +34,14 @@ class AmqpFrameBuffer {
   Status appendPublish(uint16_t channel, const amqp_basic_publish_t& method,
                        const amqp_basic_properties_t& properties, std::string_view body);
 
+  // The same in pieces, for a body too large to copy whole (AmqpPublisher writes the buffer out
+  // between the pieces): the method and content-header frames of a message whose body has
+  // `body_size` bytes, then appendBody() with consecutive parts of the body, `body_size` bytes in
+  // all. Errors as appendPublish.
+  Status appendPublishHeader(uint16_t channel, const amqp_basic_publish_t& method,
+                             const amqp_basic_properties_t& properties, uint64_t body_size);
+  void appendBody(uint16_t channel, std::string_view part);
+
   std::span<const uint8_t> bytes() const { return {storage_.data(), size_}; }
   bool empty() const { return size_ == 0; }
   void clear() { size_ = 0; }

@@ -4,6 +4,8 @@
 #include <amqp_framing.h>
 #include <sys/time.h>
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "sink/amqp_bytes.h"
@@ -28,10 +30,38 @@ std::string describeClose(const amqp_frame_t& frame) {
   return fmt::format("connection closed by broker: {} {}", m->reply_code, textOf(m->reply_text));
 }
 
+// The number after `label` in `text`, if there is one.
+std::optional<uint64_t> numberAfter(std::string_view text, std::string_view label) {
+  const size_t at = text.find(label);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const char* begin = text.data() + at + label.size();
+  uint64_t value = 0;
+  const auto parsed = std::from_chars(begin, text.data() + text.size(), value);
+  if (parsed.ec != std::errc() || parsed.ptr == begin) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 }  // namespace
 
+std::optional<MessageSizeRefusal> parseMessageSizeRefusal(uint16_t reply_code, std::string_view reply_text) {
+  // rabbit_channel:check_msg_size/3: "message size ~B is larger than configured max size ~B".
+  if (reply_code != AMQP_PRECONDITION_FAILED) {
+    return std::nullopt;
+  }
+  const auto size = numberAfter(reply_text, "message size ");
+  const auto limit = numberAfter(reply_text, "max size ");
+  if (!size || !limit || *size <= *limit) {
+    return std::nullopt;
+  }
+  return MessageSizeRefusal{*size, *limit};
+}
+
 AmqpPublisher::AmqpPublisher(AmqpOptions options)
-    : options_(options), connection_(std::move(options)) {}
+    : options_(options), connection_(std::move(options)), max_message_size_(options_.max_message_size) {}
 
 AmqpPublisher::~AmqpPublisher() = default;
 
@@ -52,6 +82,19 @@ Status AmqpPublisher::flush() {
   if (!sent.isOk()) {
     connection_.close();
     return Status::io(fmt::format("{}: connection lost: {}", where(), sent.message()));
+  }
+  return Status::ok();
+}
+
+Status AmqpPublisher::publishInParts(const amqp_basic_publish_t& method, const amqp_basic_properties_t& props,
+                                     std::string_view body) {
+  Status encoded = frames_.appendPublishHeader(kAmqpChannel, method, props, body.size());
+  if (!encoded.isOk()) {
+    return Status::io(fmt::format("{}: publish failed: {}", where(), encoded.message()));
+  }
+  for (size_t offset = 0; offset < body.size(); offset += kFlushBytes) {
+    frames_.appendBody(kAmqpChannel, body.substr(offset, kFlushBytes));
+    MM_RETURN_IF_ERROR(flush());
   }
   return Status::ok();
 }
@@ -97,6 +140,10 @@ Result<uint64_t> AmqpPublisher::publish(const OutgoingMessage& message) {
     method.exchange = bytesOf(options_.exchange);
     method.routing_key = bytesOf(message.routing_key);
     method.mandatory = options_.mandatory ? 1 : 0;
+    if (message.body.size() > kFlushBytes) {
+      MM_RETURN_IF_ERROR(publishInParts(method, props, message.body));
+      return next_delivery_tag_++;
+    }
     Status encoded = frames_.appendPublish(kAmqpChannel, method, props, message.body);
     if (!encoded.isOk()) {
       return Status::io(fmt::format("{}: publish failed: {}", where(), encoded.message()));
@@ -174,6 +221,13 @@ Status AmqpPublisher::poll(std::chrono::milliseconds timeout, std::vector<Broker
         out.push_back(BrokerEvent{0, false, BrokerEvent::Kind::Unblocked, fmt::format("{} unblocked publishing", where())});
         break;
       case AMQP_CHANNEL_CLOSE_METHOD:
+        if (auto* m = static_cast<amqp_channel_close_t*>(frame.payload.method.decoded);
+            auto refusal = parseMessageSizeRefusal(m->reply_code, textOf(m->reply_text))) {
+          if (max_message_size_ == 0 || refusal->limit < max_message_size_) {
+            max_message_size_ = refusal->limit;
+          }
+        }
+        [[fallthrough]];
       case AMQP_CONNECTION_CLOSE_METHOD: {
         Status status = Status::protocol(fmt::format("{}: {}", where(), describeClose(frame)));
         connection_.close();

@@ -13,12 +13,22 @@
 // messages instead of three per message; over TLS every frame goes through rabbitmq-c's TLS
 // session as it is published.
 //
+// A body larger than 128 KiB is framed and written in parts of that size rather than copied whole
+// into the buffer, so a 60 MB row costs no second 60 MB here (README "Performance").
+//
+// RabbitMQ refuses a body over its max_message_size (128 MiB by default) by closing the channel
+// with 406 PRECONDITION_FAILED and both sizes in the text; poll() reports that as a Protocol error
+// and remembers the limit (maxMessageSize()), so the caller can keep such messages back.
+//
 // rabbitmq-c connections are not thread-safe: one thread (the publisher stage) owns this object.
 // AMQP heartbeats are served whenever the owner calls into it (poll), which the stage does
 // continuously. Errors name the broker (host:port) and the broker's reply text.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sink/amqp_connection.h"
@@ -28,6 +38,17 @@
 struct amqp_table_entry_t_;
 
 namespace mm::sink {
+
+// What a broker's refusal of a too-large message says: the body's size and the broker's limit.
+struct MessageSizeRefusal {
+  uint64_t size = 0;
+  uint64_t limit = 0;
+};
+
+// Reads RabbitMQ's channel.close for a body over max_message_size: reply code 406 and a text like
+// "PRECONDITION_FAILED - message size 2235 is larger than configured max size 1000" (3.8 to 3.13;
+// "larger than max size" when the limit is the built-in one). nullopt for any other close.
+std::optional<MessageSizeRefusal> parseMessageSizeRefusal(uint16_t reply_code, std::string_view reply_text);
 
 class AmqpPublisher final : public Publisher {
  public:
@@ -41,6 +62,7 @@ class AmqpPublisher final : public Publisher {
   Result<uint64_t> publish(const OutgoingMessage& message) override;
   Status poll(std::chrono::milliseconds timeout, std::vector<BrokerEvent>& out) override;
   std::string describe() const override { return where(); }
+  uint64_t maxMessageSize() const override { return max_message_size_; }
 
  private:
   // Confirm mode and the exchange, on a freshly opened connection.
@@ -48,12 +70,16 @@ class AmqpPublisher final : public Publisher {
   std::string where() const { return connection_.where(); }
   // Writes the buffered frames; on failure the connection is closed.
   Status flush();
+  // basic.publish of a large body through frames_, a part at a time, written out after each.
+  Status publishInParts(const amqp_basic_publish_t& method, const amqp_basic_properties_t& props,
+                        std::string_view body);
 
   AmqpOptions options_;
   AmqpConnection connection_;
   uint64_t next_delivery_tag_ = 1;
   AmqpFrameBuffer frames_{4096};  // AMQP's minimum frame_max until connect() negotiates it
   std::vector<amqp_table_entry_t_> header_entries_;  // reused by publish()
+  uint64_t max_message_size_;  // configured, or the smallest limit a refusal named; 0 = unknown
 };
 
 }  // namespace mm::sink

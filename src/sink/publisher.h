@@ -57,6 +57,13 @@ class Publisher {
 
   // The broker connected to (or tried last), for logs: "AMQP broker host:port (TLS)".
   virtual std::string describe() const = 0;
+
+  // The largest message body the broker takes, in bytes; 0 = not known. Set by configuration, or
+  // learned when the broker refused a larger body (RabbitMQ closes the channel with 406 and its
+  // max_message_size in the reply text): kept across reconnects. A body larger than this must not
+  // be published, or the broker closes the channel again (and every message after it is lost
+  // with the channel, to be published again).
+  virtual uint64_t maxMessageSize() const { return 0; }
 };
 
 }  // namespace mm::sink

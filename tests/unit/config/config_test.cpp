@@ -202,6 +202,19 @@ TEST(Config, BadValuesNameKeyAndAllowedValues) {
   expectInvalid("[mysql]\ntables = shop\n", "[mysql] tables: 'shop' is not a db.table pattern");
 }
 
+TEST(Config, OversizePolicyAndBrokerLimit) {
+  auto config = parseConfig("[amqp]\non_oversize = stub\nmax_message_size = 134217728\n", "ok.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->amqp.on_oversize, OnOversize::Stub);
+  EXPECT_EQ(config->amqp.max_message_size, 134217728);
+  auto defaults = parseConfig("", "empty.cfg");
+  ASSERT_TRUE(defaults.isOk());
+  EXPECT_EQ(defaults->amqp.on_oversize, OnOversize::Fail);
+  EXPECT_EQ(defaults->amqp.max_message_size, 0);
+  expectInvalid("[amqp]\non_oversize = drop\n", "[amqp] on_oversize: 'drop' is not one of fail, stub");
+  expectInvalid("[amqp]\nmax_message_size = 536870913\n", "[amqp] max_message_size: 536870913 is outside 0..536870912");
+}
+
 TEST(Config, MalformedBrokerListNamesFileAndLine) {
   expectInvalid("[amqp]\nhost = a, [::1:5672\n", "bad.cfg:2: [amqp] host: '[::1:5672' has no closing ']'");
   expectInvalid("[amqp]\nhost = ,\n", "bad.cfg:2: [amqp] host: ',' names no broker");

@@ -5,10 +5,13 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include "common/base64.h"
 
 namespace mm::message {
 namespace {
@@ -116,6 +119,44 @@ TEST(JsonBuffer, ClearKeepsNothingOfThePreviousMessage) {
   out.put('{');
   out.put('}');
   EXPECT_EQ(out.view(), "{}");
+}
+
+// A large message leaves the buffer without a copy (the same bytes, the id appended in the room
+// the buffer kept for it), and the buffer starts empty afterwards.
+TEST(JsonBuffer, TakeMovesTheMessageOutWithItsSuffix) {
+  JsonBuffer out;
+  const std::string text(3 << 20, 'x');
+  out.put('{');
+  out.string(text);
+  out.put('}');
+  const char* written_at = out.view().data();
+  const std::string expected = "{" + viaRapidjson(text) + "}";
+  std::string taken = out.take("mysql-bin.000042:91234:0");
+  EXPECT_EQ(taken, expected + "mysql-bin.000042:91234:0");
+  EXPECT_EQ(taken.data(), written_at) << "the message was copied";
+  EXPECT_EQ(out.size(), 0u);
+  out.raw("{}");
+  EXPECT_EQ(out.view(), "{}");
+  // A suffix longer than the kept room still comes out whole.
+  out.raw("[1]");
+  EXPECT_EQ(out.take(std::string(200, 's')), "{}[1]" + std::string(200, 's'));
+}
+
+TEST(JsonBuffer, Base64IsWrittenInPlaceWithPadding) {
+  const std::vector<uint8_t> bytes = {0x00, 0xFF, 0x7F, 0x80, 0x41};
+  for (size_t length = 0; length <= bytes.size(); ++length) {
+    for (size_t padded : {size_t{0}, length + 2}) {
+      const std::span<const uint8_t> part(bytes.data(), length);
+      std::string expected;
+      appendBase64(part, padded, expected);
+      JsonBuffer out;
+      out.base64(part, padded);
+      EXPECT_EQ(out.view(), expected) << length << " bytes padded to " << padded;
+    }
+  }
+  JsonBuffer out;
+  out.base64(bytes, 6);
+  EXPECT_EQ(out.view(), "AP9/gEEA");  // BINARY(6) holding 00 FF 7F 80 41, its last zero stripped
 }
 
 TEST(JsonBuffer, PreparedStringsMatchTheBuffer) {

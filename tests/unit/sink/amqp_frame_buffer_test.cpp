@@ -133,6 +133,40 @@ TEST_F(AmqpFrameBufferTest, OneMessageIsAMethodAHeaderAndABodyFrame) {
   EXPECT_EQ(std::string(frames[2].payload.begin(), frames[2].payload.end()), body);
 }
 
+// A large body is framed a part at a time (AmqpPublisher writes the buffer out between the parts,
+// and the buffer stays the size of a part): the header announces the whole body, the frames carry
+// it in order, none over frame_max, and the buffer ends at the size of one part's frames.
+TEST_F(AmqpFrameBufferTest, ABodyAppendedInPartsIsTheSameMessage) {
+  AmqpFrameBuffer buffer(4096);
+  std::string body(50000, 'x');
+  for (size_t i = 0; i < body.size(); ++i) {
+    body[i] = static_cast<char>('a' + i % 26);
+  }
+  ASSERT_TRUE(buffer.appendPublishHeader(1, method_, properties_, body.size()).isOk());
+  std::vector<Frame> frames = parseFrames(buffer.bytes());
+  buffer.clear();
+  constexpr size_t kPart = 12000;  // not a multiple of a frame's payload
+  for (size_t offset = 0; offset < body.size(); offset += kPart) {
+    buffer.appendBody(1, std::string_view(body).substr(offset, kPart));
+    EXPECT_LE(buffer.bytes().size(), kPart + 3 * 8);
+    for (Frame& frame : parseFrames(buffer.bytes())) {
+      frames.push_back(std::move(frame));
+    }
+    buffer.clear();
+  }
+  ASSERT_GE(frames.size(), 3u);
+  EXPECT_EQ(frames[0].type, AMQP_FRAME_METHOD);
+  ASSERT_EQ(frames[1].type, AMQP_FRAME_HEADER);
+  EXPECT_EQ(bigEndian(frames[1].payload.data() + 4, 8), body.size());
+  std::string carried;
+  for (size_t i = 2; i < frames.size(); ++i) {
+    EXPECT_EQ(frames[i].type, AMQP_FRAME_BODY);
+    EXPECT_LE(frames[i].payload.size() + 8, 4096u);
+    carried.append(frames[i].payload.begin(), frames[i].payload.end());
+  }
+  EXPECT_EQ(carried, body);
+}
+
 TEST_F(AmqpFrameBufferTest, MessagesFollowEachOtherAndLargeBodiesSplitAtFrameMax) {
   AmqpFrameBuffer buffer(4096);
   std::string large(10000, 'x');
