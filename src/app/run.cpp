@@ -107,6 +107,7 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, const me
   o.routing_key = routing;
   o.publisher.heartbeat_routing_key = routing.expand(message::RouteFacts{"heartbeat", "", "", ""});
   o.publisher.confirm_window = static_cast<size_t>(config.amqp.confirm_window);
+  o.publisher.checkpoint_interval = std::chrono::milliseconds(config.monitor.checkpoint_interval_ms);
   o.publisher.heartbeat_interval = std::chrono::seconds(config.monitor.heartbeat_interval_seconds);
   o.delay = std::chrono::seconds(config.monitor.delay_seconds);
   // Draining at stop also waits for the delay buffer's content to be confirmed.

@@ -184,7 +184,7 @@ checkpoint::Checkpoint PublisherStage::checkpoint() const {
 
 Status PublisherStage::maybeSave(bool force) {
   const auto now = clock_.monotonicNow();
-  if (!force && now - last_save_ < options_.checkpoint_interval) {
+  if (!force && !save_cadence_.due(now)) {
     return Status::ok();
   }
   checkpoint::Checkpoint mark = checkpoint();
@@ -196,7 +196,7 @@ Status PublisherStage::maybeSave(bool force) {
     return status.withContext("cannot save the checkpoint");
   }
   saved_ = std::move(mark);
-  last_save_ = now;
+  save_cadence_.saved(now, clock_.monotonicNow());
   metrics::add(metrics_.checkpoints_saved);
   reportCheckpoint();
   return Status::ok();

@@ -2,7 +2,8 @@
 //
 // Keeps every message in an in-flight list (in order) until the broker confirms it; the checkpoint
 // is the mark of the longest confirmed prefix, saved atomically at most every
-// checkpoint_interval and when the stage ends (design.md §3-4). A nack, a returned message
+// checkpoint_interval (further apart on a slow disk: pipeline/save_cadence.h) and when the stage
+// ends (design.md §3-4). A nack, a returned message
 // (`mandatory`), a closed channel or a lost connection never drops a message: the stage
 // reconnects (capped exponential backoff with jitter; the publisher tries its brokers in turn) and
 // publishes every unconfirmed message again, in the original order (consumers de-duplicate on
@@ -28,6 +29,7 @@
 #include "pipeline/items.h"
 #include "pipeline/reconnect_backoff.h"
 #include "pipeline/ring_buffer.h"
+#include "pipeline/save_cadence.h"
 #include "sink/publisher.h"
 
 namespace mm::pipeline {
@@ -35,7 +37,9 @@ namespace mm::pipeline {
 struct PublisherOptions {
   std::string heartbeat_routing_key = "monitor";  // row messages carry their own
   size_t confirm_window = 1000;
-  std::chrono::milliseconds checkpoint_interval{200};
+  // How often the checkpoint is saved at most ([monitor] checkpoint_interval_ms): what a crash may
+  // re-publish beyond the unconfirmed window (pipeline/save_cadence.h).
+  std::chrono::milliseconds checkpoint_interval{50};
   std::chrono::seconds heartbeat_interval{30};  // 0 = no heartbeats
   std::chrono::milliseconds drain_timeout{10000};  // after the input ends, wait this long for confirms
   std::chrono::milliseconds min_reconnect_backoff{250};
@@ -58,6 +62,7 @@ class PublisherStage {
         backoff_(options_.min_reconnect_backoff, options_.max_reconnect_backoff),
         checkpoint_(std::make_shared<const checkpoint::Checkpoint>(initial)),
         checkpoint_rows_done_(initial.rows_done), saved_(std::move(initial)),
+        save_cadence_(options_.checkpoint_interval),
         metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_),
         heartbeat_route_(makeRoute(options_.heartbeat_routing_key, {{"type", "heartbeat"}})) {}
 
@@ -120,7 +125,7 @@ class PublisherStage {
   SharedCheckpoint checkpoint_;
   uint64_t checkpoint_rows_done_ = 0;
   checkpoint::Checkpoint saved_;
-  std::chrono::steady_clock::time_point last_save_{};
+  SaveCadence save_cadence_;
   std::chrono::steady_clock::time_point last_message_{};
   uint64_t publishes_ = 0;       // messages sent, first sends and resends
   uint64_t publishes_seen_ = 0;  // publishes_ when last_message_ was last set
