@@ -5,7 +5,8 @@
 // second). The kernel's journal thread (jbd2) does part of an fsync's work on ext4 and is not
 // counted: `perf stat -a` or a system-wide CPU counter over a run shows it (docs/performance.md).
 // Run it on the disk that will hold state_path: tmpfs makes fsync free.
-//   MM_BENCH_STATE_DIR=/var/lib/mysql-monitor/bench build/checkpoint_bench   (default: ./checkpoint-bench-state)
+//   MM_BENCH_STATE_DIR=/var/lib/mysql-monitor/bench build/checkpoint_bench
+// (default: ./checkpoint-bench-state)
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -35,10 +36,9 @@ void BM_StateFileSave(benchmark::State& state) {
   }
   // Share of a core = CPU seconds per save x saves per second; an inverted rate is CPU time / value.
   const auto iterations = static_cast<double>(state.iterations());
-  state.counters["cpu_per_second_at_20_saves"] =
-      benchmark::Counter(iterations / 20.0, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["cpu_per_second_at_5_saves"] =
-      benchmark::Counter(iterations / 5.0, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  const auto kPerSecond = benchmark::Counter::kIsRate | benchmark::Counter::kInvert;
+  state.counters["cpu_per_second_at_20_saves"] = benchmark::Counter(iterations / 20.0, kPerSecond);
+  state.counters["cpu_per_second_at_5_saves"] = benchmark::Counter(iterations / 5.0, kPerSecond);
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
 }
