@@ -9,6 +9,8 @@ find_package(RapidJSON REQUIRED)
 pkg_check_modules(MARIADB REQUIRED IMPORTED_TARGET libmariadb)
 pkg_check_modules(RABBITMQ REQUIRED IMPORTED_TARGET librabbitmq)
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+# The metrics and health endpoints (src/metrics/http_server.h).
+pkg_check_modules(MICROHTTPD REQUIRED IMPORTED_TARGET libmicrohttpd)
 # CRC32 of binlog events (PCLMUL-accelerated); zlib stays for inflating.
 pkg_check_modules(DEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 if(MM_JEMALLOC AND NOT MM_SANITIZE AND NOT MM_BUILD_FUZZ)

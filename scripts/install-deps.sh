@@ -9,7 +9,7 @@ set -euo pipefail
 build_packages=(
   build-essential cmake ninja-build pkg-config
   libmariadb-dev librabbitmq-dev rapidjson-dev libspdlog-dev libfmt-dev libcli11-dev
-  zlib1g-dev libzstd-dev libdeflate-dev libjemalloc-dev libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev libzstd-dev libdeflate-dev libjemalloc-dev libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
 )
 service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)

@@ -6,6 +6,7 @@
 #
 # Usage: scripts/soak.sh [BUILD_DIR]     (default build-soak; built Debug with ASan/UBSan)
 #   MM_FAULT_CHANGES (20000), MM_FAULT_KILLS (5), MM_SOAK_REPEAT (1): size of the SIGKILL test.
+#   MM_STEADY_KILLS (10): kills under a steady 1,000 changes/s, each crash's duplicates bounded.
 #   MM_BROKER_DOWN_SECONDS (180): how long the broker stays unreachable in the memory test.
 #   MM_TXN_BIG_ROWS (200000), MM_TXN_KILLS (8): the savepoint transactions killed into;
 #   MM_TXN_STATEMENTS (100000): the statements of one transaction.
@@ -22,6 +23,7 @@ export MM_AMQP_DIST_PORT=${MM_AMQP_DIST_PORT:-56770}
 export MM_RABBIT_NODE=${MM_RABBIT_NODE:-mm-soak@localhost}
 export MM_FAULT_CHANGES=${MM_FAULT_CHANGES:-20000}
 export MM_FAULT_KILLS=${MM_FAULT_KILLS:-5}
+export MM_STEADY_KILLS=${MM_STEADY_KILLS:-10}
 export MM_BROKER_DOWN_SECONDS=${MM_BROKER_DOWN_SECONDS:-180}
 export MM_TXN_BIG_ROWS=${MM_TXN_BIG_ROWS:-200000}
 export MM_TXN_KILLS=${MM_TXN_KILLS:-8}

@@ -109,6 +109,7 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, const me
   o.publisher.confirm_window = static_cast<size_t>(config.amqp.confirm_window);
   o.publisher.on_oversize = config.amqp.on_oversize == config::OnOversize::Stub ? pipeline::OversizePolicy::Stub
                                                                                 : pipeline::OversizePolicy::Fail;
+  o.publisher.checkpoint_interval = std::chrono::milliseconds(config.monitor.checkpoint_interval_ms);
   o.publisher.heartbeat_interval = std::chrono::seconds(config.monitor.heartbeat_interval_seconds);
   o.delay = std::chrono::seconds(config.monitor.delay_seconds);
   // Draining at stop also waits for the delay buffer's content to be confirmed.
@@ -131,13 +132,16 @@ Status startMetrics(const config::Config& config, metrics::Stats& stats, const C
   // Poll the source often enough that a stall is seen well within stall_seconds.
   const auto stall = std::chrono::seconds(config.metrics.stall_seconds);
   const auto poll_interval = std::clamp(stall / 3, std::chrono::seconds{1}, std::chrono::seconds{10});
+  // A soft limit of 1,024 descriptors would let idle HTTP clients crowd out the state file and the
+  // server connections; the HTTP server keeps a reserve below whatever limit is in force.
+  metrics::raiseOpenFileLimit();
   service.exporter.emplace(stats, clock, metrics::ExporterOptions{config.metrics.host, config.metrics.port,
                                                                   stall, 3 * poll_interval});
   if (Status started = service.exporter->start(); !started.isOk()) {
     return Status::io(fmt::format("[metrics] listen: {} (set another HOST:PORT, or off)", started.message()));
   }
-  spdlog::info("metrics on http://{}:{}/metrics, health on /healthz and /readyz", config.metrics.host,
-               service.exporter->port());
+  spdlog::info("metrics on http://{}:{}/metrics, health on /healthz and /readyz (at most {} connections)",
+               config.metrics.host, service.exporter->port(), service.exporter->maxConnections());
   service.poller.emplace(connectionOptions(config.mysql), poll_interval, stats, clock);
   return Status::ok();
 }

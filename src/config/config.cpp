@@ -263,6 +263,7 @@ const std::vector<Setting>& settings() {
       durationSetting<M>("monitor", "heartbeat_interval", {kMonitor, &M::heartbeat_interval_seconds}, 0,
                          kDay),
       intSetting<M>("monitor", "max_held_mb", {kMonitor, &M::max_held_mb}, 1, 1 << 20),
+      intSetting<M>("monitor", "checkpoint_interval_ms", {kMonitor, &M::checkpoint_interval_ms}, 10, 60000),
       stringSetting<S>("mysql", "host", {kMysql, &S::host}, Presence::Required),
       intSetting<S>("mysql", "port", {kMysql, &S::port}, 1, 65535),
       stringSetting<S>("mysql", "user", {kMysql, &S::user}, Presence::Required),

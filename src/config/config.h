@@ -38,6 +38,9 @@ struct MonitorConfig {
   // MiB of rows the monitor may hold back: rows of prepared XA transactions waiting for their
   // outcome, and rows after a SAVEPOINT waiting for their transaction's end.
   int max_held_mb = 256;
+  // How often the checkpoint is saved at most: a crash re-publishes the unconfirmed messages plus
+  // about this much of confirmed changes (pipeline/save_cadence.h).
+  int checkpoint_interval_ms = 50;
 };
 
 // What to do when the server no longer has the saved binlog position (purged).

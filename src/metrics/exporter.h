@@ -5,8 +5,10 @@
 //   GET /readyz   200 when ReadinessRule says ready, else 503; the body says why
 // Other paths get 404, other methods on these paths 405.
 //
-// The readiness rule is fed a sample every second from the server's thread (and at each request),
-// so a stall is timed even when nobody asks. `stats` and `clock` must outlive the exporter.
+// The readiness rule is fed a sample every second from the server's ticker (and at each request),
+// so a stall is timed even when nobody asks; the server never runs the two at once. The endpoints
+// answer on the server's own threads, so idle or slow HTTP clients (up to its connection limit)
+// cost the pipeline nothing. `stats` and `clock` must outlive the exporter.
 #pragma once
 
 #include <chrono>
@@ -35,6 +37,7 @@ class Exporter {
   Status start() { return server_.start(); }
   void stop() { server_.stop(); }
   int port() const { return server_.port(); }
+  size_t maxConnections() const { return server_.maxConnections(); }
 
   // Answers one request; what the server thread calls (public for tests).
   HttpResponse handle(const HttpRequest& request);
@@ -45,7 +48,7 @@ class Exporter {
   Stats& stats_;
   const Clock& clock_;
   ExporterOptions options_;
-  ReadinessRule rule_;  // used on the server's thread only
+  ReadinessRule rule_;  // used under the server's handler lock only
   HttpServer server_;
 };
 

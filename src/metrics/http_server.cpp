@@ -1,15 +1,14 @@
 #include "metrics/http_server.h"
 
-#include <fcntl.h>
+#include <microhttpd.h>
 #include <netdb.h>
-#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -18,45 +17,6 @@
 namespace mm::metrics {
 namespace {
 
-std::string_view reasonPhrase(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Unknown";
-  }
-}
-
-bool isTokenChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
-ParsedRequest bad(std::string why) {
-  ParsedRequest parsed;
-  parsed.state = ParseState::Bad;
-  parsed.error = std::move(why);
-  return parsed;
-}
-
-HttpResponse errorResponse(int status, std::string_view why) {
-  HttpResponse response;
-  response.status = status;
-  response.body = fmt::format("{}\n", why);
-  return response;
-}
-
-struct Client {
-  int fd = -1;
-  std::string received;
-  std::string reply;
-  size_t sent = 0;
-  bool replying = false;
-  std::chrono::steady_clock::time_point deadline;
-};
-
 void closeFd(int& fd) {
   if (fd >= 0) {
     ::close(fd);
@@ -64,57 +24,45 @@ void closeFd(int& fd) {
   }
 }
 
-}  // namespace
-
-ParsedRequest parseHttpRequest(std::string_view received) {
-  // Lines end in CRLF; a bare LF is tolerated (hand-typed requests). The request line is judged
-  // as soon as it is there, so garbage is refused without waiting for the rest.
-  const size_t line_end = received.find('\n');
-  if (line_end == std::string_view::npos) {
-    return ParsedRequest{};
+// The library calls this once a request's head is in (and again for each piece of a body, which
+// none of our endpoints takes): the response is queued at once, so a body is never waited for.
+MHD_Result onRequest(void* context, MHD_Connection* connection, const char* url, const char* method,
+                     const char* /*version*/, const char* /*upload_data*/, size_t* upload_data_size,
+                     void** /*request_state*/) {
+  auto& server = *static_cast<HttpServer*>(context);
+  *upload_data_size = 0;
+  const HttpResponse reply = server.answer(HttpRequest{method, url});
+  MHD_Response* response =
+      MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
+  if (response == nullptr) {
+    return MHD_NO;  // out of memory: the library closes the connection
   }
-  std::string_view line = received.substr(0, line_end);
-  if (!line.empty() && line.back() == '\r') {
-    line.remove_suffix(1);
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
+  if (!reply.allow.empty()) {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply.allow.c_str());
   }
-  const size_t first_space = line.find(' ');
-  const size_t second_space = first_space == std::string_view::npos ? first_space : line.find(' ', first_space + 1);
-  if (second_space == std::string_view::npos || line.find(' ', second_space + 1) != std::string_view::npos) {
-    return bad("malformed request line: expected METHOD TARGET HTTP/1.x");
-  }
-  const std::string_view method = line.substr(0, first_space);
-  const std::string_view target = line.substr(first_space + 1, second_space - first_space - 1);
-  const std::string_view version = line.substr(second_space + 1);
-  if (method.empty() || !std::all_of(method.begin(), method.end(), isTokenChar)) {
-    return bad("malformed request line: bad method");
-  }
-  if (target.empty() || target.front() != '/') {
-    return bad("malformed request line: the target must be a path starting with /");
-  }
-  if (version.substr(0, 7) != "HTTP/1." || version.size() != 8 || (version[7] != '0' && version[7] != '1')) {
-    return bad(fmt::format("unsupported protocol version '{}' (HTTP/1.0 or HTTP/1.1)", version));
-  }
-  // The head ends at the first empty line.
-  if (received.find("\n\n") == std::string_view::npos && received.find("\n\r\n") == std::string_view::npos) {
-    return ParsedRequest{};
-  }
-  ParsedRequest parsed;
-  parsed.state = ParseState::Complete;
-  parsed.request.method = std::string(method);
-  parsed.request.path = std::string(target.substr(0, target.find('?')));
-  return parsed;
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+  const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned int>(reply.status), response);
+  MHD_destroy_response(response);
+  return queued;
 }
 
-std::string serializeResponse(const HttpResponse& response) {
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n",
-                                response.status, reasonPhrase(response.status), response.content_type,
-                                response.body.size());
-  if (!response.allow.empty()) {
-    out += fmt::format("Allow: {}\r\n", response.allow);
+}  // namespace
+
+size_t raiseOpenFileLimit(size_t wanted) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return 1024;
   }
-  out += "Connection: close\r\n\r\n";
-  out += response.body;
-  return out;
+  const rlim_t target = std::min<rlim_t>(limit.rlim_max, wanted);
+  if (limit.rlim_cur < target) {
+    rlimit raised = limit;
+    raised.rlim_cur = target;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      limit = raised;
+    }
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? wanted : static_cast<size_t>(limit.rlim_cur);
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, std::function<void()> on_tick)
@@ -122,8 +70,14 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, std::func
 
 HttpServer::~HttpServer() { stop(); }
 
+HttpResponse HttpServer::answer(const HttpRequest& request) {
+  std::lock_guard lock(handler_mutex_);
+  return handler_(request);
+}
+
 Status HttpServer::start() {
   const std::string where = fmt::format("{}:{}", options_.host, options_.port);
+  // The socket is bound here rather than by the library, for errors that name the address.
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -134,7 +88,8 @@ Status HttpServer::start() {
     return Status::invalidArgument(fmt::format("cannot resolve {}: {}", where, gai_strerror(rc)));
   }
   std::string failure = "no address";
-  for (addrinfo* a = addresses; a != nullptr && listen_fd_ < 0; a = a->ai_next) {
+  int listen_fd = -1;
+  for (addrinfo* a = addresses; a != nullptr && listen_fd < 0; a = a->ai_next) {
     int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) {
       failure = std::strerror(errno);
@@ -142,137 +97,73 @@ Status HttpServer::start() {
     }
     const int yes = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 64) != 0) {
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 511) != 0) {
       failure = std::strerror(errno);
       closeFd(fd);
       continue;
     }
-    listen_fd_ = fd;
+    listen_fd = fd;
   }
   freeaddrinfo(addresses);
-  if (listen_fd_ < 0) {
+  if (listen_fd < 0) {
     return Status::io(fmt::format("cannot listen on {}: {}", where, failure));
   }
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
+  getsockname(listen_fd, reinterpret_cast<sockaddr*>(&bound), &length);
   port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                             : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  if (pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) {
-    closeFd(listen_fd_);
-    return Status::io(fmt::format("metrics server: pipe: {}", std::strerror(errno)));
+
+  rlimit files{};
+  const size_t descriptors = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
+                                 ? static_cast<size_t>(files.rlim_cur)
+                                 : 65536;
+  max_connections_ = std::clamp<size_t>(std::min(options_.max_connections, descriptors > kReservedDescriptors * 2
+                                                                               ? descriptors - kReservedDescriptors
+                                                                               : descriptors / 2),
+                                        1, options_.max_connections);
+  const auto timeout_seconds = std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(options_.client_timeout).count());
+  // The library reads a request head into a pool of this size per connection (and builds the
+  // response head there too, once the request is read): a larger head gets 431.
+  const size_t pool_bytes = std::max<size_t>(options_.max_request_bytes, 4096);
+  daemon_ = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, nullptr, nullptr, &onRequest, this,
+      MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(listen_fd), MHD_OPTION_CONNECTION_LIMIT,
+      static_cast<unsigned int>(max_connections_), MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
+      MHD_OPTION_CONNECTION_TIMEOUT, static_cast<unsigned int>(timeout_seconds), MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      pool_bytes, MHD_OPTION_END);
+  if (daemon_ == nullptr) {
+    ::close(listen_fd);
+    return Status::io(fmt::format("cannot start the HTTP server on {} (libmicrohttpd)", where));
   }
-  thread_ = std::jthread([this](std::stop_token stop) {
-    nameThisThread("mm-metrics-http");
-    loop(stop);
+  ticker_ = std::jthread([this](std::stop_token stop) {
+    nameThisThread("mm-metrics-tick");
+    while (true) {
+      {
+        std::unique_lock lock(tick_mutex_);
+        (void)tick_wake_.wait_for(lock, stop, options_.tick, [] { return false; });
+      }
+      if (stop.stop_requested()) {
+        return;
+      }
+      if (on_tick_) {
+        std::lock_guard lock(handler_mutex_);
+        on_tick_();
+      }
+    }
   });
   return Status::ok();
 }
 
 void HttpServer::stop() {
-  if (thread_.joinable()) {
-    thread_.request_stop();
-    const char byte = 0;
-    (void)!::write(wake_pipe_[1], &byte, 1);
-    thread_.join();
+  if (ticker_.joinable()) {
+    ticker_.request_stop();
+    ticker_.join();
   }
-  closeFd(listen_fd_);
-  closeFd(wake_pipe_[0]);
-  closeFd(wake_pipe_[1]);
-}
-
-void HttpServer::loop(std::stop_token stop) {
-  using Clock = std::chrono::steady_clock;
-  std::vector<Client> clients;
-  std::vector<pollfd> fds;
-  auto next_tick = Clock::now() + options_.tick;
-  // Out of file descriptors the listen socket stays readable: pause accepting rather than spin.
-  auto accept_from = Clock::now();
-  while (!stop.stop_requested()) {
-    fds.clear();
-    fds.push_back(pollfd{wake_pipe_[0], POLLIN, 0});
-    const bool accept_paused = Clock::now() < accept_from;
-    const bool accepting = clients.size() < options_.max_connections && !accept_paused;
-    fds.push_back(pollfd{listen_fd_, static_cast<short>(accepting ? POLLIN : 0), 0});
-    auto wake_at = accept_paused ? std::min(next_tick, accept_from) : next_tick;
-    for (const Client& c : clients) {
-      fds.push_back(pollfd{c.fd, static_cast<short>(c.replying ? POLLOUT : POLLIN), 0});
-      wake_at = std::min(wake_at, c.deadline);
-    }
-    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake_at - Clock::now());
-    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, wait.count())));
-    if (ready < 0 && errno != EINTR) {
-      break;
-    }
-    const auto now = Clock::now();
-    if (fds[1].revents & POLLIN) {
-      while (clients.size() < options_.max_connections) {
-        const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) {
-          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-            accept_from = now + std::chrono::milliseconds{100};
-          }
-          break;
-        }
-        clients.push_back(Client{fd, {}, {}, 0, false, now + options_.client_timeout});
-      }
-    }
-    for (size_t i = 2; i < fds.size(); ++i) {
-      Client& c = clients[i - 2];
-      if (fds[i].revents == 0) {
-        continue;
-      }
-      if (!c.replying && (fds[i].revents & (POLLIN | POLLHUP | POLLERR))) {
-        char buffer[4096];
-        const ssize_t n = ::recv(c.fd, buffer, sizeof(buffer), 0);
-        if (n <= 0) {
-          if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-            closeFd(c.fd);
-          }
-          continue;
-        }
-        c.received.append(buffer, static_cast<size_t>(n));
-        const ParsedRequest parsed = parseHttpRequest(c.received);
-        HttpResponse response;
-        if (parsed.state == ParseState::Complete) {
-          response = handler_(parsed.request);
-        } else if (parsed.state == ParseState::Bad) {
-          response = errorResponse(400, parsed.error);
-        } else if (c.received.size() > options_.max_request_bytes) {
-          response = errorResponse(431, fmt::format("request head longer than {} bytes", options_.max_request_bytes));
-        } else {
-          continue;
-        }
-        c.reply = serializeResponse(response);
-        c.replying = true;
-      } else if (c.replying && (fds[i].revents & (POLLOUT | POLLHUP | POLLERR))) {
-        const ssize_t n = ::send(c.fd, c.reply.data() + c.sent, c.reply.size() - c.sent, MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-          closeFd(c.fd);
-          continue;
-        }
-        c.sent += static_cast<size_t>(std::max<ssize_t>(0, n));
-        if (c.sent == c.reply.size()) {
-          ::shutdown(c.fd, SHUT_WR);
-          closeFd(c.fd);
-        }
-      }
-    }
-    for (Client& c : clients) {
-      if (c.fd >= 0 && now >= c.deadline) {
-        closeFd(c.fd);  // too slow: its turn is over
-      }
-    }
-    std::erase_if(clients, [](const Client& c) { return c.fd < 0; });
-    if (now >= next_tick) {
-      next_tick = now + options_.tick;
-      if (on_tick_) {
-        on_tick_();
-      }
-    }
-  }
-  for (Client& c : clients) {
-    closeFd(c.fd);
+  if (daemon_ != nullptr) {
+    // Closes every connection and the listen socket, and joins the library's thread.
+    MHD_stop_daemon(daemon_);
+    daemon_ = nullptr;
   }
 }
 

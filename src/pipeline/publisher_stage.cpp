@@ -233,22 +233,21 @@ checkpoint::Checkpoint PublisherStage::checkpoint() const {
 }
 
 Status PublisherStage::maybeSave(bool force) {
+  if (force) {
+    return writer_.finish(checkpoint());
+  }
   const auto now = clock_.monotonicNow();
-  if (!force && now - last_save_ < options_.checkpoint_interval) {
+  if (now < next_offer_) {
     return Status::ok();
   }
+  next_offer_ = now + options_.checkpoint_interval;
+  MM_RETURN_IF_ERROR(writer_.status());
   checkpoint::Checkpoint mark = checkpoint();
-  if (mark == saved_ || mark.empty()) {
+  if (mark == offered_ || mark.empty()) {
     return Status::ok();
   }
-  Status status = state_.save(mark);
-  if (!status.isOk()) {
-    return status.withContext("cannot save the checkpoint");
-  }
-  saved_ = std::move(mark);
-  last_save_ = now;
-  metrics::add(metrics_.checkpoints_saved);
-  reportCheckpoint();
+  offered_ = mark;
+  writer_.offer(std::move(mark));
   return Status::ok();
 }
 
@@ -275,14 +274,14 @@ void PublisherStage::maybeHeartbeat() {
   append(std::move(heartbeat));
 }
 
-void PublisherStage::reportCheckpoint() {
-  metrics_.setCheckpoint(metrics::SavedCheckpoint{metrics::BinlogCoordinate{saved_.file, saved_.position},
-                                                  saved_.rows_done, unixSeconds(clock_.now())});
+void PublisherStage::reportCheckpoint(const checkpoint::Checkpoint& saved) {
+  metrics_.setCheckpoint(metrics::SavedCheckpoint{metrics::BinlogCoordinate{saved.file, saved.position},
+                                                  saved.rows_done, unixSeconds(clock_.now())});
 }
 
 Status PublisherStage::run(std::stop_token stop) {
   last_message_ = clock_.monotonicNow();
-  reportCheckpoint();  // where we start from
+  reportCheckpoint(offered_);  // where we start from
   std::optional<std::chrono::steady_clock::time_point> drain_deadline;
   while (!stop.stop_requested()) {
     MM_RETURN_IF_ERROR(ensureConnected(stop));

@@ -1,8 +1,9 @@
 // PublisherStage (thread 3): publishes messages with publisher confirms and moves the checkpoint.
 //
 // Keeps every message in an in-flight list (in order) until the broker confirms it; the checkpoint
-// is the mark of the longest confirmed prefix, saved atomically at most every
-// checkpoint_interval and when the stage ends (design.md §3-4). A nack, a returned message
+// is the mark of the longest confirmed prefix, handed every checkpoint_interval to a
+// CheckpointWriter that saves it atomically on its own thread (further apart on a slow disk:
+// pipeline/save_cadence.h), and saved when the stage ends (design.md §3-4). A nack, a returned message
 // (`mandatory`), a closed channel or a lost connection never drops a message: the stage
 // reconnects (capped exponential backoff with jitter; the publisher tries its brokers in turn) and
 // publishes every unconfirmed message again, in the original order (consumers de-duplicate on
@@ -34,6 +35,7 @@
 #include "common/status.h"
 #include "metrics/stats.h"
 #include "pipeline/bounded_queue.h"
+#include "pipeline/checkpoint_writer.h"
 #include "pipeline/items.h"
 #include "pipeline/reconnect_backoff.h"
 #include "pipeline/ring_buffer.h"
@@ -50,7 +52,9 @@ enum class OversizePolicy {
 struct PublisherOptions {
   std::string heartbeat_routing_key = "monitor";  // row messages carry their own
   size_t confirm_window = 1000;
-  std::chrono::milliseconds checkpoint_interval{200};
+  // How often the checkpoint is saved at most ([monitor] checkpoint_interval_ms): what a crash may
+  // re-publish beyond the unconfirmed window (pipeline/save_cadence.h).
+  std::chrono::milliseconds checkpoint_interval{50};
   std::chrono::seconds heartbeat_interval{30};  // 0 = no heartbeats
   std::chrono::milliseconds drain_timeout{10000};  // after the input ends, wait this long for confirms
   std::chrono::milliseconds min_reconnect_backoff{250};
@@ -70,12 +74,17 @@ class PublisherStage {
   // All references must outlive the stage. `initial` is the checkpoint the pipeline started from.
   PublisherStage(sink::Publisher& publisher, BoundedQueue<PublishBatch>& in, checkpoint::StateFile& state,
                  const Clock& clock, PublisherOptions options, checkpoint::Checkpoint initial)
-      : publisher_(publisher), in_(in), state_(state), clock_(clock), options_(std::move(options)),
+      : publisher_(publisher), in_(in), clock_(clock), options_(std::move(options)),
         backoff_(options_.min_reconnect_backoff, options_.max_reconnect_backoff),
         checkpoint_(std::make_shared<const checkpoint::Checkpoint>(initial)),
-        checkpoint_rows_done_(initial.rows_done), saved_(std::move(initial)),
+        checkpoint_rows_done_(initial.rows_done), offered_(initial),
         metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_),
-        heartbeat_route_(makeRoute(options_.heartbeat_routing_key, {{"type", "heartbeat"}})) {}
+        heartbeat_route_(makeRoute(options_.heartbeat_routing_key, {{"type", "heartbeat"}})),
+        writer_(state, clock, options_.checkpoint_interval, std::move(initial),
+                [this](const checkpoint::Checkpoint& saved) {
+                  metrics::add(metrics_.checkpoints_saved);
+                  reportCheckpoint(saved);
+                }) {}
 
   // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or
   // `stop` is requested. Saves the checkpoint before returning.
@@ -113,15 +122,14 @@ class PublisherStage {
   void advanceCheckpoint();
   Status maybeSave(bool force);
   void maybeHeartbeat();
-  // The saved checkpoint (or the one the stage started from), to the metrics.
-  void reportCheckpoint();
+  // A saved checkpoint (or the one the stage started from), to the metrics.
+  void reportCheckpoint(const checkpoint::Checkpoint& saved);
   // Forgets the connection; every unconfirmed message goes out again after reconnecting, after the
   // next backoff delay.
   void markDisconnected(const Status& why);
 
   sink::Publisher& publisher_;
   BoundedQueue<PublishBatch>& in_;
-  checkpoint::StateFile& state_;
   const Clock& clock_;
   PublisherOptions options_;
 
@@ -139,12 +147,12 @@ class PublisherStage {
   bool blocked_ = false;
   ReconnectBackoff backoff_;
   std::chrono::steady_clock::time_point reconnect_not_before_{};
-  // The longest confirmed prefix's mark, as the items carry it (PublishItem::after()); saved_ is
-  // what the state file holds.
+  // The longest confirmed prefix's mark, as the items carry it (PublishItem::after()); offered_ is
+  // the last one handed to the writer, next_offer_ when the next may be.
   SharedCheckpoint checkpoint_;
   uint64_t checkpoint_rows_done_ = 0;
-  checkpoint::Checkpoint saved_;
-  std::chrono::steady_clock::time_point last_save_{};
+  checkpoint::Checkpoint offered_;
+  std::chrono::steady_clock::time_point next_offer_{};
   std::chrono::steady_clock::time_point last_message_{};
   uint64_t publishes_ = 0;       // messages sent, first sends and resends
   uint64_t publishes_seen_ = 0;  // publishes_ when last_message_ was last set
@@ -154,6 +162,7 @@ class PublisherStage {
   metrics::Stats& metrics_;
   bool connect_attempted_ = false;
   SharedRoute heartbeat_route_;
+  CheckpointWriter writer_;  // last: its thread calls back into metrics_ until it is destroyed
 };
 
 }  // namespace mm::pipeline

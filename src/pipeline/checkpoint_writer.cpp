@@ -1,0 +1,103 @@
+#include "pipeline/checkpoint_writer.h"
+
+#include <time.h>
+
+#include "common/thread_name.h"
+
+namespace mm::pipeline {
+namespace {
+
+// CPU time of the calling thread (what a save costs, fsync's system time included).
+std::chrono::nanoseconds threadCpuTime() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return std::chrono::seconds(t.tv_sec) + std::chrono::nanoseconds(t.tv_nsec);
+}
+
+}  // namespace
+
+CheckpointWriter::CheckpointWriter(checkpoint::StateFile& state, const Clock& clock,
+                                   std::chrono::milliseconds interval, checkpoint::Checkpoint saved, OnSaved on_saved)
+    : state_(state), clock_(clock), on_saved_(std::move(on_saved)), last_saved_(std::move(saved)),
+      cadence_(interval) {}
+
+CheckpointWriter::~CheckpointWriter() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+}
+
+void CheckpointWriter::offer(checkpoint::Checkpoint mark) {
+  if (!thread_.joinable()) {
+    thread_ = std::jthread([this](std::stop_token stop) {
+      nameThisThread("mm-checkpoint");
+      loop(stop);
+    });
+  }
+  {
+    std::lock_guard lock(mutex_);
+    pending_ = std::move(mark);
+  }
+  wake_.notify_one();
+}
+
+Status CheckpointWriter::status() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+Status CheckpointWriter::saveNow(const checkpoint::Checkpoint& mark) {
+  const auto started = clock_.monotonicNow();
+  const auto cpu_before = threadCpuTime();
+  Status status = state_.save(mark);
+  cadence_.saved(started, clock_.monotonicNow(), threadCpuTime() - cpu_before);
+  if (!status.isOk()) {
+    return status.withContext("cannot save the checkpoint");
+  }
+  last_saved_ = mark;
+  if (on_saved_) {
+    on_saved_(mark);
+  }
+  return Status::ok();
+}
+
+void CheckpointWriter::loop(std::stop_token stop) {
+  std::unique_lock lock(mutex_);
+  while (!stop.stop_requested()) {
+    if (!wake_.wait(lock, stop, [&] { return pending_.has_value(); })) {
+      return;  // stopped
+    }
+    const auto now = clock_.monotonicNow();
+    if (!cadence_.due(now)) {
+      // Marks offered meanwhile replace this one; the newest is saved when the time comes.
+      (void)wake_.wait_for(lock, stop, cadence_.next() - now, [] { return false; });
+      continue;
+    }
+    checkpoint::Checkpoint mark = std::move(*pending_);
+    pending_.reset();
+    lock.unlock();
+    Status saved = saveNow(mark);
+    lock.lock();
+    if (!saved.isOk()) {
+      failure_ = std::move(saved);
+      return;  // sticky: the publisher stops with it
+    }
+  }
+}
+
+Status CheckpointWriter::finish(const checkpoint::Checkpoint& mark) {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+  if (Status failed = status(); !failed.isOk()) {
+    return failed;
+  }
+  if (mark.empty() || last_saved_ == mark) {
+    return Status::ok();
+  }
+  return saveNow(mark);
+}
+
+}  // namespace mm::pipeline
