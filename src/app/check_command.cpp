@@ -10,21 +10,29 @@
 namespace mm::app {
 namespace {
 
+// A failed step as a check line. A refusal (StatusCode::Refused: credentials, grants, vhost,
+// permissions, exchange type) carries its own fix, the text the daemon exits with; other failures
+// get `general_fix`.
+mysql::CheckResult failure(std::string name, const Status& status, std::string general_fix) {
+  return mysql::CheckResult{mysql::CheckLevel::Fail, std::move(name), status.message(),
+                            status.code() == StatusCode::Refused ? std::string() : std::move(general_fix)};
+}
+
 std::vector<mysql::CheckResult> checkServer(const config::Config& config,
                                             const mysql::ConnectionOptions& options) {
   const std::string name = fmt::format("MySQL server {}:{}", options.host, options.port);
   mysql::Connection connection;
   Status connected = connection.connect(options);
   if (!connected.isOk()) {
-    return {mysql::CheckResult{mysql::CheckLevel::Fail, name, connected.message(),
-                               "check [mysql] host, port, user and password, and that the server "
-                               "accepts connections from this host"}};
+    return {failure(name, connected,
+                    "check [mysql] host, port, user and password, and that the server accepts "
+                    "connections from this host")};
   }
   auto facts = mysql::fetchServerFacts(connection);
   if (!facts.isOk()) {
-    return {mysql::CheckResult{mysql::CheckLevel::Fail, name, facts.status().message(),
-                               "grant the monitor's account REPLICATION CLIENT (MariaDB: BINLOG "
-                               "MONITOR) so it can read the server's settings"}};
+    return {failure(name, facts.status(),
+                    "grant the monitor's account REPLICATION CLIENT (MariaDB: BINLOG MONITOR) so it "
+                    "can read the server's settings")};
   }
   std::vector<mysql::CheckResult> checks{
       mysql::CheckResult{mysql::CheckLevel::Ok, name, fmt::format("connected as '{}', {}", options.user,
@@ -40,10 +48,10 @@ mysql::CheckResult checkBroker(const sink::AmqpOptions& options) {
   sink::AmqpPublisher publisher(options);
   Status connected = publisher.connect();
   if (!connected.isOk()) {
-    return mysql::CheckResult{mysql::CheckLevel::Fail, name, connected.message(),
-                              "check [amqp] host, port, user, password and vhost; an exchange that "
-                              "exists with another type or durability must be deleted or "
-                              "[amqp] exchange_type changed to match"};
+    return failure(name, connected,
+                   "check [amqp] host, port, user, password and vhost; an exchange that exists with "
+                   "another type or durability must be deleted or [amqp] exchange_type changed to "
+                   "match");
   }
   return mysql::CheckResult{mysql::CheckLevel::Ok, name,
                             fmt::format("connected; exchange '{}' ({}, durable) declared",

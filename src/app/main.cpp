@@ -41,8 +41,9 @@ int main(int argc, char** argv) {
     std::cout << "configuration OK\n";
     return kExitOk;
   }
-  // Before any thread starts, so only the code that waits for them receives SIGINT/SIGTERM.
-  blockStopSignals();
+  // Before any thread starts, so only the code that waits for them receives SIGINT/SIGTERM (and
+  // the daemon's SIGHUP, which it logs and survives).
+  blockStopSignals(command_line->command == Command::Run);
   setUpLogging(config->monitor.log_level, config->monitor.log_format);
   for (const std::string& warning : config->warnings) {
     spdlog::warn("{}", warning);

@@ -3,7 +3,10 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -15,6 +18,7 @@
 #include "app/source_poller.h"
 #include "app/stop_signals.h"
 #include "checkpoint/state_file.h"
+#include "checkpoint/state_lock.h"
 #include "common/clock.h"
 #include "common/check.h"
 #include "common/thread_name.h"
@@ -36,14 +40,15 @@ namespace {
 // before the first confirm cannot skip the changes made meanwhile. The state also names the server
 // its position belongs to: resuming against another server is refused, and a state file written
 // before the identity was recorded gets it now.
-Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
-                                             checkpoint::StateFile& state, bool& first_start) {
+// A stop request (`stop`) ends the connection attempt with Cancelled.
+Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, checkpoint::StateFile& state,
+                                             bool& first_start, const std::atomic<bool>& stop) {
   auto saved = state.loadWithSource();
   if (!saved.isOk()) {
     return saved.status();
   }
   mysql::Connection connection;
-  MM_RETURN_IF_ERROR(connection.connect(connectionOptions(config.mysql)));
+  MM_RETURN_IF_ERROR(connection.connect(connectionOptions(config.mysql), &stop));
   auto identity = mysql::readServerIdentity(connection);
   if (!identity.isOk()) {
     return identity.status();
@@ -112,8 +117,10 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, const me
   o.publisher.checkpoint_interval = std::chrono::milliseconds(config.monitor.checkpoint_interval_ms);
   o.publisher.heartbeat_interval = std::chrono::seconds(config.monitor.heartbeat_interval_seconds);
   o.delay = std::chrono::seconds(config.monitor.delay_seconds);
-  // Draining at stop also waits for the delay buffer's content to be confirmed.
-  o.stop_timeout += o.delay;
+  // [monitor] stop_timeout bounds the wait for confirms at stop; draining also waits for the delay
+  // buffer's content to be confirmed.
+  o.publisher.drain_timeout = std::chrono::seconds(config.monitor.stop_timeout_seconds);
+  o.stop_timeout = o.publisher.drain_timeout + o.delay;
   return o;
 }
 
@@ -146,28 +153,78 @@ Status startMetrics(const config::Config& config, metrics::Stats& stats, const C
   return Status::ok();
 }
 
-// Takes SIGINT/SIGTERM (blocked in every thread, app/stop_signals.h) and asks the pipeline to stop.
+// Takes SIGINT/SIGTERM/SIGHUP (blocked in every thread, app/stop_signals.h) from the daemon's
+// first moment, so a stop is seen in every phase: delay_start, connecting, the pipeline. SIGHUP is
+// logged and changes nothing. A stop request sets stopFlag() (connects watch it) and is passed on
+// to the attached pipeline, the second one too (which stops it at once).
 class SignalWatcher {
  public:
-  explicit SignalWatcher(pipeline::Pipeline& pipeline) {
-    thread_ = std::jthread([&pipeline](std::stop_token stop) {
+  SignalWatcher() {
+    thread_ = std::jthread([this](std::stop_token stop) {
       nameThisThread("mm-signals");
       while (!stop.stop_requested()) {
         if (auto signal = waitForStopSignal(std::chrono::milliseconds(200))) {
-          spdlog::info("received {}; stopping (again to stop at once)", strsignal(*signal));
-          pipeline.requestStop();
+          onSignal(*signal);
         }
       }
     });
   }
 
+  const std::atomic<bool>& stopFlag() const { return stop_requested_; }
+  bool stopRequested() const { return stop_requested_.load(); }
+
+  // Waits up to `duration` for a stop request; true when one came.
+  bool waitForStop(std::chrono::milliseconds duration) {
+    std::unique_lock lock(mutex_);
+    return stopped_cv_.wait_for(lock, duration, [this] { return stop_requested_.load(); });
+  }
+
+  // Passes stop requests on to `pipeline` (null: to nobody); requests that came before are passed
+  // on at once. `pipeline` must stay alive until attach(nullptr).
+  void attach(pipeline::Pipeline* pipeline) {
+    std::lock_guard lock(mutex_);
+    pipeline_ = pipeline;
+    for (int i = 0; pipeline_ != nullptr && i < std::min(stop_signals_, 2); ++i) {
+      pipeline_->requestStop();
+    }
+  }
+
  private:
-  std::jthread thread_;
+  void onSignal(int signal) {
+    if (signal == SIGHUP) {
+      spdlog::warn("received {}: ignored (mysql-monitor re-reads nothing on SIGHUP; restart it to "
+                   "apply a changed configuration)",
+                   strsignal(signal));
+      return;
+    }
+    spdlog::info("received {}; stopping (again to stop at once)", strsignal(signal));
+    std::lock_guard lock(mutex_);
+    ++stop_signals_;
+    stop_requested_ = true;
+    stopped_cv_.notify_all();
+    if (pipeline_ != nullptr) {
+      pipeline_->requestStop();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable stopped_cv_;
+  std::atomic<bool> stop_requested_{false};
+  int stop_signals_ = 0;                      // guarded by mutex_
+  pipeline::Pipeline* pipeline_ = nullptr;    // guarded by mutex_
+  std::jthread thread_;                       // last: stops first
 };
 
 }  // namespace
 
 int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& routing) {
+  // Before anything touches the state: a second monitor on it would publish everything twice.
+  auto lock = checkpoint::StateLock::acquire(config.monitor.state_path);
+  if (!lock.isOk()) {
+    spdlog::error("{}", lock.status().toString());
+    return kExitFailure;
+  }
+  SignalWatcher signals;
   SystemClock clock;
   metrics::Stats stats;
   mysql::mysqlLibraryInit();
@@ -179,14 +236,18 @@ int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& r
   }
   if (config.monitor.delay_start_seconds > 0) {
     spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config.monitor.delay_start_seconds);
-    if (auto signal = waitForStopSignal(std::chrono::seconds(config.monitor.delay_start_seconds))) {
-      spdlog::info("received {} during delay_start; stopped before connecting", strsignal(*signal));
+    if (signals.waitForStop(std::chrono::seconds(config.monitor.delay_start_seconds))) {
+      spdlog::info("stopped during delay_start, before connecting");
       return kExitOk;
     }
   }
   checkpoint::StateFile state((std::filesystem::path(config.monitor.state_path) / "position").string());
   bool first_start = false;
-  auto start = startingPoint(config, state, first_start);
+  auto start = startingPoint(config, state, first_start, signals.stopFlag());
+  if (signals.stopRequested()) {
+    spdlog::info("stopped before streaming{}", start.isOk() ? "" : " (while connecting to the server)");
+    return kExitOk;
+  }
   if (!start.isOk()) {
     spdlog::error("{}", start.status().toString());
     return kExitFailure;
@@ -217,11 +278,9 @@ int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& r
     return engines.nonTransactional(database, table);
   };
   pipeline::Pipeline pipeline(source, &history, publisher, state, clock, std::move(options));
-  Status status;
-  {
-    SignalWatcher watcher(pipeline);
-    status = pipeline.run(*start);
-  }
+  signals.attach(&pipeline);
+  Status status = pipeline.run(*start);
+  signals.attach(nullptr);
   if (!status.isOk()) {
     spdlog::error("{}", status.toString());
     return kExitFailure;

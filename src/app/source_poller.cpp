@@ -16,6 +16,8 @@ SourcePoller::SourcePoller(mysql::ConnectionOptions connection, std::chrono::sec
   connection_.read_timeout_seconds = 5;
   thread_ = std::jthread([this, interval](std::stop_token stop) {
     nameThisThread("mm-source-poll");
+    // A server that accepts and never answers must not hold up the daemon's exit.
+    std::stop_callback on_stop(stop, [this] { stopping_ = true; });
     while (!stop.stop_requested()) {
       pollOnce();
       pipeline::sleepUnlessStopped(interval, stop);
@@ -25,7 +27,10 @@ SourcePoller::SourcePoller(mysql::ConnectionOptions connection, std::chrono::sec
 
 void SourcePoller::pollOnce() {
   mysql::Connection connection;
-  Status status = connection.connect(connection_);
+  Status status = connection.connect(connection_, &stopping_);
+  if (status.code() == StatusCode::Cancelled) {
+    return;
+  }
   if (status.isOk()) {
     auto answer = mysql::readSourceBinlogStatus(connection);
     if (answer.isOk()) {

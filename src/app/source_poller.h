@@ -4,6 +4,7 @@
 // runway). A failed poll is logged once per run of failures and leaves the last answer in place.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -26,6 +27,7 @@ class SourcePoller {
   metrics::Stats& stats_;
   const Clock& clock_;
   bool failing_ = false;
+  std::atomic<bool> stopping_{false};  // set when thread_ is asked to stop: ends a connect at once
   std::jthread thread_;  // last: starts after the members it uses
 };
 

@@ -7,23 +7,30 @@
 namespace mm::app {
 namespace {
 
-sigset_t stopSignals() {
+sigset_t stopSignals(bool hang_up) {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  if (hang_up) {
+    sigaddset(&set, SIGHUP);
+  }
   return set;
 }
 
 }  // namespace
 
-void blockStopSignals() {
-  const sigset_t set = stopSignals();
+void blockStopSignals(bool hang_up) {
+  const sigset_t set = stopSignals(hang_up);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
 std::optional<int> waitForStopSignal(std::chrono::milliseconds timeout) {
-  const sigset_t set = stopSignals();
+  // SIGHUP is in the set only when blocked: sigtimedwait() takes a pending blocked signal, and an
+  // unblocked SIGHUP keeps its default action (tail, check and status end on a hang-up).
+  sigset_t blocked;
+  pthread_sigmask(SIG_BLOCK, nullptr, &blocked);
+  const sigset_t set = stopSignals(sigismember(&blocked, SIGHUP) == 1);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());

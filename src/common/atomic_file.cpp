@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -30,6 +31,14 @@ Status writeAll(int fd, std::string_view data, const std::string& path) {
   return Status::ok();
 }
 
+// A temporary name no other writer uses: this process's id and a counter. A shared name
+// ("position.tmp") let two monitors on one state_path write into each other's file and fail
+// with a misleading rename error (issue 16); O_EXCL below refuses a name that exists anyway.
+std::string temporaryName(const std::string& path) {
+  static std::atomic<uint64_t> counter{0};
+  return fmt::format("{}.tmp.{}.{}", path, ::getpid(), counter.fetch_add(1, std::memory_order_relaxed));
+}
+
 }  // namespace
 
 Status writeFileAtomically(const std::string& path, std::string_view content) {
@@ -40,8 +49,8 @@ Status writeFileAtomically(const std::string& path, std::string_view content) {
   if (ec) {
     return Status::io(fmt::format("cannot create directory {}: {}", dir.string(), ec.message()));
   }
-  const std::string temp = path + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const std::string temp = temporaryName(path);
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     return errnoStatus("cannot create", temp);
   }
@@ -57,7 +66,9 @@ Status writeFileAtomically(const std::string& path, std::string_view content) {
     return status;
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
-    return errnoStatus("cannot rename over", path);
+    Status renamed = errnoStatus(fmt::format("cannot rename {} over", temp), path);
+    ::unlink(temp.c_str());
+    return renamed;
   }
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {

@@ -12,6 +12,7 @@ std::string_view statusCodeName(StatusCode code) {
     case StatusCode::Protocol: return "Protocol error";
     case StatusCode::Timeout: return "Timeout";
     case StatusCode::Cancelled: return "Cancelled";
+    case StatusCode::Refused: return "Refused";
     case StatusCode::Internal: return "Internal error";
   }
   return "Unknown";

@@ -26,6 +26,8 @@ enum class StatusCode {
   Protocol,         // a peer said no or spoke out of turn (server error packet, AMQP nack)
   Timeout,
   Cancelled,        // a stop was requested
+  Refused,          // a peer refused for good (credentials, grants, a conflicting declaration):
+                    // retrying cannot help, the daemon exits 1 (README "Exit codes")
   Internal,
 };
 
@@ -43,6 +45,7 @@ class [[nodiscard]] Status {
   static Status protocol(std::string msg) { return {StatusCode::Protocol, std::move(msg)}; }
   static Status timeout(std::string msg) { return {StatusCode::Timeout, std::move(msg)}; }
   static Status cancelled(std::string msg) { return {StatusCode::Cancelled, std::move(msg)}; }
+  static Status refused(std::string msg) { return {StatusCode::Refused, std::move(msg)}; }
   static Status internal(std::string msg) { return {StatusCode::Internal, std::move(msg)}; }
 
   bool isOk() const { return code_ == StatusCode::Ok; }

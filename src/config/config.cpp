@@ -259,6 +259,7 @@ const std::vector<Setting>& settings() {
                                   {{"text", LogFormat::Text}, {"json", LogFormat::Json}}),
       durationSetting<M>("monitor", "delay", {kMonitor, &M::delay_seconds}, 0, kDay),
       durationSetting<M>("monitor", "delay_start", {kMonitor, &M::delay_start_seconds}, 0, 3600),
+      durationSetting<M>("monitor", "stop_timeout", {kMonitor, &M::stop_timeout_seconds}, 1, 3600),
       stringSetting<M>("monitor", "state_path", {kMonitor, &M::state_path}, Presence::Required),
       durationSetting<M>("monitor", "heartbeat_interval", {kMonitor, &M::heartbeat_interval_seconds}, 0,
                          kDay),

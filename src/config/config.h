@@ -33,6 +33,7 @@ struct MonitorConfig {
   LogFormat log_format = LogFormat::Text;
   int delay_seconds = 0;        // delay buffer window; 0 = off
   int delay_start_seconds = 0;  // wait before connecting, for containers started together
+  int stop_timeout_seconds = 10;  // at SIGTERM, wait this long for confirms (plus delay)
   std::string state_path = "data";  // directory holding the state file
   int heartbeat_interval_seconds = 30;
   // MiB of rows the monitor may hold back: rows of prepared XA transactions waiting for their

@@ -105,7 +105,7 @@ Status BinlogStream::open(const StreamStart& start) {
   requested_ = start;
   ConnectionOptions connection = options_.connection;
   connection.read_timeout_seconds = 2 * options_.heartbeat_period_seconds + 1;
-  MM_RETURN_IF_ERROR(connection_.connect(connection));
+  MM_RETURN_IF_ERROR(connection_.connect(connection, &interrupted_));
   MM_RETURN_IF_ERROR(checkIdentity(start.byGtid()));
   auto checksum = connection_.query("SELECT @@global.binlog_checksum");
   if (!checksum.isOk()) {
@@ -181,7 +181,7 @@ Result<StreamStart> BinlogStream::currentPosition() { return askServer("current"
 Result<StreamStart> BinlogStream::askServer(const std::string& spec) {
   // On a fresh connection: Connector/C closes the stream's own once the dump ends in an error.
   Connection connection;
-  MM_RETURN_IF_ERROR(connection.connect(options_.connection));
+  MM_RETURN_IF_ERROR(connection.connect(options_.connection, &interrupted_));
   return resolveStartPosition(connection, spec);
 }
 

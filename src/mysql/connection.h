@@ -5,6 +5,7 @@
 // Errors name the server (host:port) and the server's own error number and text.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,7 +36,10 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  Status connect(const ConnectionOptions& options);
+  // Connects and logs in. With `stop`, the attempt ends as soon as *stop becomes true (checked
+  // every 100 ms, from any thread) with Cancelled: a stop must not wait for a server that accepts
+  // the TCP connection and never answers the handshake, nor for the connect timeout (issue 16).
+  Status connect(const ConnectionOptions& options, const std::atomic<bool>* stop = nullptr);
   bool connected() const { return mysql_ != nullptr; }
   void close();
 
@@ -50,7 +54,8 @@ class Connection {
   unsigned int lastErrno() const;
   std::string lastErrorText() const;
   // `message` as a Status whose code fits the MySQL error number: Io for client-side (link)
-  // errors 2000..2999, Protocol for the server's.
+  // errors 2000..2999, Refused (the fix appended) for credentials and grants
+  // (mysql/server_refusal.h), Protocol for the server's other errors.
   static Status errorStatus(unsigned int code, std::string message);
 
  private:

@@ -66,7 +66,7 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
     std::stop_token reading = reader_stop_.get_token();
     std::jthread publisher_thread([&] {
       nameThisThread("mm-publisher");
-      publisher_status = guarded("publisher", [&] { return publisher.run(hard); });
+      publisher_status = guarded("publisher", [&] { return publisher.run(hard, reading); });
       if (!publisher_status.isOk()) {
         // Without a publisher nothing drains: everyone stops now.
         hard_stop_.request_stop();

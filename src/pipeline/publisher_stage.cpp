@@ -36,16 +36,37 @@ void PublisherStage::markDisconnected(const Status& why) {
 
 Status PublisherStage::ensureConnected(std::stop_token stop) {
   while (!connected_ && !stop.stop_requested()) {
+    // A stop with nothing unconfirmed need not wait for a broker that is down or silent.
+    const bool idle = in_flight_.empty();
+    if (draining_.stop_requested() && idle) {
+      return Status::cancelled("stopped while the broker was unreachable, with nothing unconfirmed");
+    }
     const auto wait = reconnect_not_before_ - clock_.monotonicNow();
     if (wait.count() > 0) {
-      sleepUnlessStopped(std::chrono::ceil<std::chrono::milliseconds>(wait), stop);
+      sleepUnlessStopped(std::chrono::ceil<std::chrono::milliseconds>(wait), wake_);
       continue;
     }
     if (connect_attempted_) {
       metrics::add(metrics_.broker_reconnects);
     }
     connect_attempted_ = true;
-    Status status = publisher_.connect();
+    Status status;
+    {
+      // The connect (TCP, handshake, declarations) may wait up to the connect timeout.
+      std::stop_callback interrupt_on_stop(stop, [this] { publisher_.interrupt(); });
+      std::stop_callback interrupt_on_drain(draining_, [this, idle] {
+        if (idle) {
+          publisher_.interrupt();
+        }
+      });
+      status = publisher_.connect();
+    }
+    if (status.code() == StatusCode::Refused) {
+      return status;  // credentials, vhost, permissions, exchange type: a retry cannot help
+    }
+    if (status.code() == StatusCode::Cancelled) {
+      continue;  // the loop's conditions say why
+    }
     if (!status.isOk()) {
       const auto delay = backoff_.next();
       spdlog::error("{}; retrying in {} ms", status.toString(), delay.count());
@@ -279,12 +300,22 @@ void PublisherStage::reportCheckpoint(const checkpoint::Checkpoint& saved) {
                                                   saved.rows_done, unixSeconds(clock_.now())});
 }
 
-Status PublisherStage::run(std::stop_token stop) {
+Status PublisherStage::run(std::stop_token stop, std::stop_token draining) {
+  std::stop_source wake;
+  std::stop_callback wake_on_stop(stop, [&wake] { wake.request_stop(); });
+  std::stop_callback wake_on_drain(draining, [&wake] { wake.request_stop(); });
+  draining_ = draining;
+  wake_ = wake.get_token();
   last_message_ = clock_.monotonicNow();
   reportCheckpoint(offered_);  // where we start from
   std::optional<std::chrono::steady_clock::time_point> drain_deadline;
+  Status ended;
   while (!stop.stop_requested()) {
-    MM_RETURN_IF_ERROR(ensureConnected(stop));
+    ended = ensureConnected(stop);
+    if (ended.code() == StatusCode::Cancelled) {
+      break;  // still save what was confirmed
+    }
+    MM_RETURN_IF_ERROR(ended);
     if (!connected_) {
       continue;
     }
@@ -347,7 +378,11 @@ Status PublisherStage::run(std::stop_token stop) {
   }
   advanceCheckpoint();
   Status saved = maybeSave(true);
-  return halted() ? halt_reason_ : saved;
+  if (halted()) {
+    return halt_reason_;
+  }
+  MM_RETURN_IF_ERROR(saved);
+  return ended;
 }
 
 }  // namespace mm::pipeline

@@ -87,8 +87,12 @@ class PublisherStage {
                 }) {}
 
   // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or
-  // `stop` is requested. Saves the checkpoint before returning.
-  Status run(std::stop_token stop);
+  // `stop` is requested. `draining` (the pipeline's stop request) ends it early, with Cancelled,
+  // while the broker is unreachable and nothing is unconfirmed: nothing would be gained by
+  // waiting for it. A broker's refusal (StatusCode::Refused: credentials, vhost, permissions, a
+  // conflicting exchange) ends it with that error instead of a retry. Saves the checkpoint
+  // before returning.
+  Status run(std::stop_token stop, std::stop_token draining = {});
 
   const PublisherStats& stats() const { return stats_; }
   checkpoint::Checkpoint checkpoint() const;
@@ -129,6 +133,8 @@ class PublisherStage {
   void markDisconnected(const Status& why);
 
   sink::Publisher& publisher_;
+  std::stop_token draining_;  // run()'s `draining`
+  std::stop_token wake_;      // stop or draining: ends a backoff wait
   BoundedQueue<PublishBatch>& in_;
   const Clock& clock_;
   PublisherOptions options_;

@@ -10,8 +10,10 @@
 // Not thread-safe: rabbitmq-c connections belong to one thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,8 @@
 #include "common/status.h"
 
 struct amqp_connection_state_t_;
+struct amqp_socket_t_;
+struct amqp_rpc_reply_t_;
 
 namespace mm::sink {
 
@@ -70,10 +74,18 @@ class AmqpConnection {
   void close();
   bool isOpen() const { return state_ != nullptr; }
 
+  // Thread-safe, for a stop: an open() in progress, and every later one, ends at once with
+  // Cancelled. The TCP connect is tried in slices of at most 1 s (without TLS) so the flag is seen
+  // between them; once connected, the handshake's socket is shut down. An open connection is left
+  // alone (its users stop on their own).
+  void interrupt();
+
   // The rabbitmq-c connection while open, else nullptr.
   amqp_connection_state_t_* state() const { return state_; }
 
-  // The outcome of the last synchronous method (amqp_get_rpc_reply) as a Status naming `doing`.
+  // The outcome of the last synchronous method (amqp_get_rpc_reply) as a Status naming `doing`:
+  // Refused (with the fix, sink/amqp_refusal.h) when the broker refused for good, Protocol for its
+  // other replies, Io for the link.
   Status rpcStatus(std::string_view doing) const;
 
   // "AMQP broker host:port" (" (TLS)" appended over TLS) of the broker connected to (or tried
@@ -86,10 +98,18 @@ class AmqpConnection {
                 const std::function<Status()>& set_up);
   Status openSocket(const BrokerAddress& broker);
   Status login(std::string_view connection_name);
+  Status replyStatus(const amqp_rpc_reply_t_& reply, std::string_view doing) const;
+  Status closedStatus(std::string_view doing, int reply_code, std::string_view reply_text) const;
+
+  // Opens the socket, waiting for the TCP connect in slices that see interrupt().
+  Status connectSocket(amqp_socket_t_* socket, const BrokerAddress& broker);
 
   AmqpOptions options_;
   size_t current_broker_ = 0;
   amqp_connection_state_t_* state_ = nullptr;
+  std::atomic<bool> interrupted_{false};
+  std::mutex opening_mutex_;
+  int opening_socket_ = -1;  // guarded by opening_mutex_: the socket of an open() in its handshake
 };
 
 }  // namespace mm::sink

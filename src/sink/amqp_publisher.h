@@ -59,6 +59,7 @@ class AmqpPublisher final : public Publisher {
   AmqpPublisher& operator=(const AmqpPublisher&) = delete;
 
   Status connect() override;
+  void interrupt() override { connection_.interrupt(); }
   Result<uint64_t> publish(const OutgoingMessage& message) override;
   Status poll(std::chrono::milliseconds timeout, std::vector<BrokerEvent>& out) override;
   std::string describe() const override { return where(); }

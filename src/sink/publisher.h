@@ -55,6 +55,10 @@ class Publisher {
   // closes the channel or the link fails.
   virtual Status poll(std::chrono::milliseconds timeout, std::vector<BrokerEvent>& out) = 0;
 
+  // Thread-safe, for a stop: makes a connect() in progress, and every later one, end at once with
+  // Cancelled. A publisher whose connect() cannot wait long may keep this no-op.
+  virtual void interrupt() {}
+
   // The broker connected to (or tried last), for logs: "AMQP broker host:port (TLS)".
   virtual std::string describe() const = 0;
 

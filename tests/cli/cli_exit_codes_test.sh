@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The mysql-monitor executable's exit codes and messages, without servers: --version and --help
 # (0), usage errors and every configuration error path (2, with a message naming the problem),
-# unreachable servers (1), and [monitor] delay_start (waits, and SIGTERM during the wait exits 0).
+# unreachable servers (1), and [monitor] delay_start (waits, SIGHUP during the wait is logged and
+# survived, and SIGTERM during the wait exits 0).
 #   cli_exit_codes_test.sh MYSQL_MONITOR VERSION
 set -uo pipefail
 monitor=$1
@@ -133,6 +134,10 @@ expect tail-unreachable 1 "AMQP broker 127.0.0.1:1"
 pid=$!
 sleep 1
 check "delay_start: still waiting after 1 s" kill -0 "$pid"
+# SIGHUP (a terminal hang-up, log rotation) is logged and survived; it used to end it with 129.
+kill -HUP "$pid"
+sleep 0.3
+check "SIGHUP: still running" kill -0 "$pid"
 started=$SECONDS
 kill -TERM "$pid"
 wait "$pid"
@@ -140,6 +145,7 @@ echo $? >"$work/delay.rc"
 check "delay_start: SIGTERM during the wait exits 0" rc delay 0
 check "delay_start: stopped at once" test $((SECONDS - started)) -le 3
 check "delay_start: logged the wait" grep -qF "waiting 30 s before connecting ([monitor] delay_start)" "$work/delay.out"
+check "SIGHUP: logged as ignored" grep -qF "received Hangup: ignored (mysql-monitor re-reads nothing on SIGHUP" "$work/delay.out"
 
 echo "$failures failure(s)"
 [[ $failures -eq 0 ]]

@@ -243,6 +243,16 @@ TEST(Config, DurationsTakeSecondsOrAUnit) {
   expectInvalid("[mysql]\nheartbeat_period = 0\n", "[mysql] heartbeat_period: 0 is outside 1..3600 seconds");
 }
 
+TEST(Config, StopTimeoutDefaultsToTenSecondsAndTakesADuration) {
+  auto defaults = parseConfig("", "d.cfg");
+  ASSERT_TRUE(defaults.isOk()) << defaults.status().toString();
+  EXPECT_EQ(defaults->monitor.stop_timeout_seconds, 10);
+  auto config = parseConfig("[monitor]\nstop_timeout = 1m\n", "d.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->monitor.stop_timeout_seconds, 60);
+  expectInvalid("[monitor]\nstop_timeout = 0\n", "[monitor] stop_timeout: 0 is outside 1..3600 seconds");
+}
+
 TEST(Config, LogFormatJson) {
   auto config = parseConfig("[monitor]\nlog_format = JSON\n", "j.cfg");
   ASSERT_TRUE(config.isOk()) << config.status().toString();

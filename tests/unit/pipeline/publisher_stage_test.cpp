@@ -313,5 +313,53 @@ TEST_F(PublisherStageTest, RepeatedRefusalBacksOffInsteadOfATightLoop) {
   EXPECT_EQ(broker.taken().size(), 1u);
 }
 
+// connect() answers with `answer` (counted); interrupt() is recorded and makes a blocked connect
+// return Cancelled, as AmqpPublisher's does.
+class UnreachableBroker final : public sink::Publisher {
+ public:
+  explicit UnreachableBroker(Status answer) : answer_(std::move(answer)) {}
+  Status connect() override {
+    ++connects;
+    return answer_;
+  }
+  void interrupt() override { interrupted = true; }
+  std::string describe() const override { return "unreachable broker"; }
+  Result<uint64_t> publish(const sink::OutgoingMessage&) override { return Status::io("not connected"); }
+  Status poll(std::chrono::milliseconds, std::vector<sink::BrokerEvent>&) override { return Status::io("not connected"); }
+  std::atomic<int> connects{0};
+  std::atomic<bool> interrupted{false};
+
+ private:
+  Status answer_;
+};
+
+class PublisherStageBrokerTest : public PublisherStageTest {};
+
+TEST_F(PublisherStageBrokerTest, ARefusalEndsTheStageAtOnceInsteadOfRetrying) {
+  UnreachableBroker broker(Status::refused("login refused; fix: check [amqp] user and password"));
+  in_.close();
+  PublisherStage stage(broker, in_, *state_, clock_, PublisherOptions{}, checkpoint::Checkpoint{});
+  const Status result = stage.run(std::stop_token{});
+  EXPECT_EQ(result.code(), StatusCode::Refused) << result.toString();
+  EXPECT_EQ(broker.connects, 1);
+}
+
+TEST_F(PublisherStageBrokerTest, AStopWithNothingUnconfirmedDoesNotWaitForAnUnreachableBroker) {
+  UnreachableBroker broker(Status::io("cannot connect: a socket error occurred"));
+  PublisherOptions options;
+  options.min_reconnect_backoff = std::chrono::milliseconds{30000};  // waits that a stop must cut short
+  options.max_reconnect_backoff = std::chrono::milliseconds{30000};
+  PublisherStage stage(broker, in_, *state_, clock_, options, checkpoint::Checkpoint{});
+  std::stop_source draining;
+  Status result;
+  std::jthread thread([&] { result = stage.run(std::stop_token{}, draining.get_token()); });
+  ASSERT_TRUE(waitFor([&] { return broker.connects.load() == 1; }));
+  const auto asked = std::chrono::steady_clock::now();
+  draining.request_stop();
+  thread.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds{500});
+  EXPECT_EQ(result.code(), StatusCode::Cancelled) << result.toString();
+}
+
 }  // namespace
 }  // namespace mm::pipeline
