@@ -112,7 +112,7 @@ expect open-secret 0 "warning: $work/open-secret.cfg:2: [mysql] password_file $w
 # Root enters any directory: a symlink loop makes a state_path no one can use (it aborted, 134).
 ln -s loop "$work/loop"
 run state-loop --config "$work/unreachable.cfg" --set "monitor.state_path=$work/loop/state"
-expect state-loop 1 "cannot read state file $work/loop/state/position: Too many levels of symbolic links"
+expect state-loop 1 "[monitor] state_path: cannot create directory $work/loop/state: Too many levels of symbolic links"
 run status-state-loop status --config "$work/unreachable.cfg" --set "monitor.state_path=$work/loop/state"
 expect status-state-loop 1 "Too many levels of symbolic links"
 
