@@ -26,6 +26,9 @@
 #                                   directory (CI: prints the ratios, asserts no timing)
 #   MM_BENCH_BUILD_DIR=dir          where mysql-monitor and amqp_bench are (default build, Release)
 #   MM_BENCH_OUT=dir                where the table, data and plots go instead
+#   MM_BENCH_MYSQL_SSL=verify_identity  read the binlog over TLS ([mysql] ssl), as the services'
+#                                   TLS-only account: Connector/C's reads instead of the fast
+#                                   packet reader (src/mysql/packet_reader.h), to measure their cost
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -98,6 +101,15 @@ load_range() {
   echo "$file $start $end"
 }
 
+mysql_login="user = $MM_MYSQL_USER
+password = $MM_MYSQL_PASSWORD"
+if [[ -n ${MM_BENCH_MYSQL_SSL:-} ]]; then
+  mysql_login="user = $MM_MYSQL_TLS_USER
+password = $MM_MYSQL_TLS_PASSWORD
+ssl = $MM_BENCH_MYSQL_SSL
+ssl_ca = $MM_MYSQL_TLS_CA"
+fi
+
 write_config() {
   local path=$1 state=$2 start=$3 window=$4 exchange=$5 schema=$6
   cat >"$path" <<EOF
@@ -108,8 +120,7 @@ log_level = warning
 [mysql]
 host = $MM_MYSQL_HOST
 port = $MM_MYSQL_PORT
-user = $MM_MYSQL_USER
-password = $MM_MYSQL_PASSWORD
+$mysql_login
 database = $schema
 server_id = $((40000 + $$ % 10000))
 start_position = $start

@@ -18,6 +18,37 @@ mysql::CheckResult failure(std::string name, const Status& status, std::string g
                             status.code() == StatusCode::Refused ? std::string() : std::move(general_fix)};
 }
 
+// Whether the connection is encrypted and how far the server's certificate was checked: what the
+// handshake proved, since Connector/C refuses a mode it cannot satisfy ([mysql] ssl).
+mysql::CheckResult checkTls(const mysql::Connection& connection, const mysql::ConnectionOptions& options) {
+  const std::string name = "MySQL TLS";
+  const std::string tls = connection.tlsDescription();
+  if (tls.empty()) {
+    const bool loopback = options.host == "127.0.0.1" || options.host == "::1" || options.host == "localhost";
+    return mysql::CheckResult{loopback ? mysql::CheckLevel::Ok : mysql::CheckLevel::Warn, name,
+                              "not encrypted ([mysql] ssl = off)",
+                              loopback ? std::string() : "set [mysql] ssl = verify_identity with ssl_ca"};
+  }
+  switch (options.tls) {
+    case mysql::TlsMode::VerifyIdentity:
+      return mysql::CheckResult{mysql::CheckLevel::Ok, name,
+                                fmt::format("encrypted ({}); server certificate verified: signed by {} and "
+                                            "issued to {}",
+                                            tls, options.ssl_ca, options.host),
+                                {}};
+    case mysql::TlsMode::VerifyCa:
+      return mysql::CheckResult{mysql::CheckLevel::Ok, name,
+                                fmt::format("encrypted ({}); server certificate signed by {} (host name not "
+                                            "checked: ssl = verify_ca)",
+                                            tls, options.ssl_ca),
+                                {}};
+    default:
+      return mysql::CheckResult{mysql::CheckLevel::Warn, name,
+                                fmt::format("encrypted ({}); server certificate NOT verified (ssl = on)", tls),
+                                "set [mysql] ssl = verify_identity with ssl_ca to refuse an impostor"};
+  }
+}
+
 std::vector<mysql::CheckResult> checkServer(const config::Config& config,
                                             const mysql::ConnectionOptions& options) {
   const std::string name = fmt::format("MySQL server {}:{}", options.host, options.port);
@@ -36,7 +67,8 @@ std::vector<mysql::CheckResult> checkServer(const config::Config& config,
   }
   std::vector<mysql::CheckResult> checks{
       mysql::CheckResult{mysql::CheckLevel::Ok, name, fmt::format("connected as '{}', {}", options.user,
-                                                                  facts->version), {}}};
+                                                                  facts->version), {}},
+      checkTls(connection, options)};
   for (auto& check : mysql::evaluateServer(*facts, config.mysql.server_id, config.mysql.resume_by_gtid)) {
     checks.push_back(std::move(check));
   }

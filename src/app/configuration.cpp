@@ -61,6 +61,15 @@ mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql) {
   o.port = mysql.port;
   o.user = mysql.user;
   o.password = mysql.password;
+  switch (mysql.ssl) {
+    case config::MysqlSsl::Off: o.tls = mysql::TlsMode::Off; break;
+    case config::MysqlSsl::On: o.tls = mysql::TlsMode::Required; break;
+    case config::MysqlSsl::VerifyCa: o.tls = mysql::TlsMode::VerifyCa; break;
+    case config::MysqlSsl::VerifyIdentity: o.tls = mysql::TlsMode::VerifyIdentity; break;
+  }
+  o.ssl_ca = mysql.ssl_ca;
+  o.ssl_cert = mysql.ssl_cert;
+  o.ssl_key = mysql.ssl_key;
   return o;
 }
 

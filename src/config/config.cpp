@@ -281,6 +281,14 @@ const std::vector<Setting>& settings() {
                                         {"current", OnPositionLost::Current}}),
       choiceSetting<S, bool>("mysql", "resume_by", {kMysql, &S::resume_by_gtid},
                              {{"position", false}, {"gtid", true}}),
+      choiceSetting<S, MysqlSsl>("mysql", "ssl", {kMysql, &S::ssl},
+                                 {{"off", MysqlSsl::Off},
+                                  {"on", MysqlSsl::On},
+                                  {"verify_ca", MysqlSsl::VerifyCa},
+                                  {"verify_identity", MysqlSsl::VerifyIdentity}}),
+      stringSetting<S>("mysql", "ssl_ca", {kMysql, &S::ssl_ca}),
+      stringSetting<S>("mysql", "ssl_cert", {kMysql, &S::ssl_cert}),
+      stringSetting<S>("mysql", "ssl_key", {kMysql, &S::ssl_key}),
       brokerHostsSetting(),
       intSetting<A>("amqp", "port", {kAmqp, &A::port}, 1, 65535),
       stringSetting<A>("amqp", "user", {kAmqp, &A::user}, Presence::Required),
@@ -444,6 +452,25 @@ Status validate(const Config& c) {
   }
   if (c.amqp.ssl_cert.empty() != c.amqp.ssl_key.empty()) {
     return Status::invalidArgument("[amqp] ssl_cert and ssl_key go together: set both or neither");
+  }
+  const bool mysql_verifies = c.mysql.ssl == MysqlSsl::VerifyCa || c.mysql.ssl == MysqlSsl::VerifyIdentity;
+  if (mysql_verifies && c.mysql.ssl_ca.empty()) {
+    return Status::invalidArgument(
+        "missing required key [mysql] ssl_ca: ssl = verify_ca or verify_identity needs the CA file "
+        "(PEM) that signs the server's certificate");
+  }
+  if (c.mysql.ssl_cert.empty() != c.mysql.ssl_key.empty()) {
+    return Status::invalidArgument("[mysql] ssl_cert and ssl_key go together: set both or neither");
+  }
+  if (c.mysql.ssl == MysqlSsl::Off && (!c.mysql.ssl_ca.empty() || !c.mysql.ssl_cert.empty())) {
+    return Status::invalidArgument(
+        "[mysql] ssl_ca/ssl_cert are set but ssl = off, so the connection would be plain: set [mysql] "
+        "ssl = verify_identity (or verify_ca, on), or remove them");
+  }
+  if (c.mysql.ssl == MysqlSsl::On && !c.mysql.ssl_ca.empty()) {
+    return Status::invalidArgument(
+        "[mysql] ssl_ca is set but ssl = on, which does not check the server's certificate: set "
+        "[mysql] ssl = verify_identity (or verify_ca) to use it, or remove ssl_ca");
   }
   return Status::ok();
 }

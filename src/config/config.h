@@ -50,6 +50,8 @@ enum class OnPositionLost {
   Current,  // publish a "gap" message and resume at the server's current position
 };
 
+enum class MysqlSsl { Off, On, VerifyCa, VerifyIdentity };
+
 struct MysqlConfig {
   std::string host = "localhost";
   int port = 3306;
@@ -66,6 +68,13 @@ struct MysqlConfig {
   OnPositionLost on_position_lost = OnPositionLost::Fail;
   // position | gtid: how a saved state (and a reconnect) resumes; gtid follows a failover.
   bool resume_by_gtid = false;
+  // TLS to the server, on every connection (replica stream and queries), as MySQL's --ssl-mode:
+  // off | on (encrypted, certificate not checked) | verify_ca (signed by ssl_ca) |
+  // verify_identity (also issued to host).
+  MysqlSsl ssl = MysqlSsl::Off;
+  std::string ssl_ca;    // CA certificates (PEM); required by verify_ca and verify_identity
+  std::string ssl_cert;  // client certificate (PEM), with ssl_key; optional
+  std::string ssl_key;
 };
 
 enum class AmqpHeaders { Auto, On, Off };

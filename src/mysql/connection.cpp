@@ -91,6 +91,60 @@ bool connectUnlessStopped(MYSQL* mysql, MYSQL*& result, const ConnectionOptions&
   return true;
 }
 
+// Connector/C (3.3, Debian 12) has no ssl-mode option; the modes map onto its options: any TLS
+// option turns TLS on, MYSQL_OPT_SSL_ENFORCE refuses a server without it, a CA makes OpenSSL check
+// the chain, and MYSQL_OPT_SSL_VERIFY_SERVER_CERT adds the host name check. So Required passes no
+// CA (an encrypted link to a server whose certificate is not checked), VerifyCa the CA alone.
+void applyTls(MYSQL* mysql, const ConnectionOptions& options) {
+  if (options.tls == TlsMode::Off) {
+    return;
+  }
+  const my_bool enforce = 1;
+  mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &enforce);
+  if (options.tls != TlsMode::Required && !options.ssl_ca.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CA, options.ssl_ca.c_str());
+  }
+  if (!options.ssl_cert.empty()) {
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_CERT, options.ssl_cert.c_str());
+    mysql_optionsv(mysql, MYSQL_OPT_SSL_KEY, options.ssl_key.c_str());
+  }
+  const my_bool verify_host = options.tls == TlsMode::VerifyIdentity ? 1 : 0;
+  mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_host);
+}
+
+// Server error numbers about TLS (include/mysqld_error.h) and Connector/C's TLS failure.
+constexpr unsigned int ER_ACCESS_DENIED_ERROR = 1045;
+constexpr unsigned int ER_SECURE_TRANSPORT_REQUIRED = 3159;  // MySQL 5.7+, require_secure_transport
+constexpr unsigned int CR_SSL_CONNECTION_ERROR = 2026;
+
+// A server that wants TLS answers a plain login with "access denied" (MariaDB, also for
+// require_secure_transport) or 3159 (MySQL): name the setting, since the password may be right. A
+// failed TLS handshake names the mode and the files it used. Both are refusals: retrying cannot
+// fix them.
+Status explainTlsFailure(Status status, unsigned int code, const ConnectionOptions& options) {
+  if (options.tls == TlsMode::Off && (code == ER_ACCESS_DENIED_ERROR || code == ER_SECURE_TRANSPORT_REQUIRED)) {
+    return Status::refused(fmt::format("{}; if the server or the account requires TLS (require_secure_transport, "
+                                       "REQUIRE SSL), set [mysql] ssl = verify_identity with ssl_ca (or ssl = on)",
+                                       status.message()));
+  }
+  if (options.tls != TlsMode::Off && code == CR_SSL_CONNECTION_ERROR) {
+    const char* mode = options.tls == TlsMode::Required   ? "on"
+                       : options.tls == TlsMode::VerifyCa ? "verify_ca"
+                                                          : "verify_identity";
+    std::string fix = options.tls == TlsMode::Required
+                          ? "the server must have TLS enabled (ssl_cert/ssl_key in its configuration)"
+                          : fmt::format("[mysql] ssl_ca ({}) must be the CA that signed the server's certificate{}",
+                                        options.ssl_ca,
+                                        options.tls == TlsMode::VerifyIdentity
+                                            ? fmt::format(", and the certificate must name [mysql] host ({})",
+                                                          options.host)
+                                            : std::string());
+    // Refused: a certificate that does not verify is not fixed by retrying (issue 16 item 5).
+    return Status::refused(fmt::format("{} ([mysql] ssl = {}); fix: {}", status.message(), mode, fix));
+  }
+  return status;
+}
+
 }  // namespace
 
 Status Connection::connect(const ConnectionOptions& options, const std::atomic<bool>* stop) {
@@ -110,6 +164,7 @@ Status Connection::connect(const ConnectionOptions& options, const std::atomic<b
   const unsigned long max_packet = 1UL << 30;
   mysql_optionsv(mysql_, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
   mysql_optionsv(mysql_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  applyTls(mysql_, options);
   MYSQL* connected = nullptr;
   if (stop == nullptr) {
     connected = mysql_real_connect(mysql_, options.host.c_str(), options.user.c_str(), options.password.c_str(),
@@ -123,10 +178,26 @@ Status Connection::connect(const ConnectionOptions& options, const std::atomic<b
   }
   if (connected == nullptr) {
     Status status = lastError(fmt::format("cannot connect as '{}'", options.user));
+    const unsigned int code = lastErrno();
     close();
-    return status;
+    return explainTlsFailure(std::move(status), code, options);
   }
   return Status::ok();
+}
+
+std::string Connection::tlsDescription() const {
+  if (mysql_ == nullptr) {
+    return {};
+  }
+  const char* cipher = mysql_get_ssl_cipher(mysql_);
+  if (cipher == nullptr) {
+    return {};
+  }
+  const char* version = nullptr;
+  if (mariadb_get_infov(mysql_, MARIADB_CONNECTION_TLS_VERSION, &version) != 0 || version == nullptr) {
+    return cipher;
+  }
+  return fmt::format("{}, {}", version, cipher);
 }
 
 Status Connection::execute(const std::string& sql) {

@@ -16,11 +16,20 @@ struct st_mysql;
 
 namespace mm::mysql {
 
+// How the connection uses TLS ([mysql] ssl), as MySQL's --ssl-mode: Off = plain; Required =
+// encrypted, the server's certificate not checked; VerifyCa = also signed by `ssl_ca`;
+// VerifyIdentity = also issued to `host`. Every mode but Off refuses a server without TLS.
+enum class TlsMode { Off, Required, VerifyCa, VerifyIdentity };
+
 struct ConnectionOptions {
   std::string host = "localhost";
   int port = 3306;
   std::string user;
   std::string password;
+  TlsMode tls = TlsMode::Off;
+  std::string ssl_ca;    // PEM CA file; used by VerifyCa and VerifyIdentity
+  std::string ssl_cert;  // client certificate and key (PEM), for servers that ask for one
+  std::string ssl_key;
   int connect_timeout_seconds = 10;
   int read_timeout_seconds = 0;  // 0 = library default
 };
@@ -48,6 +57,8 @@ class Connection {
 
   // "host:port" for messages.
   const std::string& where() const { return where_; }
+  // The connected session's TLS: e.g. "TLSv1.3, TLS_AES_256_GCM_SHA384", or empty when plain.
+  std::string tlsDescription() const;
   st_mysql* handle() { return mysql_; }
   // The server's last error as a Status of `code`, naming the server and what we were doing.
   Status lastError(std::string_view doing) const;

@@ -20,11 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string envOr(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
 class BrokerTls : public LiveMonitorTest {
  protected:
   void SetUp() override {

@@ -37,29 +37,6 @@ class Lifecycle : public LiveMonitorTest {
     return l;
   }
 
-  // Runs `mysql-monitor ARGS... --config dir_/monitor.cfg` to its end (at most `timeout`): the exit
-  // code (nullopt when it did not end) and its output; `took` gets how long it ran.
-  std::pair<std::optional<int>, std::string> runToEnd(const std::vector<std::string>& args,
-                                                      std::chrono::milliseconds timeout,
-                                                      std::chrono::milliseconds* took = nullptr) {
-    MonitorProcess process;
-    std::vector<std::string> argv{MM_MONITOR_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--config", dir_ + "/monitor.cfg"});
-    const std::string log = fmt::format("{}/run-{}.log", dir_, ++runs_);
-    EXPECT_TRUE(process.startCommand(argv, log));
-    const auto started = std::chrono::steady_clock::now();
-    std::optional<int> code;
-    waitFor([&] { return (code = process.exited()).has_value(); }, timeout);
-    if (took != nullptr) {
-      *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    }
-    if (!code) {
-      process.stop(SIGKILL, 5s);
-    }
-    return {code, process.log()};
-  }
-
   // The daemon ends at once with exit 1 and a refusal whose "fix: ..." `check` prints too.
   void expectRefusedLikeCheck(const std::string& what, const std::string& fix_start) {
     std::chrono::milliseconds took{};
@@ -74,8 +51,6 @@ class Lifecycle : public LiveMonitorTest {
     EXPECT_NE(check_log.find(fix_text), std::string::npos)
         << what << ": check does not print the daemon's \"" << fix_text << "\"\n" << check_log;
   }
-
-  int runs_ = 0;
 };
 
 TEST_F(Lifecycle, SecondInstanceIsRefusedNamingThePidAndSighupIsLoggedAndSurvived) {

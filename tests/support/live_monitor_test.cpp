@@ -48,6 +48,27 @@ void LiveMonitorTest::writeConfig(const ConfigLines& lines) {
       exchange_, lines.amqp)));
 }
 
+std::pair<std::optional<int>, std::string> LiveMonitorTest::runToEnd(const std::vector<std::string>& args,
+                                                                     std::chrono::milliseconds timeout,
+                                                                     std::chrono::milliseconds* took) {
+  MonitorProcess process;
+  std::vector<std::string> argv{MM_MONITOR_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--config", dir_ + "/monitor.cfg"});
+  const std::string log = fmt::format("{}/run-{}.log", dir_, ++runs_);
+  EXPECT_TRUE(process.startCommand(argv, log));
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<int> code;
+  waitFor([&] { return (code = process.exited()).has_value(); }, timeout);
+  if (took != nullptr) {
+    *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  }
+  if (!code) {
+    process.stop(SIGKILL, std::chrono::seconds(5));
+  }
+  return {code, process.log()};
+}
+
 void LiveMonitorTest::startMonitor() {
   const size_t streaming_before = countOf(monitor_.log(), "streaming binlog");
   ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));

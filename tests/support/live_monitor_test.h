@@ -8,8 +8,12 @@
 // or HasFatalFailure().
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -38,6 +42,12 @@ class LiveMonitorTest : public ::testing::Test {
   // appended to across restarts, so this start's "streaming binlog" is waited for).
   void startMonitor();
 
+  // Runs `mysql-monitor ARGS... --config dir_/monitor.cfg` to its end (at most `timeout`): the exit
+  // code (nullopt when it did not end) and its output; `took` gets how long it ran.
+  std::pair<std::optional<int>, std::string> runToEnd(const std::vector<std::string>& args,
+                                                      std::chrono::milliseconds timeout,
+                                                      std::chrono::milliseconds* took = nullptr);
+
   // Runs one SQL statement as the admin user; a failure fails the test.
   void run(const std::string& sql);
 
@@ -53,6 +63,9 @@ class LiveMonitorTest : public ::testing::Test {
   std::string dir_;
   mysql::Connection sql_;
   MonitorProcess monitor_;
+
+ private:
+  int runs_ = 0;  // numbers the logs of runToEnd()
 };
 
 }  // namespace mm::test

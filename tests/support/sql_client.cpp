@@ -9,12 +9,10 @@
 #include <fmt/format.h>
 
 namespace mm::test {
-namespace {
 std::string envOr(const char* name, const char* fallback) {
   const char* value = std::getenv(name);
   return value != nullptr ? value : fallback;
 }
-}  // namespace
 
 std::optional<ServerEnvironment> serverEnvironment() {
   if (std::getenv("MM_MYSQL_PORT") == nullptr || std::getenv("MM_AMQP_PORT") == nullptr) {

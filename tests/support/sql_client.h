@@ -33,6 +33,9 @@ Status connectAdmin(const ServerEnvironment& env, mysql::Connection& connection)
 // A name unique to this process and call, for schemas, exchanges and state dirs.
 std::string uniqueName(const std::string& prefix);
 
+// Environment variable `name` (MM_AMQP_TLS_CA, ...), or `fallback` when it is not set.
+std::string envOr(const char* name, const char* fallback = "");
+
 // The number in environment variable `name` (a test's size: MM_FAULT_CHANGES, MM_TXN_KILLS, ...),
 // or `fallback` when it is not set.
 size_t envSize(const char* name, size_t fallback);

@@ -227,6 +227,35 @@ TEST(Config, RequiredKeysMustNotBeEmpty) {
   expectInvalid("[amqp]\nssl = true\n", "missing required key [amqp] ssl_ca");
 }
 
+// [mysql] ssl (issue 16 item 1): MySQL's ssl modes; each needs the files it uses, and a file the
+// mode would ignore is an error rather than a false sense of verification. Any readable regular
+// file stands in for a PEM file here: only the connection reads their content.
+TEST(Config, MysqlTlsModesAndTheFilesTheyNeed) {
+  const std::string pem = MM_CONFIG_EXAMPLE;
+  auto config = parseConfig(fmt::format("[mysql]\nssl = verify_identity\nssl_ca = {}\nssl_cert = {}\nssl_key = {}\n",
+                                        pem, pem, pem),
+                            "tls.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->mysql.ssl, MysqlSsl::VerifyIdentity);
+  EXPECT_EQ(config->mysql.ssl_ca, pem);
+  EXPECT_EQ(config->mysql.ssl_cert, pem);
+  auto on = parseConfig("[mysql]\nssl = on\n", "tls.cfg");
+  ASSERT_TRUE(on.isOk()) << on.status().toString();
+  EXPECT_EQ(on->mysql.ssl, MysqlSsl::On);
+  EXPECT_EQ(parseConfig("", "empty.cfg")->mysql.ssl, MysqlSsl::Off);
+
+  expectInvalid("[mysql]\nssl = yes\n", "bad.cfg:2: [mysql] ssl: 'yes' is not one of");
+  expectInvalid("[mysql]\nssl = verify_ca\n", "missing required key [mysql] ssl_ca: ssl = verify_ca or verify_identity");
+  expectInvalid("[mysql]\nssl = verify_identity\n", "missing required key [mysql] ssl_ca");
+  expectInvalid(fmt::format("[mysql]\nssl = on\nssl_cert = {}\n", pem),
+                "[mysql] ssl_cert and ssl_key go together: set both or neither");
+  expectInvalid(fmt::format("[mysql]\nssl_ca = {}\n", pem), "[mysql] ssl_ca/ssl_cert are set but ssl = off");
+  expectInvalid(fmt::format("[mysql]\nssl = on\nssl_ca = {}\n", pem),
+                "[mysql] ssl_ca is set but ssl = on, which does not check the server's certificate");
+  expectInvalid("[mysql]\nssl = verify_ca\nssl_ca = /nonexistent/ca.pem\n",
+                "bad.cfg:3: [mysql] ssl_ca: cannot read /nonexistent/ca.pem: No such file or directory");
+}
+
 TEST(Config, DurationsTakeSecondsOrAUnit) {
   auto config = parseConfig("[monitor]\ndelay = 2m\ndelay_start = 30s\nheartbeat_interval = 1h\n"
                             "[mysql]\nheartbeat_period = 7\n",
