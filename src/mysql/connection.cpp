@@ -182,6 +182,17 @@ Status Connection::connect(const ConnectionOptions& options, const std::atomic<b
     close();
     return explainTlsFailure(std::move(status), code, options);
   }
+  // Connector/C 3.3 logs in over a plain link when the server offers no TLS unless the host name
+  // is verified (seen by the tls helper against a fake server, issue 16): refuse such a session
+  // before any query. Only verify_identity refuses before the login itself.
+  if (options.tls != TlsMode::Off && mysql_get_ssl_cipher(mysql_) == nullptr) {
+    close();
+    return Status::refused(fmt::format(
+        "MySQL server {}: the connection is not encrypted although [mysql] ssl asks for TLS: the server "
+        "offers none (or something between strips it); fix: enable TLS on the server (ssl_cert, ssl_key), "
+        "and use ssl = verify_identity, which refuses before sending the login",
+        where_));
+  }
   return Status::ok();
 }
 
