@@ -4,23 +4,14 @@
 #include <gtest/gtest.h>
 
 #include "metrics/exposition.h"
+#include "support/fake_clock.h"
 
 namespace mm::metrics {
 namespace {
 
 using namespace std::chrono_literals;
 
-class FakeClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point now() const override { return wall; }
-  std::chrono::steady_clock::time_point monotonicNow() const override { return steady; }
-  void advance(std::chrono::seconds by) {
-    wall += by;
-    steady += by;
-  }
-  std::chrono::system_clock::time_point wall{std::chrono::seconds(1'700'000'000)};
-  std::chrono::steady_clock::time_point steady{std::chrono::hours(1)};
-};
+using FakeClock = test::FakeClock;
 
 class ExporterTest : public ::testing::Test {
  protected:
