@@ -1,9 +1,6 @@
 #include "message/message_route.h"
 
 #include <fmt/format.h>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace mm::message {
 
@@ -56,22 +53,6 @@ std::string RoutingKeyTemplate::expand(const RouteFacts& facts) const {
     }
   }
   return out;
-}
-
-std::string keysJson(std::string_view row_message) {
-  rapidjson::Document message;
-  message.Parse(row_message.data(), row_message.size());
-  if (message.HasParseError() || !message.IsObject()) {
-    return {};
-  }
-  auto keys = message.FindMember("keys");
-  if (keys == message.MemberEnd()) {
-    return {};
-  }
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  keys->value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 std::string keysHash(std::string_view keys_json) {

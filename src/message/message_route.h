@@ -2,7 +2,8 @@
 //
 // The routing key comes from the `[amqp] routing_key` template: literal text with the placeholders
 // {database}, {table}, {type} and {keys_hash}. {keys_hash} is a stable hash of the row's key
-// values (FNV-1a 64 of the `keys` JSON object as the message writes it, 16 hex digits), so a
+// values (FNV-1a 64 of the `keys` JSON object as the message writes it, 16 hex digits:
+// RowMessageBuilder::lastKeys, or keysObject() of a typed change), so a
 // consistent-hash exchange sends every change of one row to the same queue, in order. The headers
 // (database, table, type) let a headers exchange or a consumer filter without parsing the body.
 // The sink publishes both as given and never looks inside.
@@ -47,9 +48,6 @@ class RoutingKeyTemplate {
   std::vector<Piece> pieces_;
   bool uses_keys_hash_ = false;
 };
-
-// The `keys` object of a row message, serialised compactly ("" when absent or not a row message).
-std::string keysJson(std::string_view row_message);
 
 // FNV-1a 64 of `keys_json`, as 16 lowercase hex digits.
 std::string keysHash(std::string_view keys_json);

@@ -192,6 +192,15 @@ Status RowMessageBuilder::columnError(const Status& status, const TableMap& tabl
                                         binlog::columnTypeName(column.real_type)));
 }
 
+namespace {
+
+// The text that opens each section (RowMessageBuilder::Section), the one place their names are
+// spelled.
+constexpr std::string_view kSectionOpen[] = {",\"keys\":{", ",\"values\":{", ",\"before_values\":{",
+                                             ",\"after_values\":{"};
+
+}  // namespace
+
 // Inline, with the error's text made out of line: it runs for every value.
 inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells& cells, size_t i, bool& first) {
   JsonBuffer& out = *out_;
@@ -204,24 +213,66 @@ inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells&
   return status;
 }
 
-template <typename Include>
-Status RowMessageBuilder::writeColumns(std::string_view field, const TableMap& table, const Cells& cells,
-                                       Include include) {
-  JsonBuffer& out = *out_;
-  out.raw(field);
-  out.put('{');
+// Writes each section into the message: "section":{"name":value,...}.
+struct RowMessageBuilder::DirectWriter {
+  RowMessageBuilder& builder;
   bool first = true;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (cells[i].state != Cell::State::Absent && include(i)) {
-      MM_RETURN_IF_ERROR(writeColumn(table, cells, i, first));
+
+  void open(Section section) {
+    builder.out_->raw(kSectionOpen[static_cast<size_t>(section)]);
+    if (section == Section::Keys) {
+      builder.keys_begin_ = builder.out_->size() - 1;
+    }
+    first = true;
+  }
+  Status column(const TableMap& table, const Cells& cells, size_t i) {
+    return builder.writeColumn(table, cells, i, first);
+  }
+  void close(Section section) {
+    builder.out_->put('}');
+    if (section == Section::Keys) {
+      builder.keys_end_ = builder.out_->size();
     }
   }
-  out.put('}');
+};
+
+// Encodes each section's values into a RowChange.
+struct RowMessageBuilder::EncodeWriter {
+  RowMessageBuilder& builder;
+  RowChange& change;
+  EncodedColumns* target = nullptr;
+
+  void open(Section section) {
+    EncodedColumns* sections[] = {&change.keys, &change.values, &change.before, &change.after};
+    target = sections[static_cast<size_t>(section)];
+  }
+  Status column(const TableMap& table, const Cells& cells, size_t i) {
+    builder.encoded_.clear();
+    Status status = builder.writeValue(table.columns[i], cells[i]);
+    if (!status.isOk()) [[unlikely]] {
+      return columnError(status, table, i);
+    }
+    target->append(static_cast<uint32_t>(i), builder.encoded_.view());
+    return status;
+  }
+  void close(Section) {}
+};
+
+template <typename Writer, typename Include>
+Status RowMessageBuilder::walkColumns(Section section, const TableMap& table, const Cells& cells,
+                                      Include include, Writer& writer) {
+  writer.open(section);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (cells[i].state != Cell::State::Absent && include(i)) {
+      MM_RETURN_IF_ERROR(writer.column(table, cells, i));
+    }
+  }
+  writer.close(section);
   return Status::ok();
 }
 
-Status RowMessageBuilder::writeKeys(const TableMap& table, const Cells& image) {
-  JsonBuffer& out = *out_;
+template <typename Writer>
+Status RowMessageBuilder::walkKeys(const TableMap& table, const Cells& image, Writer& writer) {
   // Keys go in column order. A key listed in that order (a one-column key always is) is written
   // from its own list; walking every column and asking whether it is a key cost 2% of decode.
   const std::vector<uint32_t>& key = table.primary_key;
@@ -229,56 +280,117 @@ Status RowMessageBuilder::writeKeys(const TableMap& table, const Cells& image) {
       std::adjacent_find(key.begin(), key.end(), [](uint32_t a, uint32_t b) { return a >= b; }) == key.end() &&
       (key.empty() || key.back() < image.size());
   if (!in_column_order) {
-    return writeColumns(",\"keys\":", table, image, [&](size_t i) { return isKeyColumn(table, i); });
+    return walkColumns(Section::Keys, table, image, [&](size_t i) { return isKeyColumn(table, i); }, writer);
   }
-  out.raw(",\"keys\":{");
-  bool first = true;
+  writer.open(Section::Keys);
   for (uint32_t i : key) {
     if (image[i].state != Cell::State::Absent) {
-      MM_RETURN_IF_ERROR(writeColumn(table, image, i, first));
+      MM_RETURN_IF_ERROR(writer.column(table, image, i));
     }
   }
-  out.put('}');
+  writer.close(Section::Keys);
   return Status::ok();
+}
+
+template <typename Writer>
+Status RowMessageBuilder::walk(binlog::RowsKind kind, const TableMap& table, const Cells& image,
+                               const Cells& after, Writer& writer) {
+  // The key identifies the row as it was; MINIMAL images may log it in the before image only.
+  MM_RETURN_IF_ERROR(walkKeys(table, image, writer));
+  auto every = [](size_t) { return true; };
+  switch (kind) {
+    case binlog::RowsKind::Write: return walkColumns(Section::Values, table, image, every, writer);
+    case binlog::RowsKind::Update: {
+      // A column is reported when the after image logs it and it differs from a logged before
+      // value (or no before value is logged, as with MINIMAL images).
+      auto changed = [&](size_t i) {
+        return after[i].state != Cell::State::Absent && !sameCell(image[i], after[i]);
+      };
+      MM_RETURN_IF_ERROR(walkColumns(Section::Before, table, image, changed, writer));
+      return walkColumns(Section::After, table, after, changed, writer);
+    }
+    case binlog::RowsKind::Delete:
+      // Without a key, the whole logged row is what identifies it.
+      return table.primary_key.empty() ? walkColumns(Section::Values, table, image, every, writer)
+                                       : Status::ok();
+  }
+  return Status::ok();
+}
+
+Result<std::string_view> RowMessageBuilder::write(binlog::RowsKind kind, const TableMap& table,
+                                                  const Cells& image, const Cells& after,
+                                                  const RowOrigin& origin) {
+  begin(changeType(kind), table);
+  DirectWriter writer{*this};
+  return finish(walk(kind, table, image, after, writer), origin);
 }
 
 Result<std::string_view> RowMessageBuilder::insert(const TableMap& table, const Cells& after,
                                                    const RowOrigin& origin) {
-  begin("row_insert", table);
-  Status written = writeKeys(table, after);
-  if (written.isOk()) {
-    written = writeColumns(",\"values\":", table, after, [](size_t) { return true; });
-  }
-  return finish(written, origin);
+  return write(binlog::RowsKind::Write, table, after, after, origin);
 }
 
 Result<std::string_view> RowMessageBuilder::update(const TableMap& table, const Cells& before,
                                                    const Cells& after, const RowOrigin& origin) {
-  begin("row_update", table);
-  // The key identifies the row as it was; MINIMAL images may log it in the before image only.
-  Status written = writeKeys(table, before);
-  // A column is reported when the after image logs it and it differs from a logged before value
-  // (or no before value is logged, as with MINIMAL images).
-  auto changed = [&](size_t i) {
-    return after[i].state != Cell::State::Absent && !sameCell(before[i], after[i]);
-  };
-  if (written.isOk()) {
-    written = writeColumns(",\"before_values\":", table, before, changed);
-  }
-  if (written.isOk()) {
-    written = writeColumns(",\"after_values\":", table, after, changed);
-  }
-  return finish(written, origin);
+  return write(binlog::RowsKind::Update, table, before, after, origin);
 }
 
 Result<std::string_view> RowMessageBuilder::remove(const TableMap& table, const Cells& before,
                                                    const RowOrigin& origin) {
-  begin("row_delete", table);
-  Status written = writeKeys(table, before);
-  if (written.isOk() && table.primary_key.empty()) {
-    written = writeColumns(",\"values\":", table, before, [](size_t) { return true; });
+  return write(binlog::RowsKind::Delete, table, before, before, origin);
+}
+
+Status RowMessageBuilder::encode(binlog::RowsKind kind, const TableMap& table, const Cells& image,
+                                 const Cells& after, RowChange& change) {
+  change.keys.clear();
+  change.values.clear();
+  change.before.clear();
+  change.after.clear();
+  JsonBuffer* const saved = out_;
+  out_ = &encoded_;
+  EncodeWriter writer{*this, change};
+  Status status = walk(kind, table, image, after, writer);
+  out_ = saved;
+  return status;
+}
+
+void RowMessageBuilder::writeSection(Section section, const EncodedColumns& columns) {
+  JsonBuffer& out = *out_;
+  out.raw(kSectionOpen[static_cast<size_t>(section)]);
+  if (section == Section::Keys) {
+    keys_begin_ = out.size() - 1;
   }
-  return finish(written, origin);
+  for (size_t i = 0; i < columns.size(); ++i) {
+    out.rawPadded(prefixes_.keys[columns.column(i)], i == 0 ? 1 : 0);
+    out.raw(columns.value(i));
+  }
+  out.put('}');
+  if (section == Section::Keys) {
+    keys_end_ = out.size();
+  }
+}
+
+std::string_view RowMessageBuilder::render(const RowChange& change, int64_t publish_timestamp) {
+  const TableMap& table = *change.table;
+  if (prefixes_.pinned != change.table || prefixes_.table != &table) {
+    prepare(change.table);
+  }
+  begin(changeType(change.kind), table);
+  writeSection(Section::Keys, change.keys);
+  switch (change.kind) {
+    case binlog::RowsKind::Write: writeSection(Section::Values, change.values); break;
+    case binlog::RowsKind::Update:
+      writeSection(Section::Before, change.before);
+      writeSection(Section::After, change.after);
+      break;
+    case binlog::RowsKind::Delete:
+      if (table.primary_key.empty()) {
+        writeSection(Section::Values, change.values);
+      }
+      break;
+  }
+  const ChangeOrigin& o = change.origin;
+  return end(RowOrigin{o.binlog_timestamp, publish_timestamp, o.file, o.event_end, o.row, o.gtid});
 }
 
 std::string RowMessageBuilder::takeMessage(std::string_view suffix) {

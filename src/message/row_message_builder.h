@@ -33,6 +33,7 @@
 #include "binlog/table_map.h"
 #include "common/status.h"
 #include "message/json_buffer.h"
+#include "message/row_change.h"
 
 namespace mm::message {
 
@@ -55,6 +56,19 @@ class RowMessageBuilder {
                                   const RowOrigin& origin);
   Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before, const RowOrigin& origin);
   std::string_view heartbeat(int64_t publish_timestamp);
+
+  // The change insert/update/remove would write for the same row, as a typed RowChange (for the
+  // delay buffer): its sections are replaced; kind, table and origin are the caller's to set.
+  // `image` is the row (the after image of an insert, else the before image); `after` the after
+  // image of an update (else ignored).
+  Status encode(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image, const Cells& after,
+                RowChange& change);
+  // The message of `change` published at `publish_timestamp`: the same bytes insert/update/remove
+  // write for the row it was encoded from (with its origin). Valid until the next call.
+  std::string_view render(const RowChange& change, int64_t publish_timestamp);
+  // The "keys" object of the last message written, as its JSON text ({keys_hash} routing hashes
+  // it); valid as long as that message's view is.
+  std::string_view lastKeys() const { return out_->view().substr(keys_begin_, keys_end_ - keys_begin_); }
 
   // The last message insert/update/remove returned, followed by `suffix` (copied only when longer
   // than JsonBuffer::kTakeSuffix bytes), moved out of the builder's own buffer, which
@@ -102,15 +116,30 @@ class RowMessageBuilder {
     std::string gtid_field;  // ,"gtid":G or nothing
   };
 
+  // The sections of a row message, in the order a message lists them.
+  enum class Section : uint8_t { Keys, Values, Before, After };
+  struct DirectWriter;
+  struct EncodeWriter;
+
   void begin(std::string_view type, const binlog::TableMap& table);
   std::string_view end(const RowOrigin& origin);
   // end(origin) when `written` is ok, else the message is taken back out of the buffer.
   Result<std::string_view> finish(const Status& written, const RowOrigin& origin);
-  // Writes "field":{"name":value,...} for the columns `include` selects among `cells`.
-  template <typename Include>
-  Status writeColumns(std::string_view field, const binlog::TableMap& table, const Cells& cells,
-                      Include include);
-  Status writeKeys(const binlog::TableMap& table, const Cells& image);
+  // Hands `writer` the sections of a change of `kind` and, in each, the columns it lists: the one
+  // place that decides what a row message holds (image and after as for encode()).
+  template <typename Writer>
+  Status walk(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image, const Cells& after,
+              Writer& writer);
+  // The columns `include` selects among `cells`, as `section`.
+  template <typename Writer, typename Include>
+  Status walkColumns(Section section, const binlog::TableMap& table, const Cells& cells, Include include,
+                     Writer& writer);
+  template <typename Writer>
+  Status walkKeys(const binlog::TableMap& table, const Cells& image, Writer& writer);
+  // Writes a message of `kind` for the row (insert/update/remove).
+  Result<std::string_view> write(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image,
+                                 const Cells& after, const RowOrigin& origin);
+  void writeSection(Section section, const EncodedColumns& columns);
   // Writes ,"name":value for column `i` (no comma before the first).
   Status writeColumn(const binlog::TableMap& table, const Cells& cells, size_t i, bool& first);
   // `status` with the table and column named.
@@ -126,6 +155,10 @@ class RowMessageBuilder {
   TablePrefixes prefixes_;
   OriginText origin_text_;
   binlog::CellValue scratch_;
+  JsonBuffer encoded_;  // one value at a time, for encode()
+  // Where the "keys" object of the last message is in *out_.
+  size_t keys_begin_ = 0;
+  size_t keys_end_ = 0;
 };
 
 }  // namespace mm::message

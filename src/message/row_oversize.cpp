@@ -13,7 +13,7 @@ namespace {
 using rapidjson::SizeType;
 
 // SAX handler over the head of a row message: takes type, database and table_name, copies the
-// `keys` object through a Writer (the same one keysJson() uses, so the text is the same), and stops
+// `keys` object through a Writer (compact, as RowMessageBuilder writes it, so the text is the same), and stops
 // the parse once `keys` ends, before the values, which may be hundreds of megabytes.
 class HeadHandler {
  public:

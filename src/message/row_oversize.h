@@ -26,7 +26,7 @@ struct RowIdentity {
   std::string type;       // row_insert, row_update, row_delete
   std::string database;
   std::string table;
-  std::string keys_json;  // the `keys` object, compact, as keysJson() writes it
+  std::string keys_json;  // the `keys` object, compact, as the message has it
   int64_t timestamp = 0;
   int64_t binlog_timestamp = 0;
   std::string file;       // "" when the message has no position

@@ -31,15 +31,25 @@ Status RowsFormatter::formatLines(const binlog::RowsEventHeader& rows,
   return status;
 }
 
-template <typename OnRow>
-Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
-                                 RowOrigin origin, OnRow on_row) {
+template <typename OnImages>
+Status RowsFormatter::readRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
+                               uint64_t first_row, OnImages on_images) {
   binlog::RowImageReader reader(rows, table);
-  for (; !reader.done(); ++origin.row) {
+  for (uint64_t row = first_row; !reader.done(); ++row) {
     MM_RETURN_IF_ERROR(reader.next(before_));
     if (rows.kind == binlog::RowsKind::Update) {
       MM_RETURN_IF_ERROR(reader.next(after_));
     }
+    MM_RETURN_IF_ERROR(on_images(row));
+  }
+  return Status::ok();
+}
+
+template <typename OnRow>
+Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
+                                 RowOrigin origin, OnRow on_row) {
+  return readRows(rows, table, origin.row, [&](uint64_t row) {
+    origin.row = row;
     Result<std::string_view> body = std::string_view{};
     switch (rows.kind) {
       case binlog::RowsKind::Write: body = builder_.insert(table, before_, origin); break;
@@ -49,9 +59,21 @@ Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binl
     if (!body.isOk()) {
       return body.status();
     }
-    MM_RETURN_IF_ERROR(on_row(origin.row, *body));
-  }
-  return Status::ok();
+    return on_row(row, *body);
+  });
+}
+
+Status RowsFormatter::encode(const binlog::RowsEventHeader& rows,
+                             const std::shared_ptr<const binlog::TableMap>& table, const ChangeOrigin& origin,
+                             EmitChange emit) {
+  return readRows(rows, *table, origin.row, [&](uint64_t row) {
+    MM_RETURN_IF_ERROR(builder_.encode(rows.kind, *table, before_, after_, change_));
+    change_.kind = rows.kind;
+    change_.table = table;
+    change_.origin = origin;
+    change_.origin.row = row;
+    return emit(change_);
+  });
 }
 
 binlog::TableMap withPositionalNames(const binlog::TableMap& table) {

@@ -40,6 +40,22 @@ class RowsFormatter {
   Status formatLines(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
                      RowOrigin origin, JsonBuffer& block, RowWritten written);
 
+  // Called per row with its change, typed (RowMessageBuilder::encode), for a caller that holds
+  // changes before their messages are written (the delay buffer); it may move from `change`.
+  using EmitChange = FunctionRef<Status(RowChange& change)>;
+  // The same walk as format(), but each row comes out as a RowChange of `table` with `origin`
+  // (its `row` counting on from origin.row).
+  Status encode(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
+                const ChangeOrigin& origin, EmitChange emit);
+
+  // The message of a change encode() made, published at `publish_timestamp`
+  // (RowMessageBuilder::render); valid until the next call.
+  std::string_view render(const RowChange& change, int64_t publish_timestamp) {
+    return builder_.render(change, publish_timestamp);
+  }
+  // Inside format()'s Emit: the "keys" object of the row's message (RowMessageBuilder::lastKeys).
+  std::string_view lastKeys() const { return builder_.lastKeys(); }
+
   // Inside format()'s Emit: the body just emitted followed by `suffix`, moved out of the
   // formatter's buffer instead of copied (RowMessageBuilder::takeMessage), for a large message.
   std::string takeMessage(std::string_view suffix) { return builder_.takeMessage(suffix); }
@@ -48,10 +64,15 @@ class RowsFormatter {
   template <typename OnRow>
   Status formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
                     OnRow on_row);
+  // Reads each row's image(s) into before_ (and after_ for an update) and calls on_images(row).
+  template <typename OnImages>
+  Status readRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, uint64_t first_row,
+                  OnImages on_images);
 
   RowMessageBuilder builder_;
   std::vector<binlog::Cell> before_;
   std::vector<binlog::Cell> after_;
+  RowChange change_;
 };
 
 // A copy of `table` whose unnamed columns are called @1, @2, ... (as mysqlbinlog prints them), for

@@ -1,185 +1,139 @@
 #include "pipeline/delay_buffer.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 namespace mm::pipeline {
 namespace {
 
-std::string serialize(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
+using message::EncodedColumns;
+using message::RowChange;
 
-std::string slotKey(const rapidjson::Document& message, const rapidjson::Value& keys) {
-  std::string key = message["database"].GetString();
+std::string slotKey(const RowChange& change, const EncodedColumns& keys) {
+  std::string key = change.table->database;
   key.push_back('\0');
-  key.append(message["table_name"].GetString());
+  key.append(change.table->table);
   key.push_back('\0');
-  key.append(serialize(keys));
+  key.append(message::columnsObject(*change.table, keys));
   return key;
 }
 
-bool changesKey(const rapidjson::Document& message) {
-  if (!message.HasMember("after_values")) {
-    return false;
-  }
-  const auto& keys = message["keys"];
-  for (const auto& column : message["after_values"].GetObject()) {
-    if (keys.HasMember(column.name)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Sets object[name] = a copy of value.
-void put(rapidjson::Value& object, const rapidjson::Value& name, const rapidjson::Value& value,
-         rapidjson::Document::AllocatorType& allocator) {
-  auto it = object.FindMember(name);
-  if (it != object.MemberEnd()) {
-    it->value.CopyFrom(value, allocator);
-  } else {
-    object.AddMember(rapidjson::Value(name, allocator), rapidjson::Value(value, allocator), allocator);
-  }
-}
-
-// A folded change is as of its last part: it takes that part's coordinate (which its message_id
-// is made of), GTID and binlog time.
-void adoptOrigin(rapidjson::Document& held, const rapidjson::Document& last) {
-  for (const char* field : {"binlog_timestamp", "position", "gtid"}) {
-    auto from = last.FindMember(field);
-    if (from != last.MemberEnd()) {
-      put(held, from->name, from->value, held.GetAllocator());
-    } else {
-      held.RemoveMember(field);
-    }
-  }
-}
+// A folded change is as of its last part: its coordinate (which its message_id is made of), GTID
+// and binlog time.
+void adoptOrigin(RowChange& held, RowChange& last) { held.origin = std::move(last.origin); }
 
 }  // namespace
 
-Status DelayBuffer::add(PublishItem item, TimePoint now) {
+DelayBuffer::Kind DelayBuffer::kindOf(binlog::RowsKind kind) {
+  switch (kind) {
+    case binlog::RowsKind::Write: return DelayBuffer::Kind::Insert;
+    case binlog::RowsKind::Update: return DelayBuffer::Kind::Update;
+    case binlog::RowsKind::Delete: return DelayBuffer::Kind::Delete;
+  }
+  return DelayBuffer::Kind::Mark;
+}
+
+void DelayBuffer::add(PublishItem item, TimePoint now) {
   Entry entry;
   entry.first = entry.last = now;
-  if (!item.isMessage()) {
-    entry.item = std::move(item);
-    entries_.push_back(std::move(entry));
-    return Status::ok();
-  }
-  rapidjson::Document& message = entry.message;
-  message.Parse(item.body().data(), item.body().size());
-  if (message.HasParseError() || !message.IsObject() || !message.HasMember("type") ||
-      !message["type"].IsString()) {
-    return Status::internal("delay buffer: not a message of ours: " + std::string(item.body()));
-  }
-  const std::string_view type = message["type"].GetString();
-  if (type != "row_insert" && type != "row_update" && type != "row_delete") {
-    // Control messages (a position gap) are not rows: they keep their place in line, undelayed.
-    entry.item = std::move(item);
-    entries_.push_back(std::move(entry));
-    return Status::ok();
-  }
-  if (!message.HasMember("keys") || !message["keys"].IsObject() || !message.HasMember("database") ||
-      !message.HasMember("table_name") || !message.HasMember("timestamp")) {
-    return Status::internal("delay buffer: malformed row message: " + std::string(item.body()));
-  }
-  entry.kind = type == "row_insert" ? Kind::Insert : type == "row_update" ? Kind::Update : Kind::Delete;
   entry.item = std::move(item);
-  const rapidjson::Value& keys = message["keys"];
-  if (!keys.ObjectEmpty()) {
-    if (entry.kind == Kind::Update && changesKey(message)) {
-      // The row changes identity: nothing before it may fold past it, under either key.
-      closeSlot(slotKey(message, keys));
-      rapidjson::Value new_keys(keys, message.GetAllocator());
-      for (auto& column : new_keys.GetObject()) {
-        auto after = message["after_values"].FindMember(column.name);
-        if (after != message["after_values"].MemberEnd()) {
-          column.value.CopyFrom(after->value, message.GetAllocator());
-        }
-      }
-      closeSlot(slotKey(message, new_keys));
-    } else {
-      entry.slot_key = slotKey(message, keys);
-    }
+  entries_.push_back(std::move(entry));
+}
+
+std::string DelayBuffer::slotOf(const RowChange& change) {
+  if (change.keys.empty()) {
+    return {};
   }
+  if (change.kind == binlog::RowsKind::Update && change.changesKey()) {
+    // The row changes identity: nothing before it may fold past it, under either key.
+    slots_.erase(slotKey(change, change.keys));
+    slots_.erase(slotKey(change, change.keysAfter()));
+    return {};
+  }
+  return slotKey(change, change.keys);
+}
+
+void DelayBuffer::add(RowChange change, PublishItem item, TimePoint now) {
+  Entry entry;
+  entry.first = entry.last = now;
+  entry.kind = kindOf(change.kind);
+  entry.slot_key = slotOf(change);
+  entry.change = std::move(change);
+  entry.item = std::move(item);
   if (!entry.slot_key.empty()) {
     auto slot = slots_.find(entry.slot_key);
     if (slot != slots_.end() && fold(*slot->second, entry)) {
       metrics::add(metrics_.messages_coalesced);
       slot->second->last = now;
-      return Status::ok();
+      return;
     }
   }
+  append(std::move(entry));
+}
+
+void DelayBuffer::append(Entry entry) {
   entries_.push_back(std::move(entry));
   if (!entries_.back().slot_key.empty()) {
     slots_[entries_.back().slot_key] = std::prev(entries_.end());
   }
-  return Status::ok();
+}
+
+void DelayBuffer::foldUpdates(RowChange& held, const RowChange& next) {
+  for (size_t i = 0; i < next.after.size(); ++i) {
+    const uint32_t column = next.after.column(i);
+    if (!held.after.find(column)) {
+      // First change of this column in the slot: its earliest value is this change's before.
+      if (auto old = next.before.find(column)) {
+        held.before.put(column, next.before.value(*old));
+      }
+    }
+    held.after.put(column, next.after.value(i));
+  }
+  // Columns that came back to where they started are no change at all.
+  for (size_t i = 0; i < held.after.size();) {
+    auto old = held.before.find(held.after.column(i));
+    if (old && held.before.value(*old) == held.after.value(i)) {
+      // In the order the first implementation's JSON objects had after such a removal
+      // (rapidjson's RemoveMember moves the last member into the gap): folded messages keep
+      // their bytes.
+      held.before.eraseMovingLast(*old);
+      held.after.eraseMovingLast(i);
+    } else {
+      ++i;
+    }
+  }
 }
 
 bool DelayBuffer::fold(Entry& held, Entry& next) {
-  auto& allocator = held.message.GetAllocator();
-  rapidjson::Document& incoming = next.message;
   if (held.kind == Kind::Nothing) {
     // The held changes cancelled out: the row is as before them, so the next change stands alone.
-    takeMessage(held, next);
+    takeChange(held, next);
   } else if (held.kind == Kind::Insert && next.kind == Kind::Update) {
-    rapidjson::Value& values = held.message["values"];
-    for (const auto& column : incoming["after_values"].GetObject()) {
-      put(values, column.name, column.value, allocator);
+    for (size_t i = 0; i < next.change.after.size(); ++i) {
+      held.change.values.put(next.change.after.column(i), next.change.after.value(i));
     }
-    adoptOrigin(held.message, incoming);
+    adoptOrigin(held.change, next.change);
   } else if (held.kind == Kind::Update && next.kind == Kind::Update) {
-    rapidjson::Value& before = held.message["before_values"];
-    rapidjson::Value& after = held.message["after_values"];
-    const rapidjson::Value& next_before = incoming["before_values"];
-    for (const auto& column : incoming["after_values"].GetObject()) {
-      if (!after.HasMember(column.name)) {
-        // First change of this column in the slot: its earliest value is this change's before.
-        auto old = next_before.FindMember(column.name);
-        if (old != next_before.MemberEnd()) {
-          put(before, column.name, old->value, allocator);
-        }
-      }
-      put(after, column.name, column.value, allocator);
-    }
-    // Columns that came back to where they started are no change at all.
-    for (auto it = after.MemberBegin(); it != after.MemberEnd();) {
-      auto old = before.FindMember(it->name);
-      if (old != before.MemberEnd() && old->value == it->value) {
-        before.RemoveMember(old);
-        it = after.RemoveMember(it);
-      } else {
-        ++it;
-      }
-    }
-    if (after.ObjectEmpty()) {
+    foldUpdates(held.change, next.change);
+    if (held.change.after.empty()) {
       held.kind = Kind::Nothing;
     }
-    adoptOrigin(held.message, incoming);
+    adoptOrigin(held.change, next.change);
   } else if (held.kind == Kind::Insert && next.kind == Kind::Delete) {
     held.kind = Kind::Nothing;
   } else if (held.kind == Kind::Update && next.kind == Kind::Delete) {
-    takeMessage(held, next);
+    takeChange(held, next);
   } else {
     return false;
   }
-  held.item.setMessage(next.item.messageId(), held.item.body());
+  held.item.setMessage(next.item.messageId(), {});
   return true;
 }
 
-void DelayBuffer::takeMessage(Entry& held, Entry& next) {
+void DelayBuffer::takeChange(Entry& held, Entry& next) {
   // The held entry becomes `next`, keeping only its place in line and its first checkpoint; the
   // route (routing key and headers) may depend on the type, so it comes along.
-  held.message.Swap(next.message);
+  held.change = std::move(next.change);
   held.kind = next.kind;
   held.item.route = std::move(next.item.route);
 }
-
-void DelayBuffer::closeSlot(const std::string& key) { slots_.erase(key); }
 
 bool DelayBuffer::due(const Entry& entry, TimePoint now) const {
   if (entry.kind == Kind::Mark || entry.kind == Kind::Nothing) {
@@ -199,7 +153,7 @@ std::optional<DelayBuffer::TimePoint> DelayBuffer::nextRelease() const {
   return std::min(head.last + delay_, head.first + 2 * delay_);
 }
 
-void DelayBuffer::release(int64_t now_unix, PublishBatch& out) {
+void DelayBuffer::release(Release release) {
   Entry& head = entries_.front();
   if (!head.slot_key.empty()) {
     auto slot = slots_.find(head.slot_key);
@@ -209,28 +163,23 @@ void DelayBuffer::release(int64_t now_unix, PublishBatch& out) {
   }
   if (head.kind == Kind::Nothing) {
     // Folded away entirely: only its checkpoint remains.
-    out.push_back(checkpointMark(std::move(head.item.checkpoint), head.item.rows_done));
-  } else if (head.kind == Kind::Mark) {
-    out.push_back(std::move(head.item));
+    PublishItem mark = checkpointMark(std::move(head.item.checkpoint), head.item.rows_done);
+    release(mark, nullptr);
   } else {
-    // "timestamp" is the publish time, which the delay moved.
-    head.message["timestamp"].SetInt64(now_unix);
-    head.item.setBody(serialize(head.message));
-    head.item.timestamp = now_unix;
-    out.push_back(std::move(head.item));
+    release(head.item, head.kind == Kind::Mark ? nullptr : &head.change);
   }
   entries_.pop_front();
 }
 
-void DelayBuffer::releaseDue(TimePoint now, int64_t now_unix, PublishBatch& out) {
+void DelayBuffer::releaseDue(TimePoint now, Release release) {
   while (!entries_.empty() && (entries_.size() > max_entries_ || due(entries_.front(), now))) {
-    release(now_unix, out);
+    this->release(release);
   }
 }
 
-void DelayBuffer::releaseAll(int64_t now_unix, PublishBatch& out) {
+void DelayBuffer::releaseAll(Release release) {
   while (!entries_.empty()) {
-    release(now_unix, out);
+    this->release(release);
   }
 }
 

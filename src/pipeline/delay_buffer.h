@@ -22,7 +22,9 @@
 // its last change's message_id. The law (tested): a consumer applying the released stream in order
 // ends with the same rows as one applying the raw stream.
 //
-// Pure: time is passed in. Not thread-safe: owned by the transformer stage.
+// Works on typed changes (message::RowChange): nothing here reads or writes JSON; the transformer
+// renders each released change's message. Pure: time is passed in. Not thread-safe: owned by the
+// transformer stage.
 #pragma once
 
 #include <chrono>
@@ -32,9 +34,9 @@
 #include <string>
 #include <unordered_map>
 
-#include <rapidjson/document.h>
-
-#include "common/status.h"
+#include "common/clock.h"
+#include "common/function_ref.h"
+#include "message/row_change.h"
 #include "metrics/stats.h"
 #include "pipeline/items.h"
 
@@ -42,22 +44,25 @@ namespace mm::pipeline {
 
 class DelayBuffer {
  public:
-  using TimePoint = std::chrono::steady_clock::time_point;
+  using TimePoint = Clock::MonotonicTime;
 
-  // `stats` (may be null) counts the changes folded away; else it must outlive the buffer.
-  DelayBuffer(std::chrono::milliseconds delay, size_t max_entries, metrics::Stats* stats = nullptr)
-      : delay_(delay), max_entries_(max_entries), metrics_(stats != nullptr ? *stats : own_metrics_) {}
+  // `stats` counts the changes folded away; it must outlive the buffer.
+  DelayBuffer(std::chrono::milliseconds delay, size_t max_entries, metrics::Stats& stats)
+      : delay_(delay), max_entries_(max_entries), metrics_(stats) {}
 
-  // Takes a row message (body = our JSON), a control message (e.g. a gap: passed on in order,
-  // never delayed or folded) or a checkpoint mark (empty body). Errors: Internal when the body is
-  // not a message of ours.
-  Status add(PublishItem item, TimePoint now);
+  // A checkpoint mark or a control message (a gap): kept in line, never delayed or folded.
+  void add(PublishItem item, TimePoint now);
+  // A row change; `item` will carry its message (it holds the checkpoint, the route and the
+  // message id, set with PublishItem::setMessage(id, "")).
+  void add(message::RowChange change, PublishItem item, TimePoint now);
 
-  // Appends, in order, the entries due at `now`; their "timestamp" becomes `now_unix` (the publish
-  // time the contract promises).
-  void releaseDue(TimePoint now, int64_t now_unix, PublishBatch& out);
-  // Appends everything held (at stop).
-  void releaseAll(int64_t now_unix, PublishBatch& out);
+  // Receives each released entry, in order: `item`, and for a row the change whose message the
+  // item must carry before it is published (null for marks and control messages).
+  using Release = FunctionRef<void(PublishItem& item, const message::RowChange* change)>;
+  // Releases the entries due at `now`.
+  void releaseDue(TimePoint now, Release release);
+  // Releases everything held (at stop).
+  void releaseAll(Release release);
 
   // When the head entry becomes due; nullopt when empty.
   std::optional<TimePoint> nextRelease() const;
@@ -71,26 +76,30 @@ class DelayBuffer {
 
   struct Entry {
     Kind kind = Kind::Mark;
-    rapidjson::Document message;  // for row kinds
-    PublishItem item;             // body re-rendered at release; `after` = the first change's
-    std::string slot_key;         // empty = not foldable
+    message::RowChange change;  // for row kinds
+    PublishItem item;           // `after` = the first change's checkpoint; the last change's id
+    std::string slot_key;       // empty = not foldable
     TimePoint first;
     TimePoint last;
   };
   using Entries = std::list<Entry>;
 
+  // The slot of a foldable change; "" when it must stand alone. A change of key closes the slots
+  // of both keys.
+  std::string slotOf(const message::RowChange& change);
+  static Kind kindOf(binlog::RowsKind kind);
   bool due(const Entry& entry, TimePoint now) const;
-  void release(int64_t now_unix, PublishBatch& out);
+  void release(Release release);
   // Folds `next` into `held`; false when no rule applies (then both are kept).
   bool fold(Entry& held, Entry& next);
-  void takeMessage(Entry& held, Entry& next);
-  void closeSlot(const std::string& key);
+  static void foldUpdates(message::RowChange& held, const message::RowChange& next);
+  void takeChange(Entry& held, Entry& next);
+  void append(Entry entry);
 
   std::chrono::milliseconds delay_;
   size_t max_entries_;
   Entries entries_;
   std::unordered_map<std::string, Entries::iterator> slots_;
-  metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
 };
 

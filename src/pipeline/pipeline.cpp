@@ -41,10 +41,10 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
   ReaderStage reader(source_, source_queue, options_.reader);
   std::optional<DelayBuffer> delay;
   if (options_.delay.count() > 0) {
-    delay.emplace(options_.delay, options_.delay_max_entries, stats);
+    delay.emplace(options_.delay, options_.delay_max_entries, *stats);
   }
   TransformerStage transformer(source_queue, publish_queue, history_, delay ? &*delay : nullptr, clock_,
-                               options_.routing_key, stats);
+                               options_.routing_key, *stats);
   transformer.setStatePath(state_.path());
   PublisherStage publisher(publisher_, publish_queue, state_, clock_, options_.publisher, start);
 

@@ -41,7 +41,7 @@ struct PipelineOptions {
   size_t delay_max_entries = 200000;   // beyond this the oldest are released early
   // Where the transformer, the delay buffer and the queues report (null = nowhere); the reader
   // and publisher take theirs in their own options.
-  metrics::Stats* stats = nullptr;
+  metrics::Stats* stats = nullptr;  // required: the counters every stage adds to
 };
 
 class Pipeline {

@@ -25,18 +25,9 @@ bool sameShape(const binlog::TableMap& a, const binlog::TableMap& b) {
 // copied into it.
 constexpr size_t kTakenMessageBytes = 1 << 20;
 
-std::string_view rowType(binlog::RowsKind kind) {
-  switch (kind) {
-    case binlog::RowsKind::Write: return "row_insert";
-    case binlog::RowsKind::Update: return "row_update";
-    case binlog::RowsKind::Delete: return "row_delete";
-  }
-  return "row_unknown";
-}
-
 // "FILE:END_POSITION:ROW", the id every row message is published with, into `out`: written by
 // hand, as it is built once per row.
-std::string_view rowMessageId(std::string& out, const std::string& file, uint64_t event_end, uint64_t row) {
+std::string_view rowMessageId(std::string& out, std::string_view file, uint64_t event_end, uint64_t row) {
   char digits[2 * 20 + 2];
   char* end = digits;
   *end++ = ':';
@@ -49,9 +40,17 @@ std::string_view rowMessageId(std::string& out, const std::string& file, uint64_
 
 }  // namespace
 
-Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
+void TransformerStage::output(PublishItem item) {
+  if (delay_ != nullptr) {
+    delay_->add(std::move(item), now_);
+  } else {
+    batch_.push_back(std::move(item));
+  }
+}
+
+Status TransformerStage::handle(SourceItem& item) {
   if (auto* rows = std::get_if<RowsItem>(&item)) {
-    return transform(*rows, batch);
+    return transform(*rows);
   }
   if (auto* end = std::get_if<TransactionEnd>(&item)) {
     if (end->resumed != nullptr) {
@@ -59,11 +58,11 @@ Status TransformerStage::handle(SourceItem& item, PublishBatch& batch) {
     }
     rows_in_txn_ = 0;
     txn_file_.clear();
-    batch.push_back(checkpointMark(std::move(end->next)));
+    output(checkpointMark(std::move(end->next)));
   } else if (auto* gap = std::get_if<PositionGap>(&item)) {
     rows_in_txn_ = 0;
     txn_file_.clear();
-    batch.push_back(gapItem(*gap));
+    output(gapItem(*gap));
     if (history_ != nullptr) {
       // The DDL in the gap is lost with its rows: the schema at the server's current position is
       // what information_schema says now.
@@ -97,90 +96,100 @@ Status TransformerStage::checkResumedRows(const checkpoint::Checkpoint& resumed)
       resumed.position, resumed.rows_done, rows, rows == 0 ? "" : " of the published tables", rows));
 }
 
+// Small batches: the publish queue bounds batches (publish_queue_items), so the batch size
+// multiplies the memory it may hold; 16 keeps it near what one item per batch held.
+constexpr size_t kMaxBatchItems = 16;
+
 Status TransformerStage::run(std::stop_token stop) {
-  // Without a delay buffer the stage blocks on its input; with one it wakes when the buffer's head
-  // falls due (at most every kMaxWait, to notice a stop).
-  constexpr std::chrono::milliseconds kMaxWait{100};
-  // Small batches: the publish queue bounds batches (publish_queue_items), so the batch size
-  // multiplies the memory it may hold; 16 keeps it near what one item per batch held.
-  constexpr size_t kMaxBatchItems = 16;
-  // Taken from the input at once: one of the reader's batches, so what is taken adds little to
-  // what the queue bounds.
-  constexpr size_t kMaxTakenBatches = 1;
   Status result;
-  PublishBatch batch;
-  batch.reserve(kMaxBatchItems);
+  batch_.reserve(kMaxBatchItems);
   std::vector<SourceBatch> taken;
-  bool input_done = false;
-  // Hands the batch on; false when stopped.
-  auto send = [&] {
-    if (batch.empty()) {
-      return true;
-    }
-    const size_t bytes = itemBytes(batch);
-    if (!out_.push(std::move(batch), bytes, stop)) {
-      return false;
-    }
-    batch = PublishBatch{};
-    batch.reserve(kMaxBatchItems);
-    publish_time_ = unixSeconds(clock_.now());  // the push may have waited
-    return true;
-  };
   while (!stop.stop_requested()) {
-    // Everything queued at once: one wake-up per hand-over of the reader, not per item.
     taken.clear();
-    if (delay_ == nullptr) {
-      input_done = in_.popAll(taken, kMaxTakenBatches, stop) == 0;
-    } else {
-      auto wait = kMaxWait;
-      if (auto next = delay_->nextRelease()) {
-        wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.monotonicNow()),
-                          std::chrono::milliseconds{0}, kMaxWait);
-      }
-      input_done = in_.popAllFor(taken, kMaxTakenBatches, wait) == 0 && in_.drained();
-    }
+    const bool input_done = take(taken, stop);
     // The publish time ("timestamp", in seconds) of the messages made from what was just taken.
     publish_time_ = unixSeconds(clock_.now());
-    bool stopped = false;
-    for (SourceBatch& items : taken) {
-      for (SourceItem& item : items) {
-        result = handle(item, batch);
-        if (!result.isOk()) {
-          break;
-        }
-        if (delay_ == nullptr && batch.size() >= kMaxBatchItems && !send()) {
-          stopped = true;
-          break;
-        }
-      }
-      if (!result.isOk() || stopped) {
-        break;
-      }
-    }
-    if (!result.isOk() || stopped) {
+    now_ = clock_.monotonicNow();
+    Result<Flow> flow = process(taken, stop);
+    if (!flow.isOk()) {
+      result = flow.status();
       break;
     }
-    if (delay_ != nullptr) {
-      for (PublishItem& held : batch) {
-        result = delay_->add(std::move(held), clock_.monotonicNow());
-        if (!result.isOk()) {
-          break;
-        }
-      }
-      batch.clear();
-      if (input_done) {
-        delay_->releaseAll(unixSeconds(clock_.now()), batch);
-      } else {
-        delay_->releaseDue(clock_.monotonicNow(), unixSeconds(clock_.now()), batch);
-      }
-      metrics::set<uint64_t>(metrics_.delay_buffer_entries, delay_->size());
+    if (*flow == Flow::Stopped) {
+      break;
     }
-    if (!result.isOk() || !send() || input_done) {
+    releaseDelayed(input_done);
+    if (send(stop) == Flow::Stopped || input_done) {
       break;
     }
   }
   out_.close();
   return result;
+}
+
+bool TransformerStage::take(std::vector<SourceBatch>& taken, std::stop_token stop) {
+  // Taken from the input at once: one of the reader's batches, so what is taken adds little to
+  // what the queue bounds.
+  constexpr size_t kMaxTakenBatches = 1;
+  if (delay_ == nullptr) {
+    return in_.popAll(taken, kMaxTakenBatches, stop) == 0;
+  }
+  // With a delay buffer the stage wakes when the buffer's head falls due (at most every
+  // kMaxWait, to notice a stop).
+  constexpr std::chrono::milliseconds kMaxWait{100};
+  auto wait = kMaxWait;
+  if (auto next = delay_->nextRelease()) {
+    wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.monotonicNow()),
+                      std::chrono::milliseconds{0}, kMaxWait);
+  }
+  return in_.popAllFor(taken, kMaxTakenBatches, wait) == 0 && in_.drained();
+}
+
+Result<TransformerStage::Flow> TransformerStage::process(std::vector<SourceBatch>& taken, std::stop_token stop) {
+  for (SourceBatch& items : taken) {
+    for (SourceItem& item : items) {
+      MM_RETURN_IF_ERROR(handle(item));
+      if (batch_.size() >= kMaxBatchItems && send(stop) == Flow::Stopped) {
+        return Flow::Stopped;
+      }
+    }
+  }
+  return Flow::Continue;
+}
+
+void TransformerStage::releaseDelayed(bool input_done) {
+  if (delay_ == nullptr) {
+    return;
+  }
+  // "timestamp" is the publish time, which the delay moved.
+  const int64_t now_unix = unixSeconds(clock_.now());
+  auto release = [&](PublishItem& item, const message::RowChange* change) {
+    if (change != nullptr) {
+      item.timestamp = now_unix;
+      setMessage(item, item.messageId(), formatter_.render(*change, now_unix));
+    }
+    batch_.push_back(std::move(item));
+  };
+  if (input_done) {
+    delay_->releaseAll(release);
+  } else {
+    delay_->releaseDue(clock_.monotonicNow(), release);
+  }
+  metrics::set<uint64_t>(metrics_.delay_buffer_entries, delay_->size());
+}
+
+TransformerStage::Flow TransformerStage::send(std::stop_token stop) {
+  if (batch_.empty()) {
+    return Flow::Continue;
+  }
+  const size_t bytes = itemBytes(batch_);
+  if (!out_.push(std::move(batch_), bytes, stop)) {
+    return Flow::Stopped;
+  }
+  batch_ = PublishBatch{};
+  batch_.reserve(kMaxBatchItems);
+  publish_time_ = unixSeconds(clock_.now());  // the push may have waited
+  return Flow::Continue;
 }
 
 PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
@@ -267,10 +276,9 @@ Result<TransformerStage::SharedTableMap> TransformerStage::completeFromSchema(co
 }
 
 SharedRoute TransformerStage::routeOf(const binlog::TableMap& map, binlog::RowsKind kind,
-                                      std::string_view body) {
-  message::RouteFacts facts{rowType(kind), map.database, map.table, {}};
+                                      std::string_view keys) {
+  message::RouteFacts facts{message::changeType(kind), map.database, map.table, {}};
   if (routing_.usesKeysHash()) {
-    const std::string keys = message::keysJson(body);
     facts.keys_json = keys;
     return makeRoute(routing_.expand(facts), message::routeHeaders(facts));
   }
@@ -289,22 +297,36 @@ SharedRoute TransformerStage::routeOf(const binlog::TableMap& map, binlog::RowsK
   return route;
 }
 
-Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
+std::optional<PublishItem> TransformerStage::nextRowItem(const RowsItem& item) {
+  const uint64_t row_in_txn = rows_in_txn_++;
+  if (row_in_txn < item.skip_rows) {
+    return std::nullopt;  // confirmed before the last restart
+  }
+  PublishItem row = item.held_mark == nullptr ? checkpointMark(item.txn_start, row_in_txn + 1)
+                                              : checkpointMark(item.held_mark, item.held_mark->rows_done);
+  row.timestamp = publish_time_;
+  return row;
+}
+
+void TransformerStage::setMessage(PublishItem& item, std::string_view id, std::string_view body) {
+  if (body.size() < kTakenMessageBytes) {
+    item.setMessage(id, body);
+  } else {
+    // Moved, not copied: a 60 MB row is then held once here, not twice (README "Performance").
+    // `id` may view into the item's own message: it is copied into the new one first.
+    const std::string id_copy(id);
+    item.adoptMessage(formatter_.takeMessage(id_copy), id_copy.size());
+  }
+}
+
+Status TransformerStage::transform(RowsItem& item) {
   const checkpoint::Checkpoint& txn = *item.txn_start;
   if (txn.file != txn_file_ || txn.position != txn_start_) {
     txn_file_ = txn.file;
     txn_start_ = txn.position;
     rows_in_txn_ = 0;
   }
-  auto where = [&] {
-    return fmt::format("rows event ending at {}:{} ({}.{})", txn.file, item.event_end,
-                       item.event.table->database, item.event.table->table);
-  };
   auto table = completeTable(item.event.table, binlog::Position{txn.file, txn.position});
-  if (!table.isOk()) {
-    return table.status().withContext(where());
-  }
-  const binlog::TableMap& map = **table;
   // Rows events inside one TRANSACTION_PAYLOAD share its end position: their rows count on, so
   // every row keeps a message_id of its own.
   const bool same_position = item.event_end == last_event_end_ && txn.file == last_event_file_;
@@ -314,31 +336,49 @@ Status TransformerStage::transform(RowsItem& item, PublishBatch& batch) {
   }
   const message::RowOrigin origin{item.binlog_timestamp, publish_time_, txn.file,
                                   item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
-  uint64_t rows_read = 0;
+  const uint64_t rows_before = rows_in_txn_;
+  Status status = !table.isOk()           ? table.status()
+                  : delay_ == nullptr     ? transformNow(item, *table, origin)
+                                          : transformDelayed(item, *table, origin);
+  metrics::add(metrics_.rows_read, rows_in_txn_ - rows_before);
+  if (status.isOk()) {
+    return status;
+  }
+  return status.withContext(fmt::format("rows event ending at {}:{} ({}.{})", txn.file, item.event_end,
+                                        item.event.table->database, item.event.table->table));
+}
+
+Status TransformerStage::transformNow(RowsItem& item, const SharedTableMap& map,
+                                      const message::RowOrigin& origin) {
   auto emit = [&](uint64_t row, std::string_view body) {
-    ++rows_read;
     next_row_at_position_ = row + 1;
-    const uint64_t row_in_txn = rows_in_txn_++;
-    if (row_in_txn >= item.skip_rows) {  // else confirmed before the last restart
-      PublishItem& message = batch.emplace_back(
-          item.held_mark == nullptr ? checkpointMark(item.txn_start, row_in_txn + 1)
-                                    : checkpointMark(item.held_mark, item.held_mark->rows_done));
-      message.timestamp = origin.publish_timestamp;
-      message.route = routeOf(map, item.event.header.kind, body);
-      const std::string_view id = rowMessageId(message_id_, txn.file, item.event_end, row);
-      if (body.size() < kTakenMessageBytes) {
-        message.setMessage(id, body);
-      } else {
-        // Moved, not copied: a 60 MB row is then held once here, not twice (README "Performance").
-        message.adoptMessage(formatter_.takeMessage(id), id.size());
-      }
+    std::optional<PublishItem> message = nextRowItem(item);
+    if (message) {
+      message->route = routeOf(*map, item.event.header.kind, formatter_.lastKeys());
+      setMessage(*message, rowMessageId(message_id_, origin.file, item.event_end, row), body);
+      batch_.push_back(std::move(*message));
     }
     return Status::ok();
   };
   // The same shared map comes back while the table is unchanged: its prepared names are reused.
-  Status status = formatter_.format(item.event.header, *table, origin, emit);
-  metrics::add(metrics_.rows_read, rows_read);
-  return status.isOk() ? status : status.withContext(where());
+  return formatter_.format(item.event.header, map, origin, emit);
+}
+
+Status TransformerStage::transformDelayed(RowsItem& item, const SharedTableMap& map,
+                                          const message::RowOrigin& origin) {
+  const message::ChangeOrigin change_origin{origin.binlog_timestamp, std::string(origin.file), origin.event_end,
+                                            origin.row, std::string(origin.gtid)};
+  auto emit = [&](message::RowChange& change) {
+    next_row_at_position_ = change.origin.row + 1;
+    std::optional<PublishItem> message = nextRowItem(item);
+    if (message) {
+      message->route = routeOf(*map, change.kind, message::columnsObject(*map, change.keys));
+      message->setMessage(rowMessageId(message_id_, change.origin.file, item.event_end, change.origin.row), {});
+      delay_->add(std::move(change), std::move(*message), now_);
+    }
+    return Status::ok();
+  };
+  return formatter_.encode(item.event.header, map, change_origin, emit);
 }
 
 }  // namespace mm::pipeline

@@ -8,10 +8,16 @@
 // is read again from information_schema with a warning naming it, and if that does not match either
 // the stage stops with an error rather than publish values under wrong names.
 // message_id = "FILE:EVENT_END:ROW_INDEX" (design.md §2), identical after any restart.
+//
+// Output: without a delay buffer each row's message is written at once from the decoded cells;
+// with one, each row goes into the buffer as a typed message::RowChange, and its message is
+// written when the buffer releases it (with the release time as its "timestamp"). Either way
+// one RowMessageBuilder writes the JSON, once, and nothing reads it back.
 #pragma once
 
 #include <array>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <stop_token>
@@ -32,16 +38,18 @@
 namespace mm::pipeline {
 
 class TransformerStage {
+  using SharedTableMap = std::shared_ptr<const binlog::TableMap>;
+
  public:
   // All references must outlive the stage; `history` may be null (then tables must log FULL
   // metadata, or the stage fails naming the table); `delay` may be null (no delay buffer).
-  // `routing` gives each row message its routing key and headers. `stats` (may be null) counts
-  // the rows read and the delay buffer's depth.
+  // `routing` gives each row message its routing key and headers. `stats` counts the rows read
+  // and the delay buffer's depth.
   TransformerStage(BoundedQueue<SourceBatch>& in, BoundedQueue<PublishBatch>& out,
                    schema::SchemaHistory* history, DelayBuffer* delay, const Clock& clock,
-                   const message::RoutingKeyTemplate& routing, metrics::Stats* stats = nullptr)
+                   const message::RoutingKeyTemplate& routing, metrics::Stats& stats)
       : in_(in), out_(out), history_(history), delay_(delay), clock_(clock), routing_(routing),
-        metrics_(stats != nullptr ? *stats : own_metrics_) {}
+        metrics_(stats) {}
 
   // Runs until `in` is closed and drained (ok) or `stop` is requested; closes `out` on return.
   // A clean end releases everything the delay buffer holds. Corruption when the transaction a
@@ -53,9 +61,27 @@ class TransformerStage {
   void setStatePath(std::string path) { state_path_ = std::move(path); }
 
  private:
-  Status handle(SourceItem& item, PublishBatch& batch);
-  Status transform(RowsItem& item, PublishBatch& batch);
-  using SharedTableMap = std::shared_ptr<const binlog::TableMap>;
+  enum class Flow { Continue, Stopped };
+  // Takes what the input holds (waiting for it, or for the delay buffer's next release); true
+  // once the input is closed and drained.
+  bool take(std::vector<SourceBatch>& taken, std::stop_token stop);
+  // Turns the taken items into the batch (sent whenever full, without a delay buffer).
+  Result<Flow> process(std::vector<SourceBatch>& taken, std::stop_token stop);
+  // Moves what the delay buffer has due (everything, once the input is done) into the batch.
+  void releaseDelayed(bool input_done);
+  // Hands the batch on; Stopped when the stop came first.
+  Flow send(std::stop_token stop);
+  // Where every item goes: the batch, or the delay buffer.
+  void output(PublishItem item);
+  Status handle(SourceItem& item);
+  Status transform(RowsItem& item);
+  // The item that will carry the message of the transaction's next row of `item` (with the
+  // checkpoint it moves to); nullopt when that row was confirmed before the last restart.
+  std::optional<PublishItem> nextRowItem(const RowsItem& item);
+  Status transformNow(RowsItem& item, const SharedTableMap& map, const message::RowOrigin& origin);
+  Status transformDelayed(RowsItem& item, const SharedTableMap& map, const message::RowOrigin& origin);
+  // Sets `item`'s message; a large body is moved out of the builder, not copied.
+  void setMessage(PublishItem& item, std::string_view id, std::string_view body);
   // The table `source` describes, completed from the schema history where the binlog lacks names,
   // keys or types (binlog::needsSchema). The decoder hands out the same `source` object while a
   // table's TABLE_MAP stays byte-identical, so the answer for the last one is kept until a DDL.
@@ -65,8 +91,9 @@ class TransformerStage {
   PublishItem gapItem(const PositionGap& gap) const;
   // Corruption when the transaction `resumed` names held fewer rows than its rows_done.
   Status checkResumedRows(const checkpoint::Checkpoint& resumed) const;
-  // The route of a row message of `map` and `kind` (`body` only matters to a {keys_hash} key).
-  SharedRoute routeOf(const binlog::TableMap& map, binlog::RowsKind kind, std::string_view body);
+  // The route of a row message of `map` and `kind` (`keys`, the message's "keys" object, only
+  // matters to a {keys_hash} key).
+  SharedRoute routeOf(const binlog::TableMap& map, binlog::RowsKind kind, std::string_view keys);
 
   BoundedQueue<SourceBatch>& in_;
   BoundedQueue<PublishBatch>& out_;
@@ -75,8 +102,9 @@ class TransformerStage {
   const Clock& clock_;
   const message::RoutingKeyTemplate& routing_;
   message::RowsFormatter formatter_;
-  metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
+  PublishBatch batch_;           // what the next send() hands on
+  Clock::MonotonicTime now_{};   // monotonic time, read once per batch taken from the input
   // Tables completed from the schema history, by "db.table"; dropped at every DDL.
   std::map<std::string, SharedTableMap, std::less<>> completed_;
   // The last rows event's table: the decoder's map (held, so its address is not reused), the

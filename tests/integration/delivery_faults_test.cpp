@@ -542,6 +542,16 @@ TEST_F(DeliveryFaults, RoutingKeyTemplateAndHeadersDescribeTheRow) {
   EXPECT_EQ(update7[1], "row_update");
   EXPECT_EQ(insert7[2], update7[2]) << "one row, one keys_hash";
   EXPECT_NE(insert7[2], insert8[2]) << "two rows, two keys_hashes";
+  // The documented hash, computed here independently: FNV-1a 64 of the message's "keys" text.
+  auto fnv1a = [](std::string_view text) {
+    uint64_t hash = 14695981039346656037ull;
+    for (const char c : text) {
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    return fmt::format("{:016x}", hash);
+  };
+  EXPECT_EQ(insert7[2], fnv1a(R"({"id":7})"));
+  EXPECT_EQ(insert8[2], fnv1a(R"({"id":8})"));
   using Headers = std::vector<std::pair<std::string, std::string>>;
   EXPECT_EQ(messages[2].headers, (Headers{{"database", database_}, {"table", "t"}, {"type", "row_update"}}));
 }

@@ -35,7 +35,8 @@ TEST(RowOversize, ReadsTheIdentityAroundLargeValues) {
   EXPECT_EQ(row->database, "shop");
   EXPECT_EQ(row->table, "item");
   EXPECT_EQ(row->keys_json, R"({"id":7,"code":"A\"B"})");
-  EXPECT_EQ(row->keys_json, keysJson(message)) << "the keys must read as routing reads them";
+  EXPECT_NE(message.find("\"keys\":" + row->keys_json + ","), std::string::npos)
+      << "the keys as the message has them, which {keys_hash} routing hashes";
   EXPECT_EQ(row->timestamp, 1764108005);
   EXPECT_EQ(row->binlog_timestamp, 1764108000);
   EXPECT_EQ(row->file, "mysql-bin.000042");

@@ -50,7 +50,8 @@ Status transform(std::vector<SourceItem> items, DelayBuffer* delay, schema::Sche
   BoundedQueue<PublishBatch> out(1024, 1 << 24);
   SystemClock clock;
   const message::RoutingKeyTemplate routing;
-  TransformerStage transformer(in, out, history, delay, clock, routing);
+  metrics::Stats stats;
+  TransformerStage transformer(in, out, history, delay, clock, routing, stats);
   transformer.setStatePath(state_path);
   Status status = transformer.run(std::stop_token{});
   while (auto batch = out.popFor(std::chrono::milliseconds{0})) {
@@ -115,7 +116,8 @@ TEST(TransformerStage, RowMessagesCarryTheirRowsCheckpointAndMarksTheTransaction
 }
 
 TEST(TransformerStage, TheDelayBufferKeepsTheCheckpoints) {
-  DelayBuffer delay(std::chrono::milliseconds{1}, 100);
+  metrics::Stats stats;
+  DelayBuffer delay(std::chrono::milliseconds{1}, 100, stats);
   expectRowsThenMarks(&delay);
 }
 
