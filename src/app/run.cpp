@@ -100,7 +100,6 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, const me
                                           metrics::Stats& stats) {
   pipeline::PipelineOptions o;
   o.stats = &stats;
-  o.reader.stats = &stats;
   o.publisher.stats = &stats;
   o.reader.filter = pipeline::TableFilterOptions{config::splitList(config.mysql.database),
                                                  config.mysql.tables, config.mysql.exclude_tables};
