@@ -11,19 +11,16 @@
 namespace mm::app {
 
 // Settings from defaults < --config file < MYSQL_MONITOR_* environment < --set < --log-level,
-// validated, the routing key template and the start position included. InvalidArgument naming what is wrong.
+// validated and parsed (config/config.h). InvalidArgument naming what is wrong.
 Result<config::Config> loadConfiguration(const CommandLine& command_line);
 
-// [mysql] start_position is current, earliest, FILE:POS (POS >= 4) or a GTID set (binlog/gtid_set.h:
-// the config module cannot parse those); InvalidArgument naming the key and the allowed forms.
-Status checkStartPosition(const std::string& spec);
-
-// [amqp] routing_key parsed; InvalidArgument naming the key when malformed.
+// config.amqp.routing. Transitional: tail_command.cpp still asks for it as a Result; once it reads
+// config.amqp.routing itself this goes.
 Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config);
 
 mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql);
 
-// Requires: `config` came from loadConfiguration (its broker list parses).
+// Requires: `config` came from loadConfiguration (its broker list is filled).
 sink::AmqpOptions amqpOptions(const config::Config& config);
 
 }  // namespace mm::app

@@ -16,11 +16,13 @@
 #include "app/stop_signals.h"
 #include "app/tail_command.h"
 
-int main(int argc, char** argv) {
-  using namespace mm::app;
+namespace mm::app {
+namespace {
+
+int runCommand(int argc, char** argv) {
   auto command_line = parseCommandLine(argc, argv);
   if (!command_line.isOk()) {
-    if (command_line.status().code() == mm::StatusCode::Cancelled) {
+    if (command_line.status().code() == StatusCode::Cancelled) {
       return kExitOk;
     }
     std::cerr << "mysql-monitor: " << command_line.status().message() << "\n";
@@ -50,10 +52,10 @@ int main(int argc, char** argv) {
   }
   switch (command_line->command) {
     case Command::Check:
-      mm::mysql::mysqlLibraryInit();
+      mysql::mysqlLibraryInit();
       return runCheck(*config, connectionOptions(config->mysql), amqpOptions(*config));
     case Command::Status:
-      mm::mysql::mysqlLibraryInit();
+      mysql::mysqlLibraryInit();
       return runStatus(*config);
     case Command::Tail:
       return runTail(*config, *command_line);
@@ -61,6 +63,19 @@ int main(int argc, char** argv) {
     case Command::Decode:
       break;
   }
-  auto routing = routingKeyTemplate(*config);  // validated by loadConfiguration
-  return routing.isOk() ? runDaemon(*config, *routing) : kExitUsage;
+  return runDaemon(*config);
+}
+
+}  // namespace
+}  // namespace mm::app
+
+// The main thread catches what a library may still throw (std::bad_alloc, a format error), so the
+// process ends with a message and exit 1 rather than std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return mm::app::runCommand(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "mysql-monitor: internal error: " << e.what() << "\n";
+    return mm::app::kExitFailure;
+  }
 }

@@ -25,49 +25,48 @@ constexpr const char* kRootExamples =
 
 }  // namespace
 
-Result<CommandLine> parseCommandLine(int argc, char** argv) {
-  CommandLine cl;
-  CLI::App cli{kOverview};
-  cli.footer(kRootExamples);
-  cli.set_version_flag("--version", fmt::format("mysql-monitor {}", MM_VERSION));
-  cli.require_subcommand(0, 1);
-  auto add_config_options = [&](CLI::App& app) {
-    app.add_option("-c,--config", cl.config_path, "INI configuration file (see config-example.cfg)")
-        ->check(CLI::ExistingFile);
-    app.add_option("--set", cl.overrides,
-                   "Override one setting, e.g. --set amqp.exchange=changes (repeatable; wins over the "
-                   "file and the environment). Passwords are refused here, as every local user can "
-                   "read a command line (ps): use MYSQL_MONITOR_MYSQL_PASSWORD / "
-                   "MYSQL_MONITOR_AMQP_PASSWORD or [mysql]/[amqp] password_file")
-        ->type_name("SECTION.KEY=VALUE")
-        ->allow_extra_args(false);
-    app.add_option("--log-level", cl.log_level, "debug, info, warning or error; overrides the config")
-        ->check(CLI::IsMember({"debug", "info", "warning", "warn", "error"}, CLI::ignore_case));
-  };
-  add_config_options(cli);
-  cli.add_flag("--check-config", cl.check_config, "Validate the configuration and exit");
+namespace {
 
+// -c/--config, --set and --log-level, which the root and every command but decode take.
+void addConfigOptions(CLI::App& app, CommandLine& cl) {
+  app.add_option("-c,--config", cl.config_path, "INI configuration file (see config-example.cfg)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--set", cl.overrides,
+                 "Override one setting, e.g. --set amqp.exchange=changes (repeatable; wins over the "
+                 "file and the environment). Passwords are refused here, as every local user can "
+                 "read a command line (ps): use MYSQL_MONITOR_MYSQL_PASSWORD / "
+                 "MYSQL_MONITOR_AMQP_PASSWORD or [mysql]/[amqp] password_file")
+      ->type_name("SECTION.KEY=VALUE")
+      ->allow_extra_args(false);
+  app.add_option("--log-level", cl.log_level, "debug, info, warning or error; overrides the config")
+      ->check(CLI::IsMember({"debug", "info", "warning", "warn", "error"}, CLI::ignore_case));
+}
+
+// The subcommands that only read the configuration: run, check, status.
+void addDaemonCommands(CLI::App& cli, CommandLine& cl) {
   CLI::App* run = cli.add_subcommand("run", "Run the daemon (the default)");
-  add_config_options(*run);
+  addConfigOptions(*run, cl);
   run->footer("Example:\n  mysql-monitor run --config /etc/mysql-monitor.cfg\n"
               "Stops cleanly on SIGINT or SIGTERM (exit 0) once what was read is confirmed.");
 
   CLI::App* check = cli.add_subcommand(
       "check", "Check that the MySQL server and the broker suit the monitor; one line per check "
                "(ok / warn / fail with the fix); exit status 1 on any fail");
-  add_config_options(*check);
+  addConfigOptions(*check, cl);
   check->footer("Example:\n  mysql-monitor check --config /etc/mysql-monitor.cfg");
 
   CLI::App* status = cli.add_subcommand(
       "status", "Show the saved position against the server's binlogs: how far behind, the server's "
                 "binlog retention, and whether the saved binlog still exists (exit 1 when it is gone)");
-  add_config_options(*status);
+  addConfigOptions(*status, cl);
   status->footer("Example:\n  mysql-monitor status --config /etc/mysql-monitor.cfg");
+}
 
+void addTailCommand(CLI::App& cli, CommandLine& cl) {
   CLI::App* tail = cli.add_subcommand(
       "tail", "Print the messages published to the configured exchange as they arrive, through a "
               "private queue (other consumers lose nothing); stop with Ctrl-C");
-  add_config_options(*tail);
+  addConfigOptions(*tail, cl);
   tail->add_option("--binding-key", cl.binding_key,
                    "Bind with this key instead of the one derived from [amqp] exchange_type and "
                    "routing_key (topic: '#', e.g. 'shop.#')");
@@ -77,7 +76,9 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
   tail->footer("Examples:\n"
                "  mysql-monitor tail --config /etc/mysql-monitor.cfg\n"
                "  mysql-monitor tail --config m.cfg --binding-key 'shop.orders.#' --count 10");
+}
 
+void addDecodeCommand(CLI::App& cli, CommandLine& cl) {
   CLI::App* decode = cli.add_subcommand(
       "decode", "Print, as JSON lines, the messages the live stream would publish for binlog files");
   decode->add_option("files", cl.files, "Binlog files (.gz accepted)")->required()->check(CLI::ExistingFile);
@@ -86,6 +87,21 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
                  "  mysql-monitor decode /var/lib/mysql/mysql-bin.000042\n"
                  "  mysql-monitor decode --all-events mysql-bin.000042.gz | less\n"
                  "Shows progress on stderr for large files when stderr is a terminal.");
+}
+
+}  // namespace
+
+Result<CommandLine> parseCommandLine(int argc, char** argv) {
+  CommandLine cl;
+  CLI::App cli{kOverview};
+  cli.footer(kRootExamples);
+  cli.set_version_flag("--version", fmt::format("mysql-monitor {}", MM_VERSION));
+  cli.require_subcommand(0, 1);
+  addConfigOptions(cli, cl);
+  cli.add_flag("--check-config", cl.check_config, "Validate the configuration and exit");
+  addDaemonCommands(cli, cl);
+  addTailCommand(cli, cl);
+  addDecodeCommand(cli, cl);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -94,14 +110,15 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return Status::invalidArgument(fmt::format("{}\nRun with --help for usage.", e.what()));
   }
-  if (decode->parsed()) {
-    cl.command = Command::Decode;
-  } else if (check->parsed()) {
-    cl.command = Command::Check;
-  } else if (status->parsed()) {
-    cl.command = Command::Status;
-  } else if (tail->parsed()) {
-    cl.command = Command::Tail;
+  // The subcommand given (at most one); none, or run, means the daemon.
+  const std::pair<const char*, Command> commands[] = {{"decode", Command::Decode},
+                                                      {"check", Command::Check},
+                                                      {"status", Command::Status},
+                                                      {"tail", Command::Tail}};
+  for (const auto& [name, command] : commands) {
+    if (cli.get_subcommand(name)->parsed()) {
+      cl.command = command;
+    }
   }
   return cl;
 }

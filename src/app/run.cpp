@@ -83,7 +83,8 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
     }
     return saved->checkpoint;
   }
-  auto position = mysql::resolveStartPosition(connection, config.mysql.start_position);
+  const binlog::StartPosition& configured = config.mysql.start_position;
+  auto position = mysql::resolveStartPosition(connection, configured);
   if (!position.isOk()) {
     return position.status();
   }
@@ -92,17 +93,16 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
   first_start = true;
   MM_RETURN_IF_ERROR(state.save(start));
   spdlog::info("no state in {}: starting at the {} position {}", state.path(),
-               config.mysql.start_position, checkpoint::toString(start));
+               configured.text, checkpoint::toString(start));
   return start;
 }
 
-pipeline::PipelineOptions pipelineOptions(const config::Config& config, const message::RoutingKeyTemplate& routing,
-                                          metrics::Stats& stats) {
+pipeline::PipelineOptions pipelineOptions(const config::Config& config, metrics::Stats& stats) {
+  const message::RoutingKeyTemplate& routing = config.amqp.routing;
   pipeline::PipelineOptions o;
   o.stats = &stats;
-  o.reader.stats = &stats;
   o.publisher.stats = &stats;
-  o.reader.filter = pipeline::TableFilterOptions{config::splitList(config.mysql.database),
+  o.reader.filter = pipeline::TableFilterOptions{config.mysql.databases,
                                                  config.mysql.tables, config.mysql.exclude_tables};
   o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current
                                   ? pipeline::PositionLostPolicy::ResumeAtCurrent
@@ -162,10 +162,13 @@ class SignalWatcher {
   SignalWatcher() {
     thread_ = std::jthread([this](std::stop_token stop) {
       nameThisThread("mm-signals");
-      while (!stop.stop_requested()) {
-        if (auto signal = waitForStopSignal(std::chrono::milliseconds(200))) {
-          onSignal(*signal);
-        }
+      // A thread must not end in an exception (std::terminate): a library's (std::bad_alloc, a
+      // logging format error) stops the daemon as a signal would, so it cannot go unstoppable.
+      try {
+        watch(stop);
+      } catch (const std::exception& e) {
+        spdlog::error("the signal watcher failed ({}); stopping", e.what());
+        requestStop();
       }
     });
   }
@@ -190,6 +193,14 @@ class SignalWatcher {
   }
 
  private:
+  void watch(const std::stop_token& stop) {
+    while (!stop.stop_requested()) {
+      if (auto signal = waitForStopSignal(std::chrono::milliseconds(200))) {
+        onSignal(*signal);
+      }
+    }
+  }
+
   void onSignal(int signal) {
     if (signal == SIGHUP) {
       spdlog::warn("received {}: ignored (mysql-monitor re-reads nothing on SIGHUP; restart it to "
@@ -198,6 +209,10 @@ class SignalWatcher {
       return;
     }
     spdlog::info("received {}; stopping (again to stop at once)", strsignal(signal));
+    requestStop();
+  }
+
+  void requestStop() {
     std::lock_guard lock(mutex_);
     ++stop_signals_;
     stop_requested_ = true;
@@ -215,9 +230,68 @@ class SignalWatcher {
   std::jthread thread_;                       // last: stops first
 };
 
+// Waits [monitor] delay_start; true when a stop request came meanwhile.
+bool stoppedDuringDelayStart(const config::Config& config, SignalWatcher& signals) {
+  if (config.monitor.delay_start_seconds <= 0) {
+    return false;
+  }
+  spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config.monitor.delay_start_seconds);
+  if (signals.waitForStop(std::chrono::seconds(config.monitor.delay_start_seconds))) {
+    spdlog::info("stopped during delay_start, before connecting");
+    return true;
+  }
+  return false;
+}
+
+// What runDaemon builds before streaming and hands to runPipeline().
+struct DaemonParts {
+  SignalWatcher& signals;
+  const Clock& clock;
+  metrics::Stats& stats;
+  checkpoint::StateFile& state;
+};
+
+// Opens the schema history at `start` and runs the pipeline from there until a stop or a failure.
+int runPipeline(const config::Config& config, const checkpoint::Checkpoint& start, bool first_start,
+           DaemonParts parts) {
+  // The schema history lives beside the state file: captured at the first start, else replayed up
+  // to the checkpoint (an old history would miss the DDL between its end and a new start).
+  mysql::InformationSchema information_schema(connectionOptions(config.mysql));
+  const std::string history_path =
+      (std::filesystem::path(config.monitor.state_path) / "schema_history").string();
+  schema::SchemaHistory history(schema::SchemaHistoryOptions{history_path, config.mysql.databases},
+                                information_schema);
+  const binlog::Position history_start{start.file, start.position};
+  if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start);
+      !opened.isOk()) {
+    spdlog::error("{}", opened.toString());
+    return kExitFailure;
+  }
+
+  mysql::BinlogStream source(mysql::BinlogStreamOptions{
+      connectionOptions(config.mysql), config.mysql.server_id, config.mysql.heartbeat_period_seconds});
+  sink::AmqpPublisher publisher(amqpOptions(config));
+  // Asked by the reader when a logged ROLLBACK TO undoes rows: which of them happened anyway.
+  mysql::TableEngines engines(connectionOptions(config.mysql));
+  pipeline::PipelineOptions options = pipelineOptions(config, parts.stats);
+  options.reader.non_transactional = [&engines](const std::string& database, const std::string& table) {
+    return engines.nonTransactional(database, table);
+  };
+  pipeline::Pipeline pipeline(source, &history, publisher, parts.state, parts.clock, std::move(options));
+  parts.signals.attach(&pipeline);
+  Status status = pipeline.run(start);
+  parts.signals.attach(nullptr);
+  if (!status.isOk()) {
+    spdlog::error("{}", status.toString());
+    return kExitFailure;
+  }
+  spdlog::info("stopped cleanly");
+  return kExitOk;
+}
+
 }  // namespace
 
-int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& routing) {
+int runDaemon(const config::Config& config) {
   // Before anything touches the state: a second monitor on it would publish everything twice.
   auto lock = checkpoint::StateLock::acquire(config.monitor.state_path);
   if (!lock.isOk()) {
@@ -234,12 +308,8 @@ int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& r
     spdlog::error("{}", status.toString());
     return kExitFailure;
   }
-  if (config.monitor.delay_start_seconds > 0) {
-    spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config.monitor.delay_start_seconds);
-    if (signals.waitForStop(std::chrono::seconds(config.monitor.delay_start_seconds))) {
-      spdlog::info("stopped during delay_start, before connecting");
-      return kExitOk;
-    }
+  if (stoppedDuringDelayStart(config, signals)) {
+    return kExitOk;
   }
   checkpoint::StateFile state((std::filesystem::path(config.monitor.state_path) / "position").string());
   bool first_start = false;
@@ -253,40 +323,7 @@ int runDaemon(const config::Config& config, const message::RoutingKeyTemplate& r
     return kExitFailure;
   }
   spdlog::info("resuming from {}", checkpoint::toString(*start));
-  // The schema history lives beside the state file: captured at the first start, else replayed up
-  // to the checkpoint (an old history would miss the DDL between its end and a new start).
-  mysql::InformationSchema information_schema(connectionOptions(config.mysql));
-  const std::string history_path =
-      (std::filesystem::path(config.monitor.state_path) / "schema_history").string();
-  schema::SchemaHistory history(
-      schema::SchemaHistoryOptions{history_path, config::splitList(config.mysql.database)},
-      information_schema);
-  const binlog::Position history_start{start->file, start->position};
-  if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start);
-      !opened.isOk()) {
-    spdlog::error("{}", opened.toString());
-    return kExitFailure;
-  }
-
-  mysql::BinlogStream source(mysql::BinlogStreamOptions{
-      connectionOptions(config.mysql), config.mysql.server_id, config.mysql.heartbeat_period_seconds});
-  sink::AmqpPublisher publisher(amqpOptions(config));
-  // Asked by the reader when a logged ROLLBACK TO undoes rows: which of them happened anyway.
-  mysql::TableEngines engines(connectionOptions(config.mysql));
-  pipeline::PipelineOptions options = pipelineOptions(config, routing, stats);
-  options.reader.non_transactional = [&engines](const std::string& database, const std::string& table) {
-    return engines.nonTransactional(database, table);
-  };
-  pipeline::Pipeline pipeline(source, &history, publisher, state, clock, std::move(options));
-  signals.attach(&pipeline);
-  Status status = pipeline.run(*start);
-  signals.attach(nullptr);
-  if (!status.isOk()) {
-    spdlog::error("{}", status.toString());
-    return kExitFailure;
-  }
-  spdlog::info("stopped cleanly");
-  return kExitOk;
+  return runPipeline(config, *start, first_start, DaemonParts{signals, clock, stats, state});
 }
 
 }  // namespace mm::app

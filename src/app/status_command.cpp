@@ -62,6 +62,38 @@ std::string savedWhen(const std::string& path) {
   return fmt::format("saved {}, {} ago", utcTimeText(unix_seconds), humanSeconds(std::max(age, 0.0)));
 }
 
+void printSavedState(const std::string& path, const checkpoint::Checkpoint& checkpoint,
+                     const config::Config& config) {
+  if (checkpoint.empty()) {
+    line("state file", fmt::format("{}: none yet (the monitor starts at [mysql] start_position = {})",
+                                   path, config.mysql.start_position.text));
+    return;
+  }
+  line("state file", fmt::format("{} ({})", path, savedWhen(path)));
+  line("saved position", checkpoint::toString(checkpoint));
+  if (!checkpoint.gtid_set.empty()) {
+    line("saved gtid set", checkpoint.gtid_set);
+  }
+}
+
+// How far the saved position is behind the server's end; exit 1 when its binlog is gone.
+// Requires: `logs` is not empty.
+int printBacklog(const checkpoint::Checkpoint& checkpoint, const std::vector<mysql::BinaryLog>& logs) {
+  const mysql::Backlog backlog = mysql::backlogOf(logs, checkpoint.file, checkpoint.position);
+  if (!backlog.file_present) {
+    line("behind", fmt::format("unknown: the saved binlog {} is GONE from the server (oldest is {}); the "
+                               "monitor will stop or, with [mysql] on_position_lost = current, skip to "
+                               "the current position after a gap message",
+                               checkpoint.file, logs.front().name));
+    return kExitFailure;
+  }
+  line("behind", backlog.bytes == 0 ? std::string("0 bytes: up to date")
+                                    : fmt::format("{} in {} binlog file{}", humanBytes(backlog.bytes),
+                                                  backlog.later_files + 1, backlog.later_files == 0 ? "" : "s"));
+  line("saved binlog", fmt::format("{} is still on the server", checkpoint.file));
+  return kExitOk;
+}
+
 }  // namespace
 
 int runStatus(const config::Config& config) {
@@ -72,16 +104,7 @@ int runStatus(const config::Config& config) {
     return kExitFailure;
   }
   const checkpoint::Checkpoint& checkpoint = saved->checkpoint;
-  if (checkpoint.empty()) {
-    line("state file", fmt::format("{}: none yet (the monitor starts at [mysql] start_position = {})",
-                                   state.path(), config.mysql.start_position));
-  } else {
-    line("state file", fmt::format("{} ({})", state.path(), savedWhen(state.path())));
-    line("saved position", checkpoint::toString(checkpoint));
-    if (!checkpoint.gtid_set.empty()) {
-      line("saved gtid set", checkpoint.gtid_set);
-    }
-  }
+  printSavedState(state.path(), checkpoint, config);
 
   mysql::Connection connection;
   const mysql::ConnectionOptions options = connectionOptions(config.mysql);
@@ -92,7 +115,7 @@ int runStatus(const config::Config& config) {
   }
   auto facts = mysql::fetchServerFacts(connection);
   auto identity = mysql::readServerIdentity(connection);
-  auto current = mysql::resolveStartPosition(connection, "current");
+  auto current = mysql::resolveStartPosition(connection, binlog::StartPosition::current());
   auto logs = mysql::listBinaryLogs(connection);
   for (const Status* failed : {&facts.status(), &identity.status(), &current.status(), &logs.status()}) {
     if (!failed->isOk()) {
@@ -124,22 +147,7 @@ int runStatus(const config::Config& config) {
   const double retention = static_cast<double>(mysql::binlogExpirySeconds(facts->variables));
   line("retention", retention > 0 ? fmt::format("binlogs expire after {}", humanSeconds(retention))
                                   : "binlogs are kept until purged by hand");
-  if (checkpoint.empty()) {
-    return kExitOk;
-  }
-  const mysql::Backlog backlog = mysql::backlogOf(*logs, checkpoint.file, checkpoint.position);
-  if (!backlog.file_present) {
-    line("behind", fmt::format("unknown: the saved binlog {} is GONE from the server (oldest is {}); the "
-                               "monitor will stop or, with [mysql] on_position_lost = current, skip to "
-                               "the current position after a gap message",
-                               checkpoint.file, logs->front().name));
-    return kExitFailure;
-  }
-  line("behind", backlog.bytes == 0 ? std::string("0 bytes: up to date")
-                                    : fmt::format("{} in {} binlog file{}", humanBytes(backlog.bytes),
-                                                  backlog.later_files + 1, backlog.later_files == 0 ? "" : "s"));
-  line("saved binlog", fmt::format("{} is still on the server", checkpoint.file));
-  return kExitOk;
+  return checkpoint.empty() ? kExitOk : printBacklog(checkpoint, *logs);
 }
 
 }  // namespace mm::app

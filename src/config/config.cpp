@@ -6,11 +6,13 @@
 #include <cctype>
 #include <charconv>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "common/check.h"
 #include "common/regular_file.h"
 #include "common/strings.h"
 #include "config/ini_file.h"
@@ -162,6 +164,15 @@ Setting choiceSetting(std::string_view section, std::string_view key, Field<S, T
           }};
 }
 
+// A list as the INI file spells it: "a,b".
+std::string commaList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    out.append(out.empty() ? "" : ",").append(item);
+  }
+  return out;
+}
+
 // A comma list of "db.table" patterns ('*' wildcards).
 Setting tablePatternsSetting(std::string_view key, std::vector<std::string> MysqlConfig::*member) {
   return {"mysql", key,
@@ -179,14 +190,11 @@ Setting tablePatternsSetting(std::string_view key, std::vector<std::string> Mysq
             c.mysql.*member = std::move(patterns);
             return {};
           },
-          [=](const Config& c) {
-            std::string out;
-            for (const std::string& pattern : c.mysql.*member) {
-              out.append(out.empty() ? "" : ",").append(pattern);
-            }
-            return out;
-          }};
+          [=](const Config& c) { return commaList(c.mysql.*member); }};
 }
+
+Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::string_view key);
+Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp);
 
 // One broker or a comma list, checked here so a malformed entry is reported with its file:line.
 Setting brokerHostsSetting() {
@@ -221,7 +229,51 @@ Setting serverIdSetting() {
           [](const Config& c) { return std::to_string(c.mysql.server_id); }};
 }
 
-Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::string_view key);
+// The forms are listed here, where the setting is named; binlog/start_position.h parses them.
+Setting startPositionSetting() {
+  return {"mysql", "start_position",
+          [](Config& c, std::string_view v) -> std::string {
+            if (v.empty()) {
+              return "is required and must not be empty";
+            }
+            auto start = binlog::parseStartPosition(v);
+            if (!start) {
+              return fmt::format(
+                  "'{}' is not one of current, earliest, FILE:POS (POS >= 4, e.g. "
+                  "mysql-bin.000042:4) or a GTID set (MySQL uuid:1-100, MariaDB 0-1-100)",
+                  shownText(v));
+            }
+            c.mysql.start_position = std::move(*start);
+            return {};
+          },
+          [](const Config& c) { return c.mysql.start_position.text; }};
+}
+
+// The template is parsed here, so a bad placeholder is reported with its file:line.
+Setting routingKeySetting() {
+  return {"amqp", "routing_key",
+          [](Config& c, std::string_view v) -> std::string {
+            auto routing = message::RoutingKeyTemplate::parse(v);
+            if (!routing.isOk()) {
+              return routing.status().message();
+            }
+            c.amqp.routing_key = std::string(v);
+            c.amqp.routing = std::move(*routing);
+            return {};
+          },
+          [](const Config& c) { return c.amqp.routing_key; }};
+}
+
+// Schema names, one or a comma list.
+Setting databasesSetting() {
+  return {"mysql", "database",
+          [](Config& c, std::string_view v) -> std::string {
+            c.mysql.databases = splitList(v);
+            return {};
+          },
+          [](const Config& c) { return commaList(c.mysql.databases); }};
+}
+
 
 // "off", or HOST:PORT with an explicit port.
 std::string setMetricsListen(Config& c, std::string_view value) {
@@ -240,15 +292,12 @@ std::string setMetricsListen(Config& c, std::string_view value) {
   return {};
 }
 
-const std::vector<Setting>& settings() {
+// The settings of each section, in the order `knownSettings` lists them.
+std::vector<Setting> monitorSettings() {
   using M = MonitorConfig;
-  using S = MysqlConfig;
-  using A = AmqpConfig;
   constexpr auto kMonitor = &Config::monitor;
-  constexpr auto kMysql = &Config::mysql;
-  constexpr auto kAmqp = &Config::amqp;
   constexpr int kDay = 86400;
-  static const std::vector<Setting> kSettings = {
+  return {
       choiceSetting<M, LogLevel>("monitor", "log_level", {kMonitor, &M::log_level},
                                  {{"debug", LogLevel::Debug},
                                   {"info", LogLevel::Info},
@@ -265,16 +314,23 @@ const std::vector<Setting>& settings() {
                          kDay),
       intSetting<M>("monitor", "max_held_mb", {kMonitor, &M::max_held_mb}, 1, 1 << 20),
       intSetting<M>("monitor", "checkpoint_interval_ms", {kMonitor, &M::checkpoint_interval_ms}, 10, 60000),
+  };
+}
+
+std::vector<Setting> mysqlSettings() {
+  using S = MysqlConfig;
+  constexpr auto kMysql = &Config::mysql;
+  return {
       stringSetting<S>("mysql", "host", {kMysql, &S::host}, Presence::Required),
       intSetting<S>("mysql", "port", {kMysql, &S::port}, 1, 65535),
       stringSetting<S>("mysql", "user", {kMysql, &S::user}, Presence::Required),
       stringSetting<S>("mysql", "password", {kMysql, &S::password}),
       stringSetting<S>("mysql", "password_file", {kMysql, &S::password_file}),
-      stringSetting<S>("mysql", "database", {kMysql, &S::database}),
+      databasesSetting(),
       tablePatternsSetting("tables", &S::tables),
       tablePatternsSetting("exclude_tables", &S::exclude_tables),
       serverIdSetting(),
-      stringSetting<S>("mysql", "start_position", {kMysql, &S::start_position}, Presence::Required),
+      startPositionSetting(),
       durationSetting<S>("mysql", "heartbeat_period", {kMysql, &S::heartbeat_period_seconds}, 1, 3600),
       choiceSetting<S, OnPositionLost>("mysql", "on_position_lost", {kMysql, &S::on_position_lost},
                                        {{"fail", OnPositionLost::Fail},
@@ -289,6 +345,13 @@ const std::vector<Setting>& settings() {
       stringSetting<S>("mysql", "ssl_ca", {kMysql, &S::ssl_ca}),
       stringSetting<S>("mysql", "ssl_cert", {kMysql, &S::ssl_cert}),
       stringSetting<S>("mysql", "ssl_key", {kMysql, &S::ssl_key}),
+  };
+}
+
+std::vector<Setting> amqpSettings() {
+  using A = AmqpConfig;
+  constexpr auto kAmqp = &Config::amqp;
+  return {
       brokerHostsSetting(),
       intSetting<A>("amqp", "port", {kAmqp, &A::port}, 1, 65535),
       stringSetting<A>("amqp", "user", {kAmqp, &A::user}, Presence::Required),
@@ -307,7 +370,7 @@ const std::vector<Setting>& settings() {
                                      {"topic", "topic"},
                                      {"headers", "headers"},
                                      {"x-consistent-hash", "x-consistent-hash"}}),
-      stringSetting<A>("amqp", "routing_key", {kAmqp, &A::routing_key}),
+      routingKeySetting(),
       boolSetting<A>("amqp", "mandatory", {kAmqp, &A::mandatory}),
       choiceSetting<A, AmqpHeaders>("amqp", "headers", {kAmqp, &A::headers},
                                     {{"auto", AmqpHeaders::Auto},
@@ -320,6 +383,11 @@ const std::vector<Setting>& settings() {
       choiceSetting<A, OnOversize>("amqp", "on_oversize", {kAmqp, &A::on_oversize},
                                    {{"fail", OnOversize::Fail}, {"stub", OnOversize::Stub}}),
       intSetting<A>("amqp", "max_message_size", {kAmqp, &A::max_message_size}, 0, 536870912),
+  };
+}
+
+std::vector<Setting> metricsSettings() {
+  return {
       {"metrics", "listen", setMetricsListen,
        [](const Config& c) -> std::string {
          if (!c.metrics.enabled) {
@@ -329,8 +397,19 @@ const std::vector<Setting>& settings() {
          return fmt::format("{}{}{}:{}", ipv6 ? "[" : "", c.metrics.host, ipv6 ? "]" : "", c.metrics.port);
        }},
       intSetting<MetricsConfig>("metrics", "stall_seconds", {&Config::metrics, &MetricsConfig::stall_seconds}, 2,
-                                kDay),
+                                86400),
   };
+}
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> kSettings = [] {
+    std::vector<Setting> all;
+    for (auto section : {monitorSettings, mysqlSettings, amqpSettings, metricsSettings}) {
+      std::vector<Setting> settings = section();
+      std::move(settings.begin(), settings.end(), std::back_inserter(all));
+    }
+    return all;
+  }();
   return kSettings;
 }
 
@@ -441,10 +520,6 @@ std::string environmentName(std::string_view section, std::string_view key) {
 }
 
 Status validate(const Config& c) {
-  auto brokers = brokerAddresses(c.amqp);
-  if (!brokers.isOk()) {
-    return brokers.status();
-  }
   if (c.amqp.ssl && c.amqp.ssl_verify && c.amqp.ssl_ca.empty()) {
     return Status::invalidArgument(
         "missing required key [amqp] ssl_ca: ssl = true with ssl_verify = true needs the CA file "
@@ -516,11 +591,35 @@ Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::st
   return out;
 }
 
+// The brokers of `[amqp] host`, `[amqp] port` where an entry names none. InvalidArgument naming
+// the entry when one is malformed.
+Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp) {
+  std::vector<HostPort> brokers;
+  for (const std::string& entry : splitList(amqp.host)) {
+    auto broker = parseHostPort(entry, amqp.port, "[amqp] host");
+    if (!broker.isOk()) {
+      return broker.status();
+    }
+    brokers.push_back(std::move(*broker));
+  }
+  if (brokers.empty()) {
+    return Status::invalidArgument(
+        fmt::format("[amqp] host: '{}' names no broker", shownText(amqp.host)));
+  }
+  return brokers;
+}
+
 constexpr std::string_view kEnvironmentPrefix = "MYSQL_MONITOR_";
 
 // Applies the layers in order, remembering where each key was last set for later messages.
 class ConfigBuilder {
  public:
+  // The defaults' typed values: the routing key template parsed from its default text.
+  ConfigBuilder() {
+    const std::string error = routingKeySetting().set(config_, config_.amqp.routing_key);
+    MM_CHECK(error.empty(), "the default routing key parses");
+  }
+
   Status applyFile(std::string_view text, std::string_view origin) {
     auto entries = parseIni(text, origin);
     if (!entries.isOk()) {
@@ -602,6 +701,12 @@ class ConfigBuilder {
     MM_RETURN_IF_ERROR(readPasswordFile("mysql", config_.mysql.password, config_.mysql.password_file));
     MM_RETURN_IF_ERROR(readPasswordFile("amqp", config_.amqp.password, config_.amqp.password_file));
     MM_RETURN_IF_ERROR(checkNamedFiles());
+    // Host and port may come from different sources: the list is made once both are final.
+    auto brokers = brokerAddresses(config_.amqp);
+    if (!brokers.isOk()) {
+      return brokers.status();
+    }
+    config_.amqp.brokers = std::move(*brokers);
     MM_RETURN_IF_ERROR(validate(config_));
     return std::move(config_);
   }
@@ -805,22 +910,6 @@ std::map<std::string, std::string> processEnvironment() {
     }
   }
   return out;
-}
-
-Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp) {
-  std::vector<HostPort> brokers;
-  for (const std::string& entry : splitList(amqp.host)) {
-    auto broker = parseHostPort(entry, amqp.port, "[amqp] host");
-    if (!broker.isOk()) {
-      return broker.status();
-    }
-    brokers.push_back(std::move(*broker));
-  }
-  if (brokers.empty()) {
-    return Status::invalidArgument(
-        fmt::format("[amqp] host: '{}' names no broker", shownText(amqp.host)));
-  }
-  return brokers;
 }
 
 std::vector<std::string> splitList(std::string_view text) {

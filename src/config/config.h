@@ -13,6 +13,9 @@
 // a secret's value nor a line that did not parse; other names and values at most 64 bytes. The work
 // is linear in the input (the suggestion search skips keys whose length rules them out). app/
 // copies fields into each module's own Options.
+//
+// Values with a structure are parsed here, once, and held typed: the start position, the routing
+// key template, the broker list and the database list. Nothing downstream parses their text again.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +24,9 @@
 #include <string_view>
 #include <vector>
 
+#include "binlog/start_position.h"
 #include "common/status.h"
+#include "message/message_route.h"
 
 namespace mm::config {
 
@@ -58,12 +63,12 @@ struct MysqlConfig {
   std::string user = "root";
   std::string password;         // or read from password_file
   std::string password_file;    // the file the password was read from; empty = none
-  std::string database;        // schemas published: one name or a comma list; empty = all
+  std::vector<std::string> databases;  // schemas published (`database`: a comma list); empty = all
   std::vector<std::string> tables;          // "db.table" patterns ('*' wildcard); empty = all
   std::vector<std::string> exclude_tables;  // "db.table" patterns never published
   uint32_t server_id = 4379;   // must be unique among the source's replicas
-  // current | earliest | FILE:POS | a GTID set (when no state exists)
-  std::string start_position = "current";
+  // current | earliest | FILE:POS | a GTID set (when no state exists), parsed
+  binlog::StartPosition start_position = binlog::StartPosition::current();
   int heartbeat_period_seconds = 5;  // server heartbeats while idle; silence for 2x = dead link
   OnPositionLost on_position_lost = OnPositionLost::Fail;
   // position | gtid: how a saved state (and a reconnect) resumes; gtid follows a failover.
@@ -77,6 +82,12 @@ struct MysqlConfig {
   std::string ssl_key;
 };
 
+struct HostPort {
+  std::string host;
+  int port = 0;
+  bool operator==(const HostPort&) const = default;
+};
+
 enum class AmqpHeaders { Auto, On, Off };
 
 // What to do with a row message larger than the broker takes (its max_message_size).
@@ -86,8 +97,11 @@ enum class OnOversize {
 };
 
 struct AmqpConfig {
-  std::string host = "localhost";  // one broker or a list "a,b:5673,c" tried in turn (brokerAddresses)
+  std::string host = "localhost";  // one broker or a list "a,b:5673,c" tried in turn (brokers)
   int port = 5672;                 // for the hosts that name no port
+  // host and port parsed: comma-separated "host" or "host:port" ("[v6addr]:port" for IPv6), port
+  // where none is given. buildConfig sets it once every source is applied.
+  std::vector<HostPort> brokers;
   std::string user = "guest";
   std::string password = "guest";  // or read from password_file
   std::string password_file;       // the file the password was read from; empty = none
@@ -100,6 +114,7 @@ struct AmqpConfig {
   std::string exchange = "mysql-monitor";
   std::string exchange_type = "fanout";
   std::string routing_key = "monitor";  // template: {database}, {table}, {type}, {keys_hash}
+  message::RoutingKeyTemplate routing;  // routing_key parsed (buildConfig sets it, default too)
   bool mandatory = false;     // unroutable messages come back and are retried
   // The database/table/type headers on every message: auto = only for a headers exchange, which
   // routes on them. They cost the broker a quarter of its throughput (README "Messages").
@@ -119,12 +134,6 @@ struct MetricsConfig {
   int port = 9650;
   // /readyz fails when the server's binlog moved on while our position stood still this long.
   int stall_seconds = 60;
-};
-
-struct HostPort {
-  std::string host;
-  int port = 0;
-  bool operator==(const HostPort&) const = default;
 };
 
 struct Config {
@@ -147,7 +156,8 @@ struct ConfigSources {
 // Builds the configuration from INI text (`file_origin` names it in errors, normally its path),
 // environment variables and --set overrides, then reads the password files and validates.
 // Errors: an unknown section or key (with a suggestion), a malformed value (with the allowed
-// values; numbers that overflow included), a MYSQL_MONITOR_ variable naming no key, a --set that is
+// values; numbers that overflow, a start_position or routing_key that does not parse included), a
+// MYSQL_MONITOR_ variable naming no key, a --set that is
 // not section.key=value or sets a secret, a password_file that is not a readable regular file of
 // at most 4 KiB, an ssl_ca/ssl_cert/ssl_key (or *_file) that is not a readable regular file,
 // password and password_file both set in the same source (across sources the later wins, as for
@@ -183,9 +193,5 @@ std::string_view logFormatName(LogFormat format);
 
 // The items of a comma-separated list, trimmed, empty items dropped ("a, b," -> {"a", "b"}).
 std::vector<std::string> splitList(std::string_view text);
-
-// The brokers of `[amqp] host`: comma-separated "host" or "host:port" ("[v6addr]:port" for IPv6),
-// `[amqp] port` where none is given. InvalidArgument naming the entry when one is malformed.
-Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp);
 
 }  // namespace mm::config

@@ -1,10 +1,11 @@
 #include "metrics/exposition.h"
 
-#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include <fmt/format.h>
+
+#include "binlog/position.h"
 
 namespace mm::metrics {
 namespace {
@@ -85,20 +86,6 @@ double retentionRunway(int64_t expire_seconds, int64_t file_created_unix, int64_
     return std::numeric_limits<double>::infinity();
   }
   return static_cast<double>(expire_seconds - (now_unix - file_created_unix));
-}
-
-std::optional<uint64_t> binlogFileSequence(std::string_view file) {
-  size_t digits = 0;
-  while (digits < file.size() && file[file.size() - 1 - digits] >= '0' && file[file.size() - 1 - digits] <= '9') {
-    ++digits;
-  }
-  uint64_t sequence = 0;
-  const char* begin = file.data() + file.size() - digits;
-  auto [end, error] = std::from_chars(begin, file.data() + file.size(), sequence);
-  if (digits == 0 || error != std::errc() || end != file.data() + file.size()) {
-    return std::nullopt;
-  }
-  return sequence;
 }
 
 namespace {
@@ -206,8 +193,8 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
   const auto checkpoint = stats.checkpoint();
   if (checkpoint) {
     w.gauge("checkpoint_position", "Binlog position of the last saved checkpoint (start of the first unconfirmed transaction).",
-            static_cast<double>(checkpoint->at.position), {{"file", checkpoint->at.file}});
-    if (auto sequence = binlogFileSequence(checkpoint->at.file)) {
+            static_cast<double>(checkpoint->at.offset), {{"file", checkpoint->at.file}});
+    if (auto sequence = binlog::fileSequence(checkpoint->at.file)) {
       w.gauge("checkpoint_file_sequence", "Number of the checkpoint's binlog file (mysql-bin.000042 -> 42).",
               static_cast<double>(*sequence));
     }
@@ -217,7 +204,7 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
   const auto server = stats.serverState();
   if (server) {
     w.gauge("server_binlog_position", "The source's end of binlog when last polled.",
-            static_cast<double>(server->current.position), {{"file", server->current.file}});
+            static_cast<double>(server->current.offset), {{"file", server->current.file}});
     w.gauge("binlog_expire_seconds",
             "The source's automatic binlog purge age (binlog_expire_logs_seconds or expire_logs_days); 0 = never purges.",
             static_cast<double>(server->expire_seconds));

@@ -46,9 +46,6 @@ class ExpositionWriter {
 // old enough to go at the server's next purge (at a rotation, FLUSH LOGS or restart).
 double retentionRunway(int64_t expire_seconds, int64_t file_created_unix, int64_t now_unix);
 
-// The trailing number of a binlog file name ("mysql-bin.000042" -> 42); nullopt without one.
-std::optional<uint64_t> binlogFileSequence(std::string_view file);
-
 // Every metric, as of `now_unix`; `readiness` is the /readyz verdict at the same moment.
 std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness& readiness);
 

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -31,7 +32,14 @@ MHD_Result onRequest(void* context, MHD_Connection* connection, const char* url,
                      void** /*request_state*/) {
   auto& server = *static_cast<HttpServer*>(context);
   *upload_data_size = 0;
-  const HttpResponse reply = server.answer(HttpRequest{method, url});
+  HttpResponse reply;
+  // An exception must not unwind through the library's C frames: a handler that fails (out of
+  // memory, a format error) costs this one connection, which the library then closes.
+  try {
+    reply = server.answer(HttpRequest{method, url});
+  } catch (const std::exception&) {
+    return MHD_NO;
+  }
   MHD_Response* response =
       MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) {
@@ -136,23 +144,32 @@ Status HttpServer::start() {
     ::close(listen_fd);
     return Status::io(fmt::format("cannot start the HTTP server on {} (libmicrohttpd)", where));
   }
-  ticker_ = std::jthread([this](std::stop_token stop) {
-    nameThisThread("mm-metrics-tick");
-    while (true) {
-      {
-        std::unique_lock lock(tick_mutex_);
-        (void)tick_wake_.wait_for(lock, stop, options_.tick, [] { return false; });
-      }
-      if (stop.stop_requested()) {
-        return;
-      }
-      if (on_tick_) {
-        std::lock_guard lock(handler_mutex_);
-        on_tick_();
-      }
-    }
-  });
+  ticker_ = std::jthread([this](std::stop_token stop) { tick(stop); });
   return Status::ok();
+}
+
+void HttpServer::tick(const std::stop_token& stop) {
+  nameThisThread("mm-metrics-tick");
+  while (true) {
+    {
+      std::unique_lock lock(tick_mutex_);
+      (void)tick_wake_.wait_for(lock, stop, options_.tick, [] { return false; });
+    }
+    if (stop.stop_requested()) {
+      return;
+    }
+    if (!on_tick_) {
+      continue;
+    }
+    // A thread must not end in an exception (std::terminate): a failed tick (out of memory) is
+    // reported and the next one tried. No logger here: metrics/ links none.
+    try {
+      std::lock_guard lock(handler_mutex_);
+      on_tick_();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "mysql-monitor: metrics tick failed: %s\n", e.what());
+    }
+  }
 }
 
 void HttpServer::stop() {

@@ -85,6 +85,9 @@ class HttpServer {
   HttpResponse answer(const HttpRequest& request);
 
  private:
+  // The ticker thread: on_tick every options_.tick until `stop`.
+  void tick(const std::stop_token& stop);
+
   HttpServerOptions options_;
   HttpHandler handler_;
   std::function<void()> on_tick_;

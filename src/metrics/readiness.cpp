@@ -17,18 +17,11 @@ ReadinessSample sampleReadiness(const Stats& stats, int64_t now_unix, std::chron
   return sample;
 }
 
-bool isAfter(const BinlogCoordinate& a, const BinlogCoordinate& b) {
-  if (a.file != b.file) {
-    return a.file > b.file;
-  }
-  return a.position > b.position;
-}
-
 Readiness ReadinessRule::judge(const ReadinessSample& sample, TimePoint now) {
   // Track movement first, so a stall is timed from when it began whatever the connections did.
   const bool reader_moved = !last_read_ || !(*last_read_ == sample.read);
   last_read_ = sample.read;
-  const bool server_ahead = sample.server && isAfter(*sample.server, sample.read);
+  const bool server_ahead = sample.server && binlog::comesBefore(sample.read, *sample.server);
   if (reader_moved || !server_ahead) {
     reader_behind_since_.reset();
   } else if (!reader_behind_since_) {
@@ -54,8 +47,8 @@ Readiness ReadinessRule::judge(const ReadinessSample& sample, TimePoint now) {
   if (reader_behind_since_ && stalled_for(reader_behind_since_) >= stall_after_) {
     return {false, fmt::format("not ready: stalled: the server's binlog is at {}:{} but the reader has "
                                "stayed at {}:{} for {} s ([metrics] stall_seconds = {})",
-                               sample.server->file, sample.server->position, sample.read.file,
-                               sample.read.position, stalled_for(reader_behind_since_).count(),
+                               sample.server->file, sample.server->offset, sample.read.file,
+                               sample.read.offset, stalled_for(reader_behind_since_).count(),
                                stall_after_.count())};
   }
   if (unconfirmed_since_ && stalled_for(unconfirmed_since_) >= stall_after_) {
@@ -65,7 +58,7 @@ Readiness ReadinessRule::judge(const ReadinessSample& sample, TimePoint now) {
                                stall_after_.count())};
   }
   return {true, fmt::format("ready: streaming at {}:{}, broker connected", sample.read.file,
-                            sample.read.position)};
+                            sample.read.offset)};
 }
 
 }  // namespace mm::metrics

@@ -40,9 +40,6 @@ struct Readiness {
   std::string reason;  // why not, or what "ready" is based on
 };
 
-// Whether `a` is further along the binlog than `b` (file names carry a zero-padded sequence).
-bool isAfter(const BinlogCoordinate& a, const BinlogCoordinate& b);
-
 class ReadinessRule {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;

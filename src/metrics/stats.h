@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+#include "binlog/position.h"
+
 namespace mm::metrics {
 
 using Counter = std::atomic<uint64_t>;
@@ -37,12 +39,9 @@ struct QueueGauge {
   std::atomic<uint64_t> bytes{0};
 };
 
-// A binlog file and an offset in it.
-struct BinlogCoordinate {
-  std::string file;
-  uint64_t position = 0;
-  bool operator==(const BinlogCoordinate&) const = default;
-};
+// A binlog file and an offset in it: the binlog's own Position (one coordinate type everywhere).
+// The old name stays until publisher_stage.cpp and source_poller.cpp say binlog::Position.
+using BinlogCoordinate = binlog::Position;
 
 // The last checkpoint saved to the state file.
 struct SavedCheckpoint {

@@ -6,14 +6,12 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <charconv>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "binlog/gtid_set.h"
 #include "common/byte_reader.h"
-#include "common/check.h"
+#include "common/decimal.h"
 
 namespace mm::mysql {
 namespace {
@@ -66,7 +64,14 @@ Result<ServerIdentity> readServerIdentity(Connection& connection) {
   const Row& row = rows->at(0);
   ServerIdentity identity;
   identity.is_mariadb = row[0] && row[0]->find("MariaDB") != std::string::npos;
-  identity.server_id = row[1] ? static_cast<uint32_t>(std::stoul(*row[1])) : 0;
+  if (row[1]) {
+    const auto server_id = parseDecimal<uint32_t>(*row[1]);
+    if (!server_id) {
+      return Status::protocol(fmt::format(
+          "MySQL server {}: @@global.server_id '{}' is not a server id", connection.where(), *row[1]));
+    }
+    identity.server_id = *server_id;
+  }
   if (!identity.is_mariadb) {
     auto uuid = connection.query("SELECT @@global.server_uuid");
     if (!uuid.isOk()) {
@@ -122,24 +127,34 @@ Status BinlogStream::open(const StreamStart& start) {
   MM_RETURN_IF_ERROR(connection_.execute(fmt::format(
       "SET @master_heartbeat_period = {0}, @source_heartbeat_period = {0}", period_ns)));
   if (identity_->is_mariadb) {
-    // GTID-aware capability: GTID events arrive as themselves, not as dummy events.
-    MM_RETURN_IF_ERROR(connection_.execute("SET @mariadb_slave_capability = 4"));
-    if (start.byGtid()) {
-      // Start after these GTIDs (binlog-reference §5.5); strict: a GTID the server's binlog lacks
-      // is an error, never a silent jump.
-      auto pos = binlog::MariadbGtidPos::parse(start.gtid_set);
-      if (!pos.isOk()) {
-        return pos.status().withContext(fmt::format(
-            "MariaDB server {} needs a MariaDB GTID position (domain-server-seq)", connection_.where()));
-      }
-      MM_RETURN_IF_ERROR(connection_.execute(fmt::format(
-          "SET @slave_connect_state = '{}', @slave_gtid_strict_mode = 1, "
-          "@slave_gtid_ignore_duplicates = 0",
-          pos->text())));
-    }
+    MM_RETURN_IF_ERROR(prepareMariadbDump(start));
   }
   MM_RETURN_IF_ERROR(registerReplica());
   MM_RETURN_IF_ERROR(sendDump(start));
+  readPacketsFromSocket(std::chrono::seconds(connection.read_timeout_seconds));
+  return Status::ok();
+}
+
+Status BinlogStream::prepareMariadbDump(const StreamStart& start) {
+  // GTID-aware capability: GTID events arrive as themselves, not as dummy events.
+  MM_RETURN_IF_ERROR(connection_.execute("SET @mariadb_slave_capability = 4"));
+  if (!start.byGtid()) {
+    return Status::ok();
+  }
+  // Start after these GTIDs (binlog-reference §5.5); strict: a GTID the server's binlog lacks
+  // is an error, never a silent jump.
+  auto pos = binlog::MariadbGtidPos::parse(start.gtid_set);
+  if (!pos.isOk()) {
+    return pos.status().withContext(fmt::format(
+        "MariaDB server {} needs a MariaDB GTID position (domain-server-seq)", connection_.where()));
+  }
+  return connection_.execute(fmt::format(
+      "SET @slave_connect_state = '{}', @slave_gtid_strict_mode = 1, "
+      "@slave_gtid_ignore_duplicates = 0",
+      pos->text()));
+}
+
+void BinlogStream::readPacketsFromSocket(std::chrono::seconds read_timeout) {
   std::lock_guard lock(socket_mutex_);
   MYSQL* mysql = connection_.handle();
   socket_ = static_cast<int>(mysql_get_socket(mysql));
@@ -152,9 +167,8 @@ Status BinlogStream::open(const StreamStart& start) {
       read_ahead = std::span<const uint8_t>(pvio->cache_pos, pvio->cache + pvio->cache_size);
       pvio->cache_pos = pvio->cache + pvio->cache_size;
     }
-    packets_.emplace(socket_, read_ahead, std::chrono::seconds(connection.read_timeout_seconds));
+    packets_.emplace(socket_, read_ahead, read_timeout);
   }
-  return Status::ok();
 }
 
 Status BinlogStream::checkIdentity(bool other_server_allowed) {
@@ -176,13 +190,15 @@ Status BinlogStream::checkIdentity(bool other_server_allowed) {
   return Status::ok();
 }
 
-Result<StreamStart> BinlogStream::currentPosition() { return askServer("current"); }
+Result<StreamStart> BinlogStream::currentPosition() {
+  return askServer(binlog::StartPosition::current());
+}
 
-Result<StreamStart> BinlogStream::askServer(const std::string& spec) {
+Result<StreamStart> BinlogStream::askServer(const binlog::StartPosition& start) {
   // On a fresh connection: Connector/C closes the stream's own once the dump ends in an error.
   Connection connection;
   MM_RETURN_IF_ERROR(connection.connect(options_.connection, &interrupted_));
-  return resolveStartPosition(connection, spec);
+  return resolveStartPosition(connection, start);
 }
 
 Status BinlogStream::registerReplica() {
@@ -357,7 +373,7 @@ Status BinlogStream::streamError(unsigned int code, const std::string& text) {
 }
 
 std::string BinlogStream::describeOldestBinlog() {
-  auto oldest = askServer("earliest");
+  auto oldest = askServer(binlog::StartPosition::earliest());
   if (!oldest.isOk()) {
     return fmt::format("its oldest binlog is unknown ({})", oldest.status().message());
   }
@@ -417,82 +433,83 @@ Result<std::string> mariadbGtidPosAt(Connection& connection, const binlog::Posit
   return rows->empty() || !(*rows)[0][0] ? std::string() : *(*rows)[0][0];
 }
 
-bool looksLikeGtidSet(const std::string& spec) {
-  if (binlog::MysqlGtidSet::parse(spec).isOk()) {
-    return true;
+// SHOW MASTER STATUS: the server's current end of binlog, with (MySQL) its executed GTID set as of
+// that same position.
+Result<StreamStart> currentEnd(Connection& connection, const ServerIdentity& identity) {
+  auto rows = binlogStatus(connection);
+  if (!rows.isOk()) {
+    return rows.status();
   }
-  return spec.find(':') == std::string::npos && binlog::MariadbGtidPos::parse(spec).isOk() &&
-         !spec.empty();
+  if (rows->empty() || !(*rows)[0][0] || !(*rows)[0][1]) {
+    return Status::invalidArgument(fmt::format(
+        "MySQL server {}: SHOW MASTER STATUS is empty: binary logging (log_bin) is off",
+        connection.where()));
+  }
+  const Row& row = (*rows)[0];
+  const auto offset = parseDecimal<uint64_t>(*row[1]);
+  if (!offset) {
+    return Status::protocol(fmt::format("MySQL server {}: SHOW MASTER STATUS gives Position '{}', "
+                                        "not a number",
+                                        connection.where(), *row[1]));
+  }
+  StreamStart start{binlog::Position{*row[0], *offset}};
+  if (!identity.is_mariadb && row.size() > 4 && row[4]) {
+    start.gtid_set = *row[4];  // Executed_Gtid_Set
+  }
+  return start;
+}
+
+// The first binlog still on the server, from its start.
+Result<StreamStart> earliestBinlog(Connection& connection) {
+  auto rows = connection.query("SHOW BINARY LOGS");
+  if (!rows.isOk()) {
+    return rows.status();
+  }
+  if (rows->empty() || !(*rows)[0][0]) {
+    return Status::invalidArgument(
+        fmt::format("MySQL server {}: SHOW BINARY LOGS lists no binlog", connection.where()));
+  }
+  return StreamStart{binlog::Position{*(*rows)[0][0], 4}};
+}
+
+// After the configured GTIDs, which must be in the server's dialect.
+Result<StreamStart> afterGtids(Connection& connection, const ServerIdentity& identity,
+                               const binlog::StartPosition& start) {
+  if ((start.gtids.dialect() == binlog::GtidDialect::Mariadb) != identity.is_mariadb) {
+    return Status::invalidArgument(fmt::format(
+        "[mysql] start_position '{}' is a {} GTID set but the server at {} is {}", start.text,
+        identity.is_mariadb ? "MySQL" : "MariaDB", connection.where(),
+        identity.is_mariadb ? "MariaDB" : "MySQL"));
+  }
+  return StreamStart{binlog::Position{}, start.gtids.text()};
 }
 
 }  // namespace
 
-Result<StreamStart> resolveStartPosition(Connection& connection, const std::string& spec) {
+Result<StreamStart> resolveStartPosition(Connection& connection,
+                                         const binlog::StartPosition& start) {
   auto identity = readServerIdentity(connection);
   if (!identity.isOk()) {
     return identity.status();
   }
-  StreamStart start;
-  if (spec == "current") {
-    auto rows = binlogStatus(connection);
-    if (!rows.isOk()) {
-      return rows.status();
-    }
-    if (rows->empty() || !(*rows)[0][0] || !(*rows)[0][1]) {
-      return Status::invalidArgument(fmt::format(
-          "MySQL server {}: SHOW MASTER STATUS is empty: binary logging (log_bin) is off",
-          connection.where()));
-    }
-    const Row& row = (*rows)[0];
-    start.position = binlog::Position{*row[0], std::stoull(*row[1])};
-    if (!identity->is_mariadb && row.size() > 4 && row[4]) {
-      start.gtid_set = *row[4];  // Executed_Gtid_Set, as of that same position
-    }
-  } else if (spec == "earliest") {
-    auto rows = connection.query("SHOW BINARY LOGS");
-    if (!rows.isOk()) {
-      return rows.status();
-    }
-    if (rows->empty() || !(*rows)[0][0]) {
-      return Status::invalidArgument(
-          fmt::format("MySQL server {}: SHOW BINARY LOGS lists no binlog", connection.where()));
-    }
-    start.position = binlog::Position{*(*rows)[0][0], 4};
-  } else if (looksLikeGtidSet(spec)) {
-    auto gtids = binlog::GtidState::parse(spec);
-    MM_CHECK(gtids.isOk(), "looksLikeGtidSet parsed it");
-    if ((gtids->dialect() == binlog::GtidDialect::Mariadb) != identity->is_mariadb) {
-      return Status::invalidArgument(fmt::format(
-          "[mysql] start_position '{}' is a {} GTID set but the server at {} is {}", spec,
-          identity->is_mariadb ? "MySQL" : "MariaDB", connection.where(),
-          identity->is_mariadb ? "MariaDB" : "MySQL"));
-    }
-    start.gtid_set = gtids->text();
-    return start;
-  } else {
-    const auto colon = spec.rfind(':');
-    uint64_t offset = 0;
-    bool valid = false;
-    if (colon != std::string::npos && colon > 0) {
-      auto r = std::from_chars(spec.data() + colon + 1, spec.data() + spec.size(), offset);
-      valid = r.ec == std::errc() && r.ptr == spec.data() + spec.size() && offset >= 4;
-    }
-    if (!valid) {
-      return Status::invalidArgument(fmt::format(
-          "[mysql] start_position '{}' is not current, earliest, FILE:POS (POS >= 4) or a GTID set "
-          "(MySQL uuid:1-100, MariaDB 0-1-100)",
-          spec));
-    }
-    start.position = binlog::Position{spec.substr(0, colon), offset};
+  using Kind = binlog::StartPosition::Kind;
+  if (start.kind == Kind::Gtid) {
+    return afterGtids(connection, *identity, start);
   }
-  if (identity->is_mariadb) {
-    auto pos = mariadbGtidPosAt(connection, start.position);
+  Result<StreamStart> resolved = StreamStart{start.at};
+  if (start.kind == Kind::Current) {
+    resolved = currentEnd(connection, *identity);
+  } else if (start.kind == Kind::Earliest) {
+    resolved = earliestBinlog(connection);
+  }
+  if (resolved.isOk() && identity->is_mariadb) {
+    auto pos = mariadbGtidPosAt(connection, resolved->position);
     if (!pos.isOk()) {
       return pos.status();
     }
-    start.gtid_set = *pos;
+    resolved->gtid_set = *pos;
   }
-  return start;
+  return resolved;
 }
 
 }  // namespace mm::mysql

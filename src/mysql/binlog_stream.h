@@ -19,10 +19,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
 
+#include "binlog/start_position.h"
 #include "mysql/connection.h"
 #include "mysql/event_source.h"
 #include "mysql/packet_reader.h"
@@ -68,14 +70,19 @@ class BinlogStream final : public EventSource {
 
  private:
   Status checkIdentity(bool other_server_allowed);
+  // MariaDB's replica settings: GTID events as themselves and, by GTID, where to start.
+  Status prepareMariadbDump(const StreamStart& start);
   Status registerReplica();
+  // Remembers the socket (for interrupt()) and, without TLS or compression, reads the packets
+  // from it with a PacketReader.
+  void readPacketsFromSocket(std::chrono::seconds read_timeout);
   Status sendDump(const StreamStart& start);
   // The Status for a stream that ended: classifies the server's error (see the class comment).
   Status streamError(unsigned int code, const std::string& text);
   Status streamError(std::span<const uint8_t> error_packet);
   std::string describeOldestBinlog();
-  // resolveStartPosition(spec) on a connection of its own.
-  Result<StreamStart> askServer(const std::string& spec);
+  // resolveStartPosition(start) on a connection of its own.
+  Result<StreamStart> askServer(const binlog::StartPosition& start);
 
   BinlogStreamOptions options_;
   Connection connection_;
@@ -90,12 +97,13 @@ class BinlogStream final : public EventSource {
   std::optional<PacketReader> packets_;
 };
 
-// Where to start when no checkpoint exists: "current" (the server's current end), "earliest" (the
-// first binlog still on the server), "FILE:POS", or a GTID set (MySQL "uuid:1-100[,...]", MariaDB
-// "domain-server-seq[,...]": start after those transactions). A position comes with the server's
-// GTID set there when the server can tell: MariaDB's BINLOG_GTID_POS(); MySQL's executed set for
-// "current" (read in the same statement as the position). Errors: InvalidArgument for a bad spec.
-Result<StreamStart> resolveStartPosition(Connection& connection, const std::string& spec);
+// Where `start` ([mysql] start_position, binlog/start_position.h) is on this server: "current" its
+// current end, "earliest" its first binlog, FILE:POS as given, a GTID set after those transactions
+// (in the server's dialect, else InvalidArgument). A position comes with the server's GTID set
+// there when the server can tell: MariaDB's BINLOG_GTID_POS(); MySQL's executed set for "current"
+// (read in the same statement as the position). Protocol when the server's answer is malformed.
+Result<StreamStart> resolveStartPosition(Connection& connection,
+                                         const binlog::StartPosition& start);
 
 // The replica commands' payloads after the command byte (binlog-reference §5.2, §5.3).
 std::string registerReplicaPayload(uint32_t server_id);

@@ -88,6 +88,41 @@ Result<std::vector<Row>> InformationSchema::queryWithRetry(const std::string& sq
   return rows;
 }
 
+namespace {
+
+// A row of information_schema.COLUMNS: COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME,
+// IS_NULLABLE.
+binlog::SchemaColumn schemaColumn(const Row& row) {
+  binlog::SchemaColumn column;
+  column.name = row[0].value_or("");
+  const std::string data_type = row[1].value_or("");
+  const std::string column_type = row[2].value_or("");
+  column.is_unsigned = column_type.find("unsigned") != std::string::npos;
+  column.is_binary = isBinaryType(data_type, row[3]);
+  column.charset = binlog::charsetByName(row[3].value_or(""));
+  column.is_json = data_type == "json";
+  if (data_type == "enum" || data_type == "set") {
+    column.members = parseMembers(column_type);
+  }
+  column.data_type = data_type;
+  column.nullable = row[4].value_or("YES") == "YES";
+  return column;
+}
+
+// Rows of information_schema.STATISTICS (INDEX_NAME, COLUMN_NAME) of the unique indexes: the rows
+// of one index are contiguous, in the server's order of indexes, PRIMARY first.
+void addUniqueKeys(const std::vector<Row>& index_columns, binlog::TableSchema& schema) {
+  for (const Row& row : index_columns) {
+    const std::string index = row[0].value_or("");
+    if (schema.unique_keys.empty() || schema.unique_keys.back().name != index) {
+      schema.unique_keys.push_back(binlog::UniqueKey{index, {}});
+    }
+    schema.unique_keys.back().columns.push_back(row[1].value_or(""));
+  }
+}
+
+}  // namespace
+
 Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database, std::string_view table) {
   if (!connection_.connected()) {
     MM_RETURN_IF_ERROR(connection_.connect(options_));
@@ -117,52 +152,11 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
     return unique_index_columns.status();
   }
   binlog::TableSchema schema;
-  std::map<std::string, size_t, std::less<>> column_index;
-  bool has_longtext = false;
   for (const Row& row : *rows) {
-    binlog::SchemaColumn column;
-    column.name = row[0].value_or("");
-    const std::string data_type = row[1].value_or("");
-    const std::string column_type = row[2].value_or("");
-    column.is_unsigned = column_type.find("unsigned") != std::string::npos;
-    column.is_binary = isBinaryType(data_type, row[3]);
-    column.charset = binlog::charsetByName(row[3].value_or(""));
-    column.is_json = data_type == "json";
-    has_longtext = has_longtext || data_type == "longtext";
-    if (data_type == "enum" || data_type == "set") {
-      column.members = parseMembers(column_type);
-    }
-    column.data_type = data_type;
-    column.nullable = row[4].value_or("YES") == "YES";
-    column_index[column.name] = schema.columns.size();
-    schema.columns.push_back(std::move(column));
+    schema.columns.push_back(schemaColumn(row));
   }
-  if (has_longtext && std::string_view(mysql_get_server_info(connection_.handle())).find("MariaDB") !=
-                          std::string_view::npos) {
-    // MariaDB's JSON is LONGTEXT plus CHECK (json_valid(`col`)); only its CHECK_CONSTRAINTS (which,
-    // unlike MySQL's, has TABLE_NAME) says which LONGTEXT holds JSON.
-    auto checks = queryWithRetry(fmt::format(
-        "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {} "
-        "AND TABLE_NAME = {}",
-        quoteLiteral(connection_, database), quoteLiteral(connection_, table)));
-    if (!checks.isOk()) {
-      return checks.status();
-    }
-    for (const Row& row : *checks) {
-      const auto column = jsonValidColumn(row[0].value_or(""));
-      if (auto it = column ? column_index.find(*column) : column_index.end(); it != column_index.end()) {
-        schema.columns[it->second].is_json = true;
-      }
-    }
-  }
-  // Rows of one index are contiguous, in the server's order of indexes, PRIMARY first.
-  for (const Row& row : *unique_index_columns) {
-    const std::string index = row[0].value_or("");
-    if (schema.unique_keys.empty() || schema.unique_keys.back().name != index) {
-      schema.unique_keys.push_back(binlog::UniqueKey{index, {}});
-    }
-    schema.unique_keys.back().columns.push_back(row[1].value_or(""));
-  }
+  MM_RETURN_IF_ERROR(markMariadbJsonColumns(database, table, schema));
+  addUniqueKeys(*unique_index_columns, schema);
   binlog::markRowKey(schema);
   auto collation = queryWithRetry(
       fmt::format("SELECT TABLE_COLLATION FROM information_schema.TABLES WHERE {}", where));
@@ -173,6 +167,35 @@ Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
     schema.default_charset = binlog::charsetOfCollationName((*collation)[0][0].value_or(""));
   }
   return schema;
+}
+
+Status InformationSchema::markMariadbJsonColumns(std::string_view database, std::string_view table,
+                                                 binlog::TableSchema& schema) {
+  const bool has_longtext =
+      std::any_of(schema.columns.begin(), schema.columns.end(),
+                  [](const auto& column) { return column.data_type == "longtext"; });
+  const std::string_view server = mysql_get_server_info(connection_.handle());
+  if (!has_longtext || server.find("MariaDB") == std::string_view::npos) {
+    return Status::ok();
+  }
+  // MariaDB's JSON is LONGTEXT plus CHECK (json_valid(`col`)); only its CHECK_CONSTRAINTS (which,
+  // unlike MySQL's, has TABLE_NAME) says which LONGTEXT holds JSON.
+  auto checks = queryWithRetry(fmt::format(
+      "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {} "
+      "AND TABLE_NAME = {}",
+      quoteLiteral(connection_, database), quoteLiteral(connection_, table)));
+  if (!checks.isOk()) {
+    return checks.status();
+  }
+  for (const Row& row : *checks) {
+    const auto name = jsonValidColumn(row[0].value_or(""));
+    for (binlog::SchemaColumn& column : schema.columns) {
+      if (name && column.name == *name) {
+        column.is_json = true;
+      }
+    }
+  }
+  return Status::ok();
 }
 
 Result<std::vector<binlog::TableName>> InformationSchema::listTables(

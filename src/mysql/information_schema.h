@@ -30,6 +30,9 @@ class InformationSchema final : public binlog::TableSchemaSource {
 
  private:
   Result<std::vector<Row>> queryWithRetry(const std::string& sql);
+  // MariaDB: marks the LONGTEXT columns that a CHECK (json_valid(...)) makes JSON.
+  Status markMariadbJsonColumns(std::string_view database, std::string_view table,
+                                binlog::TableSchema& schema);
 
   ConnectionOptions options_;
   Connection connection_;

@@ -31,7 +31,7 @@ int64_t binlogExpirySeconds(const std::map<std::string, std::string>& variables)
 }
 
 Result<SourceBinlogStatus> readSourceBinlogStatus(Connection& connection) {
-  auto current = resolveStartPosition(connection, "current");
+  auto current = resolveStartPosition(connection, binlog::StartPosition::current());
   if (!current.isOk()) {
     return current.status();
   }

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <fmt/format.h>
+
 #include "common/thread_name.h"
 
 namespace mm::pipeline {
@@ -32,7 +34,14 @@ void CheckpointWriter::offer(checkpoint::Checkpoint mark) {
   if (!thread_.joinable()) {
     thread_ = std::jthread([this](std::stop_token stop) {
       nameThisThread("mm-checkpoint");
-      loop(stop);
+      // A thread must not end in an exception (std::terminate): what a library still throws
+      // (std::bad_alloc, a format error) becomes the writer's sticky failure, as a failed save.
+      try {
+        loop(stop);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mutex_);
+        failure_ = Status::internal(fmt::format("checkpoint writer: {}", e.what()));
+      }
     });
   }
   {

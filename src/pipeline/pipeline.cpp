@@ -38,7 +38,9 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
                                         stats != nullptr ? &stats->source_queue : nullptr);
   BoundedQueue<PublishBatch> publish_queue(options_.publish_queue_items, options_.publish_queue_bytes,
                                            stats != nullptr ? &stats->publish_queue : nullptr);
-  ReaderStage reader(source_, source_queue, options_.reader);
+  metrics::Stats reader_stats;  // until PipelineOptions::stats is required
+  ReaderStage reader(source_, source_queue, stats != nullptr ? *stats : reader_stats, clock_,
+                     options_.reader);
   std::optional<DelayBuffer> delay;
   if (options_.delay.count() > 0) {
     delay.emplace(options_.delay, options_.delay_max_entries, *stats);

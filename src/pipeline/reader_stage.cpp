@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -79,16 +78,16 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
     // A lost link: resume at the transaction in progress and drop what was already handed on.
     tracker.streamLost();
     const std::chrono::milliseconds delay = backoff.next();
-    ++stats_.reconnects;
     metrics::add(metrics_.source_reconnects);
     spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), delay.count(), tracker.file(),
                  tracker.position());
-    sleepUnlessStopped(delay, stop);
+    clock_.waitFor(delay, stop);
   }
   spdlog::info("reader stopped: {} reconnects, {} rows events of filtered tables skipped, {} "
                "statement-format writes not published, {} position gaps",
-               stats_.reconnects, stats_.filtered_rows_events, stats_.statement_dml_events,
-               stats_.position_gaps);
+               metrics::get(metrics_.source_reconnects),
+               metrics::get(metrics_.rows_events_filtered), metrics::get(metrics_.statement_dml),
+               metrics::get(metrics_.position_gaps));
   out_.close();
   return result;
 }
@@ -111,7 +110,6 @@ Status ReaderStage::resumeAtCurrentPosition(TransactionTracker& tracker, const S
   if (!handOn(PositionGap{from, to}, sizeof(PositionGap) + from.file.size() + to.file.size(), stop)) {
     return Status::cancelled("stopped");
   }
-  ++stats_.position_gaps;
   metrics::add(metrics_.position_gaps);
   tracker.jumpTo(to);
   return Status::ok();
@@ -122,7 +120,6 @@ void ReaderStage::noteStatementWrite(const std::optional<sql::StatementTable>& t
   if (table && !filter_.passes(table->database, table->table)) {
     return;
   }
-  ++stats_.statement_dml_events;
   metrics::add(metrics_.statement_dml);
   const std::string name = table ? fmt::format("{}.{}", table->database, table->table) : std::string();
   if (statement_dml_warned_.insert(name).second) {
@@ -136,7 +133,6 @@ void ReaderStage::noteStatementWrite(const std::optional<sql::StatementTable>& t
 
 bool ReaderStage::TrackerOutput::rows(const RowsChange& rows, size_t bytes) {
   if (!reader_.tablePasses(rows.event.table)) {
-    ++reader_.stats_.filtered_rows_events;
     metrics::add(reader_.metrics_.rows_events_filtered);
     return true;
   }
@@ -214,19 +210,7 @@ Status ReaderStage::stream(TransactionTracker& tracker, bool& received_event, st
     }
     const binlog::EventHeader& header = decoded->header;
     const EventPlace at = tracker.place(header);
-    if (at.in_file) {
-      metrics::set(metrics_.read_position, tracker.position());
-      metrics::set(metrics_.source_caught_up, false);
-      metrics::set<int64_t>(metrics_.last_event_timestamp, header.timestamp);
-    } else if (header.type == binlog::HEARTBEAT_LOG_EVENT || header.type == binlog::HEARTBEAT_LOG_EVENT_V2) {
-      // The server sends heartbeats only while it has nothing else to send.
-      metrics::set(metrics_.source_caught_up, true);
-    }
-    if (header.type == binlog::FORMAT_DESCRIPTION_EVENT && header.timestamp != 0) {
-      // Sent at the head of every file, and again for a start inside one: when the file began,
-      // for the retention runway.
-      metrics_.noteFileCreated(tracker.file(), header.timestamp);
-    }
+    noteEventRead(header, at, tracker);
     if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&decoded->body)) {
       MM_RETURN_IF_ERROR(streamPayload(tracker, decoder, *payload, at, output));
       continue;
@@ -239,6 +223,23 @@ Status ReaderStage::stream(TransactionTracker& tracker, bool& received_event, st
     }
   }
   return Status::cancelled("stopped");
+}
+
+void ReaderStage::noteEventRead(const binlog::EventHeader& header, const EventPlace& at,
+                                const TransactionTracker& tracker) {
+  if (at.in_file) {
+    metrics::set(metrics_.read_position, tracker.position());
+    metrics::set(metrics_.source_caught_up, false);
+    metrics::set<int64_t>(metrics_.last_event_timestamp, header.timestamp);
+  } else if (header.type == binlog::HEARTBEAT_LOG_EVENT || header.type == binlog::HEARTBEAT_LOG_EVENT_V2) {
+    // The server sends heartbeats only while it has nothing else to send.
+    metrics::set(metrics_.source_caught_up, true);
+  }
+  if (header.type == binlog::FORMAT_DESCRIPTION_EVENT && header.timestamp != 0) {
+    // Sent at the head of every file, and again for a start inside one: when the file began,
+    // for the retention runway.
+    metrics_.noteFileCreated(tracker.file(), header.timestamp);
+  }
 }
 
 Status ReaderStage::streamPayload(TransactionTracker& tracker, binlog::EventDecoder& decoder,

@@ -36,6 +36,7 @@
 #include "binlog/event_decoder.h"
 #include "binlog/gtid_set.h"
 #include "checkpoint/checkpoint.h"
+#include "common/clock.h"
 #include "common/status.h"
 #include "metrics/stats.h"
 #include "mysql/event_source.h"
@@ -65,29 +66,20 @@ struct ReaderOptions {
   std::function<bool(const std::string& database, const std::string& table)> non_transactional = {};
   std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
-  metrics::Stats* stats = nullptr;  // where to report; null = a private one
-};
-
-struct ReaderStats {
-  uint64_t filtered_rows_events = 0;  // rows events of tables the filter rejects
-  uint64_t statement_dml_events = 0;  // statement-format writes to watched tables (not published)
-  uint64_t reconnects = 0;
-  uint64_t position_gaps = 0;
 };
 
 class ReaderStage {
  public:
-  // `source` and `out` must outlive the stage.
-  ReaderStage(mysql::EventSource& source, BoundedQueue<SourceBatch>& out, ReaderOptions options)
+  // Counts into `stats` (source_*, rows_events_filtered, statement_dml, position_gaps, read
+  // position); waits between reconnects on `clock`. All must outlive the stage.
+  ReaderStage(mysql::EventSource& source, BoundedQueue<SourceBatch>& out, metrics::Stats& stats,
+              const Clock& clock, ReaderOptions options)
       : source_(source), out_(out), filter_(options.filter), options_(std::move(options)),
-        metrics_(options_.stats != nullptr ? *options_.stats : own_metrics_) {}
+        metrics_(stats), clock_(clock) {}
 
   // Streams from `start` until `stop` is requested (ok) or a non-retryable error. Closes `out` on
   // return either way, so the stages after it drain and finish.
   Status run(const checkpoint::Checkpoint& start, std::stop_token stop);
-
-  // Read only once run() returned.
-  const ReaderStats& stats() const { return stats_; }
 
  private:
   // The tracker's output: items to the hand-off, statement-format writes to the warning.
@@ -107,6 +99,9 @@ class ReaderStage {
 
   // `received_event` tells whether the connection worked (then the backoff starts over).
   Status stream(TransactionTracker& tracker, bool& received_event, std::stop_token stop);
+  // The metrics an event moves: read position and file, caught up, last timestamp, file created.
+  void noteEventRead(const binlog::EventHeader& header, const EventPlace& at,
+                     const TransactionTracker& tracker);
   // A rows event's bytes, copied out of the source's buffer to travel downstream.
   struct StoredBytes {
     std::shared_ptr<const uint8_t[]> block;  // null for other events, which stay behind
@@ -138,9 +133,8 @@ class ReaderStage {
   std::shared_ptr<const binlog::TableMap> filtered_table_;  // held: its address is not reused
   bool filtered_table_passes_ = false;
   ReaderOptions options_;
-  ReaderStats stats_;
-  metrics::Stats own_metrics_;
   metrics::Stats& metrics_;
+  const Clock& clock_;
   std::set<std::string, std::less<>> statement_dml_warned_;  // "db.table"; "" for LOAD DATA unnamed
   // Decoded items not yet handed over: they go in batches, at the latest before the reader
   // waits for the server (stream()).

@@ -1,5 +1,4 @@
-// [mysql] start_position is checked when the configuration loads (exit 2), not at first start;
-// the [amqp] settings become the publisher's options.
+// The [amqp] settings become the publisher's options.
 #include "app/configuration.h"
 
 #include <gtest/gtest.h>
@@ -8,25 +7,6 @@
 
 namespace mm::app {
 namespace {
-
-TEST(StartPosition, AcceptsKeywordsPositionsAndGtidSets) {
-  for (const char* spec : {"current", "earliest", "mysql-bin.000001:4", "binlog.000042:91234",
-                           "0-1-100", "0-1-100,1-2-5", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100"}) {
-    EXPECT_TRUE(checkStartPosition(spec).isOk()) << spec << ": " << checkStartPosition(spec).message();
-  }
-}
-
-TEST(StartPosition, RejectsAnythingElseNamingTheKeyAndTheForms) {
-  for (const char* spec : {"latest", "mysql-bin.000001:3", "mysql-bin.000001:", ":100", "mysql-bin.000001:x"}) {
-    const Status status = checkStartPosition(spec);
-    ASSERT_FALSE(status.isOk()) << spec;
-    EXPECT_EQ(status.code(), StatusCode::InvalidArgument);
-    EXPECT_NE(status.message().find(std::string("[mysql] start_position: '") + spec +
-                                    "' is not one of current, earliest, FILE:POS"),
-              std::string::npos)
-        << status.message();
-  }
-}
 
 // Headers cost the broker throughput, so by default only a headers exchange, which routes on them,
 // gets them.
@@ -44,6 +24,17 @@ TEST(AmqpOptions, HeadersAreSentToAHeadersExchangeOrWhenAskedFor) {
   EXPECT_TRUE(publishesHeaders("topic", "on"));
   EXPECT_TRUE(publishesHeaders("fanout", "true"));
   EXPECT_FALSE(publishesHeaders("headers", "off"));
+}
+
+TEST(AmqpOptions, BrokersComeFromTheParsedList) {
+  auto config = config::parseConfig("[amqp]\nhost = a, b:5673\nport = 5700\n", "brokers.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  const sink::AmqpOptions options = amqpOptions(*config);
+  ASSERT_EQ(options.brokers.size(), 2u);
+  EXPECT_EQ(options.brokers[0].host, "a");
+  EXPECT_EQ(options.brokers[0].port, 5700);
+  EXPECT_EQ(options.brokers[1].host, "b");
+  EXPECT_EQ(options.brokers[1].port, 5673);
 }
 
 }  // namespace

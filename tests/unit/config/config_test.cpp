@@ -30,7 +30,9 @@ TEST(Config, DefaultsAreTheOrigins) {
   EXPECT_EQ(config->mysql.port, 3306);
   EXPECT_EQ(config->monitor.delay_seconds, 0);
   EXPECT_EQ(config->monitor.log_level, LogLevel::Info);
-  EXPECT_EQ(config->mysql.start_position, "current");
+  EXPECT_EQ(config->mysql.start_position.kind, binlog::StartPosition::Kind::Current);
+  EXPECT_EQ(config->amqp.brokers, (std::vector<HostPort>{{"localhost", 5672}}));
+  EXPECT_EQ(config->amqp.routing.expand({"row_insert", "shop", "orders", ""}), "monitor");
 }
 
 TEST(Config, ReadsTheOriginsExampleKeys) {
@@ -67,7 +69,7 @@ routing_key = rows
   EXPECT_EQ(config->monitor.delay_seconds, 5);
   EXPECT_EQ(config->monitor.delay_start_seconds, 3);
   EXPECT_EQ(config->monitor.state_path, "/var/lib/mysql-monitor");
-  EXPECT_EQ(config->mysql.database, "shop");
+  EXPECT_EQ(config->mysql.databases, std::vector<std::string>{"shop"});
   EXPECT_EQ(config->mysql.user, "repl");
   EXPECT_EQ(config->mysql.password, "secret");
   EXPECT_EQ(config->mysql.port, 3307);
@@ -127,7 +129,7 @@ TEST(Config, SetOverridesTheEnvironmentAndTheFile) {
   EXPECT_EQ(config->mysql.host, "env-host");        // file < env
   EXPECT_EQ(config->mysql.user, "file-user");       // file alone
   EXPECT_EQ(config->amqp.routing_key, "{database}.{table}=x");  // the value keeps later '='
-  EXPECT_EQ(config->mysql.database, "");
+  EXPECT_TRUE(config->mysql.databases.empty());
 }
 
 TEST(Config, LaterSetWinsOverEarlierSet) {
@@ -435,7 +437,7 @@ TEST(Config, TheOriginsRecordedConfigLoads) {
   }
   auto config = loadConfig(ConfigSources{path, {}, {}});
   ASSERT_TRUE(config.isOk()) << config.status().toString();
-  EXPECT_EQ(config->mysql.database, "ogold_db");
+  EXPECT_EQ(config->mysql.databases, std::vector<std::string>{"ogold_db"});
   EXPECT_EQ(config->amqp.exchange, "ogold_mysql_monitor");
 }
 
@@ -567,6 +569,75 @@ TEST(Config, ExampleFileDocumentsEveryKeyWithItsDefault) {
   // And the file loads as it is.
   auto config = parseConfig(text.str(), MM_CONFIG_EXAMPLE);
   EXPECT_TRUE(config.isOk()) << config.status().toString();
+}
+
+// [mysql] start_position is parsed when the configuration loads (exit 2), not at first start; the
+// typed value is what the stream resolves (moved here from tests/unit/app/configuration_test.cpp).
+TEST(StartPosition, AcceptsKeywordsPositionsAndGtidSets) {
+  for (const char* spec : {"current", "earliest", "mysql-bin.000001:4", "binlog.000042:91234", "0-1-100",
+                           "0-1-100,1-2-5", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100"}) {
+    auto config = parseConfig(std::string("[mysql]\nstart_position = ") + spec + "\n", "start.cfg");
+    ASSERT_TRUE(config.isOk()) << spec << ": " << config.status().toString();
+    EXPECT_EQ(config->mysql.start_position.text, spec);
+  }
+}
+
+TEST(StartPosition, IsTyped) {
+  using Kind = binlog::StartPosition::Kind;
+  auto at = parseConfig("[mysql]\nstart_position = mysql-bin.000042:91234\n", "start.cfg");
+  ASSERT_TRUE(at.isOk()) << at.status().toString();
+  EXPECT_EQ(at->mysql.start_position.kind, Kind::At);
+  EXPECT_EQ(at->mysql.start_position.at, (binlog::Position{"mysql-bin.000042", 91234}));
+  auto earliest = parseConfig("[mysql]\nstart_position = earliest\n", "start.cfg");
+  ASSERT_TRUE(earliest.isOk());
+  EXPECT_EQ(earliest->mysql.start_position.kind, Kind::Earliest);
+  // A MySQL GTID set of one transaction also reads as FILE:POS; it is a GTID set.
+  auto gtid =
+      parseConfig("[mysql]\nstart_position = 3e11fa47-71ca-11e1-9e33-c80aa9429562:100\n", "s.cfg");
+  ASSERT_TRUE(gtid.isOk());
+  EXPECT_EQ(gtid->mysql.start_position.kind, Kind::Gtid);
+  EXPECT_EQ(gtid->mysql.start_position.gtids.text(), "3e11fa47-71ca-11e1-9e33-c80aa9429562:100");
+  auto mariadb = parseConfig("[mysql]\nstart_position = 0-1-100\n", "start.cfg");
+  ASSERT_TRUE(mariadb.isOk());
+  EXPECT_EQ(mariadb->mysql.start_position.gtids.dialect(), binlog::GtidDialect::Mariadb);
+}
+
+TEST(StartPosition, RejectsAnythingElseNamingWhereTheKeyAndTheForms) {
+  // "," was a GTID set to the configuration check but none to the stream: now refused at load.
+  for (const char* spec : {"latest", "mysql-bin.000001:3", "mysql-bin.000001:", ":100",
+                           "mysql-bin.000001:x", ",", "mysql-bin.000001:99999999999999999999"}) {
+    auto config = parseConfig(std::string("[mysql]\nstart_position = ") + spec + "\n", "start.cfg");
+    ASSERT_FALSE(config.isOk()) << spec;
+    EXPECT_EQ(config.status().code(), StatusCode::InvalidArgument);
+    EXPECT_EQ(config.status().message(),
+              std::string("start.cfg:2: [mysql] start_position: '") + spec +
+                  "' is not one of current, earliest, FILE:POS (POS >= 4, e.g. "
+                  "mysql-bin.000042:4) or a GTID set (MySQL uuid:1-100, MariaDB 0-1-100)");
+  }
+}
+
+TEST(RoutingKey, IsParsedWhereItIsSet) {
+  auto config = parseConfig("[amqp]\nrouting_key = {database}.{table}.{type}\n", "r.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->amqp.routing.expand({"row_update", "shop", "orders", ""}),
+            "shop.orders.row_update");
+  auto bad = parseConfig("[amqp]\nrouting_key = {databse}\n", "r.cfg");
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_EQ(bad.status().message().rfind("r.cfg:2: [amqp] routing_key: ", 0), 0u)
+      << bad.status().message();
+}
+
+TEST(Brokers, AreParsedOnceHostAndPortAreFinal) {
+  // The port set after the host still applies to the hosts that name none.
+  auto config = buildConfig("[amqp]\nhost = a, b:5673, [::1]\n", "b.cfg", {}, {"amqp.port=5700"});
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->amqp.brokers, (std::vector<HostPort>{{"a", 5700}, {"b", 5673}, {"::1", 5700}}));
+}
+
+TEST(Databases, AreAList) {
+  auto config = parseConfig("[mysql]\ndatabase = shop, audit ,\n", "d.cfg");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->mysql.databases, (std::vector<std::string>{"shop", "audit"}));
 }
 
 }  // namespace

@@ -197,13 +197,5 @@ TEST(ExpositionWriter, WritesSpecialValues) {
   EXPECT_NE(w.text().find("mysql_monitor_big_total 18446744073709551615\n"), std::string::npos);
 }
 
-TEST(BinlogFileSequence, IsTheTrailingNumber) {
-  EXPECT_EQ(binlogFileSequence("mysql-bin.000042"), 42u);
-  EXPECT_EQ(binlogFileSequence("mariadb-bin.1234567"), 1234567u);
-  EXPECT_EQ(binlogFileSequence("binlog"), std::nullopt);
-  EXPECT_EQ(binlogFileSequence(""), std::nullopt);
-  EXPECT_EQ(binlogFileSequence("b.99999999999999999999999"), std::nullopt);  // overflows
-}
-
 }  // namespace
 }  // namespace mm::metrics

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <thread>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
@@ -281,6 +282,37 @@ TEST(HttpServer, AnswersOnIpv6) {
   sendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_TRUE(readAll(fd).ends_with("\r\n\r\nsix"));
   ::close(fd);
+}
+
+// A handler or tick that throws (out of memory, a format error) must not unwind through the
+// library's C frames or end a thread: the request's connection closes, the server goes on.
+TEST(HttpServer, AThrowingHandlerCostsOneConnectionAndAThrowingTickNothing) {
+  HttpServerOptions options;
+  options.port = 0;
+  options.tick = 10ms;
+  std::atomic<int> requests{0};
+  std::atomic<int> ticks{0};
+  HttpServer server(
+      options,
+      [&](const HttpRequest&) -> HttpResponse {
+        if (requests++ == 0) {
+          throw std::runtime_error("handler failed");
+        }
+        return HttpResponse{200, "text/plain", "fine", ""};
+      },
+      [&] {
+        if (ticks++ == 0) {
+          throw std::runtime_error("tick failed");
+        }
+      });
+  ASSERT_TRUE(server.start().isOk());
+  EXPECT_EQ(exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), "");
+  EXPECT_TRUE(exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").ends_with("fine"));
+  for (int i = 0; i < 500 && ticks < 2; ++i) {
+    std::this_thread::sleep_for(2ms);
+  }
+  EXPECT_GE(ticks, 2) << "the ticker goes on after a failed tick";
+  server.stop();
 }
 
 TEST(HttpServer, AnUnknownHostIsAnInvalidArgument) {

@@ -116,13 +116,6 @@ TEST_F(ReadinessRuleTest, ConfirmsArrivingKeepItReady) {
   }
 }
 
-TEST(IsAfter, ComparesFileThenPosition) {
-  EXPECT_TRUE(isAfter({"mysql-bin.000002", 4}, {"mysql-bin.000001", 9000}));
-  EXPECT_TRUE(isAfter({"mysql-bin.000001", 9000}, {"mysql-bin.000001", 4}));
-  EXPECT_FALSE(isAfter({"mysql-bin.000001", 4}, {"mysql-bin.000001", 4}));
-  EXPECT_FALSE(isAfter({"mysql-bin.000001", 9000}, {"mysql-bin.000002", 4}));
-}
-
 TEST(SampleReadiness, IgnoresAStaleServerPosition) {
   Stats stats;
   stats.setReadFile("mysql-bin.000001");
@@ -130,7 +123,7 @@ TEST(SampleReadiness, IgnoresAStaleServerPosition) {
   stats.setServerState(ServerBinlogState{{"mysql-bin.000001", 900}, 0, 1000});
   const auto fresh = sampleReadiness(stats, 1030, std::chrono::seconds(30));
   ASSERT_TRUE(fresh.server.has_value());
-  EXPECT_EQ(fresh.server->position, 900u);
+  EXPECT_EQ(fresh.server->offset, 900u);
   EXPECT_EQ(fresh.read, (BinlogCoordinate{"mysql-bin.000001", 77}));
   EXPECT_FALSE(sampleReadiness(stats, 1031, std::chrono::seconds(30)).server.has_value());
 }

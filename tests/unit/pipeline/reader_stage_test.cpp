@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "binlog/binlog_file.h"
+#include "support/fake_clock.h"
 #include "support/file_event_source.h"
 #include "support/fixtures.h"
 
@@ -71,9 +72,11 @@ std::vector<SourceItem> drain(BoundedQueue<SourceBatch>& queue) {
 }
 
 TEST(ReaderStage, LostPositionFailsByDefault) {
+  metrics::Stats stats;
+  test::FakeClock clock;
   PurgedSource source;
   BoundedQueue<SourceBatch> queue(16, 1 << 20);
-  ReaderStage reader(source, queue, ReaderOptions{});
+  ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
   const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000001", 1234, 2}, std::stop_token{});
   EXPECT_EQ(status.code(), StatusCode::Protocol);
   EXPECT_NE(status.message().find("1236"), std::string::npos);
@@ -82,11 +85,13 @@ TEST(ReaderStage, LostPositionFailsByDefault) {
 }
 
 TEST(ReaderStage, LostPositionWithCurrentPolicyQueuesOneGapAndResumesThere) {
+  metrics::Stats stats;
+  test::FakeClock clock;
   PurgedSource source;
   BoundedQueue<SourceBatch> queue(16, 1 << 20);
   ReaderOptions options;
   options.on_position_lost = PositionLostPolicy::ResumeAtCurrent;
-  ReaderStage reader(source, queue, options);
+  ReaderStage reader(source, queue, stats, clock, options);
   const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000001", 1234, 2}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of script");
 
@@ -98,7 +103,7 @@ TEST(ReaderStage, LostPositionWithCurrentPolicyQueuesOneGapAndResumesThere) {
   EXPECT_EQ(gap->to, (checkpoint::Checkpoint{"mysql-bin.000009", 342, 0, "0-1-77"}));
   ASSERT_EQ(source.opened.size(), 2u);
   EXPECT_EQ(source.opened[1], (binlog::Position{"mysql-bin.000009", 342}));
-  EXPECT_EQ(reader.stats().position_gaps, 1u);
+  EXPECT_EQ(metrics::get(stats.position_gaps), 1u);
 }
 
 // A live server gone quiet: serves a file's events, then waits in next() until interrupted.
@@ -134,11 +139,13 @@ class QuietAfterFileSource final : public mysql::EventSource {
 // Items go over in batches, but never stay behind while the reader waits for a quiet server: every
 // transaction read is in the queue before the next event arrives.
 TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
+  metrics::Stats stats;
+  test::FakeClock clock;
   MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   // What the reader hands on when the source ends instead (the run's end flushes).
   FileSource ending(bytes);
   BoundedQueue<SourceBatch> all(1024, 1 << 24);
-  EXPECT_EQ(ReaderStage(ending, all, ReaderOptions{})
+  EXPECT_EQ(ReaderStage(ending, all, stats, clock, ReaderOptions{})
                 .run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{})
                 .message(),
             "end of file");
@@ -147,7 +154,7 @@ TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
 
   QuietAfterFileSource quiet(bytes);
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
-  ReaderStage reader(quiet, queue, ReaderOptions{});
+  ReaderStage reader(quiet, queue, stats, clock, ReaderOptions{});
   Status ended;
   std::jthread running([&](std::stop_token stop) {
     ended = reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, stop);
@@ -169,10 +176,12 @@ TEST(ReaderStage, HandsEverythingOnBeforeWaitingForAQuietServer) {
 // MySQL 8.0.31 with GTIDs and binlog_transaction_compression=ON: a DDL, then two compressed
 // transactions, the second with two rows events (MANIFEST).
 TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
+  metrics::Stats stats;
+  test::FakeClock clock;
   MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   FileSource source(bytes);
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
-  ReaderStage reader(source, queue, ReaderOptions{});
+  ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
   const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
 
@@ -215,10 +224,12 @@ TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
 
 // MariaDB 10.5: GTID_LIST at the file start, then GTID events open the transactions.
 TEST(ReaderStage, FollowsMariadbGtidsFromTheFilesGtidList) {
+  metrics::Stats stats;
+  test::FakeClock clock;
   MM_REQUIRE_FIXTURE(bytes, "rust-mysql-common/mariadb-bin.000001");
   FileSource source(bytes);
   BoundedQueue<SourceBatch> queue(4096, 1 << 26);
-  ReaderStage reader(source, queue, ReaderOptions{});
+  ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
   const Status status = reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
   std::string last_gtid;
@@ -241,6 +252,8 @@ TEST(ReaderStage, FollowsMariadbGtidsFromTheFilesGtidList) {
 // resume_by = gtid: the stream opens after the checkpoint's GTID set and, after a lost link,
 // reopens after the GTIDs of the transactions it completed since.
 TEST(ReaderStage, OpensAndReopensByGtidSetWhenConfigured) {
+  metrics::Stats stats;
+  test::FakeClock clock;
   MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   const std::string uuid = "76f3e7be-6720-11ed-9cad-0242ac110002";
   // FDE, PREVIOUS_GTIDS, GTID 11, DDL, GTID 12, payload 12, GTID 13: cut inside transaction 13.
@@ -248,8 +261,9 @@ TEST(ReaderStage, OpensAndReopensByGtidSetWhenConfigured) {
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderOptions options;
   options.resume_by_gtid = true;
-  options.min_reconnect_backoff = std::chrono::milliseconds(1);
-  ReaderStage reader(source, queue, options);
+  // Ten seconds of backoff, in fake time: the wait is the clock's.
+  options.min_reconnect_backoff = std::chrono::seconds(10);
+  ReaderStage reader(source, queue, stats, clock, options);
   const Status status =
       reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, uuid + ":1-10"}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
@@ -258,13 +272,18 @@ TEST(ReaderStage, OpensAndReopensByGtidSetWhenConfigured) {
   EXPECT_EQ(source.opened[1].gtid_set, uuid + ":1-12") << "reopens after what it completed";
   EXPECT_EQ(source.opened[1].position, (binlog::Position{"mysql-bin.000057", 651}))
       << "and knows the position too, for resuming by position";
+  EXPECT_EQ(metrics::get(stats.source_reconnects), 1u);
+  EXPECT_EQ(clock.waits(), 1) << "the backoff waits on the stage's clock";
+  EXPECT_GE(clock.waited(), std::chrono::seconds(5)) << "half the backoff at least (jitter)";
 }
 
 TEST(ReaderStage, OpensByPositionByDefault) {
+  metrics::Stats stats;
+  test::FakeClock clock;
   MM_REQUIRE_FIXTURE(bytes, "mysql-binlog-connector-rust/mysql-bin.000057");
   FileSource source(bytes);
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
-  ReaderStage reader(source, queue, ReaderOptions{});
+  ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
   (void)reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, "76f3e7be-6720-11ed-9cad-0242ac110002:1-10"},
                    std::stop_token{});
   ASSERT_EQ(source.opened.size(), 1u);

@@ -28,7 +28,8 @@ constexpr const char* kFixture = "rust-mysql-common/mariadb-bin.000001";
 std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
   test::FileSource source(std::move(bytes));
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
-  ReaderStage reader(source, queue, ReaderOptions{});
+  metrics::Stats stats;
+  ReaderStage reader(source, queue, stats, systemClock(), ReaderOptions{});
   EXPECT_EQ(reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{}).message(),
             "end of file");
   std::vector<SourceBatch> batches;
