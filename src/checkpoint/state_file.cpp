@@ -1,16 +1,20 @@
 #include "checkpoint/state_file.h"
 
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "binlog/gtid_set.h"
 #include "common/atomic_file.h"
+#include "common/line_format.h"
 #include "common/regular_file.h"
 
 namespace mm::checkpoint {
 namespace {
+
+using line_format::LineReader;
 
 constexpr int kFormatVersion = 1;
 // A state file is a few lines; a MySQL GTID set of many servers makes it longer, never this long.
@@ -20,6 +24,95 @@ bool parseUint(std::string_view text, uint64_t& out) {
   auto result = std::from_chars(text.data(), text.data() + text.size(), out);
   return result.ec == std::errc() && result.ptr == text.data() + text.size() && !text.empty();
 }
+
+// The records of one state file, as load() reads them.
+class StateParser {
+ public:
+  explicit StateParser(const LineReader& reader) : reader_(reader) {}
+
+  Status record(std::string_view line) {
+    const auto entry = line_format::splitKeyValue(line);
+    if (!entry) {
+      return reader_.error(fmt::format("expected key=value, got '{}'", line));
+    }
+    if (!keys_.emplace(entry->key).second) {
+      return reader_.error(fmt::format("'{}' appears twice", entry->key));
+    }
+    const std::optional<std::string> problem = take(entry->key, entry->value);
+    return problem ? reader_.error(*problem) : Status::ok();
+  }
+
+  // The state, once every line was read; Corruption when a key it needs is missing.
+  Result<StateFile::Saved> finish() {
+    // Every version has written rows_done: a file without it lost its end.
+    const bool gtid_only = !has("file") && !has("position") && !saved_.checkpoint.gtid_set.empty();
+    const bool located = gtid_only || (has("file") && has("position"));
+    if (!has("version") || !has("rows_done") || !located) {
+      return reader_.errorAt(reader_.lineNumber() + 1,
+                             "incomplete: version, rows_done, and file and position (or a "
+                             "gtid_set) are required");
+    }
+    return std::move(saved_);
+  }
+
+ private:
+  bool has(std::string_view key) const { return keys_.contains(key); }
+
+  // Stores `value` under `key`; what is wrong with it otherwise.
+  std::optional<std::string> take(std::string_view key, std::string_view value) {
+    Checkpoint& checkpoint = saved_.checkpoint;
+    uint64_t number = 0;
+    if (key == "version") {
+      if (!parseUint(value, number) || number != kFormatVersion) {
+        return fmt::format("unsupported version '{}'", value);
+      }
+    } else if (key == "file") {
+      if (value.empty() || value.find('/') != std::string_view::npos) {
+        return fmt::format("invalid binlog file name '{}'", value);
+      }
+      checkpoint.file = std::string(value);
+    } else if (key == "position") {
+      if (!parseUint(value, checkpoint.position) || checkpoint.position < 4) {
+        return fmt::format("invalid position '{}'", value);
+      }
+    } else if (key == "rows_done") {
+      if (!parseUint(value, checkpoint.rows_done)) {
+        return fmt::format("invalid rows_done '{}'", value);
+      }
+    } else if (key == "gtid_set") {
+      auto gtids = binlog::GtidState::parse(value);
+      if (!gtids.isOk()) {
+        return gtids.status().message();
+      }
+      checkpoint.gtid_set = gtids->text();
+    } else {
+      return takeSource(key, value);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> takeSource(std::string_view key, std::string_view value) {
+    uint64_t number = 0;
+    if (key == "server_uuid") {
+      if (value.empty()) {
+        return "empty server_uuid";
+      }
+      saved_.source.server_uuid = std::string(value);
+    } else if (key == "server_id") {
+      if (!parseUint(value, number) || number == 0 || number > 0xFFFFFFFFu) {
+        return fmt::format("invalid server_id '{}'", value);
+      }
+      saved_.source.server_id = static_cast<uint32_t>(number);
+    } else {
+      return fmt::format("unknown key '{}'", key);
+    }
+    return std::nullopt;
+  }
+
+  const LineReader& reader_;
+  StateFile::Saved saved_;
+  std::set<std::string, std::less<>> keys_;  // read so far (each was valid)
+};
 
 }  // namespace
 
@@ -38,112 +131,40 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
     if (missing) {
       return Saved{};
     }
-    return Status::io(fmt::format("cannot read state file {}; check [monitor] state_path and its permissions",
-                                  file.status().message()));
+    return Status::io(fmt::format(
+        "cannot read state file {}; check [monitor] state_path and its permissions",
+        file.status().message()));
   }
-  std::string_view text = file->content;
-  Saved saved;
-  Checkpoint& checkpoint = saved.checkpoint;
-  bool has_version = false, has_file = false, has_position = false, has_rows_done = false;
-  std::set<std::string, std::less<>> keys;
-  int line_number = 0;
-  auto bad = [&](std::string_view why) {
-    return Status::corruption(fmt::format(
-        "state file {} line {}: {}; fix or delete the file (deleting restarts from [mysql] "
-        "start_position)",
-        path_, line_number, why));
-  };
-  while (!text.empty()) {
-    ++line_number;
-    const size_t newline = text.find('\n');
-    if (newline == std::string_view::npos) {
-      // save() ends every line: the file was cut off (a partial copy, a full disk), maybe inside
-      // a number, which would then still parse.
-      return bad("cut off: the last line has no newline");
-    }
-    const std::string_view line = text.substr(0, newline);
-    text.remove_prefix(newline + 1);
-    if (line.empty() || line[0] == '#') {
-      continue;
-    }
-    const auto eq = line.find('=');
-    if (eq == std::string::npos) {
-      return bad(fmt::format("expected key=value, got '{}'", line));
-    }
-    const std::string_view key = line.substr(0, eq);
-    const std::string_view value = line.substr(eq + 1);
-    if (!keys.emplace(key).second) {
-      return bad(fmt::format("'{}' appears twice", key));
-    }
-    uint64_t number = 0;
-    if (key == "version") {
-      if (!parseUint(value, number) || number != kFormatVersion) {
-        return bad(fmt::format("unsupported version '{}'", value));
-      }
-      has_version = true;
-    } else if (key == "file") {
-      if (value.empty() || value.find('/') != std::string_view::npos) {
-        return bad(fmt::format("invalid binlog file name '{}'", value));
-      }
-      checkpoint.file = std::string(value);
-      has_file = true;
-    } else if (key == "position") {
-      if (!parseUint(value, checkpoint.position) || checkpoint.position < 4) {
-        return bad(fmt::format("invalid position '{}'", value));
-      }
-      has_position = true;
-    } else if (key == "rows_done") {
-      if (!parseUint(value, checkpoint.rows_done)) {
-        return bad(fmt::format("invalid rows_done '{}'", value));
-      }
-      has_rows_done = true;
-    } else if (key == "gtid_set") {
-      auto gtids = binlog::GtidState::parse(value);
-      if (!gtids.isOk()) {
-        return bad(gtids.status().message());
-      }
-      checkpoint.gtid_set = gtids->text();
-    } else if (key == "server_uuid") {
-      if (value.empty()) {
-        return bad("empty server_uuid");
-      }
-      saved.source.server_uuid = std::string(value);
-    } else if (key == "server_id") {
-      if (!parseUint(value, number) || number == 0 || number > 0xFFFFFFFFu) {
-        return bad(fmt::format("invalid server_id '{}'", value));
-      }
-      saved.source.server_id = static_cast<uint32_t>(number);
-    } else {
-      return bad(fmt::format("unknown key '{}'", key));
-    }
-  }
-  // Every version has written rows_done: a file without it lost its end.
-  const bool gtid_only = !has_file && !has_position && !checkpoint.gtid_set.empty();
-  if (!has_version || !has_rows_done || (!gtid_only && (!has_file || !has_position))) {
-    ++line_number;
-    return bad("incomplete: version, rows_done, and file and position (or a gtid_set) are required");
-  }
-  return saved;
+  // save() ends every line, rows_done last: a file without either was cut off.
+  LineReader reader(file->content,
+                    {fmt::format("state file {}", path_),
+                     "fix or delete the file (deleting restarts from [mysql] start_position)"},
+                    line_format::LastLine::NeedsNewline);
+  StateParser parser(reader);
+  MM_RETURN_IF_ERROR(
+      reader.forEachRecord([&](std::string_view line) { return parser.record(line); }));
+  return parser.finish();
 }
 
 Status StateFile::save(const Checkpoint& checkpoint) const {
-  std::string content = fmt::format(
-      "# mysql-monitor checkpoint: every change before this point is confirmed\nversion={}\n",
-      kFormatVersion);
+  line_format::LineWriter content;
+  content.comment("mysql-monitor checkpoint: every change before this point is confirmed");
+  content.keyValue("version", kFormatVersion);
   if (!checkpoint.file.empty()) {  // else a start by GTID set whose position is not known yet
-    content += fmt::format("file={}\nposition={}\n", checkpoint.file, checkpoint.position);
+    content.keyValue("file", checkpoint.file);
+    content.keyValue("position", checkpoint.position);
   }
   if (!checkpoint.gtid_set.empty()) {
-    content += fmt::format("gtid_set={}\n", checkpoint.gtid_set);
+    content.keyValue("gtid_set", checkpoint.gtid_set);
   }
   if (!source_.server_uuid.empty()) {
-    content += fmt::format("server_uuid={}\n", source_.server_uuid);
+    content.keyValue("server_uuid", source_.server_uuid);
   } else if (source_.server_id != 0) {
-    content += fmt::format("server_id={}\n", source_.server_id);
+    content.keyValue("server_id", source_.server_id);
   }
   // Last, with its newline: any shorter prefix of the file lacks one or the other (load()).
-  content += fmt::format("rows_done={}\n", checkpoint.rows_done);
-  return writeFileAtomically(path_, content);
+  content.keyValue("rows_done", checkpoint.rows_done);
+  return writeFileAtomically(path_, content.text());
 }
 
 }  // namespace mm::checkpoint

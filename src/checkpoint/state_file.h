@@ -10,7 +10,7 @@
 // is not a directory, a symlink loop) is an Io error naming the path and the system's reason.
 // Not thread-safe: one writer (the publisher stage).
 //
-// Format (text, one key per line, '#' comments):
+// Format (common/line_format.h: one key=value per line, '#' comments, every line ends in '\n'):
 //   version=1
 //   file=mysql-bin.000042
 //   position=1234

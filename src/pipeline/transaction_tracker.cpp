@@ -288,12 +288,7 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
     return endTransaction(at.end, out, resumedHere());
   }
   if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
-    file_ = rotate->next_file;
-    position_ = rotate->position;
-    txn_checkpoint_stale_ = true;
-    if (!in_transaction_) {
-      txn_start_ = position_;
-    }
+    onRotate(*rotate);
   } else if (auto* previous = std::get_if<binlog::PreviousGtidsEvent>(&body)) {
     if (at.in_file && options_.track_gtid_set) {  // the GTIDs of all earlier files
       gtids_.learn(binlog::MysqlGtidSet::fromPrevious(*previous));
@@ -310,23 +305,13 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
     txn_gtid_text_ = mysql_gtid->text();
     txn_gtid_ = *mysql_gtid;
   } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&body)) {
-    // MariaDB: the GTID replaces BEGIN; a standalone group is one statement with no COMMIT.
-    beginTransaction(at.start, /*explicit_begin=*/!mariadb_gtid->standalone());
-    standalone_group_ = mariadb_gtid->standalone();
-    const binlog::MariadbGtid gtid{mariadb_gtid->domain_id, mariadb_gtid->server_id, mariadb_gtid->sequence};
-    gtid.appendText(txn_gtid_text_);  // emptied by beginTransaction
-    txn_gtid_ = gtid;
-    if ((mariadb_gtid->flags2 & kFlPreparedXa) != 0 && (mariadb_gtid->flags2 & kFlCompletedXa) == 0) {
-      in_xa_ = true;
-      xa_ = sql::XaId{mariadb_gtid->xa_format_id, std::string(mariadb_gtid->xa_gtrid),
-                      std::string(mariadb_gtid->xa_bqual)};
-    }
+    onMariadbGtid(*mariadb_gtid, at);
   } else if (auto* xa = std::get_if<binlog::XaPrepareEvent>(&body)) {
-    const sql::XaId xid{xa->format_id, std::string(xa->gtrid), std::string(xa->bqual)};
     if (xa->one_phase) {  // MySQL's XA COMMIT ... ONE PHASE: an ordinary commit
       return decideXa(std::nullopt, /*commit=*/true, at, out);
     }
-    return prepareXa(xid, at, out);
+    return prepareXa(sql::XaId{xa->format_id, std::string(xa->gtrid), std::string(xa->bqual)}, at,
+                     out);
   } else if (auto* load = std::get_if<binlog::LoadDataEvent>(&body)) {
     if (load->executes) {
       out.statementWrite(sql::statementDmlTarget(load->query, load->database), "LOAD DATA", file_, at.start);
@@ -339,14 +324,41 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
   return Status::ok();
 }
 
+void TransactionTracker::onRotate(const binlog::RotateEvent& rotate) {
+  file_ = rotate.next_file;
+  position_ = rotate.position;
+  txn_checkpoint_stale_ = true;
+  if (!in_transaction_) {
+    txn_start_ = position_;
+  }
+}
+
+void TransactionTracker::onMariadbGtid(const binlog::MariadbGtidEvent& event,
+                                       const EventPlace& at) {
+  // MariaDB: the GTID replaces BEGIN; a standalone group is one statement with no COMMIT.
+  beginTransaction(at.start, /*explicit_begin=*/!event.standalone());
+  standalone_group_ = event.standalone();
+  const binlog::MariadbGtid gtid{event.domain_id, event.server_id, event.sequence};
+  gtid.appendText(txn_gtid_text_);  // emptied by beginTransaction
+  txn_gtid_ = gtid;
+  if ((event.flags2 & kFlPreparedXa) != 0 && (event.flags2 & kFlCompletedXa) == 0) {
+    in_xa_ = true;
+    xa_ = sql::XaId{event.xa_format_id, std::string(event.xa_gtrid), std::string(event.xa_bqual)};
+  }
+}
+
+void TransactionTracker::openExplicitTransaction(uint64_t position) {
+  if (!in_transaction_) {
+    beginTransaction(position, /*explicit_begin=*/true);
+  }
+  explicit_transaction_ = true;
+}
+
 Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out) {
   const sql::Statement statement = sql::classifyStatement(query.query, query.database);
   switch (statement.kind) {
     case sql::StatementKind::Begin:
-      if (!in_transaction_) {
-        beginTransaction(at.start, /*explicit_begin=*/true);
-      }
-      explicit_transaction_ = true;
+      openExplicitTransaction(at.start);
       return Status::ok();
     case sql::StatementKind::Commit:
     case sql::StatementKind::Rollback:
@@ -359,32 +371,56 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
       }
       return endTransaction(at.end, out, resumedHere());
     case sql::StatementKind::Savepoint:
-      if (in_transaction_) {
-        std::erase_if(savepoints_, [&](const Savepoint& s) { return s.name == statement.savepoint; });
-        savepoints_.push_back(Savepoint{statement.savepoint, held_.size(), false});
-      }
-      return Status::ok();
     case sql::StatementKind::RollbackToSavepoint:
-      rollbackToSavepoint(statement.savepoint, at, out);
-      return Status::ok();
-    case sql::StatementKind::ReleaseSavepoint: {
-      // Not logged by the servers seen; read as the server means it: that savepoint and the later
-      // ones end, their rows stay held for an outer one or the commit.
-      auto it = std::find_if(savepoints_.begin(), savepoints_.end(),
-                             [&](const Savepoint& s) { return s.name == statement.savepoint; });
-      savepoints_.erase(it, savepoints_.end());
-      if (savepoints_.empty() && !in_xa_ && !releaseHeld(out)) {  // nothing can undo them now
-        return stopped();
-      }
-      return Status::ok();
-    }
-    case sql::StatementKind::XaEnd:
-      return Status::ok();
+    case sql::StatementKind::ReleaseSavepoint:
+      return onSavepointStatement(statement, at, out);
     case sql::StatementKind::XaStart:
-      if (!in_transaction_) {
-        beginTransaction(at.start, /*explicit_begin=*/true);
-      }
-      explicit_transaction_ = true;
+    case sql::StatementKind::XaEnd:
+    case sql::StatementKind::XaPrepare:
+    case sql::StatementKind::XaCommit:
+    case sql::StatementKind::XaCommitOnePhase:
+    case sql::StatementKind::XaRollback:
+    case sql::StatementKind::XaOther:
+      return onXaStatement(statement, at, out);
+    case sql::StatementKind::Dml:
+      // Part of its transaction, which COMMIT/XID ends.
+      out.statementWrite(statement.table, "statement", file_, at.start);
+      return Status::ok();
+    case sql::StatementKind::Other:
+      break;
+  }
+  return onDdl(query, statement, at, out);
+}
+
+Status TransactionTracker::onSavepointStatement(const sql::Statement& statement,
+                                                const EventPlace& at, Output& out) {
+  if (statement.kind == sql::StatementKind::Savepoint) {
+    if (in_transaction_) {
+      std::erase_if(savepoints_, [&](const Savepoint& s) { return s.name == statement.savepoint; });
+      savepoints_.push_back(Savepoint{statement.savepoint, held_.size(), false});
+    }
+    return Status::ok();
+  }
+  if (statement.kind == sql::StatementKind::RollbackToSavepoint) {
+    rollbackToSavepoint(statement.savepoint, at, out);
+    return Status::ok();
+  }
+  // RELEASE SAVEPOINT: not logged by the servers seen; read as the server means it: that
+  // savepoint and the later ones end, their rows stay held for an outer one or the commit.
+  auto it = std::find_if(savepoints_.begin(), savepoints_.end(),
+                         [&](const Savepoint& s) { return s.name == statement.savepoint; });
+  savepoints_.erase(it, savepoints_.end());
+  if (savepoints_.empty() && !in_xa_ && !releaseHeld(out)) {  // nothing can undo them now
+    return stopped();
+  }
+  return Status::ok();
+}
+
+Status TransactionTracker::onXaStatement(const sql::Statement& statement, const EventPlace& at,
+                                         Output& out) {
+  switch (statement.kind) {
+    case sql::StatementKind::XaStart:
+      openExplicitTransaction(at.start);
       in_xa_ = true;
       if (statement.xid) {
         xa_ = statement.xid;
@@ -398,15 +434,13 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
       return decideXa(statement.xid, /*commit=*/true, at, out);
     case sql::StatementKind::XaRollback:
       return decideXa(statement.xid, /*commit=*/false, at, out);
-    case sql::StatementKind::XaOther:
+    default:  // XA END, XA RECOVER, ...
       return Status::ok();
-    case sql::StatementKind::Dml:
-      // Part of its transaction, which COMMIT/XID ends.
-      out.statementWrite(statement.table, "statement", file_, at.start);
-      return Status::ok();
-    case sql::StatementKind::Other:
-      break;
   }
+}
+
+Status TransactionTracker::onDdl(const binlog::QueryEvent& query, const sql::Statement& statement,
+                                 const EventPlace& at, Output& out) {
   // DDL (or DCL): may change a table's shape.
   SchemaChange change{std::string(query.query), std::string(query.database), file_, at.start};
   const size_t size = sizeof(SchemaChange) + change.statement.size() + change.database.size() + file_.size();
@@ -417,10 +451,7 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
     return Status::ok();  // logged with the rows it wrote (CREATE TABLE ... SELECT): COMMIT ends it
   }
   if (statement.opens_transaction) {  // MySQL's CREATE TABLE ... SELECT
-    if (!in_transaction_) {
-      beginTransaction(at.start, /*explicit_begin=*/true);
-    }
-    explicit_transaction_ = true;
+    openExplicitTransaction(at.start);
     return Status::ok();
   }
   return endTransaction(at.end, out, resumedHere());

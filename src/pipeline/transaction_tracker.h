@@ -173,7 +173,17 @@ class TransactionTracker {
   Status endTransaction(uint64_t next_position, Output& out, SharedCheckpoint resumed);
   // TransactionEnd::resumed for the current transaction when its rows are handed on as it ends.
   SharedCheckpoint resumedHere();
+  void onRotate(const binlog::RotateEvent& rotate);
+  void onMariadbGtid(const binlog::MariadbGtidEvent& event, const EventPlace& at);
+  // BEGIN, XA START, or a DDL that opens a transaction (MySQL's CREATE TABLE ... SELECT).
+  void openExplicitTransaction(uint64_t position);
   Status onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out);
+  // SAVEPOINT, ROLLBACK TO, RELEASE SAVEPOINT.
+  Status onSavepointStatement(const sql::Statement& statement, const EventPlace& at, Output& out);
+  Status onXaStatement(const sql::Statement& statement, const EventPlace& at, Output& out);
+  // A statement that is neither transaction control nor a write: DDL or DCL.
+  Status onDdl(const binlog::QueryEvent& query, const sql::Statement& statement,
+               const EventPlace& at, Output& out);
   Status onRows(binlog::RowsEvent& rows, const EventPlace& at, std::shared_ptr<const uint8_t[]>&& storage,
                 Output& out);
   // The current transaction becomes a prepared XA transaction.

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <initializer_list>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -26,11 +27,6 @@ using Lexer = sql::SqlLexer;
 
 // ---------------------------------------------------------------------------------------------
 // Column types: information_schema's DATA_TYPE names.
-
-bool isTextType(std::string_view t) {
-  return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
-         t == "longtext" || t == "enum" || t == "set";
-}
 
 bool isBinaryType(std::string_view t) {
   return t == "binary" || t == "varbinary" || t == "tinyblob" || t == "blob" || t == "mediumblob" ||
@@ -59,8 +55,11 @@ class Parser {
   static bool isSymbol(const Token& t, char c) { return t.isSymbol(c); }
   static bool isKeyword(const Token& t, std::string_view word) { return t.isKeyword(word); }
   bool at(std::string_view word, size_t ahead = 0) const { return isKeyword(peek(ahead), word); }
-  bool atAny(std::initializer_list<std::string_view> words) const {
+  bool atAny(std::span<const std::string_view> words) const {
     return std::any_of(words.begin(), words.end(), [&](std::string_view w) { return at(w); });
+  }
+  bool atAny(std::initializer_list<std::string_view> words) const {
+    return atAny(std::span<const std::string_view>(words.begin(), words.size()));
   }
   bool accept(std::string_view word) {
     if (at(word)) {
@@ -216,29 +215,51 @@ class Parser {
     return acceptAll({"CHARACTER", "SET"}) || accept("CHARSET") || acceptAll({"CHAR", "SET"});
   }
 
-  void dataType(SchemaColumn& c, bool& unique);
-  SchemaColumn columnDefinition(std::string name, bool& primary, bool& unique);
+  // A column definition and the keys it declares inline (PRIMARY KEY, UNIQUE, SERIAL).
+  struct ColumnDefinition {
+    SchemaColumn column;
+    bool primary = false;
+    bool unique = false;
+
+    void addKeysTo(std::vector<AddKey>& keys) const {
+      if (primary) {
+        keys.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {column.name}}, false});
+      }
+      if (unique) {
+        keys.push_back(AddKey{binlog::UniqueKey{"", {column.name}}, false});
+      }
+    }
+  };
+
+  struct TypeName {
+    std::string name;
+    bool national = false;  // NATIONAL, NCHAR, NVARCHAR: utf8mb3
+  };
+  TypeName typeName();
+  void dataType(ColumnDefinition& definition);
+  void enumMembers(SchemaColumn& c);
+  ColumnDefinition columnDefinition(std::string name);
+  bool acceptNullOrKey(ColumnDefinition& definition);
+  bool acceptColumnCharset(SchemaColumn& c);
+  bool acceptColumnExpression(SchemaColumn& c);
   std::optional<binlog::UniqueKey> keyParts(std::string name);
   bool keyDefinition(std::vector<AddKey>& keys);
-  // The keys a column definition declares inline (PRIMARY KEY, UNIQUE).
-  static void columnKeys(const std::string& column, bool primary, bool unique,
-                         std::vector<AddKey>& keys) {
-    if (primary) {
-      keys.push_back(AddKey{binlog::UniqueKey{"PRIMARY", {column}}, false});
-    }
-    if (unique) {
-      keys.push_back(AddKey{binlog::UniqueKey{"", {column}}, false});
-    }
-  }
   void createTableBody(CreateTable& create);
   void tableOptions(Charset& default_charset);
+  DdlStatement createStatement();
   DdlStatement createTable(bool or_replace);
   DdlStatement createIndex();
   DdlStatement alterTable();
   void alterSpecification(AlterTable& alter);
   void addSpecification(AlterTable& alter);
+  void addColumn(AlterTable& alter, bool if_not_exists);
   void dropSpecification(AlterTable& alter);
+  void changeSpecification(AlterTable& alter);
+  void renameSpecification(AlterTable& alter);
+  void convertSpecification(AlterTable& alter);
   ColumnPlacement placement(ColumnPlacement::Where otherwise);
+  DdlStatement dropStatement();
+  DdlStatement dropIndex();
   DdlStatement renameTables();
   DdlStatement dropTables();
 
@@ -249,11 +270,31 @@ class Parser {
   std::string error_;               // the first failure; empty while parsing goes well
 };
 
-void Parser::dataType(SchemaColumn& c, bool& unique) {
-  std::string t = asciiLower(identifier("a column type"));
-  bool national = false;
+// information_schema's DATA_TYPE name for a type name in lower case.
+std::string canonicalTypeName(std::string name) {
+  static const std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"integer", "int"},       {"int1", "tinyint"},     {"int2", "smallint"},
+      {"int3", "mediumint"},    {"int4", "int"},         {"int8", "bigint"},
+      {"middleint", "mediumint"}, {"bool", "tinyint"},   {"boolean", "tinyint"},
+      {"dec", "decimal"},       {"numeric", "decimal"},  {"fixed", "decimal"},
+      {"real", "double"},       {"float4", "float"},     {"float8", "double"},
+      {"character", "char"},    {"nchar", "char"},       {"nvarchar", "varchar"},
+      {"geomcollection", "geometrycollection"},
+  };
+  for (const auto& [alias, canonical] : kAliases) {
+    if (name == alias) {
+      return std::string(canonical);
+    }
+  }
+  return name;
+}
+
+// The type's name, with the words that spell it (DOUBLE PRECISION, CHAR VARYING, LONG VARCHAR).
+Parser::TypeName Parser::typeName() {
+  TypeName type{asciiLower(identifier("a column type"))};
+  std::string& t = type.name;
   if (t == "national") {
-    national = true;
+    type.national = true;
     t = asciiLower(identifier("a column type"));
   }
   if (t == "double" && accept("PRECISION")) {
@@ -267,140 +308,69 @@ void Parser::dataType(SchemaColumn& c, bool& unique) {
       t = "mediumtext";
     }
   }
-  static const std::pair<std::string_view, std::string_view> kAliases[] = {
-      {"integer", "int"},
-      {"int1", "tinyint"},
-      {"int2", "smallint"},
-      {"int3", "mediumint"},
-      {"int4", "int"},
-      {"int8", "bigint"},
-      {"middleint", "mediumint"},
-      {"bool", "tinyint"},
-      {"boolean", "tinyint"},
-      {"dec", "decimal"},
-      {"numeric", "decimal"},
-      {"fixed", "decimal"},
-      {"real", "double"},
-      {"float4", "float"},
-      {"float8", "double"},
-      {"character", "char"},
-      {"nchar", "char"},
-      {"nvarchar", "varchar"},
-      {"geomcollection", "geometrycollection"},
-  };
   if (t == "nchar" || t == "nvarchar") {
-    national = true;
+    type.national = true;
   }
-  for (const auto& [alias, name] : kAliases) {
-    if (t == alias) {
-      t = std::string(name);
-      break;
-    }
-  }
+  t = canonicalTypeName(std::move(t));
+  return type;
+}
+
+void Parser::dataType(ColumnDefinition& definition) {
+  SchemaColumn& c = definition.column;
+  const TypeName type = typeName();
+  std::string t = type.name;
   if (t == "serial") {  // BIGINT UNSIGNED NOT NULL AUTO_INCREMENT UNIQUE
     t = "bigint";
     c.is_unsigned = true;
     c.nullable = false;
-    unique = true;
+    definition.unique = true;
   }
   c.data_type = t;
   c.is_json = t == "json";
   c.is_binary = isBinaryType(t);
-  if (national) {
+  if (type.national) {
     c.charset = Charset::Utf8mb3;
   }
   if (isSymbol(peek(), '(')) {
     if (t == "enum" || t == "set") {
-      ++pos_;
-      do {
-        const Token& m = peek();
-        if (m.kind == TokenKind::Word && peek(1).kind == TokenKind::String) {
-          ++pos_;  // _utf8mb4'member'
-        }
-        if (peek().kind != TokenKind::String && peek().kind != TokenKind::DoubleQuoted) {
-          fail("expected an ENUM/SET member");
-          return;
-        }
-        c.members.push_back(peek().text);
-        ++pos_;
-      } while (acceptSymbol(','));
-      expectSymbol(')');
+      enumMembers(c);
     } else {
       skipGroup();
     }
   }
 }
 
+// ('a', _utf8mb4'b', "c") after ENUM or SET.
+void Parser::enumMembers(SchemaColumn& c) {
+  expectSymbol('(');
+  do {
+    const Token& m = peek();
+    if (m.kind == TokenKind::Word && peek(1).kind == TokenKind::String) {
+      ++pos_;  // _utf8mb4'member'
+    }
+    if (peek().kind != TokenKind::String && peek().kind != TokenKind::DoubleQuoted) {
+      fail("expected an ENUM/SET member");
+      return;
+    }
+    c.members.push_back(peek().text);
+    ++pos_;
+  } while (acceptSymbol(','));
+  expectSymbol(')');
+}
+
 // After the column name: the type and its attributes, up to ',' or ')'.
-SchemaColumn Parser::columnDefinition(std::string name, bool& primary, bool& unique) {
-  SchemaColumn c;
+Parser::ColumnDefinition Parser::columnDefinition(std::string name) {
+  ColumnDefinition definition;
+  SchemaColumn& c = definition.column;
   c.name = std::move(name);
-  dataType(c, unique);
+  dataType(definition);
   while (!atBoundary() && !at("FIRST") && !at("AFTER")) {
-    if (accept("UNSIGNED") || accept("ZEROFILL")) {
-      c.is_unsigned = true;
-    } else if (accept("SIGNED")) {
-    } else if (acceptAll({"NOT", "NULL"})) {
-      c.nullable = false;
-    } else if (accept("NULL")) {
-      c.nullable = true;
-    } else if (acceptAll({"PRIMARY", "KEY"}) || accept("KEY")) {
-      primary = true;
-    } else if (accept("UNIQUE")) {
-      accept("KEY");
-      unique = true;
-    } else if (acceptCharsetKeyword()) {
-      const std::string cs = asciiLower(charsetName());
-      if (cs == "binary") {
-        c.is_binary = true;
-        c.charset = Charset::Binary;
-      } else {
-        c.charset = charsetNamed(cs);
-      }
-    } else if (accept("COLLATE")) {
-      acceptSymbol('=');
-      const Charset cs = binlog::charsetOfCollationName(identifier("a collation"));
-      if (c.charset == Charset::Unknown && !c.is_binary) {
-        c.charset = cs;
-      }
-    } else if (accept("ASCII")) {
-      c.charset = Charset::Latin1;
-    } else if (accept("UNICODE")) {
-      c.charset = Charset::Ucs2;
-    } else if (accept("DEFAULT") || accept("COMMENT") || accept("SRID")) {
-      acceptSymbol('=');
+    if (acceptNullOrKey(definition) || acceptColumnCharset(c) || acceptColumnExpression(c)) {
+      continue;
+    }
+    ++pos_;  // AUTO_INCREMENT, VISIBLE, INVISIBLE, STORED, VIRTUAL, PERSISTENT, BINARY, ...
+    if (acceptSymbol('=')) {
       skipValue();
-    } else if (accept("ON")) {
-      // ON UPDATE CURRENT_TIMESTAMP(n), or a foreign key action.
-      if (!accept("UPDATE")) {
-        expect("DELETE");
-      }
-      if (accept("SET")) {
-        ++pos_;  // NULL / DEFAULT: not this column's nullability
-      } else if (accept("NO")) {
-        expect("ACTION");
-      } else {
-        skipValue();
-      }
-    } else if (accept("CHECK")) {
-      // MariaDB spells its JSON type as LONGTEXT CHECK (json_valid(`col`)).
-      if (isSymbol(peek(), '(') && isKeyword(peek(1), "JSON_VALID") && isSymbol(peek(2), '(') &&
-          peek(3).text == c.name && isSymbol(peek(4), ')') && isSymbol(peek(5), ')')) {
-        c.is_json = true;
-      }
-      skipGroup();
-    } else if (accept("REFERENCES")) {
-      tableName();
-      if (isSymbol(peek(), '(')) {
-        skipGroup();
-      }
-    } else if (isSymbol(peek(), '(')) {
-      skipGroup();  // GENERATED ALWAYS AS (expr), AS (expr)
-    } else {
-      ++pos_;  // AUTO_INCREMENT, VISIBLE, INVISIBLE, STORED, VIRTUAL, PERSISTENT, BINARY, ...
-      if (acceptSymbol('=')) {
-        skipValue();
-      }
     }
   }
   if (c.is_binary) {
@@ -409,7 +379,92 @@ SchemaColumn Parser::columnDefinition(std::string name, bool& primary, bool& uni
   if (c.charset == Charset::Binary && isTextType(c.data_type)) {
     c.is_binary = true;  // CHAR(n) CHARACTER SET binary holds bytes
   }
-  return c;
+  return definition;
+}
+
+// [UN]SIGNED, ZEROFILL, [NOT] NULL, [PRIMARY] KEY, UNIQUE [KEY].
+bool Parser::acceptNullOrKey(ColumnDefinition& definition) {
+  SchemaColumn& c = definition.column;
+  if (accept("UNSIGNED") || accept("ZEROFILL")) {
+    c.is_unsigned = true;
+  } else if (accept("SIGNED")) {
+  } else if (acceptAll({"NOT", "NULL"})) {
+    c.nullable = false;
+  } else if (accept("NULL")) {
+    c.nullable = true;
+  } else if (acceptAll({"PRIMARY", "KEY"}) || accept("KEY")) {
+    definition.primary = true;
+  } else if (accept("UNIQUE")) {
+    accept("KEY");
+    definition.unique = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// CHARACTER SET x, COLLATE x, ASCII, UNICODE.
+bool Parser::acceptColumnCharset(SchemaColumn& c) {
+  if (acceptCharsetKeyword()) {
+    const std::string cs = asciiLower(charsetName());
+    if (cs == "binary") {
+      c.is_binary = true;
+      c.charset = Charset::Binary;
+    } else {
+      c.charset = charsetNamed(cs);
+    }
+  } else if (accept("COLLATE")) {
+    acceptSymbol('=');
+    const Charset cs = binlog::charsetOfCollationName(identifier("a collation"));
+    if (c.charset == Charset::Unknown && !c.is_binary) {
+      c.charset = cs;
+    }
+  } else if (accept("ASCII")) {
+    c.charset = Charset::Latin1;
+  } else if (accept("UNICODE")) {
+    c.charset = Charset::Ucs2;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Attributes with a value or an expression, skipped: DEFAULT, COMMENT, SRID, ON UPDATE, ON
+// DELETE, CHECK, REFERENCES, GENERATED ALWAYS AS (...). Only CHECK (json_valid(c)) means
+// something: MariaDB spells its JSON type as LONGTEXT CHECK (json_valid(`col`)).
+bool Parser::acceptColumnExpression(SchemaColumn& c) {
+  if (accept("DEFAULT") || accept("COMMENT") || accept("SRID")) {
+    acceptSymbol('=');
+    skipValue();
+  } else if (accept("ON")) {
+    // ON UPDATE CURRENT_TIMESTAMP(n), or a foreign key action.
+    if (!accept("UPDATE")) {
+      expect("DELETE");
+    }
+    if (accept("SET")) {
+      ++pos_;  // NULL / DEFAULT: not this column's nullability
+    } else if (accept("NO")) {
+      expect("ACTION");
+    } else {
+      skipValue();
+    }
+  } else if (accept("CHECK")) {
+    if (isSymbol(peek(), '(') && isKeyword(peek(1), "JSON_VALID") && isSymbol(peek(2), '(') &&
+        peek(3).text == c.name && isSymbol(peek(4), ')') && isSymbol(peek(5), ')')) {
+      c.is_json = true;
+    }
+    skipGroup();
+  } else if (accept("REFERENCES")) {
+    tableName();
+    if (isSymbol(peek(), '(')) {
+      skipGroup();
+    }
+  } else if (isSymbol(peek(), '(')) {
+    skipGroup();  // GENERATED ALWAYS AS (expr), AS (expr)
+  } else {
+    return false;
+  }
+  return true;
 }
 
 // (col[(len)] [ASC|DESC], ...): nullopt for a key over an expression (MySQL 8 functional key
@@ -482,14 +537,10 @@ void Parser::createTableBody(CreateTable& create) {
   do {
     if (keyDefinition(keys)) {
       continue;
-    } else {
-      bool column_primary = false;
-      bool column_unique = false;
-      std::string name = identifier("a column name");
-      SchemaColumn column = columnDefinition(std::move(name), column_primary, column_unique);
-      columnKeys(column.name, column_primary, column_unique, keys);
-      schema.columns.push_back(std::move(column));
     }
+    ColumnDefinition definition = columnDefinition(identifier("a column name"));
+    definition.addKeysTo(keys);
+    schema.columns.push_back(std::move(definition.column));
   } while (acceptSymbol(','));
   expectSymbol(')');
   for (AddKey& key : keys) {
@@ -588,23 +639,24 @@ void Parser::addSpecification(AlterTable& alter) {
   }
   accept("COLUMN");
   const bool if_not_exists = acceptIfNotExists();
-  auto add = [&](std::string name, ColumnPlacement::Where where) {
-    bool primary = false;
-    bool unique = false;
-    SchemaColumn column = columnDefinition(std::move(name), primary, unique);
-    std::vector<AddKey> column_keys;
-    columnKeys(column.name, primary, unique, column_keys);
-    alter.operations.push_back(AddColumn{std::move(column), placement(where), if_not_exists});
-    alter.operations.insert(alter.operations.end(), column_keys.begin(), column_keys.end());
-  };
   if (acceptSymbol('(')) {  // ADD (a INT, b INT)
     do {
-      add(identifier("a column name"), ColumnPlacement::Where::Last);
+      addColumn(alter, if_not_exists);
     } while (acceptSymbol(','));
     expectSymbol(')');
     return;
   }
-  add(identifier("a column name"), ColumnPlacement::Where::Last);
+  addColumn(alter, if_not_exists);
+}
+
+// One column of ADD [COLUMN]: the column, then the keys it declares.
+void Parser::addColumn(AlterTable& alter, bool if_not_exists) {
+  ColumnDefinition definition = columnDefinition(identifier("a column name"));
+  std::vector<AddKey> keys;
+  definition.addKeysTo(keys);
+  alter.operations.push_back(AddColumn{std::move(definition.column),
+                                       placement(ColumnPlacement::Where::Last), if_not_exists});
+  alter.operations.insert(alter.operations.end(), keys.begin(), keys.end());
 }
 
 void Parser::dropSpecification(AlterTable& alter) {
@@ -629,51 +681,31 @@ void Parser::dropSpecification(AlterTable& alter) {
   }
 }
 
+// ALTER TABLE clauses that change no column and no unique key: skipped to the next ','.
+constexpr std::string_view kClausesChangingNoColumn[] = {
+    "ALTER", "ENGINE", "ALGORITHM", "LOCK", "FORCE", "COMMENT", "AUTO_INCREMENT", "ROW_FORMAT",
+    "KEY_BLOCK_SIZE", "STATS_PERSISTENT", "STATS_AUTO_RECALC", "STATS_SAMPLE_PAGES", "PACK_KEYS",
+    "CHECKSUM", "PAGE_CHECKSUM", "DELAY_KEY_WRITE", "ENABLE", "DISABLE", "DISCARD", "IMPORT",
+    "ORDER", "AVG_ROW_LENGTH", "MAX_ROWS", "MIN_ROWS", "ENCRYPTION", "ENCRYPTED",
+    "ENCRYPTION_KEY_ID", "COMPRESSION", "CONNECTION", "DATA", "INDEX", "INSERT_METHOD",
+    "PASSWORD", "TABLESPACE", "UNION", "TRANSACTIONAL", "PAGE_COMPRESSED",
+    "PAGE_COMPRESSION_LEVEL", "IETF_QUOTES", "WITH", "WITHOUT", "COALESCE", "REORGANIZE",
+    "EXCHANGE", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "TRUNCATE",
+    "PARTITION", "PARTITIONS", "SECONDARY_ENGINE", "SECONDARY_LOAD", "SECONDARY_UNLOAD",
+    "UPGRADE", "ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE", "AUTOEXTEND_SIZE", "VALIDATION",
+    "STORAGE"};
+
 void Parser::alterSpecification(AlterTable& alter) {
   if (accept("ADD")) {
     addSpecification(alter);
   } else if (accept("DROP")) {
     dropSpecification(alter);
   } else if (atAny({"MODIFY", "CHANGE"})) {
-    const bool change = at("CHANGE");
-    ++pos_;  // MODIFY or CHANGE
-    accept("COLUMN");
-    const bool if_exists = acceptIfExists();
-    std::string old_name = identifier("a column name");
-    std::string new_name = change ? identifier("a column name") : old_name;
-    bool primary = false;
-    bool unique = false;
-    SchemaColumn column = columnDefinition(new_name, primary, unique);
-    std::vector<AddKey> keys;
-    columnKeys(new_name, primary, unique, keys);
-    alter.operations.push_back(ChangeColumn{std::move(old_name), std::move(column),
-                                            placement(ColumnPlacement::Where::Keep), if_exists});
-    alter.operations.insert(alter.operations.end(), keys.begin(), keys.end());
+    changeSpecification(alter);
   } else if (accept("RENAME")) {
-    if (accept("COLUMN")) {
-      std::string old_name = identifier("a column name");
-      expect("TO");
-      alter.operations.push_back(RenameColumn{std::move(old_name), identifier("a column name")});
-    } else if (accept("INDEX") || accept("KEY")) {
-      std::string old_name = identifier("an index name");
-      expect("TO");
-      alter.operations.push_back(RenameKey{std::move(old_name), identifier("an index name")});
-    } else {
-      accept("TO") || accept("AS");
-      TableName to = tableName();
-      touched_.push_back(to);
-      alter.operations.push_back(RenameTableTo{std::move(to)});
-    }
+    renameSpecification(alter);
   } else if (acceptAll({"CONVERT", "TO"})) {
-    if (!acceptCharsetKeyword()) {
-      fail("expected CHARACTER SET");
-    }
-    if (at("DEFAULT")) {
-      fail("CONVERT TO CHARACTER SET DEFAULT (the database's charset is not tracked)");
-    }
-    const std::string name = charsetName();
-    alter.operations.push_back(ConvertCharset{charsetNamed(name)});
-    skipToBoundary();  // COLLATE x
+    convertSpecification(alter);
   } else if (at("DEFAULT") && (at("CHARACTER", 1) || at("CHARSET", 1) || at("COLLATE", 1))) {
     ++pos_;
     alterSpecification(alter);
@@ -682,73 +714,60 @@ void Parser::alterSpecification(AlterTable& alter) {
     skipToBoundary();
   } else if (accept("COLLATE")) {
     acceptSymbol('=');
-    alter.operations.push_back(DefaultCharset{binlog::charsetOfCollationName(identifier("a collation"))});
-  } else if (atAny({"ALTER",
-                    "ENGINE",
-                    "ALGORITHM",
-                    "LOCK",
-                    "FORCE",
-                    "COMMENT",
-                    "AUTO_INCREMENT",
-                    "ROW_FORMAT",
-                    "KEY_BLOCK_SIZE",
-                    "STATS_PERSISTENT",
-                    "STATS_AUTO_RECALC",
-                    "STATS_SAMPLE_PAGES",
-                    "PACK_KEYS",
-                    "CHECKSUM",
-                    "PAGE_CHECKSUM",
-                    "DELAY_KEY_WRITE",
-                    "ENABLE",
-                    "DISABLE",
-                    "DISCARD",
-                    "IMPORT",
-                    "ORDER",
-                    "AVG_ROW_LENGTH",
-                    "MAX_ROWS",
-                    "MIN_ROWS",
-                    "ENCRYPTION",
-                    "ENCRYPTED",
-                    "ENCRYPTION_KEY_ID",
-                    "COMPRESSION",
-                    "CONNECTION",
-                    "DATA",
-                    "INDEX",
-                    "INSERT_METHOD",
-                    "PASSWORD",
-                    "TABLESPACE",
-                    "UNION",
-                    "TRANSACTIONAL",
-                    "PAGE_COMPRESSED",
-                    "PAGE_COMPRESSION_LEVEL",
-                    "IETF_QUOTES",
-                    "WITH",
-                    "WITHOUT",
-                    "COALESCE",
-                    "REORGANIZE",
-                    "EXCHANGE",
-                    "ANALYZE",
-                    "CHECK",
-                    "OPTIMIZE",
-                    "REBUILD",
-                    "REPAIR",
-                    "REMOVE",
-                    "TRUNCATE",
-                    "PARTITION",
-                    "PARTITIONS",
-                    "SECONDARY_ENGINE",
-                    "SECONDARY_LOAD",
-                    "SECONDARY_UNLOAD",
-                    "UPGRADE",
-                    "ENGINE_ATTRIBUTE",
-                    "SECONDARY_ENGINE_ATTRIBUTE",
-                    "AUTOEXTEND_SIZE",
-                    "VALIDATION",
-                    "STORAGE"})) {
-    skipToBoundary();  // no column or unique key changes
+    alter.operations.push_back(
+        DefaultCharset{binlog::charsetOfCollationName(identifier("a collation"))});
+  } else if (atAny(kClausesChangingNoColumn)) {
+    skipToBoundary();
   } else {
     fail("unknown ALTER TABLE clause");
   }
+}
+
+// MODIFY [COLUMN] [IF EXISTS] name definition, CHANGE [COLUMN] [IF EXISTS] old new definition.
+void Parser::changeSpecification(AlterTable& alter) {
+  const bool change = at("CHANGE");
+  ++pos_;  // MODIFY or CHANGE
+  accept("COLUMN");
+  const bool if_exists = acceptIfExists();
+  std::string old_name = identifier("a column name");
+  std::string new_name = change ? identifier("a column name") : old_name;
+  ColumnDefinition definition = columnDefinition(std::move(new_name));
+  std::vector<AddKey> keys;
+  definition.addKeysTo(keys);
+  alter.operations.push_back(ChangeColumn{std::move(old_name), std::move(definition.column),
+                                          placement(ColumnPlacement::Where::Keep), if_exists});
+  alter.operations.insert(alter.operations.end(), keys.begin(), keys.end());
+}
+
+// RENAME COLUMN a TO b, RENAME INDEX / KEY a TO b, RENAME [TO | AS] table.
+void Parser::renameSpecification(AlterTable& alter) {
+  if (accept("COLUMN")) {
+    std::string old_name = identifier("a column name");
+    expect("TO");
+    alter.operations.push_back(RenameColumn{std::move(old_name), identifier("a column name")});
+  } else if (accept("INDEX") || accept("KEY")) {
+    std::string old_name = identifier("an index name");
+    expect("TO");
+    alter.operations.push_back(RenameKey{std::move(old_name), identifier("an index name")});
+  } else {
+    accept("TO") || accept("AS");
+    TableName to = tableName();
+    touched_.push_back(to);
+    alter.operations.push_back(RenameTableTo{std::move(to)});
+  }
+}
+
+// CONVERT TO CHARACTER SET x [COLLATE y].
+void Parser::convertSpecification(AlterTable& alter) {
+  if (!acceptCharsetKeyword()) {
+    fail("expected CHARACTER SET");
+  }
+  if (at("DEFAULT")) {
+    fail("CONVERT TO CHARACTER SET DEFAULT (the database's charset is not tracked)");
+  }
+  const std::string name = charsetName();
+  alter.operations.push_back(ConvertCharset{charsetNamed(name)});
+  skipToBoundary();  // COLLATE x
 }
 
 DdlStatement Parser::alterTable() {
@@ -832,30 +851,7 @@ DdlStatement Parser::statementKind() {
     expect("FOR");
   }
   if (accept("CREATE")) {
-    const bool or_replace = acceptAll({"OR", "REPLACE"});
-    while (accept("ONLINE") || accept("OFFLINE")) {
-    }
-    if (accept("TEMPORARY")) {
-      return NoSchemaChange{};  // session-private: never in a row-based binlog
-    }
-    if (accept("TABLE")) {
-      return createTable(or_replace);
-    }
-    if (accept("DATABASE") || accept("SCHEMA")) {
-      CreateDatabase create;
-      create.if_not_exists = acceptIfNotExists() && !or_replace;
-      create.name = identifier("a database name");
-      tableOptions(create.default_charset);
-      return create;
-    }
-    if (accept("UNIQUE")) {
-      expect("INDEX");
-      return createIndex();
-    }
-    if (accept("INDEX") || ((accept("FULLTEXT") || accept("SPATIAL")) && accept("INDEX"))) {
-      return NoSchemaChange{};  // not unique: no key for messages
-    }
-    return NoSchemaChange{};  // views, routines, triggers, events, users, roles, sequences, ...
+    return createStatement();
   }
   if (accept("ALTER")) {
     accept("ONLINE");
@@ -866,27 +862,7 @@ DdlStatement Parser::statementKind() {
     return NoSchemaChange{};  // ALTER DATABASE / USER / VIEW / EVENT ...
   }
   if (accept("DROP")) {
-    if (accept("TEMPORARY")) {
-      return NoSchemaChange{};
-    }
-    if (accept("TABLE") || accept("TABLES")) {
-      return dropTables();
-    }
-    if (accept("DATABASE") || accept("SCHEMA")) {
-      acceptIfExists();
-      return DropDatabase{identifier("a database name")};
-    }
-    if (accept("INDEX")) {
-      accept("ONLINE") || accept("OFFLINE");
-      const bool if_exists = acceptIfExists();
-      std::string name = identifier("an index name");
-      expect("ON");
-      AlterTable alter;
-      alter.table = tableName();
-      alter.operations.push_back(DropKey{std::move(name), if_exists});
-      return alter;
-    }
-    return NoSchemaChange{};
+    return dropStatement();
   }
   if (accept("RENAME")) {
     if (accept("TABLE") || accept("TABLES")) {
@@ -897,7 +873,70 @@ DdlStatement Parser::statementKind() {
   return NoSchemaChange{};  // TRUNCATE, GRANT, FLUSH, ANALYZE, OPTIMIZE, ...
 }
 
+// After CREATE.
+DdlStatement Parser::createStatement() {
+  const bool or_replace = acceptAll({"OR", "REPLACE"});
+  while (accept("ONLINE") || accept("OFFLINE")) {
+  }
+  if (accept("TEMPORARY")) {
+    return NoSchemaChange{};  // session-private: never in a row-based binlog
+  }
+  if (accept("TABLE")) {
+    return createTable(or_replace);
+  }
+  if (accept("DATABASE") || accept("SCHEMA")) {
+    CreateDatabase create;
+    create.if_not_exists = acceptIfNotExists() && !or_replace;
+    create.name = identifier("a database name");
+    tableOptions(create.default_charset);
+    return create;
+  }
+  if (accept("UNIQUE")) {
+    expect("INDEX");
+    return createIndex();
+  }
+  if (accept("INDEX") || ((accept("FULLTEXT") || accept("SPATIAL")) && accept("INDEX"))) {
+    return NoSchemaChange{};  // not unique: no key for messages
+  }
+  return NoSchemaChange{};  // views, routines, triggers, events, users, roles, sequences, ...
+}
+
+// After DROP.
+DdlStatement Parser::dropStatement() {
+  if (accept("TEMPORARY")) {
+    return NoSchemaChange{};
+  }
+  if (accept("TABLE") || accept("TABLES")) {
+    return dropTables();
+  }
+  if (accept("DATABASE") || accept("SCHEMA")) {
+    acceptIfExists();
+    return DropDatabase{identifier("a database name")};
+  }
+  if (accept("INDEX")) {
+    return dropIndex();
+  }
+  return NoSchemaChange{};
+}
+
+// After DROP INDEX: [ONLINE | OFFLINE] [IF EXISTS] name ON table.
+DdlStatement Parser::dropIndex() {
+  accept("ONLINE") || accept("OFFLINE");
+  const bool if_exists = acceptIfExists();
+  std::string name = identifier("an index name");
+  expect("ON");
+  AlterTable alter;
+  alter.table = tableName();
+  alter.operations.push_back(DropKey{std::move(name), if_exists});
+  return alter;
+}
+
 }  // namespace
+
+bool isTextType(std::string_view t) {
+  return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
+         t == "longtext" || t == "enum" || t == "set";
+}
 
 DdlStatement parseDdl(std::string_view statement, std::string_view default_database) {
   Lexer lexer(statement);

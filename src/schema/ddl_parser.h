@@ -126,4 +126,7 @@ using DdlStatement = std::variant<NoSchemaChange, CreateTable, CreateTableLike, 
 // `default_database` qualifies unqualified table names (the QUERY event's default database).
 DdlStatement parseDdl(std::string_view statement, std::string_view default_database);
 
+// Whether a DATA_TYPE holds text in a charset (CHAR, VARCHAR, the TEXTs, ENUM, SET).
+bool isTextType(std::string_view data_type);
+
 }  // namespace mm::schema

@@ -4,96 +4,53 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/atomic_file.h"
+#include "common/line_format.h"
 
 namespace mm::schema {
 namespace {
 
-constexpr std::string_view kHeader =
-    "# mysql-monitor schema history: the schema at a binlog point, then every change after it\n"
-    "version\t1\n";
+using line_format::LineReader;
+using line_format::LineWriter;
 
-std::string escape(std::string_view field) {
-  std::string out;
-  for (char c : field) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
+constexpr std::string_view kHeaderComment =
+    "mysql-monitor schema history: the schema at a binlog point, then every change after it";
 
-bool unescape(std::string_view field, std::string& out) {
-  out.clear();
-  for (size_t i = 0; i < field.size(); ++i) {
-    if (field[i] != '\\') {
-      out.push_back(field[i]);
-      continue;
-    }
-    if (++i == field.size()) {
-      return false;
-    }
-    switch (field[i]) {
-      case '\\': out.push_back('\\'); break;
-      case 't': out.push_back('\t'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      default: return false;
-    }
-  }
-  return true;
-}
-
-void appendRecord(std::string& out, std::initializer_list<std::string_view> fields,
-                  const std::vector<std::string>& more = {}) {
-  bool first = true;
-  for (std::string_view f : fields) {
-    out += first ? "" : "\t";
-    out += escape(f);
-    first = false;
-  }
-  for (const std::string& f : more) {
-    out += '\t';
-    out += escape(f);
-  }
-  out += '\n';
-}
-
-void appendTable(std::string& out, const binlog::Position& at, const binlog::TableName& name,
+void appendTable(LineWriter& out, const binlog::Position& at, const binlog::TableName& name,
                  const binlog::TableSchema& schema) {
-  appendRecord(out, {"table", at.file, std::to_string(at.offset), name.database, name.table,
-                     binlog::charsetName(schema.default_charset)});
+  out.fields({"table", at.file, std::to_string(at.offset), name.database, name.table,
+              binlog::charsetName(schema.default_charset)});
   for (const binlog::SchemaColumn& c : schema.columns) {
     std::string flags;
     flags += c.is_unsigned ? "u" : "";
     flags += c.nullable ? "n" : "";
     flags += c.is_binary ? "b" : "";
     flags += c.is_json ? "j" : "";
-    appendRecord(out, {"column", c.name, c.data_type, flags, binlog::charsetName(c.charset)},
-                 c.members);
+    out.fields({"column", c.name, c.data_type, flags, binlog::charsetName(c.charset)}, c.members);
   }
   for (const binlog::UniqueKey& key : schema.unique_keys) {
-    appendRecord(out, {"key", key.name}, key.columns);
+    out.fields({"key", key.name}, key.columns);
   }
 }
 
-uint64_t fileSequence(std::string_view file, bool& numeric) {
+// The number a binlog file name ends in (mysql-bin.000042: 42); nullopt when it ends in none.
+std::optional<uint64_t> fileSequence(std::string_view file) {
   const auto dot = file.rfind('.');
+  if (dot == std::string_view::npos || dot + 1 == file.size()) {
+    return std::nullopt;
+  }
+  const std::string_view digits = file.substr(dot + 1);
   uint64_t n = 0;
-  const std::string_view digits =
-      dot == std::string_view::npos ? std::string_view{} : file.substr(dot + 1);
   auto result = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  numeric =
-      !digits.empty() && result.ec == std::errc() && result.ptr == digits.data() + digits.size();
+  if (result.ec != std::errc() || result.ptr != digits.data() + digits.size()) {
+    return std::nullopt;
+  }
   return n;
 }
 
@@ -144,16 +101,155 @@ std::vector<std::string> namedDatabases(const DdlStatement& statement) {
   return out;
 }
 
+// The history file's content; nullopt when there is none.
+Result<std::optional<std::string>> readHistory(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    // The error_code overload: the throwing one aborts the daemon on EACCES or ELOOP.
+    std::error_code error;
+    const auto status = std::filesystem::status(path, error);
+    if (status.type() == std::filesystem::file_type::not_found) {
+      return std::optional<std::string>{};
+    }
+    return Status::io(fmt::format("cannot read schema history {}: {}", path,
+                                  error ? error.message() : std::string("it cannot be opened")));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return std::optional<std::string>(text.str());
+}
+
+// The records of a history file, replayed into a model up to `start`: table definitions recorded
+// at or before it, statements before it. Records are in binlog order: once one lies beyond
+// `start`, the rest do too.
+class HistoryReplay {
+ public:
+  HistoryReplay(SchemaModel& model, const binlog::Position& start, const LineReader& reader)
+      : model_(model), start_(start), reader_(reader) {}
+
+  Status record(std::string_view line) {
+    auto fields = line_format::splitFields(line);
+    if (!fields.isOk()) {
+      return reader_.error(fields.status().message());
+    }
+    const std::string& kind = fields->front();
+    if (kind == "column" || kind == "key") {
+      return tablePart(*fields);
+    }
+    finishTable();
+    if (kind == "version") {
+      if (fields->size() != 2 || (*fields)[1] != "1") {
+        return reader_.error("unsupported version");
+      }
+      has_version_ = true;
+      return Status::ok();
+    }
+    if (!has_version_) {
+      return reader_.error("no version line first");
+    }
+    return positioned(*fields);
+  }
+
+  Status finish() {
+    finishTable();
+    return has_version_ ? Status::ok() : reader_.error("empty");
+  }
+
+ private:
+  // A `column` or `key` line of the table being read.
+  Status tablePart(const std::vector<std::string>& fields) {
+    if (!in_table_) {
+      return reader_.error(fmt::format("'{}' outside a table", fields[0]));
+    }
+    if (fields[0] == "key") {
+      if (fields.size() < 3) {
+        return reader_.error("a key needs a name and columns");
+      }
+      table_.unique_keys.push_back(
+          binlog::UniqueKey{fields[1], {fields.begin() + 2, fields.end()}});
+      return Status::ok();
+    }
+    if (fields.size() < 5) {
+      return reader_.error("a column needs a name, a type, flags and a charset");
+    }
+    binlog::SchemaColumn c;
+    c.name = fields[1];
+    c.data_type = fields[2];
+    c.is_unsigned = fields[3].find('u') != std::string::npos;
+    c.nullable = fields[3].find('n') != std::string::npos;
+    c.is_binary = fields[3].find('b') != std::string::npos;
+    c.is_json = fields[3].find('j') != std::string::npos;
+    c.charset = binlog::charsetByName(fields[4]);
+    c.members.assign(fields.begin() + 5, fields.end());
+    table_.columns.push_back(std::move(c));
+    return Status::ok();
+  }
+
+  // A `table`, `ddl` or `forget` record: FILE POS DB, then its own fields.
+  Status positioned(const std::vector<std::string>& fields) {
+    const std::string& kind = fields[0];
+    if (fields.size() < 5) {
+      return reader_.error(fmt::format("'{}' needs a file, a position and a database", kind));
+    }
+    binlog::Position at{fields[1], 0};
+    auto parsed = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), at.offset);
+    if (parsed.ec != std::errc() || parsed.ptr != fields[2].data() + fields[2].size()) {
+      return reader_.error(fmt::format("invalid position '{}'", fields[2]));
+    }
+    if (kind == "table") {
+      if (fields.size() != 6) {
+        return reader_.error("a table needs a file, a position, a database, a name and a charset");
+      }
+      past_start_ = past_start_ || positionBefore(start_, at);
+      in_table_ = true;
+      table_applies_ = !past_start_;
+      table_name_ = binlog::TableName{fields[3], fields[4]};
+      table_.default_charset = binlog::charsetByName(fields[5]);
+    } else if (kind == "ddl") {
+      past_start_ = past_start_ || !positionBefore(at, start_);
+      if (!past_start_) {
+        // Conflicts: the next records hold the re-reads.
+        (void)model_.apply(parseDdl(fields[4], fields[3]));
+      }
+    } else if (kind == "forget") {
+      past_start_ = past_start_ || positionBefore(start_, at);
+      if (!past_start_) {
+        model_.forget(binlog::TableName{fields[3], fields[4]});
+      }
+    } else {
+      return reader_.error(fmt::format("unknown record '{}'", kind));
+    }
+    return Status::ok();
+  }
+
+  void finishTable() {
+    if (in_table_ && table_applies_) {
+      model_.put(table_name_, std::move(table_));
+    }
+    in_table_ = false;
+    table_ = binlog::TableSchema{};
+  }
+
+  SchemaModel& model_;
+  const binlog::Position& start_;
+  const LineReader& reader_;
+  // The table being read (its `column` and `key` lines follow), and whether it applies.
+  binlog::TableName table_name_;
+  binlog::TableSchema table_;
+  bool in_table_ = false;
+  bool table_applies_ = false;
+  bool past_start_ = false;
+  bool has_version_ = false;
+};
+
 }  // namespace
 
 bool positionBefore(const binlog::Position& a, const binlog::Position& b) {
   if (a.file != b.file) {
-    bool a_numeric = false;
-    bool b_numeric = false;
-    const uint64_t a_seq = fileSequence(a.file, a_numeric);
-    const uint64_t b_seq = fileSequence(b.file, b_numeric);
-    if (a_numeric && b_numeric && a_seq != b_seq) {
-      return a_seq < b_seq;
+    const std::optional<uint64_t> a_seq = fileSequence(a.file);
+    const std::optional<uint64_t> b_seq = fileSequence(b.file);
+    if (a_seq && b_seq && *a_seq != *b_seq) {
+      return *a_seq < *b_seq;
     }
     return a.file < b.file;
   }
@@ -167,9 +263,10 @@ bool SchemaHistory::watched(std::string_view database) const {
 }
 
 Status SchemaHistory::save() const {
-  std::string content(kHeader);
-  content += records_;
-  return writeFileAtomically(options_.path, content);
+  LineWriter header;
+  header.comment(kHeaderComment);
+  header.fields({"version", "1"});
+  return writeFileAtomically(options_.path, header.text() + records_.text());
 }
 
 Status SchemaHistory::capture(const binlog::Position& start) {
@@ -194,15 +291,18 @@ Status SchemaHistory::capture(const binlog::Position& start) {
 }
 
 Status SchemaHistory::resume(const binlog::Position& start) {
-  bool found = false;
-  MM_RETURN_IF_ERROR(load(start, found));
-  if (!found) {
+  auto history = readHistory(options_.path);
+  if (!history.isOk()) {
+    return history.status();
+  }
+  if (!history->has_value()) {
     spdlog::warn(
         "schema history {} is missing: the current schema stands in for the one at {}:{} "
         "(rows written before a later ALTER may be refused)",
         options_.path, start.file, start.offset);
     return capture(start);
   }
+  MM_RETURN_IF_ERROR(replay(**history, start));
   records_.clear();
   for (const auto& [name, schema] : model_.tables()) {
     appendTable(records_, start, name, schema);
@@ -212,145 +312,24 @@ Status SchemaHistory::resume(const binlog::Position& start) {
   return save();
 }
 
-Status SchemaHistory::load(const binlog::Position& start, bool& found) {
-  std::ifstream in(options_.path);
-  found = static_cast<bool>(in);
-  if (!found) {
-    // The error_code overload: the throwing one aborts the daemon on EACCES or ELOOP.
-    std::error_code error;
-    const auto status = std::filesystem::status(options_.path, error);
-    if (status.type() == std::filesystem::file_type::not_found) {
-      return Status::ok();
-    }
-    return Status::io(fmt::format("cannot read schema history {}: {}", options_.path,
-                                  error ? error.message() : std::string("it cannot be opened")));
-  }
+Status SchemaHistory::replay(std::string_view history, const binlog::Position& start) {
   model_.clear();
-  int line_number = 0;
-  auto bad = [&](std::string_view why) {
-    return Status::corruption(fmt::format(
-        "schema history {} line {}: {}; delete the file to capture the schema again from "
-        "information_schema (rows written before a later ALTER may then be refused)",
-        options_.path, line_number, why));
-  };
-  // The table block being read, and whether it applies (recorded at or before `start`).
-  binlog::TableName block_name;
-  binlog::TableSchema block;
-  bool in_block = false;
-  bool block_applies = false;
-  bool past_start = false;
-  bool has_version = false;
-  auto finishBlock = [&] {
-    if (in_block && block_applies) {
-      model_.put(block_name, std::move(block));
-    }
-    in_block = false;
-    block = binlog::TableSchema{};
-  };
-  std::string line;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (line.empty() || line[0] == '#') {
-      continue;
-    }
-    std::vector<std::string> fields;
-    std::string field;
-    std::istringstream split(line);
-    std::string raw;
-    while (std::getline(split, raw, '\t')) {
-      if (!unescape(raw, field)) {
-        return bad("a bad escape sequence");
-      }
-      fields.push_back(field);
-    }
-    if (!line.empty() && line.back() == '\t') {
-      fields.emplace_back();
-    }
-    const std::string& kind = fields[0];
-    if (kind == "column" || kind == "key") {
-      if (!in_block) {
-        return bad(fmt::format("'{}' outside a table", kind));
-      }
-      if (kind == "column") {
-        if (fields.size() < 5) {
-          return bad("a column needs a name, a type, flags and a charset");
-        }
-        binlog::SchemaColumn c;
-        c.name = fields[1];
-        c.data_type = fields[2];
-        c.is_unsigned = fields[3].find('u') != std::string::npos;
-        c.nullable = fields[3].find('n') != std::string::npos;
-        c.is_binary = fields[3].find('b') != std::string::npos;
-        c.is_json = fields[3].find('j') != std::string::npos;
-        c.charset = binlog::charsetByName(fields[4]);
-        c.members.assign(fields.begin() + 5, fields.end());
-        block.columns.push_back(std::move(c));
-      } else {
-        if (fields.size() < 3) {
-          return bad("a key needs a name and columns");
-        }
-        block.unique_keys.push_back(
-            binlog::UniqueKey{fields[1], {fields.begin() + 2, fields.end()}});
-      }
-      continue;
-    }
-    finishBlock();
-    if (kind == "version") {
-      if (fields.size() != 2 || fields[1] != "1") {
-        return bad("unsupported version");
-      }
-      has_version = true;
-      continue;
-    }
-    if (!has_version) {
-      return bad("no version line first");
-    }
-    if (fields.size() < 5) {
-      return bad(fmt::format("'{}' needs a file, a position and a database", kind));
-    }
-    binlog::Position at{fields[1], 0};
-    auto parsed = std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), at.offset);
-    if (parsed.ec != std::errc() || parsed.ptr != fields[2].data() + fields[2].size()) {
-      return bad(fmt::format("invalid position '{}'", fields[2]));
-    }
-    // Records are in binlog order: once one lies beyond `start`, the rest do too.
-    if (kind == "table") {
-      if (fields.size() != 6) {
-        return bad("a table needs a file, a position, a database, a name and a charset");
-      }
-      past_start = past_start || positionBefore(start, at);
-      in_block = true;
-      block_applies = !past_start;
-      block_name = binlog::TableName{fields[3], fields[4]};
-      block.default_charset = binlog::charsetByName(fields[5]);
-    } else if (kind == "ddl") {
-      past_start = past_start || !positionBefore(at, start);
-      if (!past_start) {
-        (void)model_.apply(
-            parseDdl(fields[4], fields[3]));  // conflicts: the next records hold the re-reads
-      }
-    } else if (kind == "forget") {
-      past_start = past_start || positionBefore(start, at);
-      if (!past_start) {
-        model_.forget(binlog::TableName{fields[3], fields[4]});
-      }
-    } else {
-      return bad(fmt::format("unknown record '{}'", kind));
-    }
-  }
-  finishBlock();
-  if (!has_version) {
-    return bad("empty");
-  }
-  return Status::ok();
+  LineReader reader(history,
+                    {fmt::format("schema history {}", options_.path),
+                     "delete the file to capture the schema again from information_schema (rows "
+                     "written before a later ALTER may then be refused)"},
+                    line_format::LastLine::MayLackNewline);
+  HistoryReplay replayer(model_, start, reader);
+  MM_RETURN_IF_ERROR(
+      reader.forEachRecord([&](std::string_view line) { return replayer.record(line); }));
+  return replayer.finish();
 }
 
 void SchemaHistory::appendState(const binlog::TableName& name, const binlog::Position& at) {
   if (const binlog::TableSchema* schema = model_.find(name)) {
     appendTable(records_, at, name, *schema);
   } else {
-    appendRecord(records_,
-                 {"forget", at.file, std::to_string(at.offset), name.database, name.table});
+    records_.fields({"forget", at.file, std::to_string(at.offset), name.database, name.table});
   }
 }
 
@@ -367,7 +346,7 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
                                       [&](const std::string& db) { return watched(db); })) {
     return Status::ok();
   }
-  appendRecord(records_, {"ddl", at.file, std::to_string(at.offset), database, statement});
+  records_.fields({"ddl", at.file, std::to_string(at.offset), database, statement});
   const std::vector<Conflict> conflicts = model_.apply(parsed);
   if (const auto* create = std::get_if<CreateTable>(&parsed)) {
     resolveCharset(create->table, at);

@@ -14,13 +14,15 @@
 // definitions recorded at or before it and statements before it; later records are dropped, since
 // the stream replays those events. The file is then rewritten as one snapshot at the checkpoint.
 //
-// Format (text, tab-separated, `\\`, `\t`, `\n`, `\r` escaped in fields):
+// Format (common/line_format.h: a record per line, tab-separated, `\\`, `\t`, `\n`, `\r`
+// escaped in fields, '#' comments; the last line may lack its newline):
 //   version 1
 //   table  FILE POS DB TABLE DEFAULT_CHARSET   the table's definition in force at FILE:POS, then
-//   column NAME DATA_TYPE FLAGS CHARSET MEMBER...   (FLAGS: u unsigned, n nullable, b binary, j
-//   json) key    NAME COLUMN...                           (PRIMARY first) ddl    FILE POS DB
-//   STATEMENT                     a statement at FILE:POS, DB its default database forget FILE POS
-//   DB TABLE                         the table is unknown from FILE:POS on
+//   column NAME DATA_TYPE FLAGS CHARSET MEMBER...  (FLAGS: u unsigned, n nullable, b binary,
+//                                                  j json)
+//   key    NAME COLUMN...                      (PRIMARY first)
+//   ddl    FILE POS DB STATEMENT               a statement at FILE:POS, DB its default database
+//   forget FILE POS DB TABLE                   the table is unknown from FILE:POS on
 //
 // Not thread-safe: capture()/resume() before the pipeline starts, then only the transformer.
 #pragma once
@@ -31,6 +33,7 @@
 
 #include "binlog/position.h"
 #include "binlog/table_schema.h"
+#include "common/line_format.h"
 #include "common/status.h"
 #include "schema/schema_model.h"
 
@@ -77,12 +80,13 @@ class SchemaHistory {
   // Records the table's definition in the model (or that it is unknown) as of `at`.
   void appendState(const binlog::TableName& name, const binlog::Position& at);
   Status save() const;
-  Status load(const binlog::Position& start, bool& found);
+  // Rebuilds the model from the history file's content, up to `start`.
+  Status replay(std::string_view history, const binlog::Position& start);
 
   SchemaHistoryOptions options_;
   binlog::TableSchemaSource& catalog_;
   SchemaModel model_;
-  std::string records_;  // the file's content after the header
+  line_format::LineWriter records_;  // the file's content after the header
 };
 
 }  // namespace mm::schema

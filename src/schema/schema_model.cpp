@@ -13,7 +13,6 @@ namespace {
 using binlog::SchemaColumn;
 using binlog::TableSchema;
 
-
 std::vector<SchemaColumn>::iterator findColumn(TableSchema& t, std::string_view name) {
   return std::find_if(t.columns.begin(), t.columns.end(),
                       [&](const SchemaColumn& c) { return equalsIgnoringAsciiCase(c.name, name); });
@@ -22,11 +21,6 @@ std::vector<SchemaColumn>::iterator findColumn(TableSchema& t, std::string_view 
 std::vector<binlog::UniqueKey>::iterator findKey(TableSchema& t, std::string_view name) {
   return std::find_if(t.unique_keys.begin(), t.unique_keys.end(),
                       [&](const binlog::UniqueKey& k) { return equalsIgnoringAsciiCase(k.name, name); });
-}
-
-bool isTextType(std::string_view t) {
-  return t == "char" || t == "varchar" || t == "tinytext" || t == "text" || t == "mediumtext" ||
-         t == "longtext" || t == "enum" || t == "set";
 }
 
 // A text column given without a charset takes the table's default.
@@ -41,6 +35,12 @@ bool inPrimaryKey(TableSchema& t, std::string_view column) {
   return primary != t.unique_keys.end() &&
          std::any_of(primary->columns.begin(), primary->columns.end(),
                      [&](const std::string& c) { return equalsIgnoringAsciiCase(c, column); });
+}
+
+// A clause naming a column the table lacks: nothing to do under IF EXISTS, else a conflict.
+Status missingColumn(std::string_view clause, const std::string& name, bool if_exists) {
+  return if_exists ? Status::ok()
+                   : Status::invalidArgument(fmt::format("{} `{}`: no such column", clause, name));
 }
 
 // Moves `column` (already removed from t) into place; `after` is the column AFTER names, or end.
@@ -125,9 +125,7 @@ class OperationApplier {
   Status operator()(const DropColumn& op) {
     auto it = findColumn(t_, op.name);
     if (it == t_.columns.end()) {
-      return op.if_exists
-                 ? Status::ok()
-                 : Status::invalidArgument(fmt::format("DROP `{}`: no such column", op.name));
+      return missingColumn("DROP", op.name, op.if_exists);
     }
     t_.columns.erase(it);
     dropFromKeys(t_, op.name);
@@ -136,9 +134,7 @@ class OperationApplier {
   Status operator()(const ChangeColumn& op) {
     auto it = findColumn(t_, op.old_name);
     if (it == t_.columns.end()) {
-      return op.if_exists
-                 ? Status::ok()
-                 : Status::invalidArgument(fmt::format("CHANGE `{}`: no such column", op.old_name));
+      return missingColumn("CHANGE", op.old_name, op.if_exists);
     }
     const size_t index = static_cast<size_t>(it - t_.columns.begin());
     t_.columns.erase(it);
@@ -153,8 +149,7 @@ class OperationApplier {
   Status operator()(const RenameColumn& op) {
     auto it = findColumn(t_, op.old_name);
     if (it == t_.columns.end()) {
-      return Status::invalidArgument(
-          fmt::format("RENAME COLUMN `{}`: no such column", op.old_name));
+      return missingColumn("RENAME COLUMN", op.old_name, /*if_exists=*/false);
     }
     it->name = rename(op.old_name, op.new_name);
     return Status::ok();
@@ -312,71 +307,96 @@ std::vector<Conflict> SchemaModel::alter(const AlterTable& alter) {
 }
 
 std::vector<Conflict> SchemaModel::apply(const DdlStatement& statement) {
-  if (const auto* create = std::get_if<CreateTable>(&statement)) {
-    if (!(create->if_not_exists && find(create->table) != nullptr)) {
-      // Keys declared without a name get theirs as ADD UNIQUE would.
-      TableSchema schema = create->schema;
-      if (schema.default_charset == binlog::Charset::Unknown) {
-        schema.default_charset = databaseCharset(create->table.database);
-        for (SchemaColumn& c : schema.columns) {
-          inheritCharset(schema, c);
-        }
-      }
-      std::vector<binlog::UniqueKey> keys = std::move(schema.unique_keys);
-      schema.unique_keys.clear();
-      OperationApplier applier(schema);
-      for (binlog::UniqueKey& key : keys) {
-        Status status = applier(AddKey{std::move(key), false});
-        if (!status.isOk()) {
-          forget(create->table);
-          return {Conflict{create->table, status.message()}};
-        }
-      }
-      put(create->table, std::move(schema));
+  return std::visit([this](const auto& s) { return applyStatement(s); }, statement);
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const NoSchemaChange&) { return {}; }
+
+std::vector<Conflict> SchemaModel::applyStatement(const CreateTable& create) {
+  if (create.if_not_exists && find(create.table) != nullptr) {
+    return {};
+  }
+  TableSchema schema = create.schema;
+  if (schema.default_charset == binlog::Charset::Unknown) {
+    schema.default_charset = databaseCharset(create.table.database);
+    for (SchemaColumn& c : schema.columns) {
+      inheritCharset(schema, c);
     }
-  } else if (const auto* like = std::get_if<CreateTableLike>(&statement)) {
-    if (!(like->if_not_exists && find(like->table) != nullptr)) {
-      const TableSchema* source = find(like->source);
-      if (source == nullptr) {
-        forget(like->table);
-        return {Conflict{like->table, fmt::format("LIKE {}.{}: a table the history does not know",
-                                                  like->source.database, like->source.table)}};
-      }
-      put(like->table, *source);
+  }
+  // Keys declared without a name get theirs as ADD UNIQUE would.
+  std::vector<binlog::UniqueKey> keys = std::move(schema.unique_keys);
+  schema.unique_keys.clear();
+  OperationApplier applier(schema);
+  for (binlog::UniqueKey& key : keys) {
+    Status status = applier(AddKey{std::move(key), false});
+    if (!status.isOk()) {
+      forget(create.table);
+      return {Conflict{create.table, status.message()}};
     }
-  } else if (const auto* alter_table = std::get_if<AlterTable>(&statement)) {
-    return alter(*alter_table);
-  } else if (const auto* rename = std::get_if<RenameTables>(&statement)) {
-    for (const auto& [from, to] : rename->renames) {
-      auto it = tables_.find(from);
-      if (it == tables_.end()) {
-        forget(to);
-        continue;
-      }
-      TableSchema moved = std::move(it->second);
-      tables_.erase(it);
-      put(to, std::move(moved));
+  }
+  put(create.table, std::move(schema));
+  return {};
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const CreateTableLike& like) {
+  if (like.if_not_exists && find(like.table) != nullptr) {
+    return {};
+  }
+  const TableSchema* source = find(like.source);
+  if (source == nullptr) {
+    forget(like.table);
+    return {Conflict{like.table, fmt::format("LIKE {}.{}: a table the history does not know",
+                                             like.source.database, like.source.table)}};
+  }
+  put(like.table, *source);
+  return {};
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const AlterTable& alter_table) {
+  return alter(alter_table);
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const RenameTables& rename) {
+  for (const auto& [from, to] : rename.renames) {
+    auto it = tables_.find(from);
+    if (it == tables_.end()) {
+      forget(to);
+      continue;
     }
-  } else if (const auto* drop = std::get_if<DropTables>(&statement)) {
-    for (const binlog::TableName& table : drop->tables) {
-      forget(table);
-    }
-  } else if (const auto* create_db = std::get_if<CreateDatabase>(&statement)) {
-    if (!create_db->if_not_exists) {
-      forgetDatabase(create_db->name);  // a new database is empty
-      setDatabaseCharset(create_db->name, create_db->default_charset);
-    }
-  } else if (const auto* drop_db = std::get_if<DropDatabase>(&statement)) {
-    forgetDatabase(drop_db->name);
-    database_charsets_.erase(drop_db->name);
-  } else if (const auto* unparsed = std::get_if<Unparsed>(&statement)) {
-    std::vector<Conflict> conflicts;
-    for (const binlog::TableName& table : unparsed->tables) {
-      conflicts.push_back(Conflict{table, unparsed->reason});
-    }
-    return conflicts;
+    TableSchema moved = std::move(it->second);
+    tables_.erase(it);
+    put(to, std::move(moved));
   }
   return {};
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const DropTables& drop) {
+  for (const binlog::TableName& table : drop.tables) {
+    forget(table);
+  }
+  return {};
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const CreateDatabase& create) {
+  if (!create.if_not_exists) {
+    forgetDatabase(create.name);  // a new database is empty
+    setDatabaseCharset(create.name, create.default_charset);
+  }
+  return {};
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const DropDatabase& drop) {
+  forgetDatabase(drop.name);
+  database_charsets_.erase(drop.name);
+  return {};
+}
+
+std::vector<Conflict> SchemaModel::applyStatement(const Unparsed& unparsed) {
+  std::vector<Conflict> conflicts;
+  for (const binlog::TableName& table : unparsed.tables) {
+    conflicts.push_back(Conflict{table, unparsed.reason});
+  }
+  return conflicts;
 }
 
 }  // namespace mm::schema

@@ -44,6 +44,16 @@ class SchemaModel {
   const std::map<binlog::TableName, binlog::TableSchema>& tables() const { return tables_; }
 
  private:
+  // One per kind of statement, as apply() dispatches.
+  std::vector<Conflict> applyStatement(const NoSchemaChange&);
+  std::vector<Conflict> applyStatement(const CreateTable& create);
+  std::vector<Conflict> applyStatement(const CreateTableLike& like);
+  std::vector<Conflict> applyStatement(const AlterTable& alter_table);
+  std::vector<Conflict> applyStatement(const RenameTables& rename);
+  std::vector<Conflict> applyStatement(const DropTables& drop);
+  std::vector<Conflict> applyStatement(const CreateDatabase& create);
+  std::vector<Conflict> applyStatement(const DropDatabase& drop);
+  std::vector<Conflict> applyStatement(const Unparsed& unparsed);
   std::vector<Conflict> alter(const AlterTable& alter);
   void forgetDatabase(const std::string& database);
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <initializer_list>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -229,6 +230,63 @@ std::optional<std::optional<StatementTable>> dmlTarget(Cursor& sql, std::string_
   return std::nullopt;
 }
 
+Statement savepointStatement(StatementKind kind, Cursor& sql) {
+  Statement s;
+  s.kind = kind;
+  s.savepoint = name(sql).value_or("");
+  return s;
+}
+
+// BEGIN, START TRANSACTION, COMMIT, ROLLBACK [TO SAVEPOINT], SAVEPOINT, RELEASE SAVEPOINT;
+// nullopt when the statement starts with none of them.
+std::optional<Statement> transactionControl(Cursor& sql) {
+  Statement s;
+  if (sql.keyword("BEGIN")) {
+    sql.keyword("WORK");
+    // BEGIN NOT ATOMIC ... is a block.
+    s.kind = sql.atEnd() ? StatementKind::Begin : StatementKind::Other;
+  } else if (sql.keyword("START")) {
+    s.kind = sql.keyword("TRANSACTION") ? StatementKind::Begin : StatementKind::Other;
+  } else if (sql.keyword("COMMIT")) {
+    s.kind = StatementKind::Commit;
+  } else if (sql.keyword("ROLLBACK")) {
+    sql.keyword("WORK");
+    if (!sql.keyword("TO")) {
+      s.kind = StatementKind::Rollback;
+      return s;
+    }
+    sql.keyword("SAVEPOINT");
+    return savepointStatement(StatementKind::RollbackToSavepoint, sql);
+  } else if (sql.keyword("SAVEPOINT")) {
+    return savepointStatement(StatementKind::Savepoint, sql);
+  } else if (sql.keyword("RELEASE")) {
+    if (sql.keyword("SAVEPOINT")) {
+      return savepointStatement(StatementKind::ReleaseSavepoint, sql);
+    }
+  } else {
+    return std::nullopt;
+  }
+  return s;
+}
+
+// Any other statement (DDL, DCL, ...): only its last two words matter (DDL is rare, so reading it
+// to the end costs little).
+Statement otherStatement(Cursor& sql) {
+  bool start = false;
+  bool start_transaction = false;
+  while (sql.peek().kind != TokenKind::End) {
+    if (sql.peek().isSymbol(';')) {
+      sql.take();
+      continue;
+    }
+    start_transaction = start && sql.peek().isKeyword("TRANSACTION");
+    start = sql.take().isKeyword("START");
+  }
+  Statement s;
+  s.opens_transaction = start_transaction;
+  return s;
+}
+
 }  // namespace
 
 std::string XaId::text() const {
@@ -254,64 +312,19 @@ Statement classifyStatement(std::string_view query, std::string_view default_dat
     return Statement{StatementKind::Commit, {}, {}, {}};
   }
   Cursor sql(query);
-  Statement s;
-  if (sql.keyword("BEGIN")) {
-    sql.keyword("WORK");
-    s.kind = sql.atEnd() ? StatementKind::Begin : StatementKind::Other;  // BEGIN NOT ATOMIC ... is a block
-    return s;
-  }
-  if (sql.keyword("START")) {
-    s.kind = sql.keyword("TRANSACTION") ? StatementKind::Begin : StatementKind::Other;
-    return s;
-  }
-  if (sql.keyword("COMMIT")) {
-    s.kind = StatementKind::Commit;
-    return s;
-  }
-  if (sql.keyword("ROLLBACK")) {
-    sql.keyword("WORK");
-    if (sql.keyword("TO")) {
-      sql.keyword("SAVEPOINT");
-      s.kind = StatementKind::RollbackToSavepoint;
-      s.savepoint = name(sql).value_or("");
-    } else {
-      s.kind = StatementKind::Rollback;
-    }
-    return s;
-  }
-  if (sql.keyword("SAVEPOINT")) {
-    s.kind = StatementKind::Savepoint;
-    s.savepoint = name(sql).value_or("");
-    return s;
-  }
-  if (sql.keyword("RELEASE")) {
-    if (sql.keyword("SAVEPOINT")) {
-      s.kind = StatementKind::ReleaseSavepoint;
-      s.savepoint = name(sql).value_or("");
-    }
-    return s;
+  if (auto control = transactionControl(sql)) {
+    return std::move(*control);
   }
   if (sql.keyword("XA")) {
     return xaStatement(sql);
   }
   if (auto target = dmlTarget(sql, default_database)) {
+    Statement s;
     s.kind = StatementKind::Dml;
     s.table = std::move(*target);
     return s;
   }
-  // Other: only its last two words matter (DDL is rare, so reading it to the end costs little).
-  bool start = false;
-  bool start_transaction = false;
-  while (sql.peek().kind != TokenKind::End) {
-    if (sql.peek().isSymbol(';')) {
-      sql.take();
-      continue;
-    }
-    start_transaction = start && sql.peek().isKeyword("TRANSACTION");
-    start = sql.take().isKeyword("START");
-  }
-  s.opens_transaction = start_transaction;
-  return s;
+  return otherStatement(sql);
 }
 
 std::optional<StatementTable> statementDmlTarget(std::string_view query, std::string_view default_database) {

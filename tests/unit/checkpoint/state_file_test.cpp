@@ -53,6 +53,27 @@ TEST_F(StateFileTest, SaveThenLoadRoundTripsAndLeavesNoTemporaryFile) {
   }
 }
 
+// Issue 17: the file is written through common/line_format.h; its bytes did not change.
+TEST_F(StateFileTest, TheFileHoldsTheSameBytesAsBefore) {
+  auto saved = [&](const StateFile& state, const Checkpoint& checkpoint) {
+    EXPECT_TRUE(state.save(checkpoint).isOk());
+    std::ifstream in(path(), std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string head =
+      "# mysql-monitor checkpoint: every change before this point is confirmed\nversion=1\n";
+  StateFile state(path());
+  EXPECT_EQ(saved(state, Checkpoint{"mysql-bin.000042", 91234, 3}),
+            head + "file=mysql-bin.000042\nposition=91234\nrows_done=3\n");
+  state.setSource(SourceIdentity{"", 7});
+  EXPECT_EQ(saved(state, Checkpoint{"", 0, 0, "0-1-100"}),
+            head + "gtid_set=0-1-100\nserver_id=7\nrows_done=0\n");
+  state.setSource(SourceIdentity{"3e11fa47-71ca-11e1-9e33-c80aa9429562", 7});
+  EXPECT_EQ(saved(state, Checkpoint{"b.1", 4, 18446744073709551615u, "0-1-1"}),
+            head + "file=b.1\nposition=4\ngtid_set=0-1-1\nserver_uuid=3e11fa47-71ca-11e1-9e33-"
+                   "c80aa9429562\nrows_done=18446744073709551615\n");
+}
+
 TEST_F(StateFileTest, GtidSetRoundTripsInBothDialects) {
   StateFile state(path());
   for (const std::string gtids : {"0-1-100,1-2-5", "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7"}) {

@@ -84,6 +84,36 @@ TEST_F(SchemaHistoryTest, CaptureTakesTheWatchedDatabasesAndWritesThemAtOnce) {
       << file();
 }
 
+// Issue 17: the file is written through common/line_format.h; its bytes did not change.
+TEST_F(SchemaHistoryTest, TheFileHoldsTheSameBytesAsBefore) {
+  binlog::TableSchema odd;
+  odd.columns = {schemaColumn("tab\there", "enum"), schemaColumn("n", "int", false)};
+  odd.columns[0].members = {"a\tb", "", "c\\"};
+  odd.columns[1].is_unsigned = true;
+  odd.unique_keys = {{"PRIMARY", {"n"}}};
+  catalog_.set({"db", "odd"}, odd);
+  SchemaHistory h = history();
+  ASSERT_TRUE(h.capture({"bin.000001", 100}).isOk());
+  ASSERT_TRUE(h.applyDdl("DROP TABLE t", "db", {"bin.000001", 200}).isOk());
+  ASSERT_TRUE(h.applyDdl("ALTER TABLE odd\nADD SYSTEM VERSIONING", "db", {"bin.000002", 4}).isOk());
+  catalog_.drop({"db", "odd"});
+  ASSERT_TRUE(h.applyDdl("ALTER TABLE odd ADD SYSTEM VERSIONING", "db", {"bin.000002", 9}).isOk());
+  const std::string odd_table =
+      "\tdb\todd\t\ncolumn\ttab\\there\tenum\tn\t\ta\\tb\t\tc\\\\\ncolumn\tn\tint\tu\t\n"
+      "key\tPRIMARY\tn\n";
+  EXPECT_EQ(file(),
+            "# mysql-monitor schema history: the schema at a binlog point, then every change after "
+            "it\nversion\t1\n"
+            "table\tbin.000001\t100" + odd_table +
+            "table\tbin.000001\t100\tdb\tt\t\ncolumn\tid\tint\t\t\ncolumn\ta\tvarchar\tn\t\n"
+            "key\tPRIMARY\tid\n"
+            "ddl\tbin.000001\t200\tdb\tDROP TABLE t\n"
+            "ddl\tbin.000002\t4\tdb\tALTER TABLE odd\\nADD SYSTEM VERSIONING\n"
+            "table\tbin.000002\t4" + odd_table +
+            "ddl\tbin.000002\t9\tdb\tALTER TABLE odd ADD SYSTEM VERSIONING\n"
+            "forget\tbin.000002\t9\tdb\todd\n");
+}
+
 TEST_F(SchemaHistoryTest, ResumeReplaysUpToTheCheckpointOnly) {
   {
     SchemaHistory h = history();
