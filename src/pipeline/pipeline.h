@@ -40,7 +40,7 @@ struct PipelineOptions {
   std::chrono::milliseconds delay{0};  // delay buffer window; 0 = no buffer
   size_t delay_max_entries = 200000;   // beyond this the oldest are released early
   // Where the transformer, the delay buffer and the queues report (null = nowhere); the reader
-  // and publisher take theirs in their own options.
+  // takes its own in its options. Required by the publisher stage, which counts into it.
   metrics::Stats* stats = nullptr;
 };
 
