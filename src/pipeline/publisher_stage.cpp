@@ -93,8 +93,12 @@ Status PublisherStage::connect(std::stop_token stop) {
 
 void PublisherStage::republish() {
   for (const uint64_t sequence : window_.republishOrder()) {
+    Entry& entry = window_.at(sequence);
+    if (!window_.publishable(entry)) {
+      return;  // an oversize message just halted the stage at or before it
+    }
     metrics::add(stats_.messages_republished);
-    publish(window_.at(sequence));
+    publish(entry);
     if (!connected_) {
       return;
     }

@@ -320,6 +320,7 @@ TEST_F(PublisherStageTest, OversizeRowWithFailStopsBeforeItNamingTheRow) {
   }
   EXPECT_EQ(largeBodiesSent(broker_), 1u) << "the refused message was published again";
   EXPECT_TRUE(broker_.idsOn(2).empty()) << "something after the refused row was published again";
+  EXPECT_EQ(count(stats_.messages_republished), 1u) << "only the refused row was due again";
   EXPECT_EQ(stage_->checkpoint(), (checkpoint::Checkpoint{"mysql-bin.000001", 150}));
   EXPECT_EQ(saved(), (checkpoint::Checkpoint{"mysql-bin.000001", 150}));
 }
