@@ -49,7 +49,9 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
           "stopped while the broker was unreachable, with nothing unconfirmed");
     }
     if (clock_.monotonicNow() < reconnect_not_before_) {
-      (void)clock_.waitUntil(reconnect_not_before_, wake_);
+      // A drain request ends the wait once (to see whether anything is unconfirmed); after it,
+      // only the hard stop does, or the loop would spin until the backoff is over.
+      (void)clock_.waitUntil(reconnect_not_before_, draining_.stop_requested() ? stop : wake_);
       continue;
     }
     if (connect_attempted_) {

@@ -204,6 +204,32 @@ TEST_F(PublisherStageTest, AStopWithMessagesInFlightSavesOnlyWhatIsConfirmedBefo
   EXPECT_EQ(metrics::get(stats_.messages_unconfirmed), 2u);
 }
 
+// A drain request while the broker is down and messages are unconfirmed: the stage still waits
+// out each backoff (it once spun until the delay was over) and retries until the hard stop.
+TEST_F(PublisherStageTest, ADrainWithMessagesUnconfirmedKeepsBackingOffUntilTheHardStop) {
+  std::stop_source stop;
+  std::stop_source draining;
+  broker_.on_poll = onFirstPoll({FakePublisher::ack(1)}, Status::io("connection lost"));
+  broker_.on_connect = [&](FakePublisher& broker) {
+    switch (broker.connect_times.size()) {
+      case 1:
+        return Status::ok();
+      case 2:
+        draining.request_stop();
+        return Status::io("cannot connect: connection refused");
+      default:
+        stop.request_stop();
+        return Status::io("cannot connect: connection refused");
+    }
+  };
+  const Status result = run({messages(3)}, stop.get_token(), draining.get_token());
+  EXPECT_EQ(result.code(), StatusCode::Cancelled) << result.toString();
+  ASSERT_EQ(broker_.connect_times.size(), 3u);
+  EXPECT_GE(broker_.connect_times[2] - broker_.connect_times[1],
+            options_.min_reconnect_backoff) << "the backoff after the drain request was cut short";
+  EXPECT_EQ(saved(), markAfter(0));
+}
+
 TEST_F(PublisherStageTest, ADrainThatTimesOutSavesOnlyWhatIsConfirmed) {
   options_.drain_timeout = 1s;
   broker_.on_poll = [](FakePublisher&, std::vector<sink::BrokerEvent>& out) {
