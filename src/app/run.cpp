@@ -101,7 +101,6 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config, metrics:
   const message::RoutingKeyTemplate& routing = config.amqp.routing;
   pipeline::PipelineOptions o;
   o.stats = &stats;
-  o.publisher.stats = &stats;
   o.reader.filter = pipeline::TableFilterOptions{config.mysql.databases,
                                                  config.mysql.tables, config.mysql.exclude_tables};
   o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current

@@ -4,7 +4,6 @@
 
 #include "common/thread_name.h"
 #include "mysql/source_status.h"
-#include "pipeline/reconnect_backoff.h"
 
 namespace mm::app {
 
@@ -20,7 +19,7 @@ SourcePoller::SourcePoller(mysql::ConnectionOptions connection, std::chrono::sec
     std::stop_callback on_stop(stop, [this] { stopping_ = true; });
     while (!stop.stop_requested()) {
       pollOnce();
-      pipeline::sleepUnlessStopped(interval, stop);
+      (void)clock_.waitFor(interval, stop);
     }
   });
 }

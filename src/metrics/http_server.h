@@ -80,6 +80,8 @@ class HttpServer {
   int port() const { return port_; }
   // The connection limit in force, once started.
   size_t maxConnections() const { return max_connections_; }
+  // Connections the server holds now (accepted and not yet closed); 0 when not started.
+  size_t openConnections() const;
 
   // What the library's callback calls (public for it only): the handler under the lock.
   HttpResponse answer(const HttpRequest& request);

@@ -18,9 +18,17 @@ std::chrono::nanoseconds threadCpuTime() {
 
 }  // namespace
 
+void reportSavedCheckpoint(metrics::Stats& stats, const checkpoint::Checkpoint& saved,
+                           const Clock& clock) {
+  stats.setCheckpoint(metrics::SavedCheckpoint{
+      metrics::BinlogCoordinate{saved.file, saved.position}, saved.rows_done,
+      unixSeconds(clock.now())});
+}
+
 CheckpointWriter::CheckpointWriter(checkpoint::StateFile& state, const Clock& clock,
-                                   std::chrono::milliseconds interval, checkpoint::Checkpoint saved, OnSaved on_saved)
-    : state_(state), clock_(clock), on_saved_(std::move(on_saved)), last_saved_(std::move(saved)),
+                                   std::chrono::milliseconds interval,
+                                   checkpoint::Checkpoint saved, metrics::Stats& stats)
+    : state_(state), clock_(clock), stats_(stats), last_saved_(std::move(saved)),
       cadence_(interval) {}
 
 CheckpointWriter::~CheckpointWriter() {
@@ -65,9 +73,8 @@ Status CheckpointWriter::saveNow(const checkpoint::Checkpoint& mark) {
     return status.withContext("cannot save the checkpoint");
   }
   last_saved_ = mark;
-  if (on_saved_) {
-    on_saved_(mark);
-  }
+  metrics::add(stats_.checkpoints_saved);
+  reportSavedCheckpoint(stats_, mark, clock_);
   return Status::ok();
 }
 
@@ -77,10 +84,11 @@ void CheckpointWriter::loop(std::stop_token stop) {
     if (!wake_.wait(lock, stop, [&] { return pending_.has_value(); })) {
       return;  // stopped
     }
-    const auto now = clock_.monotonicNow();
-    if (!cadence_.due(now)) {
+    if (!cadence_.due(clock_.monotonicNow())) {
       // Marks offered meanwhile replace this one; the newest is saved when the time comes.
-      (void)wake_.wait_for(lock, stop, cadence_.next() - now, [] { return false; });
+      lock.unlock();
+      (void)clock_.waitUntil(cadence_.next(), stop);
+      lock.lock();
       continue;
     }
     checkpoint::Checkpoint mark = std::move(*pending_);

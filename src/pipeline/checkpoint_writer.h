@@ -9,15 +9,15 @@
 // confirmed, so the saved position never passes an unconfirmed message.
 //
 // A failed save is sticky: status() returns it from then on and nothing more is saved (the stage
-// stops with it, as it did when it saved itself). `on_saved` runs on the writer's thread after each
-// save (metrics). finish() ends the thread and makes the final save on the caller's thread. The
-// StateFile and the Clock must outlive the writer. offer(), status() and finish() are for one
-// thread (the publisher's).
+// stops with it, as it did when it saved itself). Each save is counted in `stats`
+// (checkpoints_saved, and the saved checkpoint for the metrics endpoint). finish() ends the thread
+// and makes the final save on the caller's thread. Waits between saves are on the Clock. The
+// StateFile, the Clock and the Stats must outlive the writer. offer(), status() and finish() are
+// for one thread (the publisher's).
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -27,17 +27,21 @@
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "metrics/stats.h"
 #include "pipeline/save_cadence.h"
 
 namespace mm::pipeline {
 
+// Tells the metrics that `saved` is in the state file as of now (or was there at the start).
+void reportSavedCheckpoint(metrics::Stats& stats, const checkpoint::Checkpoint& saved,
+                           const Clock& clock);
+
 class CheckpointWriter {
  public:
-  using OnSaved = std::function<void(const checkpoint::Checkpoint&)>;
-
   // `saved` is what the state file holds now (nothing is saved again until the mark moves).
-  CheckpointWriter(checkpoint::StateFile& state, const Clock& clock, std::chrono::milliseconds interval,
-                   checkpoint::Checkpoint saved, OnSaved on_saved);
+  CheckpointWriter(checkpoint::StateFile& state, const Clock& clock,
+                   std::chrono::milliseconds interval, checkpoint::Checkpoint saved,
+                   metrics::Stats& stats);
   ~CheckpointWriter();
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
@@ -57,7 +61,7 @@ class CheckpointWriter {
 
   checkpoint::StateFile& state_;
   const Clock& clock_;
-  OnSaved on_saved_;
+  metrics::Stats& stats_;
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;
   std::optional<checkpoint::Checkpoint> pending_;  // guarded by mutex_

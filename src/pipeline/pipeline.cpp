@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/check.h"
 #include "common/thread_name.h"
 #include "pipeline/transformer_stage.h"
 
@@ -48,7 +49,9 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
   TransformerStage transformer(source_queue, publish_queue, history_, delay ? &*delay : nullptr, clock_,
                                options_.routing_key, *stats);
   transformer.setStatePath(state_.path());
-  PublisherStage publisher(publisher_, publish_queue, state_, clock_, options_.publisher, start);
+  MM_CHECK(stats != nullptr, "the publisher stage counts into the pipeline's metrics::Stats");
+  PublisherStage publisher(publisher_, publish_queue, state_, clock_, *stats, options_.publisher,
+                           start);
 
   Status reader_status, transformer_status, publisher_status;
   std::atomic<int> running{3};
@@ -104,8 +107,9 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
   }
   spdlog::info("pipeline stopped at {}: {} messages published, {} confirmed, {} republished, {} "
                "changes coalesced",
-               checkpoint::toString(publisher.checkpoint()), publisher.stats().published,
-               publisher.stats().confirmed, publisher.stats().republished,
+               checkpoint::toString(publisher.checkpoint()),
+               metrics::get(stats->messages_published), metrics::get(stats->messages_confirmed),
+               metrics::get(stats->messages_republished),
                delay ? delay->coalesced() : 0);
   for (const Status* s : {&reader_status, &transformer_status, &publisher_status}) {
     if (!s->isOk() && s->code() != StatusCode::Cancelled) {

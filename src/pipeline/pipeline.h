@@ -40,8 +40,8 @@ struct PipelineOptions {
   std::chrono::milliseconds delay{0};  // delay buffer window; 0 = no buffer
   size_t delay_max_entries = 200000;   // beyond this the oldest are released early
   // Where the transformer, the delay buffer and the queues report (null = nowhere); the reader
-  // and publisher take theirs in their own options.
-  metrics::Stats* stats = nullptr;  // required: the counters every stage adds to
+  // Where every stage, the delay buffer and the queues count (required).
+  metrics::Stats* stats = nullptr;
 };
 
 class Pipeline {

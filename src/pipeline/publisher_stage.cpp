@@ -1,7 +1,5 @@
 #include "pipeline/publisher_stage.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -15,52 +13,52 @@ constexpr std::chrono::milliseconds kConfirmPoll{5};
 
 }  // namespace
 
+PublisherStage::PublisherStage(sink::Publisher& publisher, BoundedQueue<PublishBatch>& in,
+                               checkpoint::StateFile& state, const Clock& clock,
+                               metrics::Stats& stats, PublisherOptions options,
+                               const checkpoint::Checkpoint& initial)
+    : publisher_(publisher), in_(in), clock_(clock), stats_(stats), options_(std::move(options)),
+      window_(initial), backoff_(options_.min_reconnect_backoff, options_.max_reconnect_backoff),
+      offered_(initial),
+      heartbeat_route_(makeRoute(options_.heartbeat_routing_key, {{"type", "heartbeat"}})),
+      writer_(state, clock, options_.checkpoint_interval, initial, stats) {}
+
 void PublisherStage::markDisconnected(const Status& why) {
   // Even a link that simply dropped waits a little: a broker that takes the connection and then
   // refuses what is published on it would otherwise be hit as fast as it answers.
   const auto retry_delay = backoff_.next();
   if (connected_) {
-    spdlog::warn("{}; will reconnect{} and publish the {} unconfirmed messages again", why.toString(),
-                 retry_delay.count() > 0 ? fmt::format(" in {} ms", retry_delay.count()) : "", unconfirmed_);
+    spdlog::warn("{}; will reconnect{} and publish the {} unconfirmed messages again",
+                 why.toString(),
+                 retry_delay.count() > 0 ? fmt::format(" in {} ms", retry_delay.count()) : "",
+                 window_.unconfirmed());
   }
   connected_ = false;
   blocked_ = false;
-  metrics::set(metrics_.broker_connected, false);
-  metrics::set(metrics_.broker_blocked, false);
+  metrics::set(stats_.broker_connected, false);
+  metrics::set(stats_.broker_blocked, false);
   reconnect_not_before_ = clock_.monotonicNow() + retry_delay;
-  awaiting_.clear();
-  for (size_t i = 0; i < in_flight_.size(); ++i) {
-    in_flight_[i].delivery_tag = 0;
-  }
+  window_.disconnected();
 }
 
 Status PublisherStage::ensureConnected(std::stop_token stop) {
   while (!connected_ && !stop.stop_requested()) {
     // A stop with nothing unconfirmed need not wait for a broker that is down or silent.
-    const bool idle = in_flight_.empty();
-    if (draining_.stop_requested() && idle) {
-      return Status::cancelled("stopped while the broker was unreachable, with nothing unconfirmed");
+    if (draining_.stop_requested() && window_.empty()) {
+      return Status::cancelled(
+          "stopped while the broker was unreachable, with nothing unconfirmed");
     }
-    const auto wait = reconnect_not_before_ - clock_.monotonicNow();
-    if (wait.count() > 0) {
-      sleepUnlessStopped(std::chrono::ceil<std::chrono::milliseconds>(wait), wake_);
+    if (clock_.monotonicNow() < reconnect_not_before_) {
+      // A drain request ends the wait once (to see whether anything is unconfirmed); after it,
+      // only the hard stop does, or the loop would spin until the backoff is over.
+      (void)clock_.waitUntil(reconnect_not_before_, draining_.stop_requested() ? stop : wake_);
       continue;
     }
     if (connect_attempted_) {
-      metrics::add(metrics_.broker_reconnects);
+      metrics::add(stats_.broker_reconnects);
     }
     connect_attempted_ = true;
-    Status status;
-    {
-      // The connect (TCP, handshake, declarations) may wait up to the connect timeout.
-      std::stop_callback interrupt_on_stop(stop, [this] { publisher_.interrupt(); });
-      std::stop_callback interrupt_on_drain(draining_, [this, idle] {
-        if (idle) {
-          publisher_.interrupt();
-        }
-      });
-      status = publisher_.connect();
-    }
+    const Status status = connect(stop);
     if (status.code() == StatusCode::Refused) {
       return status;  // credentials, vhost, permissions, exchange type: a retry cannot help
     }
@@ -74,22 +72,8 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
       continue;
     }
     connected_ = true;
-    metrics::set(metrics_.broker_connected, true);
-    // Everything unconfirmed goes out again, in the original order.
-    for (size_t i = 0; i < in_flight_.size(); ++i) {
-      InFlight& entry = in_flight_[i];
-      if (halted() && entry.sequence >= halted_sequence_) {
-        break;
-      }
-      if (isMessage(entry) && !entry.confirmed) {
-        ++stats_.republished;
-        metrics::add(metrics_.messages_republished);
-        publish(entry);
-        if (!connected_) {
-          break;
-        }
-      }
-    }
+    metrics::set(stats_.broker_connected, true);
+    republish();
     if (connected_) {
       spdlog::info("publishing to the {}", publisher_.describe());
     }
@@ -97,59 +81,74 @@ Status PublisherStage::ensureConnected(std::stop_token stop) {
   return stop.stop_requested() ? Status::cancelled("stopped") : Status::ok();
 }
 
-void PublisherStage::append(PublishItem item) {
-  in_flight_.push_back(InFlight{std::move(item), next_sequence_++});
-  if (isMessage(in_flight_.back())) {
-    ++unconfirmed_;
-    ++stats_.published;
-    metrics::add(metrics_.messages_published);
-    publish(in_flight_.back());
+Status PublisherStage::connect(std::stop_token stop) {
+  const bool idle = window_.empty();
+  // The connect (TCP, handshake, declarations) may wait up to the connect timeout.
+  std::stop_callback interrupt_on_stop(stop, [this] { publisher_.interrupt(); });
+  std::stop_callback interrupt_on_drain(draining_, [this, idle] {
+    if (idle) {
+      publisher_.interrupt();
+    }
+  });
+  return publisher_.connect();
+}
+
+void PublisherStage::republish() {
+  for (const uint64_t sequence : window_.republishOrder()) {
+    Entry& entry = window_.at(sequence);
+    if (!window_.publishable(entry)) {
+      return;  // an oversize message just halted the stage at or before it
+    }
+    metrics::add(stats_.messages_republished);
+    publish(entry);
+    if (!connected_) {
+      return;
+    }
   }
 }
 
-void PublisherStage::publish(InFlight& entry) {
-  if (halted() && entry.sequence >= halted_sequence_) {
+void PublisherStage::append(PublishItem item) {
+  Entry& entry = window_.add(std::move(item));
+  if (entry.item.isMessage()) {
+    metrics::add(stats_.messages_published);
+    publish(entry);
+  }
+}
+
+void PublisherStage::publish(Entry& entry) {
+  if (!window_.publishable(entry)) {
     return;
   }
   const uint64_t limit = publisher_.maxMessageSize();
-  if (limit != 0 && entry.item.body().size() > limit && !handleOversize(entry, limit)) [[unlikely]] {
+  if (limit != 0 && entry.item.body().size() > limit && !handleOversize(entry, limit))
+      [[unlikely]] {
     return;
   }
   const PublishItem& item = entry.item;
-  auto tag = publisher_.publish(sink::OutgoingMessage{item.body(), item.messageId(), item.route->routing_key,
-                                                      item.timestamp, item.route->headers});
+  auto tag = publisher_.publish(sink::OutgoingMessage{item.body(), item.messageId(),
+                                                      item.route->routing_key, item.timestamp,
+                                                      item.route->headers});
   if (!tag.isOk()) {
     markDisconnected(tag.status());
     return;
   }
-  entry.delivery_tag = *tag;
-  awaiting_.push_back(Awaiting{entry.delivery_tag, entry.sequence});
+  window_.published(entry, *tag);
   ++publishes_;
 }
 
-void PublisherStage::confirm(uint64_t sequence) {
-  if (!isConfirmed(sequence)) {
-    InFlight& entry = in_flight_[sequence - in_flight_.front().sequence];
-    entry.confirmed = true;
-    --unconfirmed_;
-    ++stats_.confirmed;
-    metrics::add(metrics_.messages_confirmed);
-    backoff_.reset();  // the broker takes messages again
-  }
-}
-
-bool PublisherStage::handleOversize(InFlight& entry, uint64_t limit) {
+bool PublisherStage::handleOversize(Entry& entry, uint64_t limit) {
   const size_t size = entry.item.body().size();
   auto row = message::readRowIdentity(entry.item.body());
-  const std::string what = row.isOk() ? fmt::format("the row message of {}", message::describeRow(*row))
-                                      : fmt::format("message {}", entry.item.messageId());
+  const std::string what = row.isOk()
+                               ? fmt::format("the row message of {}", message::describeRow(*row))
+                               : fmt::format("message {}", entry.item.messageId());
   if (options_.on_oversize == OversizePolicy::Stub && row.isOk()) {
     std::string stub = message::rowOversizeMessage(*row, size, limit);
     if (stub.size() <= limit) {
-      spdlog::warn("{} is {} bytes, more than the {} bytes {} takes: publishing a row_oversize message "
-                   "in its place ([amqp] on_oversize = stub)",
+      spdlog::warn("{} is {} bytes, more than the {} bytes {} takes: publishing a row_oversize "
+                   "message in its place ([amqp] on_oversize = stub)",
                    what, size, limit, publisher_.describe());
-      metrics::add(metrics_.messages_oversize);
+      metrics::add(stats_.messages_oversize);
       entry.item.setBody(stub);
       return true;
     }
@@ -167,96 +166,62 @@ bool PublisherStage::handleOversize(InFlight& entry, uint64_t limit) {
       "configuration (RabbitMQ: rabbitmq.conf, at most 536870912) and [amqp] max_message_size if "
       "set, or {}",
       what, size, limit, publisher_.describe(), why, fix));
-  halted_sequence_ = entry.sequence;
-  spdlog::warn("{} is too large for the broker ({} > {} bytes): stopping once the messages before it "
-               "are confirmed ({} unconfirmed)",
-               what, size, limit, unconfirmed_ - 1);
+  window_.haltAt(entry.sequence);
+  spdlog::warn("{} is too large for the broker ({} > {} bytes): stopping once the messages before "
+               "it are confirmed ({} unconfirmed)",
+               what, size, limit, window_.unconfirmed() - 1);
   return false;
-}
-
-void PublisherStage::acknowledge(const sink::BrokerEvent& ack) {
-  if (ack.multiple) {
-    while (!awaiting_.empty() && awaiting_.front().delivery_tag <= ack.delivery_tag) {
-      confirm(awaiting_.front().sequence);
-      awaiting_.pop_front();
-    }
-    return;
-  }
-  auto it = std::lower_bound(awaiting_.begin(), awaiting_.end(), ack.delivery_tag,
-                             [](const Awaiting& a, uint64_t tag) { return a.delivery_tag < tag; });
-  if (it == awaiting_.end() || it->delivery_tag != ack.delivery_tag) {
-    return;
-  }
-  confirm(it->sequence);
-}
-
-bool PublisherStage::isConfirmed(uint64_t sequence) const {
-  // Entries before the head were confirmed and dropped already.
-  if (in_flight_.empty() || sequence < in_flight_.front().sequence) {
-    return true;
-  }
-  return in_flight_[sequence - in_flight_.front().sequence].confirmed;
 }
 
 void PublisherStage::pollBroker(std::chrono::milliseconds timeout) {
   events_.clear();
   Status status = publisher_.poll(timeout, events_);
   for (const sink::BrokerEvent& event : events_) {
-    switch (event.kind) {
-      case sink::BrokerEvent::Kind::Ack:
-        acknowledge(event);
-        break;
-      case sink::BrokerEvent::Kind::Nack:
-        metrics::add(metrics_.messages_nacked);
-        // The broker refused responsibility: never drop it, send everything unconfirmed again.
-        markDisconnected(Status::protocol(fmt::format("broker nacked delivery tag {}", event.delivery_tag)));
-        return;
-      case sink::BrokerEvent::Kind::Returned:
-        metrics::add(metrics_.messages_returned);
-        // No queue took it (`mandatory`): retry until one is bound rather than lose it.
-        markDisconnected(Status::protocol(event.detail));
-        return;
-      case sink::BrokerEvent::Kind::Blocked:
-        blocked_ = true;
-        metrics::set(metrics_.broker_blocked, true);
-        spdlog::warn("{}; publishing paused with {} messages unconfirmed", event.detail, unconfirmed_);
-        break;
-      case sink::BrokerEvent::Kind::Unblocked:
-        blocked_ = false;
-        metrics::set(metrics_.broker_blocked, false);
-        spdlog::info("{}; publishing resumes", event.detail);
-        break;
+    if (!handle(event)) {
+      return;
     }
-  }
-  // Single acks confirm without removing (only the front is cheap to remove); drop what is
-  // confirmed once it reaches the front.
-  while (!awaiting_.empty() && isConfirmed(awaiting_.front().sequence)) {
-    awaiting_.pop_front();
   }
   if (!status.isOk()) {
     markDisconnected(status);
   }
 }
 
-void PublisherStage::advanceCheckpoint() {
-  while (!in_flight_.empty() && (in_flight_.front().confirmed || !isMessage(in_flight_.front()))) {
-    PublishItem& item = in_flight_.front().item;
-    if (item.checkpoint != nullptr) {
-      checkpoint_ = std::move(item.checkpoint);
-      checkpoint_rows_done_ = item.rows_done;
-    }
-    in_flight_.pop_front();
+bool PublisherStage::handle(const sink::BrokerEvent& event) {
+  switch (event.kind) {
+    case sink::BrokerEvent::Kind::Ack:
+      if (const size_t confirmed = window_.acknowledge(event.delivery_tag, event.multiple);
+          confirmed > 0) {
+        metrics::add(stats_.messages_confirmed, confirmed);
+        backoff_.reset();  // the broker takes messages again
+      }
+      return true;
+    case sink::BrokerEvent::Kind::Nack:
+      metrics::add(stats_.messages_nacked);
+      // The broker refused responsibility: never drop it, send everything unconfirmed again.
+      markDisconnected(
+          Status::protocol(fmt::format("broker nacked delivery tag {}", event.delivery_tag)));
+      return false;
+    case sink::BrokerEvent::Kind::Returned:
+      metrics::add(stats_.messages_returned);
+      // No queue took it (`mandatory`): retry until one is bound rather than lose it.
+      markDisconnected(Status::protocol(event.detail));
+      return false;
+    case sink::BrokerEvent::Kind::Blocked:
+      blocked_ = true;
+      metrics::set(stats_.broker_blocked, true);
+      spdlog::warn("{}; publishing paused with {} messages unconfirmed", event.detail,
+                   window_.unconfirmed());
+      return true;
+    case sink::BrokerEvent::Kind::Unblocked:
+      blocked_ = false;
+      metrics::set(stats_.broker_blocked, false);
+      spdlog::info("{}; publishing resumes", event.detail);
+      return true;
   }
+  return true;
 }
 
-checkpoint::Checkpoint PublisherStage::checkpoint() const {
-  return withRowsDone(*checkpoint_, checkpoint_rows_done_);
-}
-
-Status PublisherStage::maybeSave(bool force) {
-  if (force) {
-    return writer_.finish(checkpoint());
-  }
+Status PublisherStage::maybeSave() {
   const auto now = clock_.monotonicNow();
   if (now < next_offer_) {
     return Status::ok();
@@ -273,7 +238,7 @@ Status PublisherStage::maybeSave(bool force) {
 }
 
 void PublisherStage::maybeHeartbeat() {
-  if (options_.heartbeat_interval.count() == 0 || !connected_ || blocked_ || halted()) {
+  if (options_.heartbeat_interval.count() == 0 || !connected_ || blocked_ || window_.halted()) {
     return;
   }
   // When the last message went out, to within one turn of the loop (a clock read per message cost
@@ -289,15 +254,80 @@ void PublisherStage::maybeHeartbeat() {
   const int64_t now = unixSeconds(clock_.now());
   // No checkpoint: a heartbeat moves nothing forward.
   PublishItem heartbeat;
-  heartbeat.setMessage(fmt::format("heartbeat:{}", now), fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now));
+  heartbeat.setMessage(fmt::format("heartbeat:{}", now),
+                       fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now));
   heartbeat.timestamp = now;
   heartbeat.route = heartbeat_route_;
   append(std::move(heartbeat));
 }
 
-void PublisherStage::reportCheckpoint(const checkpoint::Checkpoint& saved) {
-  metrics_.setCheckpoint(metrics::SavedCheckpoint{metrics::BinlogCoordinate{saved.file, saved.position},
-                                                  saved.rows_done, unixSeconds(clock_.now())});
+void PublisherStage::takeInput() {
+  // Take every batch already queued, up to the window, before waiting for the broker. Waiting
+  // for a confirm after each batch made the window one batch wide: with one-row transactions,
+  // one message per broker round trip (docs/performance.md).
+  auto wait = window_.unconfirmed() > 0 ? std::chrono::milliseconds{0} : kIdlePoll;
+  // A batch is taken item by item, so the window holds even when batches are larger.
+  while (connected_ && window_.unconfirmed() < options_.confirm_window && !window_.halted()) {
+    if (pending_next_ == pending_.size()) {
+      auto batch = in_.popFor(wait);
+      if (!batch) {
+        if (in_.drained()) {
+          drain_deadline_ = clock_.monotonicNow() + options_.drain_timeout;
+        }
+        return;
+      }
+      pending_ = std::move(*batch);
+      pending_next_ = 0;
+      wait = std::chrono::milliseconds{0};
+      continue;
+    }
+    append(std::move(pending_[pending_next_++]));
+  }
+}
+
+bool PublisherStage::drainEnded() const {
+  if (window_.settled()) {
+    return true;
+  }
+  if (clock_.monotonicNow() > *drain_deadline_) {
+    spdlog::warn("stopping with {} messages unconfirmed after {} ms; they will be sent again "
+                 "on restart",
+                 window_.unconfirmed(), options_.drain_timeout.count());
+    return true;
+  }
+  return false;
+}
+
+Result<bool> PublisherStage::turn() {
+  if (window_.halted() && !drain_deadline_) {
+    drain_deadline_ = clock_.monotonicNow() + options_.drain_timeout;
+  }
+  bool accepting =
+      window_.unconfirmed() < options_.confirm_window && !drain_deadline_ && !blocked_;
+  if (accepting) {
+    takeInput();
+    accepting = window_.unconfirmed() < options_.confirm_window && !drain_deadline_;
+  }
+  if (connected_) {
+    // Not accepting input (window full, draining or blocked): nothing to do but wait for the
+    // broker, so wait in the library, where heartbeats are served. Otherwise the input is empty:
+    // wait briefly for confirms, then look at the input again.
+    std::chrono::milliseconds timeout{0};
+    if (!accepting) {
+      timeout = kIdlePoll;
+    } else if (window_.unconfirmed() > 0) {
+      timeout = kConfirmPoll;
+    }
+    pollBroker(timeout);
+  }
+  window_.advance();
+  metrics::set<uint64_t>(stats_.messages_unconfirmed, window_.unconfirmed());
+  MM_RETURN_IF_ERROR(maybeSave());
+  if (drain_deadline_) {
+    return drainEnded();
+  }
+  maybeHeartbeat();
+  return false;
 }
 
 Status PublisherStage::run(std::stop_token stop, std::stop_token draining) {
@@ -307,8 +337,7 @@ Status PublisherStage::run(std::stop_token stop, std::stop_token draining) {
   draining_ = draining;
   wake_ = wake.get_token();
   last_message_ = clock_.monotonicNow();
-  reportCheckpoint(offered_);  // where we start from
-  std::optional<std::chrono::steady_clock::time_point> drain_deadline;
+  reportSavedCheckpoint(stats_, offered_, clock_);  // where we start from
   Status ended;
   while (!stop.stop_requested()) {
     ended = ensureConnected(stop);
@@ -319,66 +348,15 @@ Status PublisherStage::run(std::stop_token stop, std::stop_token draining) {
     if (!connected_) {
       continue;
     }
-    if (halted() && !drain_deadline) {
-      drain_deadline = clock_.monotonicNow() + options_.drain_timeout;
-    }
-    bool accepting = unconfirmed_ < options_.confirm_window && !drain_deadline && !blocked_;
-    if (accepting) {
-      // Take every batch already queued, up to the window, before waiting for the broker. Waiting
-      // for a confirm after each batch made the window one batch wide: with one-row transactions,
-      // one message per broker round trip (docs/performance.md).
-      auto wait = unconfirmed_ > 0 ? std::chrono::milliseconds{0} : kIdlePoll;
-      // A batch is taken item by item, so the window holds even when batches are larger.
-      while (connected_ && unconfirmed_ < options_.confirm_window && !halted()) {
-        if (pending_next_ == pending_.size()) {
-          auto batch = in_.popFor(wait);
-          if (!batch) {
-            if (in_.drained()) {
-              drain_deadline = clock_.monotonicNow() + options_.drain_timeout;
-            }
-            break;
-          }
-          pending_ = std::move(*batch);
-          pending_next_ = 0;
-          wait = std::chrono::milliseconds{0};
-          continue;
-        }
-        append(std::move(pending_[pending_next_++]));
-      }
-      accepting = unconfirmed_ < options_.confirm_window && !drain_deadline;
-    }
-    if (connected_) {
-      // Not accepting input (window full, draining or blocked): nothing to do but wait for the
-      // broker, so wait in the library, where heartbeats are served. Otherwise the input is empty:
-      // wait briefly for confirms, then look at the input again.
-      std::chrono::milliseconds timeout{0};
-      if (!accepting) {
-        timeout = kIdlePoll;
-      } else if (unconfirmed_ > 0) {
-        timeout = kConfirmPoll;
-      }
-      pollBroker(timeout);
-    }
-    advanceCheckpoint();
-    metrics::set<uint64_t>(metrics_.messages_unconfirmed, unconfirmed_);
-    MM_RETURN_IF_ERROR(maybeSave(false));
-    if (drain_deadline) {
-      if (in_flight_.empty() || (halted() && in_flight_.front().sequence == halted_sequence_)) {
-        break;
-      }
-      if (clock_.monotonicNow() > *drain_deadline) {
-        spdlog::warn("stopping with {} messages unconfirmed after {} ms; they will be sent again "
-                     "on restart",
-                     unconfirmed_, options_.drain_timeout.count());
-        break;
-      }
-    } else {
-      maybeHeartbeat();
+    auto done = turn();
+    MM_RETURN_IF_ERROR(done.status());
+    if (*done) {
+      break;
     }
   }
-  advanceCheckpoint();
-  Status saved = maybeSave(true);
-  if (halted()) {
+  window_.advance();
+  Status saved = writer_.finish(checkpoint());
+  if (window_.halted()) {
     return halt_reason_;
   }
   MM_RETURN_IF_ERROR(saved);

@@ -173,18 +173,21 @@ Status AmqpPublisher::poll(std::chrono::milliseconds timeout, std::vector<Broker
   timeval wait{static_cast<time_t>(micros / 1000000), static_cast<suseconds_t>(micros % 1000000)};
   bool first = true;
   for (;;) {
-    if (!first && !amqp_frames_enqueued(connection_.state()) && !amqp_data_in_buffer(connection_.state())) {
+    if (!first && !amqp_frames_enqueued(connection_.state()) &&
+        !amqp_data_in_buffer(connection_.state())) {
       return Status::ok();
     }
     timeval zero{0, 0};
     amqp_frame_t frame;
-    const int rc = amqp_simple_wait_frame_noblock(connection_.state(), &frame, first ? &wait : &zero);
+    const int rc =
+        amqp_simple_wait_frame_noblock(connection_.state(), &frame, first ? &wait : &zero);
     first = false;
     if (rc == AMQP_STATUS_TIMEOUT) {
       return Status::ok();
     }
     if (rc != AMQP_STATUS_OK) {
-      Status status = Status::io(fmt::format("{}: connection lost: {}", where(), amqp_error_string2(rc)));
+      Status status =
+          Status::io(fmt::format("{}: connection lost: {}", where(), amqp_error_string2(rc)));
       connection_.close();
       return status;
     }
@@ -192,50 +195,60 @@ Status AmqpPublisher::poll(std::chrono::milliseconds timeout, std::vector<Broker
     if (frame.frame_type != AMQP_FRAME_METHOD) {
       continue;
     }
-    switch (frame.payload.method.id) {
-      case AMQP_BASIC_ACK_METHOD: {
-        auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
-        out.push_back(BrokerEvent{ack->delivery_tag, ack->multiple != 0, BrokerEvent::Kind::Ack, {}});
-        break;
-      }
-      case AMQP_BASIC_NACK_METHOD: {
-        auto* nack = static_cast<amqp_basic_nack_t*>(frame.payload.method.decoded);
-        out.push_back(BrokerEvent{nack->delivery_tag, nack->multiple != 0, BrokerEvent::Kind::Nack, {}});
-        break;
-      }
-      case AMQP_BASIC_RETURN_METHOD: {
-        auto* returned = static_cast<amqp_basic_return_t*>(frame.payload.method.decoded);
-        out.push_back(BrokerEvent{0, false, BrokerEvent::Kind::Returned,
-                              fmt::format("{}: message to exchange '{}' with routing key '{}' returned: {} {}",
-                                          where(), textOf(returned->exchange), textOf(returned->routing_key),
-                                          returned->reply_code, textOf(returned->reply_text))});
-        break;
-      }
-      case AMQP_CONNECTION_BLOCKED_METHOD: {
-        auto* why = static_cast<amqp_connection_blocked_t*>(frame.payload.method.decoded);
-        out.push_back(BrokerEvent{0, false, BrokerEvent::Kind::Blocked,
-                              fmt::format("{} blocked publishing: {}", where(), textOf(why->reason))});
-        break;
-      }
-      case AMQP_CONNECTION_UNBLOCKED_METHOD:
-        out.push_back(BrokerEvent{0, false, BrokerEvent::Kind::Unblocked, fmt::format("{} unblocked publishing", where())});
-        break;
-      case AMQP_CHANNEL_CLOSE_METHOD:
-        if (auto* m = static_cast<amqp_channel_close_t*>(frame.payload.method.decoded);
-            auto refusal = parseMessageSizeRefusal(m->reply_code, textOf(m->reply_text))) {
-          if (max_message_size_ == 0 || refusal->limit < max_message_size_) {
-            max_message_size_ = refusal->limit;
-          }
-        }
-        [[fallthrough]];
-      case AMQP_CONNECTION_CLOSE_METHOD: {
-        Status status = Status::protocol(fmt::format("{}: {}", where(), describeClose(frame)));
-        connection_.close();
-        return status;
-      }
-      default:
-        break;
+    if (auto closed = handleMethod(frame, out)) {
+      connection_.close();
+      return *closed;
     }
+  }
+}
+
+std::optional<Status> AmqpPublisher::handleMethod(const amqp_frame_t& frame,
+                                                  std::vector<BrokerEvent>& out) {
+  void* decoded = frame.payload.method.decoded;
+  switch (frame.payload.method.id) {
+    case AMQP_BASIC_ACK_METHOD: {
+      auto* ack = static_cast<amqp_basic_ack_t*>(decoded);
+      out.push_back(BrokerEvent{ack->delivery_tag, ack->multiple != 0, BrokerEvent::Kind::Ack, {}});
+      return std::nullopt;
+    }
+    case AMQP_BASIC_NACK_METHOD: {
+      auto* nack = static_cast<amqp_basic_nack_t*>(decoded);
+      out.push_back(
+          BrokerEvent{nack->delivery_tag, nack->multiple != 0, BrokerEvent::Kind::Nack, {}});
+      return std::nullopt;
+    }
+    case AMQP_BASIC_RETURN_METHOD: {
+      auto* returned = static_cast<amqp_basic_return_t*>(decoded);
+      out.push_back(BrokerEvent{
+          0, false, BrokerEvent::Kind::Returned,
+          fmt::format("{}: message to exchange '{}' with routing key '{}' returned: {} {}", where(),
+                      textOf(returned->exchange), textOf(returned->routing_key),
+                      returned->reply_code, textOf(returned->reply_text))});
+      return std::nullopt;
+    }
+    case AMQP_CONNECTION_BLOCKED_METHOD: {
+      auto* why = static_cast<amqp_connection_blocked_t*>(decoded);
+      out.push_back(
+          BrokerEvent{0, false, BrokerEvent::Kind::Blocked,
+                      fmt::format("{} blocked publishing: {}", where(), textOf(why->reason))});
+      return std::nullopt;
+    }
+    case AMQP_CONNECTION_UNBLOCKED_METHOD:
+      out.push_back(BrokerEvent{0, false, BrokerEvent::Kind::Unblocked,
+                                fmt::format("{} unblocked publishing", where())});
+      return std::nullopt;
+    case AMQP_CHANNEL_CLOSE_METHOD:
+      if (auto* m = static_cast<amqp_channel_close_t*>(decoded);
+          auto refusal = parseMessageSizeRefusal(m->reply_code, textOf(m->reply_text))) {
+        if (max_message_size_ == 0 || refusal->limit < max_message_size_) {
+          max_message_size_ = refusal->limit;
+        }
+      }
+      [[fallthrough]];
+    case AMQP_CONNECTION_CLOSE_METHOD:
+      return Status::protocol(fmt::format("{}: {}", where(), describeClose(frame)));
+    default:
+      return std::nullopt;
   }
 }
 

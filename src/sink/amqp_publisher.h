@@ -71,6 +71,9 @@ class AmqpPublisher final : public Publisher {
   std::string where() const { return connection_.where(); }
   // Writes the buffered frames; on failure the connection is closed.
   Status flush();
+  // Appends the event a method frame from the broker carries; returns the error when the frame
+  // closed the channel or the connection (the caller closes the connection).
+  std::optional<Status> handleMethod(const amqp_frame_t& frame, std::vector<BrokerEvent>& out);
   // basic.publish of a large body through frames_, a part at a time, written out after each.
   Status publishInParts(const amqp_basic_publish_t& method, const amqp_basic_properties_t& props,
                         std::string_view body);

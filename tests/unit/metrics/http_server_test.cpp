@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <thread>
 #include <optional>
 #include <stdexcept>
@@ -20,6 +21,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "support/eventually.h"
 #include "support/http_client.h"
 
 namespace mm::metrics {
@@ -29,6 +31,12 @@ using namespace std::chrono_literals;
 
 // A blocking client socket to 127.0.0.1:port with a receive timeout.
 int connectTo(int port) { return test::connectLocal(port); }
+
+// Whether the server sent something (or closed) on `fd` within `limit`.
+bool readable(int fd, std::chrono::milliseconds limit) {
+  pollfd watch{fd, POLLIN, 0};
+  return ::poll(&watch, 1, static_cast<int>(limit.count())) > 0;
+}
 
 void sendAll(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
@@ -77,13 +85,19 @@ class HttpServerTest : public ::testing::Test {
           response.body = request.method + " " + request.path;
           return response;
         },
-        [this] { ++ticks_; });
+        [this] {
+          std::lock_guard lock(ticks_mutex_);
+          ++ticks_;
+          ticked_.notify_all();
+        });
     const Status status = server_->start();
     ASSERT_TRUE(status.isOk()) << status.toString();
     ASSERT_GT(server_->port(), 0);
   }
 
-  std::atomic<int> ticks_{0};
+  std::mutex ticks_mutex_;
+  std::condition_variable ticked_;
+  int ticks_ = 0;  // guarded by ticks_mutex_
   std::unique_ptr<HttpServer> server_;
 };
 
@@ -108,10 +122,12 @@ TEST_F(HttpServerTest, AHeadRequestGetsTheHeadersOnly) {
 TEST_F(HttpServerTest, ARequestInPiecesIsAnsweredOnceComplete) {
   const int fd = connectTo(server_->port());
   ASSERT_GE(fd, 0);
-  for (const char* piece : {"GE", "T /he", "althz HTTP/1.1\r", "\nHost: t\r\n", "\r\n"}) {
+  for (const char* piece : {"GE", "T /he", "althz HTTP/1.1\r", "\nHost: t\r\n"}) {
     sendAll(fd, piece);
-    std::this_thread::sleep_for(20ms);
+    // Each piece reaches the server on its own while the test waits for its (premature) answer.
+    EXPECT_FALSE(readable(fd, 20ms)) << "answered before the head was complete";
   }
+  sendAll(fd, "\r\n");
   EXPECT_NE(readAll(fd).find("\r\n\r\nGET /healthz"), std::string::npos);
   ::close(fd);
 }
@@ -168,8 +184,9 @@ TEST_F(HttpServerTest, ManyConcurrentClientsAreAllAnswered) {
 }
 
 TEST_F(HttpServerTest, TicksWhileIdle) {
-  std::this_thread::sleep_for(300ms);
-  EXPECT_GE(ticks_.load(), 2);
+  std::unique_lock lock(ticks_mutex_);
+  EXPECT_TRUE(ticked_.wait_for(lock, 5s, [&] { return ticks_ >= 2; }))
+      << "ticked " << ticks_ << " times in 5 s, every 50 ms asked";
 }
 
 TEST_F(HttpServerTest, StopIsPromptWithAClientConnected) {
@@ -203,7 +220,8 @@ TEST(HttpServer, BeyondMaxConnectionsClientsWaitInTheBacklogUntilASlotFrees) {
   ASSERT_TRUE(server.start().isOk());
   const int silent_a = connectTo(server.port());
   const int silent_b = connectTo(server.port());
-  std::this_thread::sleep_for(100ms);  // both taken by the server: no slot left
+  // Both taken by the server: no slot left.
+  ASSERT_TRUE(test::eventually([&] { return server.openConnections() == 2; }));
   const auto started = std::chrono::steady_clock::now();
   EXPECT_NE(exchange(server.port(), "GET / HTTP/1.1\r\n\r\n").find("\r\n\r\nhi"), std::string::npos);
   const auto waited = std::chrono::steady_clock::now() - started;
@@ -240,16 +258,27 @@ TEST(HttpServer, HealthProbesAreAnsweredWithinASecondUnderAThousandIdleConnectio
   hostile.emplace(port, kIdle);
   ASSERT_EQ(hostile->refusedAtStart(), 0u);
   std::vector<double> latencies_ms;
-  // 1.4 s of probes: past the 1 s timeout, so through a wave of drops and reconnects.
-  for (int probe = 0; probe < 14; ++probe) {
-    std::this_thread::sleep_for(100ms);
+  // Probes back to back until the server dropped idle connections (past the 1 s timeout), then
+  // for 400 ms more (and at least 14 probes), through the wave of reconnects that follows.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::optional<std::chrono::steady_clock::time_point> wave_seen;
+  int probes_in_wave = 0;
+  for (int probe = 0;
+       probes_in_wave < 14 || !wave_seen || std::chrono::steady_clock::now() - *wave_seen < 400ms;
+       ++probe) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "no reconnect wave in 10 s";
+    const bool in_wave = hostile->reconnects() > 0;
+    if (in_wave && !wave_seen) {
+      wave_seen = std::chrono::steady_clock::now();
+    }
     const auto started = std::chrono::steady_clock::now();
     const std::string reply = exchange(port, "GET /healthz HTTP/1.1\r\nHost: probe\r\n\r\n");
     const auto took = std::chrono::steady_clock::now() - started;
     latencies_ms.push_back(std::chrono::duration<double, std::milli>(took).count());
-    EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << "probe " << probe << ": " << reply;
-    EXPECT_TRUE(reply.ends_with("\r\n\r\nok\n")) << "probe " << probe << ": " << reply;
-    EXPECT_LT(took, 1s) << "probe " << probe;
+    ASSERT_EQ(reply.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << "probe " << probe << ": " << reply;
+    ASSERT_TRUE(reply.ends_with("\r\n\r\nok\n")) << "probe " << probe << ": " << reply;
+    ASSERT_LT(took, 1s) << "probe " << probe;
+    probes_in_wave += in_wave ? 1 : 0;
   }
   const int reconnects = hostile->reconnects();
   const int slowloris_connections = hostile->slowlorisConnections();

@@ -1,15 +1,17 @@
 // CheckpointWriter (issue 16 item 10): the publisher hands marks over without waiting for the disk,
 // the newest is saved, marks offered in between are dropped, the final save happens in finish(),
-// and a failed save is sticky and named.
+// and a failed save is sticky and named. Each save is counted in the Stats given; the waits between
+// saves are on the Clock (a fake one here, so nothing sleeps).
 #include "pipeline/checkpoint_writer.h"
 
 #include <unistd.h>
 
-#include <atomic>
 #include <filesystem>
-#include <thread>
 
 #include <gtest/gtest.h>
+
+#include "support/eventually.h"
+#include "support/fake_clock.h"
 
 namespace mm::pipeline {
 namespace {
@@ -34,21 +36,25 @@ class CheckpointWriterTest : public ::testing::Test {
     return loaded.isOk() && !loaded->empty() ? std::optional(*loaded) : std::nullopt;
   }
 
+  uint64_t saves() const { return metrics::get(stats_.checkpoints_saved); }
+
   checkpoint::StateFile state_{(testDir() / "position").string()};
-  SystemClock clock_;
-  std::atomic<int> saves_{0};
-  CheckpointWriter writer_{state_, clock_, 20ms, at(4), [this](const checkpoint::Checkpoint&) { ++saves_; }};
+  test::FakeClock clock_;
+  metrics::Stats stats_;
+  CheckpointWriter writer_{state_, clock_, 20ms, at(4), stats_};
 };
 
 TEST_F(CheckpointWriterTest, TheNewestMarkIsSavedAndTheOnesBetweenAreDropped) {
   for (uint64_t position = 100; position <= 100'000; position += 100) {
     writer_.offer(at(position));
   }
-  for (int i = 0; i < 1000 && onDisk() != at(100'000); ++i) {
-    std::this_thread::sleep_for(1ms);
-  }
+  // The metrics are told after the save: once they name the last mark, it is on disk.
+  EXPECT_TRUE(test::eventually([&] {
+    const auto reported = stats_.checkpoint();
+    return reported.has_value() && reported->at.offset == 100'000;
+  })) << "the metrics were not told of the last save";
   EXPECT_EQ(onDisk(), at(100'000));
-  EXPECT_LE(saves_.load(), 10) << "a save per offer: the marks in between were not dropped";
+  EXPECT_LE(saves(), 10u) << "a save per offer: the marks in between were not dropped";
   EXPECT_TRUE(writer_.status().isOk());
   EXPECT_TRUE(writer_.finish(at(100'000)).isOk());
 }
@@ -60,17 +66,29 @@ TEST_F(CheckpointWriterTest, FinishSavesTheFinalMarkAtOnceAndNothingWhenUnchange
   EXPECT_EQ(onDisk(), std::nullopt) << "an empty mark was saved";
   EXPECT_TRUE(writer_.finish(at(900)).isOk());
   EXPECT_EQ(onDisk(), at(900));
-  EXPECT_EQ(saves_.load(), 1);
+  EXPECT_EQ(saves(), 1u);
+}
+
+TEST_F(CheckpointWriterTest, AMarkOfferedSoonAfterASaveWaitsForTheIntervalOnTheClock) {
+  writer_.offer(at(100));
+  ASSERT_TRUE(test::eventually([&] { return saves() == 1; }));
+  const auto waited_before = clock_.waited();
+  writer_.offer(at(200));
+  ASSERT_TRUE(test::eventually([&] { return saves() == 2; }));
+  EXPECT_EQ(onDisk(), at(200));
+  // The fake clock did not move between the saves but for the writer's own wait.
+  EXPECT_GE(clock_.waited() - waited_before, 20ms) << "saved before the interval had passed";
+  EXPECT_TRUE(writer_.finish(at(200)).isOk());
 }
 
 TEST(CheckpointWriter, AFailedSaveIsStickyAndNamesTheCheckpoint) {
   checkpoint::StateFile state("/dev/null/position");  // a directory that cannot exist
-  SystemClock clock;
-  CheckpointWriter writer(state, clock, 20ms, at(4), {});
+  test::FakeClock clock;
+  metrics::Stats stats;
+  CheckpointWriter writer(state, clock, 20ms, at(4), stats);
   writer.offer(at(500));
-  for (int i = 0; i < 1000 && writer.status().isOk(); ++i) {
-    std::this_thread::sleep_for(1ms);
-  }
+  EXPECT_TRUE(test::eventually([&] { return !writer.status().isOk(); }));
+  EXPECT_EQ(metrics::get(stats.checkpoints_saved), 0u);
   const Status failed = writer.status();
   EXPECT_EQ(failed.code(), StatusCode::Io) << failed.toString();
   EXPECT_NE(failed.message().find("cannot save the checkpoint"), std::string::npos) << failed.toString();

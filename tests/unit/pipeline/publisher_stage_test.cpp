@@ -1,167 +1,56 @@
-// PublisherStage against a fake broker: the confirm window bounds the unconfirmed messages even
-// when the transformer hands over batches larger than the window, and a whole window goes out
-// before the stage waits for confirms (one message per broker round trip was the old bottleneck).
+// PublisherStage against a fake broker (tests/support/fake_publisher.h) and a fake clock: every
+// broker fault (nack, basic.return, connection.blocked/unblocked, a closed channel, a lost
+// connection) republishes what was unconfirmed, in order, and never what was confirmed; a stop
+// with messages in flight saves only what was confirmed; the confirm window holds; a whole window
+// goes out before the stage waits for confirms; oversize rows; refusals back off. The stage runs
+// on the test's thread: the fake broker's hooks answer each poll and may request the stop, and
+// every wait is in fake time, so no test sleeps.
 #include "pipeline/publisher_stage.h"
 
-#include <atomic>
+#include <unistd.h>
+
 #include <filesystem>
-#include <functional>
-#include <mutex>
 #include <optional>
-#include <thread>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "support/fake_clock.h"
+#include "support/fake_publisher.h"
+
 namespace mm::pipeline {
 namespace {
 
-// A broker that refuses bodies over `limit` as RabbitMQ does: it closes the channel (the next poll
-// fails), drops what came after on it, and (when `names_limit`) says its limit, which
-// maxMessageSize() then reports. Everything before the refused message is confirmed. Records what
-// it took, in order, and when each connect came. Thread-safe.
-class SizeLimitedBroker final : public sink::Publisher {
- public:
-  SizeLimitedBroker(size_t limit, bool names_limit) : limit_(limit), names_limit_(names_limit) {}
+using namespace std::chrono_literals;
+using Kind = sink::BrokerEvent::Kind;
+using test::FakePublisher;
 
-  Status connect() override {
-    std::lock_guard lock(mutex_);
-    connects_.push_back(std::chrono::steady_clock::now());
-    open_ = true;
-    channel_closed_ = false;
-    next_tag_ = 1;
-    return Status::ok();
-  }
-  std::string describe() const override { return "fake broker"; }
-  uint64_t maxMessageSize() const override {
-    std::lock_guard lock(mutex_);
-    return learned_;
-  }
-  Result<uint64_t> publish(const sink::OutgoingMessage& message) override {
-    std::lock_guard lock(mutex_);
-    if (!open_) {
-      return Status::io("not connected");
-    }
-    const uint64_t tag = next_tag_++;
-    if (channel_closed_) {
-      return tag;  // lost with the channel
-    }
-    if (message.body.size() > limit_) {
-      channel_closed_ = true;
-      refused_.emplace_back(message.message_id);
-    } else {
-      taken_.push_back(std::string(message.message_id) + " " + std::string(message.body));
-      to_ack_.push_back(tag);
-    }
-    return tag;
-  }
-  Status poll(std::chrono::milliseconds timeout, std::vector<sink::BrokerEvent>& out) override {
-    std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds{1}));
-    std::lock_guard lock(mutex_);
-    for (uint64_t tag : to_ack_) {
-      out.push_back(sink::BrokerEvent{tag, false, sink::BrokerEvent::Kind::Ack, {}});
-    }
-    to_ack_.clear();
-    if (channel_closed_ && open_) {
-      open_ = false;
-      if (names_limit_) {
-        learned_ = limit_;
-      }
-      return Status::protocol("channel closed by broker: 406 PRECONDITION_FAILED - message too large");
-    }
-    return Status::ok();
-  }
-  std::vector<std::string> taken() const {
-    std::lock_guard lock(mutex_);
-    return taken_;
-  }
-  size_t refusals() const {
-    std::lock_guard lock(mutex_);
-    return refused_.size();
-  }
-  std::vector<std::chrono::steady_clock::time_point> connects() const {
-    std::lock_guard lock(mutex_);
-    return connects_;
-  }
+// Where message `i` of messages() moves the checkpoint once it and all before it are confirmed.
+checkpoint::Checkpoint markAfter(int i) {
+  return checkpoint::Checkpoint{"mysql-bin.000001", static_cast<uint64_t>(100 * (i + 1))};
+}
 
- private:
-  mutable std::mutex mutex_;
-  const size_t limit_;
-  const bool names_limit_;
-  bool open_ = false;
-  bool channel_closed_ = false;
-  uint64_t next_tag_ = 1;
-  uint64_t learned_ = 0;
-  std::vector<uint64_t> to_ack_;
-  std::vector<std::string> taken_;
-  std::vector<std::string> refused_;
-  std::vector<std::chrono::steady_clock::time_point> connects_;
-};
-
-// Publishes into memory; confirms (multiple) everything published so far on each poll once
-// `confirming` is set. Thread-safe: the stage runs on its own thread.
-class FakeBroker final : public sink::Publisher {
- public:
-  Status connect() override { return Status::ok(); }
-  std::string describe() const override { return "fake broker"; }
-  Result<uint64_t> publish(const sink::OutgoingMessage&) override {
-    std::lock_guard lock(mutex_);
-    ++published_;
-    max_unconfirmed_ = std::max(max_unconfirmed_, published_ - confirmed_);
-    return published_;
-  }
-  Status poll(std::chrono::milliseconds timeout, std::vector<sink::BrokerEvent>& out) override {
-    std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds{1}));
-    std::lock_guard lock(mutex_);
-    if (published_ > 0 && published_at_first_poll_ == 0) {
-      published_at_first_poll_ = published_;
-    }
-    if (confirming && confirmed_ < published_) {
-      confirmed_ = published_;
-      out.push_back(sink::BrokerEvent{confirmed_, true, sink::BrokerEvent::Kind::Ack, {}});
-    }
-    return Status::ok();
-  }
-  uint64_t published() const {
-    std::lock_guard lock(mutex_);
-    return published_;
-  }
-  // How many messages were out when the stage first waited for the broker with some published.
-  uint64_t publishedAtFirstPoll() const {
-    std::lock_guard lock(mutex_);
-    return published_at_first_poll_;
-  }
-  uint64_t maxUnconfirmed() const {
-    std::lock_guard lock(mutex_);
-    return max_unconfirmed_;
-  }
-  std::atomic<bool> confirming{false};
-
- private:
-  mutable std::mutex mutex_;
-  uint64_t published_ = 0;
-  uint64_t confirmed_ = 0;
-  uint64_t max_unconfirmed_ = 0;
-  uint64_t published_at_first_poll_ = 0;
-};
-
-PublishBatch messages(int count) {
+// Messages m0 ... m<count - 1>, each moving the checkpoint past itself (markAfter).
+PublishBatch messages(int count, int first = 0) {
   PublishBatch batch;
-  for (int i = 0; i < count; ++i) {
+  for (int i = first; i < first + count; ++i) {
     PublishItem item;
-    item.setMessage(std::to_string(i), "{}");
+    item.setMessage(fmt::format("m{}", i), "{}");
     item.route = makeRoute("rows", {});
+    item.checkpoint = std::make_shared<const checkpoint::Checkpoint>(markAfter(i));
     batch.push_back(std::move(item));
   }
   return batch;
 }
 
-bool waitFor(const std::function<bool()>& done) {
-  for (int i = 0; i < 2000 && !done(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+std::vector<std::string> ids(std::initializer_list<int> numbers) {
+  std::vector<std::string> out;
+  for (int n : numbers) {
+    out.push_back(fmt::format("m{}", n));
   }
-  return done();
+  return out;
 }
 
 class PublisherStageTest : public ::testing::Test {
@@ -175,56 +64,218 @@ class PublisherStageTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  // Runs a stage with `window` over `batches` (the input then closed) on its own thread.
-  void start(size_t window, std::vector<PublishBatch> batches) {
-    PublisherOptions options;
-    options.confirm_window = window;
-    start(broker_, options, std::move(batches));
-  }
-  void start(sink::Publisher& publisher, const PublisherOptions& options, std::vector<PublishBatch> batches,
-             std::stop_token stop = {}) {
+  // Queues `batches`, closes the input and runs a stage on this thread until it ends.
+  Status run(std::vector<PublishBatch> batches, std::stop_token stop = {},
+             std::stop_token draining = {}) {
     for (PublishBatch& batch : batches) {
       const size_t size = batch.size();
-      ASSERT_TRUE(in_.push(std::move(batch), size, std::stop_token{}));
+      EXPECT_TRUE(in_.push(std::move(batch), size, std::stop_token{}));
     }
     in_.close();
-    stage_.emplace(publisher, in_, *state_, clock_, options, checkpoint::Checkpoint{});
-    thread_ = std::jthread([this, stop] { result_ = stage_->run(stop); });
+    stage_.emplace(broker_, in_, *state_, clock_, stats_, options_, checkpoint::Checkpoint{});
+    return stage_->run(stop, draining);
   }
-  // Lets the broker confirm and waits for the stage to end.
-  void finish() {
-    broker_.confirming = true;
-    thread_.join();
-    EXPECT_TRUE(result_.isOk()) << result_.toString();
+  std::optional<checkpoint::Checkpoint> saved() const {
+    auto loaded = state_->load();
+    return loaded.isOk() && !loaded->empty() ? std::optional(*loaded) : std::nullopt;
   }
+  uint64_t count(const metrics::Counter& counter) const { return metrics::get(counter); }
 
   std::filesystem::path dir_;
-  FakeBroker broker_;
+  test::FakeClock clock_;
+  FakePublisher broker_{clock_};
+  metrics::Stats stats_;
+  PublisherOptions options_;
   BoundedQueue<PublishBatch> in_{64, 1 << 20};
   std::optional<checkpoint::StateFile> state_;
-  SystemClock clock_;
   std::optional<PublisherStage> stage_;
-  Status result_;
-  std::jthread thread_;
 };
 
+// First connection: the answers of `first_poll`; later ones: every message confirmed.
+FakePublisher::OnPoll onFirstPoll(std::vector<sink::BrokerEvent> events, Status status = {}) {
+  return [events = std::move(events), status](FakePublisher& broker,
+                                              std::vector<sink::BrokerEvent>& out) {
+    if (broker.connection() > 1) {
+      return broker.ackAll(out);
+    }
+    out.insert(out.end(), events.begin(), events.end());
+    return status;
+  };
+}
+
+TEST_F(PublisherStageTest, ANackRepublishesEveryUnconfirmedMessageButNotTheConfirmedOnes) {
+  broker_.on_poll = onFirstPoll({FakePublisher::ack(1), FakePublisher::event(Kind::Nack, 2)});
+  ASSERT_TRUE(run({messages(3)}).isOk());
+  EXPECT_EQ(broker_.idsOn(1), ids({0, 1, 2}));
+  EXPECT_EQ(broker_.idsOn(2), ids({1, 2})) << "m0 was confirmed: sending it again is a duplicate";
+  EXPECT_EQ(count(stats_.messages_nacked), 1u);
+  EXPECT_EQ(count(stats_.messages_published), 3u);
+  EXPECT_EQ(count(stats_.messages_republished), 2u);
+  EXPECT_EQ(count(stats_.messages_confirmed), 3u);
+  EXPECT_EQ(count(stats_.broker_reconnects), 1u);
+  EXPECT_EQ(saved(), markAfter(2));
+}
+
+TEST_F(PublisherStageTest, AReturnedMessageIsPublishedAgainAndTheAcksAfterTheReturnAreMoot) {
+  // The broker acks a returned message's tag right after the return; the stage has already
+  // dropped the connection, so that ack confirms nothing and m1 goes out again.
+  broker_.on_poll = onFirstPoll({FakePublisher::ack(1),
+                                 FakePublisher::event(Kind::Returned, 0, "returned: 312 NO_ROUTE"),
+                                 FakePublisher::ack(2)});
+  ASSERT_TRUE(run({messages(3)}).isOk());
+  EXPECT_EQ(broker_.idsOn(2), ids({1, 2}));
+  EXPECT_EQ(count(stats_.messages_returned), 1u);
+  EXPECT_EQ(count(stats_.messages_confirmed), 3u);
+  EXPECT_EQ(saved(), markAfter(2));
+}
+
+TEST_F(PublisherStageTest, AClosedChannelReconnectsAfterABackoffAndRepublishes) {
+  broker_.on_poll = onFirstPoll({FakePublisher::ack(1)},
+                                Status::protocol("channel closed by broker: 404 NOT_FOUND"));
+  ASSERT_TRUE(run({messages(3)}).isOk());
+  EXPECT_EQ(broker_.idsOn(2), ids({1, 2}));
+  ASSERT_EQ(broker_.connect_times.size(), 2u);
+  // The first delay is drawn from [min/2, min].
+  EXPECT_GE(broker_.connect_times[1] - broker_.connect_times[0],
+            options_.min_reconnect_backoff / 2);
+  EXPECT_TRUE(metrics::get(stats_.broker_connected));
+  EXPECT_EQ(saved(), markAfter(2));
+}
+
+TEST_F(PublisherStageTest, ALostConnectionRepublishesInTheOriginalOrderAfterOutOfOrderConfirms) {
+  std::vector<checkpoint::Checkpoint> mark_on_reconnect;
+  broker_.on_poll = [&](FakePublisher& broker, std::vector<sink::BrokerEvent>& out) {
+    if (broker.connection() == 1) {
+      // m2, m0, m3 confirmed one by one, out of order; then the link fails.
+      for (uint64_t tag : {3, 1, 4}) {
+        out.push_back(FakePublisher::ack(tag));
+      }
+      return Status::io("connection lost: a socket error occurred");
+    }
+    mark_on_reconnect.push_back(stage_->checkpoint());
+    return broker.ackAll(out);
+  };
+  ASSERT_TRUE(run({messages(5)}).isOk());
+  EXPECT_EQ(broker_.idsOn(2), ids({1, 4}));
+  ASSERT_FALSE(mark_on_reconnect.empty());
+  EXPECT_EQ(mark_on_reconnect[0], markAfter(0)) << "the mark passed the unconfirmed m1";
+  EXPECT_EQ(count(stats_.messages_confirmed), 5u);
+  EXPECT_EQ(saved(), markAfter(4));
+}
+
+TEST_F(PublisherStageTest, NothingIsPublishedWhileTheBrokerBlocksTheConnection) {
+  options_.confirm_window = 2;
+  std::vector<uint64_t> sent_while_blocked;
+  broker_.on_poll = [&](FakePublisher& broker, std::vector<sink::BrokerEvent>& out) {
+    switch (broker.polls) {
+      case 1:  // m0 and m1 out (the window is full): the alarm goes off
+        out.push_back(FakePublisher::event(Kind::Blocked, 0, "blocked: low on memory"));
+        return Status::ok();
+      case 2:  // the window empties, but the connection is blocked
+        EXPECT_TRUE(metrics::get(stats_.broker_blocked));
+        sent_while_blocked.push_back(broker.sentOnThisConnection());
+        return broker.ackAll(out);
+      case 3:
+        sent_while_blocked.push_back(broker.sentOnThisConnection());
+        out.push_back(FakePublisher::event(Kind::Unblocked, 0, "unblocked"));
+        return Status::ok();
+      default:
+        return broker.ackAll(out);
+    }
+  };
+  ASSERT_TRUE(run({messages(4)}).isOk());
+  EXPECT_EQ(sent_while_blocked, (std::vector<uint64_t>{2, 2}));
+  EXPECT_EQ(broker_.idsOn(1), ids({0, 1, 2, 3})) << "each once, in order, on one connection";
+  EXPECT_FALSE(metrics::get(stats_.broker_blocked));
+  EXPECT_EQ(saved(), markAfter(3));
+}
+
+TEST_F(PublisherStageTest, AStopWithMessagesInFlightSavesOnlyWhatIsConfirmedBeforeThem) {
+  std::stop_source stop;
+  broker_.on_poll = [&](FakePublisher&, std::vector<sink::BrokerEvent>& out) {
+    out.push_back(FakePublisher::ack(1));
+    out.push_back(FakePublisher::ack(3));  // m2, after the unconfirmed m1
+    stop.request_stop();
+    return Status::ok();
+  };
+  ASSERT_TRUE(run({messages(4)}, stop.get_token()).isOk());
+  EXPECT_EQ(saved(), markAfter(0));
+  EXPECT_EQ(stage_->checkpoint(), markAfter(0));
+  EXPECT_EQ(metrics::get(stats_.messages_unconfirmed), 2u);
+}
+
+// A drain request while the broker is down and messages are unconfirmed: the stage still waits
+// out each backoff (it once spun until the delay was over) and retries until the hard stop.
+TEST_F(PublisherStageTest, ADrainWithMessagesUnconfirmedKeepsBackingOffUntilTheHardStop) {
+  std::stop_source stop;
+  std::stop_source draining;
+  broker_.on_poll = onFirstPoll({FakePublisher::ack(1)}, Status::io("connection lost"));
+  broker_.on_connect = [&](FakePublisher& broker) {
+    switch (broker.connect_times.size()) {
+      case 1:
+        return Status::ok();
+      case 2:
+        draining.request_stop();
+        return Status::io("cannot connect: connection refused");
+      default:
+        stop.request_stop();
+        return Status::io("cannot connect: connection refused");
+    }
+  };
+  const Status result = run({messages(3)}, stop.get_token(), draining.get_token());
+  EXPECT_EQ(result.code(), StatusCode::Cancelled) << result.toString();
+  ASSERT_EQ(broker_.connect_times.size(), 3u);
+  EXPECT_GE(broker_.connect_times[2] - broker_.connect_times[1],
+            options_.min_reconnect_backoff) << "the backoff after the drain request was cut short";
+  EXPECT_EQ(saved(), markAfter(0));
+}
+
+TEST_F(PublisherStageTest, ADrainThatTimesOutSavesOnlyWhatIsConfirmed) {
+  options_.drain_timeout = 1s;
+  broker_.on_poll = [](FakePublisher&, std::vector<sink::BrokerEvent>& out) {
+    out.push_back(FakePublisher::ack(1));  // m1 is never confirmed
+    return Status::ok();
+  };
+  ASSERT_TRUE(run({messages(3)}).isOk());
+  EXPECT_EQ(saved(), markAfter(0));
+  EXPECT_EQ(broker_.idsOn(1), ids({0, 1, 2}));
+  EXPECT_EQ(broker_.connection(), 1);
+}
+
 TEST_F(PublisherStageTest, WindowHoldsWhenABatchIsLargerThanIt) {
-  start(3, {messages(10)});
-  ASSERT_TRUE(waitFor([&] { return broker_.published() == 3; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds{30});
-  EXPECT_EQ(broker_.published(), 3u) << "published beyond the window without a confirm";
-  finish();
-  EXPECT_EQ(broker_.published(), 10u);
-  EXPECT_EQ(broker_.maxUnconfirmed(), 3u);
-  EXPECT_EQ(stage_->stats().confirmed, 10u);
+  options_.confirm_window = 3;
+  uint64_t acked = 0;
+  uint64_t most_outstanding = 0;
+  broker_.on_poll = [&](FakePublisher& broker, std::vector<sink::BrokerEvent>& out) {
+    most_outstanding = std::max(most_outstanding, broker.sentOnThisConnection() - acked);
+    if (broker.polls <= 3) {
+      return Status::ok();  // no confirms yet: the stage must not go past the window
+    }
+    acked = broker.sentOnThisConnection();
+    return broker.ackAll(out);
+  };
+  ASSERT_TRUE(run({messages(10)}).isOk());
+  EXPECT_EQ(most_outstanding, 3u);
+  EXPECT_EQ(broker_.sent().size(), 10u);
+  EXPECT_EQ(count(stats_.messages_confirmed), 10u);
 }
 
 TEST_F(PublisherStageTest, AWholeWindowGoesOutBeforeWaitingForConfirms) {
+  options_.confirm_window = 50;
+  uint64_t sent_at_first_poll = 0;
+  broker_.on_poll = [&](FakePublisher& broker, std::vector<sink::BrokerEvent>& out) {
+    if (broker.polls == 1) {
+      sent_at_first_poll = broker.sentOnThisConnection();
+    }
+    return broker.ackAll(out);
+  };
   // Forty one-message batches, as one-row transactions arrive: all in flight at once.
-  start(50, std::vector<PublishBatch>(40, messages(1)));
-  ASSERT_TRUE(waitFor([&] { return broker_.publishedAtFirstPoll() > 0; }));
-  EXPECT_EQ(broker_.publishedAtFirstPoll(), 40u) << "waited for the broker with input still queued";
-  finish();
+  std::vector<PublishBatch> batches;
+  for (int i = 0; i < 40; ++i) {
+    batches.push_back(messages(1, i));
+  }
+  ASSERT_TRUE(run(std::move(batches)).isOk());
+  EXPECT_EQ(sent_at_first_poll, 40u) << "waited for the broker with input still queued";
 }
 
 // Three row messages, each moving the checkpoint past itself: a small one, one of ~5 KB (over the
@@ -234,11 +285,13 @@ PublishBatch rowsWithALargeOne() {
   for (int i = 0; i < 3; ++i) {
     PublishItem item;
     const std::string note(i == 1 ? 5000 : 10, 'x');
-    item.setMessage(fmt::format("mysql-bin.000001:{}:0", 100 * (i + 1)),
-                    fmt::format(R"({{"type":"row_insert","database":"shop","table_name":"item","keys":{{"id":{}}},)"
-                                R"("values":{{"id":{},"note":"{}"}},"timestamp":1,"binlog_timestamp":1,)"
-                                R"("position":{{"file":"mysql-bin.000001","pos":{},"row":0}}}})",
-                                i, i, note, 100 * (i + 1)));
+    item.setMessage(
+        fmt::format("mysql-bin.000001:{}:0", 100 * (i + 1)),
+        fmt::format(
+            R"({{"type":"row_insert","database":"shop","table_name":"item","keys":{{"id":{}}},)"
+            R"("values":{{"id":{},"note":"{}"}},"timestamp":1,"binlog_timestamp":1,)"
+            R"("position":{{"file":"mysql-bin.000001","pos":{},"row":0}}}})",
+            i, i, note, 100 * (i + 1)));
     item.route = makeRoute("rows", {});
     item.checkpoint = std::make_shared<const checkpoint::Checkpoint>(
         checkpoint::Checkpoint{"mysql-bin.000001", static_cast<uint64_t>(100 * (i + 1) + 50)});
@@ -247,52 +300,71 @@ PublishBatch rowsWithALargeOne() {
   return batch;
 }
 
-PublisherOptions quickBackoff(OversizePolicy policy) {
-  PublisherOptions options;
-  options.on_oversize = policy;
-  options.min_reconnect_backoff = std::chrono::milliseconds{1};
-  options.max_reconnect_backoff = std::chrono::milliseconds{16};
-  return options;
+constexpr size_t kLimit = 4096;
+
+// A broker that refuses bodies over kLimit as RabbitMQ does: it closes the channel (the poll
+// fails) after confirming what came before, drops what came after, and (when `names_limit`) says
+// its limit, which maxMessageSize() then reports.
+FakePublisher::OnPoll refuseLargeBodies(bool names_limit) {
+  return [names_limit](FakePublisher& broker, std::vector<sink::BrokerEvent>& out) {
+    for (const FakePublisher::Sent& sent : broker.sent()) {
+      if (sent.connection == broker.connection() && sent.body.size() > kLimit) {
+        if (sent.delivery_tag > 1) {
+          out.push_back(FakePublisher::ack(sent.delivery_tag - 1, /*multiple=*/true));
+        }
+        if (names_limit) {
+          broker.max_message_size = kLimit;
+        }
+        return Status::protocol(
+            "channel closed by broker: 406 PRECONDITION_FAILED - message too large");
+      }
+    }
+    return broker.ackAll(out);
+  };
+}
+
+size_t largeBodiesSent(const FakePublisher& broker) {
+  size_t n = 0;
+  for (const FakePublisher::Sent& sent : broker.sent()) {
+    n += sent.body.size() > kLimit ? 1 : 0;
+  }
+  return n;
 }
 
 // Issue 16 (a row over the broker's max_message_size): with on_oversize = fail the stage stops at
 // it with an error naming the row, the sizes and the fixes, after the rows before it are confirmed;
 // nothing after it is published again and the checkpoint stays before it.
 TEST_F(PublisherStageTest, OversizeRowWithFailStopsBeforeItNamingTheRow) {
-  SizeLimitedBroker broker(4096, /*names_limit=*/true);
-  start(broker, quickBackoff(OversizePolicy::Fail), {rowsWithALargeOne()});
-  thread_.join();
-  ASSERT_FALSE(result_.isOk());
-  for (const char* part : {"shop.item keys {\"id\":1}", "mysql-bin.000001:200 row 0", "more than the 4096 bytes",
-                           "max_message_size", "on_oversize = stub"}) {
-    EXPECT_NE(result_.message().find(part), std::string::npos) << part << " missing in " << result_.toString();
+  options_.on_oversize = OversizePolicy::Fail;
+  broker_.on_poll = refuseLargeBodies(/*names_limit=*/true);
+  const Status result = run({rowsWithALargeOne()});
+  ASSERT_FALSE(result.isOk());
+  for (const char* part : {"shop.item keys {\"id\":1}", "mysql-bin.000001:200 row 0",
+                           "more than the 4096 bytes", "max_message_size", "on_oversize = stub"}) {
+    EXPECT_NE(result.message().find(part), std::string::npos)
+        << part << " missing in " << result.toString();
   }
-  const std::vector<std::string> taken = broker.taken();
-  ASSERT_EQ(taken.size(), 1u);
-  EXPECT_EQ(taken[0].substr(0, taken[0].find(' ')), "mysql-bin.000001:100:0");
-  EXPECT_EQ(broker.refusals(), 1u) << "the refused message was published again";
+  EXPECT_EQ(largeBodiesSent(broker_), 1u) << "the refused message was published again";
+  EXPECT_TRUE(broker_.idsOn(2).empty()) << "something after the refused row was published again";
+  EXPECT_EQ(count(stats_.messages_republished), 1u) << "only the refused row was due again";
   EXPECT_EQ(stage_->checkpoint(), (checkpoint::Checkpoint{"mysql-bin.000001", 150}));
-  auto saved = state_->load();
-  ASSERT_TRUE(saved.isOk());
-  EXPECT_EQ(*saved, (checkpoint::Checkpoint{"mysql-bin.000001", 150}));
+  EXPECT_EQ(saved(), (checkpoint::Checkpoint{"mysql-bin.000001", 150}));
 }
 
 // With on_oversize = stub a row_oversize message takes the row's place (its id, in its order) and
 // the rows after it follow.
 TEST_F(PublisherStageTest, OversizeRowWithStubPublishesARowOversizeMessageInItsPlace) {
-  SizeLimitedBroker broker(4096, /*names_limit=*/true);
-  start(broker, quickBackoff(OversizePolicy::Stub), {rowsWithALargeOne()});
-  thread_.join();
-  ASSERT_TRUE(result_.isOk()) << result_.toString();
-  const std::vector<std::string> taken = broker.taken();
-  ASSERT_EQ(taken.size(), 3u);
-  EXPECT_EQ(taken[0].substr(0, taken[0].find(' ')), "mysql-bin.000001:100:0");
-  EXPECT_EQ(taken[1],
-            "mysql-bin.000001:200:0 "
+  options_.on_oversize = OversizePolicy::Stub;
+  broker_.on_poll = refuseLargeBodies(/*names_limit=*/true);
+  ASSERT_TRUE(run({rowsWithALargeOne()}).isOk());
+  EXPECT_EQ(broker_.idsOn(2),
+            (std::vector<std::string>{"mysql-bin.000001:200:0", "mysql-bin.000001:300:0"}));
+  ASSERT_EQ(broker_.sent().size(), 5u);
+  EXPECT_EQ(broker_.sent()[3].body,
             R"({"type":"row_oversize","row_type":"row_insert","database":"shop","table_name":"item","keys":{"id":1},)"
             R"("message_size":5195,"max_message_size":4096,"timestamp":1,"binlog_timestamp":1,)"
             R"("position":{"file":"mysql-bin.000001","pos":200,"row":0}})");
-  EXPECT_EQ(taken[2].substr(0, taken[2].find(' ')), "mysql-bin.000001:300:0");
+  EXPECT_EQ(count(stats_.messages_oversize), 1u);
   EXPECT_EQ(stage_->checkpoint(), (checkpoint::Checkpoint{"mysql-bin.000001", 350}));
 }
 
@@ -300,65 +372,50 @@ TEST_F(PublisherStageTest, OversizeRowWithStubPublishesARowOversizeMessageInItsP
 // refusals: the stage retries (nothing is dropped), but each closed channel backs off, so the
 // delays keep doubling instead of a reconnect per round trip (issue 16: ~3 a second, forever).
 TEST_F(PublisherStageTest, RepeatedRefusalBacksOffInsteadOfATightLoop) {
-  SizeLimitedBroker broker(4096, /*names_limit=*/false);
+  options_.min_reconnect_backoff = 1ms;
+  options_.max_reconnect_backoff = 16ms;
+  broker_.polls_take_time = false;  // only the backoff moves the clock
+  broker_.on_poll = refuseLargeBodies(/*names_limit=*/false);
   std::stop_source stop;
-  start(broker, quickBackoff(OversizePolicy::Fail), {rowsWithALargeOne()}, stop.get_token());
-  ASSERT_TRUE(waitFor([&] { return broker.connects().size() >= 8; }));
-  stop.request_stop();
-  thread_.join();
-  const auto connects = broker.connects();
+  broker_.on_connect = [&](FakePublisher& broker) {
+    if (broker.connect_times.size() == 8) {
+      stop.request_stop();
+    }
+    return Status::ok();
+  };
+  // Stopped during the eighth connect.
+  EXPECT_EQ(run({rowsWithALargeOne()}, stop.get_token()).code(), StatusCode::Cancelled);
+  ASSERT_EQ(broker_.connect_times.size(), 8u);
   // Delays drawn from [d/2, d] with d = 2, 4, 8, 16, 16, 16 ms between the second connect and the
-  // eighth: at least 31 ms; reconnecting at once took about 6 x 1 ms.
-  EXPECT_GE(connects[7] - connects[1], std::chrono::milliseconds{31});
-  EXPECT_EQ(broker.taken().size(), 1u);
+  // eighth: 31 to 62 ms of fake time; reconnecting at once took none.
+  const auto backed_off = broker_.connect_times[7] - broker_.connect_times[1];
+  EXPECT_GE(backed_off, 31ms);
+  EXPECT_LE(backed_off, 62ms);
+  EXPECT_EQ(saved(), (checkpoint::Checkpoint{"mysql-bin.000001", 150}));
 }
 
-// connect() answers with `answer` (counted); interrupt() is recorded and makes a blocked connect
-// return Cancelled, as AmqpPublisher's does.
-class UnreachableBroker final : public sink::Publisher {
- public:
-  explicit UnreachableBroker(Status answer) : answer_(std::move(answer)) {}
-  Status connect() override {
-    ++connects;
-    return answer_;
-  }
-  void interrupt() override { interrupted = true; }
-  std::string describe() const override { return "unreachable broker"; }
-  Result<uint64_t> publish(const sink::OutgoingMessage&) override { return Status::io("not connected"); }
-  Status poll(std::chrono::milliseconds, std::vector<sink::BrokerEvent>&) override { return Status::io("not connected"); }
-  std::atomic<int> connects{0};
-  std::atomic<bool> interrupted{false};
-
- private:
-  Status answer_;
-};
-
-class PublisherStageBrokerTest : public PublisherStageTest {};
-
-TEST_F(PublisherStageBrokerTest, ARefusalEndsTheStageAtOnceInsteadOfRetrying) {
-  UnreachableBroker broker(Status::refused("login refused; fix: check [amqp] user and password"));
-  in_.close();
-  PublisherStage stage(broker, in_, *state_, clock_, PublisherOptions{}, checkpoint::Checkpoint{});
-  const Status result = stage.run(std::stop_token{});
+TEST_F(PublisherStageTest, ARefusalEndsTheStageAtOnceInsteadOfRetrying) {
+  broker_.on_connect = [](FakePublisher&) {
+    return Status::refused("login refused; fix: check [amqp] user and password");
+  };
+  const Status result = run({});
   EXPECT_EQ(result.code(), StatusCode::Refused) << result.toString();
-  EXPECT_EQ(broker.connects, 1);
+  EXPECT_EQ(broker_.connect_times.size(), 1u);
 }
 
-TEST_F(PublisherStageBrokerTest, AStopWithNothingUnconfirmedDoesNotWaitForAnUnreachableBroker) {
-  UnreachableBroker broker(Status::io("cannot connect: a socket error occurred"));
-  PublisherOptions options;
-  options.min_reconnect_backoff = std::chrono::milliseconds{30000};  // waits that a stop must cut short
-  options.max_reconnect_backoff = std::chrono::milliseconds{30000};
-  PublisherStage stage(broker, in_, *state_, clock_, options, checkpoint::Checkpoint{});
+TEST_F(PublisherStageTest, AStopWithNothingUnconfirmedDoesNotWaitForAnUnreachableBroker) {
+  options_.min_reconnect_backoff = 30s;  // a wait that the stop must make moot
+  options_.max_reconnect_backoff = 30s;
   std::stop_source draining;
-  Status result;
-  std::jthread thread([&] { result = stage.run(std::stop_token{}, draining.get_token()); });
-  ASSERT_TRUE(waitFor([&] { return broker.connects.load() == 1; }));
-  const auto asked = std::chrono::steady_clock::now();
-  draining.request_stop();
-  thread.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::milliseconds{500});
+  broker_.on_connect = [&](FakePublisher&) {
+    draining.request_stop();  // while the connect is under way
+    return Status::io("cannot connect: a socket error occurred");
+  };
+  const Status result = run({}, std::stop_token{}, draining.get_token());
   EXPECT_EQ(result.code(), StatusCode::Cancelled) << result.toString();
+  EXPECT_TRUE(broker_.interrupted) << "the connect under way was not interrupted";
+  EXPECT_EQ(broker_.connect_times.size(), 1u);
+  EXPECT_EQ(clock_.waited(), std::chrono::steady_clock::duration::zero());
 }
 
 }  // namespace
