@@ -97,10 +97,9 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
   return start;
 }
 
-pipeline::PipelineOptions pipelineOptions(const config::Config& config, metrics::Stats& stats) {
+pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
   const message::RoutingKeyTemplate& routing = config.amqp.routing;
   pipeline::PipelineOptions o;
-  o.stats = &stats;
   o.reader.filter = pipeline::TableFilterOptions{config.mysql.databases,
                                                  config.mysql.tables, config.mysql.exclude_tables};
   o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current
@@ -272,11 +271,12 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
   sink::AmqpPublisher publisher(amqpOptions(config));
   // Asked by the reader when a logged ROLLBACK TO undoes rows: which of them happened anyway.
   mysql::TableEngines engines(connectionOptions(config.mysql));
-  pipeline::PipelineOptions options = pipelineOptions(config, parts.stats);
+  pipeline::PipelineOptions options = pipelineOptions(config);
   options.reader.non_transactional = [&engines](const std::string& database, const std::string& table) {
     return engines.nonTransactional(database, table);
   };
-  pipeline::Pipeline pipeline(source, &history, publisher, parts.state, parts.clock, std::move(options));
+  pipeline::Pipeline pipeline(source, &history, publisher, parts.state, parts.clock, parts.stats,
+                              std::move(options));
   parts.signals.attach(&pipeline);
   Status status = pipeline.run(start);
   parts.signals.attach(nullptr);

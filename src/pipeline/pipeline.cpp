@@ -1,10 +1,10 @@
 #include "pipeline/pipeline.h"
 
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
-#include "common/check.h"
 #include "common/thread_name.h"
 #include "pipeline/transformer_stage.h"
 
@@ -33,90 +33,108 @@ void Pipeline::requestStop() {
   finished_cv_.notify_all();
 }
 
-Status Pipeline::run(const checkpoint::Checkpoint& start) {
-  metrics::Stats* stats = options_.stats;
-  BoundedQueue<SourceBatch> source_queue(options_.source_queue_batches, options_.source_queue_bytes,
-                                        stats != nullptr ? &stats->source_queue : nullptr);
-  BoundedQueue<PublishBatch> publish_queue(options_.publish_queue_items, options_.publish_queue_bytes,
-                                           stats != nullptr ? &stats->publish_queue : nullptr);
-  metrics::Stats reader_stats;  // until PipelineOptions::stats is required
-  ReaderStage reader(source_, source_queue, stats != nullptr ? *stats : reader_stats, clock_,
-                     options_.reader);
-  std::optional<DelayBuffer> delay;
-  if (options_.delay.count() > 0) {
-    delay.emplace(options_.delay, options_.delay_max_entries, *stats);
+// The stages of one run, wired to each other by their queues.
+struct Pipeline::Stages {
+  explicit Stages(Pipeline& p, const checkpoint::Checkpoint& start)
+      : source_queue(p.options_.source_queue_batches, p.options_.source_queue_bytes,
+                     &p.stats_.source_queue),
+        publish_queue(p.options_.publish_queue_items, p.options_.publish_queue_bytes,
+                      &p.stats_.publish_queue),
+        reader(p.source_, source_queue, p.stats_, p.clock_, p.options_.reader),
+        delay(makeDelay(p)),
+        transformer(source_queue, publish_queue, p.history_, delay ? &*delay : nullptr, p.clock_,
+                    p.options_.routing_key, p.stats_),
+        publisher(p.publisher_, publish_queue, p.state_, p.clock_, p.stats_, p.options_.publisher,
+                  start) {
+    transformer.setStatePath(p.state_.path());
   }
-  TransformerStage transformer(source_queue, publish_queue, history_, delay ? &*delay : nullptr, clock_,
-                               options_.routing_key, *stats);
-  transformer.setStatePath(state_.path());
-  MM_CHECK(stats != nullptr, "the publisher stage counts into the pipeline's metrics::Stats");
-  PublisherStage publisher(publisher_, publish_queue, state_, clock_, *stats, options_.publisher,
-                           start);
+  static std::optional<DelayBuffer> makeDelay(Pipeline& p) {
+    if (p.options_.delay.count() == 0) {
+      return std::nullopt;
+    }
+    return std::optional<DelayBuffer>(std::in_place, p.options_.delay, p.options_.delay_max_entries,
+                                      p.stats_);
+  }
 
-  Status reader_status, transformer_status, publisher_status;
-  std::atomic<int> running{3};
-  auto finish = [&] {
-    running--;
-    std::lock_guard lock(mutex_);
-    finished_cv_.notify_all();
-  };
-  auto fail_fast = [&](const Status& s) {
-    if (!s.isOk()) {
-      // A failed stage stops the reader; what is already queued still drains and is confirmed.
-      reader_stop_.request_stop();
-    }
-  };
-  {
-    std::stop_token hard = hard_stop_.get_token();
-    std::stop_token reading = reader_stop_.get_token();
-    std::jthread publisher_thread([&] {
-      nameThisThread("mm-publisher");
-      publisher_status = guarded("publisher", [&] { return publisher.run(hard, reading); });
-      if (!publisher_status.isOk()) {
-        // Without a publisher nothing drains: everyone stops now.
-        hard_stop_.request_stop();
-        reader_stop_.request_stop();
-      }
-      finish();
-    });
-    std::jthread transformer_thread([&] {
-      nameThisThread("mm-transformer");
-      transformer_status = guarded("transformer", [&] { return transformer.run(hard); });
-      fail_fast(transformer_status);
-      finish();
-    });
-    std::jthread reader_thread([&] {
-      nameThisThread("mm-reader");
-      // The reader stops on either phase.
-      std::stop_source either;
-      std::stop_callback on_reading(reading, [&] { either.request_stop(); });
-      std::stop_callback on_hard(hard, [&] { either.request_stop(); });
-      reader_status = guarded("reader", [&] { return reader.run(start, either.get_token()); });
-      fail_fast(reader_status);
-      finish();
-    });
-    // Supervise: once stopping began, bound how long draining may take.
-    std::unique_lock lock(mutex_);
-    finished_cv_.wait(lock, [&] { return running == 0 || reader_stop_.stop_requested(); });
-    if (running > 0 && !finished_cv_.wait_for(lock, options_.stop_timeout, [&] { return running == 0; })) {
-      spdlog::warn("pipeline did not drain within {} ms; stopping at once",
-                   options_.stop_timeout.count());
-      hard_stop_.request_stop();
-    }
-    lock.unlock();
-  }
+  BoundedQueue<SourceBatch> source_queue;
+  BoundedQueue<PublishBatch> publish_queue;
+  ReaderStage reader;
+  std::optional<DelayBuffer> delay;
+  TransformerStage transformer;
+  PublisherStage publisher;
+};
+
+Status Pipeline::run(const checkpoint::Checkpoint& start) {
+  Stages stages(*this, start);
+  const Outcome outcome = runStages(stages, start);
   spdlog::info("pipeline stopped at {}: {} messages published, {} confirmed, {} republished, {} "
                "changes coalesced",
-               checkpoint::toString(publisher.checkpoint()),
-               metrics::get(stats->messages_published), metrics::get(stats->messages_confirmed),
-               metrics::get(stats->messages_republished),
-               delay ? delay->coalesced() : 0);
-  for (const Status* s : {&reader_status, &transformer_status, &publisher_status}) {
+               checkpoint::toString(stages.publisher.checkpoint()),
+               metrics::get(stats_.messages_published), metrics::get(stats_.messages_confirmed),
+               metrics::get(stats_.messages_republished), metrics::get(stats_.messages_coalesced));
+  for (const Status* s : {&outcome.reader, &outcome.transformer, &outcome.publisher}) {
     if (!s->isOk() && s->code() != StatusCode::Cancelled) {
       return *s;
     }
   }
   return Status::ok();
+}
+
+Pipeline::Outcome Pipeline::runStages(Stages& stages, const checkpoint::Checkpoint& start) {
+  Outcome outcome;
+  std::atomic<int> running{3};
+  // Runs a stage's body on a thread of its own name; `after` sees its status.
+  auto stage = [&](const char* name, Status& status, auto body, auto after) {
+    return std::jthread([&, name, body, after] {
+      status = guarded(name, [&] {
+        nameThisThread(fmt::format("mm-{}", name));
+        return body();
+      });
+      after(status);
+      running--;
+      std::lock_guard lock(mutex_);
+      finished_cv_.notify_all();
+    });
+  };
+  // A failed stage stops the reader; what is already queued still drains and is confirmed.
+  auto stop_reading = [this](const Status& s) {
+    if (!s.isOk()) {
+      reader_stop_.request_stop();
+    }
+  };
+  const std::stop_token hard = hard_stop_.get_token();
+  const std::stop_token reading = reader_stop_.get_token();
+  {
+    std::jthread publisher = stage("publisher", outcome.publisher,
+        [&] { return stages.publisher.run(hard, reading); },
+        [this](const Status& s) {
+          if (!s.isOk()) {
+            // Without a publisher nothing drains: everyone stops now.
+            hard_stop_.request_stop();
+            reader_stop_.request_stop();
+          }
+        });
+    std::jthread transformer = stage("transformer", outcome.transformer,
+        [&] { return stages.transformer.run(hard); }, stop_reading);
+    std::jthread reader = stage("reader", outcome.reader, [&] {
+          // The reader stops on either phase.
+          std::stop_source either;
+          std::stop_callback on_reading(reading, [&] { either.request_stop(); });
+          std::stop_callback on_hard(hard, [&] { either.request_stop(); });
+          return stages.reader.run(start, either.get_token());
+        }, stop_reading);
+    supervise(running);
+  }
+  return outcome;
+}
+
+void Pipeline::supervise(const std::atomic<int>& running) {
+  std::unique_lock lock(mutex_);
+  finished_cv_.wait(lock, [&] { return running == 0 || reader_stop_.stop_requested(); });
+  if (running > 0 && !finished_cv_.wait_for(lock, options_.stop_timeout, [&] { return running == 0; })) {
+    spdlog::warn("pipeline did not drain within {} ms; stopping at once", options_.stop_timeout.count());
+    hard_stop_.request_stop();
+  }
 }
 
 }  // namespace mm::pipeline

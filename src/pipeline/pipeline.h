@@ -1,4 +1,4 @@
-// Pipeline: the three stages on their own threads, joined by bounded queues (design.md §1, §8).
+// Pipeline: the three stages on their own threads, joined by bounded queues (docs/design.md §1, §8).
 //
 //   reader --SourceItem--> transformer --PublishBatch--> publisher (confirms, checkpoint)
 //
@@ -39,28 +39,37 @@ struct PipelineOptions {
   std::chrono::milliseconds stop_timeout{15000};
   std::chrono::milliseconds delay{0};  // delay buffer window; 0 = no buffer
   size_t delay_max_entries = 200000;   // beyond this the oldest are released early
-  // Where the transformer, the delay buffer and the queues report (null = nowhere); the reader
-  // Where every stage, the delay buffer and the queues count (required).
-  metrics::Stats* stats = nullptr;
 };
 
 class Pipeline {
  public:
-  // Every reference must outlive the pipeline; `history` may be null.
+  // Every reference must outlive the pipeline; `history` may be null. Every stage, the delay
+  // buffer and the queues count into `stats`.
   Pipeline(mysql::EventSource& source, schema::SchemaHistory* history, sink::Publisher& publisher,
-           checkpoint::StateFile& state, const Clock& clock, PipelineOptions options)
+           checkpoint::StateFile& state, const Clock& clock, metrics::Stats& stats,
+           PipelineOptions options)
       : source_(source), history_(history), publisher_(publisher), state_(state), clock_(clock),
-        options_(std::move(options)) {}
+        stats_(stats), options_(std::move(options)) {}
 
   Status run(const checkpoint::Checkpoint& start);
   void requestStop();
 
  private:
+  struct Stages;
+  struct Outcome {
+    Status reader, transformer, publisher;
+  };
+  // Runs each stage on its thread until all have ended.
+  Outcome runStages(Stages& stages, const checkpoint::Checkpoint& start);
+  // Waits until every stage ended; once stopping began, at most stop_timeout before a hard stop.
+  void supervise(const std::atomic<int>& running);
+
   mysql::EventSource& source_;
   schema::SchemaHistory* history_;
   sink::Publisher& publisher_;
   checkpoint::StateFile& state_;
   const Clock& clock_;
+  metrics::Stats& stats_;
   PipelineOptions options_;
 
   std::stop_source reader_stop_;  // phase 1: stop reading
