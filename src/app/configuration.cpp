@@ -14,10 +14,6 @@ Result<config::Config> loadConfiguration(const CommandLine& command_line) {
       config::ConfigSources{command_line.config_path, config::processEnvironment(), std::move(overrides)});
 }
 
-Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config) {
-  return config.amqp.routing;
-}
-
 mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql) {
   mysql::ConnectionOptions o;
   o.host = mysql.host;

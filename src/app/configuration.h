@@ -14,9 +14,6 @@ namespace mm::app {
 // validated and parsed (config/config.h). InvalidArgument naming what is wrong.
 Result<config::Config> loadConfiguration(const CommandLine& command_line);
 
-// config.amqp.routing. Transitional: tail_command.cpp still asks for it as a Result; once it reads
-// config.amqp.routing itself this goes.
-Result<message::RoutingKeyTemplate> routingKeyTemplate(const config::Config& config);
 
 mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql);
 

@@ -18,7 +18,13 @@ SourcePoller::SourcePoller(mysql::ConnectionOptions connection, std::chrono::sec
     // A server that accepts and never answers must not hold up the daemon's exit.
     std::stop_callback on_stop(stop, [this] { stopping_ = true; });
     while (!stop.stop_requested()) {
-      pollOnce();
+      // A thread must not end in an exception (std::terminate): a failed poll (out of memory) is
+      // logged, and the metrics go stale rather than take the daemon down.
+      try {
+        pollOnce();
+      } catch (const std::exception& e) {
+        spdlog::warn("metrics: polling the source failed: {}", e.what());
+      }
       (void)clock_.waitFor(interval, stop);
     }
   });
@@ -34,7 +40,7 @@ void SourcePoller::pollOnce() {
     auto answer = mysql::readSourceBinlogStatus(connection);
     if (answer.isOk()) {
       stats_.setServerState(metrics::ServerBinlogState{
-          metrics::BinlogCoordinate{answer->current.file, answer->current.offset}, answer->expire_seconds,
+          binlog::Position{answer->current.file, answer->current.offset}, answer->expire_seconds,
           unixSeconds(clock_.now())});
       if (failing_) {
         spdlog::info("metrics: the source answers its binlog status again");

@@ -84,16 +84,11 @@ std::string formatTailMessage(const sink::ConsumedMessage& message, bool compact
 }
 
 int runTail(const config::Config& config, const CommandLine& command_line) {
-  auto routing = routingKeyTemplate(config);
-  if (!routing.isOk()) {
-    std::cerr << "mysql-monitor tail: " << routing.status().message() << "\n";
-    return kExitUsage;
-  }
   std::string binding_key;
   if (command_line.binding_key) {
     binding_key = *command_line.binding_key;
   } else {
-    auto derived = tailBindingKey(config.amqp, *routing);
+    auto derived = tailBindingKey(config.amqp, config.amqp.routing);
     if (!derived.isOk()) {
       std::cerr << "mysql-monitor tail: " << derived.status().message() << "\n";
       return kExitUsage;

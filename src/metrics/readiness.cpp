@@ -8,7 +8,7 @@ ReadinessSample sampleReadiness(const Stats& stats, int64_t now_unix, std::chron
   ReadinessSample sample;
   sample.source_connected = get(stats.source_connected);
   sample.broker_connected = get(stats.broker_connected);
-  sample.read = BinlogCoordinate{stats.readFile(), get(stats.read_position)};
+  sample.read = binlog::Position{stats.readFile(), get(stats.read_position)};
   if (auto server = stats.serverState(); server && now_unix - server->polled_unix <= server_max_age.count()) {
     sample.server = server->current;
   }

@@ -25,8 +25,8 @@ namespace mm::metrics {
 struct ReadinessSample {
   bool source_connected = false;
   bool broker_connected = false;
-  BinlogCoordinate read;                   // where the reader's next event starts
-  std::optional<BinlogCoordinate> server;  // the server's end of binlog, when recently polled
+  binlog::Position read;                   // where the reader's next event starts
+  std::optional<binlog::Position> server;  // the server's end of binlog, when recently polled
   uint64_t checkpoints_saved = 0;
   uint64_t messages_unconfirmed = 0;
 };
@@ -52,7 +52,7 @@ class ReadinessRule {
 
  private:
   std::chrono::seconds stall_after_;
-  std::optional<BinlogCoordinate> last_read_;
+  std::optional<binlog::Position> last_read_;
   std::optional<TimePoint> reader_behind_since_;  // server past the reader, reader not moving
   uint64_t last_checkpoints_saved_ = 0;
   std::optional<TimePoint> unconfirmed_since_;    // messages waiting, no checkpoint saved since

@@ -1,8 +1,8 @@
 // Stats: the numbers the stages report and the metrics endpoint exposes (README "Operations:
 // metrics and health" says what each one means).
 //
-// One instance per process, built in app/ and handed to each stage through its Options; a stage
-// given none keeps its own, so nothing has to test for null. Counters and gauges are relaxed
+// One instance per process, built in app/ and handed to the pipeline, which gives every stage a
+// reference to it (tests give their own), so nothing has to test for null. Counters and gauges are relaxed
 // atomics: a stage bumps them on its own thread without a lock, and a reader sees each value
 // whole but not necessarily consistent with the others (a scrape is a snapshot of independent
 // numbers, as Prometheus expects). The few string-valued facts (binlog file names, the saved
@@ -39,20 +39,16 @@ struct QueueGauge {
   std::atomic<uint64_t> bytes{0};
 };
 
-// A binlog file and an offset in it: the binlog's own Position (one coordinate type everywhere).
-// The old name stays until publisher_stage.cpp and source_poller.cpp say binlog::Position.
-using BinlogCoordinate = binlog::Position;
-
 // The last checkpoint saved to the state file.
 struct SavedCheckpoint {
-  BinlogCoordinate at;
+  binlog::Position at;
   uint64_t rows_done = 0;
   int64_t saved_unix = 0;  // wall-clock time of the save
 };
 
 // What the periodic query of the source server last returned.
 struct ServerBinlogState {
-  BinlogCoordinate current;        // SHOW MASTER STATUS
+  binlog::Position current;        // SHOW MASTER STATUS
   int64_t expire_seconds = 0;      // automatic purge age; 0 = the server never purges by age
   int64_t polled_unix = 0;
 };

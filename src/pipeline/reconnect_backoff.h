@@ -5,9 +5,6 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <stop_token>
 #include <cstdint>
 #include <random>
 
@@ -29,13 +26,5 @@ class ReconnectBackoff {
   std::chrono::milliseconds ceiling_{0};  // d of the last delay; 0 = none yet
   std::mt19937_64 random_;
 };
-
-// Sleeps up to `duration`, waking early when stop is requested (a backoff must not delay a stop).
-inline void sleepUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop) {
-  std::mutex m;
-  std::condition_variable_any cv;
-  std::unique_lock lock(m);
-  cv.wait_for(lock, stop, duration, [] { return false; });
-}
 
 }  // namespace mm::pipeline

@@ -1,5 +1,7 @@
 #include "pipeline/transaction_tracker.h"
 
+#include "binlog/position.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -91,15 +93,7 @@ void TransactionTracker::jumpTo(const checkpoint::Checkpoint& to) {
 
 EventPlace TransactionTracker::place(const binlog::EventHeader& header) {
   uint64_t start = position_;
-  // Where the next event starts. log_pos is 32-bit and wraps past 4 GiB; MariaDB 11.4+ writes 0
-  // inside transactions, where the size still tells (binlog-reference §1.8).
-  uint64_t end = start + header.event_size;
-  if (header.log_pos != 0) {
-    end = (start & ~0xFFFFFFFFULL) | header.log_pos;
-    if (end < start) {
-      end += 1ULL << 32;
-    }
-  }
+  const uint64_t end = binlog::nextEventOffset(start, header.event_size, header.log_pos);
   // Artificial events (fake ROTATE / GTID_LIST), heartbeats and a FORMAT_DESCRIPTION re-sent for
   // a mid-file start are not in the file at this position.
   const bool in_file = (header.flags & binlog::LOG_EVENT_ARTIFICIAL_F) == 0 &&

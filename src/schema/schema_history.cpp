@@ -39,21 +39,6 @@ void appendTable(LineWriter& out, const binlog::Position& at, const binlog::Tabl
   }
 }
 
-// The number a binlog file name ends in (mysql-bin.000042: 42); nullopt when it ends in none.
-std::optional<uint64_t> fileSequence(std::string_view file) {
-  const auto dot = file.rfind('.');
-  if (dot == std::string_view::npos || dot + 1 == file.size()) {
-    return std::nullopt;
-  }
-  const std::string_view digits = file.substr(dot + 1);
-  uint64_t n = 0;
-  auto result = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  if (result.ec != std::errc() || result.ptr != digits.data() + digits.size()) {
-    return std::nullopt;
-  }
-  return n;
-}
-
 std::string shortened(std::string_view statement) {
   constexpr size_t kMax = 300;
   std::string out(statement.substr(0, kMax));
@@ -200,19 +185,19 @@ class HistoryReplay {
       if (fields.size() != 6) {
         return reader_.error("a table needs a file, a position, a database, a name and a charset");
       }
-      past_start_ = past_start_ || positionBefore(start_, at);
+      past_start_ = past_start_ || binlog::comesBefore(start_, at);
       in_table_ = true;
       table_applies_ = !past_start_;
       table_name_ = binlog::TableName{fields[3], fields[4]};
       table_.default_charset = binlog::charsetByName(fields[5]);
     } else if (kind == "ddl") {
-      past_start_ = past_start_ || !positionBefore(at, start_);
+      past_start_ = past_start_ || !binlog::comesBefore(at, start_);
       if (!past_start_) {
         // Conflicts: the next records hold the re-reads.
         (void)model_.apply(parseDdl(fields[4], fields[3]));
       }
     } else if (kind == "forget") {
-      past_start_ = past_start_ || positionBefore(start_, at);
+      past_start_ = past_start_ || binlog::comesBefore(start_, at);
       if (!past_start_) {
         model_.forget(binlog::TableName{fields[3], fields[4]});
       }
@@ -243,18 +228,6 @@ class HistoryReplay {
 };
 
 }  // namespace
-
-bool positionBefore(const binlog::Position& a, const binlog::Position& b) {
-  if (a.file != b.file) {
-    const std::optional<uint64_t> a_seq = fileSequence(a.file);
-    const std::optional<uint64_t> b_seq = fileSequence(b.file);
-    if (a_seq && b_seq && *a_seq != *b_seq) {
-      return *a_seq < *b_seq;
-    }
-    return a.file < b.file;
-  }
-  return a.offset < b.offset;
-}
 
 bool SchemaHistory::watched(std::string_view database) const {
   return options_.databases.empty() ||

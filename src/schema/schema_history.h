@@ -44,10 +44,6 @@ struct SchemaHistoryOptions {
   std::vector<std::string> databases;  // watched databases; empty = all
 };
 
-// Whether `a` comes before `b` in the binlog: files by their numeric extension
-// (mysql-bin.000009 < mysql-bin.000010), then offsets.
-bool positionBefore(const binlog::Position& a, const binlog::Position& b);
-
 class SchemaHistory {
  public:
   // `catalog` must outlive the history.

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 
 class ReadinessRuleTest : public ::testing::Test {
  protected:
-  ReadinessSample streaming(BinlogCoordinate read, std::optional<BinlogCoordinate> server) {
+  ReadinessSample streaming(binlog::Position read, std::optional<binlog::Position> server) {
     ReadinessSample s;
     s.source_connected = true;
     s.broker_connected = true;
@@ -29,7 +29,7 @@ class ReadinessRuleTest : public ::testing::Test {
 };
 
 TEST_F(ReadinessRuleTest, ReadyWhileStreamingAndCaughtUp) {
-  const auto sample = streaming({"mysql-bin.000001", 500}, BinlogCoordinate{"mysql-bin.000001", 500});
+  const auto sample = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 500});
   EXPECT_TRUE(at(0s, sample).ready);
   const Readiness later = at(3600s, sample);
   EXPECT_TRUE(later.ready) << "an idle source never stalls: " << later.reason;
@@ -47,8 +47,8 @@ TEST_F(ReadinessRuleTest, NotReadyWithoutEitherConnectionSayingWhich) {
 }
 
 TEST_F(ReadinessRuleTest, ReaderStandingStillWhileTheServerMovesOnIsAStallAfterStallSeconds) {
-  const auto caught_up = streaming({"mysql-bin.000001", 500}, BinlogCoordinate{"mysql-bin.000001", 500});
-  const auto behind = streaming({"mysql-bin.000001", 500}, BinlogCoordinate{"mysql-bin.000001", 900});
+  const auto caught_up = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 500});
+  const auto behind = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 900});
   EXPECT_TRUE(at(0s, caught_up).ready);
   EXPECT_TRUE(at(600s, caught_up).ready);
   // The server moves on at 601 s: the stall is timed from there, not from the reader's last move.
@@ -64,34 +64,34 @@ TEST_F(ReadinessRuleTest, ReaderStandingStillWhileTheServerMovesOnIsAStallAfterS
 TEST_F(ReadinessRuleTest, AReaderThatKeepsMovingIsNotStalledHoweverFarBehind) {
   for (int i = 0; i < 100; ++i) {
     const auto sample = streaming({"mysql-bin.000001", 100u + static_cast<uint64_t>(i)},
-                                  BinlogCoordinate{"mysql-bin.000009", 4});
+                                  binlog::Position{"mysql-bin.000009", 4});
     EXPECT_TRUE(at(std::chrono::seconds(i * 10), sample).ready) << i;
   }
 }
 
 TEST_F(ReadinessRuleTest, MovingAgainEndsTheStall) {
-  const auto behind = streaming({"mysql-bin.000001", 500}, BinlogCoordinate{"mysql-bin.000002", 4});
+  const auto behind = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000002", 4});
   EXPECT_TRUE(at(0s, behind).ready);
   EXPECT_TRUE(at(1s, behind).ready);
   EXPECT_FALSE(at(61s, behind).ready);
-  EXPECT_TRUE(at(62s, streaming({"mysql-bin.000001", 800}, BinlogCoordinate{"mysql-bin.000002", 4})).ready);
+  EXPECT_TRUE(at(62s, streaming({"mysql-bin.000001", 800}, binlog::Position{"mysql-bin.000002", 4})).ready);
 }
 
 TEST_F(ReadinessRuleTest, ARotatedIdleServerIsNotAStall) {
   // FLUSH LOGS on an idle server: the reader follows the rotation, the checkpoint stays behind.
-  const auto rotated = streaming({"mysql-bin.000002", 256}, BinlogCoordinate{"mysql-bin.000002", 256});
+  const auto rotated = streaming({"mysql-bin.000002", 256}, binlog::Position{"mysql-bin.000002", 256});
   EXPECT_TRUE(at(0s, rotated).ready);
   EXPECT_TRUE(at(3600s, rotated).ready);
 }
 
 TEST_F(ReadinessRuleTest, AStaleServerPositionBehindTheReaderIsNotAStall) {
-  const auto ahead = streaming({"mysql-bin.000003", 500}, BinlogCoordinate{"mysql-bin.000002", 900});
+  const auto ahead = streaming({"mysql-bin.000003", 500}, binlog::Position{"mysql-bin.000002", 900});
   EXPECT_TRUE(at(0s, ahead).ready);
   EXPECT_TRUE(at(600s, ahead).ready);
 }
 
 TEST_F(ReadinessRuleTest, UnconfirmedMessagesWithoutACheckpointForStallSecondsIsAStall) {
-  auto sample = streaming({"mysql-bin.000001", 500}, BinlogCoordinate{"mysql-bin.000001", 500});
+  auto sample = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 500});
   sample.checkpoints_saved = 10;
   EXPECT_TRUE(at(0s, sample).ready);
   EXPECT_TRUE(at(500s, sample).ready) << "nothing waits: idle";
@@ -124,7 +124,7 @@ TEST(SampleReadiness, IgnoresAStaleServerPosition) {
   const auto fresh = sampleReadiness(stats, 1030, std::chrono::seconds(30));
   ASSERT_TRUE(fresh.server.has_value());
   EXPECT_EQ(fresh.server->offset, 900u);
-  EXPECT_EQ(fresh.read, (BinlogCoordinate{"mysql-bin.000001", 77}));
+  EXPECT_EQ(fresh.read, (binlog::Position{"mysql-bin.000001", 77}));
   EXPECT_FALSE(sampleReadiness(stats, 1031, std::chrono::seconds(30)).server.has_value());
 }
 

@@ -63,14 +63,6 @@ class SchemaHistoryTest : public ::testing::Test {
   test::FakeTableSchemaSource catalog_;
 };
 
-TEST(PositionBefore, OrdersFilesByTheirNumberThenOffsets) {
-  EXPECT_TRUE(positionBefore({"bin.000009", 900}, {"bin.000010", 4}));
-  EXPECT_FALSE(positionBefore({"bin.000010", 4}, {"bin.000009", 900}));
-  EXPECT_TRUE(positionBefore({"bin.999999", 4}, {"bin.1000000", 4}));
-  EXPECT_TRUE(positionBefore({"bin.000001", 4}, {"bin.000001", 5}));
-  EXPECT_FALSE(positionBefore({"bin.000001", 5}, {"bin.000001", 5}));
-}
-
 TEST_F(SchemaHistoryTest, CaptureTakesTheWatchedDatabasesAndWritesThemAtOnce) {
   SchemaHistory h = history();
   ASSERT_TRUE(h.capture({"bin.000001", 100}).isOk());
