@@ -26,8 +26,8 @@ void BM_StateFileSave(benchmark::State& state) {
   // A MariaDB checkpoint with a GTID set of three domains, as a replica of a small topology saves.
   checkpoint::Checkpoint mark{"mysql-bin.000042", 4, 0, "0-1-1234567,1-2-99,2-3-4242"};
   for (auto _ : state) {
-    mark.position += 317;
-    mark.rows_done = mark.position % 7;
+    mark.offset += 317;
+    mark.rows_done = mark.offset % 7;
     const Status saved = file.save(mark);
     if (!saved.isOk()) {
       state.SkipWithError(saved.toString().c_str());

@@ -259,7 +259,7 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
       (std::filesystem::path(config.monitor.state_path) / "schema_history").string();
   schema::SchemaHistory history(schema::SchemaHistoryOptions{history_path, config.mysql.databases},
                                 information_schema);
-  const binlog::Position history_start{start.file, start.position};
+  const binlog::Position history_start{start.file, start.offset};
   if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start);
       !opened.isOk()) {
     spdlog::error("{}", opened.toString());

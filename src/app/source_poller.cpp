@@ -40,7 +40,7 @@ void SourcePoller::pollOnce() {
     auto answer = mysql::readSourceBinlogStatus(connection);
     if (answer.isOk()) {
       stats_.setServerState(metrics::ServerBinlogState{
-          binlog::Position{answer->current.file, answer->current.offset}, answer->expire_seconds,
+          answer->current, answer->expire_seconds,
           unixSeconds(clock_.now())});
       if (failing_) {
         spdlog::info("metrics: the source answers its binlog status again");

@@ -79,7 +79,7 @@ void printSavedState(const std::string& path, const checkpoint::Checkpoint& chec
 // How far the saved position is behind the server's end; exit 1 when its binlog is gone.
 // Requires: `logs` is not empty.
 int printBacklog(const checkpoint::Checkpoint& checkpoint, const std::vector<mysql::BinaryLog>& logs) {
-  const mysql::Backlog backlog = mysql::backlogOf(logs, checkpoint.file, checkpoint.position);
+  const mysql::Backlog backlog = mysql::backlogOf(logs, checkpoint.file, checkpoint.offset);
   if (!backlog.file_present) {
     line("behind", fmt::format("unknown: the saved binlog {} is GONE from the server (oldest is {}); the "
                                "monitor will stop or, with [mysql] on_position_lost = current, skip to "

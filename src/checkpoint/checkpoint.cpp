@@ -9,9 +9,9 @@ std::string toString(const Checkpoint& checkpoint) {
     return fmt::format("GTID set {}", checkpoint.gtid_set);
   }
   if (checkpoint.rows_done == 0) {
-    return fmt::format("{}:{}", checkpoint.file, checkpoint.position);
+    return fmt::format("{}:{}", checkpoint.file, checkpoint.offset);
   }
-  return fmt::format("{}:{}+{}", checkpoint.file, checkpoint.position, checkpoint.rows_done);
+  return fmt::format("{}:{}+{}", checkpoint.file, checkpoint.offset, checkpoint.rows_done);
 }
 
 std::string toString(const SourceIdentity& identity) {

@@ -10,11 +10,13 @@
 #include <cstdint>
 #include <string>
 
+#include "binlog/position.h"
+
 namespace mm::checkpoint {
 
-struct Checkpoint {
-  std::string file;        // binlog file basename, e.g. "mysql-bin.000042"
-  uint64_t position = 0;   // start of the first transaction not wholly confirmed
+// A place in the binlog (binlog::Position: file basename and offset, the one coordinate type),
+// which is the start of the first transaction not wholly confirmed, and how far into it.
+struct Checkpoint : binlog::Position {
   uint64_t rows_done = 0;  // rows of that transaction already confirmed
   std::string gtid_set = {};  // "" when unknown (no GTIDs, or not learnt yet)
 

@@ -72,7 +72,7 @@ class StateParser {
       }
       checkpoint.file = std::string(value);
     } else if (key == "position") {
-      if (!parseUint(value, checkpoint.position) || checkpoint.position < 4) {
+      if (!parseUint(value, checkpoint.offset) || checkpoint.offset < 4) {
         return fmt::format("invalid position '{}'", value);
       }
     } else if (key == "rows_done") {
@@ -152,7 +152,7 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
   content.keyValue("version", kFormatVersion);
   if (!checkpoint.file.empty()) {  // else a start by GTID set whose position is not known yet
     content.keyValue("file", checkpoint.file);
-    content.keyValue("position", checkpoint.position);
+    content.keyValue("position", checkpoint.offset);
   }
   if (!checkpoint.gtid_set.empty()) {
     content.keyValue("gtid_set", checkpoint.gtid_set);

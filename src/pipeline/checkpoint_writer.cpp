@@ -21,7 +21,7 @@ std::chrono::nanoseconds threadCpuTime() {
 void reportSavedCheckpoint(metrics::Stats& stats, const checkpoint::Checkpoint& saved,
                            const Clock& clock) {
   stats.setCheckpoint(metrics::SavedCheckpoint{
-      binlog::Position{saved.file, saved.position}, saved.rows_done,
+      binlog::Position{saved.file, saved.offset}, saved.rows_done,
       unixSeconds(clock.now())});
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "binlog/event_decoder.h"
+#include "binlog/position.h"
 #include "checkpoint/checkpoint.h"
 #include "message/message_route.h"
 
@@ -60,8 +61,7 @@ struct TransactionEnd {
 struct SchemaChange {
   std::string statement;  // the QUERY event's text
   std::string database;   // its default database
-  std::string file;       // where the event starts
-  uint64_t position = 0;
+  binlog::Position at;    // where the event starts
 };
 
 // The server no longer had `from` and the reader resumed at `to` ([mysql] on_position_lost =

@@ -49,8 +49,8 @@ Result<TransactionTracker> TransactionTracker::create(const checkpoint::Checkpoi
 
 TransactionTracker::TransactionTracker(const checkpoint::Checkpoint& start, binlog::GtidState gtids,
                                        TrackerOptions options)
-    : options_(options), resume_(start), file_(start.file), position_(start.position),
-      txn_start_(start.position), gtids_(std::move(gtids)) {}
+    : options_(options), resume_(start), file_(start.file), position_(start.offset),
+      txn_start_(start.offset), gtids_(std::move(gtids)) {}
 
 void TransactionTracker::streamStarted() {
   in_transaction_ = false;
@@ -123,7 +123,7 @@ void TransactionTracker::beginTransaction(uint64_t position, bool explicit_begin
   txn_checkpoint_stale_ = true;
   // The transaction the checkpoint stopped in: at the same place, or (by GTID, maybe on another
   // server) the one that follows the same GTID set.
-  txn_resumed_ = (txn_start_ == resume_.position && file_ == resume_.file) ||
+  txn_resumed_ = (txn_start_ == resume_.offset && file_ == resume_.file) ||
                  (options_.resume_by_gtid && !resume_.gtid_set.empty() && txn_gtid_set_ == resume_.gtid_set);
   in_xa_ = false;
   xa_.reset();
@@ -143,7 +143,7 @@ const SharedCheckpoint& TransactionTracker::transactionCheckpoint() {
   if (txn_checkpoint_stale_) {
     txn_checkpoint_stale_ = false;
     const SharedCheckpoint& shared = txn_checkpoint_;
-    if (shared == nullptr || shared->position != txn_start_ || shared->file != file_ ||
+    if (shared == nullptr || shared->offset != txn_start_ || shared->file != file_ ||
         shared->gtid_set != txn_gtid_set_) {
       txn_checkpoint_ = std::make_shared<const checkpoint::Checkpoint>(
           checkpoint::Checkpoint{file_, txn_start_, 0, txn_gtid_set_});

@@ -67,20 +67,20 @@ Status TransformerStage::handle(SourceItem& item) {
       // The DDL in the gap is lost with its rows: the schema at the server's current position is
       // what information_schema says now.
       forgetCompletedTables();
-      return history_->capture(binlog::Position{gap->to.file, gap->to.position});
+      return history_->capture(gap->to);
     }
   } else if (auto* change = std::get_if<SchemaChange>(&item)) {
     forgetCompletedTables();
     if (history_ != nullptr) {
       return history_->applyDdl(change->statement, change->database,
-                                binlog::Position{change->file, change->position});
+                                change->at);
     }
   }
   return Status::ok();
 }
 
 Status TransformerStage::checkResumedRows(const checkpoint::Checkpoint& resumed) const {
-  const bool counted = txn_file_ == resumed.file && txn_start_ == resumed.position;
+  const bool counted = txn_file_ == resumed.file && txn_start_ == resumed.offset;
   const uint64_t rows = counted ? rows_in_txn_ : 0;
   if (rows >= resumed.rows_done) {
     return Status::ok();
@@ -93,7 +93,7 @@ Status TransformerStage::checkResumedRows(const checkpoint::Checkpoint& resumed)
       "database/tables settings. Edit it to rows_done=0 (the transaction is published again: "
       "consumers may see up to {} rows twice) or delete it (a restart from [mysql] start_position)",
       state_path_.empty() ? std::string("the state file") : "state file " + state_path_, resumed.file,
-      resumed.position, resumed.rows_done, rows, rows == 0 ? "" : " of the published tables", rows));
+      resumed.offset, resumed.rows_done, rows, rows == 0 ? "" : " of the published tables", rows));
 }
 
 // Small batches: the publish queue bounds batches (publish_queue_items), so the batch size
@@ -193,8 +193,8 @@ TransformerStage::Flow TransformerStage::send(std::stop_token stop) {
 }
 
 PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
-  const std::string from = fmt::format("{}:{}", gap.from.file, gap.from.position);
-  const std::string to = fmt::format("{}:{}", gap.to.file, gap.to.position);
+  const std::string from = fmt::format("{}:{}", gap.from.file, gap.from.offset);
+  const std::string to = fmt::format("{}:{}", gap.to.file, gap.to.offset);
   PublishItem item = checkpointMark(gap.to);
   item.timestamp = unixSeconds(clock_.now());
   // Control messages have ids of their own that no row id ("FILE:POS:ROW") can equal.
@@ -321,12 +321,12 @@ void TransformerStage::setMessage(PublishItem& item, std::string_view id, std::s
 
 Status TransformerStage::transform(RowsItem& item) {
   const checkpoint::Checkpoint& txn = *item.txn_start;
-  if (txn.file != txn_file_ || txn.position != txn_start_) {
+  if (txn.file != txn_file_ || txn.offset != txn_start_) {
     txn_file_ = txn.file;
-    txn_start_ = txn.position;
+    txn_start_ = txn.offset;
     rows_in_txn_ = 0;
   }
-  auto table = completeTable(item.event.table, binlog::Position{txn.file, txn.position});
+  auto table = completeTable(item.event.table, txn);
   // Rows events inside one TRANSACTION_PAYLOAD share its end position: their rows count on, so
   // every row keeps a message_id of its own.
   const bool same_position = item.event_end == last_event_end_ && txn.file == last_event_file_;

@@ -115,7 +115,7 @@ TEST_F(Oversize, FailStopsAtTheRowNamingItWithoutARepublishLoop) {
   auto saved = state.load();
   ASSERT_TRUE(saved.isOk()) << saved.status().toString();
   EXPECT_EQ(saved->file, found[2].str());
-  EXPECT_LT(saved->position, std::stoull(found[3].str()));
+  EXPECT_LT(saved->offset, std::stoull(found[3].str()));
 }
 
 TEST_F(Oversize, StubTakesTheRowsPlaceAndTheLaterRowsFollow) {

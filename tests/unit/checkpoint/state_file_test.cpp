@@ -46,7 +46,7 @@ TEST_F(StateFileTest, SaveThenLoadRoundTripsAndLeavesNoTemporaryFile) {
   auto loaded = state.load();
   ASSERT_TRUE(loaded.isOk()) << loaded.status().toString();
   EXPECT_EQ(loaded->file, saved.file);
-  EXPECT_EQ(loaded->position, saved.position);
+  EXPECT_EQ(loaded->offset, saved.offset);
   EXPECT_EQ(loaded->rows_done, saved.rows_done);
   for (const auto& entry : std::filesystem::directory_iterator(dir_ / "nested")) {
     EXPECT_EQ(entry.path().filename(), "position") << "left behind: " << entry.path();
@@ -100,7 +100,7 @@ TEST_F(StateFileTest, SaveReplacesThePreviousState) {
   auto loaded = state.load();
   ASSERT_TRUE(loaded.isOk());
   EXPECT_EQ(loaded->file, "mysql-bin.000002");
-  EXPECT_EQ(loaded->position, 4u);
+  EXPECT_EQ(loaded->offset, 4u);
   EXPECT_EQ(loaded->rows_done, 1u);
 }
 

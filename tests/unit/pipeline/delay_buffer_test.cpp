@@ -388,7 +388,7 @@ TEST(DelayBuffer, ConsumerOfTheBufferedStreamEndsWithTheSameRowsAsOfTheRawStream
     uint64_t last_checkpoint = 0;
     auto collect = [&](PublishBatch& batch) {
       for (auto& item : batch) {
-        const uint64_t position = item.after().position;
+        const uint64_t position = item.after().offset;
         ASSERT_GE(position, last_checkpoint) << "checkpoints must never go backwards";
         last_checkpoint = position;
         applyChange(buffered_copy, item);

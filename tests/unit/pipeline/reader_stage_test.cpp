@@ -200,13 +200,13 @@ TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
   }
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0]->gtid, uuid + ":12");
-  EXPECT_EQ(rows[0]->txn_start->position, 378u) << "a transaction starts at its GTID event";
+  EXPECT_EQ(rows[0]->txn_start->offset, 378u) << "a transaction starts at its GTID event";
   EXPECT_EQ(rows[0]->event_end, 651u) << "inner events end where their payload ends";
   EXPECT_EQ(rows[0]->txn_start->gtid_set, uuid + ":1-11");
   EXPECT_EQ(rows[0]->event.table->table, "b");
   for (const RowsItem* second : {rows[1], rows[2]}) {
     EXPECT_EQ(second->gtid, uuid + ":13");
-    EXPECT_EQ(second->txn_start->position, 651u);
+    EXPECT_EQ(second->txn_start->offset, 651u);
     EXPECT_EQ(second->event_end, 1283u);
     EXPECT_EQ(second->event.table->table, "test_table_3");
   }

@@ -28,7 +28,7 @@ class Recorder final : public TransactionTracker::Output {
   bool item(SourceItem&& item, size_t /*bytes*/) override {
     if (auto* rows = std::get_if<RowsItem>(&item)) {
       std::string line = fmt::format("rows {} end {} txn {}:{} gtid '{}'", rows->event.table->table,
-                                     rows->event_end, rows->txn_start->file, rows->txn_start->position,
+                                     rows->event_end, rows->txn_start->file, rows->txn_start->offset,
                                      rows->gtid);
       if (rows->skip_rows != 0) {
         line += fmt::format(" skip {}", rows->skip_rows);
@@ -66,7 +66,7 @@ class Feed {
   explicit Feed(checkpoint::Checkpoint start = {"bin.000001", 100, 0, ""}, TrackerOptions options = {})
       : tracker_(*TransactionTracker::create(start, options)) {
     tracker_.streamStarted();
-    position_ = start.position;
+    position_ = start.offset;
   }
 
   Status add(uint8_t type, decltype(DecodedEvent::body) body) {
@@ -514,7 +514,7 @@ class KeyRecorder final : public TransactionTracker::Output {
         const size_t keys = body.find("\"keys\":");
         const size_t close = body.find('}', keys);
         std::string line = fmt::format("{} {} {} @{}", rows->gtid, rows->event.table->table,
-                                       body.substr(keys + 7, close - keys - 6), rows->txn_start->position);
+                                       body.substr(keys + 7, close - keys - 6), rows->txn_start->offset);
         if (rows->held_mark != nullptr) {
           line += " held " + checkpoint::toString(*rows->held_mark);
         }
