@@ -112,7 +112,6 @@ Status RowImageReader::readValueOptions() {
 
 Status RowImageReader::next(std::vector<Cell>& cells) {
   const bool after = header_.kind == RowsKind::Update && next_is_after_;
-  const ColumnBitmap& present = after ? header_.present_after : header_.present;
   if (header_.kind == RowsKind::Update) {
     next_is_after_ = !next_is_after_;
   }
@@ -125,6 +124,19 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
     MM_RETURN_IF_ERROR(readValueOptions());
   }
   cells.resize(columns);  // each cell is set whole below: one pass over them, not two
+  MM_RETURN_IF_ERROR(readImage(after, cells));
+  if (header_.partial_update) {
+    if (!after) {
+      before_ = cells;
+    } else if (!partial_bits_.empty()) {
+      markJsonDiffs(cells);
+    }
+  }
+  return Status::ok();
+}
+
+Status RowImageReader::readImage(bool after, std::vector<Cell>& cells) {
+  const ColumnBitmap& present = after ? header_.present_after : header_.present;
   // Null bits cover the present columns only (binlog-reference §3.1).
   const size_t present_count = after ? present_after_count_ : present_count_;
   if (present_count == 0) {
@@ -139,7 +151,7 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
                                           table_.database, table_.table));
   }
   size_t k = 0;
-  for (size_t i = 0; i < columns; ++i) {
+  for (size_t i = 0; i < cells.size(); ++i) {
     cells[i] = Cell{};
     if (!present.test(i)) {
       continue;
@@ -158,18 +170,17 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
         readLaidOutValue(rows_, ValueLayout{column.value_width, column.value_prefix}, cells[i].bytes)) {
       continue;
     }
-    Status sized = readValueBytes(rows_, column, cells[i].bytes);
-    if (!sized.isOk()) {
-      return sized.withContext(fmt::format("row image of {}.{}, column {} ({})", table_.database,
-                                           table_.table, i, columnTypeName(column.real_type)));
-    }
+    MM_RETURN_IF_ERROR(readSizedValue(i, cells[i]));
   }
-  if (header_.partial_update) {
-    if (!after) {
-      before_ = cells;
-    } else if (!partial_bits_.empty()) {
-      markJsonDiffs(cells);
-    }
+  return Status::ok();
+}
+
+Status RowImageReader::readSizedValue(size_t i, Cell& cell) {
+  const TableMapColumn& column = table_.columns[i];
+  Status sized = readValueBytes(rows_, column, cell.bytes);
+  if (!sized.isOk()) {
+    return sized.withContext(fmt::format("row image of {}.{}, column {} ({})", table_.database,
+                                         table_.table, i, columnTypeName(column.real_type)));
   }
   return Status::ok();
 }
