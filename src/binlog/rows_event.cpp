@@ -110,48 +110,46 @@ Status RowImageReader::readValueOptions() {
   return Status::ok();
 }
 
+// The errors of next(), out of its loop: it runs for every row image.
+Status RowImageReader::widthMismatch() const {
+  return Status::corruption(fmt::format("rows event for {}.{} has {} columns, its table map {}",
+                                        table_.database, table_.table, header_.width,
+                                        table_.columns.size()));
+}
+
+Status RowImageReader::imageError(std::string_view what) const {
+  return Status::corruption(
+      fmt::format("row image of {}.{}: {}", table_.database, table_.table, what));
+}
+
 Status RowImageReader::next(std::vector<Cell>& cells) {
   const bool after = header_.kind == RowsKind::Update && next_is_after_;
+  const ColumnBitmap& present = after ? header_.present_after : header_.present;
   if (header_.kind == RowsKind::Update) {
     next_is_after_ = !next_is_after_;
   }
   const size_t columns = table_.columns.size();
   if (header_.width != columns) {
-    return Status::corruption(fmt::format("rows event for {}.{} has {} columns, its table map {}",
-                                          table_.database, table_.table, header_.width, columns));
+    return widthMismatch();
   }
   if (header_.partial_update && after) {
     MM_RETURN_IF_ERROR(readValueOptions());
   }
   cells.resize(columns);  // each cell is set whole below: one pass over them, not two
-  MM_RETURN_IF_ERROR(readImage(after, cells));
-  if (header_.partial_update) {
-    if (!after) {
-      before_ = cells;
-    } else if (!partial_bits_.empty()) {
-      markJsonDiffs(cells);
-    }
-  }
-  return Status::ok();
-}
-
-Status RowImageReader::readImage(bool after, std::vector<Cell>& cells) {
-  const ColumnBitmap& present = after ? header_.present_after : header_.present;
   // Null bits cover the present columns only (binlog-reference §3.1).
   const size_t present_count = after ? present_after_count_ : present_count_;
   if (present_count == 0) {
     // Such an image takes no bytes, so the reader would never reach the end of the rows (found by
     // tests/fuzz/event_decoder_fuzz.cpp: a rows event with an empty bitmap looped forever).
-    return Status::corruption(fmt::format("row image of {}.{}: no column present but {} bytes of rows left",
-                                          table_.database, table_.table, rows_.remaining()));
+    return imageError(
+        fmt::format("no column present but {} bytes of rows left", rows_.remaining()));
   }
   auto null_bits = rows_.bytes((present_count + 7) / 8);
   if (!rows_.ok()) {
-    return Status::corruption(fmt::format("row image of {}.{}: null bitmap truncated",
-                                          table_.database, table_.table));
+    return imageError("null bitmap truncated");
   }
   size_t k = 0;
-  for (size_t i = 0; i < cells.size(); ++i) {
+  for (size_t i = 0; i < columns; ++i) {
     cells[i] = Cell{};
     if (!present.test(i)) {
       continue;
@@ -172,7 +170,18 @@ Status RowImageReader::readImage(bool after, std::vector<Cell>& cells) {
     }
     MM_RETURN_IF_ERROR(readSizedValue(i, cells[i]));
   }
+  if (header_.partial_update) {
+    keepForJsonDiffs(after, cells);
+  }
   return Status::ok();
+}
+
+void RowImageReader::keepForJsonDiffs(bool after, std::vector<Cell>& cells) {
+  if (!after) {
+    before_ = cells;
+  } else if (!partial_bits_.empty()) {
+    markJsonDiffs(cells);
+  }
 }
 
 Status RowImageReader::readSizedValue(size_t i, Cell& cell) {
