@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <utility>
+#include <variant>
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -152,15 +153,108 @@ class InputFile {
   size_t released_ = 0;
 };
 
-void writeString(rapidjson::Writer<rapidjson::StringBuffer>& w, const char* key, std::string_view value) {
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void writeString(JsonWriter& w, const char* key, std::string_view value) {
   w.Key(key);
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
+// The fields --all-events prints for each event type, after the common ones (std::visit of the
+// decoded body): none for the types not named here.
+class EventFields {
+ public:
+  explicit EventFields(JsonWriter& w) : w_(w) {}
+
+  void operator()(const binlog::QueryEvent& query) {
+    writeString(w_, "database", query.database);
+    writeString(w_, "query", query.query);
+  }
+  void operator()(const binlog::RotateEvent& rotate) {
+    writeString(w_, "next_file", rotate.next_file);
+  }
+  void operator()(const binlog::FormatDescription& fde) {
+    writeString(w_, "server_version", fde.server_version);
+  }
+  void operator()(const binlog::TableMapEvent& table) {
+    w_.Key("table_id");
+    w_.Uint64(table.table->table_id);
+    writeString(w_, "table_name", table.table->table);
+    writeString(w_, "database", table.table->database);
+  }
+  void operator()(const binlog::MysqlGtidEvent& gtid) {
+    if (!gtid.anonymous) {
+      writeString(w_, "gtid", gtid.text());
+    }
+    w_.Key("last_committed");
+    w_.Int64(gtid.last_committed);
+    w_.Key("sequence_number");
+    w_.Int64(gtid.sequence_number);
+    w_.Key("transaction_length");
+    w_.Uint64(gtid.transaction_length);
+  }
+  void operator()(const binlog::MariadbGtidEvent& gtid) {
+    writeString(w_, "gtid", gtid.text());
+    w_.Key("standalone");
+    w_.Bool(gtid.standalone());
+  }
+  void operator()(const binlog::PreviousGtidsEvent& previous) {
+    writeString(w_, "gtid_set", previous.text());
+  }
+  void operator()(const binlog::MariadbGtidListEvent& list) {
+    w_.Key("gtids");
+    w_.StartArray();
+    for (const auto& g : list.gtids) {
+      const std::string text = g.text();
+      w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    w_.EndArray();
+  }
+  void operator()(const binlog::RowsQueryEvent& rows_query) {
+    writeString(w_, "query", rows_query.query);
+  }
+  void operator()(const binlog::BinlogCheckpointEvent& checkpoint) {
+    writeString(w_, "file", checkpoint.file);
+  }
+  void operator()(const binlog::HeartbeatEvent& heartbeat) {
+    writeString(w_, "file", heartbeat.file);
+    w_.Key("heartbeat_position");
+    w_.Uint64(heartbeat.position);
+  }
+  void operator()(const binlog::XaPrepareEvent& xa) {
+    writeString(w_, "xa_gtrid", xa.gtrid);
+    writeString(w_, "xa_bqual", xa.bqual);
+    w_.Key("one_phase");
+    w_.Bool(xa.one_phase);
+  }
+  void operator()(const binlog::TransactionPayloadEvent& payload) {
+    w_.Key("compressed_size");
+    w_.Uint64(payload.payload.size());
+    w_.Key("uncompressed_size");
+    w_.Uint64(payload.uncompressed_size);
+  }
+  void operator()(const binlog::LoadDataEvent& load) {
+    if (load.executes) {
+      writeString(w_, "database", load.database);
+      writeString(w_, "query", load.query);
+    }
+  }
+  void operator()(const uint64_t& xid) {  // XID_EVENT
+    w_.Key("xid");
+    w_.Uint64(xid);
+  }
+  // Skipped, STOP, INCIDENT and rows events: the common fields only.
+  template <typename Other>
+  void operator()(const Other& /*event*/) {}
+
+ private:
+  JsonWriter& w_;
+};
+
 // One line for a non-row event (--all-events). `inner`: from inside a TRANSACTION_PAYLOAD_EVENT.
 void printEvent(const binlog::DecodedEvent& event, uint64_t position, bool inner, std::string& line) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  JsonWriter w(buffer);
   w.StartObject();
   w.Key("type");
   w.String("event");
@@ -175,68 +269,7 @@ void printEvent(const binlog::DecodedEvent& event, uint64_t position, bool inner
   }
   w.Key("binlog_timestamp");
   w.Uint(event.header.timestamp);
-  const auto& body = event.body;
-  if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
-    writeString(w, "database", query->database);
-    writeString(w, "query", query->query);
-  } else if (auto* rotate = std::get_if<binlog::RotateEvent>(&body)) {
-    writeString(w, "next_file", rotate->next_file);
-  } else if (auto* fde = std::get_if<binlog::FormatDescription>(&body)) {
-    writeString(w, "server_version", fde->server_version);
-  } else if (auto* table = std::get_if<binlog::TableMapEvent>(&body)) {
-    w.Key("table_id");
-    w.Uint64(table->table->table_id);
-    writeString(w, "table_name", table->table->table);
-    writeString(w, "database", table->table->database);
-  } else if (auto* gtid = std::get_if<binlog::MysqlGtidEvent>(&body)) {
-    if (!gtid->anonymous) {
-      writeString(w, "gtid", gtid->text());
-    }
-    w.Key("last_committed");
-    w.Int64(gtid->last_committed);
-    w.Key("sequence_number");
-    w.Int64(gtid->sequence_number);
-    w.Key("transaction_length");
-    w.Uint64(gtid->transaction_length);
-  } else if (auto* mariadb_gtid = std::get_if<binlog::MariadbGtidEvent>(&body)) {
-    writeString(w, "gtid", mariadb_gtid->text());
-    w.Key("standalone");
-    w.Bool(mariadb_gtid->standalone());
-  } else if (auto* previous = std::get_if<binlog::PreviousGtidsEvent>(&body)) {
-    writeString(w, "gtid_set", previous->text());
-  } else if (auto* list = std::get_if<binlog::MariadbGtidListEvent>(&body)) {
-    w.Key("gtids");
-    w.StartArray();
-    for (const auto& g : list->gtids) {
-      const std::string text = g.text();
-      w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-    }
-    w.EndArray();
-  } else if (auto* rows_query = std::get_if<binlog::RowsQueryEvent>(&body)) {
-    writeString(w, "query", rows_query->query);
-  } else if (auto* checkpoint = std::get_if<binlog::BinlogCheckpointEvent>(&body)) {
-    writeString(w, "file", checkpoint->file);
-  } else if (auto* heartbeat = std::get_if<binlog::HeartbeatEvent>(&body)) {
-    writeString(w, "file", heartbeat->file);
-    w.Key("heartbeat_position");
-    w.Uint64(heartbeat->position);
-  } else if (auto* xa = std::get_if<binlog::XaPrepareEvent>(&body)) {
-    writeString(w, "xa_gtrid", xa->gtrid);
-    writeString(w, "xa_bqual", xa->bqual);
-    w.Key("one_phase");
-    w.Bool(xa->one_phase);
-  } else if (auto* payload = std::get_if<binlog::TransactionPayloadEvent>(&body)) {
-    w.Key("compressed_size");
-    w.Uint64(payload->payload.size());
-    w.Key("uncompressed_size");
-    w.Uint64(payload->uncompressed_size);
-  } else if (auto* load = std::get_if<binlog::LoadDataEvent>(&body); load != nullptr && load->executes) {
-    writeString(w, "database", load->database);
-    writeString(w, "query", load->query);
-  } else if (auto* xid = std::get_if<uint64_t>(&body)) {
-    w.Key("xid");
-    w.Uint64(*xid);
-  }
+  std::visit(EventFields(w), event.body);
   w.EndObject();
   line.assign(buffer.GetString(), buffer.GetSize());
 }

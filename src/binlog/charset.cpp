@@ -2,6 +2,7 @@
 
 #include <array>
 #include <iterator>
+#include <utility>
 
 #include "common/strings.h"
 
@@ -178,32 +179,16 @@ Charset charsetOfCollation(uint32_t collation) {
 }
 
 Charset charsetByName(std::string_view name) {
-  if (name == "utf8mb4") {
-    return Charset::Utf8mb4;
-  }
-  if (name == "utf8mb3" || name == "utf8") {
-    return Charset::Utf8mb3;
-  }
-  if (name == "latin1") {
-    return Charset::Latin1;
-  }
-  if (name == "ascii") {
-    return Charset::Ascii;
-  }
-  if (name == "ucs2") {
-    return Charset::Ucs2;
-  }
-  if (name == "utf16") {
-    return Charset::Utf16;
-  }
-  if (name == "utf16le") {
-    return Charset::Utf16le;
-  }
-  if (name == "utf32") {
-    return Charset::Utf32;
-  }
-  if (name == "binary") {
-    return Charset::Binary;
+  static constexpr std::pair<std::string_view, Charset> kNames[] = {
+      {"utf8mb4", Charset::Utf8mb4}, {"utf8mb3", Charset::Utf8mb3}, {"utf8", Charset::Utf8mb3},
+      {"latin1", Charset::Latin1},   {"ascii", Charset::Ascii},     {"ucs2", Charset::Ucs2},
+      {"utf16", Charset::Utf16},     {"utf16le", Charset::Utf16le}, {"utf32", Charset::Utf32},
+      {"binary", Charset::Binary},
+  };
+  for (const auto& [known, charset] : kNames) {
+    if (name == known) {
+      return charset;
+    }
   }
   return Charset::Unknown;
 }

@@ -107,6 +107,67 @@ class CharsWriter {
   char* p_;
 };
 
+// A packed DECIMAL's bytes as a magnitude in `buf`: the sign bit flipped back, and every byte of a
+// negative number inverted (§4.3). Returns whether the number is negative.
+bool decimalMagnitude(std::span<const uint8_t> bytes, std::array<uint8_t, 32>& buf) {
+  std::memcpy(buf.data(), bytes.data(), bytes.size());
+  const bool negative = (buf[0] & 0x80) == 0;
+  buf[0] ^= 0x80;
+  if (negative) {
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      buf[i] = static_cast<uint8_t>(~buf[i]);
+    }
+  }
+  return negative;
+}
+
+// The `intg` integer digits: a short leading group, then groups of nine, without leading zeros
+// ("0" when all are zero). Returns whether they were all zero.
+bool writeDecimalInteger(ByteReader& r, int intg, CharsWriter& w) {
+  const int lead_digits = intg % kDigitsPerGroup;
+  bool started = false;
+  auto emitGroup = [&](uint64_t value, int digits) {
+    if (started) {
+      w.digits(value, digits);
+    } else if (value != 0) {
+      w.digits(value);
+      started = true;
+    }
+  };
+  if (lead_digits > 0) {
+    emitGroup(r.uintBe(kDigitsToBytes[lead_digits]), lead_digits);
+  }
+  for (int g = 0; g < intg / kDigitsPerGroup; ++g) {
+    emitGroup(r.uintBe(4), kDigitsPerGroup);
+  }
+  if (!started) {
+    w.put('0');
+  }
+  return !started;
+}
+
+// "." and exactly `scale` fraction digits (none for scale 0): groups of nine, then a short one.
+// Returns whether they were all zero.
+bool writeDecimalFraction(ByteReader& r, int scale, CharsWriter& w) {
+  if (scale == 0) {
+    return true;
+  }
+  bool all_zero = true;
+  w.put('.');
+  for (int g = 0; g < scale / kDigitsPerGroup; ++g) {
+    const uint64_t v = r.uintBe(4);
+    all_zero = all_zero && v == 0;
+    w.digits(v, kDigitsPerGroup);
+  }
+  const int tail = scale % kDigitsPerGroup;
+  if (tail > 0) {
+    const uint64_t v = r.uintBe(kDigitsToBytes[tail]);
+    all_zero = all_zero && v == 0;
+    w.digits(v, tail);
+  }
+  return all_zero;
+}
+
 // Microseconds of a temporal v2 fraction of `fsp` digits, stored in (fsp+1)/2 BE bytes.
 uint32_t fractionMicros(ByteReader& r, uint16_t fsp) {
   switch (fractionBytes(fsp)) {
@@ -236,9 +297,7 @@ Status decodeVector(std::span<const uint8_t> data, CellValue& out) {
   out.json.clear();  // not assign("["): g++ 12 -O2 reports a bogus -Wrestrict there (GCC bug 105329)
   out.json.push_back('[');
   for (size_t i = 0; i < data.size() / 4; ++i) {
-    const uint32_t raw = r.u32le();
-    float f = 0;
-    std::memcpy(&f, &raw, sizeof f);
+    const float f = r.f32le();
     if (i > 0) {
       out.json.push_back(',');
     }
@@ -288,6 +347,104 @@ void decodeTime2(ByteReader& r, uint16_t fsp, CellValue& out) {
   appendFraction(w, static_cast<uint32_t>(a & 0xFFFFFF), fsp);
 }
 
+// An integer column's value of `width_bits`, sign-extended unless the column is UNSIGNED.
+void setInteger(const TableMapColumn& column, uint64_t raw, int width_bits, CellValue& out) {
+  if (column.is_unsigned) {
+    out.kind = CellValue::Kind::Unsigned;
+    out.u = raw;
+  } else {
+    out.kind = CellValue::Kind::Signed;
+    const int shift = 64 - width_bits;
+    out.i = static_cast<int64_t>(raw << shift) >> shift;  // sign-extend
+  }
+}
+
+// YEAR: one byte, years since 1900; 0 is the zero year.
+void decodeYear(ByteReader& r, CellValue& out) {
+  const uint8_t v = r.u8();
+  out.kind = CellValue::Kind::Unsigned;
+  out.u = v == 0 ? 0 : 1900u + v;
+}
+
+// DATE: 3 bytes LE, year(15) month(4) day(5).
+void decodeDate(ByteReader& r, CellValue& out) {
+  const uint32_t v = r.u24le();
+  CharsWriter w(out);
+  w.date(v >> 9, (v >> 5) & 0x0F, v & 0x1F);
+}
+
+// ENUM: the 1-based member `index`, rendered as the member's text.
+void decodeEnum(const TableMapColumn& column, uint64_t index, CellValue& out) {
+  if (index == 0 || index > column.members.size()) {
+    // 0 is the server's '' error value; an unknown member list leaves only the index.
+    if (index == 0 && !column.members.empty()) {
+      out.kind = CellValue::Kind::Text;
+      out.bytes = {};
+    } else {
+      out.kind = CellValue::Kind::Unsigned;
+      out.u = index;
+    }
+    return;
+  }
+  const std::string& member = column.members[index - 1];
+  out.kind = CellValue::Kind::Text;
+  out.bytes = {reinterpret_cast<const uint8_t*>(member.data()), member.size()};
+}
+
+// SET: a bitmap of members; only the bitmap when the member list is unknown.
+void decodeSet(const TableMapColumn& column, uint64_t bits, CellValue& out) {
+  out.u = bits;
+  if (column.members.empty()) {
+    out.kind = CellValue::Kind::Unsigned;
+  } else {
+    out.kind = CellValue::Kind::Set;
+    out.members = &column.members;
+  }
+}
+
+// CHAR, VARCHAR, BINARY, VARBINARY, TEXT and BLOB: a length prefix (metadata bytes for BLOB, else 1
+// or 2 by the maximum length), then the bytes: binary, or text in the column's charset.
+void decodeString(const TableMapColumn& column, ByteReader& r, CellValue& out) {
+  const uint16_t meta = column.metadata;
+  const size_t prefix = column.real_type == MYSQL_TYPE_BLOB ? meta : (meta < 256 ? 1 : 2);
+  r.skip(prefix);
+  const std::span<const uint8_t> data = r.rest();
+  const Charset charset = charsetOfCollation(column.collation);
+  if (charset == Charset::Binary) {
+    out.kind = CellValue::Kind::Binary;
+    out.bytes = data;
+    // The server strips BINARY(n)'s trailing zero bytes; n is the metadata length.
+    out.padded_length = column.real_type == MYSQL_TYPE_STRING ? meta : data.size();
+    return;
+  }
+  setText(charset, data, out);
+  if (column.is_json) {
+    // MariaDB's JSON is LONGTEXT with a json_valid() CHECK: embedded as JSON when it is, kept
+    // a string when it is not (CHECK constraints can be disabled), never broken output.
+    const std::string_view text(reinterpret_cast<const char*>(out.bytes.data()), out.bytes.size());
+    if (isValidJson(text)) {
+      out.kind = CellValue::Kind::Json;
+      out.json.assign(text);
+    }
+  }
+}
+
+// MySQL's binary JSON, rendered as JSON text.
+Status decodeJson(std::span<const uint8_t> data, CellValue& out) {
+  out.kind = CellValue::Kind::Json;
+  out.json.clear();
+  return appendJsonFromBinary(data, out.json);
+}
+
+// GEOMETRY (SRID and WKB), rendered as WKT text.
+Status decodeGeometry(std::span<const uint8_t> data, CellValue& out) {
+  out.utf8.clear();
+  MM_RETURN_IF_ERROR(appendGeometryWkt(data, out.utf8));
+  out.kind = CellValue::Kind::Text;
+  out.bytes = {reinterpret_cast<const uint8_t*>(out.utf8.data()), out.utf8.size()};
+  return Status::ok();
+}
+
 }  // namespace
 
 Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValue& out) {
@@ -298,61 +455,20 @@ Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValu
     return Status::corruption(fmt::format("DECIMAL({},{}) value has {} bytes", precision, scale,
                                           bytes.size()));
   }
-  // Work on a copy: flip the sign bit, and invert every byte of a negative number.
   std::array<uint8_t, 32> buf{};
-  std::memcpy(buf.data(), bytes.data(), bytes.size());
-  const bool negative = (buf[0] & 0x80) == 0;
-  buf[0] ^= 0x80;
-  if (negative) {
-    for (size_t i = 0; i < bytes.size(); ++i) {
-      buf[i] = static_cast<uint8_t>(~buf[i]);
-    }
-  }
+  const bool negative = decimalMagnitude(bytes, buf);
   ByteReader r(std::span<const uint8_t>(buf.data(), bytes.size()));
-  const int intg = precision - scale;
-  const int lead_digits = intg % kDigitsPerGroup;
   CharsWriter w(out);
   if (negative) {
     w.put('-');
   }
   const size_t sign_len = w.length();
-  bool started = false;
-  auto emitIntegerGroup = [&](uint64_t value, int digits) {
-    if (started) {
-      w.digits(value, digits);
-    } else if (value != 0) {
-      w.digits(value);
-      started = true;
-    }
-  };
-  if (lead_digits > 0) {
-    emitIntegerGroup(r.uintBe(kDigitsToBytes[lead_digits]), lead_digits);
-  }
-  for (int g = 0; g < intg / kDigitsPerGroup; ++g) {
-    emitIntegerGroup(r.uintBe(4), kDigitsPerGroup);
-  }
-  if (!started) {
-    w.put('0');
-  }
-  bool all_zero = !started;
-  if (scale > 0) {
-    w.put('.');
-    for (int g = 0; g < scale / kDigitsPerGroup; ++g) {
-      const uint64_t v = r.uintBe(4);
-      all_zero = all_zero && v == 0;
-      w.digits(v, kDigitsPerGroup);
-    }
-    const int tail = scale % kDigitsPerGroup;
-    if (tail > 0) {
-      const uint64_t v = r.uintBe(kDigitsToBytes[tail]);
-      all_zero = all_zero && v == 0;
-      w.digits(v, tail);
-    }
-  }
+  const bool integer_zero = writeDecimalInteger(r, precision - scale, w);
+  const bool fraction_zero = writeDecimalFraction(r, scale, w);
   if (!r.ok()) {
     return Status::corruption("DECIMAL value truncated");
   }
-  if (negative && all_zero) {
+  if (negative && integer_zero && fraction_zero) {
     // The server never stores -0; keep "0.00", not "-0.00".
     w.dropFront(sign_len);
   }
@@ -430,126 +546,45 @@ Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<con
 Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes, CellValue& out) {
   ByteReader r(bytes);
   const uint16_t meta = column.metadata;
-  auto setInt = [&](uint64_t raw, int width_bits) {
-    if (column.is_unsigned) {
-      out.kind = CellValue::Kind::Unsigned;
-      out.u = raw;
-    } else {
-      out.kind = CellValue::Kind::Signed;
-      const int shift = 64 - width_bits;
-      out.i = static_cast<int64_t>(raw << shift) >> shift;  // sign-extend
-    }
-  };
   switch (column.real_type) {
-    case MYSQL_TYPE_TINY: setInt(r.u8(), 8); break;
-    case MYSQL_TYPE_SHORT: setInt(r.u16le(), 16); break;
-    case MYSQL_TYPE_INT24: setInt(r.u24le(), 24); break;
-    case MYSQL_TYPE_LONG: setInt(r.u32le(), 32); break;
-    case MYSQL_TYPE_LONGLONG: setInt(r.u64le(), 64); break;
-    case MYSQL_TYPE_YEAR: {
-      const uint8_t v = r.u8();
-      out.kind = CellValue::Kind::Unsigned;
-      out.u = v == 0 ? 0 : 1900u + v;
-      break;
-    }
-    case MYSQL_TYPE_FLOAT: {
-      const uint32_t raw = r.u32le();
+    case MYSQL_TYPE_TINY: setInteger(column, r.u8(), 8, out); break;
+    case MYSQL_TYPE_SHORT: setInteger(column, r.u16le(), 16, out); break;
+    case MYSQL_TYPE_INT24: setInteger(column, r.u24le(), 24, out); break;
+    case MYSQL_TYPE_LONG: setInteger(column, r.u32le(), 32, out); break;
+    case MYSQL_TYPE_LONGLONG: setInteger(column, r.u64le(), 64, out); break;
+    case MYSQL_TYPE_YEAR: decodeYear(r, out); break;
+    case MYSQL_TYPE_FLOAT:
       out.kind = CellValue::Kind::Float;
-      std::memcpy(&out.f, &raw, sizeof raw);
+      out.f = r.f32le();
       break;
-    }
-    case MYSQL_TYPE_DOUBLE: {
-      const uint64_t raw = r.u64le();
+    case MYSQL_TYPE_DOUBLE:
       out.kind = CellValue::Kind::Double;
-      std::memcpy(&out.d, &raw, sizeof raw);
+      out.d = r.f64le();
       break;
-    }
-    case MYSQL_TYPE_BIT: {
+    case MYSQL_TYPE_BIT:
       out.kind = CellValue::Kind::Unsigned;
       out.u = r.uintBe(bytes.size());
       break;
-    }
     case MYSQL_TYPE_DATE:
-    case MYSQL_TYPE_NEWDATE: {
-      const uint32_t v = r.u24le();
-      CharsWriter w(out);
-      w.date(v >> 9, (v >> 5) & 0x0F, v & 0x1F);
-      break;
-    }
+    case MYSQL_TYPE_NEWDATE: decodeDate(r, out); break;
     case MYSQL_TYPE_DATETIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeDatetime2(r, meta, out); break;
     case MYSQL_TYPE_TIMESTAMP2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTimestamp2(r, meta, out); break;
     case MYSQL_TYPE_TIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTime2(r, meta, out); break;
     case MYSQL_TYPE_NEWDECIMAL: return formatDecimal(meta, bytes, out);
-    case MYSQL_TYPE_ENUM: {
-      const uint64_t index = r.uintLe(bytes.size());
-      if (index == 0 || index > column.members.size()) {
-        // 0 is the server's '' error value; an unknown member list leaves only the index.
-        if (index == 0 && !column.members.empty()) {
-          out.kind = CellValue::Kind::Text;
-          out.bytes = {};
-        } else {
-          out.kind = CellValue::Kind::Unsigned;
-          out.u = index;
-        }
-        break;
-      }
-      const std::string& member = column.members[index - 1];
-      out.kind = CellValue::Kind::Text;
-      out.bytes = {reinterpret_cast<const uint8_t*>(member.data()), member.size()};
-      break;
-    }
-    case MYSQL_TYPE_SET: {
-      out.u = r.uintLe(bytes.size());
-      if (column.members.empty()) {
-        out.kind = CellValue::Kind::Unsigned;
-      } else {
-        out.kind = CellValue::Kind::Set;
-        out.members = &column.members;
-      }
-      break;
-    }
+    case MYSQL_TYPE_ENUM: decodeEnum(column, r.uintLe(bytes.size()), out); break;
+    case MYSQL_TYPE_SET: decodeSet(column, r.uintLe(bytes.size()), out); break;
     case MYSQL_TYPE_VARCHAR:
     case MYSQL_TYPE_VAR_STRING:
     case MYSQL_TYPE_STRING:
-    case MYSQL_TYPE_BLOB: {
-      const size_t prefix = column.real_type == MYSQL_TYPE_BLOB ? meta : (meta < 256 ? 1 : 2);
-      r.skip(prefix);
-      const std::span<const uint8_t> data = r.rest();
-      const Charset charset = charsetOfCollation(column.collation);
-      if (charset == Charset::Binary) {
-        out.kind = CellValue::Kind::Binary;
-        out.bytes = data;
-        // The server strips BINARY(n)'s trailing zero bytes; n is the metadata length.
-        out.padded_length = column.real_type == MYSQL_TYPE_STRING ? meta : data.size();
-        break;
-      }
-      setText(charset, data, out);
-      if (column.is_json) {
-        // MariaDB's JSON is LONGTEXT with a json_valid() CHECK: embedded as JSON when it is, kept
-        // a string when it is not (CHECK constraints can be disabled), never broken output.
-        const std::string_view text(reinterpret_cast<const char*>(out.bytes.data()), out.bytes.size());
-        if (isValidJson(text)) {
-          out.kind = CellValue::Kind::Json;
-          out.json.assign(text);
-        }
-      }
-      break;
-    }
-    case MYSQL_TYPE_JSON: {
+    case MYSQL_TYPE_BLOB: decodeString(column, r, out); break;
+    case MYSQL_TYPE_JSON:
       r.skip(meta);
-      out.kind = CellValue::Kind::Json;
-      out.json.clear();
-      MM_RETURN_IF_ERROR(appendJsonFromBinary(r.rest(), out.json));
+      MM_RETURN_IF_ERROR(decodeJson(r.rest(), out));
       break;
-    }
-    case MYSQL_TYPE_GEOMETRY: {
+    case MYSQL_TYPE_GEOMETRY:
       r.skip(meta);
-      out.utf8.clear();
-      MM_RETURN_IF_ERROR(appendGeometryWkt(r.rest(), out.utf8));
-      out.kind = CellValue::Kind::Text;
-      out.bytes = {reinterpret_cast<const uint8_t*>(out.utf8.data()), out.utf8.size()};
+      MM_RETURN_IF_ERROR(decodeGeometry(r.rest(), out));
       break;
-    }
     case MYSQL_TYPE_VECTOR:
       r.skip(meta);
       MM_RETURN_IF_ERROR(decodeVector(r.rest(), out));

@@ -1,6 +1,7 @@
 #include "binlog/event_decoder.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,29 @@ namespace {
 // EXECUTE_LOAD_QUERY's post-header when a FORMAT_DESCRIPTION does not list it: QUERY's 13 bytes,
 // then file_id (4), fn_pos_start (4), fn_pos_end (4), dup_handling (1).
 constexpr uint8_t kExecuteLoadQueryPostHeader = 26;
+
+// The event of `header` whose body decoded to `result` (or its error). Each event is built from
+// its body in place: a DecodedEvent default-made first and assigned after cost zeroing its 336
+// bytes for every event.
+template <typename Body>
+Result<DecodedEvent> withHeader(const EventHeader& header, Result<Body>&& result) {
+  if (!result.isOk()) {
+    return result.status();
+  }
+  return DecodedEvent{header, std::move(*result)};
+}
+
+// An event of a type this decoder does not know: skipped when flagged ignorable, the server's
+// promise that skipping it loses nothing (§2); otherwise an error.
+Result<DecodedEvent> decodeUnknown(const EventHeader& header) {
+  if ((header.flags & LOG_EVENT_IGNORABLE_F) != 0) {
+    return DecodedEvent{header, SkippedEvent{}};
+  }
+  return Status::unsupported(fmt::format(
+      "{} (type {}) is not supported and not flagged ignorable; stopping rather than losing "
+      "the changes it may carry",
+      eventTypeName(header.type), header.type));
+}
 }  // namespace
 
 Result<DecodedEvent> EventDecoder::decode(std::span<const uint8_t> event) {
@@ -129,16 +153,55 @@ Result<std::shared_ptr<const TableMap>> EventDecoder::decodeTableMapCached(std::
   return shared;
 }
 
+Result<QueryEvent> EventDecoder::decodeCompressedQuery(std::span<const uint8_t> body) {
+  auto query = decodeQuery(body, fde_->postHeaderLength(QUERY_COMPRESSED_EVENT));
+  if (!query.isOk()) {
+    return query.status().withContext(eventTypeName(QUERY_COMPRESSED_EVENT));
+  }
+  auto text = std::make_shared<std::vector<uint8_t>>();
+  const auto* compressed = reinterpret_cast<const uint8_t*>(query->query.data());
+  Status inflated = decompressMariadbField({compressed, query->query.size()}, *text);
+  if (!inflated.isOk()) {
+    return inflated.withContext(
+        fmt::format("{}: query text", eventTypeName(QUERY_COMPRESSED_EVENT)));
+  }
+  query->query = std::string_view(reinterpret_cast<const char*>(text->data()), text->size());
+  query->decompressed = std::move(text);
+  return query;
+}
+
+Result<TableMapEvent> EventDecoder::decodeTableMapInForce(std::span<const uint8_t> body) {
+  auto map = decodeTableMapCached(body);
+  if (!map.isOk()) {
+    return map.status();
+  }
+  const uint64_t id = (*map)->table_id;
+  auto in_force = std::find_if(tables_.begin(), tables_.end(),
+                               [&](const auto& table) { return table->table_id == id; });
+  if (in_force != tables_.end()) {
+    *in_force = *map;
+  } else {
+    tables_.push_back(*map);
+  }
+  return TableMapEvent{std::move(*map)};
+}
+
+Result<LoadDataEvent> EventDecoder::decodeExecuteLoadQuery(std::span<const uint8_t> body) {
+  // A QUERY_EVENT with 13 more post-header bytes (file id, start and end of the file name in
+  // the query, duplicate handling), which the post-header length covers.
+  const uint8_t post_header = fde_->postHeaderLength(EXECUTE_LOAD_QUERY_EVENT);
+  auto query = decodeQuery(body, post_header != 0 ? post_header : kExecuteLoadQueryPostHeader);
+  if (!query.isOk()) {
+    return query.status().withContext(eventTypeName(EXECUTE_LOAD_QUERY_EVENT));
+  }
+  return LoadDataEvent{true, query->database, query->query};
+}
+
 Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
                                               std::span<const uint8_t> body) {
   const uint8_t type = header.type;
-  // Each event is built from its body in place: a DecodedEvent default-made first and assigned
-  // after cost zeroing its 336 bytes for every event.
-  auto wrap = [&](auto result) -> Result<DecodedEvent> {
-    if (!result.isOk()) {
-      return result.status();
-    }
-    return DecodedEvent{header, std::move(*result)};
+  auto wrap = [&](auto&& result) {
+    return withHeader(header, std::forward<decltype(result)>(result));
   };
   // Events that arrive before the first FORMAT_DESCRIPTION of a replica stream.
   if (type == ROTATE_EVENT) {
@@ -159,23 +222,18 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
   if (rowsEventKind(type, kind) || (plain != 0 && rowsEventKind(plain, kind))) {
     return wrap(decodeRows(type, body));
   }
+  return decodeNonRowsEvent(header, body);
+}
+
+Result<DecodedEvent> EventDecoder::decodeNonRowsEvent(const EventHeader& header,
+                                                      std::span<const uint8_t> body) {
+  const uint8_t type = header.type;
+  auto wrap = [&](auto&& result) {
+    return withHeader(header, std::forward<decltype(result)>(result));
+  };
   switch (type) {
     case QUERY_EVENT: return wrap(decodeQuery(body, fde_->postHeaderLength(QUERY_EVENT)));
-    case QUERY_COMPRESSED_EVENT: {
-      auto query = decodeQuery(body, fde_->postHeaderLength(QUERY_COMPRESSED_EVENT));
-      if (!query.isOk()) {
-        return query.status().withContext(eventTypeName(type));
-      }
-      auto text = std::make_shared<std::vector<uint8_t>>();
-      const auto* compressed = reinterpret_cast<const uint8_t*>(query->query.data());
-      Status inflated = decompressMariadbField({compressed, query->query.size()}, *text);
-      if (!inflated.isOk()) {
-        return inflated.withContext(fmt::format("{}: query text", eventTypeName(type)));
-      }
-      query->query = std::string_view(reinterpret_cast<const char*>(text->data()), text->size());
-      query->decompressed = std::move(text);
-      return DecodedEvent{header, std::move(*query)};
-    }
+    case QUERY_COMPRESSED_EVENT: return wrap(decodeCompressedQuery(body));
     case XID_EVENT: return wrap(decodeXid(body));
     case GTID_EVENT: {
       auto gtid = decodeMariadbGtid(body);
@@ -200,31 +258,8 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
       return Status::unsupported(
           "START_ENCRYPTION_EVENT: the binlog is encrypted (encrypt_binlog=ON); decoding it needs "
           "the server's encryption keys, which mysql-monitor does not have");
-    case TABLE_MAP_EVENT: {
-      auto map = decodeTableMapCached(body);
-      if (!map.isOk()) {
-        return map.status();
-      }
-      const uint64_t id = (*map)->table_id;
-      auto in_force = std::find_if(tables_.begin(), tables_.end(),
-                                   [&](const auto& table) { return table->table_id == id; });
-      if (in_force != tables_.end()) {
-        *in_force = *map;
-      } else {
-        tables_.push_back(*map);
-      }
-      return DecodedEvent{header, TableMapEvent{std::move(*map)}};
-    }
-    case EXECUTE_LOAD_QUERY_EVENT: {
-      // A QUERY_EVENT with 13 more post-header bytes (file id, start and end of the file name in
-      // the query, duplicate handling), which the post-header length covers.
-      const uint8_t post_header = fde_->postHeaderLength(EXECUTE_LOAD_QUERY_EVENT);
-      auto query = decodeQuery(body, post_header != 0 ? post_header : kExecuteLoadQueryPostHeader);
-      if (!query.isOk()) {
-        return query.status().withContext(eventTypeName(type));
-      }
-      return DecodedEvent{header, LoadDataEvent{true, query->database, query->query}};
-    }
+    case TABLE_MAP_EVENT: return wrap(decodeTableMapInForce(body));
+    case EXECUTE_LOAD_QUERY_EVENT: return wrap(decodeExecuteLoadQuery(body));
     case BEGIN_LOAD_QUERY_EVENT:
     case APPEND_BLOCK_EVENT:
     case DELETE_FILE_EVENT:
@@ -241,15 +276,7 @@ Result<DecodedEvent> EventDecoder::decodeBody(const EventHeader& header,
     case TRANSACTION_CONTEXT_EVENT:
     case VIEW_CHANGE_EVENT:
       return DecodedEvent{header, SkippedEvent{}};
-    default:
-      // The ignorable flag is the server's promise that skipping the event loses nothing (§2).
-      if ((header.flags & LOG_EVENT_IGNORABLE_F) != 0) {
-        return DecodedEvent{header, SkippedEvent{}};
-      }
-      return Status::unsupported(fmt::format(
-          "{} (type {}) is not supported and not flagged ignorable; stopping rather than losing "
-          "the changes it may carry",
-          eventTypeName(type), type));
+    default: return decodeUnknown(header);
   }
 }
 

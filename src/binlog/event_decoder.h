@@ -98,8 +98,16 @@ class EventDecoder {
 
  private:
   Result<DecodedEvent> decodeBody(const EventHeader& header, std::span<const uint8_t> body);
+  // The types that need a FORMAT_DESCRIPTION and are not rows events: the event-type switch.
+  Result<DecodedEvent> decodeNonRowsEvent(const EventHeader& header, std::span<const uint8_t> body);
   Result<RowsEvent> decodeRows(uint8_t type, std::span<const uint8_t> body);
   Result<std::shared_ptr<const TableMap>> decodeTableMapCached(std::span<const uint8_t> body);
+  // A TABLE_MAP, put in force (replacing the one of the same table id).
+  Result<TableMapEvent> decodeTableMapInForce(std::span<const uint8_t> body);
+  // MariaDB's QUERY_COMPRESSED_EVENT, its query text inflated into storage the event owns.
+  Result<QueryEvent> decodeCompressedQuery(std::span<const uint8_t> body);
+  // EXECUTE_LOAD_QUERY_EVENT: the statement of a LOAD DATA in statement format.
+  Result<LoadDataEvent> decodeExecuteLoadQuery(std::span<const uint8_t> body);
 
   // The TABLE_MAP last decoded per table id, with the body it came from.
   struct KnownTableMap {

@@ -17,6 +17,20 @@ namespace {
 constexpr size_t kServerVersionLen = 50;
 constexpr size_t kFdeFixedLen = 2 + kServerVersionLen + 4 + 1;  // up to common_header_len
 
+// The end of a body that its fields fill exactly: Corruption "EVENT: TRUNCATED" when they ran past
+// it, "EVENT: N unexpected bytes after the LAST" when bytes are left after the last field.
+Status checkBodyEnd(const ByteReader& r, std::string_view event, std::string_view truncated,
+                    std::string_view last) {
+  if (!r.ok()) {
+    return Status::corruption(fmt::format("{}: {}", event, truncated));
+  }
+  if (!r.empty()) {
+    return Status::corruption(
+        fmt::format("{}: {} unexpected bytes after the {}", event, r.remaining(), last));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<EventHeader> decodeEventHeader(std::span<const uint8_t> event) {
@@ -155,14 +169,9 @@ Result<QueryEvent> decodeQuery(std::span<const uint8_t> body, uint8_t post_heade
 Result<uint64_t> decodeXid(std::span<const uint8_t> body) {
   ByteReader r(body);
   const uint64_t xid = r.u64le();
-  if (!r.ok()) {
-    return Status::corruption("XID_EVENT: truncated");
-  }
-  if (!r.empty()) {
-    // The body is exactly the xid; more means this is not the XID event it claims to be (a
-    // 5.2 development build numbered TABLE_MAP 16, fixture ver_5_1-wl2325_r.001).
-    return Status::corruption(fmt::format("XID_EVENT: {} unexpected bytes after the xid", r.remaining()));
-  }
+  // The body is exactly the xid; more means this is not the XID event it claims to be (a 5.2
+  // development build numbered TABLE_MAP 16, fixture ver_5_1-wl2325_r.001).
+  MM_RETURN_IF_ERROR(checkBodyEnd(r, "XID_EVENT", "truncated", "xid"));
   return xid;
 }
 
@@ -219,9 +228,7 @@ Result<HeartbeatEvent> decodeHeartbeatV2(std::span<const uint8_t> body) {
   if (!has_file || !has_position) {
     return fail("file name or position missing");
   }
-  if (!r.empty()) {
-    return fail(fmt::format("{} unexpected bytes after the end mark", r.remaining()));
-  }
+  MM_RETURN_IF_ERROR(checkBodyEnd(r, "HEARTBEAT_LOG_EVENT_V2", "truncated", "end mark"));
   return e;
 }
 
@@ -284,13 +291,7 @@ Result<BinlogCheckpointEvent> decodeBinlogCheckpoint(std::span<const uint8_t> bo
   const uint32_t length = r.u32le();
   BinlogCheckpointEvent e;
   e.file = r.chars(length);
-  if (!r.ok()) {
-    return Status::corruption("BINLOG_CHECKPOINT_EVENT: truncated");
-  }
-  if (!r.empty()) {
-    return Status::corruption(
-        fmt::format("BINLOG_CHECKPOINT_EVENT: {} unexpected bytes after the file name", r.remaining()));
-  }
+  MM_RETURN_IF_ERROR(checkBodyEnd(r, "BINLOG_CHECKPOINT_EVENT", "truncated", "file name"));
   return e;
 }
 
@@ -311,13 +312,7 @@ Result<XaPrepareEvent> decodeXaPrepare(std::span<const uint8_t> body) {
   }
   e.gtrid = r.chars(gtrid_len);
   e.bqual = r.chars(bqual_len);
-  if (!r.ok()) {
-    return Status::corruption("XA_PREPARE_LOG_EVENT: xid truncated");
-  }
-  if (!r.empty()) {
-    return Status::corruption(
-        fmt::format("XA_PREPARE_LOG_EVENT: {} unexpected bytes after the xid", r.remaining()));
-  }
+  MM_RETURN_IF_ERROR(checkBodyEnd(r, "XA_PREPARE_LOG_EVENT", "xid truncated", "xid"));
   return e;
 }
 

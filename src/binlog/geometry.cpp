@@ -1,6 +1,6 @@
 #include "binlog/geometry.h"
 
-#include <cstring>
+#include <bit>
 #include <iterator>
 #include <string_view>
 
@@ -51,12 +51,8 @@ class WkbReader {
     if (depth > kMaxDepth) {
       return corrupt(fmt::format("collections nested deeper than {}", kMaxDepth));
     }
-    const uint8_t order = r_.u8();
-    if (r_.ok() && order > 1) {
-      return corrupt(fmt::format("byte order {} is neither 0 (big) nor 1 (little endian)", order));
-    }
-    big_endian_ = order == 0;
-    const uint32_t type = u32();
+    uint32_t type = 0;
+    MM_RETURN_IF_ERROR(header(type));
     if (!r_.ok()) {
       return corrupt("WKB header truncated");
     }
@@ -73,12 +69,20 @@ class WkbReader {
   }
 
  private:
+  // A WKB header: the byte order, which the numbers after it follow, and the geometry type.
+  Status header(uint32_t& type) {
+    const uint8_t order = r_.u8();
+    if (r_.ok() && order > 1) {
+      return corrupt(fmt::format("byte order {} is neither 0 (big) nor 1 (little endian)", order));
+    }
+    big_endian_ = order == 0;
+    type = u32();
+    return Status::ok();
+  }
+
   Status body(uint32_t type, std::string& out, int depth) {
     if (type == WKB_POINT) {
-      out.push_back('(');
-      MM_RETURN_IF_ERROR(point(out));
-      out.push_back(')');
-      return Status::ok();
+      return pointInParentheses(out);
     }
     const uint32_t count = u32();
     // Every part takes at least 4 bytes (a count) or a point; checked before looping.
@@ -91,17 +95,25 @@ class WkbReader {
       out += " EMPTY";
       return Status::ok();
     }
+    return list(count, out, [&] {
+      switch (type) {
+        case WKB_LINESTRING: return point(out);
+        case WKB_POLYGON: return points(out);
+        case WKB_GEOMETRYCOLLECTION: return geometry(out, depth + 1);
+        default: return part(type - 3, out);  // MULTI* hold POINT/LINESTRING/POLYGON
+      }
+    });
+  }
+
+  // "(a,b,...)": `count` items, each written by `item`.
+  template <typename Item>
+  Status list(uint32_t count, std::string& out, Item item) {
     out.push_back('(');
     for (uint32_t i = 0; i < count; ++i) {
       if (i > 0) {
         out.push_back(',');
       }
-      switch (type) {
-        case WKB_LINESTRING: MM_RETURN_IF_ERROR(point(out)); break;
-        case WKB_POLYGON: MM_RETURN_IF_ERROR(points(out)); break;
-        case WKB_GEOMETRYCOLLECTION: MM_RETURN_IF_ERROR(geometry(out, depth + 1)); break;
-        default: MM_RETURN_IF_ERROR(part(type - 3, out)); break;  // MULTI* hold POINT/LINESTRING/POLYGON
-      }
+      MM_RETURN_IF_ERROR(item());
     }
     out.push_back(')');
     return Status::ok();
@@ -109,21 +121,14 @@ class WkbReader {
 
   // A member of a MULTI* geometry: a whole WKB geometry of the expected type, without its name.
   Status part(uint32_t expected, std::string& out) {
-    const uint8_t order = r_.u8();
-    if (r_.ok() && order > 1) {
-      return corrupt(fmt::format("byte order {} is neither 0 (big) nor 1 (little endian)", order));
-    }
-    big_endian_ = order == 0;
-    const uint32_t type = u32();
+    uint32_t type = 0;
+    MM_RETURN_IF_ERROR(header(type));
     if (r_.ok() && type != expected) {
       return corrupt(fmt::format("{} inside a MULTI{}", typeName(type).empty() ? "unknown type" : typeName(type),
                                  typeName(expected)));
     }
     if (type == WKB_POINT) {
-      out.push_back('(');
-      MM_RETURN_IF_ERROR(point(out));
-      out.push_back(')');
-      return Status::ok();
+      return pointInParentheses(out);
     }
     if (type == WKB_POLYGON) {
       return polygonRings(out);
@@ -136,15 +141,7 @@ class WkbReader {
     if (!r_.ok() || rings > r_.remaining() / 4) {
       return corrupt("POLYGON ring count past the end");
     }
-    out.push_back('(');
-    for (uint32_t i = 0; i < rings; ++i) {
-      if (i > 0) {
-        out.push_back(',');
-      }
-      MM_RETURN_IF_ERROR(points(out));
-    }
-    out.push_back(')');
-    return Status::ok();
+    return list(rings, out, [&] { return points(out); });
   }
 
   // A LINESTRING's or a ring's (x y,x y,...), count first.
@@ -153,13 +150,12 @@ class WkbReader {
     if (!r_.ok() || count > r_.remaining() / kPointBytes) {
       return corrupt(fmt::format("{} points do not fit the {} bytes left", count, r_.remaining()));
     }
+    return list(count, out, [&] { return point(out); });
+  }
+
+  Status pointInParentheses(std::string& out) {
     out.push_back('(');
-    for (uint32_t i = 0; i < count; ++i) {
-      if (i > 0) {
-        out.push_back(',');
-      }
-      MM_RETURN_IF_ERROR(point(out));
-    }
+    MM_RETURN_IF_ERROR(point(out));
     out.push_back(')');
     return Status::ok();
   }
@@ -182,12 +178,7 @@ class WkbReader {
 
   uint32_t u32() { return static_cast<uint32_t>(big_endian_ ? r_.uintBe(4) : r_.u32le()); }
 
-  double f64() {
-    const uint64_t raw = big_endian_ ? r_.uintBe(8) : r_.u64le();
-    double d = 0;
-    std::memcpy(&d, &raw, sizeof d);
-    return d;
-  }
+  double f64() { return big_endian_ ? std::bit_cast<double>(r_.uintBe(8)) : r_.f64le(); }
 
   ByteReader& r_;
   bool big_endian_ = false;

@@ -72,6 +72,113 @@ std::string intervalsText(const GtidSetEntry& entry) {
   return out;
 }
 
+// GTID_TAGGED_LOG_EVENT (42, MySQL 8.3+): a MySQL serialization message, not a fixed layout.
+Status taggedGtidCorrupt(std::string_view what) {
+  return Status::corruption(fmt::format("GTID_TAGGED_LOG_EVENT: {}", what));
+}
+
+// Field ids of Gtid_event::define_fields(); 7, 10 and 11 are optional.
+enum TaggedGtidField : uint64_t {
+  kFlags, kUuid, kGno, kTag, kLastCommitted, kSequenceNumber, kImmediateCommitTimestamp,
+  kOriginalCommitTimestamp, kTransactionLength, kImmediateServerVersion, kOriginalServerVersion,
+  kCommitGroupTicket, kFieldCount
+};
+
+// The message header: format version, size, and the last field a reader must know.
+Status readTaggedGtidHeader(ByteReader& r, size_t body_size) {
+  (void)readVarlen(r);  // serialization format version: fields, not the version, say what is there
+  const uint64_t size = readVarlen(r);
+  const uint64_t last_non_ignorable = readVarlen(r);
+  if (!r.ok()) {
+    return taggedGtidCorrupt("message header truncated");
+  }
+  // The message size counts from the start of the body, version byte included.
+  if (size != body_size) {
+    return taggedGtidCorrupt(
+        fmt::format("message size {} but the body has {} bytes", size, body_size));
+  }
+  if (last_non_ignorable >= kFieldCount) {
+    return Status::unsupported(fmt::format(
+        "GTID_TAGGED_LOG_EVENT: field {} is required but unknown (written by a newer server)",
+        last_non_ignorable));
+  }
+  return Status::ok();
+}
+
+// The value of field `id` into `e`; a value out of range marks `r` failed.
+Status readTaggedGtidField(ByteReader& r, uint64_t id, MysqlGtidEvent& e) {
+  switch (id) {
+    case kFlags: e.flags = readVarlenAs<uint8_t>(r); break;
+    case kUuid:
+      // A fixed-size array of 16 bytes, each a varlen integer.
+      for (uint8_t& b : e.sid) {
+        b = readVarlenAs<uint8_t>(r);
+      }
+      break;
+    case kGno: e.gno = readVarlenSigned(r); break;
+    case kTag: {
+      const uint64_t len = readVarlen(r);
+      if (r.ok() && len > kTagMaxLength) {
+        return taggedGtidCorrupt(fmt::format("tag length {} exceeds {}", len, kTagMaxLength));
+      }
+      e.tag = std::string(r.chars(len));
+      break;
+    }
+    case kLastCommitted: e.last_committed = readVarlenSigned(r); break;
+    case kSequenceNumber: e.sequence_number = readVarlenSigned(r); break;
+    case kImmediateCommitTimestamp: e.immediate_commit_timestamp = readVarlen(r); break;
+    case kOriginalCommitTimestamp: e.original_commit_timestamp = readVarlen(r); break;
+    case kTransactionLength: e.transaction_length = readVarlen(r); break;
+    case kImmediateServerVersion: e.immediate_server_version = readVarlenAs<uint32_t>(r); break;
+    case kOriginalServerVersion: e.original_server_version = readVarlenAs<uint32_t>(r); break;
+    case kCommitGroupTicket: e.commit_group_ticket = readVarlen(r); break;
+  }
+  return Status::ok();
+}
+
+// The (id, value) fields up to the end or the first one newer than us; `seen` gets a bit per id.
+Status readTaggedGtidFields(ByteReader& r, MysqlGtidEvent& e, uint32_t& seen) {
+  int64_t previous = -1;
+  while (!r.empty()) {
+    const uint64_t id = readVarlen(r);
+    if (!r.ok()) {
+      return taggedGtidCorrupt("field id truncated");
+    }
+    if (static_cast<int64_t>(id) <= previous) {
+      return taggedGtidCorrupt(fmt::format("field id {} after field {}", id, previous));
+    }
+    if (id >= kFieldCount) {
+      break;  // ignorable fields of a newer server: ids only grow, so nothing known follows
+    }
+    previous = static_cast<int64_t>(id);
+    seen |= 1U << id;
+    MM_RETURN_IF_ERROR(readTaggedGtidField(r, id, e));
+    if (!r.ok()) {
+      return taggedGtidCorrupt(fmt::format("field {} truncated or out of range", id));
+    }
+  }
+  return Status::ok();
+}
+
+// Refuses a message without a required field; absent optional fields mean "same as the immediate
+// one" (the Field_missing_functors).
+Status completeTaggedGtid(uint32_t seen, MysqlGtidEvent& e) {
+  const uint32_t optional = (1U << kOriginalCommitTimestamp) | (1U << kOriginalServerVersion) |
+                            (1U << kCommitGroupTicket);
+  const uint32_t required = ((1U << kFieldCount) - 1) & ~optional;
+  if ((seen & required) != required) {
+    return taggedGtidCorrupt(fmt::format("required fields missing (present: {:#x})", seen));
+  }
+  if ((seen & (1U << kOriginalCommitTimestamp)) == 0) {
+    e.original_commit_timestamp = e.immediate_commit_timestamp;
+  }
+  if ((seen & (1U << kOriginalServerVersion)) == 0) {
+    e.original_server_version = e.immediate_server_version;
+  }
+  e.has_logical_clock = true;
+  return Status::ok();
+}
+
 }  // namespace
 
 // GTID text is made once per transaction: by hand, as fmt's format-string parsing showed in the
@@ -165,91 +272,12 @@ Result<MysqlGtidEvent> decodeMysqlGtid(std::span<const uint8_t> body, bool anony
 }
 
 Result<MysqlGtidEvent> decodeMysqlTaggedGtid(std::span<const uint8_t> body) {
-  auto fail = [](std::string_view what) {
-    return Status::corruption(fmt::format("GTID_TAGGED_LOG_EVENT: {}", what));
-  };
-  // Field ids of Gtid_event::define_fields(); 7, 10 and 11 are optional.
-  enum Field : uint64_t {
-    kFlags, kUuid, kGno, kTag, kLastCommitted, kSequenceNumber, kImmediateCommitTimestamp,
-    kOriginalCommitTimestamp, kTransactionLength, kImmediateServerVersion, kOriginalServerVersion,
-    kCommitGroupTicket, kFieldCount
-  };
   ByteReader r(body);
-  (void)readVarlen(r);  // serialization format version: fields, not the version, say what is there
-  const uint64_t size = readVarlen(r);
-  const uint64_t last_non_ignorable = readVarlen(r);
-  if (!r.ok()) {
-    return fail("message header truncated");
-  }
-  // The message size counts from the start of the body, version byte included.
-  if (size != body.size()) {
-    return fail(fmt::format("message size {} but the body has {} bytes", size, body.size()));
-  }
-  if (last_non_ignorable >= kFieldCount) {
-    return Status::unsupported(fmt::format(
-        "GTID_TAGGED_LOG_EVENT: field {} is required but unknown (written by a newer server)",
-        last_non_ignorable));
-  }
+  MM_RETURN_IF_ERROR(readTaggedGtidHeader(r, body.size()));
   MysqlGtidEvent e;
   uint32_t seen = 0;
-  int64_t previous = -1;
-  while (!r.empty()) {
-    const uint64_t id = readVarlen(r);
-    if (!r.ok()) {
-      return fail("field id truncated");
-    }
-    if (static_cast<int64_t>(id) <= previous) {
-      return fail(fmt::format("field id {} after field {}", id, previous));
-    }
-    if (id >= kFieldCount) {
-      break;  // ignorable fields of a newer server: ids only grow, so nothing known follows
-    }
-    previous = static_cast<int64_t>(id);
-    seen |= 1U << id;
-    switch (id) {
-      case kFlags: e.flags = readVarlenAs<uint8_t>(r); break;
-      case kUuid:
-        // A fixed-size array of 16 bytes, each a varlen integer.
-        for (uint8_t& b : e.sid) {
-          b = readVarlenAs<uint8_t>(r);
-        }
-        break;
-      case kGno: e.gno = readVarlenSigned(r); break;
-      case kTag: {
-        const uint64_t len = readVarlen(r);
-        if (r.ok() && len > kTagMaxLength) {
-          return fail(fmt::format("tag length {} exceeds {}", len, kTagMaxLength));
-        }
-        e.tag = std::string(r.chars(len));
-        break;
-      }
-      case kLastCommitted: e.last_committed = readVarlenSigned(r); break;
-      case kSequenceNumber: e.sequence_number = readVarlenSigned(r); break;
-      case kImmediateCommitTimestamp: e.immediate_commit_timestamp = readVarlen(r); break;
-      case kOriginalCommitTimestamp: e.original_commit_timestamp = readVarlen(r); break;
-      case kTransactionLength: e.transaction_length = readVarlen(r); break;
-      case kImmediateServerVersion: e.immediate_server_version = readVarlenAs<uint32_t>(r); break;
-      case kOriginalServerVersion: e.original_server_version = readVarlenAs<uint32_t>(r); break;
-      case kCommitGroupTicket: e.commit_group_ticket = readVarlen(r); break;
-    }
-    if (!r.ok()) {
-      return fail(fmt::format("field {} truncated or out of range", id));
-    }
-  }
-  const uint32_t optional =
-      (1U << kOriginalCommitTimestamp) | (1U << kOriginalServerVersion) | (1U << kCommitGroupTicket);
-  const uint32_t required = ((1U << kFieldCount) - 1) & ~optional;
-  if ((seen & required) != required) {
-    return fail(fmt::format("required fields missing (present: {:#x})", seen));
-  }
-  // Absent optional fields mean "same as the immediate one" (the Field_missing_functors).
-  if ((seen & (1U << kOriginalCommitTimestamp)) == 0) {
-    e.original_commit_timestamp = e.immediate_commit_timestamp;
-  }
-  if ((seen & (1U << kOriginalServerVersion)) == 0) {
-    e.original_server_version = e.immediate_server_version;
-  }
-  e.has_logical_clock = true;
+  MM_RETURN_IF_ERROR(readTaggedGtidFields(r, e, seen));
+  MM_RETURN_IF_ERROR(completeTaggedGtid(seen, e));
   return e;
 }
 

@@ -1,7 +1,6 @@
 #include "binlog/json_binary.h"
 
 #include <charconv>
-#include <cstring>
 #include <iterator>
 #include <string_view>
 
@@ -166,9 +165,7 @@ Status appendScalar(uint8_t type, ByteReader& r, std::string& out) {
     case JSONB_INT64: appendInteger(static_cast<int64_t>(r.u64le()), out); break;
     case JSONB_UINT64: appendInteger(r.u64le(), out); break;
     case JSONB_DOUBLE: {
-      const uint64_t raw = r.u64le();
-      double d = 0;
-      std::memcpy(&d, &raw, sizeof d);
+      const double d = r.f64le();
       if (r.ok() && !appendJsonNumber(d, out)) {
         return corrupt("double is not finite");
       }

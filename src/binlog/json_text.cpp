@@ -46,8 +46,8 @@ class Validator {
       return false;
     }
     switch (text_[pos_]) {
-      case '{': return object(depth);
-      case '[': return array(depth);
+      case '{': return members('}', /*keyed=*/true, depth);
+      case '[': return members(']', /*keyed=*/false, depth);
       case '"': return string();
       case 't': return literal("true");
       case 'f': return literal("false");
@@ -56,27 +56,24 @@ class Validator {
     }
   }
 
-  bool object(int depth) {
+  // An object's or an array's members after its opening bracket, up to `close`: "name": value
+  // pairs when `keyed`, values otherwise, separated by commas.
+  bool members(char close, bool keyed, int depth) {
     ++pos_;
     skipSpace();
-    if (peek('}')) {
+    if (peek(close)) {
       return true;
     }
     while (true) {
       skipSpace();
-      if (pos_ >= text_.size() || text_[pos_] != '"' || !string()) {
+      if (keyed && !name()) {
         return false;
       }
-      skipSpace();
-      if (!peek(':')) {
-        return false;
-      }
-      skipSpace();
       if (!value(depth + 1)) {
         return false;
       }
       skipSpace();
-      if (peek('}')) {
+      if (peek(close)) {
         return true;
       }
       if (!peek(',')) {
@@ -85,25 +82,17 @@ class Validator {
     }
   }
 
-  bool array(int depth) {
-    ++pos_;
+  // An object member's name, the colon and the space after it.
+  bool name() {
+    if (pos_ >= text_.size() || text_[pos_] != '"' || !string()) {
+      return false;
+    }
     skipSpace();
-    if (peek(']')) {
-      return true;
+    if (!peek(':')) {
+      return false;
     }
-    while (true) {
-      skipSpace();
-      if (!value(depth + 1)) {
-        return false;
-      }
-      skipSpace();
-      if (peek(']')) {
-        return true;
-      }
-      if (!peek(',')) {
-        return false;
-      }
-    }
+    skipSpace();
+    return true;
   }
 
   bool string() {

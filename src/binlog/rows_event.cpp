@@ -110,6 +110,18 @@ Status RowImageReader::readValueOptions() {
   return Status::ok();
 }
 
+// The errors of next(), out of its loop: it runs for every row image.
+Status RowImageReader::widthMismatch() const {
+  return Status::corruption(fmt::format("rows event for {}.{} has {} columns, its table map {}",
+                                        table_.database, table_.table, header_.width,
+                                        table_.columns.size()));
+}
+
+Status RowImageReader::imageError(std::string_view what) const {
+  return Status::corruption(
+      fmt::format("row image of {}.{}: {}", table_.database, table_.table, what));
+}
+
 Status RowImageReader::next(std::vector<Cell>& cells) {
   const bool after = header_.kind == RowsKind::Update && next_is_after_;
   const ColumnBitmap& present = after ? header_.present_after : header_.present;
@@ -118,8 +130,7 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
   }
   const size_t columns = table_.columns.size();
   if (header_.width != columns) {
-    return Status::corruption(fmt::format("rows event for {}.{} has {} columns, its table map {}",
-                                          table_.database, table_.table, header_.width, columns));
+    return widthMismatch();
   }
   if (header_.partial_update && after) {
     MM_RETURN_IF_ERROR(readValueOptions());
@@ -130,13 +141,12 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
   if (present_count == 0) {
     // Such an image takes no bytes, so the reader would never reach the end of the rows (found by
     // tests/fuzz/event_decoder_fuzz.cpp: a rows event with an empty bitmap looped forever).
-    return Status::corruption(fmt::format("row image of {}.{}: no column present but {} bytes of rows left",
-                                          table_.database, table_.table, rows_.remaining()));
+    return imageError(
+        fmt::format("no column present but {} bytes of rows left", rows_.remaining()));
   }
   auto null_bits = rows_.bytes((present_count + 7) / 8);
   if (!rows_.ok()) {
-    return Status::corruption(fmt::format("row image of {}.{}: null bitmap truncated",
-                                          table_.database, table_.table));
+    return imageError("null bitmap truncated");
   }
   size_t k = 0;
   for (size_t i = 0; i < columns; ++i) {
@@ -158,18 +168,28 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
         readLaidOutValue(rows_, ValueLayout{column.value_width, column.value_prefix}, cells[i].bytes)) {
       continue;
     }
-    Status sized = readValueBytes(rows_, column, cells[i].bytes);
-    if (!sized.isOk()) {
-      return sized.withContext(fmt::format("row image of {}.{}, column {} ({})", table_.database,
-                                           table_.table, i, columnTypeName(column.real_type)));
-    }
+    MM_RETURN_IF_ERROR(readSizedValue(i, cells[i]));
   }
   if (header_.partial_update) {
-    if (!after) {
-      before_ = cells;
-    } else if (!partial_bits_.empty()) {
-      markJsonDiffs(cells);
-    }
+    keepForJsonDiffs(after, cells);
+  }
+  return Status::ok();
+}
+
+void RowImageReader::keepForJsonDiffs(bool after, std::vector<Cell>& cells) {
+  if (!after) {
+    before_ = cells;
+  } else if (!partial_bits_.empty()) {
+    markJsonDiffs(cells);
+  }
+}
+
+Status RowImageReader::readSizedValue(size_t i, Cell& cell) {
+  const TableMapColumn& column = table_.columns[i];
+  Status sized = readValueBytes(rows_, column, cell.bytes);
+  if (!sized.isOk()) {
+    return sized.withContext(fmt::format("row image of {}.{}, column {} ({})", table_.database,
+                                         table_.table, i, columnTypeName(column.real_type)));
   }
   return Status::ok();
 }

@@ -97,6 +97,13 @@ class RowImageReader {
   const TableMap& table_;
   // Reads value_options and partial_bits at the start of a PARTIAL_UPDATE_ROWS after image.
   Status readValueOptions();
+  // Reads the bytes of column `i`'s value by its type, when the table map has no layout for it or
+  // the value does not fit that layout (readValueBytes() names the problem).
+  Status readSizedValue(size_t i, Cell& cell);
+  // PARTIAL_UPDATE_ROWS: keeps a before image, or marks an after image's JSON diffs against it.
+  void keepForJsonDiffs(bool after, std::vector<Cell>& cells);
+  Status widthMismatch() const;
+  Status imageError(std::string_view what) const;  // "row image of db.table: what"
   // Marks the after image's JSON cells whose partial bit is set, pointing them at the before image.
   void markJsonDiffs(std::vector<Cell>& cells) const;
 

@@ -149,6 +149,88 @@ bool isEnumOrSet(const TableMapColumn& c) {
 }
 bool isCharacter(const TableMapColumn& c) { return isCharacterType(c.real_type); }
 
+// SIGNEDNESS: one bit per numeric column, MSB first, set for UNSIGNED.
+bool applySignedness(ByteReader& r, std::vector<TableMapColumn>& columns) {
+  size_t numeric = 0;
+  for (const auto& c : columns) {
+    numeric += isNumericType(c.real_type) ? 1 : 0;
+  }
+  auto bits = readMsbFirstBits(r, numeric);
+  const bool ok = r.ok();
+  size_t k = 0;
+  for (auto& c : columns) {
+    if (ok && isNumericType(c.real_type)) {
+      c.has_signedness = true;
+      c.is_unsigned = bits[k++];
+    }
+  }
+  return ok;
+}
+
+// COLUMN_NAME: a length-prefixed name for every column.
+bool applyColumnNames(ByteReader& r, TableMap& map) {
+  for (auto& c : map.columns) {
+    c.name = std::string(r.chars(r.packedInt()));
+  }
+  const bool ok = r.ok() && r.empty();
+  map.has_column_names = ok;
+  return ok;
+}
+
+// SIMPLE_PRIMARY_KEY: the key's column indexes; PRIMARY_KEY_WITH_PREFIX: each with a prefix length.
+bool applyPrimaryKey(ByteReader& r, TableMap& map, bool with_prefix) {
+  bool ok = true;
+  while (ok && !r.empty()) {
+    map.primary_key.push_back(static_cast<uint32_t>(r.packedInt()));
+    if (with_prefix) {
+      (void)r.packedInt();  // prefix length: the whole logged value is the key either way
+    }
+    ok = r.ok();
+  }
+  map.has_primary_key = true;
+  return ok;
+}
+
+// Applies one optional metadata field of `type` (its value in `field`) to `map`; false when
+// malformed.
+bool applyOptionalField(uint8_t type, ByteReader& field, TableMap& map) {
+  switch (type) {
+    case SIGNEDNESS: return applySignedness(field, map.columns);
+    case DEFAULT_CHARSET: return applyDefaultCharset(field, map.columns, isCharacter);
+    case COLUMN_CHARSET: return applyColumnCharsets(field, map.columns, isCharacter);
+    case ENUM_AND_SET_DEFAULT_CHARSET: return applyDefaultCharset(field, map.columns, isEnumOrSet);
+    case ENUM_AND_SET_COLUMN_CHARSET: return applyColumnCharsets(field, map.columns, isEnumOrSet);
+    case COLUMN_NAME: return applyColumnNames(field, map);
+    case SET_STR_VALUE: return applyMembers(field, map.columns, MYSQL_TYPE_SET);
+    case ENUM_STR_VALUE: return applyMembers(field, map.columns, MYSQL_TYPE_ENUM);
+    case SIMPLE_PRIMARY_KEY: return applyPrimaryKey(field, map, /*with_prefix=*/false);
+    case PRIMARY_KEY_WITH_PREFIX: return applyPrimaryKey(field, map, /*with_prefix=*/true);
+    default:
+      // GEOMETRY_TYPE, COLUMN_VISIBILITY, VECTOR_DIMENSIONALITY and types newer than us: skipped
+      // by length, as the format intends.
+      return true;
+  }
+}
+
+// Members are logged in the column's charset (and its charset field comes after them): converted
+// once here, so every ENUM/SET value is UTF-8 whether its members came from here or from
+// information_schema.
+void membersToUtf8(std::vector<TableMapColumn>& columns) {
+  std::string utf8;
+  for (TableMapColumn& c : columns) {
+    const Charset charset = charsetOfCollation(c.collation);
+    if (!isEnumOrSet(c) || charset == Charset::Binary) {
+      continue;
+    }
+    for (std::string& member : c.members) {
+      const auto* bytes = reinterpret_cast<const uint8_t*>(member.data());
+      transcodeToUtf8(charset, {bytes, member.size()}, utf8);
+      member = utf8;
+    }
+  }
+}
+
+// The optional metadata fields (type, length, value) that end the body (§2.3).
 Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
   while (!r.empty()) {
     const uint8_t type = r.u8();
@@ -157,58 +239,7 @@ Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
     if (!r.ok()) {
       return corrupt(map, fmt::format("optional metadata field {} truncated", type));
     }
-    bool ok = true;
-    switch (type) {
-      case SIGNEDNESS: {
-        size_t numeric = 0;
-        for (const auto& c : map.columns) {
-          numeric += isNumericType(c.real_type) ? 1 : 0;
-        }
-        auto bits = readMsbFirstBits(field, numeric);
-        ok = field.ok();
-        size_t k = 0;
-        for (auto& c : map.columns) {
-          if (ok && isNumericType(c.real_type)) {
-            c.has_signedness = true;
-            c.is_unsigned = bits[k++];
-          }
-        }
-        break;
-      }
-      case DEFAULT_CHARSET: ok = applyDefaultCharset(field, map.columns, isCharacter); break;
-      case COLUMN_CHARSET: ok = applyColumnCharsets(field, map.columns, isCharacter); break;
-      case ENUM_AND_SET_DEFAULT_CHARSET: ok = applyDefaultCharset(field, map.columns, isEnumOrSet); break;
-      case ENUM_AND_SET_COLUMN_CHARSET: ok = applyColumnCharsets(field, map.columns, isEnumOrSet); break;
-      case COLUMN_NAME:
-        for (auto& c : map.columns) {
-          c.name = std::string(field.chars(field.packedInt()));
-        }
-        ok = field.ok() && field.empty();
-        map.has_column_names = ok;
-        break;
-      case SET_STR_VALUE: ok = applyMembers(field, map.columns, MYSQL_TYPE_SET); break;
-      case ENUM_STR_VALUE: ok = applyMembers(field, map.columns, MYSQL_TYPE_ENUM); break;
-      case SIMPLE_PRIMARY_KEY:
-        while (ok && !field.empty()) {
-          map.primary_key.push_back(static_cast<uint32_t>(field.packedInt()));
-          ok = field.ok();
-        }
-        map.has_primary_key = true;
-        break;
-      case PRIMARY_KEY_WITH_PREFIX:
-        while (ok && !field.empty()) {
-          map.primary_key.push_back(static_cast<uint32_t>(field.packedInt()));
-          (void)field.packedInt();  // prefix length: the whole logged value is the key either way
-          ok = field.ok();
-        }
-        map.has_primary_key = true;
-        break;
-      default:
-        // GEOMETRY_TYPE, COLUMN_VISIBILITY, VECTOR_DIMENSIONALITY and types newer than us: skipped
-        // by length, as the format intends.
-        break;
-    }
-    if (!ok) {
+    if (!applyOptionalField(type, field, map)) {
       return corrupt(map, fmt::format("optional metadata field {} malformed", type));
     }
   }
@@ -217,20 +248,7 @@ Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
       return corrupt(map, fmt::format("primary key column index {} out of range", index));
     }
   }
-  // Members are logged in the column's charset (and its charset field comes after them): convert
-  // them once here, so every ENUM/SET value is UTF-8 whether its members came from here or from
-  // information_schema.
-  std::string utf8;
-  for (TableMapColumn& c : map.columns) {
-    const Charset charset = charsetOfCollation(c.collation);
-    if (!isEnumOrSet(c) || charset == Charset::Binary) {
-      continue;
-    }
-    for (std::string& member : c.members) {
-      transcodeToUtf8(charset, {reinterpret_cast<const uint8_t*>(member.data()), member.size()}, utf8);
-      member = utf8;
-    }
-  }
+  membersToUtf8(map.columns);
   return Status::ok();
 }
 

@@ -1,9 +1,10 @@
 // ByteReader: the one bounds-checked cursor all binary parsing goes through.
 //
 // Reads little- and big-endian integers by shifts, or a little-endian one by one 8-byte memcpy cut to
-// its width where 8 bytes remain (never by casting memory), MySQL packed integers and
-// byte runs from a non-owning span. Errors are sticky: the first read past the end (or a malformed
-// packed integer) marks the reader failed; every later read returns zero/empty and ok() stays false.
+// its width where 8 bytes remain (never by casting memory), IEEE 754 floats from those integers,
+// MySQL packed integers and byte runs from a non-owning span. Errors are sticky: the first read
+// past the end (or a malformed packed integer) marks the reader failed; every later read returns
+// zero/empty and ok() stays false.
 // So a decoder can read a whole header and check ok() once before using any value as a length, count
 // or index. The bytes must outlive the reader and any span it returns. Not thread-safe.
 #pragma once
@@ -34,6 +35,9 @@ class ByteReader {
   uint64_t u64le() { return readLe(8); }
   // An unsigned little-endian integer of 1..8 bytes.
   uint64_t uintLe(size_t width) { return readLe(width); }
+  // IEEE 754 single and double precision numbers, little-endian.
+  float f32le() { return std::bit_cast<float>(u32le()); }
+  double f64le() { return std::bit_cast<double>(u64le()); }
   // An unsigned big-endian integer of 1..8 bytes.
   uint64_t uintBe(size_t width) {
     if (width == 0 || width > 8 || !take(width)) {

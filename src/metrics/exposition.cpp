@@ -145,14 +145,13 @@ constexpr CounterSpec kCounters[] = {
      &Stats::checkpoints_saved},
 };
 
-}  // namespace
-
-std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness& readiness) {
-  ExpositionWriter w;
+void renderCounters(ExpositionWriter& w, const Stats& stats) {
   for (const CounterSpec& counter : kCounters) {
     w.counter(counter.name, counter.help, get(stats.*counter.field));
   }
-  // Reader.
+}
+
+void renderReader(ExpositionWriter& w, const Stats& stats, int64_t now_unix) {
   w.gauge("source_connected", "1 while the replica connection to the source is streaming.",
           get(stats.source_connected) ? 1 : 0);
   const int64_t event_timestamp = get(stats.last_event_timestamp);
@@ -171,10 +170,12 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
     w.gauge("read_position", "Where the reader's next binlog event starts.",
             static_cast<double>(get(stats.read_position)), {{"file", read_file}});
   }
-  // Transformer and delay buffer.
+}
+
+// The transformer's delay buffer and the queues between the stages.
+void renderBuffers(ExpositionWriter& w, const Stats& stats) {
   w.gauge("delay_buffer_entries", "Messages held by the delay buffer.",
           static_cast<double>(get(stats.delay_buffer_entries)));
-  // Queues.
   w.gauges("queue_items",
            "Batches in a bounded queue between stages (source: reader to transformer; publish: transformer to publisher).",
            "queue",
@@ -183,13 +184,19 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
   w.gauges("queue_bytes", "Bytes held by a bounded queue between stages.", "queue",
            {{"source", static_cast<double>(get(stats.source_queue.bytes))},
             {"publish", static_cast<double>(get(stats.publish_queue.bytes))}});
-  // Publisher.
+}
+
+void renderPublisher(ExpositionWriter& w, const Stats& stats) {
   w.gauge("messages_unconfirmed", "Messages published and not yet confirmed.",
           static_cast<double>(get(stats.messages_unconfirmed)));
   w.gauge("broker_connected", "1 while connected to the broker.", get(stats.broker_connected) ? 1 : 0);
   w.gauge("broker_blocked", "1 while the broker blocks publishing (memory or disk alarm).",
           get(stats.broker_blocked) ? 1 : 0);
-  // Checkpoint and retention.
+}
+
+// The saved checkpoint, the source's binlog state, and how long until the source may purge the
+// checkpoint's file.
+void renderCheckpointAndRetention(ExpositionWriter& w, const Stats& stats, int64_t now_unix) {
   const auto checkpoint = stats.checkpoint();
   if (checkpoint) {
     w.gauge("checkpoint_position", "Binlog position of the last saved checkpoint (start of the first unconfirmed transaction).",
@@ -221,6 +228,17 @@ std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness&
       }
     }
   }
+}
+
+}  // namespace
+
+std::string renderMetrics(const Stats& stats, int64_t now_unix, const Readiness& readiness) {
+  ExpositionWriter w;
+  renderCounters(w, stats);
+  renderReader(w, stats, now_unix);
+  renderBuffers(w, stats);
+  renderPublisher(w, stats);
+  renderCheckpointAndRetention(w, stats, now_unix);
   w.gauge("ready", "1 when /readyz answers 200.", readiness.ready ? 1 : 0);
   return w.text();
 }

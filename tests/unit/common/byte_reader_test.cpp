@@ -33,6 +33,19 @@ TEST(ByteReader, ReadsBigEndianIntegers) {
   EXPECT_TRUE(r.ok());
 }
 
+TEST(ByteReader, ReadsLittleEndianFloats) {
+  // 1.5f = 0x3FC00000, -2.25 = 0xC002000000000000, then a float cut short.
+  const Bytes bytes = {0x00, 0x00, 0xC0, 0x3F,                          // 1.5f
+                       0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0xC0,  // -2.25
+                       0x00};
+  ByteReader r(bytes);
+  EXPECT_EQ(r.f32le(), 1.5f);
+  EXPECT_EQ(r.f64le(), -2.25);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.f32le(), 0.0f);
+  EXPECT_FALSE(r.ok());
+}
+
 TEST(ByteReader, UintLeOfWidthOneToEightMatchesFixedReads) {
   const Bytes bytes = {0xEF, 0xCD, 0xAB, 0x89, 0x67, 0x45, 0x23, 0x01};
   for (size_t width = 1; width <= 8; ++width) {
