@@ -1,5 +1,5 @@
 // The configuration a command line names (file, environment, --set, --log-level), and the copies
-// of its fields into each module's own Options (STYLE.md §2: modules never see Config).
+// of its fields into each module's own Options (CONTRIBUTING.md §2: modules never see Config).
 #pragma once
 
 #include "app/options.h"

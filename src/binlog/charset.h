@@ -1,5 +1,5 @@
 // Character sets of text columns, and their conversion to UTF-8 for the JSON messages.
-// Layout and policy: shared docs/binlog-reference.md §4.9.
+// Layout and policy: docs/binlog-format.md §4.9.
 //
 // Row bytes are in the column's character set whatever the connection's. The binlog names it by a
 // collation id (TABLE_MAP charset metadata); information_schema by name. Only the character set

@@ -1,5 +1,5 @@
 // Column type codes as logged in TABLE_MAP events (enum_field_types in the server sources).
-// Metadata and value layouts per type: shared docs/binlog-reference.md §4.
+// Metadata and value layouts per type: docs/binlog-format.md §4.
 #pragma once
 
 #include <cstdint>

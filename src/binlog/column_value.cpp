@@ -16,7 +16,7 @@
 namespace mm::binlog {
 namespace {
 
-// dig2bytes[k]: bytes of a decimal group holding k digits (binlog-reference §4.3).
+// dig2bytes[k]: bytes of a decimal group holding k digits (docs/binlog-format.md §4.3).
 constexpr int kDigitsToBytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
 constexpr int kDigitsPerGroup = 9;
 
@@ -310,7 +310,7 @@ Status decodeVector(std::span<const uint8_t> data, CellValue& out) {
 }
 
 void decodeTime2(ByteReader& r, uint16_t fsp, CellValue& out) {
-  // binlog-reference §4.2: the sign covers the whole packed value, fraction included.
+  // docs/binlog-format.md §4.2: the sign covers the whole packed value, fraction included.
   int64_t packed = 0;
   switch (fractionBytes(fsp)) {
     case 0: packed = (static_cast<int64_t>(r.uintBe(3)) - 0x800000) * (1LL << 24); break;

@@ -1,5 +1,5 @@
 // Column values in row images: how many bytes each takes, and what they mean.
-// Layouts: shared docs/binlog-reference.md §4.
+// Layouts: docs/binlog-format.md §4.
 //
 // readValueBytes() knows the size of every column type, so a row with a type we cannot render still
 // splits correctly. decodeValue() turns those bytes into a CellValue, the typed, JSON-library-free

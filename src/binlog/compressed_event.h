@@ -1,7 +1,7 @@
 // MariaDB's compressed events (10.2+, log_bin_compress): QUERY_COMPRESSED_EVENT (165) and the
 // compressed rows events (166-171) share the layout of their uncompressed types except that the
-// query text, or the rows after the column bitmaps, is a compressed field. Layout: shared
-// docs/binlog-reference.md §2.7; MariaDB sql/log_event.cc binlog_get_uncompress_len and
+// query text, or the rows after the column bitmaps, is a compressed field. Layout:
+// docs/binlog-format.md §2.7; MariaDB sql/log_event.cc binlog_get_uncompress_len and
 // binlog_buf_uncompress.
 #pragma once
 

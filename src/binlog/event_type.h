@@ -1,5 +1,5 @@
 // Binlog event type codes and header flags, spelled as in the MySQL and MariaDB server sources so the
-// code greps against them. Layouts: shared docs/binlog-reference.md §1-2.
+// code greps against them. Layouts: docs/binlog-format.md §1-2.
 #pragma once
 
 #include <cstdint>
@@ -66,7 +66,7 @@ enum LogEventType : uint8_t {
   DELETE_ROWS_COMPRESSED_EVENT = 171,
 };
 
-// Common-header flags (binlog-reference §1.1).
+// Common-header flags (docs/binlog-format.md §1.1).
 inline constexpr uint16_t LOG_EVENT_BINLOG_IN_USE_F = 0x0001;
 inline constexpr uint16_t LOG_EVENT_ARTIFICIAL_F = 0x0020;
 inline constexpr uint16_t LOG_EVENT_IGNORABLE_F = 0x0080;

@@ -1,7 +1,7 @@
 // The common event header, FORMAT_DESCRIPTION, and the small events a row-based consumer needs:
 // ROTATE, QUERY, XID, HEARTBEAT (v1, v2), MariaDB GTID, INCIDENT, ROWS_QUERY / ANNOTATE_ROWS,
 // BINLOG_CHECKPOINT, XA_PREPARE. Each decoder takes a body with the checksum already stripped.
-// Layouts: shared docs/binlog-reference.md §1-2.
+// Layouts: docs/binlog-format.md §1-2.
 #pragma once
 
 #include <array>

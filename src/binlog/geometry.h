@@ -1,4 +1,4 @@
-// GEOMETRY values (column type 255) -> WKT text. Layout: shared docs/binlog-reference.md §4.8: a
+// GEOMETRY values (column type 255) -> WKT text. Layout: docs/binlog-format.md §4.8: a
 // 4-byte little-endian SRID, then OGC WKB (each geometry names its own byte order).
 //
 // Output follows MySQL 8's ST_AsText(): "POINT(1 2)", "LINESTRING(0 0,1 1)", "POLYGON((0 0,1 0,0 0))",

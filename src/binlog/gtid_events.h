@@ -2,7 +2,7 @@
 // GTID_TAGGED_LOG_EVENT (42, MySQL's "serialization" encoding) and PREVIOUS_GTIDS_LOG_EVENT (35,
 // classic and tagged GTID sets). MariaDB: GTID_LIST_EVENT (163). The MariaDB GTID_EVENT (162)
 // lives in events.h with the other small events. Each decoder takes a body with the checksum
-// stripped. Layouts: shared docs/binlog-reference.md §2.6-2.7; GTID_TAGGED from MySQL
+// stripped. Layouts: docs/binlog-format.md §2.6-2.7; GTID_TAGGED from MySQL
 // libs/mysql/serialization (readme.md, variable_length_integers.h) and Gtid_event::define_fields
 // in libs/mysql/binlog/event/control_events.h.
 #pragma once

@@ -35,7 +35,7 @@ class MysqlGtidSet {
   void merge(const MysqlGtidSet& other);
   bool empty() const { return intervals_.empty(); }
   std::string text() const;
-  // The set in COM_BINLOG_DUMP_GTID's encoding (binlog-reference §5.4, §2.6). Tagged GTIDs have no
+  // The set in COM_BINLOG_DUMP_GTID's encoding (docs/binlog-format.md §5.4, §2.6). Tagged GTIDs have no
   // confirmed request encoding: Unsupported.
   Result<std::string> dumpEncoding() const;
 

@@ -1,6 +1,6 @@
 // PARTIAL_UPDATE_ROWS_EVENT (39) JSON diffs: a JSON column of the after image whose partial bit is
 // set holds a diff vector instead of the document; applying it to the before image's document
-// gives the after value. Layout: shared docs/binlog-reference.md §3.4 (MySQL sql/json_diff.cc).
+// gives the after value. Layout: docs/binlog-format.md §3.4 (MySQL sql/json_diff.cc).
 //
 // Diff vector: 4-byte LE length L, then diffs filling exactly L bytes, each an operation (0 REPLACE,
 // 1 INSERT, 2 REMOVE), a packed-int path length, the path ("$.a[1].b", '$."key with space"'), and

@@ -1,6 +1,6 @@
 // A place in the source's binlog, and what the binlog's format says about places: how file names
 // order (by the number the server appends), and how the header's 32-bit log_pos becomes a 64-bit
-// offset (it wraps past 4 GiB, binlog-reference §1.8). Pure: no I/O.
+// offset (it wraps past 4 GiB, docs/binlog-format.md §1.8). Pure: no I/O.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +28,7 @@ bool comesBefore(const Position& a, const Position& b);
 // Where the next event starts, for an event that starts at `start` with this header: its log_pos
 // widened to 64 bits beside `start` (log_pos wraps past 4 GiB, so an end below `start` is in the
 // next 4 GiB), or start + event_size when log_pos is 0 (MariaDB 11.4+ writes 0 inside
-// transactions; binlog-reference §1.8).
+// transactions; docs/binlog-format.md §1.8).
 uint64_t nextEventOffset(uint64_t start, uint32_t event_size, uint32_t log_pos);
 
 }  // namespace mm::binlog

@@ -136,7 +136,7 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
     MM_RETURN_IF_ERROR(readValueOptions());
   }
   cells.resize(columns);  // each cell is set whole below: one pass over them, not two
-  // Null bits cover the present columns only (binlog-reference §3.1).
+  // Null bits cover the present columns only (docs/binlog-format.md §3.1).
   const size_t present_count = after ? present_after_count_ : present_count_;
   if (present_count == 0) {
     // Such an image takes no bytes, so the reader would never reach the end of the rows (found by

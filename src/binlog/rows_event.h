@@ -1,6 +1,6 @@
 // WRITE/UPDATE/DELETE_ROWS events, v1 (23-25, MariaDB and old MySQL) and v2 (30-32): the header,
 // the columns-present bitmaps, and a reader that walks the row images one by one.
-// Layout: shared docs/binlog-reference.md §2.4 and §3.
+// Layout: docs/binlog-format.md §2.4 and §3.
 //
 // Decoding is split in two so the expensive part can run on another thread: decodeRowsEvent() only
 // reads the header and bitmaps (views into the event bytes); RowImageReader then splits the rows

@@ -34,7 +34,7 @@ Status corrupt(const TableMap& map, std::string_view what) {
                                         map.database, map.table, what));
 }
 
-// Reads one column's metadata (binlog-reference §4.1) and fills metadata/real_type.
+// Reads one column's metadata (docs/binlog-format.md §4.1) and fills metadata/real_type.
 bool readColumnMetadata(ByteReader& r, TableMapColumn& column) {
   switch (column.type) {
     case MYSQL_TYPE_FLOAT:
@@ -61,7 +61,7 @@ bool readColumnMetadata(ByteReader& r, TableMapColumn& column) {
     }
     case MYSQL_TYPE_STRING: {
       // Byte 0 is the real type; lengths 256..1023 keep their bits 8-9 inverted in bits 4-5 of
-      // byte 0 (server bug #37426 workaround), binlog-reference §4.6.
+      // byte 0 (server bug #37426 workaround), docs/binlog-format.md §4.6.
       const uint8_t b0 = r.u8();
       const uint8_t b1 = r.u8();
       if ((b0 & 0x30) != 0x30) {

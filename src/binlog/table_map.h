@@ -1,7 +1,7 @@
 // TABLE_MAP_EVENT (19): which table the following rows events change, with its column types,
 // per-column metadata and, when the server logs it (binlog_row_metadata = MINIMAL or FULL), the
 // optional metadata: signedness, charsets, names, ENUM/SET members, primary key.
-// Layout: shared docs/binlog-reference.md §2.3 (and §4 for per-type metadata sizes).
+// Layout: docs/binlog-format.md §2.3 (and §4 for per-type metadata sizes).
 #pragma once
 
 #include <cstdint>
@@ -32,7 +32,7 @@ struct TableMapColumn {
   uint16_t value_width = 0;
   uint8_t value_prefix = 0;
   // A text column that holds JSON: MariaDB's JSON is a LONGTEXT with a json_valid() CHECK, which
-  // only the schema tells (binlog-reference §4.7); completeTableMap() sets it.
+  // only the schema tells (docs/binlog-format.md §4.7); completeTableMap() sets it.
   bool is_json = false;
 };
 
@@ -51,7 +51,7 @@ struct TableMap {
 Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len);
 
 // The table id that leads TABLE_MAP and rows event bodies: 4 bytes when the event type's
-// post-header is 6 bytes long (the oldest format), else 6 (binlog-reference §2.3).
+// post-header is 6 bytes long (the oldest format), else 6 (docs/binlog-format.md §2.3).
 inline uint64_t readTableId(ByteReader& r, uint8_t post_header_len) {
   return post_header_len == 6 ? r.u32le() : r.u48le();
 }

@@ -1,6 +1,6 @@
 // TRANSACTION_PAYLOAD_EVENT (40, MySQL 8.0.20+ with binlog_transaction_compression=ON): a whole
-// transaction (QUERY BEGIN, TABLE_MAPs, ROWS, XID) compressed into one event. Layout: shared
-// docs/binlog-reference.md §2.5. The GTID event stays outside, just before the payload.
+// transaction (QUERY BEGIN, TABLE_MAPs, ROWS, XID) compressed into one event. Layout:
+// docs/binlog-format.md §2.5. The GTID event stays outside, just before the payload.
 //
 // Decoding is two-step so a huge transaction never sits decompressed in memory at once:
 // EventDecoder::decode() returns a TransactionPayloadEvent that views the compressed bytes;

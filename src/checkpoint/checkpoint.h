@@ -2,7 +2,7 @@
 //
 // It names a transaction start, never the middle of one (the TABLE_MAP events before a row must be
 // read again), plus how many rows of that transaction are already confirmed. Resuming means: dump
-// from (file, position) and drop the first rows_done rows. See shared docs/design.md §3.
+// from (file, position) and drop the first rows_done rows. See docs/design.md §3.
 // `gtid_set` is the server's GTID set executed before that transaction, when known (text form of
 // binlog::GtidState): with it a resume can go by GTID instead, also on another server.
 #pragma once

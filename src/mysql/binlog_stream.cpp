@@ -23,7 +23,7 @@ constexpr auto kComBinlogDumpGtid = static_cast<enum_server_command>(0x1E);
 // COM_BINLOG_DUMP_GTID flag: the data carries the GTID set (the server reads it regardless).
 constexpr uint16_t kBinlogThroughGtid = 0x04;
 // MariaDB: send ANNOTATE_ROWS events instead of dummies, so every event of a transaction arrives
-// and positions can be computed where MariaDB 11.4+ logs log_pos 0 (binlog-reference §1.8).
+// and positions can be computed where MariaDB 11.4+ logs log_pos 0 (docs/binlog-format.md §1.8).
 constexpr uint16_t kBinlogSendAnnotateRowsEvent = 0x02;
 constexpr unsigned int kErrMasterFatalReadingBinlog = 1236;
 // Server errors that mean "this connection ends", not "your request is wrong": a KILL, or the
@@ -31,11 +31,11 @@ constexpr unsigned int kErrMasterFatalReadingBinlog = 1236;
 constexpr unsigned int kErrServerShutdown = 1053;
 constexpr unsigned int kErrConnectionKilled = 1927;  // MariaDB
 // MariaDB tells the replica it dropped for a newer one with the same server_id by this code;
-// MySQL by 1236 and the same text (binlog-reference §5.6).
+// MySQL by 1236 and the same text (docs/binlog-format.md §5.6).
 constexpr unsigned int kErrSlaveSameId = 4052;
 constexpr std::string_view kSameIdText = "same server_uuid/server_id";
 
-// 1236 texts that mean the requested file or offset is not on the server (binlog-reference §5.6);
+// 1236 texts that mean the requested file or offset is not on the server (docs/binlog-format.md §5.6);
 // the other 1236 texts are read errors on the server's side.
 bool isLostPositionText(std::string_view text) {
   for (std::string_view lost : {"Could not find first log file name", "impossible position",
@@ -119,7 +119,7 @@ Status BinlogStream::open(const StreamStart& start) {
   const Row& row = checksum->at(0);
   checksum_declared_ = row[0] && *row[0] == "CRC32";
   // Declare the server's own checksum setting under both names (MySQL reads source_, MariaDB
-  // master_), so the first fake ROTATE and the rest agree (binlog-reference §1.4).
+  // master_), so the first fake ROTATE and the rest agree (docs/binlog-format.md §1.4).
   MM_RETURN_IF_ERROR(connection_.execute(
       "SET @master_binlog_checksum = @@global.binlog_checksum, "
       "@source_binlog_checksum = @@global.binlog_checksum"));
@@ -141,7 +141,7 @@ Status BinlogStream::prepareMariadbDump(const StreamStart& start) {
   if (!start.byGtid()) {
     return Status::ok();
   }
-  // Start after these GTIDs (binlog-reference §5.5); strict: a GTID the server's binlog lacks
+  // Start after these GTIDs (docs/binlog-format.md §5.5); strict: a GTID the server's binlog lacks
   // is an error, never a silent jump.
   auto pos = binlog::MariadbGtidPos::parse(start.gtid_set);
   if (!pos.isOk()) {
@@ -213,7 +213,7 @@ Status BinlogStream::registerReplica() {
 }
 
 std::string registerReplicaPayload(uint32_t server_id) {
-  // COM_REGISTER_SLAVE (binlog-reference §5.2): server_id, hostname, user, password, port, rank,
+  // COM_REGISTER_SLAVE (docs/binlog-format.md §5.2): server_id, hostname, user, password, port, rank,
   // master_id. Empty host/user/password as most replicas send.
   std::string payload;
   putLe(payload, server_id, 4);
@@ -227,7 +227,7 @@ std::string registerReplicaPayload(uint32_t server_id) {
 }
 
 std::string binlogDumpPayload(const binlog::Position& position, uint16_t flags, uint32_t server_id) {
-  // COM_BINLOG_DUMP (binlog-reference §5.3): position (4), flags (2), server_id (4), file name.
+  // COM_BINLOG_DUMP (docs/binlog-format.md §5.3): position (4), flags (2), server_id (4), file name.
   std::string payload;
   putLe(payload, position.offset, 4);
   putLe(payload, flags, 2);

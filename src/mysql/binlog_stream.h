@@ -4,7 +4,7 @@
 // understands (the server's own), asks for heartbeats while idle, registers as a replica with its
 // own server_id and sends COM_BINLOG_DUMP (by position), COM_BINLOG_DUMP_GTID (MySQL, by GTID)
 // or COM_BINLOG_DUMP after @slave_connect_state (MariaDB, by GTID). Silence for 2x the heartbeat period (plus a second)
-// is a dead link (Io). Packet framing per binlog-reference §1.5; protocol steps §5. The stream's
+// is a dead link (Io). Packet framing per docs/binlog-format.md §1.5; protocol steps §5. The stream's
 // packets are then read from the socket by a PacketReader, unless TLS or compression wraps them.
 //
 // Every open() reads the server's identity (ServerIdentity) and refuses (InvalidArgument) a
@@ -105,11 +105,11 @@ class BinlogStream final : public EventSource {
 Result<StreamStart> resolveStartPosition(Connection& connection,
                                          const binlog::StartPosition& start);
 
-// The replica commands' payloads after the command byte (binlog-reference §5.2, §5.3).
+// The replica commands' payloads after the command byte (docs/binlog-format.md §5.2, §5.3).
 std::string registerReplicaPayload(uint32_t server_id);
 std::string binlogDumpPayload(const binlog::Position& position, uint16_t flags, uint32_t server_id);
 
-// COM_BINLOG_DUMP_GTID's payload after the command byte (binlog-reference §5.4): flags with
+// COM_BINLOG_DUMP_GTID's payload after the command byte (docs/binlog-format.md §5.4): flags with
 // BINLOG_THROUGH_GTID, our server_id, no file name, position 4, and the encoded GTID set.
 std::string gtidDumpPayload(uint32_t server_id, const std::string& encoded_gtid_set);
 

@@ -19,7 +19,7 @@ constexpr size_t kHeaderSize = 4;
 constexpr size_t kMaxPayloadPerPacket = 0xFFFFFF;
 
 // The whole payload's size, guessed from its first packet: a binlog event is sent as an OK byte
-// (0x00) and the event, whose header gives its size (binlog-reference §2.1: event_size at offset
+// (0x00) and the event, whose header gives its size (docs/binlog-format.md §1.1: event_size at offset
 // 9). Joining a 60 MB event into a vector grown by doubling would reserve 64 MB and, on the way,
 // hold 32 MB and 64 MB at once; with the size known it takes what the event needs. A wrong guess
 // costs capacity, never correctness.

@@ -1,5 +1,5 @@
 // PacketReader: the packets of a binlog stream read straight from the connection's socket, once
-// Connector/C has authenticated and sent the dump command (binlog-reference §1.5: a 3-byte length,
+// Connector/C has authenticated and sent the dump command (docs/binlog-format.md §1.5: a 3-byte length,
 // a sequence number, the payload; a payload of 0xFFFFFF bytes continues in the next packet).
 //
 // Why not Connector/C's own reads: it reads a plain connection 16 KiB at a time into its

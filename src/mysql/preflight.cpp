@@ -106,7 +106,7 @@ void checkRowImage(const ServerFacts& facts, std::vector<CheckResult>& out) {
 
 // MySQL 8.0.3+ only; MariaDB has no partial JSON updates and no such variable. PARTIAL_UPDATE_ROWS
 // carries JSON diffs that apply to the before document, which only a FULL before image holds
-// (binlog-reference §3.4); the reader stops on such an event rather than publish a wrong value.
+// (docs/binlog-format.md §3.4); the reader stops on such an event rather than publish a wrong value.
 void checkRowValueOptions(const ServerFacts& facts, std::vector<CheckResult>& out) {
   const std::string* options = variable(facts, "binlog_row_value_options");
   if (!options) {

@@ -1,5 +1,5 @@
 // Preflight: does a source server suit a row-based replica reader? The checks behind
-// `mysql-monitor check` (binlog-reference §5.1 step 2, §5.7).
+// `mysql-monitor check` (docs/binlog-format.md §5.1 step 2, §5.7).
 //
 // Split in two so the judgement is testable without a server: fetchServerFacts() reads the
 // variables and grants once; evaluateServer() is a pure function of those facts that returns one

@@ -1,6 +1,6 @@
 // CheckpointWriter: saves the publisher's checkpoint on a thread of its own (mm-checkpoint), so a
 // save (two fsyncs and a rename: ~0.5 ms on a quiet disk, 10 ms and more on a busy one) never holds
-// up publishing or the reading of confirms (issue 16 item 10; STYLE.md §5 names this stage).
+// up publishing or the reading of confirms (issue 16 item 10; CONTRIBUTING.md §5 names this stage).
 //
 // The publisher offers its newest mark whenever it moved; the writer saves the newest one it holds,
 // paced by SaveCadence (at most every interval, spaced to ten save durations on a slow disk, which

@@ -1,5 +1,5 @@
 // DelayBuffer: holds messages `delay` long and folds repeated changes of one row into one net change
-// ([monitor] delay; shared docs/design.md §5).
+// ([monitor] delay; docs/design.md §5).
 //
 // Why: consumers often read the row back from a replica when a message arrives; holding messages a
 // few seconds gives that replica time to apply the change. Folding is the second benefit.

@@ -1,4 +1,4 @@
-// What flows between the pipeline stages (shared docs/design.md §1-3).
+// What flows between the pipeline stages (docs/design.md §1-3).
 //
 // reader -> transformer: RowsItem (one rows event with its own bytes and coordinates, the
 //                        transaction's shared),

@@ -1,7 +1,7 @@
 // ReaderStage (thread 1): reads binlog events from an EventSource, decodes them, tracks coordinates
 // and hands rows events and transaction ends to the transformer.
 //
-// Coordinates (shared docs/design.md §2): each rows event carries its file, the start of its
+// Coordinates (docs/design.md §2): each rows event carries its file, the start of its
 // transaction and its end position. Which events make a transaction, where checkpoints may land
 // and how savepoints and XA are handled is the TransactionTracker's (pipeline/transaction_tracker.h),
 // which `mysql-monitor decode` shares.

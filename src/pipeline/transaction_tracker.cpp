@@ -14,7 +14,7 @@ namespace {
 
 constexpr size_t kRowsItemOverhead = 256;
 
-// MariaDB GTID_EVENT flags2 (binlog-reference §2.7).
+// MariaDB GTID_EVENT flags2 (docs/binlog-format.md §2.7).
 constexpr uint8_t kFlPreparedXa = 0x40;
 constexpr uint8_t kFlCompletedXa = 0x80;
 

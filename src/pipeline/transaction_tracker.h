@@ -5,7 +5,7 @@
 // It follows where the stream is (file, position, the server's GTID set) and hands on, in binlog
 // order: a RowsItem per rows event with its transaction's coordinates and GTID, a TransactionEnd
 // where a checkpoint may land, and a SchemaChange per DDL. Transactions are grouped as the server
-// commits them (binlog-reference §2.1, §2.8; recorded shapes in tests/fixtures/binlog/
+// commits them (docs/binlog-format.md §2.1, §2.8; recorded shapes in tests/fixtures/binlog/
 // mariadb-transactions/README.md; what consumers see: README "Delivery guarantees"):
 //
 // - A transaction ends at XID, QUERY COMMIT or ROLLBACK, a standalone statement (DDL), the

@@ -7,7 +7,7 @@
 // The history's table must match the TABLE_MAP (column count and types): on a mismatch the table
 // is read again from information_schema with a warning naming it, and if that does not match either
 // the stage stops with an error rather than publish values under wrong names.
-// message_id = "FILE:EVENT_END:ROW_INDEX" (design.md §2), identical after any restart.
+// message_id = "FILE:EVENT_END:ROW_INDEX" (docs/design.md §2), identical after any restart.
 //
 // Output: without a delay buffer each row's message is written at once from the decoded cells;
 // with one, each row goes into the buffer as a typed message::RowChange, and its message is

@@ -1,5 +1,5 @@
 // SchemaHistory: the schema of the watched databases at every binlog point the stream reaches, so
-// rows written before an ALTER are named as they were (shared docs/design.md §6).
+// rows written before an ALTER are named as they were (docs/design.md §6).
 //
 // It starts from a snapshot (capture(): the tables in information_schema, taken as the schema at
 // the start position) and follows every DDL statement in binlog order (applyDdl(), parsed by

@@ -4,7 +4,7 @@
 //
 // Inside a transaction the server logs, besides its row events, the statements that shape it:
 // BEGIN, SAVEPOINT, ROLLBACK TO, RELEASE SAVEPOINT, the XA verbs, and COMMIT or ROLLBACK at the end
-// (binlog-reference §2.1, §2.8). Anything else is either a write in statement format (INSERT,
+// (docs/binlog-format.md §2.1, §2.8). Anything else is either a write in statement format (INSERT,
 // UPDATE, DELETE, REPLACE, LOAD DATA: binlog_format was not ROW for that session) or a statement
 // that commits implicitly and may change a table's shape (DDL, DCL). Comments, any case,
 // backquoted and unicode names and executable comments (/*!...*/) are understood as the server

@@ -30,7 +30,7 @@ void putLe(std::vector<uint8_t>& out, uint64_t v, size_t n) {
 }
 
 // A FORMAT_DESCRIPTION with `types` post-header lengths, checksum algorithm OFF (or none at all
-// for a pre-5.6 server), as the server writes it (binlog-reference §1.2).
+// for a pre-5.6 server), as the server writes it (docs/binlog-format.md §1.2).
 std::vector<uint8_t> formatDescription(std::string_view version, size_t types, bool has_alg) {
   std::vector<uint8_t> table(types, 0);
   auto set = [&](uint8_t type, uint8_t len) {

@@ -1,6 +1,6 @@
 // Builders for byte-literal binlog tests: little-endian appends, whole events with a common header
 // and an optional CRC32, and a FORMAT_DESCRIPTION like the one a MySQL 5.7 server writes. Layouts:
-// shared docs/binlog-reference.md §1.1-1.3. Header-only so it needs no build change.
+// docs/binlog-format.md §1.1-1.3. Header-only so it needs no build change.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -114,7 +114,7 @@ inline Bytes mysql57FormatDescription(bool crc32_alg = true, EventOptions option
 }
 
 // Feeds decode() every prefix of `full` shorter than `limit` bytes (all of them by default) and
-// expects each to fail cleanly: the "truncated twin" loop of STYLE.md §8. decode returns anything
+// expects each to fail cleanly: the "truncated twin" loop of CONTRIBUTING.md §8. decode returns anything
 // with isOk().
 template <typename Decode>
 void expectEveryPrefixFails(std::span<const uint8_t> full, Decode decode, size_t limit = SIZE_MAX) {

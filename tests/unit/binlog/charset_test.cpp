@@ -1,4 +1,4 @@
-// Collation ids -> charsets and the conversion to UTF-8 (binlog-reference §4.9).
+// Collation ids -> charsets and the conversion to UTF-8 (docs/binlog-format.md §4.9).
 #include "binlog/charset.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// Byte-literal tests of value sizing and decoding for every column type. Test vectors: shared
-// docs/binlog-reference.md §4 (DECIMAL §4.3, temporal §4.2 and §4.10, BIT §4.4, ENUM/SET §4.5,
+// Byte-literal tests of value sizing and decoding for every column type. Test vectors:
+// docs/binlog-format.md §4 (DECIMAL §4.3, temporal §4.2 and §4.10, BIT §4.4, ENUM/SET §4.5,
 // STRING §4.6, JSON §4.7, GEOMETRY/VECTOR §4.8, charsets §4.9) and the fixture values quoted there.
 #include "binlog/column_value.h"
 
@@ -394,7 +394,7 @@ TEST(ColumnValue, ExtremeWidthsDecodeExactly) {
   });
 }
 
-// ---- old temporal types (before MySQL 5.6.4), binlog-reference §4.1 and §4.10 ----
+// ---- old temporal types (before MySQL 5.6.4), docs/binlog-format.md §4.1 and §4.10 ----
 
 std::vector<Vector> oldTemporalVectors() {
   return {

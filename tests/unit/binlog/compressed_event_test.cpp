@@ -1,6 +1,6 @@
 // MariaDB compressed events (165-171): the compressed-field codec and the decoder producing the
 // bodies of the uncompressed types, with the decompressed bytes owned by the event. Also the
-// heartbeat layouts (v2 TLV, MariaDB's 64-bit sub-header). shared docs/binlog-reference.md §1.7, §2.7.
+// heartbeat layouts (v2 TLV, MariaDB's 64-bit sub-header). docs/binlog-format.md §1.7, §2.7.
 #include "binlog/compressed_event.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // EventDecoder: framing, checksums, the FORMAT_DESCRIPTION and TABLE_MAP state the format requires,
-// and what happens to event types it does not decode. shared docs/binlog-reference.md §1.2-1.4, §2.
+// and what happens to event types it does not decode. docs/binlog-format.md §1.2-1.4, §2.
 #include "binlog/event_decoder.h"
 
 #include <gtest/gtest.h>

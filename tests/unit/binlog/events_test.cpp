@@ -1,5 +1,5 @@
 // Byte-literal tests of the common header, FORMAT_DESCRIPTION, checksums and the small events.
-// Layouts: shared docs/binlog-reference.md §1.1-1.3, §2.1, §2.2, §2.7 and the INCIDENT row of §2.
+// Layouts: docs/binlog-format.md §1.1-1.3, §2.1, §2.2, §2.7 and the INCIDENT row of §2.
 #include "binlog/events.h"
 
 #include <gtest/gtest.h>
@@ -96,7 +96,7 @@ TEST(Checksum, TooShortForHeaderAndCrcNeverMatches) {
 }
 
 // A file copied while the server had it open has BINLOG_IN_USE set in the FDE on disk; the server
-// computed the CRC with the flag clear (binlog-reference §1.3).
+// computed the CRC with the flag clear (docs/binlog-format.md §1.3).
 TEST(Checksum, FormatDescriptionCrcIgnoresBinlogInUseFlag) {
   Bytes fde = test::mysql57FormatDescription();
   fde[17] |= LOG_EVENT_BINLOG_IN_USE_F;

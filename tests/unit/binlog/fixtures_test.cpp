@@ -4,7 +4,7 @@
 // What the decoder cannot do yet is not skipped silently: each file lists the failures it expects
 // (event types reported Unsupported, values decodeCell refuses, damage in malformed files), and
 // the test fails when the behaviour changes in either direction. Facts come from the MANIFEST
-// ("Expected contents") and binlog-reference §8.
+// ("Expected contents") and docs/binlog-format.md §8.
 #include <gtest/gtest.h>
 
 #include <algorithm>

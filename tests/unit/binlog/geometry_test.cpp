@@ -1,4 +1,4 @@
-// GEOMETRY values -> WKT (binlog-reference §4.8): SRID + WKB built from the OGC layout.
+// GEOMETRY values -> WKT (docs/binlog-format.md §4.8): SRID + WKB built from the OGC layout.
 #include "binlog/geometry.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // MySQL GTID / ANONYMOUS_GTID / GTID_TAGGED / PREVIOUS_GTIDS and MariaDB GTID_LIST, from byte
-// literals built after shared docs/binlog-reference.md §2.6-2.7 (the fixture files cover the
+// literals built after docs/binlog-format.md §2.6-2.7 (the fixture files cover the
 // real-server cases in fixtures_test.cpp).
 #include "binlog/gtid_events.h"
 

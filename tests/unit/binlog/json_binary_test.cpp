@@ -1,4 +1,4 @@
-// MySQL binary JSON -> JSON text (binlog-reference §4.7). Documents are built byte by byte from the
+// MySQL binary JSON -> JSON text (docs/binlog-format.md §4.7). Documents are built byte by byte from the
 // layout; each names the SQL value it encodes.
 #include "binlog/json_binary.h"
 

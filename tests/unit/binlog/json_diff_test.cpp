@@ -1,4 +1,4 @@
-// PARTIAL_UPDATE_ROWS JSON diffs applied to the before document (binlog-reference §3.4; semantics of
+// PARTIAL_UPDATE_ROWS JSON diffs applied to the before document (docs/binlog-format.md §3.4; semantics of
 // MySQL's apply_json_diffs in sql/json_diff.cc).
 #include "binlog/json_diff.h"
 

@@ -1,4 +1,4 @@
-// Byte-literal tests of rows-event headers and row images. Layout: shared docs/binlog-reference.md
+// Byte-literal tests of rows-event headers and row images. Layout: docs/binlog-format.md
 // §2.4 (header, v1/v2, extra data) and §3.1 (bitmaps, null bits over present columns only).
 #include "binlog/rows_event.h"
 
@@ -446,7 +446,7 @@ TEST(RowImageReader, UpdateAlternatesBeforeAndAfterBitmaps) {
 }
 
 
-// ---- PARTIAL_UPDATE_ROWS_EVENT (39), binlog-reference §3.4 ----
+// ---- PARTIAL_UPDATE_ROWS_EVENT (39), docs/binlog-format.md §3.4 ----
 
 // CREATE TABLE shop.j (id INT, j JSON, n INT)
 TableMap jsonTable() {

@@ -1,4 +1,4 @@
-// Byte-literal TABLE_MAP tests. Layout: shared docs/binlog-reference.md §2.3 (optional metadata) and
+// Byte-literal TABLE_MAP tests. Layout: docs/binlog-format.md §2.3 (optional metadata) and
 // §4.1/§4.6 (per-type column metadata).
 #include "binlog/table_map.h"
 
@@ -118,7 +118,7 @@ TEST(TableMapDecoder, DecodesNamesTypesMetadataAndNullability) {
 }
 
 // Worked out once per TABLE_MAP so that row images split without a dispatch per value
-// (binlog-reference §4: each type's width or length prefix).
+// (docs/binlog-format.md §4: each type's width or length prefix).
 TEST(TableMapDecoder, WorksOutEachColumnsValueLayout) {
   auto map = decode(everyMetadataShape());
   ASSERT_TRUE(map.isOk()) << map.status().toString();
@@ -141,7 +141,7 @@ TEST(TableMapDecoder, WorksOutEachColumnsValueLayout) {
   }
 }
 
-// STRING metadata for lengths around the one-byte limit (binlog-reference §4.6): the length is in
+// STRING metadata for lengths around the one-byte limit (docs/binlog-format.md §4.6): the length is in
 // bytes, and lengths 256..1023 keep bits 8-9 inverted in b0 bits 4-5.
 TEST(TableMapDecoder, StringMetadataForLongChar) {
   struct Case {

@@ -1,5 +1,5 @@
 // TRANSACTION_PAYLOAD_EVENT: the TLV header, streaming zstd decompression of the inner events and
-// their decoding with EventDecoder::decodeInner. shared docs/binlog-reference.md §2.5.
+// their decoding with EventDecoder::decodeInner. docs/binlog-format.md §2.5.
 #include "binlog/transaction_payload.h"
 
 #include <gtest/gtest.h>

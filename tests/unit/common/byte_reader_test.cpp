@@ -90,7 +90,7 @@ TEST(ByteReader, WidthZeroOrAboveEightFails) {
   }
 }
 
-// Packed integers (binlog-reference §0): < 0xFB is the value, 0xFC/0xFD/0xFE take 2/3/8 more bytes.
+// Packed integers (docs/binlog-format.md §0): < 0xFB is the value, 0xFC/0xFD/0xFE take 2/3/8 more bytes.
 TEST(ByteReader, PackedIntegerForms) {
   struct Case {
     Bytes bytes;

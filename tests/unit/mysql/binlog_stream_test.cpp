@@ -1,4 +1,4 @@
-// The replica protocol's requests, byte by byte (binlog-reference §5.2-5.4): no MySQL server runs
+// The replica protocol's requests, byte by byte (docs/binlog-format.md §5.2-5.4): no MySQL server runs
 // here, so the packets are proven against the layouts and the examples the reference quotes.
 #include "mysql/binlog_stream.h"
 

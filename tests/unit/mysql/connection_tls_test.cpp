@@ -36,7 +36,7 @@ void append(Bytes& out, std::string_view text, bool nul) {
   }
 }
 
-// Protocol 10 greeting (binlog-reference §5.1) of a MariaDB without TLS: PROTOCOL_41,
+// Protocol 10 greeting (docs/binlog-format.md §5.1) of a MariaDB without TLS: PROTOCOL_41,
 // SECURE_CONNECTION, PLUGIN_AUTH, LONG_PASSWORD, LONG_FLAG, CONNECT_WITH_DB; no CLIENT_SSL (0x800).
 Bytes greetingWithoutTls() {
   constexpr uint32_t kCapabilities = 0x1 | 0x4 | 0x8 | 0x200 | 0x8000 | 0x80000;
