@@ -2,8 +2,8 @@
 // connection made with rabbitmq-c, the library mysql-monitor publishes with:
 //
 //   amqp_bench ceiling --count N --size BYTES --window W [--batch]
-//     The broker ceiling: N persistent messages of BYTES bytes to the exchange (durable, fanout) and
-//     its bound durable queue, in confirm mode with at most W unconfirmed (a sliding window, as
+//     The broker ceiling: N persistent messages of BYTES bytes to the exchange (durable, fanout)
+//     and its bound durable queue, in confirm mode with at most W unconfirmed (a sliding window, as
 //     mysql-monitor keeps it) or, with --batch, W published then all W confirmed before the next
 //     W. Purges the queue before and after. Prints "msgs_per_s SECONDS".
 //   amqp_bench wait --count N [--timeout S]
@@ -83,11 +83,12 @@ amqp_connection_state_t connect(const Broker& broker) {
   amqp_exchange_declare(connection, kChannel, amqp_cstring_bytes(broker.exchange.c_str()),
                         amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
   check(connection, "exchange.declare");
-  amqp_queue_declare(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()), 0, /*durable=*/1, 0, 0,
-                     amqp_empty_table);
+  amqp_queue_declare(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()), 0,
+                     /*durable=*/1, 0, 0, amqp_empty_table);
   check(connection, "queue.declare");
   amqp_queue_bind(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()),
-                  amqp_cstring_bytes(broker.exchange.c_str()), amqp_cstring_bytes(""), amqp_empty_table);
+                  amqp_cstring_bytes(broker.exchange.c_str()), amqp_cstring_bytes(""),
+                  amqp_empty_table);
   check(connection, "queue.bind");
   return connection;
 }
@@ -194,8 +195,9 @@ int wait(const Broker& broker, uint64_t count, double timeout) {
   const double deadline = epochSeconds() + timeout;
   double first = 0;
   for (;;) {
-    amqp_queue_declare_ok_t* ok = amqp_queue_declare(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()),
-                                                     /*passive=*/1, 1, 0, 0, amqp_empty_table);
+    amqp_queue_declare_ok_t* ok =
+        amqp_queue_declare(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()),
+                           /*passive=*/1, 1, 0, 0, amqp_empty_table);
     check(connection, "queue.declare (passive)");
     const double now = epochSeconds();
     if (ok->message_count > 0 && first == 0) {
@@ -208,7 +210,8 @@ int wait(const Broker& broker, uint64_t count, double timeout) {
       return 0;
     }
     if (now > deadline) {
-      die("timeout: " + std::to_string(ok->message_count) + " of " + std::to_string(count) + " messages arrived");
+      die("timeout: " + std::to_string(ok->message_count) + " of " + std::to_string(count) +
+          " messages arrived");
     }
     amqp_maybe_release_buffers(connection);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -228,11 +231,12 @@ double parseUtc(std::string_view text) {
   return static_cast<double>(timegm(&tm)) + micros / 1e6;
 }
 
-int latency(const Broker& broker, uint64_t count, const std::string& field, const std::string& out_path,
-            double timeout) {
+int latency(const Broker& broker, uint64_t count, const std::string& field,
+            const std::string& out_path, double timeout) {
   amqp_connection_state_t connection = connect(broker);
   purge(connection, broker);
-  amqp_basic_consume(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()), amqp_empty_bytes, 0,
+  amqp_basic_consume(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()),
+                     amqp_empty_bytes, 0,
                      /*no_ack=*/1, 0, amqp_empty_table);
   check(connection, "basic.consume");
   std::printf("ready\n");
@@ -246,13 +250,15 @@ int latency(const Broker& broker, uint64_t count, const std::string& field, cons
     timeval wait{1, 0};
     const amqp_rpc_reply_t reply = amqp_consume_message(connection, &envelope, &wait, 0);
     if (epochSeconds() > deadline) {
-      die("timeout: " + std::to_string(millis.size()) + " of " + std::to_string(count) + " messages arrived");
+      die("timeout: " + std::to_string(millis.size()) + " of " + std::to_string(count) +
+          " messages arrived");
     }
     if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
       continue;
     }
     const double arrived = epochSeconds();
-    const std::string_view body(static_cast<const char*>(envelope.message.body.bytes), envelope.message.body.len);
+    const std::string_view body(static_cast<const char*>(envelope.message.body.bytes),
+                                envelope.message.body.len);
     // The last occurrence: an update's after_values follow its before_values.
     const size_t at = body.rfind(needle);
     if (at != std::string_view::npos) {
@@ -273,7 +279,9 @@ int latency(const Broker& broker, uint64_t count, const std::string& field, cons
   }
   std::fclose(out);
   std::sort(millis.begin(), millis.end());
-  auto at = [&](double q) { return millis[std::min(millis.size() - 1, static_cast<size_t>(q * millis.size()))]; };
+  auto at = [&](double q) {
+    return millis[std::min(millis.size() - 1, static_cast<size_t>(q * millis.size()))];
+  };
   std::printf("%.2f %.2f %.2f\n", at(0.50), at(0.99), millis.back());
   return 0;
 }
@@ -289,7 +297,8 @@ int main(int argc, char** argv) {
   double timeout = 600;
   std::string field;
   std::string out_path;
-  CLI::App cli{"RabbitMQ side of bench/e2e_bench.sh: broker ceiling, queue arrival times, latency."};
+  CLI::App cli{
+      "RabbitMQ side of bench/e2e_bench.sh: broker ceiling, queue arrival times, latency."};
   cli.require_subcommand(1);
   cli.add_option("--host", broker.host);
   cli.add_option("--port", broker.port);
@@ -297,7 +306,8 @@ int main(int argc, char** argv) {
   cli.add_option("--password", broker.password);
   cli.add_option("--exchange", broker.exchange);
   cli.add_option("--queue", broker.queue);
-  auto* ceiling_cmd = cli.add_subcommand("ceiling", "publish persistent messages with confirms, print msgs/s");
+  auto* ceiling_cmd =
+      cli.add_subcommand("ceiling", "publish persistent messages with confirms, print msgs/s");
   ceiling_cmd->add_option("--count", count)->required();
   ceiling_cmd->add_option("--size", size)->required();
   ceiling_cmd->add_option("--window", window);
@@ -306,11 +316,13 @@ int main(int argc, char** argv) {
   ceiling_cmd->add_flag("--monitor-properties", monitor_properties,
                         "give each message mysql-monitor's properties (message id, timestamp)");
   bool headers = false;
-  ceiling_cmd->add_flag("--headers", headers, "and the headers of [amqp] headers = on (database/table/type)");
+  ceiling_cmd->add_flag("--headers", headers,
+                        "and the headers of [amqp] headers = on (database/table/type)");
   auto* wait_cmd = cli.add_subcommand("wait", "wait until the queue holds --count messages");
   wait_cmd->add_option("--count", count)->required();
   wait_cmd->add_option("--timeout", timeout);
-  auto* latency_cmd = cli.add_subcommand("latency", "consume and measure the age of a DATETIME(6) column");
+  auto* latency_cmd =
+      cli.add_subcommand("latency", "consume and measure the age of a DATETIME(6) column");
   latency_cmd->add_option("--count", count)->required();
   latency_cmd->add_option("--field", field)->required();
   latency_cmd->add_option("--out", out_path)->required();

@@ -34,7 +34,8 @@ void BM_StateFileSave(benchmark::State& state) {
       break;
     }
   }
-  // Share of a core = CPU seconds per save x saves per second; an inverted rate is CPU time / value.
+  // Share of a core = CPU seconds per save x saves per second; an inverted rate is CPU time /
+  // value.
   const auto iterations = static_cast<double>(state.iterations());
   const auto kPerSecond = benchmark::Counter::kIsRate | benchmark::Counter::kInvert;
   state.counters["cpu_per_second_at_20_saves"] = benchmark::Counter(iterations / 20.0, kPerSecond);

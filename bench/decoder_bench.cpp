@@ -83,19 +83,22 @@ Bytes tableMap() {
   text(b, "t");
   b.push_back(0);
   b.push_back(10);
-  for (uint8_t type : {binlog::MYSQL_TYPE_LONG, binlog::MYSQL_TYPE_LONGLONG, binlog::MYSQL_TYPE_VARCHAR,
-                       binlog::MYSQL_TYPE_DOUBLE, binlog::MYSQL_TYPE_NEWDECIMAL, binlog::MYSQL_TYPE_DATETIME2,
-                       binlog::MYSQL_TYPE_TIMESTAMP2, binlog::MYSQL_TYPE_DATE, binlog::MYSQL_TYPE_TINY,
-                       binlog::MYSQL_TYPE_BLOB}) {
+  for (uint8_t type :
+       {binlog::MYSQL_TYPE_LONG, binlog::MYSQL_TYPE_LONGLONG, binlog::MYSQL_TYPE_VARCHAR,
+        binlog::MYSQL_TYPE_DOUBLE, binlog::MYSQL_TYPE_NEWDECIMAL, binlog::MYSQL_TYPE_DATETIME2,
+        binlog::MYSQL_TYPE_TIMESTAMP2, binlog::MYSQL_TYPE_DATE, binlog::MYSQL_TYPE_TINY,
+        binlog::MYSQL_TYPE_BLOB}) {
     b.push_back(type);
   }
-  const Bytes meta = {128, 0, 8, 10, 2, 0, 0, 2};  // VARCHAR 128 bytes, DOUBLE 8, DECIMAL(10,2), fsp 0, 0, TEXT 2
+  const Bytes meta = {128, 0, 8, 10, 2,
+                      0,   0, 2};  // VARCHAR 128 bytes, DOUBLE 8, DECIMAL(10,2), fsp 0, 0, TEXT 2
   b.push_back(static_cast<uint8_t>(meta.size()));
   b.insert(b.end(), meta.begin(), meta.end());
   le(b, 0x3FE, 2);  // null bitmap: every column but id nullable
   // Optional metadata: COLUMN_NAME (4) and DEFAULT_CHARSET (2) utf8mb4_general_ci (45).
   Bytes names;
-  for (std::string_view name : {"id", "big", "name", "score", "price", "created", "updated", "day", "flag", "note"}) {
+  for (std::string_view name :
+       {"id", "big", "name", "score", "price", "created", "updated", "day", "flag", "note"}) {
     names.push_back(static_cast<uint8_t>(name.size()));
     text(names, name);
   }
@@ -120,13 +123,14 @@ Bytes writeRows() {
     le(b, static_cast<uint64_t>(i), 4);
     le(b, 1000000000000ULL + static_cast<uint64_t>(i), 8);
     text(b, std::string_view("\x0fname-0000000000"));
-    le(b, 0x40091EB851EB851FULL, 8);              // 3.14
+    le(b, 0x40091EB851EB851FULL, 8);                    // 3.14
     b.insert(b.end(), {0x80, 0x00, 0x30, 0x39, 0x2D});  // 12345.45
     const uint64_t ym = 2024 * 13 + 1;
-    const uint64_t packed = ((((ym << 5) | 15) << 17) | (10 << 12) | (20 << 6) | 30) + 0x8000000000ULL;
-    be(b, packed, 5);                              // 2024-01-15 10:20:30
+    const uint64_t packed =
+        ((((ym << 5) | 15) << 17) | (10 << 12) | (20 << 6) | 30) + 0x8000000000ULL;
+    be(b, packed, 5);  // 2024-01-15 10:20:30
     be(b, 1700000000, 4);
-    le(b, 15 | (1 << 5) | (2024 << 9), 3);         // 2024-01-15
+    le(b, 15 | (1 << 5) | (2024 << 9), 3);  // 2024-01-15
     b.push_back(1);
     le(b, 12, 2);
     text(b, "a short note");
@@ -139,7 +143,8 @@ struct Fixture {
   Bytes fde = formatDescription();
   Bytes map = tableMap();
   Bytes rows = writeRows();
-  binlog::EventDecoder decoder{{.checksum_before_format_description = false, .verify_checksums = false}};
+  binlog::EventDecoder decoder{
+      {.checksum_before_format_description = false, .verify_checksums = false}};
   bool ready = decoder.decode(fde).isOk();
 
   // Decodes the TABLE_MAP and the rows event, as once per statement; null after SkipWithError.
@@ -147,7 +152,8 @@ struct Fixture {
     auto map_event = decoder.decode(map);
     auto decoded = decoder.decode(rows);
     if (!ready || !map_event.isOk() || !decoded.isOk()) {
-      state.SkipWithError(decoded.isOk() ? "FORMAT_DESCRIPTION or TABLE_MAP" : decoded.status().toString().c_str());
+      state.SkipWithError(decoded.isOk() ? "FORMAT_DESCRIPTION or TABLE_MAP"
+                                         : decoded.status().toString().c_str());
       return std::nullopt;
     }
     return std::move(*decoded);
@@ -180,7 +186,8 @@ void BM_DecodeRowsEvent(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(state.iterations() * kRows);
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * (f.map.size() + f.rows.size())));
+  state.SetBytesProcessed(
+      static_cast<int64_t>(state.iterations() * (f.map.size() + f.rows.size())));
 }
 BENCHMARK(BM_DecodeRowsEvent);
 
@@ -194,11 +201,12 @@ void BM_FormatRowsAsJson(benchmark::State& state) {
       return;
     }
     const auto& rows = std::get<binlog::RowsEvent>(decoded->body);
-    Status st = formatter.format(rows.header, *rows.table, message::RowOrigin{1700000000, 1700000000},
-                                 [&](uint64_t, std::string_view body) {
-                                   bytes += body.size();
-                                   return Status::ok();
-                                 });
+    Status st =
+        formatter.format(rows.header, *rows.table, message::RowOrigin{1700000000, 1700000000},
+                         [&](uint64_t, std::string_view body) {
+                           bytes += body.size();
+                           return Status::ok();
+                         });
     if (!st.isOk()) {
       state.SkipWithError(st.toString().c_str());
       return;

@@ -29,17 +29,18 @@
 #include <string>
 #include <utility>
 
-#include <CLI/CLI.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <CLI/CLI.hpp>
 
 namespace {
 
 volatile std::sig_atomic_t g_stopping = 0;
 
 struct Options {
-  std::string amqp_host = "127.0.0.1", amqp_user = "guest", amqp_password = "guest", amqp_vhost = "/";
+  std::string amqp_host = "127.0.0.1", amqp_user = "guest", amqp_password = "guest",
+              amqp_vhost = "/";
   int amqp_port = 5672;
   std::string exchange = "mysql-monitor", exchange_type = "fanout", binding_key = "#", queue;
   std::string mysql_host = "127.0.0.1", mysql_user, mysql_password;
@@ -79,8 +80,9 @@ std::string json(const rapidjson::Value& value) {
 class Sql {
  public:
   explicit Sql(const Options& o) : mysql_(mysql_init(nullptr)) {
-    if (mysql_real_connect(mysql_, o.mysql_host.c_str(), o.mysql_user.c_str(), o.mysql_password.c_str(),
-                           nullptr, static_cast<unsigned>(o.mysql_port), nullptr, 0) == nullptr) {
+    if (mysql_real_connect(mysql_, o.mysql_host.c_str(), o.mysql_user.c_str(),
+                           o.mysql_password.c_str(), nullptr, static_cast<unsigned>(o.mysql_port),
+                           nullptr, 0) == nullptr) {
       fail("connect to " + o.mysql_host);
     }
     mysql_set_character_set(mysql_, "utf8mb4");
@@ -133,14 +135,15 @@ class TableCopy {
       : sql_(sql), source_(std::move(source)), copy_(std::move(copy)), verbose_(verbose),
         copy_name_(quoteName(copy_.database) + "." + quoteName(copy_.table)),
         journal_name_(quoteName(copy_.database) + "." + quoteName(copy_.table + "_journal")) {
-    sql_.execute("CREATE TABLE IF NOT EXISTS " + copy_name_ + " LIKE " + quoteName(source_.database) + "." +
-                 quoteName(source_.table));
+    sql_.execute("CREATE TABLE IF NOT EXISTS " + copy_name_ + " LIKE " +
+                 quoteName(source_.database) + "." + quoteName(source_.table));
     sql_.execute("CREATE TABLE IF NOT EXISTS " + journal_name_ +
                  " (message_id VARCHAR(255) PRIMARY KEY, type VARCHAR(16) NOT NULL, "
                  "applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
-    for (auto& [name, type] : sql_.pairs("SELECT COLUMN_NAME, LOWER(DATA_TYPE) FROM information_schema.COLUMNS "
-                                         "WHERE TABLE_SCHEMA = " + sql_.quote(copy_.database) +
-                                         " AND TABLE_NAME = " + sql_.quote(copy_.table))) {
+    for (auto& [name, type] :
+         sql_.pairs("SELECT COLUMN_NAME, LOWER(DATA_TYPE) FROM information_schema.COLUMNS "
+                    "WHERE TABLE_SCHEMA = " +
+                    sql_.quote(copy_.database) + " AND TABLE_NAME = " + sql_.quote(copy_.table))) {
       column_types_[name] = type;
     }
     sql_.execute("COMMIT");
@@ -155,26 +158,33 @@ class TableCopy {
     }
     const std::string type = message["type"].GetString();
     if (type == "gap") {
-      std::fprintf(stderr, "table_copy: WARNING: changes between %s and %s were lost (purged binlog); %s.%s must be "
-                   "copied again from %s.%s\n", message["from"].GetString(), message["to"].GetString(),
-                   copy_.database.c_str(), copy_.table.c_str(), source_.database.c_str(), source_.table.c_str());
+      std::fprintf(
+          stderr,
+          "table_copy: WARNING: changes between %s and %s were lost (purged binlog); %s.%s must be "
+          "copied again from %s.%s\n",
+          message["from"].GetString(), message["to"].GetString(), copy_.database.c_str(),
+          copy_.table.c_str(), source_.database.c_str(), source_.table.c_str());
       return;
     }
     if (type == "row_oversize") {
       rapidjson::StringBuffer keys;
       rapidjson::Writer<rapidjson::StringBuffer> writer(keys);
       message["keys"].Accept(writer);
-      std::fprintf(stderr, "table_copy: WARNING: the %s of %s.%s keys %s was too large for the broker (%llu > %llu "
-                   "bytes) and is not in the copy: read that row from the source\n", message["row_type"].GetString(),
-                   message["database"].GetString(), message["table_name"].GetString(), keys.GetString(),
-                   static_cast<unsigned long long>(message["message_size"].GetUint64()),
-                   static_cast<unsigned long long>(message["max_message_size"].GetUint64()));
+      std::fprintf(
+          stderr,
+          "table_copy: WARNING: the %s of %s.%s keys %s was too large for the broker (%llu > %llu "
+          "bytes) and is not in the copy: read that row from the source\n",
+          message["row_type"].GetString(), message["database"].GetString(),
+          message["table_name"].GetString(), keys.GetString(),
+          static_cast<unsigned long long>(message["message_size"].GetUint64()),
+          static_cast<unsigned long long>(message["max_message_size"].GetUint64()));
       return;
     }
     if (type != "row_insert" && type != "row_update" && type != "row_delete") {
       return;  // heartbeats
     }
-    if (source_.database != message["database"].GetString() || source_.table != message["table_name"].GetString()) {
+    if (source_.database != message["database"].GetString() ||
+        source_.table != message["table_name"].GetString()) {
       return;
     }
     if (message_id.empty()) {
@@ -184,8 +194,9 @@ class TableCopy {
     if (!statement.empty()) {
       sql_.execute(statement);
     }
-    const bool first_time = sql_.execute("INSERT IGNORE INTO " + journal_name_ + " (message_id, type) VALUES (" +
-                                         sql_.quote(message_id) + ", " + sql_.quote(type) + ")") == 1;
+    const bool first_time =
+        sql_.execute("INSERT IGNORE INTO " + journal_name_ + " (message_id, type) VALUES (" +
+                     sql_.quote(message_id) + ", " + sql_.quote(type) + ")") == 1;
     sql_.execute("COMMIT");
     if (!first_time) {
       std::printf("table_copy: duplicate %s (applied again, journaled once)\n", message_id.c_str());
@@ -200,10 +211,11 @@ class TableCopy {
   std::string literal(const std::string& column, const rapidjson::Value& value) {
     auto type = column_types_.find(column);
     if (type == column_types_.end()) {
-      throw std::runtime_error("column " + column + " is not in " + copy_.database + "." + copy_.table);
+      throw std::runtime_error("column " + column + " is not in " + copy_.database + "." +
+                               copy_.table);
     }
-    static const std::set<std::string> kBinary = {"binary", "varbinary", "tinyblob", "blob", "mediumblob",
-                                                  "longblob"};
+    static const std::set<std::string> kBinary = {"binary", "varbinary",  "tinyblob",
+                                                  "blob",   "mediumblob", "longblob"};
     if (value.IsNull()) {
       return "NULL";
     }
@@ -258,10 +270,12 @@ class TableCopy {
     if (type == "row_update") {
       std::string assignments;
       for (const auto& column : message["after_values"].GetObject()) {
-        assignments += (assignments.empty() ? "" : ", ") + quoteName(column.name.GetString()) + " = " +
-                       literal(column.name.GetString(), column.value);
+        assignments += (assignments.empty() ? "" : ", ") + quoteName(column.name.GetString()) +
+                       " = " + literal(column.name.GetString(), column.value);
       }
-      return assignments.empty() ? "" : "UPDATE " + copy_name_ + " SET " + assignments + " WHERE " + where(message["keys"]);
+      return assignments.empty() ? ""
+                                 : "UPDATE " + copy_name_ + " SET " + assignments + " WHERE " +
+                                       where(message["keys"]);
     }
     return "DELETE FROM " + copy_name_ + " WHERE " + where(message["keys"]);
   }
@@ -285,28 +299,35 @@ int run(const Options& o) {
 
   amqp_connection_state_t amqp = amqp_new_connection();
   amqp_socket_t* socket = amqp_tcp_socket_new(amqp);
-  if (socket == nullptr || amqp_socket_open(socket, o.amqp_host.c_str(), o.amqp_port) != AMQP_STATUS_OK) {
-    throw std::runtime_error("cannot reach the broker at " + o.amqp_host + ":" + std::to_string(o.amqp_port));
+  if (socket == nullptr ||
+      amqp_socket_open(socket, o.amqp_host.c_str(), o.amqp_port) != AMQP_STATUS_OK) {
+    throw std::runtime_error("cannot reach the broker at " + o.amqp_host + ":" +
+                             std::to_string(o.amqp_port));
   }
-  checkReply(amqp_login(amqp, o.amqp_vhost.c_str(), 0, 131072, 30, AMQP_SASL_METHOD_PLAIN, o.amqp_user.c_str(),
-                        o.amqp_password.c_str()), "login");
+  checkReply(amqp_login(amqp, o.amqp_vhost.c_str(), 0, 131072, 30, AMQP_SASL_METHOD_PLAIN,
+                        o.amqp_user.c_str(), o.amqp_password.c_str()),
+             "login");
   constexpr amqp_channel_t kChannel = 1;
   amqp_channel_open(amqp, kChannel);
   checkReply(amqp_get_rpc_reply(amqp), "channel.open");
   amqp_exchange_declare(amqp, kChannel, amqp_cstring_bytes(o.exchange.c_str()),
-                        amqp_cstring_bytes(o.exchange_type.c_str()), 0, /*durable=*/1, 0, 0, amqp_empty_table);
+                        amqp_cstring_bytes(o.exchange_type.c_str()), 0, /*durable=*/1, 0, 0,
+                        amqp_empty_table);
   checkReply(amqp_get_rpc_reply(amqp), "exchange.declare");
-  amqp_queue_declare(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), 0, /*durable=*/1, 0, 0, amqp_empty_table);
+  amqp_queue_declare(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), 0, /*durable=*/1, 0, 0,
+                     amqp_empty_table);
   checkReply(amqp_get_rpc_reply(amqp), "queue.declare");
-  amqp_queue_bind(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), amqp_cstring_bytes(o.exchange.c_str()),
-                  amqp_cstring_bytes(o.binding_key.c_str()), amqp_empty_table);
+  amqp_queue_bind(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()),
+                  amqp_cstring_bytes(o.exchange.c_str()), amqp_cstring_bytes(o.binding_key.c_str()),
+                  amqp_empty_table);
   checkReply(amqp_get_rpc_reply(amqp), "queue.bind");
   amqp_basic_qos(amqp, kChannel, 0, 100, 0);
   checkReply(amqp_get_rpc_reply(amqp), "basic.qos");
-  amqp_basic_consume(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), amqp_empty_bytes, 0, /*no_ack=*/0, 0,
-                     amqp_empty_table);
+  amqp_basic_consume(amqp, kChannel, amqp_cstring_bytes(o.queue.c_str()), amqp_empty_bytes, 0,
+                     /*no_ack=*/0, 0, amqp_empty_table);
   checkReply(amqp_get_rpc_reply(amqp), "basic.consume");
-  std::printf("table_copy: consuming %s: %s -> %s\n", o.queue.c_str(), o.source.c_str(), o.copy.c_str());
+  std::printf("table_copy: consuming %s: %s -> %s\n", o.queue.c_str(), o.source.c_str(),
+              o.copy.c_str());
   std::fflush(stdout);
 
   int handled = 0;
@@ -315,19 +336,24 @@ int run(const Options& o) {
     amqp_envelope_t envelope;
     timeval tick{0, 500'000};
     const amqp_rpc_reply_t reply = amqp_consume_message(amqp, &envelope, &tick, 0);
-    if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT) {
+    if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+        reply.library_error == AMQP_STATUS_TIMEOUT) {
       continue;
     }
     checkReply(reply, "basic.deliver");
     const auto& props = envelope.message.properties;
-    const std::string message_id = (props._flags & AMQP_BASIC_MESSAGE_ID_FLAG)
-        ? std::string(static_cast<const char*>(props.message_id.bytes), props.message_id.len) : "";
-    const std::string body(static_cast<const char*>(envelope.message.body.bytes), envelope.message.body.len);
+    const std::string message_id =
+        (props._flags & AMQP_BASIC_MESSAGE_ID_FLAG)
+            ? std::string(static_cast<const char*>(props.message_id.bytes), props.message_id.len)
+            : "";
+    const std::string body(static_cast<const char*>(envelope.message.body.bytes),
+                           envelope.message.body.len);
     const uint64_t delivery_tag = envelope.delivery_tag;
     amqp_destroy_envelope(&envelope);
     copy.handle(message_id, body);
     if (o.stop_after > 0 && ++handled == o.stop_after) {
-      std::printf("table_copy: stopping after %d messages without acknowledging %s\n", handled, message_id.c_str());
+      std::printf("table_copy: stopping after %d messages without acknowledging %s\n", handled,
+                  message_id.c_str());
       std::fflush(stdout);
       std::_Exit(3);
     }
@@ -363,9 +389,10 @@ int main(int argc, char** argv) {
   app.add_option("--source", o.source, "DATABASE.TABLE the monitor publishes")->required();
   app.add_option("--copy", o.copy, "DATABASE.TABLE to keep equal to it")->required();
   app.add_flag("--verbose", o.verbose, "print every message applied");
-  app.add_option("--stop-after", o.stop_after,
-                 "exit(3) after handling N messages, before acknowledging the Nth (shows the redelivery "
-                 "of an applied message)");
+  app.add_option(
+      "--stop-after", o.stop_after,
+      "exit(3) after handling N messages, before acknowledging the Nth (shows the redelivery "
+      "of an applied message)");
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGTERM, [](int) { g_stopping = 1; });
   std::signal(SIGINT, [](int) { g_stopping = 1; });

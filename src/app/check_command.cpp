@@ -14,38 +14,47 @@ namespace {
 // permissions, exchange type) carries its own fix, the text the daemon exits with; other failures
 // get `general_fix`.
 mysql::CheckResult failure(std::string name, const Status& status, std::string general_fix) {
-  return mysql::CheckResult{mysql::CheckLevel::Fail, std::move(name), status.message(),
-                            status.code() == StatusCode::Refused ? std::string() : std::move(general_fix)};
+  return mysql::CheckResult{
+      mysql::CheckLevel::Fail, std::move(name), status.message(),
+      status.code() == StatusCode::Refused ? std::string() : std::move(general_fix)};
 }
 
 // Whether the connection is encrypted and how far the server's certificate was checked: what the
 // handshake proved, since Connector/C refuses a mode it cannot satisfy ([mysql] ssl).
-mysql::CheckResult checkTls(const mysql::Connection& connection, const mysql::ConnectionOptions& options) {
+mysql::CheckResult checkTls(const mysql::Connection& connection,
+                            const mysql::ConnectionOptions& options) {
   const std::string name = "MySQL TLS";
   const std::string tls = connection.tlsDescription();
   if (tls.empty()) {
-    const bool loopback = options.host == "127.0.0.1" || options.host == "::1" || options.host == "localhost";
-    return mysql::CheckResult{loopback ? mysql::CheckLevel::Ok : mysql::CheckLevel::Warn, name,
-                              "not encrypted ([mysql] ssl = off)",
-                              loopback ? std::string() : "set [mysql] ssl = verify_identity with ssl_ca"};
+    const bool loopback =
+        options.host == "127.0.0.1" || options.host == "::1" || options.host == "localhost";
+    return mysql::CheckResult{
+        loopback ? mysql::CheckLevel::Ok : mysql::CheckLevel::Warn, name,
+        "not encrypted ([mysql] ssl = off)",
+        loopback ? std::string() : "set [mysql] ssl = verify_identity with ssl_ca"};
   }
   switch (options.tls) {
     case mysql::TlsMode::VerifyIdentity:
-      return mysql::CheckResult{mysql::CheckLevel::Ok, name,
-                                fmt::format("encrypted ({}); server certificate verified: signed by {} and "
-                                            "issued to {}",
-                                            tls, options.ssl_ca, options.host),
-                                {}};
+      return mysql::CheckResult{
+          mysql::CheckLevel::Ok,
+          name,
+          fmt::format("encrypted ({}); server certificate verified: signed by {} and "
+                      "issued to {}",
+                      tls, options.ssl_ca, options.host),
+          {}};
     case mysql::TlsMode::VerifyCa:
-      return mysql::CheckResult{mysql::CheckLevel::Ok, name,
-                                fmt::format("encrypted ({}); server certificate signed by {} (host name not "
-                                            "checked: ssl = verify_ca)",
-                                            tls, options.ssl_ca),
-                                {}};
+      return mysql::CheckResult{
+          mysql::CheckLevel::Ok,
+          name,
+          fmt::format("encrypted ({}); server certificate signed by {} (host name not "
+                      "checked: ssl = verify_ca)",
+                      tls, options.ssl_ca),
+          {}};
     default:
-      return mysql::CheckResult{mysql::CheckLevel::Warn, name,
-                                fmt::format("encrypted ({}); server certificate NOT verified (ssl = on)", tls),
-                                "set [mysql] ssl = verify_identity with ssl_ca to refuse an impostor"};
+      return mysql::CheckResult{
+          mysql::CheckLevel::Warn, name,
+          fmt::format("encrypted ({}); server certificate NOT verified (ssl = on)", tls),
+          "set [mysql] ssl = verify_identity with ssl_ca to refuse an impostor"};
   }
 }
 
@@ -61,15 +70,19 @@ std::vector<mysql::CheckResult> checkServer(const config::Config& config,
   }
   auto facts = mysql::fetchServerFacts(connection);
   if (!facts.isOk()) {
-    return {failure(name, facts.status(),
-                    "grant the monitor's account REPLICATION CLIENT (MariaDB: BINLOG MONITOR) so it "
-                    "can read the server's settings")};
+    return {
+        failure(name, facts.status(),
+                "grant the monitor's account REPLICATION CLIENT (MariaDB: BINLOG MONITOR) so it "
+                "can read the server's settings")};
   }
   std::vector<mysql::CheckResult> checks{
-      mysql::CheckResult{mysql::CheckLevel::Ok, name, fmt::format("connected as '{}', {}", options.user,
-                                                                  facts->version), {}},
+      mysql::CheckResult{mysql::CheckLevel::Ok,
+                         name,
+                         fmt::format("connected as '{}', {}", options.user, facts->version),
+                         {}},
       checkTls(connection, options)};
-  for (auto& check : mysql::evaluateServer(*facts, config.mysql.server_id, config.mysql.resume_by_gtid)) {
+  for (auto& check :
+       mysql::evaluateServer(*facts, config.mysql.server_id, config.mysql.resume_by_gtid)) {
     checks.push_back(std::move(check));
   }
   return checks;
@@ -80,12 +93,14 @@ mysql::CheckResult checkBroker(const sink::AmqpOptions& options) {
   sink::AmqpPublisher publisher(options);
   Status connected = publisher.connect();
   if (!connected.isOk()) {
-    return failure(name, connected,
-                   "check [amqp] host, port, user, password and vhost; an exchange that exists with "
-                   "another type or durability must be deleted or [amqp] exchange_type changed to "
-                   "match");
+    return failure(
+        name, connected,
+        "check [amqp] host, port, user, password and vhost; an exchange that exists with "
+        "another type or durability must be deleted or [amqp] exchange_type changed to "
+        "match");
   }
-  return mysql::CheckResult{mysql::CheckLevel::Ok, name,
+  return mysql::CheckResult{mysql::CheckLevel::Ok,
+                            name,
                             fmt::format("connected; exchange '{}' ({}, durable) declared",
                                         options.exchange, options.exchange_type),
                             {}};

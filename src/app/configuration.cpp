@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace mm::app {
 
 Result<config::Config> loadConfiguration(const CommandLine& command_line) {
@@ -10,8 +9,8 @@ Result<config::Config> loadConfiguration(const CommandLine& command_line) {
   if (command_line.log_level) {
     overrides.push_back(fmt::format("monitor.log_level={}", *command_line.log_level));
   }
-  return config::loadConfig(
-      config::ConfigSources{command_line.config_path, config::processEnvironment(), std::move(overrides)});
+  return config::loadConfig(config::ConfigSources{
+      command_line.config_path, config::processEnvironment(), std::move(overrides)});
 }
 
 mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql) {
@@ -44,8 +43,9 @@ sink::AmqpOptions amqpOptions(const config::Config& config) {
   amqp.exchange = config.amqp.exchange;
   amqp.exchange_type = config.amqp.exchange_type;
   amqp.mandatory = config.amqp.mandatory;
-  amqp.headers = config.amqp.headers == config::AmqpHeaders::On ||
-                 (config.amqp.headers == config::AmqpHeaders::Auto && config.amqp.exchange_type == "headers");
+  amqp.headers =
+      config.amqp.headers == config::AmqpHeaders::On ||
+      (config.amqp.headers == config::AmqpHeaders::Auto && config.amqp.exchange_type == "headers");
   amqp.heartbeat_seconds = config.amqp.heartbeat_seconds;
   amqp.max_message_size = static_cast<uint64_t>(config.amqp.max_message_size);
   amqp.tls = sink::TlsOptions{config.amqp.ssl, config.amqp.ssl_ca, config.amqp.ssl_verify,

@@ -14,7 +14,6 @@ namespace mm::app {
 // validated and parsed (config/config.h). InvalidArgument naming what is wrong.
 Result<config::Config> loadConfiguration(const CommandLine& command_line);
 
-
 mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql);
 
 // Requires: `config` came from loadConfiguration (its broker list is filled).

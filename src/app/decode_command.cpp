@@ -48,7 +48,8 @@ class InputFile {
   }
   InputFile(InputFile&& other) noexcept
       : inflated_(std::move(other.inflated_)), mapped_(std::exchange(other.mapped_, nullptr)),
-        mapped_size_(std::exchange(other.mapped_size_, 0)), released_(std::exchange(other.released_, 0)) {}
+        mapped_size_(std::exchange(other.mapped_size_, 0)),
+        released_(std::exchange(other.released_, 0)) {}
   InputFile& operator=(InputFile&&) = delete;
   ~InputFile() {
     if (mapped_ != nullptr) {
@@ -59,7 +60,8 @@ class InputFile {
   // Lets the kernel drop the mapped pages before `offset` (already decoded; nothing points into
   // them any more), so resident memory stays flat however long the file. No-op for .gz input.
   void release(size_t offset) {
-    static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));  // once: called per event
+    static const size_t page =
+        static_cast<size_t>(sysconf(_SC_PAGESIZE));  // once: called per event
     const size_t end = offset / page * page;
     if (mapped_ == nullptr || end <= released_ + kReleaseStep) {
       return;
@@ -117,7 +119,8 @@ class InputFile {
     std::vector<uint8_t> chunk(1 << 20);
     size_t n = 0;
     while ((n = std::fread(chunk.data(), 1, chunk.size(), file)) > 0) {
-      inflated_.insert(inflated_.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+      inflated_.insert(inflated_.end(), chunk.begin(),
+                       chunk.begin() + static_cast<std::ptrdiff_t>(n));
     }
     const bool failed = std::ferror(file) != 0;
     std::fclose(file);
@@ -252,7 +255,8 @@ class EventFields {
 };
 
 // One line for a non-row event (--all-events). `inner`: from inside a TRANSACTION_PAYLOAD_EVENT.
-void printEvent(const binlog::DecodedEvent& event, uint64_t position, bool inner, std::string& line) {
+void printEvent(const binlog::DecodedEvent& event, uint64_t position, bool inner,
+                std::string& line) {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
   w.StartObject();
@@ -278,7 +282,8 @@ void printEvent(const binlog::DecodedEvent& event, uint64_t position, bool inner
 class Progress {
  public:
   Progress(const std::string& path, size_t total)
-      : path_(path), total_(total), enabled_(total >= kProgressMinBytes && isatty(STDERR_FILENO) != 0) {}
+      : path_(path), total_(total),
+        enabled_(total >= kProgressMinBytes && isatty(STDERR_FILENO) != 0) {}
   ~Progress() {
     if (enabled_ && drawn_) {
       std::fputs("\r\033[K", stderr);
@@ -399,7 +404,8 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
       if (!event.isOk()) {
         return event.status().withContext(fmt::format("{}: event at offset {}", path_, position));
       }
-      const pipeline::EventPlace at{event->header.timestamp, position, position + event->header.event_size, true};
+      const pipeline::EventPlace at{event->header.timestamp, position,
+                                    position + event->header.event_size, true};
       if (all_events_ && !std::holds_alternative<binlog::RowsEvent>(event->body)) {
         MM_RETURN_IF_ERROR(write(*event, position, /*inner=*/false));
       }
@@ -420,7 +426,8 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
 
   // Inner events sit at the payload's position; rows messages end where the payload ends
   // (binlog/transaction_payload.h).
-  Status decodePayload(const binlog::TransactionPayloadEvent& payload, const pipeline::EventPlace& at) {
+  Status decodePayload(const binlog::TransactionPayloadEvent& payload,
+                       const pipeline::EventPlace& at) {
     binlog::TransactionPayloadReader inner(payload);
     for (;;) {
       auto raw = inner.next();
@@ -432,8 +439,9 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
       }
       auto event = decoder_.decodeInner(**raw);
       if (!event.isOk()) {
-        return event.status().withContext(fmt::format(
-            "{}: event {} inside the TRANSACTION_PAYLOAD_EVENT at offset {}", path_, inner.index(), at.start));
+        return event.status().withContext(
+            fmt::format("{}: event {} inside the TRANSACTION_PAYLOAD_EVENT at offset {}", path_,
+                        inner.index(), at.start));
       }
       if (all_events_ && !std::holds_alternative<binlog::RowsEvent>(event->body)) {
         MM_RETURN_IF_ERROR(write(*event, at.start, /*inner=*/true));
@@ -466,12 +474,14 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
 
   void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
                       const std::string& /*file*/, uint64_t position) override {
-    const std::string name = table ? table->database + "." + table->table : std::string("a table it does not name");
-    std::fprintf(stderr,
-                 "mysql-monitor decode: note: %s: a %.*s write to %s in statement format at offset %llu: "
-                 "its rows are not in the binlog, so not printed\n",
-                 path_.c_str(), static_cast<int>(what.size()), what.data(), name.c_str(),
-                 static_cast<unsigned long long>(position));
+    const std::string name =
+        table ? table->database + "." + table->table : std::string("a table it does not name");
+    std::fprintf(
+        stderr,
+        "mysql-monitor decode: note: %s: a %.*s write to %s in statement format at offset %llu: "
+        "its rows are not in the binlog, so not printed\n",
+        path_.c_str(), static_cast<int>(what.size()), what.data(), name.c_str(),
+        static_cast<unsigned long long>(position));
   }
 
   void notice(const std::string& text) override {
@@ -483,21 +493,24 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
     if (!(*table)->has_column_names) {
       auto it = named_.find(table->get());
       if (it == named_.end()) {
-        it = named_.emplace(table->get(), std::make_shared<const binlog::TableMap>(
-                                              message::withPositionalNames(**table))).first;
+        it = named_
+                 .emplace(table->get(), std::make_shared<const binlog::TableMap>(
+                                            message::withPositionalNames(**table)))
+                 .first;
       }
       table = &it->second;
     }
     const uint64_t end = item.event_end;
     const std::string& file = item.file;
     // Rows events inside one payload share its end position: their rows count on.
-    const message::RowOrigin origin{item.binlog_timestamp, now_, file, end,
-                                    end == rows_end_ ? rows_next_ : 0, item.gtid};
+    const message::RowOrigin origin{
+        item.binlog_timestamp, now_, file, end, end == rows_end_ ? rows_next_ : 0, item.gtid};
     rows_end_ = end;
-    Status status = formatter_.formatLines(item.event.header, *table, origin, out_.block(), [&](uint64_t row) {
-      rows_next_ = row + 1;
-      return out_.blockWritten();
-    });
+    Status status =
+        formatter_.formatLines(item.event.header, *table, origin, out_.block(), [&](uint64_t row) {
+          rows_next_ = row + 1;
+          return out_.blockWritten();
+        });
     if (!status.isOk()) {
       return status.withContext(fmt::format("{}: rows event ending at {}:{}", path_, file, end));
     }
@@ -520,8 +533,8 @@ class FileDecoder final : private pipeline::TransactionTracker::Output {
   message::RowsFormatter formatter_;
   // Tables named positionally, per TABLE_MAP (shared_ptr identity), when the file lacks names.
   std::map<const binlog::TableMap*, std::shared_ptr<const binlog::TableMap>> named_;
-  uint64_t rows_end_ = 0;  // end position of the last rows event
-  uint64_t rows_next_ = 0; // index of the next row at that position
+  uint64_t rows_end_ = 0;   // end position of the last rows event
+  uint64_t rows_next_ = 0;  // index of the next row at that position
   std::string line_;
 };
 

@@ -1,7 +1,7 @@
-// `mysql-monitor decode FILE...`: the messages a binlog file holds, as JSON lines on stdout, decoded
-// by the same code as the live stream. Unnamed columns print as @1, @2, ... A file that is not a
-// binlog or ends inside an event gives an error on stderr after every complete event before the
-// damage was printed.
+// `mysql-monitor decode FILE...`: the messages a binlog file holds, as JSON lines on stdout,
+// decoded by the same code as the live stream. Unnamed columns print as @1, @2, ... A file that is
+// not a binlog or ends inside an event gives an error on stderr after every complete event before
+// the damage was printed.
 #pragma once
 
 #include <string>

@@ -79,14 +79,16 @@ class JsonLinesFormatter final : public spdlog::formatter {
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const auto since_epoch = msg.time.time_since_epoch();
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds);
     const std::time_t time = static_cast<std::time_t>(seconds.count());
     std::tm tm{};
     gmtime_r(&time, &tm);
     char stamp[32];
     const size_t length = std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-    fmt::format_to(std::back_inserter(dest), "{{\"time\":\"{}.{:03d}Z\",\"level\":",
-                   std::string_view(stamp, length), static_cast<int>(millis.count()));
+    fmt::format_to(std::back_inserter(dest),
+                   "{{\"time\":\"{}.{:03d}Z\",\"level\":", std::string_view(stamp, length),
+                   static_cast<int>(millis.count()));
     const spdlog::string_view_t level = spdlog::level::to_string_view(msg.level);
     appendJsonString(std::string_view(level.data(), level.size()), dest);
     fmt::format_to(std::back_inserter(dest), ",\"logger\":");
@@ -96,12 +98,16 @@ class JsonLinesFormatter final : public spdlog::formatter {
     fmt::format_to(std::back_inserter(dest), "}}\n");
   }
 
-  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonLinesFormatter>(); }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonLinesFormatter>();
+  }
 };
 
 }  // namespace
 
-std::unique_ptr<spdlog::formatter> jsonLinesFormatter() { return std::make_unique<JsonLinesFormatter>(); }
+std::unique_ptr<spdlog::formatter> jsonLinesFormatter() {
+  return std::make_unique<JsonLinesFormatter>();
+}
 
 void setUpLogging(config::LogLevel level, config::LogFormat format) {
   auto logger = spdlog::stderr_color_mt("mysql-monitor");

@@ -54,14 +54,10 @@ int runCommand(int argc, char** argv) {
     case Command::Check:
       mysql::mysqlLibraryInit();
       return runCheck(*config, connectionOptions(config->mysql), amqpOptions(*config));
-    case Command::Status:
-      mysql::mysqlLibraryInit();
-      return runStatus(*config);
-    case Command::Tail:
-      return runTail(*config, *command_line);
+    case Command::Status: mysql::mysqlLibraryInit(); return runStatus(*config);
+    case Command::Tail: return runTail(*config, *command_line);
     case Command::Run:
-    case Command::Decode:
-      break;
+    case Command::Decode: break;
   }
   return runDaemon(*config);
 }

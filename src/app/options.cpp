@@ -1,7 +1,7 @@
 #include "app/options.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 namespace mm::app {
 namespace {
@@ -15,7 +15,8 @@ constexpr const char* kRootExamples =
     "  mysql-monitor --config /etc/mysql-monitor.cfg           run the daemon\n"
     "  mysql-monitor --config m.cfg --set mysql.port=3307      override one key of the file\n"
     "  mysql-monitor --config m.cfg --check-config             validate the configuration only\n"
-    "  mysql-monitor check --config m.cfg                      check the server and broker settings\n"
+    "  mysql-monitor check --config m.cfg                      check the server and broker "
+    "settings\n"
     "  mysql-monitor status --config m.cfg                     saved position against the server\n"
     "  mysql-monitor tail --config m.cfg                       watch the messages as they arrive\n"
     "  mysql-monitor decode mysql-bin.000042                   the messages a binlog file holds\n"
@@ -31,11 +32,12 @@ namespace {
 void addConfigOptions(CLI::App& app, CommandLine& cl) {
   app.add_option("-c,--config", cl.config_path, "INI configuration file (see config-example.cfg)")
       ->check(CLI::ExistingFile);
-  app.add_option("--set", cl.overrides,
-                 "Override one setting, e.g. --set amqp.exchange=changes (repeatable; wins over the "
-                 "file and the environment). Passwords are refused here, as every local user can "
-                 "read a command line (ps): use MYSQL_MONITOR_MYSQL_PASSWORD / "
-                 "MYSQL_MONITOR_AMQP_PASSWORD or [mysql]/[amqp] password_file")
+  app.add_option(
+         "--set", cl.overrides,
+         "Override one setting, e.g. --set amqp.exchange=changes (repeatable; wins over the "
+         "file and the environment). Passwords are refused here, as every local user can "
+         "read a command line (ps): use MYSQL_MONITOR_MYSQL_PASSWORD / "
+         "MYSQL_MONITOR_AMQP_PASSWORD or [mysql]/[amqp] password_file")
       ->type_name("SECTION.KEY=VALUE")
       ->allow_extra_args(false);
   app.add_option("--log-level", cl.log_level, "debug, info, warning or error; overrides the config")
@@ -56,8 +58,9 @@ void addDaemonCommands(CLI::App& cli, CommandLine& cl) {
   check->footer("Example:\n  mysql-monitor check --config /etc/mysql-monitor.cfg");
 
   CLI::App* status = cli.add_subcommand(
-      "status", "Show the saved position against the server's binlogs: how far behind, the server's "
-                "binlog retention, and whether the saved binlog still exists (exit 1 when it is gone)");
+      "status",
+      "Show the saved position against the server's binlogs: how far behind, the server's "
+      "binlog retention, and whether the saved binlog still exists (exit 1 when it is gone)");
   addConfigOptions(*status, cl);
   status->footer("Example:\n  mysql-monitor status --config /etc/mysql-monitor.cfg");
 }
@@ -80,8 +83,11 @@ void addTailCommand(CLI::App& cli, CommandLine& cl) {
 
 void addDecodeCommand(CLI::App& cli, CommandLine& cl) {
   CLI::App* decode = cli.add_subcommand(
-      "decode", "Print, as JSON lines, the messages the live stream would publish for binlog files");
-  decode->add_option("files", cl.files, "Binlog files (.gz accepted)")->required()->check(CLI::ExistingFile);
+      "decode",
+      "Print, as JSON lines, the messages the live stream would publish for binlog files");
+  decode->add_option("files", cl.files, "Binlog files (.gz accepted)")
+      ->required()
+      ->check(CLI::ExistingFile);
   decode->add_flag("--all-events", cl.all_events, "Also print the non-row events");
   decode->footer("Examples:\n"
                  "  mysql-monitor decode /var/lib/mysql/mysql-bin.000042\n"

@@ -20,15 +20,15 @@ enum class Command { Run, Decode, Check, Tail, Status };
 
 struct CommandLine {
   Command command = Command::Run;
-  std::string config_path;               // --config; empty = defaults + environment only
-  std::vector<std::string> overrides;    // --set section.key=value, in order
-  std::optional<std::string> log_level;  // --log-level overrides [monitor] log_level
-  bool check_config = false;             // --check-config: validate and exit
-  std::vector<std::string> files;        // decode: binlog files (.gz accepted)
-  bool all_events = false;               // decode: also print non-row events
+  std::string config_path;                 // --config; empty = defaults + environment only
+  std::vector<std::string> overrides;      // --set section.key=value, in order
+  std::optional<std::string> log_level;    // --log-level overrides [monitor] log_level
+  bool check_config = false;               // --check-config: validate and exit
+  std::vector<std::string> files;          // decode: binlog files (.gz accepted)
+  bool all_events = false;                 // decode: also print non-row events
   std::optional<std::string> binding_key;  // tail: instead of the one derived from the exchange
-  int count = 0;                         // tail: stop after this many messages (0 = when stopped)
-  bool compact = false;                  // tail: bodies on one line as published
+  int count = 0;                           // tail: stop after this many messages (0 = when stopped)
+  bool compact = false;                    // tail: bodies on one line as published
 };
 
 // Parses argv. Cancelled after --help/--version output (exit 0); InvalidArgument for bad

@@ -19,8 +19,8 @@
 #include "app/stop_signals.h"
 #include "checkpoint/state_file.h"
 #include "checkpoint/state_lock.h"
-#include "common/clock.h"
 #include "common/check.h"
+#include "common/clock.h"
 #include "common/thread_name.h"
 #include "config/config.h"
 #include "message/message_route.h"
@@ -41,8 +41,9 @@ namespace {
 // its position belongs to: resuming against another server is refused, and a state file written
 // before the identity was recorded gets it now.
 // A stop request (`stop`) ends the connection attempt with Cancelled.
-Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, checkpoint::StateFile& state,
-                                             bool& first_start, const std::atomic<bool>& stop) {
+Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
+                                             checkpoint::StateFile& state, bool& first_start,
+                                             const std::atomic<bool>& stop) {
   auto saved = state.loadWithSource();
   if (!saved.isOk()) {
     return saved.status();
@@ -65,7 +66,8 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
     }
     if (saved->source.empty()) {
       MM_RETURN_IF_ERROR(state.save(saved->checkpoint));
-      spdlog::info("state file {} now records the source's {}", state.path(), checkpoint::toString(source));
+      spdlog::info("state file {} now records the source's {}", state.path(),
+                   checkpoint::toString(source));
     } else if (!(saved->source == source)) {
       if (!by_gtid) {
         return Status::invalidArgument(fmt::format(
@@ -89,19 +91,20 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config, check
     return position.status();
   }
   // A start by GTID set has no position yet: the stream's first events tell it.
-  checkpoint::Checkpoint start{position->position.file, position->position.offset, 0, position->gtid_set};
+  checkpoint::Checkpoint start{position->position.file, position->position.offset, 0,
+                               position->gtid_set};
   first_start = true;
   MM_RETURN_IF_ERROR(state.save(start));
-  spdlog::info("no state in {}: starting at the {} position {}", state.path(),
-               configured.text, checkpoint::toString(start));
+  spdlog::info("no state in {}: starting at the {} position {}", state.path(), configured.text,
+               checkpoint::toString(start));
   return start;
 }
 
 pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
   const message::RoutingKeyTemplate& routing = config.amqp.routing;
   pipeline::PipelineOptions o;
-  o.reader.filter = pipeline::TableFilterOptions{config.mysql.databases,
-                                                 config.mysql.tables, config.mysql.exclude_tables};
+  o.reader.filter = pipeline::TableFilterOptions{config.mysql.databases, config.mysql.tables,
+                                                 config.mysql.exclude_tables};
   o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current
                                   ? pipeline::PositionLostPolicy::ResumeAtCurrent
                                   : pipeline::PositionLostPolicy::Fail;
@@ -110,9 +113,11 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
   o.routing_key = routing;
   o.publisher.heartbeat_routing_key = routing.expand(message::RouteFacts{"heartbeat", "", "", ""});
   o.publisher.confirm_window = static_cast<size_t>(config.amqp.confirm_window);
-  o.publisher.on_oversize = config.amqp.on_oversize == config::OnOversize::Stub ? pipeline::OversizePolicy::Stub
-                                                                                : pipeline::OversizePolicy::Fail;
-  o.publisher.checkpoint_interval = std::chrono::milliseconds(config.monitor.checkpoint_interval_ms);
+  o.publisher.on_oversize = config.amqp.on_oversize == config::OnOversize::Stub
+                                ? pipeline::OversizePolicy::Stub
+                                : pipeline::OversizePolicy::Fail;
+  o.publisher.checkpoint_interval =
+      std::chrono::milliseconds(config.monitor.checkpoint_interval_ms);
   o.publisher.heartbeat_interval = std::chrono::seconds(config.monitor.heartbeat_interval_seconds);
   o.delay = std::chrono::seconds(config.monitor.delay_seconds);
   // [monitor] stop_timeout bounds the wait for confirms at stop; draining also waits for the delay
@@ -136,17 +141,21 @@ Status startMetrics(const config::Config& config, metrics::Stats& stats, const C
   }
   // Poll the source often enough that a stall is seen well within stall_seconds.
   const auto stall = std::chrono::seconds(config.metrics.stall_seconds);
-  const auto poll_interval = std::clamp(stall / 3, std::chrono::seconds{1}, std::chrono::seconds{10});
+  const auto poll_interval =
+      std::clamp(stall / 3, std::chrono::seconds{1}, std::chrono::seconds{10});
   // A soft limit of 1,024 descriptors would let idle HTTP clients crowd out the state file and the
   // server connections; the HTTP server keeps a reserve below whatever limit is in force.
   metrics::raiseOpenFileLimit();
-  service.exporter.emplace(stats, clock, metrics::ExporterOptions{config.metrics.host, config.metrics.port,
-                                                                  stall, 3 * poll_interval});
+  service.exporter.emplace(
+      stats, clock,
+      metrics::ExporterOptions{config.metrics.host, config.metrics.port, stall, 3 * poll_interval});
   if (Status started = service.exporter->start(); !started.isOk()) {
-    return Status::io(fmt::format("[metrics] listen: {} (set another HOST:PORT, or off)", started.message()));
+    return Status::io(
+        fmt::format("[metrics] listen: {} (set another HOST:PORT, or off)", started.message()));
   }
-  spdlog::info("metrics on http://{}:{}/metrics, health on /healthz and /readyz (at most {} connections)",
-               config.metrics.host, service.exporter->port(), service.exporter->maxConnections());
+  spdlog::info(
+      "metrics on http://{}:{}/metrics, health on /healthz and /readyz (at most {} connections)",
+      config.metrics.host, service.exporter->port(), service.exporter->maxConnections());
   service.poller.emplace(connectionOptions(config.mysql), poll_interval, stats, clock);
   return Status::ok();
 }
@@ -223,9 +232,9 @@ class SignalWatcher {
   std::mutex mutex_;
   std::condition_variable stopped_cv_;
   std::atomic<bool> stop_requested_{false};
-  int stop_signals_ = 0;                      // guarded by mutex_
-  pipeline::Pipeline* pipeline_ = nullptr;    // guarded by mutex_
-  std::jthread thread_;                       // last: stops first
+  int stop_signals_ = 0;                    // guarded by mutex_
+  pipeline::Pipeline* pipeline_ = nullptr;  // guarded by mutex_
+  std::jthread thread_;                     // last: stops first
 };
 
 // Waits [monitor] delay_start; true when a stop request came meanwhile.
@@ -233,7 +242,8 @@ bool stoppedDuringDelayStart(const config::Config& config, SignalWatcher& signal
   if (config.monitor.delay_start_seconds <= 0) {
     return false;
   }
-  spdlog::info("waiting {} s before connecting ([monitor] delay_start)", config.monitor.delay_start_seconds);
+  spdlog::info("waiting {} s before connecting ([monitor] delay_start)",
+               config.monitor.delay_start_seconds);
   if (signals.waitForStop(std::chrono::seconds(config.monitor.delay_start_seconds))) {
     spdlog::info("stopped during delay_start, before connecting");
     return true;
@@ -251,7 +261,7 @@ struct DaemonParts {
 
 // Opens the schema history at `start` and runs the pipeline from there until a stop or a failure.
 int runPipeline(const config::Config& config, const checkpoint::Checkpoint& start, bool first_start,
-           DaemonParts parts) {
+                DaemonParts parts) {
   // The schema history lives beside the state file: captured at the first start, else replayed up
   // to the checkpoint (an old history would miss the DDL between its end and a new start).
   mysql::InformationSchema information_schema(connectionOptions(config.mysql));
@@ -266,13 +276,15 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
     return kExitFailure;
   }
 
-  mysql::BinlogStream source(mysql::BinlogStreamOptions{
-      connectionOptions(config.mysql), config.mysql.server_id, config.mysql.heartbeat_period_seconds});
+  mysql::BinlogStream source(mysql::BinlogStreamOptions{connectionOptions(config.mysql),
+                                                        config.mysql.server_id,
+                                                        config.mysql.heartbeat_period_seconds});
   sink::AmqpPublisher publisher(amqpOptions(config));
   // Asked by the reader when a logged ROLLBACK TO undoes rows: which of them happened anyway.
   mysql::TableEngines engines(connectionOptions(config.mysql));
   pipeline::PipelineOptions options = pipelineOptions(config);
-  options.reader.non_transactional = [&engines](const std::string& database, const std::string& table) {
+  options.reader.non_transactional = [&engines](const std::string& database,
+                                                const std::string& table) {
     return engines.nonTransactional(database, table);
   };
   pipeline::Pipeline pipeline(source, &history, publisher, parts.state, parts.clock, parts.stats,
@@ -310,11 +322,13 @@ int runDaemon(const config::Config& config) {
   if (stoppedDuringDelayStart(config, signals)) {
     return kExitOk;
   }
-  checkpoint::StateFile state((std::filesystem::path(config.monitor.state_path) / "position").string());
+  checkpoint::StateFile state(
+      (std::filesystem::path(config.monitor.state_path) / "position").string());
   bool first_start = false;
   auto start = startingPoint(config, state, first_start, signals.stopFlag());
   if (signals.stopRequested()) {
-    spdlog::info("stopped before streaming{}", start.isOk() ? "" : " (while connecting to the server)");
+    spdlog::info("stopped before streaming{}",
+                 start.isOk() ? "" : " (while connecting to the server)");
     return kExitOk;
   }
   if (!start.isOk()) {

@@ -8,7 +8,8 @@ namespace mm::app {
 
 // Runs until SIGINT/SIGTERM or a fatal error. Waits [monitor] delay_start first (a stop signal
 // meanwhile ends it at once, exit 0). Returns the exit code (app/exit_codes.h): 0 clean stop,
-// 1 runtime failure. Requires: the stop signals are blocked (blockStopSignals) and logging is set up.
+// 1 runtime failure. Requires: the stop signals are blocked (blockStopSignals) and logging is set
+// up.
 int runDaemon(const config::Config& config);
 
 }  // namespace mm::app

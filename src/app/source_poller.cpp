@@ -39,9 +39,8 @@ void SourcePoller::pollOnce() {
   if (status.isOk()) {
     auto answer = mysql::readSourceBinlogStatus(connection);
     if (answer.isOk()) {
-      stats_.setServerState(metrics::ServerBinlogState{
-          answer->current, answer->expire_seconds,
-          unixSeconds(clock_.now())});
+      stats_.setServerState(metrics::ServerBinlogState{answer->current, answer->expire_seconds,
+                                                       unixSeconds(clock_.now())});
       if (failing_) {
         spdlog::info("metrics: the source answers its binlog status again");
       }

@@ -17,8 +17,8 @@ namespace mm::app {
 class SourcePoller {
  public:
   // Polls at once, then every `interval`, until destroyed. `stats` and `clock` must outlive it.
-  SourcePoller(mysql::ConnectionOptions connection, std::chrono::seconds interval, metrics::Stats& stats,
-               const Clock& clock);
+  SourcePoller(mysql::ConnectionOptions connection, std::chrono::seconds interval,
+               metrics::Stats& stats, const Clock& clock);
 
  private:
   void pollOnce();
@@ -28,7 +28,7 @@ class SourcePoller {
   const Clock& clock_;
   bool failing_ = false;
   std::atomic<bool> stopping_{false};  // set when thread_ is asked to stop: ends a connect at once
-  std::jthread thread_;  // last: starts after the members it uses
+  std::jthread thread_;                // last: starts after the members it uses
 };
 
 }  // namespace mm::app

@@ -58,15 +58,18 @@ std::string savedWhen(const std::string& path) {
   }
   const auto when = std::chrono::file_clock::to_sys(modified);
   const auto age = std::chrono::duration<double>(std::chrono::system_clock::now() - when).count();
-  const auto unix_seconds = std::chrono::floor<std::chrono::seconds>(when).time_since_epoch().count();
-  return fmt::format("saved {}, {} ago", utcTimeText(unix_seconds), humanSeconds(std::max(age, 0.0)));
+  const auto unix_seconds =
+      std::chrono::floor<std::chrono::seconds>(when).time_since_epoch().count();
+  return fmt::format("saved {}, {} ago", utcTimeText(unix_seconds),
+                     humanSeconds(std::max(age, 0.0)));
 }
 
 void printSavedState(const std::string& path, const checkpoint::Checkpoint& checkpoint,
                      const config::Config& config) {
   if (checkpoint.empty()) {
-    line("state file", fmt::format("{}: none yet (the monitor starts at [mysql] start_position = {})",
-                                   path, config.mysql.start_position.text));
+    line("state file",
+         fmt::format("{}: none yet (the monitor starts at [mysql] start_position = {})", path,
+                     config.mysql.start_position.text));
     return;
   }
   line("state file", fmt::format("{} ({})", path, savedWhen(path)));
@@ -78,18 +81,21 @@ void printSavedState(const std::string& path, const checkpoint::Checkpoint& chec
 
 // How far the saved position is behind the server's end; exit 1 when its binlog is gone.
 // Requires: `logs` is not empty.
-int printBacklog(const checkpoint::Checkpoint& checkpoint, const std::vector<mysql::BinaryLog>& logs) {
+int printBacklog(const checkpoint::Checkpoint& checkpoint,
+                 const std::vector<mysql::BinaryLog>& logs) {
   const mysql::Backlog backlog = mysql::backlogOf(logs, checkpoint.file, checkpoint.offset);
   if (!backlog.file_present) {
-    line("behind", fmt::format("unknown: the saved binlog {} is GONE from the server (oldest is {}); the "
-                               "monitor will stop or, with [mysql] on_position_lost = current, skip to "
-                               "the current position after a gap message",
-                               checkpoint.file, logs.front().name));
+    line("behind",
+         fmt::format("unknown: the saved binlog {} is GONE from the server (oldest is {}); the "
+                     "monitor will stop or, with [mysql] on_position_lost = current, skip to "
+                     "the current position after a gap message",
+                     checkpoint.file, logs.front().name));
     return kExitFailure;
   }
-  line("behind", backlog.bytes == 0 ? std::string("0 bytes: up to date")
-                                    : fmt::format("{} in {} binlog file{}", humanBytes(backlog.bytes),
-                                                  backlog.later_files + 1, backlog.later_files == 0 ? "" : "s"));
+  line("behind", backlog.bytes == 0
+                     ? std::string("0 bytes: up to date")
+                     : fmt::format("{} in {} binlog file{}", humanBytes(backlog.bytes),
+                                   backlog.later_files + 1, backlog.later_files == 0 ? "" : "s"));
   line("saved binlog", fmt::format("{} is still on the server", checkpoint.file));
   return kExitOk;
 }
@@ -97,7 +103,8 @@ int printBacklog(const checkpoint::Checkpoint& checkpoint, const std::vector<mys
 }  // namespace
 
 int runStatus(const config::Config& config) {
-  checkpoint::StateFile state((std::filesystem::path(config.monitor.state_path) / "position").string());
+  checkpoint::StateFile state(
+      (std::filesystem::path(config.monitor.state_path) / "position").string());
   auto saved = state.loadWithSource();
   if (!saved.isOk()) {
     line("state file", fmt::format("{}: {}", state.path(), saved.status().message()));
@@ -117,20 +124,23 @@ int runStatus(const config::Config& config) {
   auto identity = mysql::readServerIdentity(connection);
   auto current = mysql::resolveStartPosition(connection, binlog::StartPosition::current());
   auto logs = mysql::listBinaryLogs(connection);
-  for (const Status* failed : {&facts.status(), &identity.status(), &current.status(), &logs.status()}) {
+  for (const Status* failed :
+       {&facts.status(), &identity.status(), &current.status(), &logs.status()}) {
     if (!failed->isOk()) {
       line("server", failed->message());
       return kExitFailure;
     }
   }
-  line("server", fmt::format("{}, {}, {}", connection.where(), facts->version, mysql::describeIdentity(*identity)));
+  line("server", fmt::format("{}, {}, {}", connection.where(), facts->version,
+                             mysql::describeIdentity(*identity)));
   if (!saved->source.empty()) {
-    const checkpoint::SourceIdentity source{identity->server_uuid,
-                                            identity->server_uuid.empty() ? identity->server_id : 0};
+    const checkpoint::SourceIdentity source{
+        identity->server_uuid, identity->server_uuid.empty() ? identity->server_id : 0};
     if (!(saved->source == source)) {
-      line("saved source", fmt::format("{}: ANOTHER SERVER; the saved position means nothing here and the "
-                                       "monitor refuses to start",
-                                       checkpoint::toString(saved->source)));
+      line("saved source",
+           fmt::format("{}: ANOTHER SERVER; the saved position means nothing here and the "
+                       "monitor refuses to start",
+                       checkpoint::toString(saved->source)));
       return kExitFailure;
     }
   }
@@ -142,8 +152,8 @@ int runStatus(const config::Config& config) {
   for (const mysql::BinaryLog& log : *logs) {
     total += log.size;
   }
-  line("binlogs", fmt::format("{} file{}, {}, oldest {}", logs->size(), logs->size() == 1 ? "" : "s",
-                              humanBytes(total), logs->front().name));
+  line("binlogs", fmt::format("{} file{}, {}, oldest {}", logs->size(),
+                              logs->size() == 1 ? "" : "s", humanBytes(total), logs->front().name));
   const double retention = static_cast<double>(mysql::binlogExpirySeconds(facts->variables));
   line("retention", retention > 0 ? fmt::format("binlogs expire after {}", humanSeconds(retention))
                                   : "binlogs are kept until purged by hand");

@@ -33,7 +33,8 @@ std::optional<int> waitForStopSignal(std::chrono::milliseconds timeout) {
   const sigset_t set = stopSignals(sigismember(&blocked, SIGHUP) == 1);
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        deadline - std::chrono::steady_clock::now());
     const timespec wait{static_cast<time_t>(std::max<int64_t>(left.count(), 0) / 1'000'000'000),
                         static_cast<long>(std::max<int64_t>(left.count(), 0) % 1'000'000'000)};
     const int signal = sigtimedwait(&set, nullptr, &wait);

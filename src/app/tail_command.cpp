@@ -36,7 +36,9 @@ std::optional<std::string> indentedJson(const std::string& body) {
   writer.SetIndent(' ', 2);
   rapidjson::Reader reader;
   rapidjson::MemoryStream stream(body.data(), body.size());
-  if (reader.Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(stream, writer)
+  if (reader
+          .Parse<rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag>(stream,
+                                                                                            writer)
           .IsError()) {
     return std::nullopt;
   }
@@ -45,7 +47,8 @@ std::optional<std::string> indentedJson(const std::string& body) {
 
 }  // namespace
 
-Result<std::string> tailBindingKey(const config::AmqpConfig& amqp, const message::RoutingKeyTemplate& routing) {
+Result<std::string> tailBindingKey(const config::AmqpConfig& amqp,
+                                   const message::RoutingKeyTemplate& routing) {
   if (amqp.exchange_type == "topic") {
     return std::string("#");
   }
@@ -55,12 +58,14 @@ Result<std::string> tailBindingKey(const config::AmqpConfig& amqp, const message
   if (amqp.exchange_type == "direct") {
     // A template whose expansion does not depend on the message is one fixed key.
     const std::string one = routing.expand(message::RouteFacts{"row_insert", "a", "b", "{}"});
-    const std::string other = routing.expand(message::RouteFacts{"row_delete", "c", "d", "{\"id\":1}"});
+    const std::string other =
+        routing.expand(message::RouteFacts{"row_delete", "c", "d", "{\"id\":1}"});
     if (one != other) {
-      return Status::invalidArgument(fmt::format(
-          "[amqp] exchange_type = direct with routing_key '{}': no single binding key receives every "
-          "message; pass --binding-key with the key to watch",
-          amqp.routing_key));
+      return Status::invalidArgument(
+          fmt::format("[amqp] exchange_type = direct with routing_key '{}': no single binding key "
+                      "receives every "
+                      "message; pass --binding-key with the key to watch",
+                      amqp.routing_key));
     }
     return one;
   }
@@ -101,12 +106,13 @@ int runTail(const config::Config& config, const CommandLine& command_line) {
     std::cerr << "mysql-monitor tail: " << connected.message() << "\n";
     return kExitFailure;
   }
-  std::cerr << fmt::format("mysql-monitor tail: watching exchange '{}' ({}) with binding key '{}' at {}{}; "
-                           "Ctrl-C stops\n",
-                           config.amqp.exchange, config.amqp.exchange_type, binding_key, consumer.where(),
-                           config.amqp.exchange_type == "x-consistent-hash"
-                               ? " (a consistent-hash exchange gives this queue only its share)"
-                               : "");
+  std::cerr << fmt::format(
+      "mysql-monitor tail: watching exchange '{}' ({}) with binding key '{}' at {}{}; "
+      "Ctrl-C stops\n",
+      config.amqp.exchange, config.amqp.exchange_type, binding_key, consumer.where(),
+      config.amqp.exchange_type == "x-consistent-hash"
+          ? " (a consistent-hash exchange gives this queue only its share)"
+          : "");
   int received = 0;
   while (command_line.count == 0 || received < command_line.count) {
     if (waitForStopSignal(std::chrono::milliseconds(0))) {

@@ -19,7 +19,8 @@ namespace mm::app {
 // exchange when the template has no placeholder, "1" (a weight) for x-consistent-hash, which then
 // hands tail only its share. InvalidArgument for a direct exchange with placeholders: no single
 // key matches them all, so the user must pick one (--binding-key).
-Result<std::string> tailBindingKey(const config::AmqpConfig& amqp, const message::RoutingKeyTemplate& routing);
+Result<std::string> tailBindingKey(const config::AmqpConfig& amqp,
+                                   const message::RoutingKeyTemplate& routing);
 
 // What tail prints for one message: a header line, then the body (indented JSON unless `compact`;
 // a body that is not JSON as it came), then an empty line.

@@ -26,7 +26,8 @@ class BinlogFile {
   uint64_t offset() const { return offset_; }
 
  private:
-  explicit BinlogFile(std::span<const uint8_t> bytes) : bytes_(bytes), offset_(sizeof kBinlogMagic) {}
+  explicit BinlogFile(std::span<const uint8_t> bytes)
+      : bytes_(bytes), offset_(sizeof kBinlogMagic) {}
 
   std::span<const uint8_t> bytes_;
   uint64_t offset_;

@@ -22,26 +22,26 @@ struct Range {
 // information_schema.COLLATION_CHARACTER_SET_APPLICABILITY of 10.11: the 5xx-6xx and 1xxx ids are
 // MariaDB's extra and NOPAD collations, 2048+ the UCA 14.0.0 ones, 256 per charset).
 constexpr Range kCollations[] = {
-    {5, 5, Charset::Latin1},       {8, 8, Charset::Latin1},       {11, 11, Charset::Ascii},
-    {15, 15, Charset::Latin1},     {31, 31, Charset::Latin1},     {33, 33, Charset::Utf8mb3},
-    {35, 35, Charset::Ucs2},       {45, 46, Charset::Utf8mb4},    {47, 49, Charset::Latin1},
-    {54, 55, Charset::Utf16},      {56, 56, Charset::Utf16le},    {60, 61, Charset::Utf32},
-    {62, 62, Charset::Utf16le},    {63, 63, Charset::Binary},     {65, 65, Charset::Ascii},
-    {76, 76, Charset::Utf8mb3},    {83, 83, Charset::Utf8mb3},    {90, 90, Charset::Ucs2},
-    {94, 94, Charset::Latin1},     {101, 124, Charset::Utf16},    {128, 151, Charset::Ucs2},
-    {159, 159, Charset::Ucs2},     {160, 183, Charset::Utf32},    {192, 215, Charset::Utf8mb3},
-    {223, 223, Charset::Utf8mb3},  {224, 247, Charset::Utf8mb4},  {255, 323, Charset::Utf8mb4},
-    {576, 578, Charset::Utf8mb3},  {608, 610, Charset::Utf8mb4},  {640, 642, Charset::Ucs2},
-    {672, 674, Charset::Utf16},    {736, 738, Charset::Utf32},    {1032, 1032, Charset::Latin1},
-    {1035, 1035, Charset::Ascii},  {1057, 1057, Charset::Utf8mb3}, {1059, 1059, Charset::Ucs2},
-    {1069, 1070, Charset::Utf8mb4}, {1071, 1071, Charset::Latin1}, {1078, 1079, Charset::Utf16},
-    {1080, 1080, Charset::Utf16le}, {1084, 1085, Charset::Utf32}, {1086, 1086, Charset::Utf16le},
-    {1089, 1089, Charset::Ascii},  {1107, 1107, Charset::Utf8mb3}, {1114, 1114, Charset::Ucs2},
-    {1125, 1125, Charset::Utf16},  {1147, 1147, Charset::Utf16},  {1152, 1152, Charset::Ucs2},
-    {1174, 1174, Charset::Ucs2},   {1184, 1184, Charset::Utf32},  {1206, 1206, Charset::Utf32},
+    {5, 5, Charset::Latin1},        {8, 8, Charset::Latin1},        {11, 11, Charset::Ascii},
+    {15, 15, Charset::Latin1},      {31, 31, Charset::Latin1},      {33, 33, Charset::Utf8mb3},
+    {35, 35, Charset::Ucs2},        {45, 46, Charset::Utf8mb4},     {47, 49, Charset::Latin1},
+    {54, 55, Charset::Utf16},       {56, 56, Charset::Utf16le},     {60, 61, Charset::Utf32},
+    {62, 62, Charset::Utf16le},     {63, 63, Charset::Binary},      {65, 65, Charset::Ascii},
+    {76, 76, Charset::Utf8mb3},     {83, 83, Charset::Utf8mb3},     {90, 90, Charset::Ucs2},
+    {94, 94, Charset::Latin1},      {101, 124, Charset::Utf16},     {128, 151, Charset::Ucs2},
+    {159, 159, Charset::Ucs2},      {160, 183, Charset::Utf32},     {192, 215, Charset::Utf8mb3},
+    {223, 223, Charset::Utf8mb3},   {224, 247, Charset::Utf8mb4},   {255, 323, Charset::Utf8mb4},
+    {576, 578, Charset::Utf8mb3},   {608, 610, Charset::Utf8mb4},   {640, 642, Charset::Ucs2},
+    {672, 674, Charset::Utf16},     {736, 738, Charset::Utf32},     {1032, 1032, Charset::Latin1},
+    {1035, 1035, Charset::Ascii},   {1057, 1057, Charset::Utf8mb3}, {1059, 1059, Charset::Ucs2},
+    {1069, 1070, Charset::Utf8mb4}, {1071, 1071, Charset::Latin1},  {1078, 1079, Charset::Utf16},
+    {1080, 1080, Charset::Utf16le}, {1084, 1085, Charset::Utf32},   {1086, 1086, Charset::Utf16le},
+    {1089, 1089, Charset::Ascii},   {1107, 1107, Charset::Utf8mb3}, {1114, 1114, Charset::Ucs2},
+    {1125, 1125, Charset::Utf16},   {1147, 1147, Charset::Utf16},   {1152, 1152, Charset::Ucs2},
+    {1174, 1174, Charset::Ucs2},    {1184, 1184, Charset::Utf32},   {1206, 1206, Charset::Utf32},
     {1216, 1216, Charset::Utf8mb3}, {1238, 1238, Charset::Utf8mb3}, {1248, 1248, Charset::Utf8mb4},
     {1270, 1270, Charset::Utf8mb4}, {2048, 2247, Charset::Utf8mb3}, {2304, 2503, Charset::Utf8mb4},
-    {2560, 2759, Charset::Ucs2},   {2816, 3015, Charset::Utf16},  {3072, 3271, Charset::Utf32},
+    {2560, 2759, Charset::Ucs2},    {2816, 3015, Charset::Utf16},   {3072, 3271, Charset::Utf32},
 };
 
 constexpr bool sortedAndDisjoint() {
@@ -56,7 +56,8 @@ static_assert(sortedAndDisjoint());
 
 // kCollations spread out by id: charsetOfCollation() runs for every text value of every row.
 constexpr auto kCharsetOfCollation = [] {
-  std::array<Charset, std::end(kCollations)[-1].last + 1> table{};  // sorted: the last id is the largest
+  std::array<Charset, std::end(kCollations)[-1].last + 1>
+      table{};  // sorted: the last id is the largest
   for (const Range& range : kCollations) {
     for (uint32_t id = range.first; id <= range.last; ++id) {
       table[id] = range.charset;
@@ -117,7 +118,8 @@ void transcodeUtf8(std::span<const uint8_t> bytes, std::string& out) {
   }
 }
 
-void transcodeUtf16(std::span<const uint8_t> bytes, bool big_endian, bool surrogates, std::string& out) {
+void transcodeUtf16(std::span<const uint8_t> bytes, bool big_endian, bool surrogates,
+                    std::string& out) {
   auto unit = [&](size_t i) -> uint32_t {
     return big_endian ? (bytes[i] << 8 | bytes[i + 1]) : (bytes[i + 1] << 8 | bytes[i]);
   };
@@ -142,9 +144,9 @@ void transcodeUtf16(std::span<const uint8_t> bytes, bool big_endian, bool surrog
 void transcodeUtf32(std::span<const uint8_t> bytes, std::string& out) {
   size_t i = 0;
   for (; i + 3 < bytes.size(); i += 4) {
-    appendUtf8CodePoint(static_cast<uint32_t>(bytes[i]) << 24 | bytes[i + 1] << 16 | bytes[i + 2] << 8 |
-                        bytes[i + 3],
-                    out);
+    appendUtf8CodePoint(static_cast<uint32_t>(bytes[i]) << 24 | bytes[i + 1] << 16 |
+                            bytes[i + 2] << 8 | bytes[i + 3],
+                        out);
   }
   if (i < bytes.size()) {
     appendUtf8CodePoint(kReplacement, out);
@@ -264,9 +266,7 @@ void transcodeToUtf8(Charset charset, std::span<const uint8_t> bytes, std::strin
     case Charset::Unknown:
     case Charset::Utf8mb4:
     case Charset::Utf8mb3:
-    case Charset::Binary:
-      transcodeUtf8(bytes, out);
-      return;
+    case Charset::Binary: transcodeUtf8(bytes, out); return;
   }
 }
 

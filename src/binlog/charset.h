@@ -21,11 +21,11 @@ enum class Charset : uint8_t {
   Utf8mb3,  // "utf8" before MySQL 8.0.28 / MariaDB 10.6
   Latin1,   // MySQL's latin1 is Windows-1252, not ISO-8859-1
   Ascii,
-  Ucs2,     // UCS-2 big-endian
-  Utf16,    // UTF-16 big-endian
+  Ucs2,   // UCS-2 big-endian
+  Utf16,  // UTF-16 big-endian
   Utf16le,
-  Utf32,    // UTF-32 big-endian
-  Binary,   // collation 63: bytes, not text
+  Utf32,   // UTF-32 big-endian
+  Binary,  // collation 63: bytes, not text
 };
 
 // The character set of a collation id of MySQL 5.x-9.x or MariaDB 10.x-11.x.

@@ -50,10 +50,8 @@ bool isNumericType(uint8_t type) {
     case MYSQL_TYPE_FLOAT:
     case MYSQL_TYPE_DOUBLE:
     case MYSQL_TYPE_DECIMAL:
-    case MYSQL_TYPE_NEWDECIMAL:
-      return true;
-    default:
-      return false;
+    case MYSQL_TYPE_NEWDECIMAL: return true;
+    default: return false;
   }
 }
 
@@ -67,12 +65,10 @@ bool isCharacterType(uint8_t type) {
     case MYSQL_TYPE_MEDIUM_BLOB:
     case MYSQL_TYPE_LONG_BLOB:
     case MYSQL_TYPE_VECTOR:
-    // GEOMETRY's server class derives from BLOB: the charset metadata has an entry for it (MySQL and
-    // MariaDB is_character_type(); found by the live every-type test).
-    case MYSQL_TYPE_GEOMETRY:
-      return true;
-    default:
-      return false;
+    // GEOMETRY's server class derives from BLOB: the charset metadata has an entry for it (MySQL
+    // and MariaDB is_character_type(); found by the live every-type test).
+    case MYSQL_TYPE_GEOMETRY: return true;
+    default: return false;
   }
 }
 

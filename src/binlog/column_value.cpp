@@ -25,7 +25,8 @@ size_t decimalSize(uint16_t metadata) {
   const int scale = metadata & 0xFF;
   const int intg = precision - scale;
   return static_cast<size_t>((intg / kDigitsPerGroup) * 4 + kDigitsToBytes[intg % kDigitsPerGroup] +
-                             (scale / kDigitsPerGroup) * 4 + kDigitsToBytes[scale % kDigitsPerGroup]);
+                             (scale / kDigitsPerGroup) * 4 +
+                             kDigitsToBytes[scale % kDigitsPerGroup]);
 }
 
 size_t fractionBytes(uint16_t fsp) { return (fsp + 1u) / 2u; }
@@ -46,7 +47,8 @@ Status checkDecimalMetadata(uint16_t metadata) {
   const int precision = metadata >> 8;
   const int scale = metadata & 0xFF;
   if (precision == 0 || precision > 65 || scale > 30 || scale > precision) {
-    return Status::corruption(fmt::format("DECIMAL({},{}) metadata out of range", precision, scale));
+    return Status::corruption(
+        fmt::format("DECIMAL({},{}) metadata out of range", precision, scale));
   }
   return Status::ok();
 }
@@ -71,13 +73,17 @@ Status valueMisfit(ByteReader r, ValueLayout layout) {
 // groups hold out-of-range digits, is 77 chars; column_value.h sizes the buffer).
 class CharsWriter {
  public:
-  explicit CharsWriter(CellValue& out) : out_(out), p_(out.text.data()) { out_.kind = CellValue::Kind::Chars; }
+  explicit CharsWriter(CellValue& out) : out_(out), p_(out.text.data()) {
+    out_.kind = CellValue::Kind::Chars;
+  }
   ~CharsWriter() { out_.text_len = static_cast<uint8_t>(p_ - out_.text.data()); }
   CharsWriter(const CharsWriter&) = delete;
   CharsWriter& operator=(const CharsWriter&) = delete;
 
   void put(char c) { *p_++ = c; }
-  void two(uint64_t v) { p_ = v < 100 ? writeTwoDigits(p_, static_cast<uint32_t>(v)) : writeDigits(p_, v); }
+  void two(uint64_t v) {
+    p_ = v < 100 ? writeTwoDigits(p_, static_cast<uint32_t>(v)) : writeDigits(p_, v);
+  }
   void digits(uint64_t v, int min_width = 1) { p_ = writeDigits(p_, v, min_width); }
   // "YYYY-MM-DD", each field at least that wide.
   void date(uint64_t year, uint64_t month, uint64_t day) {
@@ -225,7 +231,8 @@ void formatTimestamp(int64_t seconds, uint32_t micros, uint16_t fsp, CellValue& 
   const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   w.date(static_cast<uint64_t>(year), static_cast<uint64_t>(month), static_cast<uint64_t>(day));
   w.put('T');
-  w.time(static_cast<uint64_t>(rem / 3600), static_cast<uint64_t>(rem / 60 % 60), static_cast<uint64_t>(rem % 60));
+  w.time(static_cast<uint64_t>(rem / 3600), static_cast<uint64_t>(rem / 60 % 60),
+         static_cast<uint64_t>(rem % 60));
   appendFraction(w, micros, fsp);
   w.put('Z');
 }
@@ -277,7 +284,8 @@ bool isAscii(std::span<const uint8_t> bytes) {
 // case, no copy), else their transcoding in out.utf8.
 void setText(Charset charset, std::span<const uint8_t> bytes, CellValue& out) {
   out.kind = CellValue::Kind::Text;
-  const bool utf8 = charset == Charset::Unknown || charset == Charset::Utf8mb4 || charset == Charset::Utf8mb3;
+  const bool utf8 =
+      charset == Charset::Unknown || charset == Charset::Utf8mb4 || charset == Charset::Utf8mb3;
   const bool ascii_compatible = utf8 || charset == Charset::Latin1 || charset == Charset::Ascii;
   if ((ascii_compatible && isAscii(bytes)) || (utf8 && isValidUtf8(bytes))) {
     out.bytes = bytes;
@@ -290,11 +298,13 @@ void setText(Charset charset, std::span<const uint8_t> bytes, CellValue& out) {
 // VECTOR (MySQL 9): float32 little-endian values, rendered as a JSON array.
 Status decodeVector(std::span<const uint8_t> data, CellValue& out) {
   if (data.size() % 4 != 0) {
-    return Status::corruption(fmt::format("VECTOR value of {} bytes is not a whole number of floats", data.size()));
+    return Status::corruption(
+        fmt::format("VECTOR value of {} bytes is not a whole number of floats", data.size()));
   }
   ByteReader r(data);
   out.kind = CellValue::Kind::Json;
-  out.json.clear();  // not assign("["): g++ 12 -O2 reports a bogus -Wrestrict there (GCC bug 105329)
+  out.json
+      .clear();  // not assign("["): g++ 12 -O2 reports a bogus -Wrestrict there (GCC bug 105329)
   out.json.push_back('[');
   for (size_t i = 0; i < data.size() / 4; ++i) {
     const float f = r.f32le();
@@ -452,8 +462,8 @@ Status formatDecimal(uint16_t metadata, std::span<const uint8_t> bytes, CellValu
   const int scale = metadata & 0xFF;
   MM_RETURN_IF_ERROR(checkDecimalMetadata(metadata));
   if (bytes.size() != decimalSize(metadata)) {
-    return Status::corruption(fmt::format("DECIMAL({},{}) value has {} bytes", precision, scale,
-                                          bytes.size()));
+    return Status::corruption(
+        fmt::format("DECIMAL({},{}) value has {} bytes", precision, scale, bytes.size()));
   }
   std::array<uint8_t, 32> buf{};
   const bool negative = decimalMagnitude(bytes, buf);
@@ -504,7 +514,7 @@ Status valueLayout(const TableMapColumn& column, ValueLayout& layout) {
     case MYSQL_TYPE_DATETIME2:
     case MYSQL_TYPE_TIME2: {
       MM_RETURN_IF_ERROR(checkFsp(meta));
-      const size_t whole = column.real_type == MYSQL_TYPE_TIMESTAMP2 ? 4
+      const size_t whole = column.real_type == MYSQL_TYPE_TIMESTAMP2  ? 4
                            : column.real_type == MYSQL_TYPE_DATETIME2 ? 5
                                                                       : 3;
       return fixedWidth(whole + fractionBytes(meta));
@@ -527,12 +537,13 @@ Status valueLayout(const TableMapColumn& column, ValueLayout& layout) {
       }
       return prefixedBy(meta);
     default:
-      return Status::unsupported(fmt::format("column type {} ({}) cannot be decoded", column.real_type,
-                                             columnTypeName(column.real_type)));
+      return Status::unsupported(fmt::format("column type {} ({}) cannot be decoded",
+                                             column.real_type, columnTypeName(column.real_type)));
   }
 }
 
-Status readValueBytes(ByteReader& r, const TableMapColumn& column, std::span<const uint8_t>& value) {
+Status readValueBytes(ByteReader& r, const TableMapColumn& column,
+                      std::span<const uint8_t>& value) {
   ValueLayout layout;
   MM_RETURN_IF_ERROR(valueLayout(column, layout));
   if (readLaidOutValue(r, layout, value)) {
@@ -567,9 +578,18 @@ Status decodeValue(const TableMapColumn& column, std::span<const uint8_t> bytes,
       break;
     case MYSQL_TYPE_DATE:
     case MYSQL_TYPE_NEWDATE: decodeDate(r, out); break;
-    case MYSQL_TYPE_DATETIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeDatetime2(r, meta, out); break;
-    case MYSQL_TYPE_TIMESTAMP2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTimestamp2(r, meta, out); break;
-    case MYSQL_TYPE_TIME2: MM_RETURN_IF_ERROR(checkFsp(meta)); decodeTime2(r, meta, out); break;
+    case MYSQL_TYPE_DATETIME2:
+      MM_RETURN_IF_ERROR(checkFsp(meta));
+      decodeDatetime2(r, meta, out);
+      break;
+    case MYSQL_TYPE_TIMESTAMP2:
+      MM_RETURN_IF_ERROR(checkFsp(meta));
+      decodeTimestamp2(r, meta, out);
+      break;
+    case MYSQL_TYPE_TIME2:
+      MM_RETURN_IF_ERROR(checkFsp(meta));
+      decodeTime2(r, meta, out);
+      break;
     case MYSQL_TYPE_NEWDECIMAL: return formatDecimal(meta, bytes, out);
     case MYSQL_TYPE_ENUM: decodeEnum(column, r.uintLe(bytes.size()), out); break;
     case MYSQL_TYPE_SET: decodeSet(column, r.uintLe(bytes.size()), out); break;

@@ -37,7 +37,8 @@ Status decompressMariadbField(std::span<const uint8_t> field, std::vector<uint8_
   // Bit 7 set, algorithm (bits 4-6) 0 = zlib, bit 3 unused, bits 0-2 the length's byte count.
   const size_t lenlen = header & 0x07;
   if ((header & 0xF8) != 0x80 || lenlen < 1 || lenlen > 4) {
-    return Status::corruption(fmt::format("compressed field header {:#04x} (expected 0x81-0x84: zlib)", header));
+    return Status::corruption(
+        fmt::format("compressed field header {:#04x} (expected 0x81-0x84: zlib)", header));
   }
   const uint64_t length = r.uintBe(lenlen);
   if (!r.ok()) {
@@ -65,9 +66,9 @@ Status decompressMariadbField(std::span<const uint8_t> field, std::vector<uint8_
   inflateEnd(&z);
   if (result != Z_STREAM_END || produced != length || left_in != 0) {
     out.resize(start);
-    return Status::corruption(fmt::format(
-        "zlib stream does not decompress to the declared {} bytes (zlib {}, {} produced, {} input left)",
-        length, result, produced, left_in));
+    return Status::corruption(fmt::format("zlib stream does not decompress to the declared {} "
+                                          "bytes (zlib {}, {} produced, {} input left)",
+                                          length, result, produced, left_in));
   }
   return Status::ok();
 }

@@ -60,7 +60,8 @@ Result<DecodedEvent> EventDecoder::decode(std::span<const uint8_t> event) {
   std::span<const uint8_t> body = event.subspan(LOG_EVENT_HEADER_LEN);
   if (has_checksum) {
     if (body.size() < BINLOG_CHECKSUM_LEN) {
-      return Status::corruption(fmt::format("{}: too short for its checksum", eventTypeName(header->type)));
+      return Status::corruption(
+          fmt::format("{}: too short for its checksum", eventTypeName(header->type)));
     }
     if (options_.verify_checksums && !checksumMatches(event)) {
       return Status::corruption(fmt::format("{}: CRC32 mismatch", eventTypeName(header->type)));
@@ -76,13 +77,15 @@ Result<DecodedEvent> EventDecoder::decodeInner(std::span<const uint8_t> event) {
     return header.status().withContext("event inside TRANSACTION_PAYLOAD_EVENT");
   }
   const uint8_t type = header->type;
-  if (type == FORMAT_DESCRIPTION_EVENT || type == TRANSACTION_PAYLOAD_EVENT || type == ROTATE_EVENT) {
+  if (type == FORMAT_DESCRIPTION_EVENT || type == TRANSACTION_PAYLOAD_EVENT ||
+      type == ROTATE_EVENT) {
     return Status::corruption(
         fmt::format("{} inside TRANSACTION_PAYLOAD_EVENT: only a transaction's events nest there",
                     eventTypeName(type)));
   }
   if (!fde_) {
-    return Status::corruption("TRANSACTION_PAYLOAD_EVENT's events before any FORMAT_DESCRIPTION_EVENT");
+    return Status::corruption(
+        "TRANSACTION_PAYLOAD_EVENT's events before any FORMAT_DESCRIPTION_EVENT");
   }
   // Inner events never carry a checksum, whatever the FDE says (§1.3).
   return decodeBody(*header, event.subspan(LOG_EVENT_HEADER_LEN));
@@ -101,10 +104,12 @@ Result<RowsEvent> EventDecoder::decodeRows(uint8_t type, std::span<const uint8_t
   if (plain != 0) {
     // Only the rows are compressed: rebuild the uncompressed body (post-header and bitmaps, then
     // the rows) in storage the event owns, and decode that instead.
-    auto plain_body = std::make_shared<std::vector<uint8_t>>(body.begin(), body.end() - rows->rows.size());
+    auto plain_body =
+        std::make_shared<std::vector<uint8_t>>(body.begin(), body.end() - rows->rows.size());
     Status inflated = decompressMariadbField(rows->rows, *plain_body);
     if (!inflated.isOk()) {
-      return inflated.withContext(fmt::format("{} for table id {}", eventTypeName(type), rows->table_id));
+      return inflated.withContext(
+          fmt::format("{} for table id {}", eventTypeName(type), rows->table_id));
     }
     rows = decodeRowsEventHeader(layout, *plain_body, post_header_len);
     if (!rows.isOk()) {
@@ -127,7 +132,8 @@ Result<RowsEvent> EventDecoder::decodeRows(uint8_t type, std::span<const uint8_t
   return rows_event;
 }
 
-Result<std::shared_ptr<const TableMap>> EventDecoder::decodeTableMapCached(std::span<const uint8_t> body) {
+Result<std::shared_ptr<const TableMap>> EventDecoder::decodeTableMapCached(
+    std::span<const uint8_t> body) {
   const uint8_t post_header_len = fde_->postHeaderLength(TABLE_MAP_EVENT);
   // A body too short for its table id is left to decodeTableMap to report.
   ByteReader id_reader(body);
@@ -135,7 +141,8 @@ Result<std::shared_ptr<const TableMap>> EventDecoder::decodeTableMapCached(std::
   if (id_reader.ok()) {
     auto known = known_tables_.find(table_id);
     if (known != known_tables_.end() &&
-        std::equal(body.begin(), body.end(), known->second.body.begin(), known->second.body.end())) {
+        std::equal(body.begin(), body.end(), known->second.body.begin(),
+                   known->second.body.end())) {
       return known->second.map;
     }
   }
@@ -266,16 +273,14 @@ Result<DecodedEvent> EventDecoder::decodeNonRowsEvent(const EventHeader& header,
     case LOAD_EVENT:
     case CREATE_FILE_EVENT:
     case EXEC_LOAD_EVENT:
-    case NEW_LOAD_EVENT:
-      return DecodedEvent{header, LoadDataEvent{}};
+    case NEW_LOAD_EVENT: return DecodedEvent{header, LoadDataEvent{}};
     // Context a row consumer does not need: statement-based helpers and group replication.
     case INTVAR_EVENT:
     case RAND_EVENT:
     case USER_VAR_EVENT:
     case IGNORABLE_LOG_EVENT:
     case TRANSACTION_CONTEXT_EVENT:
-    case VIEW_CHANGE_EVENT:
-      return DecodedEvent{header, SkippedEvent{}};
+    case VIEW_CHANGE_EVENT: return DecodedEvent{header, SkippedEvent{}};
     default: return decodeUnknown(header);
   }
 }

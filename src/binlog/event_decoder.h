@@ -1,13 +1,13 @@
 // EventDecoder: turns one binlog event's bytes into a typed event, for a file or a replica stream.
 //
 // Stateful in the way the format requires and no more: it remembers the current FORMAT_DESCRIPTION
-// (post-header lengths, checksum algorithm) and the TABLE_MAP events in force, and refuses TABLE_MAP
-// and rows events before a FORMAT_DESCRIPTION. It does no I/O and keeps no clock. The views in a
-// DecodedEvent point into the bytes given to decode(), which must outlive them; the TableMap is
-// shared so a rows event can travel to another thread with its table. The exception are MariaDB's
-// compressed events: their decompressed query text or rows (with the column bitmaps) are owned by
-// the body (QueryEvent::decompressed, RowsEvent::owned), so such a rows event views none of the
-// caller's bytes.
+// (post-header lengths, checksum algorithm) and the TABLE_MAP events in force, and refuses
+// TABLE_MAP and rows events before a FORMAT_DESCRIPTION. It does no I/O and keeps no clock. The
+// views in a DecodedEvent point into the bytes given to decode(), which must outlive them; the
+// TableMap is shared so a rows event can travel to another thread with its table. The exception are
+// MariaDB's compressed events: their decompressed query text or rows (with the column bitmaps) are
+// owned by the body (QueryEvent::decompressed, RowsEvent::owned), so such a rows event views none
+// of the caller's bytes.
 //
 // TRANSACTION_PAYLOAD_EVENT decodes to a TransactionPayloadEvent viewing the compressed bytes;
 // iterate its inner events with a TransactionPayloadReader and decodeInner()

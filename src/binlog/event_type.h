@@ -1,5 +1,5 @@
-// Binlog event type codes and header flags, spelled as in the MySQL and MariaDB server sources so the
-// code greps against them. Layouts: docs/binlog-format.md §1-2.
+// Binlog event type codes and header flags, spelled as in the MySQL and MariaDB server sources so
+// the code greps against them. Layouts: docs/binlog-format.md §1-2.
 #pragma once
 
 #include <cstdint>

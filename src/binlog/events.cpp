@@ -100,8 +100,8 @@ Result<FormatDescription> decodeFormatDescription(std::span<const uint8_t> event
   (void)r.u32le();  // create_timestamp
   const uint8_t common_header_len = r.u8();
   if (fde.binlog_version != 4) {
-    return Status::unsupported(
-        fmt::format("binlog version {} (only version 4, MySQL 5.0+, is supported)", fde.binlog_version));
+    return Status::unsupported(fmt::format(
+        "binlog version {} (only version 4, MySQL 5.0+, is supported)", fde.binlog_version));
   }
   if (common_header_len != LOG_EVENT_HEADER_LEN) {
     return fail(fmt::format("common header length {} (expected 19)", common_header_len));
@@ -126,7 +126,8 @@ Result<FormatDescription> decodeFormatDescription(std::span<const uint8_t> event
       return fail("CRC32 mismatch");
     }
   } else if (body_len != declared) {
-    return fail(fmt::format("body length {} matches neither {} nor {} + 5", body_len, declared, declared));
+    return fail(
+        fmt::format("body length {} matches neither {} nor {} + 5", body_len, declared, declared));
   }
   std::copy_n(table.begin(), std::min<size_t>(types, fde.post_header_len.size()),
               fde.post_header_len.begin());
@@ -175,7 +176,8 @@ Result<uint64_t> decodeXid(std::span<const uint8_t> body) {
   return xid;
 }
 
-Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body, uint32_t log_pos, bool mariadb) {
+Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body, uint32_t log_pos,
+                                       bool mariadb) {
   ByteReader r(body);
   HeartbeatEvent e;
   e.position = log_pos;
@@ -232,7 +234,9 @@ Result<HeartbeatEvent> decodeHeartbeatV2(std::span<const uint8_t> body) {
   return e;
 }
 
-std::string MariadbGtidEvent::text() const { return MariadbGtid{domain_id, server_id, sequence}.text(); }
+std::string MariadbGtidEvent::text() const {
+  return MariadbGtid{domain_id, server_id, sequence}.text();
+}
 
 Result<MariadbGtidEvent> decodeMariadbGtid(std::span<const uint8_t> body) {
   constexpr uint8_t FL_GROUP_COMMIT_ID = 0x02;

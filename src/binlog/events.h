@@ -80,7 +80,8 @@ struct HeartbeatEvent {
 // HEARTBEAT_LOG_EVENT (27). `mariadb`: the stream's FORMAT_DESCRIPTION is MariaDB's, whose
 // heartbeat puts an 8-byte position before the file name when the header's log_pos (0) cannot
 // hold it (§1.7, MariaDB sql_repl.cc send_heartbeat_event, HB_SUB_HEADER_LEN).
-Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body, uint32_t log_pos, bool mariadb);
+Result<HeartbeatEvent> decodeHeartbeat(std::span<const uint8_t> body, uint32_t log_pos,
+                                       bool mariadb);
 // HEARTBEAT_LOG_EVENT_V2 (41, MySQL 8.0): a TLV list of file name and position (§1.7).
 Result<HeartbeatEvent> decodeHeartbeatV2(std::span<const uint8_t> body);
 
@@ -95,7 +96,7 @@ struct MariadbGtidEvent {
   std::string_view xa_gtrid;
   std::string_view xa_bqual;
   bool standalone() const { return (flags2 & 0x01) != 0; }  // no COMMIT/XID follows (DDL)
-  std::string text() const;  // "domain-server-seq"
+  std::string text() const;                                 // "domain-server-seq"
 };
 Result<MariadbGtidEvent> decodeMariadbGtid(std::span<const uint8_t> body);
 

@@ -40,7 +40,9 @@ std::string_view typeName(uint32_t type) {
   }
 }
 
-Status corrupt(std::string_view what) { return Status::corruption(fmt::format("GEOMETRY value: {}", what)); }
+Status corrupt(std::string_view what) {
+  return Status::corruption(fmt::format("GEOMETRY value: {}", what));
+}
 
 // Reads one WKB geometry's numbers in the byte order its header names.
 class WkbReader {
@@ -86,10 +88,12 @@ class WkbReader {
     }
     const uint32_t count = u32();
     // Every part takes at least 4 bytes (a count) or a point; checked before looping.
-    const size_t min_part = type == WKB_LINESTRING ? kPointBytes : type == WKB_POLYGON ? 4 : kWkbHeaderBytes;
+    const size_t min_part = type == WKB_LINESTRING ? kPointBytes
+                            : type == WKB_POLYGON  ? 4
+                                                   : kWkbHeaderBytes;
     if (!r_.ok() || count > r_.remaining() / min_part) {
-      return corrupt(fmt::format("{} of {} parts does not fit the {} bytes left", typeName(type), count,
-                                 r_.remaining()));
+      return corrupt(fmt::format("{} of {} parts does not fit the {} bytes left", typeName(type),
+                                 count, r_.remaining()));
     }
     if (count == 0) {
       out += " EMPTY";
@@ -124,7 +128,8 @@ class WkbReader {
     uint32_t type = 0;
     MM_RETURN_IF_ERROR(header(type));
     if (r_.ok() && type != expected) {
-      return corrupt(fmt::format("{} inside a MULTI{}", typeName(type).empty() ? "unknown type" : typeName(type),
+      return corrupt(fmt::format("{} inside a MULTI{}",
+                                 typeName(type).empty() ? "unknown type" : typeName(type),
                                  typeName(expected)));
     }
     if (type == WKB_POINT) {

@@ -79,9 +79,19 @@ Status taggedGtidCorrupt(std::string_view what) {
 
 // Field ids of Gtid_event::define_fields(); 7, 10 and 11 are optional.
 enum TaggedGtidField : uint64_t {
-  kFlags, kUuid, kGno, kTag, kLastCommitted, kSequenceNumber, kImmediateCommitTimestamp,
-  kOriginalCommitTimestamp, kTransactionLength, kImmediateServerVersion, kOriginalServerVersion,
-  kCommitGroupTicket, kFieldCount
+  kFlags,
+  kUuid,
+  kGno,
+  kTag,
+  kLastCommitted,
+  kSequenceNumber,
+  kImmediateCommitTimestamp,
+  kOriginalCommitTimestamp,
+  kTransactionLength,
+  kImmediateServerVersion,
+  kOriginalServerVersion,
+  kCommitGroupTicket,
+  kFieldCount
 };
 
 // The message header: format version, size, and the last field a reader must know.
@@ -334,7 +344,8 @@ Result<PreviousGtidsEvent> decodePreviousGtids(std::span<const uint8_t> body) {
       const auto end = static_cast<int64_t>(r.u64le());
       // GNOs start at 1 and an interval [start, end) is never empty (MySQL rejects both).
       if (start < 1 || end <= start) {
-        return fail(fmt::format("SID {} of {}: invalid interval [{}, {})", i + 1, count, start, end));
+        return fail(
+            fmt::format("SID {} of {}: invalid interval [{}, {})", i + 1, count, start, end));
       }
       entry.intervals.emplace_back(start, end);
     }

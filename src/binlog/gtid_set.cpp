@@ -31,9 +31,12 @@ bool parseNumber(std::string_view text, Int& out) {
 }
 
 int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -157,8 +160,9 @@ bool MysqlGtidSet::contains(const Uuid& sid, const std::string& tag, int64_t gno
   if (found == intervals_.end()) {
     return false;
   }
-  return std::any_of(found->second.begin(), found->second.end(),
-                     [&](const auto& interval) { return interval.first <= gno && gno < interval.second; });
+  return std::any_of(found->second.begin(), found->second.end(), [&](const auto& interval) {
+    return interval.first <= gno && gno < interval.second;
+  });
 }
 
 std::string MysqlGtidSet::text() const {
@@ -214,12 +218,12 @@ Result<MariadbGtidPos> MariadbGtidPos::parse(std::string_view text) {
     MariadbGtid gtid;
     if (parts.size() != 3 || !parseNumber(parts[0], gtid.domain_id) ||
         !parseNumber(parts[1], gtid.server_id) || !parseNumber(parts[2], gtid.sequence)) {
-      return Status::invalidArgument(fmt::format(
-          "MariaDB GTID '{}' is not DOMAIN-SERVER-SEQUENCE (e.g. 0-1-100)", entry));
+      return Status::invalidArgument(
+          fmt::format("MariaDB GTID '{}' is not DOMAIN-SERVER-SEQUENCE (e.g. 0-1-100)", entry));
     }
     if (pos.last_.count(gtid.domain_id) != 0) {
-      return Status::invalidArgument(fmt::format(
-          "MariaDB GTID position '{}' names domain {} twice", text, gtid.domain_id));
+      return Status::invalidArgument(
+          fmt::format("MariaDB GTID position '{}' names domain {} twice", text, gtid.domain_id));
     }
     pos.add(gtid);
   }

@@ -5,9 +5,9 @@
 // MariaDB: the last GTID of each replication domain, text as @@gtid_binlog_pos prints it:
 //   "0-1-100,1-2-5"
 // GtidState holds either (or nothing yet: unknown) and follows a stream: the set in a file's
-// PREVIOUS_GTIDS / GTID_LIST event, then each transaction's GTID once the transaction ends. Its text
-// is what the checkpoint stores and what a GTID resume sends to the server (COM_BINLOG_DUMP_GTID
-// data, or MariaDB's @slave_connect_state). Pure: no I/O.
+// PREVIOUS_GTIDS / GTID_LIST event, then each transaction's GTID once the transaction ends. Its
+// text is what the checkpoint stores and what a GTID resume sends to the server
+// (COM_BINLOG_DUMP_GTID data, or MariaDB's @slave_connect_state). Pure: no I/O.
 #pragma once
 
 #include <cstdint>
@@ -35,14 +35,14 @@ class MysqlGtidSet {
   void merge(const MysqlGtidSet& other);
   bool empty() const { return intervals_.empty(); }
   std::string text() const;
-  // The set in COM_BINLOG_DUMP_GTID's encoding (docs/binlog-format.md §5.4, §2.6). Tagged GTIDs have no
-  // confirmed request encoding: Unsupported.
+  // The set in COM_BINLOG_DUMP_GTID's encoding (docs/binlog-format.md §5.4, §2.6). Tagged GTIDs
+  // have no confirmed request encoding: Unsupported.
   Result<std::string> dumpEncoding() const;
 
   bool operator==(const MysqlGtidSet&) const = default;
 
  private:
-  using Key = std::pair<Uuid, std::string>;                   // server UUID, tag ("" untagged)
+  using Key = std::pair<Uuid, std::string>;                    // server UUID, tag ("" untagged)
   using Intervals = std::vector<std::pair<int64_t, int64_t>>;  // sorted, disjoint, [start, end)
   void addInterval(const Key& key, int64_t start, int64_t end);
 
@@ -93,7 +93,8 @@ class GtidState {
   void learn(const MysqlGtidSet& set);
   void learn(const MariadbGtidPos& pos);
   // A transaction with this GTID ended. Joins a known state only: one GTID says nothing of the
-  // other server UUIDs or domains, and a partial state would make a GTID resume re-read or skip them.
+  // other server UUIDs or domains, and a partial state would make a GTID resume re-read or skip
+  // them.
   void add(const MysqlGtidEvent& gtid);
   void add(const MariadbGtid& gtid);
 

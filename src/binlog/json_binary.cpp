@@ -85,7 +85,8 @@ void appendInteger(T value, std::string& out) {
 // for dates, (hms << 24) + µs for TIME, negative for negative TIME (§4.7).
 Status appendPackedTemporal(uint8_t field_type, std::span<const uint8_t> data, std::string& out) {
   if (data.size() != 8) {
-    return corrupt(fmt::format("opaque {} value of {} bytes, not 8", columnTypeName(field_type), data.size()));
+    return corrupt(
+        fmt::format("opaque {} value of {} bytes, not 8", columnTypeName(field_type), data.size()));
   }
   ByteReader r(data);
   const auto packed = static_cast<int64_t>(r.u64le());
@@ -108,8 +109,8 @@ Status appendPackedTemporal(uint8_t field_type, std::span<const uint8_t> data, s
   if (field_type == MYSQL_TYPE_DATE) {
     fmt::format_to(std::back_inserter(out), "\"{:04}-{:02}-{:02}\"", ym / 13, ym % 13, day);
   } else {
-    fmt::format_to(std::back_inserter(out), "\"{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}\"", ym / 13,
-                   ym % 13, day, hour, minute, second, micros);
+    fmt::format_to(std::back_inserter(out), "\"{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}\"",
+                   ym / 13, ym % 13, day, hour, minute, second, micros);
   }
   return Status::ok();
 }
@@ -128,7 +129,8 @@ Status appendOpaque(ByteReader& r, std::string& out) {
         return corrupt("opaque DECIMAL without precision and scale");
       }
       CellValue decimal;
-      Status st = formatDecimal(static_cast<uint16_t>(data[0] << 8 | data[1]), data.subspan(2), decimal);
+      Status st =
+          formatDecimal(static_cast<uint16_t>(data[0] << 8 | data[1]), data.subspan(2), decimal);
       if (!st.isOk()) {
         return st.withContext("JSON binary value: opaque DECIMAL");
       }
@@ -260,14 +262,14 @@ Status walkContainer(uint8_t type, std::span<const uint8_t> data, int depth, Sin
   const uint64_t count = header.uintLe(offset_size);
   const uint64_t size = header.uintLe(offset_size);
   if (!header.ok() || size > data.size()) {
-    return corrupt(fmt::format("{} header or size {} past the {} bytes left", object ? "object" : "array",
-                               size, data.size()));
+    return corrupt(fmt::format("{} header or size {} past the {} bytes left",
+                               object ? "object" : "array", size, data.size()));
   }
   const size_t key_entry = object ? offset_size + 2 : 0;
   const size_t value_entry = 1 + offset_size;
   if (count > size || 2 * offset_size + count * (key_entry + value_entry) > size) {
-    return corrupt(fmt::format("{} of {} entries does not fit its {} bytes", object ? "object" : "array",
-                               count, size));
+    return corrupt(fmt::format("{} of {} entries does not fit its {} bytes",
+                               object ? "object" : "array", count, size));
   }
   const std::span<const uint8_t> body = data.first(size);
   sink.beginContainer(object);
@@ -279,7 +281,8 @@ Status walkContainer(uint8_t type, std::span<const uint8_t> data, int depth, Sin
       const uint64_t key_offset = k.uintLe(offset_size);
       const uint16_t key_length = k.u16le();
       if (key_offset > size || key_length > size - key_offset) {
-        return corrupt(fmt::format("key {} at {}+{} past the object's {} bytes", i, key_offset, key_length, size));
+        return corrupt(fmt::format("key {} at {}+{} past the object's {} bytes", i, key_offset,
+                                   key_length, size));
       }
       const auto key = body.subspan(key_offset, key_length);
       sink.key({reinterpret_cast<const char*>(key.data()), key.size()}, i == 0);
@@ -294,7 +297,8 @@ Status walkContainer(uint8_t type, std::span<const uint8_t> data, int depth, Sin
     }
     const uint64_t value_offset = v.uintLe(offset_size);
     if (value_offset >= size) {
-      return corrupt(fmt::format("value {} at offset {} past the container's {} bytes", i, value_offset, size));
+      return corrupt(fmt::format("value {} at offset {} past the container's {} bytes", i,
+                                 value_offset, size));
     }
     MM_RETURN_IF_ERROR(walkValue(value_type, body.subspan(value_offset), depth + 1, sink));
   }

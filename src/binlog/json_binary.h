@@ -1,5 +1,5 @@
-// MySQL's binary JSON (column type 245) -> JSON text, and a small tree of it for PARTIAL_UPDATE_ROWS
-// diffs (binlog/json_diff.h). Layout and traps: docs/binlog-format.md §4.7.
+// MySQL's binary JSON (column type 245) -> JSON text, and a small tree of it for
+// PARTIAL_UPDATE_ROWS diffs (binlog/json_diff.h). Layout and traps: docs/binlog-format.md §4.7.
 //
 // Values render as MySQL's JSON text shows them, compactly: object keys in stored order, doubles
 // as the shortest round-trip text, opaque DECIMAL as a bare number, opaque DATE / DATETIME /

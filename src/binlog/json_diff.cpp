@@ -18,8 +18,8 @@ enum class Operation : uint8_t { Replace = 0, Insert = 1, Remove = 2 };
 
 struct PathLeg {
   bool is_member = false;
-  std::string member;    // is_member: the unescaped UTF-8 name
-  uint64_t index = 0;    // array cell
+  std::string member;      // is_member: the unescaped UTF-8 name
+  uint64_t index = 0;      // array cell
   bool from_last = false;  // [last] / [last-N]: index counts back from the last element
 };
 
@@ -44,7 +44,8 @@ class PathParser {
       if (take('.')) {
         skipSpace();
         leg.is_member = true;
-        if (!(pos_ < text_.size() && text_[pos_] == '"' ? quoted(leg.member) : identifier(leg.member))) {
+        if (!(pos_ < text_.size() && text_[pos_] == '"' ? quoted(leg.member)
+                                                        : identifier(leg.member))) {
           return std::nullopt;
         }
       } else if (take('[')) {
@@ -101,7 +102,9 @@ class PathParser {
       }
       const char e = text_[pos_++];
       switch (e) {
-        case '"': case '\\': case '/': out.push_back(e); break;
+        case '"':
+        case '\\':
+        case '/': out.push_back(e); break;
         case 'b': out.push_back('\b'); break;
         case 'f': out.push_back('\f'); break;
         case 'n': out.push_back('\n'); break;
@@ -135,7 +138,7 @@ class PathParser {
     }
     for (int i = 0; i < 4; ++i) {
       const char c = text_[pos_++];
-      const int digit = c >= '0' && c <= '9' ? c - '0'
+      const int digit = c >= '0' && c <= '9'   ? c - '0'
                         : c >= 'a' && c <= 'f' ? c - 'a' + 10
                         : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                                : -1;
@@ -165,7 +168,8 @@ class PathParser {
   }
 
   void skipSpace() {
-    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n')) {
+    while (pos_ < text_.size() &&
+           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n')) {
       ++pos_;
     }
   }
@@ -233,7 +237,8 @@ bool apply(JsonNode& root, Operation op, const std::vector<PathLeg>& legs, JsonN
   const PathLeg& last = legs.back();
   if (parent->type == JsonNode::Type::Object && last.is_member) {
     auto& members = parent->members;
-    auto it = std::find_if(members.begin(), members.end(), [&](const auto& m) { return m.first == last.member; });
+    auto it = std::find_if(members.begin(), members.end(),
+                           [&](const auto& m) { return m.first == last.member; });
     if (op == Operation::Remove) {
       if (it == members.end()) {
         return false;
@@ -244,7 +249,8 @@ bool apply(JsonNode& root, Operation op, const std::vector<PathLeg>& legs, JsonN
     if (it != members.end()) {
       return false;  // INSERT of a member that exists
     }
-    auto at = std::find_if(members.begin(), members.end(), [&](const auto& m) { return keyLess(last.member, m.first); });
+    auto at = std::find_if(members.begin(), members.end(),
+                           [&](const auto& m) { return keyLess(last.member, m.first); });
     members.emplace(at, last.member, std::move(value));
     return true;
   }
@@ -275,7 +281,8 @@ bool apply(JsonNode& root, Operation op, const std::vector<PathLeg>& legs, JsonN
 Status applyJsonDiffs(std::span<const uint8_t> before_doc, std::span<const uint8_t> diff_vector,
                       std::string& out) {
   auto fail = [](size_t diff, std::string_view what) {
-    return Status::corruption(fmt::format("JSON diff {} of a PARTIAL_UPDATE_ROWS_EVENT: {}", diff, what));
+    return Status::corruption(
+        fmt::format("JSON diff {} of a PARTIAL_UPDATE_ROWS_EVENT: {}", diff, what));
   };
   auto document = parseJsonBinary(before_doc);
   if (!document.isOk()) {
@@ -318,7 +325,8 @@ Status applyJsonDiffs(std::span<const uint8_t> before_doc, std::span<const uint8
     }
     if (!apply(*document, static_cast<Operation>(op), *legs, std::move(value))) {
       static constexpr std::string_view kNames[] = {"REPLACE", "INSERT", "REMOVE"};
-      return fail(n, fmt::format("{} at '{}' does not fit the before image's document", kNames[op], path_text));
+      return fail(n, fmt::format("{} at '{}' does not fit the before image's document", kNames[op],
+                                 path_text));
     }
   }
   out.clear();

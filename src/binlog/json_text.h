@@ -1,6 +1,7 @@
 // Writing and checking JSON text without a JSON library (the decoder module must not depend on one,
-// CONTRIBUTING.md §2): the JSON documents, vectors and strings the decoder renders are embedded as they are
-// in the messages, so everything here guarantees well-formed output. Pure functions; thread-safe.
+// CONTRIBUTING.md §2): the JSON documents, vectors and strings the decoder renders are embedded as
+// they are in the messages, so everything here guarantees well-formed output. Pure functions;
+// thread-safe.
 #pragma once
 
 #include <span>

@@ -53,8 +53,8 @@ Result<RowsEventHeader> decodeRowsEventHeader(uint8_t type, std::span<const uint
   h.table_id = readTableId(r, post_header_len);
   h.flags = r.u16le();
   h.partial_update = type == PARTIAL_UPDATE_ROWS_EVENT;
-  const bool v2 = type == WRITE_ROWS_EVENT || type == UPDATE_ROWS_EVENT || type == DELETE_ROWS_EVENT ||
-                  h.partial_update;
+  const bool v2 = type == WRITE_ROWS_EVENT || type == UPDATE_ROWS_EVENT ||
+                  type == DELETE_ROWS_EVENT || h.partial_update;
   if (v2) {
     // extra_data_len counts its own two bytes; the chunks (NDB info, partition ids) do not
     // concern a consumer of row values.
@@ -93,18 +93,19 @@ Status RowImageReader::readValueOptions() {
   partial_bits_ = {};
   const uint64_t value_options = rows_.packedInt();
   if (!rows_.ok() || value_options > 1) {
-    return Status::corruption(fmt::format("PARTIAL_UPDATE_ROWS_EVENT for {}.{}: value_options {}",
-                                          table_.database, table_.table,
-                                          rows_.ok() ? fmt::to_string(value_options) : "truncated"));
+    return Status::corruption(
+        fmt::format("PARTIAL_UPDATE_ROWS_EVENT for {}.{}: value_options {}", table_.database,
+                    table_.table, rows_.ok() ? fmt::to_string(value_options) : "truncated"));
   }
   if (value_options == 1) {
-    const size_t json_columns = static_cast<size_t>(std::count_if(
-        table_.columns.begin(), table_.columns.end(),
-        [](const TableMapColumn& c) { return c.real_type == MYSQL_TYPE_JSON; }));
+    const size_t json_columns = static_cast<size_t>(
+        std::count_if(table_.columns.begin(), table_.columns.end(),
+                      [](const TableMapColumn& c) { return c.real_type == MYSQL_TYPE_JSON; }));
     partial_bits_ = rows_.bytes((json_columns + 7) / 8);
     if (!rows_.ok()) {
-      return Status::corruption(fmt::format("PARTIAL_UPDATE_ROWS_EVENT for {}.{}: partial_bits truncated",
-                                            table_.database, table_.table));
+      return Status::corruption(
+          fmt::format("PARTIAL_UPDATE_ROWS_EVENT for {}.{}: partial_bits truncated",
+                      table_.database, table_.table));
     }
   }
   return Status::ok();
@@ -165,7 +166,8 @@ Status RowImageReader::next(std::vector<Cell>& cells) {
     // The layout decodeTableMap worked out; readValueBytes when there is none (both 0) or the value
     // does not fit (it names the problem).
     if ((column.value_width != 0 || column.value_prefix != 0) &&
-        readLaidOutValue(rows_, ValueLayout{column.value_width, column.value_prefix}, cells[i].bytes)) {
+        readLaidOutValue(rows_, ValueLayout{column.value_width, column.value_prefix},
+                         cells[i].bytes)) {
       continue;
     }
     MM_RETURN_IF_ERROR(readSizedValue(i, cells[i]));
@@ -216,7 +218,8 @@ void RowImageReader::markJsonDiffs(std::vector<Cell>& cells) const {
 Status decodeJsonDiffCell(const TableMapColumn& column, const Cell& cell, CellValue& out) {
   if (!cell.json_before_logged) {
     return Status::unsupported(
-        "PARTIAL_UPDATE_ROWS_EVENT holds a JSON diff but the before image does not log the document "
+        "PARTIAL_UPDATE_ROWS_EVENT holds a JSON diff but the before image does not log the "
+        "document "
         "to apply it to (binlog_row_image=MINIMAL or NOBLOB); set binlog_row_value_options='' (or "
         "binlog_row_image=FULL) on the source so updates log whole JSON documents");
   }

@@ -44,9 +44,9 @@ struct RowsEventHeader {
   bool partial_update = false;
   uint64_t table_id = 0;
   uint16_t flags = 0;
-  size_t width = 0;           // the table's column count as logged
-  ColumnBitmap present;        // columns in the (before) image
-  ColumnBitmap present_after;  // UPDATE only: columns in the after image
+  size_t width = 0;               // the table's column count as logged
+  ColumnBitmap present;           // columns in the (before) image
+  ColumnBitmap present_after;     // UPDATE only: columns in the after image
   std::span<const uint8_t> rows;  // the row images, to the end of the event
 };
 
@@ -77,7 +77,8 @@ Status decodeJsonDiffCell(const TableMapColumn& column, const Cell& cell, CellVa
 // Decodes a Value cell of `column`: decodeValue(), or for a JSON diff decodeJsonDiffCell(). Inline:
 // it runs for every value.
 inline Status decodeCell(const TableMapColumn& column, const Cell& cell, CellValue& out) {
-  return cell.json_diff ? decodeJsonDiffCell(column, cell, out) : decodeValue(column, cell.bytes, out);
+  return cell.json_diff ? decodeJsonDiffCell(column, cell, out)
+                        : decodeValue(column, cell.bytes, out);
 }
 
 // Walks the rows of one event: for WRITE and DELETE one image per row, for UPDATE a before and an
@@ -112,8 +113,8 @@ class RowImageReader {
   size_t present_count_ = 0;
   size_t present_after_count_ = 0;
   bool next_is_after_ = false;
-  std::span<const uint8_t> partial_bits_;       // one bit per JSON column of the table, empty = none
-  std::vector<Cell> before_;                     // PARTIAL_UPDATE_ROWS: the last before image
+  std::span<const uint8_t> partial_bits_;  // one bit per JSON column of the table, empty = none
+  std::vector<Cell> before_;               // PARTIAL_UPDATE_ROWS: the last before image
 };
 
 }  // namespace mm::binlog

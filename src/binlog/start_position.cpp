@@ -24,7 +24,9 @@ std::optional<StartPosition> parseStartPosition(std::string_view text) {
     return std::nullopt;
   }
   return StartPosition{StartPosition::Kind::At,
-                       Position{std::string(text.substr(0, colon)), *offset}, {}, std::string(text)};
+                       Position{std::string(text.substr(0, colon)), *offset},
+                       {},
+                       std::string(text)};
 }
 
 }  // namespace mm::binlog

@@ -45,14 +45,10 @@ bool readColumnMetadata(ByteReader& r, TableMapColumn& column) {
     case MYSQL_TYPE_VECTOR:
     case MYSQL_TYPE_TIMESTAMP2:
     case MYSQL_TYPE_DATETIME2:
-    case MYSQL_TYPE_TIME2:
-      column.metadata = r.u8();
-      break;
+    case MYSQL_TYPE_TIME2: column.metadata = r.u8(); break;
     case MYSQL_TYPE_VARCHAR:
     case MYSQL_TYPE_VAR_STRING:
-    case MYSQL_TYPE_BIT:
-      column.metadata = r.u16le();
-      break;
+    case MYSQL_TYPE_BIT: column.metadata = r.u16le(); break;
     case MYSQL_TYPE_NEWDECIMAL: {
       const uint8_t precision = r.u8();
       const uint8_t scale = r.u8();
@@ -73,9 +69,7 @@ bool readColumnMetadata(ByteReader& r, TableMapColumn& column) {
       }
       break;
     }
-    default:
-      column.metadata = 0;
-      break;
+    default: column.metadata = 0; break;
   }
   return r.ok();
 }
@@ -290,7 +284,8 @@ Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_head
     }
   }
   if (!metadata.empty()) {
-    return corrupt(map, fmt::format("{} unexpected bytes after column metadata", metadata.remaining()));
+    return corrupt(map,
+                   fmt::format("{} unexpected bytes after column metadata", metadata.remaining()));
   }
   for (TableMapColumn& column : map.columns) {
     // A type that cannot be sized is reported by the rows event that holds a value of it.

@@ -23,8 +23,8 @@ struct TableMapColumn {
   // From optional metadata; unset when not logged.
   bool has_signedness = false;
   bool is_unsigned = false;
-  uint32_t collation = 0;  // 0 = not logged / not a character column
-  std::string name;        // empty = not logged
+  uint32_t collation = 0;            // 0 = not logged / not a character column
+  std::string name;                  // empty = not logged
   std::vector<std::string> members;  // ENUM / SET member strings in UTF-8, empty = not logged
   // The row-image layout of its values (binlog/column_value.h ValueLayout), worked out when the
   // TABLE_MAP is decoded so that splitting a row needs no dispatch on the type per value. Both 0:
@@ -42,8 +42,8 @@ struct TableMap {
   std::string table;
   std::vector<TableMapColumn> columns;
   bool has_column_names = false;
-  bool has_primary_key = false;        // SIMPLE_PRIMARY_KEY or PRIMARY_KEY_WITH_PREFIX was logged
-  std::vector<uint32_t> primary_key;   // column indexes, in key order
+  bool has_primary_key = false;       // SIMPLE_PRIMARY_KEY or PRIMARY_KEY_WITH_PREFIX was logged
+  std::vector<uint32_t> primary_key;  // column indexes, in key order
 };
 
 // Decodes a TABLE_MAP body (after the common header, checksum stripped). post_header_len is the

@@ -95,8 +95,9 @@ void markRowKey(TableSchema& schema) {
     c.key_ordinal = 0;
   }
   auto find = [&](std::string_view name) {
-    return std::find_if(schema.columns.begin(), schema.columns.end(),
-                        [&](const SchemaColumn& c) { return equalsIgnoringAsciiCase(c.name, name); });
+    return std::find_if(schema.columns.begin(), schema.columns.end(), [&](const SchemaColumn& c) {
+      return equalsIgnoringAsciiCase(c.name, name);
+    });
   };
   auto identifies = [&](const UniqueKey& key) {
     return !key.columns.empty() &&
@@ -147,17 +148,18 @@ bool needsSchema(const TableMap& map) {
   }
   return std::any_of(map.columns.begin(), map.columns.end(), [](const TableMapColumn& c) {
     return (isNumericType(c.real_type) && !c.has_signedness) ||
-           (isCharacterType(c.real_type) && c.collation == 0) || (hasMembers(c) && c.members.empty()) ||
-           mayBeMariadbJson(c);
+           (isCharacterType(c.real_type) && c.collation == 0) ||
+           (hasMembers(c) && c.members.empty()) || mayBeMariadbJson(c);
   });
 }
 
 Result<TableMap> completeTableMap(const TableMap& map, const TableSchema& schema) {
   if (schema.columns.size() != map.columns.size()) {
-    return Status::corruption(fmt::format(
-        "table {}.{}: the binlog has {} columns but the server's schema {}; the table changed since "
-        "this event was written, and values cannot be named safely",
-        map.database, map.table, map.columns.size(), schema.columns.size()));
+    return Status::corruption(
+        fmt::format("table {}.{}: the binlog has {} columns but the server's schema {}; the table "
+                    "changed since "
+                    "this event was written, and values cannot be named safely",
+                    map.database, map.table, map.columns.size(), schema.columns.size()));
   }
   TableMap out = map;
   std::vector<std::pair<uint32_t, uint32_t>> key;  // (ordinal, column index)

@@ -20,7 +20,7 @@ namespace mm::binlog {
 struct SchemaColumn {
   std::string name;
   bool is_unsigned = false;
-  bool is_binary = false;  // binary character set (BINARY, VARBINARY, BLOB)
+  bool is_binary = false;              // binary character set (BINARY, VARBINARY, BLOB)
   Charset charset = Charset::Unknown;  // of a text column (CHARACTER_SET_NAME)
   bool is_json = false;  // MySQL's JSON type, or MariaDB's LONGTEXT with a json_valid() CHECK
   bool is_primary_key = false;

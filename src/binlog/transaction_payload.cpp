@@ -52,7 +52,8 @@ Result<TransactionPayloadEvent> decodeTransactionPayload(std::span<const uint8_t
     // The value is itself a packed integer, although a length precedes it (§2.5).
     const uint64_t value = field.packedInt();
     if (!field.ok() || !field.empty()) {
-      return headerError(fmt::format("header field {} is not one packed integer of {} bytes", type, length));
+      return headerError(
+          fmt::format("header field {} is not one packed integer of {} bytes", type, length));
     }
     switch (type) {
       case kPayloadSize: payload_size = value; break;
@@ -65,9 +66,9 @@ Result<TransactionPayloadEvent> decodeTransactionPayload(std::span<const uint8_t
   }
   if (*compression != static_cast<uint64_t>(PayloadCompression::Zstd) &&
       *compression != static_cast<uint64_t>(PayloadCompression::None)) {
-    return Status::unsupported(
-        fmt::format("TRANSACTION_PAYLOAD_EVENT: compression type {} (only 0 ZSTD and 255 NONE exist)",
-                    *compression));
+    return Status::unsupported(fmt::format(
+        "TRANSACTION_PAYLOAD_EVENT: compression type {} (only 0 ZSTD and 255 NONE exist)",
+        *compression));
   }
   e.compression = static_cast<PayloadCompression>(*compression);
   if (*payload_size != r.remaining()) {
@@ -81,8 +82,8 @@ Result<TransactionPayloadEvent> decodeTransactionPayload(std::span<const uint8_t
 struct TransactionPayloadReader::Stream {
   ZSTD_DStream* zstd = ZSTD_createDStream();
   ZSTD_inBuffer in{};
-  size_t last_result = 1;     // 0 once a frame is complete and fully flushed
-  bool output_full = false;   // the last call may hold more output back
+  size_t last_result = 1;    // 0 once a frame is complete and fully flushed
+  bool output_full = false;  // the last call may hold more output back
   ~Stream() { ZSTD_freeDStream(zstd); }
 };
 
@@ -102,8 +103,7 @@ TransactionPayloadReader::TransactionPayloadReader(const TransactionPayloadEvent
 TransactionPayloadReader::~TransactionPayloadReader() = default;
 
 bool TransactionPayloadReader::inputDone() const {
-  return stream_ == nullptr ||
-         (stream_->in.pos == stream_->in.size && !stream_->output_full);
+  return stream_ == nullptr || (stream_->in.pos == stream_->in.size && !stream_->output_full);
 }
 
 Status TransactionPayloadReader::fill() {
@@ -127,8 +127,9 @@ Status TransactionPayloadReader::fill() {
   stream_->last_result = result;
   stream_->output_full = out.pos == out.size;
   if (payload_.uncompressed_size != 0 && produced_ > payload_.uncompressed_size) {
-    return Status::corruption(fmt::format(
-        "TRANSACTION_PAYLOAD_EVENT: decompresses past its uncompressed size {}", payload_.uncompressed_size));
+    return Status::corruption(
+        fmt::format("TRANSACTION_PAYLOAD_EVENT: decompresses past its uncompressed size {}",
+                    payload_.uncompressed_size));
   }
   return Status::ok();
 }
@@ -146,8 +147,9 @@ Result<std::optional<std::span<const uint8_t>>> TransactionPayloadReader::next()
     return error_;
   };
   auto corrupt = [&](std::string_view what) {
-    return fail(Status::corruption(fmt::format(
-        "TRANSACTION_PAYLOAD_EVENT: inner event {} at uncompressed byte {}: {}", count_, offset_, what)));
+    return fail(Status::corruption(
+        fmt::format("TRANSACTION_PAYLOAD_EVENT: inner event {} at uncompressed byte {}: {}", count_,
+                    offset_, what)));
   };
   while (end_ - begin_ < LOG_EVENT_HEADER_LEN && !inputDone()) {
     if (Status s = fill(); !s.isOk()) {
@@ -161,7 +163,8 @@ Result<std::optional<std::span<const uint8_t>>> TransactionPayloadReader::next()
     return std::optional<std::span<const uint8_t>>{};
   }
   if (end_ - begin_ < LOG_EVENT_HEADER_LEN) {
-    return corrupt(fmt::format("the payload ends inside its header ({} bytes left)", end_ - begin_));
+    return corrupt(
+        fmt::format("the payload ends inside its header ({} bytes left)", end_ - begin_));
   }
   ByteReader size_field(decompressed().subspan(begin_ + 9, 4));
   const uint32_t size = size_field.u32le();

@@ -35,8 +35,8 @@ enum class PayloadCompression : uint8_t { Zstd = 0, None = 255 };
 
 struct TransactionPayloadEvent {
   PayloadCompression compression = PayloadCompression::Zstd;
-  uint64_t uncompressed_size = 0;        // as the header states it (0 when absent)
-  std::span<const uint8_t> payload;      // the compressed events: a view into the event bytes
+  uint64_t uncompressed_size = 0;    // as the header states it (0 when absent)
+  std::span<const uint8_t> payload;  // the compressed events: a view into the event bytes
 };
 
 // Decodes the TLV header (body with the checksum stripped); the payload is the rest of the body.
@@ -70,8 +70,8 @@ class TransactionPayloadReader {
   TransactionPayloadEvent payload_;
   std::unique_ptr<Stream> stream_;  // zstd state; null for PayloadCompression::None
   std::vector<uint8_t> buffer_;
-  size_t begin_ = 0;  // first byte of the next inner event in buffer_
-  size_t end_ = 0;    // end of the decompressed bytes in buffer_
+  size_t begin_ = 0;       // first byte of the next inner event in buffer_
+  size_t end_ = 0;         // end of the decompressed bytes in buffer_
   uint64_t produced_ = 0;  // bytes decompressed so far
   uint64_t offset_ = 0;    // uncompressed offset of the next inner event
   size_t count_ = 0;

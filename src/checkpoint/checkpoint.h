@@ -17,7 +17,7 @@ namespace mm::checkpoint {
 // A place in the binlog (binlog::Position: file basename and offset, the one coordinate type),
 // which is the start of the first transaction not wholly confirmed, and how far into it.
 struct Checkpoint : binlog::Position {
-  uint64_t rows_done = 0;  // rows of that transaction already confirmed
+  uint64_t rows_done = 0;     // rows of that transaction already confirmed
   std::string gtid_set = {};  // "" when unknown (no GTIDs, or not learnt yet)
 
   // A start by GTID set alone (no position known yet) is not empty.
@@ -38,6 +38,7 @@ struct SourceIdentity {
   bool operator==(const SourceIdentity&) const = default;
 };
 
-std::string toString(const SourceIdentity& identity);  // "server_uuid 3e11fa47-..." or "server_id 1"
+std::string toString(
+    const SourceIdentity& identity);  // "server_uuid 3e11fa47-..." or "server_id 1"
 
 }  // namespace mm::checkpoint

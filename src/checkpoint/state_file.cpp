@@ -131,9 +131,9 @@ Result<StateFile::Saved> StateFile::loadWithSource() const {
     if (missing) {
       return Saved{};
     }
-    return Status::io(fmt::format(
-        "cannot read state file {}; check [monitor] state_path and its permissions",
-        file.status().message()));
+    return Status::io(
+        fmt::format("cannot read state file {}; check [monitor] state_path and its permissions",
+                    file.status().message()));
   }
   // save() ends every line, rows_done last: a file without either was cut off.
   LineReader reader(file->content,

@@ -1,14 +1,14 @@
 // StateFile: the checkpoint on disk, replaced atomically.
 //
-// save() writes a temporary file beside the target, fsyncs it, renames it over the target and fsyncs
-// the directory (leveldb SetCurrentFile), so a crash leaves either the old or the new state, never a
-// torn one. load() returns an empty Checkpoint when no file exists (ENOENT) and a Corruption error
-// naming the file, the line and the fix when it exists but does not parse: a damaged state never
-// means "start over". Damaged includes cut off (save() ends every line with a newline and always
-// writes rows_done, so a file without either lost its end, maybe inside a number) and a key
-// written twice. A path that cannot be read (not a regular file, no permission, a component that
-// is not a directory, a symlink loop) is an Io error naming the path and the system's reason.
-// Not thread-safe: one writer (the publisher stage).
+// save() writes a temporary file beside the target, fsyncs it, renames it over the target and
+// fsyncs the directory (leveldb SetCurrentFile), so a crash leaves either the old or the new state,
+// never a torn one. load() returns an empty Checkpoint when no file exists (ENOENT) and a
+// Corruption error naming the file, the line and the fix when it exists but does not parse: a
+// damaged state never means "start over". Damaged includes cut off (save() ends every line with a
+// newline and always writes rows_done, so a file without either lost its end, maybe inside a
+// number) and a key written twice. A path that cannot be read (not a regular file, no permission, a
+// component that is not a directory, a symlink loop) is an Io error naming the path and the
+// system's reason. Not thread-safe: one writer (the publisher stage).
 //
 // Format (common/line_format.h: one key=value per line, '#' comments, every line ends in '\n'):
 //   version=1

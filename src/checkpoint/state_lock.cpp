@@ -44,30 +44,36 @@ Result<StateLock> StateLock::acquire(const std::string& directory) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
   if (ec) {
-    return Status::io(fmt::format("[monitor] state_path: cannot create directory {}: {}", directory, ec.message()));
+    return Status::io(fmt::format("[monitor] state_path: cannot create directory {}: {}", directory,
+                                  ec.message()));
   }
   std::string path = lockPath(directory);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
-    return Status::io(fmt::format("[monitor] state_path: cannot open the lock file {}: {}", path, std::strerror(errno)));
+    return Status::io(fmt::format("[monitor] state_path: cannot open the lock file {}: {}", path,
+                                  std::strerror(errno)));
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
     const std::optional<pid_t> holder = error == EWOULDBLOCK ? readPid(fd) : std::nullopt;
     ::close(fd);
     if (error != EWOULDBLOCK) {
-      return Status::io(fmt::format("[monitor] state_path: cannot lock {}: {}", path, std::strerror(error)));
+      return Status::io(
+          fmt::format("[monitor] state_path: cannot lock {}: {}", path, std::strerror(error)));
     }
     return Status::invalidArgument(fmt::format(
-        "another mysql-monitor ({}) is running on state_path {} (it holds {}): stop it, or give this "
+        "another mysql-monitor ({}) is running on state_path {} (it holds {}): stop it, or give "
+        "this "
         "one its own [monitor] state_path (two monitors on one state publish every change twice)",
         holder ? fmt::format("pid {}", *holder) : std::string("pid unknown"), directory, path));
   }
   const std::string pid = fmt::format("{}\n", ::getpid());
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
     const int error = errno;
     ::close(fd);
-    return Status::io(fmt::format("[monitor] state_path: cannot write the lock file {}: {}", path, std::strerror(error)));
+    return Status::io(fmt::format("[monitor] state_path: cannot write the lock file {}: {}", path,
+                                  std::strerror(error)));
   }
   return StateLock(fd, std::move(path));
 }

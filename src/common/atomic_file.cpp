@@ -36,7 +36,8 @@ Status writeAll(int fd, std::string_view data, const std::string& path) {
 // with a misleading rename error (issue 16); O_EXCL below refuses a name that exists anyway.
 std::string temporaryName(const std::string& path) {
   static std::atomic<uint64_t> counter{0};
-  return fmt::format("{}.tmp.{}.{}", path, ::getpid(), counter.fetch_add(1, std::memory_order_relaxed));
+  return fmt::format("{}.tmp.{}.{}", path, ::getpid(),
+                     counter.fetch_add(1, std::memory_order_relaxed));
 }
 
 }  // namespace

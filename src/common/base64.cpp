@@ -5,7 +5,8 @@
 namespace mm {
 
 char* writeBase64(std::span<const uint8_t> bytes, size_t padded_length, char* out) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const size_t n = std::max(bytes.size(), padded_length);
   auto at = [&](size_t i) -> uint32_t { return i < bytes.size() ? bytes[i] : 0; };
   size_t i = 0;

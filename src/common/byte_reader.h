@@ -1,18 +1,18 @@
 // ByteReader: the one bounds-checked cursor all binary parsing goes through.
 //
-// Reads little- and big-endian integers by shifts, or a little-endian one by one 8-byte memcpy cut to
-// its width where 8 bytes remain (never by casting memory), IEEE 754 floats from those integers,
+// Reads little- and big-endian integers by shifts, or a little-endian one by one 8-byte memcpy cut
+// to its width where 8 bytes remain (never by casting memory), IEEE 754 floats from those integers,
 // MySQL packed integers and byte runs from a non-owning span. Errors are sticky: the first read
 // past the end (or a malformed packed integer) marks the reader failed; every later read returns
 // zero/empty and ok() stays false.
-// So a decoder can read a whole header and check ok() once before using any value as a length, count
-// or index. The bytes must outlive the reader and any span it returns. Not thread-safe.
+// So a decoder can read a whole header and check ok() once before using any value as a length,
+// count or index. The bytes must outlive the reader and any span it returns. Not thread-safe.
 #pragma once
 
 #include <bit>
 #include <cstddef>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
@@ -75,7 +75,10 @@ class ByteReader {
   ByteReader sub(size_t n);
 
   // Marks the reader failed, e.g. when a decoded value is out of range.
-  void fail() { ok_ = false; pos_ = bytes_.size(); }
+  void fail() {
+    ok_ = false;
+    pos_ = bytes_.size();
+  }
 
  private:
   // The hot reads are inline: row images call them for every value.

@@ -31,7 +31,9 @@ class Clock {
 
 class SystemClock final : public Clock {
  public:
-  std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now();
+  }
   MonotonicTime monotonicNow() const override { return std::chrono::steady_clock::now(); }
   bool waitUntil(MonotonicTime deadline, std::stop_token stop) const override {
     std::mutex mutex;

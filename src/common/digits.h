@@ -44,8 +44,8 @@ inline char* writeTwoDigits(char* out, uint32_t value) {
   return out + 2;
 }
 
-// `value` in decimal with at least `min_width` digits, zero-padded on the left: fmt's "{:0N}" for an
-// unsigned value (a wider value keeps all its digits).
+// `value` in decimal with at least `min_width` digits, zero-padded on the left: fmt's "{:0N}" for
+// an unsigned value (a wider value keeps all its digits).
 inline char* writeDigits(char* out, uint64_t value, int min_width = 1) {
   const int count = digits_detail::digitCount(value);
   if (min_width > count) {

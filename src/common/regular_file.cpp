@@ -74,7 +74,9 @@ Result<RegularFile> readRegularFile(const std::string& path, size_t max_bytes, b
   if (fd < 0) {
     return status;
   }
-  auto tooLarge = [&] { return Status::io(fmt::format("{}: larger than {} bytes", path, max_bytes)); };
+  auto tooLarge = [&] {
+    return Status::io(fmt::format("{}: larger than {} bytes", path, max_bytes));
+  };
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     ::close(fd);
     return tooLarge();

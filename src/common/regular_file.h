@@ -25,7 +25,8 @@ struct RegularFile {
 
 // `missing` (may be null) is set when the error is that the path does not exist (ENOENT): callers
 // that treat "not there yet" as normal (the state file on a first start) check it.
-Result<RegularFile> readRegularFile(const std::string& path, size_t max_bytes, bool* missing = nullptr);
+Result<RegularFile> readRegularFile(const std::string& path, size_t max_bytes,
+                                    bool* missing = nullptr);
 
 // Whether `path` is a regular file this process can open for reading (opened and closed again).
 // The same errors as readRegularFile.

@@ -1,9 +1,9 @@
 // Status and Result<T>: how every expected failure travels in mysql-monitor.
 //
 // Anything caused by the outside world (server, bytes, broker, files, config) returns a Status or a
-// Result<T> instead of throwing. A Status is either ok or carries a code and a message that names what
-// failed and where ("rows event at mysql-bin.000042:91234, table id 17: truncated"). Callers add
-// context while propagating with withContext() and log once, where the error is handled.
+// Result<T> instead of throwing. A Status is either ok or carries a code and a message that names
+// what failed and where ("rows event at mysql-bin.000042:91234, table id 17: truncated"). Callers
+// add context while propagating with withContext() and log once, where the error is handled.
 //
 // Both types are cheap to move, [[nodiscard]], and not thread-safe (like any value).
 #pragma once
@@ -25,9 +25,9 @@ enum class StatusCode {
   Io,               // files, sockets, connections
   Protocol,         // a peer said no or spoke out of turn (server error packet, AMQP nack)
   Timeout,
-  Cancelled,        // a stop was requested
-  Refused,          // a peer refused for good (credentials, grants, a conflicting declaration):
-                    // retrying cannot help, the daemon exits 1 (README "Exit codes")
+  Cancelled,  // a stop was requested
+  Refused,    // a peer refused for good (credentials, grants, a conflicting declaration):
+              // retrying cannot help, the daemon exits 1 (README "Exit codes")
   Internal,
 };
 
@@ -38,7 +38,9 @@ class [[nodiscard]] Status {
   Status() = default;
 
   static Status ok() { return {}; }
-  static Status invalidArgument(std::string msg) { return {StatusCode::InvalidArgument, std::move(msg)}; }
+  static Status invalidArgument(std::string msg) {
+    return {StatusCode::InvalidArgument, std::move(msg)};
+  }
   static Status corruption(std::string msg) { return {StatusCode::Corruption, std::move(msg)}; }
   static Status unsupported(std::string msg) { return {StatusCode::Unsupported, std::move(msg)}; }
   static Status io(std::string msg) { return {StatusCode::Io, std::move(msg)}; }
@@ -69,7 +71,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : storage_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : storage_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : storage_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(storage_).isOk());
   }
@@ -94,10 +96,10 @@ class [[nodiscard]] Result {
 }  // namespace mm
 
 // Propagate a non-ok Status (or the Status of a failed Result) to the caller.
-#define MM_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::mm::Status mm_status_ = (expr);       \
-    if (!mm_status_.isOk()) {               \
-      return mm_status_;                    \
-    }                                       \
+#define MM_RETURN_IF_ERROR(expr)      \
+  do {                                \
+    ::mm::Status mm_status_ = (expr); \
+    if (!mm_status_.isOk()) {         \
+      return mm_status_;              \
+    }                                 \
   } while (false)

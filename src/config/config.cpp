@@ -95,17 +95,20 @@ std::string setBool(bool& target, std::string_view value) {
 }
 
 template <typename S>
-Setting intSetting(std::string_view section, std::string_view key, Field<S, int> field, int min, int max) {
-  return {section, key, [=](Config& c, std::string_view v) { return setInt(field.of(c), v, min, max); },
+Setting intSetting(std::string_view section, std::string_view key, Field<S, int> field, int min,
+                   int max) {
+  return {section, key,
+          [=](Config& c, std::string_view v) { return setInt(field.of(c), v, min, max); },
           [=](const Config& c) { return std::to_string(field.of(c)); }};
 }
 
 template <typename S>
-Setting durationSetting(std::string_view section, std::string_view key, Field<S, int> field, int min,
-                        int max) {
-  return {section, key,
-          [=](Config& c, std::string_view v) { return parseDurationSeconds(v, min, max, field.of(c)); },
-          [=](const Config& c) { return std::to_string(field.of(c)); }};
+Setting durationSetting(std::string_view section, std::string_view key, Field<S, int> field,
+                        int min, int max) {
+  return {
+      section, key,
+      [=](Config& c, std::string_view v) { return parseDurationSeconds(v, min, max, field.of(c)); },
+      [=](const Config& c) { return std::to_string(field.of(c)); }};
 }
 
 template <typename S>
@@ -216,17 +219,18 @@ Setting brokerHostsSetting() {
 }
 
 Setting serverIdSetting() {
-  return {"mysql", "server_id",
-          [](Config& c, std::string_view v) -> std::string {
-            uint64_t id = 0;
-            auto r = std::from_chars(v.data(), v.data() + v.size(), id);
-            if (r.ec != std::errc() || r.ptr != v.data() + v.size() || id == 0 || id > 0xFFFFFFFFu) {
-              return fmt::format("'{}' is not a server id (allowed: 1..4294967295)", shownText(v));
-            }
-            c.mysql.server_id = static_cast<uint32_t>(id);
-            return {};
-          },
-          [](const Config& c) { return std::to_string(c.mysql.server_id); }};
+  return {
+      "mysql", "server_id",
+      [](Config& c, std::string_view v) -> std::string {
+        uint64_t id = 0;
+        auto r = std::from_chars(v.data(), v.data() + v.size(), id);
+        if (r.ec != std::errc() || r.ptr != v.data() + v.size() || id == 0 || id > 0xFFFFFFFFu) {
+          return fmt::format("'{}' is not a server id (allowed: 1..4294967295)", shownText(v));
+        }
+        c.mysql.server_id = static_cast<uint32_t>(id);
+        return {};
+      },
+      [](const Config& c) { return std::to_string(c.mysql.server_id); }};
 }
 
 // The forms are listed here, where the setting is named; binlog/start_position.h parses them.
@@ -274,7 +278,6 @@ Setting databasesSetting() {
           [](const Config& c) { return commaList(c.mysql.databases); }};
 }
 
-
 // "off", or HOST:PORT with an explicit port.
 std::string setMetricsListen(Config& c, std::string_view value) {
   if (value == "off") {
@@ -286,7 +289,8 @@ std::string setMetricsListen(Config& c, std::string_view value) {
     return address.status().message();
   }
   if (address->port == 0) {
-    return fmt::format("'{}' names no port (HOST:PORT, e.g. 127.0.0.1:9650, or off)", shownText(value));
+    return fmt::format("'{}' names no port (HOST:PORT, e.g. 127.0.0.1:9650, or off)",
+                       shownText(value));
   }
   c.metrics = MetricsConfig{true, address->host, address->port, c.metrics.stall_seconds};
   return {};
@@ -310,10 +314,11 @@ std::vector<Setting> monitorSettings() {
       durationSetting<M>("monitor", "delay_start", {kMonitor, &M::delay_start_seconds}, 0, 3600),
       durationSetting<M>("monitor", "stop_timeout", {kMonitor, &M::stop_timeout_seconds}, 1, 3600),
       stringSetting<M>("monitor", "state_path", {kMonitor, &M::state_path}, Presence::Required),
-      durationSetting<M>("monitor", "heartbeat_interval", {kMonitor, &M::heartbeat_interval_seconds}, 0,
-                         kDay),
+      durationSetting<M>("monitor", "heartbeat_interval",
+                         {kMonitor, &M::heartbeat_interval_seconds}, 0, kDay),
       intSetting<M>("monitor", "max_held_mb", {kMonitor, &M::max_held_mb}, 1, 1 << 20),
-      intSetting<M>("monitor", "checkpoint_interval_ms", {kMonitor, &M::checkpoint_interval_ms}, 10, 60000),
+      intSetting<M>("monitor", "checkpoint_interval_ms", {kMonitor, &M::checkpoint_interval_ms}, 10,
+                    60000),
   };
 }
 
@@ -331,10 +336,11 @@ std::vector<Setting> mysqlSettings() {
       tablePatternsSetting("exclude_tables", &S::exclude_tables),
       serverIdSetting(),
       startPositionSetting(),
-      durationSetting<S>("mysql", "heartbeat_period", {kMysql, &S::heartbeat_period_seconds}, 1, 3600),
-      choiceSetting<S, OnPositionLost>("mysql", "on_position_lost", {kMysql, &S::on_position_lost},
-                                       {{"fail", OnPositionLost::Fail},
-                                        {"current", OnPositionLost::Current}}),
+      durationSetting<S>("mysql", "heartbeat_period", {kMysql, &S::heartbeat_period_seconds}, 1,
+                         3600),
+      choiceSetting<S, OnPositionLost>(
+          "mysql", "on_position_lost", {kMysql, &S::on_position_lost},
+          {{"fail", OnPositionLost::Fail}, {"current", OnPositionLost::Current}}),
       choiceSetting<S, bool>("mysql", "resume_by", {kMysql, &S::resume_by_gtid},
                              {{"position", false}, {"gtid", true}}),
       choiceSetting<S, MysqlSsl>("mysql", "ssl", {kMysql, &S::ssl},
@@ -394,10 +400,11 @@ std::vector<Setting> metricsSettings() {
            return "off";
          }
          const bool ipv6 = c.metrics.host.find(':') != std::string::npos;
-         return fmt::format("{}{}{}:{}", ipv6 ? "[" : "", c.metrics.host, ipv6 ? "]" : "", c.metrics.port);
+         return fmt::format("{}{}{}:{}", ipv6 ? "[" : "", c.metrics.host, ipv6 ? "]" : "",
+                            c.metrics.port);
        }},
-      intSetting<MetricsConfig>("metrics", "stall_seconds", {&Config::metrics, &MetricsConfig::stall_seconds}, 2,
-                                86400),
+      intSetting<MetricsConfig>("metrics", "stall_seconds",
+                                {&Config::metrics, &MetricsConfig::stall_seconds}, 2, 86400),
   };
 }
 
@@ -473,7 +480,8 @@ size_t editDistance(std::string_view a, std::string_view b) {
 }
 
 // The candidate closest to `word`, if close enough to be a typo of it.
-std::optional<std::string_view> closest(std::string_view word, const std::vector<std::string_view>& candidates) {
+std::optional<std::string_view> closest(std::string_view word,
+                                        const std::vector<std::string_view>& candidates) {
   const size_t allowed = word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
   std::optional<std::string_view> best;
   size_t best_distance = allowed + 1;
@@ -512,7 +520,8 @@ std::string describeUnknown(std::string_view section, std::string_view key) {
       return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]", shown_key, section, other);
     }
   }
-  return fmt::format("unknown key '{}' in [{}] (known: {})", shown_key, section, joined(keysOf(section)));
+  return fmt::format("unknown key '{}' in [{}] (known: {})", shown_key, section,
+                     joined(keysOf(section)));
 }
 
 std::string environmentName(std::string_view section, std::string_view key) {
@@ -528,7 +537,8 @@ Status validate(const Config& c) {
   if (c.amqp.ssl_cert.empty() != c.amqp.ssl_key.empty()) {
     return Status::invalidArgument("[amqp] ssl_cert and ssl_key go together: set both or neither");
   }
-  const bool mysql_verifies = c.mysql.ssl == MysqlSsl::VerifyCa || c.mysql.ssl == MysqlSsl::VerifyIdentity;
+  const bool mysql_verifies =
+      c.mysql.ssl == MysqlSsl::VerifyCa || c.mysql.ssl == MysqlSsl::VerifyIdentity;
   if (mysql_verifies && c.mysql.ssl_ca.empty()) {
     return Status::invalidArgument(
         "missing required key [mysql] ssl_ca: ssl = verify_ca or verify_identity needs the CA file "
@@ -538,9 +548,9 @@ Status validate(const Config& c) {
     return Status::invalidArgument("[mysql] ssl_cert and ssl_key go together: set both or neither");
   }
   if (c.mysql.ssl == MysqlSsl::Off && (!c.mysql.ssl_ca.empty() || !c.mysql.ssl_cert.empty())) {
-    return Status::invalidArgument(
-        "[mysql] ssl_ca/ssl_cert are set but ssl = off, so the connection would be plain: set [mysql] "
-        "ssl = verify_identity (or verify_ca, on), or remove them");
+    return Status::invalidArgument("[mysql] ssl_ca/ssl_cert are set but ssl = off, so the "
+                                   "connection would be plain: set [mysql] "
+                                   "ssl = verify_identity (or verify_ca, on), or remove them");
   }
   if (c.mysql.ssl == MysqlSsl::On && !c.mysql.ssl_ca.empty()) {
     return Status::invalidArgument(
@@ -553,8 +563,9 @@ Status validate(const Config& c) {
 Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::string_view key) {
   const auto bad = [&](std::string_view why) {
     // Without a key the caller names the setting itself.
-    return Status::invalidArgument(key.empty() ? fmt::format("'{}' {}", shownText(entry), why)
-                                               : fmt::format("{}: '{}' {}", key, shownText(entry), why));
+    return Status::invalidArgument(key.empty()
+                                       ? fmt::format("'{}' {}", shownText(entry), why)
+                                       : fmt::format("{}: '{}' {}", key, shownText(entry), why));
   };
   std::string_view host = entry;
   std::optional<std::string_view> port;
@@ -629,7 +640,8 @@ class ConfigBuilder {
       const std::string where = fmt::format("{}:{}", origin, e.line);
       const Setting* setting = findSetting(e.section, e.key);
       if (setting == nullptr) {
-        return Status::invalidArgument(fmt::format("{}: {}", where, describeUnknown(e.section, e.key)));
+        return Status::invalidArgument(
+            fmt::format("{}: {}", where, describeUnknown(e.section, e.key)));
       }
       MM_RETURN_IF_ERROR(apply(*setting, e.value, where, Layer::File));
     }
@@ -698,7 +710,8 @@ class ConfigBuilder {
   // Reads the password files, checks that the files named can be read, and the settings that go
   // together.
   Result<Config> finish() {
-    MM_RETURN_IF_ERROR(readPasswordFile("mysql", config_.mysql.password, config_.mysql.password_file));
+    MM_RETURN_IF_ERROR(
+        readPasswordFile("mysql", config_.mysql.password, config_.mysql.password_file));
     MM_RETURN_IF_ERROR(readPasswordFile("amqp", config_.amqp.password, config_.amqp.password_file));
     MM_RETURN_IF_ERROR(checkNamedFiles());
     // Host and port may come from different sources: the list is made once both are final.
@@ -718,7 +731,8 @@ class ConfigBuilder {
     Layer layer;
   };
 
-  Status apply(const Setting& setting, std::string_view value, const std::string& where, Layer layer) {
+  Status apply(const Setting& setting, std::string_view value, const std::string& where,
+               Layer layer) {
     const std::string error = setting.set(config_, value);
     if (!error.empty()) {
       // A setter's message may quote the value: never for a secret.
@@ -733,7 +747,8 @@ class ConfigBuilder {
   std::string describeUnknownVariable(std::string_view name) const {
     const std::string rest = asciiLower(name.substr(kEnvironmentPrefix.size()));
     for (std::string_view section : sectionNames()) {
-      if (rest.size() > section.size() + 1 && rest.rfind(section, 0) == 0 && rest[section.size()] == '_') {
+      if (rest.size() > section.size() + 1 && rest.rfind(section, 0) == 0 &&
+          rest[section.size()] == '_') {
         const std::string key = rest.substr(section.size() + 1);
         if (auto near = closest(key, keysOf(section))) {
           return fmt::format("unknown key '{}' in [{}]; did you mean {}?", shownText(key), section,
@@ -741,8 +756,8 @@ class ConfigBuilder {
         }
         for (std::string_view other : sectionNames()) {
           if (findSetting(other, key) != nullptr) {
-            return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]: {}", shownText(key), section,
-                               other, environmentName(other, key));
+            return fmt::format("unknown key '{}' in [{}]; it belongs in [{}]: {}", shownText(key),
+                               section, other, environmentName(other, key));
           }
         }
         return fmt::format("unknown key '{}' in [{}] (known: {})", shownText(key), section,
@@ -757,8 +772,9 @@ class ConfigBuilder {
     if (auto near = closest(name, candidates)) {
       return fmt::format("names no setting; did you mean {}?", *near);
     }
-    return fmt::format("names no setting: expected MYSQL_MONITOR_<SECTION>_<KEY> with a section of {}",
-                       joined(sectionNames()));
+    return fmt::format(
+        "names no setting: expected MYSQL_MONITOR_<SECTION>_<KEY> with a section of {}",
+        joined(sectionNames()));
   }
 
   // A password and a password file set in the same layer contradict each other; across layers the
@@ -772,9 +788,9 @@ class ConfigBuilder {
     const auto password_origin = origins_.find(fmt::format("{}.password", section));
     if (password_origin != origins_.end() && !password.empty()) {
       if (password_origin->second.layer == file_origin.layer) {
-        return Status::invalidArgument(fmt::format(
-            "[{}] password ({}) and password_file ({}) are both set: keep one", section,
-            password_origin->second.where, file_origin.where));
+        return Status::invalidArgument(
+            fmt::format("[{}] password ({}) and password_file ({}) are both set: keep one", section,
+                        password_origin->second.where, file_origin.where));
       }
       if (password_origin->second.layer > file_origin.layer) {
         path.clear();
@@ -784,13 +800,14 @@ class ConfigBuilder {
     auto file = readRegularFile(path, kMaxPasswordFileBytes);
     if (!file.isOk()) {
       return Status::invalidArgument(fmt::format("{}: [{}] password_file: cannot read {}",
-                                                 file_origin.where, section, file.status().message()));
+                                                 file_origin.where, section,
+                                                 file.status().message()));
     }
     if ((file->mode & (S_IRGRP | S_IROTH)) != 0) {
-      config_.warnings.push_back(fmt::format(
-          "{}: [{}] password_file {} is readable by its group or by others (mode {:04o}): chmod 600 "
-          "it (or 400; Kubernetes: defaultMode 0400)",
-          file_origin.where, section, path, file->mode & 07777));
+      config_.warnings.push_back(fmt::format("{}: [{}] password_file {} is readable by its group "
+                                             "or by others (mode {:04o}): chmod 600 "
+                                             "it (or 400; Kubernetes: defaultMode 0400)",
+                                             file_origin.where, section, path, file->mode & 07777));
     }
     password = std::move(file->content);
     // One trailing newline is the file's, not the password's (echo secret > file).
@@ -819,8 +836,9 @@ class ConfigBuilder {
         continue;
       }
       if (Status readable = checkRegularFileReadable(path); !readable.isOk()) {
-        return Status::invalidArgument(fmt::format("{}: [{}] {}: cannot read {}", origin->second.where,
-                                                   s.section, s.key, readable.message()));
+        return Status::invalidArgument(fmt::format("{}: [{}] {}: cannot read {}",
+                                                   origin->second.where, s.section, s.key,
+                                                   readable.message()));
       }
     }
     return Status::ok();
@@ -853,7 +871,8 @@ Result<Config> loadConfig(const ConfigSources& sources) {
   if (!sources.file_path.empty()) {
     auto file = readRegularFile(sources.file_path, kMaxConfigFileBytes);
     if (!file.isOk()) {
-      return Status::invalidArgument(fmt::format("cannot read config file {}", file.status().message()));
+      return Status::invalidArgument(
+          fmt::format("cannot read config file {}", file.status().message()));
     }
     text = std::move(file->content);
   }

@@ -36,9 +36,9 @@ enum class LogFormat { Text, Json };  // human lines, or one JSON object per lin
 struct MonitorConfig {
   LogLevel log_level = LogLevel::Info;
   LogFormat log_format = LogFormat::Text;
-  int delay_seconds = 0;        // delay buffer window; 0 = off
-  int delay_start_seconds = 0;  // wait before connecting, for containers started together
-  int stop_timeout_seconds = 10;  // at SIGTERM, wait this long for confirms (plus delay)
+  int delay_seconds = 0;            // delay buffer window; 0 = off
+  int delay_start_seconds = 0;      // wait before connecting, for containers started together
+  int stop_timeout_seconds = 10;    // at SIGTERM, wait this long for confirms (plus delay)
   std::string state_path = "data";  // directory holding the state file
   int heartbeat_interval_seconds = 30;
   // MiB of rows the monitor may hold back: rows of prepared XA transactions waiting for their
@@ -61,12 +61,12 @@ struct MysqlConfig {
   std::string host = "localhost";
   int port = 3306;
   std::string user = "root";
-  std::string password;         // or read from password_file
-  std::string password_file;    // the file the password was read from; empty = none
+  std::string password;                // or read from password_file
+  std::string password_file;           // the file the password was read from; empty = none
   std::vector<std::string> databases;  // schemas published (`database`: a comma list); empty = all
-  std::vector<std::string> tables;          // "db.table" patterns ('*' wildcard); empty = all
+  std::vector<std::string> tables;     // "db.table" patterns ('*' wildcard); empty = all
   std::vector<std::string> exclude_tables;  // "db.table" patterns never published
-  uint32_t server_id = 4379;   // must be unique among the source's replicas
+  uint32_t server_id = 4379;                // must be unique among the source's replicas
   // current | earliest | FILE:POS | a GTID set (when no state exists), parsed
   binlog::StartPosition start_position = binlog::StartPosition::current();
   int heartbeat_period_seconds = 5;  // server heartbeats while idle; silence for 2x = dead link
@@ -107,20 +107,20 @@ struct AmqpConfig {
   std::string password_file;       // the file the password was read from; empty = none
   std::string vhost = "/";
   bool ssl = false;
-  std::string ssl_ca;       // CA certificates (PEM) for the broker's; required when ssl_verify
-  bool ssl_verify = true;   // check the broker's certificate and host name
-  std::string ssl_cert;     // client certificate (PEM), with ssl_key; optional
+  std::string ssl_ca;      // CA certificates (PEM) for the broker's; required when ssl_verify
+  bool ssl_verify = true;  // check the broker's certificate and host name
+  std::string ssl_cert;    // client certificate (PEM), with ssl_key; optional
   std::string ssl_key;
   std::string exchange = "mysql-monitor";
   std::string exchange_type = "fanout";
   std::string routing_key = "monitor";  // template: {database}, {table}, {type}, {keys_hash}
   message::RoutingKeyTemplate routing;  // routing_key parsed (buildConfig sets it, default too)
-  bool mandatory = false;     // unroutable messages come back and are retried
+  bool mandatory = false;               // unroutable messages come back and are retried
   // The database/table/type headers on every message: auto = only for a headers exchange, which
   // routes on them. They cost the broker a quarter of its throughput (README "Messages").
   AmqpHeaders headers = AmqpHeaders::Auto;
-  int heartbeat_seconds = 30; // AMQP heartbeat; a silent link is dropped after about twice this
-  int confirm_window = 1000;  // unconfirmed messages in flight
+  int heartbeat_seconds = 30;  // AMQP heartbeat; a silent link is dropped after about twice this
+  int confirm_window = 1000;   // unconfirmed messages in flight
   OnOversize on_oversize = OnOversize::Fail;
   // The broker's largest message body in bytes (RabbitMQ's max_message_size), checked before
   // publishing; 0 = learned from the broker's first refusal.
@@ -129,8 +129,8 @@ struct AmqpConfig {
 
 // The metrics and health endpoints (README "Operations: metrics and health").
 struct MetricsConfig {
-  bool enabled = true;              // listen = off disables the HTTP server
-  std::string host = "127.0.0.1";   // listen = HOST:PORT ([v6addr]:PORT)
+  bool enabled = true;             // listen = off disables the HTTP server
+  std::string host = "127.0.0.1";  // listen = HOST:PORT ([v6addr]:PORT)
   int port = 9650;
   // /readyz fails when the server's binlog moved on while our position stood still this long.
   int stall_seconds = 60;

@@ -17,8 +17,8 @@ bool isName(std::string_view text) {
     return false;
   }
   for (const char c : text) {
-    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                         c == '_' || c == '-' || c == '.';
+    const bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
     if (!allowed) {
       return false;
     }
@@ -56,7 +56,7 @@ Result<std::vector<IniEntry>> parseIni(std::string_view text, std::string_view o
   }
   std::vector<IniEntry> entries;
   std::string section;
-  std::map<std::string, int> section_lines;                       // section -> its header's line
+  std::map<std::string, int> section_lines;                      // section -> its header's line
   std::map<std::pair<std::string, std::string>, int> key_lines;  // (section, key) -> line
   int line_number = 0;
   auto bad = [&](std::string_view why) {
@@ -85,21 +85,24 @@ Result<std::vector<IniEntry>> parseIni(std::string_view text, std::string_view o
       continue;
     }
     const auto separator = line.find_first_of("=:");
-    const std::string_view key = separator == std::string_view::npos ? "" : trim(line.substr(0, separator));
+    const std::string_view key =
+        separator == std::string_view::npos ? "" : trim(line.substr(0, separator));
     if (!isName(key)) {
-      return bad("expected 'key = value', a [section] or a comment (a key is letters, digits, '_', '-', "
-                 "'.'); the line is not repeated, as it may hold a secret");
+      return bad(
+          "expected 'key = value', a [section] or a comment (a key is letters, digits, '_', '-', "
+          "'.'); the line is not repeated, as it may hold a secret");
     }
     if (section.empty()) {
       return bad(fmt::format("key '{}' appears before any [section]", shownText(key)));
     }
-    const auto [first, inserted] = key_lines.emplace(std::pair{section, std::string(key)}, line_number);
+    const auto [first, inserted] =
+        key_lines.emplace(std::pair{section, std::string(key)}, line_number);
     if (!inserted) {
       return bad(fmt::format("[{}] {} is set again (first at {}:{}): keep one", shownText(section),
                              shownText(key), origin, first->second));
     }
-    entries.push_back(IniEntry{section, std::string(key), std::string(trim(line.substr(separator + 1))),
-                               line_number});
+    entries.push_back(IniEntry{section, std::string(key),
+                               std::string(trim(line.substr(separator + 1))), line_number});
   }
   return entries;
 }

@@ -1,7 +1,7 @@
-// IniFile: the INI dialect of the origin's config-example.cfg (Python configparser's common subset):
-// [section] headers, `key = value` or `key: value`, '#' and ';' comment lines, a UTF-8 byte order
-// mark at the start (as Windows editors save). Keys and sections are case-sensitive as written;
-// every entry remembers its line so errors can say "file:line".
+// IniFile: the INI dialect of the origin's config-example.cfg (Python configparser's common
+// subset): [section] headers, `key = value` or `key: value`, '#' and ';' comment lines, a UTF-8
+// byte order mark at the start (as Windows editors save). Keys and sections are case-sensitive as
+// written; every entry remembers its line so errors can say "file:line".
 //
 // Stricter than the origin's Python 2 configparser, like Python 3's (strict = True): a section or
 // a key that appears twice is an error naming both lines, not a silent "last one wins". Names are

@@ -48,10 +48,12 @@ bool anyNeedsEscape(uint64_t word) {
 inline unsigned copy16UntilEscape(const char* p, char* out) {
   const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out), chunk);
-  const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(chunk, _mm_set1_epi8(0x1F)), chunk);  // <= 0x1F
+  const __m128i control =
+      _mm_cmpeq_epi8(_mm_min_epu8(chunk, _mm_set1_epi8(0x1F)), chunk);  // <= 0x1F
   const __m128i quote = _mm_cmpeq_epi8(chunk, _mm_set1_epi8('"'));
   const __m128i backslash = _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\\'));
-  const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))));
+  const auto mask = static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(control, _mm_or_si128(quote, backslash))));
   return mask == 0 ? 16 : static_cast<unsigned>(std::countr_zero(mask));
 }
 #endif
@@ -114,14 +116,15 @@ void JsonBuffer::grow(size_t n) {
 }
 
 std::string JsonBuffer::take(std::string_view suffix) {
-  data_.resize(size_);  // keeps the capacity
+  data_.resize(size_);   // keeps the capacity
   data_.append(suffix);  // in the capacity grow() left, unless longer than kTakeSuffix
   size_ = 0;
   return std::exchange(data_, std::string());
 }
 
 void JsonBuffer::base64(std::span<const uint8_t> bytes, size_t padded_length) {
-  commit(writeBase64(bytes, padded_length, reserve(base64Length(std::max(bytes.size(), padded_length)))));
+  commit(writeBase64(bytes, padded_length,
+                     reserve(base64Length(std::max(bytes.size(), padded_length)))));
 }
 
 void JsonBuffer::string(std::string_view text) {

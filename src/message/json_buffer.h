@@ -4,8 +4,8 @@
 // pieces: raw bytes, escaped strings and integers.
 //
 // Strings are escaped exactly as rapidjson's Writer (the previous builder) does, byte for byte:
-// '"' and '\\' backslashed, \b \t \n \f \r by name, other bytes below 0x20 as \u00XX with upper-case
-// hex, everything else (0x7F and UTF-8 sequences included) copied. Not thread-safe.
+// '"' and '\\' backslashed, \b \t \n \f \r by name, other bytes below 0x20 as \u00XX with
+// upper-case hex, everything else (0x7F and UTF-8 sequences included) copied. Not thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -34,7 +34,10 @@ class JsonBuffer {
   std::string_view view() const { return {data_.data(), size_}; }
   size_t size() const { return size_; }
 
-  void put(char c) { *reserve(1) = c; ++size_; }
+  void put(char c) {
+    *reserve(1) = c;
+    ++size_;
+  }
   void raw(std::string_view text) {
     std::memcpy(reserve(text.size()), text.data(), text.size());
     size_ += text.size();
@@ -50,7 +53,8 @@ class JsonBuffer {
     }
     commit(out + size);
   }
-  // Base64 of `bytes` padded with zero bytes to `padded_length`, written in place (common/base64.h).
+  // Base64 of `bytes` padded with zero bytes to `padded_length`, written in place
+  // (common/base64.h).
   void base64(std::span<const uint8_t> bytes, size_t padded_length);
   void int64(int64_t value) { commit(writeSigned(reserve(21), value)); }
   void uint64(uint64_t value) { commit(writeDigits(reserve(20), value)); }

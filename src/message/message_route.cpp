@@ -17,7 +17,8 @@ Result<RoutingKeyTemplate> RoutingKeyTemplate::parse(std::string_view text) {
     }
     const size_t close = text.find('}', open);
     if (close == std::string_view::npos) {
-      return Status::invalidArgument(fmt::format("routing key template '{}': '{{' at offset {} is not closed", text, open));
+      return Status::invalidArgument(
+          fmt::format("routing key template '{}': '{{' at offset {} is not closed", text, open));
     }
     const std::string_view name = text.substr(open + 1, close - open - 1);
     Part part;
@@ -31,9 +32,10 @@ Result<RoutingKeyTemplate> RoutingKeyTemplate::parse(std::string_view text) {
       part = Part::KeysHash;
       result.uses_keys_hash_ = true;
     } else {
-      return Status::invalidArgument(fmt::format(
-          "routing key template '{}': unknown placeholder {{{}}} (known: {{database}}, {{table}}, {{type}}, {{keys_hash}})",
-          text, name));
+      return Status::invalidArgument(
+          fmt::format("routing key template '{}': unknown placeholder {{{}}} (known: {{database}}, "
+                      "{{table}}, {{type}}, {{keys_hash}})",
+                      text, name));
     }
     result.pieces_.push_back(Piece{part, {}});
     at = close + 1;
@@ -68,7 +70,9 @@ Headers routeHeaders(const RouteFacts& facts) {
   if (facts.database.empty() && facts.table.empty()) {
     return {{"type", std::string(facts.type)}};
   }
-  return {{"database", std::string(facts.database)}, {"table", std::string(facts.table)}, {"type", std::string(facts.type)}};
+  return {{"database", std::string(facts.database)},
+          {"table", std::string(facts.table)},
+          {"type", std::string(facts.type)}};
 }
 
 }  // namespace mm::message

@@ -27,7 +27,9 @@ class EncodedColumns {
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
   uint32_t column(size_t i) const { return entries_[i].column; }
-  std::string_view value(size_t i) const { return {text_.data() + entries_[i].offset, entries_[i].size}; }
+  std::string_view value(size_t i) const {
+    return {text_.data() + entries_[i].offset, entries_[i].size};
+  }
   // The index of `column` in this list, if it is there.
   std::optional<size_t> find(uint32_t column) const;
 

@@ -50,7 +50,9 @@ void RowMessageBuilder::prepare(const TableMap& table) {
   if (p.table == &table && p.database == table.database && p.table_name == table.table &&
       p.names.size() == table.columns.size() &&
       std::equal(p.names.begin(), p.names.end(), table.columns.begin(),
-                 [](const std::string& name, const TableMapColumn& column) { return name == column.name; })) {
+                 [](const std::string& name, const TableMapColumn& column) {
+                   return name == column.name;
+                 })) {
     return;
   }
   p.table = &table;
@@ -188,8 +190,8 @@ Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& c
 
 Status RowMessageBuilder::columnError(const Status& status, const TableMap& table, size_t i) {
   const TableMapColumn& column = table.columns[i];
-  return status.withContext(fmt::format("{}.{} column {} ({})", table.database, table.table, column.name,
-                                        binlog::columnTypeName(column.real_type)));
+  return status.withContext(fmt::format("{}.{} column {} ({})", table.database, table.table,
+                                        column.name, binlog::columnTypeName(column.real_type)));
 }
 
 namespace {
@@ -202,7 +204,8 @@ constexpr std::string_view kSectionOpen[] = {",\"keys\":{", ",\"values\":{", ",\
 }  // namespace
 
 // Inline, with the error's text made out of line: it runs for every value.
-inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells& cells, size_t i, bool& first) {
+inline Status RowMessageBuilder::writeColumn(const TableMap& table, const Cells& cells, size_t i,
+                                             bool& first) {
   JsonBuffer& out = *out_;
   out.rawPadded(prefixes_.keys[i], first ? 1 : 0);
   first = false;
@@ -277,10 +280,12 @@ Status RowMessageBuilder::walkKeys(const TableMap& table, const Cells& image, Wr
   // from its own list; walking every column and asking whether it is a key cost 2% of decode.
   const std::vector<uint32_t>& key = table.primary_key;
   const bool in_column_order =
-      std::adjacent_find(key.begin(), key.end(), [](uint32_t a, uint32_t b) { return a >= b; }) == key.end() &&
+      std::adjacent_find(key.begin(), key.end(), [](uint32_t a, uint32_t b) { return a >= b; }) ==
+          key.end() &&
       (key.empty() || key.back() < image.size());
   if (!in_column_order) {
-    return walkColumns(Section::Keys, table, image, [&](size_t i) { return isKeyColumn(table, i); }, writer);
+    return walkColumns(
+        Section::Keys, table, image, [&](size_t i) { return isKeyColumn(table, i); }, writer);
   }
   writer.open(Section::Keys);
   for (uint32_t i : key) {

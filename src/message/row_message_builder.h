@@ -2,15 +2,17 @@
 //
 // The contract (README "Messages"; extra fields may be added, none renamed):
 //   {"type":"row_insert","table_name":T,"keys":{..},"values":{every logged column},...}
-//   {"type":"row_update","table_name":T,"keys":{..},"before_values":{changed},"after_values":{changed},...}
+//   {"type":"row_update","table_name":T,"keys":{..},"before_values":{changed},
+//    "after_values":{changed},...}
 //   {"type":"row_delete","table_name":T,"keys":{..},...}
 //   {"type":"heartbeat","timestamp":S}
 // Rows also carry "database", "timestamp" (when the message was built for publishing, Unix s),
 // "binlog_timestamp" (the event's, Unix s), "position" {"file","pos","row"} (the rows event's file
 // and end position and the row's index there: the coordinate the message_id is made of) and "gtid"
-// (the transaction's, when the server has one). A column absent from an image is absent from the message,
-// never null. `keys` are the primary-key columns; a table without a primary key gets an empty `keys`
-// and its deletes carry the logged before image as `values` so the row can still be identified.
+// (the transaction's, when the server has one). A column absent from an image is absent from the
+// message, never null. `keys` are the primary-key columns; a table without a primary key gets an
+// empty `keys` and its deletes carry the logged before image as `values` so the row can still be
+// identified.
 //
 // Requires: the TableMap has column names (from metadata or binlog::completeTableMap). One builder
 // per thread; the returned string_view is valid until the next call.
@@ -51,24 +53,28 @@ class RowMessageBuilder {
  public:
   using Cells = std::vector<binlog::Cell>;
 
-  Result<std::string_view> insert(const binlog::TableMap& table, const Cells& after, const RowOrigin& origin);
-  Result<std::string_view> update(const binlog::TableMap& table, const Cells& before, const Cells& after,
+  Result<std::string_view> insert(const binlog::TableMap& table, const Cells& after,
                                   const RowOrigin& origin);
-  Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before, const RowOrigin& origin);
+  Result<std::string_view> update(const binlog::TableMap& table, const Cells& before,
+                                  const Cells& after, const RowOrigin& origin);
+  Result<std::string_view> remove(const binlog::TableMap& table, const Cells& before,
+                                  const RowOrigin& origin);
   std::string_view heartbeat(int64_t publish_timestamp);
 
   // The change insert/update/remove would write for the same row, as a typed RowChange (for the
   // delay buffer): its sections are replaced; kind, table and origin are the caller's to set.
   // `image` is the row (the after image of an insert, else the before image); `after` the after
   // image of an update (else ignored).
-  Status encode(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image, const Cells& after,
-                RowChange& change);
+  Status encode(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image,
+                const Cells& after, RowChange& change);
   // The message of `change` published at `publish_timestamp`: the same bytes insert/update/remove
   // write for the row it was encoded from (with its origin). Valid until the next call.
   std::string_view render(const RowChange& change, int64_t publish_timestamp);
   // The "keys" object of the last message written, as its JSON text ({keys_hash} routing hashes
   // it); valid as long as that message's view is.
-  std::string_view lastKeys() const { return out_->view().substr(keys_begin_, keys_end_ - keys_begin_); }
+  std::string_view lastKeys() const {
+    return out_->view().substr(keys_begin_, keys_end_ - keys_begin_);
+  }
 
   // The last message insert/update/remove returned, followed by `suffix` (copied only when longer
   // than JsonBuffer::kTakeSuffix bytes), moved out of the builder's own buffer, which
@@ -100,7 +106,7 @@ class RowMessageBuilder {
     std::string database;
     std::string table_name;
     std::vector<std::string> names;
-    std::string header;             // ,"database":"...","table_name":"..."
+    std::string header;            // ,"database":"...","table_name":"..."
     std::vector<PaddedText> keys;  // ,"name": per column (without the comma for a first column)
     std::shared_ptr<const binlog::TableMap> pinned;  // set by prepare(shared_ptr): `table` is it
   };
@@ -128,17 +134,17 @@ class RowMessageBuilder {
   // Hands `writer` the sections of a change of `kind` and, in each, the columns it lists: the one
   // place that decides what a row message holds (image and after as for encode()).
   template <typename Writer>
-  Status walk(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image, const Cells& after,
-              Writer& writer);
+  Status walk(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image,
+              const Cells& after, Writer& writer);
   // The columns `include` selects among `cells`, as `section`.
   template <typename Writer, typename Include>
-  Status walkColumns(Section section, const binlog::TableMap& table, const Cells& cells, Include include,
-                     Writer& writer);
+  Status walkColumns(Section section, const binlog::TableMap& table, const Cells& cells,
+                     Include include, Writer& writer);
   template <typename Writer>
   Status walkKeys(const binlog::TableMap& table, const Cells& image, Writer& writer);
   // Writes a message of `kind` for the row (insert/update/remove).
-  Result<std::string_view> write(binlog::RowsKind kind, const binlog::TableMap& table, const Cells& image,
-                                 const Cells& after, const RowOrigin& origin);
+  Result<std::string_view> write(binlog::RowsKind kind, const binlog::TableMap& table,
+                                 const Cells& image, const Cells& after, const RowOrigin& origin);
   void writeSection(Section section, const EncodedColumns& columns);
   // Writes ,"name":value for column `i` (no comma before the first).
   Status writeColumn(const binlog::TableMap& table, const Cells& cells, size_t i, bool& first);
@@ -151,7 +157,7 @@ class RowMessageBuilder {
   // *out_` once: the member itself would be reloaded after every byte written (a char store may
   // alias it), which cost 3% of decode.
   JsonBuffer* out_ = &own_;
-  size_t start_ = 0;         // where the message being built starts in *out_
+  size_t start_ = 0;  // where the message being built starts in *out_
   TablePrefixes prefixes_;
   OriginText origin_text_;
   binlog::CellValue scratch_;

@@ -13,8 +13,9 @@ namespace {
 using rapidjson::SizeType;
 
 // SAX handler over the head of a row message: takes type, database and table_name, copies the
-// `keys` object through a Writer (compact, as RowMessageBuilder writes it, so the text is the same), and stops
-// the parse once `keys` ends, before the values, which may be hundreds of megabytes.
+// `keys` object through a Writer (compact, as RowMessageBuilder writes it, so the text is the
+// same), and stops the parse once `keys` ends, before the values, which may be hundreds of
+// megabytes.
 class HeadHandler {
  public:
   explicit HeadHandler(RowIdentity& out) : out_(out), keys_writer_(keys_) {}
@@ -29,7 +30,9 @@ class HeadHandler {
   bool Int64(int64_t i) { return !inKeys() || keys_writer_.Int64(i); }
   bool Uint64(uint64_t u) { return !inKeys() || keys_writer_.Uint64(u); }
   bool Double(double d) { return !inKeys() || keys_writer_.Double(d); }
-  bool RawNumber(const char* s, SizeType n, bool) { return !inKeys() || keys_writer_.RawValue(s, n, rapidjson::kNumberType); }
+  bool RawNumber(const char* s, SizeType n, bool) {
+    return !inKeys() || keys_writer_.RawValue(s, n, rapidjson::kNumberType);
+  }
   bool String(const char* s, SizeType n, bool) {
     if (inKeys()) {
       return keys_writer_.String(s, n);
@@ -135,8 +138,8 @@ Status readTail(std::string_view message, RowIdentity& out) {
     const rapidjson::Value& p = position->value;
     int64_t pos = 0;
     int64_t row = 0;
-    if (!p.IsObject() || !p.HasMember("file") || !p["file"].IsString() || !int64Field(p, "pos", pos) ||
-        !int64Field(p, "row", row) || pos < 0 || row < 0) {
+    if (!p.IsObject() || !p.HasMember("file") || !p["file"].IsString() ||
+        !int64Field(p, "pos", pos) || !int64Field(p, "row", row) || pos < 0 || row < 0) {
       return Status::invalidArgument("a malformed \"position\"");
     }
     out.file.assign(p["file"].GetString(), p["file"].GetStringLength());
@@ -158,8 +161,9 @@ Result<RowIdentity> readRowIdentity(std::string_view row_message) {
   rapidjson::MemoryStream stream(row_message.data(), row_message.size());
   reader.Parse(stream, head);
   if (!head.keysDone() || row.type.rfind("row_", 0) != 0 || row.table.empty()) {
-    return Status::invalidArgument("not a row message: no \"type\" of a row change, \"table_name\" and "
-                                   "\"keys\" before the values");
+    return Status::invalidArgument(
+        "not a row message: no \"type\" of a row change, \"table_name\" and "
+        "\"keys\" before the values");
   }
   row.keys_json = head.keys();
   Status tail = readTail(row_message, row);
@@ -169,7 +173,8 @@ Result<RowIdentity> readRowIdentity(std::string_view row_message) {
   return row;
 }
 
-std::string rowOversizeMessage(const RowIdentity& row, uint64_t message_size, uint64_t max_message_size) {
+std::string rowOversizeMessage(const RowIdentity& row, uint64_t message_size,
+                               uint64_t max_message_size) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   auto string = [&](const char* key, const std::string& value) {
@@ -217,7 +222,8 @@ std::string describeRow(const RowIdentity& row) {
   if (!row.gtid.empty()) {
     where += fmt::format(", gtid {}", row.gtid);
   }
-  return fmt::format("{}.{} keys {} ({}{})", row.database, row.table, row.keys_json, row.type, where);
+  return fmt::format("{}.{} keys {} ({}{})", row.database, row.table, row.keys_json, row.type,
+                     where);
 }
 
 }  // namespace mm::message

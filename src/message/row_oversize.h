@@ -23,16 +23,16 @@ namespace mm::message {
 
 // The fields of a row message that identify the row.
 struct RowIdentity {
-  std::string type;       // row_insert, row_update, row_delete
+  std::string type;  // row_insert, row_update, row_delete
   std::string database;
   std::string table;
   std::string keys_json;  // the `keys` object, compact, as the message has it
   int64_t timestamp = 0;
   int64_t binlog_timestamp = 0;
-  std::string file;       // "" when the message has no position
+  std::string file;  // "" when the message has no position
   uint64_t pos = 0;
   uint64_t row = 0;
-  std::string gtid;       // "" when the message has none
+  std::string gtid;  // "" when the message has none
 };
 
 // The identity of a row message as RowMessageBuilder writes it. InvalidArgument naming what is
@@ -41,7 +41,8 @@ Result<RowIdentity> readRowIdentity(std::string_view row_message);
 
 // The row_oversize message for a row whose message has `message_size` bytes, over the broker's
 // `max_message_size`.
-std::string rowOversizeMessage(const RowIdentity& row, uint64_t message_size, uint64_t max_message_size);
+std::string rowOversizeMessage(const RowIdentity& row, uint64_t message_size,
+                               uint64_t max_message_size);
 
 // "shop.item keys {"id":7} (row_insert at mysql-bin.000042:91234 row 0, gtid 0-1-5)", for logs and
 // errors.

@@ -19,8 +19,8 @@ Status RowsFormatter::format(const binlog::RowsEventHeader& rows,
 }
 
 Status RowsFormatter::formatLines(const binlog::RowsEventHeader& rows,
-                                  const std::shared_ptr<const binlog::TableMap>& table, RowOrigin origin,
-                                  JsonBuffer& block, RowWritten written) {
+                                  const std::shared_ptr<const binlog::TableMap>& table,
+                                  RowOrigin origin, JsonBuffer& block, RowWritten written) {
   builder_.prepare(table);
   builder_.writeInto(&block);
   Status status = formatRows(rows, *table, origin, [&](uint64_t row, std::string_view) {
@@ -64,8 +64,8 @@ Status RowsFormatter::formatRows(const binlog::RowsEventHeader& rows, const binl
 }
 
 Status RowsFormatter::encode(const binlog::RowsEventHeader& rows,
-                             const std::shared_ptr<const binlog::TableMap>& table, const ChangeOrigin& origin,
-                             EmitChange emit) {
+                             const std::shared_ptr<const binlog::TableMap>& table,
+                             const ChangeOrigin& origin, EmitChange emit) {
   return readRows(rows, *table, origin.row, [&](uint64_t row) {
     MM_RETURN_IF_ERROR(builder_.encode(rows.kind, *table, before_, after_, change_));
     change_.kind = rows.kind;

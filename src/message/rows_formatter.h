@@ -1,7 +1,8 @@
 // RowsFormatter: one rows event -> one JSON message per row, the same for the live pipeline and for
 // `mysql-monitor decode`. Walks the row images (binlog::RowImageReader) and hands each message to a
 // callback with the row's index: origin.row for the event's first row, then one more per row (rows
-// events inside one TRANSACTION_PAYLOAD share a position, so their rows count on across events). Not thread-safe; reuses its buffers across calls.
+// events inside one TRANSACTION_PAYLOAD share a position, so their rows count on across events).
+// Not thread-safe; reuses its buffers across calls.
 #pragma once
 
 #include <cstdint>
@@ -24,12 +25,12 @@ class RowsFormatter {
 
   // Requires: `table` has column names (metadata, completeTableMap or withPositionalNames).
   // Errors from decoding or from `emit` stop the walk and come back with the event's table named.
-  Status format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
-                Emit emit);
+  Status format(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
+                RowOrigin origin, Emit emit);
   // The same for a table map shared immutably, as binlog::EventDecoder hands them out (with names
   // from the binlog's metadata): its prepared names are reused while the same map comes back.
-  Status format(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
-                RowOrigin origin, Emit emit);
+  Status format(const binlog::RowsEventHeader& rows,
+                const std::shared_ptr<const binlog::TableMap>& table, RowOrigin origin, Emit emit);
 
   // Called after each row's message is in the block, with the row's index.
   using RowWritten = FunctionRef<Status(uint64_t row)>;
@@ -37,16 +38,18 @@ class RowsFormatter {
   // after what it holds, followed by a newline: JSON lines for a caller that writes its output in
   // blocks (`mysql-monitor decode`), without copying every message from a buffer of the
   // formatter's. A row that fails to decode leaves nothing of its message in the block.
-  Status formatLines(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
-                     RowOrigin origin, JsonBuffer& block, RowWritten written);
+  Status formatLines(const binlog::RowsEventHeader& rows,
+                     const std::shared_ptr<const binlog::TableMap>& table, RowOrigin origin,
+                     JsonBuffer& block, RowWritten written);
 
   // Called per row with its change, typed (RowMessageBuilder::encode), for a caller that holds
   // changes before their messages are written (the delay buffer); it may move from `change`.
   using EmitChange = FunctionRef<Status(RowChange& change)>;
   // The same walk as format(), but each row comes out as a RowChange of `table` with `origin`
   // (its `row` counting on from origin.row).
-  Status encode(const binlog::RowsEventHeader& rows, const std::shared_ptr<const binlog::TableMap>& table,
-                const ChangeOrigin& origin, EmitChange emit);
+  Status encode(const binlog::RowsEventHeader& rows,
+                const std::shared_ptr<const binlog::TableMap>& table, const ChangeOrigin& origin,
+                EmitChange emit);
 
   // The message of a change encode() made, published at `publish_timestamp`
   // (RowMessageBuilder::render); valid until the next call.
@@ -62,12 +65,12 @@ class RowsFormatter {
 
  private:
   template <typename OnRow>
-  Status formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, RowOrigin origin,
-                    OnRow on_row);
+  Status formatRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
+                    RowOrigin origin, OnRow on_row);
   // Reads each row's image(s) into before_ (and after_ for an update) and calls on_images(row).
   template <typename OnImages>
-  Status readRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table, uint64_t first_row,
-                  OnImages on_images);
+  Status readRows(const binlog::RowsEventHeader& rows, const binlog::TableMap& table,
+                  uint64_t first_row, OnImages on_images);
 
   RowMessageBuilder builder_;
   std::vector<binlog::Cell> before_;

@@ -6,12 +6,14 @@ namespace mm::metrics {
 
 Exporter::Exporter(Stats& stats, const Clock& clock, ExporterOptions options)
     : stats_(stats), clock_(clock), options_(std::move(options)), rule_(options_.stall_after),
-      server_(HttpServerOptions{options_.host, options_.port}, [this](const HttpRequest& r) { return handle(r); },
-              [this] { (void)judge(); }) {}
+      server_(
+          HttpServerOptions{options_.host, options_.port},
+          [this](const HttpRequest& r) { return handle(r); }, [this] { (void)judge(); }) {}
 
 Readiness Exporter::judge() {
-  return rule_.judge(sampleReadiness(stats_, unixSeconds(clock_.now()), options_.server_state_max_age),
-                     clock_.monotonicNow());
+  return rule_.judge(
+      sampleReadiness(stats_, unixSeconds(clock_.now()), options_.server_state_max_age),
+      clock_.monotonicNow());
 }
 
 HttpResponse Exporter::handle(const HttpRequest& request) {

@@ -25,7 +25,7 @@ namespace mm::metrics {
 struct ExporterOptions {
   std::string host = "127.0.0.1";
   int port = 9650;
-  std::chrono::seconds stall_after{60};        // [metrics] stall_seconds
+  std::chrono::seconds stall_after{60};           // [metrics] stall_seconds
   std::chrono::seconds server_state_max_age{60};  // older server polls are not used by /readyz
 };
 

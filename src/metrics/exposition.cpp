@@ -68,7 +68,8 @@ void ExpositionWriter::counter(std::string_view name, std::string_view help, uin
   sample(name, {}, fmt::format("{}", value));
 }
 
-void ExpositionWriter::gauge(std::string_view name, std::string_view help, double value, Labels labels) {
+void ExpositionWriter::gauge(std::string_view name, std::string_view help, double value,
+                             Labels labels) {
   family(name, help, "gauge");
   sample(name, labels, formatValue(value));
 }
@@ -98,50 +99,48 @@ struct CounterSpec {
 };
 
 constexpr CounterSpec kCounters[] = {
-    {"bytes_read_total",
-     "Bytes of binlog events received from the source.",
-     &Stats::bytes_read},
-    {"rows_read_total",
-     "Rows of published tables read from rows events (an update is one row).",
+    {"bytes_read_total", "Bytes of binlog events received from the source.", &Stats::bytes_read},
+    {"rows_read_total", "Rows of published tables read from rows events (an update is one row).",
      &Stats::rows_read},
     {"rows_events_filtered_total",
-     "Rows events skipped because the table filter ([mysql] database, tables, exclude_tables) rejects their table.",
+     "Rows events skipped because the table filter ([mysql] database, tables, exclude_tables) "
+     "rejects their table.",
      &Stats::rows_events_filtered},
     {"statement_dml_total",
-     "Statement-format writes to watched tables (binlog_format != ROW for that session): not published.",
+     "Statement-format writes to watched tables (binlog_format != ROW for that session): not "
+     "published.",
      &Stats::statement_dml},
-    {"source_reconnects_total",
-     "Reconnect attempts after the replica connection failed.",
+    {"source_reconnects_total", "Reconnect attempts after the replica connection failed.",
      &Stats::source_reconnects},
     {"position_gaps_total",
-     "Times the saved position was gone from the server and the reader resumed at its current position.",
+     "Times the saved position was gone from the server and the reader resumed at its current "
+     "position.",
      &Stats::position_gaps},
     {"messages_coalesced_total",
-     "Changes folded by the delay buffer into an earlier message of the same row ([monitor] delay).",
+     "Changes folded by the delay buffer into an earlier message of the same row ([monitor] "
+     "delay).",
      &Stats::messages_coalesced},
-    {"messages_published_total",
-     "Messages published for the first time.",
+    {"messages_published_total", "Messages published for the first time.",
      &Stats::messages_published},
     {"messages_republished_total",
-     "Messages published again after a nack, a return or a lost connection (consumers see duplicates).",
+     "Messages published again after a nack, a return or a lost connection (consumers see "
+     "duplicates).",
      &Stats::messages_republished},
-    {"messages_confirmed_total",
-     "Messages the broker confirmed.",
-     &Stats::messages_confirmed},
+    {"messages_confirmed_total", "Messages the broker confirmed.", &Stats::messages_confirmed},
     {"messages_nacked_total",
      "Negative confirmations from the broker (the messages are sent again).",
      &Stats::messages_nacked},
     {"messages_returned_total",
-     "Messages returned as unroutable ([amqp] mandatory = true; sent again until a queue takes them).",
+     "Messages returned as unroutable ([amqp] mandatory = true; sent again until a queue takes "
+     "them).",
      &Stats::messages_returned},
     {"messages_oversize_total",
-     "Row messages larger than the broker takes, published as row_oversize messages instead ([amqp] on_oversize = stub).",
+     "Row messages larger than the broker takes, published as row_oversize messages instead "
+     "([amqp] on_oversize = stub).",
      &Stats::messages_oversize},
-    {"broker_reconnects_total",
-     "Broker connection attempts after the first one.",
+    {"broker_reconnects_total", "Broker connection attempts after the first one.",
      &Stats::broker_reconnects},
-    {"checkpoints_saved_total",
-     "Checkpoints written to the state file.",
+    {"checkpoints_saved_total", "Checkpoints written to the state file.",
      &Stats::checkpoints_saved},
 };
 
@@ -156,13 +155,16 @@ void renderReader(ExpositionWriter& w, const Stats& stats, int64_t now_unix) {
           get(stats.source_connected) ? 1 : 0);
   const int64_t event_timestamp = get(stats.last_event_timestamp);
   if (get(stats.source_caught_up) || event_timestamp > 0) {
-    const int64_t lag = get(stats.source_caught_up) ? 0 : std::max<int64_t>(0, now_unix - event_timestamp);
+    const int64_t lag =
+        get(stats.source_caught_up) ? 0 : std::max<int64_t>(0, now_unix - event_timestamp);
     w.gauge("replication_lag_seconds",
-            "Now minus the binlog timestamp of the last event read; 0 once the server's heartbeat says the reader is at its end.",
+            "Now minus the binlog timestamp of the last event read; 0 once the server's heartbeat "
+            "says the reader is at its end.",
             static_cast<double>(lag));
   }
   if (event_timestamp > 0) {
-    w.gauge("last_event_timestamp_seconds", "Binlog timestamp (Unix seconds) of the last event read.",
+    w.gauge("last_event_timestamp_seconds",
+            "Binlog timestamp (Unix seconds) of the last event read.",
             static_cast<double>(event_timestamp));
   }
   const std::string read_file = stats.readFile();
@@ -177,7 +179,8 @@ void renderBuffers(ExpositionWriter& w, const Stats& stats) {
   w.gauge("delay_buffer_entries", "Messages held by the delay buffer.",
           static_cast<double>(get(stats.delay_buffer_entries)));
   w.gauges("queue_items",
-           "Batches in a bounded queue between stages (source: reader to transformer; publish: transformer to publisher).",
+           "Batches in a bounded queue between stages (source: reader to transformer; publish: "
+           "transformer to publisher).",
            "queue",
            {{"source", static_cast<double>(get(stats.source_queue.items))},
             {"publish", static_cast<double>(get(stats.publish_queue.items))}});
@@ -189,7 +192,8 @@ void renderBuffers(ExpositionWriter& w, const Stats& stats) {
 void renderPublisher(ExpositionWriter& w, const Stats& stats) {
   w.gauge("messages_unconfirmed", "Messages published and not yet confirmed.",
           static_cast<double>(get(stats.messages_unconfirmed)));
-  w.gauge("broker_connected", "1 while connected to the broker.", get(stats.broker_connected) ? 1 : 0);
+  w.gauge("broker_connected", "1 while connected to the broker.",
+          get(stats.broker_connected) ? 1 : 0);
   w.gauge("broker_blocked", "1 while the broker blocks publishing (memory or disk alarm).",
           get(stats.broker_blocked) ? 1 : 0);
 }
@@ -199,10 +203,13 @@ void renderPublisher(ExpositionWriter& w, const Stats& stats) {
 void renderCheckpointAndRetention(ExpositionWriter& w, const Stats& stats, int64_t now_unix) {
   const auto checkpoint = stats.checkpoint();
   if (checkpoint) {
-    w.gauge("checkpoint_position", "Binlog position of the last saved checkpoint (start of the first unconfirmed transaction).",
+    w.gauge("checkpoint_position",
+            "Binlog position of the last saved checkpoint (start of the first unconfirmed "
+            "transaction).",
             static_cast<double>(checkpoint->at.offset), {{"file", checkpoint->at.file}});
     if (auto sequence = binlog::fileSequence(checkpoint->at.file)) {
-      w.gauge("checkpoint_file_sequence", "Number of the checkpoint's binlog file (mysql-bin.000042 -> 42).",
+      w.gauge("checkpoint_file_sequence",
+              "Number of the checkpoint's binlog file (mysql-bin.000042 -> 42).",
               static_cast<double>(*sequence));
     }
     w.gauge("checkpoint_timestamp_seconds", "When the last checkpoint was saved (Unix seconds).",
@@ -213,17 +220,20 @@ void renderCheckpointAndRetention(ExpositionWriter& w, const Stats& stats, int64
     w.gauge("server_binlog_position", "The source's end of binlog when last polled.",
             static_cast<double>(server->current.offset), {{"file", server->current.file}});
     w.gauge("binlog_expire_seconds",
-            "The source's automatic binlog purge age (binlog_expire_logs_seconds or expire_logs_days); 0 = never purges.",
+            "The source's automatic binlog purge age (binlog_expire_logs_seconds or "
+            "expire_logs_days); 0 = never purges.",
             static_cast<double>(server->expire_seconds));
   }
   if (checkpoint) {
     if (auto created = stats.fileCreated(checkpoint->at.file)) {
       w.gauge("checkpoint_file_created_timestamp_seconds",
-              "When the server began the checkpoint's binlog file (its FORMAT_DESCRIPTION event): the age estimate behind the runway.",
+              "When the server began the checkpoint's binlog file (its FORMAT_DESCRIPTION event): "
+              "the age estimate behind the runway.",
               static_cast<double>(*created));
       if (server) {
         w.gauge("retention_runway_seconds",
-                "Estimated seconds until the source's binlog expiry may purge the checkpoint's file (+Inf = no expiry; negative = purged at the next rotation).",
+                "Estimated seconds until the source's binlog expiry may purge the checkpoint's "
+                "file (+Inf = no expiry; negative = purged at the next rotation).",
                 retentionRunway(server->expire_seconds, *created, now_unix));
       }
     }

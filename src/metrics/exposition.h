@@ -18,7 +18,8 @@
 namespace mm::metrics {
 
 inline constexpr std::string_view kMetricPrefix = "mysql_monitor_";
-inline constexpr std::string_view kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kExpositionContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
 
 using Labels = std::initializer_list<std::pair<std::string_view, std::string_view>>;
 

@@ -40,8 +40,8 @@ MHD_Result onRequest(void* context, MHD_Connection* connection, const char* url,
   } catch (const std::exception&) {
     return MHD_NO;
   }
-  MHD_Response* response =
-      MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
+  MHD_Response* response = MHD_create_response_from_buffer(
+      reply.body.size(), const_cast<char*>(reply.body.data()), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) {
     return MHD_NO;  // out of memory: the library closes the connection
   }
@@ -50,7 +50,8 @@ MHD_Result onRequest(void* context, MHD_Connection* connection, const char* url,
     MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply.allow.c_str());
   }
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
-  const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned int>(reply.status), response);
+  const MHD_Result queued =
+      MHD_queue_response(connection, static_cast<unsigned int>(reply.status), response);
   MHD_destroy_response(response);
   return queued;
 }
@@ -102,9 +103,10 @@ int boundPort(int fd) {
 // `wanted`, lowered to what the open-file limit allows with kReservedDescriptors left over.
 size_t connectionLimit(size_t wanted) {
   rlimit files{};
-  const size_t descriptors = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
-                                 ? static_cast<size_t>(files.rlim_cur)
-                                 : 65536;
+  const size_t descriptors =
+      getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
+          ? static_cast<size_t>(files.rlim_cur)
+          : 65536;
   const size_t allowed =
       descriptors > kReservedDescriptors * 2 ? descriptors - kReservedDescriptors : descriptors / 2;
   return std::clamp<size_t>(std::min(wanted, allowed), 1, wanted);
@@ -128,7 +130,8 @@ size_t raiseOpenFileLimit(size_t wanted) {
   return limit.rlim_cur == RLIM_INFINITY ? wanted : static_cast<size_t>(limit.rlim_cur);
 }
 
-HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, std::function<void()> on_tick)
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler,
+                       std::function<void()> on_tick)
     : options_(std::move(options)), handler_(std::move(handler)), on_tick_(std::move(on_tick)) {}
 
 HttpServer::~HttpServer() { stop(); }
@@ -151,13 +154,13 @@ Status HttpServer::start() {
   // The library reads a request head into a pool of this size per connection (and builds the
   // response head there too, once the request is read): a larger head gets 431.
   const size_t pool_bytes = std::max<size_t>(options_.max_request_bytes, 4096);
-  daemon_ = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0, nullptr, nullptr,
-      &onRequest, this, MHD_OPTION_LISTEN_SOCKET, static_cast<MHD_socket>(listen_fd),
-      MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned int>(max_connections_),
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u, MHD_OPTION_CONNECTION_TIMEOUT,
-      static_cast<unsigned int>(timeout_seconds), MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes,
-      MHD_OPTION_END);
+  daemon_ = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC, 0,
+                             nullptr, nullptr, &onRequest, this, MHD_OPTION_LISTEN_SOCKET,
+                             static_cast<MHD_socket>(listen_fd), MHD_OPTION_CONNECTION_LIMIT,
+                             static_cast<unsigned int>(max_connections_),
+                             MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u, MHD_OPTION_CONNECTION_TIMEOUT,
+                             static_cast<unsigned int>(timeout_seconds),
+                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool_bytes, MHD_OPTION_END);
   if (daemon_ == nullptr) {
     ::close(listen_fd);
     return Status::io(fmt::format("cannot start the HTTP server on {} (libmicrohttpd)", where));

@@ -4,12 +4,14 @@
 
 namespace mm::metrics {
 
-ReadinessSample sampleReadiness(const Stats& stats, int64_t now_unix, std::chrono::seconds server_max_age) {
+ReadinessSample sampleReadiness(const Stats& stats, int64_t now_unix,
+                                std::chrono::seconds server_max_age) {
   ReadinessSample sample;
   sample.source_connected = get(stats.source_connected);
   sample.broker_connected = get(stats.broker_connected);
   sample.read = binlog::Position{stats.readFile(), get(stats.read_position)};
-  if (auto server = stats.serverState(); server && now_unix - server->polled_unix <= server_max_age.count()) {
+  if (auto server = stats.serverState();
+      server && now_unix - server->polled_unix <= server_max_age.count()) {
     sample.server = server->current;
   }
   sample.checkpoints_saved = get(stats.checkpoints_saved);
@@ -42,20 +44,23 @@ Readiness ReadinessRule::judge(const ReadinessSample& sample, TimePoint now) {
     return {false, "not ready: the broker is not connected"};
   }
   const auto stalled_for = [&](const std::optional<TimePoint>& since) {
-    return since ? std::chrono::duration_cast<std::chrono::seconds>(now - *since) : std::chrono::seconds{0};
+    return since ? std::chrono::duration_cast<std::chrono::seconds>(now - *since)
+                 : std::chrono::seconds{0};
   };
   if (reader_behind_since_ && stalled_for(reader_behind_since_) >= stall_after_) {
-    return {false, fmt::format("not ready: stalled: the server's binlog is at {}:{} but the reader has "
-                               "stayed at {}:{} for {} s ([metrics] stall_seconds = {})",
-                               sample.server->file, sample.server->offset, sample.read.file,
-                               sample.read.offset, stalled_for(reader_behind_since_).count(),
-                               stall_after_.count())};
+    return {false,
+            fmt::format("not ready: stalled: the server's binlog is at {}:{} but the reader has "
+                        "stayed at {}:{} for {} s ([metrics] stall_seconds = {})",
+                        sample.server->file, sample.server->offset, sample.read.file,
+                        sample.read.offset, stalled_for(reader_behind_since_).count(),
+                        stall_after_.count())};
   }
   if (unconfirmed_since_ && stalled_for(unconfirmed_since_) >= stall_after_) {
-    return {false, fmt::format("not ready: stalled: {} messages await the broker's confirmation and "
-                               "no checkpoint was saved for {} s ([metrics] stall_seconds = {})",
-                               sample.messages_unconfirmed, stalled_for(unconfirmed_since_).count(),
-                               stall_after_.count())};
+    return {false,
+            fmt::format("not ready: stalled: {} messages await the broker's confirmation and "
+                        "no checkpoint was saved for {} s ([metrics] stall_seconds = {})",
+                        sample.messages_unconfirmed, stalled_for(unconfirmed_since_).count(),
+                        stall_after_.count())};
   }
   return {true, fmt::format("ready: streaming at {}:{}, broker connected", sample.read.file,
                             sample.read.offset)};

@@ -33,7 +33,8 @@ struct ReadinessSample {
 
 // `server_max_age`: a server position polled longer ago than this is not used (a stale position
 // would look like a server the reader has overtaken, or one it cannot reach).
-ReadinessSample sampleReadiness(const Stats& stats, int64_t now_unix, std::chrono::seconds server_max_age);
+ReadinessSample sampleReadiness(const Stats& stats, int64_t now_unix,
+                                std::chrono::seconds server_max_age);
 
 struct Readiness {
   bool ready = false;
@@ -55,7 +56,7 @@ class ReadinessRule {
   std::optional<binlog::Position> last_read_;
   std::optional<TimePoint> reader_behind_since_;  // server past the reader, reader not moving
   uint64_t last_checkpoints_saved_ = 0;
-  std::optional<TimePoint> unconfirmed_since_;    // messages waiting, no checkpoint saved since
+  std::optional<TimePoint> unconfirmed_since_;  // messages waiting, no checkpoint saved since
 };
 
 }  // namespace mm::metrics

@@ -2,9 +2,9 @@
 // metrics and health" says what each one means).
 //
 // One instance per process, built in app/ and handed to the pipeline, which gives every stage a
-// reference to it (tests give their own), so nothing has to test for null. Counters and gauges are relaxed
-// atomics: a stage bumps them on its own thread without a lock, and a reader sees each value
-// whole but not necessarily consistent with the others (a scrape is a snapshot of independent
+// reference to it (tests give their own), so nothing has to test for null. Counters and gauges are
+// relaxed atomics: a stage bumps them on its own thread without a lock, and a reader sees each
+// value whole but not necessarily consistent with the others (a scrape is a snapshot of independent
 // numbers, as Prometheus expects). The few string-valued facts (binlog file names, the saved
 // checkpoint, what the server said) change at most a few times a second and sit behind a mutex.
 #pragma once
@@ -23,7 +23,9 @@ namespace mm::metrics {
 
 using Counter = std::atomic<uint64_t>;
 
-inline void add(Counter& counter, uint64_t n = 1) { counter.fetch_add(n, std::memory_order_relaxed); }
+inline void add(Counter& counter, uint64_t n = 1) {
+  counter.fetch_add(n, std::memory_order_relaxed);
+}
 template <typename T>
 void set(std::atomic<T>& gauge, T value) {
   gauge.store(value, std::memory_order_relaxed);
@@ -48,46 +50,47 @@ struct SavedCheckpoint {
 
 // What the periodic query of the source server last returned.
 struct ServerBinlogState {
-  binlog::Position current;        // SHOW MASTER STATUS
-  int64_t expire_seconds = 0;      // automatic purge age; 0 = the server never purges by age
+  binlog::Position current;    // SHOW MASTER STATUS
+  int64_t expire_seconds = 0;  // automatic purge age; 0 = the server never purges by age
   int64_t polled_unix = 0;
 };
 
 class Stats {
  public:
   // Reader.
-  Counter bytes_read{0};              // bytes of binlog events received (heartbeats included)
-  Counter rows_events_filtered{0};    // rows events of tables the filter rejects
-  Counter statement_dml{0};           // statement-format writes to watched tables (not published)
-  Counter source_reconnects{0};       // reconnect attempts after the replica link failed
-  Counter position_gaps{0};           // saved positions lost and skipped ([mysql] on_position_lost)
+  Counter bytes_read{0};            // bytes of binlog events received (heartbeats included)
+  Counter rows_events_filtered{0};  // rows events of tables the filter rejects
+  Counter statement_dml{0};         // statement-format writes to watched tables (not published)
+  Counter source_reconnects{0};     // reconnect attempts after the replica link failed
+  Counter position_gaps{0};         // saved positions lost and skipped ([mysql] on_position_lost)
   std::atomic<bool> source_connected{false};
   // The reader is at the server's end of binlog: the server only sends a heartbeat when it has
   // nothing else to send. Cleared by the next event and by a lost link.
   std::atomic<bool> source_caught_up{false};
   std::atomic<int64_t> last_event_timestamp{0};  // binlog timestamp of the last event handled
-  std::atomic<uint64_t> read_position{0};        // where the reader's next event starts in readFile()
+  std::atomic<uint64_t> read_position{0};  // where the reader's next event starts in readFile()
 
   // Transformer and delay buffer.
-  Counter rows_read{0};            // row images of published tables read from rows events
-  Counter messages_coalesced{0};   // changes folded into an earlier message of the same row
+  Counter rows_read{0};           // row images of published tables read from rows events
+  Counter messages_coalesced{0};  // changes folded into an earlier message of the same row
   std::atomic<uint64_t> delay_buffer_entries{0};
 
   // Publisher.
-  Counter messages_published{0};   // first publications (republications are counted apart)
-  Counter messages_republished{0}; // sent again after a nack, a return or a lost connection
+  Counter messages_published{0};    // first publications (republications are counted apart)
+  Counter messages_republished{0};  // sent again after a nack, a return or a lost connection
   Counter messages_confirmed{0};
   Counter messages_nacked{0};
-  Counter messages_returned{0};    // `mandatory` messages no queue took
-  Counter messages_oversize{0};    // row messages over the broker's limit, replaced by row_oversize
-  Counter broker_reconnects{0};    // connection attempts after the first one
+  Counter messages_returned{0};  // `mandatory` messages no queue took
+  Counter messages_oversize{0};  // row messages over the broker's limit, replaced by row_oversize
+  Counter broker_reconnects{0};  // connection attempts after the first one
   Counter checkpoints_saved{0};
   std::atomic<bool> broker_connected{false};
   std::atomic<bool> broker_blocked{false};
   std::atomic<uint64_t> messages_unconfirmed{0};
 
   // Queues between the stages.
-  QueueGauge source_queue;   // reader -> transformer (items: batches of rows events and transaction ends)
+  QueueGauge
+      source_queue;  // reader -> transformer (items: batches of rows events and transaction ends)
   QueueGauge publish_queue;  // transformer -> publisher (items: batches of messages)
 
   // The reader moved to `file` (a ROTATE). Thread-safe.
@@ -109,10 +112,10 @@ class Stats {
 
  private:
   mutable std::mutex mutex_;
-  std::string read_file_;                           // guarded by mutex_
+  std::string read_file_;                                     // guarded by mutex_
   std::map<std::string, int64_t, std::less<>> file_created_;  // guarded by mutex_
-  std::optional<SavedCheckpoint> checkpoint_;       // guarded by mutex_
-  std::optional<ServerBinlogState> server_;         // guarded by mutex_
+  std::optional<SavedCheckpoint> checkpoint_;                 // guarded by mutex_
+  std::optional<ServerBinlogState> server_;                   // guarded by mutex_
 };
 
 }  // namespace mm::metrics

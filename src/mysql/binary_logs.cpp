@@ -9,28 +9,31 @@ namespace mm::mysql {
 Result<std::vector<BinaryLog>> listBinaryLogs(Connection& connection) {
   auto rows = connection.query("SHOW BINARY LOGS");
   if (!rows.isOk()) {
-    return rows.status().withContext("SHOW BINARY LOGS (needs REPLICATION CLIENT, MariaDB: BINLOG MONITOR)");
+    return rows.status().withContext(
+        "SHOW BINARY LOGS (needs REPLICATION CLIENT, MariaDB: BINLOG MONITOR)");
   }
   std::vector<BinaryLog> logs;
   for (const Row& row : *rows) {
     if (row.size() < 2 || !row[0] || !row[1]) {
-      return Status::protocol(fmt::format("MySQL server {}: SHOW BINARY LOGS returned a row without "
-                                          "Log_name and File_size",
-                                          connection.where()));
+      return Status::protocol(
+          fmt::format("MySQL server {}: SHOW BINARY LOGS returned a row without "
+                      "Log_name and File_size",
+                      connection.where()));
     }
     BinaryLog log{*row[0], 0};
     const std::string& size = *row[1];
     auto parsed = std::from_chars(size.data(), size.data() + size.size(), log.size);
     if (parsed.ec != std::errc() || parsed.ptr != size.data() + size.size()) {
-      return Status::protocol(fmt::format("MySQL server {}: SHOW BINARY LOGS: File_size '{}' of {} is not a number",
-                                          connection.where(), size, log.name));
+      return Status::protocol(
+          fmt::format("MySQL server {}: SHOW BINARY LOGS: File_size '{}' of {} is not a number",
+                      connection.where(), size, log.name));
     }
     logs.push_back(std::move(log));
   }
   if (logs.empty()) {
-    return Status::invalidArgument(
-        fmt::format("MySQL server {}: SHOW BINARY LOGS lists no binlog: binary logging (log_bin) is off",
-                    connection.where()));
+    return Status::invalidArgument(fmt::format(
+        "MySQL server {}: SHOW BINARY LOGS lists no binlog: binary logging (log_bin) is off",
+        connection.where()));
   }
   return logs;
 }

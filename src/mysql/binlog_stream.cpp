@@ -35,12 +35,12 @@ constexpr unsigned int kErrConnectionKilled = 1927;  // MariaDB
 constexpr unsigned int kErrSlaveSameId = 4052;
 constexpr std::string_view kSameIdText = "same server_uuid/server_id";
 
-// 1236 texts that mean the requested file or offset is not on the server (docs/binlog-format.md §5.6);
-// the other 1236 texts are read errors on the server's side.
+// 1236 texts that mean the requested file or offset is not on the server (docs/binlog-format.md
+// §5.6); the other 1236 texts are read errors on the server's side.
 bool isLostPositionText(std::string_view text) {
-  for (std::string_view lost : {"Could not find first log file name", "impossible position",
-                                "position > file size", "position < 4", "purged binary logs",
-                                "Could not find GTID state requested"}) {
+  for (std::string_view lost :
+       {"Could not find first log file name", "impossible position", "position > file size",
+        "position < 4", "purged binary logs", "Could not find GTID state requested"}) {
     if (text.find(lost) != std::string_view::npos) {
       return true;
     }
@@ -67,8 +67,9 @@ Result<ServerIdentity> readServerIdentity(Connection& connection) {
   if (row[1]) {
     const auto server_id = parseDecimal<uint32_t>(*row[1]);
     if (!server_id) {
-      return Status::protocol(fmt::format(
-          "MySQL server {}: @@global.server_id '{}' is not a server id", connection.where(), *row[1]));
+      return Status::protocol(
+          fmt::format("MySQL server {}: @@global.server_id '{}' is not a server id",
+                      connection.where(), *row[1]));
     }
     identity.server_id = *server_id;
   }
@@ -120,10 +121,10 @@ Status BinlogStream::open(const StreamStart& start) {
   checksum_declared_ = row[0] && *row[0] == "CRC32";
   // Declare the server's own checksum setting under both names (MySQL reads source_, MariaDB
   // master_), so the first fake ROTATE and the rest agree (docs/binlog-format.md §1.4).
-  MM_RETURN_IF_ERROR(connection_.execute(
-      "SET @master_binlog_checksum = @@global.binlog_checksum, "
-      "@source_binlog_checksum = @@global.binlog_checksum"));
-  const uint64_t period_ns = static_cast<uint64_t>(options_.heartbeat_period_seconds) * 1000000000ULL;
+  MM_RETURN_IF_ERROR(connection_.execute("SET @master_binlog_checksum = @@global.binlog_checksum, "
+                                         "@source_binlog_checksum = @@global.binlog_checksum"));
+  const uint64_t period_ns =
+      static_cast<uint64_t>(options_.heartbeat_period_seconds) * 1000000000ULL;
   MM_RETURN_IF_ERROR(connection_.execute(fmt::format(
       "SET @master_heartbeat_period = {0}, @source_heartbeat_period = {0}", period_ns)));
   if (identity_->is_mariadb) {
@@ -145,13 +146,14 @@ Status BinlogStream::prepareMariadbDump(const StreamStart& start) {
   // is an error, never a silent jump.
   auto pos = binlog::MariadbGtidPos::parse(start.gtid_set);
   if (!pos.isOk()) {
-    return pos.status().withContext(fmt::format(
-        "MariaDB server {} needs a MariaDB GTID position (domain-server-seq)", connection_.where()));
+    return pos.status().withContext(
+        fmt::format("MariaDB server {} needs a MariaDB GTID position (domain-server-seq)",
+                    connection_.where()));
   }
-  return connection_.execute(fmt::format(
-      "SET @slave_connect_state = '{}', @slave_gtid_strict_mode = 1, "
-      "@slave_gtid_ignore_duplicates = 0",
-      pos->text()));
+  return connection_.execute(
+      fmt::format("SET @slave_connect_state = '{}', @slave_gtid_strict_mode = 1, "
+                  "@slave_gtid_ignore_duplicates = 0",
+                  pos->text()));
 }
 
 void BinlogStream::readPacketsFromSocket(std::chrono::seconds read_timeout) {
@@ -206,15 +208,15 @@ Status BinlogStream::registerReplica() {
   MYSQL* mysql = connection_.handle();
   if (mysql->methods->db_command(mysql, kComRegisterSlave, payload.data(), payload.size(), 0,
                                  nullptr) != 0) {
-    return connection_.lastError(fmt::format("cannot register as replica with server_id {}",
-                                             options_.server_id));
+    return connection_.lastError(
+        fmt::format("cannot register as replica with server_id {}", options_.server_id));
   }
   return Status::ok();
 }
 
 std::string registerReplicaPayload(uint32_t server_id) {
-  // COM_REGISTER_SLAVE (docs/binlog-format.md §5.2): server_id, hostname, user, password, port, rank,
-  // master_id. Empty host/user/password as most replicas send.
+  // COM_REGISTER_SLAVE (docs/binlog-format.md §5.2): server_id, hostname, user, password, port,
+  // rank, master_id. Empty host/user/password as most replicas send.
   std::string payload;
   putLe(payload, server_id, 4);
   payload.push_back(0);  // hostname
@@ -226,8 +228,10 @@ std::string registerReplicaPayload(uint32_t server_id) {
   return payload;
 }
 
-std::string binlogDumpPayload(const binlog::Position& position, uint16_t flags, uint32_t server_id) {
-  // COM_BINLOG_DUMP (docs/binlog-format.md §5.3): position (4), flags (2), server_id (4), file name.
+std::string binlogDumpPayload(const binlog::Position& position, uint16_t flags,
+                              uint32_t server_id) {
+  // COM_BINLOG_DUMP (docs/binlog-format.md §5.3): position (4), flags (2), server_id (4), file
+  // name.
   std::string payload;
   putLe(payload, position.offset, 4);
   putLe(payload, flags, 2);
@@ -241,8 +245,8 @@ Status BinlogStream::sendDump(const StreamStart& start) {
   if (start.byGtid() && !identity_->is_mariadb) {
     auto set = binlog::MysqlGtidSet::parse(start.gtid_set);
     if (!set.isOk()) {
-      return set.status().withContext(fmt::format(
-          "MySQL server {} needs a MySQL GTID set (uuid:1-100)", connection_.where()));
+      return set.status().withContext(
+          fmt::format("MySQL server {} needs a MySQL GTID set (uuid:1-100)", connection_.where()));
     }
     auto encoded = set->dumpEncoding();
     if (!encoded.isOk()) {
@@ -251,23 +255,25 @@ Status BinlogStream::sendDump(const StreamStart& start) {
     const std::string payload = gtidDumpPayload(options_.server_id, *encoded);
     if (mysql->methods->db_command(mysql, kComBinlogDumpGtid, payload.data(), payload.size(), 1,
                                    nullptr) != 0) {
-      return connection_.lastError(fmt::format("cannot start the binlog dump after {}", describe(start)));
+      return connection_.lastError(
+          fmt::format("cannot start the binlog dump after {}", describe(start)));
     }
     return Status::ok();
   }
   // By position, or MariaDB by GTID (@slave_connect_state decides; name and position are ignored).
   const binlog::Position at = start.byGtid() ? binlog::Position{"", 4} : start.position;
   if (at.offset > 0xFFFFFFFFULL) {
-    return Status::unsupported(fmt::format(
-        "start position {}:{} is beyond 4 GiB, which COM_BINLOG_DUMP cannot address; resume by GTID "
-        "([mysql] resume_by = gtid)",
-        at.file, at.offset));
+    return Status::unsupported(fmt::format("start position {}:{} is beyond 4 GiB, which "
+                                           "COM_BINLOG_DUMP cannot address; resume by GTID "
+                                           "([mysql] resume_by = gtid)",
+                                           at.file, at.offset));
   }
   const std::string payload = binlogDumpPayload(
       at, identity_->is_mariadb ? kBinlogSendAnnotateRowsEvent : 0, options_.server_id);
-  if (mysql->methods->db_command(mysql, kComBinlogDump, payload.data(), payload.size(), 1, nullptr) !=
-      0) {
-    return connection_.lastError(fmt::format("cannot start the binlog dump at {}", describe(start)));
+  if (mysql->methods->db_command(mysql, kComBinlogDump, payload.data(), payload.size(), 1,
+                                 nullptr) != 0) {
+    return connection_.lastError(
+        fmt::format("cannot start the binlog dump at {}", describe(start)));
   }
   return Status::ok();
 }
@@ -296,8 +302,9 @@ Result<std::span<const uint8_t>> BinlogStream::next() {
       return Status::cancelled("binlog stream interrupted");
     }
     if (!read.isOk()) {
-      return Status::io(fmt::format("MySQL server {}: binlog stream from {}: {}", connection_.where(),
-                                    describe(requested_), read.status().message()));
+      return Status::io(fmt::format("MySQL server {}: binlog stream from {}: {}",
+                                    connection_.where(), describe(requested_),
+                                    read.status().message()));
     }
     packet = read->data();
     length = read->size();
@@ -318,15 +325,17 @@ Result<std::span<const uint8_t>> BinlogStream::next() {
     length = read;
   }
   if (length == 0) {
-    return Status::protocol(fmt::format("MySQL server {}: empty packet in the binlog stream", connection_.where()));
+    return Status::protocol(
+        fmt::format("MySQL server {}: empty packet in the binlog stream", connection_.where()));
   }
   if (packet[0] == 0xFE && length < 9) {
-    return Status::io(fmt::format("MySQL server {}: the server ended the binlog stream",
-                                  connection_.where()));
+    return Status::io(
+        fmt::format("MySQL server {}: the server ended the binlog stream", connection_.where()));
   }
   if (packet[0] != 0x00) {
-    return Status::protocol(fmt::format("MySQL server {}: unexpected packet marker 0x{:02X} in the binlog stream",
-                                        connection_.where(), packet[0]));
+    return Status::protocol(
+        fmt::format("MySQL server {}: unexpected packet marker 0x{:02X} in the binlog stream",
+                    connection_.where(), packet[0]));
   }
   return std::span<const uint8_t>(packet + 1, length - 1);
 }
@@ -337,8 +346,8 @@ Status BinlogStream::streamError(std::span<const uint8_t> error_packet) {
   reader.skip(1);
   const uint16_t code = reader.u16le();
   if (!reader.ok()) {
-    return Status::protocol(fmt::format("MySQL server {}: truncated error packet in the binlog stream",
-                                        connection_.where()));
+    return Status::protocol(fmt::format(
+        "MySQL server {}: truncated error packet in the binlog stream", connection_.where()));
   }
   std::span<const uint8_t> message = reader.rest();
   if (!message.empty() && message[0] == '#' && message.size() >= 6) {
@@ -351,10 +360,11 @@ Status BinlogStream::streamError(unsigned int code, const std::string& text) {
   const Status error = Connection::errorStatus(
       code, fmt::format("MySQL server {}: binlog stream from {} ended: error {}: {}",
                         connection_.where(), describe(requested_), code, text));
-  if (code == kErrSlaveSameId ||
-      (code == kErrMasterFatalReadingBinlog && error.message().find(kSameIdText) != std::string::npos)) {
+  if (code == kErrSlaveSameId || (code == kErrMasterFatalReadingBinlog &&
+                                  error.message().find(kSameIdText) != std::string::npos)) {
     return Status::invalidArgument(fmt::format(
-        "{}: another replica registered with server_id {} ([mysql] server_id) and the server dropped "
+        "{}: another replica registered with server_id {} ([mysql] server_id) and the server "
+        "dropped "
         "this connection for it; give every replica and monitor of the server its own server_id",
         error.message(), options_.server_id));
   }
@@ -425,8 +435,8 @@ Result<std::vector<Row>> binlogStatus(Connection& connection) {
 
 // MariaDB: the GTID position at a binlog position; "" when the server has none there.
 Result<std::string> mariadbGtidPosAt(Connection& connection, const binlog::Position& position) {
-  auto rows = connection.query(fmt::format("SELECT BINLOG_GTID_POS({}, {})",
-                                           quoteLiteral(connection, position.file), position.offset));
+  auto rows = connection.query(fmt::format(
+      "SELECT BINLOG_GTID_POS({}, {})", quoteLiteral(connection, position.file), position.offset));
   if (!rows.isOk()) {
     return rows.status();
   }
@@ -441,9 +451,9 @@ Result<StreamStart> currentEnd(Connection& connection, const ServerIdentity& ide
     return rows.status();
   }
   if (rows->empty() || !(*rows)[0][0] || !(*rows)[0][1]) {
-    return Status::invalidArgument(fmt::format(
-        "MySQL server {}: SHOW MASTER STATUS is empty: binary logging (log_bin) is off",
-        connection.where()));
+    return Status::invalidArgument(
+        fmt::format("MySQL server {}: SHOW MASTER STATUS is empty: binary logging (log_bin) is off",
+                    connection.where()));
   }
   const Row& row = (*rows)[0];
   const auto offset = parseDecimal<uint64_t>(*row[1]);
@@ -476,10 +486,10 @@ Result<StreamStart> earliestBinlog(Connection& connection) {
 Result<StreamStart> afterGtids(Connection& connection, const ServerIdentity& identity,
                                const binlog::StartPosition& start) {
   if ((start.gtids.dialect() == binlog::GtidDialect::Mariadb) != identity.is_mariadb) {
-    return Status::invalidArgument(fmt::format(
-        "[mysql] start_position '{}' is a {} GTID set but the server at {} is {}", start.text,
-        identity.is_mariadb ? "MySQL" : "MariaDB", connection.where(),
-        identity.is_mariadb ? "MariaDB" : "MySQL"));
+    return Status::invalidArgument(
+        fmt::format("[mysql] start_position '{}' is a {} GTID set but the server at {} is {}",
+                    start.text, identity.is_mariadb ? "MySQL" : "MariaDB", connection.where(),
+                    identity.is_mariadb ? "MariaDB" : "MySQL"));
   }
   return StreamStart{binlog::Position{}, start.gtids.text()};
 }

@@ -3,17 +3,18 @@
 // Connects through Connector/C (so TLS and every auth plugin work), declares the checksum it
 // understands (the server's own), asks for heartbeats while idle, registers as a replica with its
 // own server_id and sends COM_BINLOG_DUMP (by position), COM_BINLOG_DUMP_GTID (MySQL, by GTID)
-// or COM_BINLOG_DUMP after @slave_connect_state (MariaDB, by GTID). Silence for 2x the heartbeat period (plus a second)
-// is a dead link (Io). Packet framing per docs/binlog-format.md §1.5; protocol steps §5. The stream's
-// packets are then read from the socket by a PacketReader, unless TLS or compression wraps them.
+// or COM_BINLOG_DUMP after @slave_connect_state (MariaDB, by GTID). Silence for 2x the heartbeat
+// period (plus a second) is a dead link (Io). Packet framing per docs/binlog-format.md §1.5;
+// protocol steps §5. The stream's packets are then read from the socket by a PacketReader, unless
+// TLS or compression wraps them.
 //
 // Every open() reads the server's identity (ServerIdentity) and refuses (InvalidArgument) a
 // server other than the one the first open() met when starting by position: positions are per
-// server. A start by GTID accepts another server (that is how a failover is followed) and logs it. Another replica
-// connecting with our server_id makes the server drop us; that comes back as InvalidArgument
-// naming the server_id, not as a retryable Io error, since reconnecting would in turn drop the
-// other replica, for ever. A refused position (error 1236) sets positionLost() and names the
-// server's oldest binlog.
+// server. A start by GTID accepts another server (that is how a failover is followed) and logs it.
+// Another replica connecting with our server_id makes the server drop us; that comes back as
+// InvalidArgument naming the server_id, not as a retryable Io error, since reconnecting would in
+// turn drop the other replica, for ever. A refused position (error 1236) sets positionLost() and
+// names the server's oldest binlog.
 //
 // One thread calls open()/next()/currentPosition(); interrupt() may come from any thread.
 #pragma once
@@ -92,7 +93,8 @@ class BinlogStream final : public EventSource {
   bool position_lost_ = false;
   std::atomic<bool> interrupted_{false};
   std::mutex socket_mutex_;
-  int socket_ = -1;  // written (by the reader thread) under socket_mutex_, read under it by interrupt()
+  int socket_ =
+      -1;  // written (by the reader thread) under socket_mutex_, read under it by interrupt()
   // The stream's packets, on a connection without TLS or compression (else Connector/C reads them).
   std::optional<PacketReader> packets_;
 };

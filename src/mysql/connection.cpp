@@ -25,7 +25,9 @@ void Connection::close() {
 
 unsigned int Connection::lastErrno() const { return mysql_ ? mysql_errno(mysql_) : 0; }
 
-std::string Connection::lastErrorText() const { return mysql_ ? mysql_error(mysql_) : "not connected"; }
+std::string Connection::lastErrorText() const {
+  return mysql_ ? mysql_error(mysql_) : "not connected";
+}
 
 Status Connection::errorStatus(unsigned int code, std::string message) {
   // Client-side errors (2000..2999) are about the link; server errors are the server saying no.
@@ -42,8 +44,8 @@ Status Connection::errorStatus(unsigned int code, std::string message) {
 
 Status Connection::lastError(std::string_view doing) const {
   const unsigned int code = lastErrno();
-  return errorStatus(code, fmt::format("MySQL server {}: {}: error {}: {}", where_, doing, code,
-                                       lastErrorText()));
+  return errorStatus(
+      code, fmt::format("MySQL server {}: {}: error {}: {}", where_, doing, code, lastErrorText()));
 }
 
 namespace {
@@ -61,9 +63,10 @@ bool connectUnlessStopped(MYSQL* mysql, MYSQL*& result, const ConnectionOptions&
                                          static_cast<unsigned int>(options.port), nullptr, 0);
   using Clock = std::chrono::steady_clock;
   while (waiting != 0) {
-    const auto deadline = (waiting & MYSQL_WAIT_TIMEOUT) != 0
-                              ? Clock::now() + std::chrono::milliseconds(mysql_get_timeout_value_ms(mysql))
-                              : Clock::time_point::max();
+    const auto deadline =
+        (waiting & MYSQL_WAIT_TIMEOUT) != 0
+            ? Clock::now() + std::chrono::milliseconds(mysql_get_timeout_value_ms(mysql))
+            : Clock::time_point::max();
     int ready = 0;
     while (ready == 0) {
       if (stop.load()) {
@@ -73,7 +76,8 @@ bool connectUnlessStopped(MYSQL* mysql, MYSQL*& result, const ConnectionOptions&
       socket.events = static_cast<short>(((waiting & MYSQL_WAIT_READ) != 0 ? POLLIN : 0) |
                                          ((waiting & MYSQL_WAIT_WRITE) != 0 ? POLLOUT : 0) |
                                          ((waiting & MYSQL_WAIT_EXCEPT) != 0 ? POLLPRI : 0));
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
       const int slice = static_cast<int>(std::clamp<int64_t>(left, 0, kStopPollMs));
       const int polled = ::poll(&socket, 1, slice);
       if (polled > 0) {
@@ -122,25 +126,30 @@ constexpr unsigned int CR_SSL_CONNECTION_ERROR = 2026;
 // failed TLS handshake names the mode and the files it used. Both are refusals: retrying cannot
 // fix them.
 Status explainTlsFailure(Status status, unsigned int code, const ConnectionOptions& options) {
-  if (options.tls == TlsMode::Off && (code == ER_ACCESS_DENIED_ERROR || code == ER_SECURE_TRANSPORT_REQUIRED)) {
-    return Status::refused(fmt::format("{}; if the server or the account requires TLS (require_secure_transport, "
-                                       "REQUIRE SSL), set [mysql] ssl = verify_identity with ssl_ca (or ssl = on)",
-                                       status.message()));
+  if (options.tls == TlsMode::Off &&
+      (code == ER_ACCESS_DENIED_ERROR || code == ER_SECURE_TRANSPORT_REQUIRED)) {
+    return Status::refused(
+        fmt::format("{}; if the server or the account requires TLS (require_secure_transport, "
+                    "REQUIRE SSL), set [mysql] ssl = verify_identity with ssl_ca (or ssl = on)",
+                    status.message()));
   }
   if (options.tls != TlsMode::Off && code == CR_SSL_CONNECTION_ERROR) {
     const char* mode = options.tls == TlsMode::Required   ? "on"
                        : options.tls == TlsMode::VerifyCa ? "verify_ca"
                                                           : "verify_identity";
-    std::string fix = options.tls == TlsMode::Required
-                          ? "the server must have TLS enabled (ssl_cert/ssl_key in its configuration)"
-                          : fmt::format("[mysql] ssl_ca ({}) must be the CA that signed the server's certificate{}",
-                                        options.ssl_ca,
-                                        options.tls == TlsMode::VerifyIdentity
-                                            ? fmt::format(", and the certificate must name [mysql] host ({})",
-                                                          options.host)
-                                            : std::string());
+    std::string fix =
+        options.tls == TlsMode::Required
+            ? "the server must have TLS enabled (ssl_cert/ssl_key in its configuration)"
+            : fmt::format(
+                  "[mysql] ssl_ca ({}) must be the CA that signed the server's certificate{}",
+                  options.ssl_ca,
+                  options.tls == TlsMode::VerifyIdentity
+                      ? fmt::format(", and the certificate must name [mysql] host ({})",
+                                    options.host)
+                      : std::string());
     // Refused: a certificate that does not verify is not fixed by retrying (issue 16 item 5).
-    return Status::refused(fmt::format("{} ([mysql] ssl = {}); fix: {}", status.message(), mode, fix));
+    return Status::refused(
+        fmt::format("{} ([mysql] ssl = {}); fix: {}", status.message(), mode, fix));
   }
   return status;
 }
@@ -167,13 +176,15 @@ Status Connection::connect(const ConnectionOptions& options, const std::atomic<b
   applyTls(mysql_, options);
   MYSQL* connected = nullptr;
   if (stop == nullptr) {
-    connected = mysql_real_connect(mysql_, options.host.c_str(), options.user.c_str(), options.password.c_str(),
-                                   nullptr, static_cast<unsigned int>(options.port), nullptr, 0);
+    connected = mysql_real_connect(mysql_, options.host.c_str(), options.user.c_str(),
+                                   options.password.c_str(), nullptr,
+                                   static_cast<unsigned int>(options.port), nullptr, 0);
   } else {
     mysql_optionsv(mysql_, MYSQL_OPT_NONBLOCK, 0);
     if (!connectUnlessStopped(mysql_, connected, options, *stop)) {
       close();
-      return Status::cancelled(fmt::format("MySQL server {}: connecting stopped by a stop request", where_));
+      return Status::cancelled(
+          fmt::format("MySQL server {}: connecting stopped by a stop request", where_));
     }
   }
   if (connected == nullptr) {
@@ -187,11 +198,13 @@ Status Connection::connect(const ConnectionOptions& options, const std::atomic<b
   // before any query. Only verify_identity refuses before the login itself.
   if (options.tls != TlsMode::Off && mysql_get_ssl_cipher(mysql_) == nullptr) {
     close();
-    return Status::refused(fmt::format(
-        "MySQL server {}: the connection is not encrypted although [mysql] ssl asks for TLS: the server "
-        "offers none (or something between strips it); fix: enable TLS on the server (ssl_cert, ssl_key), "
-        "and use ssl = verify_identity, which refuses before sending the login",
-        where_));
+    return Status::refused(
+        fmt::format("MySQL server {}: the connection is not encrypted although [mysql] ssl asks "
+                    "for TLS: the server "
+                    "offers none (or something between strips it); fix: enable TLS on the server "
+                    "(ssl_cert, ssl_key), "
+                    "and use ssl = verify_identity, which refuses before sending the login",
+                    where_));
   }
   return Status::ok();
 }
@@ -205,7 +218,8 @@ std::string Connection::tlsDescription() const {
     return {};
   }
   const char* version = nullptr;
-  if (mariadb_get_infov(mysql_, MARIADB_CONNECTION_TLS_VERSION, &version) != 0 || version == nullptr) {
+  if (mariadb_get_infov(mysql_, MARIADB_CONNECTION_TLS_VERSION, &version) != 0 ||
+      version == nullptr) {
     return cipher;
   }
   return fmt::format("{}, {}", version, cipher);

@@ -23,13 +23,15 @@ bool isBinaryType(const std::string& data_type, const std::optional<std::string>
 
 std::optional<std::string> jsonValidColumn(std::string_view check_clause) {
   constexpr std::string_view kPrefix = "json_valid(`";
-  if (check_clause.size() < kPrefix.size() + 2 || check_clause.substr(0, kPrefix.size()) != kPrefix ||
+  if (check_clause.size() < kPrefix.size() + 2 ||
+      check_clause.substr(0, kPrefix.size()) != kPrefix ||
       check_clause.substr(check_clause.size() - 2) != "`)") {
     return std::nullopt;
   }
   // Backticks inside the name are doubled.
   std::string name;
-  const std::string_view quoted = check_clause.substr(kPrefix.size(), check_clause.size() - kPrefix.size() - 2);
+  const std::string_view quoted =
+      check_clause.substr(kPrefix.size(), check_clause.size() - kPrefix.size() - 2);
   for (size_t i = 0; i < quoted.size(); ++i) {
     if (quoted[i] == '`') {
       if (i + 1 >= quoted.size() || quoted[i + 1] != '`') {
@@ -123,16 +125,18 @@ void addUniqueKeys(const std::vector<Row>& index_columns, binlog::TableSchema& s
 
 }  // namespace
 
-Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database, std::string_view table) {
+Result<binlog::TableSchema> InformationSchema::lookup(std::string_view database,
+                                                      std::string_view table) {
   if (!connection_.connected()) {
     MM_RETURN_IF_ERROR(connection_.connect(options_));
   }
-  const std::string where = fmt::format("TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-                                        quoteLiteral(connection_, database), quoteLiteral(connection_, table));
-  auto rows = queryWithRetry(fmt::format(
-      "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, IS_NULLABLE "
-      "FROM information_schema.COLUMNS WHERE {} ORDER BY ORDINAL_POSITION",
-      where));
+  const std::string where =
+      fmt::format("TABLE_SCHEMA = {} AND TABLE_NAME = {}", quoteLiteral(connection_, database),
+                  quoteLiteral(connection_, table));
+  auto rows = queryWithRetry(
+      fmt::format("SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, IS_NULLABLE "
+                  "FROM information_schema.COLUMNS WHERE {} ORDER BY ORDINAL_POSITION",
+                  where));
   if (!rows.isOk()) {
     return rows.status();
   }

@@ -25,7 +25,8 @@ class InformationSchema final : public binlog::TableSchemaSource {
   explicit InformationSchema(ConnectionOptions options) : options_(std::move(options)) {}
 
   Result<binlog::TableSchema> lookup(std::string_view database, std::string_view table) override;
-  Result<std::vector<binlog::TableName>> listTables(const std::vector<std::string>& databases) override;
+  Result<std::vector<binlog::TableName>> listTables(
+      const std::vector<std::string>& databases) override;
   Result<binlog::Charset> databaseCharset(std::string_view database) override;
 
  private:

@@ -19,10 +19,10 @@ constexpr size_t kHeaderSize = 4;
 constexpr size_t kMaxPayloadPerPacket = 0xFFFFFF;
 
 // The whole payload's size, guessed from its first packet: a binlog event is sent as an OK byte
-// (0x00) and the event, whose header gives its size (docs/binlog-format.md §1.1: event_size at offset
-// 9). Joining a 60 MB event into a vector grown by doubling would reserve 64 MB and, on the way,
-// hold 32 MB and 64 MB at once; with the size known it takes what the event needs. A wrong guess
-// costs capacity, never correctness.
+// (0x00) and the event, whose header gives its size (docs/binlog-format.md §1.1: event_size at
+// offset 9). Joining a 60 MB event into a vector grown by doubling would reserve 64 MB and, on the
+// way, hold 32 MB and 64 MB at once; with the size known it takes what the event needs. A wrong
+// guess costs capacity, never correctness.
 size_t joinedSizeHint(std::span<const uint8_t> first_packet) {
   constexpr size_t kEventSizeAt = 1 + 9;
   if (first_packet.size() < kEventSizeAt + 4 || first_packet[0] != 0x00) {
@@ -36,8 +36,7 @@ size_t joinedSizeHint(std::span<const uint8_t> first_packet) {
 
 PacketReader::PacketReader(int socket, std::span<const uint8_t> pending,
                            std::chrono::milliseconds read_timeout)
-    : socket_(socket), read_timeout_(read_timeout),
-      buffer_(std::max(kReadSize, pending.size())) {
+    : socket_(socket), read_timeout_(read_timeout), buffer_(std::max(kReadSize, pending.size())) {
   std::copy(pending.begin(), pending.end(), buffer_.begin());
   end_ = pending.size();
 }

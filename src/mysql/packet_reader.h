@@ -1,6 +1,7 @@
 // PacketReader: the packets of a binlog stream read straight from the connection's socket, once
-// Connector/C has authenticated and sent the dump command (docs/binlog-format.md §1.5: a 3-byte length,
-// a sequence number, the payload; a payload of 0xFFFFFF bytes continues in the next packet).
+// Connector/C has authenticated and sent the dump command (docs/binlog-format.md §1.5: a 3-byte
+// length, a sequence number, the payload; a payload of 0xFFFFFF bytes continues in the next
+// packet).
 //
 // Why not Connector/C's own reads: it reads a plain connection 16 KiB at a time into its
 // read-ahead cache and copies every packet out of it, header and body apart. Reading up to 256 KiB
@@ -25,7 +26,8 @@ namespace mm::mysql {
 class PacketReader {
  public:
   // `pending`: bytes Connector/C already read from the socket and not yet used; they come first.
-  PacketReader(int socket, std::span<const uint8_t> pending, std::chrono::milliseconds read_timeout);
+  PacketReader(int socket, std::span<const uint8_t> pending,
+               std::chrono::milliseconds read_timeout);
 
   // The next packet's payload (continuations joined), valid until the next call.
   Result<std::span<const uint8_t>> next();

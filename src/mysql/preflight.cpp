@@ -63,7 +63,8 @@ Grants parseGrants(const std::vector<std::string>& lines) {
     while (!privileges.empty()) {
       const auto comma = privileges.find(',');
       into.insert(std::string(trim(privileges.substr(0, comma))));
-      privileges = comma == std::string_view::npos ? std::string_view{} : privileges.substr(comma + 1);
+      privileges =
+          comma == std::string_view::npos ? std::string_view{} : privileges.substr(comma + 1);
     }
   }
   return grants;
@@ -106,7 +107,8 @@ void checkRowImage(const ServerFacts& facts, std::vector<CheckResult>& out) {
 
 // MySQL 8.0.3+ only; MariaDB has no partial JSON updates and no such variable. PARTIAL_UPDATE_ROWS
 // carries JSON diffs that apply to the before document, which only a FULL before image holds
-// (docs/binlog-format.md §3.4); the reader stops on such an event rather than publish a wrong value.
+// (docs/binlog-format.md §3.4); the reader stops on such an event rather than publish a wrong
+// value.
 void checkRowValueOptions(const ServerFacts& facts, std::vector<CheckResult>& out) {
   const std::string* options = variable(facts, "binlog_row_value_options");
   if (!options) {
@@ -154,7 +156,8 @@ void checkRowMetadata(const ServerFacts& facts, std::vector<CheckResult>& out) {
                      "configuration"));
 }
 
-void checkServerId(const ServerFacts& facts, uint32_t our_server_id, std::vector<CheckResult>& out) {
+void checkServerId(const ServerFacts& facts, uint32_t our_server_id,
+                   std::vector<CheckResult>& out) {
   const std::string* server_id = variable(facts, "server_id");
   const unsigned long id = server_id ? std::strtoul(server_id->c_str(), nullptr, 10) : 0;
   if (id == 0) {
@@ -162,10 +165,12 @@ void checkServerId(const ServerFacts& facts, uint32_t our_server_id, std::vector
                        "set a non-zero server_id in the server's configuration and restart it; "
                        "a server with server_id 0 refuses replicas"));
   } else if (id == our_server_id) {
-    out.push_back(fail("server_id", fmt::format("{}, the same as the monitor's", id),
-                       "set [mysql] server_id to a value no server or replica of this source uses"));
+    out.push_back(
+        fail("server_id", fmt::format("{}, the same as the monitor's", id),
+             "set [mysql] server_id to a value no server or replica of this source uses"));
   } else {
-    out.push_back(ok("server_id", fmt::format("{} (the monitor registers as {})", id, our_server_id)));
+    out.push_back(
+        ok("server_id", fmt::format("{} (the monitor registers as {})", id, our_server_id)));
   }
 }
 
@@ -215,8 +220,9 @@ void checkRetention(const ServerFacts& facts, std::vector<CheckResult>& out) {
 void checkGtids(const ServerFacts& facts, bool resume_by_gtid, std::vector<CheckResult>& out) {
   if (facts.is_mariadb) {
     const std::string* strict = variable(facts, "gtid_strict_mode");
-    out.push_back(ok("GTIDs", fmt::format("MariaDB logs one for every transaction (gtid_strict_mode = {})",
-                                          strict ? *strict : "absent")));
+    out.push_back(
+        ok("GTIDs", fmt::format("MariaDB logs one for every transaction (gtid_strict_mode = {})",
+                                strict ? *strict : "absent")));
     return;
   }
   const std::string* mode = variable(facts, "gtid_mode");
@@ -224,15 +230,17 @@ void checkGtids(const ServerFacts& facts, bool resume_by_gtid, std::vector<Check
     out.push_back(ok("GTIDs", "gtid_mode = ON"));
     return;
   }
-  const std::string found = fmt::format("gtid_mode = {}", mode ? *mode : "absent (before MySQL 5.6)");
+  const std::string found =
+      fmt::format("gtid_mode = {}", mode ? *mode : "absent (before MySQL 5.6)");
   const std::string fix =
       "SET GLOBAL enforce_gtid_consistency = ON, then gtid_mode = OFF_PERMISSIVE, ON_PERMISSIVE, "
       "ON (one step at a time), and set both in the server's configuration";
   if (resume_by_gtid) {
     out.push_back(fail("GTIDs", found, "[mysql] resume_by = gtid needs GTIDs: " + fix));
   } else {
-    out.push_back(warn("GTIDs", found,
-                       "the monitor resumes by position only and cannot follow a failover; " + fix));
+    out.push_back(
+        warn("GTIDs", found,
+             "the monitor resumes by position only and cannot follow a failover; " + fix));
   }
 }
 
@@ -267,7 +275,8 @@ Result<ServerFacts> fetchServerFacts(Connection& connection) {
   return facts;
 }
 
-std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_server_id, bool resume_by_gtid) {
+std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_server_id,
+                                        bool resume_by_gtid) {
   std::vector<CheckResult> out;
   checkLogBin(facts, out);
   checkBinlogFormat(facts, out);
@@ -283,8 +292,8 @@ std::vector<CheckResult> evaluateServer(const ServerFacts& facts, uint32_t our_s
 
 std::string formatCheck(const CheckResult& check) {
   static constexpr std::string_view kLevels[] = {"ok", "warn", "fail"};
-  std::string line = fmt::format("{:<5} {}: {}", kLevels[static_cast<int>(check.level)], check.name,
-                                 check.detail);
+  std::string line =
+      fmt::format("{:<5} {}: {}", kLevels[static_cast<int>(check.level)], check.name, check.detail);
   if (!check.fix.empty()) {
     line += "; fix: " + check.fix;
   }

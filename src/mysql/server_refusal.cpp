@@ -22,7 +22,8 @@ std::string_view refusalFix(unsigned int code) {
       return "check [mysql] user and password (or password_file), and that the account's host part "
              "matches this host";
     case ER_HOST_NOT_PRIVILEGED:
-      return "create the monitor's account for this host (CREATE USER 'monitor'@'HOST'), or connect "
+      return "create the monitor's account for this host (CREATE USER 'monitor'@'HOST'), or "
+             "connect "
              "from a host the account allows";
     case ER_ACCOUNT_HAS_BEEN_LOCKED:
       return "unlock the monitor's account: ALTER USER ... ACCOUNT UNLOCK";
@@ -32,8 +33,7 @@ std::string_view refusalFix(unsigned int code) {
     case ER_SPECIFIC_ACCESS_DENIED_ERROR:
       return "GRANT REPLICATION SLAVE, REPLICATION CLIENT (MariaDB: BINLOG MONITOR), SELECT ON *.* "
              "TO the monitor's account; `mysql-monitor check` lists what is missing";
-    default:
-      return {};
+    default: return {};
   }
 }
 

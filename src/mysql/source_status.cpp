@@ -35,9 +35,8 @@ Result<SourceBinlogStatus> readSourceBinlogStatus(Connection& connection) {
   if (!current.isOk()) {
     return current.status();
   }
-  auto rows = connection.query(
-      "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('expire_logs_days', "
-      "'binlog_expire_logs_seconds', 'binlog_expire_logs_auto_purge')");
+  auto rows = connection.query("SHOW GLOBAL VARIABLES WHERE Variable_name IN ('expire_logs_days', "
+                               "'binlog_expire_logs_seconds', 'binlog_expire_logs_auto_purge')");
   if (!rows.isOk()) {
     return rows.status();
   }

@@ -20,8 +20,8 @@ namespace mm::mysql {
 int64_t binlogExpirySeconds(const std::map<std::string, std::string>& variables);
 
 struct SourceBinlogStatus {
-  binlog::Position current;     // SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4)
-  int64_t expire_seconds = 0;   // binlogExpirySeconds()
+  binlog::Position current;    // SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL 8.4)
+  int64_t expire_seconds = 0;  // binlogExpirySeconds()
 };
 
 // Reads both over `connection`. Errors name the server.

@@ -35,9 +35,10 @@ bool TableEngines::nonTransactional(const std::string& database, const std::stri
         quoteLiteral(connection_, database), quoteLiteral(connection_, table)));
   }
   if (!rows.isOk() || rows->empty() || rows->front().empty() || !rows->front()[0]) {
-    spdlog::warn("table {}.{}: its storage engine could not be read ({}); taking it as transactional: "
-                 "its rows after a savepoint that a logged ROLLBACK TO undid are not published",
-                 database, table, rows.isOk() ? "not in information_schema" : rows.status().toString());
+    spdlog::warn(
+        "table {}.{}: its storage engine could not be read ({}); taking it as transactional: "
+        "its rows after a savepoint that a logged ROLLBACK TO undid are not published",
+        database, table, rows.isOk() ? "not in information_schema" : rows.status().toString());
     return false;
   }
   const bool non_transactional = !isTransactionalEngine(*rows->front()[0]);

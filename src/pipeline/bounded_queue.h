@@ -34,7 +34,8 @@ class BoundedQueue {
  public:
   // `gauge` may be null; else it must outlive the queue.
   BoundedQueue(size_t max_items, size_t max_bytes, metrics::QueueGauge* gauge = nullptr)
-      : max_items_(max_items), max_bytes_(max_bytes), gauge_(gauge != nullptr ? *gauge : own_gauge_) {}
+      : max_items_(max_items), max_bytes_(max_bytes),
+        gauge_(gauge != nullptr ? *gauge : own_gauge_) {}
 
   // Returns false (and drops `item`) when stop was requested or the queue was closed.
   bool push(T item, size_t bytes, std::stop_token stop) {
@@ -98,9 +99,11 @@ class BoundedQueue {
 
   // Waits until `items` more of `bytes` in all fit (or the queue is empty). False when stop was
   // requested or the queue was closed.
-  bool waitForRoom(std::unique_lock<std::mutex>& lock, size_t items, size_t bytes, std::stop_token stop) {
+  bool waitForRoom(std::unique_lock<std::mutex>& lock, size_t items, size_t bytes,
+                   std::stop_token stop) {
     const bool has_room = not_full_.wait(lock, stop, [&] {
-      return closed_ || items_.empty() || (items_.size() + items <= max_items_ && bytes_ + bytes <= max_bytes_);
+      return closed_ || items_.empty() ||
+             (items_.size() + items <= max_items_ && bytes_ + bytes <= max_bytes_);
     });
     return has_room && !closed_;
   }
@@ -152,9 +155,9 @@ class BoundedQueue {
   mutable std::mutex mutex_;
   std::condition_variable_any not_empty_;
   std::condition_variable_any not_full_;
-  RingBuffer<Entry> items_;      // guarded by mutex_
-  size_t bytes_ = 0;             // guarded by mutex_
-  bool closed_ = false;          // guarded by mutex_
+  RingBuffer<Entry> items_;  // guarded by mutex_
+  size_t bytes_ = 0;         // guarded by mutex_
+  bool closed_ = false;      // guarded by mutex_
 };
 
 }  // namespace mm::pipeline

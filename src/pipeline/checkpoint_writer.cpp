@@ -20,14 +20,13 @@ std::chrono::nanoseconds threadCpuTime() {
 
 void reportSavedCheckpoint(metrics::Stats& stats, const checkpoint::Checkpoint& saved,
                            const Clock& clock) {
-  stats.setCheckpoint(metrics::SavedCheckpoint{
-      binlog::Position{saved.file, saved.offset}, saved.rows_done,
-      unixSeconds(clock.now())});
+  stats.setCheckpoint(metrics::SavedCheckpoint{binlog::Position{saved.file, saved.offset},
+                                               saved.rows_done, unixSeconds(clock.now())});
 }
 
 CheckpointWriter::CheckpointWriter(checkpoint::StateFile& state, const Clock& clock,
-                                   std::chrono::milliseconds interval,
-                                   checkpoint::Checkpoint saved, metrics::Stats& stats)
+                                   std::chrono::milliseconds interval, checkpoint::Checkpoint saved,
+                                   metrics::Stats& stats)
     : state_(state), clock_(clock), stats_(stats), last_saved_(std::move(saved)),
       cadence_(interval) {}
 

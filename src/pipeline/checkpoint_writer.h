@@ -66,8 +66,8 @@ class CheckpointWriter {
   std::condition_variable_any wake_;
   std::optional<checkpoint::Checkpoint> pending_;  // guarded by mutex_
   Status failure_;                                 // guarded by mutex_
-  checkpoint::Checkpoint last_saved_;  // the writer's thread, then finish()
-  SaveCadence cadence_;                               // the writer's thread
+  checkpoint::Checkpoint last_saved_;              // the writer's thread, then finish()
+  SaveCadence cadence_;                            // the writer's thread
   std::jthread thread_;
 };
 

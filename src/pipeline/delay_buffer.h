@@ -1,4 +1,5 @@
-// DelayBuffer: holds messages `delay` long and folds repeated changes of one row into one net change
+// DelayBuffer: holds messages `delay` long and folds repeated changes of one row into one net
+// change
 // ([monitor] delay; docs/design.md §5).
 //
 // Why: consumers often read the row back from a replica when a message arrives; holding messages a
@@ -16,11 +17,11 @@
 // change also ends folding into the slots of the old and the new key, so no change can overtake it.
 //
 // Release: strictly in arrival order of each slot's first change, once the head entry's latest
-// change is `delay` old or its first change 2 x delay old (bounded staleness for rows that never stop
-// changing), or when more than max_entries are held. Checkpoint marks travel in the same order, and a
-// folded message keeps its first change's checkpoint (the mark never passes a held change) and takes
-// its last change's message_id. The law (tested): a consumer applying the released stream in order
-// ends with the same rows as one applying the raw stream.
+// change is `delay` old or its first change 2 x delay old (bounded staleness for rows that never
+// stop changing), or when more than max_entries are held. Checkpoint marks travel in the same
+// order, and a folded message keeps its first change's checkpoint (the mark never passes a held
+// change) and takes its last change's message_id. The law (tested): a consumer applying the
+// released stream in order ends with the same rows as one applying the raw stream.
 //
 // Works on typed changes (message::RowChange): nothing here reads or writes JSON; the transformer
 // renders each released change's message. Pure: time is passed in. Not thread-safe: owned by the

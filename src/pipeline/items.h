@@ -28,7 +28,8 @@ namespace mm::pipeline {
 using SharedCheckpoint = std::shared_ptr<const checkpoint::Checkpoint>;
 
 // `shared` with `rows_done` rows of its transaction done.
-inline checkpoint::Checkpoint withRowsDone(const checkpoint::Checkpoint& shared, uint64_t rows_done) {
+inline checkpoint::Checkpoint withRowsDone(const checkpoint::Checkpoint& shared,
+                                           uint64_t rows_done) {
   checkpoint::Checkpoint mark = shared;
   mark.rows_done = rows_done;
   return mark;
@@ -42,8 +43,8 @@ struct RowsItem {
   SharedCheckpoint txn_start;  // the transaction's file, first position and prior GTID set
   uint64_t event_end = 0;      // position after this event (message ids use it)
   uint32_t binlog_timestamp = 0;
-  uint64_t skip_rows = 0;      // rows of this transaction already confirmed before a restart
-  std::string gtid;            // the transaction's GTID ("" when the server logs none)
+  uint64_t skip_rows = 0;  // rows of this transaction already confirmed before a restart
+  std::string gtid;        // the transaction's GTID ("" when the server logs none)
   // When set, the checkpoint this event's messages carry, as it is (rows_done included), instead
   // of (txn_start, rows done): while an XA transaction is prepared and undecided, checkpoints stay
   // at its start (pipeline/transaction_tracker.h).

@@ -40,8 +40,7 @@ struct Pipeline::Stages {
                      &p.stats_.source_queue),
         publish_queue(p.options_.publish_queue_items, p.options_.publish_queue_bytes,
                       &p.stats_.publish_queue),
-        reader(p.source_, source_queue, p.stats_, p.clock_, p.options_.reader),
-        delay(makeDelay(p)),
+        reader(p.source_, source_queue, p.stats_, p.clock_, p.options_.reader), delay(makeDelay(p)),
         transformer(source_queue, publish_queue, p.history_, delay ? &*delay : nullptr, p.clock_,
                     p.options_.routing_key, p.stats_),
         publisher(p.publisher_, publish_queue, p.state_, p.clock_, p.stats_, p.options_.publisher,
@@ -105,8 +104,8 @@ Pipeline::Outcome Pipeline::runStages(Stages& stages, const checkpoint::Checkpoi
   const std::stop_token hard = hard_stop_.get_token();
   const std::stop_token reading = reader_stop_.get_token();
   {
-    std::jthread publisher = stage("publisher", outcome.publisher,
-        [&] { return stages.publisher.run(hard, reading); },
+    std::jthread publisher = stage(
+        "publisher", outcome.publisher, [&] { return stages.publisher.run(hard, reading); },
         [this](const Status& s) {
           if (!s.isOk()) {
             // Without a publisher nothing drains: everyone stops now.
@@ -114,15 +113,19 @@ Pipeline::Outcome Pipeline::runStages(Stages& stages, const checkpoint::Checkpoi
             reader_stop_.request_stop();
           }
         });
-    std::jthread transformer = stage("transformer", outcome.transformer,
-        [&] { return stages.transformer.run(hard); }, stop_reading);
-    std::jthread reader = stage("reader", outcome.reader, [&] {
+    std::jthread transformer = stage(
+        "transformer", outcome.transformer, [&] { return stages.transformer.run(hard); },
+        stop_reading);
+    std::jthread reader = stage(
+        "reader", outcome.reader,
+        [&] {
           // The reader stops on either phase.
           std::stop_source either;
           std::stop_callback on_reading(reading, [&] { either.request_stop(); });
           std::stop_callback on_hard(hard, [&] { either.request_stop(); });
           return stages.reader.run(start, either.get_token());
-        }, stop_reading);
+        },
+        stop_reading);
     supervise(running);
   }
   return outcome;
@@ -131,8 +134,10 @@ Pipeline::Outcome Pipeline::runStages(Stages& stages, const checkpoint::Checkpoi
 void Pipeline::supervise(const std::atomic<int>& running) {
   std::unique_lock lock(mutex_);
   finished_cv_.wait(lock, [&] { return running == 0 || reader_stop_.stop_requested(); });
-  if (running > 0 && !finished_cv_.wait_for(lock, options_.stop_timeout, [&] { return running == 0; })) {
-    spdlog::warn("pipeline did not drain within {} ms; stopping at once", options_.stop_timeout.count());
+  if (running > 0 &&
+      !finished_cv_.wait_for(lock, options_.stop_timeout, [&] { return running == 0; })) {
+    spdlog::warn("pipeline did not drain within {} ms; stopping at once",
+                 options_.stop_timeout.count());
     hard_stop_.request_stop();
   }
 }

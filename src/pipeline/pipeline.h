@@ -1,4 +1,5 @@
-// Pipeline: the three stages on their own threads, joined by bounded queues (docs/design.md §1, §8).
+// Pipeline: the three stages on their own threads, joined by bounded queues (docs/design.md §1,
+// §8).
 //
 //   reader --SourceItem--> transformer --PublishBatch--> publisher (confirms, checkpoint)
 //

@@ -125,9 +125,8 @@ void PublisherStage::publish(Entry& entry) {
     return;
   }
   const PublishItem& item = entry.item;
-  auto tag = publisher_.publish(sink::OutgoingMessage{item.body(), item.messageId(),
-                                                      item.route->routing_key, item.timestamp,
-                                                      item.route->headers});
+  auto tag = publisher_.publish(sink::OutgoingMessage{
+      item.body(), item.messageId(), item.route->routing_key, item.timestamp, item.route->headers});
   if (!tag.isOk()) {
     markDisconnected(tag.status());
     return;
@@ -302,8 +301,7 @@ Result<bool> PublisherStage::turn() {
   if (window_.halted() && !drain_deadline_) {
     drain_deadline_ = clock_.monotonicNow() + options_.drain_timeout;
   }
-  bool accepting =
-      window_.unconfirmed() < options_.confirm_window && !drain_deadline_ && !blocked_;
+  bool accepting = window_.unconfirmed() < options_.confirm_window && !drain_deadline_ && !blocked_;
   if (accepting) {
     takeInput();
     accepting = window_.unconfirmed() < options_.confirm_window && !drain_deadline_;

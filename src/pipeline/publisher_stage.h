@@ -5,10 +5,10 @@
 // InFlightWindow's (pipeline/in_flight_window.h). Keeps every message in the window (in order)
 // until the broker confirms it; the checkpoint is the window's low-water mark, handed every
 // checkpoint_interval to a CheckpointWriter that saves it atomically on its own thread (further
-// apart on a slow disk: pipeline/save_cadence.h), and saved when the stage ends (docs/design.md §3-4).
-// A nack, a returned message (`mandatory`), a closed channel or a lost connection never drops a
-// message: the stage reconnects (capped exponential backoff with jitter; the publisher tries its
-// brokers in turn) and publishes every unconfirmed message again, in the original order
+// apart on a slow disk: pipeline/save_cadence.h), and saved when the stage ends (docs/design.md
+// §3-4). A nack, a returned message (`mandatory`), a closed channel or a lost connection never
+// drops a message: the stage reconnects (capped exponential backoff with jitter; the publisher
+// tries its brokers in turn) and publishes every unconfirmed message again, in the original order
 // (consumers de-duplicate on message_id). At most `confirm_window` messages are unconfirmed;
 // beyond that the stage stops taking input, so a slow or absent broker backs the pipeline up to
 // the reader. While the broker has blocked the connection (memory or disk alarm) the stage

@@ -79,8 +79,8 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
     tracker.streamLost();
     const std::chrono::milliseconds delay = backoff.next();
     metrics::add(metrics_.source_reconnects);
-    spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), delay.count(), tracker.file(),
-                 tracker.position());
+    spdlog::warn("{}; reconnecting in {} ms from {}:{}", status.toString(), delay.count(),
+                 tracker.file(), tracker.position());
     clock_.waitFor(delay, stop);
   }
   spdlog::info("reader stopped: {} reconnects, {} rows events of filtered tables skipped, {} "
@@ -92,22 +92,27 @@ Status ReaderStage::run(const checkpoint::Checkpoint& start, std::stop_token sto
   return result;
 }
 
-Status ReaderStage::resumeAtCurrentPosition(TransactionTracker& tracker, const Status& why, std::stop_token stop) {
+Status ReaderStage::resumeAtCurrentPosition(TransactionTracker& tracker, const Status& why,
+                                            std::stop_token stop) {
   auto current = source_.currentPosition();
   if (!current.isOk()) {
     return current.status().withContext(
         fmt::format("{}; and the current position could not be read", why.toString()));
   }
   const checkpoint::Checkpoint from{tracker.file(), tracker.position(), 0, tracker.gtids().text()};
-  const checkpoint::Checkpoint to{current->position.file, current->position.offset, 0, current->gtid_set};
+  const checkpoint::Checkpoint to{current->position.file, current->position.offset, 0,
+                                  current->gtid_set};
   spdlog::error("{}; [mysql] on_position_lost = current: publishing a gap message and resuming at "
                 "{}: the changes in between are lost to consumers",
                 why.toString(), checkpoint::toString(to));
   if (tracker.preparedXaCount() > 0) {
-    spdlog::error("{} prepared XA transactions whose outcome is in the gap are forgotten: their rows "
-                  "are not published", tracker.preparedXaCount());
+    spdlog::error(
+        "{} prepared XA transactions whose outcome is in the gap are forgotten: their rows "
+        "are not published",
+        tracker.preparedXaCount());
   }
-  if (!handOn(PositionGap{from, to}, sizeof(PositionGap) + from.file.size() + to.file.size(), stop)) {
+  if (!handOn(PositionGap{from, to}, sizeof(PositionGap) + from.file.size() + to.file.size(),
+              stop)) {
     return Status::cancelled("stopped");
   }
   metrics::add(metrics_.position_gaps);
@@ -115,19 +120,22 @@ Status ReaderStage::resumeAtCurrentPosition(TransactionTracker& tracker, const S
   return Status::ok();
 }
 
-void ReaderStage::noteStatementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
-                                     const std::string& file, uint64_t position) {
+void ReaderStage::noteStatementWrite(const std::optional<sql::StatementTable>& table,
+                                     std::string_view what, const std::string& file,
+                                     uint64_t position) {
   if (table && !filter_.passes(table->database, table->table)) {
     return;
   }
   metrics::add(metrics_.statement_dml);
-  const std::string name = table ? fmt::format("{}.{}", table->database, table->table) : std::string();
+  const std::string name =
+      table ? fmt::format("{}.{}", table->database, table->table) : std::string();
   if (statement_dml_warned_.insert(name).second) {
-    spdlog::warn("{}: a session wrote it in statement format ({} at {}:{}; binlog_format != ROW for "
-                 "that session); such writes reach the binlog as SQL text and are NOT published. Set "
-                 "binlog_format = ROW globally and have the sessions reconnect (warned once per table)",
-                 table ? "table " + name : std::string("a table the statement does not name"), what, file,
-                 position);
+    spdlog::warn(
+        "{}: a session wrote it in statement format ({} at {}:{}; binlog_format != ROW for "
+        "that session); such writes reach the binlog as SQL text and are NOT published. Set "
+        "binlog_format = ROW globally and have the sessions reconnect (warned once per table)",
+        table ? "table " + name : std::string("a table the statement does not name"), what, file,
+        position);
   }
 }
 
@@ -162,7 +170,8 @@ bool ReaderStage::tablePasses(const std::shared_ptr<const binlog::TableMap>& tab
 bool ReaderStage::handOn(SourceItem&& item, size_t bytes, std::stop_token stop) {
   hand_off_.push_back(std::move(item));
   hand_off_bytes_ += bytes;
-  return (hand_off_.size() < kHandOffItems && hand_off_bytes_ < kHandOffBytes) || flushHandOff(stop);
+  return (hand_off_.size() < kHandOffItems && hand_off_bytes_ < kHandOffBytes) ||
+         flushHandOff(stop);
 }
 
 bool ReaderStage::flushHandOff(std::stop_token stop) {
@@ -175,7 +184,8 @@ bool ReaderStage::flushHandOff(std::stop_token stop) {
   return pushed;
 }
 
-Status ReaderStage::stream(TransactionTracker& tracker, bool& received_event, std::stop_token stop) {
+Status ReaderStage::stream(TransactionTracker& tracker, bool& received_event,
+                           std::stop_token stop) {
   mysql::StreamStart start{binlog::Position{tracker.file(), tracker.position()}};
   // By GTID when configured, and for a start by GTID set alone (no position known yet).
   if ((options_.resume_by_gtid || tracker.file().empty()) && tracker.gtids().known()) {
@@ -186,14 +196,16 @@ Status ReaderStage::stream(TransactionTracker& tracker, bool& received_event, st
   metrics::set(metrics_.source_connected, true);
   metrics_.setReadFile(tracker.file());
   metrics::set(metrics_.read_position, tracker.position());
-  binlog::EventDecoder decoder(binlog::EventDecoderOptions{source_.checksumBeforeFormatDescription(), true});
+  binlog::EventDecoder decoder(
+      binlog::EventDecoderOptions{source_.checksumBeforeFormatDescription(), true});
   tracker.streamStarted();
   TrackerOutput output(*this, stop);
   while (!stop.stop_requested()) {
     // Hand the decoded items over before waiting for the server: between transactions, when no
     // input is waiting. Inside a transaction the rest of it is on its way already (a server
     // writes a transaction to its binlog whole, at commit), so the reader keeps reading.
-    if (!hand_off_.empty() && !tracker.inTransaction() && !source_.inputReady() && !flushHandOff(stop)) {
+    if (!hand_off_.empty() && !tracker.inTransaction() && !source_.inputReady() &&
+        !flushHandOff(stop)) {
       return Status::cancelled("stopped");
     }
     auto raw = source_.next();
@@ -231,7 +243,8 @@ void ReaderStage::noteEventRead(const binlog::EventHeader& header, const EventPl
     metrics::set(metrics_.read_position, tracker.position());
     metrics::set(metrics_.source_caught_up, false);
     metrics::set<int64_t>(metrics_.last_event_timestamp, header.timestamp);
-  } else if (header.type == binlog::HEARTBEAT_LOG_EVENT || header.type == binlog::HEARTBEAT_LOG_EVENT_V2) {
+  } else if (header.type == binlog::HEARTBEAT_LOG_EVENT ||
+             header.type == binlog::HEARTBEAT_LOG_EVENT_V2) {
     // The server sends heartbeats only while it has nothing else to send.
     metrics::set(metrics_.source_caught_up, true);
   }
@@ -243,10 +256,11 @@ void ReaderStage::noteEventRead(const binlog::EventHeader& header, const EventPl
 }
 
 Status ReaderStage::streamPayload(TransactionTracker& tracker, binlog::EventDecoder& decoder,
-                                  const binlog::TransactionPayloadEvent& payload, const EventPlace& at,
-                                  TrackerOutput& output) {
-  // Inner events sit at the payload's position and end where it ends (binlog/transaction_payload.h):
-  // a checkpoint can only land after the whole compressed transaction.
+                                  const binlog::TransactionPayloadEvent& payload,
+                                  const EventPlace& at, TrackerOutput& output) {
+  // Inner events sit at the payload's position and end where it ends
+  // (binlog/transaction_payload.h): a checkpoint can only land after the whole compressed
+  // transaction.
   binlog::TransactionPayloadReader inner(payload);
   for (;;) {
     auto raw = inner.next();
@@ -259,14 +273,16 @@ Status ReaderStage::streamPayload(TransactionTracker& tracker, binlog::EventDeco
     StoredBytes stored;
     auto decoded = decoder.decodeInner(storeRowsEvent(**raw, stored));
     if (!decoded.isOk()) {
-      return decoded.status().withContext(fmt::format(
-          "event {} inside the TRANSACTION_PAYLOAD_EVENT at {}:{}", inner.index(), tracker.file(), at.start));
+      return decoded.status().withContext(
+          fmt::format("event {} inside the TRANSACTION_PAYLOAD_EVENT at {}:{}", inner.index(),
+                      tracker.file(), at.start));
     }
     MM_RETURN_IF_ERROR(tracker.onEvent(*decoded, at, std::move(stored.block), output));
   }
 }
 
-std::span<const uint8_t> ReaderStage::storeRowsEvent(std::span<const uint8_t> bytes, StoredBytes& stored) {
+std::span<const uint8_t> ReaderStage::storeRowsEvent(std::span<const uint8_t> bytes,
+                                                     StoredBytes& stored) {
   // Rows events travel to another thread: they get bytes of their own before views are decoded.
   if (bytes.size() <= 4 || !isRowsEventType(bytes[4])) {
     return bytes;

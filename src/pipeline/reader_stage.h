@@ -3,8 +3,8 @@
 //
 // Coordinates (docs/design.md §2): each rows event carries its file, the start of its
 // transaction and its end position. Which events make a transaction, where checkpoints may land
-// and how savepoints and XA are handled is the TransactionTracker's (pipeline/transaction_tracker.h),
-// which `mysql-monitor decode` shares.
+// and how savepoints and XA are handled is the TransactionTracker's
+// (pipeline/transaction_tracker.h), which `mysql-monitor decode` shares.
 //
 // A lost connection (Io) is retried with capped exponential backoff and jitter from the start of
 // the transaction in progress, dropping the rows events already handed on, so nothing is skipped
@@ -20,8 +20,8 @@
 // (TRANSACTION_PAYLOAD) are unpacked here and handed on like any other.
 //
 // Rows events of tables the TableFilter rejects go no further than the reader. Statement-format
-// writes (QUERY events writing a watched table, LOAD DATA) cannot be published: logged once per table
-// and counted.
+// writes (QUERY events writing a watched table, LOAD DATA) cannot be published: logged once per
+// table and counted.
 #pragma once
 
 #include <chrono>
@@ -48,8 +48,8 @@
 namespace mm::pipeline {
 
 enum class PositionLostPolicy {
-  Fail,              // stop with an error naming the lost position and the server's oldest binlog
-  ResumeAtCurrent,   // publish a gap message and continue from the server's current position
+  Fail,             // stop with an error naming the lost position and the server's oldest binlog
+  ResumeAtCurrent,  // publish a gap message and continue from the server's current position
 };
 
 struct ReaderOptions {
@@ -85,7 +85,8 @@ class ReaderStage {
   // The tracker's output: items to the hand-off, statement-format writes to the warning.
   class TrackerOutput final : public TransactionTracker::Output {
    public:
-    TrackerOutput(ReaderStage& reader, std::stop_token stop) : reader_(reader), stop_(std::move(stop)) {}
+    TrackerOutput(ReaderStage& reader, std::stop_token stop)
+        : reader_(reader), stop_(std::move(stop)) {}
     bool rows(const RowsChange& rows, size_t bytes) override;
     bool item(SourceItem&& item, size_t bytes) override;
     void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
@@ -114,7 +115,8 @@ class ReaderStage {
   Status streamPayload(TransactionTracker& tracker, binlog::EventDecoder& decoder,
                        const binlog::TransactionPayloadEvent& payload, const EventPlace& at,
                        TrackerOutput& output);
-  Status resumeAtCurrentPosition(TransactionTracker& tracker, const Status& why, std::stop_token stop);
+  Status resumeAtCurrentPosition(TransactionTracker& tracker, const Status& why,
+                                 std::stop_token stop);
   // Queues `item` (of `bytes`) for the transformer; hands the queued items over once there are
   // enough. False when stopped.
   bool handOn(SourceItem&& item, size_t bytes, std::stop_token stop);

@@ -3,9 +3,9 @@
 //
 // Why not std::deque: its blocks hold 512 bytes, so a deque of items larger than 256 bytes (a rows
 // event item, an in-flight message) allocates and frees a block for every element it holds, on the
-// hot path of every row. A ring allocates only when it grows (to twice its capacity, which it keeps),
-// so in steady state a push and a pop allocate nothing. Elements are constructed on push and
-// destroyed on pop, so a popped element's memory is released at once.
+// hot path of every row. A ring allocates only when it grows (to twice its capacity, which it
+// keeps), so in steady state a push and a pop allocate nothing. Elements are constructed on push
+// and destroyed on pop, so a popped element's memory is released at once.
 //
 // Not thread-safe (BoundedQueue guards its ring with its lock).
 #pragma once

@@ -31,8 +31,8 @@ class SaveCadence {
   bool due(std::chrono::steady_clock::time_point now) const { return now >= next_; }
 
   // A save ran from `started` to `ended` and took `cpu` of the saving thread's CPU time.
-  void saved(std::chrono::steady_clock::time_point started, std::chrono::steady_clock::time_point ended,
-             std::chrono::nanoseconds cpu) {
+  void saved(std::chrono::steady_clock::time_point started,
+             std::chrono::steady_clock::time_point ended, std::chrono::nanoseconds cpu) {
     using Duration = std::chrono::steady_clock::duration;
     const auto took = std::chrono::duration_cast<Duration>(ended - started);
     next_ = started + std::max({Duration(interval_), took * kSlowDiskSpacing,

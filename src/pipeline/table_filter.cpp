@@ -30,15 +30,16 @@ bool matchesWildcard(std::string_view pattern, std::string_view text) {
 }
 
 bool TableFilter::passes(std::string_view database, std::string_view table) const {
-  if (!options_.databases.empty() &&
-      std::find(options_.databases.begin(), options_.databases.end(), database) == options_.databases.end()) {
+  if (!options_.databases.empty() && std::find(options_.databases.begin(), options_.databases.end(),
+                                               database) == options_.databases.end()) {
     return false;
   }
   std::string qualified;
   qualified.reserve(database.size() + 1 + table.size());
   qualified.append(database).append(".").append(table);
   auto matches = [&](const std::string& pattern) { return matchesWildcard(pattern, qualified); };
-  if (!options_.tables.empty() && std::none_of(options_.tables.begin(), options_.tables.end(), matches)) {
+  if (!options_.tables.empty() &&
+      std::none_of(options_.tables.begin(), options_.tables.end(), matches)) {
     return false;
   }
   return std::none_of(options_.exclude_tables.begin(), options_.exclude_tables.end(), matches);

@@ -29,7 +29,9 @@ std::string xidText(const std::optional<sql::XaId>& xid) {
   return xid ? xid->text() : std::string("(xid not read)");
 }
 
-size_t rowsBytes(const binlog::RowsEvent& event) { return event.header.rows.size() + kRowsItemOverhead; }
+size_t rowsBytes(const binlog::RowsEvent& event) {
+  return event.header.rows.size() + kRowsItemOverhead;
+}
 size_t rowsBytes(const RowsItem& item) { return rowsBytes(item.event); }
 
 }  // namespace
@@ -123,8 +125,9 @@ void TransactionTracker::beginTransaction(uint64_t position, bool explicit_begin
   txn_checkpoint_stale_ = true;
   // The transaction the checkpoint stopped in: at the same place, or (by GTID, maybe on another
   // server) the one that follows the same GTID set.
-  txn_resumed_ = (txn_start_ == resume_.offset && file_ == resume_.file) ||
-                 (options_.resume_by_gtid && !resume_.gtid_set.empty() && txn_gtid_set_ == resume_.gtid_set);
+  txn_resumed_ =
+      (txn_start_ == resume_.offset && file_ == resume_.file) ||
+      (options_.resume_by_gtid && !resume_.gtid_set.empty() && txn_gtid_set_ == resume_.gtid_set);
   in_xa_ = false;
   xa_.reset();
   clearTransactionRows();
@@ -161,20 +164,24 @@ SharedCheckpoint TransactionTracker::resumedHere() {
   if (!txn_resumed_ || resume_.rows_done == 0 || in_xa_ || !options_.checkpoints) {
     return nullptr;
   }
-  return std::make_shared<const checkpoint::Checkpoint>(withRowsDone(*transactionCheckpoint(), resume_.rows_done));
+  return std::make_shared<const checkpoint::Checkpoint>(
+      withRowsDone(*transactionCheckpoint(), resume_.rows_done));
 }
 
-Status TransactionTracker::endTransaction(uint64_t next_position, Output& out, SharedCheckpoint resumed) {
+Status TransactionTracker::endTransaction(uint64_t next_position, Output& out,
+                                          SharedCheckpoint resumed) {
   // What it held after savepoints stayed (an XA transaction's rows have moved on already).
   if (!in_xa_ && !releaseHeld(out)) {
     return stopped();
   }
   if (options_.track_gtid_set) {
-    std::visit([&](const auto& gtid) {
-      if constexpr (!std::is_same_v<std::decay_t<decltype(gtid)>, std::monostate>) {
-        gtids_.add(gtid);
-      }
-    }, txn_gtid_);
+    std::visit(
+        [&](const auto& gtid) {
+          if constexpr (!std::is_same_v<std::decay_t<decltype(gtid)>, std::monostate>) {
+            gtids_.add(gtid);
+          }
+        },
+        txn_gtid_);
     gtids_text_stale_ = true;
   }
   txn_gtid_ = std::monostate{};
@@ -199,7 +206,8 @@ Status TransactionTracker::endTransaction(uint64_t next_position, Output& out, S
     next = transactionCheckpoint();
   }
   const size_t size = sizeof(TransactionEnd) + next->file.size() + next->gtid_set.size();
-  return out.item(TransactionEnd{std::move(next), std::move(resumed)}, size) ? Status::ok() : stopped();
+  return out.item(TransactionEnd{std::move(next), std::move(resumed)}, size) ? Status::ok()
+                                                                             : stopped();
 }
 
 const SharedCheckpoint TransactionTracker::kNoCheckpoint;
@@ -236,7 +244,8 @@ bool TransactionTracker::releaseHeld(Output& out) {
   return true;
 }
 
-void TransactionTracker::rollbackToSavepoint(const std::string& name, const EventPlace& at, Output& out) {
+void TransactionTracker::rollbackToSavepoint(const std::string& name, const EventPlace& at,
+                                             Output& out) {
   // The latest savepoint of that name (a SAVEPOINT of a used name moves it, as the server does).
   auto it = std::find_if(savepoints_.rbegin(), savepoints_.rend(),
                          [&](const Savepoint& s) { return s.name == name; });
@@ -245,7 +254,8 @@ void TransactionTracker::rollbackToSavepoint(const std::string& name, const Even
     // rows we may have published.
     out.notice(fmt::format("{}: ROLLBACK TO {} without its SAVEPOINT in this transaction: rows "
                            "logged after the savepoint may have been published although the "
-                           "server rolled them back", where(file_, at.start), name));
+                           "server rolled them back",
+                           where(file_, at.start), name));
     return;
   }
   if (it->handed_on) {
@@ -254,7 +264,8 @@ void TransactionTracker::rollbackToSavepoint(const std::string& name, const Even
                            where(file_, at.start), name));
   }
   // Rows of non-transactional tables stay: the server could not undo them.
-  const auto from = held_.begin() + static_cast<std::ptrdiff_t>(std::min(held_.size(), it->held_from));
+  const auto from =
+      held_.begin() + static_cast<std::ptrdiff_t>(std::min(held_.size(), it->held_from));
   const auto undone = std::stable_partition(from, held_.end(), [&](const RowsItem& item) {
     return options_.non_transactional && options_.non_transactional(*item.event.table);
   });
@@ -272,7 +283,8 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
     return onRows(*rows, at, std::move(storage), out);
   }
   // The other events of every statement: nothing to do (asked first, as the chain below is long).
-  if (std::holds_alternative<binlog::TableMapEvent>(body) || std::holds_alternative<binlog::RowsQueryEvent>(body)) {
+  if (std::holds_alternative<binlog::TableMapEvent>(body) ||
+      std::holds_alternative<binlog::RowsQueryEvent>(body)) {
     return Status::ok();
   }
   if (auto* query = std::get_if<binlog::QueryEvent>(&body)) {
@@ -308,7 +320,8 @@ Status TransactionTracker::onEvent(binlog::DecodedEvent& event, const EventPlace
                      out);
   } else if (auto* load = std::get_if<binlog::LoadDataEvent>(&body)) {
     if (load->executes) {
-      out.statementWrite(sql::statementDmlTarget(load->query, load->database), "LOAD DATA", file_, at.start);
+      out.statementWrite(sql::statementDmlTarget(load->query, load->database), "LOAD DATA", file_,
+                         at.start);
     }
   } else if (auto* incident = std::get_if<binlog::IncidentEvent>(&body)) {
     return Status::protocol(fmt::format(
@@ -348,12 +361,11 @@ void TransactionTracker::openExplicitTransaction(uint64_t position) {
   explicit_transaction_ = true;
 }
 
-Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventPlace& at, Output& out) {
+Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventPlace& at,
+                                   Output& out) {
   const sql::Statement statement = sql::classifyStatement(query.query, query.database);
   switch (statement.kind) {
-    case sql::StatementKind::Begin:
-      openExplicitTransaction(at.start);
-      return Status::ok();
+    case sql::StatementKind::Begin: openExplicitTransaction(at.start); return Status::ok();
     case sql::StatementKind::Commit:
     case sql::StatementKind::Rollback:
       // A ROLLBACK in the binlog ends changes to non-transactional tables, which stay: the
@@ -361,27 +373,25 @@ Status TransactionTracker::onQuery(const binlog::QueryEvent& query, const EventP
       if (in_xa_) {
         // XA START ... ROLLBACK cannot be logged; hand on nothing of it rather than guess.
         out.notice(fmt::format("{}: {} ends XA transaction {} that was never prepared: its rows "
-                               "are not published", where(file_, at.start), query.query, xidText(xa_)));
+                               "are not published",
+                               where(file_, at.start), query.query, xidText(xa_)));
       }
       return endTransaction(at.end, out, resumedHere());
     case sql::StatementKind::Savepoint:
     case sql::StatementKind::RollbackToSavepoint:
-    case sql::StatementKind::ReleaseSavepoint:
-      return onSavepointStatement(statement, at, out);
+    case sql::StatementKind::ReleaseSavepoint: return onSavepointStatement(statement, at, out);
     case sql::StatementKind::XaStart:
     case sql::StatementKind::XaEnd:
     case sql::StatementKind::XaPrepare:
     case sql::StatementKind::XaCommit:
     case sql::StatementKind::XaCommitOnePhase:
     case sql::StatementKind::XaRollback:
-    case sql::StatementKind::XaOther:
-      return onXaStatement(statement, at, out);
+    case sql::StatementKind::XaOther: return onXaStatement(statement, at, out);
     case sql::StatementKind::Dml:
       // Part of its transaction, which COMMIT/XID ends.
       out.statementWrite(statement.table, "statement", file_, at.start);
       return Status::ok();
-    case sql::StatementKind::Other:
-      break;
+    case sql::StatementKind::Other: break;
   }
   return onDdl(query, statement, at, out);
 }
@@ -424,10 +434,8 @@ Status TransactionTracker::onXaStatement(const sql::Statement& statement, const 
       return prepareXa(statement.xid ? statement.xid : xa_, at, out);
     case sql::StatementKind::XaCommitOnePhase:
       return decideXa(std::nullopt, /*commit=*/true, at, out);
-    case sql::StatementKind::XaCommit:
-      return decideXa(statement.xid, /*commit=*/true, at, out);
-    case sql::StatementKind::XaRollback:
-      return decideXa(statement.xid, /*commit=*/false, at, out);
+    case sql::StatementKind::XaCommit: return decideXa(statement.xid, /*commit=*/true, at, out);
+    case sql::StatementKind::XaRollback: return decideXa(statement.xid, /*commit=*/false, at, out);
     default:  // XA END, XA RECOVER, ...
       return Status::ok();
   }
@@ -437,7 +445,8 @@ Status TransactionTracker::onDdl(const binlog::QueryEvent& query, const sql::Sta
                                  const EventPlace& at, Output& out) {
   // DDL (or DCL): may change a table's shape.
   SchemaChange change{std::string(query.query), std::string(query.database), file_, at.start};
-  const size_t size = sizeof(SchemaChange) + change.statement.size() + change.database.size() + file_.size();
+  const size_t size =
+      sizeof(SchemaChange) + change.statement.size() + change.database.size() + file_.size();
   if (!out.item(std::move(change), size)) {
     return stopped();
   }
@@ -463,15 +472,22 @@ Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
     if (in_xa_ && prepared_bytes_ + held_bytes_ + bytes > options_.max_prepared_xa_bytes) {
       return Status::internal(fmt::format(
           "{}: XA transaction {} (started at {}:{}) holds more than {} bytes "
-          "of rows (with the {} prepared transactions waiting for their outcome): its rows are held "
+          "of rows (with the {} prepared transactions waiting for their outcome): its rows are "
+          "held "
           "until its XA COMMIT or ROLLBACK. Raise [monitor] max_held_mb; the checkpoint "
           "stays before it, so nothing is lost",
           where(file_, at.start), xidText(xa_), file_, txn_start_, options_.max_prepared_xa_bytes,
           prepared_.size()));
     }
     held_bytes_ += bytes;
-    held_.push_back(RowsItem{std::move(storage), std::move(rows), transactionCheckpoint(), at.end, at.timestamp,
-                             skip_rows, txn_gtid_text_, {}});
+    held_.push_back(RowsItem{std::move(storage),
+                             std::move(rows),
+                             transactionCheckpoint(),
+                             at.end,
+                             at.timestamp,
+                             skip_rows,
+                             txn_gtid_text_,
+                             {}});
     if (!in_xa_ && held_bytes_ > options_.max_savepoint_bytes && !releaseHeld(out)) {
       return stopped();
     }
@@ -483,16 +499,19 @@ Status TransactionTracker::onRows(binlog::RowsEvent& rows, const EventPlace& at,
     return Status::ok();
   }
   const SharedCheckpoint held = heldMark();
-  const RowsChange change{file_,     rows,           storage,
-                          options_.checkpoints ? transactionCheckpoint() : kNoCheckpoint,
-                          at.end,    at.timestamp,   skip_rows,
-                          txn_gtid_text_, held};
+  const RowsChange change{file_,     rows,
+                          storage,   options_.checkpoints ? transactionCheckpoint() : kNoCheckpoint,
+                          at.end,    at.timestamp,
+                          skip_rows, txn_gtid_text_,
+                          held};
   return out.rows(change, rowsBytes(rows)) ? Status::ok() : stopped();
 }
 
-Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const EventPlace& at, Output& out) {
+Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const EventPlace& at,
+                                     Output& out) {
   if (!xid) {
-    return Status::corruption(fmt::format("{}: an XA PREPARE whose xid could not be read", where(file_, at.start)));
+    return Status::corruption(
+        fmt::format("{}: an XA PREPARE whose xid could not be read", where(file_, at.start)));
   }
   if (!in_transaction_) {
     beginTransaction(at.start, /*explicit_begin=*/true);
@@ -508,7 +527,8 @@ Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const 
   prepared_bytes_ += prepared.bytes;
   // A second PREPARE of the same xid cannot happen while the first waits; if a restart read one
   // again, the newer copy replaces it.
-  auto same = std::find_if(prepared_.begin(), prepared_.end(), [&](const PreparedXa& p) { return p.xid == *xid; });
+  auto same = std::find_if(prepared_.begin(), prepared_.end(),
+                           [&](const PreparedXa& p) { return p.xid == *xid; });
   if (same != prepared_.end()) {
     prepared_bytes_ -= same->bytes;
     prepared_.erase(same);
@@ -517,19 +537,21 @@ Status TransactionTracker::prepareXa(const std::optional<sql::XaId>& xid, const 
   return endTransaction(at.end, out, nullptr);  // its rows wait for the outcome
 }
 
-Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool commit, const EventPlace& at,
-                                    Output& out) {
+Status TransactionTracker::decideXa(const std::optional<sql::XaId>& xid, bool commit,
+                                    const EventPlace& at, Output& out) {
   if (!xid) {
     // ONE PHASE: the rows of this very transaction are committed now.
     in_xa_ = false;
     return endTransaction(at.end, out, resumedHere());
   }
   SharedCheckpoint resumed;
-  auto it = std::find_if(prepared_.begin(), prepared_.end(), [&](const PreparedXa& p) { return p.xid == *xid; });
+  auto it = std::find_if(prepared_.begin(), prepared_.end(),
+                         [&](const PreparedXa& p) { return p.xid == *xid; });
   if (it == prepared_.end()) {
-    out.notice(fmt::format("{}: XA {} of transaction {}, whose XA PREPARE was before the start point: {}",
-                           where(file_, at.start), commit ? "COMMIT" : "ROLLBACK", xid->text(),
-                           commit ? "its rows are not published" : "nothing to drop"));
+    out.notice(
+        fmt::format("{}: XA {} of transaction {}, whose XA PREPARE was before the start point: {}",
+                    where(file_, at.start), commit ? "COMMIT" : "ROLLBACK", xid->text(),
+                    commit ? "its rows are not published" : "nothing to drop"));
   } else {
     PreparedXa decided = std::move(*it);
     const bool oldest = it == prepared_.begin();

@@ -92,8 +92,8 @@ struct RowsChange {
   const SharedCheckpoint& held_mark;
 
   RowsItem toItem() const {
-    return RowsItem{std::move(storage), std::move(event), txn_start, event_end, binlog_timestamp,
-                    skip_rows,          gtid,             held_mark};
+    return RowsItem{std::move(storage), std::move(event), txn_start, event_end,
+                    binlog_timestamp,   skip_rows,        gtid,      held_mark};
   }
 };
 
@@ -118,14 +118,16 @@ class TransactionTracker {
     virtual bool item(SourceItem&& item, size_t bytes) = 0;
     // A write the binlog holds as SQL text (statement format), which cannot be published:
     // `table` when the statement names it, `what` describes it ("LOAD DATA", "statement").
-    virtual void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
-                                const std::string& file, uint64_t position) = 0;
+    virtual void statementWrite(const std::optional<sql::StatementTable>& table,
+                                std::string_view what, const std::string& file,
+                                uint64_t position) = 0;
     // Something a user should know that stops nothing (an XA outcome whose PREPARE was not read).
     virtual void notice(const std::string& text) = 0;
   };
 
   // Starts at `start` (its GTID set must parse: InvalidArgument otherwise).
-  static Result<TransactionTracker> create(const checkpoint::Checkpoint& start, TrackerOptions options = {});
+  static Result<TransactionTracker> create(const checkpoint::Checkpoint& start,
+                                           TrackerOptions options = {});
 
   const std::string& file() const { return file_; }
   uint64_t position() const { return position_; }  // where the next event starts
@@ -151,8 +153,8 @@ class TransactionTracker {
   // alive for as long as the items it is handed live). Corruption for an INCIDENT and for a
   // transaction that breaks the grammar; ResourceExhausted-like Internal past
   // max_prepared_xa_bytes; Cancelled when Output::item says stop.
-  Status onEvent(binlog::DecodedEvent& event, const EventPlace& at, std::shared_ptr<const uint8_t[]>&& storage,
-                 Output& out);
+  Status onEvent(binlog::DecodedEvent& event, const EventPlace& at,
+                 std::shared_ptr<const uint8_t[]>&& storage, Output& out);
 
  private:
   struct PreparedXa {
@@ -162,7 +164,8 @@ class TransactionTracker {
     uint64_t bytes = 0;
   };
 
-  TransactionTracker(const checkpoint::Checkpoint& start, binlog::GtidState gtids, TrackerOptions options);
+  TransactionTracker(const checkpoint::Checkpoint& start, binlog::GtidState gtids,
+                     TrackerOptions options);
 
   void beginTransaction(uint64_t position, bool explicit_begin);
   const std::string& gtidsText();
@@ -184,12 +187,13 @@ class TransactionTracker {
   // A statement that is neither transaction control nor a write: DDL or DCL.
   Status onDdl(const binlog::QueryEvent& query, const sql::Statement& statement,
                const EventPlace& at, Output& out);
-  Status onRows(binlog::RowsEvent& rows, const EventPlace& at, std::shared_ptr<const uint8_t[]>&& storage,
-                Output& out);
+  Status onRows(binlog::RowsEvent& rows, const EventPlace& at,
+                std::shared_ptr<const uint8_t[]>&& storage, Output& out);
   // The current transaction becomes a prepared XA transaction.
   Status prepareXa(const std::optional<sql::XaId>& xid, const EventPlace& at, Output& out);
   // XA COMMIT (rows handed on) or XA ROLLBACK (dropped) of a prepared transaction.
-  Status decideXa(const std::optional<sql::XaId>& xid, bool commit, const EventPlace& at, Output& out);
+  Status decideXa(const std::optional<sql::XaId>& xid, bool commit, const EventPlace& at,
+                  Output& out);
   bool handOnRows(RowsItem& item, Output& out);
   static const SharedCheckpoint kNoCheckpoint;
   // Hands on the rows the current transaction holds after its savepoints.
@@ -209,14 +213,15 @@ class TransactionTracker {
   // After a lost stream: rows events of the transaction read again that were handed on before
   // (the walk over the same events makes the same choices, so they are its first ones).
   uint64_t skip_handed_on_ = 0;
-  binlog::GtidState gtids_;            // executed before the current transaction (when known)
+  binlog::GtidState gtids_;  // executed before the current transaction (when known)
   std::variant<std::monostate, binlog::MysqlGtidEvent, binlog::MariadbGtid> txn_gtid_;
-  std::string txn_gtid_text_;          // the current transaction's GTID, "" if none
-  std::string txn_gtid_set_;           // gtids_ as text when the current (or next) transaction began
-  SharedCheckpoint txn_checkpoint_;    // the current transaction's start as its items share it
-  bool txn_checkpoint_stale_ = true;   // file_, txn_start_ or txn_gtid_set_ changed since it was made
-  bool txn_resumed_ = false;           // the current transaction is the start checkpoint's own
-  std::string gtids_text_;             // gtids_ as text, kept while gtids_ does not change
+  std::string txn_gtid_text_;        // the current transaction's GTID, "" if none
+  std::string txn_gtid_set_;         // gtids_ as text when the current (or next) transaction began
+  SharedCheckpoint txn_checkpoint_;  // the current transaction's start as its items share it
+  bool txn_checkpoint_stale_ =
+      true;                   // file_, txn_start_ or txn_gtid_set_ changed since it was made
+  bool txn_resumed_ = false;  // the current transaction is the start checkpoint's own
+  std::string gtids_text_;    // gtids_ as text, kept while gtids_ does not change
   bool gtids_text_stale_ = true;
   // The current transaction is XA (XA START, or MariaDB's GTID of a prepared XA): its rows wait.
   std::optional<sql::XaId> xa_;
@@ -227,11 +232,11 @@ class TransactionTracker {
   uint64_t held_bytes_ = 0;
   struct Savepoint {
     std::string name;
-    size_t held_from;   // held_ index of its first row
-    bool handed_on;     // rows after it were handed on past max_savepoint_bytes
+    size_t held_from;  // held_ index of its first row
+    bool handed_on;    // rows after it were handed on past max_savepoint_bytes
   };
   std::vector<Savepoint> savepoints_;
-  std::vector<PreparedXa> prepared_;   // oldest first
+  std::vector<PreparedXa> prepared_;  // oldest first
   uint64_t prepared_bytes_ = 0;
 };
 

@@ -27,7 +27,8 @@ constexpr size_t kTakenMessageBytes = 1 << 20;
 
 // "FILE:END_POSITION:ROW", the id every row message is published with, into `out`: written by
 // hand, as it is built once per row.
-std::string_view rowMessageId(std::string& out, std::string_view file, uint64_t event_end, uint64_t row) {
+std::string_view rowMessageId(std::string& out, std::string_view file, uint64_t event_end,
+                              uint64_t row) {
   char digits[2 * 20 + 2];
   char* end = digits;
   *end++ = ':';
@@ -72,8 +73,7 @@ Status TransformerStage::handle(SourceItem& item) {
   } else if (auto* change = std::get_if<SchemaChange>(&item)) {
     forgetCompletedTables();
     if (history_ != nullptr) {
-      return history_->applyDdl(change->statement, change->database,
-                                change->at);
+      return history_->applyDdl(change->statement, change->database, change->at);
     }
   }
   return Status::ok();
@@ -89,11 +89,13 @@ Status TransformerStage::checkResumedRows(const checkpoint::Checkpoint& resumed)
   // claims were never confirmed, or were of another binlog.
   return Status::corruption(fmt::format(
       "{} resumes inside the transaction at {}:{} with rows_done={}, but that transaction holds {} "
-      "rows{}: the state file was damaged, copied from another server, or written with other [mysql] "
+      "rows{}: the state file was damaged, copied from another server, or written with other "
+      "[mysql] "
       "database/tables settings. Edit it to rows_done=0 (the transaction is published again: "
       "consumers may see up to {} rows twice) or delete it (a restart from [mysql] start_position)",
-      state_path_.empty() ? std::string("the state file") : "state file " + state_path_, resumed.file,
-      resumed.offset, resumed.rows_done, rows, rows == 0 ? "" : " of the published tables", rows));
+      state_path_.empty() ? std::string("the state file") : "state file " + state_path_,
+      resumed.file, resumed.offset, resumed.rows_done, rows,
+      rows == 0 ? "" : " of the published tables", rows));
 }
 
 // Small batches: the publish queue bounds batches (publish_queue_items), so the batch size
@@ -139,13 +141,15 @@ bool TransformerStage::take(std::vector<SourceBatch>& taken, std::stop_token sto
   constexpr std::chrono::milliseconds kMaxWait{100};
   auto wait = kMaxWait;
   if (auto next = delay_->nextRelease()) {
-    wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.monotonicNow()),
-                      std::chrono::milliseconds{0}, kMaxWait);
+    wait = std::clamp(
+        std::chrono::duration_cast<std::chrono::milliseconds>(*next - clock_.monotonicNow()),
+        std::chrono::milliseconds{0}, kMaxWait);
   }
   return in_.popAllFor(taken, kMaxTakenBatches, wait) == 0 && in_.drained();
 }
 
-Result<TransformerStage::Flow> TransformerStage::process(std::vector<SourceBatch>& taken, std::stop_token stop) {
+Result<TransformerStage::Flow> TransformerStage::process(std::vector<SourceBatch>& taken,
+                                                         std::stop_token stop) {
   for (SourceBatch& items : taken) {
     for (SourceItem& item : items) {
       MM_RETURN_IF_ERROR(handle(item));
@@ -198,7 +202,8 @@ PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
   PublishItem item = checkpointMark(gap.to);
   item.timestamp = unixSeconds(clock_.now());
   // Control messages have ids of their own that no row id ("FILE:POS:ROW") can equal.
-  item.setMessage(fmt::format("gap:{}:{}", from, to), message::gapMessage(from, to, item.timestamp));
+  item.setMessage(fmt::format("gap:{}:{}", from, to),
+                  message::gapMessage(from, to, item.timestamp));
   const message::RouteFacts facts{"gap", "", "", ""};
   item.route = makeRoute(routing_.expand(facts), message::routeHeaders(facts));
   return item;
@@ -209,8 +214,8 @@ void TransformerStage::forgetCompletedTables() {
   last_table_ = LastTable{};
 }
 
-Result<TransformerStage::SharedTableMap> TransformerStage::completeTable(const SharedTableMap& source,
-                                                                         const binlog::Position& at) {
+Result<TransformerStage::SharedTableMap> TransformerStage::completeTable(
+    const SharedTableMap& source, const binlog::Position& at) {
   if (source == last_table_.source) {
     return last_table_.completed;
   }
@@ -226,8 +231,8 @@ Result<TransformerStage::SharedTableMap> TransformerStage::completeTable(const S
   return completed;
 }
 
-Result<TransformerStage::SharedTableMap> TransformerStage::completeFromSchema(const binlog::TableMap& map,
-                                                                              const binlog::Position& at) {
+Result<TransformerStage::SharedTableMap> TransformerStage::completeFromSchema(
+    const binlog::TableMap& map, const binlog::Position& at) {
   if (history_ == nullptr) {
     return Status::invalidArgument(fmt::format(
         "table {}.{}: the binlog lacks column names or keys and no schema source is configured",
@@ -244,10 +249,9 @@ Result<TransformerStage::SharedTableMap> TransformerStage::completeFromSchema(co
     return schema.status();
   }
   if (Status fits = binlog::checkColumnTypes(map, *schema); !fits.isOk()) {
-    spdlog::warn(
-        "table {}: the schema history does not match the binlog ({}); re-reading it from "
-        "information_schema",
-        key, fits.message());
+    spdlog::warn("table {}: the schema history does not match the binlog ({}); re-reading it from "
+                 "information_schema",
+                 key, fits.message());
     schema = history_->reread(name, at);
     if (!schema.isOk()) {
       return schema.status();
@@ -302,8 +306,9 @@ std::optional<PublishItem> TransformerStage::nextRowItem(const RowsItem& item) {
   if (row_in_txn < item.skip_rows) {
     return std::nullopt;  // confirmed before the last restart
   }
-  PublishItem row = item.held_mark == nullptr ? checkpointMark(item.txn_start, row_in_txn + 1)
-                                              : checkpointMark(item.held_mark, item.held_mark->rows_done);
+  PublishItem row = item.held_mark == nullptr
+                        ? checkpointMark(item.txn_start, row_in_txn + 1)
+                        : checkpointMark(item.held_mark, item.held_mark->rows_done);
   row.timestamp = publish_time_;
   return row;
 }
@@ -334,18 +339,23 @@ Status TransformerStage::transform(RowsItem& item) {
     last_event_file_ = txn.file;
     last_event_end_ = item.event_end;
   }
-  const message::RowOrigin origin{item.binlog_timestamp, publish_time_, txn.file,
-                                  item.event_end, same_position ? next_row_at_position_ : 0, item.gtid};
+  const message::RowOrigin origin{item.binlog_timestamp,
+                                  publish_time_,
+                                  txn.file,
+                                  item.event_end,
+                                  same_position ? next_row_at_position_ : 0,
+                                  item.gtid};
   const uint64_t rows_before = rows_in_txn_;
-  Status status = !table.isOk()           ? table.status()
-                  : delay_ == nullptr     ? transformNow(item, *table, origin)
-                                          : transformDelayed(item, *table, origin);
+  Status status = !table.isOk()       ? table.status()
+                  : delay_ == nullptr ? transformNow(item, *table, origin)
+                                      : transformDelayed(item, *table, origin);
   metrics::add(metrics_.rows_read, rows_in_txn_ - rows_before);
   if (status.isOk()) {
     return status;
   }
-  return status.withContext(fmt::format("rows event ending at {}:{} ({}.{})", txn.file, item.event_end,
-                                        item.event.table->database, item.event.table->table));
+  return status.withContext(fmt::format("rows event ending at {}:{} ({}.{})", txn.file,
+                                        item.event_end, item.event.table->database,
+                                        item.event.table->table));
 }
 
 Status TransformerStage::transformNow(RowsItem& item, const SharedTableMap& map,
@@ -366,14 +376,15 @@ Status TransformerStage::transformNow(RowsItem& item, const SharedTableMap& map,
 
 Status TransformerStage::transformDelayed(RowsItem& item, const SharedTableMap& map,
                                           const message::RowOrigin& origin) {
-  const message::ChangeOrigin change_origin{origin.binlog_timestamp, std::string(origin.file), origin.event_end,
-                                            origin.row, std::string(origin.gtid)};
+  const message::ChangeOrigin change_origin{origin.binlog_timestamp, std::string(origin.file),
+                                            origin.event_end, origin.row, std::string(origin.gtid)};
   auto emit = [&](message::RowChange& change) {
     next_row_at_position_ = change.origin.row + 1;
     std::optional<PublishItem> message = nextRowItem(item);
     if (message) {
       message->route = routeOf(*map, change.kind, message::columnsObject(*map, change.keys));
-      message->setMessage(rowMessageId(message_id_, change.origin.file, item.event_end, change.origin.row), {});
+      message->setMessage(
+          rowMessageId(message_id_, change.origin.file, item.event_end, change.origin.row), {});
       delay_->add(std::move(change), std::move(*message), now_);
     }
     return Status::ok();

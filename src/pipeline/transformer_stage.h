@@ -17,8 +17,8 @@
 
 #include <array>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stop_token>
 #include <string>
@@ -27,9 +27,9 @@
 #include "binlog/table_schema.h"
 #include "common/clock.h"
 #include "common/status.h"
-#include "metrics/stats.h"
 #include "message/message_route.h"
 #include "message/rows_formatter.h"
+#include "metrics/stats.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/delay_buffer.h"
 #include "pipeline/items.h"
@@ -79,14 +79,16 @@ class TransformerStage {
   // checkpoint it moves to); nullopt when that row was confirmed before the last restart.
   std::optional<PublishItem> nextRowItem(const RowsItem& item);
   Status transformNow(RowsItem& item, const SharedTableMap& map, const message::RowOrigin& origin);
-  Status transformDelayed(RowsItem& item, const SharedTableMap& map, const message::RowOrigin& origin);
+  Status transformDelayed(RowsItem& item, const SharedTableMap& map,
+                          const message::RowOrigin& origin);
   // Sets `item`'s message; a large body is moved out of the builder, not copied.
   void setMessage(PublishItem& item, std::string_view id, std::string_view body);
   // The table `source` describes, completed from the schema history where the binlog lacks names,
   // keys or types (binlog::needsSchema). The decoder hands out the same `source` object while a
   // table's TABLE_MAP stays byte-identical, so the answer for the last one is kept until a DDL.
   Result<SharedTableMap> completeTable(const SharedTableMap& source, const binlog::Position& at);
-  Result<SharedTableMap> completeFromSchema(const binlog::TableMap& map, const binlog::Position& at);
+  Result<SharedTableMap> completeFromSchema(const binlog::TableMap& map,
+                                            const binlog::Position& at);
   void forgetCompletedTables();
   PublishItem gapItem(const PositionGap& gap) const;
   // Corruption when the transaction `resumed` names held fewer rows than its rows_done.
@@ -103,8 +105,8 @@ class TransformerStage {
   const message::RoutingKeyTemplate& routing_;
   message::RowsFormatter formatter_;
   metrics::Stats& metrics_;
-  PublishBatch batch_;           // what the next send() hands on
-  Clock::MonotonicTime now_{};   // monotonic time, read once per batch taken from the input
+  PublishBatch batch_;          // what the next send() hands on
+  Clock::MonotonicTime now_{};  // monotonic time, read once per batch taken from the input
   // Tables completed from the schema history, by "db.table"; dropped at every DDL.
   std::map<std::string, SharedTableMap, std::less<>> completed_;
   // The last rows event's table: the decoder's map (held, so its address is not reused), the
@@ -124,7 +126,8 @@ class TransformerStage {
   std::string txn_file_;
   uint64_t txn_start_ = 0;
   uint64_t rows_in_txn_ = 0;
-  // The last rows event's coordinate and the index its next row would get (payload events share it).
+  // The last rows event's coordinate and the index its next row would get (payload events share
+  // it).
   std::string last_event_file_;
   uint64_t last_event_end_ = 0;
   uint64_t next_row_at_position_ = 0;

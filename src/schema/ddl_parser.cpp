@@ -209,7 +209,9 @@ class Parser {
     return {};
   }
   // A charset the decoder does not transcode is Unknown: read as UTF-8, as with none at all.
-  static Charset charsetNamed(const std::string& name) { return binlog::charsetByName(asciiLower(name)); }
+  static Charset charsetNamed(const std::string& name) {
+    return binlog::charsetByName(asciiLower(name));
+  }
   // CHARACTER SET / CHARSET / CHAR SET, consumed; false if none here.
   bool acceptCharsetKeyword() {
     return acceptAll({"CHARACTER", "SET"}) || accept("CHARSET") || acceptAll({"CHAR", "SET"});
@@ -273,12 +275,24 @@ class Parser {
 // information_schema's DATA_TYPE name for a type name in lower case.
 std::string canonicalTypeName(std::string name) {
   static const std::pair<std::string_view, std::string_view> kAliases[] = {
-      {"integer", "int"},       {"int1", "tinyint"},     {"int2", "smallint"},
-      {"int3", "mediumint"},    {"int4", "int"},         {"int8", "bigint"},
-      {"middleint", "mediumint"}, {"bool", "tinyint"},   {"boolean", "tinyint"},
-      {"dec", "decimal"},       {"numeric", "decimal"},  {"fixed", "decimal"},
-      {"real", "double"},       {"float4", "float"},     {"float8", "double"},
-      {"character", "char"},    {"nchar", "char"},       {"nvarchar", "varchar"},
+      {"integer", "int"},
+      {"int1", "tinyint"},
+      {"int2", "smallint"},
+      {"int3", "mediumint"},
+      {"int4", "int"},
+      {"int8", "bigint"},
+      {"middleint", "mediumint"},
+      {"bool", "tinyint"},
+      {"boolean", "tinyint"},
+      {"dec", "decimal"},
+      {"numeric", "decimal"},
+      {"fixed", "decimal"},
+      {"real", "double"},
+      {"float4", "float"},
+      {"float8", "double"},
+      {"character", "char"},
+      {"nchar", "char"},
+      {"nvarchar", "varchar"},
       {"geomcollection", "geometrycollection"},
   };
   for (const auto& [alias, canonical] : kAliases) {
@@ -682,18 +696,68 @@ void Parser::dropSpecification(AlterTable& alter) {
 }
 
 // ALTER TABLE clauses that change no column and no unique key: skipped to the next ','.
-constexpr std::string_view kClausesChangingNoColumn[] = {
-    "ALTER", "ENGINE", "ALGORITHM", "LOCK", "FORCE", "COMMENT", "AUTO_INCREMENT", "ROW_FORMAT",
-    "KEY_BLOCK_SIZE", "STATS_PERSISTENT", "STATS_AUTO_RECALC", "STATS_SAMPLE_PAGES", "PACK_KEYS",
-    "CHECKSUM", "PAGE_CHECKSUM", "DELAY_KEY_WRITE", "ENABLE", "DISABLE", "DISCARD", "IMPORT",
-    "ORDER", "AVG_ROW_LENGTH", "MAX_ROWS", "MIN_ROWS", "ENCRYPTION", "ENCRYPTED",
-    "ENCRYPTION_KEY_ID", "COMPRESSION", "CONNECTION", "DATA", "INDEX", "INSERT_METHOD",
-    "PASSWORD", "TABLESPACE", "UNION", "TRANSACTIONAL", "PAGE_COMPRESSED",
-    "PAGE_COMPRESSION_LEVEL", "IETF_QUOTES", "WITH", "WITHOUT", "COALESCE", "REORGANIZE",
-    "EXCHANGE", "ANALYZE", "CHECK", "OPTIMIZE", "REBUILD", "REPAIR", "REMOVE", "TRUNCATE",
-    "PARTITION", "PARTITIONS", "SECONDARY_ENGINE", "SECONDARY_LOAD", "SECONDARY_UNLOAD",
-    "UPGRADE", "ENGINE_ATTRIBUTE", "SECONDARY_ENGINE_ATTRIBUTE", "AUTOEXTEND_SIZE", "VALIDATION",
-    "STORAGE"};
+constexpr std::string_view kClausesChangingNoColumn[] = {"ALTER",
+                                                         "ENGINE",
+                                                         "ALGORITHM",
+                                                         "LOCK",
+                                                         "FORCE",
+                                                         "COMMENT",
+                                                         "AUTO_INCREMENT",
+                                                         "ROW_FORMAT",
+                                                         "KEY_BLOCK_SIZE",
+                                                         "STATS_PERSISTENT",
+                                                         "STATS_AUTO_RECALC",
+                                                         "STATS_SAMPLE_PAGES",
+                                                         "PACK_KEYS",
+                                                         "CHECKSUM",
+                                                         "PAGE_CHECKSUM",
+                                                         "DELAY_KEY_WRITE",
+                                                         "ENABLE",
+                                                         "DISABLE",
+                                                         "DISCARD",
+                                                         "IMPORT",
+                                                         "ORDER",
+                                                         "AVG_ROW_LENGTH",
+                                                         "MAX_ROWS",
+                                                         "MIN_ROWS",
+                                                         "ENCRYPTION",
+                                                         "ENCRYPTED",
+                                                         "ENCRYPTION_KEY_ID",
+                                                         "COMPRESSION",
+                                                         "CONNECTION",
+                                                         "DATA",
+                                                         "INDEX",
+                                                         "INSERT_METHOD",
+                                                         "PASSWORD",
+                                                         "TABLESPACE",
+                                                         "UNION",
+                                                         "TRANSACTIONAL",
+                                                         "PAGE_COMPRESSED",
+                                                         "PAGE_COMPRESSION_LEVEL",
+                                                         "IETF_QUOTES",
+                                                         "WITH",
+                                                         "WITHOUT",
+                                                         "COALESCE",
+                                                         "REORGANIZE",
+                                                         "EXCHANGE",
+                                                         "ANALYZE",
+                                                         "CHECK",
+                                                         "OPTIMIZE",
+                                                         "REBUILD",
+                                                         "REPAIR",
+                                                         "REMOVE",
+                                                         "TRUNCATE",
+                                                         "PARTITION",
+                                                         "PARTITIONS",
+                                                         "SECONDARY_ENGINE",
+                                                         "SECONDARY_LOAD",
+                                                         "SECONDARY_UNLOAD",
+                                                         "UPGRADE",
+                                                         "ENGINE_ATTRIBUTE",
+                                                         "SECONDARY_ENGINE_ATTRIBUTE",
+                                                         "AUTOEXTEND_SIZE",
+                                                         "VALIDATION",
+                                                         "STORAGE"};
 
 void Parser::alterSpecification(AlterTable& alter) {
   if (accept("ADD")) {

@@ -269,10 +269,9 @@ Status SchemaHistory::resume(const binlog::Position& start) {
     return history.status();
   }
   if (!history->has_value()) {
-    spdlog::warn(
-        "schema history {} is missing: the current schema stands in for the one at {}:{} "
-        "(rows written before a later ALTER may be refused)",
-        options_.path, start.file, start.offset);
+    spdlog::warn("schema history {} is missing: the current schema stands in for the one at {}:{} "
+                 "(rows written before a later ALTER may be refused)",
+                 options_.path, start.file, start.offset);
     return capture(start);
   }
   MM_RETURN_IF_ERROR(replay(**history, start));
@@ -337,8 +336,8 @@ Status SchemaHistory::applyDdl(std::string_view statement, std::string_view data
     spdlog::warn(
         "schema history: cannot {} ({}) {}.{} in the statement at {}:{}: `{}`; re-reading the "
         "table from information_schema (its current definition stands in)",
-        unparsed ? "parse" : "apply", conflict.reason, conflict.table.database, conflict.table.table,
-        at.file, at.offset, shortened(statement));
+        unparsed ? "parse" : "apply", conflict.reason, conflict.table.database,
+        conflict.table.table, at.file, at.offset, shortened(statement));
     auto schema = catalog_.lookup(conflict.table.database, conflict.table.table);
     if (schema.isOk()) {
       model_.put(conflict.table, std::move(*schema));

@@ -19,8 +19,9 @@ std::vector<SchemaColumn>::iterator findColumn(TableSchema& t, std::string_view 
 }
 
 std::vector<binlog::UniqueKey>::iterator findKey(TableSchema& t, std::string_view name) {
-  return std::find_if(t.unique_keys.begin(), t.unique_keys.end(),
-                      [&](const binlog::UniqueKey& k) { return equalsIgnoringAsciiCase(k.name, name); });
+  return std::find_if(t.unique_keys.begin(), t.unique_keys.end(), [&](const binlog::UniqueKey& k) {
+    return equalsIgnoringAsciiCase(k.name, name);
+  });
 }
 
 // A text column given without a charset takes the table's default.
@@ -44,8 +45,8 @@ Status missingColumn(std::string_view clause, const std::string& name, bool if_e
 }
 
 // Moves `column` (already removed from t) into place; `after` is the column AFTER names, or end.
-Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placement, size_t keep_index,
-             std::vector<SchemaColumn>::iterator after) {
+Status place(TableSchema& t, SchemaColumn column, const ColumnPlacement& placement,
+             size_t keep_index, std::vector<SchemaColumn>::iterator after) {
   size_t index = t.columns.size();
   switch (placement.where) {
     case ColumnPlacement::Where::Keep: index = std::min(keep_index, t.columns.size()); break;
@@ -75,7 +76,8 @@ void renameInKeys(TableSchema& t, std::string_view from, const std::string& to) 
 // As the server does: a dropped column leaves every index; an index left with no column goes.
 void dropFromKeys(TableSchema& t, std::string_view column) {
   for (binlog::UniqueKey& key : t.unique_keys) {
-    std::erase_if(key.columns, [&](const std::string& c) { return equalsIgnoringAsciiCase(c, column); });
+    std::erase_if(key.columns,
+                  [&](const std::string& c) { return equalsIgnoringAsciiCase(c, column); });
   }
   std::erase_if(t.unique_keys, [](const binlog::UniqueKey& k) { return k.columns.empty(); });
 }
@@ -104,7 +106,9 @@ class OperationApplier {
     }
     renamed_.clear();
     for (auto c = t_.columns.begin(); c != t_.columns.end(); ++c) {
-      if (std::any_of(c + 1, t_.columns.end(), [&](const SchemaColumn& d) { return equalsIgnoringAsciiCase(c->name, d.name); })) {
+      if (std::any_of(c + 1, t_.columns.end(), [&](const SchemaColumn& d) {
+            return equalsIgnoringAsciiCase(c->name, d.name);
+          })) {
         return Status::invalidArgument(fmt::format("two columns named `{}`", c->name));
       }
     }
@@ -231,8 +235,9 @@ class OperationApplier {
 
   // The column that has, or will have once this statement ends, the name `name`.
   std::vector<SchemaColumn>::iterator findByFinalName(std::string_view name) {
-    auto renamed = std::find_if(renamed_.begin(), renamed_.end(),
-                                [&](const auto& entry) { return equalsIgnoringAsciiCase(entry.second, name); });
+    auto renamed = std::find_if(renamed_.begin(), renamed_.end(), [&](const auto& entry) {
+      return equalsIgnoringAsciiCase(entry.second, name);
+    });
     if (renamed != renamed_.end()) {
       return findColumn(t_, renamed->first);
     }

@@ -32,7 +32,8 @@ AmqpConnection::~AmqpConnection() { close(); }
 
 std::string AmqpConnection::where() const {
   const BrokerAddress& broker = options_.brokers[current_broker_];
-  return fmt::format("AMQP broker {}:{}{}", broker.host, broker.port, options_.tls.enabled ? " (TLS)" : "");
+  return fmt::format("AMQP broker {}:{}{}", broker.host, broker.port,
+                     options_.tls.enabled ? " (TLS)" : "");
 }
 
 void AmqpConnection::close() {
@@ -43,7 +44,8 @@ void AmqpConnection::close() {
   }
 }
 
-Status AmqpConnection::closedStatus(std::string_view doing, int reply_code, std::string_view reply_text) const {
+Status AmqpConnection::closedStatus(std::string_view doing, int reply_code,
+                                    std::string_view reply_text) const {
   std::string message = fmt::format("{}: {}: {} {}", where(), doing, reply_code, reply_text);
   // Credentials, permissions, a missing vhost, a conflicting exchange: retrying cannot help, and
   // the fix travels with the message so that the daemon and `check` print the same text.
@@ -60,10 +62,10 @@ Status AmqpConnection::rpcStatus(std::string_view doing) const {
 
 Status AmqpConnection::replyStatus(const amqp_rpc_reply_t_& reply, std::string_view doing) const {
   switch (reply.reply_type) {
-    case AMQP_RESPONSE_NORMAL:
-      return Status::ok();
+    case AMQP_RESPONSE_NORMAL: return Status::ok();
     case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-      return Status::io(fmt::format("{}: {}: {}", where(), doing, amqp_error_string2(reply.library_error)));
+      return Status::io(
+          fmt::format("{}: {}: {}", where(), doing, amqp_error_string2(reply.library_error)));
     case AMQP_RESPONSE_SERVER_EXCEPTION:
       if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
         auto* m = static_cast<amqp_connection_close_t*>(reply.reply.decoded);
@@ -73,9 +75,9 @@ Status AmqpConnection::replyStatus(const amqp_rpc_reply_t_& reply, std::string_v
         auto* m = static_cast<amqp_channel_close_t*>(reply.reply.decoded);
         return closedStatus(doing, m->reply_code, textOf(m->reply_text));
       }
-      return Status::protocol(fmt::format("{}: {}: unexpected method 0x{:08X}", where(), doing, reply.reply.id));
-    default:
-      return Status::io(fmt::format("{}: {}: no reply", where(), doing));
+      return Status::protocol(
+          fmt::format("{}: {}: unexpected method 0x{:08X}", where(), doing, reply.reply.id));
+    default: return Status::io(fmt::format("{}: {}: no reply", where(), doing));
   }
 }
 
@@ -87,7 +89,8 @@ void AmqpConnection::interrupt() {
   }
 }
 
-Status AmqpConnection::open(std::string_view connection_name, const std::function<Status()>& set_up) {
+Status AmqpConnection::open(std::string_view connection_name,
+                            const std::function<Status()>& set_up) {
   Status status;
   for (size_t attempt = 0; attempt < options_.brokers.size(); ++attempt) {
     const size_t index = (current_broker_ + attempt) % options_.brokers.size();
@@ -103,7 +106,8 @@ Status AmqpConnection::open(std::string_view connection_name, const std::functio
   }
   return options_.brokers.size() == 1
              ? status
-             : status.withContext(fmt::format("none of the {} brokers answered; last", options_.brokers.size()));
+             : status.withContext(
+                   fmt::format("none of the {} brokers answered; last", options_.brokers.size()));
 }
 
 Status AmqpConnection::openSocket(const BrokerAddress& broker) {
@@ -117,13 +121,15 @@ Status AmqpConnection::openSocket(const BrokerAddress& broker) {
     amqp_ssl_socket_set_verify_hostname(socket, options_.tls.verify_peer ? 1 : 0);
     if (!options_.tls.ca_file.empty() &&
         amqp_ssl_socket_set_cacert(socket, options_.tls.ca_file.c_str()) != AMQP_STATUS_OK) {
-      return Status::invalidArgument(fmt::format("{}: cannot load [amqp] ssl_ca {}", where(), options_.tls.ca_file));
+      return Status::invalidArgument(
+          fmt::format("{}: cannot load [amqp] ssl_ca {}", where(), options_.tls.ca_file));
     }
     if (!options_.tls.cert_file.empty() &&
-        amqp_ssl_socket_set_key(socket, options_.tls.cert_file.c_str(), options_.tls.key_file.c_str()) !=
-            AMQP_STATUS_OK) {
-      return Status::invalidArgument(fmt::format("{}: cannot load [amqp] ssl_cert {} / ssl_key {}", where(),
-                                                 options_.tls.cert_file, options_.tls.key_file));
+        amqp_ssl_socket_set_key(socket, options_.tls.cert_file.c_str(),
+                                options_.tls.key_file.c_str()) != AMQP_STATUS_OK) {
+      return Status::invalidArgument(fmt::format("{}: cannot load [amqp] ssl_cert {} / ssl_key {}",
+                                                 where(), options_.tls.cert_file,
+                                                 options_.tls.key_file));
     }
   } else {
     socket = amqp_tcp_socket_new(state_);
@@ -141,7 +147,8 @@ Status AmqpConnection::connectSocket(amqp_socket_t* socket, const BrokerAddress&
     // Over TLS the handshake happens inside the open: it gets the whole timeout, not a slice.
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
     const auto slice = options_.tls.enabled ? left : std::min(left, kConnectSlice);
-    timeval timeout{static_cast<time_t>(slice.count() / 1000), static_cast<suseconds_t>(slice.count() % 1000 * 1000)};
+    timeval timeout{static_cast<time_t>(slice.count() / 1000),
+                    static_cast<suseconds_t>(slice.count() % 1000 * 1000)};
     const int opened = amqp_socket_open_noblock(socket, broker.host.c_str(), broker.port, &timeout);
     if (opened == AMQP_STATUS_OK) {
       break;
@@ -186,12 +193,14 @@ Status AmqpConnection::login(std::string_view connection_name) {
       AMQP_SASL_METHOD_PLAIN, options_.user.c_str(), options_.password.c_str());
   if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
     // The login's own reply: amqp_get_rpc_reply() does not hold it.
-    return replyStatus(reply, fmt::format(
-        "login as '{}' on vhost '{}' failed (check [amqp] user, password and vhost{})", options_.user,
-        options_.vhost,
-        options_.tls.enabled ? "; over TLS the broker may also have refused the client: does it "
-                               "require a client certificate ([amqp] ssl_cert, ssl_key)?"
-                             : ""));
+    return replyStatus(
+        reply,
+        fmt::format("login as '{}' on vhost '{}' failed (check [amqp] user, password and vhost{})",
+                    options_.user, options_.vhost,
+                    options_.tls.enabled
+                        ? "; over TLS the broker may also have refused the client: does it "
+                          "require a client certificate ([amqp] ssl_cert, ssl_key)?"
+                        : ""));
   }
   return Status::ok();
 }

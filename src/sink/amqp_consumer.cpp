@@ -19,19 +19,20 @@ Status AmqpConsumer::connect() {
 
 Status AmqpConsumer::declareAndConsume() {
   amqp_connection_state_t state = connection_.state();
-  amqp_exchange_declare(state, kAmqpChannel, bytesOf(options_.exchange), bytesOf(options_.exchange_type),
-                        /*passive=*/0, /*durable=*/1, /*auto_delete=*/0, /*internal=*/0, amqp_empty_table);
-  MM_RETURN_IF_ERROR(connection_.rpcStatus(
-      fmt::format("cannot declare exchange '{}' of type {}", options_.exchange, options_.exchange_type)));
-  amqp_queue_declare_ok_t* queue = amqp_queue_declare(state, kAmqpChannel, amqp_empty_bytes, /*passive=*/0,
-                                                      /*durable=*/0, /*exclusive=*/1, /*auto_delete=*/1,
-                                                      amqp_empty_table);
+  amqp_exchange_declare(
+      state, kAmqpChannel, bytesOf(options_.exchange), bytesOf(options_.exchange_type),
+      /*passive=*/0, /*durable=*/1, /*auto_delete=*/0, /*internal=*/0, amqp_empty_table);
+  MM_RETURN_IF_ERROR(connection_.rpcStatus(fmt::format("cannot declare exchange '{}' of type {}",
+                                                       options_.exchange, options_.exchange_type)));
+  amqp_queue_declare_ok_t* queue =
+      amqp_queue_declare(state, kAmqpChannel, amqp_empty_bytes, /*passive=*/0,
+                         /*durable=*/0, /*exclusive=*/1, /*auto_delete=*/1, amqp_empty_table);
   MM_RETURN_IF_ERROR(connection_.rpcStatus("cannot declare a private queue"));
   const std::string queue_name = textOf(queue->queue);
-  amqp_queue_bind(state, kAmqpChannel, bytesOf(queue_name), bytesOf(options_.exchange), bytesOf(binding_key_),
-                  amqp_empty_table);
-  MM_RETURN_IF_ERROR(connection_.rpcStatus(
-      fmt::format("cannot bind a queue to exchange '{}' with key '{}'", options_.exchange, binding_key_)));
+  amqp_queue_bind(state, kAmqpChannel, bytesOf(queue_name), bytesOf(options_.exchange),
+                  bytesOf(binding_key_), amqp_empty_table);
+  MM_RETURN_IF_ERROR(connection_.rpcStatus(fmt::format(
+      "cannot bind a queue to exchange '{}' with key '{}'", options_.exchange, binding_key_)));
   amqp_basic_consume(state, kAmqpChannel, bytesOf(queue_name), amqp_empty_bytes, /*no_local=*/0,
                      /*no_ack=*/1, /*exclusive=*/1, amqp_empty_table);
   return connection_.rpcStatus("cannot start consuming");
@@ -47,7 +48,8 @@ Result<std::optional<ConsumedMessage>> AmqpConsumer::next(std::chrono::milliseco
   timeval wait{static_cast<time_t>(micros / 1000000), static_cast<suseconds_t>(micros % 1000000)};
   amqp_envelope_t envelope;
   const amqp_rpc_reply_t reply = amqp_consume_message(state, &envelope, &wait, 0);
-  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT) {
+  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+      reply.library_error == AMQP_STATUS_TIMEOUT) {
     return std::optional<ConsumedMessage>{};
   }
   if (reply.reply_type != AMQP_RESPONSE_NORMAL) {

@@ -62,6 +62,7 @@ class AmqpFrameBuffer {
 
 // Writes every byte of `bytes` to the connected socket `fd`, waiting while the socket is full. Io
 // error naming the cause when the peer is gone, or when no byte could be written for `stall_limit`.
-Status writeAllToSocket(int fd, std::span<const uint8_t> bytes, std::chrono::milliseconds stall_limit);
+Status writeAllToSocket(int fd, std::span<const uint8_t> bytes,
+                        std::chrono::milliseconds stall_limit);
 
 }  // namespace mm::sink

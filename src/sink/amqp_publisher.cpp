@@ -47,7 +47,8 @@ std::optional<uint64_t> numberAfter(std::string_view text, std::string_view labe
 
 }  // namespace
 
-std::optional<MessageSizeRefusal> parseMessageSizeRefusal(uint16_t reply_code, std::string_view reply_text) {
+std::optional<MessageSizeRefusal> parseMessageSizeRefusal(uint16_t reply_code,
+                                                          std::string_view reply_text) {
   // rabbit_channel:check_msg_size/3: "message size ~B is larger than configured max size ~B".
   if (reply_code != AMQP_PRECONDITION_FAILED) {
     return std::nullopt;
@@ -61,7 +62,8 @@ std::optional<MessageSizeRefusal> parseMessageSizeRefusal(uint16_t reply_code, s
 }
 
 AmqpPublisher::AmqpPublisher(AmqpOptions options)
-    : options_(options), connection_(std::move(options)), max_message_size_(options_.max_message_size) {}
+    : options_(options), connection_(std::move(options)),
+      max_message_size_(options_.max_message_size) {}
 
 AmqpPublisher::~AmqpPublisher() = default;
 
@@ -77,7 +79,8 @@ Status AmqpPublisher::flush() {
   if (frames_.empty()) {
     return Status::ok();
   }
-  Status sent = writeAllToSocket(amqp_get_sockfd(connection_.state()), frames_.bytes(), kWriteStallLimit);
+  Status sent =
+      writeAllToSocket(amqp_get_sockfd(connection_.state()), frames_.bytes(), kWriteStallLimit);
   frames_.clear();
   if (!sent.isOk()) {
     connection_.close();
@@ -86,8 +89,8 @@ Status AmqpPublisher::flush() {
   return Status::ok();
 }
 
-Status AmqpPublisher::publishInParts(const amqp_basic_publish_t& method, const amqp_basic_properties_t& props,
-                                     std::string_view body) {
+Status AmqpPublisher::publishInParts(const amqp_basic_publish_t& method,
+                                     const amqp_basic_properties_t& props, std::string_view body) {
   Status encoded = frames_.appendPublishHeader(kAmqpChannel, method, props, body.size());
   if (!encoded.isOk()) {
     return Status::io(fmt::format("{}: publish failed: {}", where(), encoded.message()));
@@ -105,8 +108,8 @@ Status AmqpPublisher::setUpChannel() {
   amqp_exchange_declare(connection_.state(), kAmqpChannel, bytesOf(options_.exchange),
                         bytesOf(options_.exchange_type), /*passive=*/0,
                         /*durable=*/1, /*auto_delete=*/0, /*internal=*/0, amqp_empty_table);
-  return connection_.rpcStatus(
-      fmt::format("cannot declare exchange '{}' of type {}", options_.exchange, options_.exchange_type));
+  return connection_.rpcStatus(fmt::format("cannot declare exchange '{}' of type {}",
+                                           options_.exchange, options_.exchange_type));
 }
 
 Result<uint64_t> AmqpPublisher::publish(const OutgoingMessage& message) {
@@ -247,8 +250,7 @@ std::optional<Status> AmqpPublisher::handleMethod(const amqp_frame_t& frame,
       [[fallthrough]];
     case AMQP_CONNECTION_CLOSE_METHOD:
       return Status::protocol(fmt::format("{}: {}", where(), describeClose(frame)));
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 

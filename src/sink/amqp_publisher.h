@@ -48,7 +48,8 @@ struct MessageSizeRefusal {
 // Reads RabbitMQ's channel.close for a body over max_message_size: reply code 406 and a text like
 // "PRECONDITION_FAILED - message size 2235 is larger than configured max size 1000" (3.8 to 3.13;
 // "larger than max size" when the limit is the built-in one). nullopt for any other close.
-std::optional<MessageSizeRefusal> parseMessageSizeRefusal(uint16_t reply_code, std::string_view reply_text);
+std::optional<MessageSizeRefusal> parseMessageSizeRefusal(uint16_t reply_code,
+                                                          std::string_view reply_text);
 
 class AmqpPublisher final : public Publisher {
  public:

@@ -15,9 +15,10 @@ std::string amqpRefusalFix(int reply_code, std::string_view reply_text, std::str
         return "check [amqp] user and password (RabbitMQ's guest may log in only from localhost: "
                "create a user)";
       }
-      return fmt::format("grant '{}' permissions on vhost '{}': rabbitmqctl set_permissions -p '{}' '{}' "
-                         "'.*' '.*' '.*' (configure for the exchange declaration, write to publish)",
-                         user, vhost, vhost, user);
+      return fmt::format(
+          "grant '{}' permissions on vhost '{}': rabbitmqctl set_permissions -p '{}' '{}' "
+          "'.*' '.*' '.*' (configure for the exchange declaration, write to publish)",
+          user, vhost, vhost, user);
     case kAmqpNotAllowed:
       return fmt::format("create the vhost (rabbitmqctl add_vhost '{}') or set [amqp] vhost to an "
                          "existing one",
@@ -25,8 +26,7 @@ std::string amqpRefusalFix(int reply_code, std::string_view reply_text, std::str
     case kAmqpPreconditionFailed:
       return "the exchange exists with another type or durability: set [amqp] exchange_type to "
              "match it, or delete the exchange";
-    default:
-      return {};
+    default: return {};
   }
 }
 

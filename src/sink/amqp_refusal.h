@@ -10,7 +10,7 @@
 namespace mm::sink {
 
 // AMQP 0-9-1 reply codes (amqp0-9-1.xml, "constant").
-inline constexpr int kAmqpAccessRefused = 403;       // login refused; no permission on vhost or exchange
+inline constexpr int kAmqpAccessRefused = 403;  // login refused; no permission on vhost or exchange
 inline constexpr int kAmqpPreconditionFailed = 406;  // exchange exists with other arguments
 inline constexpr int kAmqpNotAllowed = 530;          // e.g. the vhost does not exist
 

@@ -21,15 +21,15 @@ struct OutgoingMessage {
   std::string_view body;
   std::string_view message_id;  // stable across restarts: consumers de-duplicate on it
   std::string_view routing_key;
-  int64_t timestamp = 0;        // Unix seconds
+  int64_t timestamp = 0;  // Unix seconds
   std::span<const std::pair<std::string, std::string>> headers;
 };
 
 // What the broker told us. Ack/Nack are for one delivery tag, or for every tag up to it when
-// `multiple`. Returned = a `mandatory` message no queue took; the broker does not say which delivery
-// tag (it acks that tag right after), so `delivery_tag` is 0. Blocked/Unblocked = the broker
-// stopped/resumed reading our messages (memory or disk alarm); publishing while blocked stalls.
-// `detail` describes Returned, Blocked and Unblocked for the log.
+// `multiple`. Returned = a `mandatory` message no queue took; the broker does not say which
+// delivery tag (it acks that tag right after), so `delivery_tag` is 0. Blocked/Unblocked = the
+// broker stopped/resumed reading our messages (memory or disk alarm); publishing while blocked
+// stalls. `detail` describes Returned, Blocked and Unblocked for the log.
 struct BrokerEvent {
   enum class Kind { Ack, Nack, Returned, Blocked, Unblocked };
   uint64_t delivery_tag = 0;

@@ -23,13 +23,15 @@ enum class TokenKind { Word, QuotedName, DoubleQuoted, String, Symbol, End };
 
 struct Token {
   TokenKind kind = TokenKind::End;
-  std::string text;  // unquoted and unescaped for quoted kinds; the character for a Symbol
+  std::string text;   // unquoted and unescaped for quoted kinds; the character for a Symbol
   size_t offset = 0;  // where the token starts in the text
   char prefix = 0;    // a String's literal prefix, lower case: 'x' (hex), 'b' (bits), 'n'; else 0
 
   // A Word equal to `upper` (given in upper case) regardless of case.
   bool isKeyword(std::string_view upper) const;
-  bool isSymbol(char c) const { return kind == TokenKind::Symbol && text.size() == 1 && text[0] == c; }
+  bool isSymbol(char c) const {
+    return kind == TokenKind::Symbol && text.size() == 1 && text[0] == c;
+  }
   // A name: a bare word or a `backquoted` one.
   bool isName() const { return kind == TokenKind::Word || kind == TokenKind::QuotedName; }
 };

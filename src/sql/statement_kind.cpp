@@ -67,7 +67,8 @@ int hexValue(char c) {
   return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-// "6731" -> "g1"; nullopt when not hex. An odd count has an implied leading 0, as the server reads it.
+// "6731" -> "g1"; nullopt when not hex. An odd count has an implied leading 0, as the server reads
+// it.
 std::optional<std::string> fromHex(std::string_view hex) {
   std::string out;
   size_t i = 0;
@@ -94,11 +95,13 @@ std::optional<std::string> fromHex(std::string_view hex) {
 std::optional<std::string> xidPart(Cursor& sql) {
   const Token& t = sql.peek();
   if (t.kind == TokenKind::String) {
-    std::optional<std::string> part = t.prefix == 'x' ? fromHex(t.text) : std::optional<std::string>(t.text);
+    std::optional<std::string> part =
+        t.prefix == 'x' ? fromHex(t.text) : std::optional<std::string>(t.text);
     sql.take();
     return part;
   }
-  if (t.kind == TokenKind::Word && t.text.size() >= 2 && t.text[0] == '0' && (t.text[1] == 'x' || t.text[1] == 'X')) {
+  if (t.kind == TokenKind::Word && t.text.size() >= 2 && t.text[0] == '0' &&
+      (t.text[1] == 'x' || t.text[1] == 'X')) {
     auto part = fromHex(std::string_view(t.text).substr(2));
     sql.take();
     return part;
@@ -189,7 +192,8 @@ std::optional<StatementTable> tableName(Cursor& sql, std::string_view default_da
 }
 
 // After the statement's first word; nullopt when it is no write.
-std::optional<std::optional<StatementTable>> dmlTarget(Cursor& sql, std::string_view default_database) {
+std::optional<std::optional<StatementTable>> dmlTarget(Cursor& sql,
+                                                       std::string_view default_database) {
   if (sql.keyword("INSERT")) {
     sql.skipKeywords({"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE"});
     sql.keyword("INTO");
@@ -327,7 +331,8 @@ Statement classifyStatement(std::string_view query, std::string_view default_dat
   return otherStatement(sql);
 }
 
-std::optional<StatementTable> statementDmlTarget(std::string_view query, std::string_view default_database) {
+std::optional<StatementTable> statementDmlTarget(std::string_view query,
+                                                 std::string_view default_database) {
   Cursor sql(query);
   auto target = dmlTarget(sql, default_database);
   return target ? *target : std::nullopt;

@@ -19,10 +19,10 @@
 namespace mm::sql {
 
 enum class StatementKind {
-  Begin,                // BEGIN [WORK], START TRANSACTION [READ ONLY | READ WRITE | WITH CONSISTENT SNAPSHOT]
-  Commit,               // COMMIT [WORK] [AND [NO] CHAIN] [[NO] RELEASE]
-  Rollback,             // ROLLBACK [WORK] [AND [NO] CHAIN] [[NO] RELEASE]: the whole transaction
-  Savepoint,            // SAVEPOINT name
+  Begin,      // BEGIN [WORK], START TRANSACTION [READ ONLY | READ WRITE | WITH CONSISTENT SNAPSHOT]
+  Commit,     // COMMIT [WORK] [AND [NO] CHAIN] [[NO] RELEASE]
+  Rollback,   // ROLLBACK [WORK] [AND [NO] CHAIN] [[NO] RELEASE]: the whole transaction
+  Savepoint,  // SAVEPOINT name
   RollbackToSavepoint,  // ROLLBACK [WORK] TO [SAVEPOINT] name
   ReleaseSavepoint,     // RELEASE SAVEPOINT name
   XaStart,              // XA START | BEGIN xid [JOIN | RESUME]
@@ -70,6 +70,7 @@ Statement classifyStatement(std::string_view query, std::string_view default_dat
 // The first table an INSERT, REPLACE, UPDATE, DELETE or LOAD DATA statement writes (for a
 // multi-table UPDATE/DELETE the first one named), or nullopt for any other statement. MySQL's
 // modifiers (LOW_PRIORITY, IGNORE, ...) are skipped; `name`, `db`.`name` and db.name understood.
-std::optional<StatementTable> statementDmlTarget(std::string_view query, std::string_view default_database);
+std::optional<StatementTable> statementDmlTarget(std::string_view query,
+                                                 std::string_view default_database);
 
 }  // namespace mm::sql

@@ -42,16 +42,20 @@ std::vector<uint8_t> formatDescription(std::string_view version, size_t types, b
   set(mm::binlog::ROTATE_EVENT, 8);
   set(mm::binlog::FORMAT_DESCRIPTION_EVENT, static_cast<uint8_t>(57 + types));
   set(mm::binlog::TABLE_MAP_EVENT, 8);
-  for (uint8_t t = 23; t <= 25; ++t) set(t, 8);
-  for (uint8_t t = 30; t <= 32; ++t) set(t, 10);
+  for (uint8_t t = 23; t <= 25; ++t)
+    set(t, 8);
+  for (uint8_t t = 30; t <= 32; ++t)
+    set(t, 10);
   set(mm::binlog::GTID_LOG_EVENT, 42);
   set(mm::binlog::ANONYMOUS_GTID_LOG_EVENT, 42);
   set(mm::binlog::PARTIAL_UPDATE_ROWS_EVENT, 10);
   set(mm::binlog::TRANSACTION_PAYLOAD_EVENT, 40);
   set(mm::binlog::GTID_EVENT, 19);
   set(mm::binlog::QUERY_COMPRESSED_EVENT, 13);
-  for (uint8_t t = 166; t <= 168; ++t) set(t, 8);
-  for (uint8_t t = 169; t <= 171; ++t) set(t, 10);
+  for (uint8_t t = 166; t <= 168; ++t)
+    set(t, 8);
+  for (uint8_t t = 169; t <= 171; ++t)
+    set(t, 10);
   std::vector<uint8_t> body;
   putLe(body, 4, 2);
   std::vector<uint8_t> name(50, 0);
@@ -111,11 +115,14 @@ void handle(EventDecoder& decoder, const DecodedEvent& event) {
 
 void decodeAll(EventDecoder& decoder, std::span<const uint8_t> bytes) {
   while (bytes.size() >= mm::binlog::LOG_EVENT_HEADER_LEN) {
-    const uint32_t declared = static_cast<uint32_t>(bytes[9]) | (static_cast<uint32_t>(bytes[10]) << 8) |
-                              (static_cast<uint32_t>(bytes[11]) << 16) | (static_cast<uint32_t>(bytes[12]) << 24);
-    const size_t size = std::min<size_t>(std::max<size_t>(declared, mm::binlog::LOG_EVENT_HEADER_LEN), bytes.size());
+    const uint32_t declared =
+        static_cast<uint32_t>(bytes[9]) | (static_cast<uint32_t>(bytes[10]) << 8) |
+        (static_cast<uint32_t>(bytes[11]) << 16) | (static_cast<uint32_t>(bytes[12]) << 24);
+    const size_t size = std::min<size_t>(
+        std::max<size_t>(declared, mm::binlog::LOG_EVENT_HEADER_LEN), bytes.size());
     // A copy of exactly the event's bytes, so any read past it is a heap overflow ASan reports.
-    const std::vector<uint8_t> event(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
+    const std::vector<uint8_t> event(bytes.begin(),
+                                     bytes.begin() + static_cast<std::ptrdiff_t>(size));
     auto decoded = decoder.decode(event);
     if (decoded.isOk()) {
       handle(decoder, *decoded);

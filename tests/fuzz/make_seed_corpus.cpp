@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   size_t seeds = 0;
   auto write = [&](const std::vector<uint8_t>& seed) {
     std::ofstream(out_dir / ("seed-" + std::to_string(seeds++)), std::ios::binary)
-        .write(reinterpret_cast<const char*>(seed.data()), static_cast<std::streamsize>(seed.size()));
+        .write(reinterpret_cast<const char*>(seed.data()),
+               static_cast<std::streamsize>(seed.size()));
   };
   for (const auto& entry : std::filesystem::recursive_directory_iterator(argv[1])) {
     if (!entry.is_regular_file() || entry.path().filename() == "MANIFEST.md") {

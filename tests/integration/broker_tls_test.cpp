@@ -61,21 +61,25 @@ class BrokerTls : public LiveMonitorTest {
 };
 
 TEST_F(BrokerTls, ChangesFlowOverTlsWithAVerifiedBrokerAndAClientCertificate) {
-  startOverTls(fmt::format("ssl_ca = {}\nssl_verify = true\nssl_cert = {}\nssl_key = {}\n", ca_, cert_, key_));
+  startOverTls(fmt::format("ssl_ca = {}\nssl_verify = true\nssl_cert = {}\nssl_key = {}\n", ca_,
+                           cert_, key_));
   insert(1);
   auto messages = consumer_.take(1, 15s);
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_NE(messages[0].body.find(R"("type":"row_insert")"), std::string::npos) << messages[0].body;
-  EXPECT_NE(monitor_.log().find(fmt::format("publishing to the AMQP broker localhost:{} (TLS)", tls_port_)),
+  EXPECT_NE(monitor_.log().find(
+                fmt::format("publishing to the AMQP broker localhost:{} (TLS)", tls_port_)),
             std::string::npos);
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
 
 TEST_F(BrokerTls, BrokerCertificateFromAnotherCaIsRefused) {
   // The client certificate is no CA: nothing verifies the broker's certificate against it.
-  startOverTls(fmt::format("ssl_ca = {}\nssl_verify = true\nssl_cert = {}\nssl_key = {}\n", cert_, cert_, key_));
+  startOverTls(fmt::format("ssl_ca = {}\nssl_verify = true\nssl_cert = {}\nssl_key = {}\n", cert_,
+                           cert_, key_));
   insert(1);
-  EXPECT_TRUE(waitFor([&] { return monitor_.log().find("(TLS): cannot connect") != std::string::npos; }, 15s))
+  EXPECT_TRUE(waitFor(
+      [&] { return monitor_.log().find("(TLS): cannot connect") != std::string::npos; }, 15s))
       << monitor_.log();
   EXPECT_TRUE(consumer_.take(1, 2s).empty()) << "nothing may be published over an unverified link";
 }
@@ -83,7 +87,9 @@ TEST_F(BrokerTls, BrokerCertificateFromAnotherCaIsRefused) {
 TEST_F(BrokerTls, MissingClientCertificateIsRefusedByTheBroker) {
   startOverTls(fmt::format("ssl_ca = {}\nssl_verify = true\n", ca_));
   insert(1);
-  EXPECT_TRUE(waitFor([&] { return monitor_.log().find("require a client certificate") != std::string::npos; }, 15s))
+  EXPECT_TRUE(waitFor(
+      [&] { return monitor_.log().find("require a client certificate") != std::string::npos; },
+      15s))
       << monitor_.log();
   EXPECT_TRUE(consumer_.take(1, 2s).empty());
 }

@@ -1,6 +1,7 @@
 // The operator commands against the real servers from scripts/services.sh: `tail` prints the
-// messages of a change as they arrive and stops with exit 0 on SIGTERM; `status` reads the state file
-// and the server (position, bytes behind, retention) and exits 1 when the saved binlog is gone.
+// messages of a change as they arrive and stops with exit 0 on SIGTERM; `status` reads the state
+// file and the server (position, bytes behind, retention) and exits 1 when the saved binlog is
+// gone.
 #include <signal.h>
 
 #include <regex>
@@ -30,14 +31,17 @@ class CliCommands : public LiveMonitorTest {
     // The password comes from a file, as an operator's secret would, so this configuration is the
     // test's own.
     ASSERT_TRUE(writeTextFile(dir_ + "/mysql-password", env_.mysql_password + "\n"));
-    ASSERT_TRUE(writeTextFile(configPath(), fmt::format(
-        "[monitor]\nstate_path = {0}/state\n"
-        "[mysql]\nhost = {1}\nport = {2}\nuser = {3}\npassword_file = {0}/mysql-password\ndatabase = {4}\n"
-        "server_id = {5}\n"
-        "[amqp]\nhost = {6}\nport = {7}\nuser = {8}\npassword = {9}\nexchange = {10}\nexchange_type = topic\n"
-        "routing_key = {{database}}.{{table}}.{{type}}\n",
-        dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user, database_, 6000 + getpid() % 10000,
-        env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_)));
+    ASSERT_TRUE(writeTextFile(
+        configPath(), fmt::format("[monitor]\nstate_path = {0}/state\n"
+                                  "[mysql]\nhost = {1}\nport = {2}\nuser = {3}\npassword_file = "
+                                  "{0}/mysql-password\ndatabase = {4}\n"
+                                  "server_id = {5}\n"
+                                  "[amqp]\nhost = {6}\nport = {7}\nuser = {8}\npassword = "
+                                  "{9}\nexchange = {10}\nexchange_type = topic\n"
+                                  "routing_key = {{database}}.{{table}}.{{type}}\n",
+                                  dir_, env_.mysql_host, env_.mysql_port, env_.mysql_user,
+                                  database_, 6000 + getpid() % 10000, env_.amqp_host,
+                                  env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_)));
   }
 
   void TearDown() override {
@@ -65,22 +69,29 @@ class CliCommands : public LiveMonitorTest {
 };
 
 TEST_F(CliCommands, TailShowsTheMessagesOfAChangeAndStopsOnSigterm) {
-  ASSERT_TRUE(tail_.startCommand({MM_MONITOR_BINARY, "tail", "--config", configPath()}, dir_ + "/tail.log"));
-  ASSERT_TRUE(waitFor([&] { return tail_.log().find("watching exchange") != std::string::npos; }, 15s))
+  ASSERT_TRUE(tail_.startCommand({MM_MONITOR_BINARY, "tail", "--config", configPath()},
+                                 dir_ + "/tail.log"));
+  ASSERT_TRUE(
+      waitFor([&] { return tail_.log().find("watching exchange") != std::string::npos; }, 15s))
       << "tail never bound its queue";
-  EXPECT_NE(tail_.log().find("with binding key '#'"), std::string::npos) << "topic exchange: bind with '#'";
+  EXPECT_NE(tail_.log().find("with binding key '#'"), std::string::npos)
+      << "topic exchange: bind with '#'";
   startMonitor();
   run(fmt::format("INSERT INTO {}.item VALUES (7, 'seven')", database_));
   run(fmt::format("UPDATE {}.item SET name = 'SEVEN' WHERE id = 7", database_));
   ASSERT_TRUE(waitFor([&] { return tail_.log().find("\"SEVEN\"") != std::string::npos; }, 15s))
       << "tail never printed the update";
   const std::string output = tail_.log();
-  const std::regex insert_header(fmt::format(R"(--- routing_key={}\.item\.row_insert message_id=mysql-bin\.\d{{6}}:\d+:0 published=\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n\{{\n  "type": "row_insert",\n  "database": "{}",\n  "table_name": "item",)",
-                                             database_, database_));
+  const std::regex insert_header(fmt::format(
+      R"(--- routing_key={}\.item\.row_insert message_id=mysql-bin\.\d{{6}}:\d+:0 published=\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n\{{\n  "type": "row_insert",\n  "database": "{}",\n  "table_name": "item",)",
+      database_, database_));
   EXPECT_TRUE(std::regex_search(output, insert_header)) << output;
-  EXPECT_NE(output.find("  \"values\": {\n    \"id\": 7,\n    \"name\": \"seven\"\n  }"), std::string::npos)
+  EXPECT_NE(output.find("  \"values\": {\n    \"id\": 7,\n    \"name\": \"seven\"\n  }"),
+            std::string::npos)
       << output;
-  EXPECT_NE(output.find(fmt::format("routing_key={}.item.row_update", database_)), std::string::npos) << output;
+  EXPECT_NE(output.find(fmt::format("routing_key={}.item.row_update", database_)),
+            std::string::npos)
+      << output;
   EXPECT_EQ(tail_.stop(SIGTERM, 10s), std::optional<int>(0)) << "tail stops on SIGTERM with exit 0";
 }
 
@@ -91,14 +102,23 @@ TEST_F(CliCommands, StatusShowsTheSavedPositionAndHowFarBehind) {
   ASSERT_TRUE(start.isOk()) << start.status().toString();
   run(fmt::format("INSERT INTO {}.item VALUES (1, 'one')", database_));
   // The checkpoint passes the insert once the broker confirmed it; then stop cleanly.
-  ASSERT_TRUE(waitFor([&] { auto now = saved(); return now.isOk() && !(*now == *start); }, 15s))
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto now = saved();
+        return now.isOk() && !(*now == *start);
+      },
+      15s))
       << "the checkpoint never advanced";
   ASSERT_EQ(monitor_.stop(SIGTERM, 20s), std::optional<int>(0));
 
   auto [up_to_date_exit, up_to_date] = status();
   EXPECT_EQ(up_to_date_exit, std::optional<int>(0)) << up_to_date;
-  EXPECT_TRUE(std::regex_search(up_to_date, std::regex(R"(saved position:\s+mysql-bin\.\d{6}:\d+)"))) << up_to_date;
-  EXPECT_TRUE(std::regex_search(up_to_date, std::regex(R"(server position:\s+mysql-bin\.\d{6}:\d+)"))) << up_to_date;
+  EXPECT_TRUE(
+      std::regex_search(up_to_date, std::regex(R"(saved position:\s+mysql-bin\.\d{6}:\d+)")))
+      << up_to_date;
+  EXPECT_TRUE(
+      std::regex_search(up_to_date, std::regex(R"(server position:\s+mysql-bin\.\d{6}:\d+)")))
+      << up_to_date;
   EXPECT_NE(up_to_date.find("0 bytes: up to date"), std::string::npos) << up_to_date;
   EXPECT_NE(up_to_date.find("retention:"), std::string::npos) << up_to_date;
   EXPECT_NE(up_to_date.find("is still on the server"), std::string::npos) << up_to_date;
@@ -107,14 +127,18 @@ TEST_F(CliCommands, StatusShowsTheSavedPositionAndHowFarBehind) {
   run(fmt::format("INSERT INTO {}.item VALUES (2, 'two'), (3, 'three')", database_));
   auto [behind_exit, behind] = status();
   EXPECT_EQ(behind_exit, std::optional<int>(0)) << behind;
-  EXPECT_TRUE(std::regex_search(behind, std::regex(R"(behind:\s+[1-9]\d* bytes.* in 1 binlog file\n)"))) << behind;
+  EXPECT_TRUE(
+      std::regex_search(behind, std::regex(R"(behind:\s+[1-9]\d* bytes.* in 1 binlog file\n)")))
+      << behind;
 
   // A saved binlog the server no longer has: the operator must act, so exit 1.
   checkpoint::StateFile state(statePath());
   ASSERT_TRUE(state.save(checkpoint::Checkpoint{"mysql-bin.000000", 4, 0}).isOk());
   auto [gone_exit, gone] = status();
   EXPECT_EQ(gone_exit, std::optional<int>(1)) << gone;
-  EXPECT_NE(gone.find("the saved binlog mysql-bin.000000 is GONE from the server"), std::string::npos) << gone;
+  EXPECT_NE(gone.find("the saved binlog mysql-bin.000000 is GONE from the server"),
+            std::string::npos)
+      << gone;
 
   // A position saved from another server means nothing here: exit 1 as well.
   state.setSource(checkpoint::SourceIdentity{"", 4242424});

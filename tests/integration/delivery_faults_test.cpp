@@ -66,7 +66,8 @@ class Workload {
     size_t done = 0;
     while (done < changes) {
       if (changes_per_second_ > 0) {
-        std::this_thread::sleep_until(start + std::chrono::milliseconds(done * 1000 / changes_per_second_));
+        std::this_thread::sleep_until(start +
+                                      std::chrono::milliseconds(done * 1000 / changes_per_second_));
       }
       const bool transaction = pick(10) == 0;
       std::vector<std::string> statements;
@@ -110,13 +111,15 @@ class Workload {
     const size_t index = pick(live_.size());
     if (choice < 70) {
       done += 1;
-      return fmt::format("UPDATE {} SET a = a + 1, b = '{}' WHERE id = {}", table_, payload(), live_[index]);
+      return fmt::format("UPDATE {} SET a = a + 1, b = '{}' WHERE id = {}", table_, payload(),
+                         live_[index]);
     }
     if (choice < 85) {
       // A range: several rows in one rows event.
       const int from = live_[index];
       done += 5;
-      return fmt::format("UPDATE {} SET a = a * 2 + 1 WHERE id BETWEEN {} AND {}", table_, from, from + 4);
+      return fmt::format("UPDATE {} SET a = a * 2 + 1 WHERE id BETWEEN {} AND {}", table_, from,
+                         from + 4);
     }
     const int id = live_[index];
     live_.erase(live_.begin() + static_cast<ptrdiff_t>(index));
@@ -186,17 +189,18 @@ class DeliveryFaults : public LiveMonitorTest {
 
   // A durable queue survives broker restarts, with the persistent messages in it.
   void connectDurableConsumer() {
-    Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-                                      exchange_, "fanout", "#", queue_);
+    Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                      env_.amqp_password, exchange_, "fanout", "#", queue_);
     ASSERT_TRUE(status.isOk()) << status.toString();
     durable_queue_ = true;
   }
 
   // The broker at `amqp_port` (the test broker's, or a proxy's in front of it).
   void writeConfig(int amqp_port, const std::string& amqp_extra = "") {
-    LiveMonitorTest::writeConfig({.mysql = "database = " + database_,
-                                  .amqp = fmt::format("confirm_window = {}\n{}", kConfirmWindow, amqp_extra),
-                                  .amqp_port = amqp_port});
+    LiveMonitorTest::writeConfig(
+        {.mysql = "database = " + database_,
+         .amqp = fmt::format("confirm_window = {}\n{}", kConfirmWindow, amqp_extra),
+         .amqp_port = amqp_port});
   }
 
   // Applies whatever arrives until the consumer's copy equals the table and nothing more comes
@@ -229,8 +233,9 @@ class DeliveryFaults : public LiveMonitorTest {
 
   void setMemoryWatermark(const std::string& fraction) {
     const char* node = std::getenv("MM_RABBIT_NODE");
-    const std::string command = fmt::format("/usr/sbin/rabbitmqctl -n {} set_vm_memory_high_watermark {} >/dev/null",
-                                            node != nullptr ? node : "mm-rabbit@localhost", fraction);
+    const std::string command =
+        fmt::format("/usr/sbin/rabbitmqctl -n {} set_vm_memory_high_watermark {} >/dev/null",
+                    node != nullptr ? node : "mm-rabbit@localhost", fraction);
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     memory_alarm_ = fraction != "0.4";
   }
@@ -255,9 +260,11 @@ TEST_F(DeliveryFaults, SigkillAtRandomMomentsLosesNothing) {
   std::mt19937 random(static_cast<uint32_t>(getpid()));
   // Paced, so the workload lasts ~changes/1000 s however fast the machine is, and the kills, spread
   // over its first two thirds, land inside it.
-  BackgroundWorkload workload(env_, Workload(table(), static_cast<uint32_t>(getpid())).paced(1000), changes);
+  BackgroundWorkload workload(env_, Workload(table(), static_cast<uint32_t>(getpid())).paced(1000),
+                              changes);
   const int mean_gap_ms = static_cast<int>(changes / (kills + 1) * 2 / 3);
-  std::uniform_int_distribution<int> gap_ms(std::max(100, mean_gap_ms * 3 / 10), std::max(200, mean_gap_ms * 12 / 10));
+  std::uniform_int_distribution<int> gap_ms(std::max(100, mean_gap_ms * 3 / 10),
+                                            std::max(200, mean_gap_ms * 12 / 10));
   size_t kills_during_workload = 0;
   for (size_t kill = 0; kill < kills; ++kill) {
     std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms(random)));
@@ -268,15 +275,17 @@ TEST_F(DeliveryFaults, SigkillAtRandomMomentsLosesNothing) {
   ASSERT_EQ(workload.join(), "");
   const std::string difference = drainAndCompare();
   EXPECT_EQ(difference, "") << "the consumer's copy differs from the table";
-  report(fmt::format("SIGKILL: {} changes, {} kills ({} during the workload), {} row messages, {} duplicates "
-                     "({:.1f} per crash)",
-                     changes, kills, kills_during_workload, applied_.rowMessages(),
-                     applied_.duplicates(), static_cast<double>(applied_.duplicates()) / static_cast<double>(kills)));
+  report(fmt::format(
+      "SIGKILL: {} changes, {} kills ({} during the workload), {} row messages, {} duplicates "
+      "({:.1f} per crash)",
+      changes, kills, kills_during_workload, applied_.rowMessages(), applied_.duplicates(),
+      static_cast<double>(applied_.duplicates()) / static_cast<double>(kills)));
   // What a crash can re-send: the unconfirmed window plus what was confirmed since the last save
   // (50 ms of throughput and one save, well under this; the tight bound is asserted by
   // SigkillUnderSteadyLoadResendsAtMostTheWindowPlus100Milliseconds).
   EXPECT_LE(applied_.duplicates(), kills * (kConfirmWindow + 2000));
-  EXPECT_GT(kills_during_workload, 0u) << "no kill hit the workload: the test proved less than it says";
+  EXPECT_GT(kills_during_workload, 0u)
+      << "no kill hit the workload: the test proved less than it says";
 }
 
 // (issue 16 item 10) SIGKILL under a steady 1,000 changes/s: each crash re-sends at most what was
@@ -292,9 +301,10 @@ TEST_F(DeliveryFaults, SigkillUnderSteadyLoadResendsAtMostTheWindowPlus100Millis
   const size_t checkpoint_ms = envSize("MM_STEADY_CHECKPOINT_MS", 50);
   constexpr size_t kBurstMargin = 50;
   connectDurableConsumer();
-  LiveMonitorTest::writeConfig({.mysql = "database = " + database_,
-                                .monitor = fmt::format("checkpoint_interval_ms = {}\n", checkpoint_ms),
-                                .amqp = fmt::format("confirm_window = {}\n", window)});
+  LiveMonitorTest::writeConfig(
+      {.mysql = "database = " + database_,
+       .monitor = fmt::format("checkpoint_interval_ms = {}\n", checkpoint_ms),
+       .amqp = fmt::format("confirm_window = {}\n", window)});
   startMonitor();
   std::mt19937 random(static_cast<uint32_t>(getpid()));
   std::uniform_int_distribution<int> gap_ms(600, 1000);
@@ -319,7 +329,8 @@ TEST_F(DeliveryFaults, SigkillUnderSteadyLoadResendsAtMostTheWindowPlus100Millis
     if (kill == kills) {
       break;
     }
-    ASSERT_FALSE(workload.done()) << "the workload ended before kill " << kill + 1 << ": the test proves less";
+    ASSERT_FALSE(workload.done()) << "the workload ended before kill " << kill + 1
+                                  << ": the test proves less";
     duplicates_before = applied_.duplicates();
     ASSERT_EQ(monitor_.stop(SIGKILL), 128 + SIGKILL);
     startMonitor();
@@ -327,11 +338,13 @@ TEST_F(DeliveryFaults, SigkillUnderSteadyLoadResendsAtMostTheWindowPlus100Millis
   ASSERT_EQ(workload.join(), "");
   EXPECT_EQ(drainAndCompare(), "");
   const uint64_t bound = window + rate / 10 + kBurstMargin;
-  report(fmt::format("SIGKILL under {} changes/s, confirm_window {}, checkpoint every {} ms: duplicates per kill "
-                     "{} (bound {})",
-                     rate, window, checkpoint_ms, fmt::join(per_kill, ", "), bound));
+  report(fmt::format(
+      "SIGKILL under {} changes/s, confirm_window {}, checkpoint every {} ms: duplicates per kill "
+      "{} (bound {})",
+      rate, window, checkpoint_ms, fmt::join(per_kill, ", "), bound));
   for (size_t kill = 0; kill < per_kill.size(); ++kill) {
-    EXPECT_LE(per_kill[kill], bound) << "kill " << kill + 1 << " re-sent more than the window and 100 ms";
+    EXPECT_LE(per_kill[kill], bound)
+        << "kill " << kill + 1 << " re-sent more than the window and 100 ms";
   }
 }
 
@@ -353,8 +366,10 @@ TEST_F(DeliveryFaults, SigtermMidStreamExitsZeroAndResendsNothing) {
   ASSERT_EQ(workload.join(), "");
   EXPECT_EQ(drainAndCompare(), "");
   report(fmt::format("SIGTERM ({} the workload): {} row messages, {} duplicates",
-                     stopped_mid_workload ? "during" : "after", applied_.rowMessages(), applied_.duplicates()));
-  EXPECT_TRUE(stopped_mid_workload) << "the workload ended before the stop: the test proved less than it says";
+                     stopped_mid_workload ? "during" : "after", applied_.rowMessages(),
+                     applied_.duplicates()));
+  EXPECT_TRUE(stopped_mid_workload)
+      << "the workload ended before the stop: the test proved less than it says";
   EXPECT_EQ(applied_.duplicates(), 0u);
 }
 
@@ -368,13 +383,17 @@ TEST_F(DeliveryFaults, BrokerRestartMidStreamLosesNothing) {
   const bool restarted_mid_workload = !workload.done();
   const std::string restart = fmt::format("{} restart-rabbit >/dev/null", MM_SERVICES_SCRIPT);
   ASSERT_EQ(std::system(restart.c_str()), 0) << restart;
-  ASSERT_TRUE(waitFor([&] { return consumer_.reconnect().isOk(); }, 30s)) << "the test consumer cannot reconnect";
+  ASSERT_TRUE(waitFor([&] { return consumer_.reconnect().isOk(); }, 30s))
+      << "the test consumer cannot reconnect";
   ASSERT_EQ(workload.join(), "");
   EXPECT_EQ(drainAndCompare(), "");
-  EXPECT_GE(countOf(monitor_.log(), "publishing to the AMQP broker"), 2u) << "the monitor never reconnected";
-  EXPECT_TRUE(restarted_mid_workload) << "the workload ended before the restart: the test proved less than it says";
+  EXPECT_GE(countOf(monitor_.log(), "publishing to the AMQP broker"), 2u)
+      << "the monitor never reconnected";
+  EXPECT_TRUE(restarted_mid_workload)
+      << "the workload ended before the restart: the test proved less than it says";
   report(fmt::format("RabbitMQ restart ({} the workload): {} row messages, {} duplicates",
-                     restarted_mid_workload ? "during" : "after", applied_.rowMessages(), applied_.duplicates()));
+                     restarted_mid_workload ? "during" : "after", applied_.rowMessages(),
+                     applied_.duplicates()));
 }
 
 // (c) Through a proxy: connections reset, then a black-holed link that only AMQP heartbeats
@@ -397,8 +416,8 @@ TEST_F(DeliveryFaults, DroppedAndStalledConnectionsLoseNothing) {
   EXPECT_EQ(drainAndCompare(), "");
   EXPECT_GE(accepted_before_stall, 2) << "no reconnect after the reset";
   EXPECT_GT(proxy.accepted(), accepted_before_stall) << "the stalled link was never given up";
-  report(fmt::format("proxy reset + stall: {} connections, {} row messages, {} duplicates", proxy.accepted(),
-                     applied_.rowMessages(), applied_.duplicates()));
+  report(fmt::format("proxy reset + stall: {} connections, {} row messages, {} duplicates",
+                     proxy.accepted(), applied_.rowMessages(), applied_.duplicates()));
 }
 
 // (d) A broker memory alarm: connection.blocked pauses publishing, the pipeline backs up to the
@@ -411,7 +430,8 @@ TEST_F(DeliveryFaults, BrokerMemoryAlarmBlocksPublishingWithBoundedMemory) {
   setMemoryWatermark("0.0000001");
   // Rows of ~2 KB so the backlog weighs something.
   BackgroundWorkload workload(env_, Workload(table(), 17, 2000), 3000);
-  ASSERT_TRUE(waitFor([&] { return monitor_.log().find("blocked publishing") != std::string::npos; }, 20s))
+  ASSERT_TRUE(
+      waitFor([&] { return monitor_.log().find("blocked publishing") != std::string::npos; }, 20s))
       << "the monitor never saw connection.blocked";
   // What the broker took before the alarm may still arrive; after that, nothing.
   std::this_thread::sleep_for(1s);
@@ -434,9 +454,10 @@ TEST_F(DeliveryFaults, BrokerMemoryAlarmBlocksPublishingWithBoundedMemory) {
   EXPECT_EQ(while_blocked, 0u) << "a message arrived while the broker was blocked";
   EXPECT_EQ(drainAndCompare(), "");
   EXPECT_NE(monitor_.log().find("unblocked publishing"), std::string::npos);
-  report(fmt::format("memory alarm: RSS {} MiB at start, peak {} MiB while blocked (3000 changes of ~2 KB held "
-                     "back); {} row messages before the clear, {} after",
-                     rss_start / 1024, rss_peak / 1024, queued_before_clear, applied_.rowMessages()));
+  report(fmt::format(
+      "memory alarm: RSS {} MiB at start, peak {} MiB while blocked (3000 changes of ~2 KB held "
+      "back); {} row messages before the clear, {} after",
+      rss_start / 1024, rss_peak / 1024, queued_before_clear, applied_.rowMessages()));
   // The queues between stages are bounded (64 MiB each); the backlog here is ~6 MiB of rows.
   EXPECT_LT(rss_peak - rss_start, 64 * 1024) << "RSS grew by more than the bounded queues allow";
 }
@@ -454,7 +475,8 @@ TEST_F(DeliveryFaults, BrokerDownForAWhileKeepsMemoryFlatThenDrains) {
   writeConfig(proxy.port());
   startMonitor();
   const long rss_start = rssKib(monitor_.pid());
-  BackgroundWorkload workload(env_, Workload(table(), 23, 2000).paced(kRate), kRate * (down_seconds + 4));
+  BackgroundWorkload workload(env_, Workload(table(), 23, 2000).paced(kRate),
+                              kRate * (down_seconds + 4));
   std::this_thread::sleep_for(1s);
   proxy.setRefusing(true);
   long rss_peak = 0;
@@ -467,35 +489,37 @@ TEST_F(DeliveryFaults, BrokerDownForAWhileKeepsMemoryFlatThenDrains) {
   ASSERT_EQ(workload.join(), "");
   // The reconnect backoff (up to 30 s) passes first, then the whole backlog.
   EXPECT_EQ(drainAndCompare(std::chrono::seconds(60 + down_seconds)), "");
-  report(fmt::format("broker down {} s during {} changes of ~2 KB at {}/s: RSS {} MiB at start, peak {} MiB "
-                     "while down; {} row messages, {} duplicates",
-                     down_seconds, kRate * (down_seconds + 4), kRate, rss_start / 1024, rss_peak / 1024,
-                     applied_.rowMessages(), applied_.duplicates()));
+  report(fmt::format(
+      "broker down {} s during {} changes of ~2 KB at {}/s: RSS {} MiB at start, peak {} MiB "
+      "while down; {} row messages, {} duplicates",
+      down_seconds, kRate * (down_seconds + 4), kRate, rss_start / 1024, rss_peak / 1024,
+      applied_.rowMessages(), applied_.duplicates()));
   EXPECT_LT(rss_peak - rss_start, 64 * 1024) << "RSS grew by more than the bounded queues allow";
 #if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(rss_peak, 100 * 1024) << "RSS over 100 MB with the broker down";
 #endif
 }
 
-// x-consistent-hash (the plugin services.sh enables) with routing_key = {keys_hash}: every change of
-// one row lands on the same queue, in order, while the rows spread over the queues.
+// x-consistent-hash (the plugin services.sh enables) with routing_key = {keys_hash}: every change
+// of one row lands on the same queue, in order, while the rows spread over the queues.
 TEST_F(DeliveryFaults, ConsistentHashExchangeKeepsEachRowOnOneQueue) {
   AmqpTestConsumer second;
   for (AmqpTestConsumer* queue : {&consumer_, &second}) {  // the binding key is the queue's weight
-    Status status = queue->connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-                                   exchange_, "x-consistent-hash", "1");
+    Status status = queue->connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                   env_.amqp_password, exchange_, "x-consistent-hash", "1");
     ASSERT_TRUE(status.isOk()) << status.toString();
   }
   writeConfig(env_.amqp_port, "exchange_type = x-consistent-hash\nrouting_key = {keys_hash}\n");
   startMonitor();
   constexpr int kRows = 40;
   for (int id = 1; id <= kRows; ++id) {
-    ASSERT_TRUE(sql_.execute(fmt::format("INSERT INTO {} VALUES ({}, 0, 'x')", table(), id)).isOk());
+    ASSERT_TRUE(
+        sql_.execute(fmt::format("INSERT INTO {} VALUES ({}, 0, 'x')", table(), id)).isOk());
   }
   for (int round = 1; round <= 2; ++round) {
     ASSERT_TRUE(sql_.execute(fmt::format("UPDATE {} SET a = {}", table(), round)).isOk());
   }
-  std::map<std::string, int> queue_of_row;           // keys JSON -> 0 or 1
+  std::map<std::string, int> queue_of_row;  // keys JSON -> 0 or 1
   std::map<std::string, std::vector<std::string>> types_of_row;
   size_t received[2] = {0, 0};
   const auto deadline = std::chrono::steady_clock::now() + 30s;
@@ -517,20 +541,25 @@ TEST_F(DeliveryFaults, ConsistentHashExchangeKeepsEachRowOnOneQueue) {
   EXPECT_GT(received[0], 0u) << "every row hashed to one queue: nothing was spread";
   EXPECT_GT(received[1], 0u) << "every row hashed to one queue: nothing was spread";
   for (const auto& [row, types] : types_of_row) {
-    EXPECT_EQ(types, (std::vector<std::string>{"row_insert", "row_update", "row_update"})) << "row " << row;
+    EXPECT_EQ(types, (std::vector<std::string>{"row_insert", "row_update", "row_update"}))
+        << "row " << row;
   }
-  report(fmt::format("x-consistent-hash over 2 queues: {} and {} messages of {} rows", received[0], received[1], kRows));
+  report(fmt::format("x-consistent-hash over 2 queues: {} and {} messages of {} rows", received[0],
+                     received[1], kRows));
 }
 
-// Routing: the template expands per row; the headers, when asked for, name database, table and type.
+// Routing: the template expands per row; the headers, when asked for, name database, table and
+// type.
 TEST_F(DeliveryFaults, RoutingKeyTemplateAndHeadersDescribeTheRow) {
-  Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_,
-                                    "topic", "#");
+  Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                    env_.amqp_password, exchange_, "topic", "#");
   ASSERT_TRUE(status.isOk()) << status.toString();
-  writeConfig(env_.amqp_port,
-              "exchange_type = topic\nrouting_key = {database}.{table}.{type}.{keys_hash}\nheaders = on\n");
+  writeConfig(
+      env_.amqp_port,
+      "exchange_type = topic\nrouting_key = {database}.{table}.{type}.{keys_hash}\nheaders = on\n");
   startMonitor();
-  ASSERT_TRUE(sql_.execute(fmt::format("INSERT INTO {} VALUES (7, 1, 'x'), (8, 1, 'y')", table())).isOk());
+  ASSERT_TRUE(
+      sql_.execute(fmt::format("INSERT INTO {} VALUES (7, 1, 'x'), (8, 1, 'y')", table())).isOk());
   ASSERT_TRUE(sql_.execute(fmt::format("UPDATE {} SET a = 2 WHERE id = 7", table())).isOk());
   auto messages = consumer_.take(3, 15s);
   ASSERT_EQ(messages.size(), 3u);
@@ -553,7 +582,8 @@ TEST_F(DeliveryFaults, RoutingKeyTemplateAndHeadersDescribeTheRow) {
   EXPECT_EQ(insert7[2], fnv1a(R"({"id":7})"));
   EXPECT_EQ(insert8[2], fnv1a(R"({"id":8})"));
   using Headers = std::vector<std::pair<std::string, std::string>>;
-  EXPECT_EQ(messages[2].headers, (Headers{{"database", database_}, {"table", "t"}, {"type", "row_update"}}));
+  EXPECT_EQ(messages[2].headers,
+            (Headers{{"database", database_}, {"table", "t"}, {"type", "row_update"}}));
 }
 
 // mandatory: a message no queue takes comes back and is retried (never dropped) until a queue is
@@ -562,9 +592,11 @@ TEST_F(DeliveryFaults, UnroutableMandatoryMessageIsRetriedUntilAQueueIsBound) {
   writeConfig(env_.amqp_port, "mandatory = true\n");
   startMonitor();
   ASSERT_TRUE(sql_.execute(fmt::format("INSERT INTO {} VALUES (1, 1, 'kept')", table())).isOk());
-  ASSERT_TRUE(waitFor([&] { return monitor_.log().find("returned: 312 NO_ROUTE") != std::string::npos; }, 15s))
+  ASSERT_TRUE(waitFor(
+      [&] { return monitor_.log().find("returned: 312 NO_ROUTE") != std::string::npos; }, 15s))
       << "the broker never returned the unroutable message";
-  Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_);
+  Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                    env_.amqp_password, exchange_);
   ASSERT_TRUE(status.isOk()) << status.toString();
   auto messages = consumer_.take(1, 20s);
   ASSERT_EQ(messages.size(), 1u) << "the returned message was not published again";

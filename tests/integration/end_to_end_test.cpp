@@ -1,6 +1,6 @@
-// End to end against the real servers from scripts/services.sh: SQL changes on MariaDB arrive as the
-// contract's JSON messages on a queue bound to the monitor's exchange, exactly once across clean
-// stops and kills.
+// End to end against the real servers from scripts/services.sh: SQL changes on MariaDB arrive as
+// the contract's JSON messages on a queue bound to the monitor's exchange, exactly once across
+// clean stops and kills.
 #include <signal.h>
 
 #include <filesystem>
@@ -34,9 +34,11 @@ std::string withoutRunFields(const std::string& body, const std::string& message
     return "unparseable: " + body;
   }
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
   for (const char* field : {"timestamp", "binlog_timestamp"}) {
-    if (!doc.HasMember(field) || !doc[field].IsInt64() || std::llabs(doc[field].GetInt64() - now) > 120) {
+    if (!doc.HasMember(field) || !doc[field].IsInt64() ||
+        std::llabs(doc[field].GetInt64() - now) > 120) {
       return fmt::format("bad {} in {}", field, body);
     }
     doc.RemoveMember(field);
@@ -70,8 +72,9 @@ class EndToEnd : public LiveMonitorTest {
     if (IsSkipped() || HasFatalFailure()) {
       return;
     }
-    run(fmt::format("CREATE TABLE {}.employee (id INT PRIMARY KEY, fname VARCHAR(50), lname VARCHAR(50))",
-                    database_));
+    run(fmt::format(
+        "CREATE TABLE {}.employee (id INT PRIMARY KEY, fname VARCHAR(50), lname VARCHAR(50))",
+        database_));
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
                                         env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
@@ -112,7 +115,8 @@ class EndToEnd : public LiveMonitorTest {
       EXPECT_EQ(message.delivery_mode, 2) << "messages must be persistent";
       EXPECT_TRUE(std::regex_match(message.message_id, std::regex(R"(mysql-bin\.\d{6}:\d+:\d+)")))
           << message.message_id;
-      EXPECT_TRUE(message.headers.empty()) << "headers are sent only to a headers exchange unless asked for";
+      EXPECT_TRUE(message.headers.empty())
+          << "headers are sent only to a headers exchange unless asked for";
       bodies.push_back(withoutRunFields(message.body, message.message_id));
     }
     return bodies;
@@ -124,8 +128,8 @@ class EndToEnd : public LiveMonitorTest {
   }
 
   std::string expected(const std::string& type_and_table, const std::string& rest) const {
-    return fmt::format(R"({{"type":"{}","database":"{}","table_name":"employee",{}}})", type_and_table,
-                       database_, rest);
+    return fmt::format(R"({{"type":"{}","database":"{}","table_name":"employee",{}}})",
+                       type_and_table, database_, rest);
   }
 
   AmqpTestConsumer consumer_;
@@ -139,9 +143,14 @@ TEST_F(EndToEnd, InsertUpdateDeleteArriveAsTheContractMessages) {
 
   auto bodies = receive(3);
   ASSERT_EQ(bodies.size(), 3u);
-  EXPECT_EQ(bodies[0], expected("row_insert", R"("keys":{"id":2760},"values":{"id":2760,"fname":"abc","lname":"def"})"));
-  EXPECT_EQ(bodies[1], expected("row_update",
-                                R"("keys":{"id":2760},"before_values":{"fname":"abc"},"after_values":{"fname":"Ldurlqgfqvsdf"})"));
+  EXPECT_EQ(bodies[0],
+            expected("row_insert",
+                     R"("keys":{"id":2760},"values":{"id":2760,"fname":"abc","lname":"def"})"));
+  EXPECT_EQ(
+      bodies[1],
+      expected(
+          "row_update",
+          R"("keys":{"id":2760},"before_values":{"fname":"abc"},"after_values":{"fname":"Ldurlqgfqvsdf"})"));
   EXPECT_EQ(bodies[2], expected("row_delete", R"("keys":{"id":2760})"));
   expectNothingMore();
   EXPECT_EQ(monitor_.stop(SIGTERM), 0) << "a SIGTERM stop must exit 0";
@@ -153,20 +162,38 @@ TEST_F(EndToEnd, MariadbCompressedEventsArriveAsTheSameMessages) {
   run("SET GLOBAL log_bin_compress = ON, GLOBAL log_bin_compress_min_len = 10");
   struct RestoreCompression {
     mysql::Connection& sql;
-    ~RestoreCompression() { (void)sql.execute("SET GLOBAL log_bin_compress = OFF, GLOBAL log_bin_compress_min_len = 256"); }
+    ~RestoreCompression() {
+      (void)sql.execute("SET GLOBAL log_bin_compress = OFF, GLOBAL log_bin_compress_min_len = 256");
+    }
   } restore{sql_};
   startMonitor();
   const std::string long_name(40, 'x');
   // A new session picks up the global setting.
   mysql::Connection writer;
   ASSERT_TRUE(connectAdmin(env_, writer).isOk());
-  ASSERT_TRUE(writer.execute(fmt::format("INSERT INTO {}.employee VALUES (7, '{}', 'def')", database_, long_name)).isOk());
-  ASSERT_TRUE(writer.execute(fmt::format("UPDATE {}.employee SET fname = 'short' WHERE id = 7", database_)).isOk());
-  ASSERT_TRUE(writer.execute(fmt::format("DELETE FROM {}.employee WHERE id = 7", database_)).isOk());
+  ASSERT_TRUE(writer
+                  .execute(fmt::format("INSERT INTO {}.employee VALUES (7, '{}', 'def')", database_,
+                                       long_name))
+                  .isOk());
+  ASSERT_TRUE(
+      writer.execute(fmt::format("UPDATE {}.employee SET fname = 'short' WHERE id = 7", database_))
+          .isOk());
+  ASSERT_TRUE(
+      writer.execute(fmt::format("DELETE FROM {}.employee WHERE id = 7", database_)).isOk());
   auto bodies = receive(3);
   ASSERT_EQ(bodies.size(), 3u);
-  EXPECT_EQ(bodies[0], expected("row_insert", fmt::format(R"("keys":{{"id":7}},"values":{{"id":7,"fname":"{}","lname":"def"}})", long_name)));
-  EXPECT_EQ(bodies[1], expected("row_update", fmt::format(R"("keys":{{"id":7}},"before_values":{{"fname":"{}"}},"after_values":{{"fname":"short"}})", long_name)));
+  EXPECT_EQ(
+      bodies[0],
+      expected("row_insert",
+               fmt::format(R"("keys":{{"id":7}},"values":{{"id":7,"fname":"{}","lname":"def"}})",
+                           long_name)));
+  EXPECT_EQ(
+      bodies[1],
+      expected(
+          "row_update",
+          fmt::format(
+              R"("keys":{{"id":7}},"before_values":{{"fname":"{}"}},"after_values":{{"fname":"short"}})",
+              long_name)));
   EXPECT_EQ(bodies[2], expected("row_delete", R"("keys":{"id":7})"));
   expectNothingMore();
   // The binlog really holds compressed rows events (not a test of a setting that did nothing).
@@ -194,7 +221,8 @@ TEST_F(EndToEnd, DelayBufferHoldsAndFoldsRepeatedChangesOfARow) {
   auto bodies = receive(1);
   const auto held = std::chrono::steady_clock::now() - first_change;
   ASSERT_EQ(bodies.size(), 1u);
-  EXPECT_EQ(bodies[0], expected("row_insert", R"("keys":{"id":1},"values":{"id":1,"fname":"c","lname":"x"})"));
+  EXPECT_EQ(bodies[0],
+            expected("row_insert", R"("keys":{"id":1},"values":{"id":1,"fname":"c","lname":"x"})"));
   EXPECT_GE(held, 1500ms) << "messages must be held for the delay";
   expectNothingMore();
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
@@ -211,7 +239,9 @@ TEST_F(EndToEnd, OtherSchemasAreNotPublished) {
   auto bodies = receive(1);
   run(fmt::format("DROP DATABASE {}", other));
   ASSERT_EQ(bodies.size(), 1u);
-  EXPECT_EQ(bodies[0], expected("row_insert", R"("keys":{"id":1},"values":{"id":1,"fname":"only","lname":"this"})"));
+  EXPECT_EQ(
+      bodies[0],
+      expected("row_insert", R"("keys":{"id":1},"values":{"id":1,"fname":"only","lname":"this"})"));
   expectNothingMore();
 }
 
@@ -228,7 +258,9 @@ TEST_F(EndToEnd, ConfirmedChangesAreNeitherLostNorRepeatedAcrossStopsAndKills) {
   startMonitor();
   auto after_restart = receive(1);
   ASSERT_EQ(after_restart.size(), 1u);
-  EXPECT_EQ(after_restart[0], expected("row_insert", R"("keys":{"id":2},"values":{"id":2,"fname":"while","lname":"stopped"})"));
+  EXPECT_EQ(after_restart[0],
+            expected("row_insert",
+                     R"("keys":{"id":2},"values":{"id":2,"fname":"while","lname":"stopped"})"));
   expectNothingMore();
 
   // Kill -9 once the checkpoint has settled: nothing confirmed comes again, the next change once.

@@ -63,9 +63,11 @@ std::vector<TypeCase> typeCases() {
       {"y", "YEAR", "2155", "2155"},
       {"da", "DATE", "'2024-02-29'", "\"2024-02-29\""},
       {"c", "CHAR(10)", "'h\xC3\xA9llo'", "\"h\xC3\xA9llo\""},
-      {"vc", "VARCHAR(100)", "'emoji \xF0\x9F\x98\x80 \xE2\x9C\x93 \"q\" \\\\'", R"("emoji 😀 ✓ \"q\" \\")"},
+      {"vc", "VARCHAR(100)", "'emoji \xF0\x9F\x98\x80 \xE2\x9C\x93 \"q\" \\\\'",
+       R"("emoji 😀 ✓ \"q\" \\")"},
       {"txt", "TEXT", "'" + big_text + "'", "\"" + big_text + "\""},
-      {"vl1", "VARCHAR(20) CHARACTER SET latin1", "'caf\xC3\xA9 \xE2\x82\xAC'", "\"caf\xC3\xA9 \xE2\x82\xAC\""},
+      {"vl1", "VARCHAR(20) CHARACTER SET latin1", "'caf\xC3\xA9 \xE2\x82\xAC'",
+       "\"caf\xC3\xA9 \xE2\x82\xAC\""},
       {"vu16", "VARCHAR(20) CHARACTER SET utf16", "'A\xF0\x9F\x98\x80'", "\"A\xF0\x9F\x98\x80\""},
       {"bin", "BINARY(4)", "'a'", R"("YQAAAA==")"},
       {"vbin", "VARBINARY(10)", "x'00FF'", R"("AP8=")"},
@@ -75,17 +77,18 @@ std::vector<TypeCase> typeCases() {
       {"j", "JSON", "'{\"k\": [1, 2.5, \"\xC3\xA9\", null, true], \"big\": \"" + big_text + "\"}'",
        R"({"k":[1,2.5,"é",null,true],"big":")" + big_text + "\"}"},
       {"g", "GEOMETRY", "ST_GeomFromText('POINT(1 2)')", "\"POINT(1 2)\""},
-      {"gs", "GEOMETRY", "ST_GeomFromText('LINESTRING(0 0,1.5 -2)', 4326)", "\"SRID=4326;LINESTRING(0 0,1.5 -2)\""},
+      {"gs", "GEOMETRY", "ST_GeomFromText('LINESTRING(0 0,1.5 -2)', 4326)",
+       "\"SRID=4326;LINESTRING(0 0,1.5 -2)\""},
       {"n", "INT", "NULL", "null"},
   };
   // Every fractional precision: DATETIME(p), TIMESTAMP(p) (UTC, the session zone is +00:00) and
   // negative TIME(p).
   for (int p = 0; p <= 6; ++p) {
     const std::string frac = p == 0 ? "" : "." + fractions.substr(0, p);
-    cases.push_back({fmt::format("dt{}", p), fmt::format("DATETIME({})", p), "'2024-02-29 23:59:59" + frac + "'",
-                     "\"2024-02-29T23:59:59" + frac + "\""});
-    cases.push_back({fmt::format("ts{}", p), fmt::format("TIMESTAMP({}) NULL", p), "'2038-01-19 03:14:07" + frac + "'",
-                     "\"2038-01-19T03:14:07" + frac + "Z\""});
+    cases.push_back({fmt::format("dt{}", p), fmt::format("DATETIME({})", p),
+                     "'2024-02-29 23:59:59" + frac + "'", "\"2024-02-29T23:59:59" + frac + "\""});
+    cases.push_back({fmt::format("ts{}", p), fmt::format("TIMESTAMP({}) NULL", p),
+                     "'2038-01-19 03:14:07" + frac + "'", "\"2038-01-19T03:14:07" + frac + "Z\""});
     cases.push_back({fmt::format("t{}", p), fmt::format("TIME({})", p), "'-838:59:58" + frac + "'",
                      "\"-838:59:58" + frac + "\""});
   }
@@ -115,8 +118,8 @@ class EveryType : public LiveMonitorTest, public ::testing::WithParamInterface<s
       columns += fmt::format(", {} {}", c.name, c.type);
     }
     run(fmt::format("CREATE TABLE {}.every ({}) DEFAULT CHARSET utf8mb4", database_, columns));
-    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-                                        exchange_);
+    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                        env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
     writeConfig({.mysql = "database = " + database_});
     startMonitor();
@@ -157,10 +160,12 @@ TEST_P(EveryType, EachValueMatchesTheContract) {
   }
   run(fmt::format("INSERT INTO {}.every ({}) VALUES ({})", database_, names, literals));
   // Row 2: zero and partial-zero dates kept as text; every other column NULL.
-  run(fmt::format("INSERT INTO {}.every (id, da, dt0, dt6, ts0) VALUES "
-                  "(2, '0000-00-00', '2015-00-21 00:00:00', '0000-00-00 00:00:00', '0000-00-00 00:00:00')",
+  run(fmt::format(
+      "INSERT INTO {}.every (id, da, dt0, dt6, ts0) VALUES "
+      "(2, '0000-00-00', '2015-00-21 00:00:00', '0000-00-00 00:00:00', '0000-00-00 00:00:00')",
+      database_));
+  run(fmt::format("UPDATE {}.every SET vc = 'after', j = JSON_SET(j, '$.k[0]', 7) WHERE id = 1",
                   database_));
-  run(fmt::format("UPDATE {}.every SET vc = 'after', j = JSON_SET(j, '$.k[0]', 7) WHERE id = 1", database_));
 
   rapidjson::Document insert = next();
   ASSERT_TRUE(insert.IsObject() && insert.HasMember("values")) << reserialize(insert);
@@ -188,7 +193,8 @@ TEST_P(EveryType, EachValueMatchesTheContract) {
   rapidjson::Document update = next();
   ASSERT_TRUE(update.IsObject() && update.HasMember("after_values")) << reserialize(update);
   EXPECT_EQ(std::string(update["type"].GetString()), "row_update");
-  const auto vc = std::find_if(cases.begin(), cases.end(), [](const TypeCase& c) { return c.name == "vc"; });
+  const auto vc =
+      std::find_if(cases.begin(), cases.end(), [](const TypeCase& c) { return c.name == "vc"; });
   EXPECT_EQ(reserialize(update["before_values"]["vc"]), vc->json);
   EXPECT_EQ(reserialize(update["after_values"]["vc"]), R"("after")");
   const std::string after_j = reserialize(update["after_values"]["j"]);

@@ -50,8 +50,10 @@ class ExampleConsumers : public LiveMonitorTest {
     for (const char* which : {"py", "cpp"}) {
       AmqpTestConsumer cleanup;
       if (!env_.amqp_host.empty() &&
-          cleanup.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_,
-                          "fanout", "#", queueName(which)).isOk()) {
+          cleanup
+              .connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
+                       exchange_, "fanout", "#", queueName(which))
+              .isOk()) {
         (void)cleanup.deleteQueue();
       }
     }
@@ -59,30 +61,35 @@ class ExampleConsumers : public LiveMonitorTest {
   }
 
   std::string moreLogs() override {
-    return "--- python consumer log ---\n" + python_.log() + "\n--- C++ consumer log ---\n" + cpp_.log() + "\n";
+    return "--- python consumer log ---\n" + python_.log() + "\n--- C++ consumer log ---\n" +
+           cpp_.log() + "\n";
   }
 
   std::string queueName(const std::string& which) const { return exchange_ + "-" + which; }
 
   // `program` (interpreter and script, or the binary) followed by the options both consumers take.
-  std::vector<std::string> consumerArgs(std::vector<std::string> program, const std::string& which) const {
+  std::vector<std::string> consumerArgs(std::vector<std::string> program,
+                                        const std::string& which) const {
     for (const std::string& arg :
          {"--amqp-host=" + env_.amqp_host, fmt::format("--amqp-port={}", env_.amqp_port),
-          "--amqp-user=" + env_.amqp_user, "--amqp-password=" + env_.amqp_password, "--exchange=" + exchange_,
-          "--queue=" + queueName(which), "--mysql-host=" + env_.mysql_host,
-          fmt::format("--mysql-port={}", env_.mysql_port), "--mysql-user=" + env_.admin_user,
-          "--mysql-password=" + env_.admin_password, "--source=" + database_ + ".source",
-          "--copy=" + database_ + ".copy_" + which}) {
+          "--amqp-user=" + env_.amqp_user, "--amqp-password=" + env_.amqp_password,
+          "--exchange=" + exchange_, "--queue=" + queueName(which),
+          "--mysql-host=" + env_.mysql_host, fmt::format("--mysql-port={}", env_.mysql_port),
+          "--mysql-user=" + env_.admin_user, "--mysql-password=" + env_.admin_password,
+          "--source=" + database_ + ".source", "--copy=" + database_ + ".copy_" + which}) {
       program.push_back(arg);
     }
     return program;
   }
 
-  void startConsumer(MonitorProcess& process, std::vector<std::string> argv, const std::string& which) {
+  void startConsumer(MonitorProcess& process, std::vector<std::string> argv,
+                     const std::string& which) {
     const std::string log = dir_ + "/" + which + ".log";
     ASSERT_TRUE(process.startCommand(std::move(argv), log));
-    ASSERT_TRUE(waitFor([&] { return process.log().find("table_copy: consuming") != std::string::npos; }, 15s))
-        << which << " consumer did not start:\n" << process.log();
+    ASSERT_TRUE(waitFor(
+        [&] { return process.log().find("table_copy: consuming") != std::string::npos; }, 15s))
+        << which << " consumer did not start:\n"
+        << process.log();
   }
 
   std::vector<mysql::Row> select(const std::string& table) {
@@ -92,7 +99,8 @@ class ExampleConsumers : public LiveMonitorTest {
   }
 
   int64_t journalRows(const std::string& which) {
-    auto rows = sql_.query(fmt::format("SELECT COUNT(*) FROM {}.copy_{}_journal", database_, which));
+    auto rows =
+        sql_.query(fmt::format("SELECT COUNT(*) FROM {}.copy_{}_journal", database_, which));
     EXPECT_TRUE(rows.isOk()) << rows.status().toString();
     return rows.isOk() ? std::atoll(rows->at(0)[0].value_or("-1").c_str()) : -1;
   }
@@ -116,14 +124,17 @@ TEST_F(ExampleConsumers, CopiesEqualTheSourceTable) {
   const std::string source = database_ + ".source";
   std::string rows;
   for (int id = 1; id <= 30; ++id) {
-    rows += fmt::format("{}({}, 'n\xC3\xA9{}', {}, {}.25, '2024-02-{:02}', '2024-02-29 23:59:{:02}.123', "
-                        "'2038-01-19 03:14:07.{:06}', 'a,c', x'00{:02X}FF', {})",
-                        id == 1 ? "" : ", ", id, id, id, id, id % 28 + 1, id, id, id,
-                        id % 3 == 0 ? "NULL" : "'note'");
+    rows += fmt::format(
+        "{}({}, 'n\xC3\xA9{}', {}, {}.25, '2024-02-{:02}', '2024-02-29 23:59:{:02}.123', "
+        "'2038-01-19 03:14:07.{:06}', 'a,c', x'00{:02X}FF', {})",
+        id == 1 ? "" : ", ", id, id, id, id, id % 28 + 1, id, id, id,
+        id % 3 == 0 ? "NULL" : "'note'");
   }
   run("SET SESSION time_zone = '+00:00'");
   run(fmt::format("INSERT INTO {} VALUES {}", source, rows));
-  run(fmt::format("UPDATE {} SET qty = qty + 100, name = CONCAT(name, '!'), note = NULL WHERE id <= 10", source));
+  run(fmt::format(
+      "UPDATE {} SET qty = qty + 100, name = CONCAT(name, '!'), note = NULL WHERE id <= 10",
+      source));
   run(fmt::format("DELETE FROM {} WHERE id > 25", source));
   run("BEGIN");
   run(fmt::format("INSERT INTO {} (id, name) VALUES (100, 'short-lived')", source));
@@ -131,9 +142,11 @@ TEST_F(ExampleConsumers, CopiesEqualTheSourceTable) {
   run(fmt::format("DELETE FROM {} WHERE id = 100", source));
   run("COMMIT");
   run(fmt::format("UPDATE {} SET id = 50 WHERE id = 11", source));
-  run(fmt::format("UPDATE {} SET tags = '', raw = NULL, ts = NULL, price = -1.5 WHERE id IN (12, 13)", source));
+  run(fmt::format(
+      "UPDATE {} SET tags = '', raw = NULL, ts = NULL, price = -1.5 WHERE id IN (12, 13)", source));
 
-  ASSERT_TRUE(waitFor([&] { return python_.exited().has_value(); }, 15s)) << "--stop-after did not stop it";
+  ASSERT_TRUE(waitFor([&] { return python_.exited().has_value(); }, 15s))
+      << "--stop-after did not stop it";
   ASSERT_NE(python_.log().find("without acknowledging"), std::string::npos) << python_.log();
   startConsumer(python_, consumerArgs({kPython, script}, "py"), "py");
 

@@ -49,7 +49,8 @@ class Lifecycle : public LiveMonitorTest {
     auto [check_code, check_log] = runToEnd({"check"}, 20s);
     EXPECT_EQ(check_code, 1) << what << "\n" << check_log;
     EXPECT_NE(check_log.find(fix_text), std::string::npos)
-        << what << ": check does not print the daemon's \"" << fix_text << "\"\n" << check_log;
+        << what << ": check does not print the daemon's \"" << fix_text << "\"\n"
+        << check_log;
   }
 };
 
@@ -69,7 +70,8 @@ TEST_F(Lifecycle, SecondInstanceIsRefusedNamingThePidAndSighupIsLoggedAndSurvive
   EXPECT_EQ(status_code, 0) << status_log;
 
   ASSERT_EQ(::kill(monitor_.pid(), SIGHUP), 0);
-  EXPECT_TRUE(waitFor([&] { return monitor_.log().find("received Hangup: ignored") != std::string::npos; }, 5s))
+  EXPECT_TRUE(waitFor(
+      [&] { return monitor_.log().find("received Hangup: ignored") != std::string::npos; }, 5s))
       << monitor_.log();
   EXPECT_FALSE(monitor_.exited().has_value()) << "SIGHUP ended the daemon";
   EXPECT_EQ(monitor_.stop(SIGTERM, 10s), 0);

@@ -28,14 +28,16 @@ class MessageSchemaLive : public LiveMonitorTest {
       return;
     }
     run(fmt::format(
-        "CREATE TABLE {}.typed (id INT PRIMARY KEY, ti TINYINT, biu BIGINT UNSIGNED, f FLOAT, d DOUBLE, "
-        "dec1 DECIMAL(10,3), b BIT(9), y YEAR, da DATE, dt DATETIME(3), ts TIMESTAMP(6) NULL, t TIME(1), "
+        "CREATE TABLE {}.typed (id INT PRIMARY KEY, ti TINYINT, biu BIGINT UNSIGNED, f FLOAT, d "
+        "DOUBLE, "
+        "dec1 DECIMAL(10,3), b BIT(9), y YEAR, da DATE, dt DATETIME(3), ts TIMESTAMP(6) NULL, t "
+        "TIME(1), "
         "c CHAR(3), vc VARCHAR(20), txt TEXT, bin VARBINARY(8), bl BLOB, e ENUM('x','y'), "
         "s SET('p','q','r'), j JSON, g GEOMETRY) DEFAULT CHARSET utf8mb4",
         database_));
     run(fmt::format("CREATE TABLE {}.keyless (a INT, b VARCHAR(10))", database_));
-    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-                                        exchange_);
+    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                        env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
     writeConfig({.mysql = "database = " + database_, .monitor = "heartbeat_interval = 1\n"});
     startMonitor();
@@ -50,16 +52,22 @@ TEST_F(MessageSchemaLive, EveryPublishedMessageValidates) {
   run("SET SESSION time_zone = '+00:00'");
   run("BEGIN");
   run(fmt::format(
-      "INSERT INTO {} VALUES (1, -5, 18446744073709551615, 1.5, -2.25e-300, '-12.345', b'101010101', 2024, "
-      "'2024-02-29', '2024-02-29 23:59:59.123', '2038-01-19 03:14:07.999999', '-838:59:58.9', 'abc', "
-      "'h\xC3\xA9', REPEAT('t', 300), x'00FF', x'DEADBEEF', 'y', 'p,r', '{{\"k\": [1, null, true]}}', "
+      "INSERT INTO {} VALUES (1, -5, 18446744073709551615, 1.5, -2.25e-300, '-12.345', "
+      "b'101010101', 2024, "
+      "'2024-02-29', '2024-02-29 23:59:59.123', '2038-01-19 03:14:07.999999', '-838:59:58.9', "
+      "'abc', "
+      "'h\xC3\xA9', REPEAT('t', 300), x'00FF', x'DEADBEEF', 'y', 'p,r', '{{\"k\": [1, null, "
+      "true]}}', "
       "ST_GeomFromText('POINT(1 2)', 4326)), "
-      "(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-      "NULL, NULL, NULL, NULL), (3, 1, 2, 3, 4, '5', b'1', 1999, '1999-12-31', '1999-12-31 23:59:59', NULL, "
+      "(2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+      "NULL, NULL, "
+      "NULL, NULL, NULL, NULL), (3, 1, 2, 3, 4, '5', b'1', 1999, '1999-12-31', '1999-12-31 "
+      "23:59:59', NULL, "
       "'00:00:01', 'z', '', '', '', '', 'x', '', '[]', ST_GeomFromText('LINESTRING(0 0,1 1)'))",
       typed));
   run("COMMIT");
-  run(fmt::format("UPDATE {} SET vc = 'changed', j = JSON_SET(j, '$.k[0]', 7), e = 'x' WHERE id = 1", typed));
+  run(fmt::format(
+      "UPDATE {} SET vc = 'changed', j = JSON_SET(j, '$.k[0]', 7), e = 'x' WHERE id = 1", typed));
   run(fmt::format("UPDATE {} SET id = 20 WHERE id = 2", typed));  // the key itself changes
   run(fmt::format("DELETE FROM {} WHERE id IN (3, 20)", typed));
   run(fmt::format("INSERT INTO {} VALUES (1, 'one'), (2, NULL)", keyless));
@@ -73,7 +81,8 @@ TEST_F(MessageSchemaLive, EveryPublishedMessageValidates) {
   // The rows, then a heartbeat once the stream is idle for heartbeat_interval (one may also come
   // between statements on a slow machine).
   const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while ((rows < kRowMessages || per_type["heartbeat"] == 0) && std::chrono::steady_clock::now() < deadline) {
+  while ((rows < kRowMessages || per_type["heartbeat"] == 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     auto next = consumer_.next(1s);
     ASSERT_TRUE(next.isOk()) << next.status().toString();
     if (!next->has_value()) {

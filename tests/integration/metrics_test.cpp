@@ -48,7 +48,8 @@ class Metrics : public LiveMonitorTest {
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
     metrics_port_ = freeLocalPort();
     ASSERT_GT(metrics_port_, 0);
-    monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = fmt::format("127.0.0.1:{}", metrics_port_);
+    monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] =
+        fmt::format("127.0.0.1:{}", metrics_port_);
   }
 
   void TearDown() override {
@@ -62,8 +63,9 @@ class Metrics : public LiveMonitorTest {
 
   // Heartbeat messages off, so every message counted is a row change of this test.
   void writeConfig(int amqp_port) {
-    LiveMonitorTest::writeConfig(
-        {.mysql = "database = " + database_, .monitor = "heartbeat_interval = 0\n", .amqp_port = amqp_port});
+    LiveMonitorTest::writeConfig({.mysql = "database = " + database_,
+                                  .monitor = "heartbeat_interval = 0\n",
+                                  .amqp_port = amqp_port});
   }
 
   std::string configPath() const { return dir_ + "/monitor.cfg"; }
@@ -82,7 +84,8 @@ TEST_F(Metrics, CountersMoveWithTheChangesAndReadinessFollowsTheBroker) {
   ASSERT_TRUE(waitFor([&] { return httpGet(metrics_port_, "/healthz").status == 200; }, 20s));
   EXPECT_EQ(httpGet(metrics_port_, "/healthz").body, "ok\n");
   HttpReply ready;
-  ASSERT_TRUE(waitFor([&] { return (ready = httpGet(metrics_port_, "/readyz")).status == 200; }, 20s))
+  ASSERT_TRUE(
+      waitFor([&] { return (ready = httpGet(metrics_port_, "/readyz")).status == 200; }, 20s))
       << ready.status << " " << ready.body;
   EXPECT_EQ(ready.body.rfind("ready: streaming at ", 0), 0u) << ready.body;
   const std::string before = httpGet(metrics_port_, "/metrics").body;
@@ -103,15 +106,18 @@ TEST_F(Metrics, CountersMoveWithTheChangesAndReadinessFollowsTheBroker) {
   EXPECT_EQ(metric(after, "messages_confirmed_total"), 8);
   EXPECT_EQ(metric(after, "messages_nacked_total"), 0);
   EXPECT_EQ(metric(after, "messages_unconfirmed"), 0);
-  EXPECT_GT(metric(after, "bytes_read_total").value_or(0), metric(before, "bytes_read_total").value_or(0));
+  EXPECT_GT(metric(after, "bytes_read_total").value_or(0),
+            metric(before, "bytes_read_total").value_or(0));
   EXPECT_EQ(metric(after, "queue_items{queue=\"source\"}"), 0);
   const auto lag = metric(after, "replication_lag_seconds");
   ASSERT_TRUE(lag.has_value()) << after;
   EXPECT_LT(*lag, 60);
   // The checkpoint, the server's position and the runway, with the file as a label.
-  EXPECT_TRUE(std::regex_search(after, std::regex(R"(\nmysql_monitor_checkpoint_position\{file="[^"]+"\} [0-9]+\n)")))
+  EXPECT_TRUE(std::regex_search(
+      after, std::regex(R"(\nmysql_monitor_checkpoint_position\{file="[^"]+"\} [0-9]+\n)")))
       << after;
-  EXPECT_TRUE(std::regex_search(after, std::regex(R"(\nmysql_monitor_server_binlog_position\{file="[^"]+"\} [0-9]+\n)")))
+  EXPECT_TRUE(std::regex_search(
+      after, std::regex(R"(\nmysql_monitor_server_binlog_position\{file="[^"]+"\} [0-9]+\n)")))
       << after;
   EXPECT_TRUE(metric(after, "binlog_expire_seconds").has_value()) << after;
   EXPECT_TRUE(metric(after, "retention_runway_seconds").has_value()) << after;
@@ -130,7 +136,11 @@ TEST_F(Metrics, CountersMoveWithTheChangesAndReadinessFollowsTheBroker) {
   HttpReply not_ready = httpGet(metrics_port_, "/readyz");
   EXPECT_EQ(not_ready.status, 503);
   EXPECT_EQ(not_ready.body, "not ready: the broker is not connected\n");
-  EXPECT_TRUE(waitFor([&] { return metric(httpGet(metrics_port_, "/metrics").body, "broker_reconnects_total") >= 1; }, 10s));
+  EXPECT_TRUE(waitFor(
+      [&] {
+        return metric(httpGet(metrics_port_, "/metrics").body, "broker_reconnects_total") >= 1;
+      },
+      10s));
   EXPECT_TRUE(metricIs("broker_connected", 0));
   EXPECT_EQ(httpGet(metrics_port_, "/healthz").status, 200);
 }
@@ -172,7 +182,8 @@ TEST_F(Metrics, IdleConnectionsAndASlowlorisDelayNeitherProbesNorReplication) {
       arrived += got;
     }
     EXPECT_EQ(arrived, 1000u);
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - committed).count();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - committed)
+        .count();
   };
   const double quiet_lag_ms = replicate();
 
@@ -183,24 +194,29 @@ TEST_F(Metrics, IdleConnectionsAndASlowlorisDelayNeitherProbesNorReplication) {
     while (!stop.stop_requested()) {
       const auto started = std::chrono::steady_clock::now();
       const HttpReply reply = httpGet(metrics_port_, "/healthz");
-      probe_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+      probe_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count());
       EXPECT_EQ(reply.status, 200) << "probe " << probe_ms.size();
       std::this_thread::sleep_for(150ms);
     }
   });
-  std::this_thread::sleep_for(1s);  // the monitor drops idle clients after 2 s: waves come during the run
+  std::this_thread::sleep_for(
+      1s);  // the monitor drops idle clients after 2 s: waves come during the run
   const double hostile_lag_ms = replicate();
   prober.request_stop();
   prober.join();
   ASSERT_FALSE(probe_ms.empty());
   const double worst_probe_ms = *std::max_element(probe_ms.begin(), probe_ms.end());
-  std::cout << fmt::format("[ figures  ] 1,000 row changes over 2 s, last commit to queue: {:.0f} ms quiet, "
-                           "{:.0f} ms with {} idle connections ({} reconnected after drops) and a slowloris; "
-                           "/healthz max {:.1f} ms over {} probes\n",
-                           quiet_lag_ms, hostile_lag_ms, kIdle, hostile.reconnects(), worst_probe_ms, probe_ms.size());
+  std::cout << fmt::format(
+      "[ figures  ] 1,000 row changes over 2 s, last commit to queue: {:.0f} ms quiet, "
+      "{:.0f} ms with {} idle connections ({} reconnected after drops) and a slowloris; "
+      "/healthz max {:.1f} ms over {} probes\n",
+      quiet_lag_ms, hostile_lag_ms, kIdle, hostile.reconnects(), worst_probe_ms, probe_ms.size());
   EXPECT_LT(worst_probe_ms, 1000);
   EXPECT_LT(hostile_lag_ms, quiet_lag_ms + 500) << "replication slowed down by the HTTP clients";
-  EXPECT_GT(hostile.reconnects(), 0) << "the monitor never dropped an idle client: no drop wave was probed";
+  EXPECT_GT(hostile.reconnects(), 0)
+      << "the monitor never dropped an idle client: no drop wave was probed";
   EXPECT_EQ(httpGet(metrics_port_, "/readyz").status, 200);
 }
 

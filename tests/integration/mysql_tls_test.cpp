@@ -31,8 +31,9 @@ class MysqlTls : public LiveMonitorTest {
     ca_ = envOr("MM_MYSQL_TLS_CA");
     not_a_ca_ = envOr("MM_AMQP_TLS_CLIENT_CERT");
     if (ca_.empty() || envOr("MM_MYSQL_TLS_USER").empty()) {
-      GTEST_SKIP() << "the services have no MySQL TLS account: run `scripts/services.sh restart` and "
-                      "source `scripts/services.sh env` again";
+      GTEST_SKIP()
+          << "the services have no MySQL TLS account: run `scripts/services.sh restart` and "
+             "source `scripts/services.sh env` again";
     }
     // writeConfig() logs in as env_'s user: the account that must use TLS.
     env_.mysql_user = envOr("MM_MYSQL_TLS_USER");
@@ -41,7 +42,8 @@ class MysqlTls : public LiveMonitorTest {
   }
 
   void writeTlsConfig(const std::string& tls_lines) {
-    writeConfig({.mysql = fmt::format("database = {}\n{}", database_, tls_lines), .monitor = "heartbeat_interval = 0\n"});
+    writeConfig({.mysql = fmt::format("database = {}\n{}", database_, tls_lines),
+                 .monitor = "heartbeat_interval = 0\n"});
   }
 
   // The daemon ends with exit 1 within a few seconds (a refusal is not retried) and says `needle`.
@@ -50,7 +52,8 @@ class MysqlTls : public LiveMonitorTest {
     auto [code, log] = runToEnd({"run"}, 15s, &took);
     EXPECT_EQ(code, 1) << what << "\n" << log;
     EXPECT_LT(took, 10s) << what << ": a refusal must not be retried";
-    EXPECT_NE(log.find(needle), std::string::npos) << what << ": no \"" << needle << "\" in\n" << log;
+    EXPECT_NE(log.find(needle), std::string::npos) << what << ": no \"" << needle << "\" in\n"
+                                                   << log;
   }
 
   std::string ca_, not_a_ca_;
@@ -58,7 +61,10 @@ class MysqlTls : public LiveMonitorTest {
 
 TEST_F(MysqlTls, ChangesFlowOverAVerifiedConnectionAndCheckSaysSo) {
   AmqpTestConsumer consumer;
-  ASSERT_TRUE(consumer.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_).isOk());
+  ASSERT_TRUE(
+      consumer
+          .connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_)
+          .isOk());
   writeTlsConfig(fmt::format("ssl = verify_identity\nssl_ca = {}\n", ca_));
   startMonitor();
   run(fmt::format("INSERT INTO {}.t VALUES (7)", database_));
@@ -70,24 +76,29 @@ TEST_F(MysqlTls, ChangesFlowOverAVerifiedConnectionAndCheckSaysSo) {
   auto [code, out] = runToEnd({"check"}, 20s);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(out.find("ok    MySQL TLS: encrypted (TLSv1."), std::string::npos) << out;
-  EXPECT_NE(out.find(fmt::format("server certificate verified: signed by {} and issued to {}", ca_, env_.mysql_host)),
+  EXPECT_NE(out.find(fmt::format("server certificate verified: signed by {} and issued to {}", ca_,
+                                 env_.mysql_host)),
             std::string::npos)
       << out;
 }
 
 TEST_F(MysqlTls, ACaThatDidNotSignTheServersCertificateIsRefused) {
-  // A certificate the test CA issued to a client is no CA: nothing the server presents chains to it.
+  // A certificate the test CA issued to a client is no CA: nothing the server presents chains to
+  // it.
   writeTlsConfig(fmt::format("ssl = verify_ca\nssl_ca = {}\n", not_a_ca_));
-  expectRefused("wrong CA", fmt::format("([mysql] ssl = verify_ca); fix: [mysql] ssl_ca ({}) must be the CA that "
-                                        "signed the server's certificate",
-                                        not_a_ca_));
+  expectRefused(
+      "wrong CA",
+      fmt::format("([mysql] ssl = verify_ca); fix: [mysql] ssl_ca ({}) must be the CA that "
+                  "signed the server's certificate",
+                  not_a_ca_));
 }
 
 TEST_F(MysqlTls, APlainLoginTheServerRefusesNamesTheSslSetting) {
   writeTlsConfig("ssl = off\n");
-  expectRefused("plain login to a REQUIRE SSL account",
-                "if the server or the account requires TLS (require_secure_transport, REQUIRE SSL), set "
-                "[mysql] ssl = verify_identity with ssl_ca (or ssl = on)");
+  expectRefused(
+      "plain login to a REQUIRE SSL account",
+      "if the server or the account requires TLS (require_secure_transport, REQUIRE SSL), set "
+      "[mysql] ssl = verify_identity with ssl_ca (or ssl = on)");
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr size_t kLimit = 4096;            // the broker's max_message_size in these tests
+constexpr size_t kLimit = 4096;  // the broker's max_message_size in these tests
 constexpr uint64_t kRabbitDefaultLimit = 134217728;
 
 // The rows of the test: 1 and 3 small, 2 with a note that makes its message larger than kLimit.
@@ -45,9 +45,10 @@ class Oversize : public LiveMonitorTest {
     if (IsSkipped() || HasFatalFailure()) {
       return;
     }
-    run(fmt::format("CREATE TABLE {}.t (id INT PRIMARY KEY, note LONGTEXT, b LONGBLOB)", database_));
-    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-                                        exchange_);
+    run(fmt::format("CREATE TABLE {}.t (id INT PRIMARY KEY, note LONGTEXT, b LONGBLOB)",
+                    database_));
+    Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                        env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();
   }
 
@@ -62,7 +63,8 @@ class Oversize : public LiveMonitorTest {
   void setBrokerLimit(uint64_t bytes) {
     const char* node = std::getenv("MM_RABBIT_NODE");
     const std::string command =
-        fmt::format("/usr/sbin/rabbitmqctl -n {} eval 'application:set_env(rabbit, max_message_size, {}).' >/dev/null",
+        fmt::format("/usr/sbin/rabbitmqctl -n {} eval 'application:set_env(rabbit, "
+                    "max_message_size, {}).' >/dev/null",
                     node != nullptr ? node : "mm-rabbit@localhost", bytes);
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
     broker_limit_lowered_ = bytes != kRabbitDefaultLimit;
@@ -70,7 +72,8 @@ class Oversize : public LiveMonitorTest {
 
   void insertThreeRows() {
     run(fmt::format("INSERT INTO {}.t (id, note) VALUES (1, 'first')", database_));
-    run(fmt::format("INSERT INTO {}.t (id, note) VALUES (2, REPEAT('x', {}))", database_, kLargeNote));
+    run(fmt::format("INSERT INTO {}.t (id, note) VALUES (2, REPEAT('x', {}))", database_,
+                    kLargeNote));
     run(fmt::format("INSERT INTO {}.t (id, note) VALUES (3, 'third')", database_));
   }
 
@@ -97,10 +100,12 @@ TEST_F(Oversize, FailStopsAtTheRowNamingItWithoutARepublishLoop) {
 
   const std::string log = monitor_.log();
   EXPECT_EQ(countOf(log, "406 PRECONDITION_FAILED"), 1u) << "the refused row was published again";
-  const std::regex error(R"(error .*the row message of (\S+)\.t keys \{"id":2\} \(row_insert at ([^:\s]+):(\d+) row 0)"
-                         R"(.*is (\d+) bytes, more than the 4096 bytes .* max_message_size .* on_oversize = stub)");
+  const std::regex error(
+      R"(error .*the row message of (\S+)\.t keys \{"id":2\} \(row_insert at ([^:\s]+):(\d+) row 0)"
+      R"(.*is (\d+) bytes, more than the 4096 bytes .* max_message_size .* on_oversize = stub)");
   std::smatch found;
-  ASSERT_TRUE(std::regex_search(log, found, error)) << "no error naming the row, its size and the fixes";
+  ASSERT_TRUE(std::regex_search(log, found, error))
+      << "no error naming the row, its size and the fixes";
   EXPECT_EQ(found[1].str(), database_);
   EXPECT_GT(std::stoul(found[4].str()), kLargeNote);
 
@@ -133,9 +138,10 @@ TEST_F(Oversize, StubTakesTheRowsPlaceAndTheLaterRowsFollow) {
     EXPECT_EQ(message["type"].GetString(), types[i]);
     EXPECT_EQ(message["keys"]["id"].GetInt(), static_cast<int>(i + 1));
     // The stub carries the row's own message id.
-    EXPECT_EQ(received[i].message_id, fmt::format("{}:{}:{}", message["position"]["file"].GetString(),
-                                                  message["position"]["pos"].GetUint64(),
-                                                  message["position"]["row"].GetUint64()));
+    EXPECT_EQ(received[i].message_id,
+              fmt::format("{}:{}:{}", message["position"]["file"].GetString(),
+                          message["position"]["pos"].GetUint64(),
+                          message["position"]["row"].GetUint64()));
   }
   rapidjson::Document stub = parse(received[1].body);
   EXPECT_EQ(std::string(stub["row_type"].GetString()), "row_insert");
@@ -200,18 +206,19 @@ TEST_F(Oversize, LargeRowsArriveExactWithBoundedMemoryGivenBack) {
     }
     std::string base64;
     appendBase64({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, 0, base64);
-    rows.push_back({"b", bytes.size(), fmt::format("REPEAT(UNHEX('00FF7F80'), {})", bytes.size() / 4), base64});
+    rows.push_back({"b", bytes.size(),
+                    fmt::format("REPEAT(UNHEX('00FF7F80'), {})", bytes.size() / 4), base64});
   }
   if (text_mb > 0) {
-    rows.push_back(
-        {"note", text_mb << 20, fmt::format("REPEAT('x', {})", text_mb << 20), std::string(text_mb << 20, 'x')});
+    rows.push_back({"note", text_mb << 20, fmt::format("REPEAT('x', {})", text_mb << 20),
+                    std::string(text_mb << 20, 'x')});
   }
   int id = 0;
   for (const Row& row : rows) {
     ++id;
     const auto started = std::chrono::steady_clock::now();
-    Status inserted = big.execute(
-        fmt::format("INSERT INTO {}.t (id, {}) VALUES ({}, {})", database_, row.column, id, row.sql_value));
+    Status inserted = big.execute(fmt::format("INSERT INTO {}.t (id, {}) VALUES ({}, {})",
+                                              database_, row.column, id, row.sql_value));
     ASSERT_TRUE(inserted.isOk()) << inserted.toString();
     const std::vector<ReceivedMessage> received = consumer_.take(1, 60s);
     ASSERT_EQ(received.size(), 1u) << "the row of " << row.bytes << " bytes did not arrive";
@@ -228,17 +235,19 @@ TEST_F(Oversize, LargeRowsArriveExactWithBoundedMemoryGivenBack) {
     // Given back: within 20 MB of where it started, once the message is confirmed and freed.
     long rss_after = 0;
     const bool given_back = waitFor(
-        [&] { return (rss_after = memoryKib(monitor_.pid(), "VmRSS")) < rss_start + 20 * 1024; }, 10s);
-    report(fmt::format("{} MiB {} row: message {} MiB, delivered in {} ms; monitor RSS {} MiB before, peak {} MiB "
-                       "(bound 2 x message + 50 MiB = {} MiB), {} MiB after",
-                       row.bytes >> 20, row.column == std::string("b") ? "LONGBLOB" : "LONGTEXT",
-                       message_kib / 1024,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), rss_start / 1024,
-                       peak / 1024, (2 * message_kib + 50 * 1024) / 1024, rss_after / 1024));
+        [&] { return (rss_after = memoryKib(monitor_.pid(), "VmRSS")) < rss_start + 20 * 1024; },
+        10s);
+    report(fmt::format(
+        "{} MiB {} row: message {} MiB, delivered in {} ms; monitor RSS {} MiB before, peak {} MiB "
+        "(bound 2 x message + 50 MiB = {} MiB), {} MiB after",
+        row.bytes >> 20, row.column == std::string("b") ? "LONGBLOB" : "LONGTEXT",
+        message_kib / 1024, std::chrono::duration_cast<std::chrono::milliseconds>(took).count(),
+        rss_start / 1024, peak / 1024, (2 * message_kib + 50 * 1024) / 1024, rss_after / 1024));
 #if !defined(__SANITIZE_ADDRESS__)
     // ASan's allocator keeps freed memory in quarantine and adds shadow memory: no bound holds.
     EXPECT_LE(peak, 2 * message_kib + 50 * 1024) << "peak RSS over twice the message plus 50 MB";
-    EXPECT_TRUE(given_back) << "RSS still " << rss_after / 1024 << " MiB, started at " << rss_start / 1024;
+    EXPECT_TRUE(given_back) << "RSS still " << rss_after / 1024 << " MiB, started at "
+                            << rss_start / 1024;
 #else
     static_cast<void>(given_back);
 #endif

@@ -68,7 +68,8 @@ Expected summarize(const std::string& body) {
   return e;
 }
 
-class SchemaHistoryReplay : public LiveMonitorTest, public ::testing::WithParamInterface<std::string> {
+class SchemaHistoryReplay : public LiveMonitorTest,
+                            public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
     LiveMonitorTest::SetUp();
@@ -90,7 +91,8 @@ class SchemaHistoryReplay : public LiveMonitorTest, public ::testing::WithParamI
 
   void TearDown() override {
     if (sql_.connected() && !original_row_metadata_.empty()) {
-      (void)sql_.execute(fmt::format("SET GLOBAL binlog_row_metadata = {}", original_row_metadata_));
+      (void)sql_.execute(
+          fmt::format("SET GLOBAL binlog_row_metadata = {}", original_row_metadata_));
     }
     LiveMonitorTest::TearDown();
   }
@@ -108,7 +110,8 @@ class SchemaHistoryReplay : public LiveMonitorTest, public ::testing::WithParamI
   // Starts the monitor at `start_position` without waiting for it to stream (some tests expect
   // it to refuse).
   void startMonitorAt(const std::string& start_position) {
-    writeConfig({.mysql = fmt::format("database = {}\nstart_position = {}", database_, start_position)});
+    writeConfig(
+        {.mysql = fmt::format("database = {}\nstart_position = {}", database_, start_position)});
     ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
   }
 
@@ -120,7 +123,8 @@ class SchemaHistoryReplay : public LiveMonitorTest, public ::testing::WithParamI
     }
     EXPECT_EQ(bodies.size(), expected.size());
     for (size_t i = 0; i < expected.size() && i < bodies.size(); ++i) {
-      EXPECT_EQ(describe(summarize(bodies[i])), describe(expected[i])) << "message " << i << ": " << bodies[i];
+      EXPECT_EQ(describe(summarize(bodies[i])), describe(expected[i]))
+          << "message " << i << ": " << bodies[i];
     }
     return bodies;
   }
@@ -141,8 +145,7 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
   run(fmt::format("ALTER TABLE {}.t DROP COLUMN b", db));
   run(fmt::format("INSERT INTO {}.t VALUES (3, 'a3', 'c3')", db));
   // Renames, one of them written with quoting and comments the parser must see through.
-  run(
-      fmt::format("ALTER TABLE `{}`.`t` RENAME COLUMN `a` TO `a r`, /* why */ CHANGE COLUMN c "
+  run(fmt::format("ALTER TABLE `{}`.`t` RENAME COLUMN `a` TO `a r`, /* why */ CHANGE COLUMN c "
                   "`c``q` VARCHAR(20)",
                   db));
   run(fmt::format("INSERT INTO {}.t VALUES (4, 'a4', 'c4')", db));
@@ -153,7 +156,8 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
   run(fmt::format("INSERT INTO {}.t VALUES (5, 'now c', 'now a')", db));
   run(fmt::format("UPDATE {}.t SET `a r` = 'changed' WHERE id = 5", db));
   // The same swap in one statement, whose clauses name the columns as they were before it.
-  run(fmt::format("ALTER TABLE {}.t CHANGE `a r` `c``q` VARCHAR(20), CHANGE `c``q` `a r` VARCHAR(20)", db));
+  run(fmt::format(
+      "ALTER TABLE {}.t CHANGE `a r` `c``q` VARCHAR(20), CHANGE `c``q` `a r` VARCHAR(20)", db));
   run(fmt::format("INSERT INTO {}.t VALUES (7, 'a again', 'c again')", db));
   // No primary key: the first unique key over NOT NULL columns identifies rows (not `un`:
   // NULL-able).
@@ -223,7 +227,8 @@ TEST_P(SchemaHistoryReplay, EveryMessageNamesItsColumnsAsTheyWereWhenWritten) {
   expectMessages({{"row_insert", "t", R"({"id":8})", {"d", "id"}},
                   {"row_insert", "u", R"({"u":9})", {"w", "u", "v", "n"}}});
   const std::string log = monitor_.log();
-  EXPECT_NE(log.find("cannot apply (DROP `a r`: no such column) " + db + ".t"), std::string::npos) << log;
+  EXPECT_NE(log.find("cannot apply (DROP `a r`: no such column) " + db + ".t"), std::string::npos)
+      << log;
   // With FULL metadata the binlog names u's columns, and its key too (the server promotes the
   // first unique NOT NULL key to primary): the history is not asked.
   if (GetParam() != "FULL") {
@@ -254,10 +259,12 @@ TEST_P(SchemaHistoryReplay, RowsTheSchemaCannotNameAreRefusedNotGuessed) {
     return;
   }
   std::optional<int> code;
-  ASSERT_TRUE(waitFor([&] { return (code = monitor_.exited()).has_value(); }, 20s)) << monitor_.log();
+  ASSERT_TRUE(waitFor([&] { return (code = monitor_.exited()).has_value(); }, 20s))
+      << monitor_.log();
   EXPECT_EQ(*code, 1);
   const std::string log = monitor_.log();
-  EXPECT_NE(log.find("table " + db + ".t: the schema history does not match the binlog"), std::string::npos)
+  EXPECT_NE(log.find("table " + db + ".t: the schema history does not match the binlog"),
+            std::string::npos)
       << log;
   EXPECT_NE(log.find("refusing to publish values under guessed names"), std::string::npos) << log;
   EXPECT_TRUE(consumer_.take(1, 1s).empty()) << "nothing was published";

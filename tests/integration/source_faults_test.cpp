@@ -78,9 +78,10 @@ class SourceFaults : public LiveMonitorTest {
 
   // The monitor's configuration; `extra_mysql` adds [mysql] lines; `port` overrides the server's.
   void writeConfig(const std::string& extra_mysql, int port = 0) {
-    LiveMonitorTest::writeConfig({.mysql = fmt::format("database = {}\nheartbeat_period = 1\n{}", database_, extra_mysql),
-                                  .monitor = "heartbeat_interval = 0\n",
-                                  .mysql_port = port});
+    LiveMonitorTest::writeConfig(
+        {.mysql = fmt::format("database = {}\nheartbeat_period = 1\n{}", database_, extra_mysql),
+         .monitor = "heartbeat_interval = 0\n",
+         .mysql_port = port});
   }
 
   std::string configPath() const { return dir_ + "/monitor.cfg"; }
@@ -129,11 +130,14 @@ class SourceFaults : public LiveMonitorTest {
   void stopAfterCheckpoint() {
     const std::string target = currentPosition();
     const auto colon = target.rfind(':');
-    ASSERT_TRUE(waitFor([&] {
-      const std::string state = readTextFile(statePath());
-      return state.find("file=" + target.substr(0, colon)) != std::string::npos &&
-             state.find("position=" + target.substr(colon + 1) + "\n") != std::string::npos;
-    }, 10s)) << "checkpoint never reached " << target << ": " << readTextFile(statePath());
+    ASSERT_TRUE(waitFor(
+        [&] {
+          const std::string state = readTextFile(statePath());
+          return state.find("file=" + target.substr(0, colon)) != std::string::npos &&
+                 state.find("position=" + target.substr(colon + 1) + "\n") != std::string::npos;
+        },
+        10s))
+        << "checkpoint never reached " << target << ": " << readTextFile(statePath());
     ASSERT_EQ(monitor_.stop(SIGTERM), 0);
   }
 
@@ -142,23 +146,30 @@ class SourceFaults : public LiveMonitorTest {
   std::string purgeSavedPosition() {
     // The server keeps a file a replication thread reads; the stopped monitor's thread ends when
     // the server next writes to it (a heartbeat).
-    EXPECT_TRUE(waitFor([&] {
-      auto dumps = sql_.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
-      return dumps.isOk() && dumps->empty();
-    }, 10s)) << "the stopped monitor's replication connection lingers";
+    EXPECT_TRUE(waitFor(
+        [&] {
+          auto dumps = sql_.query(
+              "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+          return dumps.isOk() && dumps->empty();
+        },
+        10s))
+        << "the stopped monitor's replication connection lingers";
     const std::string state = readTextFile(statePath());
     run("FLUSH BINARY LOGS");
     const std::string newest = currentPosition();
     const std::string newest_file = newest.substr(0, newest.rfind(':'));
     // PURGE skips, with only a warning, a file the server still counts as being read.
-    EXPECT_TRUE(waitFor([&] {
-      auto logs = sql_.query("SHOW BINARY LOGS");
-      if (logs.isOk() && !logs->empty() && *(*logs)[0][0] == newest_file) {
-        return true;
-      }
-      (void)sql_.execute(fmt::format("PURGE BINARY LOGS TO '{}'", newest_file));
-      return false;
-    }, 10s)) << "the server kept binlogs older than " << newest_file;
+    EXPECT_TRUE(waitFor(
+        [&] {
+          auto logs = sql_.query("SHOW BINARY LOGS");
+          if (logs.isOk() && !logs->empty() && *(*logs)[0][0] == newest_file) {
+            return true;
+          }
+          (void)sql_.execute(fmt::format("PURGE BINARY LOGS TO '{}'", newest_file));
+          return false;
+        },
+        10s))
+        << "the server kept binlogs older than " << newest_file;
     const auto file = state.find("file="), position = state.find("position=");
     return state.substr(file + 5, state.find('\n', file) - file - 5) + ":" +
            state.substr(position + 9, state.find('\n', position) - position - 9);
@@ -184,7 +195,8 @@ TEST_F(SourceFaults, ServerRestartMidStreamLosesAndRepeatsNothing) {
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
 
-class SourceFaultsByResumeMode : public SourceFaults, public ::testing::WithParamInterface<std::string> {};
+class SourceFaultsByResumeMode : public SourceFaults,
+                                 public ::testing::WithParamInterface<std::string> {};
 
 INSTANTIATE_TEST_SUITE_P(ResumeBy, SourceFaultsByResumeMode, ::testing::Values("position", "gtid"));
 
@@ -194,8 +206,8 @@ TEST_P(SourceFaultsByResumeMode, KilledReplicationConnectionResumesExactly) {
   insertRows(1, 3);
   ASSERT_EQ(receive(3), inserts(1, 3));
 
-  auto dumps = sql_.query(
-      "SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
+  auto dumps =
+      sql_.query("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND LIKE 'Binlog Dump%'");
   ASSERT_TRUE(dumps.isOk());
   ASSERT_FALSE(dumps->empty()) << "no replication connection to kill";
   for (const auto& row : *dumps) {
@@ -210,7 +222,8 @@ TEST_P(SourceFaultsByResumeMode, KilledReplicationConnectionResumesExactly) {
   EXPECT_EQ(receive(5), inserts(4, 8));
   EXPECT_NE(monitor_.log().find("reconnecting"), std::string::npos);
   if (GetParam() == "gtid") {
-    EXPECT_NE(monitor_.log().find("streaming binlog from GTID set"), std::string::npos) << monitor_.log();
+    EXPECT_NE(monitor_.log().find("streaming binlog from GTID set"), std::string::npos)
+        << monitor_.log();
   }
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
@@ -245,7 +258,8 @@ TEST_F(SourceFaults, PurgedPositionFailsNamingItAndTheOldestBinlog) {
   EXPECT_EQ(exitCode(), 1);
   const std::string log = monitor_.log();
   EXPECT_NE(log.find("requested position " + lost), std::string::npos) << log;
-  EXPECT_NE(log.find("its oldest binlog is " + oldest.substr(0, oldest.rfind(':'))), std::string::npos);
+  EXPECT_NE(log.find("its oldest binlog is " + oldest.substr(0, oldest.rfind(':'))),
+            std::string::npos);
   EXPECT_EQ(readTextFile(statePath()), saved_state) << "a failed start must leave the state alone";
   EXPECT_TRUE(receive(0).empty());
 }
@@ -273,8 +287,9 @@ TEST_F(SourceFaults, PurgedPositionWithCurrentPolicyPublishesOneGapThenResumes) 
   rapidjson::Document gap;
   gap.Parse(messages[0].body.c_str());
   ASSERT_TRUE(gap.IsObject() && gap.HasMember("timestamp")) << messages[0].body;
-  EXPECT_EQ(messages[0].body, fmt::format(R"({{"type":"gap","from":"{}","to":"{}","timestamp":{}}})",
-                                          lost, resumed, gap["timestamp"].GetInt64()));
+  EXPECT_EQ(messages[0].body,
+            fmt::format(R"({{"type":"gap","from":"{}","to":"{}","timestamp":{}}})", lost, resumed,
+                        gap["timestamp"].GetInt64()));
   EXPECT_EQ(messages[0].message_id, fmt::format("gap:{}:{}", lost, resumed));
   EXPECT_TRUE(isValidMessage(messages[0].body));
   EXPECT_EQ(summary(messages[1].body), "row_insert 3");
@@ -299,7 +314,8 @@ TEST_F(SourceFaults, StatementFormatWritesAreReportedOncePerTable) {
   EXPECT_EQ(receive(1), inserts(3, 3));
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
   const std::string log = monitor_.log();
-  const std::string warning = fmt::format("table {}.employee: a session wrote it in statement format", database_);
+  const std::string warning =
+      fmt::format("table {}.employee: a session wrote it in statement format", database_);
   const auto first = log.find(warning);
   EXPECT_NE(first, std::string::npos) << log;
   EXPECT_EQ(log.find(warning, first + 1), std::string::npos) << "warned more than once";
@@ -316,7 +332,8 @@ TEST_F(SourceFaults, CheckRejectsStatementFormatWithItsFix) {
 
   EXPECT_EQ(status, 1) << output;
   EXPECT_NE(output.find("fail  binlog_format: STATEMENT; fix: SET GLOBAL binlog_format = 'ROW'"),
-            std::string::npos) << output;
+            std::string::npos)
+      << output;
   EXPECT_NE(output.find("ok    log_bin: ON"), std::string::npos) << output;
   EXPECT_NE(output.find("ok    broker: connected"), std::string::npos) << output;
 
@@ -338,7 +355,8 @@ TEST_F(SourceFaults, DuplicateServerIdIsReportedAndNotRetried) {
   EXPECT_EQ(exitCode(), 1) << twin.log();
   const std::string log = monitor_.log();
   EXPECT_NE(log.find(fmt::format("another replica registered with server_id {}", serverId())),
-            std::string::npos) << log;
+            std::string::npos)
+      << log;
   EXPECT_EQ(log.find("reconnecting"), std::string::npos) << log;
   EXPECT_EQ(twin.stop(SIGTERM), 0) << twin.log();
 }
@@ -352,7 +370,8 @@ TEST_F(SourceFaults, StateFileFromAnotherServerIsRefused) {
 
   ASSERT_TRUE(monitor_.start(configPath(), dir_ + "/monitor.log"));
   EXPECT_EQ(exitCode(), 1);
-  EXPECT_NE(monitor_.log().find("holds a position on the server with server_id 999999"), std::string::npos);
+  EXPECT_NE(monitor_.log().find("holds a position on the server with server_id 999999"),
+            std::string::npos);
   EXPECT_EQ(readTextFile(statePath()), state + "server_id=999999\n");
 
   // A state file without the identity (written before it was recorded) is accepted and filled in.
@@ -363,7 +382,8 @@ TEST_F(SourceFaults, StateFileFromAnotherServerIsRefused) {
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
   auto server_id = sql_.query("SELECT @@global.server_id");
   ASSERT_TRUE(server_id.isOk());
-  EXPECT_NE(readTextFile(statePath()).find("server_id=" + *(*server_id)[0][0] + "\n"), std::string::npos);
+  EXPECT_NE(readTextFile(statePath()).find("server_id=" + *(*server_id)[0][0] + "\n"),
+            std::string::npos);
 }
 
 TEST_F(SourceFaults, GtidStartPositionStartsAfterThoseTransactions) {
@@ -411,7 +431,6 @@ TEST_F(SourceFaults, ResumeByGtidContinuesOnAnotherServerWithoutGapOrRepeat) {
   EXPECT_NE(monitor_.log().find("continuing after GTID set"), std::string::npos) << monitor_.log();
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
-
 
 }  // namespace
 }  // namespace mm::test

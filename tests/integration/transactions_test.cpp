@@ -12,9 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <random>
 #include <regex>
 #include <set>
-#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -39,10 +39,12 @@ class Transactions : public LiveMonitorTest {
       return;
     }
     queue_ = uniqueName("mm-txn-q");
-    run(fmt::format("CREATE TABLE {}.t (id INT PRIMARY KEY, a INT, b VARCHAR(64)) ENGINE=InnoDB", database_));
-    run(fmt::format("CREATE TABLE {}.m (id INT PRIMARY KEY, a INT, b VARCHAR(64)) ENGINE=MyISAM", database_));
-    Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password,
-                                      exchange_, "fanout", "#", queue_);
+    run(fmt::format("CREATE TABLE {}.t (id INT PRIMARY KEY, a INT, b VARCHAR(64)) ENGINE=InnoDB",
+                    database_));
+    run(fmt::format("CREATE TABLE {}.m (id INT PRIMARY KEY, a INT, b VARCHAR(64)) ENGINE=MyISAM",
+                    database_));
+    Status status = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
+                                      env_.amqp_password, exchange_, "fanout", "#", queue_);
     ASSERT_TRUE(status.isOk()) << status.toString();
   }
 
@@ -52,11 +54,14 @@ class Transactions : public LiveMonitorTest {
   }
 
   void configure(const std::string& mysql_extra = "") {
-    writeConfig({.mysql = "database = " + database_ + "\n" + mysql_extra, .amqp = "confirm_window = 1000\n"});
+    writeConfig({.mysql = "database = " + database_ + "\n" + mysql_extra,
+                 .amqp = "confirm_window = 1000\n"});
   }
 
   // Another session (an XA transaction is prepared in one and decided in another).
-  void connect(mysql::Connection& connection) { ASSERT_TRUE(connectAdmin(env_, connection).isOk()); }
+  void connect(mysql::Connection& connection) {
+    ASSERT_TRUE(connectAdmin(env_, connection).isOk());
+  }
   static void exec(mysql::Connection& connection, const std::string& sql) {
     Status status = connection.execute(sql);
     ASSERT_TRUE(status.isOk()) << sql << ": " << status.toString();
@@ -74,7 +79,8 @@ class Transactions : public LiveMonitorTest {
 
   // Applies what arrives, per table, until every copy equals its table and nothing more comes for
   // two seconds; the differences (empty = equal).
-  std::string drainAndCompare(const std::vector<std::string>& tables, std::chrono::seconds timeout = 120s) {
+  std::string drainAndCompare(const std::vector<std::string>& tables,
+                              std::chrono::seconds timeout = 120s) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string difference = "nothing compared";
     int quiet_rounds = 0;
@@ -110,7 +116,8 @@ class Transactions : public LiveMonitorTest {
         if (!rows.isOk()) {
           return rows.status().toString();
         }
-        const std::string d = describeDifference(tableRows({"id", "a", "b"}, {0}, *rows), applied_[table].rows());
+        const std::string d =
+            describeDifference(tableRows({"id", "a", "b"}, {0}, *rows), applied_[table].rows());
         if (!d.empty()) {
           difference += table + ": " + d + "; ";
         }
@@ -147,7 +154,9 @@ class Transactions : public LiveMonitorTest {
       exec_or_note("BEGIN");
       exec_or_note(fmt::format("INSERT INTO {} VALUES (1, 1, 'first')", t));
       exec_or_note("SAVEPOINT s1");
-      exec_or_note(fmt::format("INSERT INTO {} SELECT seq + 1000000, seq, 'bulk' FROM {}.seq_1_to_{}", t, database_, big_rows));
+      exec_or_note(
+          fmt::format("INSERT INTO {} SELECT seq + 1000000, seq, 'bulk' FROM {}.seq_1_to_{}", t,
+                      database_, big_rows));
       exec_or_note("COMMIT");
       // Django/Rails/SQLAlchemy nesting: savepoints released or rolled back inside transactions,
       // some of which also touch a non-transactional table (then MariaDB logs ROLLBACK TO).
@@ -159,8 +168,9 @@ class Transactions : public LiveMonitorTest {
           exec_or_note("BEGIN");
           exec_or_note(fmt::format("INSERT INTO {} VALUES (3, 3, 'second big')", t));
           exec_or_note("SAVEPOINT s1");
-          exec_or_note(fmt::format("INSERT INTO {} SELECT seq + 2000000, seq, 'bulk' FROM {}.seq_1_to_{}", t,
-                                   database_, big_rows));
+          exec_or_note(
+              fmt::format("INSERT INTO {} SELECT seq + 2000000, seq, 'bulk' FROM {}.seq_1_to_{}", t,
+                          database_, big_rows));
           exec_or_note("COMMIT");
         }
         const int id = 10 + i * 10;
@@ -202,9 +212,11 @@ class Transactions : public LiveMonitorTest {
     EXPECT_EQ(difference, "") << "the consumer's copy differs from the tables";
     EXPECT_EQ(rows_without_gtid_, 0u) << "row messages without their transaction's gtid";
     EXPECT_FALSE(monitor_.exited().has_value()) << "the monitor stopped by itself";
-    EXPECT_GT(kills_during_workload, 0u) << "no kill hit the workload: the test proved less than it says";
+    EXPECT_GT(kills_during_workload, 0u)
+        << "no kill hit the workload: the test proved less than it says";
     std::cout << "[ figures  ] savepoint kills: " << kills << " (" << kills_during_workload
-              << " during the workload), " << row_ids_.size() << " distinct row messages" << std::endl;
+              << " during the workload), " << row_ids_.size() << " distinct row messages"
+              << std::endl;
   }
 
   // A message without its publish time (the one field that differs between runs and decode).
@@ -239,7 +251,8 @@ TEST_F(Transactions, XaRowsArriveOnlyWhenCommittedAndOnceAcrossARestart) {
   startMonitor();
   const std::string t = database_ + ".t";
   prepareXa("'mm-commit'", fmt::format("INSERT INTO {} VALUES (501, 1, 'xa committed')", t));
-  prepareXa("'mm-rollback', 'branch', 7", fmt::format("INSERT INTO {} VALUES (502, 2, 'xa rolled back')", t));
+  prepareXa("'mm-rollback', 'branch', 7",
+            fmt::format("INSERT INTO {} VALUES (502, 2, 'xa rolled back')", t));
   run(fmt::format("INSERT INTO {} VALUES (503, 3, 'plain, after the prepares')", t));
   // Let the plain row be published (and its checkpoint held at the first prepare), then crash.
   std::this_thread::sleep_for(1500ms);
@@ -324,7 +337,8 @@ TEST_F(Transactions, OtherShapesComeOutExact) {
   run("ROLLBACK");
   run(fmt::format("CREATE TABLE {}.c (PRIMARY KEY (id)) SELECT id, a, b FROM {}", database_, t));
   run(fmt::format("INSERT INTO {}.u VALUES (1, 10, 'u1'), (5, 50, 'u5')", database_));
-  run(fmt::format("UPDATE {} JOIN {}.u USING (id) SET {}.a = {}.a + 1, u.a = u.a + 1", t, database_, t, t));
+  run(fmt::format("UPDATE {} JOIN {}.u USING (id) SET {}.a = {}.a + 1, u.a = u.a + 1", t, database_,
+                  t, t));
   run(fmt::format("DELETE {}.u FROM {}.u JOIN {} USING (id)", database_, database_, t));
   run("BEGIN");
   run("COMMIT");
@@ -335,9 +349,10 @@ TEST_F(Transactions, OtherShapesComeOutExact) {
   // them under ASan took 40 s).
   const size_t statements = envSize("MM_TXN_STATEMENTS", 20000);
   run("BEGIN");
-  run(fmt::format("BEGIN NOT ATOMIC DECLARE i INT DEFAULT 0; WHILE i < {} DO "
-                  "INSERT INTO {} VALUES (100 + i, i, 'one of many'); SET i = i + 1; END WHILE; END",
-                  statements, t));
+  run(fmt::format(
+      "BEGIN NOT ATOMIC DECLARE i INT DEFAULT 0; WHILE i < {} DO "
+      "INSERT INTO {} VALUES (100 + i, i, 'one of many'); SET i = i + 1; END WHILE; END",
+      statements, t));
   run("COMMIT");
   EXPECT_EQ(drainAndCompare({"t", "u", "c"}), "");
   EXPECT_EQ(messages_per_key_["t/2"], 1);
@@ -361,7 +376,8 @@ TEST_F(Transactions, StatementFormatLoadDataIsWarnedNotFatal) {
   mysql::Connection session;
   connect(session);
   exec(session, "SET SESSION binlog_format = 'STATEMENT'");
-  exec(session, fmt::format("LOAD DATA INFILE '{}' INTO TABLE {}.t FIELDS TERMINATED BY ','", csv, database_));
+  exec(session, fmt::format("LOAD DATA INFILE '{}' INTO TABLE {}.t FIELDS TERMINATED BY ','", csv,
+                            database_));
   std::remove(csv.c_str());
   run(fmt::format("INSERT INTO {}.t VALUES (3, 3, 'row format')", database_));
   auto messages = consumer_.take(1, 20s);
@@ -369,8 +385,8 @@ TEST_F(Transactions, StatementFormatLoadDataIsWarnedNotFatal) {
   EXPECT_NE(messages[0].body.find("\"keys\":{\"id\":3}"), std::string::npos) << messages[0].body;
   EXPECT_TRUE(consumer_.take(1, 1s).empty());
   EXPECT_FALSE(monitor_.exited().has_value());
-  EXPECT_NE(monitor_.log().find(fmt::format("table {}.t: a session wrote it in statement format (LOAD DATA at",
-                                            database_)),
+  EXPECT_NE(monitor_.log().find(fmt::format(
+                "table {}.t: a session wrote it in statement format (LOAD DATA at", database_)),
             std::string::npos)
       << monitor_.log();
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);

@@ -19,7 +19,9 @@ Status replyStatus(amqp_connection_state_t connection, std::string_view doing) {
                                       static_cast<int>(reply.reply_type)));
 }
 
-std::string textOf(amqp_bytes_t bytes) { return std::string(static_cast<const char*>(bytes.bytes), bytes.len); }
+std::string textOf(amqp_bytes_t bytes) {
+  return std::string(static_cast<const char*>(bytes.bytes), bytes.len);
+}
 }  // namespace
 
 AmqpTestConsumer::~AmqpTestConsumer() { disconnect(); }
@@ -33,7 +35,8 @@ void AmqpTestConsumer::disconnect() {
 }
 
 Status AmqpTestConsumer::reconnect() {
-  return connect(host_, port_, user_, password_, exchange_, exchange_type_, binding_key_, durable_queue_);
+  return connect(host_, port_, user_, password_, exchange_, exchange_type_, binding_key_,
+                 durable_queue_);
 }
 
 Status AmqpTestConsumer::deleteQueue() {
@@ -59,7 +62,8 @@ Status AmqpTestConsumer::connect(const std::string& host, int port, const std::s
   if (amqp_socket_open(socket, host.c_str(), port) != AMQP_STATUS_OK) {
     return Status::io(fmt::format("test consumer: cannot connect to {}:{}", host, port));
   }
-  if (amqp_login(connection_, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, user.c_str(), password.c_str())
+  if (amqp_login(connection_, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, user.c_str(),
+                 password.c_str())
           .reply_type != AMQP_RESPONSE_NORMAL) {
     return Status::protocol("test consumer: login failed");
   }
@@ -69,9 +73,9 @@ Status AmqpTestConsumer::connect(const std::string& host, int port, const std::s
                         amqp_cstring_bytes(exchange_type.c_str()), 0, 1, 0, 0, amqp_empty_table);
   MM_RETURN_IF_ERROR(replyStatus(connection_, "exchange.declare"));
   const bool durable = !durable_queue.empty();
-  amqp_queue_declare_ok_t* queue =
-      amqp_queue_declare(connection_, kChannel, amqp_cstring_bytes(durable_queue.c_str()), 0, durable ? 1 : 0,
-                         /*exclusive=*/durable ? 0 : 1, /*auto_delete=*/durable ? 0 : 1, amqp_empty_table);
+  amqp_queue_declare_ok_t* queue = amqp_queue_declare(
+      connection_, kChannel, amqp_cstring_bytes(durable_queue.c_str()), 0, durable ? 1 : 0,
+      /*exclusive=*/durable ? 0 : 1, /*auto_delete=*/durable ? 0 : 1, amqp_empty_table);
   MM_RETURN_IF_ERROR(replyStatus(connection_, "queue.declare"));
   const amqp_bytes_t queue_name = amqp_bytes_malloc_dup(queue->queue);
   amqp_queue_bind(connection_, kChannel, queue_name, amqp_cstring_bytes(exchange.c_str()),
@@ -80,8 +84,8 @@ Status AmqpTestConsumer::connect(const std::string& host, int port, const std::s
   if (bound.isOk()) {
     // A durable queue is for tests that restart the broker: acknowledge each message only once
     // taken, so what was pushed to a connection that then died is delivered again.
-    amqp_basic_consume(connection_, kChannel, queue_name, amqp_empty_bytes, 0, /*no_ack=*/durable ? 0 : 1, 0,
-                       amqp_empty_table);
+    amqp_basic_consume(connection_, kChannel, queue_name, amqp_empty_bytes, 0,
+                       /*no_ack=*/durable ? 0 : 1, 0, amqp_empty_table);
     bound = replyStatus(connection_, "basic.consume");
   }
   amqp_bytes_free(queue_name);
@@ -94,7 +98,8 @@ Result<std::optional<ReceivedMessage>> AmqpTestConsumer::next(std::chrono::milli
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
   timeval wait{static_cast<time_t>(micros / 1000000), static_cast<suseconds_t>(micros % 1000000)};
   const amqp_rpc_reply_t reply = amqp_consume_message(connection_, &envelope, &wait, 0);
-  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT) {
+  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION &&
+      reply.library_error == AMQP_STATUS_TIMEOUT) {
     return std::optional<ReceivedMessage>{};
   }
   if (reply.reply_type != AMQP_RESPONSE_NORMAL) {
@@ -103,9 +108,12 @@ Result<std::optional<ReceivedMessage>> AmqpTestConsumer::next(std::chrono::milli
   ReceivedMessage message;
   message.body = textOf(envelope.message.body);
   const amqp_basic_properties_t& p = envelope.message.properties;
-  if (p._flags & AMQP_BASIC_MESSAGE_ID_FLAG) message.message_id = textOf(p.message_id);
-  if (p._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) message.content_type = textOf(p.content_type);
-  if (p._flags & AMQP_BASIC_DELIVERY_MODE_FLAG) message.delivery_mode = p.delivery_mode;
+  if (p._flags & AMQP_BASIC_MESSAGE_ID_FLAG)
+    message.message_id = textOf(p.message_id);
+  if (p._flags & AMQP_BASIC_CONTENT_TYPE_FLAG)
+    message.content_type = textOf(p.content_type);
+  if (p._flags & AMQP_BASIC_DELIVERY_MODE_FLAG)
+    message.delivery_mode = p.delivery_mode;
   message.routing_key = textOf(envelope.routing_key);
   if (p._flags & AMQP_BASIC_HEADERS_FLAG) {
     for (int i = 0; i < p.headers.num_entries; ++i) {
@@ -115,8 +123,8 @@ Result<std::optional<ReceivedMessage>> AmqpTestConsumer::next(std::chrono::milli
       }
     }
   }
-  if (!durable_queue_.empty() &&
-      amqp_basic_ack(connection_, kChannel, envelope.delivery_tag, /*multiple=*/0) != AMQP_STATUS_OK) {
+  if (!durable_queue_.empty() && amqp_basic_ack(connection_, kChannel, envelope.delivery_tag,
+                                                /*multiple=*/0) != AMQP_STATUS_OK) {
     amqp_destroy_envelope(&envelope);
     return Status::io("test consumer: ack failed");
   }
@@ -124,11 +132,13 @@ Result<std::optional<ReceivedMessage>> AmqpTestConsumer::next(std::chrono::milli
   return std::optional<ReceivedMessage>{std::move(message)};
 }
 
-std::vector<ReceivedMessage> AmqpTestConsumer::take(size_t count, std::chrono::milliseconds timeout) {
+std::vector<ReceivedMessage> AmqpTestConsumer::take(size_t count,
+                                                    std::chrono::milliseconds timeout) {
   std::vector<ReceivedMessage> out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (out.size() < count) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       break;
     }

@@ -30,9 +30,10 @@ class AmqpTestConsumer {
  public:
   ~AmqpTestConsumer();
 
-  Status connect(const std::string& host, int port, const std::string& user, const std::string& password,
-                 const std::string& exchange, const std::string& exchange_type = "fanout",
-                 const std::string& binding_key = "#", const std::string& durable_queue = "");
+  Status connect(const std::string& host, int port, const std::string& user,
+                 const std::string& password, const std::string& exchange,
+                 const std::string& exchange_type = "fanout", const std::string& binding_key = "#",
+                 const std::string& durable_queue = "");
 
   // Connects again with the arguments of the last connect() (after a broker restart).
   Status reconnect();

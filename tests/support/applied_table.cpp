@@ -80,7 +80,8 @@ Status AppliedTable::apply(const ReceivedMessage& message) {
   return Status::ok();
 }
 
-AppliedTable::Rows tableRows(const std::vector<std::string>& columns, const std::vector<size_t>& key_columns,
+AppliedTable::Rows tableRows(const std::vector<std::string>& columns,
+                             const std::vector<size_t>& key_columns,
                              const std::vector<mysql::Row>& rows) {
   AppliedTable::Rows out;
   for (const mysql::Row& row : rows) {
@@ -96,7 +97,8 @@ AppliedTable::Rows tableRows(const std::vector<std::string>& columns, const std:
   return out;
 }
 
-std::string describeDifference(const AppliedTable::Rows& expected, const AppliedTable::Rows& actual) {
+std::string describeDifference(const AppliedTable::Rows& expected,
+                               const AppliedTable::Rows& actual) {
   std::string out;
   int shown = 0;
   auto row_text = [](const AppliedTable::Row& row) {

@@ -38,10 +38,12 @@ class AppliedTable {
 
 // The rows of `SELECT columns FROM table` in AppliedTable's shape; `key_columns` lists the
 // indexes of the primary-key columns in `columns`, in key order.
-AppliedTable::Rows tableRows(const std::vector<std::string>& columns, const std::vector<size_t>& key_columns,
+AppliedTable::Rows tableRows(const std::vector<std::string>& columns,
+                             const std::vector<size_t>& key_columns,
                              const std::vector<mysql::Row>& rows);
 
 // A short description of how `actual` differs from `expected` (empty when equal).
-std::string describeDifference(const AppliedTable::Rows& expected, const AppliedTable::Rows& actual);
+std::string describeDifference(const AppliedTable::Rows& expected,
+                               const AppliedTable::Rows& actual);
 
 }  // namespace mm::test

@@ -40,7 +40,8 @@ inline void appendText(Bytes& out, std::string_view text) {
 }
 
 inline uint32_t crc32Of(std::span<const uint8_t> bytes) {
-  return static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), bytes.data(), static_cast<uInt>(bytes.size())));
+  return static_cast<uint32_t>(
+      crc32(crc32(0L, Z_NULL, 0), bytes.data(), static_cast<uInt>(bytes.size())));
 }
 
 struct EventOptions {
@@ -89,8 +90,9 @@ inline Bytes mysql57PostHeaderLengths() {
 // The body of a FORMAT_DESCRIPTION event for `post_header_lengths`. checksum_alg < 0 builds a
 // pre-5.6 body without the algorithm byte; otherwise the byte follows the table (the caller's
 // makeEvent adds the CRC).
-inline Bytes formatDescriptionBody(std::string_view server_version, const Bytes& post_header_lengths,
-                                   int checksum_alg, uint16_t binlog_version = 4) {
+inline Bytes formatDescriptionBody(std::string_view server_version,
+                                   const Bytes& post_header_lengths, int checksum_alg,
+                                   uint16_t binlog_version = 4) {
   Bytes body;
   appendLe(body, binlog_version, 2);
   Bytes version(50, 0);
@@ -108,21 +110,22 @@ inline Bytes formatDescriptionBody(std::string_view server_version, const Bytes&
 // A MySQL 5.7 FORMAT_DESCRIPTION event with binlog_checksum=CRC32 (or NONE: the FDE keeps its CRC).
 inline Bytes mysql57FormatDescription(bool crc32_alg = true, EventOptions options = {}) {
   options.checksum = true;
-  return makeEvent(binlog::FORMAT_DESCRIPTION_EVENT,
-                   formatDescriptionBody("5.7.44-log", mysql57PostHeaderLengths(), crc32_alg ? 1 : 0),
-                   options);
+  return makeEvent(
+      binlog::FORMAT_DESCRIPTION_EVENT,
+      formatDescriptionBody("5.7.44-log", mysql57PostHeaderLengths(), crc32_alg ? 1 : 0), options);
 }
 
 // Feeds decode() every prefix of `full` shorter than `limit` bytes (all of them by default) and
-// expects each to fail cleanly: the "truncated twin" loop of CONTRIBUTING.md §8. decode returns anything
-// with isOk().
+// expects each to fail cleanly: the "truncated twin" loop of CONTRIBUTING.md §8. decode returns
+// anything with isOk().
 template <typename Decode>
 void expectEveryPrefixFails(std::span<const uint8_t> full, Decode decode, size_t limit = SIZE_MAX) {
   const size_t end = std::min(full.size(), limit);
   for (size_t n = 0; n < end; ++n) {
     // A copy of exactly n bytes, so reading past the prefix is a heap overflow the sanitizers see.
     const Bytes prefix(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(n));
-    EXPECT_FALSE(decode(std::span<const uint8_t>(prefix)).isOk()) << "prefix of " << n << " bytes decoded";
+    EXPECT_FALSE(decode(std::span<const uint8_t>(prefix)).isOk())
+        << "prefix of " << n << " bytes decoded";
   }
 }
 

@@ -53,7 +53,8 @@ inline std::string renderCellValue(const binlog::CellValue& v) {
 }
 
 // readValueBytes as a Result, for tests that size one value.
-inline Result<std::span<const uint8_t>> sizeValue(ByteReader& r, const binlog::TableMapColumn& column) {
+inline Result<std::span<const uint8_t>> sizeValue(ByteReader& r,
+                                                  const binlog::TableMapColumn& column) {
   std::span<const uint8_t> value;
   MM_RETURN_IF_ERROR(binlog::readValueBytes(r, column, value));
   return value;

@@ -43,8 +43,8 @@ class FakePublisher final : public sink::Publisher {
     if (!open_) {
       return Status::io("fake broker: not connected");
     }
-    sent_.push_back(Sent{connection_, next_tag_, std::string(message.message_id),
-                         std::string(message.body)});
+    sent_.push_back(
+        Sent{connection_, next_tag_, std::string(message.message_id), std::string(message.body)});
     return next_tag_++;
   }
   Status poll(std::chrono::milliseconds timeout, std::vector<sink::BrokerEvent>& out) override {

@@ -48,7 +48,8 @@ class FakeTableSchemaSource final : public binlog::TableSchemaSource {
     ++lookups;
     auto it = database_charsets.find(std::string(database));
     if (it == database_charsets.end()) {
-      return Status::invalidArgument(fmt::format("database {} is not in the fake information_schema", database));
+      return Status::invalidArgument(
+          fmt::format("database {} is not in the fake information_schema", database));
     }
     return it->second;
   }

@@ -43,7 +43,9 @@ class FileSource final : public mysql::EventSource {
   void interrupt() override {}
   bool checksumBeforeFormatDescription() const override { return false; }
   bool positionLost() const override { return false; }
-  Result<mysql::StreamStart> currentPosition() override { return mysql::StreamStart{binlog::Position{"x", 4}}; }
+  Result<mysql::StreamStart> currentPosition() override {
+    return mysql::StreamStart{binlog::Position{"x", 4}};
+  }
 
   std::vector<mysql::StreamStart> opened;
 

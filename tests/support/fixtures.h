@@ -18,9 +18,9 @@ std::vector<uint8_t> readFileBytes(const std::string& path);
 
 }  // namespace mm::test
 
-#define MM_REQUIRE_FIXTURE(var, relative)                                                     \
-  auto var##_path = ::mm::test::fixturePath(relative);                                        \
-  if (!var##_path) {                                                                          \
+#define MM_REQUIRE_FIXTURE(var, relative)                                                          \
+  auto var##_path = ::mm::test::fixturePath(relative);                                             \
+  if (!var##_path) {                                                                               \
     GTEST_SKIP() << "shared fixture " << (relative) << " not found under " MM_SHARED_FIXTURES_DIR; \
-  }                                                                                           \
+  }                                                                                                \
   const std::vector<uint8_t> var = ::mm::test::readFileBytes(*var##_path)

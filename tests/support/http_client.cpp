@@ -6,7 +6,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-
 #include <fmt/format.h>
 
 namespace mm::test {
@@ -34,8 +33,10 @@ HttpReply httpGet(int port, const std::string& path) {
   }
   timeval timeout{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  const std::string request = fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", path, port);
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+  const std::string request =
+      fmt::format("GET {} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", path, port);
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return reply;
   }
@@ -47,7 +48,8 @@ HttpReply httpGet(int port, const std::string& path) {
   }
   ::close(fd);
   const size_t head_end = response.find("\r\n\r\n");
-  if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12 || head_end == std::string::npos) {
+  if (response.rfind("HTTP/1.1 ", 0) != 0 || response.size() < 12 ||
+      head_end == std::string::npos) {
     return reply;
   }
   reply.status = std::stoi(response.substr(9, 3));
@@ -87,7 +89,8 @@ int connectLocal(int port) {
 int HostileHttpClients::openIdle(size_t i) const {
   const int fd = connectLocal(port_);
   if (fd >= 0 && i % 2 == 1) {
-    constexpr std::string_view kBegun = "GET /metrics HTTP/1.1\r\nHost: t\r\n";  // never the empty line
+    constexpr std::string_view kBegun =
+        "GET /metrics HTTP/1.1\r\nHost: t\r\n";  // never the empty line
     (void)::send(fd, kBegun.data(), kBegun.size(), MSG_NOSIGNAL);
   }
   return fd;

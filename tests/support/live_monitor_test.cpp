@@ -37,20 +37,22 @@ void LiveMonitorTest::TearDown() {
 }
 
 void LiveMonitorTest::writeConfig(const ConfigLines& lines) {
-  ASSERT_TRUE(writeTextFile(dir_ + "/monitor.cfg", fmt::format(
-      "[monitor]\nlog_level = info\nstate_path = {}/state\n{}"
-      "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\n{}\nserver_id = {}\n"
-      "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n{}",
-      dir_, lines.monitor, env_.mysql_host, lines.mysql_port != 0 ? lines.mysql_port : env_.mysql_port,
-      env_.mysql_user, env_.mysql_password,
-      lines.mysql, serverId(), lines.amqp_host.empty() ? env_.amqp_host : lines.amqp_host,
-      lines.amqp_port != 0 ? lines.amqp_port : env_.amqp_port, env_.amqp_user, env_.amqp_password,
-      exchange_, lines.amqp)));
+  ASSERT_TRUE(writeTextFile(
+      dir_ + "/monitor.cfg",
+      fmt::format("[monitor]\nlog_level = info\nstate_path = {}/state\n{}"
+                  "[mysql]\nhost = {}\nport = {}\nuser = {}\npassword = {}\n{}\nserver_id = {}\n"
+                  "[amqp]\nhost = {}\nport = {}\nuser = {}\npassword = {}\nexchange = {}\n{}",
+                  dir_, lines.monitor, env_.mysql_host,
+                  lines.mysql_port != 0 ? lines.mysql_port : env_.mysql_port, env_.mysql_user,
+                  env_.mysql_password, lines.mysql, serverId(),
+                  lines.amqp_host.empty() ? env_.amqp_host : lines.amqp_host,
+                  lines.amqp_port != 0 ? lines.amqp_port : env_.amqp_port, env_.amqp_user,
+                  env_.amqp_password, exchange_, lines.amqp)));
 }
 
-std::pair<std::optional<int>, std::string> LiveMonitorTest::runToEnd(const std::vector<std::string>& args,
-                                                                     std::chrono::milliseconds timeout,
-                                                                     std::chrono::milliseconds* took) {
+std::pair<std::optional<int>, std::string> LiveMonitorTest::runToEnd(
+    const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+    std::chrono::milliseconds* took) {
   MonitorProcess process;
   std::vector<std::string> argv{MM_MONITOR_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -61,7 +63,8 @@ std::pair<std::optional<int>, std::string> LiveMonitorTest::runToEnd(const std::
   std::optional<int> code;
   waitFor([&] { return (code = process.exited()).has_value(); }, timeout);
   if (took != nullptr) {
-    *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    *took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started);
   }
   if (!code) {
     process.stop(SIGKILL, std::chrono::seconds(5));
@@ -72,7 +75,8 @@ std::pair<std::optional<int>, std::string> LiveMonitorTest::runToEnd(const std::
 void LiveMonitorTest::startMonitor() {
   const size_t streaming_before = countOf(monitor_.log(), "streaming binlog");
   ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
-  ASSERT_TRUE(waitFor([&] { return countOf(monitor_.log(), "streaming binlog") > streaming_before; }, 30s))
+  ASSERT_TRUE(
+      waitFor([&] { return countOf(monitor_.log(), "streaming binlog") > streaming_before; }, 30s))
       << monitor_.log();
 }
 

@@ -29,12 +29,12 @@ class LiveMonitorTest : public ::testing::Test {
 
   // What a test's dir_/monitor.cfg says besides the test servers, exchange_ and dir_/state.
   struct ConfigLines {
-    std::string mysql = "";    // the [mysql] line choosing what is published ("database = ...")
-    std::string monitor = "";  // more [monitor] lines ("heartbeat_interval = 1\n")
-    std::string amqp = "";     // more [amqp] lines ("confirm_window = 10\n")
+    std::string mysql = "";      // the [mysql] line choosing what is published ("database = ...")
+    std::string monitor = "";    // more [monitor] lines ("heartbeat_interval = 1\n")
+    std::string amqp = "";       // more [amqp] lines ("confirm_window = 10\n")
     std::string amqp_host = "";  // "": the test broker's; "localhost" to match its certificate
-    int amqp_port = 0;         // 0: the test broker's; else another's (a proxy in front of it)
-    int mysql_port = 0;        // 0: the test server's; else another's (a proxy in front of it)
+    int amqp_port = 0;           // 0: the test broker's; else another's (a proxy in front of it)
+    int mysql_port = 0;          // 0: the test server's; else another's (a proxy in front of it)
   };
   void writeConfig(const ConfigLines& lines);
 

@@ -45,12 +45,13 @@ std::string missingNames(const rapidjson::Value& schema_node, const rapidjson::V
 }
 
 // Why `validator` refused `body`, in words; `schema_root` is the document it compiled from.
-std::string describeFailure(const rapidjson::SchemaValidator& validator, const rapidjson::Value& schema_root,
-                            const rapidjson::Document& body) {
+std::string describeFailure(const rapidjson::SchemaValidator& validator,
+                            const rapidjson::Value& schema_root, const rapidjson::Document& body) {
   const std::string keyword = validator.GetInvalidSchemaKeyword();
   const std::string field = pointerText(validator.GetInvalidDocumentPointer());
-  std::string text = fmt::format("field '{}' fails '{}' of schema node '{}'", field.empty() ? "#" : field,
-                                 keyword, pointerText(validator.GetInvalidSchemaPointer()));
+  std::string text =
+      fmt::format("field '{}' fails '{}' of schema node '{}'", field.empty() ? "#" : field, keyword,
+                  pointerText(validator.GetInvalidSchemaPointer()));
   if (keyword == "required") {
     const rapidjson::Value* node = validator.GetInvalidSchemaPointer().Get(schema_root);
     const rapidjson::Value* instance = validator.GetInvalidDocumentPointer().Get(body);
@@ -78,7 +79,8 @@ Result<std::unique_ptr<MessageSchema>> MessageSchema::load(const std::string& pa
   rapidjson::Document& source = compiled->source;
   source.Parse(text.str().c_str());
   if (source.HasParseError()) {
-    return Status::internal(fmt::format("{}: not JSON at offset {}: {}", path, source.GetErrorOffset(),
+    return Status::internal(fmt::format("{}: not JSON at offset {}: {}", path,
+                                        source.GetErrorOffset(),
                                         rapidjson::GetParseError_En(source.GetParseError())));
   }
   if (!source.IsObject() || !source.HasMember("definitions") || !source["definitions"].IsObject()) {
@@ -104,27 +106,31 @@ Status MessageSchema::validate(std::string_view body) const {
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError()) {
-    return Status::invalidArgument(fmt::format("not JSON at offset {} ({}): {}", doc.GetErrorOffset(),
-                                               rapidjson::GetParseError_En(doc.GetParseError()), body));
+    return Status::invalidArgument(
+        fmt::format("not JSON at offset {} ({}): {}", doc.GetErrorOffset(),
+                    rapidjson::GetParseError_En(doc.GetParseError()), body));
   }
   rapidjson::SchemaValidator whole(*compiled_->whole);
   if (doc.Accept(whole)) {
     return Status::ok();
   }
-  const std::string type =
-      doc.IsObject() && doc.HasMember("type") && doc["type"].IsString() ? doc["type"].GetString() : "";
+  const std::string type = doc.IsObject() && doc.HasMember("type") && doc["type"].IsString()
+                               ? doc["type"].GetString()
+                               : "";
   auto definition = compiled_->definitions.find(type);
   if (type.empty() || definition == compiled_->definitions.end()) {
-    return Status::invalidArgument(fmt::format("{}: {}", describeFailure(whole, compiled_->source, doc), body));
+    return Status::invalidArgument(
+        fmt::format("{}: {}", describeFailure(whole, compiled_->source, doc), body));
   }
   rapidjson::SchemaValidator specific(*definition->second);
   if (doc.Accept(specific)) {
     // Valid for its own definition yet refused by the whole: it matched a second branch of oneOf.
-    return Status::invalidArgument(fmt::format("{} message matches more than one message type: {}", type, body));
+    return Status::invalidArgument(
+        fmt::format("{} message matches more than one message type: {}", type, body));
   }
-  return Status::invalidArgument(fmt::format(
-      "{} message: {}: {}", type,
-      describeFailure(specific, compiled_->definition_sources.at(type), doc), body));
+  return Status::invalidArgument(
+      fmt::format("{} message: {}: {}", type,
+                  describeFailure(specific, compiled_->definition_sources.at(type), doc), body));
 }
 
 ::testing::AssertionResult isValidMessage(std::string_view body) {
@@ -134,7 +140,8 @@ Status MessageSchema::validate(std::string_view body) const {
   }
   Status valid = (*schema)->validate(body);
   if (!valid.isOk()) {
-    return ::testing::AssertionFailure() << "message breaks docs/message.schema.json: " << valid.message();
+    return ::testing::AssertionFailure()
+           << "message breaks docs/message.schema.json: " << valid.message();
   }
   return ::testing::AssertionSuccess();
 }

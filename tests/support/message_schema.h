@@ -24,7 +24,8 @@ class MessageSchema {
 
   // Reads and compiles the schema at `path` (default: the repository's docs/message.schema.json).
   // Internal error naming the file when it cannot be read or is not a JSON object with definitions.
-  static Result<std::unique_ptr<MessageSchema>> load(const std::string& path = MM_MESSAGE_SCHEMA_PATH);
+  static Result<std::unique_ptr<MessageSchema>> load(
+      const std::string& path = MM_MESSAGE_SCHEMA_PATH);
 
   // Ok, or InvalidArgument naming the failure and quoting the body.
   Status validate(std::string_view body) const;

@@ -36,7 +36,8 @@ bool MonitorProcess::startStreaming(const std::string& config_path, const std::s
          waitFor([&] { return log().find("streaming binlog") != std::string::npos; }, timeout);
 }
 
-bool MonitorProcess::startCommand(const std::vector<std::string>& argv, const std::string& log_path) {
+bool MonitorProcess::startCommand(const std::vector<std::string>& argv,
+                                  const std::string& log_path) {
   if (argv.empty()) {
     return false;
   }
@@ -90,7 +91,9 @@ std::optional<int> MonitorProcess::stop(int signal, std::chrono::milliseconds ti
       pid_ = -1;
       return exitCodeOf(status);
     }
-    struct timespec ts {0, 20'000'000};
+    struct timespec ts {
+      0, 20'000'000
+    };
     nanosleep(&ts, nullptr);
   }
   kill(pid_, SIGKILL);

@@ -67,7 +67,9 @@ bool waitFor(Predicate predicate, std::chrono::milliseconds timeout) {
     if (predicate()) {
       return true;
     }
-    struct timespec ts {0, 50'000'000};
+    struct timespec ts {
+      0, 50'000'000
+    };
     nanosleep(&ts, nullptr);
   }
   return predicate();

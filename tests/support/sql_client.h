@@ -14,9 +14,9 @@ namespace mm::test {
 struct ServerEnvironment {
   std::string mysql_host;
   int mysql_port = 0;
-  std::string mysql_user;        // the monitor's replication user
+  std::string mysql_user;  // the monitor's replication user
   std::string mysql_password;
-  std::string admin_user;        // for test changes
+  std::string admin_user;  // for test changes
   std::string admin_password;
   std::string amqp_host;
   int amqp_port = 0;
@@ -42,10 +42,10 @@ size_t envSize(const char* name, size_t fallback);
 
 }  // namespace mm::test
 
-#define MM_REQUIRE_SERVERS(env)                                                              \
-  auto env##_opt = ::mm::test::serverEnvironment();                                          \
-  if (!env##_opt) {                                                                          \
+#define MM_REQUIRE_SERVERS(env)                                                                \
+  auto env##_opt = ::mm::test::serverEnvironment();                                            \
+  if (!env##_opt) {                                                                            \
     GTEST_SKIP() << "integration servers not configured: run `scripts/services.sh start` and " \
-                    "source the file `scripts/services.sh env` prints";                      \
-  }                                                                                          \
+                    "source the file `scripts/services.sh env` prints";                        \
+  }                                                                                            \
   const ::mm::test::ServerEnvironment& env = *env##_opt

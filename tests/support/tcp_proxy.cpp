@@ -72,8 +72,10 @@ Status TcpProxy::start(const std::string& target_host, int target_port) {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
-  if (listen_fd_ < 0 || bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      listen(listen_fd_, 16) != 0 || getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+  if (listen_fd_ < 0 ||
+      bind(listen_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      listen(listen_fd_, 16) != 0 ||
+      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
       pipe2(wake_pipe_, O_NONBLOCK) != 0) {
     return Status::io(fmt::format("tcp proxy: cannot listen: errno {}", errno));
   }

@@ -12,9 +12,9 @@ namespace {
 // gets them.
 TEST(AmqpOptions, HeadersAreSentToAHeadersExchangeOrWhenAskedFor) {
   const auto publishesHeaders = [](const char* exchange_type, const char* headers) {
-    auto config = config::parseConfig(
-        std::string("[amqp]\nexchange_type = ") + exchange_type + "\n" + (*headers ? "headers = " : "") + headers + "\n",
-        "headers.cfg");
+    auto config = config::parseConfig(std::string("[amqp]\nexchange_type = ") + exchange_type +
+                                          "\n" + (*headers ? "headers = " : "") + headers + "\n",
+                                      "headers.cfg");
     EXPECT_TRUE(config.isOk()) << config.status().toString();
     return config.isOk() && amqpOptions(*config).headers;
   };

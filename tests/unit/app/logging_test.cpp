@@ -45,7 +45,8 @@ TEST(JsonLogLines, EscapeQuotesControlCharactersAndBadUtf8) {
   rapidjson::Document doc;
   doc.Parse(line.c_str());
   ASSERT_FALSE(doc.HasParseError()) << line;
-  EXPECT_EQ(std::string(doc["message"].GetString()), "say \"hi\"\\ \n\t\x01 caf\xC3\xA9 bad\xEF\xBF\xBD end");
+  EXPECT_EQ(std::string(doc["message"].GetString()),
+            "say \"hi\"\\ \n\t\x01 caf\xC3\xA9 bad\xEF\xBF\xBD end");
 }
 
 TEST(JsonLogLines, RejectTruncatedAndOverlongSequences) {

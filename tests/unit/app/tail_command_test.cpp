@@ -7,7 +7,8 @@
 namespace mm::app {
 namespace {
 
-Result<std::string> bindingKeyFor(const std::string& exchange_type, const std::string& routing_key) {
+Result<std::string> bindingKeyFor(const std::string& exchange_type,
+                                  const std::string& routing_key) {
   config::AmqpConfig amqp;
   amqp.exchange_type = exchange_type;
   amqp.routing_key = routing_key;
@@ -28,7 +29,8 @@ TEST(TailBindingKey, DirectExchangeWithPlaceholdersNeedsAnExplicitKey) {
   auto key = bindingKeyFor("direct", "{database}.{table}");
   ASSERT_FALSE(key.isOk());
   EXPECT_EQ(key.status().code(), StatusCode::InvalidArgument);
-  EXPECT_NE(key.status().message().find("pass --binding-key"), std::string::npos) << key.status().message();
+  EXPECT_NE(key.status().message().find("pass --binding-key"), std::string::npos)
+      << key.status().message();
 }
 
 sink::ConsumedMessage insertMessage() {
@@ -36,30 +38,33 @@ sink::ConsumedMessage insertMessage() {
   m.routing_key = "shop.orders.row_insert";
   m.message_id = "c0ffee";
   m.timestamp = 1764108000;
-  m.body = R"({"type":"row_insert","keys":{"id":12345678901234567890},"values":{"price":1.10,"note":"a\"b"}})";
+  m.body =
+      R"({"type":"row_insert","keys":{"id":12345678901234567890},"values":{"price":1.10,"note":"a\"b"}})";
   return m;
 }
 
 TEST(TailFormat, IndentsTheBodyKeepingNumbersAsPublished) {
-  EXPECT_EQ(formatTailMessage(insertMessage(), /*compact=*/false),
-            "--- routing_key=shop.orders.row_insert message_id=c0ffee published=2025-11-25T22:00:00Z\n"
-            "{\n"
-            "  \"type\": \"row_insert\",\n"
-            "  \"keys\": {\n"
-            "    \"id\": 12345678901234567890\n"
-            "  },\n"
-            "  \"values\": {\n"
-            "    \"price\": 1.10,\n"
-            "    \"note\": \"a\\\"b\"\n"
-            "  }\n"
-            "}\n\n");
+  EXPECT_EQ(
+      formatTailMessage(insertMessage(), /*compact=*/false),
+      "--- routing_key=shop.orders.row_insert message_id=c0ffee published=2025-11-25T22:00:00Z\n"
+      "{\n"
+      "  \"type\": \"row_insert\",\n"
+      "  \"keys\": {\n"
+      "    \"id\": 12345678901234567890\n"
+      "  },\n"
+      "  \"values\": {\n"
+      "    \"price\": 1.10,\n"
+      "    \"note\": \"a\\\"b\"\n"
+      "  }\n"
+      "}\n\n");
 }
 
 TEST(TailFormat, CompactPrintsTheBodyAsPublished) {
   const sink::ConsumedMessage m = insertMessage();
-  EXPECT_EQ(formatTailMessage(m, /*compact=*/true),
-            "--- routing_key=shop.orders.row_insert message_id=c0ffee published=2025-11-25T22:00:00Z\n" + m.body +
-                "\n\n");
+  EXPECT_EQ(
+      formatTailMessage(m, /*compact=*/true),
+      "--- routing_key=shop.orders.row_insert message_id=c0ffee published=2025-11-25T22:00:00Z\n" +
+          m.body + "\n\n");
 }
 
 TEST(TailFormat, BodyThatIsNotJsonIsPrintedAsItCame) {
@@ -67,7 +72,8 @@ TEST(TailFormat, BodyThatIsNotJsonIsPrintedAsItCame) {
   m.routing_key = "k";
   m.body = "{not json";
   m.redelivered = true;
-  EXPECT_EQ(formatTailMessage(m, false), "--- routing_key=k message_id=(none) redelivered\n{not json\n\n");
+  EXPECT_EQ(formatTailMessage(m, false),
+            "--- routing_key=k message_id=(none) redelivered\n{not json\n\n");
 }
 
 }  // namespace

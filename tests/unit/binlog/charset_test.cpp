@@ -16,10 +16,10 @@ TEST(Charset, CollationIdsOfMysqlAndMariadb) {
   EXPECT_EQ(charsetOfCollation(45), Charset::Utf8mb4);    // MariaDB default utf8mb4_general_ci
   EXPECT_EQ(charsetOfCollation(2304), Charset::Utf8mb4);  // MariaDB 11 utf8mb4_uca1400_ai_ci
   EXPECT_EQ(charsetOfCollation(33), Charset::Utf8mb3);
-  EXPECT_EQ(charsetOfCollation(76), Charset::Utf8mb3);    // MySQL 8 utf8mb3_tolower_ci
+  EXPECT_EQ(charsetOfCollation(76), Charset::Utf8mb3);  // MySQL 8 utf8mb3_tolower_ci
   EXPECT_EQ(charsetOfCollation(2048), Charset::Utf8mb3);
   EXPECT_EQ(charsetOfCollation(8), Charset::Latin1);
-  EXPECT_EQ(charsetOfCollation(1032), Charset::Latin1);   // MariaDB latin1_swedish_nopad_ci
+  EXPECT_EQ(charsetOfCollation(1032), Charset::Latin1);  // MariaDB latin1_swedish_nopad_ci
   EXPECT_EQ(charsetOfCollation(65), Charset::Ascii);
   EXPECT_EQ(charsetOfCollation(35), Charset::Ucs2);
   EXPECT_EQ(charsetOfCollation(2560), Charset::Ucs2);
@@ -27,9 +27,9 @@ TEST(Charset, CollationIdsOfMysqlAndMariadb) {
   EXPECT_EQ(charsetOfCollation(62), Charset::Utf16le);
   EXPECT_EQ(charsetOfCollation(183), Charset::Utf32);
   EXPECT_EQ(charsetOfCollation(63), Charset::Binary);
-  EXPECT_EQ(charsetOfCollation(0), Charset::Unknown);     // not logged
-  EXPECT_EQ(charsetOfCollation(3), Charset::Unknown);     // dec8: not transcoded
-  EXPECT_EQ(charsetOfCollation(248), Charset::Unknown);   // MySQL gb18030
+  EXPECT_EQ(charsetOfCollation(0), Charset::Unknown);    // not logged
+  EXPECT_EQ(charsetOfCollation(3), Charset::Unknown);    // dec8: not transcoded
+  EXPECT_EQ(charsetOfCollation(248), Charset::Unknown);  // MySQL gb18030
   EXPECT_EQ(charsetOfCollation(100000), Charset::Unknown);
 }
 
@@ -41,8 +41,9 @@ TEST(Charset, NamesFromInformationSchema) {
   EXPECT_EQ(charsetByName("utf16le"), Charset::Utf16le);
   EXPECT_EQ(charsetByName("binary"), Charset::Binary);
   EXPECT_EQ(charsetByName(""), Charset::Unknown);
-  for (Charset c : {Charset::Utf8mb4, Charset::Utf8mb3, Charset::Latin1, Charset::Ascii, Charset::Ucs2,
-                    Charset::Utf16, Charset::Utf16le, Charset::Utf32, Charset::Binary}) {
+  for (Charset c :
+       {Charset::Utf8mb4, Charset::Utf8mb3, Charset::Latin1, Charset::Ascii, Charset::Ucs2,
+        Charset::Utf16, Charset::Utf16le, Charset::Utf32, Charset::Binary}) {
     EXPECT_EQ(charsetOfCollation(defaultCollationOf(c)), c);
   }
 }
@@ -68,7 +69,7 @@ TEST(Charset, Latin1IsWindows1252) {
   }();
   std::string out;
   transcodeToUtf8(Charset::Latin1, all, out);
-  EXPECT_EQ(out.substr(0, 3), "\xE2\x82\xAC");  // 0x80 €
+  EXPECT_EQ(out.substr(0, 3), "\xE2\x82\xAC");        // 0x80 €
   EXPECT_EQ(out.substr(out.size() - 2), "\xC5\xB8");  // 0x9F Ÿ
   EXPECT_TRUE(isValidUtf8({reinterpret_cast<const uint8_t*>(out.data()), out.size()}));
 }

@@ -93,7 +93,8 @@ TEST(MariadbCompressedField, MalformedFieldsAreCorruption) {
   trailing.push_back(0);
   fails(trailing, "1 input left");
   fails(Bytes{0x81, 0x00, 0x78, 0x9C}, "declares 0 bytes");
-  fails(Bytes{0x84, 0x7F, 0xFF, 0xFF, 0xFF, 0x78, 0x9C}, "declares 2147483647 bytes from 2 compressed");
+  fails(Bytes{0x84, 0x7F, 0xFF, 0xFF, 0xFF, 0x78, 0x9C},
+        "declares 2147483647 bytes from 2 compressed");
   test::expectEveryPrefixFails(good, [](std::span<const uint8_t> p) {
     Bytes out;
     Status st = decompressMariadbField(p, out);
@@ -120,12 +121,35 @@ Bytes mariadbFormatDescription() {
   for (uint8_t t = WRITE_ROWS_COMPRESSED_EVENT; t <= DELETE_ROWS_COMPRESSED_EVENT; ++t) {
     table[t - 1] = 10;
   }
-  return makeEvent(FORMAT_DESCRIPTION_EVENT, test::formatDescriptionBody("10.5.15-MariaDB-log", table, 1));
+  return makeEvent(FORMAT_DESCRIPTION_EVENT,
+                   test::formatDescriptionBody("10.5.15-MariaDB-log", table, 1));
 }
 
 // CREATE TABLE shop.t (id INT NOT NULL, name VARCHAR(20)): TABLE_MAP for table id 108.
-const Bytes kTableMap = {0x6C, 0, 0, 0, 0, 0, 0x01, 0x00, 4, 's', 'h', 'o', 'p', 0, 1, 't', 0,
-                         0x02, MYSQL_TYPE_LONG, MYSQL_TYPE_VARCHAR, 0x02, 0x14, 0x00, 0x02};
+const Bytes kTableMap = {0x6C,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0,
+                         0x01,
+                         0x00,
+                         4,
+                         's',
+                         'h',
+                         'o',
+                         'p',
+                         0,
+                         1,
+                         't',
+                         0,
+                         0x02,
+                         MYSQL_TYPE_LONG,
+                         MYSQL_TYPE_VARCHAR,
+                         0x02,
+                         0x14,
+                         0x00,
+                         0x02};
 
 // UPDATE shop.t SET name = 'bob' WHERE id = 42 (name was 'alice'): v1 header and bitmaps, then the
 // (before, after) images.
@@ -185,14 +209,16 @@ TEST(EventDecoder, CompressedRowsV2AndDamagedRows) {
   auto bad = decoder.decode(makeEvent(WRITE_ROWS_COMPRESSED_EVENT, damaged));
   ASSERT_FALSE(bad.isOk());
   EXPECT_EQ(bad.status().code(), StatusCode::Corruption);
-  EXPECT_NE(bad.status().message().find("WRITE_ROWS_COMPRESSED_EVENT for table id 108"), std::string::npos)
+  EXPECT_NE(bad.status().message().find("WRITE_ROWS_COMPRESSED_EVENT for table id 108"),
+            std::string::npos)
       << bad.status().message();
 }
 
 TEST(EventDecoder, CompressedQueryOwnsItsText) {
   EventDecoder decoder;
   ASSERT_TRUE(decoder.decode(mariadbFormatDescription()).isOk());
-  Bytes body = {0x01, 0, 0, 0, 0, 0, 0, 0, 0x04, 0x00, 0x00, 0x00, 0x00};  // db "shop", no status vars
+  Bytes body = {0x01, 0,    0,    0,    0,    0,   0,
+                0,    0x04, 0x00, 0x00, 0x00, 0x00};  // db "shop", no status vars
   appendText(body, "shop");
   body.push_back(0);
   const std::string ddl = "CREATE TABLE t (id INT NOT NULL, name VARCHAR(20))";
@@ -216,7 +242,8 @@ TEST(EventDecoder, CompressedQueryOwnsItsText) {
 TEST(EventDecoder, HeartbeatPositions) {
   EventDecoder decoder;
   // v1 before any FDE: the header's log_pos.
-  const Bytes v1 = makeEvent(HEARTBEAT_LOG_EVENT, textBytes("mysql-bin.000002"), {.log_pos = 1234, .checksum = false});
+  const Bytes v1 = makeEvent(HEARTBEAT_LOG_EVENT, textBytes("mysql-bin.000002"),
+                             {.log_pos = 1234, .checksum = false});
   auto hb = decoder.decode(v1);
   ASSERT_TRUE(hb.isOk()) << hb.status().toString();
   EXPECT_EQ(std::get<HeartbeatEvent>(hb->body).position, 1234u);
@@ -231,7 +258,8 @@ TEST(EventDecoder, HeartbeatPositions) {
   ASSERT_TRUE(hb.isOk()) << hb.status().toString();
   EXPECT_EQ(std::get<HeartbeatEvent>(hb->body).file, "mysql-bin.000002");
   EXPECT_EQ(std::get<HeartbeatEvent>(hb->body).position, 5ULL << 30);
-  test::expectEveryPrefixFails(tlv, [](std::span<const uint8_t> p) { return decodeHeartbeatV2(p); });
+  test::expectEveryPrefixFails(tlv,
+                               [](std::span<const uint8_t> p) { return decodeHeartbeatV2(p); });
   // MariaDB past 4 GiB: log_pos 0 and an 8-byte position before the name.
   ASSERT_TRUE(decoder.decode(mariadbFormatDescription()).isOk());
   Bytes sub;

@@ -17,12 +17,13 @@ using test::EventOptions;
 using test::makeEvent;
 
 // CREATE TABLE shop.t (id INT NOT NULL): TABLE_MAP for table id 108.
-const Bytes kTableMapBody = {0x6C, 0, 0, 0, 0, 0, 0x01, 0x00, 4,    's', 'h', 'o', 'p',
-                             0,    1, 't', 0, 0x01, MYSQL_TYPE_LONG, 0x00, 0x00};
+const Bytes kTableMapBody = {
+    0x6C, 0,   0, 0, 0, 0, 0x01, 0x00, 4, 's', 'h', 'o', 'p', 0, 1, 't', 0, 0x01, MYSQL_TYPE_LONG,
+    0x00, 0x00};
 
 // INSERT INTO shop.t VALUES (42): WRITE_ROWS_EVENT (v2) with STMT_END_F.
-const Bytes kWriteRowsBody = {0x6C, 0, 0, 0, 0, 0, 0x01, 0x00, 0x02, 0x00, 0x01, 0x01,
-                              0x00, 0x2A, 0x00, 0x00, 0x00};
+const Bytes kWriteRowsBody = {0x6C, 0,    0,    0,    0,    0,    0x01, 0x00, 0x02,
+                              0x00, 0x01, 0x01, 0x00, 0x2A, 0x00, 0x00, 0x00};
 
 // The same, without STMT_END_F: more rows events of the statement follow.
 Bytes writeRowsBodyWithoutStmtEnd() {
@@ -42,8 +43,10 @@ const Bytes kXidBody = {0x1F, 0, 0, 0, 0, 0, 0, 0};
 // One MySQL 5.7 transaction with CRC32: FDE, BEGIN, TABLE_MAP, WRITE_ROWS, XID.
 std::vector<Bytes> transaction(EventOptions options = {}) {
   return {test::mysql57FormatDescription(options.checksum, options),
-          makeEvent(QUERY_EVENT, beginBody(), options), makeEvent(TABLE_MAP_EVENT, kTableMapBody, options),
-          makeEvent(WRITE_ROWS_EVENT, kWriteRowsBody, options), makeEvent(XID_EVENT, kXidBody, options)};
+          makeEvent(QUERY_EVENT, beginBody(), options),
+          makeEvent(TABLE_MAP_EVENT, kTableMapBody, options),
+          makeEvent(WRITE_ROWS_EVENT, kWriteRowsBody, options),
+          makeEvent(XID_EVENT, kXidBody, options)};
 }
 
 EventDecoder decoderAfterFde(EventDecoderOptions options = {}) {
@@ -53,10 +56,12 @@ EventDecoder decoderAfterFde(EventDecoderOptions options = {}) {
   return decoder;
 }
 
-void expectError(const Result<DecodedEvent>& result, StatusCode code, std::string_view message_part) {
+void expectError(const Result<DecodedEvent>& result, StatusCode code,
+                 std::string_view message_part) {
   ASSERT_FALSE(result.isOk()) << "decoded, expected: " << message_part;
   EXPECT_EQ(result.status().code(), code) << result.status().toString();
-  EXPECT_NE(result.status().message().find(message_part), std::string::npos) << result.status().message();
+  EXPECT_NE(result.status().message().find(message_part), std::string::npos)
+      << result.status().message();
 }
 
 TEST(EventDecoder, DecodesATransactionInOrder) {
@@ -103,8 +108,9 @@ TEST(EventDecoder, TableMapBeforeFormatDescriptionIsCorruption) {
 Bytes fakeRotate(bool checksum) {
   Bytes body = {0x04, 0, 0, 0, 0, 0, 0, 0};
   appendText(body, "mysql-bin.000007");
-  return makeEvent(ROTATE_EVENT, body,
-                   {.timestamp = 0, .log_pos = 0, .flags = LOG_EVENT_ARTIFICIAL_F, .checksum = checksum});
+  return makeEvent(
+      ROTATE_EVENT, body,
+      {.timestamp = 0, .log_pos = 0, .flags = LOG_EVENT_ARTIFICIAL_F, .checksum = checksum});
 }
 
 TEST(EventDecoder, FakeRotateBeforeFormatDescriptionFollowsTheDeclaredChecksum) {
@@ -229,7 +235,8 @@ TEST(EventDecoder, NewFormatDescriptionReplacesTheChecksumSetting) {
 }
 
 TEST(EventDecoder, UnknownIgnorableEventIsSkipped) {
-  // Aurora's type-100 padding event, flagged LOG_EVENT_IGNORABLE_F (fixture mysql-bin.aurora-padding).
+  // Aurora's type-100 padding event, flagged LOG_EVENT_IGNORABLE_F (fixture
+  // mysql-bin.aurora-padding).
   EventDecoder decoder = decoderAfterFde();
   auto r = decoder.decode(makeEvent(100, Bytes(32, 0), {.flags = LOG_EVENT_IGNORABLE_F}));
   ASSERT_TRUE(r.isOk()) << r.status().toString();
@@ -241,8 +248,8 @@ TEST(EventDecoder, UnknownDataEventIsUnsupportedNamingTheType) {
   EventDecoder decoder = decoderAfterFde();
   expectError(decoder.decode(makeEvent(100, Bytes(32, 0))), StatusCode::Unsupported,
               "unknown event type (type 100) is not supported and not flagged ignorable");
-  expectError(decoder.decode(makeEvent(START_ENCRYPTION_EVENT, Bytes(17, 0))), StatusCode::Unsupported,
-              "START_ENCRYPTION_EVENT: the binlog is encrypted");
+  expectError(decoder.decode(makeEvent(START_ENCRYPTION_EVENT, Bytes(17, 0))),
+              StatusCode::Unsupported, "START_ENCRYPTION_EVENT: the binlog is encrypted");
 }
 
 TEST(EventDecoder, UnsupportedEventLeavesTheDecoderUsable) {
@@ -271,8 +278,10 @@ TEST(EventDecoder, SmallEventsDecodeToTheirTypes) {
   auto mariadb_gtid = decoder.decode(makeEvent(GTID_EVENT, gtid));
   ASSERT_TRUE(mariadb_gtid.isOk());
   EXPECT_EQ(std::get<MariadbGtidEvent>(mariadb_gtid->body).sequence, 42u);
-  EXPECT_EQ(std::get<MariadbGtidEvent>(mariadb_gtid->body).text(), "1-1-42");  // server from the header
-  for (uint8_t skipped : {INTVAR_EVENT, RAND_EVENT, USER_VAR_EVENT, TRANSACTION_CONTEXT_EVENT, VIEW_CHANGE_EVENT}) {
+  EXPECT_EQ(std::get<MariadbGtidEvent>(mariadb_gtid->body).text(),
+            "1-1-42");  // server from the header
+  for (uint8_t skipped :
+       {INTVAR_EVENT, RAND_EVENT, USER_VAR_EVENT, TRANSACTION_CONTEXT_EVENT, VIEW_CHANGE_EVENT}) {
     auto r = decoder.decode(makeEvent(skipped, Bytes(42, 0)));
     ASSERT_TRUE(r.isOk()) << eventTypeName(skipped) << ": " << r.status().toString();
     EXPECT_TRUE(std::holds_alternative<SkippedEvent>(r->body)) << eventTypeName(skipped);
@@ -315,7 +324,8 @@ TEST(EventDecoder, GtidAndStatementEventsDecodeToTheirBodies) {
   EXPECT_EQ(std::get<RowsQueryEvent>(ar->body).query, "insert into t values (1)");
   EXPECT_EQ(ar->header.type, ANNOTATE_ROWS_EVENT);
 
-  const Bytes gtid_list_event = makeEvent(GTID_LIST_EVENT, Bytes{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0});
+  const Bytes gtid_list_event =
+      makeEvent(GTID_LIST_EVENT, Bytes{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0});
   auto list = decoder.decode(gtid_list_event);
   ASSERT_TRUE(list.isOk()) << list.status().toString();
   ASSERT_EQ(std::get<MariadbGtidListEvent>(list->body).gtids.size(), 1u);

@@ -22,8 +22,11 @@ using test::makeEvent;
 TEST(EventHeader, DecodesEveryField) {
   const Bytes body = {0xAA};
   const Bytes event = makeEvent(XID_EVENT, body,
-                                {.timestamp = 0x01020304, .server_id = 77, .log_pos = 4242,
-                                 .flags = LOG_EVENT_ARTIFICIAL_F, .checksum = false});
+                                {.timestamp = 0x01020304,
+                                 .server_id = 77,
+                                 .log_pos = 4242,
+                                 .flags = LOG_EVENT_ARTIFICIAL_F,
+                                 .checksum = false});
   auto h = decodeEventHeader(event);
   ASSERT_TRUE(h.isOk()) << h.status().toString();
   EXPECT_EQ(h->timestamp, 0x01020304u);
@@ -39,7 +42,8 @@ TEST(EventHeader, TruncatedHeaderIsCorruption) {
   auto h = decodeEventHeader(std::span<const uint8_t>(event).first(18));
   ASSERT_FALSE(h.isOk());
   EXPECT_EQ(h.status().code(), StatusCode::Corruption);
-  EXPECT_NE(h.status().message().find("header truncated"), std::string::npos) << h.status().message();
+  EXPECT_NE(h.status().message().find("header truncated"), std::string::npos)
+      << h.status().message();
 }
 
 TEST(EventHeader, EventSizeDifferentFromBytesGivenIsCorruption) {
@@ -151,9 +155,9 @@ TEST(FormatDescription, Pre56EventHasNoAlgorithmByte) {
 }
 
 TEST(FormatDescription, MariaDbVersionIsRecognised) {
-  auto event = makeEvent(
-      FORMAT_DESCRIPTION_EVENT,
-      test::formatDescriptionBody("10.5.15-MariaDB-1:10.5.15+maria~focal-log", test::mysql57PostHeaderLengths(), 1));
+  auto event = makeEvent(FORMAT_DESCRIPTION_EVENT,
+                         test::formatDescriptionBody("10.5.15-MariaDB-1:10.5.15+maria~focal-log",
+                                                     test::mysql57PostHeaderLengths(), 1));
   auto fde = decodeFormatDescription(event);
   ASSERT_TRUE(fde.isOk()) << fde.status().toString();
   EXPECT_TRUE(fde->isMariaDb());
@@ -169,8 +173,9 @@ TEST(FormatDescription, CrcMismatchIsCorruption) {
 }
 
 TEST(FormatDescription, BinlogVersionOtherThanFourIsUnsupported) {
-  auto event = makeEvent(FORMAT_DESCRIPTION_EVENT,
-                         test::formatDescriptionBody("4.0.1", test::mysql57PostHeaderLengths(), 1, 3));
+  auto event =
+      makeEvent(FORMAT_DESCRIPTION_EVENT,
+                test::formatDescriptionBody("4.0.1", test::mysql57PostHeaderLengths(), 1, 3));
   auto fde = decodeFormatDescription(event);
   ASSERT_FALSE(fde.isOk());
   EXPECT_EQ(fde.status().code(), StatusCode::Unsupported);
@@ -186,8 +191,9 @@ TEST(FormatDescription, CommonHeaderLengthOtherThan19IsCorruption) {
 }
 
 TEST(FormatDescription, UnknownChecksumAlgorithmIsCorruption) {
-  auto event = makeEvent(FORMAT_DESCRIPTION_EVENT,
-                         test::formatDescriptionBody("5.7.44", test::mysql57PostHeaderLengths(), 7));
+  auto event =
+      makeEvent(FORMAT_DESCRIPTION_EVENT,
+                test::formatDescriptionBody("5.7.44", test::mysql57PostHeaderLengths(), 7));
   auto fde = decodeFormatDescription(event);
   ASSERT_FALSE(fde.isOk());
   EXPECT_NE(fde.status().message().find("unknown checksum algorithm 7"), std::string::npos);
@@ -198,12 +204,14 @@ TEST(FormatDescription, BodyLengthMatchingNeitherLayoutIsCorruption) {
   body.push_back(0);  // one byte too many for "57+N" and for "57+N+5"
   auto fde = decodeFormatDescription(makeEvent(FORMAT_DESCRIPTION_EVENT, body));
   ASSERT_FALSE(fde.isOk());
-  EXPECT_NE(fde.status().message().find("matches neither"), std::string::npos) << fde.status().message();
+  EXPECT_NE(fde.status().message().find("matches neither"), std::string::npos)
+      << fde.status().message();
 }
 
 TEST(FormatDescription, PostHeaderTableShorterThanFifteenIsCorruption) {
-  auto event = makeEvent(FORMAT_DESCRIPTION_EVENT,
-                         test::formatDescriptionBody("5.7.44", Bytes(10, 8), -1), {.checksum = false});
+  auto event =
+      makeEvent(FORMAT_DESCRIPTION_EVENT, test::formatDescriptionBody("5.7.44", Bytes(10, 8), -1),
+                {.checksum = false});
   auto fde = decodeFormatDescription(event);
   ASSERT_FALSE(fde.isOk());
   EXPECT_NE(fde.status().message().find("post-header length table too short"), std::string::npos);
@@ -211,7 +219,8 @@ TEST(FormatDescription, PostHeaderTableShorterThanFifteenIsCorruption) {
 
 TEST(FormatDescription, EveryPrefixFails) {
   const Bytes event = test::mysql57FormatDescription();
-  expectEveryPrefixFails(event, [](std::span<const uint8_t> b) { return decodeFormatDescription(b); });
+  expectEveryPrefixFails(event,
+                         [](std::span<const uint8_t> b) { return decodeFormatDescription(b); });
 }
 
 // ---- ROTATE ----
@@ -242,7 +251,8 @@ TEST(RotateEvent, EmptyFileNameIsCorruption) {
 TEST(RotateEvent, TruncatedPositionFails) {
   // The name runs to the end of the event, so only prefixes that cut the position or leave no
   // name are detectably truncated.
-  expectEveryPrefixFails(rotateBody(), [](std::span<const uint8_t> b) { return decodeRotate(b); }, 9);
+  expectEveryPrefixFails(
+      rotateBody(), [](std::span<const uint8_t> b) { return decodeRotate(b); }, 9);
 }
 
 // ---- QUERY ----
@@ -311,8 +321,8 @@ TEST(QueryEvent, DatabaseLengthBeyondTheEventIsCorruption) {
 TEST(QueryEvent, EveryPrefixUpToTheQueryTextFails) {
   const Bytes body = queryBody("shop", "BEGIN");
   const size_t query_offset = body.size() - 5;
-  expectEveryPrefixFails(body, [](std::span<const uint8_t> b) { return decodeQuery(b, 13); },
-                         query_offset);
+  expectEveryPrefixFails(
+      body, [](std::span<const uint8_t> b) { return decodeQuery(b, 13); }, query_offset);
 }
 
 // ---- XID ----
@@ -331,7 +341,8 @@ TEST(XidEvent, TrailingBytesAreCorruption) {
   const Bytes body = {0x1F, 0, 0, 0, 0, 0, 0, 0, 0x00};
   auto xid = decodeXid(body);
   ASSERT_FALSE(xid.isOk());
-  EXPECT_NE(xid.status().message().find("XID_EVENT: 1 unexpected bytes after the xid"), std::string::npos)
+  EXPECT_NE(xid.status().message().find("XID_EVENT: 1 unexpected bytes after the xid"),
+            std::string::npos)
       << xid.status().message();
 }
 
@@ -359,11 +370,13 @@ TEST(MariadbGtidEvent, DecodesSequenceDomainAndFlags) {
   EXPECT_EQ(e->sequence, 42u);
   EXPECT_EQ(e->domain_id, 0u);
   EXPECT_TRUE(e->standalone());
-  expectEveryPrefixFails(body, [](std::span<const uint8_t> b) { return decodeMariadbGtid(b); }, 13);
+  expectEveryPrefixFails(
+      body, [](std::span<const uint8_t> b) { return decodeMariadbGtid(b); }, 13);
 }
 
 TEST(MariadbGtidEvent, TransactionalGroupIsNotStandalone) {
-  // GTID 2-1-7 of an InnoDB transaction with a group commit id (flags2 TRANSACTIONAL|GROUP_COMMIT_ID).
+  // GTID 2-1-7 of an InnoDB transaction with a group commit id (flags2
+  // TRANSACTIONAL|GROUP_COMMIT_ID).
   Bytes body;
   appendLe(body, 7, 8);
   appendLe(body, 2, 4);

@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <sstream>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -49,12 +49,12 @@ struct FixtureWalk {
   std::map<int, int> type_counts;
   std::vector<DecodeFailure> failures;
   std::vector<RowChange> rows;
-  std::map<std::string, int> undecoded_values;  // column type name -> values decodeValue refused
-  std::vector<std::string> row_errors;          // RowImageReader failures
-  std::vector<std::string> gtids;               // text of every MySQL and MariaDB GTID event
-  std::vector<std::string> previous_gtids;      // PREVIOUS_GTIDS sets, as text
+  std::map<std::string, int> undecoded_values;     // column type name -> values decodeValue refused
+  std::vector<std::string> row_errors;             // RowImageReader failures
+  std::vector<std::string> gtids;                  // text of every MySQL and MariaDB GTID event
+  std::vector<std::string> previous_gtids;         // PREVIOUS_GTIDS sets, as text
   std::vector<std::vector<std::string>> payloads;  // inner event types of each TRANSACTION_PAYLOAD
-  std::vector<std::string> rows_queries;        // ROWS_QUERY / ANNOTATE_ROWS texts
+  std::vector<std::string> rows_queries;           // ROWS_QUERY / ANNOTATE_ROWS texts
   std::vector<uint64_t> xids;
 };
 
@@ -215,7 +215,8 @@ std::string describe(const RowChange& row) {
   switch (row.kind) {
     case RowsKind::Write: return "W " + row.table + " " + join(row.after);
     case RowsKind::Delete: return "D " + row.table + " " + join(row.before);
-    case RowsKind::Update: return "U " + row.table + " " + join(row.before) + " -> " + join(row.after);
+    case RowsKind::Update:
+      return "U " + row.table + " " + join(row.before) + " -> " + join(row.after);
   }
   return "?";
 }
@@ -259,7 +260,8 @@ std::map<std::string, std::map<int, int>> manifestEventTypes() {
       continue;
     }
     const auto cells = splitCells(line);
-    if (cells.size() < 11 || cells[0].find('/') == std::string::npos || cells[0].find(' ') != std::string::npos) {
+    if (cells.size() < 11 || cells[0].find('/') == std::string::npos ||
+        cells[0].find(' ') != std::string::npos) {
       continue;
     }
     std::map<int, int>& counts = out[cells[0]];
@@ -271,7 +273,8 @@ std::map<std::string, std::map<int, int>> manifestEventTypes() {
       if (colon == std::string::npos || times == std::string::npos) {
         continue;  // "(none parsed)"
       }
-      counts[std::stoi(item.substr(0, colon))] += std::stoi(item.substr(times + std::string("×").size()));
+      counts[std::stoi(item.substr(0, colon))] +=
+          std::stoi(item.substr(times + std::string("×").size()));
     }
   }
   return out;
@@ -288,7 +291,8 @@ struct ExpectedFailure {
 
 struct FixtureExpectation {
   std::string file;
-  std::string split_error;  // part of BinlogFile's error when the file is damaged; empty = clean end
+  std::string
+      split_error;  // part of BinlogFile's error when the file is damaged; empty = clean end
   std::vector<ExpectedFailure> failures;
   std::map<std::string, int> undecoded;  // "TYPE Code" -> values decodeValue refused
   int rows = 0;                          // row changes decoded
@@ -303,7 +307,10 @@ const std::string kUnsupportedEvent = "is not supported and not flagged ignorabl
 // drop a data event silently); the fixtures keep them visible. (Statement-based LOAD DATA, §2 rows
 // 6-12, 17, 18, decodes to a LoadDataEvent that the transaction tracker reports instead.)
 ExpectedFailure unsupported(uint8_t type) {
-  return {type, StatusCode::Unsupported, std::string(eventTypeName(type)) + " (type " + std::to_string(type) + ") " + kUnsupportedEvent, 1};
+  return {type, StatusCode::Unsupported,
+          std::string(eventTypeName(type)) + " (type " + std::to_string(type) + ") " +
+              kUnsupportedEvent,
+          1};
 }
 
 const std::vector<FixtureExpectation>& expectations() {
@@ -311,7 +318,11 @@ const std::vector<FixtureExpectation>& expectations() {
       {"canal/mysql-bin.000001", "", {}, {}, 95},
       {"canal/mysql-bin.000002", "", {}, {}, 1},
       // Committed through a UTF-8 re-encoding: starts EF BF BD 62 69 6E.
-      {"canal/tsdb/mysql-bin.000001", "not a binlog file: the magic bytes FE 62 69 6E are missing", {}, {}, 0},
+      {"canal/tsdb/mysql-bin.000001",
+       "not a binlog file: the magic bytes FE 62 69 6E are missing",
+       {},
+       {},
+       0},
       {"canal/tsdb/mysql-bin.000002", "", {}, {}, 1},
       {"canal/tsdb/mysql-bin.000003", "", {}, {}, 21},
       {"gh-ost/mysql-bin.000066", "", {}, {}, 20},
@@ -349,9 +360,17 @@ const std::vector<FixtureExpectation>& expectations() {
       {"rust-mysql-common/binlog_transaction_with_GTID_TAG.000001", "", {}, {}, 1},
       {"rust-mysql-common/binlog_transaction_with_anonymous_GTID.000001", "", {}, {}, 0},
       // 14 bytes: the magic and 10 bytes of a header.
-      {"rust-mysql-common/binlog_truncated_event.000001", "file ends inside the event header at offset 4 (10 bytes left)", {}, {}, 0},
+      {"rust-mysql-common/binlog_truncated_event.000001",
+       "file ends inside the event header at offset 4 (10 bytes left)",
+       {},
+       {},
+       0},
       // The file ends 9 bytes into the PREVIOUS_GTIDS header.
-      {"rust-mysql-common/binlog_truncated_prev_gtid_event.000001", "file ends inside the event header at offset 120 (9 bytes left)", {}, {}, 0},
+      {"rust-mysql-common/binlog_truncated_prev_gtid_event.000001",
+       "file ends inside the event header at offset 120 (9 bytes left)",
+       {},
+       {},
+       0},
       {"rust-mysql-common/bug11747887-bin.000003", "", {}, {}, 0},
       {"rust-mysql-common/bug16266.000001", "", {}, {}, 0},
       {"rust-mysql-common/bug27213339-bin.000001", "", {}, {}, 0},
@@ -359,10 +378,14 @@ const std::vector<FixtureExpectation>& expectations() {
       {"rust-mysql-common/bug33029-slave-relay-bin.000001", "", {}, {}, 0},
       {"rust-mysql-common/bug40482-bin.000001", "", {}, {}, 0},
       // The relay log's broken QUERY event (size 171): its lengths run past its end.
-      {"rust-mysql-common/corrupt-relay-bin.000624", "", {{QUERY_EVENT, StatusCode::Corruption, "QUERY_EVENT: truncated", 1}}, {}, 0},
+      {"rust-mysql-common/corrupt-relay-bin.000624",
+       "",
+       {{QUERY_EVENT, StatusCode::Corruption, "QUERY_EVENT: truncated", 1}},
+       {},
+       0},
       {"rust-mysql-common/json-opaque.binlog", "", {}, {}, 8},
-      // The PARTIAL_UPDATE_ROWS event's 6 rows (§3.4) were logged with binlog_row_image=MINIMAL: the
-      // before images lack the documents, so the diffs cannot be applied (an Unsupported error
+      // The PARTIAL_UPDATE_ROWS event's 6 rows (§3.4) were logged with binlog_row_image=MINIMAL:
+      // the before images lack the documents, so the diffs cannot be applied (an Unsupported error
       // naming the fix); every other column of those rows decodes.
       {"rust-mysql-common/json.binlog.000001", "", {}, {{"JSON Unsupported", 6}}, 18},
       {"rust-mysql-common/mariadb-bin.000001", "", {}, {}, 2},
@@ -383,21 +406,23 @@ const std::vector<FixtureExpectation>& expectations() {
       {"rust-mysql-common/vector.binlog", "", {}, {}, 10},
       // A 5.2.2 development build that numbered TABLE_MAP 16 and the rows events 17-19: its "XID"
       // events hold table maps, and its type-19 event is a rows event, not a TABLE_MAP.
-      {"rust-mysql-common/ver_5_1-wl2325_r.001", "",
+      {"rust-mysql-common/ver_5_1-wl2325_r.001",
+       "",
        {{XID_EVENT, StatusCode::Corruption, "XID_EVENT: 11 unexpected bytes after the xid", 3},
         // Its FORMAT_DESCRIPTION gives EXECUTE_LOAD_QUERY a post-header shorter than QUERY's.
         {EXECUTE_LOAD_QUERY_EVENT, StatusCode::Corruption, "post-header truncated", 1},
         {TABLE_MAP_EVENT, StatusCode::Corruption, "invalid column count 0", 1}},
-       {}, 0},
+       {},
+       0},
       // Pre-GA rows events (5.1.0-5.1.15) are rejected (§2).
-      {"rust-mysql-common/ver_5_1-wl2325_s.001", "",
+      {"rust-mysql-common/ver_5_1-wl2325_s.001",
+       "",
        {unsupported(PRE_GA_WRITE_ROWS_EVENT), unsupported(PRE_GA_UPDATE_ROWS_EVENT),
         unsupported(PRE_GA_DELETE_ROWS_EVENT)},
-       {}, 0},
-      {"rust-mysql-common/ver_5_1_23.001", "",
-       {}, {}, 5},
-      {"rust-mysql-common/ver_trunk_row_v2.001", "",
-       {}, {}, 5},
+       {},
+       0},
+      {"rust-mysql-common/ver_5_1_23.001", "", {}, {}, 5},
+      {"rust-mysql-common/ver_trunk_row_v2.001", "", {}, {}, 5},
       {"rust-mysql-common/write-full-row.binlog", "", {}, {}, 7},
       {"rust-mysql-common/write-partial-row.binlog", "", {}, {}, 7},
   };
@@ -419,9 +444,9 @@ const FixtureWalk* fixture(const std::string& file) {
   return &it->second;
 }
 
-#define MM_REQUIRE_WALK(var, file)                                                      \
-  const FixtureWalk* var = fixture(file);                                               \
-  if (var == nullptr) {                                                                 \
+#define MM_REQUIRE_WALK(var, file)                                                             \
+  const FixtureWalk* var = fixture(file);                                                      \
+  if (var == nullptr) {                                                                        \
     GTEST_SKIP() << "shared fixture " << (file) << " not found under " MM_SHARED_FIXTURES_DIR; \
   }
 
@@ -457,7 +482,8 @@ TEST_P(EveryFixture, SplitsDecodesAndWalksEveryRow) {
     EXPECT_TRUE(walk->split_error.isOk()) << walk->split_error.toString();
   } else {
     EXPECT_EQ(walk->split_error.code(), StatusCode::Corruption);
-    EXPECT_NE(walk->split_error.message().find(e.split_error), std::string::npos) << walk->split_error.message();
+    EXPECT_NE(walk->split_error.message().find(e.split_error), std::string::npos)
+        << walk->split_error.message();
   }
 
   std::vector<int> matched(e.failures.size(), 0);
@@ -465,13 +491,15 @@ TEST_P(EveryFixture, SplitsDecodesAndWalksEveryRow) {
     bool expected = false;
     for (size_t i = 0; i < e.failures.size(); ++i) {
       const ExpectedFailure& x = e.failures[i];
-      if (x.type == f.type && x.code == f.status.code() && f.status.message().find(x.message) != std::string::npos) {
+      if (x.type == f.type && x.code == f.status.code() &&
+          f.status.message().find(x.message) != std::string::npos) {
         ++matched[i];
         expected = true;
         break;
       }
     }
-    EXPECT_TRUE(expected) << "unexpected failure at offset " << f.offset << ": " << f.status.toString();
+    EXPECT_TRUE(expected) << "unexpected failure at offset " << f.offset << ": "
+                          << f.status.toString();
   }
   for (size_t i = 0; i < e.failures.size(); ++i) {
     EXPECT_EQ(matched[i], e.failures[i].count) << "expected failure: " << e.failures[i].message;
@@ -481,7 +509,8 @@ TEST_P(EveryFixture, SplitsDecodesAndWalksEveryRow) {
   EXPECT_EQ(static_cast<int>(walk->rows.size()), e.rows);
 }
 
-// A gtest name from the parameter's fixture file ("gh-ost/mysql-bin.000066" -> gh_ost_mysql_bin_000066).
+// A gtest name from the parameter's fixture file ("gh-ost/mysql-bin.000066" ->
+// gh_ost_mysql_bin_000066).
 template <typename Param>
 std::string fixtureTestName(const ::testing::TestParamInfo<Param>& param_info) {
   std::string name = param_info.param.file;
@@ -539,36 +568,57 @@ TEST(BinlogFixtures, GhostMinimalAndFullImagesOfTheSameStatements) {
   auto rows = [&](const FixtureWalk* w) {
     auto out = describeAll(*w);
     for (auto& r : out) {  // the PNG (binary: hex), checked below, shortened here
-      for (size_t at = r.find("0x89504e47"); at != std::string::npos; at = r.find("0x89504e47", at)) {
+      for (size_t at = r.find("0x89504e47"); at != std::string::npos;
+           at = r.find("0x89504e47", at)) {
         r.replace(at, 2 + 2 * kPngSize, png_marker);
       }
     }
     return out;
   };
   // binlog_row_image=MINIMAL: before images hold the PK, after images the changed columns only.
-  EXPECT_EQ(rows(minimal), (std::vector<std::string>{
-      "W test.samplet 1|1|a|-", "W test.samplet 2|2|extended|-", "W test.samplet 3|3|extended|-",
-      "W test.samplet 4|4|transaction|-", "W test.samplet 5|5|transaction|-", "W test.samplet 6|6|transaction|-",
-      "U test.samplet 5|-|-|- -> -|-|update|-",
-      "D test.samplet 2|-|-|-", "U test.samplet 4|-|-|- -> 2|4|replaced 2,4|NULL",
-      "W test.samplet 7|7|7|<PNG>", "W test.samplet 8|8|8|-",
-      "D test.samplet 7|-|-|-", "D test.samplet 8|-|-|-",
-      "W test.samplet 9|9|9|-", "U test.samplet 9|-|-|- -> -|-|update 9|<PNG>",
-      "U test.samplet 9|-|-|- -> -|-|update 9b|-", "D test.samplet 3|-|-|-",
-      "W test.samplet 10|10|10|-",
-      "U test.samplet 5|-|-|- -> -|-|update 5,6|-", "U test.samplet 6|-|-|- -> -|-|update 5,6|-"}));
+  EXPECT_EQ(rows(minimal),
+            (std::vector<std::string>{"W test.samplet 1|1|a|-",
+                                      "W test.samplet 2|2|extended|-",
+                                      "W test.samplet 3|3|extended|-",
+                                      "W test.samplet 4|4|transaction|-",
+                                      "W test.samplet 5|5|transaction|-",
+                                      "W test.samplet 6|6|transaction|-",
+                                      "U test.samplet 5|-|-|- -> -|-|update|-",
+                                      "D test.samplet 2|-|-|-",
+                                      "U test.samplet 4|-|-|- -> 2|4|replaced 2,4|NULL",
+                                      "W test.samplet 7|7|7|<PNG>",
+                                      "W test.samplet 8|8|8|-",
+                                      "D test.samplet 7|-|-|-",
+                                      "D test.samplet 8|-|-|-",
+                                      "W test.samplet 9|9|9|-",
+                                      "U test.samplet 9|-|-|- -> -|-|update 9|<PNG>",
+                                      "U test.samplet 9|-|-|- -> -|-|update 9b|-",
+                                      "D test.samplet 3|-|-|-",
+                                      "W test.samplet 10|10|10|-",
+                                      "U test.samplet 5|-|-|- -> -|-|update 5,6|-",
+                                      "U test.samplet 6|-|-|- -> -|-|update 5,6|-"}));
   // binlog_row_image=FULL: every image has all 4 columns, b NULL unless set.
   EXPECT_EQ(rows(full), (std::vector<std::string>{
-      "W test.samplet 1|1|a|NULL", "W test.samplet 2|2|extended|NULL", "W test.samplet 3|3|extended|NULL",
-      "W test.samplet 4|4|transaction|NULL", "W test.samplet 5|5|transaction|NULL", "W test.samplet 6|6|transaction|NULL",
-      "U test.samplet 5|5|transaction|NULL -> 5|5|update|NULL",
-      "D test.samplet 2|2|extended|NULL", "U test.samplet 4|4|transaction|NULL -> 2|4|replaced 2,4|NULL",
-      "W test.samplet 7|7|7|<PNG>", "W test.samplet 8|8|8|NULL",
-      "D test.samplet 7|7|7|<PNG>", "D test.samplet 8|8|8|NULL",
-      "W test.samplet 9|9|9|NULL", "U test.samplet 9|9|9|NULL -> 9|9|update 9|<PNG>",
-      "U test.samplet 9|9|update 9|<PNG> -> 9|9|update 9b|<PNG>", "D test.samplet 3|3|extended|NULL",
-      "W test.samplet 10|10|10|NULL",
-      "U test.samplet 5|5|update|NULL -> 5|5|update 5,6|NULL", "U test.samplet 6|6|transaction|NULL -> 6|6|update 5,6|NULL"}));
+                            "W test.samplet 1|1|a|NULL",
+                            "W test.samplet 2|2|extended|NULL",
+                            "W test.samplet 3|3|extended|NULL",
+                            "W test.samplet 4|4|transaction|NULL",
+                            "W test.samplet 5|5|transaction|NULL",
+                            "W test.samplet 6|6|transaction|NULL",
+                            "U test.samplet 5|5|transaction|NULL -> 5|5|update|NULL",
+                            "D test.samplet 2|2|extended|NULL",
+                            "U test.samplet 4|4|transaction|NULL -> 2|4|replaced 2,4|NULL",
+                            "W test.samplet 7|7|7|<PNG>",
+                            "W test.samplet 8|8|8|NULL",
+                            "D test.samplet 7|7|7|<PNG>",
+                            "D test.samplet 8|8|8|NULL",
+                            "W test.samplet 9|9|9|NULL",
+                            "U test.samplet 9|9|9|NULL -> 9|9|update 9|<PNG>",
+                            "U test.samplet 9|9|update 9|<PNG> -> 9|9|update 9b|<PNG>",
+                            "D test.samplet 3|3|extended|NULL",
+                            "W test.samplet 10|10|10|NULL",
+                            "U test.samplet 5|5|update|NULL -> 5|5|update 5,6|NULL",
+                            "U test.samplet 6|6|transaction|NULL -> 6|6|update 5,6|NULL"}));
   // b of id 7: the PNG 89504E47...AE426082. The MANIFEST calls it 67 bytes, but the TINYBLOB's
   // length byte in both files is 0x89 = 137 and the value ends exactly with the IEND chunk.
   const std::string& png = full->rows[9].after[3];
@@ -599,17 +649,19 @@ const std::string kDigits100 = [] {
   return s;
 }();
 
-// Row values stated by the MANIFEST ("Expected contents"); "<TYPE>" marks a value decodeCell refuses,
-// counted in the file's expectation above.
+// Row values stated by the MANIFEST ("Expected contents"); "<TYPE>" marks a value decodeCell
+// refuses, counted in the file's expectation above.
 INSTANTIATE_TEST_SUITE_P(
     Manifest, FixtureRows,
     ::testing::Values(
         StatedRows{"mysql-cdc-rs/5.7/29_row_query/log.bin", {"W default.boxercrab 1|hahhhhhhhhh"}},
         StatedRows{"mysql-cdc-rs/5.7/31_update_rows_v2/log.bin",
-                   {"U default.boxercrab 1|abc|abc|abc|abc|abc|1|2|3.0000 -> 1|xd|xd|xd|xd|xd|4|4|4.0000"}},
+                   {"U default.boxercrab 1|abc|abc|abc|abc|abc|1|2|3.0000 -> "
+                    "1|xd|xd|xd|xd|xd|4|4|4.0000"}},
         StatedRows{"mysql-cdc-rs/5.7/32_delete_rows_v2/log.bin",
                    {"W default.boxercrab 1|abcde", "D default.boxercrab 1|abcde"}},
-        StatedRows{"mysql-cdc-rs/5.7/33_35_gtid_prev_gtid/log.bin", {"W default.boxercrab 1|abcde"}},
+        StatedRows{"mysql-cdc-rs/5.7/33_35_gtid_prev_gtid/log.bin",
+                   {"W default.boxercrab 1|abcde"}},
         StatedRows{"mysql-cdc-rs/5.7/34_anonymous_gtid/log.bin", {"W default.boxercrab 1|abcde"}},
         StatedRows{"mysql-cdc-rs/8.0/19_30_Table_map_event_Write_rows_log_event/binlog.000018",
                    {"W test.int_table 1|11|111|1111|11111|1"}},
@@ -622,34 +674,52 @@ INSTANTIATE_TEST_SUITE_P(
                     "D test.int_table 1|22|222|1111|11111|1"}},
         // DELETE/INSERT of 12 on a.b, then INSERT INTO emoji VALUES (2, '') with an empty value.
         StatedRows{"mysql-binlog-connector-rust/mysql-bin.000080",
-                   {"D a.b 12", "D a.b 12", "D a.b 12", "D a.b 12", "W a.b 12", "W a.b 12", "W a.emoji 2|"}},
+                   {"D a.b 12", "D a.b 12", "D a.b 12", "D a.b 12", "W a.b 12", "W a.b 12",
+                    "W a.emoji 2|"}},
         // f1..f6 = (1, 2, -3, "4", 0x05, 6000000000); (NULL, NULL, -33, "44", "U", NULL); update.
         StatedRows{"rust-mysql-common/binlog-invisible-columns.000001",
                    {"W mysql.t1 1|2|-3|4|0x05|6000000000", "W mysql.t1 NULL|NULL|-33|44|0x55|NULL",
                     "U mysql.t1 NULL|NULL|-33|44|0x55|NULL -> 111|222|-333|444|0x55|NULL"}},
-        StatedRows{"rust-mysql-common/binlog_56_gtid_reserved_word.000001", {"W test.GENERATED 65"}},
+        StatedRows{"rust-mysql-common/binlog_56_gtid_reserved_word.000001",
+                   {"W test.GENERATED 65"}},
         // MINIMAL image: columns 1 and 3 absent; column 4 INT UNSIGNED from SIGNEDNESS metadata.
-        StatedRows{"rust-mysql-common/minimal_row_metadata.000001", {"W noria.t1 1|-|a|-|3230202323"}},
+        StatedRows{"rust-mysql-common/minimal_row_metadata.000001",
+                   {"W noria.t1 1|-|a|-|3230202323"}},
         StatedRows{"rust-mysql-common/mysql_type_bit.000001", {"W mysql.foo 4|foo|32"}},
         // The hidden generated column of the functional index is absent from the row.
         StatedRows{"rust-mysql-common/rpl_unfiltered_hidden_gcol.000001", {"W test.t 1|-|1"}},
         StatedRows{"rust-mysql-common/time_issue.000001", {"W noria.t -507:48:27"}},
         // Six inserts, an UPDATE adding 1 to every age, then the PARTIAL_UPDATE_ROWS event's six
         // MINIMAL rows (before image: the key; after image: the diff and the generated columns).
-        StatedRows{"rust-mysql-common/json.binlog.000001",
-                   {"W mysql.t 1|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24", "W mysql.t 2|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32", "W mysql.t 3|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40",
-                    "W mysql.t 4|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24", "W mysql.t 5|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32", "W mysql.t 6|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40",
-                    "U mysql.t 1|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24 -> 1|{\"age\":25,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|25", "U mysql.t 2|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32 -> 2|{\"age\":33,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|33",
-                    "U mysql.t 3|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40 -> 3|{\"age\":41,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|41", "U mysql.t 4|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24 -> 4|{\"age\":25,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|25",
-                    "U mysql.t 5|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32 -> 5|{\"age\":33,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|33", "U mysql.t 6|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40 -> 6|{\"age\":41,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|41",
-                    "U mysql.t 1|-|-|- -> -|<JSON>|Joe|26", "U mysql.t 2|-|-|- -> -|<JSON>|Sue|34",
-                    "U mysql.t 3|-|-|- -> -|<JSON>|Pete|42", "U mysql.t 4|-|-|- -> -|<JSON>|Joe|26",
-                    "U mysql.t 5|-|-|- -> -|<JSON>|Sue|34", "U mysql.t 6|-|-|- -> -|<JSON>|Pete|42"}},
+        StatedRows{
+            "rust-mysql-common/json.binlog.000001",
+            {"W mysql.t 1|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24",
+             "W mysql.t 2|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32",
+             "W mysql.t 3|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40",
+             "W mysql.t 4|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24",
+             "W mysql.t 5|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32",
+             "W mysql.t 6|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40",
+             "U mysql.t 1|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24 -> "
+             "1|{\"age\":25,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|25",
+             "U mysql.t 2|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32 -> "
+             "2|{\"age\":33,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|33",
+             "U mysql.t 3|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40 -> "
+             "3|{\"age\":41,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|41",
+             "U mysql.t 4|{\"age\":24,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|24 -> "
+             "4|{\"age\":25,\"data\":\"xxxxxxxxxx\",\"name\":\"Joe\"}|Joe|25",
+             "U mysql.t 5|{\"age\":32,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|32 -> "
+             "5|{\"age\":33,\"data\":\"yyyyyyyyyy\",\"name\":\"Sue\"}|Sue|33",
+             "U mysql.t 6|{\"age\":40,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|40 -> "
+             "6|{\"age\":41,\"data\":\"zzzzzzzzzz\",\"name\":\"Pete\"}|Pete|41",
+             "U mysql.t 1|-|-|- -> -|<JSON>|Joe|26", "U mysql.t 2|-|-|- -> -|<JSON>|Sue|34",
+             "U mysql.t 3|-|-|- -> -|<JSON>|Pete|42", "U mysql.t 4|-|-|- -> -|<JSON>|Joe|26",
+             "U mysql.t 5|-|-|- -> -|<JSON>|Sue|34", "U mysql.t 6|-|-|- -> -|<JSON>|Pete|42"}},
         // MySQL 9.0.1 opaque JSON values, as MySQL prints them (DECIMAL a bare number).
         StatedRows{"rust-mysql-common/json-opaque.binlog",
                    {R"(W foo.test {"a":"base64:type15:VQ=="})", R"(W foo.test {"b":"2012-03-18"})",
-                    R"(W foo.test {"c":"2012-03-18 11:30:45.000000"})", R"(W foo.test {"c":"87:31:46.654321"})",
-                    R"(W foo.test {"d":123.456})", R"(W foo.test {"e":9.00})", R"(W foo.test {"e":[0,1,true,false]})",
+                    R"(W foo.test {"c":"2012-03-18 11:30:45.000000"})",
+                    R"(W foo.test {"c":"87:31:46.654321"})", R"(W foo.test {"d":123.456})",
+                    R"(W foo.test {"e":9.00})", R"(W foo.test {"e":[0,1,true,false]})",
                     R"(W foo.test {"e":null})"}},
         // MariaDB 10.5: event is a binary column (collation 63) holding {"foo":1}.
         StatedRows{"rust-mysql-common/mariadb-bin.000001",
@@ -663,7 +733,8 @@ TEST(BinlogFixtures, EnumStringSetRowsWithLongCharAndMembers) {
   const Image& inserted = walk->rows[0].after;
   ASSERT_EQ(inserted.size(), 5u);
   EXPECT_EQ(inserted[0], kDigits100);  // CHAR(128) utf8mb4: 2-byte length prefix
-  // The MANIFEST says "a 300-char digit string" for VARCHAR(300); the logged length is 0x012A = 298.
+  // The MANIFEST says "a 300-char digit string" for VARCHAR(300); the logged length is 0x012A =
+  // 298.
   EXPECT_EQ(inserted[1].size(), 298u);
   EXPECT_EQ(inserted[1].find_first_not_of("0123456789"), std::string::npos);
   EXPECT_EQ(inserted[2], "var1");
@@ -690,20 +761,32 @@ TEST(BinlogFixtures, SakilaRowsPerTableAndFilmOne) {
     EXPECT_EQ(row.kind, RowsKind::Write);
     ++per_table[row.table];
   }
-  EXPECT_EQ(per_table, (std::map<std::string, int>{
-                           {"sakila.actor", 200},       {"sakila.address", 603},   {"sakila.category", 16},
-                           {"sakila.city", 600},        {"sakila.country", 109},   {"sakila.customer", 599},
-                           {"sakila.film", 1000},       {"sakila.film_actor", 5462}, {"sakila.film_category", 1000},
-                           {"sakila.film_text", 1000},  {"sakila.inventory", 4581}, {"sakila.language", 6},
-                           {"sakila.payment", 16049},   {"sakila.rental", 16044},  {"sakila.staff", 2},
-                           {"sakila.store", 2}}));
+  EXPECT_EQ(per_table, (std::map<std::string, int>{{"sakila.actor", 200},
+                                                   {"sakila.address", 603},
+                                                   {"sakila.category", 16},
+                                                   {"sakila.city", 600},
+                                                   {"sakila.country", 109},
+                                                   {"sakila.customer", 599},
+                                                   {"sakila.film", 1000},
+                                                   {"sakila.film_actor", 5462},
+                                                   {"sakila.film_category", 1000},
+                                                   {"sakila.film_text", 1000},
+                                                   {"sakila.inventory", 4581},
+                                                   {"sakila.language", 6},
+                                                   {"sakila.payment", 16049},
+                                                   {"sakila.rental", 16044},
+                                                   {"sakila.staff", 2},
+                                                   {"sakila.store", 2}}));
   const auto film = std::find_if(walk->rows.begin(), walk->rows.end(),
                                  [](const RowChange& r) { return r.table == "sakila.film"; });
   ASSERT_NE(film, walk->rows.end());
   // 5.5 logs no ENUM/SET members: rating is ENUM index 2 ("PG"), special_features SET 0b1100.
-  EXPECT_EQ(join(film->after),
-            "1|ACADEMY DINOSAUR|A Epic Drama of a Feminist And a Mad Scientist who must Battle a Teacher in The "
-            "Canadian Rockies|2006|1|NULL|6|0.99|86|20.99|2|12|2006-02-15T04:03:42Z");  // old TIMESTAMP 1139976222
+  EXPECT_EQ(
+      join(film->after),
+      "1|ACADEMY DINOSAUR|A Epic Drama of a Feminist And a Mad Scientist who must Battle a Teacher "
+      "in The "
+      "Canadian Rockies|2006|1|NULL|6|0.99|86|20.99|2|12|2006-02-15T04:03:42Z");  // old TIMESTAMP
+                                                                                  // 1139976222
 }
 
 TEST(BinlogFixtures, TableMapOptionalMetadataFromMariadb) {
@@ -773,15 +856,24 @@ TEST(BinlogFixtures, UpstreamEventCounts) {
 TEST(BinlogFixtures, CompressedTransactionsDecodeTheirInnerEvents) {
   // The MANIFEST's inner event lists (the upstream tests count them; §2.5).
   MM_REQUIRE_WALK(movies, "mysql-binlog-connector-java/mysql-bin.compressed");
-  EXPECT_EQ(movies->payloads, (std::vector<std::vector<std::string>>{
-                                  {"QUERY_EVENT", "TABLE_MAP_EVENT", "UPDATE_ROWS_EVENT", "XID_EVENT"}}));
+  EXPECT_EQ(movies->payloads,
+            (std::vector<std::vector<std::string>>{
+                {"QUERY_EVENT", "TABLE_MAP_EVENT", "UPDATE_ROWS_EVENT", "XID_EVENT"}}));
   EXPECT_EQ(movies->xids, std::vector<uint64_t>{31});
   ASSERT_EQ(movies->rows.size(), 1u);
-  const Image before = {"1", "Once Upon a Time in the West", "1968", "Italy", "Western",
-                        "Claudia Cardinale|Charles Bronson|Henry Fonda|Gabriele Ferzetti|Frank Wolff|Al Mulock|"
-                        "Jason Robards|Woody Strode|Jack Elam|Lionel Stander|Paolo Stoppa|Keenan Wynn|Aldo Sambrell",
-                        "Sergio Leone", "Ennio Morricone", "Sergio Leone|Sergio Donati|Dario Argento|Bernardo Bertolucci",
-                        "Tonino Delli Colli", "Paramount Pictures"};
+  const Image before = {
+      "1",
+      "Once Upon a Time in the West",
+      "1968",
+      "Italy",
+      "Western",
+      "Claudia Cardinale|Charles Bronson|Henry Fonda|Gabriele Ferzetti|Frank Wolff|Al Mulock|"
+      "Jason Robards|Woody Strode|Jack Elam|Lionel Stander|Paolo Stoppa|Keenan Wynn|Aldo Sambrell",
+      "Sergio Leone",
+      "Ennio Morricone",
+      "Sergio Leone|Sergio Donati|Dario Argento|Bernardo Bertolucci",
+      "Tonino Delli Colli",
+      "Paramount Pictures"};
   Image after = before;
   after[4] = "Western|Action";
   EXPECT_EQ(movies->rows[0].table, "demo.movies");
@@ -789,15 +881,17 @@ TEST(BinlogFixtures, CompressedTransactionsDecodeTheirInnerEvents) {
   EXPECT_EQ(movies->rows[0].after, after);
 
   MM_REQUIRE_WALK(tb1, "rust-mysql-common/transaction_compression.000001");
-  EXPECT_EQ(tb1->payloads, (std::vector<std::vector<std::string>>{
-                               {"QUERY_EVENT", "TABLE_MAP_EVENT", "WRITE_ROWS_EVENT", "XID_EVENT"}}));
+  EXPECT_EQ(tb1->payloads,
+            (std::vector<std::vector<std::string>>{
+                {"QUERY_EVENT", "TABLE_MAP_EVENT", "WRITE_ROWS_EVENT", "XID_EVENT"}}));
   EXPECT_EQ(describeAll(*tb1), std::vector<std::string>{"W test.tb1 1"});
   EXPECT_EQ(tb1->xids, std::vector<uint64_t>{462});
 
   MM_REQUIRE_WALK(two, "mysql-binlog-connector-rust/mysql-bin.000057");
   EXPECT_EQ(two->payloads,
             (std::vector<std::vector<std::string>>{
-                {"QUERY_EVENT", "ROWS_QUERY_LOG_EVENT", "TABLE_MAP_EVENT", "WRITE_ROWS_EVENT", "XID_EVENT"},
+                {"QUERY_EVENT", "ROWS_QUERY_LOG_EVENT", "TABLE_MAP_EVENT", "WRITE_ROWS_EVENT",
+                 "XID_EVENT"},
                 {"QUERY_EVENT", "ROWS_QUERY_LOG_EVENT", "TABLE_MAP_EVENT", "UPDATE_ROWS_EVENT",
                  "ROWS_QUERY_LOG_EVENT", "TABLE_MAP_EVENT", "WRITE_ROWS_EVENT", "XID_EVENT"}}));
   ASSERT_EQ(two->rows.size(), 3u);
@@ -814,12 +908,14 @@ TEST(BinlogFixtures, CompressedTransactionsDecodeTheirInnerEvents) {
 TEST(BinlogFixtures, GtidEventsGiveTheirTextAndPreviousGtidSets) {
   // Tagged GTID (MySQL 9.6, serialization format) and a tagged PREVIOUS_GTIDS: MANIFEST facts.
   MM_REQUIRE_WALK(tagged, "rust-mysql-common/binlog_transaction_with_GTID_TAG.000001");
-  EXPECT_EQ(tagged->gtids, std::vector<std::string>{"55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:3"});
+  EXPECT_EQ(tagged->gtids,
+            std::vector<std::string>{"55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:3"});
   EXPECT_EQ(tagged->previous_gtids,
             std::vector<std::string>{"55778904-0299-11f1-b1b8-4ef0c4956feb:1-13,"
                                      "55778904-0299-11f1-b1b8-4ef0c4956feb:mytag:1-2"});
   MM_REQUIRE_WALK(untagged, "rust-mysql-common/binlog_transaction_previous_GTID_no_tag.000001");
-  EXPECT_EQ(untagged->previous_gtids, std::vector<std::string>{"b9b88c66-0755-11f1-9899-4a9da94c4d71:1-2"});
+  EXPECT_EQ(untagged->previous_gtids,
+            std::vector<std::string>{"b9b88c66-0755-11f1-9899-4a9da94c4d71:1-2"});
   // 5.6 GTID events end after the GNO; 8.0 ones carry timestamps and lengths.
   MM_REQUIRE_WALK(mysql56, "rust-mysql-common/binlog_56_gtid_reserved_word.000001");
   ASSERT_EQ(mysql56->gtids.size(), 6u);
@@ -828,7 +924,8 @@ TEST(BinlogFixtures, GtidEventsGiveTheirTextAndPreviousGtidSets) {
   EXPECT_EQ(mysql80->gtids, (std::vector<std::string>{"76f3e7be-6720-11ed-9cad-0242ac110002:11",
                                                       "76f3e7be-6720-11ed-9cad-0242ac110002:12",
                                                       "76f3e7be-6720-11ed-9cad-0242ac110002:13"}));
-  EXPECT_EQ(mysql80->previous_gtids, std::vector<std::string>{"76f3e7be-6720-11ed-9cad-0242ac110002:1-10"});
+  EXPECT_EQ(mysql80->previous_gtids,
+            std::vector<std::string>{"76f3e7be-6720-11ed-9cad-0242ac110002:1-10"});
   MM_REQUIRE_WALK(anonymous, "rust-mysql-common/transaction_compression.000001");
   EXPECT_EQ(anonymous->gtids, std::vector<std::string>{"ANONYMOUS"});
   // MariaDB: domain-server-seq, the server from the event header.
@@ -838,9 +935,11 @@ TEST(BinlogFixtures, GtidEventsGiveTheirTextAndPreviousGtidSets) {
 
 TEST(BinlogFixtures, RowsQueryAndAnnotateRowsKeepTheStatement) {
   MM_REQUIRE_WALK(mysql, "mysql-cdc-rs/5.7/29_row_query/log.bin");
-  EXPECT_EQ(mysql->rows_queries, std::vector<std::string>{"INSERT INTO `boxercrab` (`title`) VALUES ('hahhhhhhhhh')"});
+  EXPECT_EQ(mysql->rows_queries,
+            std::vector<std::string>{"INSERT INTO `boxercrab` (`title`) VALUES ('hahhhhhhhhh')"});
   MM_REQUIRE_WALK(mariadb, "rust-mysql-common/mariadb-bin.000001");
-  const std::string insert = "insert into outbox (topic, event_type, event) values ('foo', 'JSON', '{\"foo\":1}')";
+  const std::string insert =
+      "insert into outbox (topic, event_type, event) values ('foo', 'JSON', '{\"foo\":1}')";
   EXPECT_EQ(mariadb->rows_queries, (std::vector<std::string>{insert, insert}));
 }
 

@@ -17,10 +17,12 @@ TEST(FuzzRegression, RowsEventWithNoColumnPresentIsCorruptionNotAnEndlessLoop) {
   // bytes: an image of no columns takes no bytes, so walking the rows never ended.
   EventDecoder decoder;
   ASSERT_TRUE(decoder.decode(test::mysql57FormatDescription()).isOk());
-  const Bytes table_map = {0x6C, 0, 0, 0, 0, 0, 0x01, 0x00, 4, 's', 'h', 'o', 'p', 0, 1, 't', 0,
-                           0x01, MYSQL_TYPE_LONG, 0x00, 0x00};
+  const Bytes table_map = {
+      0x6C, 0,   0, 0, 0, 0, 0x01, 0x00, 4, 's', 'h', 'o', 'p', 0, 1, 't', 0, 0x01, MYSQL_TYPE_LONG,
+      0x00, 0x00};
   ASSERT_TRUE(decoder.decode(makeEvent(TABLE_MAP_EVENT, table_map)).isOk());
-  const Bytes write_rows = {0x6C, 0, 0, 0, 0, 0, 0x01, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00, 0x2A, 0x00};
+  const Bytes write_rows = {0x6C, 0,    0,    0,    0,    0,    0x01, 0x00,
+                            0x02, 0x00, 0x01, 0x00, 0x00, 0x2A, 0x00};
   const Bytes event = makeEvent(WRITE_ROWS_EVENT, write_rows);
   auto decoded = decoder.decode(event);
   ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
@@ -30,7 +32,8 @@ TEST(FuzzRegression, RowsEventWithNoColumnPresentIsCorruptionNotAnEndlessLoop) {
   ASSERT_FALSE(reader.done());
   Status st = reader.next(cells);
   EXPECT_EQ(st.code(), StatusCode::Corruption);
-  EXPECT_NE(st.message().find("no column present but 3 bytes of rows left"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("no column present but 3 bytes of rows left"), std::string::npos)
+      << st.message();
 }
 
 }  // namespace

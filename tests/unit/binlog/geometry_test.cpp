@@ -62,19 +62,42 @@ TEST(Geometry, EveryTypeInMysqlWkt) {
   // ST_GeomFromText('POINT(1 2)')
   EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(1).point(1, 2).bytes)), "POINT(1 2)");
   // ST_GeomFromText('POINT(1.5 -0.1)', 4326)
-  EXPECT_EQ(wkt(withSrid(4326, Wkb{}.header(1).point(1.5, -0.1).bytes)), "SRID=4326;POINT(1.5 -0.1)");
+  EXPECT_EQ(wkt(withSrid(4326, Wkb{}.header(1).point(1.5, -0.1).bytes)),
+            "SRID=4326;POINT(1.5 -0.1)");
   // The same point in big-endian WKB.
   EXPECT_EQ(wkt(withSrid(0, bigEndian().header(1).point(1, 2).bytes)), "POINT(1 2)");
-  EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(2).u32(2).point(0, 0).point(1, 1).bytes)), "LINESTRING(0 0,1 1)");
-  EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(3).u32(1).u32(4).point(0, 0).point(1, 0).point(1, 1).point(0, 0).bytes)),
-            "POLYGON((0 0,1 0,1 1,0 0))");
-  EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(4).u32(2).header(1).point(1, 2).header(1).point(3, 4).bytes)),
-            "MULTIPOINT((1 2),(3 4))");
+  EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(2).u32(2).point(0, 0).point(1, 1).bytes)),
+            "LINESTRING(0 0,1 1)");
+  EXPECT_EQ(
+      wkt(withSrid(
+          0, Wkb{}.header(3).u32(1).u32(4).point(0, 0).point(1, 0).point(1, 1).point(0, 0).bytes)),
+      "POLYGON((0 0,1 0,1 1,0 0))");
+  EXPECT_EQ(
+      wkt(withSrid(0, Wkb{}.header(4).u32(2).header(1).point(1, 2).header(1).point(3, 4).bytes)),
+      "MULTIPOINT((1 2),(3 4))");
   EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(5).u32(1).header(2).u32(2).point(0, 0).point(1, 1).bytes)),
             "MULTILINESTRING((0 0,1 1))");
-  EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(6).u32(1).header(3).u32(1).u32(3).point(0, 0).point(1, 0).point(0, 0).bytes)),
+  EXPECT_EQ(wkt(withSrid(0, Wkb{}
+                                .header(6)
+                                .u32(1)
+                                .header(3)
+                                .u32(1)
+                                .u32(3)
+                                .point(0, 0)
+                                .point(1, 0)
+                                .point(0, 0)
+                                .bytes)),
             "MULTIPOLYGON(((0 0,1 0,0 0)))");
-  EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(7).u32(2).header(1).point(1, 2).header(2).u32(2).point(0, 0).point(1, 1).bytes)),
+  EXPECT_EQ(wkt(withSrid(0, Wkb{}
+                                .header(7)
+                                .u32(2)
+                                .header(1)
+                                .point(1, 2)
+                                .header(2)
+                                .u32(2)
+                                .point(0, 0)
+                                .point(1, 1)
+                                .bytes)),
             "GEOMETRYCOLLECTION(POINT(1 2),LINESTRING(0 0,1 1))");
   EXPECT_EQ(wkt(withSrid(0, Wkb{}.header(7).u32(0).bytes)), "GEOMETRYCOLLECTION EMPTY");
   // Mixed byte orders inside one collection: each WKB names its own.
@@ -90,9 +113,11 @@ TEST(Geometry, MalformedWkbIsCorruptionNamingTheProblem) {
       {withSrid(0, Wkb{}.header(8).bytes), "unknown WKB geometry type 8"},
       {withSrid(0, Bytes{2, 1, 0, 0, 0}), "byte order 2"},
       {withSrid(0, Wkb{}.header(2).u32(1000).point(0, 0).bytes), "1000 parts does not fit"},
-      {withSrid(0, Wkb{}.header(4).u32(1).header(2).u32(0).bytes), "LINESTRING inside a MULTIPOINT"},
+      {withSrid(0, Wkb{}.header(4).u32(1).header(2).u32(0).bytes),
+       "LINESTRING inside a MULTIPOINT"},
       {withSrid(0, Wkb{}.header(1).point(1, 2).u32(7).bytes), "4 bytes after the geometry"},
-      {withSrid(0, Wkb{}.header(1).point(std::numeric_limits<double>::infinity(), 0).bytes), "not finite"},
+      {withSrid(0, Wkb{}.header(1).point(std::numeric_limits<double>::infinity(), 0).bytes),
+       "not finite"},
   };
   for (const auto& [value, message] : cases) {
     std::string out;
@@ -116,8 +141,18 @@ TEST(Geometry, NestedCollectionsDeeperThan32AreCorruption) {
 }
 
 TEST(Geometry, EveryPrefixFails) {
-  const Bytes value = withSrid(3857, Wkb{}.header(7).u32(2).header(1).point(1, 2).header(3).u32(1).u32(3)
-                                         .point(0, 0).point(1, 0).point(0, 0).bytes);
+  const Bytes value = withSrid(3857, Wkb{}
+                                         .header(7)
+                                         .u32(2)
+                                         .header(1)
+                                         .point(1, 2)
+                                         .header(3)
+                                         .u32(1)
+                                         .u32(3)
+                                         .point(0, 0)
+                                         .point(1, 0)
+                                         .point(0, 0)
+                                         .bytes);
   test::expectEveryPrefixFails(value, [](std::span<const uint8_t> prefix) -> Result<std::string> {
     std::string out;
     MM_RETURN_IF_ERROR(appendGeometryWkt(prefix, out));

@@ -20,7 +20,8 @@ Uuid uuid(std::string_view text) {
 }
 
 TEST(MysqlGtidSet, ParsesAndPrintsTheServersForm) {
-  auto set = MysqlGtidSet::parse(std::string(kUuidB) + ":1-3,\n" + std::string(kUuidA) + ":1-5:7:9-10");
+  auto set =
+      MysqlGtidSet::parse(std::string(kUuidB) + ":1-3,\n" + std::string(kUuidA) + ":1-5:7:9-10");
   ASSERT_TRUE(set.isOk()) << set.status().toString();
   EXPECT_EQ(set->text(), std::string(kUuidA) + ":1-5:7:9-10," + std::string(kUuidB) + ":1-3");
 }
@@ -51,11 +52,11 @@ TEST(MysqlGtidSet, EncodesForTheGtidDumpWithExclusiveEnds) {
   ASSERT_TRUE(set.isOk());
   auto encoded = set->dumpEncoding();
   ASSERT_TRUE(encoded.isOk());
-  const std::string expected_tail = std::string("\x02\0\0\0\0\0\0\0", 8) +      // two intervals
-                                    std::string("\x01\0\0\0\0\0\0\0", 8) +      // [1,
-                                    std::string("\x03\0\0\0\0\0\0\0", 8) +      //  3)
-                                    std::string("\x05\0\0\0\0\0\0\0", 8) +      // [5,
-                                    std::string("\x06\0\0\0\0\0\0\0", 8);       //  6)
+  const std::string expected_tail = std::string("\x02\0\0\0\0\0\0\0", 8) +  // two intervals
+                                    std::string("\x01\0\0\0\0\0\0\0", 8) +  // [1,
+                                    std::string("\x03\0\0\0\0\0\0\0", 8) +  //  3)
+                                    std::string("\x05\0\0\0\0\0\0\0", 8) +  // [5,
+                                    std::string("\x06\0\0\0\0\0\0\0", 8);   //  6)
   ASSERT_EQ(encoded->size(), 8u + 16u + expected_tail.size());
   EXPECT_EQ(encoded->substr(0, 8), std::string("\x01\0\0\0\0\0\0\0", 8));
   EXPECT_EQ(static_cast<uint8_t>((*encoded)[8]), 0x3e);
@@ -64,11 +65,13 @@ TEST(MysqlGtidSet, EncodesForTheGtidDumpWithExclusiveEnds) {
 }
 
 TEST(MysqlGtidSet, RejectsMalformedEntriesNamingThem) {
-  for (std::string bad : {std::string("nonsense:1"), std::string(kUuidA), std::string(kUuidA) + ":0",
-                          std::string(kUuidA) + ":5-3", std::string(kUuidA) + ":1-x"}) {
+  for (std::string bad :
+       {std::string("nonsense:1"), std::string(kUuidA), std::string(kUuidA) + ":0",
+        std::string(kUuidA) + ":5-3", std::string(kUuidA) + ":1-x"}) {
     auto set = MysqlGtidSet::parse(bad);
     ASSERT_FALSE(set.isOk()) << bad;
-    EXPECT_NE(set.status().message().find("GTID set entry"), std::string::npos) << set.status().toString();
+    EXPECT_NE(set.status().message().find("GTID set entry"), std::string::npos)
+        << set.status().toString();
   }
 }
 
@@ -111,7 +114,8 @@ TEST(GtidState, FollowsTransactionsOnlyOnceKnown) {
   GtidState state;
   state.add(MariadbGtid{0, 1, 9});
   EXPECT_FALSE(state.known()) << "one GTID says nothing of the other domains";
-  state.reset(MariadbGtidPos::fromList(MariadbGtidListEvent{0, {MariadbGtid{0, 1, 8}, MariadbGtid{2, 1, 3}}}));
+  state.reset(MariadbGtidPos::fromList(
+      MariadbGtidListEvent{0, {MariadbGtid{0, 1, 8}, MariadbGtid{2, 1, 3}}}));
   state.add(MariadbGtid{0, 1, 9});
   EXPECT_EQ(state.text(), "0-1-9,2-1-3");
 

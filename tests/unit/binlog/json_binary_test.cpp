@@ -1,5 +1,5 @@
-// MySQL binary JSON -> JSON text (docs/binlog-format.md §4.7). Documents are built byte by byte from the
-// layout; each names the SQL value it encodes.
+// MySQL binary JSON -> JSON text (docs/binlog-format.md §4.7). Documents are built byte by byte
+// from the layout; each names the SQL value it encodes.
 #include "binlog/json_binary.h"
 
 #include <gtest/gtest.h>
@@ -46,9 +46,11 @@ TEST(JsonBinary, ScalarsRenderAsMysqlPrintsThem) {
   EXPECT_EQ(render({0x08, 0xFF, 0xFF, 0xFF, 0xFF}), "4294967295");
   EXPECT_EQ(render({0x09, 0, 0, 0, 0, 0, 0, 0, 0x80}), "-9223372036854775808");
   EXPECT_EQ(render({0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}), "18446744073709551615");
-  EXPECT_EQ(render({0x0B, 0x9A, 0x99, 0x99, 0x99, 0x99, 0x99, 0xF1, 0x3F}), "1.1");  // shortest text
+  EXPECT_EQ(render({0x0B, 0x9A, 0x99, 0x99, 0x99, 0x99, 0x99, 0xF1, 0x3F}),
+            "1.1");  // shortest text
   // A string with a quote, a newline, a control byte and an invalid UTF-8 byte.
-  EXPECT_EQ(render({0x0C, 0x05, 'a', '"', '\n', 0x01, 0xFF}), R"("a\"\n\u0001)" "\xEF\xBF\xBD\"");
+  EXPECT_EQ(render({0x0C, 0x05, 'a', '"', '\n', 0x01, 0xFF}), R"("a\"\n\u0001)"
+                                                              "\xEF\xBF\xBD\"");
   // Variable length over two bytes: a 200-byte string.
   Bytes long_string = {0x0C, 0xC8, 0x01};
   long_string.insert(long_string.end(), 200, 'y');
@@ -92,8 +94,9 @@ TEST(JsonBinary, Int32IsInlinedOnlyInLargeContainers) {
   // [70000] as a small array: the entry holds an offset (7) to the int32.
   EXPECT_EQ(render({0x02, 1, 0, 11, 0, 0x07, 0x07, 0x00, 0x70, 0x11, 0x01, 0x00}), "[70000]");
   // {"k":-1} as a large object: key entry 4+2 bytes, uint32 inlined.
-  EXPECT_EQ(render({0x01, 1, 0, 0, 0, 20, 0, 0, 0, 19, 0, 0, 0, 1, 0, 0x07, 0xFF, 0xFF, 0xFF, 0xFF, 'k'}),
-            R"({"k":-1})");
+  EXPECT_EQ(
+      render({0x01, 1, 0, 0, 0, 20, 0, 0, 0, 19, 0, 0, 0, 1, 0, 0x07, 0xFF, 0xFF, 0xFF, 0xFF, 'k'}),
+      R"({"k":-1})");
 }
 
 TEST(JsonBinary, MalformedDocumentsAreCorruptionNamingTheProblem) {
@@ -147,7 +150,8 @@ TEST(JsonBinary, EveryPrefixOfADocumentFails) {
 }
 
 TEST(JsonBinary, OutputIsAlwaysValidJson) {
-  for (const Bytes& doc : {objectWithArray(), Bytes{0x0C, 0x03, 0xFF, 0xFE, '"'}, Bytes{0x0F, 0x10, 0x01, 0xFF}}) {
+  for (const Bytes& doc :
+       {objectWithArray(), Bytes{0x0C, 0x03, 0xFF, 0xFE, '"'}, Bytes{0x0F, 0x10, 0x01, 0xFF}}) {
     std::string out;
     ASSERT_TRUE(appendJsonFromBinary(doc, out).isOk());
     EXPECT_TRUE(isValidJson(out)) << out;

@@ -1,5 +1,5 @@
-// PARTIAL_UPDATE_ROWS JSON diffs applied to the before document (docs/binlog-format.md §3.4; semantics of
-// MySQL's apply_json_diffs in sql/json_diff.cc).
+// PARTIAL_UPDATE_ROWS JSON diffs applied to the before document (docs/binlog-format.md §3.4;
+// semantics of MySQL's apply_json_diffs in sql/json_diff.cc).
 #include "binlog/json_diff.h"
 
 #include <gtest/gtest.h>
@@ -14,9 +14,9 @@ namespace {
 using test::Bytes;
 
 // '{"a":1,"bb":[1,"x",true]}' (see json_binary_test.cpp).
-const Bytes kDoc = {0x00, 0x02, 0x00, 0x24, 0x00, 0x12, 0x00, 0x01, 0x00, 0x13, 0x00, 0x02, 0x00, 0x05,
-                    0x01, 0x00, 0x02, 0x15, 0x00, 'a',  'b',  'b',  0x03, 0x00, 0x0F, 0x00, 0x05, 0x01,
-                    0x00, 0x0C, 0x0D, 0x00, 0x04, 0x01, 0x00, 0x01, 'x'};
+const Bytes kDoc = {0x00, 0x02, 0x00, 0x24, 0x00, 0x12, 0x00, 0x01, 0x00, 0x13, 0x00, 0x02, 0x00,
+                    0x05, 0x01, 0x00, 0x02, 0x15, 0x00, 'a',  'b',  'b',  0x03, 0x00, 0x0F, 0x00,
+                    0x05, 0x01, 0x00, 0x0C, 0x0D, 0x00, 0x04, 0x01, 0x00, 0x01, 'x'};
 
 // A diff vector: 4-byte length, then each diff.
 struct Diffs {
@@ -66,7 +66,8 @@ TEST(JsonDiff, InsertKeepsMysqlKeyOrderAndArrayPositions) {
   EXPECT_EQ(applied(Diffs{}.add(kInsert, "$.bb[0]", kString).add(kInsert, "$.bb[9]", kInt26)),
             R"({"a":1,"bb":["hi",1,"x",true,26]})");
   // A quoted member name with a space.
-  EXPECT_EQ(applied(Diffs{}.add(kInsert, R"($."a b")", kInt26)), R"({"a":1,"bb":[1,"x",true],"a b":26})");
+  EXPECT_EQ(applied(Diffs{}.add(kInsert, R"($."a b")", kInt26)),
+            R"({"a":1,"bb":[1,"x",true],"a b":26})");
 }
 
 TEST(JsonDiff, RemoveMembersAndElements) {

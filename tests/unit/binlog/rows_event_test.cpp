@@ -30,10 +30,12 @@ struct RowsSpec {
 };
 
 bool isV2(uint8_t type) {
-  return (type >= WRITE_ROWS_EVENT && type <= DELETE_ROWS_EVENT) || type == PARTIAL_UPDATE_ROWS_EVENT;
+  return (type >= WRITE_ROWS_EVENT && type <= DELETE_ROWS_EVENT) ||
+         type == PARTIAL_UPDATE_ROWS_EVENT;
 }
 bool isUpdate(uint8_t type) {
-  return type == UPDATE_ROWS_EVENT || type == UPDATE_ROWS_EVENT_V1 || type == PARTIAL_UPDATE_ROWS_EVENT;
+  return type == UPDATE_ROWS_EVENT || type == UPDATE_ROWS_EVENT_V1 ||
+         type == PARTIAL_UPDATE_ROWS_EVENT;
 }
 
 Bytes rowsBody(const RowsSpec& s, size_t table_id_width = 6) {
@@ -187,7 +189,8 @@ TEST(RowsEventDecoder, ExtraDataLengthBelowTwoIsCorruption) {
   body[8] = 1;  // extra_data_len counts its own two bytes
   auto h = decodeHeader(s, body);
   ASSERT_FALSE(h.isOk());
-  EXPECT_NE(h.status().message().find("WRITE_ROWS_EVENT for table id 108: extra data length 1 is below 2"),
+  EXPECT_NE(h.status().message().find(
+                "WRITE_ROWS_EVENT for table id 108: extra data length 1 is below 2"),
             std::string::npos)
       << h.status().message();
 }
@@ -270,7 +273,7 @@ TEST(RowImageReader, NullBitmapCoversPresentColumnsOnly) {
   s.present = {0x01, 0x00};
   s.present_after = {0x02, 0x00};
   s.rows = {0x00, 0x05, 0x00, 0x00, 0x00,  // before: id = 5
-            0x00, 0x01, 'x'};               // after: name = 'x'
+            0x00, 0x01, 'x'};              // after: name = 'x'
   const Bytes body = rowsBody(s);
   auto h = decodeHeader(s, body);
   ASSERT_TRUE(h.isOk()) << h.status().toString();
@@ -319,7 +322,8 @@ TEST(RowImageReader, WidthDifferentFromTableMapIsCorruption) {
   table.columns.push_back(column(MYSQL_TYPE_LONG));
   const Status st = readFirstImage(twoInsertedRows(), table).status;
   ASSERT_FALSE(st.isOk());
-  EXPECT_NE(st.message().find("rows event for shop.t has 3 columns, its table map 4"), std::string::npos)
+  EXPECT_NE(st.message().find("rows event for shop.t has 3 columns, its table map 4"),
+            std::string::npos)
       << st.message();
 }
 
@@ -335,7 +339,8 @@ TEST(RowImageReader, TruncatedNullBitmapIsCorruption) {
   const FirstImage first = readFirstImage(s, table);
   ASSERT_FALSE(first.status.isOk());
   EXPECT_EQ(first.status.code(), StatusCode::Corruption);
-  EXPECT_NE(first.status.message().find("row image of shop.t: null bitmap truncated"), std::string::npos)
+  EXPECT_NE(first.status.message().find("row image of shop.t: null bitmap truncated"),
+            std::string::npos)
       << first.status.message();
   EXPECT_TRUE(first.done);
 }
@@ -401,7 +406,8 @@ TEST(RowImageReader, ValueLayoutsFromTheTableMapSplitRowsTheSameWay) {
   cut.rows = {0x04, 0x01, 0x00};  // id claims 4 bytes, 2 follow
   first = readFirstImage(cut, laid_out);
   ASSERT_FALSE(first.status.isOk());
-  EXPECT_NE(first.status.message().find("column 0 (INT): value of 4 bytes truncated"), std::string::npos)
+  EXPECT_NE(first.status.message().find("column 0 (INT): value of 4 bytes truncated"),
+            std::string::npos)
       << first.status.message();
 }
 
@@ -412,7 +418,8 @@ TEST(RowImageReader, EveryTruncatedRowFails) {
   for (size_t cut = 1; cut < s.rows.size(); ++cut) {
     RowsSpec truncated = s;
     truncated.rows.assign(s.rows.begin(), s.rows.end() - static_cast<std::ptrdiff_t>(cut));
-    EXPECT_FALSE(readFirstImage(truncated, table).status.isOk()) << "row cut by " << cut << " bytes decoded";
+    EXPECT_FALSE(readFirstImage(truncated, table).status.isOk())
+        << "row cut by " << cut << " bytes decoded";
   }
 }
 
@@ -422,10 +429,10 @@ TEST(RowImageReader, UpdateAlternatesBeforeAndAfterBitmaps) {
   s.type = UPDATE_ROWS_EVENT_V1;
   s.present = {0x07};
   s.present_after = {0x05};
-  s.rows = {0x04, 0x01, 0, 0, 0, 0x02, 'a', 'b',  // before (1, 'ab', NULL)
-            0x00, 0x01, 0, 0, 0, 0x04, 0, 0, 0,   // after (1, -, 4)
-            0x04, 0x02, 0, 0, 0, 0x00,            // before (2, '', NULL)
-            0x02, 0x02, 0, 0, 0};                 // after (2, -, NULL)
+  s.rows = {0x04, 0x01, 0, 0, 0, 0x02, 'a', 'b',     // before (1, 'ab', NULL)
+            0x00, 0x01, 0, 0, 0, 0x04, 0,   0,   0,  // after (1, -, 4)
+            0x04, 0x02, 0, 0, 0, 0x00,               // before (2, '', NULL)
+            0x02, 0x02, 0, 0, 0};                    // after (2, -, NULL)
   const Bytes body = rowsBody(s);
   auto h = decodeHeader(s, body);
   ASSERT_TRUE(h.isOk()) << h.status().toString();
@@ -445,7 +452,6 @@ TEST(RowImageReader, UpdateAlternatesBeforeAndAfterBitmaps) {
   EXPECT_EQ(states, expected);
 }
 
-
 // ---- PARTIAL_UPDATE_ROWS_EVENT (39), docs/binlog-format.md §3.4 ----
 
 // CREATE TABLE shop.j (id INT, j JSON, n INT)
@@ -457,10 +463,12 @@ TableMap jsonTable() {
 }
 
 // '{"a":1}' with its 4-byte length.
-const Bytes kDocA1 = {0x0D, 0, 0, 0, 0x00, 0x01, 0x00, 0x0C, 0x00, 0x0B, 0x00, 0x01, 0x00, 0x05, 0x01, 0x00, 'a'};
-// REPLACE '$.a' with 26, then INSERT '$.b' 'x': UPDATE shop.j SET j = JSON_SET(j, '$.a', 26, '$.b', 'x').
-const Bytes kTwoDiffs = {0x12, 0, 0, 0, 0x00, 0x03, '$', '.', 'a', 0x03, 0x05, 0x1A, 0x00,
-                         0x01, 0x03, '$', '.', 'b', 0x03, 0x0C, 0x01, 'x'};
+const Bytes kDocA1 = {0x0D, 0,    0,    0,    0x00, 0x01, 0x00, 0x0C, 0x00,
+                      0x0B, 0x00, 0x01, 0x00, 0x05, 0x01, 0x00, 'a'};
+// REPLACE '$.a' with 26, then INSERT '$.b' 'x': UPDATE shop.j SET j = JSON_SET(j, '$.a', 26, '$.b',
+// 'x').
+const Bytes kTwoDiffs = {0x12, 0,    0,    0,    0x00, 0x03, '$', '.',  'a',  0x03, 0x05,
+                         0x1A, 0x00, 0x01, 0x03, '$',  '.',  'b', 0x03, 0x0C, 0x01, 'x'};
 
 RowsSpec partialUpdate(Bytes present, Bytes before, Bytes after) {
   RowsSpec s;
@@ -556,7 +564,8 @@ TEST(PartialUpdateRows, ValueOptionsAboveOneIsCorruption) {
   const auto update = decodePartial(partialUpdate({0x07}, before, after));
   ASSERT_FALSE(update.status.isOk());
   EXPECT_EQ(update.status.code(), StatusCode::Corruption);
-  EXPECT_NE(update.status.message().find("value_options 2"), std::string::npos) << update.status.message();
+  EXPECT_NE(update.status.message().find("value_options 2"), std::string::npos)
+      << update.status.message();
 }
 
 TEST(PartialUpdateRows, EveryTruncatedEventFails) {

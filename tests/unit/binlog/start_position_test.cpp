@@ -42,9 +42,9 @@ TEST(ParseStartPosition, PrefersAGtidSetToAFilePosition) {
 }
 
 TEST(ParseStartPosition, RefusesEverythingElse) {
-  for (const char* text : {"", "latest", "Current", "mysql-bin.000001:3", "mysql-bin.000001:",
-                           ":100", "mysql-bin.000001:x", "mysql-bin.000001:-4", ",", " , ",
-                           "mysql-bin.000001:99999999999999999999", "0-1"}) {
+  for (const char* text : {"", "latest", "Current", "mysql-bin.000001:3",
+                           "mysql-bin.000001:", ":100", "mysql-bin.000001:x", "mysql-bin.000001:-4",
+                           ",", " , ", "mysql-bin.000001:99999999999999999999", "0-1"}) {
     EXPECT_FALSE(parseStartPosition(text)) << "'" << text << "'";
   }
 }

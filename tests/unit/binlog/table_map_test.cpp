@@ -66,22 +66,23 @@ void expectCorruption(const TableMapSpec& spec, std::string_view message_part) {
       << map.status().message();
 }
 
-// CREATE TABLE shop.t (id INT NOT NULL, v VARCHAR(300), d DECIMAL(10,2), c CHAR(128), e ENUM('a','b'),
+// CREATE TABLE shop.t (id INT NOT NULL, v VARCHAR(300), d DECIMAL(10,2), c CHAR(128), e
+// ENUM('a','b'),
 //   s SET('x','y'), b BIT(10), x TEXT, dt DATETIME(3), f DOUBLE) CHARSET utf8mb4;
 TableMapSpec everyMetadataShape() {
   TableMapSpec s;
-  s.types = {MYSQL_TYPE_LONG,   MYSQL_TYPE_VARCHAR, MYSQL_TYPE_NEWDECIMAL, MYSQL_TYPE_STRING,
-             MYSQL_TYPE_STRING, MYSQL_TYPE_STRING,  MYSQL_TYPE_BIT,        MYSQL_TYPE_BLOB,
+  s.types = {MYSQL_TYPE_LONG,      MYSQL_TYPE_VARCHAR, MYSQL_TYPE_NEWDECIMAL, MYSQL_TYPE_STRING,
+             MYSQL_TYPE_STRING,    MYSQL_TYPE_STRING,  MYSQL_TYPE_BIT,        MYSQL_TYPE_BLOB,
              MYSQL_TYPE_DATETIME2, MYSQL_TYPE_DOUBLE};
-  s.metadata = {0xB0, 0x04,  // VARCHAR(300) utf8mb4: 1200 bytes, one LE field
-                0x0A, 0x02,  // DECIMAL(10,2): precision, scale
-                0xDE, 0x00,  // CHAR(128) utf8mb4: 512 bytes, bits 8-9 inverted into b0
-                0xF7, 0x01,  // ENUM, 1 byte
-                0xF8, 0x01,  // SET, 1 byte
-                0x02, 0x01,  // BIT(10): M mod 8 = 2, M div 8 = 1
-                0x02,        // TEXT: 2 length bytes
-                0x03,        // DATETIME(3)
-                0x08};       // DOUBLE
+  s.metadata = {0xB0, 0x04,    // VARCHAR(300) utf8mb4: 1200 bytes, one LE field
+                0x0A, 0x02,    // DECIMAL(10,2): precision, scale
+                0xDE, 0x00,    // CHAR(128) utf8mb4: 512 bytes, bits 8-9 inverted into b0
+                0xF7, 0x01,    // ENUM, 1 byte
+                0xF8, 0x01,    // SET, 1 byte
+                0x02, 0x01,    // BIT(10): M mod 8 = 2, M div 8 = 1
+                0x02,          // TEXT: 2 length bytes
+                0x03,          // DATETIME(3)
+                0x08};         // DOUBLE
   s.null_bits = {0xFE, 0x03};  // every column but id is NULLable
   return s;
 }
@@ -141,8 +142,8 @@ TEST(TableMapDecoder, WorksOutEachColumnsValueLayout) {
   }
 }
 
-// STRING metadata for lengths around the one-byte limit (docs/binlog-format.md §4.6): the length is in
-// bytes, and lengths 256..1023 keep bits 8-9 inverted in b0 bits 4-5.
+// STRING metadata for lengths around the one-byte limit (docs/binlog-format.md §4.6): the length is
+// in bytes, and lengths 256..1023 keep bits 8-9 inverted in b0 bits 4-5.
 TEST(TableMapDecoder, StringMetadataForLongChar) {
   struct Case {
     uint8_t b0, b1;
@@ -150,10 +151,8 @@ TEST(TableMapDecoder, StringMetadataForLongChar) {
     const char* sql;
   };
   const Case cases[] = {
-      {0xFE, 0xFC, 252, "CHAR(63) utf8mb4"},
-      {0xEE, 0x00, 256, "CHAR(64) utf8mb4"},
-      {0xDE, 0x00, 512, "CHAR(128) utf8mb4"},
-      {0xCE, 0xFC, 1020, "CHAR(255) utf8mb4"},
+      {0xFE, 0xFC, 252, "CHAR(63) utf8mb4"},  {0xEE, 0x00, 256, "CHAR(64) utf8mb4"},
+      {0xDE, 0x00, 512, "CHAR(128) utf8mb4"}, {0xCE, 0xFC, 1020, "CHAR(255) utf8mb4"},
       {0xFE, 0x0A, 10, "BINARY(10)"},
   };
   for (const Case& k : cases) {
@@ -195,10 +194,11 @@ TEST(TableMapDecoder, SignednessCountsNumericColumnsOnlyMsbFirst) {
              MYSQL_TYPE_BLOB, MYSQL_TYPE_BLOB, MYSQL_TYPE_LONGLONG};
   s.metadata = {0x02, 0x02};
   s.null_bits = {0x3F};
-  s.optional = tlv(1, {0xD0});                                   // SIGNEDNESS
-  appendBytes(s.optional, tlv(3, {0xFC, 0xFF, 0x00, 0x3F}));    // COLUMN_CHARSET: 255, 63
-  appendBytes(s.optional, tlv(4, {2, 'f', '1', 2, 'f', '2', 2, 'f', '3', 2, 'f', '4', 2, 'f', '5', 2, 'f', '6'}));
-  appendBytes(s.optional, tlv(12, {0x3C}));                     // COLUMN_VISIBILITY: skipped
+  s.optional = tlv(1, {0xD0});                                // SIGNEDNESS
+  appendBytes(s.optional, tlv(3, {0xFC, 0xFF, 0x00, 0x3F}));  // COLUMN_CHARSET: 255, 63
+  appendBytes(s.optional, tlv(4, {2, 'f', '1', 2, 'f', '2', 2, 'f', '3', 2, 'f', '4', 2, 'f', '5',
+                                  2, 'f', '6'}));
+  appendBytes(s.optional, tlv(12, {0x3C}));  // COLUMN_VISIBILITY: skipped
   auto map = decode(s);
   ASSERT_TRUE(map.isOk()) << map.status().toString();
   const auto& c = map->columns;
@@ -232,9 +232,9 @@ TEST(TableMapDecoder, YearBeforeUnsignedColumnIsNotCountedForSignedness) {
   EXPECT_FALSE(map->columns[3].is_unsigned);
 }
 
-// vector.binlog table bar (MySQL 9.0.1): CREATE TABLE bar(id SERIAL, vector_column VECTOR(2) NOT NULL,
-// foo TEXT, vector_column2 VECTOR(4) NOT NULL); DEFAULT_CHARSET 3F 01 FC FF 00 = default 63, character
-// column #1 (foo) 255. VECTOR columns count as character columns.
+// vector.binlog table bar (MySQL 9.0.1): CREATE TABLE bar(id SERIAL, vector_column VECTOR(2) NOT
+// NULL, foo TEXT, vector_column2 VECTOR(4) NOT NULL); DEFAULT_CHARSET 3F 01 FC FF 00 = default 63,
+// character column #1 (foo) 255. VECTOR columns count as character columns.
 TEST(TableMapDecoder, DefaultCharsetWithExceptionCountsCharacterColumnsOnly) {
   TableMapSpec s;
   s.table = "bar";
@@ -260,11 +260,13 @@ TEST(TableMapDecoder, EnumAndSetMembersPrimaryKeyAndEnumSetCharset) {
   s.types = {MYSQL_TYPE_LONG, MYSQL_TYPE_STRING, MYSQL_TYPE_STRING, MYSQL_TYPE_STRING};
   s.metadata = {0xF7, 0x01, 0xF8, 0x01, 0xFE, 0x10};
   s.null_bits = {0x0E};
-  appendBytes(s.optional, tlv(5, {3, 3, 'o', 'n', 'e', 3, 't', 'w', 'o', 5, 't', 'h', 'r', 'e', 'e'}));
-  appendBytes(s.optional, tlv(6, {2, 4, 'v', 'a', 'r', '1', 8, 'v', 'a', 'r', 'i', 'a', 'n', 't', '2'}));
-  appendBytes(s.optional, tlv(8, {0x00}));         // SIMPLE_PRIMARY_KEY: column 0
-  appendBytes(s.optional, tlv(2, {0x2D}));         // DEFAULT_CHARSET: 45 for c
-  appendBytes(s.optional, tlv(10, {0x21}));        // ENUM_AND_SET_DEFAULT_CHARSET: 33
+  appendBytes(s.optional,
+              tlv(5, {3, 3, 'o', 'n', 'e', 3, 't', 'w', 'o', 5, 't', 'h', 'r', 'e', 'e'}));
+  appendBytes(s.optional,
+              tlv(6, {2, 4, 'v', 'a', 'r', '1', 8, 'v', 'a', 'r', 'i', 'a', 'n', 't', '2'}));
+  appendBytes(s.optional, tlv(8, {0x00}));   // SIMPLE_PRIMARY_KEY: column 0
+  appendBytes(s.optional, tlv(2, {0x2D}));   // DEFAULT_CHARSET: 45 for c
+  appendBytes(s.optional, tlv(10, {0x21}));  // ENUM_AND_SET_DEFAULT_CHARSET: 33
   auto map = decode(s);
   ASSERT_TRUE(map.isOk()) << map.status().toString();
   EXPECT_EQ(map->columns[1].members, (std::vector<std::string>{"var1", "variant2"}));
@@ -285,9 +287,9 @@ TEST(TableMapDecoder, GeometryHasACharsetEntryAndMembersBecomeUtf8) {
   s.types = {MYSQL_TYPE_GEOMETRY, MYSQL_TYPE_VARCHAR, MYSQL_TYPE_STRING};
   s.metadata = {0x04, 0x0A, 0x00, 0xF7, 0x01};
   s.null_bits = {0x07};
-  appendBytes(s.optional, tlv(3, {0x3F, 0x08}));                  // COLUMN_CHARSET: 63, 8
+  appendBytes(s.optional, tlv(3, {0x3F, 0x08}));                 // COLUMN_CHARSET: 63, 8
   appendBytes(s.optional, tlv(6, {1, 4, 'c', 'a', 'f', 0xE9}));  // ENUM_STR_VALUE in latin1
-  appendBytes(s.optional, tlv(10, {0x08}));                       // ENUM_AND_SET_DEFAULT_CHARSET
+  appendBytes(s.optional, tlv(10, {0x08}));                      // ENUM_AND_SET_DEFAULT_CHARSET
   auto map = decode(s);
   ASSERT_TRUE(map.isOk()) << map.status().toString();
   EXPECT_EQ(map->columns[0].collation, 63u);
@@ -398,7 +400,8 @@ TEST(TableMapDecoder, PrimaryKeyIndexOutOfRangeIsCorruption) {
 TEST(TableMapDecoder, EveryTruncationFails) {
   TableMapSpec s = everyMetadataShape();
   const size_t optional_start = tableMapBody(s).size();
-  s.optional = tlv(4, {2, 'i', 'd', 1, 'v', 1, 'd', 1, 'c', 1, 'e', 1, 's', 1, 'b', 1, 'x', 2, 'd', 't', 1, 'f'});
+  s.optional = tlv(4, {2, 'i', 'd', 1,   'v', 1,   'd', 1,   'c', 1, 'e',
+                       1, 's', 1,   'b', 1,   'x', 2,   'd', 't', 1, 'f'});
   const size_t names_end = optional_start + s.optional.size();
   appendBytes(s.optional, tlv(8, {0x00}));
   const Bytes body = tableMapBody(s);

@@ -19,13 +19,14 @@ TableMapColumn column(uint8_t type, uint16_t metadata = 0, uint32_t collation = 
   return c;
 }
 
-// CREATE TABLE db.t (id INT PRIMARY KEY, name VARCHAR(10) CHARACTER SET latin1, doc JSON) on MariaDB,
-// logged with binlog_row_metadata=NO_LOG: no names, no charsets.
+// CREATE TABLE db.t (id INT PRIMARY KEY, name VARCHAR(10) CHARACTER SET latin1, doc JSON) on
+// MariaDB, logged with binlog_row_metadata=NO_LOG: no names, no charsets.
 TableMap noLogTable() {
   TableMap map;
   map.database = "db";
   map.table = "t";
-  map.columns = {column(MYSQL_TYPE_LONG), column(MYSQL_TYPE_VARCHAR, 10), column(MYSQL_TYPE_BLOB, 4)};
+  map.columns = {column(MYSQL_TYPE_LONG), column(MYSQL_TYPE_VARCHAR, 10),
+                 column(MYSQL_TYPE_BLOB, 4)};
   return map;
 }
 

@@ -27,13 +27,17 @@ Bytes innerEvents(size_t query_padding = 0) {
   Bytes begin = {0x01, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
   appendText(begin, "BEGIN");
   begin.insert(begin.end(), query_padding, ' ');  // a long statement text: one big inner event
-  const Bytes table_map = {0x6C, 0, 0, 0, 0, 0, 0x01, 0x00, 4, 's', 'h', 'o', 'p', 0, 1, 't', 0,
-                           0x01, MYSQL_TYPE_LONG, 0x00, 0x00};
-  const Bytes write_rows = {0x6C, 0, 0, 0, 0, 0, 0x01, 0x00, 0x02, 0x00, 0x01, 0x01, 0x00, 0x2A, 0x00, 0x00, 0x00};
+  const Bytes table_map = {
+      0x6C, 0,   0, 0, 0, 0, 0x01, 0x00, 4, 's', 'h', 'o', 'p', 0, 1, 't', 0, 0x01, MYSQL_TYPE_LONG,
+      0x00, 0x00};
+  const Bytes write_rows = {0x6C, 0,    0,    0,    0,    0,    0x01, 0x00, 0x02,
+                            0x00, 0x01, 0x01, 0x00, 0x2A, 0x00, 0x00, 0x00};
   const Bytes xid = {0x1F, 0, 0, 0, 0, 0, 0, 0};
   Bytes out;
-  for (const auto& [type, body] : {std::pair{QUERY_EVENT, begin}, {TABLE_MAP_EVENT, table_map},
-                                   {WRITE_ROWS_EVENT, write_rows}, {XID_EVENT, xid}}) {
+  for (const auto& [type, body] : {std::pair{QUERY_EVENT, begin},
+                                   {TABLE_MAP_EVENT, table_map},
+                                   {WRITE_ROWS_EVENT, write_rows},
+                                   {XID_EVENT, xid}}) {
     appendBytes(out, makeEvent(type, body, {.checksum = false}));
   }
   return out;
@@ -87,7 +91,8 @@ EventDecoder decoderAfterFde() {
 }
 
 // Decodes every inner event; the type codes, or the first error.
-Result<std::vector<uint8_t>> innerTypes(EventDecoder& decoder, const TransactionPayloadEvent& payload) {
+Result<std::vector<uint8_t>> innerTypes(EventDecoder& decoder,
+                                        const TransactionPayloadEvent& payload) {
   TransactionPayloadReader inner(payload);
   std::vector<uint8_t> types;
   for (;;) {
@@ -106,7 +111,8 @@ Result<std::vector<uint8_t>> innerTypes(EventDecoder& decoder, const Transaction
   }
 }
 
-const std::vector<uint8_t> kTransaction = {QUERY_EVENT, TABLE_MAP_EVENT, WRITE_ROWS_EVENT, XID_EVENT};
+const std::vector<uint8_t> kTransaction = {QUERY_EVENT, TABLE_MAP_EVENT, WRITE_ROWS_EVENT,
+                                           XID_EVENT};
 
 TEST(TransactionPayload, DecodesTheHeaderOfTheFixture) {
   // mysql-bin.compressed: ZSTD, uncompressed 960, payload 451 (§2.5).
@@ -121,7 +127,8 @@ TEST(TransactionPayload, DecodesTheHeaderOfTheFixture) {
 
 TEST(TransactionPayload, InnerEventsDecodeAsOrdinaryEvents) {
   const Bytes inner = innerEvents();
-  const Bytes event = makeEvent(TRANSACTION_PAYLOAD_EVENT, payloadBody(zstd(inner), 0, inner.size()));
+  const Bytes event =
+      makeEvent(TRANSACTION_PAYLOAD_EVENT, payloadBody(zstd(inner), 0, inner.size()));
   EventDecoder decoder = decoderAfterFde();
   auto outer = decoder.decode(event);
   ASSERT_TRUE(outer.isOk()) << outer.status().toString();
@@ -216,14 +223,18 @@ TEST(TransactionPayload, MalformedHeadersAndPayloads) {
   const Bytes compressed = zstd(inner);
   auto error = [](const Bytes& body) { return decodeTransactionPayload(body).status(); };
   Bytes no_end = {0x02, 0x01, 0x00};
-  EXPECT_NE(error(no_end).message().find("header truncated before its end mark"), std::string::npos);
+  EXPECT_NE(error(no_end).message().find("header truncated before its end mark"),
+            std::string::npos);
   Bytes wrong_size = payloadBody(compressed, 0, inner.size());
   wrong_size.push_back(0);
-  EXPECT_NE(error(wrong_size).message().find("but " + std::to_string(compressed.size() + 1) + " bytes follow"),
+  EXPECT_NE(error(wrong_size)
+                .message()
+                .find("but " + std::to_string(compressed.size() + 1) + " bytes follow"),
             std::string::npos);
   EXPECT_EQ(error(payloadBody(compressed, 1, inner.size())).code(), StatusCode::Unsupported);
   Bytes no_type = {0x01, 0x01, 0x00, 0x00};
-  EXPECT_NE(error(no_type).message().find("lacks the payload size or the compression type"), std::string::npos);
+  EXPECT_NE(error(no_type).message().find("lacks the payload size or the compression type"),
+            std::string::npos);
   // A field of a newer server (type 9) is stepped over.
   Bytes newer = {0x09, 0x02, 0xAA, 0xBB};
   appendBytes(newer, payloadBody(compressed, 0, inner.size()));
@@ -239,7 +250,8 @@ TEST(TransactionPayload, MalformedHeadersAndPayloads) {
   ASSERT_TRUE(small.isOk());
   auto types = innerTypes(decoder, *small);
   ASSERT_FALSE(types.isOk());
-  EXPECT_NE(types.status().message().find("decompresses past its uncompressed size"), std::string::npos);
+  EXPECT_NE(types.status().message().find("decompresses past its uncompressed size"),
+            std::string::npos);
   // Not zstd at all.
   const Bytes garbage_body = payloadBody(Bytes(20, 0x41), 0, 0);
   auto garbage = decodeTransactionPayload(garbage_body);

@@ -89,7 +89,8 @@ TEST_F(StateFileTest, MalformedGtidSetIsCorruptionNamingTheLine) {
   auto loaded = StateFile(path()).load();
   ASSERT_FALSE(loaded.isOk());
   EXPECT_EQ(loaded.status().code(), StatusCode::Corruption);
-  EXPECT_NE(loaded.status().message().find("line 4"), std::string::npos) << loaded.status().toString();
+  EXPECT_NE(loaded.status().message().find("line 4"), std::string::npos)
+      << loaded.status().toString();
   EXPECT_NE(loaded.status().message().find("0-1"), std::string::npos);
 }
 
@@ -108,7 +109,8 @@ void expectCorrupt(StateFile& state, std::string_view needle) {
   auto loaded = state.load();
   ASSERT_FALSE(loaded.isOk());
   EXPECT_EQ(loaded.status().code(), StatusCode::Corruption);
-  EXPECT_NE(loaded.status().message().find(state.path()), std::string::npos) << loaded.status().message();
+  EXPECT_NE(loaded.status().message().find(state.path()), std::string::npos)
+      << loaded.status().message();
   EXPECT_NE(loaded.status().message().find(needle), std::string::npos) << loaded.status().message();
 }
 
@@ -141,7 +143,8 @@ TEST_F(StateFileTest, EveryPrefixOfASavedFileIsRefused) {
   for (size_t length = 0; length < whole.size(); ++length) {
     write(whole.substr(0, length));
     auto loaded = state.loadWithSource();
-    ASSERT_FALSE(loaded.isOk()) << "accepted the first " << length << " bytes:\n" << whole.substr(0, length);
+    ASSERT_FALSE(loaded.isOk()) << "accepted the first " << length << " bytes:\n"
+                                << whole.substr(0, length);
     EXPECT_EQ(loaded.status().code(), StatusCode::Corruption);
     EXPECT_NE(loaded.status().message().find("fix or delete the file"), std::string::npos);
   }
@@ -180,14 +183,16 @@ TEST_F(StateFileTest, AnUnreadablePathIsAnIoErrorNamingPathAndReason) {
   auto loop = StateFile(looped).load();
   ASSERT_FALSE(loop.isOk());
   EXPECT_EQ(loop.status().code(), StatusCode::Io);
-  EXPECT_EQ(loop.status().message(), "cannot read state file " + looped +
-                                         ": Too many levels of symbolic links; check [monitor] state_path and "
-                                         "its permissions");
+  EXPECT_EQ(loop.status().message(),
+            "cannot read state file " + looped +
+                ": Too many levels of symbolic links; check [monitor] state_path and "
+                "its permissions");
   write("");
   const std::string below_file = path() + "/position";
   auto not_directory = StateFile(below_file).load();
   ASSERT_FALSE(not_directory.isOk());
-  EXPECT_NE(not_directory.status().message().find(below_file + ": Not a directory"), std::string::npos)
+  EXPECT_NE(not_directory.status().message().find(below_file + ": Not a directory"),
+            std::string::npos)
       << not_directory.status().message();
   std::filesystem::create_directories(dir_ / "fifo-dir");
   ASSERT_EQ(::mkfifo((dir_ / "fifo-dir" / "position").c_str(), 0600), 0);

@@ -90,7 +90,8 @@ TEST(ByteReader, WidthZeroOrAboveEightFails) {
   }
 }
 
-// Packed integers (docs/binlog-format.md §0): < 0xFB is the value, 0xFC/0xFD/0xFE take 2/3/8 more bytes.
+// Packed integers (docs/binlog-format.md §0): < 0xFB is the value, 0xFC/0xFD/0xFE take 2/3/8 more
+// bytes.
 TEST(ByteReader, PackedIntegerForms) {
   struct Case {
     Bytes bytes;
@@ -123,7 +124,8 @@ TEST(ByteReader, PackedIntegerNullOrErrorMarkerIsFailure) {
 
 // Every prefix of each multi-byte packed integer is a clean failure.
 TEST(ByteReader, TruncatedPackedIntegerFails) {
-  const Bytes forms[] = {{0xFC, 0x01, 0x02}, {0xFD, 0x01, 0x02, 0x03}, {0xFE, 1, 2, 3, 4, 5, 6, 7, 8}};
+  const Bytes forms[] = {
+      {0xFC, 0x01, 0x02}, {0xFD, 0x01, 0x02, 0x03}, {0xFE, 1, 2, 3, 4, 5, 6, 7, 8}};
   for (const Bytes& full : forms) {
     for (size_t n = 0; n < full.size(); ++n) {
       ByteReader r(std::span<const uint8_t>(full.data(), n));

@@ -28,7 +28,8 @@ TEST(Digits, EveryDigitCountBoundaryMatchesFmt) {
   for (int exponent = 0; exponent <= 19; ++exponent, power *= 10) {
     for (uint64_t value : {power - 1, power, power + 1}) {
       for (int width = 1; width <= 21; ++width) {
-        EXPECT_EQ(digits(value, width), fmt::format("{:0{}}", value, width)) << value << " width " << width;
+        EXPECT_EQ(digits(value, width), fmt::format("{:0{}}", value, width))
+            << value << " width " << width;
       }
     }
   }
@@ -67,7 +68,8 @@ TEST(Digits, RandomValuesMatchFmt) {
   for (int i = 0; i < 20000; ++i) {
     const uint64_t value = random() >> (random() % 64);
     const int width = static_cast<int>(random() % 22);
-    ASSERT_EQ(digits(value, width), fmt::format("{:0{}}", value, width)) << value << " width " << width;
+    ASSERT_EQ(digits(value, width), fmt::format("{:0{}}", value, width))
+        << value << " width " << width;
     const auto as_signed = static_cast<int64_t>(random());
     ASSERT_EQ(signedDigits(as_signed), fmt::format("{}", as_signed));
   }

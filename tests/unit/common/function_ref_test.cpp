@@ -12,7 +12,13 @@ int applyTwice(FunctionRef<int(int)> f, int x) { return f(f(x)); }
 TEST(FunctionRef, CallsTheLambdaItRefersToWithItsCaptures) {
   int calls = 0;
   const int step = 5;
-  EXPECT_EQ(applyTwice([&](int v) { ++calls; return v + step; }, 1), 11);
+  EXPECT_EQ(applyTwice(
+                [&](int v) {
+                  ++calls;
+                  return v + step;
+                },
+                1),
+            11);
   EXPECT_EQ(calls, 2) << "the lambda's own state, not a copy, is called";
 }
 

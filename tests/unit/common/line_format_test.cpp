@@ -77,9 +77,8 @@ TEST(LineWriter, WritesTheBytesTheFilesHoldAndReadsBack) {
   writer.keyValue("file", "mysql-bin.000042");
   writer.keyValue("position", uint64_t{91234});
   writer.fields({"column", "tab\there", "", "back\\slash"}, {"new\nline", "cr\r"});
-  EXPECT_EQ(writer.text(),
-            "# a comment\nfile=mysql-bin.000042\nposition=91234\n"
-            "column\ttab\\there\t\tback\\\\slash\tnew\\nline\tcr\\r\n");
+  EXPECT_EQ(writer.text(), "# a comment\nfile=mysql-bin.000042\nposition=91234\n"
+                           "column\ttab\\there\t\tback\\\\slash\tnew\\nline\tcr\\r\n");
   std::vector<std::vector<std::string>> read;
   LineReader reader(writer.text(), kOrigin, LastLine::NeedsNewline);
   ASSERT_TRUE(reader

@@ -47,15 +47,16 @@ TEST(MetricsConfig, EnvironmentTurnsItOff) {
 TEST(MetricsConfig, ListenWithoutPortIsAnErrorNamingTheKey) {
   auto config = parseConfig("[metrics]\nlisten = 127.0.0.1\n", "m.cfg");
   ASSERT_FALSE(config.isOk());
-  EXPECT_EQ(config.status().message(),
-            "m.cfg:2: [metrics] listen: '127.0.0.1' names no port (HOST:PORT, e.g. 127.0.0.1:9650, or off)");
+  EXPECT_EQ(config.status().message(), "m.cfg:2: [metrics] listen: '127.0.0.1' names no port "
+                                       "(HOST:PORT, e.g. 127.0.0.1:9650, or off)");
 }
 
 TEST(MetricsConfig, BadPortIsAnErrorNamingTheKey) {
   auto config = parseConfig("[metrics]\nlisten = localhost:http\n", "m.cfg");
   ASSERT_FALSE(config.isOk());
-  EXPECT_NE(config.status().message().find("m.cfg:2: [metrics] listen: 'localhost:http' has a bad port"),
-            std::string::npos)
+  EXPECT_NE(
+      config.status().message().find("m.cfg:2: [metrics] listen: 'localhost:http' has a bad port"),
+      std::string::npos)
       << config.status().message();
 }
 
@@ -68,7 +69,8 @@ TEST(MetricsConfig, StallSecondsOutOfRangeIsAnError) {
 TEST(MetricsConfig, AmqpHostErrorsStillNameTheirKey) {
   auto config = parseConfig("[amqp]\nhost = rabbit:x\n", "m.cfg");
   ASSERT_FALSE(config.isOk());
-  EXPECT_NE(config.status().message().find("[amqp] host: 'rabbit:x' has a bad port"), std::string::npos)
+  EXPECT_NE(config.status().message().find("[amqp] host: 'rabbit:x' has a bad port"),
+            std::string::npos)
       << config.status().message();
 }
 

@@ -34,7 +34,8 @@ TEST(JsonBuffer, EveryByteIsEscapedAsRapidjsonDoes) {
     const std::string text = std::string("a") + static_cast<char>(c) + "b";
     EXPECT_EQ(viaJsonBuffer(text), viaRapidjson(text)) << "byte " << c;
   }
-  EXPECT_EQ(viaJsonBuffer(std::string("\0\x1f\"\\/\x7f", 6)), R"("\u0000\u001F\"\\/)" "\x7f\"");
+  EXPECT_EQ(viaJsonBuffer(std::string("\0\x1f\"\\/\x7f", 6)), R"("\u0000\u001F\"\\/)"
+                                                              "\x7f\"");
   EXPECT_EQ(viaJsonBuffer(""), "\"\"");
   EXPECT_EQ(viaJsonBuffer("h\xC3\xA9llo"), "\"h\xC3\xA9llo\"");  // UTF-8 copied as is
 }

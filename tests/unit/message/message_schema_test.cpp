@@ -39,13 +39,14 @@ struct FixtureMessages {
   size_t files = 0;
   std::map<std::string, size_t> per_type;  // row_insert -> messages validated
   std::set<std::string> column_types;      // of the columns in messages that validated
-  size_t with_gtid = 0;                     // validated messages carrying a "gtid"
+  size_t with_gtid = 0;                    // validated messages carrying a "gtid"
   std::vector<std::string> schema_failures;
 };
 
 class FixtureFormatter {
  public:
-  FixtureFormatter(const MessageSchema& schema, FixtureMessages& out) : schema_(schema), out_(out) {}
+  FixtureFormatter(const MessageSchema& schema, FixtureMessages& out)
+      : schema_(schema), out_(out) {}
 
   // Formats the rows events of one file. Damaged files and values the decoder refuses stop at the
   // damage (the fixture tests pin those); what was formatted before still counts.
@@ -102,23 +103,22 @@ class FixtureFormatter {
                                                                        : "row_delete";
     size_t& sampled = sampled_[table.database + "." + table.table + " " + type];
     const RowOrigin origin{event.header.timestamp, 1764108000, file_name_, event_end_, 0, gtid_};
-    (void)formatter_.format(rows->header, table, origin,
-                            [&](uint64_t, std::string_view body) {
-                              if (++sampled > kSamplePerTable) {
-                                return Status::ok();
-                              }
-                              Status valid = schema_.validate(body);
-                              if (!valid.isOk()) {
-                                out_.schema_failures.push_back(valid.message());
-                                return Status::ok();
-                              }
-                              ++out_.per_type[type];
-                              out_.with_gtid += gtid_.empty() ? 0 : 1;
-                              for (const auto& column : table.columns) {
-                                out_.column_types.insert(std::string(binlog::columnTypeName(column.real_type)));
-                              }
-                              return Status::ok();
-                            });
+    (void)formatter_.format(rows->header, table, origin, [&](uint64_t, std::string_view body) {
+      if (++sampled > kSamplePerTable) {
+        return Status::ok();
+      }
+      Status valid = schema_.validate(body);
+      if (!valid.isOk()) {
+        out_.schema_failures.push_back(valid.message());
+        return Status::ok();
+      }
+      ++out_.per_type[type];
+      out_.with_gtid += gtid_.empty() ? 0 : 1;
+      for (const auto& column : table.columns) {
+        out_.column_types.insert(std::string(binlog::columnTypeName(column.real_type)));
+      }
+      return Status::ok();
+    });
   }
 
   const MessageSchema& schema_;
@@ -144,7 +144,8 @@ TEST(MessageSchema, EveryRowOfEveryFixtureValidates) {
     }
   }
   EXPECT_TRUE(messages.schema_failures.empty())
-      << messages.schema_failures.size() << " messages fail the schema; first: " << messages.schema_failures.front();
+      << messages.schema_failures.size()
+      << " messages fail the schema; first: " << messages.schema_failures.front();
   EXPECT_GE(messages.files, 60u);
   EXPECT_GT(messages.per_type["row_insert"], 500u);
   EXPECT_GT(messages.per_type["row_update"], 10u);
@@ -152,11 +153,13 @@ TEST(MessageSchema, EveryRowOfEveryFixtureValidates) {
   EXPECT_GT(messages.with_gtid, 10u) << "MySQL and MariaDB GTIDs must be in validated messages";
   // Every column type the fixtures hold (binlog/column_type.cpp names); they have no GEOMETRY,
   // which tests/integration/message_schema_test.cpp covers on the real server.
-  for (const char* type : {"TINYINT", "SMALLINT", "MEDIUMINT", "INT", "BIGINT", "FLOAT", "DOUBLE",
-                           "DECIMAL", "BIT", "YEAR", "DATE", "DATETIME", "DATETIME(old)", "TIMESTAMP",
-                           "TIMESTAMP(old)", "TIME", "CHAR", "VARCHAR", "BLOB", "ENUM", "SET", "JSON",
-                           "VECTOR"}) {
-    EXPECT_TRUE(messages.column_types.count(type)) << "no validated message has a " << type << " column";
+  for (const char* type : {"TINYINT", "SMALLINT", "MEDIUMINT",     "INT",       "BIGINT",
+                           "FLOAT",   "DOUBLE",   "DECIMAL",       "BIT",       "YEAR",
+                           "DATE",    "DATETIME", "DATETIME(old)", "TIMESTAMP", "TIMESTAMP(old)",
+                           "TIME",    "CHAR",     "VARCHAR",       "BLOB",      "ENUM",
+                           "SET",     "JSON",     "VECTOR"}) {
+    EXPECT_TRUE(messages.column_types.count(type))
+        << "no validated message has a " << type << " column";
   }
 }
 
@@ -182,8 +185,9 @@ TEST(MessageSchema, PositionAndGtidAreOptionalTypedFields) {
   ASSERT_NE(schema, nullptr);
   EXPECT_TRUE(schema->validate(insertWith("")).isOk());
   const std::string position = R"(,"position":{"file":"mysql-bin.000042","pos":91234,"row":3})";
-  for (const char* gtid : {"", R"(,"gtid":"0-1-42")", R"(,"gtid":"3e11fa47-71ca-11e1-9e33-c80aa9429562:23")",
-                           R"(,"gtid":"3e11fa47-71ca-11e1-9e33-c80aa9429562:blue_1:23")"}) {
+  for (const char* gtid :
+       {"", R"(,"gtid":"0-1-42")", R"(,"gtid":"3e11fa47-71ca-11e1-9e33-c80aa9429562:23")",
+        R"(,"gtid":"3e11fa47-71ca-11e1-9e33-c80aa9429562:blue_1:23")"}) {
     Status status = schema->validate(insertWith(position + gtid));
     EXPECT_TRUE(status.isOk()) << status.toString();
   }
@@ -205,7 +209,8 @@ TEST(MessageSchema, RefusesMessagesThatBreakTheContractAndSaysWhy) {
        "(missing: before_values, binlog_timestamp)"},
       {insertWith(R"(,"extra":1)"), "field '#/extra' fails 'additionalProperties'"},
       {insertWith(R"(,"gtid":"latest")"), "field '#/gtid' fails 'pattern'"},
-      {insertWith(R"(,"position":{"file":"mysql-bin.000042","pos":-1,"row":0})"), "field '#/position/pos' fails 'minimum'"},
+      {insertWith(R"(,"position":{"file":"mysql-bin.000042","pos":-1,"row":0})"),
+       "field '#/position/pos' fails 'minimum'"},
       {insertWith(R"(,"position":{"file":"mysql-bin.000042","pos":4})"), "(missing: row)"},
       {R"({"type":"heartbeat","timestamp":"now"})", "field '#/timestamp' fails 'type'"},
       {R"({"type":"gap","from":"mysql-bin.000003","to":"mysql-bin.000009:120","timestamp":1})",

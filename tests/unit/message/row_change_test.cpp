@@ -120,11 +120,12 @@ void compareFile(const std::vector<uint8_t>& bytes, const std::string& name, Com
     auto table = std::make_shared<const binlog::TableMap>(withPositionalNames(*rows->table));
     const RowOrigin origin{7, 1700000000, "binlog.000001", 1234, 0, "0-1-5"};
     std::vector<std::string> bodies, keys;
-    Status written = direct.format(rows->header, table, origin, [&](uint64_t, std::string_view body) {
-      bodies.emplace_back(body);
-      keys.emplace_back(direct.lastKeys());
-      return Status::ok();
-    });
+    Status written =
+        direct.format(rows->header, table, origin, [&](uint64_t, std::string_view body) {
+          bodies.emplace_back(body);
+          keys.emplace_back(direct.lastKeys());
+          return Status::ok();
+        });
     const ChangeOrigin change_origin{7, "binlog.000001", 1234, 0, "0-1-5"};
     size_t row = 0;
     Status encoded = typed.encode(rows->header, table, change_origin, [&](RowChange& change) {
@@ -137,7 +138,8 @@ void compareFile(const std::vector<uint8_t>& bytes, const std::string& name, Com
       ++row;
       return Status::ok();
     });
-    EXPECT_EQ(written.isOk(), encoded.isOk()) << name << ": " << written.toString() << " / " << encoded.toString();
+    EXPECT_EQ(written.isOk(), encoded.isOk())
+        << name << ": " << written.toString() << " / " << encoded.toString();
     EXPECT_EQ(row, bodies.size()) << name;
     compared.rows += row;
     ++compared.events;

@@ -15,7 +15,8 @@ using binlog::TableMap;
 using binlog::TableMapColumn;
 using test::Bytes;
 
-TableMapColumn named(std::string name, uint8_t real_type, uint16_t metadata = 0, uint32_t collation = 0) {
+TableMapColumn named(std::string name, uint8_t real_type, uint16_t metadata = 0,
+                     uint32_t collation = 0) {
   TableMapColumn c;
   c.type = real_type == binlog::MYSQL_TYPE_SET ? uint8_t{binlog::MYSQL_TYPE_STRING} : real_type;
   c.real_type = real_type;
@@ -31,9 +32,10 @@ TableMap itemTable() {
   TableMap t;
   t.database = "shop";
   t.table = "item";
-  t.columns = {named("id", binlog::MYSQL_TYPE_LONG), named("name", binlog::MYSQL_TYPE_VARCHAR, 40, 255),
-               named("code", binlog::MYSQL_TYPE_STRING, 4, binlog::kBinaryCollation),
-               named("price", binlog::MYSQL_TYPE_FLOAT, 4), named("tags", binlog::MYSQL_TYPE_SET, 1)};
+  t.columns = {
+      named("id", binlog::MYSQL_TYPE_LONG), named("name", binlog::MYSQL_TYPE_VARCHAR, 40, 255),
+      named("code", binlog::MYSQL_TYPE_STRING, 4, binlog::kBinaryCollation),
+      named("price", binlog::MYSQL_TYPE_FLOAT, 4), named("tags", binlog::MYSQL_TYPE_SET, 1)};
   t.columns[4].members = {"a", "b", "c"};
   t.has_column_names = true;
   t.has_primary_key = true;
@@ -41,7 +43,8 @@ TableMap itemTable() {
   return t;
 }
 
-// Value bytes as readValueBytes returns them (length prefixes included); they must outlive the cells.
+// Value bytes as readValueBytes returns them (length prefixes included); they must outlive the
+// cells.
 struct Row {
   Bytes id = {0x07, 0, 0, 0};
   Bytes name = {0x03, 'p', 'e', 'n'};
@@ -78,9 +81,10 @@ TEST(RowMessageBuilder, AbsentColumnIsOmittedAndNullIsNull) {
   cells[2] = Cell{};  // absent (MINIMAL image)
   cells[3] = Cell{};
   cells[4] = Cell{};
-  EXPECT_EQ(text(builder.insert(itemTable(), cells, kTimes)),
-            R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":7},)"
-            R"("values":{"id":7,"name":null},"timestamp":1700000005,"binlog_timestamp":1700000000})");
+  EXPECT_EQ(
+      text(builder.insert(itemTable(), cells, kTimes)),
+      R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":7},)"
+      R"("values":{"id":7,"name":null},"timestamp":1700000005,"binlog_timestamp":1700000000})");
 }
 
 TEST(RowMessageBuilder, UpdateReportsOnlyChangedColumns) {
@@ -123,9 +127,10 @@ TEST(RowMessageBuilder, DeleteWithoutKeyCarriesTheBeforeImage) {
   auto cells = row.cells();
   cells.resize(2);
   table.columns.resize(2);
-  EXPECT_EQ(text(builder.remove(table, cells, kTimes)),
-            R"({"type":"row_delete","database":"shop","table_name":"item","keys":{},)"
-            R"("values":{"id":7,"name":"pen"},"timestamp":1700000005,"binlog_timestamp":1700000000})");
+  EXPECT_EQ(
+      text(builder.remove(table, cells, kTimes)),
+      R"({"type":"row_delete","database":"shop","table_name":"item","keys":{},)"
+      R"("values":{"id":7,"name":"pen"},"timestamp":1700000005,"binlog_timestamp":1700000000})");
 }
 
 TEST(RowMessageBuilder, UndecodableValueIsAnErrorNamingTheColumn) {
@@ -139,18 +144,21 @@ TEST(RowMessageBuilder, UndecodableValueIsAnErrorNamingTheColumn) {
   auto r = builder.insert(table, cells, kTimes);
   ASSERT_FALSE(r.isOk());
   EXPECT_EQ(r.status().code(), StatusCode::Corruption);
-  EXPECT_NE(r.status().message().find("unknown value type 0x0D"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("unknown value type 0x0D"), std::string::npos)
+      << r.status().message();
   EXPECT_NE(r.status().message().find("shop.item column doc (JSON)"), std::string::npos)
       << r.status().message();
 }
 
 TEST(RowMessageBuilder, KeysFollowColumnOrderWhateverTheKeyOrder) {
-  // PRIMARY KEY (name, id): the key lists column 1 before column 0; PRIMARY KEY (id, name) does not.
+  // PRIMARY KEY (name, id): the key lists column 1 before column 0; PRIMARY KEY (id, name) does
+  // not.
   RowMessageBuilder builder;
   TableMap table = itemTable();
   const Row row;
-  const std::string expected = R"({"type":"row_delete","database":"shop","table_name":"item",)"
-                               R"("keys":{"id":7,"name":"pen"},"timestamp":1700000005,"binlog_timestamp":1700000000})";
+  const std::string expected =
+      R"({"type":"row_delete","database":"shop","table_name":"item",)"
+      R"("keys":{"id":7,"name":"pen"},"timestamp":1700000005,"binlog_timestamp":1700000000})";
   table.primary_key = {1, 0};
   EXPECT_EQ(text(builder.remove(table, row.cells(), kTimes)), expected);
   table.primary_key = {0, 1};
@@ -173,7 +181,8 @@ TEST(RowMessageBuilder, WritesIntoTheCallersBufferAfterWhatItHolds) {
   block.raw("earlier line\n");
   builder.writeInto(&block);
   EXPECT_EQ(text(builder.insert(itemTable(), row.cells(), kTimes)), message);
-  EXPECT_EQ(text(builder.remove(itemTable(), row.cells(), kTimes)).substr(0, 24), R"({"type":"row_delete","da)");
+  EXPECT_EQ(text(builder.remove(itemTable(), row.cells(), kTimes)).substr(0, 24),
+            R"({"type":"row_delete","da)");
   EXPECT_EQ(block.view().substr(0, 13 + message.size()), "earlier line\n" + message);
 
   // A failing message leaves the block as it was.
@@ -214,8 +223,10 @@ TEST(RowMessageBuilder, CarriesTheCoordinateAndGtidWhenGiven) {
   origin.row = 3;
   origin.gtid = "0-1-77";
   const std::string body = text(builder.insert(itemTable(), row.cells(), origin));
-  EXPECT_NE(body.find(R"("binlog_timestamp":1700000000,"position":{"file":"mysql-bin.000042","pos":1234,"row":3},"gtid":"0-1-77"})"),
-            std::string::npos)
+  EXPECT_NE(
+      body.find(
+          R"("binlog_timestamp":1700000000,"position":{"file":"mysql-bin.000042","pos":1234,"row":3},"gtid":"0-1-77"})"),
+      std::string::npos)
       << body;
 }
 
@@ -226,8 +237,10 @@ TEST(RowMessageBuilder, AnotherTableGetsItsOwnNames) {
   TableMap second = itemTable();
   second.columns[0].name = "sku";
   (void)text(builder.remove(first, row.cells(), kTimes));
-  EXPECT_NE(text(builder.remove(second, row.cells(), kTimes)).find(R"("keys":{"sku":7})"), std::string::npos);
-  EXPECT_NE(text(builder.remove(first, row.cells(), kTimes)).find(R"("keys":{"id":7})"), std::string::npos);
+  EXPECT_NE(text(builder.remove(second, row.cells(), kTimes)).find(R"("keys":{"sku":7})"),
+            std::string::npos);
+  EXPECT_NE(text(builder.remove(first, row.cells(), kTimes)).find(R"("keys":{"id":7})"),
+            std::string::npos);
 }
 
 TEST(RowMessageBuilder, NamesNeedingEscapesAreEscaped) {
@@ -258,7 +271,8 @@ TEST(RowMessageBuilder, ATableMapChangedInPlaceGetsItsNewNamesOncePrepared) {
             R"("timestamp":1700000005,"binlog_timestamp":1700000000})");
   table.database = "store";
   builder.prepare(table);
-  EXPECT_NE(text(builder.remove(table, row.cells(), kTimes)).find(R"("database":"store")"), std::string::npos);
+  EXPECT_NE(text(builder.remove(table, row.cells(), kTimes)).find(R"("database":"store")"),
+            std::string::npos);
 }
 
 // A shared map is pinned by the builder: another map, even with other names at first sight of the
@@ -268,7 +282,8 @@ TEST(RowMessageBuilder, SharedTableMapsArePreparedOncePerMap) {
   const Row row;
   auto first = std::make_shared<const TableMap>(itemTable());
   builder.prepare(first);
-  EXPECT_NE(text(builder.remove(*first, row.cells(), kTimes)).find(R"("keys":{"id":7})"), std::string::npos);
+  EXPECT_NE(text(builder.remove(*first, row.cells(), kTimes)).find(R"("keys":{"id":7})"),
+            std::string::npos);
   TableMap renamed = itemTable();
   renamed.columns[0].name = "item_id";
   auto second = std::make_shared<const TableMap>(std::move(renamed));
@@ -276,12 +291,14 @@ TEST(RowMessageBuilder, SharedTableMapsArePreparedOncePerMap) {
   EXPECT_NE(text(builder.remove(*second, row.cells(), kTimes)).find(R"("keys":{"item_id":7})"),
             std::string::npos);
   builder.prepare(first);
-  EXPECT_NE(text(builder.remove(*first, row.cells(), kTimes)).find(R"("keys":{"id":7})"), std::string::npos);
+  EXPECT_NE(text(builder.remove(*first, row.cells(), kTimes)).find(R"("keys":{"id":7})"),
+            std::string::npos);
   // A plain reference after a shared one is compared by its names again.
   TableMap plain = itemTable();
   plain.table = "other";
   builder.prepare(plain);
-  EXPECT_NE(text(builder.remove(plain, row.cells(), kTimes)).find(R"("table_name":"other")"), std::string::npos);
+  EXPECT_NE(text(builder.remove(plain, row.cells(), kTimes)).find(R"("table_name":"other")"),
+            std::string::npos);
 }
 
 // The origin fields are prepared once and reused while they repeat: every change must still show.
@@ -293,22 +310,31 @@ TEST(RowMessageBuilder, EachRowCarriesItsOwnOrigin) {
     const std::string message = text(builder.remove(table, row.cells(), origin));
     return message.substr(message.find(R"(,"timestamp")"));
   };
-  RowOrigin origin{.binlog_timestamp = 10, .publish_timestamp = 20, .file = "bin.000001",
-                   .event_end = 300, .row = 0, .gtid = "0-1-5"};
-  EXPECT_EQ(tail(origin),
-            R"(,"timestamp":20,"binlog_timestamp":10,"position":{"file":"bin.000001","pos":300,"row":0},"gtid":"0-1-5"})");
+  RowOrigin origin{.binlog_timestamp = 10,
+                   .publish_timestamp = 20,
+                   .file = "bin.000001",
+                   .event_end = 300,
+                   .row = 0,
+                   .gtid = "0-1-5"};
+  EXPECT_EQ(
+      tail(origin),
+      R"(,"timestamp":20,"binlog_timestamp":10,"position":{"file":"bin.000001","pos":300,"row":0},"gtid":"0-1-5"})");
   origin.row = 1;
   origin.event_end = 400;
-  EXPECT_EQ(tail(origin),
-            R"(,"timestamp":20,"binlog_timestamp":10,"position":{"file":"bin.000001","pos":400,"row":1},"gtid":"0-1-5"})");
+  EXPECT_EQ(
+      tail(origin),
+      R"(,"timestamp":20,"binlog_timestamp":10,"position":{"file":"bin.000001","pos":400,"row":1},"gtid":"0-1-5"})");
   origin.gtid = "0-1-6";
   origin.binlog_timestamp = 11;
-  EXPECT_EQ(tail(origin),
-            R"(,"timestamp":20,"binlog_timestamp":11,"position":{"file":"bin.000001","pos":400,"row":1},"gtid":"0-1-6"})");
+  EXPECT_EQ(
+      tail(origin),
+      R"(,"timestamp":20,"binlog_timestamp":11,"position":{"file":"bin.000001","pos":400,"row":1},"gtid":"0-1-6"})");
   origin.file = "bin\"2";
   origin.publish_timestamp = 21;
   origin.gtid = "";
-  EXPECT_EQ(tail(origin), R"(,"timestamp":21,"binlog_timestamp":11,"position":{"file":"bin\"2","pos":400,"row":1}})");
+  EXPECT_EQ(
+      tail(origin),
+      R"(,"timestamp":21,"binlog_timestamp":11,"position":{"file":"bin\"2","pos":400,"row":1}})");
   origin.file = "";
   origin.gtid = "0-1-7";
   EXPECT_EQ(tail(origin), R"(,"timestamp":21,"binlog_timestamp":11,"gtid":"0-1-7"})");

@@ -43,13 +43,17 @@ TEST(RowOversize, ReadsTheIdentityAroundLargeValues) {
   EXPECT_EQ(row->pos, 91234u);
   EXPECT_EQ(row->row, 3u);
   EXPECT_EQ(row->gtid, "0-1-5120");
-  EXPECT_EQ(describeRow(*row),
-            R"(shop.item keys {"id":7,"code":"A\"B"} (row_update at mysql-bin.000042:91234 row 3, gtid 0-1-5120))");
+  EXPECT_EQ(
+      describeRow(*row),
+      R"(shop.item keys {"id":7,"code":"A\"B"} (row_update at mysql-bin.000042:91234 row 3, gtid 0-1-5120))");
 }
 
 TEST(RowOversize, ReadsWhatTheBuilderWritesWithAColumnNamedTimestamp) {
   // CREATE TABLE shop.log (id BIGINT PRIMARY KEY, timestamp VARCHAR(10)); a delete, no position.
-  binlog::TableMap table{.database = "shop", .table = "log", .columns = {}, .has_column_names = true,
+  binlog::TableMap table{.database = "shop",
+                         .table = "log",
+                         .columns = {},
+                         .has_column_names = true,
                          .primary_key = {}};
   for (const auto& [name, type] :
        {std::pair{"id", binlog::MYSQL_TYPE_LONGLONG}, {"timestamp", binlog::MYSQL_TYPE_VARCHAR}}) {
@@ -62,8 +66,9 @@ TEST(RowOversize, ReadsWhatTheBuilderWritesWithAColumnNamedTimestamp) {
   const std::vector<uint8_t> id = {0x2A, 0, 0, 0, 0, 0, 0, 0};
   const std::vector<uint8_t> text = {0x02, '9', '9'};
   RowMessageBuilder builder;
-  auto message = builder.insert(table, {Cell{Cell::State::Value, id}, Cell{Cell::State::Value, text}},
-                                RowOrigin{.binlog_timestamp = 1700000000, .publish_timestamp = 1700000005});
+  auto message =
+      builder.insert(table, {Cell{Cell::State::Value, id}, Cell{Cell::State::Value, text}},
+                     RowOrigin{.binlog_timestamp = 1700000000, .publish_timestamp = 1700000005});
   ASSERT_TRUE(message.isOk());
   auto row = readRowIdentity(*message);
   ASSERT_TRUE(row.isOk()) << row.status().toString() << "\n" << *message;
@@ -77,20 +82,22 @@ TEST(RowOversize, ReadsWhatTheBuilderWritesWithAColumnNamedTimestamp) {
 }
 
 TEST(RowOversize, OtherMessagesAreNoRowMessages) {
-  for (const std::string text : {
-           R"({"type":"heartbeat","timestamp":1})",
-           R"({"type":"gap","from":"a:4","to":"b:4","timestamp":1})",
-           R"({"type":"row_insert","database":"d","table_name":"t","values":{"a":1},"keys":{},"timestamp":1,"binlog_timestamp":1})",
-           R"({"type":"row_insert","database":"d","table_name":"t","keys":{"id":1},"values":{}})",
-           R"({"type":"row_insert","database":"d","table_name":"t","keys":{"id":1},"timestamp":"x","binlog_timestamp":1})",
-           R"({"type":"row_insert","database":"d","table_name":"t","keys":{"id":1})",
-           R"([1,2])",
-           "",
-       }) {
+  for (
+      const std::string text : {
+          R"({"type":"heartbeat","timestamp":1})",
+          R"({"type":"gap","from":"a:4","to":"b:4","timestamp":1})",
+          R"({"type":"row_insert","database":"d","table_name":"t","values":{"a":1},"keys":{},"timestamp":1,"binlog_timestamp":1})",
+          R"({"type":"row_insert","database":"d","table_name":"t","keys":{"id":1},"values":{}})",
+          R"({"type":"row_insert","database":"d","table_name":"t","keys":{"id":1},"timestamp":"x","binlog_timestamp":1})",
+          R"({"type":"row_insert","database":"d","table_name":"t","keys":{"id":1})",
+          R"([1,2])",
+          "",
+      }) {
     auto row = readRowIdentity(text);
     EXPECT_FALSE(row.isOk()) << text;
     if (!row.isOk()) {
-      EXPECT_NE(row.status().message().find("not a row message"), std::string::npos) << row.status().toString();
+      EXPECT_NE(row.status().message().find("not a row message"), std::string::npos)
+          << row.status().toString();
     }
   }
 }
@@ -100,11 +107,12 @@ TEST(RowOversize, StubNamesTheRowAndTheSizesAndValidates) {
   auto row = readRowIdentity(message);
   ASSERT_TRUE(row.isOk()) << row.status().toString();
   const std::string stub = rowOversizeMessage(*row, 138000000, 134217728);
-  EXPECT_EQ(stub,
-            R"({"type":"row_oversize","row_type":"row_update","database":"shop","table_name":"item",)"
-            R"("keys":{"id":7,"code":"A\"B"},"message_size":138000000,"max_message_size":134217728,)"
-            R"("timestamp":1764108005,"binlog_timestamp":1764108000,)"
-            R"("position":{"file":"mysql-bin.000042","pos":91234,"row":3},"gtid":"0-1-5120"})");
+  EXPECT_EQ(
+      stub,
+      R"({"type":"row_oversize","row_type":"row_update","database":"shop","table_name":"item",)"
+      R"("keys":{"id":7,"code":"A\"B"},"message_size":138000000,"max_message_size":134217728,)"
+      R"("timestamp":1764108005,"binlog_timestamp":1764108000,)"
+      R"("position":{"file":"mysql-bin.000042","pos":91234,"row":3},"gtid":"0-1-5120"})");
   EXPECT_TRUE(test::isValidMessage(stub));
   // Without the optional fields.
   RowIdentity bare = *row;

@@ -52,11 +52,12 @@ struct Event {
 std::vector<std::string> formatAll(RowsFormatter& formatter, const TableMap& table) {
   const Event event;
   std::vector<std::string> out;
-  Status status = formatter.format(event.header(), table, RowOrigin{1, 2}, [&](uint64_t row, std::string_view body) {
-    EXPECT_EQ(row, out.size());
-    out.emplace_back(body);
-    return Status::ok();
-  });
+  Status status = formatter.format(event.header(), table, RowOrigin{1, 2},
+                                   [&](uint64_t row, std::string_view body) {
+                                     EXPECT_EQ(row, out.size());
+                                     out.emplace_back(body);
+                                     return Status::ok();
+                                   });
   EXPECT_TRUE(status.isOk()) << status.toString();
   return out;
 }
@@ -65,10 +66,12 @@ TEST(RowsFormatter, OneMessagePerRow) {
   RowsFormatter formatter;
   const auto messages = formatAll(formatter, itemTable());
   ASSERT_EQ(messages.size(), 2u);
-  EXPECT_EQ(messages[0], R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":1},)"
-                         R"("values":{"id":1,"qty":5},"timestamp":2,"binlog_timestamp":1})");
-  EXPECT_EQ(messages[1], R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":2},)"
-                         R"("values":{"id":2,"qty":null},"timestamp":2,"binlog_timestamp":1})");
+  EXPECT_EQ(messages[0],
+            R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":1},)"
+            R"("values":{"id":1,"qty":5},"timestamp":2,"binlog_timestamp":1})");
+  EXPECT_EQ(messages[1],
+            R"({"type":"row_insert","database":"shop","table_name":"item","keys":{"id":2},)"
+            R"("values":{"id":2,"qty":null},"timestamp":2,"binlog_timestamp":1})");
 }
 
 TEST(RowsFormatter, EveryEventUsesTheTableMapsCurrentNames) {
@@ -78,7 +81,8 @@ TEST(RowsFormatter, EveryEventUsesTheTableMapsCurrentNames) {
   table.columns[1].name = "quantity";  // same address, new names: as a refilled cache would give
   const auto messages = formatAll(formatter, table);
   ASSERT_EQ(messages.size(), 2u);
-  EXPECT_NE(messages[0].find(R"("values":{"id":1,"quantity":5})"), std::string::npos) << messages[0];
+  EXPECT_NE(messages[0].find(R"("values":{"id":1,"quantity":5})"), std::string::npos)
+      << messages[0];
 }
 
 TEST(RowsFormatter, LinesGoStraightIntoTheBlockAfterWhatItHolds) {
@@ -90,11 +94,12 @@ TEST(RowsFormatter, LinesGoStraightIntoTheBlockAfterWhatItHolds) {
   block.raw("earlier\n");
   std::vector<uint64_t> rows;
   std::vector<size_t> sizes;
-  Status status = formatter.formatLines(event.header(), table, RowOrigin{1, 2, {}, 0, 7}, block, [&](uint64_t row) {
-    rows.push_back(row);
-    sizes.push_back(block.size());
-    return Status::ok();
-  });
+  Status status = formatter.formatLines(event.header(), table, RowOrigin{1, 2, {}, 0, 7}, block,
+                                        [&](uint64_t row) {
+                                          rows.push_back(row);
+                                          sizes.push_back(block.size());
+                                          return Status::ok();
+                                        });
   ASSERT_TRUE(status.isOk()) << status.toString();
   const std::string expected = "earlier\n" + messages[0] + "\n" + messages[1] + "\n";
   EXPECT_EQ(block.view(), expected);
@@ -126,9 +131,11 @@ TEST(RowsFormatter, ARowThatFailsLeavesNothingOfItsMessageInTheBlock) {
   event.rows = {0x00, 0x01, 0, 0, 0, 0x02, 0, 0, 0, 0x0D, 0x00};
   JsonBuffer block;
   block.raw("earlier\n");
-  Status status = formatter.formatLines(event.header(), std::make_shared<const TableMap>(broken), RowOrigin{1, 2},
-                                        block, [](uint64_t) { return Status::ok(); });
-  EXPECT_NE(status.message().find("unknown value type 0x0D"), std::string::npos) << status.toString();
+  Status status =
+      formatter.formatLines(event.header(), std::make_shared<const TableMap>(broken),
+                            RowOrigin{1, 2}, block, [](uint64_t) { return Status::ok(); });
+  EXPECT_NE(status.message().find("unknown value type 0x0D"), std::string::npos)
+      << status.toString();
   EXPECT_EQ(block.view(), "earlier\n");
 }
 

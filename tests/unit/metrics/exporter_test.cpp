@@ -58,7 +58,8 @@ TEST_F(ExporterTest, ReadyzFailsWhenTheServerMovesOnAndTheReaderDoesNot) {
   EXPECT_EQ(get("/readyz").status, 200);
   for (int i = 0; i < 7; ++i) {
     clock_.advance(10s);
-    stats_.setServerState(ServerBinlogState{{"mysql-bin.000001", 9000}, 0, unixSeconds(clock_.now())});
+    stats_.setServerState(
+        ServerBinlogState{{"mysql-bin.000001", 9000}, 0, unixSeconds(clock_.now())});
     get("/readyz");
   }
   const HttpResponse r = get("/readyz");

@@ -41,7 +41,8 @@ TEST(Exposition, EveryFamilyHasHelpAndTypeBeforeItsSamplesAndThePrefix) {
   const std::string text = render(stats);
   const std::regex help(R"(# HELP (mysql_monitor_[a-z_]+) \S.*)");
   const std::regex type(R"(# TYPE (mysql_monitor_[a-z_]+) (counter|gauge))");
-  const std::regex sample(R"((mysql_monitor_[a-z_]+)(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? (-?[0-9.e+]+|\+Inf|-Inf|NaN))");
+  const std::regex sample(
+      R"((mysql_monitor_[a-z_]+)(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? (-?[0-9.e+]+|\+Inf|-Inf|NaN))");
   std::set<std::string> helped, typed;
   std::istringstream lines(text);
   std::string line;
@@ -74,12 +75,18 @@ TEST(Exposition, CountersShowTheirValues) {
   add(stats.statement_dml, 3);
   const std::string text = render(stats);
   EXPECT_EQ(sampleLine(text, "mysql_monitor_rows_read_total"), "mysql_monitor_rows_read_total 7");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_bytes_read_total"), "mysql_monitor_bytes_read_total 4096");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_published_total"), "mysql_monitor_messages_published_total 5");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_confirmed_total"), "mysql_monitor_messages_confirmed_total 4");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_nacked_total"), "mysql_monitor_messages_nacked_total 1");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_coalesced_total"), "mysql_monitor_messages_coalesced_total 2");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_statement_dml_total"), "mysql_monitor_statement_dml_total 3");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_bytes_read_total"),
+            "mysql_monitor_bytes_read_total 4096");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_published_total"),
+            "mysql_monitor_messages_published_total 5");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_confirmed_total"),
+            "mysql_monitor_messages_confirmed_total 4");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_nacked_total"),
+            "mysql_monitor_messages_nacked_total 1");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_messages_coalesced_total"),
+            "mysql_monitor_messages_coalesced_total 2");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_statement_dml_total"),
+            "mysql_monitor_statement_dml_total 3");
   EXPECT_NE(text.find("# TYPE mysql_monitor_rows_read_total counter\n"), std::string::npos);
 }
 
@@ -88,15 +95,19 @@ TEST(Exposition, QueueDepthsCarryTheQueueLabel) {
   set<uint64_t>(stats.source_queue.items, 12);
   set<uint64_t>(stats.publish_queue.bytes, 900);
   const std::string text = render(stats);
-  EXPECT_NE(text.find("mysql_monitor_queue_items{queue=\"source\"} 12\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("mysql_monitor_queue_bytes{queue=\"publish\"} 900\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mysql_monitor_queue_items{queue=\"source\"} 12\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("mysql_monitor_queue_bytes{queue=\"publish\"} 900\n"), std::string::npos)
+      << text;
   // One HELP/TYPE per family, even with two samples.
-  EXPECT_EQ(text.find("# TYPE mysql_monitor_queue_items gauge"), text.rfind("# TYPE mysql_monitor_queue_items gauge"));
+  EXPECT_EQ(text.find("# TYPE mysql_monitor_queue_items gauge"),
+            text.rfind("# TYPE mysql_monitor_queue_items gauge"));
 }
 
 TEST(Exposition, LagIsNowMinusTheLastEventAndZeroWhenCaughtUp) {
   Stats stats;
-  EXPECT_EQ(sampleLine(render(stats), "mysql_monitor_replication_lag_seconds"), "") << "no event yet: unknown";
+  EXPECT_EQ(sampleLine(render(stats), "mysql_monitor_replication_lag_seconds"), "")
+      << "no event yet: unknown";
   set<int64_t>(stats.last_event_timestamp, kNow - 42);
   EXPECT_EQ(sampleLine(render(stats), "mysql_monitor_replication_lag_seconds"),
             "mysql_monitor_replication_lag_seconds 42");
@@ -120,7 +131,8 @@ TEST(Exposition, CheckpointNamesItsFileAndTime) {
   const std::string text = render(stats);
   EXPECT_EQ(sampleLine(text, "mysql_monitor_checkpoint_position"),
             "mysql_monitor_checkpoint_position{file=\"mysql-bin.000042\"} 1234");
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_checkpoint_file_sequence"), "mysql_monitor_checkpoint_file_sequence 42");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_checkpoint_file_sequence"),
+            "mysql_monitor_checkpoint_file_sequence 42");
   EXPECT_EQ(sampleLine(text, "mysql_monitor_checkpoint_timestamp_seconds"),
             "mysql_monitor_checkpoint_timestamp_seconds 1699999995");
 }
@@ -154,7 +166,8 @@ TEST(Exposition, ServerStateShowsItsPositionAndExpiry) {
   Stats stats;
   stats.setServerState(ServerBinlogState{{"mysql-bin.000043", 500}, 86400, kNow});
   const std::string text = render(stats);
-  EXPECT_EQ(sampleLine(text, "mysql_monitor_binlog_expire_seconds"), "mysql_monitor_binlog_expire_seconds 86400");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_binlog_expire_seconds"),
+            "mysql_monitor_binlog_expire_seconds 86400");
   EXPECT_EQ(sampleLine(text, "mysql_monitor_server_binlog_position"),
             "mysql_monitor_server_binlog_position{file=\"mysql-bin.000043\"} 500");
 }
@@ -179,10 +192,9 @@ TEST(Stats, ForgetsTheOldestFileCreationTimesBeyondTheLimit) {
 TEST(ExpositionWriter, EscapesLabelValuesAndHelp) {
   ExpositionWriter w;
   w.gauge("odd", "line one\nback\\slash \"quoted\"", 1.5, {{"file", "a\"b\\c\nd"}});
-  EXPECT_EQ(w.text(),
-            "# HELP mysql_monitor_odd line one\\nback\\\\slash \"quoted\"\n"
-            "# TYPE mysql_monitor_odd gauge\n"
-            "mysql_monitor_odd{file=\"a\\\"b\\\\c\\nd\"} 1.5\n");
+  EXPECT_EQ(w.text(), "# HELP mysql_monitor_odd line one\\nback\\\\slash \"quoted\"\n"
+                      "# TYPE mysql_monitor_odd gauge\n"
+                      "mysql_monitor_odd{file=\"a\\\"b\\\\c\\nd\"} 1.5\n");
 }
 
 TEST(ExpositionWriter, WritesSpecialValues) {

@@ -13,9 +13,9 @@
 #include <condition_variable>
 #include <iostream>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -104,10 +104,11 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, AnswersAndCloses) {
   const auto started = std::chrono::steady_clock::now();
   const std::string reply = exchange(server_->port(), "GET /metrics?x HTTP/1.1\r\nHost: t\r\n\r\n");
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s) << "the server did not close after answering";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s)
+      << "the server did not close after answering";
   EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << reply;
-  for (const char* header : {"\r\nContent-Type: text/plain; charset=utf-8\r\n", "\r\nContent-Length: 12\r\n",
-                             "\r\nConnection: close\r\n"}) {
+  for (const char* header : {"\r\nContent-Type: text/plain; charset=utf-8\r\n",
+                             "\r\nContent-Length: 12\r\n", "\r\nConnection: close\r\n"}) {
     EXPECT_NE(reply.find(header), std::string::npos) << header << " in\n" << reply;
   }
   EXPECT_TRUE(reply.ends_with("\r\n\r\nGET /metrics")) << reply;
@@ -133,8 +134,8 @@ TEST_F(HttpServerTest, ARequestInPiecesIsAnsweredOnceComplete) {
 }
 
 TEST_F(HttpServerTest, MalformedRequestGets400) {
-  for (const char* request : {"GET /metrics HTTP/1.1 extra\r\n\r\n",
-                              "GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n"}) {
+  for (const char* request :
+       {"GET /metrics HTTP/1.1 extra\r\n\r\n", "GET /metrics HTTP/1.1\r\nno colon here\r\n\r\n"}) {
     const std::string reply = exchange(server_->port(), request);
     EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << request << " got\n" << reply;
   }
@@ -159,7 +160,8 @@ TEST_F(HttpServerTest, SilentClientsDoNotHoldUpOthersAndAreDroppedAfterTheTimeou
   ASSERT_GE(half, 0);
   sendAll(half, "GET /metrics HTTP/1.1\r\n");  // and never the end of the head
   const auto started = std::chrono::steady_clock::now();
-  EXPECT_NE(exchange(server_->port(), "GET /readyz HTTP/1.1\r\n\r\n").find("GET /readyz"), std::string::npos);
+  EXPECT_NE(exchange(server_->port(), "GET /readyz HTTP/1.1\r\n\r\n").find("GET /readyz"),
+            std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
   // The silent ones are closed by the server (recv returns 0) after client_timeout.
   EXPECT_EQ(readAll(silent), "");
@@ -206,7 +208,8 @@ TEST_F(HttpServerTest, APortInUseIsAnErrorNamingTheAddress) {
   HttpServer second(options, [](const HttpRequest&) { return HttpResponse{}; });
   const Status status = second.start();
   EXPECT_EQ(status.code(), StatusCode::Io);
-  EXPECT_NE(status.message().find(fmt::format("cannot listen on 127.0.0.1:{}: Address already in use", server_->port())),
+  EXPECT_NE(status.message().find(fmt::format(
+                "cannot listen on 127.0.0.1:{}: Address already in use", server_->port())),
             std::string::npos)
       << status.message();
 }
@@ -216,14 +219,17 @@ TEST(HttpServer, BeyondMaxConnectionsClientsWaitInTheBacklogUntilASlotFrees) {
   options.port = 0;
   options.max_connections = 2;
   options.client_timeout = 500ms;
-  HttpServer server(options, [](const HttpRequest&) { return HttpResponse{200, "text/plain", "hi", ""}; });
+  HttpServer server(options, [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain", "hi", ""};
+  });
   ASSERT_TRUE(server.start().isOk());
   const int silent_a = connectTo(server.port());
   const int silent_b = connectTo(server.port());
   // Both taken by the server: no slot left.
   ASSERT_TRUE(test::eventually([&] { return server.openConnections() == 2; }));
   const auto started = std::chrono::steady_clock::now();
-  EXPECT_NE(exchange(server.port(), "GET / HTTP/1.1\r\n\r\n").find("\r\n\r\nhi"), std::string::npos);
+  EXPECT_NE(exchange(server.port(), "GET / HTTP/1.1\r\n\r\n").find("\r\n\r\nhi"),
+            std::string::npos);
   const auto waited = std::chrono::steady_clock::now() - started;
   EXPECT_GE(waited, 300ms) << "answered only once a silent client timed out";
   EXPECT_LT(waited, 3s);
@@ -240,7 +246,8 @@ TEST(HttpServer, HealthProbesAreAnsweredWithinASecondUnderAThousandIdleConnectio
   constexpr size_t kIdle = 1000;
   // Both ends of every connection live in this process.
   if (raiseOpenFileLimit() < 2 * kIdle + 256) {
-    GTEST_SKIP() << "the open-file limit cannot be raised to " << 2 * kIdle + 256 << " (ulimit -Hn)";
+    GTEST_SKIP() << "the open-file limit cannot be raised to " << 2 * kIdle + 256
+                 << " (ulimit -Hn)";
   }
   HttpServerOptions options;  // the production limits
   options.port = 0;
@@ -251,7 +258,8 @@ TEST(HttpServer, HealthProbesAreAnsweredWithinASecondUnderAThousandIdleConnectio
     return response;
   });
   ASSERT_TRUE(server.start().isOk());
-  EXPECT_GE(server.maxConnections(), kIdle + 16) << "the default limit does not hold the idle clients";
+  EXPECT_GE(server.maxConnections(), kIdle + 16)
+      << "the default limit does not hold the idle clients";
   const int port = server.port();
 
   std::optional<test::HostileHttpClients> hostile;
@@ -283,19 +291,23 @@ TEST(HttpServer, HealthProbesAreAnsweredWithinASecondUnderAThousandIdleConnectio
   const int reconnects = hostile->reconnects();
   const int slowloris_connections = hostile->slowlorisConnections();
   hostile.reset();
-  EXPECT_GT(reconnects, 0) << "the server never dropped an idle connection: no reconnect wave was probed";
-  std::cout << fmt::format("[ figures  ] {} idle connections ({} reconnects after drops), slowloris on its "
-                           "connection {}: /healthz max {:.1f} ms over {} probes (limit {} connections)\n",
-                           kIdle, reconnects, slowloris_connections,
-                           *std::max_element(latencies_ms.begin(), latencies_ms.end()), latencies_ms.size(),
-                           server.maxConnections());
+  EXPECT_GT(reconnects, 0)
+      << "the server never dropped an idle connection: no reconnect wave was probed";
+  std::cout << fmt::format(
+      "[ figures  ] {} idle connections ({} reconnects after drops), slowloris on its "
+      "connection {}: /healthz max {:.1f} ms over {} probes (limit {} connections)\n",
+      kIdle, reconnects, slowloris_connections,
+      *std::max_element(latencies_ms.begin(), latencies_ms.end()), latencies_ms.size(),
+      server.maxConnections());
 }
 
 TEST(HttpServer, AnswersOnIpv6) {
   HttpServerOptions options;
   options.host = "::1";
   options.port = 0;
-  HttpServer server(options, [](const HttpRequest&) { return HttpResponse{200, "text/plain", "six", ""}; });
+  HttpServer server(options, [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain", "six", ""};
+  });
   const Status started = server.start();
   if (!started.isOk()) {
     GTEST_SKIP() << "no IPv6 loopback here: " << started.toString();
@@ -336,8 +348,10 @@ TEST(HttpServer, AThrowingHandlerCostsOneConnectionAndAThrowingTickNothing) {
       });
   ASSERT_TRUE(server.start().isOk());
   EXPECT_EQ(exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), "");
-  EXPECT_TRUE(exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").ends_with("fine"));
-  EXPECT_TRUE(test::eventually([&] { return ticks >= 2; })) << "the ticker goes on after a failed tick";
+  EXPECT_TRUE(
+      exchange(server.port(), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").ends_with("fine"));
+  EXPECT_TRUE(test::eventually([&] { return ticks >= 2; }))
+      << "the ticker goes on after a failed tick";
   server.stop();
 }
 
@@ -348,7 +362,8 @@ TEST(HttpServer, AnUnknownHostIsAnInvalidArgument) {
   HttpServer server(options, [](const HttpRequest&) { return HttpResponse{}; });
   const Status status = server.start();
   EXPECT_EQ(status.code(), StatusCode::InvalidArgument);
-  EXPECT_NE(status.message().find("cannot resolve no-such-host.invalid:0"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("cannot resolve no-such-host.invalid:0"), std::string::npos)
+      << status.message();
 }
 
 }  // namespace

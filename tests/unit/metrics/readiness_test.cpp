@@ -29,7 +29,8 @@ class ReadinessRuleTest : public ::testing::Test {
 };
 
 TEST_F(ReadinessRuleTest, ReadyWhileStreamingAndCaughtUp) {
-  const auto sample = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 500});
+  const auto sample =
+      streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 500});
   EXPECT_TRUE(at(0s, sample).ready);
   const Readiness later = at(3600s, sample);
   EXPECT_TRUE(later.ready) << "an idle source never stalls: " << later.reason;
@@ -47,8 +48,10 @@ TEST_F(ReadinessRuleTest, NotReadyWithoutEitherConnectionSayingWhich) {
 }
 
 TEST_F(ReadinessRuleTest, ReaderStandingStillWhileTheServerMovesOnIsAStallAfterStallSeconds) {
-  const auto caught_up = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 500});
-  const auto behind = streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 900});
+  const auto caught_up =
+      streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 500});
+  const auto behind =
+      streaming({"mysql-bin.000001", 500}, binlog::Position{"mysql-bin.000001", 900});
   EXPECT_TRUE(at(0s, caught_up).ready);
   EXPECT_TRUE(at(600s, caught_up).ready);
   // The server moves on at 601 s: the stall is timed from there, not from the reader's last move.
@@ -56,9 +59,9 @@ TEST_F(ReadinessRuleTest, ReaderStandingStillWhileTheServerMovesOnIsAStallAfterS
   EXPECT_TRUE(at(660s, behind).ready);
   const Readiness stalled = at(661s, behind);
   EXPECT_FALSE(stalled.ready);
-  EXPECT_EQ(stalled.reason,
-            "not ready: stalled: the server's binlog is at mysql-bin.000001:900 but the reader has stayed "
-            "at mysql-bin.000001:500 for 60 s ([metrics] stall_seconds = 60)");
+  EXPECT_EQ(stalled.reason, "not ready: stalled: the server's binlog is at mysql-bin.000001:900 "
+                            "but the reader has stayed "
+                            "at mysql-bin.000001:500 for 60 s ([metrics] stall_seconds = 60)");
 }
 
 TEST_F(ReadinessRuleTest, AReaderThatKeepsMovingIsNotStalledHoweverFarBehind) {
@@ -74,18 +77,21 @@ TEST_F(ReadinessRuleTest, MovingAgainEndsTheStall) {
   EXPECT_TRUE(at(0s, behind).ready);
   EXPECT_TRUE(at(1s, behind).ready);
   EXPECT_FALSE(at(61s, behind).ready);
-  EXPECT_TRUE(at(62s, streaming({"mysql-bin.000001", 800}, binlog::Position{"mysql-bin.000002", 4})).ready);
+  EXPECT_TRUE(
+      at(62s, streaming({"mysql-bin.000001", 800}, binlog::Position{"mysql-bin.000002", 4})).ready);
 }
 
 TEST_F(ReadinessRuleTest, ARotatedIdleServerIsNotAStall) {
   // FLUSH LOGS on an idle server: the reader follows the rotation, the checkpoint stays behind.
-  const auto rotated = streaming({"mysql-bin.000002", 256}, binlog::Position{"mysql-bin.000002", 256});
+  const auto rotated =
+      streaming({"mysql-bin.000002", 256}, binlog::Position{"mysql-bin.000002", 256});
   EXPECT_TRUE(at(0s, rotated).ready);
   EXPECT_TRUE(at(3600s, rotated).ready);
 }
 
 TEST_F(ReadinessRuleTest, AStaleServerPositionBehindTheReaderIsNotAStall) {
-  const auto ahead = streaming({"mysql-bin.000003", 500}, binlog::Position{"mysql-bin.000002", 900});
+  const auto ahead =
+      streaming({"mysql-bin.000003", 500}, binlog::Position{"mysql-bin.000002", 900});
   EXPECT_TRUE(at(0s, ahead).ready);
   EXPECT_TRUE(at(600s, ahead).ready);
 }
@@ -100,9 +106,10 @@ TEST_F(ReadinessRuleTest, UnconfirmedMessagesWithoutACheckpointForStallSecondsIs
   EXPECT_TRUE(at(560s, sample).ready);
   const Readiness stalled = at(561s, sample);
   EXPECT_FALSE(stalled.ready);
-  EXPECT_EQ(stalled.reason,
-            "not ready: stalled: 25 messages await the broker's confirmation and no checkpoint was saved "
-            "for 60 s ([metrics] stall_seconds = 60)");
+  EXPECT_EQ(
+      stalled.reason,
+      "not ready: stalled: 25 messages await the broker's confirmation and no checkpoint was saved "
+      "for 60 s ([metrics] stall_seconds = 60)");
   sample.checkpoints_saved = 11;
   EXPECT_TRUE(at(562s, sample).ready) << "a saved checkpoint means confirms arrive";
 }

@@ -6,7 +6,8 @@
 namespace mm::mysql {
 namespace {
 
-const std::vector<BinaryLog> kLogs = {{"bin.000003", 1000}, {"bin.000004", 500}, {"bin.000005", 300}};
+const std::vector<BinaryLog> kLogs = {
+    {"bin.000003", 1000}, {"bin.000004", 500}, {"bin.000005", 300}};
 
 TEST(Backlog, CountsTheRestOfTheFileAndEveryLaterFile) {
   const Backlog b = backlogOf(kLogs, "bin.000004", 200);

@@ -1,5 +1,5 @@
-// The replica protocol's requests, byte by byte (docs/binlog-format.md §5.2-5.4): no MySQL server runs
-// here, so the packets are proven against the layouts and the examples the reference quotes.
+// The replica protocol's requests, byte by byte (docs/binlog-format.md §5.2-5.4): no MySQL server
+// runs here, so the packets are proven against the layouts and the examples the reference quotes.
 #include "mysql/binlog_stream.h"
 
 #include <gtest/gtest.h>
@@ -23,10 +23,10 @@ TEST(GtidDumpPayload, FollowsTheComBinlogDumpGtidLayout) {
   auto encoded = set->dumpEncoding();
   ASSERT_TRUE(encoded.isOk());
   const std::string payload = gtidDumpPayload(4379, *encoded);
-  const std::string expected = le(0x04, 2)      // flags: BINLOG_THROUGH_GTID
-                               + le(4379, 4)    // our server_id
-                               + le(0, 4)       // no file name: the server finds the file
-                               + le(4, 8)       // position
+  const std::string expected = le(0x04, 2)    // flags: BINLOG_THROUGH_GTID
+                               + le(4379, 4)  // our server_id
+                               + le(0, 4)     // no file name: the server finds the file
+                               + le(4, 8)     // position
                                + le(encoded->size(), 4) + *encoded;
   EXPECT_EQ(payload, expected);
   EXPECT_EQ(encoded->size(), 8u + 16u + 8u + 16u) << "one UUID with one interval";
@@ -36,7 +36,8 @@ TEST(GtidDumpPayload, FollowsTheComBinlogDumpGtidLayout) {
 TEST(BinlogDumpPayload, MatchesTheReferenceExample) {
   // KB: 12 34 06 00 00 02 00 75 27 00 00 "mysql-bin.000034" = position 1588, flags 2, server 10101
   // (the leading 0x12 is the command byte, which Connector/C adds).
-  const std::string expected = std::string("\x34\x06\x00\x00\x02\x00\x75\x27\x00\x00", 10) + "mysql-bin.000034";
+  const std::string expected =
+      std::string("\x34\x06\x00\x00\x02\x00\x75\x27\x00\x00", 10) + "mysql-bin.000034";
   EXPECT_EQ(binlogDumpPayload(binlog::Position{"mysql-bin.000034", 1588}, 2, 10101), expected);
 }
 
@@ -48,7 +49,8 @@ TEST(RegisterReplicaPayload, FollowsTheLayoutWithEmptyHostUserPassword) {
 }
 
 TEST(StreamStart, DescribesItselfForMessages) {
-  EXPECT_EQ(describe(StreamStart{binlog::Position{"mysql-bin.000042", 1234}}), "mysql-bin.000042:1234");
+  EXPECT_EQ(describe(StreamStart{binlog::Position{"mysql-bin.000042", 1234}}),
+            "mysql-bin.000042:1234");
   EXPECT_EQ(describe(StreamStart{binlog::Position{}, "0-1-100"}), "GTID set 0-1-100");
 }
 

@@ -46,11 +46,11 @@ Bytes greetingWithoutTls() {
   append(g, "abcdefgh", true);      // scramble, first part
   g.push_back(kCapabilities & 0xFF);
   g.push_back((kCapabilities >> 8) & 0xFF);
-  g.push_back(33);                  // utf8_general_ci
-  g.insert(g.end(), {2, 0});        // SERVER_STATUS_AUTOCOMMIT
+  g.push_back(33);            // utf8_general_ci
+  g.insert(g.end(), {2, 0});  // SERVER_STATUS_AUTOCOMMIT
   g.push_back((kCapabilities >> 16) & 0xFF);
   g.push_back((kCapabilities >> 24) & 0xFF);
-  g.push_back(21);                  // scramble length
+  g.push_back(21);  // scramble length
   g.insert(g.end(), 10, 0);
   append(g, "ijklmnopqrst", true);  // scramble, second part
   append(g, "mysql_native_password", true);
@@ -133,8 +133,9 @@ TEST(ConnectionTls, OnRefusesAServerThatOffersNoTls) {
   const Status status = connection.connect(optionsFor(server, TlsMode::Required));
   ASSERT_FALSE(status.isOk());
   EXPECT_EQ(status.code(), StatusCode::Refused) << status.toString();
-  EXPECT_NE(status.message().find("the connection is not encrypted although [mysql] ssl asks for TLS"),
-            std::string::npos)
+  EXPECT_NE(
+      status.message().find("the connection is not encrypted although [mysql] ssl asks for TLS"),
+      std::string::npos)
       << status.message();
   EXPECT_FALSE(connection.connected());
 }

@@ -146,7 +146,8 @@ TEST(PacketReader, SilenceForTheReadTimeoutIsAnIoError) {
   auto read = reader.next();
   ASSERT_FALSE(read.isOk());
   EXPECT_EQ(read.status().code(), StatusCode::Io);
-  EXPECT_NE(read.status().message().find("read timeout"), std::string::npos) << read.status().message();
+  EXPECT_NE(read.status().message().find("read timeout"), std::string::npos)
+      << read.status().message();
 }
 
 }  // namespace

@@ -13,9 +13,12 @@ ServerFacts goodMariadb() {
   ServerFacts facts;
   facts.is_mariadb = true;
   facts.version = "10.11.6-MariaDB-log";
-  facts.variables = {{"log_bin", "ON"},          {"binlog_format", "ROW"},
-                     {"binlog_row_image", "FULL"}, {"binlog_row_metadata", "FULL"},
-                     {"server_id", "1"},           {"expire_logs_days", "7.000000"},
+  facts.variables = {{"log_bin", "ON"},
+                     {"binlog_format", "ROW"},
+                     {"binlog_row_image", "FULL"},
+                     {"binlog_row_metadata", "FULL"},
+                     {"server_id", "1"},
+                     {"expire_logs_days", "7.000000"},
                      {"binlog_expire_logs_seconds", "604800"}};
   facts.grants = {"GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `monitor`@`%` "
                   "IDENTIFIED BY PASSWORD '*ABC'"};
@@ -48,7 +51,9 @@ TEST(Preflight, StatementFormatFailsWithTheFix) {
   facts.variables["binlog_format"] = "STATEMENT";
   const CheckResult c = find(evaluateServer(facts, kOurServerId), "binlog_format");
   EXPECT_EQ(c.level, CheckLevel::Fail);
-  EXPECT_EQ(formatCheck(c).rfind("fail  binlog_format: STATEMENT; fix: SET GLOBAL binlog_format = 'ROW'", 0), 0u)
+  EXPECT_EQ(formatCheck(c).rfind(
+                "fail  binlog_format: STATEMENT; fix: SET GLOBAL binlog_format = 'ROW'", 0),
+            0u)
       << formatCheck(c);
 }
 
@@ -65,7 +70,8 @@ TEST(Preflight, MinimalImagesAndMetadataOnlyWarn) {
   const auto checks = evaluateServer(facts, kOurServerId);
   EXPECT_EQ(find(checks, "binlog_row_image").level, CheckLevel::Warn);
   EXPECT_EQ(find(checks, "binlog_row_metadata").level, CheckLevel::Warn);
-  EXPECT_NE(find(checks, "binlog_row_metadata").fix.find("binlog_row_metadata = 'FULL'"), std::string::npos);
+  EXPECT_NE(find(checks, "binlog_row_metadata").fix.find("binlog_row_metadata = 'FULL'"),
+            std::string::npos);
 }
 
 // A MySQL 8.0 with partial JSON updates on: binlog_row_value_options exists since 8.0.3.
@@ -106,7 +112,8 @@ TEST(Preflight, EmptyRowValueOptionsIsOkWithAnyImage) {
   facts.variables["binlog_row_value_options"] = "";
   const CheckResult c = find(evaluateServer(facts, kOurServerId), "binlog_row_value_options");
   EXPECT_EQ(c.level, CheckLevel::Ok) << formatCheck(c);
-  EXPECT_EQ(formatCheck(c), "ok    binlog_row_value_options: '' (updates log whole JSON documents)");
+  EXPECT_EQ(formatCheck(c),
+            "ok    binlog_row_value_options: '' (updates log whole JSON documents)");
 }
 
 TEST(Preflight, MariadbHasNoRowValueOptionsToCheck) {
@@ -121,7 +128,8 @@ TEST(Preflight, MariadbHasNoRowValueOptionsToCheck) {
 TEST(Preflight, ServerWithoutRowMetadataWarns) {
   ServerFacts facts = goodMariadb();
   facts.variables.erase("binlog_row_metadata");
-  EXPECT_EQ(find(evaluateServer(facts, kOurServerId), "binlog_row_metadata").level, CheckLevel::Warn);
+  EXPECT_EQ(find(evaluateServer(facts, kOurServerId), "binlog_row_metadata").level,
+            CheckLevel::Warn);
 }
 
 TEST(Preflight, ServerIdZeroOrOursFails) {
@@ -136,7 +144,8 @@ TEST(Preflight, ServerIdZeroOrOursFails) {
 
 TEST(Preflight, MissingGrantsAreNamed) {
   ServerFacts facts = goodMariadb();
-  facts.grants = {"GRANT USAGE ON *.* TO `monitor`@`%`", "GRANT SELECT ON `shop`.* TO `monitor`@`%`"};
+  facts.grants = {"GRANT USAGE ON *.* TO `monitor`@`%`",
+                  "GRANT SELECT ON `shop`.* TO `monitor`@`%`"};
   const CheckResult c = find(evaluateServer(facts, kOurServerId), "grants");
   EXPECT_EQ(c.level, CheckLevel::Fail);
   EXPECT_EQ(c.detail, "missing REPLICATION SLAVE, BINLOG MONITOR");
@@ -146,7 +155,8 @@ TEST(Preflight, MysqlNamesReplicationClientAndAcceptsAllPrivileges) {
   ServerFacts facts = goodMariadb();
   facts.is_mariadb = false;
   facts.grants = {"GRANT SELECT, REPLICATION SLAVE ON *.* TO `monitor`@`%`"};
-  EXPECT_EQ(find(evaluateServer(facts, kOurServerId), "grants").detail, "missing REPLICATION CLIENT");
+  EXPECT_EQ(find(evaluateServer(facts, kOurServerId), "grants").detail,
+            "missing REPLICATION CLIENT");
   facts.grants = {"GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION"};
   EXPECT_EQ(find(evaluateServer(facts, kOurServerId), "grants").level, CheckLevel::Ok);
 }
@@ -174,8 +184,10 @@ TEST(Preflight, MysqlWithoutGtidsWarnsAndFailsWhenResumingByGtid) {
   facts.variables["gtid_mode"] = "OFF";
   const CheckResult positional = find(evaluateServer(facts, kOurServerId), "GTIDs");
   EXPECT_EQ(positional.level, CheckLevel::Warn);
-  EXPECT_NE(positional.fix.find("enforce_gtid_consistency = ON"), std::string::npos) << positional.fix;
-  const CheckResult by_gtid = find(evaluateServer(facts, kOurServerId, /*resume_by_gtid=*/true), "GTIDs");
+  EXPECT_NE(positional.fix.find("enforce_gtid_consistency = ON"), std::string::npos)
+      << positional.fix;
+  const CheckResult by_gtid =
+      find(evaluateServer(facts, kOurServerId, /*resume_by_gtid=*/true), "GTIDs");
   EXPECT_EQ(by_gtid.level, CheckLevel::Fail);
   EXPECT_NE(by_gtid.fix.find("resume_by = gtid"), std::string::npos) << by_gtid.fix;
   facts.variables["gtid_mode"] = "ON";

@@ -7,16 +7,20 @@ namespace mm::mysql {
 namespace {
 
 TEST(BinlogExpirySeconds, SecondsWinOverDays) {
-  EXPECT_EQ(binlogExpirySeconds({{"binlog_expire_logs_seconds", "3600"}, {"expire_logs_days", "7"}}), 3600);
+  EXPECT_EQ(
+      binlogExpirySeconds({{"binlog_expire_logs_seconds", "3600"}, {"expire_logs_days", "7"}}),
+      3600);
 }
 
 TEST(BinlogExpirySeconds, DaysWhenSecondsAreZeroOrAbsent) {
-  EXPECT_EQ(binlogExpirySeconds({{"binlog_expire_logs_seconds", "0"}, {"expire_logs_days", "2"}}), 2 * 86400);
+  EXPECT_EQ(binlogExpirySeconds({{"binlog_expire_logs_seconds", "0"}, {"expire_logs_days", "2"}}),
+            2 * 86400);
   EXPECT_EQ(binlogExpirySeconds({{"expire_logs_days", "0.5"}}), 43200);  // MariaDB allows fractions
 }
 
 TEST(BinlogExpirySeconds, ZeroMeansNeverPurged) {
-  EXPECT_EQ(binlogExpirySeconds({{"binlog_expire_logs_seconds", "0"}, {"expire_logs_days", "0"}}), 0);
+  EXPECT_EQ(binlogExpirySeconds({{"binlog_expire_logs_seconds", "0"}, {"expire_logs_days", "0"}}),
+            0);
   EXPECT_EQ(binlogExpirySeconds({}), 0);
 }
 

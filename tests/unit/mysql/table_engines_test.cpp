@@ -9,7 +9,8 @@ TEST(TableEngines, RollbackUndoesOnlyTransactionalEngines) {
   for (const char* engine : {"InnoDB", "innodb", "ROCKSDB", "TokuDB", "ndbcluster"}) {
     EXPECT_TRUE(isTransactionalEngine(engine)) << engine;
   }
-  for (const char* engine : {"MyISAM", "Aria", "MEMORY", "CSV", "ARCHIVE", "MRG_MyISAM", "BLACKHOLE", ""}) {
+  for (const char* engine :
+       {"MyISAM", "Aria", "MEMORY", "CSV", "ARCHIVE", "MRG_MyISAM", "BLACKHOLE", ""}) {
     EXPECT_FALSE(isTransactionalEngine(engine)) << engine;
   }
 }

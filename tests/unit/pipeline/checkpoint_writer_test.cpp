@@ -18,7 +18,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-checkpoint::Checkpoint at(uint64_t position) { return checkpoint::Checkpoint{"mysql-bin.000001", position, 0}; }
+checkpoint::Checkpoint at(uint64_t position) {
+  return checkpoint::Checkpoint{"mysql-bin.000001", position, 0};
+}
 
 // A directory of this test's own.
 std::filesystem::path testDir() {
@@ -91,7 +93,8 @@ TEST(CheckpointWriter, AFailedSaveIsStickyAndNamesTheCheckpoint) {
   EXPECT_EQ(metrics::get(stats.checkpoints_saved), 0u);
   const Status failed = writer.status();
   EXPECT_EQ(failed.code(), StatusCode::Io) << failed.toString();
-  EXPECT_NE(failed.message().find("cannot save the checkpoint"), std::string::npos) << failed.toString();
+  EXPECT_NE(failed.message().find("cannot save the checkpoint"), std::string::npos)
+      << failed.toString();
   EXPECT_EQ(writer.finish(at(600)).code(), StatusCode::Io) << "finish() forgot the earlier failure";
 }
 

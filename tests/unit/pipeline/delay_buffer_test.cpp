@@ -21,14 +21,6 @@ using Table = std::map<std::string, Row>;        // keys JSON -> row
 
 const DelayBuffer::TimePoint kStart{};
 
-std::string object(const Row& row) {
-  std::string out = "{";
-  for (const auto& [name, value] : row) {
-    out += fmt::format("{}\"{}\":{}", out.size() > 1 ? "," : "", name, value);
-  }
-  return out + "}";
-}
-
 // A checkpoint standing for "after change number `seq`".
 checkpoint::Checkpoint after(uint64_t seq) { return checkpoint::Checkpoint{"f", seq + 4, 0}; }
 
@@ -80,7 +72,8 @@ Pending change(uint64_t seq, binlog::RowsKind kind, bool keyed) {
   message::RowChange& c = pending.change.emplace();
   c.kind = kind;
   c.table = keyed ? kKeyed : kKeyless;
-  c.origin = message::ChangeOrigin{static_cast<int64_t>(seq), "f", seq, 0, fmt::format("0-1-{}", seq)};
+  c.origin =
+      message::ChangeOrigin{static_cast<int64_t>(seq), "f", seq, 0, fmt::format("0-1-{}", seq)};
   return pending;
 }
 Pending insert(uint64_t seq, int id, const Row& values) {
@@ -207,8 +200,10 @@ TEST(DelayBuffer, ToggledValueFoldsIntoTheNetChange) {
   PublishBatch out;
   releaseAll(buffer, out);
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].body(), R"({"type":"row_update","database":"d","table_name":"t","keys":{"id":7},"before_values":{"a":1},"after_values":{"a":2},"timestamp":99,"binlog_timestamp":3,)"
-                         R"("position":{"file":"f","pos":3,"row":0},"gtid":"0-1-3"})");
+  EXPECT_EQ(
+      out[0].body(),
+      R"({"type":"row_update","database":"d","table_name":"t","keys":{"id":7},"before_values":{"a":1},"after_values":{"a":2},"timestamp":99,"binlog_timestamp":3,)"
+      R"("position":{"file":"f","pos":3,"row":0},"gtid":"0-1-3"})");
   EXPECT_EQ(out[0].messageId(), "f:3:0") << "a folded message takes its last change's id";
   EXPECT_EQ(out[0].after(), after(1)) << "and keeps its first change's checkpoint";
   EXPECT_EQ(buffer.coalesced(), 2u);
@@ -250,7 +245,8 @@ TEST(DelayBuffer, InsertThenUpdatesBecomeOneInsertWithTheFinalValues) {
   releaseAll(buffer, out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NE(out[0].body().find(R"("type":"row_insert")"), std::string::npos);
-  EXPECT_NE(out[0].body().find(R"("values":{"a":5,"b":6,"id":3})"), std::string::npos) << out[0].body();
+  EXPECT_NE(out[0].body().find(R"("values":{"a":5,"b":6,"id":3})"), std::string::npos)
+      << out[0].body();
 }
 
 TEST(DelayBuffer, FoldedChangeTakesTheIdAndCoordinateOfItsLastPart) {
@@ -262,7 +258,8 @@ TEST(DelayBuffer, FoldedChangeTakesTheIdAndCoordinateOfItsLastPart) {
   releaseAll(buffer, out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].messageId(), "f:2:0");
-  EXPECT_NE(out[0].body().find(R"("binlog_timestamp":2,"position":{"file":"f","pos":2,"row":0},"gtid":"0-1-2")"),
+  EXPECT_NE(out[0].body().find(
+                R"("binlog_timestamp":2,"position":{"file":"f","pos":2,"row":0},"gtid":"0-1-2")"),
             std::string::npos)
       << out[0].body();
   EXPECT_EQ(out[0].after(), after(1)) << "the checkpoint stays behind the first part";
@@ -290,7 +287,8 @@ TEST(DelayBuffer, UpdatesThenDeleteBecomeTheDelete) {
   EXPECT_NE(out[0].body().find(R"("type":"row_delete")"), std::string::npos);
   EXPECT_EQ(out[0].after(), after(1));
   ASSERT_NE(out[0].route, nullptr);
-  EXPECT_EQ(out[0].route->routing_key, "key.row_delete") << "routing follows the type the message became";
+  EXPECT_EQ(out[0].route->routing_key, "key.row_delete")
+      << "routing follows the type the message became";
   EXPECT_EQ(out[0].route->headers, (message::Headers{{"type", "row_delete"}}));
 }
 
@@ -330,7 +328,10 @@ TEST(DelayBuffer, ARowThatNeverStopsChangingIsReleasedAfterTwiceTheDelay) {
       EXPECT_EQ(i, 10) << "released at the 2 x delay bound";
       break;
     }
-    ASSERT_TRUE(add(buffer, update(i + 1, 1, {{"a", std::to_string(i - 1)}}, {{"a", std::to_string(i)}}), now).isOk());
+    ASSERT_TRUE(add(buffer,
+                    update(i + 1, 1, {{"a", std::to_string(i - 1)}}, {{"a", std::to_string(i)}}),
+                    now)
+                    .isOk());
   }
   EXPECT_TRUE(buffer.empty());
 }
@@ -380,7 +381,7 @@ TEST(DelayBuffer, ConsumerOfTheBufferedStreamEndsWithTheSameRowsAsOfTheRawStream
   uint64_t folded = 0;
   for (int round = 0; round < 300; ++round) {
     metrics::Stats stats;
-  DelayBuffer buffer(5s, 1000, stats);
+    DelayBuffer buffer(5s, 1000, stats);
     Table truth, raw_copy, buffered_copy;
     PublishBatch released;
     auto now = kStart;
@@ -402,7 +403,8 @@ TEST(DelayBuffer, ConsumerOfTheBufferedStreamEndsWithTheSameRowsAsOfTheRawStream
       Pending change;
       ++seq;
       if (!truth.count(key)) {
-        Row row{{"a", std::to_string(random() % 3)}, {"b", std::to_string(random() % 3)}, {"id", key}};
+        Row row{
+            {"a", std::to_string(random() % 3)}, {"b", std::to_string(random() % 3)}, {"id", key}};
         truth[key] = row;
         change = insert(seq, id, {{"a", row["a"]}, {"b", row["b"]}});
       } else if (random() % 5 == 0) {

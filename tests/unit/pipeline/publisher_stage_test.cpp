@@ -179,8 +179,7 @@ TEST_F(PublisherStageTest, NothingIsPublishedWhileTheBrokerBlocksTheConnection) 
         sent_while_blocked.push_back(broker.sentOnThisConnection());
         out.push_back(FakePublisher::event(Kind::Unblocked, 0, "unblocked"));
         return Status::ok();
-      default:
-        return broker.ackAll(out);
+      default: return broker.ackAll(out);
     }
   };
   ASSERT_TRUE(run({messages(4)}).isOk());
@@ -212,21 +211,16 @@ TEST_F(PublisherStageTest, ADrainWithMessagesUnconfirmedKeepsBackingOffUntilTheH
   broker_.on_poll = onFirstPoll({FakePublisher::ack(1)}, Status::io("connection lost"));
   broker_.on_connect = [&](FakePublisher& broker) {
     switch (broker.connect_times.size()) {
-      case 1:
-        return Status::ok();
-      case 2:
-        draining.request_stop();
-        return Status::io("cannot connect: connection refused");
-      default:
-        stop.request_stop();
-        return Status::io("cannot connect: connection refused");
+      case 1: return Status::ok();
+      case 2: draining.request_stop(); return Status::io("cannot connect: connection refused");
+      default: stop.request_stop(); return Status::io("cannot connect: connection refused");
     }
   };
   const Status result = run({messages(3)}, stop.get_token(), draining.get_token());
   EXPECT_EQ(result.code(), StatusCode::Cancelled) << result.toString();
   ASSERT_EQ(broker_.connect_times.size(), 3u);
-  EXPECT_GE(broker_.connect_times[2] - broker_.connect_times[1],
-            options_.min_reconnect_backoff) << "the backoff after the drain request was cut short";
+  EXPECT_GE(broker_.connect_times[2] - broker_.connect_times[1], options_.min_reconnect_backoff)
+      << "the backoff after the drain request was cut short";
   EXPECT_EQ(saved(), markAfter(0));
 }
 
@@ -360,10 +354,11 @@ TEST_F(PublisherStageTest, OversizeRowWithStubPublishesARowOversizeMessageInItsP
   EXPECT_EQ(broker_.idsOn(2),
             (std::vector<std::string>{"mysql-bin.000001:200:0", "mysql-bin.000001:300:0"}));
   ASSERT_EQ(broker_.sent().size(), 5u);
-  EXPECT_EQ(broker_.sent()[3].body,
-            R"({"type":"row_oversize","row_type":"row_insert","database":"shop","table_name":"item","keys":{"id":1},)"
-            R"("message_size":5195,"max_message_size":4096,"timestamp":1,"binlog_timestamp":1,)"
-            R"("position":{"file":"mysql-bin.000001","pos":200,"row":0}})");
+  EXPECT_EQ(
+      broker_.sent()[3].body,
+      R"({"type":"row_oversize","row_type":"row_insert","database":"shop","table_name":"item","keys":{"id":1},)"
+      R"("message_size":5195,"max_message_size":4096,"timestamp":1,"binlog_timestamp":1,)"
+      R"("position":{"file":"mysql-bin.000001","pos":200,"row":0}})");
   EXPECT_EQ(count(stats_.messages_oversize), 1u);
   EXPECT_EQ(stage_->checkpoint(), (checkpoint::Checkpoint{"mysql-bin.000001", 350}));
 }

@@ -37,7 +37,8 @@ class PurgedSource final : public mysql::EventSource {
   }
   Result<std::span<const uint8_t>> next() override {
     position_lost_ = true;
-    return Status::protocol("error 1236: Could not find first log file name in binary log index file");
+    return Status::protocol(
+        "error 1236: Could not find first log file name in binary log index file");
   }
   void interrupt() override {}
   bool checksumBeforeFormatDescription() const override { return true; }
@@ -77,7 +78,8 @@ TEST(ReaderStage, LostPositionFailsByDefault) {
   PurgedSource source;
   BoundedQueue<SourceBatch> queue(16, 1 << 20);
   ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
-  const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000001", 1234, 2}, std::stop_token{});
+  const Status status =
+      reader.run(checkpoint::Checkpoint{"mysql-bin.000001", 1234, 2}, std::stop_token{});
   EXPECT_EQ(status.code(), StatusCode::Protocol);
   EXPECT_NE(status.message().find("1236"), std::string::npos);
   EXPECT_TRUE(drain(queue).empty()) << "nothing may be published past a lost position";
@@ -92,7 +94,8 @@ TEST(ReaderStage, LostPositionWithCurrentPolicyQueuesOneGapAndResumesThere) {
   ReaderOptions options;
   options.on_position_lost = PositionLostPolicy::ResumeAtCurrent;
   ReaderStage reader(source, queue, stats, clock, options);
-  const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000001", 1234, 2}, std::stop_token{});
+  const Status status =
+      reader.run(checkpoint::Checkpoint{"mysql-bin.000001", 1234, 2}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of script");
 
   const auto items = drain(queue);
@@ -182,7 +185,8 @@ TEST(ReaderStage, HandsOnCompressedTransactionsWithTheirGtidsAndTheGtidSet) {
   FileSource source(bytes);
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
-  const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{});
+  const Status status =
+      reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
 
   const std::string uuid = "76f3e7be-6720-11ed-9cad-0242ac110002";
@@ -230,7 +234,8 @@ TEST(ReaderStage, FollowsMariadbGtidsFromTheFilesGtidList) {
   FileSource source(bytes);
   BoundedQueue<SourceBatch> queue(4096, 1 << 26);
   ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
-  const Status status = reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{});
+  const Status status =
+      reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
   std::string last_gtid;
   std::string last_set;
@@ -264,8 +269,8 @@ TEST(ReaderStage, OpensAndReopensByGtidSetWhenConfigured) {
   // Ten seconds of backoff, in fake time: the wait is the clock's.
   options.min_reconnect_backoff = std::chrono::seconds(10);
   ReaderStage reader(source, queue, stats, clock, options);
-  const Status status =
-      reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, uuid + ":1-10"}, std::stop_token{});
+  const Status status = reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, uuid + ":1-10"},
+                                   std::stop_token{});
   EXPECT_EQ(status.message(), "end of file");
   ASSERT_EQ(source.opened.size(), 2u);
   EXPECT_EQ(source.opened[0].gtid_set, uuid + ":1-10");
@@ -284,8 +289,9 @@ TEST(ReaderStage, OpensByPositionByDefault) {
   FileSource source(bytes);
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   ReaderStage reader(source, queue, stats, clock, ReaderOptions{});
-  (void)reader.run(checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, "76f3e7be-6720-11ed-9cad-0242ac110002:1-10"},
-                   std::stop_token{});
+  (void)reader.run(
+      checkpoint::Checkpoint{"mysql-bin.000057", 4, 0, "76f3e7be-6720-11ed-9cad-0242ac110002:1-10"},
+      std::stop_token{});
   ASSERT_EQ(source.opened.size(), 1u);
   EXPECT_FALSE(source.opened[0].byGtid());
   EXPECT_EQ(source.opened[0].position, (binlog::Position{"mysql-bin.000057", 4}));

@@ -17,7 +17,8 @@ TEST(SaveCadence, TheFirstSaveIsDueAtOnce) {
   EXPECT_TRUE(cadence.due(TimePoint{1h}));
 }
 
-// After a save of d and c CPU started at `start`, the next is due at start + max(interval, 4 d, 100 c).
+// After a save of d and c CPU started at `start`, the next is due at start + max(interval, 4 d, 100
+// c).
 TEST(SaveCadence, TheNextSaveIsDueAnIntervalOrTenSavesAfterTheLastStarted) {
   SaveCadence cadence(50ms);
   const TimePoint start{1h};
@@ -38,8 +39,8 @@ TEST(SaveCadence, TheNextSaveIsDueAnIntervalOrTenSavesAfterTheLastStarted) {
 
 // What a crash costs: under a steady stream of confirms, simulated with saves of `save` each, the
 // confirmed-but-unsaved time at any instant (the instant minus the start of the last save that
-// completed) never exceeds the spacing plus one save (100 ms at most while a save takes up to 20 ms),
-// and saving takes at most a quarter of the time.
+// completed) never exceeds the spacing plus one save (100 ms at most while a save takes up to 20
+// ms), and saving takes at most a quarter of the time.
 TEST(SaveCadence, UnsavedConfirmsStayWithinTheIntervalPlusOneSave) {
   for (const auto save : {0ms, 1ms, 5ms, 12ms, 20ms, 40ms}) {
     SaveCadence cadence(50ms);
@@ -55,23 +56,29 @@ TEST(SaveCadence, UnsavedConfirmsStayWithinTheIntervalPlusOneSave) {
         const TimePoint started = now;
         now += save;
         // Until it completes, the previous save is what a crash finds.
-        worst_lag = std::max(worst_lag, std::chrono::duration_cast<std::chrono::milliseconds>(now - durable_mark));
+        worst_lag = std::max(
+            worst_lag, std::chrono::duration_cast<std::chrono::milliseconds>(now - durable_mark));
         cadence.saved(started, now, 400us);  // what a save cost on a busy disk here
         durable_mark = started;
         saving += save;
         ++saves;
       } else {
         now += 1ms;  // one turn of the publisher's loop
-        worst_lag = std::max(worst_lag, std::chrono::duration_cast<std::chrono::milliseconds>(now - durable_mark));
+        worst_lag = std::max(
+            worst_lag, std::chrono::duration_cast<std::chrono::milliseconds>(now - durable_mark));
       }
     }
-    const auto spacing = std::max<std::chrono::milliseconds>(50ms, save * SaveCadence::kSlowDiskSpacing);
-    EXPECT_LE(saves * 400us * 100, now - begin + 40ms) << "save of " << save.count() << " ms: over 1 % of a core";
+    const auto spacing =
+        std::max<std::chrono::milliseconds>(50ms, save * SaveCadence::kSlowDiskSpacing);
+    EXPECT_LE(saves * 400us * 100, now - begin + 40ms)
+        << "save of " << save.count() << " ms: over 1 % of a core";
     EXPECT_LE(worst_lag, spacing + save) << "save of " << save.count() << " ms";
     // A quarter of the time, give or take the save the run began with.
-    EXPECT_LE(saving * 4, now - begin + save * 4) << "save of " << save.count() << " ms: over a quarter saving";
+    EXPECT_LE(saving * 4, now - begin + save * 4)
+        << "save of " << save.count() << " ms: over a quarter saving";
     if (save <= 20ms) {
-      EXPECT_LE(worst_lag, 100ms) << "save of " << save.count() << " ms: more than 100 ms of confirms unsaved";
+      EXPECT_LE(worst_lag, 100ms) << "save of " << save.count()
+                                  << " ms: more than 100 ms of confirms unsaved";
     }
   }
 }

@@ -27,9 +27,9 @@ class Recorder final : public TransactionTracker::Output {
   bool rows(const RowsChange& rows, size_t bytes) override { return item(rows.toItem(), bytes); }
   bool item(SourceItem&& item, size_t /*bytes*/) override {
     if (auto* rows = std::get_if<RowsItem>(&item)) {
-      std::string line = fmt::format("rows {} end {} txn {}:{} gtid '{}'", rows->event.table->table,
-                                     rows->event_end, rows->txn_start->file, rows->txn_start->offset,
-                                     rows->gtid);
+      std::string line =
+          fmt::format("rows {} end {} txn {}:{} gtid '{}'", rows->event.table->table,
+                      rows->event_end, rows->txn_start->file, rows->txn_start->offset, rows->gtid);
       if (rows->skip_rows != 0) {
         line += fmt::format(" skip {}", rows->skip_rows);
       }
@@ -39,8 +39,9 @@ class Recorder final : public TransactionTracker::Output {
       lines.push_back(std::move(line));
       items.push_back(std::move(*rows));
     } else if (auto* end = std::get_if<TransactionEnd>(&item)) {
-      lines.push_back("end " + checkpoint::toString(*end->next) +
-                      (end->resumed != nullptr ? " resumed " + checkpoint::toString(*end->resumed) : ""));
+      lines.push_back(
+          "end " + checkpoint::toString(*end->next) +
+          (end->resumed != nullptr ? " resumed " + checkpoint::toString(*end->resumed) : ""));
       gtid_sets.push_back(end->next->gtid_set);
     } else if (auto* change = std::get_if<SchemaChange>(&item)) {
       lines.push_back("ddl " + change->statement);
@@ -49,8 +50,9 @@ class Recorder final : public TransactionTracker::Output {
   }
   void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
                       const std::string& file, uint64_t position) override {
-    lines.push_back(fmt::format("write {} {} at {}:{}", table ? table->database + "." + table->table : "?", what,
-                                file, position));
+    lines.push_back(fmt::format("write {} {} at {}:{}",
+                                table ? table->database + "." + table->table : "?", what, file,
+                                position));
   }
   void notice(const std::string& text) override { lines.push_back("notice " + text); }
 
@@ -63,7 +65,8 @@ class Recorder final : public TransactionTracker::Output {
 // Decoded events at positions 100, 200, ... (each 100 bytes) of file "bin.000001".
 class Feed {
  public:
-  explicit Feed(checkpoint::Checkpoint start = {"bin.000001", 100, 0, ""}, TrackerOptions options = {})
+  explicit Feed(checkpoint::Checkpoint start = {"bin.000001", 100, 0, ""},
+                TrackerOptions options = {})
       : tracker_(*TransactionTracker::create(start, options)) {
     tracker_.streamStarted();
     position_ = start.offset;
@@ -80,10 +83,13 @@ class Feed {
     ASSERT_TRUE(status.isOk()) << status.toString();
   }
   // Statement shapes.
-  void query(std::string_view text) { addOk(binlog::QUERY_EVENT, binlog::QueryEvent{"shop", text, 0, nullptr}); }
+  void query(std::string_view text) {
+    addOk(binlog::QUERY_EVENT, binlog::QueryEvent{"shop", text, 0, nullptr});
+  }
   void gtid(int64_t gno) {
     binlog::MysqlGtidEvent gtid;
-    gtid.sid = {0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1, 0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x63};
+    gtid.sid = {0x3e, 0x11, 0xfa, 0x47, 0x71, 0xca, 0x11, 0xe1,
+                0x9e, 0x33, 0xc8, 0x0a, 0xa9, 0x42, 0x95, 0x63};
     gtid.gno = gno;
     addOk(binlog::GTID_LOG_EVENT, gtid);
   }
@@ -213,8 +219,9 @@ TEST(TransactionTracker, RollbackEndsATransactionOfNonTransactionalRows) {
   feed.query("BEGIN");
   feed.rows("myisam_table");
   feed.query("ROLLBACK");
-  EXPECT_EQ(feed.out.lines, (std::vector<std::string>{"rows myisam_table end 300 txn bin.000001:100 gtid ''",
-                                                      "end bin.000001:400"}));
+  EXPECT_EQ(feed.out.lines,
+            (std::vector<std::string>{"rows myisam_table end 300 txn bin.000001:100 gtid ''",
+                                      "end bin.000001:400"}));
 }
 
 TEST(TransactionTracker, StandaloneDdlEndsItsGroup) {
@@ -252,36 +259,40 @@ TEST(TransactionTracker, StatementFormatWritesAreReportedAndStayInTheTransaction
   feed.query("INSERT INTO t VALUES (1)");
   feed.addOk(binlog::BEGIN_LOAD_QUERY_EVENT, binlog::LoadDataEvent{});
   feed.addOk(binlog::EXECUTE_LOAD_QUERY_EVENT,
-             binlog::LoadDataEvent{true, "shop", "LOAD DATA INFILE '/tmp/SQL_LOAD-1-1-1.data' INTO TABLE `items`"});
+             binlog::LoadDataEvent{
+                 true, "shop", "LOAD DATA INFILE '/tmp/SQL_LOAD-1-1-1.data' INTO TABLE `items`"});
   feed.query("COMMIT");
-  EXPECT_EQ(feed.out.lines, (std::vector<std::string>{"write shop.t statement at bin.000001:200",
-                                                      "write shop.items LOAD DATA at bin.000001:400",
-                                                      "end bin.000001:600"}));
+  EXPECT_EQ(feed.out.lines,
+            (std::vector<std::string>{"write shop.t statement at bin.000001:200",
+                                      "write shop.items LOAD DATA at bin.000001:400",
+                                      "end bin.000001:600"}));
 }
 
 // MySQL 5.7+ XA (§2.8): GTID, XA START, rows, XA END, XA_PREPARE; later GTID, XA COMMIT.
 TEST(TransactionTracker, MysqlXaRowsWaitForXaCommitWithTheirPrepareCoordinates) {
   Feed feed;
-  feed.gtid(1);                                // 100
-  feed.query("XA START X'7831',X'',1");        // 200
-  feed.rows("t");                              // 300 (end 400)
-  feed.query("XA END X'7831',X'',1");          // 400
-  feed.xaPrepare("x1");                        // 500 -> end 600
-  feed.gtid(2);                                // 600
-  feed.query("BEGIN");                         // 700
-  feed.rows("u");                              // 800 (end 900)
-  feed.xid();                                  // 900 -> end 1000
-  feed.gtid(3);                                // 1000
-  feed.query("XA COMMIT X'7831',X'',1");       // 1100 -> end 1200
-  EXPECT_EQ(feed.out.lines, (std::vector<std::string>{
-                                // Checkpoints stay at the prepared transaction's start...
-                                "end bin.000001:100",
-                                fmt::format("rows u end 900 txn bin.000001:600 gtid '{}:2' held bin.000001:100", kSid),
-                                "end bin.000001:100",
-                                // ... until its rows are out, with the PREPARE's coordinates.
-                                fmt::format("rows t end 400 txn bin.000001:100 gtid '{}:1'", kSid),
-                                "end bin.000001:1200",
-                            }));
+  feed.gtid(1);                           // 100
+  feed.query("XA START X'7831',X'',1");   // 200
+  feed.rows("t");                         // 300 (end 400)
+  feed.query("XA END X'7831',X'',1");     // 400
+  feed.xaPrepare("x1");                   // 500 -> end 600
+  feed.gtid(2);                           // 600
+  feed.query("BEGIN");                    // 700
+  feed.rows("u");                         // 800 (end 900)
+  feed.xid();                             // 900 -> end 1000
+  feed.gtid(3);                           // 1000
+  feed.query("XA COMMIT X'7831',X'',1");  // 1100 -> end 1200
+  EXPECT_EQ(
+      feed.out.lines,
+      (std::vector<std::string>{
+          // Checkpoints stay at the prepared transaction's start...
+          "end bin.000001:100",
+          fmt::format("rows u end 900 txn bin.000001:600 gtid '{}:2' held bin.000001:100", kSid),
+          "end bin.000001:100",
+          // ... until its rows are out, with the PREPARE's coordinates.
+          fmt::format("rows t end 400 txn bin.000001:100 gtid '{}:1'", kSid),
+          "end bin.000001:1200",
+      }));
   EXPECT_EQ(feed.tracker().preparedXaCount(), 0u);
 }
 
@@ -323,9 +334,9 @@ TEST(TransactionTracker, CheckpointsStayAtTheOldestUndecidedPrepare) {
   feed.query("XA START 'b'");  // 500
   feed.rows("t");              // 600
   feed.query("XA END 'b'");
-  feed.xaPrepare("b");         // 800 -> 900
-  feed.query("XA COMMIT 'b'"); // 900 -> 1000
-  feed.query("XA COMMIT 'a'"); // 1000 -> 1100
+  feed.xaPrepare("b");          // 800 -> 900
+  feed.query("XA COMMIT 'b'");  // 900 -> 1000
+  feed.query("XA COMMIT 'a'");  // 1000 -> 1100
   EXPECT_EQ(feed.out.lines, (std::vector<std::string>{
                                 "end bin.000001:100",
                                 "end bin.000001:100",
@@ -345,11 +356,11 @@ TEST(TransactionTracker, ResumedPreparedTransactionKeepsItsRowsDone) {
   feed.rows("t");              // 200
   feed.rows("t");              // 300
   feed.query("XA END 'a'");
-  feed.xaPrepare("a");         // 500 -> 600
-  feed.query("BEGIN");         // 600
-  feed.rows("u");              // 700
-  feed.xid();                  // 800 -> 900
-  feed.query("XA COMMIT 'a'"); // 900 -> 1000
+  feed.xaPrepare("a");          // 500 -> 600
+  feed.query("BEGIN");          // 600
+  feed.rows("u");               // 700
+  feed.xid();                   // 800 -> 900
+  feed.query("XA COMMIT 'a'");  // 900 -> 1000
   EXPECT_EQ(feed.out.lines, (std::vector<std::string>{
                                 "end bin.000001:100+1",
                                 "rows u end 800 txn bin.000001:600 gtid '' held bin.000001:100+1",
@@ -507,20 +518,21 @@ class KeyRecorder final : public TransactionTracker::Output {
   bool rows(const RowsChange& rows, size_t bytes) override { return item(rows.toItem(), bytes); }
   bool item(SourceItem&& item, size_t /*bytes*/) override {
     if (auto* rows = std::get_if<RowsItem>(&item)) {
-      const message::RowOrigin origin{rows->binlog_timestamp, 0, rows->txn_start->file, rows->event_end, 0,
-                                      rows->gtid};
-      Status status = formatter_.format(rows->event.header, rows->event.table, origin,
-                                        [&](uint64_t, std::string_view body) {
-        const size_t keys = body.find("\"keys\":");
-        const size_t close = body.find('}', keys);
-        std::string line = fmt::format("{} {} {} @{}", rows->gtid, rows->event.table->table,
-                                       body.substr(keys + 7, close - keys - 6), rows->txn_start->offset);
-        if (rows->held_mark != nullptr) {
-          line += " held " + checkpoint::toString(*rows->held_mark);
-        }
-        lines.push_back(std::move(line));
-        return Status::ok();
-      });
+      const message::RowOrigin origin{rows->binlog_timestamp, 0, rows->txn_start->file,
+                                      rows->event_end,        0, rows->gtid};
+      Status status = formatter_.format(
+          rows->event.header, rows->event.table, origin, [&](uint64_t, std::string_view body) {
+            const size_t keys = body.find("\"keys\":");
+            const size_t close = body.find('}', keys);
+            std::string line =
+                fmt::format("{} {} {} @{}", rows->gtid, rows->event.table->table,
+                            body.substr(keys + 7, close - keys - 6), rows->txn_start->offset);
+            if (rows->held_mark != nullptr) {
+              line += " held " + checkpoint::toString(*rows->held_mark);
+            }
+            lines.push_back(std::move(line));
+            return Status::ok();
+          });
       EXPECT_TRUE(status.isOk()) << status.toString();
     } else if (auto* end = std::get_if<TransactionEnd>(&item)) {
       lines.push_back("end " + checkpoint::toString(*end->next));
@@ -531,8 +543,8 @@ class KeyRecorder final : public TransactionTracker::Output {
   }
   void statementWrite(const std::optional<sql::StatementTable>& table, std::string_view what,
                       const std::string& /*file*/, uint64_t position) override {
-    lines.push_back(fmt::format("write {} {} at {}", table ? table->database + "." + table->table : "?", what,
-                                position));
+    lines.push_back(fmt::format(
+        "write {} {} at {}", table ? table->database + "." + table->table : "?", what, position));
   }
   void notice(const std::string& text) override { lines.push_back("notice " + text.substr(0, 60)); }
 
@@ -593,23 +605,26 @@ std::vector<std::string> rowsOf(const Walk& walk) {
 TEST(RecordedTransactions, SavepointKeepsEveryRowInOneTransaction) {
   const Walk walk = walkFile("savepoint.bin");
   ASSERT_TRUE(walk.status.isOk()) << walk.status.toString();
-  EXPECT_EQ(walk.lines, (std::vector<std::string>{
-                            "0-1-6 t {\"id\":1} @389", "0-1-6 t {\"id\":2} @389", "0-1-6 t {\"id\":3} @389",
-                            "0-1-6 t {\"id\":4} @389", "end savepoint.bin:1154"}));
+  EXPECT_EQ(walk.lines,
+            (std::vector<std::string>{"0-1-6 t {\"id\":1} @389", "0-1-6 t {\"id\":2} @389",
+                                      "0-1-6 t {\"id\":3} @389", "0-1-6 t {\"id\":4} @389",
+                                      "end savepoint.bin:1154"}));
 }
 
 TEST(RecordedTransactions, RolledBackToSavepointRowsAreNotThere) {
   const Walk walk = walkFile("rollback_to_savepoint.bin");
   ASSERT_TRUE(walk.status.isOk()) << walk.status.toString();
-  EXPECT_EQ(rowsOf(walk), (std::vector<std::string>{"0-1-7 t {\"id\":10} @434", "0-1-7 t {\"id\":12} @434"}));
+  EXPECT_EQ(rowsOf(walk),
+            (std::vector<std::string>{"0-1-7 t {\"id\":10} @434", "0-1-7 t {\"id\":12} @434"}));
 }
 
 TEST(RecordedTransactions, LoggedRollbackToDropsTheRowItUndid) {
   // 0-1-10 changed MyISAM first, so MariaDB logged row 18 and then ROLLBACK TO `sävepunkt`.
   const Walk walk = walkFile("rollback_to_savepoint_variants.bin");
   ASSERT_TRUE(walk.status.isOk()) << walk.status.toString();
-  EXPECT_EQ(rowsOf(walk), (std::vector<std::string>{"0-1-8 t {\"id\":13} @434", "0-1-8 t {\"id\":16} @434",
-                                                    "0-1-9 m {\"id\":17} @990", "0-1-10 t {\"id\":17} @1268"}));
+  EXPECT_EQ(rowsOf(walk),
+            (std::vector<std::string>{"0-1-8 t {\"id\":13} @434", "0-1-8 t {\"id\":16} @434",
+                                      "0-1-9 m {\"id\":17} @990", "0-1-10 t {\"id\":17} @1268"}));
 }
 
 TEST(RecordedTransactions, XaCommitPublishesThePreparedRowsWithTheirPrepareCoordinates) {
@@ -636,15 +651,16 @@ TEST(RecordedTransactions, XaOnePhaseIsAnOrdinaryTransaction) {
 TEST(RecordedTransactions, InterleavedXaHoldsTheCheckpointAtTheOldestPrepare) {
   const Walk walk = walkFile("xa_interleaved.bin");
   ASSERT_TRUE(walk.status.isOk()) << walk.status.toString();
-  EXPECT_EQ(walk.lines, (std::vector<std::string>{
-                            "end xa_interleaved.bin:344",  // x4 prepared at 344: the mark stays
-                            "0-1-17 t {\"id\":24} @762 held xa_interleaved.bin:344",
-                            "end xa_interleaved.bin:344",
-                            "end xa_interleaved.bin:344",  // x5 prepared
-                            "0-1-18 t {\"id\":25} @999 held xa_interleaved.bin:344",  // x5 committed
-                            "end xa_interleaved.bin:344",
-                            "end xa_interleaved.bin:1589",  // x4 rolled back: nothing waits
-                        }));
+  EXPECT_EQ(
+      walk.lines,
+      (std::vector<std::string>{
+          "end xa_interleaved.bin:344",  // x4 prepared at 344: the mark stays
+          "0-1-17 t {\"id\":24} @762 held xa_interleaved.bin:344", "end xa_interleaved.bin:344",
+          "end xa_interleaved.bin:344",                             // x5 prepared
+          "0-1-18 t {\"id\":25} @999 held xa_interleaved.bin:344",  // x5 committed
+          "end xa_interleaved.bin:344",
+          "end xa_interleaved.bin:1589",  // x4 rolled back: nothing waits
+      }));
 }
 
 TEST(RecordedTransactions, MixedEngineTransactionKeepsItsNonTransactionalRow) {

@@ -1,6 +1,7 @@
 // The transformer stage over a recorded binlog (MariaDB 10.5, FULL row metadata, two one-row
-// transactions): the message id and checkpoint each item carries, with and without the delay buffer.
-// And over hand-made items: a table named from the schema history is named anew after a DDL.
+// transactions): the message id and checkpoint each item carries, with and without the delay
+// buffer. And over hand-made items: a table named from the schema history is named anew after a
+// DDL.
 #include "pipeline/transformer_stage.h"
 
 #include <unistd.h>
@@ -30,8 +31,9 @@ std::vector<SourceItem> readAll(std::vector<uint8_t> bytes) {
   BoundedQueue<SourceBatch> queue(1024, 1 << 24);
   metrics::Stats stats;
   ReaderStage reader(source, queue, stats, systemClock(), ReaderOptions{});
-  EXPECT_EQ(reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{}).message(),
-            "end of file");
+  EXPECT_EQ(
+      reader.run(checkpoint::Checkpoint{"mariadb-bin.000001", 4, 0}, std::stop_token{}).message(),
+      "end of file");
   std::vector<SourceBatch> batches;
   while (queue.popAllFor(batches, 1024, std::chrono::milliseconds{0}) > 0) {
   }
@@ -127,8 +129,8 @@ TEST(TransformerStage, TheDelayBufferKeepsTheCheckpoints) {
 // transformer must name the second row from the schema after the DDL, not from what it completed
 // for that map before.
 TEST(TransformerStage, ASharedTableMapIsNamedAnewAfterADdl) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                    ("mm-transformer-ddl-" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("mm-transformer-ddl-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   test::FakeTableSchemaSource catalog;
@@ -156,18 +158,25 @@ TEST(TransformerStage, ASharedTableMapIsNamedAnewAfterADdl) {
     event.header.present = binlog::ColumnBitmap(present, 2);
     event.header.rows = row;
     event.table = shared;
-    return RowsItem{{}, std::move(event),
-                    std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", txn_start, 0}),
-                    event_end, 1, 0, ""};
+    return RowsItem{{},
+                    std::move(event),
+                    std::make_shared<const checkpoint::Checkpoint>(
+                        checkpoint::Checkpoint{"bin.000001", txn_start, 0}),
+                    event_end,
+                    1,
+                    0,
+                    ""};
   };
   std::vector<SourceItem> items;
   items.emplace_back(rowsItem(100, 200));
-  items.emplace_back(SchemaChange{"ALTER TABLE item RENAME COLUMN qty TO quantity", "shop", "bin.000001", 300});
+  items.emplace_back(
+      SchemaChange{"ALTER TABLE item RENAME COLUMN qty TO quantity", "shop", "bin.000001", 300});
   items.emplace_back(rowsItem(400, 500));
   const std::vector<PublishItem> published = transformAll(std::move(items), nullptr, &history);
   std::filesystem::remove_all(dir);
   ASSERT_EQ(published.size(), 2u);
-  EXPECT_NE(published[0].body().find(R"("values":{"id":7,"qty":5})"), std::string::npos) << published[0].body();
+  EXPECT_NE(published[0].body().find(R"("values":{"id":7,"qty":5})"), std::string::npos)
+      << published[0].body();
   EXPECT_NE(published[1].body().find(R"("values":{"id":7,"quantity":5})"), std::string::npos)
       << published[1].body();
 }
@@ -191,7 +200,8 @@ RowsItem fullMetadataRows(uint64_t txn_start, uint64_t event_end, int rows, uint
     column.has_signedness = true;
   }
   static const std::vector<uint8_t> kPresent = {0x03};
-  const std::vector<uint8_t> row = {0x00, 0x07, 0, 0, 0, 0x05, 0x00};  // null bitmap, INT 7, SMALLINT 5
+  const std::vector<uint8_t> row = {0x00, 0x07, 0,   0,
+                                    0,    0x05, 0x00};  // null bitmap, INT 7, SMALLINT 5
   for (int i = 0; i < rows; ++i) {
     image.insert(image.end(), row.begin(), row.end());
   }
@@ -201,9 +211,14 @@ RowsItem fullMetadataRows(uint64_t txn_start, uint64_t event_end, int rows, uint
   event.header.present = binlog::ColumnBitmap(kPresent, 2);
   event.header.rows = image;
   event.table = std::move(map);
-  return RowsItem{{}, std::move(event),
-                  std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", txn_start, 0}),
-                  event_end, 1, skip_rows, ""};
+  return RowsItem{{},
+                  std::move(event),
+                  std::make_shared<const checkpoint::Checkpoint>(
+                      checkpoint::Checkpoint{"bin.000001", txn_start, 0}),
+                  event_end,
+                  1,
+                  skip_rows,
+                  ""};
 }
 
 // The transaction at bin.000001:100 (one rows event of `rows` rows, none when 0) ends at 300, and
@@ -216,8 +231,10 @@ Status transformResumed(int rows, uint64_t rows_done, std::vector<PublishItem>& 
   }
   items.emplace_back(TransactionEnd{
       std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", 300, 0}),
-      std::make_shared<const checkpoint::Checkpoint>(checkpoint::Checkpoint{"bin.000001", 100, rows_done})});
-  return transform(std::move(items), nullptr, nullptr, published, "/var/lib/mysql-monitor/position");
+      std::make_shared<const checkpoint::Checkpoint>(
+          checkpoint::Checkpoint{"bin.000001", 100, rows_done})});
+  return transform(std::move(items), nullptr, nullptr, published,
+                   "/var/lib/mysql-monitor/position");
 }
 
 TEST(TransformerStage, ARestartInsideATransactionSkipsTheRowsDone) {
@@ -240,17 +257,20 @@ TEST(TransformerStage, RowsDoneBeyondTheResumedTransactionIsCorruption) {
   std::vector<PublishItem> published;
   Status status = transformResumed(2, 5, published);
   EXPECT_EQ(status.code(), StatusCode::Corruption);
-  EXPECT_NE(status.message().find("state file /var/lib/mysql-monitor/position resumes inside the transaction at "
-                                  "bin.000001:100 with rows_done=5, but that transaction holds 2 rows of the "
-                                  "published tables"),
+  EXPECT_NE(status.message().find(
+                "state file /var/lib/mysql-monitor/position resumes inside the transaction at "
+                "bin.000001:100 with rows_done=5, but that transaction holds 2 rows of the "
+                "published tables"),
             std::string::npos)
       << status.message();
   EXPECT_NE(status.message().find("Edit it to rows_done=0"), std::string::npos) << status.message();
-  EXPECT_TRUE(std::none_of(published.begin(), published.end(), [](const PublishItem& p) { return p.isMessage(); }));
+  EXPECT_TRUE(std::none_of(published.begin(), published.end(),
+                           [](const PublishItem& p) { return p.isMessage(); }));
   // A transaction without rows (a DDL) holds none.
   Status empty = transformResumed(0, 1, published);
   EXPECT_EQ(empty.code(), StatusCode::Corruption);
-  EXPECT_NE(empty.message().find("with rows_done=1, but that transaction holds 0 rows:"), std::string::npos)
+  EXPECT_NE(empty.message().find("with rows_done=1, but that transaction holds 0 rows:"),
+            std::string::npos)
       << empty.message();
 }
 

@@ -96,14 +96,16 @@ TEST_F(SchemaHistoryTest, TheFileHoldsTheSameBytesAsBefore) {
   EXPECT_EQ(file(),
             "# mysql-monitor schema history: the schema at a binlog point, then every change after "
             "it\nversion\t1\n"
-            "table\tbin.000001\t100" + odd_table +
-            "table\tbin.000001\t100\tdb\tt\t\ncolumn\tid\tint\t\t\ncolumn\ta\tvarchar\tn\t\n"
-            "key\tPRIMARY\tid\n"
-            "ddl\tbin.000001\t200\tdb\tDROP TABLE t\n"
-            "ddl\tbin.000002\t4\tdb\tALTER TABLE odd\\nADD SYSTEM VERSIONING\n"
-            "table\tbin.000002\t4" + odd_table +
-            "ddl\tbin.000002\t9\tdb\tALTER TABLE odd ADD SYSTEM VERSIONING\n"
-            "forget\tbin.000002\t9\tdb\todd\n");
+            "table\tbin.000001\t100" +
+                odd_table +
+                "table\tbin.000001\t100\tdb\tt\t\ncolumn\tid\tint\t\t\ncolumn\ta\tvarchar\tn\t\n"
+                "key\tPRIMARY\tid\n"
+                "ddl\tbin.000001\t200\tdb\tDROP TABLE t\n"
+                "ddl\tbin.000002\t4\tdb\tALTER TABLE odd\\nADD SYSTEM VERSIONING\n"
+                "table\tbin.000002\t4" +
+                odd_table +
+                "ddl\tbin.000002\t9\tdb\tALTER TABLE odd ADD SYSTEM VERSIONING\n"
+                "forget\tbin.000002\t9\tdb\todd\n");
 }
 
 TEST_F(SchemaHistoryTest, ResumeReplaysUpToTheCheckpointOnly) {
@@ -202,7 +204,9 @@ TEST_F(SchemaHistoryTest, TablesCreatedWithoutACharsetTakeTheDatabasesFromTheCat
     SchemaHistory h = history();
     ASSERT_TRUE(h.capture({"bin.000001", 100}).isOk());
     ASSERT_TRUE(h.applyDdl("CREATE TABLE n (a VARCHAR(3))", "db", {"bin.000001", 200}).isOk());
-    ASSERT_TRUE(h.applyDdl("CREATE TABLE m (a VARCHAR(3)) CHARSET utf8mb4", "db", {"bin.000001", 300}).isOk());
+    ASSERT_TRUE(
+        h.applyDdl("CREATE TABLE m (a VARCHAR(3)) CHARSET utf8mb4", "db", {"bin.000001", 300})
+            .isOk());
     EXPECT_EQ(h.model().find({"db", "n"})->columns[0].charset, binlog::Charset::Latin1);
     EXPECT_EQ(h.model().find({"db", "m"})->columns[0].charset, binlog::Charset::Utf8mb4);
   }
@@ -236,7 +240,8 @@ TEST_F(SchemaHistoryTest, AnUnreadablePathIsAnIoErrorNotAnAbort) {
   SchemaHistory h({looped, {"db"}}, catalog_);
   const Status status = h.resume({"bin.000001", 100});
   EXPECT_EQ(status.code(), StatusCode::Io);
-  EXPECT_EQ(status.message(), "cannot read schema history " + looped + ": Too many levels of symbolic links");
+  EXPECT_EQ(status.message(),
+            "cannot read schema history " + looped + ": Too many levels of symbolic links");
 }
 
 TEST_F(SchemaHistoryTest, FieldsWithTabsAndNewlinesRoundTrip) {

@@ -50,7 +50,8 @@ TEST(SchemaModel, AlterColumnsInPlace) {
 }
 
 TEST(SchemaModel, ClausesOfOneAlterNameColumnsAsTheyWereBeforeIt) {
-  SchemaModel model = modelWith("CREATE TABLE t (id INT, a INT NOT NULL, b VARCHAR(5), UNIQUE KEY ua (a))");
+  SchemaModel model =
+      modelWith("CREATE TABLE t (id INT, a INT NOT NULL, b VARCHAR(5), UNIQUE KEY ua (a))");
   EXPECT_EQ(shape(model), "id:int,a:int!*1,b:varchar");
   // A swap in one statement (Maxwell #468: a count and type check cannot see it).
   EXPECT_TRUE(apply(model, "ALTER TABLE t CHANGE a b INT NOT NULL, CHANGE b a VARCHAR(5)").empty());
@@ -59,7 +60,8 @@ TEST(SchemaModel, ClausesOfOneAlterNameColumnsAsTheyWereBeforeIt) {
   EXPECT_EQ(shape(model), "id:int,a:int!*1,b:varchar");
   // New names are the ones later clauses add keys over and place columns after.
   EXPECT_TRUE(apply(model, "ALTER TABLE t CHANGE id ident INT NOT NULL, ADD c INT AFTER ident, "
-                           "ADD PRIMARY KEY (ident)").empty());
+                           "ADD PRIMARY KEY (ident)")
+                  .empty());
   EXPECT_EQ(shape(model), "ident:int!*1,c:int,a:int!,b:varchar");
   const auto clash = apply(model, "ALTER TABLE t CHANGE c a INT");
   ASSERT_EQ(clash.size(), 1u);
@@ -157,7 +159,8 @@ TEST(SchemaModel, TextColumnsTakeTheTableCharset) {
 TEST(SchemaModel, TablesTakeTheDatabaseCharset) {
   SchemaModel model;
   EXPECT_TRUE(apply(model, "CREATE DATABASE d DEFAULT CHARACTER SET = latin1").empty());
-  EXPECT_TRUE(apply(model, "CREATE TABLE d.t (a VARCHAR(5), b TEXT CHARACTER SET utf8mb4)").empty());
+  EXPECT_TRUE(
+      apply(model, "CREATE TABLE d.t (a VARCHAR(5), b TEXT CHARACTER SET utf8mb4)").empty());
   const binlog::TableSchema* t = model.find({"d", "t"});
   ASSERT_NE(t, nullptr);
   EXPECT_EQ(t->default_charset, binlog::Charset::Latin1);

@@ -33,13 +33,15 @@ std::vector<Frame> parseFrames(std::span<const uint8_t> bytes) {
   size_t at = 0;
   while (at < bytes.size()) {
     EXPECT_GE(bytes.size() - at, 8u) << "truncated frame header at " << at;
-    if (bytes.size() - at < 8) break;
+    if (bytes.size() - at < 8)
+      break;
     Frame frame;
     frame.type = bytes[at];
     frame.channel = static_cast<uint16_t>(bigEndian(&bytes[at + 1], 2));
     const size_t size = bigEndian(&bytes[at + 3], 4);
     EXPECT_LE(at + 7 + size + 1, bytes.size()) << "frame at " << at << " runs past the buffer";
-    if (at + 7 + size + 1 > bytes.size()) break;
+    if (at + 7 + size + 1 > bytes.size())
+      break;
     frame.payload.assign(bytes.begin() + at + 7, bytes.begin() + at + 7 + size);
     EXPECT_EQ(bytes[at + 7 + size], AMQP_FRAME_END) << "frame at " << at;
     frames.push_back(std::move(frame));
@@ -48,7 +50,9 @@ std::vector<Frame> parseFrames(std::span<const uint8_t> bytes) {
   return frames;
 }
 
-amqp_bytes_t bytesOf(const std::string& s) { return amqp_bytes_t{s.size(), const_cast<char*>(s.data())}; }
+amqp_bytes_t bytesOf(const std::string& s) {
+  return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
+}
 std::string textOf(amqp_bytes_t b) { return std::string(static_cast<const char*>(b.bytes), b.len); }
 
 class AmqpFrameBufferTest : public ::testing::Test {
@@ -63,8 +67,9 @@ class AmqpFrameBufferTest : public ::testing::Test {
     header_entries_[1].key = bytesOf(header_names_[1]);
     header_entries_[1].value.kind = AMQP_FIELD_KIND_UTF8;
     header_entries_[1].value.value.bytes = bytesOf(header_values_[1]);
-    properties_._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG |
-                         AMQP_BASIC_TIMESTAMP_FLAG | AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_HEADERS_FLAG;
+    properties_._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+                         AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_TIMESTAMP_FLAG |
+                         AMQP_BASIC_APP_ID_FLAG | AMQP_BASIC_HEADERS_FLAG;
     properties_.content_type = bytesOf(content_type_);
     properties_.delivery_mode = AMQP_DELIVERY_PERSISTENT;
     properties_.message_id = bytesOf(message_id_);
@@ -75,7 +80,8 @@ class AmqpFrameBufferTest : public ::testing::Test {
   void TearDown() override { empty_amqp_pool(&pool_); }
 
   std::string exchange_ = "mm-events", routing_key_ = "shop.orders.row_insert";
-  std::string content_type_ = "application/json", message_id_ = "mysql-bin.000001:1234:0", app_id_ = "mysql-monitor";
+  std::string content_type_ = "application/json", message_id_ = "mysql-bin.000001:1234:0",
+              app_id_ = "mysql-monitor";
   std::string header_names_[2] = {"database", "table"}, header_values_[2] = {"shop", "orders"};
   amqp_table_entry_t header_entries_[2]{};
   amqp_basic_publish_t method_{};
@@ -102,8 +108,10 @@ TEST_F(AmqpFrameBufferTest, OneMessageIsAMethodAHeaderAndABodyFrame) {
   ASSERT_GE(frames[0].payload.size(), 4u);
   EXPECT_EQ(bigEndian(frames[0].payload.data(), 4), AMQP_BASIC_PUBLISH_METHOD);
   void* decoded = nullptr;
-  amqp_bytes_t arguments{frames[0].payload.size() - 4, const_cast<uint8_t*>(frames[0].payload.data() + 4)};
-  ASSERT_EQ(amqp_decode_method(AMQP_BASIC_PUBLISH_METHOD, &pool_, arguments, &decoded), AMQP_STATUS_OK);
+  amqp_bytes_t arguments{frames[0].payload.size() - 4,
+                         const_cast<uint8_t*>(frames[0].payload.data() + 4)};
+  ASSERT_EQ(amqp_decode_method(AMQP_BASIC_PUBLISH_METHOD, &pool_, arguments, &decoded),
+            AMQP_STATUS_OK);
   const auto* publish = static_cast<amqp_basic_publish_t*>(decoded);
   EXPECT_EQ(textOf(publish->exchange), exchange_);
   EXPECT_EQ(textOf(publish->routing_key), routing_key_);
@@ -116,7 +124,8 @@ TEST_F(AmqpFrameBufferTest, OneMessageIsAMethodAHeaderAndABodyFrame) {
   EXPECT_EQ(bigEndian(frames[1].payload.data(), 2), AMQP_BASIC_CLASS);
   EXPECT_EQ(bigEndian(frames[1].payload.data() + 2, 2), 0u);
   EXPECT_EQ(bigEndian(frames[1].payload.data() + 4, 8), body.size());
-  amqp_bytes_t encoded{frames[1].payload.size() - 12, const_cast<uint8_t*>(frames[1].payload.data() + 12)};
+  amqp_bytes_t encoded{frames[1].payload.size() - 12,
+                       const_cast<uint8_t*>(frames[1].payload.data() + 12)};
   ASSERT_EQ(amqp_decode_properties(AMQP_BASIC_CLASS, &pool_, encoded, &decoded), AMQP_STATUS_OK);
   const auto* props = static_cast<amqp_basic_properties_t*>(decoded);
   EXPECT_EQ(props->_flags, properties_._flags);
@@ -226,7 +235,8 @@ TEST(WriteAllToSocket, DeliversEveryByteThroughAFullNonBlockingSocket) {
   reader.join();
   ::close(fds[1]);
   EXPECT_TRUE(status.isOk()) << status.toString();
-  EXPECT_TRUE(received == sent) << "received " << received.size() << " of " << sent.size() << " bytes";
+  EXPECT_TRUE(received == sent) << "received " << received.size() << " of " << sent.size()
+                                << " bytes";
 }
 
 TEST(WriteAllToSocket, APeerThatReadsNothingIsAStallAfterTheLimit) {
@@ -249,7 +259,8 @@ TEST(WriteAllToSocket, AClosedPeerIsAnIoErrorNamingTheCause) {
   const Status status = writeAllToSocket(fds[0], sent, std::chrono::milliseconds{1000});
   ::close(fds[0]);
   EXPECT_EQ(status.code(), StatusCode::Io);
-  EXPECT_NE(status.message().find("cannot send: Broken pipe"), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("cannot send: Broken pipe"), std::string::npos)
+      << status.message();
 }
 
 }  // namespace

@@ -5,26 +5,31 @@
 namespace mm::sql {
 namespace {
 
-std::optional<StatementTable> target(std::string_view query) { return statementDmlTarget(query, "app"); }
+std::optional<StatementTable> target(std::string_view query) {
+  return statementDmlTarget(query, "app");
+}
 
 TEST(StatementDml, NamesTheTableOfEachDmlVerb) {
   EXPECT_EQ(target("INSERT INTO t VALUES (1)"), (StatementTable{"app", "t"}));
-  EXPECT_EQ(target("insert ignore into shop.orders select * from x"), (StatementTable{"shop", "orders"}));
+  EXPECT_EQ(target("insert ignore into shop.orders select * from x"),
+            (StatementTable{"shop", "orders"}));
   EXPECT_EQ(target("INSERT LOW_PRIORITY t (a) VALUES (1)"), (StatementTable{"app", "t"}));
-  EXPECT_EQ(target("REPLACE INTO `my db`.`odd``name` VALUES (1)"), (StatementTable{"my db", "odd`name"}));
+  EXPECT_EQ(target("REPLACE INTO `my db`.`odd``name` VALUES (1)"),
+            (StatementTable{"my db", "odd`name"}));
   EXPECT_EQ(target("UPDATE LOW_PRIORITY IGNORE t SET a = 1"), (StatementTable{"app", "t"}));
   EXPECT_EQ(target("DELETE QUICK FROM shop.t WHERE a = 1"), (StatementTable{"shop", "t"}));
   EXPECT_EQ(target("DELETE t1, t2 FROM t1 JOIN t2"), (StatementTable{"app", "t1"}));
 }
 
 TEST(StatementDml, SkipsLeadingCommentsAndSpace) {
-  EXPECT_EQ(target("  /* app:42 */ -- note\n# more\n\tUPDATE t SET a = 1"), (StatementTable{"app", "t"}));
+  EXPECT_EQ(target("  /* app:42 */ -- note\n# more\n\tUPDATE t SET a = 1"),
+            (StatementTable{"app", "t"}));
 }
 
 TEST(StatementDml, OtherStatementsAreNotDml) {
-  for (std::string_view query : {"BEGIN", "COMMIT", "CREATE TABLE t (a INT)", "ALTER TABLE t ADD b INT",
-                                 "DROP TABLE t", "TRUNCATE TABLE t", "INSERTED", "UPDATER t", "",
-                                 "/* unterminated", "SAVEPOINT s"}) {
+  for (std::string_view query :
+       {"BEGIN", "COMMIT", "CREATE TABLE t (a INT)", "ALTER TABLE t ADD b INT", "DROP TABLE t",
+        "TRUNCATE TABLE t", "INSERTED", "UPDATER t", "", "/* unterminated", "SAVEPOINT s"}) {
     EXPECT_EQ(target(query), std::nullopt) << query;
   }
 }
@@ -36,8 +41,9 @@ TEST(StatementDml, VerbWithoutTableIsNotDml) {
 }
 
 TEST(StatementDml, NamesTheTableOfLoadData) {
-  EXPECT_EQ(target("LOAD DATA INFILE '/tmp/SQL_LOAD-1-2-3.data' INTO TABLE `t` FIELDS TERMINATED BY ','"),
-            (StatementTable{"app", "t"}));
+  EXPECT_EQ(
+      target("LOAD DATA INFILE '/tmp/SQL_LOAD-1-2-3.data' INTO TABLE `t` FIELDS TERMINATED BY ','"),
+      (StatementTable{"app", "t"}));
   EXPECT_EQ(target("load data low_priority local infile 'x.csv' replace into table shop.items"),
             (StatementTable{"shop", "items"}));
   EXPECT_EQ(target("LOAD INDEX INTO CACHE t"), std::nullopt);
@@ -112,7 +118,8 @@ TEST(ClassifyStatement, XaVerbsWithTheirXid) {
   EXPECT_EQ(kindOf("XA BEGIN 'y'"), StatementKind::XaStart);
   EXPECT_EQ(kindOf("XA RECOVER"), StatementKind::XaOther);
   // The two spellings of one xid are one key.
-  EXPECT_EQ(classifyStatement("XA COMMIT 'x1'").xid, classifyStatement("XA COMMIT X'7831',X'',1").xid);
+  EXPECT_EQ(classifyStatement("XA COMMIT 'x1'").xid,
+            classifyStatement("XA COMMIT X'7831',X'',1").xid);
   EXPECT_EQ((XaId{7, "x2", "b2"}).text(), "X'7832',X'6232',7");
 }
 
@@ -131,16 +138,19 @@ TEST(ClassifyStatement, StatementFormatWritesNameTheirTable) {
 
 TEST(ClassifyStatement, DdlEndingInStartTransactionOpensOne) {
   // MySQL 8.0.21+ writes CREATE TABLE ... SELECT so (WL#13355).
-  EXPECT_TRUE(classifyStatement("CREATE TABLE `c` (`id` int NOT NULL) START TRANSACTION").opens_transaction);
+  EXPECT_TRUE(classifyStatement("CREATE TABLE `c` (`id` int NOT NULL) START TRANSACTION")
+                  .opens_transaction);
   EXPECT_TRUE(classifyStatement("create table c (id int) start transaction ;\n").opens_transaction);
   EXPECT_FALSE(classifyStatement("CREATE TABLE c (id int)").opens_transaction);
-  EXPECT_FALSE(classifyStatement("CREATE TABLE c (note VARCHAR(9) DEFAULT 'START TRANSACTION')").opens_transaction);
+  EXPECT_FALSE(classifyStatement("CREATE TABLE c (note VARCHAR(9) DEFAULT 'START TRANSACTION')")
+                   .opens_transaction);
   EXPECT_FALSE(classifyStatement("START TRANSACTION").opens_transaction);  // a Begin
 }
 
 TEST(ClassifyStatement, DdlAndTheRestAreOther) {
-  for (std::string_view query : {"CREATE TABLE t (a INT)", "ALTER TABLE t ADD b INT", "DROP TABLE t",
-                                 "TRUNCATE TABLE t", "GRANT SELECT ON *.* TO u", "SET @a = 1"}) {
+  for (std::string_view query :
+       {"CREATE TABLE t (a INT)", "ALTER TABLE t ADD b INT", "DROP TABLE t", "TRUNCATE TABLE t",
+        "GRANT SELECT ON *.* TO u", "SET @a = 1"}) {
     EXPECT_EQ(kindOf(query), StatementKind::Other) << query;
   }
 }
