@@ -113,6 +113,7 @@ std::string_view RowMessageBuilder::end(const RowOrigin& origin) {
       appendJsonString(origin.gtid, t.gtid_field);
     }
   }
+  tail_begin_ = out.size();
   out.raw(t.head);
   if (!origin.file.empty()) {
     out.uint64(origin.event_end);

@@ -36,6 +36,7 @@
 #include "common/status.h"
 #include "message/json_buffer.h"
 #include "message/row_change.h"
+#include "message/row_oversize.h"
 
 namespace mm::message {
 
@@ -72,6 +73,12 @@ class RowMessageBuilder {
   std::string_view render(const RowChange& change, int64_t publish_timestamp);
   // The "keys" object of the last message written, as its JSON text ({keys_hash} routing hashes
   // it); valid as long as that message's view is.
+  // Where the parts of the last message written are (row_oversize.h builds a stand-in from them).
+  RowMessageLayout lastLayout() const {
+    return RowMessageLayout{static_cast<uint32_t>(keys_begin_ - start_),
+                            static_cast<uint32_t>(keys_end_ - start_),
+                            static_cast<uint32_t>(tail_begin_ - start_)};
+  }
   std::string_view lastKeys() const {
     return out_->view().substr(keys_begin_, keys_end_ - keys_begin_);
   }
@@ -165,6 +172,7 @@ class RowMessageBuilder {
   // Where the "keys" object of the last message is in *out_.
   size_t keys_begin_ = 0;
   size_t keys_end_ = 0;
+  size_t tail_begin_ = 0;  // where ,"timestamp": starts
 };
 
 }  // namespace mm::message

@@ -58,6 +58,8 @@ class RowsFormatter {
   }
   // Inside format()'s Emit: the "keys" object of the row's message (RowMessageBuilder::lastKeys).
   std::string_view lastKeys() const { return builder_.lastKeys(); }
+  // After format()'s Emit or render(): where the message's parts are.
+  RowMessageLayout lastLayout() const { return builder_.lastLayout(); }
 
   // Inside format()'s Emit: the body just emitted followed by `suffix`, moved out of the
   // formatter's buffer instead of copied (RowMessageBuilder::takeMessage), for a large message.

@@ -20,6 +20,7 @@
 #include "binlog/position.h"
 #include "checkpoint/checkpoint.h"
 #include "message/message_route.h"
+#include "message/row_oversize.h"
 
 namespace mm::pipeline {
 
@@ -99,6 +100,8 @@ struct PublishItem {
   SharedCheckpoint checkpoint;
   uint64_t rows_done = 0;
   SharedRoute route;  // set on every message, null on a pure checkpoint mark
+  // Where the parts of a row message are (message/row_oversize.h); zero for other messages.
+  message::RowMessageLayout layout;
 
   // The message: its id then its body, in one string (one allocation per message). A pure
   // checkpoint mark has neither. Either may view into this item's own message.

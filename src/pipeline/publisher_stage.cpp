@@ -136,26 +136,30 @@ void PublisherStage::publish(Entry& entry) {
 }
 
 bool PublisherStage::handleOversize(Entry& entry, uint64_t limit) {
-  const size_t size = entry.item.body().size();
-  auto row = message::readRowIdentity(entry.item.body());
-  const std::string what = row.isOk()
-                               ? fmt::format("the row message of {}", message::describeRow(*row))
-                               : fmt::format("message {}", entry.item.messageId());
-  if (options_.on_oversize == OversizePolicy::Stub && row.isOk()) {
-    std::string stub = message::rowOversizeMessage(*row, size, limit);
+  const PublishItem& item = entry.item;
+  const size_t size = item.body().size();
+  const bool is_row = item.layout.isRow() && item.route != nullptr;
+  const std::string what =
+      is_row ? fmt::format("the row message of {}",
+                           message::describeRow(message::rowIdentity(
+                               item.body(), item.layout, item.messageId(), item.route->headers)))
+             : fmt::format("message {}", item.messageId());
+  if (options_.on_oversize == OversizePolicy::Stub && is_row) {
+    std::string stub = message::rowOversizeMessage(item.body(), item.layout, limit);
     if (stub.size() <= limit) {
       spdlog::warn("{} is {} bytes, more than the {} bytes {} takes: publishing a row_oversize "
                    "message in its place ([amqp] on_oversize = stub)",
                    what, size, limit, publisher_.describe());
       metrics::add(stats_.messages_oversize);
       entry.item.setBody(stub);
+      entry.item.layout = {};
       return true;
     }
   }
   std::string why = "[amqp] on_oversize = fail";
   std::string fix = "set [amqp] on_oversize = stub to publish a row_oversize message in its place";
   if (options_.on_oversize == OversizePolicy::Stub) {
-    why = row.isOk() ? "even the row_oversize message for it is larger"
+    why = is_row ? "even the row_oversize message for it is larger"
                      : "it is not a row message, so no row_oversize message can stand in for it";
     fix = "make the row smaller";
   }

@@ -171,6 +171,7 @@ void TransformerStage::releaseDelayed(bool input_done) {
     if (change != nullptr) {
       item.timestamp = now_unix;
       setMessage(item, item.messageId(), formatter_.render(*change, now_unix));
+      item.layout = formatter_.lastLayout();
     }
     batch_.push_back(std::move(item));
   };
@@ -366,6 +367,7 @@ Status TransformerStage::transformNow(RowsItem& item, const SharedTableMap& map,
     if (message) {
       message->route = routeOf(*map, item.event.header.kind, formatter_.lastKeys());
       setMessage(*message, rowMessageId(message_id_, origin.file, item.event_end, row), body);
+      message->layout = formatter_.lastLayout();
       batch_.push_back(std::move(*message));
     }
     return Status::ok();

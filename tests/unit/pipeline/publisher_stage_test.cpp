@@ -286,7 +286,14 @@ PublishBatch rowsWithALargeOne() {
             R"("values":{{"id":{},"note":"{}"}},"timestamp":1,"binlog_timestamp":1,)"
             R"("position":{{"file":"mysql-bin.000001","pos":{},"row":0}}}})",
             i, i, note, 100 * (i + 1)));
-    item.route = makeRoute("rows", {});
+    // Where RowMessageBuilder would say the parts are (message/row_oversize.h).
+    const std::string_view body = item.body();
+    item.layout = message::RowMessageLayout{
+        static_cast<uint32_t>(body.find(R"("keys":)") + 7),
+        static_cast<uint32_t>(body.find(R"(,"values":)")),
+        static_cast<uint32_t>(body.find(R"(,"timestamp":)"))};
+    item.route =
+        makeRoute("rows", {{"database", "shop"}, {"table", "item"}, {"type", "row_insert"}});
     item.checkpoint = std::make_shared<const checkpoint::Checkpoint>(
         checkpoint::Checkpoint{"mysql-bin.000001", static_cast<uint64_t>(100 * (i + 1) + 50)});
     batch.push_back(std::move(item));
