@@ -14,14 +14,10 @@ std::optional<size_t> EncodedColumns::find(uint32_t column) const {
   return std::nullopt;
 }
 
-void EncodedColumns::commit(uint32_t column, size_t value_start) {
-  entries_.push_back(Entry{column, value_start, text_.size() - value_start});
-}
-
 void EncodedColumns::append(uint32_t column, std::string_view json) {
   const size_t start = text_.size();
   text_.append(json);
-  commit(column, start);
+  entries_.push_back(Entry{column, start, json.size()});
 }
 
 void EncodedColumns::put(uint32_t column, std::string_view json) {

@@ -36,16 +36,11 @@ class EncodedColumns {
   void append(uint32_t column, std::string_view json);
   // Sets `column` to `json`: in place when it is listed, else appended (as a JSON object would).
   void put(uint32_t column, std::string_view json);
-  void erase(size_t i) { entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i)); }
   // Removes column `i` by moving the last one into its place (order not kept).
   void eraseMovingLast(size_t i) {
     entries_[i] = entries_.back();
     entries_.pop_back();
   }
-
-  // Where a caller writes one more value: append the JSON text to text(), then commit(column).
-  std::string& text() { return text_; }
-  void commit(uint32_t column, size_t value_start);
   void clear() {
     entries_.clear();
     text_.clear();

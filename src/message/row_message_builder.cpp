@@ -378,9 +378,7 @@ void RowMessageBuilder::writeSection(Section section, const EncodedColumns& colu
 
 std::string_view RowMessageBuilder::render(const RowChange& change, int64_t publish_timestamp) {
   const TableMap& table = *change.table;
-  if (prefixes_.pinned != change.table || prefixes_.table != &table) {
-    prepare(change.table);
-  }
+  prepare(change.table);  // returns at once while the table is the one prepared last
   begin(changeType(change.kind), table);
   writeSection(Section::Keys, change.keys);
   switch (change.kind) {
