@@ -11,17 +11,14 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_directory.h"
+
 namespace mm::checkpoint {
 namespace {
 
 class StateFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mm-state-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { dir_ = test::freshTestDirectory("mm-state-test"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::string path() const { return (dir_ / "nested" / "position").string(); }

@@ -10,17 +10,14 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_directory.h"
+
 namespace mm::checkpoint {
 namespace {
 
 class StateLockTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mm-state-lock-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { dir_ = test::freshTestDirectory("mm-state-lock-test"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::filesystem::path dir_;

@@ -2,8 +2,6 @@
 // on one state_path shared position.tmp and one died with a misleading rename error).
 #include "common/atomic_file.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,17 +9,14 @@
 
 #include <gtest/gtest.h>
 
+#include "support/test_directory.h"
+
 namespace mm {
 namespace {
 
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mm-atomic-file-test-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { dir_ = test::freshTestDirectory("mm-atomic-file-test"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   static std::string read(const std::filesystem::path& path) {

@@ -2,8 +2,6 @@
 // was.
 #include "schema/schema_history.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "support/fake_table_schema_source.h"
+#include "support/test_directory.h"
 
 namespace mm::schema {
 namespace {
@@ -32,10 +31,7 @@ std::string names(const binlog::TableSchema& schema) {
 class SchemaHistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mm-schema-history-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
+    dir_ = test::freshTestDirectory("mm-schema-history");
     binlog::TableSchema t;
     t.columns = {schemaColumn("id", "int", false), schemaColumn("a", "varchar")};
     t.unique_keys = {{"PRIMARY", {"id"}}};
