@@ -384,7 +384,10 @@ Status TransformerStage::transformDelayed(RowsItem& item, const SharedTableMap& 
     next_row_at_position_ = change.origin.row + 1;
     std::optional<PublishItem> message = nextRowItem(item);
     if (message) {
-      message->route = routeOf(*map, change.kind, message::columnsObject(*map, change.keys));
+      // The keys' text only matters to a {keys_hash} route: not made for every row otherwise.
+      const std::string keys =
+          routing_.usesKeysHash() ? message::columnsObject(*map, change.keys) : std::string();
+      message->route = routeOf(*map, change.kind, keys);
       message->setMessage(
           rowMessageId(message_id_, change.origin.file, item.event_end, change.origin.row), {});
       delay_->add(std::move(change), std::move(*message), now_);
