@@ -1,0 +1,78 @@
+// ChunkCorrection: turns the rows one chunk's SELECT returned into the rows the table holds at a
+// later point of the stream, by applying the stream's own changes to them (docs/design.md §13).
+// Pure: no threads, I/O or clock.
+//
+// Why it is exact. The snapshot worker registers a chunk with the transformer *before* it reads
+// it, so every change the stream makes after that point reaches apply(), in stream order; the
+// SELECT sees the table at some point S at or after the registration and at or before the chunk's
+// high watermark H (mysql/snapshot_source.h). The transformer hands the corrected chunk on once
+// the stream passed H. Replaying, in order, every change since the registration over the rows as
+// at S yields the rows as at the hand-over point, because each change, replayed, sets what it
+// sets: an insert writes the row, an update overlays the columns it changed (a later replayed
+// change overwrites an earlier one), a delete removes the row. Changes before S replayed over a
+// later state are overwritten by the later changes replayed after them.
+//
+// Range: the chunk covers the keys after `after` up to its last row's key (to the end of the table
+// when the SELECT came back short). A change to a key outside the range is ignored when the keys
+// compare (integer, DECIMAL, temporal and binary-string key columns); when they do not (text
+// under a collation), an insert with a whole row is kept (at worst the row comes twice: here and
+// in its own chunk, both times with its current values).
+//
+// needsReread(): a change left a row of the range unknown: an update moved a key into the range
+// with an after image that lacks columns (binlog_row_image = MINIMAL) while neither the old nor
+// the new key is in the chunk, or an insert without every column of a key not in the chunk; for a
+// keyless table, any change at all (rows without a key cannot be told apart). The worker then
+// reads the chunk again.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "binlog/table_map.h"
+#include "message/row_change.h"
+
+namespace mm::pipeline {
+
+class ChunkCorrection {
+ public:
+  struct Range {
+    message::EncodedColumns after;  // keys of the row before the chunk; empty: from the start
+    message::EncodedColumns last;   // keys of its last row; ignored when to_end
+    bool to_end = false;            // the SELECT came back short: the range has no upper end
+  };
+  // `table` is the snapshot's map (names, the chunk key as primary key); `keyless` for a table
+  // read in one pass without a key.
+  ChunkCorrection(std::shared_ptr<const binlog::TableMap> table, bool keyless);
+
+  void setRange(Range range);
+  // A row the SELECT returned: a Write change with every column in `values` and its key in
+  // `keys` (RowMessageBuilder::encode of the row's cells).
+  void addSelected(message::RowChange row);
+  // A change of this table the stream made after the chunk was registered, in stream order.
+  void apply(const message::RowChange& change);
+
+  bool needsReread() const { return needs_reread_; }
+  size_t size() const;
+  // The corrected rows (Write changes: keys and every column in values), the SELECT's order
+  // first, rows inserted since after them. Leaves the correction empty.
+  std::vector<message::RowChange> take();
+
+ private:
+  std::shared_ptr<const binlog::TableMap> table_;
+  bool keyless_;
+  Range range_;
+  bool needs_reread_ = false;
+  // Rows by the JSON text of their keys; a removed row leaves an empty slot (no `table`).
+  std::vector<message::RowChange> rows_;
+  std::unordered_map<std::string, size_t> by_key_;
+};
+
+// Compares two key values of `column` as the server orders them: <0, 0, >0; nullopt when this
+// code cannot tell (text under a collation, types it does not order). `a` and `b` are their JSON
+// text as RowMessageBuilder encodes them.
+std::optional<int> compareKeyValue(const binlog::TableMapColumn& column, std::string_view a,
+                                   std::string_view b);
+
+}  // namespace mm::pipeline
