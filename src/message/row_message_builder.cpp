@@ -1,5 +1,7 @@
 #include "message/row_message_builder.h"
 
+#include "message/snapshot_message.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -394,6 +396,20 @@ std::string_view RowMessageBuilder::render(const RowChange& change, int64_t publ
       break;
   }
   const ChangeOrigin& o = change.origin;
+  return end(RowOrigin{o.binlog_timestamp, publish_timestamp, o.file, o.event_end, o.row, o.gtid});
+}
+
+std::string_view RowMessageBuilder::renderSnapshot(const RowChange& row,
+                                                   std::string_view snapshot_id,
+                                                   int64_t publish_timestamp) {
+  prepare(row.table);
+  begin(kRowSnapshotType, *row.table);
+  writeSection(Section::Keys, row.keys);
+  writeSection(Section::Values, row.values);
+  JsonBuffer& out = *out_;
+  out.raw(",\"snapshot_id\":");
+  out.string(snapshot_id);
+  const ChangeOrigin& o = row.origin;
   return end(RowOrigin{o.binlog_timestamp, publish_timestamp, o.file, o.event_end, o.row, o.gtid});
 }
 

@@ -71,6 +71,11 @@ class RowMessageBuilder {
   // The message of `change` published at `publish_timestamp`: the same bytes insert/update/remove
   // write for the row it was encoded from (with its origin). Valid until the next call.
   std::string_view render(const RowChange& change, int64_t publish_timestamp);
+  // The row_snapshot message of a snapshot row (`row`: a Write change with every column): the
+  // keys and values exactly as render() writes them for a row_insert, then "snapshot_id" and the
+  // row's origin (the binlog point the row is as of). Valid until the next call.
+  std::string_view renderSnapshot(const RowChange& row, std::string_view snapshot_id,
+                                  int64_t publish_timestamp);
   // The "keys" object of the last message written, as its JSON text ({keys_hash} routing hashes
   // it); valid as long as that message's view is.
   // Where the parts of the last message written are (row_oversize.h builds a stand-in from them).

@@ -56,6 +56,18 @@ class RowsFormatter {
   std::string_view render(const RowChange& change, int64_t publish_timestamp) {
     return builder_.render(change, publish_timestamp);
   }
+  // The row_snapshot message of a snapshot row (RowMessageBuilder::renderSnapshot).
+  std::string_view renderSnapshot(const RowChange& row, std::string_view snapshot_id,
+                                  int64_t publish_timestamp) {
+    return builder_.renderSnapshot(row, snapshot_id, publish_timestamp);
+  }
+  // One row's cells as a Write change of `table` (RowMessageBuilder::encode): the snapshot's rows.
+  Status encodeRow(const std::shared_ptr<const binlog::TableMap>& table,
+                   const std::vector<binlog::Cell>& cells, RowChange& change) {
+    change.kind = binlog::RowsKind::Write;
+    change.table = table;
+    return builder_.encode(binlog::RowsKind::Write, *table, cells, cells, change);
+  }
   // Inside format()'s Emit: the "keys" object of the row's message (RowMessageBuilder::lastKeys).
   std::string_view lastKeys() const { return builder_.lastKeys(); }
   // After format()'s Emit or render(): where the message's parts are.

@@ -88,6 +88,11 @@ class Stats {
   std::atomic<bool> broker_blocked{false};
   std::atomic<uint64_t> messages_unconfirmed{0};
 
+  // Snapshot (pipeline/snapshot_stage.h).
+  Counter snapshot_rows{0};    // rows handed on for publishing
+  Counter snapshot_chunks{0};  // chunks handed on
+  std::atomic<uint64_t> snapshot_tables_remaining{0};
+
   // Queues between the stages.
   QueueGauge
       source_queue;  // reader -> transformer (items: batches of rows events and transaction ends)

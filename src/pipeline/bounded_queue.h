@@ -5,7 +5,8 @@
 // close() lets the consumer drain what is queued and then see the end (popFor returns nullopt,
 // popAll 0).
 // An item larger than the byte bound is still accepted when the queue is empty, so one huge row
-// cannot wedge the pipeline. Thread-safe; one producer and one consumer in our use. The depth is
+// cannot wedge the pipeline. Thread-safe; one consumer and one or two producers in our use (the
+// snapshot worker also feeds the source queue, pipeline/snapshot_stage.h). The depth is
 // reported to a metrics gauge, when given one, under the queue's own lock.
 //
 // The stages hand over batches (pipeline/items.h), and popAll() takes what is queued under one lock
@@ -81,6 +82,11 @@ class BoundedQueue {
     not_full_.notify_all();
   }
 
+  bool closed() const {
+    std::lock_guard lock(mutex_);
+    return closed_;
+  }
+
   bool drained() const {
     std::lock_guard lock(mutex_);
     return closed_ && items_.empty();
@@ -139,7 +145,9 @@ class BoundedQueue {
   // turns item by item (a wake-up and two context switches each).
   void wakeProducerIfRoomLocked() {
     if (items_.size() <= max_items_ / 2 && bytes_ <= max_bytes_ / 2) {
-      not_full_.notify_one();
+      // Every producer: the source queue has two (the reader and the snapshot worker), and one
+      // left asleep with room in the queue would wait for a pop that may never come.
+      not_full_.notify_all();
     }
   }
 

@@ -6,7 +6,13 @@ namespace mm::pipeline {
 
 InFlightWindow::InFlightWindow(const checkpoint::Checkpoint& initial)
     : mark_(std::make_shared<const checkpoint::Checkpoint>(initial)),
-      mark_rows_done_(initial.rows_done) {}
+      mark_rows_done_(initial.rows_done), snapshot_(initial.snapshot) {}
+
+checkpoint::Checkpoint InFlightWindow::lowWaterMark() const {
+  checkpoint::Checkpoint mark = withRowsDone(*mark_, mark_rows_done_);
+  mark.snapshot = snapshot_;
+  return mark;
+}
 
 InFlightWindow::Entry& InFlightWindow::add(PublishItem item) {
   items_.push_back(Entry{std::move(item), next_sequence_++});
@@ -86,6 +92,9 @@ void InFlightWindow::advance() {
   while (!items_.empty() && (items_.front().confirmed || !items_.front().item.isMessage())) {
     PublishItem& item = items_.front().item;
     if (item.checkpoint != nullptr) {
+      if (item.checkpoint->snapshot != nullptr) {
+        snapshot_ = item.checkpoint->snapshot;
+      }
       mark_ = std::move(item.checkpoint);
       mark_rows_done_ = item.rows_done;
     }

@@ -58,7 +58,9 @@ class InFlightWindow {
 
   // Drops the confirmed prefix (and the marks in it) and moves the low-water mark past it.
   void advance();
-  checkpoint::Checkpoint lowWaterMark() const { return withRowsDone(*mark_, mark_rows_done_); }
+  // The mark, with the snapshot progress of the last item in the confirmed prefix that carried
+  // one (the stream's own checkpoints carry none, so the progress holds until the next).
+  checkpoint::Checkpoint lowWaterMark() const;
 
   // Nothing from `sequence` on goes out again (a message the broker will never take).
   void haltAt(uint64_t sequence);
@@ -96,6 +98,7 @@ class InFlightWindow {
   // The longest confirmed prefix's mark, as the items carry it (PublishItem::after()).
   SharedCheckpoint mark_;
   uint64_t mark_rows_done_ = 0;
+  std::shared_ptr<const checkpoint::SnapshotProgress> snapshot_;
 };
 
 }  // namespace mm::pipeline

@@ -21,6 +21,7 @@
 #include "checkpoint/checkpoint.h"
 #include "message/message_route.h"
 #include "message/row_oversize.h"
+#include "mysql/snapshot_source.h"
 
 namespace mm::pipeline {
 
@@ -73,7 +74,36 @@ struct PositionGap {
   checkpoint::Checkpoint to;
 };
 
-using SourceItem = std::variant<RowsItem, TransactionEnd, SchemaChange, PositionGap>;
+// What the snapshot worker hands the transformer (pipeline/snapshot_stage.h, docs/design.md §13).
+// It travels in the source queue, so it takes its place among the stream's items: a chunk is
+// registered (ChunkOpen) before it is read, and every stream item after it is seen after it.
+struct SnapshotEvent {
+  enum class Kind {
+    TableStart,  // publish snapshot_start (count = estimated rows)
+    ChunkOpen,   // watch the table's changes from here on, for the chunk about to be read
+    ChunkRows,   // the chunk's rows: correct them, publish them once the stream passed its
+                 // high watermark
+    TableEnd,    // publish snapshot_end (count = rows)
+    Finished,    // the snapshot is over (or cancelled): its progress clears the saved one
+  };
+  Kind kind = Kind::TableStart;
+  std::string snapshot_id;
+  binlog::TableName table;
+  uint64_t chunk = 0;  // ChunkOpen, ChunkRows: the chunk's number within the snapshot
+  uint64_t count = 0;
+  std::shared_ptr<const binlog::TableMap> map;  // ChunkRows: the table as the rows are
+  bool keyless = false;                         // ChunkRows: read in one pass, without a key
+  mysql::SnapshotChunk rows;                    // ChunkRows
+  // The snapshot's progress once this item (and everything before it) is confirmed; null on
+  // ChunkOpen.
+  std::shared_ptr<const checkpoint::SnapshotProgress> progress;
+};
+struct SnapshotItem {
+  std::shared_ptr<SnapshotEvent> event;
+};
+
+using SourceItem =
+    std::variant<RowsItem, TransactionEnd, SchemaChange, PositionGap, SnapshotItem>;
 // What the reader hands the transformer at once: the items travel inside the batch, so the queue
 // moves one vector, not each item (an item is over 200 bytes, and every move and destruction of
 // the variant cost more than the hand-over itself).

@@ -21,6 +21,14 @@ Status guarded(std::string_view stage, Body body) {
   }
 }
 
+// The checkpoint the stream starts from: `start` without the snapshot progress, which only the
+// publisher's marks carry (a stream checkpoint carrying it would bring old progress back).
+checkpoint::Checkpoint streamStart(const checkpoint::Checkpoint& start) {
+  checkpoint::Checkpoint stream = start;
+  stream.snapshot = nullptr;
+  return stream;
+}
+
 }  // namespace
 
 void Pipeline::requestStop() {
@@ -46,6 +54,12 @@ struct Pipeline::Stages {
         publisher(p.publisher_, publish_queue, p.state_, p.clock_, p.stats_, p.options_.publisher,
                   start) {
     transformer.setStatePath(p.state_.path());
+    if (p.snapshot_source_ != nullptr) {
+      snapshot.emplace(*p.snapshot_source_, source_queue, feedback, *p.snapshot_control_,
+                       p.options_.reader.filter, p.stats_, p.clock_, p.options_.snapshot);
+      transformer.attachSnapshot(feedback, std::make_shared<const checkpoint::Checkpoint>(
+                                               streamStart(start)));
+    }
   }
   static std::optional<DelayBuffer> makeDelay(Pipeline& p) {
     if (p.options_.delay.count() == 0) {
@@ -61,6 +75,8 @@ struct Pipeline::Stages {
   std::optional<DelayBuffer> delay;
   TransformerStage transformer;
   PublisherStage publisher;
+  ChunkFeedback feedback;
+  std::optional<SnapshotStage> snapshot;
 };
 
 Status Pipeline::run(const checkpoint::Checkpoint& start) {
@@ -81,7 +97,7 @@ Status Pipeline::run(const checkpoint::Checkpoint& start) {
 
 Pipeline::Outcome Pipeline::runStages(Stages& stages, const checkpoint::Checkpoint& start) {
   Outcome outcome;
-  std::atomic<int> running{3};
+  std::atomic<int> running{stages.snapshot ? 4 : 3};
   // Runs a stage's body on a thread of its own name; `after` sees its status.
   auto stage = [&](const char* name, Status& status, auto body, auto after) {
     return std::jthread([&, name, body, after] {
@@ -123,9 +139,21 @@ Pipeline::Outcome Pipeline::runStages(Stages& stages, const checkpoint::Checkpoi
           std::stop_source either;
           std::stop_callback on_reading(reading, [&] { either.request_stop(); });
           std::stop_callback on_hard(hard, [&] { either.request_stop(); });
-          return stages.reader.run(start, either.get_token());
+          return stages.reader.run(streamStart(start), either.get_token());
         },
         stop_reading);
+    std::jthread snapshot;
+    if (stages.snapshot) {
+      snapshot = stage(
+          "snapshot", outcome.snapshot,
+          [&] {
+            std::stop_source either;
+            std::stop_callback on_reading(reading, [&] { either.request_stop(); });
+            std::stop_callback on_hard(hard, [&] { either.request_stop(); });
+            return stages.snapshot->run(start.snapshot, first_start_, either.get_token());
+          },
+          [](const Status&) {});  // the snapshot never stops the pipeline
+    }
     supervise(running);
   }
   return outcome;

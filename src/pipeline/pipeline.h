@@ -24,6 +24,7 @@
 #include "mysql/event_source.h"
 #include "pipeline/publisher_stage.h"
 #include "pipeline/reader_stage.h"
+#include "pipeline/snapshot_control.h"
 #include "schema/schema_history.h"
 #include "sink/publisher.h"
 
@@ -40,6 +41,7 @@ struct PipelineOptions {
   std::chrono::milliseconds stop_timeout{15000};
   std::chrono::milliseconds delay{0};  // delay buffer window; 0 = no buffer
   size_t delay_max_entries = 200000;   // beyond this the oldest are released early
+  SnapshotOptions snapshot;
 };
 
 class Pipeline {
@@ -55,10 +57,19 @@ class Pipeline {
   Status run(const checkpoint::Checkpoint& start);
   void requestStop();
 
+  // Runs the snapshot worker beside the stages (pipeline/snapshot_stage.h), reading from `source`
+  // and taking requests through `control`; `first_start` (no saved state) lets
+  // [snapshot] mode = initial begin one. Both must outlive the pipeline. Call before run().
+  void attachSnapshot(mysql::SnapshotSource& source, SnapshotControl& control, bool first_start) {
+    snapshot_source_ = &source;
+    snapshot_control_ = &control;
+    first_start_ = first_start;
+  }
+
  private:
   struct Stages;
   struct Outcome {
-    Status reader, transformer, publisher;
+    Status reader, transformer, publisher, snapshot;
   };
   // Runs each stage on its thread until all have ended.
   Outcome runStages(Stages& stages, const checkpoint::Checkpoint& start);
@@ -72,6 +83,9 @@ class Pipeline {
   const Clock& clock_;
   metrics::Stats& stats_;
   PipelineOptions options_;
+  mysql::SnapshotSource* snapshot_source_ = nullptr;
+  SnapshotControl* snapshot_control_ = nullptr;
+  bool first_start_ = false;
 
   std::stop_source reader_stop_;  // phase 1: stop reading
   std::stop_source hard_stop_;    // phase 2: everyone stops now

@@ -204,9 +204,11 @@ Status ReaderStage::stream(TransactionTracker& tracker, bool& received_event,
     // Hand the decoded items over before waiting for the server: between transactions, when no
     // input is waiting. Inside a transaction the rest of it is on its way already (a server
     // writes a transaction to its binlog whole, at commit), so the reader keeps reading.
-    if (!hand_off_.empty() && !tracker.inTransaction() && !source_.inputReady() &&
-        !flushHandOff(stop)) {
-      return Status::cancelled("stopped");
+    if (!tracker.inTransaction() && !source_.inputReady()) {
+      MM_RETURN_IF_ERROR(tracker.passIdle(output));
+      if (!hand_off_.empty() && !flushHandOff(stop)) {
+        return Status::cancelled("stopped");
+      }
     }
     auto raw = source_.next();
     if (!raw.isOk()) {

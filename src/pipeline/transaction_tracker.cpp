@@ -52,7 +52,8 @@ Result<TransactionTracker> TransactionTracker::create(const checkpoint::Checkpoi
 TransactionTracker::TransactionTracker(const checkpoint::Checkpoint& start, binlog::GtidState gtids,
                                        TrackerOptions options)
     : options_(options), resume_(start), file_(start.file), position_(start.offset),
-      txn_start_(start.offset), gtids_(std::move(gtids)) {}
+      txn_start_(start.offset), gtids_(std::move(gtids)), last_end_file_(start.file),
+      last_end_position_(start.offset) {}
 
 void TransactionTracker::streamStarted() {
   in_transaction_ = false;
@@ -205,9 +206,27 @@ Status TransactionTracker::endTransaction(uint64_t next_position, Output& out,
   if (next == nullptr) {
     next = transactionCheckpoint();
   }
+  last_end_file_ = file_;
+  last_end_position_ = next_position;
   const size_t size = sizeof(TransactionEnd) + next->file.size() + next->gtid_set.size();
   return out.item(TransactionEnd{std::move(next), std::move(resumed)}, size) ? Status::ok()
                                                                              : stopped();
+}
+
+Status TransactionTracker::passIdle(Output& out) {
+  if (!options_.checkpoints || in_transaction_ || !prepared_.empty() ||
+      (file_ == last_end_file_ && position_ == last_end_position_)) {
+    return Status::ok();
+  }
+  // Only events outside any transaction lie between the last end and here (a rotation, a new
+  // file's header events): the next transaction starts here.
+  txn_start_ = position_;
+  txn_checkpoint_stale_ = true;
+  last_end_file_ = file_;
+  last_end_position_ = position_;
+  SharedCheckpoint next = transactionCheckpoint();
+  const size_t size = sizeof(TransactionEnd) + next->file.size() + next->gtid_set.size();
+  return out.item(TransactionEnd{std::move(next), nullptr}, size) ? Status::ok() : stopped();
 }
 
 const SharedCheckpoint TransactionTracker::kNoCheckpoint;

@@ -145,6 +145,13 @@ class TransactionTracker {
   // before are forgotten, as their outcome is in what was jumped over.
   void jumpTo(const checkpoint::Checkpoint& to);
 
+  // The reader is about to wait for the server: when it is between transactions and events
+  // outside any (a rotation, a file's header) moved the position since the last TransactionEnd,
+  // hands on a TransactionEnd there, so the stages after it know how far the stream is (the
+  // snapshot publishes a chunk once the stream passed its high watermark, docs/design.md §13).
+  // Nothing while an XA transaction is prepared and undecided. Cancelled when the output says stop.
+  Status passIdle(Output& out);
+
   // The event's place from its header; moves position() past an event that is in the file.
   EventPlace place(const binlog::EventHeader& header);
 
@@ -238,6 +245,9 @@ class TransactionTracker {
   std::vector<Savepoint> savepoints_;
   std::vector<PreparedXa> prepared_;  // oldest first
   uint64_t prepared_bytes_ = 0;
+  // Where the last TransactionEnd handed on put the next transaction (passIdle).
+  std::string last_end_file_;
+  uint64_t last_end_position_ = 0;
 };
 
 }  // namespace mm::pipeline

@@ -53,17 +53,27 @@ Status TransformerStage::handle(SourceItem& item) {
   if (auto* rows = std::get_if<RowsItem>(&item)) {
     return transform(*rows);
   }
+  if (auto* snapshot = std::get_if<SnapshotItem>(&item)) {
+    return handleSnapshot(*snapshot);
+  }
   if (auto* end = std::get_if<TransactionEnd>(&item)) {
     if (end->resumed != nullptr) {
       MM_RETURN_IF_ERROR(checkResumedRows(*end->resumed));
     }
     rows_in_txn_ = 0;
     txn_file_.clear();
+    SharedCheckpoint next = end->next;
     output(checkpointMark(std::move(end->next)));
+    return passedForSnapshot(next);
   } else if (auto* gap = std::get_if<PositionGap>(&item)) {
     rows_in_txn_ = 0;
     txn_file_.clear();
     output(gapItem(*gap));
+    if (snapshot_) {
+      snapshot_->gap();
+      MM_RETURN_IF_ERROR(
+          passedForSnapshot(std::make_shared<const checkpoint::Checkpoint>(gap->to)));
+    }
     if (history_ != nullptr) {
       // The DDL in the gap is lost with its rows: the schema at the server's current position is
       // what information_schema says now.
@@ -72,6 +82,9 @@ Status TransformerStage::handle(SourceItem& item) {
     }
   } else if (auto* change = std::get_if<SchemaChange>(&item)) {
     forgetCompletedTables();
+    if (snapshot_) {
+      snapshot_->schemaChanged(*change);
+    }
     if (history_ != nullptr) {
       return history_->applyDdl(change->statement, change->database, change->at);
     }
@@ -195,6 +208,37 @@ TransformerStage::Flow TransformerStage::send(std::stop_token stop) {
   batch_.reserve(kMaxBatchItems);
   publish_time_ = unixSeconds(clock_.now());  // the push may have waited
   return Flow::Continue;
+}
+
+Status TransformerStage::handleSnapshot(SnapshotItem& item) {
+  if (!snapshot_) {
+    return Status::internal("a snapshot item reached a transformer without a snapshot worker");
+  }
+  return snapshot_->handle(item, publish_time_,
+                           [this](PublishItem&& published) { output(std::move(published)); });
+}
+
+Status TransformerStage::passedForSnapshot(const SharedCheckpoint& next) {
+  if (!snapshot_) {
+    return Status::ok();
+  }
+  return snapshot_->passed(next, publish_time_,
+                           [this](PublishItem&& published) { output(std::move(published)); });
+}
+
+Status TransformerStage::recordForSnapshot(const RowsItem& item, const SharedTableMap& map,
+                                           const message::RowOrigin& origin) {
+  snapshot_->rowsArrived(item.binlog_timestamp);
+  if (!snapshot_->watching(*map)) {
+    return Status::ok();
+  }
+  const message::ChangeOrigin change_origin{origin.binlog_timestamp, std::string(origin.file),
+                                            origin.event_end, origin.row, std::string(origin.gtid)};
+  return formatter_.encode(item.event.header, map, change_origin,
+                           [this](message::RowChange& change) {
+    snapshot_->record(change);
+    return Status::ok();
+  });
 }
 
 PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
@@ -347,6 +391,9 @@ Status TransformerStage::transform(RowsItem& item) {
                                   same_position ? next_row_at_position_ : 0,
                                   item.gtid};
   const uint64_t rows_before = rows_in_txn_;
+  if (snapshot_ && table.isOk()) {
+    MM_RETURN_IF_ERROR(recordForSnapshot(item, *table, origin));
+  }
   Status status = !table.isOk()       ? table.status()
                   : delay_ == nullptr ? transformNow(item, *table, origin)
                                       : transformDelayed(item, *table, origin);

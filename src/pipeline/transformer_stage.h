@@ -33,6 +33,7 @@
 #include "pipeline/bounded_queue.h"
 #include "pipeline/delay_buffer.h"
 #include "pipeline/items.h"
+#include "pipeline/snapshot_merge.h"
 #include "schema/schema_history.h"
 
 namespace mm::pipeline {
@@ -59,6 +60,13 @@ class TransformerStage {
 
   // The state file the start checkpoint came from, named in that error. Call before run().
   void setStatePath(std::string path) { state_path_ = std::move(path); }
+  // The snapshot worker's items come with the input (pipeline/snapshot_merge.h); it hears what
+  // became of each chunk through `feedback`, and `start` is the checkpoint the stream starts
+  // from. Call before run().
+  void attachSnapshot(ChunkFeedback& feedback, SharedCheckpoint start) {
+    snapshot_.emplace(formatter_, routing_, &feedback);
+    snapshot_->start(std::move(start));
+  }
 
  private:
   enum class Flow { Continue, Stopped };
@@ -91,6 +99,12 @@ class TransformerStage {
                                             const binlog::Position& at);
   void forgetCompletedTables();
   PublishItem gapItem(const PositionGap& gap) const;
+  Status handleSnapshot(SnapshotItem& item);
+  // The stream is between transactions at `next`: the snapshot publishes what waited for it.
+  Status passedForSnapshot(const SharedCheckpoint& next);
+  // Hands the changes of `item` to the snapshot when a chunk of its table is open.
+  Status recordForSnapshot(const RowsItem& item, const SharedTableMap& map,
+                           const message::RowOrigin& origin);
   // Corruption when the transaction `resumed` names held fewer rows than its rows_done.
   Status checkResumedRows(const checkpoint::Checkpoint& resumed) const;
   // The route of a row message of `map` and `kind` (`keys`, the message's "keys" object, only
@@ -134,6 +148,7 @@ class TransformerStage {
   std::string message_id_;  // reused to write each row's message id
   std::string state_path_;
   int64_t publish_time_ = 0;  // Unix seconds, read once per batch taken from the input
+  std::optional<SnapshotMerge> snapshot_;  // set when a snapshot worker runs
 };
 
 }  // namespace mm::pipeline

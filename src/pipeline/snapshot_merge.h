@@ -1,0 +1,108 @@
+// SnapshotMerge: the transformer's part of the snapshot (docs/design.md §13). It puts the snapshot
+// worker's items (pipeline/snapshot_stage.h) into the stream of messages:
+//   - TableStart / TableEnd / Finished become snapshot_start / snapshot_end messages / a mark,
+//   - ChunkOpen starts recording the changes the stream makes to the chunk's table,
+//   - ChunkRows is corrected with those changes (ChunkCorrection, pipeline/snapshot_chunk.h) and
+//     more as they come, and published as row_snapshot messages once the stream passed the
+//     chunk's high watermark; the worker then hears the verdict (ChunkFeedback).
+// Everything is published between two transactions, never inside one, so a chunk is the table as
+// at one point of the stream: every change before that point is published before it, every
+// change after it follows it.
+//
+// A DDL naming the table of the open chunk discards the chunk (verdict Restart: the worker reads
+// it again with the table's new definition); a position gap discards it too (verdict Reread: the
+// changes in the gap are lost to the correction).
+//
+// Checkpoints: each item carries the stream's mark as it stands (so the low-water mark does not
+// move) with the snapshot progress that holds once the item is confirmed; the rows of a chunk but
+// its last carry none (pipeline/in_flight_window.h keeps the last progress it passed).
+// Not thread-safe: the transformer's thread only.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/function_ref.h"
+#include "common/status.h"
+#include "message/message_route.h"
+#include "message/row_change.h"
+#include "message/rows_formatter.h"
+#include "metrics/stats.h"
+#include "pipeline/items.h"
+#include "pipeline/snapshot_chunk.h"
+#include "pipeline/snapshot_stage.h"
+
+namespace mm::pipeline {
+
+class SnapshotMerge {
+ public:
+  using Output = FunctionRef<void(PublishItem&&)>;
+
+  // `feedback` may be null (no snapshot worker).
+  SnapshotMerge(message::RowsFormatter& formatter, const message::RoutingKeyTemplate& routing,
+                ChunkFeedback* feedback)
+      : formatter_(formatter), routing_(routing), feedback_(feedback) {}
+
+  // The mark the stream starts from (the pipeline's start checkpoint).
+  void start(SharedCheckpoint mark) { mark_ = std::move(mark); }
+  // A snapshot item from the worker; `now` the publish time (Unix s).
+  Status handle(SnapshotItem& item, int64_t now, Output out);
+  // A rows event begins (or continues) a transaction: nothing is published until it ends.
+  void rowsArrived(uint32_t binlog_timestamp) {
+    between_transactions_ = false;
+    binlog_timestamp_ = binlog_timestamp;
+  }
+  // Whether changes of `table` are being recorded (a chunk of it is open).
+  bool watching(const binlog::TableMap& table) const {
+    return chunk_.has_value() && table.table == chunk_->table.table &&
+           table.database == chunk_->table.database;
+  }
+  // A change of the watched table, in stream order.
+  void record(const message::RowChange& change);
+  // The stream is between transactions at `next` (a TransactionEnd, a gap's end): publishes what
+  // waited for it.
+  Status passed(const SharedCheckpoint& next, int64_t now, Output out);
+  void schemaChanged(const SchemaChange& change);
+  void gap();
+
+ private:
+  struct OpenChunk {
+    uint64_t number = 0;
+    binlog::TableName table;
+    std::vector<message::RowChange> log;        // changes before the rows arrived
+    std::shared_ptr<SnapshotEvent> rows;        // null until they arrive
+    std::optional<ChunkCorrection> correction;  // made when they arrive
+    message::EncodedColumns range_last;         // the keys of the SELECT's last row
+    bool mismatch = false;  // a change of another definition of the table came
+  };
+
+  Status publishDue(int64_t now, Output out);
+  Status arrived(std::shared_ptr<SnapshotEvent> rows);
+  void publishChunk(int64_t now, Output out);
+  void publishTableMessage(const SnapshotEvent& event, int64_t now, Output out);
+  void discard(ChunkFeedback::Outcome why);
+  PublishItem markWith(const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) const;
+  SharedRoute routeOf(std::string_view type, const binlog::TableName& table,
+                      std::string_view keys);
+
+  message::RowsFormatter& formatter_;
+  const message::RoutingKeyTemplate& routing_;
+  ChunkFeedback* feedback_;
+  SharedCheckpoint mark_;  // the stream's mark where it last was between transactions
+  bool between_transactions_ = true;
+  uint32_t binlog_timestamp_ = 0;
+  std::optional<OpenChunk> chunk_;
+  // Table messages and marks waiting for the stream to be between transactions.
+  std::deque<std::shared_ptr<SnapshotEvent>> waiting_;
+  // The keys of the last row published of each table of this snapshot (the next chunk's range
+  // starts after it).
+  std::string last_keys_table_;
+  message::EncodedColumns last_keys_;
+  std::map<std::string, SharedRoute, std::less<>> routes_;  // by "type db.table"
+};
+
+}  // namespace mm::pipeline
