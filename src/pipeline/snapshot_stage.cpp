@@ -133,6 +133,12 @@ bool SnapshotStage::runSnapshot(Progress plan, std::stop_token stop) {
       cancelled = true;
       break;
     }
+    if (result == TableResult::Failed) {  // reported; the snapshot goes on without it
+      plan.tables.erase(plan.tables.begin());
+      plan.after_key.clear();
+      plan.rows_done = 0;
+      plan.table_started = false;
+    }
     ++status_.tables_done;
   }
   // The progress cleared: a restart does not continue a finished (or cancelled) snapshot.

@@ -44,7 +44,7 @@ Status AppliedTable::apply(const ReceivedMessage& message) {
     return Status::internal("not a message of ours: " + message.body);
   }
   const std::string type = doc["type"].GetString();
-  if (type == "heartbeat") {
+  if (type == "heartbeat" || type == "snapshot_start" || type == "snapshot_end") {
     return Status::ok();
   }
   if (!doc.HasMember("keys") || !doc["keys"].IsObject()) {
@@ -55,7 +55,7 @@ Status AppliedTable::apply(const ReceivedMessage& message) {
     ++duplicates_;
   }
   const std::string key = keyOf(doc["keys"]);
-  if (type == "row_insert") {
+  if (type == "row_insert" || type == "row_snapshot") {  // a snapshot row is an upsert
     Row& row = rows_[key];
     row.clear();
     assign(row, doc["values"]);

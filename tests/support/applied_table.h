@@ -1,6 +1,7 @@
 // AppliedTable: the table a consumer ends with when it applies every row message it receives, in
 // order, duplicates included (a re-sent sequence replays in order, so applying it again is right;
 // skipping by message_id would let a replayed older change win). Keyed by the message's `keys`.
+// A row_snapshot is applied as an upsert of the whole row, as a row_insert.
 // Used by fault tests to compare the stream with the real table (tableRows of a SELECT).
 #pragma once
 
