@@ -70,9 +70,8 @@ std::string snapshotEndId(const SnapshotTableFacts& facts) {
 std::string snapshotRowId(const SnapshotTableFacts& facts, std::string_view keys_json) {
   // An AMQP message-id is a short string: 255 bytes at most.
   constexpr size_t kMaxId = 255;
-  std::string id =
-      fmt::format("snapshot:{}:row:{}.{}:{}", facts.snapshot_id, facts.database, facts.table,
-                  keys_json);
+  std::string id = fmt::format("snapshot:{}:row:{}.{}:{}", facts.snapshot_id, facts.database,
+                               facts.table, keys_json);
   if (id.size() <= kMaxId) {
     return id;
   }

@@ -65,6 +65,11 @@ class SnapshotSource {
   // [snapshot] keyless_max_rows).
   virtual Result<SnapshotChunk> readChunk(const SnapshotTable& table, std::string_view after,
                                           size_t limit) = 0;
+  // The rows whose key is one of `keys_json`, each a "keys" object as a message writes it
+  // ({"id":5}), under the same watermark rules (end_of_table set, last_key ""): rows an update
+  // moved into the part of the table already published, re-read (docs/design.md §13.2).
+  virtual Result<SnapshotChunk> readKeys(const SnapshotTable& table,
+                                         const std::vector<std::string>& keys_json) = 0;
 };
 
 }  // namespace mm::mysql

@@ -14,19 +14,22 @@
 //
 // Range: the chunk covers the keys after `after` up to its last row's key (to the end of the table
 // when the SELECT came back short). A change to a key outside the range is ignored when the keys
-// compare (integer, DECIMAL, temporal and binary-string key columns); when they do not (text
-// under a collation), an insert with a whole row is kept (at worst the row comes twice: here and
-// in its own chunk, both times with its current values).
+// compare (integer, YEAR, BIT, DECIMAL and temporal key columns); when they do not (text under a
+// collation, binary strings), an insert with a whole row is kept (at worst the row comes twice:
+// here and in its own chunk, both times with its current values). A held row an update moves to
+// another key stays held whatever the new key: a consumer may not have it yet.
 //
 // needsReread(): a change left a row of the range unknown: an update moved a key into the range
-// with an after image that lacks columns (binlog_row_image = MINIMAL) while neither the old nor
-// the new key is in the chunk, or an insert without every column of a key not in the chunk; for a
-// keyless table, any change at all (rows without a key cannot be told apart). The worker then
-// reads the chunk again.
+// while neither the old nor the new key is in the chunk (an update carries only the columns it
+// changed), or an insert without every column (binlog_row_image = MINIMAL) of a key not in the
+// chunk; for a keyless table, any change at all (rows without a key cannot be told apart). The
+// worker then reads the chunk again.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -54,7 +57,11 @@ class ChunkCorrection {
   void apply(const message::RowChange& change);
 
   bool needsReread() const { return needs_reread_; }
-  size_t size() const;
+  size_t size() const { return by_key_.size(); }
+  // Whether the row of `keys` is held (the SELECT returned it, or the stream wrote it since).
+  bool holds(const message::EncodedColumns& keys) const;
+  // Whether `keys` may lie in the range: nullopt when the key columns do not compare.
+  std::optional<bool> inRange(const message::EncodedColumns& keys) const;
   // The corrected rows (Write changes: keys and every column in values), the SELECT's order
   // first, rows inserted since after them. Leaves the correction empty.
   std::vector<message::RowChange> take();
@@ -67,10 +74,24 @@ class ChunkCorrection {
   // Rows by the JSON text of their keys; a removed row leaves an empty slot (no `table`).
   std::vector<message::RowChange> rows_;
   std::unordered_map<std::string, size_t> by_key_;
+
+  std::string keyText(const message::EncodedColumns& keys) const;
+  // The row of `key` taken out (its slot emptied); nullopt when not held.
+  std::optional<message::RowChange> takeRow(const std::string& key);
+  void store(const std::string& key, message::RowChange row);
+  bool mayBeInRange(const message::EncodedColumns& keys) const {
+    return inRange(keys).value_or(true);
+  }
+  void applyUpdate(const message::RowChange& change);
 };
 
+// Compares two sets of key cells (the key columns of `table`, in key order) as the server orders
+// them: nullopt when a column does not compare (compareKeyValue). A missing column: nullopt.
+std::optional<int> compareKeys(const binlog::TableMap& table, const message::EncodedColumns& a,
+                               const message::EncodedColumns& b);
+
 // Compares two key values of `column` as the server orders them: <0, 0, >0; nullopt when this
-// code cannot tell (text under a collation, types it does not order). `a` and `b` are their JSON
+// code cannot tell (text, binary strings, types it does not order). `a` and `b` are their JSON
 // text as RowMessageBuilder encodes them.
 std::optional<int> compareKeyValue(const binlog::TableMapColumn& column, std::string_view a,
                                    std::string_view b);

@@ -28,14 +28,14 @@ struct SnapshotOptions {
 // What a snapshot has done so far, as status and GET /snapshot report it.
 struct SnapshotStatus {
   bool running = false;
-  std::string id;                 // of the running (or last) snapshot
-  std::string table;              // "db.table" being read; "" between tables
-  uint64_t table_rows_done = 0;   // rows of it handed on
+  std::string id;                // of the running (or last) snapshot
+  std::string table;             // "db.table" being read; "" between tables
+  uint64_t table_rows_done = 0;  // rows of it handed on
   uint64_t table_estimated_rows = 0;
   size_t tables_done = 0;
   size_t tables_total = 0;
-  uint64_t rows_total = 0;        // rows handed on by this snapshot
-  double rows_per_second = 0;     // over the last few seconds
+  uint64_t rows_total = 0;     // rows handed on by this snapshot
+  double rows_per_second = 0;  // over the last few seconds
   int64_t started_unix = 0;
   std::vector<std::string> errors;  // tables that could not be read, each with why
 };

@@ -52,8 +52,8 @@ Status SnapshotMerge::arrived(std::shared_ptr<SnapshotEvent> rows) {
   for (size_t i = 0; i < selected.size(); ++i) {
     Status encoded = formatter_.encodeRow(rows->map, rows->rows.rows[i], selected[i]);
     if (!encoded.isOk()) {
-      return encoded.withContext(fmt::format("snapshot row of {}.{}", chunk.table.database,
-                                             chunk.table.table));
+      return encoded.withContext(
+          fmt::format("snapshot row of {}.{}", chunk.table.database, chunk.table.table));
     }
   }
   if (!selected.empty()) {
@@ -201,8 +201,8 @@ SharedRoute SnapshotMerge::routeOf(std::string_view type, const binlog::TableNam
   const std::string key = fmt::format("{} {}.{}", type, table.database, table.table);
   auto it = routes_.find(key);
   if (it == routes_.end()) {
-    it = routes_.emplace(key, makeRoute(routing_.expand(facts), message::routeHeaders(facts)))
-             .first;
+    it =
+        routes_.emplace(key, makeRoute(routing_.expand(facts), message::routeHeaders(facts))).first;
   }
   return it->second;
 }

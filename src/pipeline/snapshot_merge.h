@@ -77,7 +77,7 @@ class SnapshotMerge {
     std::shared_ptr<SnapshotEvent> rows;        // null until they arrive
     std::optional<ChunkCorrection> correction;  // made when they arrive
     message::EncodedColumns range_last;         // the keys of the SELECT's last row
-    bool mismatch = false;  // a change of another definition of the table came
+    bool mismatch = false;                      // a change of another definition of the table came
   };
 
   Status publishDue(int64_t now, Output out);
@@ -86,8 +86,7 @@ class SnapshotMerge {
   void publishTableMessage(const SnapshotEvent& event, int64_t now, Output out);
   void discard(ChunkFeedback::Outcome why);
   PublishItem markWith(const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) const;
-  SharedRoute routeOf(std::string_view type, const binlog::TableName& table,
-                      std::string_view keys);
+  SharedRoute routeOf(std::string_view type, const binlog::TableName& table, std::string_view keys);
 
   message::RowsFormatter& formatter_;
   const message::RoutingKeyTemplate& routing_;

@@ -59,7 +59,8 @@ std::optional<ChunkFeedback::Verdict> ChunkFeedback::wait(uint64_t chunk, std::s
 
 Status SnapshotStage::run(std::shared_ptr<const checkpoint::SnapshotProgress> resume,
                           bool first_start, std::stop_token stop) {
-  control_.attach([this](const binlog::TableName& t) { return filter_.passes(t.database, t.table); });
+  control_.attach(
+      [this](const binlog::TableName& t) { return filter_.passes(t.database, t.table); });
   bool running = true;
   if (resume != nullptr && !resume->tables.empty()) {
     spdlog::info("snapshot {}: continuing with {} table(s) at {}", resume->id,
@@ -160,7 +161,8 @@ bool SnapshotStage::runSnapshot(Progress plan, std::stop_token stop) {
 
 SnapshotStage::TableResult SnapshotStage::snapshotTable(Progress& plan, std::stop_token stop) {
   const binlog::TableName name = nameOf(plan);
-  auto described = retried("describe the table", [&] { return source_.describe(name); }, stop);
+  auto described = retried(
+      "describe the table", [&] { return source_.describe(name); }, stop);
   if (!described) {
     return TableResult::Stopped;
   }
@@ -212,8 +214,8 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
       continue;
     }
     if (verdict->outcome == ChunkFeedback::Outcome::Restart) {
-      auto again = retried("describe the table", [&] { return source_.describe(nameOf(plan)); },
-                           stop);
+      auto again = retried(
+          "describe the table", [&] { return source_.describe(nameOf(plan)); }, stop);
       if (!again || !again->isOk()) {
         if (again) {
           failTable(plan, again->status());
@@ -221,8 +223,8 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
         return again ? TableResult::Failed : TableResult::Stopped;
       }
       if (!sameColumns(*table.map, *(*again)->map)) {
-        spdlog::info("snapshot {}: {} changed shape; reading it again from its first row",
-                     plan.id, status_.table);
+        spdlog::info("snapshot {}: {} changed shape; reading it again from its first row", plan.id,
+                     status_.table);
         plan.after_key.clear();
         plan.rows_done = 0;
         plan.table_started = false;
@@ -239,8 +241,8 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
     status_.rows_total += verdict->rows;
     report(plan);
     if (plan.rows_done >= next_log) {
-      spdlog::info("snapshot {}: {} at {} of about {} rows", plan.id, status_.table,
-                   plan.rows_done, table.estimated_rows);
+      spdlog::info("snapshot {}: {} at {} of about {} rows", plan.id, status_.table, plan.rows_done,
+                   table.estimated_rows);
       next_log = plan.rows_done + std::max<uint64_t>(table.estimated_rows / 10, 1);
     }
     throttle(verdict->rows, stop);
@@ -250,9 +252,11 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
   }
 }
 
-std::optional<ChunkFeedback::Verdict> SnapshotStage::handOnChunk(
-    Progress& plan, const mysql::SnapshotTable& table, bool& end_of_table, std::string& last_key,
-    std::stop_token stop) {
+std::optional<ChunkFeedback::Verdict> SnapshotStage::handOnChunk(Progress& plan,
+                                                                 const mysql::SnapshotTable& table,
+                                                                 bool& end_of_table,
+                                                                 std::string& last_key,
+                                                                 std::stop_token stop) {
   const uint64_t chunk = ++next_chunk_;
   auto open = std::make_shared<SnapshotEvent>();
   open->kind = SnapshotEvent::Kind::ChunkOpen;
@@ -362,8 +366,7 @@ auto SnapshotStage::retried(std::string_view what, Call call, std::stop_token st
 
 void SnapshotStage::report(const Progress& plan) {
   (void)plan;
-  const double seconds =
-      std::chrono::duration<double>(clock_.monotonicNow() - started_).count();
+  const double seconds = std::chrono::duration<double>(clock_.monotonicNow() - started_).count();
   status_.rows_per_second = seconds > 0 ? static_cast<double>(status_.rows_total) / seconds : 0;
   control_.update(status_);
 }
@@ -374,10 +377,11 @@ void SnapshotStage::throttle(uint64_t rows, std::stop_token stop) {
     return;
   }
   throttled_rows_ += rows;
-  const auto due = throttle_start_ + std::chrono::duration_cast<Clock::MonotonicTime::duration>(
-                                         std::chrono::duration<double>(
-                                             static_cast<double>(throttled_rows_) /
-                                             static_cast<double>(options_.max_rows_per_second)));
+  const auto due =
+      throttle_start_ +
+      std::chrono::duration_cast<Clock::MonotonicTime::duration>(
+          std::chrono::duration<double>(static_cast<double>(throttled_rows_) /
+                                        static_cast<double>(options_.max_rows_per_second)));
   clock_.waitUntil(due, stop);
 }
 

@@ -65,9 +65,8 @@ class SnapshotStage {
   SnapshotStage(mysql::SnapshotSource& source, BoundedQueue<SourceBatch>& out,
                 ChunkFeedback& feedback, SnapshotControl& control, TableFilterOptions filter,
                 metrics::Stats& stats, const Clock& clock, SnapshotOptions options)
-      : source_(source), out_(out), feedback_(feedback), control_(control),
-        filter_options_(filter), filter_(std::move(filter)), stats_(stats), clock_(clock),
-        options_(options) {}
+      : source_(source), out_(out), feedback_(feedback), control_(control), filter_options_(filter),
+        filter_(std::move(filter)), stats_(stats), clock_(clock), options_(options) {}
 
   // Continues `resume` (the start checkpoint's progress) when it names tables, else starts the
   // initial snapshot when `first_start` and [snapshot] mode = initial; then serves requests until

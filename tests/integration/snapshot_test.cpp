@@ -75,19 +75,17 @@ class Snapshot : public LiveMonitorTest, public ::testing::WithParamInterface<st
           case 1:
             statement = fmt::format("INSERT INTO {} VALUES ({}, 1, 'new', 'p')", t, next_id++);
             break;
-          case 2:
-            statement = fmt::format("DELETE FROM {} WHERE id = {}", t, id);
-            break;
+          case 2: statement = fmt::format("DELETE FROM {} WHERE id = {}", t, id); break;
           case 3:  // a key change up, past every key
             statement = fmt::format("UPDATE {} SET id = id + 100000000 WHERE id = {}", t, id);
             break;
           case 4:  // several rows in one transaction
-            statement = fmt::format("UPDATE {} SET k = k + 1 WHERE id BETWEEN {} AND {}", t, id,
-                                    id + 5);
+            statement =
+                fmt::format("UPDATE {} SET k = k + 1 WHERE id BETWEEN {} AND {}", t, id, id + 5);
             break;
           default:
-            statement = fmt::format("UPDATE {} SET c = CONCAT('u', k), pad = NULL WHERE id = {}",
-                                    t, id);
+            statement =
+                fmt::format("UPDATE {} SET c = CONCAT('u', k), pad = NULL WHERE id = {}", t, id);
             break;
         }
         if (Status s = sql.execute(statement); !s.isOk() && workload_error_.empty()) {
@@ -158,8 +156,8 @@ class Snapshot : public LiveMonitorTest, public ::testing::WithParamInterface<st
       }
       auto rows = sql_.query(fmt::format("SELECT id, k, c, pad FROM {}.t", database_));
       ASSERT_TRUE(rows.isOk()) << rows.status().toString();
-      difference = describeDifference(tableRows({"id", "k", "c", "pad"}, {0}, *rows),
-                                      applied_.rows());
+      difference =
+          describeDifference(tableRows({"id", "k", "c", "pad"}, {0}, *rows), applied_.rows());
       quiet_rounds = difference.empty() ? quiet_rounds + 1 : 0;
       if (!difference.empty() && ++compare_rounds_ > 20) {
         break;

@@ -40,6 +40,9 @@ class FileSource final : public mysql::EventSource {
     }
     return **event;
   }
+  // A file's events are all there: the reader never waits for more (so it marks no idle point,
+  // TransactionTracker::passIdle), as with a server that streams a backlog.
+  bool inputReady() override { return true; }
   void interrupt() override {}
   bool checksumBeforeFormatDescription() const override { return false; }
   bool positionLost() const override { return false; }
