@@ -32,6 +32,13 @@ struct SnapshotProgress {
   std::string after_key;
   uint64_t rows_done = 0;      // rows of the first table confirmed
   bool table_started = false;  // its snapshot_start message is confirmed
+  // The keys (each a message's "keys" object) of rows an update moved into the part of the first
+  // table already published, from a part not yet published: read again before the next chunk
+  // (docs/design.md §13.2).
+  std::vector<std::string> refresh_keys = {};
+  // The first table's key up to which rows are published (pipeline/snapshot_merge.h's text form);
+  // "" = none yet.
+  std::string boundary = {};
   bool operator==(const SnapshotProgress&) const = default;
 };
 

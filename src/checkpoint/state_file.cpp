@@ -90,6 +90,29 @@ std::optional<std::vector<SnapshotProgress::Table>> decodeTables(std::string_vie
   return tables;
 }
 
+// A list of texts of any bytes: each percent-encoded, joined by ','.
+std::string encodeList(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : ",") + encodeName(item);
+  }
+  return out;
+}
+
+std::optional<std::vector<std::string>> decodeList(std::string_view text) {
+  std::vector<std::string> items;
+  for (size_t start = 0; start < text.size();) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    auto item = decodeName(text.substr(start, comma - start));
+    if (!item) {
+      return std::nullopt;
+    }
+    items.push_back(std::move(*item));
+    start = comma + 1;
+  }
+  return items;
+}
+
 bool parseUint(std::string_view text, uint64_t& out) {
   auto result = std::from_chars(text.data(), text.data() + text.size(), out);
   return result.ec == std::errc() && result.ptr == text.data() + text.size() && !text.empty();
@@ -191,6 +214,14 @@ class StateParser {
       if (!parseUint(value, s.rows_done)) {
         return fmt::format("invalid snapshot_rows_done '{}'", value);
       }
+    } else if (key == "snapshot_refresh") {
+      auto keys = decodeList(value);
+      if (!keys) {
+        return fmt::format("invalid snapshot_refresh '{}'", value);
+      }
+      s.refresh_keys = std::move(*keys);
+    } else if (key == "snapshot_boundary") {
+      s.boundary = std::string(value);
     } else if (key == "snapshot_table_started") {
       if (value != "0" && value != "1") {
         return fmt::format("invalid snapshot_table_started '{}' (0 or 1)", value);
@@ -282,6 +313,12 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
       content.keyValue("snapshot_after_key", s.after_key);
     }
     content.keyValue("snapshot_rows_done", s.rows_done);
+    if (!s.refresh_keys.empty()) {
+      content.keyValue("snapshot_refresh", encodeList(s.refresh_keys));
+    }
+    if (!s.boundary.empty()) {
+      content.keyValue("snapshot_boundary", s.boundary);
+    }
     content.keyValue("snapshot_table_started", uint64_t{s.table_started ? 1u : 0u});
   }
   // Last, with its newline: any shorter prefix of the file lacks one or the other (load()).

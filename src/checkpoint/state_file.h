@@ -24,6 +24,8 @@
 //   snapshot_after_key=x2A                  do, names percent-encoded but [A-Za-z0-9_$-]; the
 //   snapshot_rows_done=4096                 first one's last confirmed key and rows, whether its
 //   snapshot_table_started=1                snapshot_start is confirmed; after_key may be absent)
+//   snapshot_refresh=...  snapshot_boundary=...  (optional: keys to read again, percent-encoded
+//                          and joined by ','; the published part's upper key)
 //   rows_done=0           (required; written last since issue 16, so that no prefix of a file
 //                          loads; older files have it before gtid_set and still load)
 #pragma once

@@ -93,6 +93,12 @@ struct SnapshotEvent {
   uint64_t count = 0;
   std::shared_ptr<const binlog::TableMap> map;  // ChunkRows: the table as the rows are
   bool keyless = false;                         // ChunkRows: read in one pass, without a key
+  // ChunkOpen: the keys waiting to be read again (the plan's) and the saved boundary of the
+  // published part (checkpoint::SnapshotProgress), which a restart hands back. ChunkRows with
+  // keys_only: the rows of exactly these keys, read again (SnapshotSource::readKeys).
+  std::vector<std::string> refresh_keys;
+  std::string boundary;
+  bool keys_only = false;
   mysql::SnapshotChunk rows;                    // ChunkRows
   // The snapshot's progress once this item (and everything before it) is confirmed; null on
   // ChunkOpen.

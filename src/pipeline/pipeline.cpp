@@ -57,8 +57,9 @@ struct Pipeline::Stages {
     if (p.snapshot_source_ != nullptr) {
       snapshot.emplace(*p.snapshot_source_, source_queue, feedback, *p.snapshot_control_,
                        p.options_.reader.filter, p.stats_, p.clock_, p.options_.snapshot);
-      transformer.attachSnapshot(feedback, std::make_shared<const checkpoint::Checkpoint>(
-                                               streamStart(start)));
+      transformer.attachSnapshot(
+          feedback, std::make_shared<const checkpoint::Checkpoint>(streamStart(start)),
+          start.snapshot);
     }
   }
   static std::optional<DelayBuffer> makeDelay(Pipeline& p) {

@@ -169,6 +169,9 @@ std::string ChunkCorrection::keyText(const EncodedColumns& keys) const {
 }
 
 std::optional<bool> ChunkCorrection::inRange(const EncodedColumns& keys) const {
+  if (range_.only_held) {
+    return false;
+  }
   if (!range_.after.empty()) {
     const auto above = compareKeys(*table_, keys, range_.after);
     if (!above) {

@@ -44,6 +44,7 @@ class ChunkCorrection {
     message::EncodedColumns after;  // keys of the row before the chunk; empty: from the start
     message::EncodedColumns last;   // keys of its last row; ignored when to_end
     bool to_end = false;            // the SELECT came back short: the range has no upper end
+    bool only_held = false;         // rows read by their keys: nothing else is in the range
   };
   // `table` is the snapshot's map (names, the chunk key as primary key); `keyless` for a table
   // read in one pass without a key.

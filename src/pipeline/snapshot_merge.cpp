@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +26,7 @@ Status SnapshotMerge::handle(SnapshotItem& item, int64_t now, Output out) {
   std::shared_ptr<SnapshotEvent> event = std::move(item.event);
   switch (event->kind) {
     case SnapshotEvent::Kind::ChunkOpen:
+      startTable(*event);
       chunk_.emplace();
       chunk_->number = event->chunk;
       chunk_->table = event->table;
@@ -42,12 +44,14 @@ Status SnapshotMerge::handle(SnapshotItem& item, int64_t now, Output out) {
 
 Status SnapshotMerge::arrived(std::shared_ptr<SnapshotEvent> rows) {
   OpenChunk& chunk = *chunk_;
+  table_map_ = rows->map;
   ChunkCorrection& correction = chunk.correction.emplace(rows->map, rows->keyless);
   ChunkCorrection::Range range;
-  if (last_keys_table_ == chunk.table.database + "." + chunk.table.table) {
-    range.after = last_keys_;
+  if (published_any_) {
+    range.after = published_;
   }
   range.to_end = rows->rows.end_of_table;
+  range.only_held = rows->keys_only;
   std::vector<message::RowChange> selected(rows->rows.rows.size());
   for (size_t i = 0; i < selected.size(); ++i) {
     Status encoded = formatter_.encodeRow(rows->map, rows->rows.rows[i], selected[i]);
@@ -56,7 +60,7 @@ Status SnapshotMerge::arrived(std::shared_ptr<SnapshotEvent> rows) {
           fmt::format("snapshot row of {}.{}", chunk.table.database, chunk.table.table));
     }
   }
-  if (!selected.empty()) {
+  if (!selected.empty() && !rows->keys_only) {
     range.last = selected.back().keys;
   }
   chunk.range_last = range.last;
@@ -75,6 +79,10 @@ Status SnapshotMerge::arrived(std::shared_ptr<SnapshotEvent> rows) {
 }
 
 void SnapshotMerge::record(const message::RowChange& change) {
+  if (!chunk_) {
+    noteKeyMove(change, false);
+    return;
+  }
   OpenChunk& chunk = *chunk_;
   if (!chunk.correction) {
     chunk.log.push_back(change);
@@ -84,7 +92,59 @@ void SnapshotMerge::record(const message::RowChange& change) {
     chunk.mismatch = true;  // the stream is on another definition: a DDL is on its way
     return;
   }
+  const bool held = chunk.correction->holds(change.keys);
   chunk.correction->apply(change);
+  noteKeyMove(change, held);
+}
+
+void SnapshotMerge::start(SharedCheckpoint mark,
+                          std::shared_ptr<const checkpoint::SnapshotProgress> progress) {
+  mark_ = std::move(mark);
+  if (progress != nullptr && !progress->tables.empty()) {
+    SnapshotEvent resumed;
+    resumed.table = {progress->tables.front().database, progress->tables.front().table};
+    resumed.boundary = progress->boundary;
+    resumed.refresh_keys = progress->refresh_keys;
+    startTable(resumed);
+  }
+}
+
+void SnapshotMerge::startTable(const SnapshotEvent& open) {
+  if (table_ && *table_ == open.table) {
+    return;
+  }
+  table_ = open.table;
+  published_.clear();
+  published_any_ = published_all_ = false;
+  if (auto boundary = parseBoundary(open.boundary); boundary && !boundary->empty()) {
+    published_ = std::move(*boundary);  // a restart continues the table
+    published_any_ = true;
+  }
+  pending_.clear();
+  refresh_ = open.refresh_keys;
+}
+
+void SnapshotMerge::noteKeyMove(const message::RowChange& change, bool held) {
+  if (change.kind != binlog::RowsKind::Update || held || !published_any_ || published_all_ ||
+      !change.changesKey()) {
+    return;
+  }
+  // The stream's map has the same columns and key (until a DDL, which restarts the table).
+  const binlog::TableMap& map = table_map_ != nullptr ? *table_map_ : *change.table;
+  const message::EncodedColumns new_keys = change.keysAfter();
+  const auto new_side = compareKeys(map, new_keys, published_);
+  if (new_side && *new_side > 0) {
+    return;  // into the unpublished part: a later chunk reads it
+  }
+  const auto old_side = compareKeys(map, change.keys, published_);
+  if (old_side && *old_side <= 0) {
+    return;  // from the published part: consumers have the row and move it themselves
+  }
+  std::string key = message::columnsObject(map, new_keys);
+  if (std::find(refresh_.begin(), refresh_.end(), key) == refresh_.end()) {
+    refresh_.push_back(key);
+    pending_.push_back(std::move(key));
+  }
 }
 
 Status SnapshotMerge::passed(const SharedCheckpoint& next, int64_t now, Output out) {
@@ -121,6 +181,17 @@ void SnapshotMerge::publishChunk(int64_t now, Output out) {
   const message::SnapshotTableFacts facts{event.snapshot_id, chunk.table.database,
                                           chunk.table.table};
   std::vector<message::RowChange> rows = chunk.correction->take();
+  table_map_ = event.map;
+  if (event.keys_only) {
+    for (const std::string& key : event.refresh_keys) {
+      std::erase(refresh_, key);
+    }
+  } else if (event.rows.end_of_table) {
+    published_all_ = true;
+  } else if (!chunk.range_last.empty()) {
+    published_ = chunk.range_last;
+    published_any_ = true;
+  }
   for (size_t i = 0; i < rows.size(); ++i) {
     message::RowChange& row = rows[i];
     row.origin = message::ChangeOrigin{binlog_timestamp_, mark_->file, mark_->offset, i, {}};
@@ -136,11 +207,11 @@ void SnapshotMerge::publishChunk(int64_t now, Output out) {
   if (rows.empty()) {
     out(markWith(event.progress));
   }
-  last_keys_table_ = chunk.table.database + "." + chunk.table.table;
-  last_keys_ = chunk.range_last;
   if (feedback_ != nullptr) {
-    feedback_->report(chunk.number, {ChunkFeedback::Outcome::Emitted, rows.size()});
+    feedback_->report(chunk.number,
+                      {ChunkFeedback::Outcome::Emitted, rows.size(), std::move(pending_)});
   }
+  pending_.clear();
   chunk_.reset();
 }
 
@@ -149,6 +220,11 @@ void SnapshotMerge::publishTableMessage(const SnapshotEvent& event, int64_t now,
   const message::SnapshotTableFacts facts{event.snapshot_id, event.table.database,
                                           event.table.table};
   if (event.kind == SnapshotEvent::Kind::TableStart) {
+    // The table's snapshot starts (again, after a DDL changed its shape): nothing published yet.
+    published_.clear();
+    published_any_ = published_all_ = false;
+    pending_.clear();
+    refresh_.clear();
     item.timestamp = now;
     item.route = routeOf(message::kSnapshotStartType, event.table, "{}");
     item.setMessage(message::snapshotStartId(facts),
@@ -158,10 +234,11 @@ void SnapshotMerge::publishTableMessage(const SnapshotEvent& event, int64_t now,
     item.route = routeOf(message::kSnapshotEndType, event.table, "{}");
     item.setMessage(message::snapshotEndId(facts),
                     message::snapshotEndMessage(facts, event.count, now));
-    if (last_keys_table_ == event.table.database + "." + event.table.table) {
-      last_keys_table_.clear();
-      last_keys_.clear();
-    }
+    table_.reset();
+    table_map_ = nullptr;
+  } else if (event.kind == SnapshotEvent::Kind::Finished) {
+    table_.reset();
+    table_map_ = nullptr;
   }
   out(std::move(item));  // Finished: the mark alone, which clears the saved progress
 }
@@ -169,7 +246,17 @@ void SnapshotMerge::publishTableMessage(const SnapshotEvent& event, int64_t now,
 PublishItem SnapshotMerge::markWith(
     const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) const {
   auto mark = std::make_shared<checkpoint::Checkpoint>(*mark_);
-  mark->snapshot = progress;
+  if (progress != nullptr && !progress->tables.empty() && table_ &&
+      progress->tables.front().database == table_->database &&
+      progress->tables.front().table == table_->table) {
+    // What only the merge knows: the keys to read again and the published part's boundary.
+    auto completed = std::make_shared<checkpoint::SnapshotProgress>(*progress);
+    completed->refresh_keys = refresh_;
+    completed->boundary = published_any_ ? boundaryText(published_) : "";
+    mark->snapshot = std::move(completed);
+  } else {
+    mark->snapshot = progress;
+  }
   const uint64_t rows_done = mark->rows_done;
   return checkpointMark(std::move(mark), rows_done);
 }
@@ -191,6 +278,44 @@ void SnapshotMerge::schemaChanged(const SchemaChange& change) {
 }
 
 void SnapshotMerge::gap() { discard(ChunkFeedback::Outcome::Reread); }
+
+std::string boundaryText(const message::EncodedColumns& keys) {
+  std::string out;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    out += fmt::format("{}{}=", i == 0 ? "" : ",", keys.column(i));
+    for (unsigned char c : keys.value(i)) {
+      out += fmt::format("{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::optional<message::EncodedColumns> parseBoundary(std::string_view text) {
+  message::EncodedColumns keys;
+  for (size_t start = 0; start < text.size();) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    const size_t eq = item.find('=');
+    uint32_t column = 0;
+    if (eq == std::string_view::npos ||
+        std::from_chars(item.data(), item.data() + eq, column).ptr != item.data() + eq ||
+        (item.size() - eq - 1) % 2 != 0) {
+      return std::nullopt;
+    }
+    std::string value;
+    for (size_t i = eq + 1; i < item.size(); i += 2) {
+      unsigned byte = 0;
+      if (std::from_chars(item.data() + i, item.data() + i + 2, byte, 16).ptr !=
+          item.data() + i + 2) {
+        return std::nullopt;
+      }
+      value += static_cast<char>(byte);
+    }
+    keys.append(column, value);
+    start = comma + 1;
+  }
+  return keys;
+}
 
 SharedRoute SnapshotMerge::routeOf(std::string_view type, const binlog::TableName& table,
                                    std::string_view keys) {

@@ -47,8 +47,10 @@ class SnapshotMerge {
                 ChunkFeedback* feedback)
       : formatter_(formatter), routing_(routing), feedback_(feedback) {}
 
-  // The mark the stream starts from (the pipeline's start checkpoint).
-  void start(SharedCheckpoint mark) { mark_ = std::move(mark); }
+  // The mark the stream starts from (the pipeline's start checkpoint, without its progress), and
+  // the progress saved with it: a snapshot a restart continues is watched from the first change
+  // the stream replays, before the worker's first item.
+  void start(SharedCheckpoint mark, std::shared_ptr<const checkpoint::SnapshotProgress> progress);
   // A snapshot item from the worker; `now` the publish time (Unix s).
   Status handle(SnapshotItem& item, int64_t now, Output out);
   // A rows event begins (or continues) a transaction: nothing is published until it ends.
@@ -56,10 +58,9 @@ class SnapshotMerge {
     between_transactions_ = false;
     binlog_timestamp_ = binlog_timestamp;
   }
-  // Whether changes of `table` are being recorded (a chunk of it is open).
+  // Whether changes of `table` are being recorded (its snapshot runs).
   bool watching(const binlog::TableMap& table) const {
-    return chunk_.has_value() && table.table == chunk_->table.table &&
-           table.database == chunk_->table.database;
+    return table_.has_value() && table.table == table_->table && table.database == table_->database;
   }
   // A change of the watched table, in stream order.
   void record(const message::RowChange& change);
@@ -83,6 +84,10 @@ class SnapshotMerge {
   Status publishDue(int64_t now, Output out);
   Status arrived(std::shared_ptr<SnapshotEvent> rows);
   void publishChunk(int64_t now, Output out);
+  // A key change that moved a row from the unpublished part of the table into the published one
+  // (its old row is unknown to a consumer that lacks it): its new key is read again.
+  void noteKeyMove(const message::RowChange& change, bool held);
+  void startTable(const SnapshotEvent& open);
   void publishTableMessage(const SnapshotEvent& event, int64_t now, Output out);
   void discard(ChunkFeedback::Outcome why);
   PublishItem markWith(const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) const;
@@ -97,11 +102,23 @@ class SnapshotMerge {
   std::optional<OpenChunk> chunk_;
   // Table messages and marks waiting for the stream to be between transactions.
   std::deque<std::shared_ptr<SnapshotEvent>> waiting_;
-  // The keys of the last row published of each table of this snapshot (the next chunk's range
-  // starts after it).
-  std::string last_keys_table_;
-  message::EncodedColumns last_keys_;
   std::map<std::string, SharedRoute, std::less<>> routes_;  // by "type db.table"
+  // The table being snapshotted (from its first ChunkOpen to its snapshot_end), its map, and the
+  // part of it published so far: keys up to `published_` (all of it once `published_all_`).
+  std::optional<binlog::TableName> table_;
+  std::shared_ptr<const binlog::TableMap> table_map_;
+  message::EncodedColumns published_;
+  bool published_any_ = false;
+  bool published_all_ = false;
+  // Keys to read again: found since the last verdict (pending_), and all not yet published again
+  // (refresh_, which every progress carries so a restart reads them too).
+  std::vector<std::string> pending_;
+  std::vector<std::string> refresh_;
 };
+
+// The text form of a set of key cells in SnapshotProgress::boundary: "COLUMN=HEX,..." (no JSON:
+// no stage parses JSON, docs/design.md §1.2).
+std::string boundaryText(const message::EncodedColumns& keys);
+std::optional<message::EncodedColumns> parseBoundary(std::string_view text);
 
 }  // namespace mm::pipeline

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 
 namespace mm::pipeline {
 namespace {
@@ -187,7 +188,8 @@ SnapshotStage::TableResult SnapshotStage::snapshotTable(Progress& plan, std::sto
 SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::SnapshotTable& table,
                                                      std::stop_token stop) {
   int rereads = 0;
-  uint64_t next_log = plan.rows_done + std::max<uint64_t>(table.estimated_rows / 10, 1);
+  bool done = false;
+  next_log_ = plan.rows_done + std::max<uint64_t>(table.estimated_rows / 10, 1);
   while (true) {
     if (control_.takeCancel()) {
       return TableResult::Cancelled;
@@ -195,85 +197,119 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
     if (!plan.table_started && !handOnTableStart(plan, table, stop)) {
       return TableResult::Stopped;
     }
-    bool end_of_table = false;
-    std::string last_key;
-    auto verdict = handOnChunk(plan, table, end_of_table, last_key, stop);
+    // Rows a key change moved into the published part are read again first (by their keys).
+    const std::vector<std::string> keys = plan.refresh_keys;
+    if (keys.empty() && done) {
+      return TableResult::Done;
+    }
+    ChunkRead read;
+    auto verdict = handOnChunk(plan, table, keys.empty() ? nullptr : &keys, read, stop);
     if (!verdict) {
       return stop.stop_requested() || out_.closed() ? TableResult::Stopped : TableResult::Failed;
+    }
+    for (std::string& key : verdict->refresh_keys) {
+      if (std::find(plan.refresh_keys.begin(), plan.refresh_keys.end(), key) ==
+          plan.refresh_keys.end()) {
+        plan.refresh_keys.push_back(std::move(key));
+      }
     }
     if (verdict->outcome == ChunkFeedback::Outcome::Reread) {
       if (++rereads > kMaxRereads) {
         failTable(plan, Status::unsupported(fmt::format(
                             "a chunk was read {} times and the stream changed it each time in "
-                            "ways it cannot correct (keys moved with binlog_row_image=MINIMAL, or "
-                            "a table without a key written to): set binlog_row_image=FULL, or "
-                            "snapshot it when quieter",
+                            "ways it cannot correct (keys moved into it, or a table without a "
+                            "key written to): snapshot it when quieter",
                             kMaxRereads)));
         return TableResult::Failed;
       }
       continue;
     }
     if (verdict->outcome == ChunkFeedback::Outcome::Restart) {
-      auto again = retried(
-          "describe the table", [&] { return source_.describe(nameOf(plan)); }, stop);
-      if (!again || !again->isOk()) {
-        if (again) {
-          failTable(plan, again->status());
-        }
-        return again ? TableResult::Failed : TableResult::Stopped;
+      if (auto ended = restartTable(plan, table, stop)) {
+        return *ended;
       }
-      if (!sameColumns(*table.map, *(*again)->map)) {
-        spdlog::info("snapshot {}: {} changed shape; reading it again from its first row", plan.id,
-                     status_.table);
-        plan.after_key.clear();
-        plan.rows_done = 0;
-        plan.table_started = false;
-      }
-      table = std::move(**again);
       continue;
     }
     rereads = 0;
-    if (!last_key.empty()) {
-      plan.after_key = last_key;
+    if (!keys.empty()) {
+      for (const std::string& key : keys) {
+        std::erase(plan.refresh_keys, key);
+      }
+    } else {
+      if (!read.last_key.empty()) {
+        plan.after_key = read.last_key;
+      }
+      done = read.end_of_table;
     }
-    plan.rows_done += verdict->rows;
-    status_.table_rows_done = plan.rows_done;
-    status_.rows_total += verdict->rows;
-    report(plan);
-    if (plan.rows_done >= next_log) {
-      spdlog::info("snapshot {}: {} at {} of about {} rows", plan.id, status_.table, plan.rows_done,
-                   table.estimated_rows);
-      next_log = plan.rows_done + std::max<uint64_t>(table.estimated_rows / 10, 1);
-    }
-    throttle(verdict->rows, stop);
-    if (end_of_table) {
-      return TableResult::Done;
-    }
+    accountRows(plan, table, verdict->rows, stop);
   }
 }
 
-std::optional<ChunkFeedback::Verdict> SnapshotStage::handOnChunk(Progress& plan,
-                                                                 const mysql::SnapshotTable& table,
-                                                                 bool& end_of_table,
-                                                                 std::string& last_key,
-                                                                 std::stop_token stop) {
+std::optional<SnapshotStage::TableResult> SnapshotStage::restartTable(Progress& plan,
+                                                                      mysql::SnapshotTable& table,
+                                                                      std::stop_token stop) {
+  auto again = retried(
+      "describe the table", [&] { return source_.describe(nameOf(plan)); }, stop);
+  if (!again || !again->isOk()) {
+    if (again) {
+      failTable(plan, again->status());
+    }
+    return again ? TableResult::Failed : TableResult::Stopped;
+  }
+  if (!sameColumns(*table.map, *(*again)->map)) {
+    spdlog::info("snapshot {}: {} changed shape; reading it again from its first row", plan.id,
+                 status_.table);
+    plan.after_key.clear();
+    plan.rows_done = 0;
+    plan.table_started = false;
+    plan.refresh_keys.clear();
+    plan.boundary.clear();
+  }
+  table = std::move(**again);
+  return std::nullopt;
+}
+
+void SnapshotStage::accountRows(Progress& plan, const mysql::SnapshotTable& table, uint64_t rows,
+                                std::stop_token stop) {
+  plan.rows_done += rows;
+  status_.table_rows_done = plan.rows_done;
+  status_.rows_total += rows;
+  report(plan);
+  if (plan.rows_done >= next_log_) {
+    spdlog::info("snapshot {}: {} at {} of about {} rows", plan.id, status_.table, plan.rows_done,
+                 table.estimated_rows);
+    next_log_ = plan.rows_done + std::max<uint64_t>(table.estimated_rows / 10, 1);
+  }
+  throttle(rows, stop);
+}
+
+std::optional<ChunkFeedback::Verdict> SnapshotStage::handOnChunk(
+    Progress& plan, const mysql::SnapshotTable& table, const std::vector<std::string>* keys,
+    ChunkRead& read, std::stop_token stop) {
   const uint64_t chunk = ++next_chunk_;
   auto open = std::make_shared<SnapshotEvent>();
   open->kind = SnapshotEvent::Kind::ChunkOpen;
   open->snapshot_id = plan.id;
   open->table = table.name;
   open->chunk = chunk;
+  open->refresh_keys = plan.refresh_keys;
+  open->boundary = plan.boundary;
   if (!handOn(std::move(open), stop)) {
     return std::nullopt;
   }
   const size_t limit = table.keyless ? options_.keyless_max_rows : options_.chunk_rows;
-  auto read = retried(
-      "read a chunk", [&] { return source_.readChunk(table, plan.after_key, limit); }, stop);
-  if (!read) {
+  auto rows_read = retried(
+      "read a chunk",
+      [&] {
+        return keys != nullptr ? source_.readKeys(table, *keys)
+                               : source_.readChunk(table, plan.after_key, limit);
+      },
+      stop);
+  if (!rows_read) {
     return std::nullopt;
   }
-  if (!read->isOk()) {
-    failTable(plan, read->status());
+  if (!rows_read->isOk()) {
+    failTable(plan, rows_read->status());
     return std::nullopt;
   }
   auto rows = std::make_shared<SnapshotEvent>();
@@ -283,15 +319,21 @@ std::optional<ChunkFeedback::Verdict> SnapshotStage::handOnChunk(Progress& plan,
   rows->chunk = chunk;
   rows->map = table.map;
   rows->keyless = table.keyless;
-  end_of_table = (*read)->end_of_table || table.keyless;
-  last_key = (*read)->last_key;
+  rows->keys_only = keys != nullptr;
+  read.end_of_table = (*rows_read)->end_of_table || table.keyless;
+  read.last_key = keys != nullptr ? std::string() : (*rows_read)->last_key;
   Progress after = plan;
-  if (!last_key.empty()) {
-    after.after_key = last_key;
+  if (keys != nullptr) {
+    rows->refresh_keys = *keys;
+    for (const std::string& key : *keys) {
+      std::erase(after.refresh_keys, key);
+    }
+  } else if (!read.last_key.empty()) {
+    after.after_key = read.last_key;
   }
-  after.rows_done += (*read)->rows.size();
+  after.rows_done += (*rows_read)->rows.size();
   rows->progress = std::make_shared<const Progress>(std::move(after));
-  rows->rows = std::move(**read);
+  rows->rows = std::move(**rows_read);
   metrics::add(stats_.snapshot_chunks);
   if (!handOn(std::move(rows), stop)) {
     return std::nullopt;

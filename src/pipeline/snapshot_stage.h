@@ -48,6 +48,9 @@ class ChunkFeedback {
   struct Verdict {
     Outcome outcome = Outcome::Emitted;
     uint64_t rows = 0;  // Emitted: rows published (the corrected chunk)
+    // Keys an update moved into the published part from the unpublished one since the last
+    // verdict: the worker reads them again (docs/design.md §13.2).
+    std::vector<std::string> refresh_keys = {};
   };
   void report(uint64_t chunk, Verdict verdict);
   // The verdict on `chunk`; nullopt when `stop` came first.
@@ -83,11 +86,22 @@ class SnapshotStage {
   TableResult snapshotTable(Progress& plan, std::stop_token stop);
   // Reads chunks of `table` until its end; `plan` follows what was handed on.
   TableResult readChunks(Progress& plan, mysql::SnapshotTable& table, std::stop_token stop);
-  // Hands on the chunk after plan.after_key; the verdict, or nullopt when stopped.
+  struct ChunkRead {
+    bool end_of_table = false;
+    std::string last_key;
+  };
+  // Hands on the chunk after plan.after_key, or the rows of `keys` when given; the verdict, or
+  // nullopt when stopped or the read failed (the table is failed then).
   std::optional<ChunkFeedback::Verdict> handOnChunk(Progress& plan,
                                                     const mysql::SnapshotTable& table,
-                                                    bool& end_of_table, std::string& last_key,
-                                                    std::stop_token stop);
+                                                    const std::vector<std::string>* keys,
+                                                    ChunkRead& read, std::stop_token stop);
+  // After a DDL: the table described again; from its first row when its columns changed.
+  // nullopt to go on, else how the table ends.
+  std::optional<TableResult> restartTable(Progress& plan, mysql::SnapshotTable& table,
+                                          std::stop_token stop);
+  void accountRows(Progress& plan, const mysql::SnapshotTable& table, uint64_t rows,
+                   std::stop_token stop);
   bool handOnTableStart(Progress& plan, const mysql::SnapshotTable& table, std::stop_token stop);
   bool handOnTableEnd(Progress& plan, std::stop_token stop);
   bool handOn(std::shared_ptr<SnapshotEvent> event, std::stop_token stop);
@@ -113,6 +127,7 @@ class SnapshotStage {
   const Clock& clock_;
   SnapshotOptions options_;
   uint64_t next_chunk_ = 0;
+  uint64_t next_log_ = 0;  // rows of the table at which the next progress line is logged
   SnapshotStatus status_;  // what report() publishes
   Clock::MonotonicTime started_{};
   // Throttling ([snapshot] max_rows_per_second): rows handed on since throttle_start_.

@@ -63,9 +63,10 @@ class TransformerStage {
   // The snapshot worker's items come with the input (pipeline/snapshot_merge.h); it hears what
   // became of each chunk through `feedback`, and `start` is the checkpoint the stream starts
   // from. Call before run().
-  void attachSnapshot(ChunkFeedback& feedback, SharedCheckpoint start) {
+  void attachSnapshot(ChunkFeedback& feedback, SharedCheckpoint start,
+                      std::shared_ptr<const checkpoint::SnapshotProgress> progress = nullptr) {
     snapshot_.emplace(formatter_, routing_, &feedback);
-    snapshot_->start(std::move(start));
+    snapshot_->start(std::move(start), std::move(progress));
   }
 
  private:

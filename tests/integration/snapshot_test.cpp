@@ -17,6 +17,7 @@
 
 #include "support/amqp_test_consumer.h"
 #include "support/applied_table.h"
+#include "support/http_client.h"
 #include "support/live_monitor_test.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
@@ -76,8 +77,10 @@ class Snapshot : public LiveMonitorTest, public ::testing::WithParamInterface<st
             statement = fmt::format("INSERT INTO {} VALUES ({}, 1, 'new', 'p')", t, next_id++);
             break;
           case 2: statement = fmt::format("DELETE FROM {} WHERE id = {}", t, id); break;
-          case 3:  // a key change up, past every key
-            statement = fmt::format("UPDATE {} SET id = id + 100000000 WHERE id = {}", t, id);
+          case 3:  // a key change up past every key, or down below every key
+            statement = id % 2 == 0
+                            ? fmt::format("UPDATE {} SET id = id + 100000000 WHERE id = {}", t, id)
+                            : fmt::format("UPDATE {} SET id = -id WHERE id = {}", t, id);
             break;
           case 4:  // several rows in one transaction
             statement =
@@ -187,6 +190,31 @@ TEST_P(Snapshot, InitialSnapshotUnderWritesAndKillsEndsWithTheTable) {
                .amqp = "[snapshot]\nmode = initial\nchunk_rows = 2000\n"});
   startWorkload();
   startMonitor();
+  killTwiceMidSnapshotThenFinish();
+  expectTheConsumerHasTheTable();
+}
+
+// A consumer that started with the monitor (and so lacks the rows written before) asks the running
+// monitor for a re-sync (`mysql-monitor snapshot DB.TABLE`); a second request while it runs is
+// refused; kills mid-snapshot; it ends with the table.
+TEST_P(Snapshot, ResyncOfARunningMonitorUnderWritesAndKillsEndsWithTheTable) {
+  const int port = freeLocalPort();
+  ASSERT_GT(port, 0);
+  const std::string listen = fmt::format("127.0.0.1:{}", port);
+  monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = listen;
+  writeConfig({.mysql = "database = " + database_,
+               .monitor = "checkpoint_interval_ms = 20\n",
+               .amqp = "[snapshot]\nchunk_rows = 2000\n"});
+  startMonitor();
+  startWorkload();
+  std::this_thread::sleep_for(300ms);
+  auto [code, output] =
+      runToEnd({"snapshot", "--set", "metrics.listen=" + listen, database_ + ".t"}, 20s);
+  ASSERT_EQ(code, 0) << output;
+  EXPECT_NE(output.find("accepted"), std::string::npos) << output;
+  auto [busy, busy_output] = runToEnd({"snapshot", "--set", "metrics.listen=" + listen}, 20s);
+  EXPECT_EQ(busy, 1) << busy_output;
+  EXPECT_NE(busy_output.find("is running"), std::string::npos) << busy_output;
   killTwiceMidSnapshotThenFinish();
   expectTheConsumerHasTheTable();
 }

@@ -221,6 +221,8 @@ TEST_F(StateFileTest, SnapshotProgressRoundTripsWithOddTableNames) {
   progress->after_key = "x2A,x61";
   progress->rows_done = 4096;
   progress->table_started = true;
+  progress->refresh_keys = {R"({"id":-5})", R"({"name":"a,b%c"})"};
+  progress->boundary = "0=3135";
   Checkpoint saved{"mysql-bin.000001", 100, 0};
   saved.snapshot = progress;
   StateFile state(path());
