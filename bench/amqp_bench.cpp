@@ -10,10 +10,11 @@
 //     Declares the exchange and queue, purges the queue, prints "ready", then polls the queue's
 //     message count every 5 ms until it reaches N. Prints the epoch seconds at which the first
 //     message and the N-th were seen: "FIRST LAST". Purges the queue at the end.
-//   amqp_bench latency --count N --field NAME --out FILE [--timeout S]
+//   amqp_bench latency --count N --field NAME --out FILE [--timeout S] [--skip-type T]...
 //     Consumes N messages from the queue (purged first) and writes, one per line, the
 //     milliseconds between the UTC DATETIME(6) value of column NAME in each message
 //     ("NAME":"YYYY-MM-DDTHH:MM:SS.ffffff") and its arrival. Prints "p50 p99 max" in ms.
+//     Messages of a --skip-type are consumed but neither measured nor counted.
 //
 // Connection: --host --port --user --password (default from MM_AMQP_* as scripts/services.sh sets
 // them), --exchange, --queue. A benchmark tool: errors end the process with a message.
@@ -232,7 +233,7 @@ double parseUtc(std::string_view text) {
 }
 
 int latency(const Broker& broker, uint64_t count, const std::string& field,
-            const std::string& out_path, double timeout) {
+            const std::string& out_path, double timeout, const std::vector<std::string>& skip) {
   amqp_connection_state_t connection = connect(broker);
   purge(connection, broker);
   amqp_basic_consume(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()),
@@ -261,7 +262,10 @@ int latency(const Broker& broker, uint64_t count, const std::string& field,
                                 envelope.message.body.len);
     // The last occurrence: an update's after_values follow its before_values.
     const size_t at = body.rfind(needle);
-    if (at != std::string_view::npos) {
+    const bool skipped = std::any_of(skip.begin(), skip.end(), [&](const std::string& type) {
+      return body.find("\"type\":\"" + type + "\"") != std::string_view::npos;
+    });
+    if (at != std::string_view::npos && !skipped) {
       const double written = parseUtc(body.substr(at + needle.size(), 26));
       if (written > 0) {
         millis.push_back((arrived - written) * 1000);
@@ -327,6 +331,10 @@ int main(int argc, char** argv) {
   latency_cmd->add_option("--field", field)->required();
   latency_cmd->add_option("--out", out_path)->required();
   latency_cmd->add_option("--timeout", timeout);
+  std::vector<std::string> skip;
+  latency_cmd->add_option("--skip-type", skip,
+                          "messages of this type are not measured (repeatable; e.g. "
+                          "row_snapshot while a snapshot runs)");
   CLI11_PARSE(cli, argc, argv);
   if (window == 0) {
     die("--window must be at least 1");
@@ -337,5 +345,5 @@ int main(int argc, char** argv) {
   if (wait_cmd->parsed()) {
     return wait(broker, count, timeout);
   }
-  return latency(broker, count, field, out_path, timeout);
+  return latency(broker, count, field, out_path, timeout, skip);
 }

@@ -120,6 +120,10 @@ constexpr CounterSpec kCounters[] = {
      "Changes folded by the delay buffer into an earlier message of the same row ([monitor] "
      "delay).",
      &Stats::messages_coalesced},
+    {"snapshot_rows_total", "Rows the snapshot handed on for publishing (row_snapshot messages).",
+     &Stats::snapshot_rows},
+    {"snapshot_chunks_total", "Chunks the snapshot read (one SELECT each).",
+     &Stats::snapshot_chunks},
     {"messages_published_total", "Messages published for the first time.",
      &Stats::messages_published},
     {"messages_republished_total",
@@ -178,6 +182,9 @@ void renderReader(ExpositionWriter& w, const Stats& stats, int64_t now_unix) {
 void renderBuffers(ExpositionWriter& w, const Stats& stats) {
   w.gauge("delay_buffer_entries", "Messages held by the delay buffer.",
           static_cast<double>(get(stats.delay_buffer_entries)));
+  w.gauge("snapshot_tables_remaining",
+          "Tables the running snapshot has still to read, the one being read included.",
+          static_cast<double>(get(stats.snapshot_tables_remaining)));
   w.gauges("queue_items",
            "Batches in a bounded queue between stages (source: reader to transformer; publish: "
            "transformer to publisher).",

@@ -418,63 +418,72 @@ Result<SnapshotChunk> SnapshotReader::readChunk(const SnapshotTable& table, std:
   return chunk;
 }
 
+Result<std::string> SnapshotReader::keyTuple(const SnapshotTable& table, const std::string& json) {
+  const binlog::TableMap& map = *table.map;
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return Status::invalidArgument(fmt::format("'{}' is not a keys object", json));
+  }
+  std::string tuple;
+  for (uint32_t k : map.primary_key) {
+    const TableMapColumn& c = map.columns[k];
+    auto member = doc.FindMember(c.name.c_str());
+    if (member == doc.MemberEnd() || member->value.IsNull()) {
+      return Status::invalidArgument(fmt::format("'{}' lacks key column {}", json, c.name));
+    }
+    const ColumnSql& sql = columnsOf(table)[k];
+    const bool text_column = !sql.charset.empty() && sql.charset != "binary" &&
+                             isPlainName(sql.charset) && isPlainName(sql.collation);
+    std::string text;
+    if (member->value.IsString()) {
+      text.assign(member->value.GetString(), member->value.GetStringLength());
+      if (isTemporal(c.real_type)) {
+        std::replace(text.begin(), text.end(), 'T', ' ');
+        if (!text.empty() && text.back() == 'Z') {
+          text.pop_back();
+        }
+      } else if (!text_column) {
+        std::string bytes;
+        if (!decodeBase64(text, bytes)) {
+          return Status::invalidArgument(fmt::format("'{}': {} is not base64", json, c.name));
+        }
+        text = std::move(bytes);
+      }
+    } else if (member->value.IsNumber()) {
+      text = member->value.IsUint64()  ? std::to_string(member->value.GetUint64())
+             : member->value.IsInt64() ? std::to_string(member->value.GetInt64())
+                                       : fmt::format("{}", member->value.GetDouble());
+    }
+    // A message's text is UTF-8: converted to the column's charset by the server.
+    Result<std::string> literal =
+        member->value.IsString() && text_column && !isTemporal(c.real_type)
+            ? Result<std::string>(fmt::format("CONVERT(_utf8mb4 X'{}' USING {}) COLLATE {}",
+                                              hex(text), sql.charset, sql.collation))
+            : keyLiteral(c, sql, text);
+    if (!literal.isOk()) {
+      return literal.status();
+    }
+    tuple += (tuple.empty() ? "" : ", ") + *literal;
+  }
+  return tuple;
+}
+
 Result<SnapshotChunk> SnapshotReader::readKeys(const SnapshotTable& table,
                                                const std::vector<std::string>& keys_json) {
   MM_RETURN_IF_ERROR(connect());
-  const binlog::TableMap& map = *table.map;
   std::string list;
   for (const std::string& json : keys_json) {
-    rapidjson::Document doc;
-    doc.Parse(json.c_str());
-    if (doc.HasParseError() || !doc.IsObject()) {
-      return Status::invalidArgument(fmt::format("'{}' is not a keys object", json));
+    auto tuple = keyTuple(table, json);
+    if (!tuple.isOk()) {
+      return tuple.status();
     }
-    std::string tuple;
-    for (uint32_t k : map.primary_key) {
-      const TableMapColumn& c = map.columns[k];
-      auto member = doc.FindMember(c.name.c_str());
-      if (member == doc.MemberEnd() || member->value.IsNull()) {
-        return Status::invalidArgument(fmt::format("'{}' lacks key column {}", json, c.name));
-      }
-      std::string text;
-      const ColumnSql& sql = columnsOf(table)[k];
-      if (member->value.IsString()) {
-        text.assign(member->value.GetString(), member->value.GetStringLength());
-        if (isTemporal(c.real_type)) {
-          std::replace(text.begin(), text.end(), 'T', ' ');
-          if (!text.empty() && text.back() == 'Z') {
-            text.pop_back();
-          }
-        } else if (sql.charset.empty() || sql.charset == "binary") {
-          std::string bytes;
-          if (!decodeBase64(text, bytes)) {
-            return Status::invalidArgument(fmt::format("'{}': {} is not base64", json, c.name));
-          }
-          text = std::move(bytes);
-        }
-      } else if (member->value.IsNumber()) {
-        text = member->value.IsUint64()  ? std::to_string(member->value.GetUint64())
-               : member->value.IsInt64() ? std::to_string(member->value.GetInt64())
-                                         : fmt::format("{}", member->value.GetDouble());
-      }
-      const bool utf8_text = member->value.IsString() && !isTemporal(c.real_type) &&
-                             !sql.charset.empty() && sql.charset != "binary" &&
-                             isPlainName(sql.charset) && isPlainName(sql.collation);
-      Result<std::string> literal =
-          utf8_text ? Result<std::string>(fmt::format("CONVERT(_utf8mb4 X'{}' USING {}) COLLATE {}",
-                                                      hex(text), sql.charset, sql.collation))
-                    : keyLiteral(c, sql, text);
-      if (!literal.isOk()) {
-        return literal.status();
-      }
-      tuple += (tuple.empty() ? "" : ", ") + *literal;
-    }
-    list += (list.empty() ? "(" : ", (") + tuple + ")";
+    list += (list.empty() ? "(" : ", (") + *tuple + ")";
   }
   if (list.empty()) {
     return SnapshotChunk{{}, nullptr, {}, {}, true};
   }
-  auto chunk = select(table, fmt::format("WHERE ({}) IN ({})", keyList(map), list), 0);
+  auto chunk = select(table, fmt::format("WHERE ({}) IN ({})", keyList(*table.map), list), 0);
   if (chunk.isOk()) {
     chunk->end_of_table = true;
     chunk->last_key.clear();
@@ -563,36 +572,18 @@ Result<SnapshotChunk> SnapshotReader::select(const SnapshotTable& table, const s
   return chunk;
 }
 
-Status SnapshotReader::fetchRows(const SnapshotTable& table, const std::string& sql,
-                                 SnapshotChunk& chunk) {
-  const binlog::TableMap& map = *table.map;
-  std::unique_ptr<MYSQL_STMT, decltype(&mysql_stmt_close)> stmt(
-      mysql_stmt_init(connection_.handle()), &mysql_stmt_close);
-  auto stmtError = [&](std::string_view doing) {
-    return Connection::errorStatus(
-        mysql_stmt_errno(stmt.get()),
-        fmt::format("server {}: {}: {}", connection_.where(), doing, mysql_stmt_error(stmt.get())));
-  };
-  if (stmt == nullptr) {
-    return connection_.lastError("preparing the snapshot SELECT");
-  }
-  const my_bool update_max_length = 1;
-  mysql_stmt_attr_set(stmt.get(), STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
-  if (mysql_stmt_prepare(stmt.get(), sql.data(), sql.size()) != 0) {
-    return stmtError("preparing the snapshot SELECT");
-  }
-  if (mysql_stmt_execute(stmt.get()) != 0 || mysql_stmt_store_result(stmt.get()) != 0) {
-    return stmtError("running the snapshot SELECT");
-  }
-  std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> meta(
-      mysql_stmt_result_metadata(stmt.get()), &mysql_free_result);
+namespace {
+
+using Statement = std::unique_ptr<MYSQL_STMT, decltype(&mysql_stmt_close)>;
+
+// Binds every result column of `stmt` to `bound`, as boundAs() says, string buffers sized to the
+// longest value the stored result holds (STMT_ATTR_UPDATE_MAX_LENGTH).
+bool bindResults(MYSQL_STMT* stmt, MYSQL_RES* meta, const binlog::TableMap& map,
+                 std::vector<Bound>& bound) {
   const size_t n = map.columns.size();
-  if (meta == nullptr || mysql_num_fields(meta.get()) != n) {
-    return Status::io("the snapshot SELECT returned other columns than described; trying again");
-  }
-  std::vector<Bound> bound(n);
   std::vector<MYSQL_BIND> binds(n);
-  MYSQL_FIELD* fields = mysql_fetch_fields(meta.get());
+  MYSQL_FIELD* fields = mysql_fetch_fields(meta);
+  bound.assign(n, Bound{});
   for (size_t i = 0; i < n; ++i) {
     Bound& b = bound[i];
     MYSQL_BIND& bind = binds[i];
@@ -629,19 +620,21 @@ Status SnapshotReader::fetchRows(const SnapshotTable& table, const std::string& 
         break;
     }
   }
-  if (mysql_stmt_bind_result(stmt.get(), binds.data()) != 0) {
-    return stmtError("binding the snapshot SELECT's columns");
-  }
-  auto storage = std::make_shared<std::string>();
+  return mysql_stmt_bind_result(stmt, binds.data()) == 0;
+}
+
+// The rows fetched so far, encoded: where each value is in `storage` (or that it is NULL).
+struct EncodedRows {
   struct Span {
     size_t offset, size;
     bool null;
   };
+  std::shared_ptr<std::string> storage = std::make_shared<std::string>();
   std::vector<Span> spans;
-  std::vector<std::string> key_texts;
-  int fetched = 0;
-  while ((fetched = mysql_stmt_fetch(stmt.get())) == 0 || fetched == MYSQL_DATA_TRUNCATED) {
-    for (size_t i = 0; i < n; ++i) {
+  std::vector<std::string> last_key;  // the last row's key values in their text form
+
+  Status add(const binlog::TableMap& map, const std::vector<Bound>& bound) {
+    for (size_t i = 0; i < bound.size(); ++i) {
       const Bound& b = bound[i];
       if (b.is_null) {
         spans.push_back({0, 0, true});
@@ -657,30 +650,74 @@ Status SnapshotReader::fetchRows(const SnapshotTable& table, const std::string& 
       }
       spans.push_back({offset, storage->size() - offset, false});
     }
-    key_texts.clear();
+    last_key.clear();
     for (uint32_t k : map.primary_key) {
-      key_texts.push_back(keyText(map.columns[k], bound[k]));
+      last_key.push_back(keyText(map.columns[k], bound[k]));
     }
+    return Status::ok();
+  }
+
+  // The cells of every row, viewing into the storage the chunk keeps.
+  void into(size_t columns, SnapshotChunk& chunk) {
+    const auto* base = reinterpret_cast<const uint8_t*>(storage->data());
+    for (size_t r = 0; r * columns < spans.size(); ++r) {
+      std::vector<binlog::Cell>& cells = chunk.rows.emplace_back(columns);
+      for (size_t i = 0; i < columns; ++i) {
+        const Span& s = spans[r * columns + i];
+        cells[i].state = s.null ? binlog::Cell::State::Null : binlog::Cell::State::Value;
+        if (!s.null) {
+          cells[i].bytes = std::span<const uint8_t>(base + s.offset, s.size);
+        }
+      }
+    }
+    // "x" before each value: an empty string key still makes a non-empty key text.
+    for (const std::string& text : last_key) {
+      chunk.last_key += (chunk.last_key.empty() ? "x" : ",x") + hex(text);
+    }
+    chunk.storage = std::move(storage);
+  }
+};
+
+}  // namespace
+
+Status SnapshotReader::fetchRows(const SnapshotTable& table, const std::string& sql,
+                                 SnapshotChunk& chunk) {
+  const binlog::TableMap& map = *table.map;
+  Statement stmt(mysql_stmt_init(connection_.handle()), &mysql_stmt_close);
+  if (stmt == nullptr) {
+    return connection_.lastError("preparing the snapshot SELECT");
+  }
+  auto stmtError = [&](std::string_view doing) {
+    return Connection::errorStatus(
+        mysql_stmt_errno(stmt.get()),
+        fmt::format("server {}: {}: {}", connection_.where(), doing, mysql_stmt_error(stmt.get())));
+  };
+  const my_bool update_max_length = 1;
+  mysql_stmt_attr_set(stmt.get(), STMT_ATTR_UPDATE_MAX_LENGTH, &update_max_length);
+  if (mysql_stmt_prepare(stmt.get(), sql.data(), sql.size()) != 0) {
+    return stmtError("preparing the snapshot SELECT");
+  }
+  if (mysql_stmt_execute(stmt.get()) != 0 || mysql_stmt_store_result(stmt.get()) != 0) {
+    return stmtError("running the snapshot SELECT");
+  }
+  std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> meta(
+      mysql_stmt_result_metadata(stmt.get()), &mysql_free_result);
+  if (meta == nullptr || mysql_num_fields(meta.get()) != map.columns.size()) {
+    return Status::io("the snapshot SELECT returned other columns than described; trying again");
+  }
+  std::vector<Bound> bound;
+  if (!bindResults(stmt.get(), meta.get(), map, bound)) {
+    return stmtError("binding the snapshot SELECT's columns");
+  }
+  EncodedRows rows;
+  int fetched = 0;
+  while ((fetched = mysql_stmt_fetch(stmt.get())) == 0 || fetched == MYSQL_DATA_TRUNCATED) {
+    MM_RETURN_IF_ERROR(rows.add(map, bound));
   }
   if (fetched != MYSQL_NO_DATA) {
     return stmtError("reading the snapshot SELECT's rows");
   }
-  const auto* base = reinterpret_cast<const uint8_t*>(storage->data());
-  for (size_t r = 0; r * n < spans.size(); ++r) {
-    std::vector<binlog::Cell>& cells = chunk.rows.emplace_back(n);
-    for (size_t i = 0; i < n; ++i) {
-      const Span& s = spans[r * n + i];
-      cells[i].state = s.null ? binlog::Cell::State::Null : binlog::Cell::State::Value;
-      if (!s.null) {
-        cells[i].bytes = std::span<const uint8_t>(base + s.offset, s.size);
-      }
-    }
-  }
-  // "x" before each value: an empty string key still makes a non-empty key text.
-  for (const std::string& text : key_texts) {
-    chunk.last_key += (chunk.last_key.empty() ? "x" : ",x") + hex(text);
-  }
-  chunk.storage = std::move(storage);
+  rows.into(map.columns.size(), chunk);
   return Status::ok();
 }
 

@@ -59,6 +59,8 @@ class SnapshotReader final : public SnapshotSource {
   Result<binlog::Position> highWatermark(bool before_select);
   Status fetchRows(const SnapshotTable& table, const std::string& sql, SnapshotChunk& chunk);
   const std::vector<ColumnSql>& columnsOf(const SnapshotTable& table);
+  // The SQL literals of one "keys" object's values, in key order: "l1, l2".
+  Result<std::string> keyTuple(const SnapshotTable& table, const std::string& json);
 
   ConnectionOptions options_;
   InformationSchema information_schema_;

@@ -29,6 +29,15 @@ checkpoint::Checkpoint streamStart(const checkpoint::Checkpoint& start) {
   return stream;
 }
 
+// Runs `body` with a stop token that fires on either phase of a stop.
+template <typename Body>
+Status runEitherStopping(const std::stop_token& reading, const std::stop_token& hard, Body body) {
+  std::stop_source either;
+  std::stop_callback on_reading(reading, [&] { either.request_stop(); });
+  std::stop_callback on_hard(hard, [&] { either.request_stop(); });
+  return body(either.get_token());
+}
+
 }  // namespace
 
 void Pipeline::requestStop() {
@@ -57,9 +66,9 @@ struct Pipeline::Stages {
     if (p.snapshot_source_ != nullptr) {
       snapshot.emplace(*p.snapshot_source_, source_queue, feedback, *p.snapshot_control_,
                        p.options_.reader.filter, p.stats_, p.clock_, p.options_.snapshot);
-      transformer.attachSnapshot(
-          feedback, std::make_shared<const checkpoint::Checkpoint>(streamStart(start)),
-          start.snapshot);
+      transformer.attachSnapshot(feedback,
+                                 std::make_shared<const checkpoint::Checkpoint>(streamStart(start)),
+                                 start.snapshot);
     }
   }
   static std::optional<DelayBuffer> makeDelay(Pipeline& p) {
@@ -133,25 +142,19 @@ Pipeline::Outcome Pipeline::runStages(Stages& stages, const checkpoint::Checkpoi
     std::jthread transformer = stage(
         "transformer", outcome.transformer, [&] { return stages.transformer.run(hard); },
         stop_reading);
+    // The reader (and the snapshot worker) stop on either phase.
+    auto read = [&](std::stop_token stop) { return stages.reader.run(streamStart(start), stop); };
     std::jthread reader = stage(
-        "reader", outcome.reader,
-        [&] {
-          // The reader stops on either phase.
-          std::stop_source either;
-          std::stop_callback on_reading(reading, [&] { either.request_stop(); });
-          std::stop_callback on_hard(hard, [&] { either.request_stop(); });
-          return stages.reader.run(streamStart(start), either.get_token());
-        },
+        "reader", outcome.reader, [&] { return runEitherStopping(reading, hard, read); },
         stop_reading);
     std::jthread snapshot;
     if (stages.snapshot) {
       snapshot = stage(
           "snapshot", outcome.snapshot,
           [&] {
-            std::stop_source either;
-            std::stop_callback on_reading(reading, [&] { either.request_stop(); });
-            std::stop_callback on_hard(hard, [&] { either.request_stop(); });
-            return stages.snapshot->run(start.snapshot, first_start_, either.get_token());
+            return runEitherStopping(reading, hard, [&](std::stop_token stop) {
+              return stages.snapshot->run(start.snapshot, first_start_, stop);
+            });
           },
           [](const Status&) {});  // the snapshot never stops the pipeline
     }

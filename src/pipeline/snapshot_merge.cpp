@@ -80,7 +80,7 @@ Status SnapshotMerge::arrived(std::shared_ptr<SnapshotEvent> rows) {
 
 void SnapshotMerge::record(const message::RowChange& change) {
   if (!chunk_) {
-    noteKeyMove(change, false);
+    noteKeyMove(change);
     return;
   }
   OpenChunk& chunk = *chunk_;
@@ -92,9 +92,10 @@ void SnapshotMerge::record(const message::RowChange& change) {
     chunk.mismatch = true;  // the stream is on another definition: a DDL is on its way
     return;
   }
-  const bool held = chunk.correction->holds(change.keys);
   chunk.correction->apply(change);
-  noteKeyMove(change, held);
+  // Even when the open chunk holds the row and moves it along, the chunk may still be read again
+  // (and the moved row then lost): the new key is read again either way.
+  noteKeyMove(change);
 }
 
 void SnapshotMerge::start(SharedCheckpoint mark,
@@ -124,8 +125,8 @@ void SnapshotMerge::startTable(const SnapshotEvent& open) {
   refresh_ = open.refresh_keys;
 }
 
-void SnapshotMerge::noteKeyMove(const message::RowChange& change, bool held) {
-  if (change.kind != binlog::RowsKind::Update || held || !published_any_ || published_all_ ||
+void SnapshotMerge::noteKeyMove(const message::RowChange& change) {
+  if (change.kind != binlog::RowsKind::Update || !published_any_ || published_all_ ||
       !change.changesKey()) {
     return;
   }

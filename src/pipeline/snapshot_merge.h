@@ -86,7 +86,7 @@ class SnapshotMerge {
   void publishChunk(int64_t now, Output out);
   // A key change that moved a row from the unpublished part of the table into the published one
   // (its old row is unknown to a consumer that lacks it): its new key is read again.
-  void noteKeyMove(const message::RowChange& change, bool held);
+  void noteKeyMove(const message::RowChange& change);
   void startTable(const SnapshotEvent& open);
   void publishTableMessage(const SnapshotEvent& event, int64_t now, Output out);
   void discard(ChunkFeedback::Outcome why);
