@@ -1,5 +1,7 @@
 #include "app/status_command.h"
 
+#include "app/snapshot_command.h"
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -76,6 +78,16 @@ void printSavedState(const std::string& path, const checkpoint::Checkpoint& chec
   line("saved position", checkpoint::toString(checkpoint));
   if (!checkpoint.gtid_set.empty()) {
     line("saved gtid set", checkpoint.gtid_set);
+  }
+  // The snapshot: live from the running monitor when it answers, else as saved.
+  if (const std::string live = snapshotStatusLines(config); !live.empty()) {
+    std::cout << live;
+  } else if (checkpoint.snapshot != nullptr && !checkpoint.snapshot->tables.empty()) {
+    const checkpoint::SnapshotProgress& s = *checkpoint.snapshot;
+    line("snapshot", fmt::format("{} saved at {}.{} ({} rows confirmed), {} table(s) left; the "
+                                 "monitor continues it at its next start",
+                                 s.id, s.tables.front().database, s.tables.front().table,
+                                 s.rows_done, s.tables.size()));
   }
 }
 

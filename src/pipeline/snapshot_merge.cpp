@@ -101,6 +101,7 @@ void SnapshotMerge::record(const message::RowChange& change) {
 void SnapshotMerge::start(SharedCheckpoint mark,
                           std::shared_ptr<const checkpoint::SnapshotProgress> progress) {
   mark_ = std::move(mark);
+  last_progress_ = progress;
   if (progress != nullptr && !progress->tables.empty()) {
     SnapshotEvent resumed;
     resumed.table = {progress->tables.front().database, progress->tables.front().table};
@@ -145,13 +146,20 @@ void SnapshotMerge::noteKeyMove(const message::RowChange& change) {
   if (std::find(refresh_.begin(), refresh_.end(), key) == refresh_.end()) {
     refresh_.push_back(key);
     pending_.push_back(std::move(key));
+    refresh_unsaved_ = true;
   }
 }
 
 Status SnapshotMerge::passed(const SharedCheckpoint& next, int64_t now, Output out) {
   mark_ = next;
   between_transactions_ = true;
-  return publishDue(now, out);
+  MM_RETURN_IF_ERROR(publishDue(now, out));
+  if (refresh_unsaved_ && last_progress_ != nullptr) {
+    // A key to read again was noted in the transaction just ended: saved with the next mark, or
+    // a crash after the stream's checkpoint passed the change would forget it.
+    out(markWith(last_progress_));
+  }
+  return Status::ok();
 }
 
 Status SnapshotMerge::publishDue(int64_t now, Output out) {
@@ -245,8 +253,10 @@ void SnapshotMerge::publishTableMessage(const SnapshotEvent& event, int64_t now,
 }
 
 PublishItem SnapshotMerge::markWith(
-    const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) const {
+    const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) {
   auto mark = std::make_shared<checkpoint::Checkpoint>(*mark_);
+  last_progress_ = progress;
+  refresh_unsaved_ = false;
   if (progress != nullptr && !progress->tables.empty() && table_ &&
       progress->tables.front().database == table_->database &&
       progress->tables.front().table == table_->table) {

@@ -90,7 +90,9 @@ class SnapshotMerge {
   void startTable(const SnapshotEvent& open);
   void publishTableMessage(const SnapshotEvent& event, int64_t now, Output out);
   void discard(ChunkFeedback::Outcome why);
-  PublishItem markWith(const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) const;
+  // A mark at the stream's mark carrying `progress`, completed with what only the merge knows
+  // (the keys to read again, the published part's boundary).
+  PublishItem markWith(const std::shared_ptr<const checkpoint::SnapshotProgress>& progress);
   SharedRoute routeOf(std::string_view type, const binlog::TableName& table, std::string_view keys);
 
   message::RowsFormatter& formatter_;
@@ -114,6 +116,9 @@ class SnapshotMerge {
   // (refresh_, which every progress carries so a restart reads them too).
   std::vector<std::string> pending_;
   std::vector<std::string> refresh_;
+  // The last progress attached (the worker's), and whether refresh_ grew since it was saved.
+  std::shared_ptr<const checkpoint::SnapshotProgress> last_progress_;
+  bool refresh_unsaved_ = false;
 };
 
 // The text form of a set of key cells in SnapshotProgress::boundary: "COLUMN=HEX,..." (no JSON:

@@ -764,3 +764,32 @@ TEST(RecordedTransactions, SavepointAfterACommentStaysInside) {
 }  // namespace recorded
 }  // namespace
 }  // namespace mm::pipeline
+
+namespace mm::pipeline {
+namespace {
+
+// Issue 18: waiting for the server between transactions, the tracker says where the stream is when
+// events outside any transaction moved it (a new file's header events), so a snapshot chunk that
+// waits for the stream to pass its high watermark is not held back by an idle server; never
+// inside a transaction, and nothing when nothing moved.
+TEST(TransactionTracker, PassIdleMarksWhereTheStreamIsBetweenTransactions) {
+  Feed feed;
+  ASSERT_TRUE(feed.tracker().passIdle(feed.out).isOk());
+  EXPECT_TRUE(feed.out.lines.empty()) << "nothing moved since the start";
+  feed.query("BEGIN");
+  feed.rows("t");
+  ASSERT_TRUE(feed.tracker().passIdle(feed.out).isOk());
+  EXPECT_EQ(feed.out.lines.size(), 0u) << "inside a transaction: its rows wait for its end";
+  feed.xid();
+  ASSERT_EQ(feed.out.lines.size(), 2u);
+  EXPECT_EQ(feed.out.lines[1], "end bin.000001:400");
+  ASSERT_TRUE(feed.tracker().passIdle(feed.out).isOk());
+  EXPECT_EQ(feed.out.lines.size(), 2u) << "the last end is where the stream is";
+  feed.addOk(binlog::BINLOG_CHECKPOINT_EVENT, binlog::SkippedEvent{});  // of no transaction
+  ASSERT_TRUE(feed.tracker().passIdle(feed.out).isOk());
+  ASSERT_EQ(feed.out.lines.size(), 3u);
+  EXPECT_EQ(feed.out.lines[2], "end bin.000001:500");
+}
+
+}  // namespace
+}  // namespace mm::pipeline
