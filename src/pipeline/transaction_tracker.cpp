@@ -214,9 +214,10 @@ Status TransactionTracker::endTransaction(uint64_t next_position, Output& out,
 }
 
 Status TransactionTracker::passIdle(Output& out) {
+  const binlog::Position here{file_, position_};
   if (!options_.checkpoints || in_transaction_ || !prepared_.empty() ||
-      (file_ == last_end_file_ && position_ == last_end_position_)) {
-    return Status::ok();
+      !binlog::comesBefore(binlog::Position{last_end_file_, last_end_position_}, here)) {
+    return Status::ok();  // nothing moved past the last end (never a mark backwards)
   }
   // Only events outside any transaction lie between the last end and here (a rotation, a new
   // file's header events): the next transaction starts here.
