@@ -99,6 +99,11 @@ Result<std::pair<int, std::string>> httpCall(const std::string& host, int port,
   if (fd < 0) {
     return Status::io(fmt::format("nothing answers on {}:{}", host, port));
   }
+  // The monitor answers at once (SnapshotControl never blocks); something else listening there
+  // that never answers must not hang `status` or `snapshot`.
+  const timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   const std::string head =
       fmt::format("{} {} HTTP/1.0\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", method, target, host);
   std::string reply;
