@@ -99,6 +99,11 @@ Result<std::pair<int, std::string>> httpCall(const std::string& host, int port,
   if (fd < 0) {
     return Status::io(fmt::format("nothing answers on {}:{}", host, port));
   }
+  // The monitor answers at once (SnapshotControl never blocks); something else listening there
+  // that never answers must not hang `status` or `snapshot`.
+  const timeval timeout{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
   const std::string head =
       fmt::format("{} {} HTTP/1.0\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", method, target, host);
   std::string reply;
@@ -179,6 +184,25 @@ Result<std::vector<binlog::TableName>> parseTableList(std::string_view text) {
   return tables;
 }
 
+namespace {
+
+std::string namePart(std::string_view name) {
+  if (!name.empty() && name.find_first_of(".,` \t") == std::string_view::npos) {
+    return std::string(name);
+  }
+  std::string out = "`";
+  for (char c : name) {
+    out += c == '`' ? std::string("``") : std::string(1, c);
+  }
+  return out + "`";
+}
+
+}  // namespace
+
+std::string tableText(const binlog::TableName& table) {
+  return namePart(table.database) + "." + namePart(table.table);
+}
+
 metrics::HttpHandler snapshotRoutes(pipeline::SnapshotControl& control) {
   return [&control](const metrics::HttpRequest& request) {
     metrics::HttpResponse r;
@@ -242,8 +266,8 @@ std::string snapshotStatusLines(const config::Config& config) {
   }
   if (!doc["running"].GetBool()) {
     return doc["id"].GetStringLength() == 0
-               ? "snapshot:         none since the monitor started\n"
-               : fmt::format("snapshot:         {} finished, {} rows\n", doc["id"].GetString(),
+               ? "snapshot:        none since the monitor started\n"
+               : fmt::format("snapshot:        {} finished, {} rows\n", doc["id"].GetString(),
                              doc["rows_total"].GetUint64());
   }
   const double rate = doc["rows_per_second"].GetDouble();
@@ -251,7 +275,7 @@ std::string snapshotStatusLines(const config::Config& config) {
   const uint64_t estimate = doc["table_estimated_rows"].GetUint64();
   const double eta = rate > 0 && estimate > done ? static_cast<double>(estimate - done) / rate : 0;
   return fmt::format(
-      "snapshot:         {} running: table {} ({} of {}), {} rows of about {} done, {:.0f} rows/s, "
+      "snapshot:        {} running: table {} ({} of {}), {} rows of about {} done, {:.0f} rows/s, "
       "table ETA {:.0f} s\n",
       doc["id"].GetString(), doc["table"].GetString(), doc["tables_done"].GetUint64() + 1,
       doc["tables_total"].GetUint64(), done, estimate, rate, eta);

@@ -11,6 +11,7 @@
 // hold a dot or a comma.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,6 +29,10 @@ metrics::HttpHandler snapshotRoutes(pipeline::SnapshotControl& control);
 
 // "db.t1,`d.b`.`t,2`" -> the names. InvalidArgument naming the first that does not parse.
 Result<std::vector<binlog::TableName>> parseTableList(std::string_view text);
+
+// One name as parseTableList reads it back: DATABASE.TABLE, each part in backquotes (doubled
+// inside) when it holds a dot, comma, backquote or space, or is empty.
+std::string tableText(const binlog::TableName& table);
 
 // `mysql-monitor snapshot`: exit 0 when accepted (or cancelled), 1 otherwise.
 int runSnapshotCommand(const config::Config& config, const CommandLine& command_line);

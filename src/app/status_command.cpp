@@ -10,6 +10,7 @@
 
 #include "app/configuration.h"
 #include "app/exit_codes.h"
+#include "app/snapshot_command.h"
 #include "app/time_text.h"
 #include "checkpoint/state_file.h"
 #include "mysql/binary_logs.h"
@@ -112,7 +113,29 @@ int printBacklog(const checkpoint::Checkpoint& checkpoint,
   return kExitOk;
 }
 
+// The running monitor's snapshot when it answers, else the one saved in the state file.
+void printSnapshot(const checkpoint::Checkpoint& checkpoint, const config::Config& config) {
+  const std::string running = snapshotStatusLines(config);
+  if (!running.empty()) {
+    std::cout << running;
+  } else if (checkpoint.snapshot != nullptr && !checkpoint.snapshot->tables.empty()) {
+    line("snapshot", savedSnapshotText(*checkpoint.snapshot));
+  }
+}
+
 }  // namespace
+
+std::string savedSnapshotText(const checkpoint::SnapshotProgress& progress) {
+  const auto& first = progress.tables.front();
+  std::string text = fmt::format(
+      "{} saved, continues at the next start: table {} ({} table{} left), {} rows confirmed",
+      progress.id, tableText({first.database, first.table}), progress.tables.size(),
+      progress.tables.size() == 1 ? "" : "s", progress.rows_done);
+  if (!progress.table_started) {
+    text += ", not started";
+  }
+  return text;
+}
 
 int runStatus(const config::Config& config) {
   checkpoint::StateFile state(
@@ -124,6 +147,7 @@ int runStatus(const config::Config& config) {
   }
   const checkpoint::Checkpoint& checkpoint = saved->checkpoint;
   printSavedState(state.path(), checkpoint, config);
+  printSnapshot(checkpoint, config);
 
   mysql::Connection connection;
   const mysql::ConnectionOptions options = connectionOptions(config.mysql);

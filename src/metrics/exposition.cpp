@@ -146,6 +146,11 @@ constexpr CounterSpec kCounters[] = {
      &Stats::broker_reconnects},
     {"checkpoints_saved_total", "Checkpoints written to the state file.",
      &Stats::checkpoints_saved},
+    {"snapshot_rows_total",
+     "Rows the snapshot handed on for publishing as row_snapshot messages (README \"Snapshot\").",
+     &Stats::snapshot_rows},
+    {"snapshot_chunks_total", "Chunks the snapshot read, corrected and handed on.",
+     &Stats::snapshot_chunks},
 };
 
 void renderCounters(ExpositionWriter& w, const Stats& stats) {
@@ -203,6 +208,10 @@ void renderPublisher(ExpositionWriter& w, const Stats& stats) {
           get(stats.broker_connected) ? 1 : 0);
   w.gauge("broker_blocked", "1 while the broker blocks publishing (memory or disk alarm).",
           get(stats.broker_blocked) ? 1 : 0);
+  w.gauge("snapshot_tables_remaining",
+          "Tables the running snapshot has still to read, the one being read included; 0 when "
+          "none runs.",
+          static_cast<double>(get(stats.snapshot_tables_remaining)));
 }
 
 // The saved checkpoint, the source's binlog state, and how long until the source may purge the

@@ -63,6 +63,13 @@ bool SnapshotControl::cancel() {
 
 SnapshotStatus SnapshotControl::status() const {
   std::lock_guard lock(mutex_);
+  if (pending_) {
+    // Accepted and not yet taken: already the running one for whoever asks (a request is Busy).
+    SnapshotStatus pending;
+    pending.running = true;
+    pending.id = pending_->id;
+    return pending;
+  }
   return status_;
 }
 

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "checkpoint/state_file.h"
+#include "support/http_client.h"
 #include "support/live_monitor_test.h"
 #include "support/monitor_process.h"
 #include "support/sql_client.h"
@@ -55,15 +56,25 @@ class CliCommands : public LiveMonitorTest {
   std::string statePath() const { return dir_ + "/state/position"; }
 
   // Runs `mysql-monitor status` to completion: its exit code and output.
-  std::pair<std::optional<int>, std::string> status() {
-    MonitorProcess command;
-    const std::string log = dir_ + "/status-" + std::to_string(++status_runs_) + ".log";
-    EXPECT_TRUE(command.startCommand({MM_MONITOR_BINARY, "status", "--config", configPath()}, log));
+  std::pair<std::optional<int>, std::string> status() { return command({"status"}); }
+
+  // `mysql-monitor ARGS... --config` to its end; with `listen_` set, the monitor's and the
+  // command's [metrics] listen (MonitorProcess turns it off by default).
+  std::pair<std::optional<int>, std::string> command(std::vector<std::string> args) {
+    MonitorProcess process;
+    if (!listen_.empty()) {
+      process.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = listen_;
+    }
+    const std::string log = dir_ + "/command-" + std::to_string(++status_runs_) + ".log";
+    args.insert(args.begin(), MM_MONITOR_BINARY);
+    args.insert(args.end(), {"--config", configPath()});
+    EXPECT_TRUE(process.startCommand(args, log));
     std::optional<int> exit_code;
-    waitFor([&] { return (exit_code = command.exited()).has_value(); }, 20s);
-    return {exit_code, command.log()};
+    waitFor([&] { return (exit_code = process.exited()).has_value(); }, 20s);
+    return {exit_code, process.log()};
   }
 
+  std::string listen_;
   MonitorProcess tail_;
   int status_runs_ = 0;
 };
@@ -146,6 +157,72 @@ TEST_F(CliCommands, StatusShowsTheSavedPositionAndHowFarBehind) {
   auto [other_exit, other] = status();
   EXPECT_EQ(other_exit, std::optional<int>(1)) << other;
   EXPECT_NE(other.find("server_id 4242424: ANOTHER SERVER"), std::string::npos) << other;
+}
+
+// Issue 18: `snapshot` asks the running monitor over its [metrics] listen address; `status` shows
+// the running snapshot, or the progress a stopped monitor saved.
+TEST_F(CliCommands, SnapshotAsksTheRunningMonitorAndStatusShowsProgress) {
+  const int port = freeLocalPort();
+  ASSERT_GT(port, 0);
+  listen_ = fmt::format("127.0.0.1:{}", port);
+  monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = listen_;
+  run(fmt::format("INSERT INTO {}.item VALUES (1, 'one'), (2, 'two')", database_));
+  auto [unreachable_exit, unreachable] = command({"snapshot"});
+  EXPECT_EQ(unreachable_exit, std::optional<int>(1)) << unreachable;
+  EXPECT_NE(unreachable.find("is the monitor running?"), std::string::npos) << unreachable;
+
+  startMonitor();
+  // The worker takes requests once the pipeline runs: 503 (exit 1) until then.
+  std::pair<std::optional<int>, std::string> accepted;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        accepted = command({"snapshot", database_ + ".item"});
+        return accepted.first == std::optional<int>(0);
+      },
+      10s))
+      << accepted.second;
+  EXPECT_TRUE(std::regex_search(accepted.second,
+                                std::regex(R"(snapshot \d{8}T\d{6}Z-[0-9a-f]{4} accepted)")))
+      << accepted.second;
+  // The two rows make a short snapshot: it ends, then nothing is left to cancel.
+  ASSERT_TRUE(waitFor(
+      [&] {
+        const std::string body = httpGet(port, "/snapshot").body;
+        return body.find("\"running\":false,\"id\":\"2") != std::string::npos;
+      },
+      10s))
+      << httpGet(port, "/snapshot").body;
+  const std::string json = httpGet(port, "/snapshot").body;
+  EXPECT_NE(json.find("\"rows_total\":2"), std::string::npos) << json;
+  auto [other_exit, other] = command({"snapshot", "mysql.user"});
+  EXPECT_EQ(other_exit, std::optional<int>(1)) << other;
+  EXPECT_NE(other.find("mysql.user is not published"), std::string::npos) << other;
+  auto [cancel_exit, cancel] = command({"snapshot", "--cancel"});
+  EXPECT_EQ(cancel_exit, std::optional<int>(1)) << cancel;
+  EXPECT_NE(cancel.find("no snapshot is running"), std::string::npos) << cancel;
+  auto [running_exit, running] = status();
+  EXPECT_EQ(running_exit, std::optional<int>(0)) << running;
+  EXPECT_TRUE(std::regex_search(running, std::regex(R"(snapshot:\s+\S+ finished, 2 rows)")))
+      << running;
+  ASSERT_EQ(monitor_.stop(SIGTERM, 20s), std::optional<int>(0));
+
+  // A stopped monitor: status prints the progress its state file holds.
+  checkpoint::StateFile state(statePath());
+  auto saved = state.loadWithSource();
+  ASSERT_TRUE(saved.isOk()) << saved.status().toString();
+  state.setSource(saved->source);
+  checkpoint::Checkpoint with_snapshot = saved->checkpoint;
+  with_snapshot.snapshot = std::make_shared<checkpoint::SnapshotProgress>(
+      checkpoint::SnapshotProgress{"20261205T011500Z-3f9a", {{database_, "item"}}, "", 1, true});
+  ASSERT_TRUE(state.save(with_snapshot).isOk());
+  auto [stopped_exit, stopped] = status();
+  EXPECT_EQ(stopped_exit, std::optional<int>(0)) << stopped;
+  EXPECT_NE(stopped.find(fmt::format("snapshot:        20261205T011500Z-3f9a saved, continues at "
+                                     "the next start: table {}.item (1 table left), 1 rows "
+                                     "confirmed",
+                                     database_)),
+            std::string::npos)
+      << stopped;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -253,6 +254,38 @@ TEST_F(StateFileTest, DamagedSnapshotProgressIsCorruptionNamingTheLine) {
   ASSERT_FALSE(loaded.isOk());
   EXPECT_NE(loaded.status().message().find("snapshot_id and snapshot_tables"), std::string::npos)
       << loaded.status().toString();
+}
+
+}  // namespace
+}  // namespace mm::checkpoint
+
+namespace mm::checkpoint {
+namespace {
+
+// A state file cut off inside the snapshot part (no rows_done line, which stays last) is refused,
+// never read as "no snapshot"; a file without the part loads with none.
+TEST_F(StateFileTest, CutOffSnapshotProgressIsRefusedAndAbsentIsNull) {
+  auto progress = std::make_shared<SnapshotProgress>(
+      SnapshotProgress{"S-1", {{"shop", "a.b"}}, "x01", 12, true});
+  Checkpoint saved{"mysql-bin.000001", 100, 0};
+  saved.snapshot = progress;
+  StateFile state(path());
+  ASSERT_TRUE(state.save(saved).isOk());
+  std::ifstream in(path());
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string full = text.str();
+  ASSERT_EQ(full.rfind("rows_done="), full.rfind('\n', full.size() - 2) + 1) << full;
+  const size_t cut = full.find("snapshot_rows_done=");
+  ASSERT_NE(cut, std::string::npos) << full;
+  write(full.substr(0, cut + 5));
+  EXPECT_FALSE(state.load().isOk());
+  write(full.substr(0, cut));
+  EXPECT_FALSE(state.load().isOk()) << "no rows_done line: cut off";
+  write("version=1\nfile=mysql-bin.000001\nposition=4\nrows_done=0\n");
+  auto plain = state.load();
+  ASSERT_TRUE(plain.isOk()) << plain.status().toString();
+  EXPECT_EQ(plain->snapshot, nullptr);
 }
 
 }  // namespace

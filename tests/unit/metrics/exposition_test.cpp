@@ -211,3 +211,29 @@ TEST(ExpositionWriter, WritesSpecialValues) {
 
 }  // namespace
 }  // namespace mm::metrics
+
+namespace mm::metrics {
+namespace {
+
+// Issue 18: the snapshot's progress is scraped like the rest.
+TEST(Exposition, SnapshotCountersAndTablesRemaining) {
+  Stats stats;
+  const std::string idle = render(stats);
+  EXPECT_EQ(sampleLine(idle, "mysql_monitor_snapshot_tables_remaining"),
+            "mysql_monitor_snapshot_tables_remaining 0");
+  add(stats.snapshot_rows, 8192);
+  add(stats.snapshot_chunks, 2);
+  stats.snapshot_tables_remaining = 3;
+  const std::string text = render(stats);
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_snapshot_rows_total"),
+            "mysql_monitor_snapshot_rows_total 8192");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_snapshot_chunks_total"),
+            "mysql_monitor_snapshot_chunks_total 2");
+  EXPECT_EQ(sampleLine(text, "mysql_monitor_snapshot_tables_remaining"),
+            "mysql_monitor_snapshot_tables_remaining 3");
+  EXPECT_NE(text.find("# TYPE mysql_monitor_snapshot_rows_total counter"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE mysql_monitor_snapshot_tables_remaining gauge"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mm::metrics
