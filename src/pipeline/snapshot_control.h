@@ -20,7 +20,7 @@ namespace mm::pipeline {
 struct SnapshotOptions {
   enum class Mode { Never, Initial };
   Mode mode = Mode::Never;  // Initial: snapshot every published table on a first start
-  size_t chunk_rows = 4096;
+  size_t chunk_rows = 1024;
   uint64_t max_rows_per_second = 0;  // 0 = unlimited
   size_t keyless_max_rows = 100000;  // a table without a key is read in one pass, up to this
 };

@@ -197,6 +197,9 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
     if (!plan.table_started && !handOnTableStart(plan, table, stop)) {
       return TableResult::Stopped;
     }
+    if (!waitForPublisher(stop)) {
+      return TableResult::Stopped;
+    }
     // Rows a key change moved into the published part are read again first (by their keys).
     const std::vector<std::string> keys = plan.refresh_keys;
     if (keys.empty() && done) {
@@ -404,6 +407,20 @@ auto SnapshotStage::retried(std::string_view what, Call call, std::stop_token st
     backoff = std::min(backoff * 2, std::chrono::milliseconds(30000));
   }
   return std::nullopt;
+}
+
+bool SnapshotStage::waitForPublisher(std::stop_token stop) {
+  // The next chunk is read once the messages queued for the publisher are few: memory holds
+  // about a chunk, and live changes wait behind a short queue, not behind the whole table.
+  constexpr uint64_t kMaxQueuedBytes = 1u << 20;
+  constexpr std::chrono::milliseconds kPoll{2};
+  while (metrics::get(stats_.publish_queue.bytes) > kMaxQueuedBytes) {
+    if (stop.stop_requested() || out_.closed()) {
+      return false;
+    }
+    clock_.waitFor(kPoll, stop);
+  }
+  return !stop.stop_requested();
 }
 
 void SnapshotStage::report(const Progress& plan) {

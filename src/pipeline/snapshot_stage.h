@@ -8,7 +8,9 @@
 // the transformer's verdict (ChunkFeedback): Emitted (continue after it), Reread (a change the
 // stream cannot correct: read it again) or Restart (a DDL: describe the table again; continue at
 // this chunk when its columns are unchanged, else from its first row). One chunk is in flight at a
-// time, so memory holds about one chunk; the publisher works through the one before meanwhile.
+// time, and the next is read only once the publish queue is nearly empty (2 MiB), so memory holds
+// about one chunk and live changes queue behind little; the publisher works through the chunk
+// before meanwhile.
 // Then TableEnd (snapshot_end), and after the last table Finished.
 //
 // Each item carries the SnapshotProgress that holds once it is confirmed; the publisher saves it
@@ -115,6 +117,8 @@ class SnapshotStage {
       -> std::optional<decltype(call())>;
   void failTable(const Progress& plan, const Status& why);
   void report(const Progress& plan);
+  // Waits while the publish queue holds more than a little (false when stopped).
+  bool waitForPublisher(std::stop_token stop);
   void throttle(uint64_t rows, std::stop_token stop);
 
   mysql::SnapshotSource& source_;

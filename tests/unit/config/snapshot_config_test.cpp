@@ -11,7 +11,7 @@ TEST(SnapshotConfig, DefaultsKeepTodaysBehaviour) {
   auto config = parseConfig("", "empty.cfg");
   ASSERT_TRUE(config.isOk()) << config.status().toString();
   EXPECT_EQ(config->snapshot.mode, SnapshotMode::Never);
-  EXPECT_EQ(config->snapshot.chunk_rows, 4096);
+  EXPECT_EQ(config->snapshot.chunk_rows, 1024);
   EXPECT_EQ(config->snapshot.max_rows_per_second, 0);
   EXPECT_EQ(config->snapshot.keyless_max_rows, 100000);
 }
