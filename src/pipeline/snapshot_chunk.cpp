@@ -191,11 +191,24 @@ std::optional<bool> ChunkCorrection::inRange(const EncodedColumns& keys) const {
   return *below <= 0;
 }
 
-bool ChunkCorrection::holds(const EncodedColumns& keys) const {
+bool ChunkCorrection::holds(const EncodedColumns& keys) {
+  indexRows();
   return by_key_.contains(keyText(keys));
 }
 
+void ChunkCorrection::indexRows() {
+  // Built when the stream first changes the table: most chunks see no change and never need it
+  // (a key text and a hash entry per row saved).
+  for (; indexed_ < rows_.size(); ++indexed_) {
+    if (rows_[indexed_].table != nullptr) {
+      by_key_.emplace(keyless_ ? std::to_string(indexed_) : keyText(rows_[indexed_].keys),
+                      indexed_);
+    }
+  }
+}
+
 void ChunkCorrection::store(const std::string& key, RowChange row) {
+  indexRows();
   row.kind = binlog::RowsKind::Write;
   row.table = table_;
   row.before.clear();
@@ -207,9 +220,11 @@ void ChunkCorrection::store(const std::string& key, RowChange row) {
   }
   by_key_.emplace(key, rows_.size());
   rows_.push_back(std::move(row));
+  indexed_ = rows_.size();
 }
 
 std::optional<RowChange> ChunkCorrection::takeRow(const std::string& key) {
+  indexRows();
   auto it = by_key_.find(key);
   if (it == by_key_.end()) {
     return std::nullopt;
@@ -221,8 +236,9 @@ std::optional<RowChange> ChunkCorrection::takeRow(const std::string& key) {
 }
 
 void ChunkCorrection::addSelected(RowChange row) {
-  const std::string key = keyless_ ? std::to_string(rows_.size()) : keyText(row.keys);
-  store(key, std::move(row));
+  row.kind = binlog::RowsKind::Write;
+  row.table = table_;
+  rows_.push_back(std::move(row));  // indexed by its key only when a change needs it
 }
 
 void ChunkCorrection::apply(const RowChange& change) {
@@ -230,6 +246,7 @@ void ChunkCorrection::apply(const RowChange& change) {
     needs_reread_ = true;
     return;
   }
+  indexRows();
   const bool whole_row = change.values.size() == table_->columns.size();
   switch (change.kind) {
     case binlog::RowsKind::Write: {
@@ -288,7 +305,7 @@ void ChunkCorrection::applyUpdate(const RowChange& change) {
 
 std::vector<RowChange> ChunkCorrection::take() {
   std::vector<RowChange> out;
-  out.reserve(by_key_.size());
+  out.reserve(rows_.size());
   for (RowChange& row : rows_) {
     if (row.table != nullptr) {
       out.push_back(std::move(row));
@@ -296,6 +313,7 @@ std::vector<RowChange> ChunkCorrection::take() {
   }
   rows_.clear();
   by_key_.clear();
+  indexed_ = 0;
   return out;
 }
 

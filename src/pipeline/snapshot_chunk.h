@@ -26,6 +26,7 @@
 // worker then reads the chunk again.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,9 +59,12 @@ class ChunkCorrection {
   void apply(const message::RowChange& change);
 
   bool needsReread() const { return needs_reread_; }
-  size_t size() const { return by_key_.size(); }
+  size_t size() const {
+    return static_cast<size_t>(std::count_if(rows_.begin(), rows_.end(),
+                                             [](const auto& r) { return r.table != nullptr; }));
+  }
   // Whether the row of `keys` is held (the SELECT returned it, or the stream wrote it since).
-  bool holds(const message::EncodedColumns& keys) const;
+  bool holds(const message::EncodedColumns& keys);
   // Whether `keys` may lie in the range: nullopt when the key columns do not compare.
   std::optional<bool> inRange(const message::EncodedColumns& keys) const;
   // The corrected rows (Write changes: keys and every column in values), the SELECT's order
@@ -75,6 +79,8 @@ class ChunkCorrection {
   // Rows by the JSON text of their keys; a removed row leaves an empty slot (no `table`).
   std::vector<message::RowChange> rows_;
   std::unordered_map<std::string, size_t> by_key_;
+  size_t indexed_ = 0;  // rows_ before this are in by_key_
+  void indexRows();
 
   std::string keyText(const message::EncodedColumns& keys) const;
   // The row of `key` taken out (its slot emptied); nullopt when not held.

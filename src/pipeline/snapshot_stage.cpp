@@ -412,7 +412,7 @@ auto SnapshotStage::retried(std::string_view what, Call call, std::stop_token st
 bool SnapshotStage::waitForPublisher(std::stop_token stop) {
   // The next chunk is read once the messages queued for the publisher are few: memory holds
   // about a chunk, and live changes wait behind a short queue, not behind the whole table.
-  constexpr uint64_t kMaxQueuedBytes = 1u << 20;
+  constexpr uint64_t kMaxQueuedBytes = 4u << 20;
   constexpr std::chrono::milliseconds kPoll{2};
   while (metrics::get(stats_.publish_queue.bytes) > kMaxQueuedBytes) {
     if (stop.stop_requested() || out_.closed()) {

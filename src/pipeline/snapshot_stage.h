@@ -8,7 +8,7 @@
 // the transformer's verdict (ChunkFeedback): Emitted (continue after it), Reread (a change the
 // stream cannot correct: read it again) or Restart (a DDL: describe the table again; continue at
 // this chunk when its columns are unchanged, else from its first row). One chunk is in flight at a
-// time, and the next is read only once the publish queue is nearly empty (2 MiB), so memory holds
+// time, and the next is read only once the publish queue is nearly empty (4 MiB), so memory holds
 // about one chunk and live changes queue behind little; the publisher works through the chunk
 // before meanwhile.
 // Then TableEnd (snapshot_end), and after the last table Finished.
