@@ -326,13 +326,8 @@ class TableCopy {
               "INSERT INTO " + stale_name_ + " (snapshot_id, " + key_list_ + ") SELECT " +
                   snapshot_id + ", " + key_list_ + " FROM " + copy_name_};
     }
-    std::string joined;
-    for (const std::string& key : key_columns_) {
-      joined += (joined.empty() ? "" : " AND ") + ("c." + quoteName(key)) + " = s." +
-                quoteName(key);
-    }
-    return {"DELETE c FROM " + copy_name_ + " c JOIN " + stale_name_ + " s ON " + joined +
-                " WHERE s.snapshot_id = " + snapshot_id,
+    return {"DELETE FROM " + copy_name_ + " WHERE (" + key_list_ + ") IN (SELECT " + key_list_ +
+                " FROM " + stale_name_ + " WHERE snapshot_id = " + snapshot_id + ")",
             "DELETE FROM " + stale_name_ + " WHERE snapshot_id = " + snapshot_id};
   }
 

@@ -160,9 +160,8 @@ class TableCopy:
             return [(f"DELETE FROM {self.stale_name}", []),
                     (f"INSERT INTO {self.stale_name} (snapshot_id, {key_list}) "
                      f"SELECT %s, {key_list} FROM {self.copy_name}", [snapshot_id])]
-        joined = " AND ".join(f"c.{quote_name(k)} = s.{quote_name(k)}" for k in self.key_columns)
-        return [(f"DELETE c FROM {self.copy_name} c JOIN {self.stale_name} s ON {joined} "
-                 "WHERE s.snapshot_id = %s", [snapshot_id]),
+        return [(f"DELETE FROM {self.copy_name} WHERE ({key_list}) IN "
+                 f"(SELECT {key_list} FROM {self.stale_name} WHERE snapshot_id = %s)", [snapshot_id]),
                 (f"DELETE FROM {self.stale_name} WHERE snapshot_id = %s", [snapshot_id])]
 
     def journaled(self, cursor, message_id):
