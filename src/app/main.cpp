@@ -12,6 +12,7 @@
 #include "app/logging.h"
 #include "app/options.h"
 #include "app/run.h"
+#include "app/snapshot_command.h"
 #include "app/status_command.h"
 #include "app/stop_signals.h"
 #include "app/tail_command.h"
@@ -56,6 +57,7 @@ int runCommand(int argc, char** argv) {
       return runCheck(*config, connectionOptions(config->mysql), amqpOptions(*config));
     case Command::Status: mysql::mysqlLibraryInit(); return runStatus(*config);
     case Command::Tail: return runTail(*config, *command_line);
+    case Command::Snapshot: return runSnapshotCommand(*config, *command_line);
     case Command::Run:
     case Command::Decode: break;
   }

@@ -19,6 +19,7 @@ constexpr const char* kRootExamples =
     "settings\n"
     "  mysql-monitor status --config m.cfg                     saved position against the server\n"
     "  mysql-monitor tail --config m.cfg                       watch the messages as they arrive\n"
+    "  mysql-monitor snapshot --config m.cfg shop.orders       publish a table's rows again\n"
     "  mysql-monitor decode mysql-bin.000042                   the messages a binlog file holds\n"
     "\n"
     "Settings: defaults < the --config file < MYSQL_MONITOR_<SECTION>_<KEY> variables < --set.\n"
@@ -81,6 +82,24 @@ void addTailCommand(CLI::App& cli, CommandLine& cl) {
                "  mysql-monitor tail --config m.cfg --binding-key 'shop.orders.#' --count 10");
 }
 
+void addSnapshotCommand(CLI::App& cli, CommandLine& cl) {
+  CLI::App* snapshot = cli.add_subcommand(
+      "snapshot",
+      "Ask the running monitor to publish the rows of tables (every published table when none "
+      "is named) as row_snapshot messages, without a restart; through its [metrics] listen "
+      "address. Exit status 1 when refused (one already runs, a table is not published) or the "
+      "monitor does not answer");
+  addConfigOptions(*snapshot, cl);
+  snapshot->add_option("tables", cl.tables,
+                       "DATABASE.TABLE, or `db`.`table` for names with dots (repeatable)");
+  snapshot->add_flag("--cancel", cl.cancel, "Cancel the running snapshot instead");
+  snapshot->footer("Examples:\n"
+                   "  mysql-monitor snapshot --config /etc/mysql-monitor.cfg shop.orders\n"
+                   "  mysql-monitor snapshot --config m.cfg            every published table\n"
+                   "  mysql-monitor snapshot --config m.cfg --cancel\n"
+                   "Progress: mysql-monitor status --config m.cfg");
+}
+
 void addDecodeCommand(CLI::App& cli, CommandLine& cl) {
   CLI::App* decode = cli.add_subcommand(
       "decode",
@@ -107,6 +126,7 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
   cli.add_flag("--check-config", cl.check_config, "Validate the configuration and exit");
   addDaemonCommands(cli, cl);
   addTailCommand(cli, cl);
+  addSnapshotCommand(cli, cl);
   addDecodeCommand(cli, cl);
   try {
     cli.parse(argc, argv);
@@ -120,7 +140,8 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
   const std::pair<const char*, Command> commands[] = {{"decode", Command::Decode},
                                                       {"check", Command::Check},
                                                       {"status", Command::Status},
-                                                      {"tail", Command::Tail}};
+                                                      {"tail", Command::Tail},
+                                                      {"snapshot", Command::Snapshot}};
   for (const auto& [name, command] : commands) {
     if (cli.get_subcommand(name)->parsed()) {
       cl.command = command;

@@ -3,6 +3,7 @@
 //   mysql-monitor check --config PATH      checks the server and broker settings
 //   mysql-monitor status --config PATH     saved position against the server's binlogs
 //   mysql-monitor tail --config PATH       prints the messages arriving at the exchange
+//   mysql-monitor snapshot --config PATH [DB.TABLE...] [--cancel]  asks the running monitor
 //   mysql-monitor decode FILE... [--all-events]
 // Every command that reads the configuration also takes --set section.key=value (repeatable) and
 // --log-level.
@@ -16,7 +17,7 @@
 
 namespace mm::app {
 
-enum class Command { Run, Decode, Check, Tail, Status };
+enum class Command { Run, Decode, Check, Tail, Status, Snapshot };
 
 struct CommandLine {
   Command command = Command::Run;
@@ -29,6 +30,8 @@ struct CommandLine {
   std::optional<std::string> binding_key;  // tail: instead of the one derived from the exchange
   int count = 0;                           // tail: stop after this many messages (0 = when stopped)
   bool compact = false;                    // tail: bodies on one line as published
+  std::vector<std::string> tables;         // snapshot: DB.TABLE names (none = every published)
+  bool cancel = false;                     // snapshot: cancel the running one instead
 };
 
 // Parses argv. Cancelled after --help/--version output (exit 0); InvalidArgument for bad

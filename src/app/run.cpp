@@ -1,5 +1,8 @@
 #include "app/run.h"
 
+#include "app/snapshot_command.h"
+#include "mysql/snapshot_reader.h"
+
 #include <signal.h>
 
 #include <algorithm>
@@ -124,6 +127,12 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
   // buffer's content to be confirmed.
   o.publisher.drain_timeout = std::chrono::seconds(config.monitor.stop_timeout_seconds);
   o.stop_timeout = o.publisher.drain_timeout + o.delay;
+  o.snapshot.mode = config.snapshot.mode == config::SnapshotMode::Initial
+                        ? pipeline::SnapshotOptions::Mode::Initial
+                        : pipeline::SnapshotOptions::Mode::Never;
+  o.snapshot.chunk_rows = static_cast<size_t>(config.snapshot.chunk_rows);
+  o.snapshot.max_rows_per_second = static_cast<uint64_t>(config.snapshot.max_rows_per_second);
+  o.snapshot.keyless_max_rows = static_cast<size_t>(config.snapshot.keyless_max_rows);
   return o;
 }
 
@@ -135,7 +144,7 @@ struct MetricsService {
 };
 
 Status startMetrics(const config::Config& config, metrics::Stats& stats, const Clock& clock,
-                    MetricsService& service) {
+                    pipeline::SnapshotControl& snapshot, MetricsService& service) {
   if (!config.metrics.enabled) {
     return Status::ok();
   }
@@ -149,6 +158,7 @@ Status startMetrics(const config::Config& config, metrics::Stats& stats, const C
   service.exporter.emplace(
       stats, clock,
       metrics::ExporterOptions{config.metrics.host, config.metrics.port, stall, 3 * poll_interval});
+  service.exporter->setMoreRoutes(snapshotRoutes(snapshot));
   if (Status started = service.exporter->start(); !started.isOk()) {
     return Status::io(
         fmt::format("[metrics] listen: {} (set another HOST:PORT, or off)", started.message()));
@@ -254,6 +264,7 @@ bool stoppedDuringDelayStart(const config::Config& config, SignalWatcher& signal
 // What runDaemon builds before streaming and hands to runPipeline().
 struct DaemonParts {
   SignalWatcher& signals;
+  pipeline::SnapshotControl& snapshot;
   const Clock& clock;
   metrics::Stats& stats;
   checkpoint::StateFile& state;
@@ -289,6 +300,9 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
   };
   pipeline::Pipeline pipeline(source, &history, publisher, parts.state, parts.clock, parts.stats,
                               std::move(options));
+  // The snapshot reads with a connection of its own (docs/design.md §13).
+  mysql::SnapshotReader snapshot_reader(connectionOptions(config.mysql));
+  pipeline.attachSnapshot(snapshot_reader, parts.snapshot, first_start);
   parts.signals.attach(&pipeline);
   Status status = pipeline.run(start);
   parts.signals.attach(nullptr);
@@ -315,7 +329,9 @@ int runDaemon(const config::Config& config) {
   mysql::mysqlLibraryInit();
   // The health endpoints answer from the start, delay_start included (liveness while waiting).
   MetricsService metrics_service;
-  if (Status status = startMetrics(config, stats, clock, metrics_service); !status.isOk()) {
+  pipeline::SnapshotControl snapshot;  // requests answer Unavailable until the pipeline runs
+  if (Status status = startMetrics(config, stats, clock, snapshot, metrics_service);
+      !status.isOk()) {
     spdlog::error("{}", status.toString());
     return kExitFailure;
   }
@@ -336,7 +352,8 @@ int runDaemon(const config::Config& config) {
     return kExitFailure;
   }
   spdlog::info("resuming from {}", checkpoint::toString(*start));
-  return runPipeline(config, *start, first_start, DaemonParts{signals, clock, stats, state});
+  return runPipeline(config, *start, first_start,
+                     DaemonParts{signals, snapshot, clock, stats, state});
 }
 
 }  // namespace mm::app

@@ -1,5 +1,7 @@
 #include "checkpoint/state_file.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 #include <set>
@@ -19,6 +21,74 @@ using line_format::LineReader;
 constexpr int kFormatVersion = 1;
 // A state file is a few lines; a MySQL GTID set of many servers makes it longer, never this long.
 constexpr size_t kMaxStateFileBytes = 1 << 20;
+
+// Table names in `snapshot_tables`: DB.TABLE,DB.TABLE with every byte but [A-Za-z0-9_$-]
+// percent-encoded, so names holding '.', ',', '=' or anything else stay unambiguous.
+std::string encodeName(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (std::isalnum(c) || c == '_' || c == '$' || c == '-') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> decodeName(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    unsigned v = 0;
+    if (i + 2 >= text.size() ||
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, v, 16).ptr !=
+            text.data() + i + 3) {
+      return std::nullopt;
+    }
+    out += static_cast<char>(v);
+    i += 2;
+  }
+  if (out.empty()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string encodeTables(const std::vector<SnapshotProgress::Table>& tables) {
+  std::string out;
+  for (const auto& t : tables) {
+    out += (out.empty() ? "" : ",") + encodeName(t.database) + "." + encodeName(t.table);
+  }
+  return out;
+}
+
+std::optional<std::vector<SnapshotProgress::Table>> decodeTables(std::string_view text) {
+  std::vector<SnapshotProgress::Table> tables;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string_view item = text.substr(start, comma - start);
+    const size_t dot = item.find('.');
+    if (dot == std::string_view::npos) {
+      return std::nullopt;
+    }
+    auto database = decodeName(item.substr(0, dot));
+    auto table = decodeName(item.substr(dot + 1));
+    if (!database || !table) {
+      return std::nullopt;
+    }
+    tables.push_back({std::move(*database), std::move(*table)});
+    start = comma + 1;
+  }
+  if (tables.empty()) {
+    return std::nullopt;
+  }
+  return tables;
+}
 
 bool parseUint(std::string_view text, uint64_t& out) {
   auto result = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -47,6 +117,12 @@ class StateParser {
     // Every version has written rows_done: a file without it lost its end.
     const bool gtid_only = !has("file") && !has("position") && !saved_.checkpoint.gtid_set.empty();
     const bool located = gtid_only || (has("file") && has("position"));
+    if (snapshot_ != nullptr && (!has("snapshot_id") || !has("snapshot_tables"))) {
+      return reader_.errorAt(reader_.lineNumber() + 1,
+                             "incomplete snapshot progress: snapshot_id and snapshot_tables are "
+                             "required with any other snapshot_ key");
+    }
+    saved_.checkpoint.snapshot = std::move(snapshot_);
     if (!has("version") || !has("rows_done") || !located) {
       return reader_.errorAt(reader_.lineNumber() + 1,
                              "incomplete: version, rows_done, and file and position (or a "
@@ -85,8 +161,43 @@ class StateParser {
         return gtids.status().message();
       }
       checkpoint.gtid_set = gtids->text();
+    } else if (key.starts_with("snapshot_")) {
+      return takeSnapshot(key, value);
     } else {
       return takeSource(key, value);
+    }
+    return std::nullopt;
+  }
+
+  std::optional<std::string> takeSnapshot(std::string_view key, std::string_view value) {
+    if (snapshot_ == nullptr) {
+      snapshot_ = std::make_shared<SnapshotProgress>();
+    }
+    SnapshotProgress& s = *snapshot_;
+    if (key == "snapshot_id") {
+      if (value.empty()) {
+        return "empty snapshot_id";
+      }
+      s.id = std::string(value);
+    } else if (key == "snapshot_tables") {
+      auto tables = decodeTables(value);
+      if (!tables) {
+        return fmt::format("invalid snapshot_tables '{}'", value);
+      }
+      s.tables = std::move(*tables);
+    } else if (key == "snapshot_after_key") {
+      s.after_key = std::string(value);
+    } else if (key == "snapshot_rows_done") {
+      if (!parseUint(value, s.rows_done)) {
+        return fmt::format("invalid snapshot_rows_done '{}'", value);
+      }
+    } else if (key == "snapshot_table_started") {
+      if (value != "0" && value != "1") {
+        return fmt::format("invalid snapshot_table_started '{}' (0 or 1)", value);
+      }
+      s.table_started = value == "1";
+    } else {
+      return fmt::format("unknown key '{}'", key);
     }
     return std::nullopt;
   }
@@ -111,7 +222,8 @@ class StateParser {
 
   const LineReader& reader_;
   StateFile::Saved saved_;
-  std::set<std::string, std::less<>> keys_;  // read so far (each was valid)
+  std::shared_ptr<SnapshotProgress> snapshot_;  // when a snapshot_ key was read
+  std::set<std::string, std::less<>> keys_;     // read so far (each was valid)
 };
 
 }  // namespace
@@ -161,6 +273,16 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
     content.keyValue("server_uuid", source_.server_uuid);
   } else if (source_.server_id != 0) {
     content.keyValue("server_id", source_.server_id);
+  }
+  if (checkpoint.snapshot != nullptr && !checkpoint.snapshot->tables.empty()) {
+    const SnapshotProgress& s = *checkpoint.snapshot;
+    content.keyValue("snapshot_id", s.id);
+    content.keyValue("snapshot_tables", encodeTables(s.tables));
+    if (!s.after_key.empty()) {
+      content.keyValue("snapshot_after_key", s.after_key);
+    }
+    content.keyValue("snapshot_rows_done", s.rows_done);
+    content.keyValue("snapshot_table_started", uint64_t{s.table_started ? 1u : 0u});
   }
   // Last, with its newline: any shorter prefix of the file lacks one or the other (load()).
   content.keyValue("rows_done", checkpoint.rows_done);

@@ -19,6 +19,11 @@
 //                          file and position, for a start by GTID set not yet streamed)
 //   server_id=1           (or server_uuid=... on MySQL: the source the position belongs to;
 //                          absent in files written before it was recorded, which still load)
+//   snapshot_id=20261205T011500Z-3f9a      (optional, all five together: a snapshot in
+//   snapshot_tables=shop.orders,shop.items  progress, docs/design.md §13.4; the tables still to
+//   snapshot_after_key=x2A                  do, names percent-encoded but [A-Za-z0-9_$-]; the
+//   snapshot_rows_done=4096                 first one's last confirmed key and rows, whether its
+//   snapshot_table_started=1                snapshot_start is confirmed; after_key may be absent)
 //   rows_done=0           (required; written last since issue 16, so that no prefix of a file
 //                          loads; older files have it before gtid_set and still load)
 #pragma once

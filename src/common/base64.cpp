@@ -47,4 +47,30 @@ void appendBase64(std::span<const uint8_t> bytes, size_t padded_length, std::str
   writeBase64(bytes, padded_length, out.data() + old_size);
 }
 
+bool decodeBase64(std::string_view text, std::string& out) {
+  while (!text.empty() && text.back() == '=') {
+    text.remove_suffix(1);
+  }
+  uint32_t bits = 0;
+  int count = 0;
+  for (char c : text) {
+    int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+            : c >= 'a' && c <= 'z' ? c - 'a' + 26
+            : c >= '0' && c <= '9' ? c - '0' + 52
+            : c == '+'             ? 62
+            : c == '/'             ? 63
+                                   : -1;
+    if (v < 0) {
+      return false;
+    }
+    bits = bits << 6 | static_cast<uint32_t>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<char>(bits >> count));
+    }
+  }
+  return count < 6;
+}
+
 }  // namespace mm

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace mm {
 
@@ -17,5 +18,8 @@ char* writeBase64(std::span<const uint8_t> bytes, size_t padded_length, char* ou
 
 // The same, appended to `out`.
 void appendBase64(std::span<const uint8_t> bytes, size_t padded_length, std::string& out);
+
+// Decodes `text` (with or without padding) into `out`; false when it is not base64.
+bool decodeBase64(std::string_view text, std::string& out);
 
 }  // namespace mm

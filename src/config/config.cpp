@@ -408,10 +408,26 @@ std::vector<Setting> metricsSettings() {
   };
 }
 
+std::vector<Setting> snapshotSettings() {
+  using S = SnapshotConfig;
+  constexpr auto kSnapshot = &Config::snapshot;
+  return {
+      choiceSetting<S, SnapshotMode>(
+          "snapshot", "mode", {kSnapshot, &S::mode},
+          {{"never", SnapshotMode::Never}, {"initial", SnapshotMode::Initial}}),
+      intSetting<S>("snapshot", "chunk_rows", {kSnapshot, &S::chunk_rows}, 1, 1000000),
+      intSetting<S>("snapshot", "max_rows_per_second", {kSnapshot, &S::max_rows_per_second}, 0,
+                    1000000000),
+      intSetting<S>("snapshot", "keyless_max_rows", {kSnapshot, &S::keyless_max_rows}, 1,
+                    100000000),
+  };
+}
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> kSettings = [] {
     std::vector<Setting> all;
-    for (auto section : {monitorSettings, mysqlSettings, amqpSettings, metricsSettings}) {
+    for (auto section :
+         {monitorSettings, mysqlSettings, amqpSettings, metricsSettings, snapshotSettings}) {
       std::vector<Setting> settings = section();
       std::move(settings.begin(), settings.end(), std::back_inserter(all));
     }

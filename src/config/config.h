@@ -136,11 +136,21 @@ struct MetricsConfig {
   int stall_seconds = 60;
 };
 
+// The snapshot of the existing rows (README "Snapshot", docs/design.md §13).
+enum class SnapshotMode { Never, Initial };
+struct SnapshotConfig {
+  SnapshotMode mode = SnapshotMode::Never;  // initial: every published table on a first start
+  int chunk_rows = 4096;
+  int max_rows_per_second = 0;  // 0 = unlimited
+  int keyless_max_rows = 100000;
+};
+
 struct Config {
   MonitorConfig monitor;
   MysqlConfig mysql;
   AmqpConfig amqp;
   MetricsConfig metrics;
+  SnapshotConfig snapshot;
   // What an operator should fix but that does not stop the start (a password file other users may
   // read), for the caller to log once logging is set up.
   std::vector<std::string> warnings;

@@ -19,6 +19,13 @@ Readiness Exporter::judge() {
 HttpResponse Exporter::handle(const HttpRequest& request) {
   HttpResponse response;
   if (request.path != "/metrics" && request.path != "/healthz" && request.path != "/readyz") {
+    if (more_routes_) {
+      response = more_routes_(request);
+      if (response.status != 404) {
+        return response;
+      }
+    }
+    response = HttpResponse{};
     response.status = 404;
     response.body = "not found: try /metrics, /healthz or /readyz\n";
     return response;

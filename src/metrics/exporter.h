@@ -3,7 +3,7 @@
 //   GET /metrics  Prometheus text (metrics/exposition.h)
 //   GET /healthz  200 "ok" while the process runs (liveness)
 //   GET /readyz   200 when ReadinessRule says ready, else 503; the body says why
-// Other paths get 404, other methods on these paths 405.
+// Other paths get 404 (unless setMoreRoutes() answers them), other methods on these paths 405.
 //
 // The readiness rule is fed a sample every second from the server's ticker (and at each request),
 // so a stall is timed even when nobody asks; the server never runs the two at once. The endpoints
@@ -39,6 +39,10 @@ class Exporter {
   int port() const { return server_.port(); }
   size_t maxConnections() const { return server_.maxConnections(); }
 
+  // Routes the exporter does not know go to `routes` first (the snapshot's, app/); its 404 falls
+  // through to the exporter's own. Call before start().
+  void setMoreRoutes(HttpHandler routes) { more_routes_ = std::move(routes); }
+
   // Answers one request; what the server thread calls (public for tests).
   HttpResponse handle(const HttpRequest& request);
 
@@ -49,6 +53,7 @@ class Exporter {
   const Clock& clock_;
   ExporterOptions options_;
   ReadinessRule rule_;  // used under the server's handler lock only
+  HttpHandler more_routes_;
   HttpServer server_;
 };
 

@@ -36,7 +36,16 @@ MHD_Result onRequest(void* context, MHD_Connection* connection, const char* url,
   // An exception must not unwind through the library's C frames: a handler that fails (out of
   // memory, a format error) costs this one connection, which the library then closes.
   try {
-    reply = server.answer(HttpRequest{method, url});
+    HttpRequest request{method, url};
+    MHD_get_connection_values(
+        connection, MHD_GET_ARGUMENT_KIND,
+        [](void* arguments, MHD_ValueKind, const char* key, const char* value) {
+          (*static_cast<std::map<std::string, std::string>*>(arguments))[key] =
+              value != nullptr ? value : "";
+          return MHD_YES;
+        },
+        &request.arguments);
+    reply = server.answer(request);
   } catch (const std::exception&) {
     return MHD_NO;
   }

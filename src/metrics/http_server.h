@@ -22,6 +22,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -34,7 +35,8 @@ namespace mm::metrics {
 
 struct HttpRequest {
   std::string method;
-  std::string path;  // the target without its query string
+  std::string path;                                   // the target without its query string
+  std::map<std::string, std::string> arguments = {};  // the query string's, decoded
 };
 
 struct HttpResponse {

@@ -6,6 +6,17 @@
 
 namespace mm::mysql {
 
+Result<std::vector<Row>> binlogStatus(Connection& connection) {
+  auto rows = connection.query("SHOW MASTER STATUS");
+  if (!rows.isOk()) {
+    auto renamed = connection.query("SHOW BINARY LOG STATUS");
+    if (renamed.isOk()) {
+      return renamed;
+    }
+  }
+  return rows;
+}
+
 Result<std::vector<BinaryLog>> listBinaryLogs(Connection& connection) {
   auto rows = connection.query("SHOW BINARY LOGS");
   if (!rows.isOk()) {

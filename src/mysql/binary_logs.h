@@ -23,6 +23,10 @@ struct BinaryLog {
 // needed; binary logging off is an InvalidArgument).
 Result<std::vector<BinaryLog>> listBinaryLogs(Connection& connection);
 
+// SHOW MASTER STATUS, or SHOW BINARY LOG STATUS where MySQL 8.4 removed the old name: File,
+// Position, ... (MySQL: Executed_Gtid_Set fifth).
+Result<std::vector<Row>> binlogStatus(Connection& connection);
+
 // How far `file:position` is behind the end of `logs`.
 struct Backlog {
   bool file_present = false;  // false: `file` was purged (or never existed) on this server

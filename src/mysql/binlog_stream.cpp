@@ -1,5 +1,7 @@
 #include "mysql/binlog_stream.h"
 
+#include "mysql/binary_logs.h"
+
 #include <mysql.h>
 // After mysql.h, which it needs: the read-ahead cache of a connection (inputReady()).
 #include <ma_pvio.h>
@@ -420,18 +422,6 @@ void BinlogStream::interrupt() {
 }
 
 namespace {
-
-// SHOW MASTER STATUS, or SHOW BINARY LOG STATUS where MySQL 8.4 removed the old name.
-Result<std::vector<Row>> binlogStatus(Connection& connection) {
-  auto rows = connection.query("SHOW MASTER STATUS");
-  if (!rows.isOk()) {
-    auto renamed = connection.query("SHOW BINARY LOG STATUS");
-    if (renamed.isOk()) {
-      return renamed;
-    }
-  }
-  return rows;
-}
 
 // MariaDB: the GTID position at a binlog position; "" when the server has none there.
 Result<std::string> mariadbGtidPosAt(Connection& connection, const binlog::Position& position) {

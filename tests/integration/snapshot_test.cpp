@@ -39,8 +39,8 @@ class Snapshot : public LiveMonitorTest, public ::testing::WithParamInterface<st
                     "NULL, pad VARCHAR(40) NULL)",
                     database_));
     run(fmt::format("INSERT INTO {}.t SELECT seq, seq % 1000, CONCAT('c', seq), IF(seq % 7 = 0, "
-                    "NULL, 'p') FROM seq_1_to_{}",
-                    database_, rows_));
+                    "NULL, 'p') FROM {}.seq_1_to_{}",
+                    database_, database_, rows_));
     Status consumer = consumer_.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
                                         env_.amqp_password, exchange_);
     ASSERT_TRUE(consumer.isOk()) << consumer.toString();

@@ -208,3 +208,50 @@ TEST_F(StateFileTest, UnwritableDirectoryIsAnIoError) {
 
 }  // namespace
 }  // namespace mm::checkpoint
+
+namespace mm::checkpoint {
+namespace {
+
+// Issue 18: the snapshot's progress is saved with the checkpoint, names of any characters
+// included, and a restart loads it back; a damaged one is refused naming the line.
+TEST_F(StateFileTest, SnapshotProgressRoundTripsWithOddTableNames) {
+  auto progress = std::make_shared<SnapshotProgress>();
+  progress->id = "20261205T011500Z-3f9a";
+  progress->tables = {{"shop", "orders"}, {"we.ird,db", "t=1 %é"}};
+  progress->after_key = "x2A,x61";
+  progress->rows_done = 4096;
+  progress->table_started = true;
+  Checkpoint saved{"mysql-bin.000001", 100, 0};
+  saved.snapshot = progress;
+  StateFile state(path());
+  ASSERT_TRUE(state.save(saved).isOk());
+  auto loaded = state.load();
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().toString();
+  ASSERT_NE(loaded->snapshot, nullptr);
+  EXPECT_EQ(*loaded->snapshot, *progress);
+  EXPECT_EQ(*loaded, saved);
+  // A finished snapshot (no tables left) is not written: nothing to continue.
+  saved.snapshot = std::make_shared<SnapshotProgress>(SnapshotProgress{"S", {}, "", 0, false});
+  ASSERT_TRUE(state.save(saved).isOk());
+  loaded = state.load();
+  ASSERT_TRUE(loaded.isOk());
+  EXPECT_EQ(loaded->snapshot, nullptr);
+}
+
+TEST_F(StateFileTest, DamagedSnapshotProgressIsCorruptionNamingTheLine) {
+  write("version=1\nfile=mysql-bin.000001\nposition=4\nsnapshot_id=S\nsnapshot_tables=shop\n"
+        "rows_done=0\n");
+  auto loaded = StateFile(path()).load();
+  ASSERT_FALSE(loaded.isOk());
+  EXPECT_EQ(loaded.status().code(), StatusCode::Corruption);
+  EXPECT_NE(loaded.status().message().find("line 5"), std::string::npos)
+      << loaded.status().toString();
+  write("version=1\nfile=mysql-bin.000001\nposition=4\nsnapshot_rows_done=3\nrows_done=0\n");
+  loaded = StateFile(path()).load();
+  ASSERT_FALSE(loaded.isOk());
+  EXPECT_NE(loaded.status().message().find("snapshot_id and snapshot_tables"), std::string::npos)
+      << loaded.status().toString();
+}
+
+}  // namespace
+}  // namespace mm::checkpoint
