@@ -8,7 +8,8 @@
 // The snapshot re-sync (README "Messages"): the copies hold rows the source no longer has, lack
 // rows it has and hold others with old values; a hand-made snapshot sequence published to the
 // exchange (a cancelled snapshot, then snapshot_start, row_snapshot rows interleaved with live
-// changes, the snapshot_start again, snapshot_end) leaves each copy equal to the source.
+// changes, the snapshot_start again, snapshot_end) leaves each copy equal to the source, and so
+// does the real monitor's initial snapshot ([snapshot] mode = initial) with live changes.
 #include <signal.h>
 
 #include <cstdlib>
@@ -44,8 +45,12 @@ class ExampleConsumers : public LiveMonitorTest {
                     "price DECIMAL(8,2), day DATE, at DATETIME(3), ts TIMESTAMP(6) NULL, "
                     "tags SET('a','b','c'), raw VARBINARY(16), note TEXT) DEFAULT CHARSET utf8mb4",
                     database_));
+  }
+
+  // Starts the monitor on the source table with `more` config lines ("[snapshot]\n...").
+  void startMonitorOnTheSource(const std::string& more = "") {
     // Only the source table: the consumers' own writes (copies, journals) are not published.
-    writeConfig({.mysql = fmt::format("tables = {}.source", database_)});
+    writeConfig({.mysql = fmt::format("tables = {}.source", database_), .amqp = more});
     startMonitor();
   }
 
@@ -123,6 +128,23 @@ class ExampleConsumers : public LiveMonitorTest {
     return "";
   }
 
+  // Both copies equal the source (of `rows` rows) and their stale lists are gone; then both
+  // consumers stop cleanly.
+  void expectCopiesEqualTheSource(size_t rows) {
+    const std::vector<mysql::Row> expected = select("source");
+    ASSERT_EQ(expected.size(), rows);
+    for (const std::string which : {"py", "cpp"}) {
+      EXPECT_TRUE(waitFor([&] { return select("copy_" + which) == expected; }, 10s))
+          << which << " copy differs from the source table";
+      auto stale =
+          sql_.query(fmt::format("SELECT COUNT(*) FROM {}.copy_{}_stale", database_, which));
+      ASSERT_TRUE(stale.isOk()) << stale.status().toString();
+      EXPECT_EQ(stale->at(0)[0].value_or(""), "0") << which << ": snapshot_end drops the list";
+    }
+    EXPECT_EQ(python_.stop(SIGTERM, 10s), 0);
+    EXPECT_EQ(cpp_.stop(SIGTERM, 10s), 0);
+  }
+
   MonitorProcess python_;
   MonitorProcess cpp_;
 };
@@ -131,6 +153,7 @@ TEST_F(ExampleConsumers, CopiesEqualTheSourceTable) {
   if (const std::string why = whyExamplesCannotRun(); !why.empty()) {
     GTEST_SKIP() << why;
   }
+  startMonitorOnTheSource();
   const std::string script = std::string(MM_EXAMPLES_DIR) + "/python/table_copy.py";
   // Stops (exit 3) after handling its 7th message, before acknowledging it.
   startConsumer(python_, consumerArgs({kPython, script, "--stop-after=7"}, "py"), "py");
@@ -295,17 +318,38 @@ TEST_F(ExampleConsumers, SnapshotResyncsTheCopies) {
   run(fmt::format("INSERT INTO {}.source (id, name, qty, price, tags, raw) VALUES {}"
                   "(9, 'live', 9, 9.25, 'a,c', x'00FF'), (10, 'stale', 0, NULL, NULL, NULL)",
                   database_, rows));
-  const std::vector<mysql::Row> expected = select("source");
-  ASSERT_EQ(expected.size(), 9u);
-  for (const std::string which : {"py", "cpp"}) {
-    EXPECT_TRUE(waitFor([&] { return select("copy_" + which) == expected; }, 10s))
-        << which << " copy differs from the source table";
-    auto stale = sql_.query(fmt::format("SELECT COUNT(*) FROM {}.copy_{}_stale", database_, which));
-    ASSERT_TRUE(stale.isOk()) << stale.status().toString();
-    EXPECT_EQ(stale->at(0)[0].value_or(""), "0") << which << ": snapshot_end drops the list";
+  expectCopiesEqualTheSource(9);
+}
+
+TEST_F(ExampleConsumers, InitialSnapshotOfTheMonitorResyncsTheCopies) {
+  if (const std::string why = whyExamplesCannotRun(); !why.empty()) {
+    GTEST_SKIP() << why;
   }
-  EXPECT_EQ(python_.stop(SIGTERM, 10s), 0);
-  EXPECT_EQ(cpp_.stop(SIGTERM, 10s), 0);
+  const std::string script = std::string(MM_EXAMPLES_DIR) + "/python/table_copy.py";
+  startConsumer(python_, consumerArgs({kPython, script}, "py"), "py");
+  startConsumer(cpp_, consumerArgs({MM_CPP_TABLE_COPY}, "cpp"), "cpp");
+  run("SET SESSION time_zone = '+00:00'");
+  std::string rows;
+  for (int id = 1; id <= 40; ++id) {
+    rows += fmt::format("{}({}, 'n{}', {}, {}.25, '2024-02-{:02}', '2024-02-29 23:59:{:02}.123', "
+                        "'2038-01-19 03:14:07.{:06}', 'a,c', x'00{:02X}FF', {})",
+                        id == 1 ? "" : ", ", id, id, id, id, id % 28 + 1, id, id, id,
+                        id % 3 == 0 ? "NULL" : "'note'");
+  }
+  run(fmt::format("INSERT INTO {}.source VALUES {}", database_, rows));
+  // Outdated (1-5), stale (100-102) and missing (6-40) rows in the copies.
+  for (const std::string which : {"py", "cpp"}) {
+    run(fmt::format("INSERT INTO {}.copy_{} (id, name) VALUES (1, 'old'), (2, 'old'), (3, 'old'), "
+                    "(4, 'old'), (5, 'old'), (100, 'stale'), (101, 'stale'), (102, 'stale')",
+                    database_, which));
+  }
+  // A fresh state directory: the first start snapshots the source, small chunks to interleave.
+  startMonitorOnTheSource("[snapshot]\nmode = initial\nchunk_rows = 7\n");
+  run(fmt::format("UPDATE {}.source SET qty = qty + 100 WHERE id IN (2, 39)", database_));
+  run(fmt::format("DELETE FROM {}.source WHERE id = 40", database_));
+  run(fmt::format("INSERT INTO {}.source (id, name) VALUES (41, 'live')", database_));
+  expectCopiesEqualTheSource(40);
+  EXPECT_EQ(monitor_.stop(SIGTERM), 0);
 }
 
 }  // namespace
