@@ -10,7 +10,19 @@
 // checkpointed after a crash; README "Delivery") leave the copy right when applied again, in
 // order. The journal (COPY_journal: one row per message_id) is where de-duplication matters: it
 // records each change once, and a message whose message_id it already holds is reported as a
-// duplicate. The same program as examples/python/table_copy.py, option for option:
+// duplicate.
+//
+// A snapshot (README "Messages") re-syncs the copy: row_snapshot is applied as an upsert (REPLACE,
+// like row_insert). On the source's snapshot_start the copy's current keys are listed as stale in
+// COPY_stale (the copy's key columns and the snapshot id); every row message of the source removes
+// its keys (an update: old and new) from that list in the transaction that applies it, so a
+// restart of this consumer loses nothing; on snapshot_end of the same snapshot id the copy's rows
+// still listed are deleted (the source no longer has them) and the list goes. A snapshot_start of
+// another snapshot id starts a new list; the same one again (a redelivery, or the snapshot of the
+// table starting over after a DDL) keeps the list, which then only lacks keys seen since that
+// snapshot began. A cancelled snapshot sends no snapshot_end: its list stays, deletes nothing, and
+// the next snapshot_start replaces it. The same program as examples/python/table_copy.py, option
+// for option:
 //
 //   build/table_copy --exchange mysql-monitor --queue employee-copy --mysql-user app
 //                    --mysql-password secret --source shop.employee --copy shop.employee_copy
@@ -28,6 +40,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -102,14 +115,19 @@ class Sql {
     return mysql_affected_rows(mysql_);
   }
 
-  std::vector<std::pair<std::string, std::string>> pairs(const std::string& sql) {
+  // The rows of a query, every column as text (NULL as "").
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
     if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
       fail(sql.substr(0, 200));
     }
-    std::vector<std::pair<std::string, std::string>> out;
+    std::vector<std::vector<std::string>> out;
     MYSQL_RES* result = mysql_store_result(mysql_);
+    const unsigned columns = result ? mysql_num_fields(result) : 0;
     while (MYSQL_ROW row = result ? mysql_fetch_row(result) : nullptr) {
-      out.emplace_back(row[0] ? row[0] : "", row[1] ? row[1] : "");
+      auto& out_row = out.emplace_back();
+      for (unsigned i = 0; i < columns; ++i) {
+        out_row.emplace_back(row[i] ? row[i] : "");
+      }
     }
     mysql_free_result(result);
     return out;
@@ -134,18 +152,20 @@ class TableCopy {
   TableCopy(Sql& sql, TableName source, TableName copy, bool verbose)
       : sql_(sql), source_(std::move(source)), copy_(std::move(copy)), verbose_(verbose),
         copy_name_(quoteName(copy_.database) + "." + quoteName(copy_.table)),
-        journal_name_(quoteName(copy_.database) + "." + quoteName(copy_.table + "_journal")) {
+        journal_name_(quoteName(copy_.database) + "." + quoteName(copy_.table + "_journal")),
+        stale_name_(quoteName(copy_.database) + "." + quoteName(copy_.table + "_stale")) {
     sql_.execute("CREATE TABLE IF NOT EXISTS " + copy_name_ + " LIKE " +
                  quoteName(source_.database) + "." + quoteName(source_.table));
     sql_.execute("CREATE TABLE IF NOT EXISTS " + journal_name_ +
                  " (message_id VARCHAR(255) PRIMARY KEY, type VARCHAR(16) NOT NULL, "
                  "applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)");
-    for (auto& [name, type] :
-         sql_.pairs("SELECT COLUMN_NAME, LOWER(DATA_TYPE) FROM information_schema.COLUMNS "
-                    "WHERE TABLE_SCHEMA = " +
-                    sql_.quote(copy_.database) + " AND TABLE_NAME = " + sql_.quote(copy_.table))) {
-      column_types_[name] = type;
+    for (auto& row :
+         sql_.rows("SELECT COLUMN_NAME, LOWER(DATA_TYPE) FROM information_schema.COLUMNS "
+                   "WHERE TABLE_SCHEMA = " +
+                   sql_.quote(copy_.database) + " AND TABLE_NAME = " + sql_.quote(copy_.table))) {
+      column_types_[row[0]] = row[1];
     }
+    createStaleTable();
     sql_.execute("COMMIT");
   }
 
@@ -180,7 +200,10 @@ class TableCopy {
           static_cast<unsigned long long>(message["max_message_size"].GetUint64()));
       return;
     }
-    if (type != "row_insert" && type != "row_update" && type != "row_delete") {
+    static const std::set<std::string> kApplied = {"row_insert",   "row_update",
+                                                   "row_delete",   "row_snapshot",
+                                                   "snapshot_start", "snapshot_end"};
+    if (!kApplied.count(type)) {
       return;  // heartbeats
     }
     if (source_.database != message["database"].GetString() ||
@@ -188,10 +211,13 @@ class TableCopy {
       return;
     }
     if (message_id.empty()) {
-      throw std::runtime_error("row message without a message_id");
+      throw std::runtime_error(type + " message without a message_id");
     }
-    const std::string statement = statementFor(type, message);
-    if (!statement.empty()) {
+    const std::vector<std::string> statements =
+        type == "snapshot_start" || type == "snapshot_end"
+            ? snapshotStatements(type, message, journaled(message_id))
+            : rowStatements(type, message);
+    for (const std::string& statement : statements) {
       sql_.execute(statement);
     }
     const bool first_time =
@@ -258,8 +284,86 @@ class TableCopy {
     return clause;
   }
 
+  // COPY_stale: the keys of the copy a snapshot has not yet seen, by the copy's primary key.
+  void createStaleTable() {
+    const auto keys = sql_.rows(
+        "SELECT c.COLUMN_NAME, c.COLUMN_TYPE, c.COLLATION_NAME FROM information_schema.COLUMNS c "
+        "JOIN information_schema.STATISTICS s ON s.TABLE_SCHEMA = c.TABLE_SCHEMA "
+        "AND s.TABLE_NAME = c.TABLE_NAME AND s.COLUMN_NAME = c.COLUMN_NAME "
+        "WHERE c.TABLE_SCHEMA = " +
+        sql_.quote(copy_.database) + " AND c.TABLE_NAME = " + sql_.quote(copy_.table) +
+        " AND s.INDEX_NAME = 'PRIMARY' ORDER BY s.SEQ_IN_INDEX");
+    if (keys.empty()) {
+      return;  // no snapshot re-sync without a key: snapshot_end then deletes nothing
+    }
+    std::string columns;
+    for (const auto& key : keys) {
+      columns += ", " + quoteName(key[0]) + " " + key[1] +
+                 (key[2].empty() ? "" : " COLLATE " + key[2]) + " NOT NULL";
+      key_columns_.push_back(key[0]);
+      key_list_ += (key_list_.empty() ? "" : ", ") + quoteName(key[0]);
+    }
+    sql_.execute("CREATE TABLE IF NOT EXISTS " + stale_name_ +
+                 " (snapshot_id VARCHAR(255) NOT NULL" + columns + ", PRIMARY KEY (" + key_list_ +
+                 "))");
+  }
+
+  bool journaled(const std::string& message_id) {
+    return !sql_.rows("SELECT 1 FROM " + journal_name_ +
+                      " WHERE message_id = " + sql_.quote(message_id))
+                .empty();
+  }
+
+  // The SQL of a snapshot_start or snapshot_end of the source (see the top of this file).
+  std::vector<std::string> snapshotStatements(const std::string& type,
+                                              const rapidjson::Value& message, bool duplicate) {
+    const std::string snapshot_id = sql_.quote(message["snapshot_id"].GetString());
+    if (key_columns_.empty() || (type == "snapshot_start" && duplicate)) {
+      return {};  // the same snapshot_start again keeps its list
+    }
+    if (type == "snapshot_start") {
+      return {"DELETE FROM " + stale_name_,
+              "INSERT INTO " + stale_name_ + " (snapshot_id, " + key_list_ + ") SELECT " +
+                  snapshot_id + ", " + key_list_ + " FROM " + copy_name_};
+    }
+    return {"DELETE FROM " + copy_name_ + " WHERE (" + key_list_ + ") IN (SELECT " + key_list_ +
+                " FROM " + stale_name_ + " WHERE snapshot_id = " + snapshot_id + ")",
+            "DELETE FROM " + stale_name_ + " WHERE snapshot_id = " + snapshot_id};
+  }
+
+  // A row message's change, and the removal of its keys (an update: before and after) from the
+  // stale list: the row is seen.
+  std::vector<std::string> rowStatements(const std::string& type,
+                                         const rapidjson::Value& message) {
+    std::vector<std::string> statements;
+    if (std::string statement = statementFor(type, message); !statement.empty()) {
+      statements.push_back(std::move(statement));
+    }
+    const rapidjson::Value& keys = message["keys"];
+    if (key_columns_.empty() || keys.ObjectEmpty()) {
+      return statements;
+    }
+    statements.push_back("DELETE FROM " + stale_name_ + " WHERE " + where(keys));
+    if (type == "row_update") {
+      rapidjson::Document after;
+      after.CopyFrom(keys, after.GetAllocator());
+      bool moved = false;
+      for (auto& key : after.GetObject()) {
+        auto changed = message["after_values"].FindMember(key.name);
+        if (changed != message["after_values"].MemberEnd()) {
+          key.value.CopyFrom(changed->value, after.GetAllocator());
+          moved = true;
+        }
+      }
+      if (moved) {
+        statements.push_back("DELETE FROM " + stale_name_ + " WHERE " + where(after));
+      }
+    }
+    return statements;
+  }
+
   std::string statementFor(const std::string& type, const rapidjson::Value& message) {
-    if (type == "row_insert") {
+    if (type == "row_insert" || type == "row_snapshot") {
       std::string columns, values;
       for (const auto& column : message["values"].GetObject()) {
         columns += (columns.empty() ? "" : ", ") + quoteName(column.name.GetString());
@@ -283,8 +387,10 @@ class TableCopy {
   Sql& sql_;
   TableName source_, copy_;
   bool verbose_;
-  std::string copy_name_, journal_name_;
+  std::string copy_name_, journal_name_, stale_name_;
   std::map<std::string, std::string> column_types_;
+  std::vector<std::string> key_columns_;  // the copy's primary key: COPY_stale's columns
+  std::string key_list_;                  // the same, quoted and comma-separated
 };
 
 void checkReply(amqp_rpc_reply_t reply, const char* what) {

@@ -11,6 +11,17 @@ a crash; README "Delivery") leave the copy right when applied again, in order. T
 (COPY_journal: one row per message_id) is where de-duplication matters: it records each change
 once, and a message whose message_id it already holds is reported as a duplicate.
 
+A snapshot (README "Messages") re-syncs the copy: row_snapshot is applied as an upsert (REPLACE,
+like row_insert). On the source's snapshot_start the copy's current keys are listed as stale in
+COPY_stale (the copy's key columns and the snapshot id); every row message of the source removes
+its keys (an update: old and new) from that list in the transaction that applies it, so a restart
+of this consumer loses nothing; on snapshot_end of the same snapshot id the copy's rows still
+listed are deleted (the source no longer has them) and the list goes. A snapshot_start of another
+snapshot id starts a new list; the same one again (a redelivery, or the snapshot of the table
+starting over after a DDL) keeps the list, which then only lacks keys seen since that snapshot
+began. A cancelled snapshot sends no snapshot_end: its list stays, deletes nothing, and the next
+snapshot_start replaces it.
+
   /usr/bin/python3 examples/python/table_copy.py --exchange mysql-monitor --queue employee-copy \\
       --mysql-user app --mysql-password secret --source shop.employee --copy shop.employee_copy
 
@@ -50,6 +61,7 @@ class TableCopy:
         self.verbose = verbose
         self.copy_name = ".".join(quote_name(part) for part in copy)
         self.journal_name = quote_name(copy[0]) + "." + quote_name(copy[1] + "_journal")
+        self.stale_name = quote_name(copy[0]) + "." + quote_name(copy[1] + "_stale")
         with sql.cursor() as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.copy_name} LIKE "
@@ -61,7 +73,27 @@ class TableCopy:
                 "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS "
                 "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s", copy)
             self.column_types = {name: data_type.lower() for name, data_type in cursor.fetchall()}
+            self.key_columns = self.create_stale_table(cursor)
         sql.commit()
+
+    def create_stale_table(self, cursor):
+        """COPY_stale: the keys of the copy a snapshot has not yet seen. Returns the key columns."""
+        cursor.execute(
+            "SELECT c.COLUMN_NAME, c.COLUMN_TYPE, c.COLLATION_NAME FROM information_schema.COLUMNS c "
+            "JOIN information_schema.STATISTICS s ON s.TABLE_SCHEMA = c.TABLE_SCHEMA "
+            "AND s.TABLE_NAME = c.TABLE_NAME AND s.COLUMN_NAME = c.COLUMN_NAME "
+            "WHERE c.TABLE_SCHEMA = %s AND c.TABLE_NAME = %s AND s.INDEX_NAME = 'PRIMARY' "
+            "ORDER BY s.SEQ_IN_INDEX", self.copy)
+        keys = cursor.fetchall()
+        if not keys:
+            return []  # no snapshot re-sync without a key: snapshot_end then deletes nothing
+        columns = ", ".join(f"{quote_name(name)} {column_type}"
+                            + (f" COLLATE {collation}" if collation else "") + " NOT NULL"
+                            for name, column_type, collation in keys)
+        key_list = ", ".join(quote_name(name) for name, _, _ in keys)
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {self.stale_name} (snapshot_id VARCHAR(255) NOT NULL, "
+                       f"{columns}, PRIMARY KEY ({key_list}))")
+        return [name for name, _, _ in keys]
 
     def placeholder(self, column):
         """The SQL for one value of `column`: binary columns arrive base64-encoded."""
@@ -92,7 +124,7 @@ class TableCopy:
     def statement(self, message):
         """The SQL and parameters that apply one row message, or None when nothing changes."""
         kind = message["type"]
-        if kind == "row_insert":
+        if kind in ("row_insert", "row_snapshot"):
             values = message["values"]
             columns = ", ".join(quote_name(c) for c in values)
             placeholders = ", ".join(self.placeholder(c) for c in values)
@@ -109,11 +141,47 @@ class TableCopy:
         where, where_parameters = self.where(message["keys"])
         return f"DELETE FROM {self.copy_name} WHERE {where}", where_parameters
 
+    def seen_keys(self, message):
+        """The keys a row message names: for an update, the row's keys before and after it."""
+        keys = message["keys"]
+        if not keys:
+            return []
+        after = {c: message["after_values"].get(c, v) for c, v in keys.items()} \
+            if message["type"] == "row_update" else keys
+        return [keys] if after == keys else [keys, after]
+
+    def snapshot_statements(self, message, duplicate):
+        """The SQL of a snapshot_start or snapshot_end of the source (README "Messages")."""
+        snapshot_id = message["snapshot_id"]
+        if not self.key_columns or (message["type"] == "snapshot_start" and duplicate):
+            return []  # the same snapshot_start again keeps its list (see the top of this file)
+        key_list = ", ".join(quote_name(c) for c in self.key_columns)
+        if message["type"] == "snapshot_start":
+            return [(f"DELETE FROM {self.stale_name}", []),
+                    (f"INSERT INTO {self.stale_name} (snapshot_id, {key_list}) "
+                     f"SELECT %s, {key_list} FROM {self.copy_name}", [snapshot_id])]
+        return [(f"DELETE FROM {self.copy_name} WHERE ({key_list}) IN "
+                 f"(SELECT {key_list} FROM {self.stale_name} WHERE snapshot_id = %s)", [snapshot_id]),
+                (f"DELETE FROM {self.stale_name} WHERE snapshot_id = %s", [snapshot_id])]
+
+    def journaled(self, cursor, message_id):
+        cursor.execute(f"SELECT 1 FROM {self.journal_name} WHERE message_id = %s", (message_id,))
+        return cursor.fetchone() is not None
+
     def apply(self, message_id, message):
-        """Applies and journals one row message in one transaction; False when it is a duplicate."""
-        statement = self.statement(message)
+        """Applies and journals one message in one transaction; False when it is a duplicate."""
         with self.sql.cursor() as cursor:
-            if statement is not None:
+            if message["type"] in ("snapshot_start", "snapshot_end"):
+                statements = self.snapshot_statements(message, self.journaled(cursor, message_id))
+            else:
+                statement = self.statement(message)
+                statements = [] if statement is None else [statement]
+                if self.key_columns:  # the row is seen: it is no longer stale
+                    for keys in self.seen_keys(message):
+                        where, where_parameters = self.where(keys)
+                        statements.append((f"DELETE FROM {self.stale_name} WHERE {where}",
+                                           where_parameters))
+            for statement in statements:
                 cursor.execute(*statement)
             journaled = cursor.execute(
                 f"INSERT IGNORE INTO {self.journal_name} (message_id, type) VALUES (%s, %s)",
@@ -135,12 +203,13 @@ class TableCopy:
                   f"{message['max_message_size']} bytes) and is not in the copy: read that row from the source",
                   file=sys.stderr, flush=True)
             return
-        if kind not in ("row_insert", "row_update", "row_delete"):
+        if kind not in ("row_insert", "row_update", "row_delete", "row_snapshot", "snapshot_start",
+                        "snapshot_end"):
             return  # heartbeats
         if (message["database"], message["table_name"]) != self.source:
             return
         if not properties.message_id:
-            raise ValueError("row message without a message_id")
+            raise ValueError(f"{kind} message without a message_id")
         first_time = self.apply(properties.message_id, message)
         if not first_time:
             print(f"table_copy: duplicate {properties.message_id} (applied again, journaled once)", flush=True)

@@ -92,6 +92,23 @@ Status AmqpTestConsumer::connect(const std::string& host, int port, const std::s
   return bound;
 }
 
+Status AmqpTestConsumer::publish(const std::string& message_id, const std::string& body,
+                                 const std::string& routing_key) {
+  amqp_basic_properties_t properties{};
+  properties._flags =
+      AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
+  properties.content_type = amqp_cstring_bytes("application/json");
+  properties.delivery_mode = 2;  // persistent, as the monitor publishes
+  properties.message_id = amqp_cstring_bytes(message_id.c_str());
+  const amqp_bytes_t bytes{body.size(), const_cast<char*>(body.data())};
+  if (amqp_basic_publish(connection_, kChannel, amqp_cstring_bytes(exchange_.c_str()),
+                         amqp_cstring_bytes(routing_key.c_str()), 0, 0, &properties,
+                         bytes) != AMQP_STATUS_OK) {
+    return Status::io(fmt::format("test consumer: publish of {} failed", message_id));
+  }
+  return Status::ok();
+}
+
 Result<std::optional<ReceivedMessage>> AmqpTestConsumer::next(std::chrono::milliseconds timeout) {
   amqp_maybe_release_buffers(connection_);
   amqp_envelope_t envelope;

@@ -3,7 +3,9 @@
 // first) and fetches messages with a timeout. With a `durable_queue` name the queue is durable
 // instead and outlives the connection and broker restarts (persistent messages included), and
 // messages are acknowledged as they are taken, so a test can reconnect() after restarting the
-// broker without losing any; deleteQueue() removes it. Not thread-safe.
+// broker without losing any; deleteQueue() removes it. publish() sends a message of the test's own
+// to the exchange, as the monitor would (tests/integration/example_consumers_test.cpp feeds the
+// example consumers a hand-made snapshot). Not thread-safe.
 #pragma once
 
 #include <chrono>
@@ -40,6 +42,11 @@ class AmqpTestConsumer {
 
   // Deletes the durable queue (test cleanup).
   Status deleteQueue();
+
+  // Publishes `body` (persistent, application/json, message_id `message_id`) to the exchange with
+  // routing key `routing_key`. Io error when the connection refuses it.
+  Status publish(const std::string& message_id, const std::string& body,
+                 const std::string& routing_key = "");
 
   // The next message, or nullopt when none arrives within `timeout`.
   Result<std::optional<ReceivedMessage>> next(std::chrono::milliseconds timeout);

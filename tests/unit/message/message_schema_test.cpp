@@ -1,6 +1,7 @@
 // docs/message.schema.json against the messages the code builds: every row of every shared binlog
 // fixture through RowsFormatter (the live pipeline's and `decode`'s formatter, so every column
-// type the fixtures hold), heartbeats, gaps, and the optional position/gtid fields. The schema must
+// type the fixtures hold), heartbeats, gaps, the snapshot's three messages, and the optional
+// position/gtid fields. The schema must
 // also refuse what breaks the contract, or it would prove nothing.
 #include <gtest/gtest.h>
 
@@ -8,14 +9,18 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "binlog/binlog_file.h"
 #include "binlog/column_type.h"
 #include "binlog/event_decoder.h"
 #include "binlog/gtid_events.h"
 #include "message/gap_message.h"
+#include "message/row_change.h"
 #include "message/row_message_builder.h"
 #include "message/rows_formatter.h"
+#include "message/snapshot_message.h"
 #include "support/fixtures.h"
 #include "support/message_schema.h"
 
@@ -171,6 +176,55 @@ TEST(MessageSchema, HeartbeatAndGapValidate) {
   const std::string gap = gapMessage("mysql-bin.000003:4", "mysql-bin.000009:120", 1764108000);
   Status status = schema->validate(gap);
   EXPECT_TRUE(status.isOk()) << status.toString();
+}
+
+// The snapshot's messages as the monitor builds them (docs/design.md §13): snapshot_start and
+// snapshot_end from snapshot_message.h, a row_snapshot from RowMessageBuilder::renderSnapshot.
+TEST(MessageSchema, SnapshotStartRowSnapshotAndSnapshotEndValidate) {
+  auto schema = loadSchema();
+  ASSERT_NE(schema, nullptr);
+  const SnapshotTableFacts facts{"20261205T011500Z-3f9a", "shop", "item"};
+  for (const std::string& body : {snapshotStartMessage(facts, 1200, 1764108000),
+                                  snapshotEndMessage(facts, 1187, 1764108090)}) {
+    Status status = schema->validate(body);
+    EXPECT_TRUE(status.isOk()) << status.toString();
+  }
+  auto table = std::make_shared<binlog::TableMap>();
+  table->database = "shop";
+  table->table = "item";
+  table->columns.resize(3);
+  table->columns[0].name = "id";
+  table->columns[1].name = "name";
+  table->columns[2].name = "tags";
+  RowChange row;
+  row.table = table;
+  row.keys.append(0, "7");
+  row.values.append(0, "7");
+  row.values.append(1, "\"pen\"");
+  row.values.append(2, "[\"a\",\"c\"]");
+  row.origin.binlog_timestamp = 1764108000;
+  row.origin.file = "mysql-bin.000042";
+  row.origin.event_end = 91234;
+  row.origin.row = 3;
+  row.origin.gtid = "0-1-42";
+  RowMessageBuilder builder;
+  const std::string snapshot_row(builder.renderSnapshot(row, facts.snapshot_id, 1764108005));
+  Status status = schema->validate(snapshot_row);
+  EXPECT_TRUE(status.isOk()) << status.toString();
+  EXPECT_NE(snapshot_row.find(R"("type":"row_snapshot")"), std::string::npos) << snapshot_row;
+  EXPECT_NE(snapshot_row.find(R"("snapshot_id":"20261205T011500Z-3f9a")"), std::string::npos);
+  // The contract is enforced, not just described: each type's required field is required.
+  for (const auto& [body, says] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"type":"snapshot_start","database":"shop","table_name":"item","estimated_rows":1,"timestamp":1})",
+            "(missing: snapshot_id)"},
+           {R"({"type":"row_snapshot","database":"shop","table_name":"item","keys":{},"values":{},"timestamp":1,"binlog_timestamp":1})",
+            "(missing: snapshot_id)"},
+           {R"({"type":"snapshot_end","database":"shop","table_name":"item","snapshot_id":"x","rows":-1,"timestamp":1})",
+            "field '#/rows' fails 'minimum'"}}) {
+    Status refused = schema->validate(body);
+    ASSERT_FALSE(refused.isOk()) << body;
+    EXPECT_NE(refused.message().find(says), std::string::npos) << refused.message();
+  }
 }
 
 constexpr const char* kInsert =
