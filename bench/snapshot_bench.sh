@@ -174,14 +174,22 @@ echo
 echo "$table"
 echo "$table" >"$out/snapshot_table.md"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/snapshot_table.md"
-if command -v gnuplot >/dev/null; then
-  gnuplot <<PLOT
-set terminal svg size 800,400
-set output "$out/snapshot_latency.svg"
-set title "Commit -> consume latency of live changes while a $rows-row snapshot runs"
-set xlabel "live change (in commit order)"
-set ylabel "ms"
-set logscale y
-plot "$out/snapshot_latency_ms.txt" using 0:1 with points pt 7 ps 0.3 title "latency"
-PLOT
-fi
+# The plot: latency of each live change in commit order, drawn as SVG by awk (no plotting
+# package needed).
+awk -v rows="$rows" 'BEGIN { w = 800; h = 400; m = 50 }
+  { v[NR] = $1; if ($1 > max) max = $1 }
+  END {
+    if (NR == 0) exit
+    printf "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n", w, h
+    printf "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", w, h
+    printf "<text x=\"%d\" y=\"20\">Commit to consume latency of live changes while a %d-row snapshot runs</text>\n", m, rows
+    printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", m, h - m, w - 10, h - m
+    printf "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"black\"/>\n", m, 30, m, h - m
+    printf "<text x=\"5\" y=\"35\">%.0f ms</text><text x=\"5\" y=\"%d\">0</text>\n", max, h - m
+    printf "<text x=\"%d\" y=\"%d\">live change, in commit order (%d)</text>\n", m, h - 15, NR
+    for (i = 1; i <= NR; i += (NR > 4000 ? int(NR / 4000) : 1)) {
+      x = m + (w - 10 - m) * (i - 1) / NR; y = (h - m) - (h - m - 30) * v[i] / max
+      printf "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1\" fill=\"steelblue\"/>\n", x, y
+    }
+    print "</svg>"
+  }' "$out/snapshot_latency_ms.txt" >"$out/snapshot_latency.svg"
