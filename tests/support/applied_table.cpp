@@ -60,8 +60,15 @@ Status AppliedTable::apply(const ReceivedMessage& message) {
     row.clear();
     assign(row, doc["values"]);
   } else if (type == "row_update") {
-    Row row = rows_[key];
-    rows_.erase(key);
+    // As `UPDATE ... WHERE keys`: a row the consumer does not hold is not changed (it comes later
+    // whole, in a snapshot chunk), and a re-sent key change whose row moved already must not
+    // replace the moved row with the few columns the update carries.
+    auto held = rows_.find(key);
+    if (held == rows_.end()) {
+      return Status::ok();
+    }
+    Row row = std::move(held->second);
+    rows_.erase(held);
     assign(row, doc["after_values"]);
     // The key may have changed: the row's new key is its key columns' new values.
     rapidjson::Value new_keys(doc["keys"], doc.GetAllocator());

@@ -1,7 +1,8 @@
 // AppliedTable: the table a consumer ends with when it applies every row message it receives, in
 // order, duplicates included (a re-sent sequence replays in order, so applying it again is right;
 // skipping by message_id would let a replayed older change win). Keyed by the message's `keys`.
-// A row_snapshot is applied as an upsert of the whole row, as a row_insert.
+// A row_snapshot is applied as an upsert of the whole row, as a row_insert; a row_update of a row
+// not held changes nothing, as an SQL UPDATE by its keys (examples/ do the same).
 // Used by fault tests to compare the stream with the real table (tableRows of a SELECT).
 #pragma once
 
