@@ -43,8 +43,17 @@ std::shared_ptr<binlog::TableMap> itemMap() {
   return map;
 }
 const std::shared_ptr<const binlog::TableMap> kChunkMap = itemMap();
-// The stream's map of the same table: another object with the same columns.
-const std::shared_ptr<const binlog::TableMap> kStreamMap = itemMap();
+// The stream's map of the same table: another object, its column names not logged (MINIMAL
+// metadata): keys are told apart by the chunk's names.
+std::shared_ptr<const binlog::TableMap> streamMap() {
+  auto map = itemMap();
+  map->has_column_names = false;
+  for (auto& column : map->columns) {
+    column.name.clear();
+  }
+  return map;
+}
+const std::shared_ptr<const binlog::TableMap> kStreamMap = streamMap();
 
 // A row image of shop.item: a value per column, nullopt where the image does not log it.
 using Image = std::array<std::optional<int32_t>, 3>;
