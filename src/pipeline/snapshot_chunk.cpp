@@ -2,13 +2,17 @@
 
 #include <charconv>
 
+#include "binlog/charset.h"
 #include "binlog/column_type.h"
+#include "common/base64.h"
 
 namespace mm::pipeline {
 namespace {
 
 using message::EncodedColumns;
 using message::RowChange;
+
+int sign(int c) { return c < 0 ? -1 : (c > 0 ? 1 : 0); }
 
 bool isIntegral(uint8_t type) {
   switch (type) {
@@ -35,6 +39,36 @@ bool isDateOrDatetime(uint8_t type) {
   }
 }
 
+bool isString(uint8_t type) {
+  switch (type) {
+    case binlog::MYSQL_TYPE_VARCHAR:
+    case binlog::MYSQL_TYPE_VAR_STRING:
+    case binlog::MYSQL_TYPE_STRING:
+    case binlog::MYSQL_TYPE_BLOB: return true;
+    default: return false;
+  }
+}
+
+// How a string column's values order, when this code can tell: by their bytes (binary strings,
+// and the UTF-8 and ASCII `_bin` collations, whose code point order is the UTF-8 byte order), with
+// PAD SPACE (a shorter value compares as if padded with spaces) or without.
+enum class ByteOrder { Unknown, Bytes, BytesPadSpace };
+
+ByteOrder byteOrderOf(uint32_t collation) {
+  constexpr uint32_t kBinary = 63;
+  switch (collation) {
+    case kBinary:
+    case 309:                                  // utf8mb4_0900_bin (MySQL 8): NO PAD
+    case 1070:                                 // MariaDB utf8mb4_nopad_bin
+    case 1089:                                 // MariaDB ascii_nopad_bin
+    case 1107: return ByteOrder::Bytes;        // MariaDB utf8mb3_nopad_bin
+    case 46:                                   // utf8mb4_bin
+    case 65:                                   // ascii_bin
+    case 83: return ByteOrder::BytesPadSpace;  // utf8mb3_bin
+    default: return ByteOrder::Unknown;        // latin1_bin orders cp1252 bytes, not the UTF-8 text
+  }
+}
+
 std::string_view unquoted(std::string_view json) {
   if (json.size() >= 2 && json.front() == '"' && json.back() == '"') {
     return json.substr(1, json.size() - 2);
@@ -42,12 +76,113 @@ std::string_view unquoted(std::string_view json) {
   return {};
 }
 
+// The four hex digits of a \u escape at `text`.
+std::optional<uint32_t> hex4(std::string_view text) {
+  uint32_t value = 0;
+  if (text.size() < 4 ||
+      std::from_chars(text.data(), text.data() + 4, value, 16).ptr != text.data() + 4) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The bytes of a JSON string's content (between its quotes), as message::JsonBuffer escaped
+// them; nullopt when it is not well formed.
+std::optional<std::string> unescapeJson(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const size_t slash = text.find('\\');
+    out.append(text.substr(0, slash));
+    if (slash == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(slash);
+    if (text.size() < 2) {
+      return std::nullopt;
+    }
+    const char kind = text[1];
+    text.remove_prefix(2);
+    static constexpr std::string_view kFrom = "\"\\/bfnrt";
+    static constexpr std::string_view kTo = "\"\\/\b\f\n\r\t";
+    if (const size_t i = kFrom.find(kind); i != std::string_view::npos) {
+      out.push_back(kTo[i]);
+      continue;
+    }
+    std::optional<uint32_t> unit = kind == 'u' ? hex4(text) : std::nullopt;
+    if (!unit) {
+      return std::nullopt;
+    }
+    text.remove_prefix(4);
+    uint32_t code_point = *unit;
+    if (*unit >= 0xD800 && *unit < 0xDC00 && text.size() >= 6 && text.starts_with("\\u")) {
+      const std::optional<uint32_t> low = hex4(text.substr(2));
+      if (low && *low >= 0xDC00 && *low < 0xE000) {
+        code_point = 0x10000 + ((*unit - 0xD800) << 10) + (*low - 0xDC00);
+        text.remove_prefix(6);
+      }
+    }
+    binlog::appendUtf8CodePoint(code_point, out);
+  }
+  return out;
+}
+
+// Byte strings in unsigned byte order; with PAD SPACE the longer one's extra bytes compare with
+// spaces ("a" > "a\t": the tab is below the space that pads "a").
+int compareBytes(std::string_view a, std::string_view b, bool pad_space) {
+  const size_t common = std::min(a.size(), b.size());
+  if (const int c = a.substr(0, common).compare(b.substr(0, common)); c != 0) {
+    return sign(c);
+  }
+  if (!pad_space) {
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+  }
+  const bool a_longer = a.size() > b.size();
+  for (char c : (a_longer ? a : b).substr(common)) {
+    if (c != ' ') {
+      const int longer = static_cast<unsigned char>(c) < ' ' ? -1 : 1;
+      return a_longer ? longer : -longer;
+    }
+  }
+  return 0;
+}
+
+std::optional<int> compareStrings(const binlog::TableMapColumn& column, std::string_view a,
+                                  std::string_view b) {
+  const ByteOrder order = byteOrderOf(column.collation);
+  if (order == ByteOrder::Unknown || a.size() < 2 || b.size() < 2 || a.front() != '"' ||
+      b.front() != '"' || a.back() != '"' || b.back() != '"') {
+    return std::nullopt;
+  }
+  a = a.substr(1, a.size() - 2);
+  b = b.substr(1, b.size() - 2);
+  std::optional<std::string> x;
+  std::optional<std::string> y;
+  if (binlog::charsetOfCollation(column.collation) == binlog::Charset::Binary) {
+    x.emplace();  // base64 (RowMessageBuilder::writeValue)
+    y.emplace();
+    if (!decodeBase64(a, *x) || !decodeBase64(b, *y)) {
+      return std::nullopt;
+    }
+  } else {
+    x = unescapeJson(a);
+    y = unescapeJson(b);
+    if (!x || !y) {
+      return std::nullopt;
+    }
+  }
+  return compareBytes(*x, *y, order == ByteOrder::BytesPadSpace);
+}
+
 template <typename T>
 std::optional<int> compareNumbers(std::string_view a, std::string_view b) {
   T x{};
   T y{};
-  if (std::from_chars(a.data(), a.data() + a.size(), x).ec != std::errc{} ||
-      std::from_chars(b.data(), b.data() + b.size(), y).ec != std::errc{}) {
+  const auto parsed = [](std::string_view text, T& value) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return ec == std::errc{} && end == text.data() + text.size();
+  };
+  if (!parsed(a, x) || !parsed(b, y)) {
     return std::nullopt;
   }
   return x < y ? -1 : (x > y ? 1 : 0);
@@ -74,41 +209,50 @@ int compareMagnitudes(std::string_view a, std::string_view b) {
     return aw.size() < bw.size() ? -1 : 1;
   }
   if (int c = aw.compare(bw); c != 0) {
-    return c < 0 ? -1 : 1;
+    return sign(c);
   }
-  const int c = af.compare(bf);  // no trailing zeros: the text order is the numeric order
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  return sign(af.compare(bf));  // no trailing zeros: the text order is the numeric order
 }
 
-// Signed decimal text: DECIMAL values and TIME as total hours ("-838:59:58.5" compares by its
-// parts; its fields have fixed widths after the hours).
+bool isZero(std::string_view magnitude) {
+  return magnitude.find_first_not_of("0:.") == std::string_view::npos;
+}
+
+// Whether `text` is digits with at most one '.', after an optional '-' (DECIMAL), or TIME's
+// [-]h...h:mm:ss[.f...].
+bool wellFormed(std::string_view text, bool time) {
+  if (text.starts_with('-')) {
+    text.remove_prefix(1);
+  }
+  const std::string_view allowed = time ? "0123456789:." : "0123456789.";
+  return !text.empty() && text.find_first_not_of(allowed) == std::string_view::npos &&
+         std::count(text.begin(), text.end(), '.') <= 1 &&
+         (!time || std::count(text.begin(), text.end(), ':') == 2);
+}
+
+// Signed decimal text: DECIMAL values, and TIME as its hours (any number of digits) then its
+// fixed-width minutes, seconds and fraction ("-838:59:58.5").
 std::optional<int> compareSignedText(std::string_view a, std::string_view b, bool time) {
-  const bool an = !a.empty() && a.front() == '-';
-  const bool bn = !b.empty() && b.front() == '-';
-  if (an) {
-    a.remove_prefix(1);
+  if (!wellFormed(a, time) || !wellFormed(b, time)) {
+    return std::nullopt;
   }
-  if (bn) {
-    b.remove_prefix(1);
-  }
+  const bool an = a.starts_with('-');
+  const bool bn = b.starts_with('-');
+  a.remove_prefix(an ? 1 : 0);
+  b.remove_prefix(bn ? 1 : 0);
   int magnitude = 0;
   if (time) {
     const size_t ah = a.find(':');
     const size_t bh = b.find(':');
-    if (ah == std::string_view::npos || bh == std::string_view::npos) {
-      return std::nullopt;
-    }
     magnitude = compareMagnitudes(a.substr(0, ah), b.substr(0, bh));
     if (magnitude == 0) {
-      const int rest = a.substr(ah).compare(b.substr(bh));
-      magnitude = rest < 0 ? -1 : (rest > 0 ? 1 : 0);
+      magnitude = sign(a.substr(ah).compare(b.substr(bh)));
     }
   } else {
     magnitude = compareMagnitudes(a, b);
   }
-  const bool a_zero = magnitude == 0 && an != bn ? compareMagnitudes(a, "0") == 0 : false;
   if (an != bn) {
-    return a_zero ? 0 : (an ? -1 : 1);
+    return isZero(a) && isZero(b) ? 0 : (an ? -1 : 1);  // -0 == 0
   }
   return an ? -magnitude : magnitude;
 }
@@ -122,8 +266,12 @@ std::optional<int> compareKeyValue(const binlog::TableMapColumn& column, std::st
     return 0;
   }
   if (isIntegral(type)) {
-    return column.is_unsigned || type == binlog::MYSQL_TYPE_BIT ? compareNumbers<uint64_t>(a, b)
-                                                                : compareNumbers<int64_t>(a, b);
+    return column.is_unsigned || type == binlog::MYSQL_TYPE_BIT || type == binlog::MYSQL_TYPE_YEAR
+               ? compareNumbers<uint64_t>(a, b)
+               : compareNumbers<int64_t>(a, b);
+  }
+  if (isString(type)) {
+    return compareStrings(column, a, b);
   }
   const std::string_view x = unquoted(a);
   const std::string_view y = unquoted(b);
@@ -137,8 +285,7 @@ std::optional<int> compareKeyValue(const binlog::TableMapColumn& column, std::st
     return compareSignedText(x, y, true);
   }
   if (isDateOrDatetime(type) && x.size() == y.size()) {
-    const int c = x.compare(y);  // fixed-width fields within one column
-    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    return sign(x.compare(y));  // fixed-width fields within one column
   }
   return std::nullopt;
 }
@@ -207,7 +354,7 @@ void ChunkCorrection::indexRows() {
   }
 }
 
-void ChunkCorrection::store(const std::string& key, RowChange row) {
+void ChunkCorrection::store(const std::string& key, RowChange row, bool replayed) {
   indexRows();
   row.kind = binlog::RowsKind::Write;
   row.table = table_;
@@ -216,30 +363,53 @@ void ChunkCorrection::store(const std::string& key, RowChange row) {
   auto it = by_key_.find(key);
   if (it != by_key_.end()) {
     rows_[it->second] = std::move(row);
+    replayed_[it->second] = replayed;
     return;
   }
+  recreates(key);
   by_key_.emplace(key, rows_.size());
   rows_.push_back(std::move(row));
+  replayed_.push_back(replayed);
   indexed_ = rows_.size();
 }
 
-std::optional<RowChange> ChunkCorrection::takeRow(const std::string& key) {
+std::optional<ChunkCorrection::Held> ChunkCorrection::takeRow(const std::string& key) {
   indexRows();
   auto it = by_key_.find(key);
   if (it == by_key_.end()) {
     return std::nullopt;
   }
-  RowChange row = std::move(rows_[it->second]);
+  Held held{std::move(rows_[it->second]), replayed_[it->second]};
   rows_[it->second] = RowChange{};  // an empty slot: no table
   by_key_.erase(it);
-  return row;
+  return held;
+}
+
+void ChunkCorrection::recreates(const std::string& key) {
+  // A row the SELECT returned was moved away from `key` and the stream now writes `key` again: if
+  // the SELECT ran after this write, the row it returned at `key` was this one, not the one moved,
+  // and the moved row's values are unknown (see the header).
+  if (vacated_.contains(key)) {
+    needs_reread_ = true;
+  }
 }
 
 void ChunkCorrection::addSelected(RowChange row) {
   row.kind = binlog::RowsKind::Write;
   row.table = table_;
   rows_.push_back(std::move(row));  // indexed by its key only when a change needs it
+  replayed_.push_back(false);
 }
+
+namespace {
+
+void overlay(EncodedColumns& values, const EncodedColumns& columns) {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    values.put(columns.column(i), columns.value(i));
+  }
+}
+
+}  // namespace
 
 void ChunkCorrection::apply(const RowChange& change) {
   if (keyless_) {
@@ -247,60 +417,67 @@ void ChunkCorrection::apply(const RowChange& change) {
     return;
   }
   indexRows();
-  const bool whole_row = change.values.size() == table_->columns.size();
   switch (change.kind) {
-    case binlog::RowsKind::Write: {
-      const std::string key = keyText(change.keys);
-      auto held = by_key_.find(key);
-      if (whole_row) {
-        if (held != by_key_.end() || mayBeInRange(change.keys)) {
-          store(key, change);
-        }
-      } else if (held != by_key_.end()) {
-        RowChange& row = rows_[held->second];
-        for (size_t i = 0; i < change.values.size(); ++i) {
-          row.values.put(change.values.column(i), change.values.value(i));
-        }
-      } else if (mayBeInRange(change.keys)) {
-        needs_reread_ = true;
-      }
-      break;
-    }
+    case binlog::RowsKind::Write: applyInsert(change); break;
     case binlog::RowsKind::Update: applyUpdate(change); break;
     case binlog::RowsKind::Delete: (void)takeRow(keyText(change.keys)); break;
   }
 }
 
+void ChunkCorrection::applyInsert(const RowChange& change) {
+  const std::string key = keyText(change.keys);
+  auto held = by_key_.find(key);
+  if (change.values.size() == table_->columns.size()) {  // the whole row
+    if (held != by_key_.end() || mayBeInRange(change.keys)) {
+      store(key, change, true);
+    }
+  } else if (held != by_key_.end()) {
+    overlay(rows_[held->second].values, change.values);
+  } else {
+    recreates(key);
+    if (mayBeInRange(change.keys)) {
+      needs_reread_ = true;  // a row of the range with columns the image did not log
+    }
+  }
+}
+
 void ChunkCorrection::applyUpdate(const RowChange& change) {
-  const bool moves = change.changesKey();
-  const EncodedColumns new_keys = moves ? change.keysAfter() : change.keys;
-  const std::string new_key = keyText(new_keys);
-  if (!moves) {
-    auto held = by_key_.find(new_key);
+  if (!change.changesKey()) {
+    auto held = by_key_.find(keyText(change.keys));
     if (held != by_key_.end()) {  // overlaid in place: the row keeps its place in the chunk
-      RowChange& row = rows_[held->second];
-      for (size_t i = 0; i < change.after.size(); ++i) {
-        row.values.put(change.after.column(i), change.after.value(i));
-      }
+      overlay(rows_[held->second].values, change.after);
     }
-    return;  // not held: see the header
+    return;  // not held: the row is not in the range, or a later change of the stream writes it
   }
-  std::optional<RowChange> row = takeRow(keyText(change.keys));
-  if (!row) {
-    row = takeRow(new_key);  // the SELECT saw the row after this update
-  }
-  if (!row) {
-    if (mayBeInRange(new_keys)) {
-      needs_reread_ = true;  // a row moved into the range whose other columns are unknown
-    }
+  const EncodedColumns new_keys = change.keysAfter();
+  const std::string new_key = keyText(new_keys);
+  const std::string old_key = keyText(change.keys);
+  // The row leaves its old key whatever follows: the stream's later changes say what is there.
+  std::optional<Held> moved = takeRow(old_key);
+  if (auto held = by_key_.find(new_key); held != by_key_.end()) {
+    // The SELECT saw the row after this update (see the header): its row at the old key, if any,
+    // is one a later change of the stream wrote there again.
+    overlay(rows_[held->second].values, change.after);
     return;
   }
-  for (size_t i = 0; i < change.after.size(); ++i) {
-    row->values.put(change.after.column(i), change.after.value(i));
+  if (moved) {
+    if (!moved->replayed) {
+      vacated_.insert(old_key);
+    }
+    overlay(moved->row.values, change.after);
+    moved->row.keys = new_keys;
+    // Kept whatever its new key: a consumer may not have this row yet. Moved by the stream, a
+    // later write at its old key says nothing more about it.
+    store(new_key, std::move(moved->row), true);
+  } else if (change.after.size() == table_->columns.size()) {
+    RowChange row;
+    row.keys = new_keys;
+    row.values = change.after;
+    store(new_key, std::move(row), true);
+  } else if (mayBeInRange(new_keys)) {
+    recreates(new_key);
+    needs_reread_ = true;  // a row moved into the range whose other columns are unknown
   }
-  row->keys = new_keys;
-  // Kept whatever its new key: a consumer may not have this row yet.
-  store(new_key, std::move(*row));
 }
 
 std::vector<RowChange> ChunkCorrection::take() {
@@ -312,6 +489,8 @@ std::vector<RowChange> ChunkCorrection::take() {
     }
   }
   rows_.clear();
+  replayed_.clear();
+  vacated_.clear();
   by_key_.clear();
   indexed_ = 0;
   return out;

@@ -12,18 +12,26 @@
 // change overwrites an earlier one), a delete removes the row. Changes before S replayed over a
 // later state are overwritten by the later changes replayed after them.
 //
+// An update that changes a row's key replays as: the row leaves its old key; when the new key is
+// held, the SELECT saw the state after this update (before it, the new key was free) and the
+// update's columns are overlaid there; else the row taken from the old key (or, when the update
+// logged every column, its after image) is stored at the new key.
+//
 // Range: the chunk covers the keys after `after` up to its last row's key (to the end of the table
 // when the SELECT came back short). A change to a key outside the range is ignored when the keys
-// compare (integer, YEAR, BIT, DECIMAL and temporal key columns); when they do not (text under a
-// collation, binary strings), an insert with a whole row is kept (at worst the row comes twice:
-// here and in its own chunk, both times with its current values). A held row an update moves to
-// another key stays held whatever the new key: a consumer may not have it yet.
+// compare (integer, YEAR, BIT, DECIMAL, temporal, binary string keys and text under a UTF-8 or
+// ASCII `_bin` collation); when they do not (text under other collations), an insert with a whole
+// row is kept (at worst the row comes twice: here and in its own chunk, both times with its
+// current values). A held row an update moves to another key stays held whatever the new key: a
+// consumer may not have it yet.
 //
 // needsReread(): a change left a row of the range unknown: an update moved a key into the range
 // while neither the old nor the new key is in the chunk (an update carries only the columns it
 // changed), or an insert without every column (binlog_row_image = MINIMAL) of a key not in the
-// chunk; for a keyless table, any change at all (rows without a key cannot be told apart). The
-// worker then reads the chunk again.
+// chunk; or the stream wrote a key again after an update moved away the row the SELECT found there
+// (had the SELECT run after that write, the row moved was the new one and the moved row's values
+// are unknown); for a keyless table, any change at all (rows without a key cannot be told apart).
+// The worker then reads the chunk again.
 #pragma once
 
 #include <algorithm>
@@ -32,6 +40,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "binlog/table_map.h"
@@ -78,17 +87,28 @@ class ChunkCorrection {
   bool needs_reread_ = false;
   // Rows by the JSON text of their keys; a removed row leaves an empty slot (no `table`).
   std::vector<message::RowChange> rows_;
+  // Per slot of rows_: the stream wrote or moved the row (false: it is where the SELECT found it).
+  std::vector<bool> replayed_;
   std::unordered_map<std::string, size_t> by_key_;
   size_t indexed_ = 0;  // rows_ before this are in by_key_
+  // Keys an update moved a row away from where the SELECT found it (see recreates()).
+  std::unordered_set<std::string> vacated_;
   void indexRows();
 
+  struct Held {
+    message::RowChange row;
+    bool replayed;
+  };
   std::string keyText(const message::EncodedColumns& keys) const;
   // The row of `key` taken out (its slot emptied); nullopt when not held.
-  std::optional<message::RowChange> takeRow(const std::string& key);
-  void store(const std::string& key, message::RowChange row);
+  std::optional<Held> takeRow(const std::string& key);
+  void store(const std::string& key, message::RowChange row, bool replayed);
+  // The stream writes `key` again: needsReread when a row the SELECT found there was moved away.
+  void recreates(const std::string& key);
   bool mayBeInRange(const message::EncodedColumns& keys) const {
     return inRange(keys).value_or(true);
   }
+  void applyInsert(const message::RowChange& change);
   void applyUpdate(const message::RowChange& change);
 };
 
@@ -98,7 +118,8 @@ std::optional<int> compareKeys(const binlog::TableMap& table, const message::Enc
                                const message::EncodedColumns& b);
 
 // Compares two key values of `column` as the server orders them: <0, 0, >0; nullopt when this
-// code cannot tell (text, binary strings, types it does not order). `a` and `b` are their JSON
+// code cannot tell (text under a collation other than the UTF-8 and ASCII `_bin` ones, floats,
+// ENUM, SET, types it does not order). `a` and `b` are their JSON
 // text as RowMessageBuilder encodes them.
 std::optional<int> compareKeyValue(const binlog::TableMapColumn& column, std::string_view a,
                                    std::string_view b);
