@@ -146,7 +146,7 @@ Result<std::shared_ptr<const TableMap>> EventDecoder::decodeTableMapCached(
       return known->second.map;
     }
   }
-  auto map = decodeTableMap(body, post_header_len);
+  auto map = decodeTableMap(body, post_header_len, fde_ && fde_->isMariaDb());
   if (!map.isOk()) {
     return map.status();
   }

@@ -143,19 +143,28 @@ bool isEnumOrSet(const TableMapColumn& c) {
 }
 bool isCharacter(const TableMapColumn& c) { return isCharacterType(c.real_type); }
 
-// SIGNEDNESS: one bit per numeric column, MSB first, set for UNSIGNED.
-bool applySignedness(ByteReader& r, std::vector<TableMapColumn>& columns) {
+// SIGNEDNESS: one bit per numeric column, MSB first, set for UNSIGNED. MariaDB gives YEAR (a
+// Field_tiny there) a bit too, MySQL does not (its is_numeric_type()): found by the live
+// snapshot-reader test, where a signed INT after a YEAR came out UNSIGNED.
+bool carriesSignedness(const TableMapColumn& c, bool mariadb) {
+  return isNumericType(c.real_type) || (mariadb && c.real_type == MYSQL_TYPE_YEAR);
+}
+
+bool applySignedness(ByteReader& r, std::vector<TableMapColumn>& columns, bool mariadb) {
   size_t numeric = 0;
   for (const auto& c : columns) {
-    numeric += isNumericType(c.real_type) ? 1 : 0;
+    numeric += carriesSignedness(c, mariadb) ? 1 : 0;
   }
   auto bits = readMsbFirstBits(r, numeric);
   const bool ok = r.ok();
   size_t k = 0;
   for (auto& c : columns) {
-    if (ok && isNumericType(c.real_type)) {
-      c.has_signedness = true;
-      c.is_unsigned = bits[k++];
+    if (ok && carriesSignedness(c, mariadb)) {
+      const bool is_unsigned = bits[k++];
+      if (isNumericType(c.real_type)) {  // YEAR's bit says nothing a message needs
+        c.has_signedness = true;
+        c.is_unsigned = is_unsigned;
+      }
     }
   }
   return ok;
@@ -187,9 +196,9 @@ bool applyPrimaryKey(ByteReader& r, TableMap& map, bool with_prefix) {
 
 // Applies one optional metadata field of `type` (its value in `field`) to `map`; false when
 // malformed.
-bool applyOptionalField(uint8_t type, ByteReader& field, TableMap& map) {
+bool applyOptionalField(uint8_t type, ByteReader& field, TableMap& map, bool mariadb) {
   switch (type) {
-    case SIGNEDNESS: return applySignedness(field, map.columns);
+    case SIGNEDNESS: return applySignedness(field, map.columns, mariadb);
     case DEFAULT_CHARSET: return applyDefaultCharset(field, map.columns, isCharacter);
     case COLUMN_CHARSET: return applyColumnCharsets(field, map.columns, isCharacter);
     case ENUM_AND_SET_DEFAULT_CHARSET: return applyDefaultCharset(field, map.columns, isEnumOrSet);
@@ -225,7 +234,7 @@ void membersToUtf8(std::vector<TableMapColumn>& columns) {
 }
 
 // The optional metadata fields (type, length, value) that end the body (§2.3).
-Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
+Status decodeOptionalMetadata(ByteReader& r, TableMap& map, bool mariadb) {
   while (!r.empty()) {
     const uint8_t type = r.u8();
     const uint64_t length = r.packedInt();
@@ -233,7 +242,7 @@ Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
     if (!r.ok()) {
       return corrupt(map, fmt::format("optional metadata field {} truncated", type));
     }
-    if (!applyOptionalField(type, field, map)) {
+    if (!applyOptionalField(type, field, map, mariadb)) {
       return corrupt(map, fmt::format("optional metadata field {} malformed", type));
     }
   }
@@ -248,7 +257,8 @@ Status decodeOptionalMetadata(ByteReader& r, TableMap& map) {
 
 }  // namespace
 
-Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len) {
+Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len,
+                                bool mariadb) {
   ByteReader r(body);
   TableMap map;
   map.table_id = readTableId(r, post_header_len);
@@ -301,7 +311,7 @@ Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_head
   for (size_t i = 0; i < column_count; ++i) {
     map.columns[i].nullable = (null_bits[i / 8] >> (i % 8)) & 1;
   }
-  MM_RETURN_IF_ERROR(decodeOptionalMetadata(r, map));
+  MM_RETURN_IF_ERROR(decodeOptionalMetadata(r, map, mariadb));
   return map;
 }
 

@@ -47,8 +47,11 @@ struct TableMap {
 };
 
 // Decodes a TABLE_MAP body (after the common header, checksum stripped). post_header_len is the
-// FORMAT_DESCRIPTION's entry for TABLE_MAP (6 means 4-byte table ids). Errors name the field.
-Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len);
+// FORMAT_DESCRIPTION's entry for TABLE_MAP (6 means 4-byte table ids); `mariadb`: the
+// FORMAT_DESCRIPTION is MariaDB's, whose SIGNEDNESS metadata has a bit for YEAR columns too.
+// Errors name the field.
+Result<TableMap> decodeTableMap(std::span<const uint8_t> body, uint8_t post_header_len,
+                                bool mariadb = false);
 
 // The table id that leads TABLE_MAP and rows event bodies: 4 bytes when the event type's
 // post-header is 6 bytes long (the oldest format), else 6 (docs/binlog-format.md §2.3).

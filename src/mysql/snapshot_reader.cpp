@@ -17,72 +17,15 @@
 #include "common/base64.h"
 #include "common/decimal.h"
 #include "mysql/binary_logs.h"
+#include "mysql/snapshot_key.h"
 
 namespace mm::mysql {
 namespace {
 
 using binlog::TableMapColumn;
 
-std::string quoteName(std::string_view name) {
-  std::string out = "`";
-  for (char c : name) {
-    out += c == '`' ? "``" : std::string(1, c);
-  }
-  return out + "`";
-}
-
 std::string tableSql(const binlog::TableName& t) {
-  return quoteName(t.database) + "." + quoteName(t.table);
-}
-
-std::string hex(std::string_view bytes) {
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += fmt::format("{:02X}", c);
-  }
-  return out;
-}
-
-bool unhex(std::string_view text, std::string& out) {
-  if (text.size() % 2 != 0) {
-    return false;
-  }
-  for (size_t i = 0; i < text.size(); i += 2) {
-    unsigned v = 0;
-    if (std::from_chars(text.data() + i, text.data() + i + 2, v, 16).ptr != text.data() + i + 2) {
-      return false;
-    }
-    out.push_back(static_cast<char>(v));
-  }
-  return true;
-}
-
-bool isTemporal(uint8_t t) {
-  return t == binlog::MYSQL_TYPE_DATE || t == binlog::MYSQL_TYPE_DATETIME2 ||
-         t == binlog::MYSQL_TYPE_TIMESTAMP2 || t == binlog::MYSQL_TYPE_TIME2;
-}
-
-bool isNumber(uint8_t t) {
-  switch (t) {
-    case binlog::MYSQL_TYPE_TINY:
-    case binlog::MYSQL_TYPE_SHORT:
-    case binlog::MYSQL_TYPE_INT24:
-    case binlog::MYSQL_TYPE_LONG:
-    case binlog::MYSQL_TYPE_LONGLONG:
-    case binlog::MYSQL_TYPE_YEAR:
-    case binlog::MYSQL_TYPE_FLOAT:
-    case binlog::MYSQL_TYPE_DOUBLE:
-    case binlog::MYSQL_TYPE_NEWDECIMAL:
-    case binlog::MYSQL_TYPE_ENUM:
-    case binlog::MYSQL_TYPE_SET: return true;
-    default: return false;
-  }
-}
-
-// Charset names are [a-z0-9_] (information_schema's CHARACTER_SET_NAME / COLLATION_NAME).
-bool isPlainName(std::string_view name) {
-  return !name.empty() &&
-         name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == std::string_view::npos;
+  return quoteIdentifier(t.database) + "." + quoteIdentifier(t.table);
 }
 
 // The binlog type and metadata a column of information_schema.COLUMNS is logged with:
@@ -166,10 +109,12 @@ Bound::As boundAs(const TableMapColumn& c) {
     case binlog::MYSQL_TYPE_NEWDECIMAL: return Bound::As::Bytes;
     default: break;
   }
-  if (isTemporal(c.real_type)) {
-    return Bound::As::Time;
+  switch (keyTextKind(c.real_type)) {
+    case KeyTextKind::Number: return Bound::As::Integer;
+    case KeyTextKind::Temporal: return Bound::As::Time;
+    case KeyTextKind::Bytes: break;
   }
-  return isNumber(c.real_type) ? Bound::As::Integer : Bound::As::Bytes;
+  return Bound::As::Bytes;
 }
 
 binlog::SqlValue sqlValue(const TableMapColumn& c, const Bound& b) {
@@ -213,7 +158,8 @@ std::string keyText(const TableMapColumn& c, const Bound& b) {
     case Bound::As::Integer:
       return c.is_unsigned ? std::to_string(static_cast<uint64_t>(b.integer))
                            : std::to_string(b.integer);
-    case Bound::As::Float: return fmt::format("{}", b.f);
+    // The float widened: a double literal that equals the column's value, as "1.1" would not.
+    case Bound::As::Float: return fmt::format("{}", static_cast<double>(b.f));
     case Bound::As::Double: return fmt::format("{}", b.d);
     case Bound::As::Time: {
       const MYSQL_TIME& t = b.time;
@@ -235,45 +181,12 @@ std::string selectList(const binlog::TableMap& map) {
     out += out.empty() ? "" : ", ";
     const bool indexed =
         c.real_type == binlog::MYSQL_TYPE_ENUM || c.real_type == binlog::MYSQL_TYPE_SET;
-    out += indexed ? quoteName(c.name) + "+0" : quoteName(c.name);
-  }
-  return out;
-}
-
-std::string keyList(const binlog::TableMap& map) {
-  std::string out;
-  for (uint32_t k : map.primary_key) {
-    out += (out.empty() ? "" : ", ") + quoteName(map.columns[k].name);
+    out += indexed ? quoteIdentifier(c.name) + "+0" : quoteIdentifier(c.name);
   }
   return out;
 }
 
 }  // namespace
-
-Result<std::string> keyLiteral(const TableMapColumn& column, const SnapshotReader::ColumnSql& sql,
-                               std::string_view text) {
-  auto invalid = [&] {
-    return Status::invalidArgument(
-        fmt::format("snapshot key value '{}' does not fit column {}", text, column.name));
-  };
-  if (isNumber(column.real_type)) {
-    if (text.empty() || text.find_first_not_of("0123456789.-+e") != std::string_view::npos) {
-      return invalid();
-    }
-    return std::string(text);
-  }
-  if (isTemporal(column.real_type)) {
-    if (text.find_first_not_of("0123456789:-. ") != std::string_view::npos) {
-      return invalid();
-    }
-    return fmt::format("'{}'", text);
-  }
-  if (!sql.charset.empty() && sql.charset != "binary" && isPlainName(sql.charset) &&
-      isPlainName(sql.collation)) {
-    return fmt::format("_{} X'{}' COLLATE {}", sql.charset, hex(text), sql.collation);
-  }
-  return fmt::format("X'{}'", hex(text));
-}
 
 Status SnapshotReader::connect() {
   if (connection_.connected()) {
@@ -301,36 +214,74 @@ Result<std::vector<binlog::TableName>> SnapshotReader::listTables(
 }
 
 Result<SnapshotTable> SnapshotReader::describe(const binlog::TableName& table) {
-  MM_RETURN_IF_ERROR(connect());
+  auto described = describeOnce(table);
+  if (!described.isOk() && described.status().code() == StatusCode::Io) {
+    // One retry on a fresh connection, as InformationSchema's: it idles between tables.
+    connection_.close();
+    described = describeOnce(table);
+  }
+  return described;
+}
+
+Result<SnapshotTable> SnapshotReader::describeOnce(const binlog::TableName& table) {
+  const std::string context = fmt::format("snapshot of {}.{}", table.database, table.table);
+  MM_RETURN_IF_ERROR(connect().withContext(context + ": connecting"));
   auto schema = information_schema_.lookup(table.database, table.table);
   if (!schema.isOk()) {
-    return schema.status();
+    return schema.status().withContext(context);
   }
+  const std::string where = fmt::format("TABLE_SCHEMA = {} AND TABLE_NAME = {}",
+                                        quoteLiteral(connection_, table.database),
+                                        quoteLiteral(connection_, table.table));
   auto rows = connection_.query(fmt::format(
       "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, "
-      "NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME, COLLATION_NAME FROM "
-      "information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} ORDER BY "
-      "ORDINAL_POSITION",
-      quoteLiteral(connection_, table.database), quoteLiteral(connection_, table.table)));
+      "NUMERIC_SCALE, DATETIME_PRECISION, CHARACTER_SET_NAME, COLLATION_NAME, (SELECT ID FROM "
+      "information_schema.COLLATIONS co WHERE co.COLLATION_NAME = c.COLLATION_NAME) FROM "
+      "information_schema.COLUMNS c WHERE {} ORDER BY ORDINAL_POSITION",
+      where));
   if (!rows.isOk()) {
-    return rows.status().withContext(
-        fmt::format("snapshot of {}.{}: reading its columns", table.database, table.table));
+    return rows.status().withContext(context + ": reading its columns");
   }
-  if (rows->size() != schema->columns.size()) {
-    return Status::io(fmt::format("{}.{} changed while it was described; trying again",
-                                  table.database, table.table));
+  auto map = tableMap(table, *rows, *schema);
+  if (!map.isOk()) {
+    return map.status().withContext(context);
+  }
+  auto estimate = connection_.query(
+      fmt::format("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE {}", where));
+  if (!estimate.isOk()) {
+    return estimate.status().withContext(context + ": reading its row estimate");
+  }
+  SnapshotTable out;
+  out.name = table;
+  out.keyless = map->primary_key.empty();
+  out.estimated_rows =
+      estimate->empty() ? 0 : parseDecimal<uint64_t>((*estimate)[0][0].value_or("0")).value_or(0);
+  out.map = std::make_shared<const binlog::TableMap>(std::move(*map));
+  return out;
+}
+
+Result<binlog::TableMap> SnapshotReader::tableMap(const binlog::TableName& table,
+                                                  const std::vector<Row>& rows,
+                                                  const binlog::TableSchema& schema) {
+  if (rows.size() != schema.columns.size()) {
+    return Status::io(fmt::format("the table changed while it was described on {}; trying again",
+                                  connection_.where()));
   }
   binlog::TableMap map;
   map.database = table.database;
   map.table = table.table;
   std::vector<ColumnSql> sql;
-  for (size_t i = 0; i < rows->size(); ++i) {
-    const Row& row = (*rows)[i];
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Row& row = rows[i];
     TableMapColumn c;
-    MM_RETURN_IF_ERROR(
-        binlogType(row, schema->columns[i].members.size(), c)
-            .withContext(fmt::format("snapshot of {}.{}", table.database, table.table)));
-    c.nullable = schema->columns[i].nullable;
+    MM_RETURN_IF_ERROR(binlogType(row, schema.columns[i].members.size(), c));
+    c.nullable = schema.columns[i].nullable;
+    if (binlog::isCharacterType(c.real_type) || c.real_type == binlog::MYSQL_TYPE_ENUM ||
+        c.real_type == binlog::MYSQL_TYPE_SET) {
+      // The column's own collation, as binlog_row_metadata = FULL logs it; none is binary.
+      c.collation = row[9] ? parseDecimal<uint32_t>(*row[9]).value_or(0)
+                           : (row[8] ? 0 : binlog::kBinaryCollation);
+    }
     binlog::ValueLayout layout;
     if (binlog::valueLayout(c, layout).isOk()) {
       c.value_width = layout.fixed;
@@ -339,42 +290,24 @@ Result<SnapshotTable> SnapshotReader::describe(const binlog::TableName& table) {
     map.columns.push_back(std::move(c));
     sql.push_back({row[0].value_or(""), row[7].value_or(""), row[8].value_or("")});
   }
-  auto completed = binlog::completeTableMap(map, *schema);
-  if (!completed.isOk()) {
-    return completed.status();
+  auto completed = binlog::completeTableMap(map, schema);
+  if (completed.isOk()) {
+    columns_[table.database + "." + table.table] = std::move(sql);
   }
-  auto estimate = connection_.query(fmt::format("SELECT TABLE_ROWS FROM information_schema.TABLES "
-                                                "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
-                                                quoteLiteral(connection_, table.database),
-                                                quoteLiteral(connection_, table.table)));
-  SnapshotTable out;
-  out.name = table;
-  out.keyless = completed->primary_key.empty();
-  out.estimated_rows = estimate.isOk() && !estimate->empty()
-                           ? parseDecimal<uint64_t>((*estimate)[0][0].value_or("0")).value_or(0)
-                           : 0;
-  out.map = std::make_shared<const binlog::TableMap>(std::move(*completed));
-  columns_[table.database + "." + table.table] = std::move(sql);
-  return out;
+  return completed;
 }
 
-const std::vector<SnapshotReader::ColumnSql>& SnapshotReader::columnsOf(
-    const SnapshotTable& table) {
+const std::vector<ColumnSql>& SnapshotReader::columnsOf(const SnapshotTable& table) {
   return columns_[table.name.database + "." + table.name.table];
 }
 
 Result<SnapshotChunk> SnapshotReader::readChunk(const SnapshotTable& table, std::string_view after,
                                                 size_t limit) {
-  MM_RETURN_IF_ERROR(connect());
   const binlog::TableMap& map = *table.map;
   if (table.keyless) {
-    auto chunk = select(table, "", limit + 1);
+    auto chunk = selectWithRetry(table, "", limit + 1, "reading the keyless table in one pass");
     if (chunk.isOk() && chunk->rows.size() > limit) {
-      return Status::invalidArgument(fmt::format(
-          "{}.{} has no primary key and no unique index over NOT NULL columns, and more than {} "
-          "rows: it is read in one pass, which [snapshot] keyless_max_rows bounds. Add a primary "
-          "key, or raise keyless_max_rows",
-          map.database, map.table, limit));
+      return keylessTooLarge(table, limit);
     }
     if (chunk.isOk()) {
       chunk->end_of_table = true;
@@ -383,98 +316,37 @@ Result<SnapshotChunk> SnapshotReader::readChunk(const SnapshotTable& table, std:
   }
   std::string where;
   if (!after.empty()) {
-    std::string bound;
-    size_t k = 0;
-    for (size_t start = 0; start <= after.size(); ++k) {
-      const size_t comma = std::min(after.find(',', start), after.size());
-      std::string text;
-      const std::string_view part = after.substr(start, comma - start);
-      if (k >= map.primary_key.size() || part.empty() || part.front() != 'x' ||
-          !unhex(part.substr(1), text)) {
-        return Status::invalidArgument(
-            fmt::format("snapshot key '{}' does not fit the key of {}.{} (the state file names "
-                        "another table, or was edited)",
-                        after, map.database, map.table));
-      }
-      const uint32_t column = map.primary_key[k];
-      auto literal = keyLiteral(map.columns[column], columnsOf(table)[column], text);
-      if (!literal.isOk()) {
-        return literal.status();
-      }
-      bound += (bound.empty() ? "" : ", ") + *literal;
-      start = comma + 1;
+    auto bound = rowsAfter(map, columnsOf(table), after);
+    if (!bound.isOk()) {
+      return bound.status();
     }
-    if (k != map.primary_key.size()) {
-      return Status::invalidArgument(
-          fmt::format("snapshot key '{}' has {} values; the key of {}.{} has {} columns", after, k,
-                      map.database, map.table, map.primary_key.size()));
-    }
-    where = fmt::format("WHERE ({}) > ({})", keyList(map), bound);
+    where = std::move(*bound);
   }
-  auto chunk = select(table, where, limit);
+  auto chunk = selectWithRetry(table, where, limit, "reading a chunk of rows in key order");
   if (chunk.isOk()) {
     chunk->end_of_table = chunk->rows.size() < limit;
   }
   return chunk;
 }
 
-Result<std::string> SnapshotReader::keyTuple(const SnapshotTable& table, const std::string& json) {
+Status SnapshotReader::keylessTooLarge(const SnapshotTable& table, size_t limit) {
   const binlog::TableMap& map = *table.map;
-  rapidjson::Document doc;
-  doc.Parse(json.c_str());
-  if (doc.HasParseError() || !doc.IsObject()) {
-    return Status::invalidArgument(fmt::format("'{}' is not a keys object", json));
-  }
-  std::string tuple;
-  for (uint32_t k : map.primary_key) {
-    const TableMapColumn& c = map.columns[k];
-    auto member = doc.FindMember(c.name.c_str());
-    if (member == doc.MemberEnd() || member->value.IsNull()) {
-      return Status::invalidArgument(fmt::format("'{}' lacks key column {}", json, c.name));
-    }
-    const ColumnSql& sql = columnsOf(table)[k];
-    const bool text_column = !sql.charset.empty() && sql.charset != "binary" &&
-                             isPlainName(sql.charset) && isPlainName(sql.collation);
-    std::string text;
-    if (member->value.IsString()) {
-      text.assign(member->value.GetString(), member->value.GetStringLength());
-      if (isTemporal(c.real_type)) {
-        std::replace(text.begin(), text.end(), 'T', ' ');
-        if (!text.empty() && text.back() == 'Z') {
-          text.pop_back();
-        }
-      } else if (!text_column) {
-        std::string bytes;
-        if (!decodeBase64(text, bytes)) {
-          return Status::invalidArgument(fmt::format("'{}': {} is not base64", json, c.name));
-        }
-        text = std::move(bytes);
-      }
-    } else if (member->value.IsNumber()) {
-      text = member->value.IsUint64()  ? std::to_string(member->value.GetUint64())
-             : member->value.IsInt64() ? std::to_string(member->value.GetInt64())
-                                       : fmt::format("{}", member->value.GetDouble());
-    }
-    // A message's text is UTF-8: converted to the column's charset by the server.
-    Result<std::string> literal =
-        member->value.IsString() && text_column && !isTemporal(c.real_type)
-            ? Result<std::string>(fmt::format("CONVERT(_utf8mb4 X'{}' USING {}) COLLATE {}",
-                                              hex(text), sql.charset, sql.collation))
-            : keyLiteral(c, sql, text);
-    if (!literal.isOk()) {
-      return literal.status();
-    }
-    tuple += (tuple.empty() ? "" : ", ") + *literal;
-  }
-  return tuple;
+  auto count = connection_.query(fmt::format("SELECT COUNT(*) FROM {}", tableSql(table.name)));
+  const std::string rows = count.isOk() && !count->empty() && (*count)[0][0]
+                               ? *(*count)[0][0]
+                               : fmt::format("more than {}", limit);
+  return Status::invalidArgument(fmt::format(
+      "{}.{} on {} has no primary key and no unique index over NOT NULL columns, and {} rows: "
+      "such a table is read in one pass, of at most [snapshot] keyless_max_rows = {} rows. Add a "
+      "primary key (or a unique index over NOT NULL columns), or raise keyless_max_rows",
+      map.database, map.table, connection_.where(), rows, limit));
 }
 
 Result<SnapshotChunk> SnapshotReader::readKeys(const SnapshotTable& table,
                                                const std::vector<std::string>& keys_json) {
-  MM_RETURN_IF_ERROR(connect());
   std::string list;
   for (const std::string& json : keys_json) {
-    auto tuple = keyTuple(table, json);
+    auto tuple = keysObjectLiterals(*table.map, columnsOf(table), json);
     if (!tuple.isOk()) {
       return tuple.status();
     }
@@ -483,10 +355,28 @@ Result<SnapshotChunk> SnapshotReader::readKeys(const SnapshotTable& table,
   if (list.empty()) {
     return SnapshotChunk{{}, nullptr, {}, {}, true};
   }
-  auto chunk = select(table, fmt::format("WHERE ({}) IN ({})", keyList(*table.map), list), 0);
+  auto chunk =
+      selectWithRetry(table, fmt::format("WHERE ({}) IN ({})", keyColumnList(*table.map), list), 0,
+                      "reading rows again by key");
   if (chunk.isOk()) {
     chunk->end_of_table = true;
     chunk->last_key.clear();
+  }
+  return chunk;
+}
+
+Result<SnapshotChunk> SnapshotReader::selectWithRetry(const SnapshotTable& table,
+                                                      const std::string& where, size_t limit,
+                                                      std::string_view purpose) {
+  Status connected = connect();
+  auto chunk =
+      connected.isOk() ? select(table, where, limit, purpose) : Result<SnapshotChunk>(connected);
+  if (!chunk.isOk() && chunk.status().code() == StatusCode::Io) {
+    // A lost connection (or a row that changed under the read) is tried once more, fresh.
+    connection_.close();
+    MM_RETURN_IF_ERROR(connect().withContext(
+        fmt::format("snapshot of {}.{}: {}", table.name.database, table.name.table, purpose)));
+    chunk = select(table, where, limit, purpose);
   }
   return chunk;
 }
@@ -527,19 +417,20 @@ Result<binlog::Position> SnapshotReader::highWatermark(bool consistent_snapshot)
 }
 
 Result<SnapshotChunk> SnapshotReader::select(const SnapshotTable& table, const std::string& where,
-                                             size_t limit) {
+                                             size_t limit, std::string_view purpose) {
   const binlog::TableMap& map = *table.map;
   std::string sql =
       fmt::format("SELECT {} FROM {} {}", selectList(map), tableSql(table.name), where);
   if (!table.keyless) {
-    sql += " ORDER BY " + keyList(map);
+    sql += " ORDER BY " + keyColumnList(map);
   }
   if (limit != 0) {
     sql += fmt::format(" LIMIT {}", limit);
   }
   auto fail = [&](const Status& status) {
     (void)connection_.execute("ROLLBACK");
-    Status out = status.withContext(fmt::format("snapshot of {}.{}", map.database, map.table));
+    Status out =
+        status.withContext(fmt::format("snapshot of {}.{}: {}", map.database, map.table, purpose));
     if (out.code() == StatusCode::Io) {
       connection_.close();  // reconnected by the next call
     }
@@ -671,9 +562,7 @@ struct EncodedRows {
       }
     }
     // "x" before each value: an empty string key still makes a non-empty key text.
-    for (const std::string& text : last_key) {
-      chunk.last_key += (chunk.last_key.empty() ? "x" : ",x") + hex(text);
-    }
+    chunk.last_key = encodeKeyText(last_key);
     chunk.storage = std::move(storage);
   }
 };

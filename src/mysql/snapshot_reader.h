@@ -15,10 +15,9 @@
 // same transaction, is exactly the point it sees; on MySQL, SHOW MASTER STATUS right after it
 // (docs/design.md §13.2 says why both are exact).
 //
-// Chunk keys (SnapshotChunk::last_key): each key column's value as text (numbers, temporals) or
-// raw bytes (strings), hex-encoded after an 'x', joined by ','. The bound is rebuilt as SQL
-// literals the server compares as ORDER BY orders: strings with the column's own charset and
-// collation. Not thread-safe: the snapshot worker's thread.
+// Chunk keys (SnapshotChunk::last_key) and the SQL bounds built from them and from a message's
+// "keys": mysql/snapshot_key.h. A lost connection is retried once, fresh; errors name the table,
+// what was being read and the server. Not thread-safe: the snapshot worker's thread.
 #pragma once
 
 #include <map>
@@ -27,6 +26,7 @@
 
 #include "mysql/connection.h"
 #include "mysql/information_schema.h"
+#include "mysql/snapshot_key.h"
 #include "mysql/snapshot_source.h"
 
 namespace mm::mysql {
@@ -44,23 +44,24 @@ class SnapshotReader final : public SnapshotSource {
   Result<SnapshotChunk> readKeys(const SnapshotTable& table,
                                  const std::vector<std::string>& keys_json) override;
 
-  // What SQL needs besides the map: per column its charset and collation names ("" for none).
-  struct ColumnSql {
-    std::string name;
-    std::string charset;
-    std::string collation;
-  };
-
  private:
   Status connect();
+  Result<SnapshotTable> describeOnce(const binlog::TableName& table);
+  // The map of information_schema.COLUMNS `rows` (describeOnce's query) completed by `schema`;
+  // keeps the columns' ColumnSql for columnsOf().
+  Result<binlog::TableMap> tableMap(const binlog::TableName& table, const std::vector<Row>& rows,
+                                    const binlog::TableSchema& schema);
   // The chunk `where` selects (ORDER BY the key, at most `limit` rows when non-zero), read under
-  // the watermark rules.
-  Result<SnapshotChunk> select(const SnapshotTable& table, const std::string& where, size_t limit);
+  // the watermark rules; errors name the table and `purpose`.
+  Result<SnapshotChunk> select(const SnapshotTable& table, const std::string& where, size_t limit,
+                               std::string_view purpose);
+  // select(), once more on a fresh connection after an Io error (a lost connection).
+  Result<SnapshotChunk> selectWithRetry(const SnapshotTable& table, const std::string& where,
+                                        size_t limit, std::string_view purpose);
+  Status keylessTooLarge(const SnapshotTable& table, size_t limit);
   Result<binlog::Position> highWatermark(bool before_select);
   Status fetchRows(const SnapshotTable& table, const std::string& sql, SnapshotChunk& chunk);
   const std::vector<ColumnSql>& columnsOf(const SnapshotTable& table);
-  // The SQL literals of one "keys" object's values, in key order: "l1, l2".
-  Result<std::string> keyTuple(const SnapshotTable& table, const std::string& json);
 
   ConnectionOptions options_;
   InformationSchema information_schema_;
@@ -68,11 +69,5 @@ class SnapshotReader final : public SnapshotSource {
   bool mariadb_ = false;
   std::map<std::string, std::vector<ColumnSql>> columns_;  // by "db.table", from describe()
 };
-
-// The SQL literal of one key value for `column` from its text form (hex-decoded key text, or a
-// value of a message's "keys" when `from_json_text`: temporals with 'T' and 'Z', binary base64).
-// InvalidArgument when the text does not fit the column. Exposed for tests.
-Result<std::string> keyLiteral(const binlog::TableMapColumn& column,
-                               const SnapshotReader::ColumnSql& sql, std::string_view text);
 
 }  // namespace mm::mysql

@@ -217,19 +217,38 @@ TEST(TableMapDecoder, SignednessCountsNumericColumnsOnlyMsbFirst) {
 
 // CREATE TABLE t (y YEAR, a INT UNSIGNED, name VARCHAR(10), b BIGINT): YEAR is not numeric for
 // SIGNEDNESS (MySQL is_numeric_type), so the one byte 0x80 says a is UNSIGNED and b is signed.
-TEST(TableMapDecoder, YearBeforeUnsignedColumnIsNotCountedForSignedness) {
+TableMapSpec yearBeforeNumbers(uint8_t signedness) {
   TableMapSpec s;
   s.types = {MYSQL_TYPE_YEAR, MYSQL_TYPE_LONG, MYSQL_TYPE_VARCHAR, MYSQL_TYPE_LONGLONG};
   s.metadata = {0x28, 0x00};
   s.null_bits = {0x0F};
-  s.optional = tlv(1, {0x80});
-  auto map = decode(s);
+  s.optional = tlv(1, {signedness});
+  return s;
+}
+
+// a UNSIGNED, b signed; YEAR and the VARCHAR without signedness.
+void expectYearBeforeNumbers(const Result<TableMap>& map) {
   ASSERT_TRUE(map.isOk()) << map.status().toString();
   EXPECT_FALSE(map->columns[0].has_signedness);
   EXPECT_TRUE(map->columns[1].is_unsigned);
   EXPECT_FALSE(map->columns[2].has_signedness);
   EXPECT_TRUE(map->columns[3].has_signedness);
   EXPECT_FALSE(map->columns[3].is_unsigned);
+}
+
+TEST(TableMapDecoder, YearBeforeUnsignedColumnIsNotCountedForSignedness) {
+  expectYearBeforeNumbers(decode(yearBeforeNumbers(0x80)));
+}
+
+// The same table on MariaDB (10.11, seen live): YEAR has a SIGNEDNESS bit there (set: YEAR is
+// unsigned), so the bits 1 1 0 are YEAR, a UNSIGNED and b signed.
+TEST(TableMapDecoder, MariadbCountsYearForSignedness) {
+  const Bytes body = tableMapBody(yearBeforeNumbers(0xC0));
+  expectYearBeforeNumbers(decodeTableMap(body, 8, /*mariadb=*/true));
+  // Read as MySQL's, the same bits would make b UNSIGNED: a negative BIGINT published as huge.
+  auto as_mysql = decodeTableMap(body, 8);
+  ASSERT_TRUE(as_mysql.isOk());
+  EXPECT_TRUE(as_mysql->columns[3].is_unsigned);
 }
 
 // vector.binlog table bar (MySQL 9.0.1): CREATE TABLE bar(id SERIAL, vector_column VECTOR(2) NOT
