@@ -12,6 +12,7 @@ cd "$root"
 scripts/install-deps.sh
 
 build_dir=${MM_TEST_BUILD_DIR:-build-asan}
+echo "== building $build_dir (at ${SECONDS}s: packages installed)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMM_SANITIZE=ON -DMM_WERROR=ON >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
 
@@ -32,15 +33,16 @@ source <(scripts/services.sh env)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-echo "== unit tests"
+# Each phase's start shows the seconds since this script began, to see where CI's time goes.
+echo "== unit tests (at ${SECONDS}s: packages and the build done)"
 ctest --test-dir "$build_dir" -L '^unit$' --output-on-failure -j"$(nproc)"
-echo "== fuzzing the binlog event decoder (${MM_FUZZ_SECONDS:-60}s)"
+echo "== fuzzing the binlog event decoder (${MM_FUZZ_SECONDS:-60}s; at ${SECONDS}s)"
 scripts/fuzz.sh "${MM_FUZZ_SECONDS:-60}"
-echo "== integration tests (MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT)"
+echo "== integration tests (at ${SECONDS}s; MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT)"
 ctest --test-dir "$build_dir" -L integration --output-on-failure
 # Regression guard for performance (issue 8): the quick end-to-end benchmark prints its ratios to
 # the log. Timings are never asserted; a broken benchmark is reported without failing the tests.
-echo "== end-to-end benchmark, quick mode (figures from the $build_dir build; not asserted)"
+echo "== end-to-end benchmark, quick mode (at ${SECONDS}s; figures from the $build_dir build; not asserted)"
 MM_BENCH_BUILD_DIR="$build_dir" MM_BENCH_OUT="$build_dir/bench-results" bench/e2e_bench.sh --quick ||
   echo "test.sh: WARNING: bench/e2e_bench.sh --quick failed (see above); not a test failure"
-echo "test.sh: all tests passed"
+echo "test.sh: all tests passed in ${SECONDS}s"

@@ -47,8 +47,9 @@ Result<std::vector<std::string>> decodeKeyText(std::string_view text);
 Result<std::string> keyLiteral(const binlog::TableMapColumn& column, const ColumnSql& sql,
                                std::string_view text);
 
-// "WHERE (`k1`, `k2`) > (l1, l2)" for the key text `after` of `map`'s key; InvalidArgument naming
-// the table when the text does not fit its key (another table's, or an edited state file).
+// "WHERE ((`k1` > l1) OR (`k1` = l1 AND `k2` > l2))", the rows after the key text `after` of
+// `map`'s key; InvalidArgument naming the table when the text does not fit its key (another
+// table's, or an edited state file).
 Result<std::string> rowsAfter(const binlog::TableMap& map, const std::vector<ColumnSql>& columns,
                               std::string_view after);
 
