@@ -37,6 +37,13 @@ void DelayBuffer::add(PublishItem item, TimePoint now) {
   entries_.push_back(std::move(entry));
 }
 
+void DelayBuffer::addInLine(PublishItem item, const RowChange& row, TimePoint now) {
+  if (!row.keys.empty()) {
+    slots_.erase(slotKey(row, row.keys));
+  }
+  add(std::move(item), now);
+}
+
 std::string DelayBuffer::slotOf(const RowChange& change) {
   if (change.keys.empty()) {
     return {};

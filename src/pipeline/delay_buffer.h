@@ -12,7 +12,8 @@
 //                          nothing disappears
 //   insert + delete     -> nothing          update(s) + delete -> the delete
 //   delete + insert     -> both, in order   anything else      -> kept, in order
-// A change after changes that cancelled out stands alone (in the slot of the first).
+// A change after changes that cancelled out stands alone (in the slot of the first). A snapshot
+// row of the row in between (addInLine) also ends folding: the next change stands alone after it.
 // Rows without keys, and updates that change the key (the row's identity), are never folded; a key
 // change also ends folding into the slots of the old and the new key, so no change can overtake it.
 //
@@ -53,6 +54,10 @@ class DelayBuffer {
 
   // A checkpoint mark or a control message (a gap): kept in line, never delayed or folded.
   void add(PublishItem item, TimePoint now);
+  // A finished message about `row` that no later change of that row may overtake (a snapshot row,
+  // the row as of its chunk's point; docs/design.md §13): kept in line, never delayed, and it ends
+  // folding into the row's slot, so a change after it is released after it.
+  void addInLine(PublishItem item, const message::RowChange& row, TimePoint now);
   // A row change; `item` will carry its message (it holds the checkpoint, the route and the
   // message id, set with PublishItem::setMessage(id, "")).
   void add(message::RowChange change, PublishItem item, TimePoint now);

@@ -30,6 +30,9 @@ Status SnapshotMerge::handle(SnapshotItem& item, int64_t now, Output out) {
       chunk_.emplace();
       chunk_->number = event->chunk;
       chunk_->table = event->table;
+      chunk_->mismatch = ddlNamed(event->table.table);
+      ddl_between_chunks_.clear();
+      ddl_overflow_ = false;
       return Status::ok();
     case SnapshotEvent::Kind::ChunkRows:
       if (!chunk_ || chunk_->number != event->chunk) {
@@ -157,7 +160,7 @@ Status SnapshotMerge::passed(const SharedCheckpoint& next, int64_t now, Output o
   if (refresh_unsaved_ && last_progress_ != nullptr) {
     // A key to read again was noted in the transaction just ended: saved with the next mark, or
     // a crash after the stream's checkpoint passed the change would forget it.
-    out(markWith(last_progress_));
+    out(markWith(last_progress_), nullptr);
   }
   return Status::ok();
 }
@@ -211,10 +214,10 @@ void SnapshotMerge::publishChunk(int64_t now, Output out) {
     item.route = routeOf(message::kRowSnapshotType, chunk.table, keys);
     item.setMessage(message::snapshotRowId(facts, keys), body);
     item.layout = formatter_.lastLayout();
-    out(std::move(item));
+    out(std::move(item), &row);
   }
   if (rows.empty()) {
-    out(markWith(event.progress));
+    out(markWith(event.progress), nullptr);
   }
   if (feedback_ != nullptr) {
     feedback_->report(chunk.number,
@@ -249,7 +252,7 @@ void SnapshotMerge::publishTableMessage(const SnapshotEvent& event, int64_t now,
     table_.reset();
     table_map_ = nullptr;
   }
-  out(std::move(item));  // Finished: the mark alone, which clears the saved progress
+  out(std::move(item), nullptr);  // Finished: the mark alone, which clears the saved progress
 }
 
 PublishItem SnapshotMerge::markWith(
@@ -283,9 +286,24 @@ void SnapshotMerge::discard(ChunkFeedback::Outcome why) {
 }
 
 void SnapshotMerge::schemaChanged(const SchemaChange& change) {
-  if (chunk_ && containsIgnoringCase(change.statement, chunk_->table.table)) {
+  if (!chunk_) {
+    // Between two chunks (the worker throttles, or waits for the publisher) or before a table's
+    // first: the next chunk may be described before this DDL and read after it (§13.3).
+    if (ddl_between_chunks_.size() < kHeldDdl) {
+      ddl_between_chunks_.push_back(change.statement);
+    } else {
+      ddl_overflow_ = true;
+    }
+  } else if (containsIgnoringCase(change.statement, chunk_->table.table)) {
     discard(ChunkFeedback::Outcome::Restart);
   }
+}
+
+bool SnapshotMerge::ddlNamed(std::string_view table) const {
+  return ddl_overflow_ || std::any_of(ddl_between_chunks_.begin(), ddl_between_chunks_.end(),
+                                      [&](const std::string& statement) {
+                                        return containsIgnoringCase(statement, table);
+                                      });
 }
 
 void SnapshotMerge::gap() { discard(ChunkFeedback::Outcome::Reread); }

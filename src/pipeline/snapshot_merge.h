@@ -40,7 +40,9 @@ namespace mm::pipeline {
 
 class SnapshotMerge {
  public:
-  using Output = FunctionRef<void(PublishItem&&)>;
+  // What the merge publishes, in order; `row` is the snapshot row an item carries (null for the
+  // table messages and marks), which no later change of that row may overtake (the delay buffer).
+  using Output = FunctionRef<void(PublishItem&&, const message::RowChange* row)>;
 
   // `feedback` may be null (no snapshot worker).
   SnapshotMerge(message::RowsFormatter& formatter, const message::RoutingKeyTemplate& routing,
@@ -78,7 +80,7 @@ class SnapshotMerge {
     std::shared_ptr<SnapshotEvent> rows;        // null until they arrive
     std::optional<ChunkCorrection> correction;  // made when they arrive
     message::EncodedColumns range_last;         // the keys of the SELECT's last row
-    bool mismatch = false;                      // a change of another definition of the table came
+    bool mismatch = false;  // a change of another definition came, or a DDL naming the table passed
   };
 
   Status publishDue(int64_t now, Output out);
@@ -90,6 +92,8 @@ class SnapshotMerge {
   void startTable(const SnapshotEvent& open);
   void publishTableMessage(const SnapshotEvent& event, int64_t now, Output out);
   void discard(ChunkFeedback::Outcome why);
+  // Whether a DDL held in ddl_between_chunks_ may concern `table` (its name appears in the text).
+  bool ddlNamed(std::string_view table) const;
   // A mark at the stream's mark carrying `progress`, completed with what only the merge knows
   // (the keys to read again, the published part's boundary).
   PublishItem markWith(const std::shared_ptr<const checkpoint::SnapshotProgress>& progress);
@@ -119,6 +123,12 @@ class SnapshotMerge {
   // The last progress attached (the worker's), and whether refresh_ grew since it was saved.
   std::shared_ptr<const checkpoint::SnapshotProgress> last_progress_;
   bool refresh_unsaved_ = false;
+  // DDL statements the stream passed while no chunk was open (at most kHeldDdl; more sets
+  // ddl_overflow_): the worker may have described the next chunk's table before them, so the
+  // next chunk of a table they name is read again after a new describe (Restart).
+  static constexpr size_t kHeldDdl = 64;
+  std::vector<std::string> ddl_between_chunks_;
+  bool ddl_overflow_ = false;
 };
 
 // The text form of a set of key cells in SnapshotProgress::boundary: "COLUMN=HEX,..." (no JSON:

@@ -82,6 +82,9 @@ class TransformerStage {
   Flow send(std::stop_token stop);
   // Where every item goes: the batch, or the delay buffer.
   void output(PublishItem item);
+  // What the snapshot merge publishes: a snapshot row (`row`) goes in line in the delay buffer and
+  // ends folding into its row's slot (docs/design.md §13).
+  void outputFromSnapshot(PublishItem&& item, const message::RowChange* row);
   Status handle(SourceItem& item);
   Status transform(RowsItem& item);
   // The item that will carry the message of the transaction's next row of `item` (with the
@@ -148,7 +151,7 @@ class TransformerStage {
   uint64_t next_row_at_position_ = 0;
   std::string message_id_;  // reused to write each row's message id
   std::string state_path_;
-  int64_t publish_time_ = 0;  // Unix seconds, read once per batch taken from the input
+  int64_t publish_time_ = 0;               // Unix seconds, read once per batch taken from the input
   std::optional<SnapshotMerge> snapshot_;  // set when a snapshot worker runs
 };
 

@@ -223,6 +223,30 @@ TEST(DelayBuffer, ChangeAfterChangesThatCancelledOutStandsAlone) {
   EXPECT_EQ(out[0].messageId(), "f:3:0");
 }
 
+// A snapshot row (the row as of its chunk's point) between two updates of its row: the second
+// update must come after it, or a consumer upserting the snapshot row would end with older values.
+TEST(DelayBuffer, AChangeAfterASnapshotRowOfItsRowIsReleasedAfterIt) {
+  metrics::Stats stats;
+  DelayBuffer buffer(5s, 1000, stats);
+  ASSERT_TRUE(add(buffer, update(1, 7, {{"a", "1"}}, {{"a", "2"}}), kStart).isOk());
+  Pending snapshot_row = insert(2, 7, {{"a", "2"}});
+  snapshot_row.item.setMessage("snapshot:1:row:d.t:7", R"({"type":"row_snapshot"})");
+  buffer.addInLine(std::move(snapshot_row.item), *snapshot_row.change, kStart);
+  ASSERT_TRUE(add(buffer, update(3, 7, {{"a", "2"}}, {{"a", "3"}}), kStart + 1s).isOk());
+  // Another row's updates still fold.
+  ASSERT_TRUE(add(buffer, update(4, 8, {{"a", "1"}}, {{"a", "2"}}), kStart + 1s).isOk());
+  ASSERT_TRUE(add(buffer, update(5, 8, {{"a", "2"}}, {{"a", "3"}}), kStart + 1s).isOk());
+  PublishBatch out;
+  releaseAll(buffer, out);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].messageId(), "f:1:0");
+  EXPECT_EQ(out[1].body(), R"({"type":"row_snapshot"})");
+  EXPECT_EQ(out[2].messageId(), "f:3:0");
+  EXPECT_NE(out[2].body().find(R"("after_values":{"a":3})"), std::string::npos) << out[2].body();
+  EXPECT_EQ(out[3].messageId(), "f:5:0");
+  EXPECT_EQ(buffer.coalesced(), 1u);
+}
+
 TEST(DelayBuffer, UpdateThatReturnsToTheStartDisappearsButItsCheckpointRemains) {
   metrics::Stats stats;
   DelayBuffer buffer(5s, 1000, stats);

@@ -4,6 +4,8 @@
 // row; snapshot_start/end take their place in order; a DDL of the table discards the chunk.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "binlog/column_type.h"
 #include "message/snapshot_message.h"
 #include "pipeline/snapshot_merge.h"
@@ -90,7 +92,7 @@ class Items {
   }
   // The chunk's rows as the SELECT returned them, as of `high_watermark`.
   void chunkRows(uint64_t chunk, const std::vector<std::vector<uint8_t>>& rows,
-                 uint64_t high_watermark) {
+                 uint64_t high_watermark, bool end_of_table = true) {
     snapshot(SnapshotEvent::Kind::ChunkRows, chunk);
     SnapshotEvent& event = *std::get<SnapshotItem>(items_.back()).event;
     event.map = map_;
@@ -103,7 +105,7 @@ class Items {
     }
     event.rows.storage = bytes;
     event.rows.high_watermark = {"bin.000001", high_watermark};
-    event.rows.end_of_table = true;
+    event.rows.end_of_table = end_of_table;
   }
   std::vector<SourceItem> take() { return std::move(items_); }
 
@@ -172,25 +174,26 @@ TEST(SnapshotMerge, AChunkIsCorrectedByTheStreamAndPublishedOnceTheStreamPassedI
   const std::vector<PublishItem> published = transform(items.take(), feedback);
   EXPECT_EQ(typesOf(published),
             (std::vector<std::string>{"mark", "snapshot_start", "row_insert", "mark", "row_delete",
-                                      "row_update", "mark", "row_snapshot", "row_snapshot",
-                                      "snapshot_end", "mark"}));
+                                      "row_update", "row_snapshot", "row_snapshot", "mark",
+                                      "snapshot_end", "mark"}))
+      << "the chunk goes before the stream's mark at the same point (docs/design.md §13.4)";
   ASSERT_EQ(published.size(), 11u);
   // As the table is at bin.000001:300: id 1 deleted, id 2 updated, id 3 inserted.
-  EXPECT_EQ(valuesOf(published[7].body()), R"("values":{"id":2,"qty":21})");
-  EXPECT_EQ(valuesOf(published[8].body()), R"("values":{"id":3,"qty":30})");
-  EXPECT_EQ(valuesOf(published[8].body()), valuesOf(published[2].body()))
+  EXPECT_EQ(valuesOf(published[6].body()), R"("values":{"id":2,"qty":21})");
+  EXPECT_EQ(valuesOf(published[7].body()), R"("values":{"id":3,"qty":30})");
+  EXPECT_EQ(valuesOf(published[7].body()), valuesOf(published[2].body()))
       << "a snapshot row's values are its row_insert's";
-  EXPECT_EQ(published[7].messageId(), R"(snapshot:S1:row:shop.item:{"id":2})");
-  EXPECT_NE(published[7].body().find(R"("snapshot_id":"S1")"), std::string::npos);
-  EXPECT_NE(published[7].body().find(R"("position":{"file":"bin.000001","pos":300,"row":0})"),
+  EXPECT_EQ(published[6].messageId(), R"(snapshot:S1:row:shop.item:{"id":2})");
+  EXPECT_NE(published[6].body().find(R"("snapshot_id":"S1")"), std::string::npos);
+  EXPECT_NE(published[6].body().find(R"("position":{"file":"bin.000001","pos":300,"row":0})"),
             std::string::npos)
-      << published[7].body();
-  // Only the chunk's last row carries the progress, and with it the stream's mark as it stood.
-  EXPECT_EQ(published[7].checkpoint, nullptr);
-  ASSERT_NE(published[8].checkpoint, nullptr);
-  ASSERT_NE(published[8].checkpoint->snapshot, nullptr);
-  EXPECT_EQ(published[8].checkpoint->snapshot->after_key, "k1");
-  EXPECT_EQ(static_cast<const binlog::Position&>(published[8].after()),
+      << published[6].body();
+  // Only the chunk's last row carries the progress, and with it the stream's mark.
+  EXPECT_EQ(published[6].checkpoint, nullptr);
+  ASSERT_NE(published[7].checkpoint, nullptr);
+  ASSERT_NE(published[7].checkpoint->snapshot, nullptr);
+  EXPECT_EQ(published[7].checkpoint->snapshot->after_key, "k1");
+  EXPECT_EQ(static_cast<const binlog::Position&>(published[7].after()),
             (binlog::Position{"bin.000001", 300}));
   EXPECT_EQ(published[1].messageId(), "snapshot:S1:start:shop.item");
   EXPECT_NE(published[1].body().find(R"("estimated_rows":2)"), std::string::npos);
@@ -211,8 +214,32 @@ TEST(SnapshotMerge, AChunkWaitsForTheEndOfTheTransactionInProgress) {
   items.end(400);
   ChunkFeedback feedback;
   const std::vector<PublishItem> published = transform(items.take(), feedback);
-  EXPECT_EQ(typesOf(published), (std::vector<std::string>{"mark", "row_insert", "mark",
-                                                          "row_snapshot", "row_snapshot"}));
+  EXPECT_EQ(typesOf(published), (std::vector<std::string>{"mark", "row_insert", "row_snapshot",
+                                                          "row_snapshot", "mark"}));
+}
+
+// A key change moves row 9 (not yet published) to key 0 (in the published part): the key is to be
+// read again, and the first checkpoint at the end of its transaction already says so. Were the
+// stream's own mark first, a checkpoint written between the two, then a kill, would resume after
+// the change without the key, and the row would never come (a consumer lacks it for good).
+TEST(SnapshotMerge, AKeyToReadAgainIsInTheFirstCheckpointAfterItsTransaction) {
+  using Kind = SnapshotEvent::Kind;
+  Items items;
+  items.end(100);
+  items.snapshot(Kind::ChunkOpen, 1);
+  items.chunkRows(1, {image(1, 10), image(2, 20)}, 150, /*end_of_table=*/false);
+  items.end(200);  // the chunk is published: keys up to 2
+  items.rows(binlog::RowsKind::Update, 200, 250, {image(9, 90), image(0, 90)});
+  items.end(300);
+  ChunkFeedback feedback;
+  const std::vector<PublishItem> published = transform(items.take(), feedback);
+  const auto first_at_300 = std::find_if(published.begin(), published.end(), [](const auto& item) {
+    return item.checkpoint != nullptr && item.after().offset == 300;
+  });
+  ASSERT_NE(first_at_300, published.end());
+  ASSERT_NE(first_at_300->checkpoint->snapshot, nullptr) << "the stream's mark came first";
+  EXPECT_EQ(first_at_300->checkpoint->snapshot->refresh_keys,
+            (std::vector<std::string>{R"({"id":0})"}));
 }
 
 TEST(SnapshotMerge, ADdlOfTheTableDiscardsTheChunkForARestart) {
@@ -229,6 +256,34 @@ TEST(SnapshotMerge, ADdlOfTheTableDiscardsTheChunkForARestart) {
   auto verdict = feedback.wait(1, std::stop_token{});
   ASSERT_TRUE(verdict.has_value());
   EXPECT_EQ(verdict->outcome, ChunkFeedback::Outcome::Restart);
+}
+
+// Between two chunks (no chunk open: the worker was throttling) a DDL of the table passes: the
+// worker read the next chunk with the table as described before it, so that chunk restarts too.
+// A DDL of another table between chunks changes nothing.
+TEST(SnapshotMerge, ADdlOfTheTableBetweenChunksRestartsTheNextChunk) {
+  using Kind = SnapshotEvent::Kind;
+  for (const auto& [statement, restarts] :
+       {std::pair<std::string, bool>{"ALTER TABLE `Item` ADD COLUMN note TEXT", true},
+        std::pair<std::string, bool>{"ALTER TABLE orders ADD COLUMN note TEXT", false}}) {
+    Items items;
+    items.end(100);
+    items.ddl(statement);
+    items.end(150);
+    items.snapshot(Kind::ChunkOpen, 1);
+    items.chunkRows(1, {image(1, 10)}, 300);
+    items.end(400);
+    ChunkFeedback feedback;
+    const std::vector<PublishItem> published = transform(items.take(), feedback);
+    auto verdict = feedback.wait(1, std::stop_token{});
+    ASSERT_TRUE(verdict.has_value()) << statement;
+    EXPECT_EQ(verdict->outcome,
+              restarts ? ChunkFeedback::Outcome::Restart : ChunkFeedback::Outcome::Emitted)
+        << statement;
+    const std::vector<std::string> types = typesOf(published);
+    EXPECT_EQ(std::count(types.begin(), types.end(), "row_snapshot"), restarts ? 0 : 1)
+        << statement;
+  }
 }
 
 TEST(SnapshotMessages, RowIdsStayWithinAnAmqpShortString) {
