@@ -78,7 +78,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-log() { echo "== $*" >&2; }
+log() { echo "== $* (at ${SECONDS}s)" >&2; }
 now() { echo "$EPOCHREALTIME"; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

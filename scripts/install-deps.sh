@@ -10,7 +10,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config
   libmariadb-dev librabbitmq-dev rapidjson-dev libspdlog-dev libfmt-dev libcli11-dev
   zlib1g-dev libzstd-dev libdeflate-dev libjemalloc-dev libmicrohttpd-dev libgtest-dev libgmock-dev libbenchmark-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev ccache
 )
 service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
 # The Python example consumer (examples/python) and the `docker compose config` check of
