@@ -170,7 +170,7 @@ class SnapshotLive : public LiveMonitorTest {
     stopWorkload();
     ASSERT_EQ(workload_error_, "");
     std::string difference;
-    for (int quiet_rounds = 0; quiet_rounds < 3;) {
+    for (int quiet_rounds = 0; quiet_rounds < 2;) {
       const uint64_t before = applied_.rowMessages();
       consume(1000ms);
       if (applied_.rowMessages() != before) {
