@@ -23,4 +23,9 @@ bool appendJsonNumber(float value, std::string& out);
 // well-formed UTF-8, nested at most 512 deep.
 bool isValidJson(std::string_view text);
 
+// `text` without the whitespace between JSON tokens (strings kept as they are): MySQL's JSON text
+// (`{"a": 1, "b": [1, 2]}`, what a SELECT returns) in the compact form appendJsonFromBinary()
+// renders the same document in (`{"a":1,"b":[1,2]}`), for the snapshot (mysql/snapshot_reader.h).
+std::string compactJsonText(std::string_view text);
+
 }  // namespace mm::binlog

@@ -13,6 +13,7 @@
 
 #include "binlog/column_type.h"
 #include "binlog/column_value.h"
+#include "binlog/json_text.h"
 #include "binlog/value_encoder.h"
 #include "common/base64.h"
 #include "common/decimal.h"
@@ -523,6 +524,10 @@ struct EncodedRows {
   std::shared_ptr<std::string> storage = std::make_shared<std::string>();
   std::vector<Span> spans;
   std::vector<std::string> last_key;  // the last row's key values in their text form
+  // MySQL: a JSON column's SELECT text (`{"a": 1}`) is compacted into what its binlog's binary
+  // document renders as (binlog::compactJsonText); MariaDB's JSON is text, logged as stored.
+  bool compact_json = false;
+  std::string json;
 
   Status add(const binlog::TableMap& map, const std::vector<Bound>& bound) {
     for (size_t i = 0; i < bound.size(); ++i) {
@@ -535,7 +540,12 @@ struct EncodedRows {
         return Status::io("a snapshot value grew while it was read; trying again");
       }
       const size_t offset = storage->size();
-      Status encoded = binlog::encodeValue(map.columns[i], sqlValue(map.columns[i], b), *storage);
+      binlog::SqlValue value = sqlValue(map.columns[i], b);
+      if (compact_json && map.columns[i].is_json) {
+        json = binlog::compactJsonText(value.bytes);
+        value.bytes = json;
+      }
+      Status encoded = binlog::encodeValue(map.columns[i], value, *storage);
       if (!encoded.isOk()) {
         return encoded.withContext(fmt::format("column {}", map.columns[i].name));
       }
@@ -599,6 +609,7 @@ Status SnapshotReader::fetchRows(const SnapshotTable& table, const std::string& 
     return stmtError("binding the snapshot SELECT's columns");
   }
   EncodedRows rows;
+  rows.compact_json = !mariadb_;
   int fetched = 0;
   while ((fetched = mysql_stmt_fetch(stmt.get())) == 0 || fetched == MYSQL_DATA_TRUNCATED) {
     MM_RETURN_IF_ERROR(rows.add(map, bound));

@@ -88,6 +88,17 @@ TEST(JsonBinary, ContainersInStoredOrder) {
   EXPECT_EQ(render({0x02, 0x00, 0x00, 0x04, 0x00}), "[]");
 }
 
+// What a MySQL SELECT returns for a JSON column (its text form, with ", " and ": ") compacts to
+// what the binlog's binary document renders as: the snapshot's row_snapshot then carries the
+// row_insert's bytes (mysql/snapshot_reader.h). Whitespace inside strings stays.
+TEST(JsonBinary, MysqlSelectTextCompactsToTheBinaryRendering) {
+  EXPECT_EQ(compactJsonText(R"({"a": 1, "bb": [1, "x", true]})"), render(objectWithArray()));
+  EXPECT_EQ(compactJsonText(R"({"k": "a b", "q": "say \"hi, there\": ok", "e": "\\"})"),
+            R"({"k":"a b","q":"say \"hi, there\": ok","e":"\\"})");
+  EXPECT_EQ(compactJsonText(" [ ]\n"), "[]");
+  EXPECT_EQ(compactJsonText("null"), "null");
+}
+
 TEST(JsonBinary, Int32IsInlinedOnlyInLargeContainers) {
   // [70000] as a large array: the int32 sits in the value entry (PMR #311, vitess #8187).
   EXPECT_EQ(render({0x03, 1, 0, 0, 0, 13, 0, 0, 0, 0x07, 0x70, 0x11, 0x01, 0x00}), "[70000]");
