@@ -16,7 +16,7 @@ service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
 # The Python example consumer (examples/python) and the `docker compose config` check of
 # packaging/docker (tests/packaging); both run with Debian's /usr/bin/python3. promtool (in
 # prometheus) tests the alert rules of packaging/prometheus.
-test_packages=(python3-pika python3-pymysql docker-compose prometheus)
+test_packages=(python3-pika python3-pymysql python3-yaml docker-compose prometheus)
 bench_packages=(gnuplot-nox python3)
 
 wanted=("${build_packages[@]}")
