@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh                everything to build, test and run the services
 #   scripts/install-deps.sh --build-only   only what building needs
 #   scripts/install-deps.sh --bench        also gnuplot for the plots of bench/e2e_bench.sh
+#   scripts/install-deps.sh --package      also what scripts/package-test.sh needs
 set -euo pipefail
 
 build_packages=(
@@ -18,6 +19,7 @@ service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
 # prometheus) tests the alert rules of packaging/prometheus.
 test_packages=(python3-pika python3-pymysql python3-yaml docker-compose prometheus)
 bench_packages=(gnuplot-nox python3)
+package_packages=(debootstrap lintian dpkg-dev)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
@@ -25,6 +27,9 @@ if [[ "${1:-}" != "--build-only" ]]; then
 fi
 if [[ "${1:-}" == "--bench" ]]; then
   wanted+=("${bench_packages[@]}")
+fi
+if [[ "${1:-}" == "--package" ]]; then
+  wanted+=("${package_packages[@]}")
 fi
 
 missing=()
