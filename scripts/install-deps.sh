@@ -5,6 +5,7 @@
 #   scripts/install-deps.sh --build-only   only what building needs
 #   scripts/install-deps.sh --bench        also gnuplot for the plots of bench/e2e_bench.sh
 #   scripts/install-deps.sh --package      also what scripts/package-test.sh needs
+#   scripts/install-deps.sh --image        also what scripts/image.sh needs (podman with runc)
 set -euo pipefail
 
 build_packages=(
@@ -20,6 +21,7 @@ service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
 test_packages=(python3-pika python3-pymysql python3-yaml docker-compose prometheus)
 bench_packages=(gnuplot-nox python3)
 package_packages=(debootstrap lintian dpkg-dev)
+image_packages=(podman runc uidmap slirp4netns fuse-overlayfs debootstrap)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then
@@ -30,6 +32,9 @@ if [[ "${1:-}" == "--bench" ]]; then
 fi
 if [[ "${1:-}" == "--package" ]]; then
   wanted+=("${package_packages[@]}")
+fi
+if [[ "${1:-}" == "--image" ]]; then
+  wanted+=("${image_packages[@]}")
 fi
 
 missing=()

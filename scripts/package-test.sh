@@ -43,14 +43,10 @@ done < <(sed -n 's/^\([EWI]\): mysql-monitor[^:]*: \([a-z0-9-]*\).*/\1 \2/p' "$b
 cat "$build/lintian.txt"
 ((unexplained == 0)) || fail "lintian reported tags nobody explained"
 
-base=${MM_DEBROOT_BASE:-/var/tmp/mm-debroot-base}
-if [[ ! -x $base/usr/bin/apt-get ]]; then
-  say "debootstrap --variant=minbase bookworm $base (once)"
-  mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
-  rm -rf "$base"
-  debootstrap --variant=minbase bookworm "$base" "${mirror:-http://deb.debian.org/debian}" >"$build/debootstrap.log" ||
-    { tail -n 20 "$build/debootstrap.log" >&2; fail "debootstrap failed"; }
-fi
+# shellcheck source=scripts/lib/debroot.sh
+source scripts/lib/debroot.sh
+ensure_debroot_base || fail "debootstrap failed"
+base=$debroot_base
 chroot_dir=$(mktemp -d /var/tmp/mm-debroot.XXXXXX)
 cleanup() { umount "$chroot_dir/proc" 2>/dev/null || true; rm -rf "$chroot_dir"; }
 trap cleanup EXIT
