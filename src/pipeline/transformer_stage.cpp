@@ -236,9 +236,9 @@ Status TransformerStage::recordForSnapshot(const RowsItem& item, const SharedTab
                                             origin.event_end, origin.row, std::string(origin.gtid)};
   return formatter_.encode(item.event.header, map, change_origin,
                            [this](message::RowChange& change) {
-    snapshot_->record(change);
-    return Status::ok();
-  });
+                             snapshot_->record(change);
+                             return Status::ok();
+                           });
 }
 
 PublishItem TransformerStage::gapItem(const PositionGap& gap) const {
@@ -413,7 +413,9 @@ Status TransformerStage::transformNow(RowsItem& item, const SharedTableMap& map,
     std::optional<PublishItem> message = nextRowItem(item);
     if (message) {
       message->route = routeOf(*map, item.event.header.kind, formatter_.lastKeys());
-      setMessage(*message, rowMessageId(message_id_, origin.file, item.event_end, row), body);
+      setMessage(*message,
+                 rowMessageId(message_id_, origin.file, item.event_end, row + first_row_number_),
+                 body);
       message->layout = formatter_.lastLayout();
       batch_.push_back(std::move(*message));
     }
@@ -435,8 +437,9 @@ Status TransformerStage::transformDelayed(RowsItem& item, const SharedTableMap& 
       const std::string keys =
           routing_.usesKeysHash() ? message::columnsObject(*map, change.keys) : std::string();
       message->route = routeOf(*map, change.kind, keys);
-      message->setMessage(
-          rowMessageId(message_id_, change.origin.file, item.event_end, change.origin.row), {});
+      message->setMessage(rowMessageId(message_id_, change.origin.file, item.event_end,
+                                       change.origin.row + first_row_number_),
+                          {});
       delay_->add(std::move(change), std::move(*message), now_);
     }
     return Status::ok();
