@@ -28,6 +28,10 @@
 //                    --mysql-password secret --source shop.employee --copy shop.employee_copy
 //
 // SIGTERM or Ctrl-C stops it cleanly (exit 0); errors exit 1 without acknowledging the message.
+//
+// It reads [message] format = origin too (docs/migrating-from-the-python-monitor.md): a row
+// message without "database" is the Python monitor's, of the source's database; its update keys
+// are the row's after the update, and its binary, BIT and TIME values are the origin's text.
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 #include <mysql.h>
@@ -200,11 +204,14 @@ class TableCopy {
           static_cast<unsigned long long>(message["max_message_size"].GetUint64()));
       return;
     }
-    static const std::set<std::string> kApplied = {"row_insert",   "row_update",
-                                                   "row_delete",   "row_snapshot",
-                                                   "snapshot_start", "snapshot_end"};
+    static const std::set<std::string> kApplied = {
+        "row_insert", "row_update", "row_delete", "row_snapshot", "snapshot_start", "snapshot_end"};
     if (!kApplied.count(type)) {
       return;  // heartbeats
+    }
+    origin_ = !message.HasMember("database");
+    if (origin_) {
+      fromOrigin(type, message);
     }
     if (source_.database != message["database"].GetString() ||
         source_.table != message["table_name"].GetString()) {
@@ -233,6 +240,47 @@ class TableCopy {
   }
 
  private:
+  // An origin message in the native form: the source's database, and an update's keys as they
+  // were before it (the origin's are the ones after; a key column it changed is in before_values).
+  void fromOrigin(const std::string& type, rapidjson::Document& message) {
+    auto& allocator = message.GetAllocator();
+    message.AddMember("database", rapidjson::Value(source_.database.c_str(), allocator), allocator);
+    if (type != "row_update") {
+      return;
+    }
+    const rapidjson::Value& before = message["before_values"];
+    for (auto& key : message["keys"].GetObject()) {
+      auto changed = before.FindMember(key.name);
+      if (changed != before.MemberEnd()) {
+        key.value.CopyFrom(changed->value, allocator);
+      }
+    }
+  }
+
+  // Python's str(timedelta) ("-1 day, 23:00:00", "4 days, 4:00:00.500000") as a TIME literal.
+  static std::string serverTime(const std::string& text) {
+    long long days = 0;
+    std::string clock = text;
+    if (const size_t comma = text.find(','); comma != std::string::npos) {
+      days = std::stoll(text.substr(0, text.find(' ')));
+      clock = text.substr(comma + 2);
+    }
+    int hours = 0, minutes = 0, seconds = 0;
+    long long micros = 0;
+    char fraction[8] = "";
+    std::sscanf(clock.c_str(), "%d:%d:%d.%6s", &hours, &minutes, &seconds, fraction);
+    micros = fraction[0] == '\0' ? 0 : std::stoll(fraction);
+    long long total =
+        days * 86400000000LL + ((hours * 60LL + minutes) * 60 + seconds) * 1000000LL + micros;
+    const char* sign = total < 0 ? "-" : "";
+    total = total < 0 ? -total : total;
+    const long long whole = total / 1000000;
+    char out[48];
+    std::snprintf(out, sizeof(out), "%s%02lld:%02lld:%02lld.%06lld", sign, whole / 3600,
+                  whole / 60 % 60, whole % 60, total % 1000000);
+    return out;
+  }
+
   // A message value as the SQL literal the server reads back to the same value.
   std::string literal(const std::string& column, const rapidjson::Value& value) {
     auto type = column_types_.find(column);
@@ -253,6 +301,15 @@ class TableCopy {
     }
     if (value.IsString()) {
       std::string text(value.GetString(), value.GetStringLength());
+      if (origin_ && kBinary.count(type->second)) {
+        return sql_.quote(text);  // the origin's text of UTF-8 bytes
+      }
+      if (origin_ && type->second == "bit") {
+        return std::to_string(std::stoull(text, nullptr, 2));
+      }
+      if (origin_ && type->second == "time") {
+        return sql_.quote(serverTime(text));
+      }
       if (kBinary.count(type->second)) {
         return "FROM_BASE64(" + sql_.quote(text) + ")";
       }
@@ -322,9 +379,9 @@ class TableCopy {
       return {};  // the same snapshot_start again keeps its list
     }
     if (type == "snapshot_start") {
-      return {"DELETE FROM " + stale_name_,
-              "INSERT INTO " + stale_name_ + " (snapshot_id, " + key_list_ + ") SELECT " +
-                  snapshot_id + ", " + key_list_ + " FROM " + copy_name_};
+      return {"DELETE FROM " + stale_name_, "INSERT INTO " + stale_name_ + " (snapshot_id, " +
+                                                key_list_ + ") SELECT " + snapshot_id + ", " +
+                                                key_list_ + " FROM " + copy_name_};
     }
     return {"DELETE FROM " + copy_name_ + " WHERE (" + key_list_ + ") IN (SELECT " + key_list_ +
                 " FROM " + stale_name_ + " WHERE snapshot_id = " + snapshot_id + ")",
@@ -333,8 +390,7 @@ class TableCopy {
 
   // A row message's change, and the removal of its keys (an update: before and after) from the
   // stale list: the row is seen.
-  std::vector<std::string> rowStatements(const std::string& type,
-                                         const rapidjson::Value& message) {
+  std::vector<std::string> rowStatements(const std::string& type, const rapidjson::Value& message) {
     std::vector<std::string> statements;
     if (std::string statement = statementFor(type, message); !statement.empty()) {
       statements.push_back(std::move(statement));
@@ -391,6 +447,7 @@ class TableCopy {
   std::map<std::string, std::string> column_types_;
   std::vector<std::string> key_columns_;  // the copy's primary key: COPY_stale's columns
   std::string key_list_;                  // the same, quoted and comma-separated
+  bool origin_ = false;  // the message being applied is of [message] format = origin
 };
 
 void checkReply(amqp_rpc_reply_t reply, const char* what) {

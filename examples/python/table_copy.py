@@ -189,9 +189,39 @@ class TableCopy:
         self.sql.commit()
         return journaled == 1
 
+    def from_origin(self, message):
+        """A row message of [message] format = origin (docs/migrating-from-the-python-monitor.md) in
+        the native form: the database is the source's, an update's keys are the row's before it
+        (origin keys are the ones after), binary text becomes base64, BIT "10101" a number and TIME
+        "4 days, 4:00:00" the server's "100:00:00"."""
+        message["database"] = self.source[0]
+        for section in ("keys", "values", "before_values", "after_values"):
+            if section in message:
+                message[section] = {c: self.from_origin_value(c, v) for c, v in message[section].items()}
+        if message["type"] == "row_update":
+            before = message["before_values"]
+            message["keys"] = {c: before.get(c, v) for c, v in message["keys"].items()}
+        return message
+
+    def from_origin_value(self, column, value):
+        column_type = self.column_types.get(column)
+        if not isinstance(value, str):
+            return value
+        if column_type in BINARY_TYPES:
+            # The origin's text of UTF-8 bytes; what it could not publish arrives as base64 already
+            # and cannot be told apart: such bytes are a reason to stay with the native format.
+            return base64.b64encode(value.encode("utf-8")).decode("ascii")
+        if column_type == "bit":
+            return int(value, 2)
+        if column_type == "time":
+            return server_time(value)
+        return value
+
     def handle(self, properties, body):
         message = json.loads(body)
         kind = message.get("type")
+        if kind in ("row_insert", "row_update", "row_delete") and "database" not in message:
+            message = self.from_origin(message)
         if kind == "gap":
             print(f"table_copy: WARNING: changes between {message['from']} and {message['to']} were lost "
                   f"(purged binlog); {'.'.join(self.copy)} must be copied again from {'.'.join(self.source)}",
@@ -215,6 +245,21 @@ class TableCopy:
             print(f"table_copy: duplicate {properties.message_id} (applied again, journaled once)", flush=True)
         elif self.verbose:
             print(f"table_copy: applied {properties.message_id} {body.decode()}", flush=True)
+
+
+def server_time(text):
+    """Python's str(timedelta) ("-1 day, 23:00:00", "4 days, 4:00:00.500000") as a TIME literal."""
+    days = 0
+    if "," in text:
+        day_text, text = text.split(",", 1)
+        days = int(day_text.split()[0])
+    clock, _, fraction = text.strip().partition(".")
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    micros = days * 86400_000000 + ((hours * 60 + minutes) * 60 + seconds) * 1000000 + int(fraction or 0)
+    sign, micros = ("-", -micros) if micros < 0 else ("", micros)
+    seconds, micros = divmod(micros, 1000000)
+    literal = f"{sign}{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return literal + (f".{micros:06d}" if micros else "")
 
 
 def main():

@@ -46,6 +46,7 @@ sink::AmqpOptions amqpOptions(const config::Config& config) {
   amqp.headers =
       config.amqp.headers == config::AmqpHeaders::On ||
       (config.amqp.headers == config::AmqpHeaders::Auto && config.amqp.exchange_type == "headers");
+  amqp.timestamp_property = config.message.format != message::MessageFormat::Origin;
   amqp.heartbeat_seconds = config.amqp.heartbeat_seconds;
   amqp.max_message_size = static_cast<uint64_t>(config.amqp.max_message_size);
   amqp.tls = sink::TlsOptions{config.amqp.ssl, config.amqp.ssl_ca, config.amqp.ssl_verify,

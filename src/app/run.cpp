@@ -18,6 +18,7 @@
 
 #include "app/configuration.h"
 #include "app/exit_codes.h"
+#include "app/origin_cut_over.h"
 #include "app/source_poller.h"
 #include "app/stop_signals.h"
 #include "checkpoint/state_file.h"
@@ -38,6 +39,40 @@
 
 namespace mm::app {
 namespace {
+
+// No state of our own: the Python monitor's position (app/origin_cut_over.h) when its state file
+// is there, else the configured start position, saved at once.
+Result<checkpoint::Checkpoint> firstStart(const config::Config& config,
+                                          checkpoint::StateFile& state,
+                                          mysql::Connection& connection, bool& first_start) {
+  auto cut_over = originCutOver(config, connection);
+  if (!cut_over.isOk()) {
+    return cut_over.status();
+  }
+  if (*cut_over) {
+    // Not a first start for [snapshot] mode = initial: the origin's consumers hold the rows.
+    const checkpoint::Checkpoint& start = (*cut_over)->start;
+    MM_RETURN_IF_ERROR(state.save(start));
+    spdlog::info("no state in {}: continuing after the Python monitor's position {}:{} (from {}) "
+                 "at the start of its transaction, {}",
+                 state.path(), (*cut_over)->origin.file, (*cut_over)->origin.offset,
+                 config.monitor.origin_state_file, checkpoint::toString(start));
+    return start;
+  }
+  const binlog::StartPosition& configured = config.mysql.start_position;
+  auto position = mysql::resolveStartPosition(connection, configured);
+  if (!position.isOk()) {
+    return position.status();
+  }
+  // A start by GTID set has no position yet: the stream's first events tell it.
+  checkpoint::Checkpoint start{position->position.file, position->position.offset, 0,
+                               position->gtid_set};
+  first_start = true;
+  MM_RETURN_IF_ERROR(state.save(start));
+  spdlog::info("no state in {}: starting at the {} position {}", state.path(), configured.text,
+               checkpoint::toString(start));
+  return start;
+}
 
 // The saved checkpoint, or (first start) the configured start position, saved at once so a crash
 // before the first confirm cannot skip the changes made meanwhile. The state also names the server
@@ -88,19 +123,7 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
     }
     return saved->checkpoint;
   }
-  const binlog::StartPosition& configured = config.mysql.start_position;
-  auto position = mysql::resolveStartPosition(connection, configured);
-  if (!position.isOk()) {
-    return position.status();
-  }
-  // A start by GTID set has no position yet: the stream's first events tell it.
-  checkpoint::Checkpoint start{position->position.file, position->position.offset, 0,
-                               position->gtid_set};
-  first_start = true;
-  MM_RETURN_IF_ERROR(state.save(start));
-  spdlog::info("no state in {}: starting at the {} position {}", state.path(), configured.text,
-               checkpoint::toString(start));
-  return start;
+  return firstStart(config, state, connection, first_start);
 }
 
 pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
@@ -123,6 +146,8 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
       std::chrono::milliseconds(config.monitor.checkpoint_interval_ms);
   o.publisher.heartbeat_interval = std::chrono::seconds(config.monitor.heartbeat_interval_seconds);
   o.delay = std::chrono::seconds(config.monitor.delay_seconds);
+  o.message_format = config.message.format;
+  o.publisher.message_format = config.message.format;
   // [monitor] stop_timeout bounds the wait for confirms at stop; draining also waits for the delay
   // buffer's content to be confirmed.
   o.publisher.drain_timeout = std::chrono::seconds(config.monitor.stop_timeout_seconds);

@@ -10,8 +10,10 @@
 
 #include "app/configuration.h"
 #include "app/exit_codes.h"
+#include "app/origin_cut_over.h"
 #include "app/snapshot_command.h"
 #include "app/time_text.h"
+#include "checkpoint/origin_state.h"
 #include "checkpoint/state_file.h"
 #include "mysql/binary_logs.h"
 #include "mysql/binlog_stream.h"
@@ -70,9 +72,13 @@ std::string savedWhen(const std::string& path) {
 void printSavedState(const std::string& path, const checkpoint::Checkpoint& checkpoint,
                      const config::Config& config) {
   if (checkpoint.empty()) {
+    auto origin = checkpoint::loadOriginState(config.monitor.origin_state_file);
     line("state file",
-         fmt::format("{}: none yet (the monitor starts at [mysql] start_position = {})", path,
-                     config.mysql.start_position.text));
+         origin.isOk() && *origin
+             ? fmt::format("{}: none yet (the monitor continues from the Python monitor's, below)",
+                           path)
+             : fmt::format("{}: none yet (the monitor starts at [mysql] start_position = {})", path,
+                           config.mysql.start_position.text));
     return;
   }
   line("state file", fmt::format("{} ({})", path, savedWhen(path)));
@@ -121,6 +127,27 @@ void printSnapshot(const checkpoint::Checkpoint& checkpoint, const config::Confi
   } else if (checkpoint.snapshot != nullptr && !checkpoint.snapshot->tables.empty()) {
     line("snapshot", savedSnapshotText(*checkpoint.snapshot));
   }
+}
+
+// Without a state of our own: where the first start continues after the Python monitor's state
+// file, and how far behind that is; nullopt when there is no such file.
+std::optional<int> printCutOver(const config::Config& config, mysql::Connection& connection,
+                                const std::vector<mysql::BinaryLog>& logs) {
+  auto cut_over = originCutOver(config, connection);
+  if (!cut_over.isOk()) {
+    line("python monitor state", cut_over.status().message());
+    return kExitFailure;
+  }
+  if (!*cut_over) {
+    return std::nullopt;
+  }
+  const OriginCutOver& c = **cut_over;
+  line("python monitor state",
+       fmt::format("{}: {}:{}", config.monitor.origin_state_file, c.origin.file, c.origin.offset));
+  line("resumes at", fmt::format("{}, the start of the transaction holding that position (its "
+                                 "rows up to there are published again)",
+                                 checkpoint::toString(c.start)));
+  return printBacklog(c.start, logs);
 }
 
 }  // namespace
@@ -193,7 +220,8 @@ int runStatus(const config::Config& config) {
   const double retention = static_cast<double>(mysql::binlogExpirySeconds(facts->variables));
   line("retention", retention > 0 ? fmt::format("binlogs expire after {}", humanSeconds(retention))
                                   : "binlogs are kept until purged by hand");
-  return checkpoint.empty() ? kExitOk : printBacklog(checkpoint, *logs);
+  return checkpoint.empty() ? printCutOver(config, connection, *logs).value_or(kExitOk)
+                            : printBacklog(checkpoint, *logs);
 }
 
 }  // namespace mm::app

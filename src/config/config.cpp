@@ -8,6 +8,7 @@
 #include <functional>
 #include <iterator>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include "common/regular_file.h"
 #include "common/strings.h"
 #include "config/ini_file.h"
+#include "config/origin_config.h"
 
 extern char** environ;
 
@@ -296,18 +298,45 @@ std::string setMetricsListen(Config& c, std::string_view value) {
   return {};
 }
 
+// Our four levels, and what Python's logging accepts (the origin's log_level): its other names
+// and numbers (CRITICAL 50, ERROR 40, WARNING 30, INFO 20, DEBUG 10), each as the nearest level
+// at or below it.
+Setting logLevelSetting() {
+  static const std::vector<std::pair<std::string_view, LogLevel>> kNames = {
+      {"debug", LogLevel::Debug}, {"info", LogLevel::Info},    {"warning", LogLevel::Warning},
+      {"error", LogLevel::Error}, {"warn", LogLevel::Warning}, {"critical", LogLevel::Error},
+      {"fatal", LogLevel::Error}, {"notset", LogLevel::Debug}};
+  return {"monitor", "log_level",
+          [](Config& c, std::string_view v) -> std::string {
+            const std::string lower = asciiLower(v);
+            for (const auto& [name, level] : kNames) {
+              if (lower == name) {
+                c.monitor.log_level = level;
+                return {};
+              }
+            }
+            int64_t number = 0;
+            if (parseInt64(v, number) == Parsed::Ok && number >= 0) {
+              c.monitor.log_level = number >= 40   ? LogLevel::Error
+                                    : number >= 30 ? LogLevel::Warning
+                                    : number >= 20 ? LogLevel::Info
+                                                   : LogLevel::Debug;
+              return {};
+            }
+            return fmt::format("'{}' is not one of debug, info, warning, error (or Python's "
+                               "critical, fatal, notset, or a level number such as 20)",
+                               shownText(v));
+          },
+          [](const Config& c) { return std::string(logLevelName(c.monitor.log_level)); }};
+}
+
 // The settings of each section, in the order `knownSettings` lists them.
 std::vector<Setting> monitorSettings() {
   using M = MonitorConfig;
   constexpr auto kMonitor = &Config::monitor;
   constexpr int kDay = 86400;
   return {
-      choiceSetting<M, LogLevel>("monitor", "log_level", {kMonitor, &M::log_level},
-                                 {{"debug", LogLevel::Debug},
-                                  {"info", LogLevel::Info},
-                                  {"warning", LogLevel::Warning},
-                                  {"error", LogLevel::Error},
-                                  {"warn", LogLevel::Warning}}),
+      logLevelSetting(),
       choiceSetting<M, LogFormat>("monitor", "log_format", {kMonitor, &M::log_format},
                                   {{"text", LogFormat::Text}, {"json", LogFormat::Json}}),
       durationSetting<M>("monitor", "delay", {kMonitor, &M::delay_seconds}, 0, kDay),
@@ -423,11 +452,17 @@ std::vector<Setting> snapshotSettings() {
   };
 }
 
+std::vector<Setting> messageSettings() {
+  return {choiceSetting<MessageConfig, message::MessageFormat>(
+      "message", "format", {&Config::message, &MessageConfig::format},
+      {{"native", message::MessageFormat::Native}, {"origin", message::MessageFormat::Origin}})};
+}
+
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> kSettings = [] {
     std::vector<Setting> all;
-    for (auto section :
-         {monitorSettings, mysqlSettings, amqpSettings, metricsSettings, snapshotSettings}) {
+    for (auto section : {monitorSettings, mysqlSettings, amqpSettings, metricsSettings,
+                         snapshotSettings, messageSettings}) {
       std::vector<Setting> settings = section();
       std::move(settings.begin(), settings.end(), std::back_inserter(all));
     }
@@ -547,8 +582,10 @@ std::string environmentName(std::string_view section, std::string_view key) {
 Status validate(const Config& c) {
   if (c.amqp.ssl && c.amqp.ssl_verify && c.amqp.ssl_ca.empty()) {
     return Status::invalidArgument(
-        "missing required key [amqp] ssl_ca: ssl = true with ssl_verify = true needs the CA file "
-        "(PEM) that signs the broker's certificate");
+        fmt::format("missing required key [amqp] ssl_ca: ssl = true with ssl_verify = true needs "
+                    "the CA file (PEM) that signs the broker's certificate (the Python monitor's "
+                    "ca_certs; its default, {}/cacert.pem, is not there)",
+                    c.monitor.state_path));
   }
   if (c.amqp.ssl_cert.empty() != c.amqp.ssl_key.empty()) {
     return Status::invalidArgument("[amqp] ssl_cert and ssl_key go together: set both or neither");
@@ -647,14 +684,25 @@ class ConfigBuilder {
     MM_CHECK(error.empty(), "the default routing key parses");
   }
 
+  // The keys of [DEFAULT] go to every section that has them and does not set them itself, as
+  // Python's ConfigParser reads them (config/origin_config.h).
   Status applyFile(std::string_view text, std::string_view origin) {
     auto entries = parseIni(text, origin);
     if (!entries.isOk()) {
       return entries.status();
     }
+    MM_RETURN_IF_ERROR(noteKeysInFile(*entries, origin));
     for (const IniEntry& e : *entries) {
+      if (e.section == kDefaultSection) {
+        MM_RETURN_IF_ERROR(applyDefault(e, origin));
+      }
+    }
+    for (const IniEntry& e : *entries) {
+      if (e.section == kDefaultSection) {
+        continue;
+      }
       const std::string where = fmt::format("{}:{}", origin, e.line);
-      const Setting* setting = findSetting(e.section, e.key);
+      const Setting* setting = findSetting(e.section, canonicalKey(e.section, e.key));
       if (setting == nullptr) {
         return Status::invalidArgument(
             fmt::format("{}: {}", where, describeUnknown(e.section, e.key)));
@@ -726,6 +774,10 @@ class ConfigBuilder {
   // Reads the password files, checks that the files named can be read, and the settings that go
   // together.
   Result<Config> finish() {
+    resolveOriginPaths(config_);
+    if (written_for_origin_) {
+      config_.origin_differences = originDifferences(config_, set_in_file_);
+    }
     MM_RETURN_IF_ERROR(
         readPasswordFile("mysql", config_.mysql.password, config_.mysql.password_file));
     MM_RETURN_IF_ERROR(readPasswordFile("amqp", config_.amqp.password, config_.amqp.password_file));
@@ -757,6 +809,54 @@ class ConfigBuilder {
                       isSecretKey(setting.key) ? "invalid value (not shown)" : error));
     }
     origins_[fmt::format("{}.{}", setting.section, setting.key)] = Origin{where, layer};
+    return Status::ok();
+  }
+
+  // Remembers which keys the file sets (their sections' own or through [DEFAULT]) and whether
+  // every one is a key the origin knew. InvalidArgument when [amqp] sets both ca_certs (the
+  // origin's name) and ssl_ca.
+  Status noteKeysInFile(const std::vector<IniEntry>& entries, std::string_view origin) {
+    std::map<std::pair<std::string, std::string>, int> lines;
+    written_for_origin_ = !entries.empty();
+    for (const IniEntry& e : entries) {
+      const std::string key(canonicalKey(e.section, e.key));
+      const auto [first, inserted] = lines.emplace(std::pair{e.section, key}, e.line);
+      if (!inserted) {
+        return Status::invalidArgument(
+            fmt::format("{}:{}: [{}] {} is set again as {} (first at {}:{}): keep one", origin,
+                        e.line, e.section, key, shownText(e.key), origin, first->second));
+      }
+      if (e.section == kDefaultSection) {
+        for (std::string_view section : sectionNames()) {
+          set_in_file_.emplace(std::string(section), std::string(canonicalKey(section, e.key)));
+        }
+      } else {
+        set_in_file_.emplace(e.section, key);
+        own_keys_.emplace(e.section, key);
+        written_for_origin_ = written_for_origin_ && isOriginKey(e.section, e.key);
+      }
+    }
+    return Status::ok();
+  }
+
+  // A [DEFAULT] key, set in every section that has it and does not set it itself. A key no
+  // section has is ignored with a warning (Python ignores it silently).
+  Status applyDefault(const IniEntry& e, std::string_view origin) {
+    const std::string where = fmt::format("{}:{}", origin, e.line);
+    bool used = false;
+    for (std::string_view section : sectionNames()) {
+      const Setting* setting = findSetting(section, canonicalKey(section, e.key));
+      if (setting == nullptr ||
+          own_keys_.count({std::string(section), std::string(setting->key)})) {
+        continue;
+      }
+      used = true;
+      MM_RETURN_IF_ERROR(apply(*setting, e.value, where, Layer::File));
+    }
+    if (!used) {
+      config_.warnings.push_back(fmt::format("{}: [DEFAULT] {} is a key no section has: ignored",
+                                             where, shownText(e.key)));
+    }
     return Status::ok();
   }
 
@@ -862,6 +962,10 @@ class ConfigBuilder {
 
   Config config_;
   std::map<std::string, Origin> origins_;  // "section.key" -> where it was last set
+  // (section, key) the file sets: through [DEFAULT] too (set_in_file_), or in the section itself.
+  std::set<std::pair<std::string, std::string>> set_in_file_;
+  std::set<std::pair<std::string, std::string>> own_keys_;
+  bool written_for_origin_ = false;  // the file has keys, each one the origin knew
 };
 
 }  // namespace

@@ -26,6 +26,7 @@
 
 #include "binlog/start_position.h"
 #include "common/status.h"
+#include "message/message_format.h"
 #include "message/message_route.h"
 
 namespace mm::config {
@@ -36,10 +37,16 @@ enum class LogFormat { Text, Json };  // human lines, or one JSON object per lin
 struct MonitorConfig {
   LogLevel log_level = LogLevel::Info;
   LogFormat log_format = LogFormat::Text;
-  int delay_seconds = 0;            // delay buffer window; 0 = off
-  int delay_start_seconds = 0;      // wait before connecting, for containers started together
-  int stop_timeout_seconds = 10;    // at SIGTERM, wait this long for confirms (plus delay)
-  std::string state_path = "data";  // directory holding the state file
+  int delay_seconds = 0;          // delay buffer window; 0 = off
+  int delay_start_seconds = 0;    // wait before connecting, for containers started together
+  int stop_timeout_seconds = 10;  // at SIGTERM, wait this long for confirms (plus delay)
+  // The directory holding the state file. The origin named its state file here
+  // ("data/state.json"): a path ending in ".json", or naming a regular file, is that file, and
+  // the state directory is the one holding it (buildConfig resolves it).
+  std::string state_path = "data";
+  // The Python monitor's state file, read on a first start (checkpoint/origin_state.h): the file
+  // state_path named, else state.json in the state directory.
+  std::string origin_state_file;
   int heartbeat_interval_seconds = 30;
   // MiB of rows the monitor may hold back: rows of prepared XA transactions waiting for their
   // outcome, and rows after a SAVEPOINT waiting for their transaction's end.
@@ -145,15 +152,24 @@ struct SnapshotConfig {
   int keyless_max_rows = 100000;
 };
 
+// The message contract (message/message_format.h): native, or origin (the Python monitor's).
+struct MessageConfig {
+  message::MessageFormat format = message::MessageFormat::Native;
+};
+
 struct Config {
   MonitorConfig monitor;
   MysqlConfig mysql;
   AmqpConfig amqp;
   MetricsConfig metrics;
   SnapshotConfig snapshot;
+  MessageConfig message;
   // What an operator should fix but that does not stop the start (a password file other users may
   // read), for the caller to log once logging is set up.
   std::vector<std::string> warnings;
+  // For a file written for the Python monitor (every key one it knew): where the same file means
+  // something else here, one line each, for `check` (docs/migrating-from-the-python-monitor.md).
+  std::vector<std::string> origin_differences;
 };
 
 // Where the settings come from, in increasing precedence.

@@ -26,6 +26,21 @@ bool isName(std::string_view text) {
   return true;
 }
 
+// The value as Python 2's RawConfigParser reads it: it ends at the first ';' when whitespace
+// precedes it (a ';' inside a value, as in a password, stays), and "" is the empty value.
+std::string_view withoutInlineComment(std::string_view value) {
+  value = trim(value);
+  const size_t semicolon = value.find(';');
+  if (semicolon != std::string_view::npos) {
+    // Python reads optval[pos - 1], the last character when the ';' comes first.
+    const char before = semicolon == 0 ? value.back() : value[semicolon - 1];
+    if (before == ' ' || before == '\t') {
+      value = trim(value.substr(0, semicolon));
+    }
+  }
+  return value == "\"\"" ? std::string_view{} : value;
+}
+
 }  // namespace
 
 std::string shownText(std::string_view text) {
@@ -85,8 +100,8 @@ Result<std::vector<IniEntry>> parseIni(std::string_view text, std::string_view o
       continue;
     }
     const auto separator = line.find_first_of("=:");
-    const std::string_view key =
-        separator == std::string_view::npos ? "" : trim(line.substr(0, separator));
+    const std::string key =
+        asciiLower(separator == std::string_view::npos ? "" : trim(line.substr(0, separator)));
     if (!isName(key)) {
       return bad(
           "expected 'key = value', a [section] or a comment (a key is letters, digits, '_', '-', "
@@ -95,14 +110,13 @@ Result<std::vector<IniEntry>> parseIni(std::string_view text, std::string_view o
     if (section.empty()) {
       return bad(fmt::format("key '{}' appears before any [section]", shownText(key)));
     }
-    const auto [first, inserted] =
-        key_lines.emplace(std::pair{section, std::string(key)}, line_number);
+    const auto [first, inserted] = key_lines.emplace(std::pair{section, key}, line_number);
     if (!inserted) {
       return bad(fmt::format("[{}] {} is set again (first at {}:{}): keep one", shownText(section),
                              shownText(key), origin, first->second));
     }
-    entries.push_back(IniEntry{section, std::string(key),
-                               std::string(trim(line.substr(separator + 1))), line_number});
+    entries.push_back(IniEntry{
+        section, key, std::string(withoutInlineComment(line.substr(separator + 1))), line_number});
   }
   return entries;
 }

@@ -1,7 +1,10 @@
-// IniFile: the INI dialect of the origin's config-example.cfg (Python configparser's common
-// subset): [section] headers, `key = value` or `key: value`, '#' and ';' comment lines, a UTF-8
-// byte order mark at the start (as Windows editors save). Keys and sections are case-sensitive as
-// written; every entry remembers its line so errors can say "file:line".
+// IniFile: the INI dialect of the origin's config.cfg, Python 2's ConfigParser (RawConfigParser):
+// [section] headers, `key = value` or `key: value`, '#' and ';' comment lines, an inline comment
+// from the first ';' when whitespace precedes it (`delay = 0 ; seconds`), keys case-insensitive
+// (read in lower case, as its optionxform does; sections keep their case), and a UTF-8 byte order
+// mark at the start (as Windows editors save). A [DEFAULT] section is an ordinary section here;
+// config.cpp gives its keys to every section. Every entry remembers its line so errors can say
+// "file:line". Not supported: continuation lines (a value indented onto the next line).
 //
 // Stricter than the origin's Python 2 configparser, like Python 3's (strict = True): a section or
 // a key that appears twice is an error naming both lines, not a silent "last one wins". Names are

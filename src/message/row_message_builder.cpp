@@ -9,6 +9,8 @@
 
 #include "binlog/column_type.h"
 #include "common/check.h"
+#include "message/origin_message.h"
+#include "message/origin_value.h"
 
 namespace mm::message {
 
@@ -191,6 +193,46 @@ Status RowMessageBuilder::writeValue(const TableMapColumn& column, const Cell& c
   return Status::ok();
 }
 
+Status RowMessageBuilder::writeEncodedValue(const TableMapColumn& column, const Cell& cell) {
+  if (format_ != MessageFormat::Origin || cell.state == Cell::State::Null) {
+    return writeValue(column, cell);
+  }
+  MM_RETURN_IF_ERROR(binlog::decodeCell(column, cell, scratch_));
+  origin_json_.clear();
+  if (!appendOriginValue(column, scratch_, origin_json_)) {
+    return writeValue(column, cell);  // a value the origin could not publish: the native one
+  }
+  out_->raw(origin_json_);
+  return Status::ok();
+}
+
+Result<std::string_view> RowMessageBuilder::writeOrigin(binlog::RowsKind kind,
+                                                        const TableMap& table, const Cells& image,
+                                                        const Cells& after,
+                                                        const RowOrigin& origin) {
+  MM_RETURN_IF_ERROR(encode(kind, table, image, after, origin_change_));
+  origin_change_.kind = kind;
+  origin_change_.origin.binlog_timestamp = origin.binlog_timestamp;
+  return renderOrigin(table, origin_change_, origin.publish_timestamp);
+}
+
+std::string_view RowMessageBuilder::renderOrigin(const TableMap& table, const RowChange& change,
+                                                 int64_t publish_timestamp) {
+  JsonBuffer& out = *out_;
+  if (out_ == &own_) {
+    own_.clear();
+  }
+  start_ = out.size();
+  origin_json_.clear();
+  OriginParts parts;
+  appendOriginRowMessage(table, change, publish_timestamp, origin_json_, parts);
+  out.raw(origin_json_);
+  keys_begin_ = start_ + parts.keys_begin;
+  keys_end_ = start_ + parts.keys_end;
+  tail_begin_ = start_ + parts.tail_begin;
+  return out.view().substr(start_);
+}
+
 Status RowMessageBuilder::columnError(const Status& status, const TableMap& table, size_t i) {
   const TableMapColumn& column = table.columns[i];
   return status.withContext(fmt::format("{}.{} column {} ({})", table.database, table.table,
@@ -254,7 +296,7 @@ struct RowMessageBuilder::EncodeWriter {
   }
   Status column(const TableMap& table, const Cells& cells, size_t i) {
     builder.encoded_.clear();
-    Status status = builder.writeValue(table.columns[i], cells[i]);
+    Status status = builder.writeEncodedValue(table.columns[i], cells[i]);
     if (!status.isOk()) [[unlikely]] {
       return columnError(status, table, i);
     }
@@ -328,6 +370,9 @@ Status RowMessageBuilder::walk(binlog::RowsKind kind, const TableMap& table, con
 Result<std::string_view> RowMessageBuilder::write(binlog::RowsKind kind, const TableMap& table,
                                                   const Cells& image, const Cells& after,
                                                   const RowOrigin& origin) {
+  if (format_ == MessageFormat::Origin) [[unlikely]] {
+    return writeOrigin(kind, table, image, after, origin);
+  }
   begin(changeType(kind), table);
   DirectWriter writer{*this};
   return finish(walk(kind, table, image, after, writer), origin);
@@ -380,6 +425,9 @@ void RowMessageBuilder::writeSection(Section section, const EncodedColumns& colu
 
 std::string_view RowMessageBuilder::render(const RowChange& change, int64_t publish_timestamp) {
   const TableMap& table = *change.table;
+  if (format_ == MessageFormat::Origin) {
+    return renderOrigin(table, change, publish_timestamp);
+  }
   prepare(change.table);  // returns at once while the table is the one prepared last
   begin(changeType(change.kind), table);
   writeSection(Section::Keys, change.keys);
@@ -428,6 +476,10 @@ std::string RowMessageBuilder::takeMessage(std::string_view suffix) {
 
 std::string_view RowMessageBuilder::heartbeat(int64_t publish_timestamp) {
   own_.clear();
+  if (format_ == MessageFormat::Origin) {
+    own_.raw(originHeartbeatMessage(publish_timestamp));
+    return own_.view();
+  }
   own_.raw("{\"type\":\"heartbeat\",\"timestamp\":");
   own_.int64(publish_timestamp);
   own_.put('}');

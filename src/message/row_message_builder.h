@@ -35,6 +35,7 @@
 #include "binlog/table_map.h"
 #include "common/status.h"
 #include "message/json_buffer.h"
+#include "message/message_format.h"
 #include "message/row_change.h"
 #include "message/row_oversize.h"
 
@@ -102,6 +103,13 @@ class RowMessageBuilder {
   // heartbeat() always uses the own buffer.
   void writeInto(JsonBuffer* out) { out_ = out != nullptr ? out : &own_; }
 
+  // Which contract insert/update/remove, render and heartbeat write (message/message_format.h).
+  // In origin mode each value is encoded as the origin wrote it (encode() too, so the delay
+  // buffer folds origin values) and each message is the origin's body (message/origin_message.h);
+  // snapshot rows keep the native envelope around origin values.
+  void setFormat(MessageFormat format) { format_ = format; }
+  MessageFormat format() const { return format_; }
+
   // Prepares the escaped names of `table` unless they were prepared from the same names already.
   // insert/update/remove prepare by themselves only when given a table at another address.
   void prepare(const binlog::TableMap& table);
@@ -163,6 +171,15 @@ class RowMessageBuilder {
   // `status` with the table and column named.
   static Status columnError(const Status& status, const binlog::TableMap& table, size_t i);
   Status writeValue(const binlog::TableMapColumn& column, const binlog::Cell& cell);
+  // writeValue(), or in origin mode the origin's rendering (the native one where it had none).
+  Status writeEncodedValue(const binlog::TableMapColumn& column, const binlog::Cell& cell);
+  // The origin mode's write(): the row encoded, then rendered as the origin's body.
+  Result<std::string_view> writeOrigin(binlog::RowsKind kind, const binlog::TableMap& table,
+                                       const Cells& image, const Cells& after,
+                                       const RowOrigin& origin);
+  // The origin's body of `change` of `table`, written where insert/update/remove write.
+  std::string_view renderOrigin(const binlog::TableMap& table, const RowChange& change,
+                                int64_t publish_timestamp);
 
   JsonBuffer own_;
   // own_, or the caller's block (writeInto). The functions that write take `JsonBuffer& out =
@@ -178,6 +195,9 @@ class RowMessageBuilder {
   size_t keys_begin_ = 0;
   size_t keys_end_ = 0;
   size_t tail_begin_ = 0;  // where ,"timestamp": starts
+  MessageFormat format_ = MessageFormat::Native;
+  RowChange origin_change_;  // origin mode: the row being written
+  std::string origin_json_;  // origin mode: the value or body being written
 };
 
 }  // namespace mm::message

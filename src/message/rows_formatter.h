@@ -68,6 +68,10 @@ class RowsFormatter {
     change.table = table;
     return builder_.encode(binlog::RowsKind::Write, *table, cells, cells, change);
   }
+  // Which contract the messages follow (RowMessageBuilder::setFormat); native by default.
+  void setFormat(MessageFormat format) { builder_.setFormat(format); }
+  MessageFormat messageFormat() const { return builder_.format(); }
+
   // Inside format()'s Emit: the "keys" object of the row's message (RowMessageBuilder::lastKeys).
   std::string_view lastKeys() const { return builder_.lastKeys(); }
   // After format()'s Emit or render(): where the message's parts are.

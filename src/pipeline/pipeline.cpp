@@ -63,6 +63,7 @@ struct Pipeline::Stages {
         publisher(p.publisher_, publish_queue, p.state_, p.clock_, p.stats_, p.options_.publisher,
                   start) {
     transformer.setStatePath(p.state_.path());
+    transformer.setMessageFormat(p.options_.message_format);
     if (p.snapshot_source_ != nullptr) {
       snapshot.emplace(*p.snapshot_source_, source_queue, feedback, *p.snapshot_control_,
                        p.options_.reader.filter, p.stats_, p.clock_, p.options_.snapshot);

@@ -42,6 +42,7 @@ struct PipelineOptions {
   std::chrono::milliseconds delay{0};  // delay buffer window; 0 = no buffer
   size_t delay_max_entries = 200000;   // beyond this the oldest are released early
   SnapshotOptions snapshot;
+  message::MessageFormat message_format = message::MessageFormat::Native;  // [message] format
 };
 
 class Pipeline {

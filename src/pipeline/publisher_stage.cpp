@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "message/origin_message.h"
 #include "message/row_oversize.h"
 
 namespace mm::pipeline {
@@ -160,7 +161,7 @@ bool PublisherStage::handleOversize(Entry& entry, uint64_t limit) {
   std::string fix = "set [amqp] on_oversize = stub to publish a row_oversize message in its place";
   if (options_.on_oversize == OversizePolicy::Stub) {
     why = is_row ? "even the row_oversize message for it is larger"
-                     : "it is not a row message, so no row_oversize message can stand in for it";
+                 : "it is not a row message, so no row_oversize message can stand in for it";
     fix = "make the row smaller";
   }
   halt_reason_ = Status::protocol(fmt::format(
@@ -257,8 +258,14 @@ void PublisherStage::maybeHeartbeat() {
   const int64_t now = unixSeconds(clock_.now());
   // No checkpoint: a heartbeat moves nothing forward.
   PublishItem heartbeat;
-  heartbeat.setMessage(fmt::format("heartbeat:{}", now),
-                       fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now));
+  if (options_.message_format == message::MessageFormat::Origin) {
+    const std::chrono::duration<double> since_epoch = clock_.now().time_since_epoch();
+    heartbeat.setMessage(message::originHeartbeatId(since_epoch.count()),
+                         message::originHeartbeatMessage(now));
+  } else {
+    heartbeat.setMessage(fmt::format("heartbeat:{}", now),
+                         fmt::format(R"({{"type":"heartbeat","timestamp":{}}})", now));
+  }
   heartbeat.timestamp = now;
   heartbeat.route = heartbeat_route_;
   append(std::move(heartbeat));

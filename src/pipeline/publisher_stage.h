@@ -36,6 +36,7 @@
 #include "checkpoint/state_file.h"
 #include "common/clock.h"
 #include "common/status.h"
+#include "message/message_format.h"
 #include "metrics/stats.h"
 #include "pipeline/bounded_queue.h"
 #include "pipeline/checkpoint_writer.h"
@@ -64,6 +65,8 @@ struct PublisherOptions {
   std::chrono::milliseconds min_reconnect_backoff{250};
   std::chrono::milliseconds max_reconnect_backoff{30000};
   OversizePolicy on_oversize = OversizePolicy::Fail;
+  // The heartbeat's body and id follow the message contract (message/origin_message.h).
+  message::MessageFormat message_format = message::MessageFormat::Native;
 };
 
 class PublisherStage {

@@ -428,7 +428,9 @@ Status TransformerStage::transformNow(RowsItem& item, const SharedTableMap& map,
     std::optional<PublishItem> message = nextRowItem(item);
     if (message) {
       message->route = routeOf(*map, item.event.header.kind, formatter_.lastKeys());
-      setMessage(*message, rowMessageId(message_id_, origin.file, item.event_end, row), body);
+      setMessage(*message,
+                 rowMessageId(message_id_, origin.file, item.event_end, row + first_row_number_),
+                 body);
       message->layout = formatter_.lastLayout();
       batch_.push_back(std::move(*message));
     }
@@ -450,8 +452,9 @@ Status TransformerStage::transformDelayed(RowsItem& item, const SharedTableMap& 
       const std::string keys =
           routing_.usesKeysHash() ? message::columnsObject(*map, change.keys) : std::string();
       message->route = routeOf(*map, change.kind, keys);
-      message->setMessage(
-          rowMessageId(message_id_, change.origin.file, item.event_end, change.origin.row), {});
+      message->setMessage(rowMessageId(message_id_, change.origin.file, item.event_end,
+                                       change.origin.row + first_row_number_),
+                          {});
       delay_->add(std::move(change), std::move(*message), now_);
     }
     return Status::ok();

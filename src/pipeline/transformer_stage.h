@@ -58,6 +58,13 @@ class TransformerStage {
   // (TransactionEnd::resumed): the checkpoint does not describe this binlog.
   Status run(std::stop_token stop);
 
+  // Which contract the messages follow; in origin mode message ids count rows from 1
+  // (message/message_format.h). Call before run().
+  void setMessageFormat(message::MessageFormat format) {
+    formatter_.setFormat(format);
+    first_row_number_ = message::firstRowNumber(format);
+  }
+
   // The state file the start checkpoint came from, named in that error. Call before run().
   void setStatePath(std::string path) { state_path_ = std::move(path); }
   // The snapshot worker's items come with the input (pipeline/snapshot_merge.h); it hears what
@@ -149,7 +156,8 @@ class TransformerStage {
   std::string last_event_file_;
   uint64_t last_event_end_ = 0;
   uint64_t next_row_at_position_ = 0;
-  std::string message_id_;  // reused to write each row's message id
+  std::string message_id_;         // reused to write each row's message id
+  uint64_t first_row_number_ = 0;  // what the first row of a rows event is numbered in its id
   std::string state_path_;
   int64_t publish_time_ = 0;               // Unix seconds, read once per batch taken from the input
   std::optional<SnapshotMerge> snapshot_;  // set when a snapshot worker runs

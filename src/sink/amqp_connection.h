@@ -48,6 +48,8 @@ struct AmqpOptions {
   std::string exchange_type = "fanout";
   bool mandatory = false;
   bool headers = true;  // send each message's headers (the route's database/table/type)
+  // Send the timestamp property; off in [message] format = origin, whose messages had none.
+  bool timestamp_property = true;
   int heartbeat_seconds = 30;
   int connect_timeout_seconds = 10;
   TlsOptions tls;

@@ -122,12 +122,15 @@ Result<uint64_t> AmqpPublisher::publish(const OutgoingMessage& message) {
   // the process heap. These four take 29 bytes plus the message id ("FILE:POS:ROW", ~30); an app
   // id or the headers push them over, so the headers are opt-in and the app id is left to the
   // connection's name.
-  props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
-                 AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_TIMESTAMP_FLAG;
+  props._flags =
+      AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
   props.content_type = amqp_cstring_bytes("application/json");
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
   props.message_id = bytesOf(message.message_id);
-  props.timestamp = static_cast<uint64_t>(message.timestamp);
+  if (options_.timestamp_property) {
+    props._flags |= AMQP_BASIC_TIMESTAMP_FLAG;
+    props.timestamp = static_cast<uint64_t>(message.timestamp);
+  }
   if (options_.headers && !message.headers.empty()) {
     header_entries_.resize(message.headers.size());
     for (size_t i = 0; i < message.headers.size(); ++i) {

@@ -1,7 +1,7 @@
 // AmqpPublisher: a Publisher over one AMQP 0-9-1 connection (rabbitmq-c), one channel in confirm
 // mode. Declares the exchange durable with the configured type; messages are persistent
-// (delivery_mode 2), content_type application/json, with message_id, timestamp and, when
-// `AmqpOptions::headers`, the caller's headers.
+// (delivery_mode 2), content_type application/json, with message_id, timestamp (unless
+// `AmqpOptions::timestamp_property` is off) and, when `AmqpOptions::headers`, the caller's headers.
 //
 // connect() tries the brokers in turn (AmqpConnection) and returns the last error when none
 // answers (the caller backs off). The connection announces the `connection.blocked` capability, so

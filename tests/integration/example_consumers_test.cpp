@@ -230,8 +230,9 @@ class SnapshotPublisher {
                      table(), key, values(key, name, qty), id, origin(chunk_row_++)));
   }
   void insert(int key, const std::string& name, int qty) {
-    send(nextPosition(), fmt::format(R"({{"type":"row_insert",{},"keys":{{"id":{}}},"values":{},{}}})",
-                                     table(), key, values(key, name, qty), origin(0)));
+    send(nextPosition(),
+         fmt::format(R"({{"type":"row_insert",{},"keys":{{"id":{}}},"values":{},{}}})", table(),
+                     key, values(key, name, qty), origin(0)));
   }
   void update(int key, int new_key) {
     send(nextPosition(),
@@ -240,8 +241,8 @@ class SnapshotPublisher {
                      table(), key, key, new_key, origin(0)));
   }
   void remove(int key) {
-    send(nextPosition(), fmt::format(R"({{"type":"row_delete",{},"keys":{{"id":{}}},{}}})",
-                                     table(), key, origin(0)));
+    send(nextPosition(), fmt::format(R"({{"type":"row_delete",{},"keys":{{"id":{}}},{}}})", table(),
+                                     key, origin(0)));
   }
 
  private:
@@ -290,8 +291,8 @@ TEST_F(ExampleConsumers, SnapshotResyncsTheCopies) {
                     database_, which));
   }
   AmqpTestConsumer amqp;
-  Status connected = amqp.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user,
-                                  env_.amqp_password, exchange_);
+  Status connected =
+      amqp.connect(env_.amqp_host, env_.amqp_port, env_.amqp_user, env_.amqp_password, exchange_);
   ASSERT_TRUE(connected.isOk()) << connected.toString();
   SnapshotPublisher publish(amqp, database_);
   // A cancelled snapshot: a start and one row, never an end. Its list must delete nothing.
@@ -350,6 +351,44 @@ TEST_F(ExampleConsumers, InitialSnapshotOfTheMonitorResyncsTheCopies) {
   run(fmt::format("INSERT INTO {}.source (id, name) VALUES (41, 'live')", database_));
   expectCopiesEqualTheSource(40);
   EXPECT_EQ(monitor_.stop(SIGTERM), 0);
+}
+
+// [message] format = origin (docs/migrating-from-the-python-monitor.md): both consumers read the
+// Python monitor's messages, with its renderings of binary, BIT and TIME values, its update keys
+// (after the update) and the native renderings of what it could not publish (DECIMAL, SET).
+TEST_F(ExampleConsumers, OriginMessagesKeepTheCopiesEqual) {
+  if (const std::string why = whyExamplesCannotRun(); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  run(fmt::format("ALTER TABLE {}.source ADD COLUMN t TIME NULL, ADD COLUMN b BIT(4) NULL",
+                  database_));
+  startMonitorOnTheSource("[message]\nformat = origin\n");
+  const std::string script = std::string(MM_EXAMPLES_DIR) + "/python/table_copy.py";
+  startConsumer(python_, consumerArgs({kPython, script}, "py"), "py");
+  startConsumer(cpp_, consumerArgs({MM_CPP_TABLE_COPY}, "cpp"), "cpp");
+  const std::string source = database_ + ".source";
+  run("SET SESSION time_zone = '+00:00'");
+  std::string rows;
+  for (int id = 1; id <= 5; ++id) {
+    rows += fmt::format(
+        "{}({}, 'n\xC3\xA9{}', {}, {}.25, '2024-02-{:02}', '2024-02-29 23:59:{:02}.123', "
+        "'2038-01-19 03:14:07.{:06}', 'a,c', x'00{:02X}41', 'note', '{}', b'{:04b}')",
+        id == 1 ? "" : ", ", id, id, id, id, id, id, id, id,
+        id % 2 == 0 ? "-12:34:56" : "100:00:00.5", id);
+  }
+  run(fmt::format("INSERT INTO {} VALUES {}", source, rows));
+  run(fmt::format("UPDATE {} SET qty = qty + 100, t = '-00:00:01', b = b'1111' WHERE id <= 2",
+                  source));
+  run(fmt::format("UPDATE {} SET id = 50, at = '2025-01-01 00:00:00' WHERE id = 3", source));
+  run(fmt::format("DELETE FROM {} WHERE id = 4", source));
+  const std::vector<mysql::Row> expected = select("source");
+  ASSERT_EQ(expected.size(), 4u);
+  for (const std::string which : {"py", "cpp"}) {
+    EXPECT_TRUE(waitFor([&] { return select("copy_" + which) == expected; }, 20s))
+        << which << " copy differs from the source table";
+  }
+  EXPECT_EQ(python_.stop(SIGTERM, 10s), 0);
+  EXPECT_EQ(cpp_.stop(SIGTERM, 10s), 0);
 }
 
 }  // namespace

@@ -132,6 +132,16 @@ Result<std::optional<ReceivedMessage>> AmqpTestConsumer::next(std::chrono::milli
   if (p._flags & AMQP_BASIC_DELIVERY_MODE_FLAG)
     message.delivery_mode = p.delivery_mode;
   message.routing_key = textOf(envelope.routing_key);
+  if (p._flags & AMQP_BASIC_TIMESTAMP_FLAG) {
+    message.timestamp = p.timestamp;
+  }
+  if (p._flags & AMQP_BASIC_APP_ID_FLAG) {
+    message.app_id = textOf(p.app_id);
+  }
+  if (p._flags & AMQP_BASIC_TYPE_FLAG) {
+    message.type = textOf(p.type);
+  }
+  message.has_headers = (p._flags & AMQP_BASIC_HEADERS_FLAG) != 0;
   if (p._flags & AMQP_BASIC_HEADERS_FLAG) {
     for (int i = 0; i < p.headers.num_entries; ++i) {
       const amqp_table_entry_t& entry = p.headers.entries[i];

@@ -26,6 +26,10 @@ struct ReceivedMessage {
   uint8_t delivery_mode = 0;
   std::string routing_key;
   std::vector<std::pair<std::string, std::string>> headers;  // string-valued headers, in order
+  std::optional<uint64_t> timestamp;                         // the property, when set
+  std::optional<std::string> app_id;
+  std::optional<std::string> type;
+  bool has_headers = false;  // the headers property is set (whatever its entries)
 };
 
 class AmqpTestConsumer {

@@ -67,6 +67,31 @@ TEST(TailFormat, CompactPrintsTheBodyAsPublished) {
           m.body + "\n\n");
 }
 
+// [message] format = origin: Python's separators and \u escapes, no timestamp property (so no
+// "published=").
+TEST(TailFormat, OriginMessagesAreIndentedToo) {
+  sink::ConsumedMessage m;
+  m.routing_key = "monitor";
+  m.message_id = "binlog.000014:43558400:1";
+  m.body = R"({"type": "row_insert", "table_name": "employee", "keys": {"id": 2760}, )"
+           R"("values": {"fname": "caf\u00e9"}, "binlog_timestamp": 1796391743, )"
+           R"("timestamp": 1796391744})";
+  EXPECT_EQ(formatTailMessage(m, /*compact=*/false),
+            "--- routing_key=monitor message_id=binlog.000014:43558400:1\n"
+            "{\n"
+            "  \"type\": \"row_insert\",\n"
+            "  \"table_name\": \"employee\",\n"
+            "  \"keys\": {\n"
+            "    \"id\": 2760\n"
+            "  },\n"
+            "  \"values\": {\n"
+            "    \"fname\": \"caf\xC3\xA9\"\n"  // the escape read back: UTF-8
+            "  },\n"
+            "  \"binlog_timestamp\": 1796391743,\n"
+            "  \"timestamp\": 1796391744\n"
+            "}\n\n");
+}
+
 TEST(TailFormat, BodyThatIsNotJsonIsPrintedAsItCame) {
   sink::ConsumedMessage m;
   m.routing_key = "k";

@@ -11,6 +11,7 @@
 #include "binlog/column_type.h"
 #include "binlog/column_value.h"
 #include "support/cell_text.h"
+#include "support/sql_values.h"
 
 namespace mm::binlog {
 namespace {
@@ -26,48 +27,11 @@ TableMapColumn col(uint8_t real_type, uint16_t metadata = 0, bool is_unsigned = 
   return c;
 }
 
-SqlValue signedValue(int64_t i) {
-  SqlValue v;
-  v.kind = SqlValue::Kind::Signed;
-  v.i = i;
-  return v;
-}
-
-SqlValue unsignedValue(uint64_t u) {
-  SqlValue v;
-  v.kind = SqlValue::Kind::Unsigned;
-  v.u = u;
-  return v;
-}
-
-SqlValue bytesValue(std::string_view bytes) {
-  SqlValue v;
-  v.kind = SqlValue::Kind::Bytes;
-  v.bytes = bytes;
-  return v;
-}
-
-// A temporal as the binary protocol's MYSQL_TIME gives it.
-SqlValue temporal(uint32_t year, uint32_t month, uint32_t day, uint32_t hour = 0,
-                  uint32_t minute = 0, uint32_t second = 0, uint32_t micros = 0) {
-  SqlValue v;
-  v.kind = SqlValue::Kind::Temporal;
-  v.year = year;
-  v.month = month;
-  v.day = day;
-  v.hour = hour;
-  v.minute = minute;
-  v.second = second;
-  v.micros = micros;
-  return v;
-}
-
-SqlValue timeValue(bool negative, uint32_t hour, uint32_t minute, uint32_t second,
-                   uint32_t micros = 0) {
-  SqlValue v = temporal(0, 0, 0, hour, minute, second, micros);
-  v.negative = negative;
-  return v;
-}
+using test::bytesValue;
+using test::signedValue;
+using test::temporal;
+using test::timeValue;
+using test::unsignedValue;
 
 std::string encoded(const TableMapColumn& column, const SqlValue& value) {
   std::string out;
