@@ -260,19 +260,31 @@ PublishItem SnapshotMerge::markWith(
   auto mark = std::make_shared<checkpoint::Checkpoint>(*mark_);
   last_progress_ = progress;
   refresh_unsaved_ = false;
-  if (progress != nullptr && !progress->tables.empty() && table_ &&
-      progress->tables.front().database == table_->database &&
-      progress->tables.front().table == table_->table) {
-    // What only the merge knows: the keys to read again and the published part's boundary.
-    auto completed = std::make_shared<checkpoint::SnapshotProgress>(*progress);
-    completed->refresh_keys = refresh_;
-    completed->boundary = published_any_ ? boundaryText(published_) : "";
-    mark->snapshot = std::move(completed);
-  } else {
-    mark->snapshot = progress;
-  }
+  mark->snapshot = completed(progress);
   const uint64_t rows_done = mark->rows_done;
   return checkpointMark(std::move(mark), rows_done);
+}
+
+std::shared_ptr<const checkpoint::SnapshotProgress> SnapshotMerge::completed(
+    const std::shared_ptr<const checkpoint::SnapshotProgress>& progress) {
+  if (progress == nullptr || progress->tables.empty() || !table_ ||
+      progress->tables.front().database != table_->database ||
+      progress->tables.front().table != table_->table) {
+    return progress;
+  }
+  // What only the merge knows: the keys to read again and the published part's boundary.
+  auto with_keys = std::make_shared<checkpoint::SnapshotProgress>(*progress);
+  with_keys->refresh_keys = refresh_;
+  with_keys->boundary = published_any_ ? boundaryText(published_) : "";
+  return with_keys;
+}
+
+std::shared_ptr<const checkpoint::SnapshotProgress> SnapshotMerge::takeUnsavedProgress() {
+  if (!refresh_unsaved_ || last_progress_ == nullptr) {
+    return nullptr;
+  }
+  refresh_unsaved_ = false;
+  return completed(last_progress_);
 }
 
 void SnapshotMerge::discard(ChunkFeedback::Outcome why) {

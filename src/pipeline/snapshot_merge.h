@@ -71,6 +71,10 @@ class SnapshotMerge {
   Status passed(const SharedCheckpoint& next, int64_t now, Output out);
   void schemaChanged(const SchemaChange& change);
   void gap();
+  // When a key to read again was noted since the last progress went out: that progress completed
+  // with it, for the next checkpoint (a live row's, inside the transaction that noted it), else
+  // null. A row's checkpoint may be saved and resumed after: the key must already travel with it.
+  std::shared_ptr<const checkpoint::SnapshotProgress> takeUnsavedProgress();
 
  private:
   struct OpenChunk {
@@ -97,6 +101,8 @@ class SnapshotMerge {
   // A mark at the stream's mark carrying `progress`, completed with what only the merge knows
   // (the keys to read again, the published part's boundary).
   PublishItem markWith(const std::shared_ptr<const checkpoint::SnapshotProgress>& progress);
+  std::shared_ptr<const checkpoint::SnapshotProgress> completed(
+      const std::shared_ptr<const checkpoint::SnapshotProgress>& progress);
   SharedRoute routeOf(std::string_view type, const binlog::TableName& table, std::string_view keys);
 
   message::RowsFormatter& formatter_;

@@ -369,6 +369,15 @@ std::optional<PublishItem> TransformerStage::nextRowItem(const RowsItem& item) {
   PublishItem row = item.held_mark == nullptr
                         ? checkpointMark(item.txn_start, row_in_txn + 1)
                         : checkpointMark(item.held_mark, item.held_mark->rows_done);
+  if (snapshot_) {
+    // A key to read again noted in this transaction (recordForSnapshot ran first): a restart
+    // from this row's checkpoint does not see the key change again, so the key goes with it.
+    if (auto progress = snapshot_->takeUnsavedProgress()) {
+      auto mark = std::make_shared<checkpoint::Checkpoint>(*row.checkpoint);
+      mark->snapshot = std::move(progress);
+      row.checkpoint = std::move(mark);
+    }
+  }
   row.timestamp = publish_time_;
   return row;
 }
