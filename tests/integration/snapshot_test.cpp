@@ -116,6 +116,15 @@ class SnapshotLive : public LiveMonitorTest {
     }
   }
 
+  // Points the CLI and the monitor at a loopback listener for snapshot requests.
+  std::string listenForRequests() {
+    const int port = freeLocalPort();
+    EXPECT_GT(port, 0);
+    const std::string listen = fmt::format("127.0.0.1:{}", port);
+    monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = listen;
+    return listen;
+  }
+
   // Takes what arrived and applies the messages of table t; counts its snapshot's messages. The
   // messages of other tables, and with `keep_` every message, are kept in `arrivals_`.
   void consume(std::chrono::milliseconds wait) {
@@ -266,10 +275,8 @@ TEST_P(Snapshot, InitialSnapshotUnderWritesAndKillsEndsWithTheTable) {
 // monitor for a re-sync (`mysql-monitor snapshot DB.TABLE`); a second request while it runs is
 // refused; kills mid-snapshot; it ends with the table.
 TEST_P(Snapshot, ResyncOfARunningMonitorUnderWritesAndKillsEndsWithTheTable) {
-  const int port = freeLocalPort();
-  ASSERT_GT(port, 0);
-  const std::string listen = fmt::format("127.0.0.1:{}", port);
-  monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = listen;
+  const std::string listen = listenForRequests();
+  ASSERT_FALSE(HasFailure()) << "no free local port";
   writeConfig({.mysql = "database = " + database_,
                .monitor = "checkpoint_interval_ms = 20\n",
                .amqp = "[snapshot]\nchunk_rows = 2000\n"});
@@ -297,15 +304,6 @@ class SnapshotEdges : public SnapshotLive {
       return;
     }
     setUpTable("FULL", 6000);
-  }
-
-  // Points the CLI and the monitor at a loopback listener for snapshot requests.
-  std::string listenForRequests() {
-    const int port = freeLocalPort();
-    EXPECT_GT(port, 0);
-    const std::string listen = fmt::format("127.0.0.1:{}", port);
-    monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] = listen;
-    return listen;
   }
 
   size_t arrivedOf(std::string_view type, std::string_view table) const {
@@ -370,6 +368,7 @@ TEST_F(SnapshotEdges, ADdlMidTableStartsItOverInTheNewShapeAtTheThrottledPace) {
 // 1,000 rows/s, 2,000 would in the 2 s watched), no snapshot_end; a new request is then accepted.
 TEST_F(SnapshotEdges, CancelStopsARunningResync) {
   const std::string listen = listenForRequests();
+  ASSERT_FALSE(HasFailure()) << "no free local port";
   writeConfig({.mysql = "database = " + database_,
                .monitor = "checkpoint_interval_ms = 20\n",
                .amqp = "[snapshot]\nchunk_rows = 200\nmax_rows_per_second = 1000\n"});
