@@ -43,7 +43,7 @@ namespace {
 // No state of our own: the Python monitor's position (app/origin_cut_over.h) when its state file
 // is there, else the configured start position, saved at once.
 Result<checkpoint::Checkpoint> firstStart(const config::Config& config,
-                                          checkpoint::StateFile& state,
+                                          checkpoint::StateStore& state,
                                           mysql::Connection& connection, bool& first_start) {
   auto cut_over = originCutOver(config, connection);
   if (!cut_over.isOk()) {
@@ -55,7 +55,7 @@ Result<checkpoint::Checkpoint> firstStart(const config::Config& config,
     MM_RETURN_IF_ERROR(state.save(start));
     spdlog::info("no state in {}: continuing after the Python monitor's position {}:{} (from {}) "
                  "at the start of its transaction, {}",
-                 state.path(), (*cut_over)->origin.file, (*cut_over)->origin.offset,
+                 state.describe(), (*cut_over)->origin.file, (*cut_over)->origin.offset,
                  config.monitor.origin_state_file, checkpoint::toString(start));
     return start;
   }
@@ -69,7 +69,7 @@ Result<checkpoint::Checkpoint> firstStart(const config::Config& config,
                                position->gtid_set};
   first_start = true;
   MM_RETURN_IF_ERROR(state.save(start));
-  spdlog::info("no state in {}: starting at the {} position {}", state.path(), configured.text,
+  spdlog::info("no state in {}: starting at the {} position {}", state.describe(), configured.text,
                checkpoint::toString(start));
   return start;
 }
@@ -80,7 +80,7 @@ Result<checkpoint::Checkpoint> firstStart(const config::Config& config,
 // before the identity was recorded gets it now.
 // A stop request (`stop`) ends the connection attempt with Cancelled.
 Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
-                                             checkpoint::StateFile& state, bool& first_start,
+                                             checkpoint::StateStore& state, bool& first_start,
                                              const std::atomic<bool>& stop) {
   auto saved = state.loadWithSource();
   if (!saved.isOk()) {
@@ -98,27 +98,27 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
   if (!saved->checkpoint.empty()) {
     const bool by_gtid = config.mysql.resume_by_gtid && !saved->checkpoint.gtid_set.empty();
     if (config.mysql.resume_by_gtid && !by_gtid) {
-      spdlog::warn("[mysql] resume_by = gtid, but state file {} holds no GTID set (the server logs "
+      spdlog::warn("[mysql] resume_by = gtid, but {} holds no GTID set (the server logs "
                    "none, or an older version wrote the file): resuming by position",
-                   state.path());
+                   state.describe());
     }
     if (saved->source.empty()) {
       MM_RETURN_IF_ERROR(state.save(saved->checkpoint));
-      spdlog::info("state file {} now records the source's {}", state.path(),
+      spdlog::info("{} now records the source's {}", state.describe(),
                    checkpoint::toString(source));
     } else if (!(saved->source == source)) {
       if (!by_gtid) {
         return Status::invalidArgument(fmt::format(
-            "state file {} holds a position on the server with {}, but the server at {} has {}: a "
+            "{} holds a position on the server with {}, but the server at {} has {}: a "
             "binlog position means nothing on another server. Point [mysql] host at the original "
             "server, set [mysql] resume_by = gtid to continue by GTID set (after a failover), or "
-            "delete the state file to start again from [mysql] start_position",
-            state.path(), checkpoint::toString(saved->source), connection.where(),
+            "delete the state to start again from [mysql] start_position",
+            state.describe(), checkpoint::toString(saved->source), connection.where(),
             checkpoint::toString(source)));
       }
-      spdlog::warn("state file {} was written on the server with {}; the server at {} has {}: "
+      spdlog::warn("{} was written on the server with {}; the server at {} has {}: "
                    "continuing after GTID set {} ([mysql] resume_by = gtid)",
-                   state.path(), checkpoint::toString(saved->source), connection.where(),
+                   state.describe(), checkpoint::toString(saved->source), connection.where(),
                    checkpoint::toString(source), saved->checkpoint.gtid_set);
     }
     return saved->checkpoint;
@@ -292,7 +292,7 @@ struct DaemonParts {
   pipeline::SnapshotControl& snapshot;
   const Clock& clock;
   metrics::Stats& stats;
-  checkpoint::StateFile& state;
+  checkpoint::StateStore& state;
 };
 
 // Opens the schema history at `start` and runs the pipeline from there until a stop or a failure.
@@ -301,10 +301,9 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
   // The schema history lives beside the state file: captured at the first start, else replayed up
   // to the checkpoint (an old history would miss the DDL between its end and a new start).
   mysql::InformationSchema information_schema(connectionOptions(config.mysql));
-  const std::string history_path =
-      (std::filesystem::path(config.monitor.state_path) / "schema_history").string();
-  schema::SchemaHistory history(schema::SchemaHistoryOptions{history_path, config.mysql.databases},
-                                information_schema);
+  schema::SchemaHistory history(
+      schema::SchemaHistoryOptions{"schema_history", config.mysql.databases},
+      parts.state.documents(), information_schema);
   const binlog::Position history_start{start.file, start.offset};
   if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start);
       !opened.isOk()) {

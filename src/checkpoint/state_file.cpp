@@ -1,8 +1,11 @@
 #include "checkpoint/state_file.h"
 
+#include "checkpoint/state_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <filesystem>
 #include <optional>
 #include <set>
 
@@ -136,7 +139,7 @@ class StateParser {
   }
 
   // The state, once every line was read; Corruption when a key it needs is missing.
-  Result<StateFile::Saved> finish() {
+  Result<SavedState> finish() {
     // Every version has written rows_done: a file without it lost its end.
     const bool gtid_only = !has("file") && !has("position") && !saved_.checkpoint.gtid_set.empty();
     const bool located = gtid_only || (has("file") && has("position"));
@@ -252,44 +255,24 @@ class StateParser {
   }
 
   const LineReader& reader_;
-  StateFile::Saved saved_;
+  SavedState saved_;
   std::shared_ptr<SnapshotProgress> snapshot_;  // when a snapshot_ key was read
   std::set<std::string, std::less<>> keys_;     // read so far (each was valid)
 };
 
 }  // namespace
 
-Result<Checkpoint> StateFile::load() const {
-  auto saved = loadWithSource();
-  if (!saved.isOk()) {
-    return saved.status();
-  }
-  return std::move(saved->checkpoint);
-}
-
-Result<StateFile::Saved> StateFile::loadWithSource() const {
-  bool missing = false;
-  auto file = readRegularFile(path_, kMaxStateFileBytes, &missing);
-  if (!file.isOk()) {
-    if (missing) {
-      return Saved{};
-    }
-    return Status::io(
-        fmt::format("cannot read state file {}; check [monitor] state_path and its permissions",
-                    file.status().message()));
-  }
-  // save() ends every line, rows_done last: a file without either was cut off.
-  LineReader reader(file->content,
-                    {fmt::format("state file {}", path_),
-                     "fix or delete the file (deleting restarts from [mysql] start_position)"},
-                    line_format::LastLine::NeedsNewline);
+Result<SavedState> parseState(std::string_view text, const std::string& what,
+                              const std::string& fix) {
+  // formatState() ends every line, rows_done last: a text without either was cut off.
+  LineReader reader(text, {what, fix}, line_format::LastLine::NeedsNewline);
   StateParser parser(reader);
   MM_RETURN_IF_ERROR(
       reader.forEachRecord([&](std::string_view line) { return parser.record(line); }));
   return parser.finish();
 }
 
-Status StateFile::save(const Checkpoint& checkpoint) const {
+std::string formatState(const Checkpoint& checkpoint, const SourceIdentity& source) {
   line_format::LineWriter content;
   content.comment("mysql-monitor checkpoint: every change before this point is confirmed");
   content.keyValue("version", kFormatVersion);
@@ -300,10 +283,10 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
   if (!checkpoint.gtid_set.empty()) {
     content.keyValue("gtid_set", checkpoint.gtid_set);
   }
-  if (!source_.server_uuid.empty()) {
-    content.keyValue("server_uuid", source_.server_uuid);
-  } else if (source_.server_id != 0) {
-    content.keyValue("server_id", source_.server_id);
+  if (!source.server_uuid.empty()) {
+    content.keyValue("server_uuid", source.server_uuid);
+  } else if (source.server_id != 0) {
+    content.keyValue("server_id", source.server_id);
   }
   if (checkpoint.snapshot != nullptr && !checkpoint.snapshot->tables.empty()) {
     const SnapshotProgress& s = *checkpoint.snapshot;
@@ -321,9 +304,35 @@ Status StateFile::save(const Checkpoint& checkpoint) const {
     }
     content.keyValue("snapshot_table_started", uint64_t{s.table_started ? 1u : 0u});
   }
-  // Last, with its newline: any shorter prefix of the file lacks one or the other (load()).
+  // Last, with its newline: any shorter prefix of the text lacks one or the other (parseState()).
   content.keyValue("rows_done", checkpoint.rows_done);
-  return writeFileAtomically(path_, content.text());
+  return content.text();
 }
+
+Result<SavedState> StateFile::loadWithSource() {
+  bool missing = false;
+  auto file = readRegularFile(path_, kMaxStateFileBytes, &missing);
+  if (!file.isOk()) {
+    if (missing) {
+      return SavedState{};
+    }
+    return Status::io(
+        fmt::format("cannot read state file {}; check [monitor] state_path and its permissions",
+                    file.status().message()));
+  }
+  return parseState(file->content, fmt::format("state file {}", path_),
+                    "fix or delete the file (deleting restarts from [mysql] start_position)");
+}
+
+Status StateFile::save(const Checkpoint& checkpoint) {
+  return writeFileAtomically(path_, formatState(checkpoint, source_));
+}
+
+StateFile::StateFile(std::string path)
+    : path_(std::move(path)), documents_(std::filesystem::path(path_).has_parent_path()
+                                             ? std::filesystem::path(path_).parent_path().string()
+                                             : std::string(".")) {}
+
+std::string StateFile::describe() const { return "state file " + path_; }
 
 }  // namespace mm::checkpoint

@@ -10,53 +10,37 @@
 // component that is not a directory, a symlink loop) is an Io error naming the path and the
 // system's reason. Not thread-safe: one writer (the publisher stage).
 //
-// Format (common/line_format.h: one key=value per line, '#' comments, every line ends in '\n'):
-//   version=1
-//   file=mysql-bin.000042
-//   position=1234
-//   gtid_set=0-1-100      (optional: the GTID set executed before that transaction, MySQL's
-//                          uuid:1-5 form or MariaDB's domain-server-seq form; alone, without
-//                          file and position, for a start by GTID set not yet streamed)
-//   server_id=1           (or server_uuid=... on MySQL: the source the position belongs to;
-//                          absent in files written before it was recorded, which still load)
-//   snapshot_id=20261205T011500Z-3f9a      (optional, all five together: a snapshot in
-//   snapshot_tables=shop.orders,shop.items  progress, docs/design.md §13.4; the tables still to
-//   snapshot_after_key=x2A                  do, names percent-encoded but [A-Za-z0-9_$-]; the
-//   snapshot_rows_done=4096                 first one's last confirmed key and rows, whether its
-//   snapshot_table_started=1                snapshot_start is confirmed; after_key may be absent)
-//   snapshot_refresh=...  snapshot_boundary=...  (optional: keys to read again, percent-encoded
-//                          and joined by ','; the published part's upper key)
-//   rows_done=0           (required; written last since issue 16, so that no prefix of a file
-//                          loads; older files have it before gtid_set and still load)
+// Format: checkpoint/state_text.h. The documents beside it (the schema history) are files in the
+// same directory.
 #pragma once
 
 #include <string>
 
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/state_store.h"
 #include "common/status.h"
 
 namespace mm::checkpoint {
 
-class StateFile {
+class StateFile final : public StateStore {
  public:
-  // `path` is the state file itself; its directory is created on first save.
-  explicit StateFile(std::string path) : path_(std::move(path)) {}
+  // `path` is the state file itself; its directory is created on first save, and holds the
+  // documents.
+  explicit StateFile(std::string path);
 
-  struct Saved {
-    Checkpoint checkpoint;
-    SourceIdentity source;  // empty when the file predates it
-  };
+  using Saved = SavedState;
 
-  Result<Checkpoint> load() const;
-  Result<Saved> loadWithSource() const;
-  // Every later save() records `source` beside the checkpoint. Call before the writer starts.
-  void setSource(SourceIdentity source) { source_ = std::move(source); }
-  Status save(const Checkpoint& checkpoint) const;
+  Result<SavedState> loadWithSource() override;
+  void setSource(SourceIdentity source) override { source_ = std::move(source); }
+  Status save(const Checkpoint& checkpoint) override;
+  std::string describe() const override;
+  DocumentStore& documents() override { return documents_; }
   const std::string& path() const { return path_; }
 
  private:
   std::string path_;
   SourceIdentity source_;
+  DirectoryDocuments documents_;
 };
 
 }  // namespace mm::checkpoint

@@ -24,7 +24,7 @@ void reportSavedCheckpoint(metrics::Stats& stats, const checkpoint::Checkpoint& 
                                                saved.rows_done, unixSeconds(clock.now())});
 }
 
-CheckpointWriter::CheckpointWriter(checkpoint::StateFile& state, const Clock& clock,
+CheckpointWriter::CheckpointWriter(checkpoint::StateStore& state, const Clock& clock,
                                    std::chrono::milliseconds interval, checkpoint::Checkpoint saved,
                                    metrics::Stats& stats)
     : state_(state), clock_(clock), stats_(stats), last_saved_(std::move(saved)),

@@ -12,7 +12,7 @@
 // stops with it, as it did when it saved itself). Each save is counted in `stats`
 // (checkpoints_saved, and the saved checkpoint for the metrics endpoint). finish() ends the thread
 // and makes the final save on the caller's thread. Waits between saves are on the Clock. The
-// StateFile, the Clock and the Stats must outlive the writer. offer(), status() and finish() are
+// StateStore, the Clock and the Stats must outlive the writer. offer(), status() and finish() are
 // for one thread (the publisher's).
 #pragma once
 
@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "checkpoint/checkpoint.h"
-#include "checkpoint/state_file.h"
+#include "checkpoint/state_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "metrics/stats.h"
@@ -39,7 +39,7 @@ void reportSavedCheckpoint(metrics::Stats& stats, const checkpoint::Checkpoint& 
 class CheckpointWriter {
  public:
   // `saved` is what the state file holds now (nothing is saved again until the mark moves).
-  CheckpointWriter(checkpoint::StateFile& state, const Clock& clock,
+  CheckpointWriter(checkpoint::StateStore& state, const Clock& clock,
                    std::chrono::milliseconds interval, checkpoint::Checkpoint saved,
                    metrics::Stats& stats);
   ~CheckpointWriter();
@@ -59,7 +59,7 @@ class CheckpointWriter {
   void loop(std::stop_token stop);
   Status saveNow(const checkpoint::Checkpoint& mark);
 
-  checkpoint::StateFile& state_;
+  checkpoint::StateStore& state_;
   const Clock& clock_;
   metrics::Stats& stats_;
   mutable std::mutex mutex_;

@@ -62,7 +62,7 @@ struct Pipeline::Stages {
                     p.options_.routing_key, p.stats_),
         publisher(p.publisher_, publish_queue, p.state_, p.clock_, p.stats_, p.options_.publisher,
                   start) {
-    transformer.setStatePath(p.state_.path());
+    transformer.setStatePath(p.state_.describe());
     transformer.setMessageFormat(p.options_.message_format);
     if (p.snapshot_source_ != nullptr) {
       snapshot.emplace(*p.snapshot_source_, source_queue, feedback, *p.snapshot_control_,

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <stop_token>
 
-#include "checkpoint/state_file.h"
+#include "checkpoint/state_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "message/message_route.h"
@@ -50,7 +50,7 @@ class Pipeline {
   // Every reference must outlive the pipeline; `history` may be null. Every stage, the delay
   // buffer and the queues count into `stats`.
   Pipeline(mysql::EventSource& source, schema::SchemaHistory* history, sink::Publisher& publisher,
-           checkpoint::StateFile& state, const Clock& clock, metrics::Stats& stats,
+           checkpoint::StateStore& state, const Clock& clock, metrics::Stats& stats,
            PipelineOptions options)
       : source_(source), history_(history), publisher_(publisher), state_(state), clock_(clock),
         stats_(stats), options_(std::move(options)) {}
@@ -80,7 +80,7 @@ class Pipeline {
   mysql::EventSource& source_;
   schema::SchemaHistory* history_;
   sink::Publisher& publisher_;
-  checkpoint::StateFile& state_;
+  checkpoint::StateStore& state_;
   const Clock& clock_;
   metrics::Stats& stats_;
   PipelineOptions options_;

@@ -15,7 +15,7 @@ constexpr std::chrono::milliseconds kConfirmPoll{5};
 }  // namespace
 
 PublisherStage::PublisherStage(sink::Publisher& publisher, BoundedQueue<PublishBatch>& in,
-                               checkpoint::StateFile& state, const Clock& clock,
+                               checkpoint::StateStore& state, const Clock& clock,
                                metrics::Stats& stats, PublisherOptions options,
                                const checkpoint::Checkpoint& initial)
     : publisher_(publisher), in_(in), clock_(clock), stats_(stats), options_(std::move(options)),

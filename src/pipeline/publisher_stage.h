@@ -33,7 +33,7 @@
 #include <vector>
 
 #include "checkpoint/checkpoint.h"
-#include "checkpoint/state_file.h"
+#include "checkpoint/state_store.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "message/message_format.h"
@@ -75,7 +75,7 @@ class PublisherStage {
   // The stage and its CheckpointWriter count into `stats` (messages_*, broker_*,
   // checkpoints_saved).
   PublisherStage(sink::Publisher& publisher, BoundedQueue<PublishBatch>& in,
-                 checkpoint::StateFile& state, const Clock& clock, metrics::Stats& stats,
+                 checkpoint::StateStore& state, const Clock& clock, metrics::Stats& stats,
                  PublisherOptions options, const checkpoint::Checkpoint& initial);
 
   // Runs until the input is closed and everything is confirmed (or drain_timeout passed), or

@@ -117,9 +117,8 @@ Status TransformerStage::checkResumedRows(const checkpoint::Checkpoint& resumed)
       "[mysql] "
       "database/tables settings. Edit it to rows_done=0 (the transaction is published again: "
       "consumers may see up to {} rows twice) or delete it (a restart from [mysql] start_position)",
-      state_path_.empty() ? std::string("the state file") : "state file " + state_path_,
-      resumed.file, resumed.offset, resumed.rows_done, rows,
-      rows == 0 ? "" : " of the published tables", rows));
+      state_path_.empty() ? std::string("the state file") : state_path_, resumed.file,
+      resumed.offset, resumed.rows_done, rows, rows == 0 ? "" : " of the published tables", rows));
 }
 
 // Small batches: the publish queue bounds batches (publish_queue_items), so the batch size

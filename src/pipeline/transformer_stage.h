@@ -65,7 +65,8 @@ class TransformerStage {
     first_row_number_ = message::firstRowNumber(format);
   }
 
-  // The state file the start checkpoint came from, named in that error. Call before run().
+  // The state the start checkpoint came from (StateStore::describe(): "state file PATH"), named
+  // in that error. Call before run().
   void setStatePath(std::string path) { state_path_ = std::move(path); }
   // The snapshot worker's items come with the input (pipeline/snapshot_merge.h); it hears what
   // became of each chunk through `feedback`, and `start` is the checkpoint the stream starts

@@ -2,15 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "common/atomic_file.h"
 #include "common/line_format.h"
 
 namespace mm::schema {
@@ -84,24 +80,6 @@ std::vector<std::string> namedDatabases(const DdlStatement& statement) {
       },
       statement);
   return out;
-}
-
-// The history file's content; nullopt when there is none.
-Result<std::optional<std::string>> readHistory(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    // The error_code overload: the throwing one aborts the daemon on EACCES or ELOOP.
-    std::error_code error;
-    const auto status = std::filesystem::status(path, error);
-    if (status.type() == std::filesystem::file_type::not_found) {
-      return std::optional<std::string>{};
-    }
-    return Status::io(fmt::format("cannot read schema history {}: {}", path,
-                                  error ? error.message() : std::string("it cannot be opened")));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return std::optional<std::string>(text.str());
 }
 
 // The records of a history file, replayed into a model up to `start`: table definitions recorded
@@ -239,7 +217,7 @@ Status SchemaHistory::save() const {
   LineWriter header;
   header.comment(kHeaderComment);
   header.fields({"version", "1"});
-  return writeFileAtomically(options_.path, header.text() + records_.text());
+  return documents_->write(options_.name, header.text() + records_.text());
 }
 
 Status SchemaHistory::capture(const binlog::Position& start) {
@@ -259,19 +237,19 @@ Status SchemaHistory::capture(const binlog::Position& start) {
   }
   spdlog::info(
       "schema history {}: captured {} tables from information_schema as the schema at {}:{}",
-      options_.path, tables->size(), start.file, start.offset);
+      where(), tables->size(), start.file, start.offset);
   return save();
 }
 
 Status SchemaHistory::resume(const binlog::Position& start) {
-  auto history = readHistory(options_.path);
+  auto history = documents_->read(options_.name);
   if (!history.isOk()) {
-    return history.status();
+    return Status::io(fmt::format("cannot read schema history {}", history.status().message()));
   }
   if (!history->has_value()) {
     spdlog::warn("schema history {} is missing: the current schema stands in for the one at {}:{} "
                  "(rows written before a later ALTER may be refused)",
-                 options_.path, start.file, start.offset);
+                 where(), start.file, start.offset);
     return capture(start);
   }
   MM_RETURN_IF_ERROR(replay(**history, start));
@@ -279,7 +257,7 @@ Status SchemaHistory::resume(const binlog::Position& start) {
   for (const auto& [name, schema] : model_.tables()) {
     appendTable(records_, start, name, schema);
   }
-  spdlog::info("schema history {}: {} tables as of {}:{}", options_.path, model_.tables().size(),
+  spdlog::info("schema history {}: {} tables as of {}:{}", where(), model_.tables().size(),
                start.file, start.offset);
   return save();
 }
@@ -287,7 +265,7 @@ Status SchemaHistory::resume(const binlog::Position& start) {
 Status SchemaHistory::replay(std::string_view history, const binlog::Position& start) {
   model_.clear();
   LineReader reader(history,
-                    {fmt::format("schema history {}", options_.path),
+                    {fmt::format("schema history {}", where()),
                      "delete the file to capture the schema again from information_schema (rows "
                      "written before a later ALTER may then be refused)"},
                     line_format::LastLine::MayLackNewline);

@@ -8,7 +8,8 @@
 // read again from the TableSchemaSource: the current definition stands in, never a guess. Tables it
 // does not know are read from the source when first asked for.
 //
-// Persistence: the file (`path`, beside the state file) holds the snapshot and every change since,
+// Persistence: the document (`name` in the state store: a file beside the state file, or a row
+// of the state table) holds the snapshot and every change since,
 // each with its binlog position, and is replaced atomically (writeFileAtomically) after each
 // change, before the checkpoint can pass it. resume() replays it up to the checkpoint: table
 // definitions recorded at or before it and statements before it; later records are dropped, since
@@ -33,6 +34,7 @@
 
 #include "binlog/position.h"
 #include "binlog/table_schema.h"
+#include "common/document_store.h"
 #include "common/line_format.h"
 #include "common/status.h"
 #include "schema/schema_model.h"
@@ -40,15 +42,17 @@
 namespace mm::schema {
 
 struct SchemaHistoryOptions {
-  std::string path;                    // the history file
-  std::vector<std::string> databases;  // watched databases; empty = all
+  std::string name = "schema_history";  // the document's name in the state store
+  std::vector<std::string> databases;   // watched databases; empty = all
 };
 
 class SchemaHistory {
  public:
-  // `catalog` must outlive the history.
-  SchemaHistory(SchemaHistoryOptions options, binlog::TableSchemaSource& catalog)
-      : options_(std::move(options)), catalog_(catalog) {}
+  // `documents` (the state store's, common/document_store.h) and `catalog` must outlive the
+  // history.
+  SchemaHistory(SchemaHistoryOptions options, DocumentStore& documents,
+                binlog::TableSchemaSource& catalog)
+      : options_(std::move(options)), documents_(&documents), catalog_(catalog) {}
 
   // The watched databases' tables from the catalog, as the schema at `start`; written at once.
   Status capture(const binlog::Position& start);
@@ -79,7 +83,11 @@ class SchemaHistory {
   // Rebuilds the model from the history file's content, up to `start`.
   Status replay(std::string_view history, const binlog::Position& start);
 
+  // "schema history FILE" or "schema history in ..." for messages.
+  std::string where() const { return documents_->describe(options_.name); }
+
   SchemaHistoryOptions options_;
+  DocumentStore* documents_;
   binlog::TableSchemaSource& catalog_;
   SchemaModel model_;
   line_format::LineWriter records_;  // the file's content after the header

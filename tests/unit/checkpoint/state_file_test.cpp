@@ -53,7 +53,7 @@ TEST_F(StateFileTest, SaveThenLoadRoundTripsAndLeavesNoTemporaryFile) {
 
 // Issue 17: the file is written through common/line_format.h; its bytes did not change.
 TEST_F(StateFileTest, TheFileHoldsTheSameBytesAsBefore) {
-  auto saved = [&](const StateFile& state, const Checkpoint& checkpoint) {
+  auto saved = [&](StateFile& state, const Checkpoint& checkpoint) {
     EXPECT_TRUE(state.save(checkpoint).isOk());
     std::ifstream in(path(), std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

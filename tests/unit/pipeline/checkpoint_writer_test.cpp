@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "checkpoint/state_file.h"
 #include "support/eventually.h"
 #include "support/fake_clock.h"
 
@@ -33,7 +34,7 @@ class CheckpointWriterTest : public ::testing::Test {
  protected:
   void TearDown() override { std::filesystem::remove_all(testDir()); }
 
-  std::optional<checkpoint::Checkpoint> onDisk() const {
+  std::optional<checkpoint::Checkpoint> onDisk() {
     auto loaded = state_.load();
     return loaded.isOk() && !loaded->empty() ? std::optional(*loaded) : std::nullopt;
   }

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "checkpoint/state_file.h"
 #include "support/fake_clock.h"
 #include "support/fake_publisher.h"
 
@@ -75,7 +76,7 @@ class PublisherStageTest : public ::testing::Test {
     stage_.emplace(broker_, in_, *state_, clock_, stats_, options_, checkpoint::Checkpoint{});
     return stage_->run(stop, draining);
   }
-  std::optional<checkpoint::Checkpoint> saved() const {
+  std::optional<checkpoint::Checkpoint> saved() {
     auto loaded = state_->load();
     return loaded.isOk() && !loaded->empty() ? std::optional(*loaded) : std::nullopt;
   }
@@ -288,10 +289,9 @@ PublishBatch rowsWithALargeOne() {
             i, i, note, 100 * (i + 1)));
     // Where RowMessageBuilder would say the parts are (message/row_oversize.h).
     const std::string_view body = item.body();
-    item.layout = message::RowMessageLayout{
-        static_cast<uint32_t>(body.find(R"("keys":)") + 7),
-        static_cast<uint32_t>(body.find(R"(,"values":)")),
-        static_cast<uint32_t>(body.find(R"(,"timestamp":)"))};
+    item.layout = message::RowMessageLayout{static_cast<uint32_t>(body.find(R"("keys":)") + 7),
+                                            static_cast<uint32_t>(body.find(R"(,"values":)")),
+                                            static_cast<uint32_t>(body.find(R"(,"timestamp":)"))};
     item.route =
         makeRoute("rows", {{"database", "shop"}, {"table", "item"}, {"type", "row_insert"}});
     item.checkpoint = std::make_shared<const checkpoint::Checkpoint>(

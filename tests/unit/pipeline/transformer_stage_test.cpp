@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "binlog/column_type.h"
+#include "common/document_store.h"
 #include "pipeline/reader_stage.h"
 #include "schema/schema_history.h"
 #include "support/fake_table_schema_source.h"
@@ -138,7 +139,8 @@ TEST(TransformerStage, ASharedTableMapIsNamedAnewAfterADdl) {
   t.columns = {test::schemaColumn("id", "int", false), test::schemaColumn("qty", "smallint")};
   t.unique_keys = {{"PRIMARY", {"id"}}};
   catalog.set({"shop", "item"}, t);
-  schema::SchemaHistory history({(dir / "schema_history").string(), {"shop"}}, catalog);
+  DirectoryDocuments documents(dir.string());
+  schema::SchemaHistory history({"schema_history", {"shop"}}, documents, catalog);
   ASSERT_TRUE(history.capture({"bin.000001", 4}).isOk());
 
   auto map = std::make_shared<binlog::TableMap>();
@@ -234,7 +236,7 @@ Status transformResumed(int rows, uint64_t rows_done, std::vector<PublishItem>& 
       std::make_shared<const checkpoint::Checkpoint>(
           checkpoint::Checkpoint{"bin.000001", 100, rows_done})});
   return transform(std::move(items), nullptr, nullptr, published,
-                   "/var/lib/mysql-monitor/position");
+                   "state file /var/lib/mysql-monitor/position");
 }
 
 TEST(TransformerStage, ARestartInsideATransactionSkipsTheRowsDone) {

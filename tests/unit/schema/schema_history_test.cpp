@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/document_store.h"
+
 #include "support/fake_table_schema_source.h"
 #include "support/test_directory.h"
 
@@ -32,6 +34,7 @@ class SchemaHistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = test::freshTestDirectory("mm-schema-history");
+    documents_ = std::make_unique<DirectoryDocuments>(dir_.string());
     binlog::TableSchema t;
     t.columns = {schemaColumn("id", "int", false), schemaColumn("a", "varchar")};
     t.unique_keys = {{"PRIMARY", {"id"}}};
@@ -42,7 +45,9 @@ class SchemaHistoryTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  SchemaHistory history() { return SchemaHistory({path(), {"db"}}, catalog_); }
+  SchemaHistory history() {
+    return SchemaHistory({"schema_history", {"db"}}, *documents_, catalog_);
+  }
   std::string path() const { return (dir_ / "schema_history").string(); }
   std::string file() const {
     std::ifstream in(path());
@@ -56,6 +61,7 @@ class SchemaHistoryTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::unique_ptr<DirectoryDocuments> documents_;
   test::FakeTableSchemaSource catalog_;
 };
 
@@ -233,7 +239,8 @@ TEST_F(SchemaHistoryTest, AnUnreadablePathIsAnIoErrorNotAnAbort) {
   std::filesystem::create_directories(dir_);
   std::filesystem::create_symlink(dir_ / "loop", dir_ / "loop");
   const std::string looped = (dir_ / "loop" / "schema_history").string();
-  SchemaHistory h({looped, {"db"}}, catalog_);
+  DirectoryDocuments looped_directory((dir_ / "loop").string());
+  SchemaHistory h({"schema_history", {"db"}}, looped_directory, catalog_);
   const Status status = h.resume({"bin.000001", 100});
   EXPECT_EQ(status.code(), StatusCode::Io);
   EXPECT_EQ(status.message(),
