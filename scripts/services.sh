@@ -262,6 +262,8 @@ CREATE USER IF NOT EXISTS 'monitor'@'localhost' IDENTIFIED BY 'monitor-pass';
 ALTER USER 'monitor'@'127.0.0.1' IDENTIFIED BY 'monitor-pass';
 ALTER USER 'monitor'@'localhost' IDENTIFIED BY 'monitor-pass';
 GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO 'monitor'@'127.0.0.1', 'monitor'@'localhost';
+-- [monitor] state_store = mysql keeps its tables here (docs/high-availability.md "Grants").
+GRANT SELECT, INSERT, UPDATE, CREATE ON mysql_monitor.* TO 'monitor'@'127.0.0.1', 'monitor'@'localhost';
 CREATE USER IF NOT EXISTS 'monitor_tls'@'127.0.0.1' IDENTIFIED BY 'monitor-tls-pass' REQUIRE SSL;
 ALTER USER 'monitor_tls'@'127.0.0.1' IDENTIFIED BY 'monitor-tls-pass' REQUIRE SSL;
 GRANT REPLICATION SLAVE, REPLICATION CLIENT, SELECT ON *.* TO 'monitor_tls'@'127.0.0.1';

@@ -31,6 +31,17 @@ mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql) {
   return o;
 }
 
+mysql::ConnectionOptions stateConnectionOptions(const config::Config& config) {
+  mysql::ConnectionOptions o = connectionOptions(config.mysql);
+  if (!config.state.host.empty()) {
+    o.host = config.state.host;
+    o.port = config.state.port;
+    o.user = config.state.user.empty() ? config.mysql.user : config.state.user;
+    o.password = config.state.user.empty() ? config.mysql.password : config.state.password;
+  }
+  return o;
+}
+
 sink::AmqpOptions amqpOptions(const config::Config& config) {
   sink::AmqpOptions amqp;
   amqp.brokers.clear();

@@ -15,6 +15,8 @@ namespace mm::app {
 Result<config::Config> loadConfiguration(const CommandLine& command_line);
 
 mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql);
+// The state server's ([state] host, else the [mysql] source's), with [mysql]'s TLS.
+mysql::ConnectionOptions stateConnectionOptions(const config::Config& config);
 
 // Requires: `config` came from loadConfiguration (its broker list is filled).
 sink::AmqpOptions amqpOptions(const config::Config& config);

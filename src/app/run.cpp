@@ -4,6 +4,9 @@
 #include "mysql/snapshot_reader.h"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <algorithm>
 #include <atomic>
@@ -36,6 +39,8 @@
 #include "pipeline/pipeline.h"
 #include "schema/schema_history.h"
 #include "sink/amqp_publisher.h"
+#include "state/leader_lease.h"
+#include "state/mysql_state_store.h"
 
 namespace mm::app {
 namespace {
@@ -131,6 +136,12 @@ pipeline::PipelineOptions pipelineOptions(const config::Config& config) {
   pipeline::PipelineOptions o;
   o.reader.filter = pipeline::TableFilterOptions{config.mysql.databases, config.mysql.tables,
                                                  config.mysql.exclude_tables};
+  if (config.monitor.state_store == config::StateStoreKind::Mysql) {
+    // The monitor's own state writes are never published, whatever the filters say; and a
+    // transaction of nothing else does not move the checkpoint (docs/high-availability.md).
+    o.reader.filter.exclude_tables.push_back(config.state.database + ".*");
+    o.reader.own_database = config.state.database;
+  }
   o.reader.on_position_lost = config.mysql.on_position_lost == config::OnPositionLost::Current
                                   ? pipeline::PositionLostPolicy::ResumeAtCurrent
                                   : pipeline::PositionLostPolicy::Fail;
@@ -225,13 +236,30 @@ class SignalWatcher {
   }
 
   // Passes stop requests on to `pipeline` (null: to nobody); requests that came before are passed
-  // on at once. `pipeline` must stay alive until attach(nullptr).
+  // on at once, and a deposed leader's pipeline is stopped at once. `pipeline` must stay alive
+  // until attach(nullptr).
   void attach(pipeline::Pipeline* pipeline) {
     std::lock_guard lock(mutex_);
     pipeline_ = pipeline;
-    for (int i = 0; pipeline_ != nullptr && i < std::min(stop_signals_, 2); ++i) {
+    const int stops = deposed_ ? 2 : std::min(stop_signals_, 2);
+    for (int i = 0; pipeline_ != nullptr && i < stops; ++i) {
       pipeline_->requestStop();
     }
+  }
+
+  // The leader lock is lost (state/leader_lease.h): the pipeline stops at once, without waiting
+  // for confirms (a newer leader publishes them again), and so does one attached later, until
+  // undepose(). The daemon goes on (standing by): this is not a stop request.
+  void depose() {
+    std::lock_guard lock(mutex_);
+    deposed_ = true;
+    for (int i = 0; pipeline_ != nullptr && i < 2; ++i) {
+      pipeline_->requestStop();
+    }
+  }
+  void undepose() {
+    std::lock_guard lock(mutex_);
+    deposed_ = false;
   }
 
  private:
@@ -268,6 +296,7 @@ class SignalWatcher {
   std::condition_variable stopped_cv_;
   std::atomic<bool> stop_requested_{false};
   int stop_signals_ = 0;                    // guarded by mutex_
+  bool deposed_ = false;                    // guarded by mutex_
   pipeline::Pipeline* pipeline_ = nullptr;  // guarded by mutex_
   std::jthread thread_;                     // last: stops first
 };
@@ -292,7 +321,7 @@ struct DaemonParts {
   pipeline::SnapshotControl& snapshot;
   const Clock& clock;
   metrics::Stats& stats;
-  checkpoint::StateStore& state;
+  checkpoint::StateStore* state;
 };
 
 // Opens the schema history at `start` and runs the pipeline from there until a stop or a failure.
@@ -303,7 +332,7 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
   mysql::InformationSchema information_schema(connectionOptions(config.mysql));
   schema::SchemaHistory history(
       schema::SchemaHistoryOptions{"schema_history", config.mysql.databases},
-      parts.state.documents(), information_schema);
+      parts.state->documents(), information_schema);
   const binlog::Position history_start{start.file, start.offset};
   if (Status opened = first_start ? history.capture(history_start) : history.resume(history_start);
       !opened.isOk()) {
@@ -322,7 +351,7 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
                                                 const std::string& table) {
     return engines.nonTransactional(database, table);
   };
-  pipeline::Pipeline pipeline(source, &history, publisher, parts.state, parts.clock, parts.stats,
+  pipeline::Pipeline pipeline(source, &history, publisher, *parts.state, parts.clock, parts.stats,
                               std::move(options));
   // The snapshot reads with a connection of its own (docs/design.md §13).
   mysql::SnapshotReader snapshot_reader(connectionOptions(config.mysql));
@@ -338,14 +367,115 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
   return kExitOk;
 }
 
+// Resumes from the saved state (or starts) and streams until a stop or a failure.
+int runFromState(const config::Config& config, DaemonParts parts) {
+  bool first_start = false;
+  auto start = startingPoint(config, *parts.state, first_start, parts.signals.stopFlag());
+  if (parts.signals.stopRequested()) {
+    spdlog::info("stopped before streaming{}",
+                 start.isOk() ? "" : " (while connecting to the server)");
+    return kExitOk;
+  }
+  if (!start.isOk()) {
+    spdlog::error("{}", start.status().toString());
+    return kExitFailure;
+  }
+  spdlog::info("resuming from {}", checkpoint::toString(*start));
+  return runPipeline(config, *start, first_start, parts);
+}
+
+std::string holderName(const config::Config& config) {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) {
+    std::snprintf(host, sizeof(host), "unknown-host");
+  }
+  return fmt::format("{} pid {} server_id {}", host, getpid(), config.mysql.server_id);
+}
+
+// Creates the state tables, trying again every second while the state server cannot be reached.
+// False when stopped or refused for good (logged).
+bool prepareStateTables(state::MysqlStateStore& store, SignalWatcher& signals) {
+  bool logged = false;
+  while (!signals.stopRequested()) {
+    Status prepared = store.prepare();
+    if (prepared.isOk()) {
+      return true;
+    }
+    if (prepared.code() != StatusCode::Io) {
+      spdlog::error("{}", prepared.toString());
+      return false;
+    }
+    if (!logged) {
+      spdlog::warn("{}; trying again every second", prepared.toString());
+      logged = true;
+    }
+    signals.waitForStop(std::chrono::seconds(1));
+  }
+  return false;
+}
+
+// [monitor] state_store = mysql: stands by until this monitor holds the leader lock, leads until
+// a stop or until it loses the lock (then stands by again), docs/high-availability.md.
+int runAsLeaderOrStandby(const config::Config& config, DaemonParts parts) {
+  state::MysqlStateStore store(state::MysqlStateOptions{
+      stateConnectionOptions(config), config.state.database, config.monitor.name});
+  state::LeaderLease lease(state::LeaseOptions{
+      stateConnectionOptions(config), config.state.database, config.monitor.name,
+      holderName(config), std::chrono::seconds(config.state.lock_timeout_seconds)});
+  if (!prepareStateTables(store, parts.signals)) {
+    return parts.signals.stopRequested() ? kExitOk : kExitFailure;
+  }
+  parts.state = &store;
+  while (true) {
+    metrics::set(parts.stats.role, static_cast<int>(metrics::Role::Standby));
+    spdlog::info("standing by: waiting for the leader lock of '{}' on {}", config.monitor.name,
+                 store.describe());
+    auto epoch = lease.acquire(parts.signals.stopFlag(), [](const state::LeaderRow& leader) {
+      spdlog::info("standby: the active monitor is {} (epoch {}, since {})", leader.holder,
+                   leader.epoch, leader.since);
+    });
+    if (parts.signals.stopRequested()) {
+      spdlog::info("stopped while standing by");
+      return kExitOk;
+    }
+    if (!epoch.isOk()) {
+      spdlog::error("{}", epoch.status().toString());
+      return kExitFailure;
+    }
+    store.setEpoch(*epoch);
+    metrics::set(parts.stats.leader_epoch, *epoch);
+    metrics::set(parts.stats.role, static_cast<int>(metrics::Role::Active));
+    spdlog::info("leading as epoch {} ({})", *epoch, store.describe());
+    std::atomic<bool> lost{false};
+    parts.signals.undepose();
+    lease.watch([&lost, &parts](const Status& why) {
+      lost = true;
+      spdlog::error("lost the leader lock ({}): publishing stops now; standing by", why.toString());
+      parts.signals.depose();
+    });
+    const int exit_code = runFromState(config, parts);
+    lease.release();
+    if (parts.signals.stopRequested() || !(lost.load() || store.fenced())) {
+      return exit_code;
+    }
+    spdlog::warn("deposed (another monitor of '{}' took over): standing by again",
+                 config.monitor.name);
+  }
+}
+
 }  // namespace
 
 int runDaemon(const config::Config& config) {
   // Before anything touches the state: a second monitor on it would publish everything twice.
-  auto lock = checkpoint::StateLock::acquire(config.monitor.state_path);
-  if (!lock.isOk()) {
-    spdlog::error("{}", lock.status().toString());
-    return kExitFailure;
+  // (The state tables' leader lock does this for state_store = mysql, docs/high-availability.md.)
+  std::optional<checkpoint::StateLock> state_lock;
+  if (config.monitor.state_store == config::StateStoreKind::File) {
+    auto lock = checkpoint::StateLock::acquire(config.monitor.state_path);
+    if (!lock.isOk()) {
+      spdlog::error("{}", lock.status().toString());
+      return kExitFailure;
+    }
+    state_lock.emplace(std::move(*lock));
   }
   SignalWatcher signals;
   SystemClock clock;
@@ -362,22 +492,12 @@ int runDaemon(const config::Config& config) {
   if (stoppedDuringDelayStart(config, signals)) {
     return kExitOk;
   }
+  if (config.monitor.state_store == config::StateStoreKind::Mysql) {
+    return runAsLeaderOrStandby(config, DaemonParts{signals, snapshot, clock, stats, nullptr});
+  }
   checkpoint::StateFile state(
       (std::filesystem::path(config.monitor.state_path) / "position").string());
-  bool first_start = false;
-  auto start = startingPoint(config, state, first_start, signals.stopFlag());
-  if (signals.stopRequested()) {
-    spdlog::info("stopped before streaming{}",
-                 start.isOk() ? "" : " (while connecting to the server)");
-    return kExitOk;
-  }
-  if (!start.isOk()) {
-    spdlog::error("{}", start.status().toString());
-    return kExitFailure;
-  }
-  spdlog::info("resuming from {}", checkpoint::toString(*start));
-  return runPipeline(config, *start, first_start,
-                     DaemonParts{signals, snapshot, clock, stats, state});
+  return runFromState(config, DaemonParts{signals, snapshot, clock, stats, &state});
 }
 
 }  // namespace mm::app

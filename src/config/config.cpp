@@ -348,6 +348,10 @@ std::vector<Setting> monitorSettings() {
       intSetting<M>("monitor", "max_held_mb", {kMonitor, &M::max_held_mb}, 1, 1 << 20),
       intSetting<M>("monitor", "checkpoint_interval_ms", {kMonitor, &M::checkpoint_interval_ms}, 10,
                     60000),
+      choiceSetting<M, StateStoreKind>(
+          "monitor", "state_store", {kMonitor, &M::state_store},
+          {{"file", StateStoreKind::File}, {"mysql", StateStoreKind::Mysql}}),
+      stringSetting<M>("monitor", "name", {kMonitor, &M::name}, Presence::Required),
   };
 }
 
@@ -452,6 +456,20 @@ std::vector<Setting> snapshotSettings() {
   };
 }
 
+std::vector<Setting> stateSettings() {
+  using S = StateConfig;
+  constexpr auto kState = &Config::state;
+  return {
+      stringSetting<S>("state", "database", {kState, &S::database}, Presence::Required),
+      stringSetting<S>("state", "host", {kState, &S::host}),
+      intSetting<S>("state", "port", {kState, &S::port}, 1, 65535),
+      stringSetting<S>("state", "user", {kState, &S::user}),
+      stringSetting<S>("state", "password", {kState, &S::password}),
+      stringSetting<S>("state", "password_file", {kState, &S::password_file}),
+      durationSetting<S>("state", "lock_timeout", {kState, &S::lock_timeout_seconds}, 2, 3600),
+  };
+}
+
 std::vector<Setting> messageSettings() {
   return {choiceSetting<MessageConfig, message::MessageFormat>(
       "message", "format", {&Config::message, &MessageConfig::format},
@@ -462,7 +480,7 @@ const std::vector<Setting>& settings() {
   static const std::vector<Setting> kSettings = [] {
     std::vector<Setting> all;
     for (auto section : {monitorSettings, mysqlSettings, amqpSettings, metricsSettings,
-                         snapshotSettings, messageSettings}) {
+                         snapshotSettings, messageSettings, stateSettings}) {
       std::vector<Setting> settings = section();
       std::move(settings.begin(), settings.end(), std::back_inserter(all));
     }
@@ -579,6 +597,29 @@ std::string environmentName(std::string_view section, std::string_view key) {
   return asciiUpper(fmt::format("MYSQL_MONITOR_{}_{}", section, key));
 }
 
+// [state] database is an identifier we create tables in; [monitor] name is a key of its rows.
+Status validateState(const Config& c) {
+  const std::string& db = c.state.database;
+  const bool plain = std::all_of(db.begin(), db.end(), [](unsigned char ch) {
+    return std::isalnum(ch) != 0 || ch == '_' || ch == '$';
+  });
+  if (db.empty() || db.size() > 64 || !plain) {
+    return Status::invalidArgument(fmt::format(
+        "[state] database '{}' is not a plain database name (1 to 64 of A-Z a-z 0-9 _ $)",
+        shownText(db)));
+  }
+  if (c.monitor.name.size() > 64) {
+    return Status::invalidArgument(
+        fmt::format("[monitor] name is {} bytes long; at most 64", c.monitor.name.size()));
+  }
+  if (c.state.host.empty() && (!c.state.user.empty() || !c.state.password.empty())) {
+    return Status::invalidArgument(
+        "[state] user/password are set but [state] host is not: without a host the state lives "
+        "on the [mysql] source with its credentials. Set [state] host, or remove them");
+  }
+  return Status::ok();
+}
+
 Status validate(const Config& c) {
   if (c.amqp.ssl && c.amqp.ssl_verify && c.amqp.ssl_ca.empty()) {
     return Status::invalidArgument(
@@ -605,6 +646,7 @@ Status validate(const Config& c) {
                                    "connection would be plain: set [mysql] "
                                    "ssl = verify_identity (or verify_ca, on), or remove them");
   }
+  MM_RETURN_IF_ERROR(validateState(c));
   if (c.mysql.ssl == MysqlSsl::On && !c.mysql.ssl_ca.empty()) {
     return Status::invalidArgument(
         "[mysql] ssl_ca is set but ssl = on, which does not check the server's certificate: set "
@@ -781,6 +823,8 @@ class ConfigBuilder {
     MM_RETURN_IF_ERROR(
         readPasswordFile("mysql", config_.mysql.password, config_.mysql.password_file));
     MM_RETURN_IF_ERROR(readPasswordFile("amqp", config_.amqp.password, config_.amqp.password_file));
+    MM_RETURN_IF_ERROR(
+        readPasswordFile("state", config_.state.password, config_.state.password_file));
     MM_RETURN_IF_ERROR(checkNamedFiles());
     // Host and port may come from different sources: the list is made once both are final.
     auto brokers = brokerAddresses(config_.amqp);

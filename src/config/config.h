@@ -34,6 +34,8 @@ namespace mm::config {
 enum class LogLevel { Debug, Info, Warning, Error };
 enum class LogFormat { Text, Json };  // human lines, or one JSON object per line
 
+enum class StateStoreKind { File, Mysql };
+
 struct MonitorConfig {
   LogLevel log_level = LogLevel::Info;
   LogFormat log_format = LogFormat::Text;
@@ -54,6 +56,11 @@ struct MonitorConfig {
   // How often the checkpoint is saved at most: a crash re-publishes the unconfirmed messages plus
   // about this much of confirmed changes (pipeline/save_cadence.h).
   int checkpoint_interval_ms = 50;
+  // Where the checkpoint and schema history live: the state_path directory, or the [state]
+  // tables on a server (docs/high-availability.md), which also elects one active monitor among
+  // those of the same `name`.
+  StateStoreKind state_store = StateStoreKind::File;
+  std::string name = "mysql-monitor";
 };
 
 // What to do when the server no longer has the saved binlog position (purged).
@@ -152,6 +159,20 @@ struct SnapshotConfig {
   int keyless_max_rows = 100000;
 };
 
+// [monitor] state_store = mysql: the server holding the state tables and the leader lock
+// (docs/high-availability.md). An empty host means the [mysql] source itself, with its user,
+// password and port; TLS settings are always [mysql]'s.
+struct StateConfig {
+  std::string database = "mysql_monitor";
+  std::string host;  // empty = [mysql] host (and port, user, password)
+  int port = 3306;
+  std::string user;
+  std::string password;
+  std::string password_file;
+  // A leader silent this long (paused, cut off) loses the lock: the server ends its session.
+  int lock_timeout_seconds = 10;
+};
+
 // The message contract (message/message_format.h): native, or origin (the Python monitor's).
 struct MessageConfig {
   message::MessageFormat format = message::MessageFormat::Native;
@@ -164,6 +185,7 @@ struct Config {
   MetricsConfig metrics;
   SnapshotConfig snapshot;
   MessageConfig message;
+  StateConfig state;
   // What an operator should fix but that does not stop the start (a password file other users may
   // read), for the caller to log once logging is set up.
   std::vector<std::string> warnings;

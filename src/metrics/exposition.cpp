@@ -160,6 +160,14 @@ void renderCounters(ExpositionWriter& w, const Stats& stats) {
 }
 
 void renderReader(ExpositionWriter& w, const Stats& stats, int64_t now_unix) {
+  if (const int role = get(stats.role); role != static_cast<int>(Role::Alone)) {
+    w.gauge("leader",
+            "1 while this monitor holds the leader lock and publishes; 0 while it stands by "
+            "([monitor] state_store = mysql).",
+            role == static_cast<int>(Role::Active) ? 1 : 0);
+    w.gauge("leader_epoch", "The epoch this monitor leads, or last led, as (0: never led).",
+            static_cast<double>(get(stats.leader_epoch)));
+  }
   w.gauge("source_connected", "1 while the replica connection to the source is streaming.",
           get(stats.source_connected) ? 1 : 0);
   const int64_t event_timestamp = get(stats.last_event_timestamp);

@@ -7,6 +7,7 @@ namespace mm::metrics {
 ReadinessSample sampleReadiness(const Stats& stats, int64_t now_unix,
                                 std::chrono::seconds server_max_age) {
   ReadinessSample sample;
+  sample.standby = get(stats.role) == static_cast<int>(Role::Standby);
   sample.source_connected = get(stats.source_connected);
   sample.broker_connected = get(stats.broker_connected);
   sample.read = binlog::Position{stats.readFile(), get(stats.read_position)};
@@ -37,6 +38,9 @@ Readiness ReadinessRule::judge(const ReadinessSample& sample, TimePoint now) {
     unconfirmed_since_ = now;
   }
 
+  if (sample.standby) {
+    return {false, "not ready: standby: another monitor of this [monitor] name is active"};
+  }
   if (!sample.source_connected) {
     return {false, "not ready: the binlog stream is not connected"};
   }

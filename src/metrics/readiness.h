@@ -1,8 +1,8 @@
 // ReadinessRule: whether the monitor is doing its job right now, for /readyz.
 //
-// Ready = the binlog stream is connected, the broker is connected, and nothing is stalled. Stalled
-// means the server's binlog moved on while our position has not advanced for `stall_after`, on
-// either side of the pipeline:
+// Ready = not a standby (docs/high-availability.md), the binlog stream is connected, the broker is
+// connected, and nothing is stalled. Stalled means the server's binlog moved on while our position
+// has not advanced for `stall_after`, on either side of the pipeline:
 //   - reading: the server's end of binlog (polled) is past the position the reader has reached,
 //     and the reader has not moved since that was first seen (a wedged or backed-up reader);
 //   - delivering: messages wait for the broker's confirmation and no checkpoint was saved since
@@ -23,6 +23,7 @@ namespace mm::metrics {
 
 // What the rule looks at, read from Stats at one moment.
 struct ReadinessSample {
+  bool standby = false;  // another monitor of this name leads: this one is not serving
   bool source_connected = false;
   bool broker_connected = false;
   binlog::Position read;                   // where the reader's next event starts

@@ -55,8 +55,18 @@ struct ServerBinlogState {
   int64_t polled_unix = 0;
 };
 
+// Where this monitor stands among those sharing its name (docs/high-availability.md).
+enum class Role : int {
+  Alone = 0,    // [monitor] state_store = file: no election
+  Active = 1,   // holds the leader lock and publishes
+  Standby = 2,  // waits for the lock
+};
+
 class Stats {
  public:
+  std::atomic<int> role{static_cast<int>(Role::Alone)};
+  std::atomic<uint64_t> leader_epoch{0};  // the epoch this monitor leads (or last led) as
+
   // Reader.
   Counter bytes_read{0};            // bytes of binlog events received (heartbeats included)
   Counter rows_events_filtered{0};  // rows events of tables the filter rejects

@@ -236,6 +236,13 @@ Status Connection::execute(const std::string& sql) {
   return Status::ok();
 }
 
+Result<uint64_t> Connection::update(const std::string& sql, std::string_view doing) {
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+    return lastError(doing);
+  }
+  return static_cast<uint64_t>(mysql_affected_rows(mysql_));
+}
+
 Result<std::vector<Row>> Connection::query(const std::string& sql) {
   if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
     return lastError(fmt::format("query failed: {}", sql));

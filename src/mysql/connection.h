@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ class Connection {
 
   Status execute(const std::string& sql);
   Result<std::vector<Row>> query(const std::string& sql);
+  // A statement that changes rows: how many it changed. Errors name `doing`, not the statement
+  // (which may hold a large value).
+  Result<uint64_t> update(const std::string& sql, std::string_view doing);
 
   // "host:port" for messages.
   const std::string& where() const { return where_; }

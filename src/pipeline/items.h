@@ -59,6 +59,9 @@ struct TransactionEnd {
   // inside: its start with the rows_done the restart skips. The transformer checks that the
   // transaction held that many rows; a state file that claims more would skip it silently.
   SharedCheckpoint resumed = {};
+  // The transaction wrote only the monitor's own state tables (ReaderOptions::own_database): its
+  // end moves no checkpoint (docs/high-availability.md), the snapshot still hears of it.
+  bool own_state_only = false;
 };
 
 struct SchemaChange {
@@ -99,7 +102,7 @@ struct SnapshotEvent {
   std::vector<std::string> refresh_keys;
   std::string boundary;
   bool keys_only = false;
-  mysql::SnapshotChunk rows;                    // ChunkRows
+  mysql::SnapshotChunk rows;  // ChunkRows
   // The snapshot's progress once this item (and everything before it) is confirmed; null on
   // ChunkOpen.
   std::shared_ptr<const checkpoint::SnapshotProgress> progress;
@@ -108,8 +111,7 @@ struct SnapshotItem {
   std::shared_ptr<SnapshotEvent> event;
 };
 
-using SourceItem =
-    std::variant<RowsItem, TransactionEnd, SchemaChange, PositionGap, SnapshotItem>;
+using SourceItem = std::variant<RowsItem, TransactionEnd, SchemaChange, PositionGap, SnapshotItem>;
 // What the reader hands the transformer at once: the items travel inside the batch, so the queue
 // moves one vector, not each item (an item is over 200 bytes, and every move and destruction of
 // the variant cost more than the hand-over itself).

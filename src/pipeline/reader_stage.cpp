@@ -142,12 +142,20 @@ void ReaderStage::noteStatementWrite(const std::optional<sql::StatementTable>& t
 bool ReaderStage::TrackerOutput::rows(const RowsChange& rows, size_t bytes) {
   if (!reader_.tablePasses(rows.event.table)) {
     metrics::add(reader_.metrics_.rows_events_filtered);
+    const std::string& own = reader_.options_.own_database;
+    (!own.empty() && rows.event.table->database == own ? reader_.txn_wrote_own_state_
+                                                       : reader_.txn_wrote_other_) = true;
     return true;
   }
+  reader_.txn_wrote_other_ = true;
   return reader_.handOn(rows.toItem(), bytes, stop_);
 }
 
 bool ReaderStage::TrackerOutput::item(SourceItem&& item, size_t bytes) {
+  if (auto* end = std::get_if<TransactionEnd>(&item)) {
+    end->own_state_only = reader_.txn_wrote_own_state_ && !reader_.txn_wrote_other_;
+    reader_.txn_wrote_own_state_ = reader_.txn_wrote_other_ = false;
+  }
   return reader_.handOn(std::move(item), bytes, stop_);
 }
 

@@ -64,6 +64,10 @@ struct ReaderOptions {
   // Whether a table's engine is non-transactional (TrackerOptions::non_transactional); unset:
   // every table is transactional. Called on the reader's thread.
   std::function<bool(const std::string& database, const std::string& table)> non_transactional = {};
+  // The monitor's own state database ([monitor] state_store = mysql), already excluded by the
+  // filter: the end of a transaction that wrote only there moves no checkpoint, since a save
+  // would write it again and the monitor would never be idle (docs/high-availability.md).
+  std::string own_database = {};
   std::chrono::milliseconds min_reconnect_backoff{500};
   std::chrono::milliseconds max_reconnect_backoff{30000};
 };
@@ -134,6 +138,9 @@ class ReaderStage {
   TableFilter filter_;
   std::shared_ptr<const binlog::TableMap> filtered_table_;  // held: its address is not reused
   bool filtered_table_passes_ = false;
+  // Rows events of the current transaction: of the own state database, and of any other table.
+  bool txn_wrote_own_state_ = false;
+  bool txn_wrote_other_ = false;
   ReaderOptions options_;
   metrics::Stats& metrics_;
   const Clock& clock_;

@@ -74,7 +74,9 @@ Status TransformerStage::handle(SourceItem& item) {
     // travels in their progress, and the stream's mark (which carries none, so the last one
     // passed is saved with it) must not be saved at `next` without it (docs/design.md §13.4).
     MM_RETURN_IF_ERROR(passedForSnapshot(end->next));
-    output(checkpointMark(std::move(end->next)));
+    if (!end->own_state_only) {
+      output(checkpointMark(std::move(end->next)));
+    }
     return Status::ok();
   } else if (auto* gap = std::get_if<PositionGap>(&item)) {
     rows_in_txn_ = 0;
