@@ -322,6 +322,8 @@ struct DaemonParts {
   const Clock& clock;
   metrics::Stats& stats;
   checkpoint::StateStore* state;
+  // The leader's lease (state/leader_lease.h): nothing is published past it. Null: no election.
+  const std::atomic<int64_t>* lease_valid_until = nullptr;
 };
 
 // Opens the schema history at `start` and runs the pipeline from there until a stop or a failure.
@@ -347,6 +349,7 @@ int runPipeline(const config::Config& config, const checkpoint::Checkpoint& star
   // Asked by the reader when a logged ROLLBACK TO undoes rows: which of them happened anyway.
   mysql::TableEngines engines(connectionOptions(config.mysql));
   pipeline::PipelineOptions options = pipelineOptions(config);
+  options.publisher.lease_valid_until = parts.lease_valid_until;
   options.reader.non_transactional = [&engines](const std::string& database,
                                                 const std::string& table) {
     return engines.nonTransactional(database, table);
@@ -417,8 +420,11 @@ bool prepareStateTables(state::MysqlStateStore& store, SignalWatcher& signals) {
 // [monitor] state_store = mysql: stands by until this monitor holds the leader lock, leads until
 // a stop or until it loses the lock (then stands by again), docs/high-availability.md.
 int runAsLeaderOrStandby(const config::Config& config, DaemonParts parts) {
+  // A save on a link gone silent must fail, not hang the stop: within the lock's own timeout.
+  mysql::ConnectionOptions store_connection = stateConnectionOptions(config);
+  store_connection.read_timeout_seconds = config.state.lock_timeout_seconds;
   state::MysqlStateStore store(state::MysqlStateOptions{
-      stateConnectionOptions(config), config.state.database, config.monitor.name});
+      std::move(store_connection), config.state.database, config.monitor.name});
   state::LeaderLease lease(state::LeaseOptions{
       stateConnectionOptions(config), config.state.database, config.monitor.name,
       holderName(config), std::chrono::seconds(config.state.lock_timeout_seconds)});
@@ -426,6 +432,7 @@ int runAsLeaderOrStandby(const config::Config& config, DaemonParts parts) {
     return parts.signals.stopRequested() ? kExitOk : kExitFailure;
   }
   parts.state = &store;
+  parts.lease_valid_until = &lease.validUntil();
   while (true) {
     metrics::set(parts.stats.role, static_cast<int>(metrics::Role::Standby));
     spdlog::info("standing by: waiting for the leader lock of '{}' on {}", config.monitor.name,

@@ -37,7 +37,7 @@ CheckpointWriter::~CheckpointWriter() {
   }
 }
 
-void CheckpointWriter::offer(checkpoint::Checkpoint mark) {
+void CheckpointWriter::offer(checkpoint::Checkpoint mark, uint64_t published) {
   if (!thread_.joinable()) {
     thread_ = std::jthread([this](std::stop_token stop) {
       nameThisThread("mm-checkpoint");
@@ -54,8 +54,21 @@ void CheckpointWriter::offer(checkpoint::Checkpoint mark) {
   {
     std::lock_guard lock(mutex_);
     pending_ = std::move(mark);
+    pending_published_ = published;
+    pending_offered_ = clock_.monotonicNow();
+    if (!unsaved_since_) {
+      unsaved_since_ = pending_offered_;
+    }
   }
   wake_.notify_one();
+}
+
+bool CheckpointWriter::behind(std::chrono::steady_clock::duration allowance, uint64_t published,
+                              uint64_t limit) const {
+  const auto now = clock_.monotonicNow();
+  std::lock_guard lock(mutex_);
+  return unsaved_since_ && now - *unsaved_since_ > allowance &&
+         published - saved_published_ > limit;
 }
 
 Status CheckpointWriter::status() const {
@@ -91,6 +104,7 @@ void CheckpointWriter::loop(std::stop_token stop) {
       continue;
     }
     checkpoint::Checkpoint mark = std::move(*pending_);
+    const uint64_t published = pending_published_;
     pending_.reset();
     lock.unlock();
     Status saved = saveNow(mark);
@@ -99,6 +113,8 @@ void CheckpointWriter::loop(std::stop_token stop) {
       failure_ = std::move(saved);
       return;  // sticky: the publisher stops with it
     }
+    saved_published_ = published;
+    unsaved_since_ = pending_ ? std::optional(pending_offered_) : std::nullopt;
   }
 }
 

@@ -47,8 +47,15 @@ class CheckpointWriter {
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
 
   // Hands over the newest mark, replacing one not saved yet; never waits for the disk. Starts the
-  // thread on first use.
-  void offer(checkpoint::Checkpoint mark);
+  // thread on first use. `published`: the publisher's count of items up to the mark (its
+  // sequence, pipeline/in_flight_window.h), for behind().
+  void offer(checkpoint::Checkpoint mark, uint64_t published = 0);
+  // Whether saving lags: a mark offered more than `allowance` ago is still not saved, and more
+  // than `limit` items were sent past the last mark saved (`published`: the count sent now). A
+  // leader whose state server stopped answering then stops publishing, so what a new leader
+  // sends again stays within one confirm window (docs/high-availability.md "Fencing").
+  bool behind(std::chrono::steady_clock::duration allowance, uint64_t published,
+              uint64_t limit) const;
   // Ok, or the first save that failed.
   Status status() const;
   // Ends the thread (a save under way completes), then saves `mark` unless it is empty or what was
@@ -65,9 +72,14 @@ class CheckpointWriter {
   mutable std::mutex mutex_;
   std::condition_variable_any wake_;
   std::optional<checkpoint::Checkpoint> pending_;  // guarded by mutex_
-  Status failure_;                                 // guarded by mutex_
-  checkpoint::Checkpoint last_saved_;              // the writer's thread, then finish()
-  SaveCadence cadence_;                            // the writer's thread
+  uint64_t pending_published_ = 0;                 // guarded by mutex_
+  Clock::MonotonicTime pending_offered_{};         // guarded by mutex_
+  // When the oldest mark not yet saved was offered; none while every offer is saved.
+  std::optional<Clock::MonotonicTime> unsaved_since_;  // guarded by mutex_
+  uint64_t saved_published_ = 0;                       // guarded by mutex_
+  Status failure_;                                     // guarded by mutex_
+  checkpoint::Checkpoint last_saved_;                  // the writer's thread, then finish()
+  SaveCadence cadence_;                                // the writer's thread
   std::jthread thread_;
 };
 

@@ -76,6 +76,12 @@ class InFlightWindow {
 
   bool empty() const { return items_.empty(); }
   size_t unconfirmed() const { return unconfirmed_; }
+  // Sequences below this one are confirmed and dropped (after advance()): where lowWaterMark() is.
+  uint64_t firstUnconfirmed() const {
+    return items_.empty() ? next_sequence_ : items_.front().sequence;
+  }
+  // The sequence the next item added gets: every one before it was sent (or is a mark).
+  uint64_t nextSequence() const { return next_sequence_; }
 
  private:
   // A message published on the current connection and not yet confirmed. Delivery tags grow in

@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::chrono::milliseconds kIdlePoll{50};
 constexpr std::chrono::milliseconds kConfirmPoll{5};
+// While the lease is past its time: how often to look whether it was renewed (or the stop came).
+constexpr std::chrono::milliseconds kLeasePoll{10};
 
 }  // namespace
 
@@ -237,7 +239,7 @@ Status PublisherStage::maybeSave() {
     return Status::ok();
   }
   offered_ = mark;
-  writer_.offer(std::move(mark));
+  writer_.offer(std::move(mark), window_.firstUnconfirmed());
   return Status::ok();
 }
 
@@ -312,7 +314,8 @@ Result<bool> PublisherStage::turn() {
   if (window_.halted() && !drain_deadline_) {
     drain_deadline_ = clock_.monotonicNow() + options_.drain_timeout;
   }
-  bool accepting = window_.unconfirmed() < options_.confirm_window && !drain_deadline_ && !blocked_;
+  bool accepting = window_.unconfirmed() < options_.confirm_window && !drain_deadline_ &&
+                   !blocked_ && !savesBehind();
   if (accepting) {
     takeInput();
     accepting = window_.unconfirmed() < options_.confirm_window && !drain_deadline_;
@@ -339,6 +342,24 @@ Result<bool> PublisherStage::turn() {
   return false;
 }
 
+bool PublisherStage::savesBehind() const {
+  // A leader only (a lease): alone, the checkpoint lagging costs nothing but republishing.
+  if (options_.lease_valid_until == nullptr) {
+    return false;
+  }
+  // Saves normally land every checkpoint_interval: four of them missed is a state server that
+  // stopped answering (or a very slow one, which this paces).
+  const auto allowance = std::max<std::chrono::steady_clock::duration>(
+      std::chrono::milliseconds(100), 4 * options_.checkpoint_interval);
+  return writer_.behind(allowance, window_.nextSequence(), options_.confirm_window);
+}
+
+bool PublisherStage::leaseExpired() const {
+  const std::atomic<int64_t>* lease = options_.lease_valid_until;
+  return lease != nullptr &&
+         clock_.monotonicNow().time_since_epoch().count() >= lease->load(std::memory_order_acquire);
+}
+
 Status PublisherStage::run(std::stop_token stop, std::stop_token draining) {
   std::stop_source wake;
   std::stop_callback wake_on_stop(stop, [&wake] { wake.request_stop(); });
@@ -355,6 +376,10 @@ Status PublisherStage::run(std::stop_token stop, std::stop_token draining) {
     }
     MM_RETURN_IF_ERROR(ended);
     if (!connected_) {
+      continue;
+    }
+    if (leaseExpired()) [[unlikely]] {
+      clock_.waitFor(kLeasePoll, wake_);
       continue;
     }
     auto done = turn();

@@ -26,6 +26,7 @@
 // reconnect loop either.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <stop_token>
@@ -67,6 +68,11 @@ struct PublisherOptions {
   OversizePolicy on_oversize = OversizePolicy::Fail;
   // The heartbeat's body and id follow the message contract (message/origin_message.h).
   message::MessageFormat message_format = message::MessageFormat::Native;
+  // The leader's lease (state/leader_lease.h validUntil(): steady_clock nanoseconds): while
+  // monotonicNow() is past it, nothing is published, so a leader paused or cut off past the time
+  // the server may have handed the lock to a standby never publishes after it
+  // (docs/high-availability.md "Fencing"). Null: no lease (state_store = file).
+  const std::atomic<int64_t>* lease_valid_until = nullptr;
 };
 
 class PublisherStage {
@@ -113,6 +119,10 @@ class PublisherStage {
   bool handle(const sink::BrokerEvent& event);
   Status maybeSave();
   void maybeHeartbeat();
+  // The lease this leader publishes under is past its time (PublisherOptions::lease_valid_until).
+  bool leaseExpired() const;
+  // A leader's saves lag more than a confirm window of messages (CheckpointWriter::behind()).
+  bool savesBehind() const;
   // Forgets the connection; every unconfirmed message goes out again after reconnecting, after the
   // next backoff delay.
   void markDisconnected(const Status& why);

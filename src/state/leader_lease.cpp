@@ -37,8 +37,8 @@ Result<std::optional<LeaderRow>> readLeader(mysql::Connection& connection,
     return std::optional<LeaderRow>{};
   }
   const mysql::Row& row = (*rows)[0];
-  return std::optional<LeaderRow>(LeaderRow{
-      std::stoull(row[0].value_or("0")), row[1].value_or(""), row[2].value_or("")});
+  return std::optional<LeaderRow>(
+      LeaderRow{std::stoull(row[0].value_or("0")), row[1].value_or(""), row[2].value_or("")});
 }
 
 LeaderLease::LeaderLease(LeaseOptions options)
@@ -93,7 +93,12 @@ Result<uint64_t> LeaderLease::acquire(const std::atomic<bool>& stop,
       continue;
     }
     if (*locked) {
-      return takeOffice();
+      const auto locked_at = std::chrono::steady_clock::now();
+      auto epoch = takeOffice();
+      if (epoch.isOk()) {
+        renew(locked_at);
+      }
+      return epoch;
     }
     if (!told) {
       told = true;
@@ -110,10 +115,10 @@ Result<uint64_t> LeaderLease::takeOffice() {
   const std::string db = quoteIdentifier(options_.database);
   const std::string name = mysql::quoteLiteral(session_, options_.name);
   MM_RETURN_IF_ERROR(session_.execute("START TRANSACTION"));
-  MM_RETURN_IF_ERROR(session_.execute(fmt::format(
-      "INSERT INTO {}.monitor_leader (name, epoch, holder) VALUES ({}, 0, '') "
-      "ON DUPLICATE KEY UPDATE name = name",
-      db, name)));
+  MM_RETURN_IF_ERROR(session_.execute(
+      fmt::format("INSERT INTO {}.monitor_leader (name, epoch, holder) VALUES ({}, 0, '') "
+                  "ON DUPLICATE KEY UPDATE name = name",
+                  db, name)));
   auto rows = session_.query(
       fmt::format("SELECT epoch FROM {}.monitor_leader WHERE name = {} FOR UPDATE", db, name));
   if (!rows.isOk() || rows->empty() || !(*rows)[0][0]) {
@@ -123,8 +128,8 @@ Result<uint64_t> LeaderLease::takeOffice() {
   const uint64_t epoch = std::stoull(*(*rows)[0][0]) + 1;
   std::string insert_documents;
   for (std::string_view document : kDocuments) {
-    insert_documents += fmt::format("{}({}, '{}', {})", insert_documents.empty() ? "" : ", ",
-                                    name, document, epoch);
+    insert_documents += fmt::format("{}({}, '{}', {})", insert_documents.empty() ? "" : ", ", name,
+                                    document, epoch);
   }
   for (const std::string& statement :
        {fmt::format("UPDATE {}.monitor_leader SET epoch = {}, holder = {}, since = NOW(6) "
@@ -149,8 +154,8 @@ Status LeaderLease::checkHeld() {
     return rows.status();
   }
   if (rows->empty() || (*rows)[0].empty() || (*rows)[0][0] != std::string("1")) {
-    return Status::refused(fmt::format("the leader lock {} is no longer this monitor's",
-                                       lock_name_));
+    return Status::refused(
+        fmt::format("the leader lock {} is no longer this monitor's", lock_name_));
   }
   return Status::ok();
 }
@@ -167,16 +172,30 @@ void LeaderLease::watch(std::function<void(const Status&)> on_lost) {
   });
 }
 
-void LeaderLease::watchLoop(const std::function<void(const Status&)>& on_lost) {
-  const auto interval = std::max<std::chrono::milliseconds>(
+std::chrono::milliseconds LeaderLease::checkInterval() const {
+  return std::max<std::chrono::milliseconds>(
       std::chrono::seconds(1),
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.lock_timeout) / 4);
+}
+
+void LeaderLease::renew(std::chrono::steady_clock::time_point checked) {
+  const auto lease = std::max<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.lock_timeout) / 2,
+      checkInterval() * 3 / 2);
+  valid_until_.store((checked + lease).time_since_epoch().count(), std::memory_order_release);
+}
+
+void LeaderLease::watchLoop(const std::function<void(const Status&)>& on_lost) {
   std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
+  while (!wake_.wait_for(lock, checkInterval(), [this] { return stopping_; })) {
     lock.unlock();
+    const auto checked = std::chrono::steady_clock::now();
     Status held = checkHeld();
     lock.lock();
-    if (!held.isOk() && !stopping_) {
+    if (held.isOk()) {
+      renew(checked);
+    } else if (!stopping_) {
+      valid_until_.store(0, std::memory_order_release);
       lock.unlock();
       on_lost(held);
       return;
@@ -197,6 +216,7 @@ void LeaderLease::stopWatch() {
 
 void LeaderLease::release() {
   stopWatch();
+  valid_until_.store(0, std::memory_order_release);
   if (session_.connected()) {
     static_cast<void>(session_.execute(
         fmt::format("DO RELEASE_LOCK({})", mysql::quoteLiteral(session_, lock_name_))));

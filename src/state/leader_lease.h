@@ -59,6 +59,11 @@ class LeaderLease {
   Result<uint64_t> acquire(const std::atomic<bool>& stop,
                            const std::function<void(const LeaderRow&)>& waiting);
   void watch(std::function<void(const Status&)> on_lost);
+  // Until when (steady_clock nanoseconds) this leader may publish: the start of the last check
+  // that found the lock held plus the lease, which is lock_timeout/2 (at least 1.5 checks): the
+  // server keeps the lock at least lock_timeout after that check, so a leader that stops at this
+  // time never publishes while a standby may lead. 0 before office and once lost.
+  const std::atomic<int64_t>& validUntil() const { return valid_until_; }
   // Ends the watch, releases the lock and closes the session.
   void release();
 
@@ -67,6 +72,9 @@ class LeaderLease {
   Result<bool> tryLock();
   Result<uint64_t> takeOffice();
   Status checkHeld();
+  std::chrono::milliseconds checkInterval() const;
+  // valid_until_ = `checked` (when a check that found the lock held began) + the lease.
+  void renew(std::chrono::steady_clock::time_point checked);
   void watchLoop(const std::function<void(const Status&)>& on_lost);
   void stopWatch();
 
@@ -76,6 +84,7 @@ class LeaderLease {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;  // guarded by mutex_
+  std::atomic<int64_t> valid_until_{0};
   std::thread watcher_;
 };
 

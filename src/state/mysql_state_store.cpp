@@ -104,10 +104,9 @@ Status MysqlStateStore::writeRowLocked(const std::string& document, std::string_
 }
 
 Status MysqlStateStore::fencedLocked(const std::string& document) {
-  auto leader = connection_.query(
-      fmt::format("SELECT epoch, holder FROM {}.monitor_leader WHERE name = {}",
-                  quoteIdentifier(options_.database),
-                  mysql::quoteLiteral(connection_, options_.name)));
+  auto leader = connection_.query(fmt::format(
+      "SELECT epoch, holder FROM {}.monitor_leader WHERE name = {}",
+      quoteIdentifier(options_.database), mysql::quoteLiteral(connection_, options_.name)));
   std::string newer = "another leader";
   if (leader.isOk() && !leader->empty() && (*leader)[0].size() == 2 && (*leader)[0][0]) {
     newer = fmt::format("leader epoch {} ({})", *(*leader)[0][0], (*leader)[0][1].value_or("?"));

@@ -74,8 +74,8 @@ class MysqlStateStore final : public checkpoint::StateStore {
   MysqlStateOptions options_;
   Documents documents_{*this};
   std::mutex mutex_;
-  mysql::Connection connection_;  // guarded by mutex_
-  uint64_t epoch_ = 0;            // guarded by mutex_
+  mysql::Connection connection_;       // guarded by mutex_
+  uint64_t epoch_ = 0;                 // guarded by mutex_
   checkpoint::SourceIdentity source_;  // guarded by mutex_
   std::atomic<bool> fenced_{false};
 };

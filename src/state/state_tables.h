@@ -4,12 +4,12 @@
 //   monitor_leader (name PK, epoch, holder, since)
 //       one row per monitor name: the epoch of its newest leader and who that is;
 //   monitor_state (name, document PK, epoch, revision, content, saved_at)
-//       one row per monitor name and document ("position": checkpoint/state_text.h; "schema_history":
-//       schema/schema_history.h). `epoch` is the leader allowed to write it: a leader taking office
-//       raises it on every row of its name in the transaction that raises monitor_leader's, and
-//       a write changes a row only where `epoch` is still the writer's (fencing: a deposed leader's
-//       write changes nothing). `revision` counts the writes, so a write always changes its row
-//       (MySQL counts only rows whose values changed as affected).
+//       one row per monitor name and document ("position": checkpoint/state_text.h;
+//       "schema_history": schema/schema_history.h). `epoch` is the leader allowed to write it: a
+//       leader taking office raises it on every row of its name in the transaction that raises
+//       monitor_leader's, and a write changes a row only where `epoch` is still the writer's
+//       (fencing: a deposed leader's write changes nothing). `revision` counts the writes, so a
+//       write always changes its row (MySQL counts only rows whose values changed as affected).
 //
 // The lock (GET_LOCK) that elects the leader is named after the database and the monitor name.
 #pragma once
