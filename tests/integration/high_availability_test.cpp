@@ -41,13 +41,10 @@ size_t envSize(const char* name, size_t fallback) {
   return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
 }
 
-// Inserts, updates and deletes rows of `table` in small transactions, every few ms, on a thread of
-// its own until stopped. next_id() is the id the next insert will take.
-class Workload {
+// A loop on a thread of its own, from start() until stop() (or destruction).
+class BackgroundLoop {
  public:
-  Workload(const ServerEnvironment& env, std::string table) : env_(env), table_(std::move(table)) {}
-  ~Workload() { stop(); }
-
+  virtual ~BackgroundLoop() = default;
   void start() {
     thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
   }
@@ -57,11 +54,26 @@ class Workload {
       thread_.join();
     }
   }
+
+ protected:
+  virtual void loop(const std::stop_token& stop) = 0;
+
+ private:
+  std::jthread thread_;
+};
+
+// Inserts, updates and deletes rows of `table` in small transactions, every few ms, on a thread of
+// its own until stopped. next_id() is the id the next insert will take.
+class Workload final : public BackgroundLoop {
+ public:
+  Workload(const ServerEnvironment& env, std::string table) : env_(env), table_(std::move(table)) {}
+  ~Workload() override { stop(); }
+
   int nextId() const { return next_id_.load(); }
   const std::string& error() const { return error_; }
 
  private:
-  void loop(const std::stop_token& stop) {
+  void loop(const std::stop_token& stop) override {
     mysql::Connection sql;
     if (Status s = connectAdmin(env_, sql); !s.isOk()) {
       error_ = s.toString();
@@ -90,30 +102,20 @@ class Workload {
   std::string table_;
   std::atomic<int> next_id_{1};
   std::string error_;
-  std::jthread thread_;
 };
 
 // Reads the saved checkpoint every 20 ms and notes any that lies before the one read before it.
-class CheckpointWatch {
+class CheckpointWatch final : public BackgroundLoop {
  public:
   CheckpointWatch(const ServerEnvironment& env, std::string name)
       : env_(env), name_(std::move(name)) {}
-  ~CheckpointWatch() { stop(); }
+  ~CheckpointWatch() override { stop(); }
 
-  void start() {
-    thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
-  }
-  void stop() {
-    if (thread_.joinable()) {
-      thread_.request_stop();
-      thread_.join();
-    }
-  }
   const std::string& backwards() const { return backwards_; }
   size_t readings() const { return readings_; }
 
  private:
-  void loop(const std::stop_token& stop) {
+  void loop(const std::stop_token& stop) override {
     mysql::Connection sql;
     if (Status s = connectAdmin(env_, sql); !s.isOk()) {
       backwards_ = s.toString();
@@ -152,7 +154,6 @@ class CheckpointWatch {
   std::string name_;
   std::string backwards_;
   std::atomic<size_t> readings_{0};
-  std::jthread thread_;
 };
 
 class HighAvailability : public LiveMonitorTest {

@@ -716,3 +716,37 @@ TEST(Databases, AreAList) {
 
 }  // namespace
 }  // namespace mm::config
+
+namespace mm::config {
+namespace {
+
+// Issue 19: [monitor] state_store = mysql and its [state] server (docs/high-availability.md).
+TEST(ConfigState, TheStateServerDefaultsToTheSourceAndIsCheckedWhenNamed) {
+  auto config = buildConfig("[monitor]\nstate_store = mysql\nname = orders\n", "f.cfg", {}, {});
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->monitor.state_store, StateStoreKind::Mysql);
+  EXPECT_EQ(config->monitor.name, "orders");
+  EXPECT_EQ(config->state.database, "mysql_monitor");
+  EXPECT_EQ(config->state.host, "") << "empty: the [mysql] source";
+  EXPECT_EQ(config->state.lock_timeout_seconds, 10);
+  auto named = buildConfig("[state]\nhost = state-db\nport = 3310\nuser = s\npassword = p\n"
+                           "lock_timeout = 4\n",
+                           "f.cfg", {{"MYSQL_MONITOR_STATE_DATABASE", "ha_state"}}, {});
+  ASSERT_TRUE(named.isOk()) << named.status().toString();
+  EXPECT_EQ(named->state.host, "state-db");
+  EXPECT_EQ(named->state.port, 3310);
+  EXPECT_EQ(named->state.database, "ha_state");
+  EXPECT_EQ(named->state.lock_timeout_seconds, 4);
+  expectBuildError(buildConfig("[monitor]\nstate_store = disk\n", "f.cfg", {}, {}), "state_store");
+  expectBuildError(buildConfig("[state]\ndatabase = my-state; DROP\n", "f.cfg", {}, {}),
+                   "[state] database 'my-state; DROP' is not a plain database name");
+  expectBuildError(buildConfig("[state]\nuser = s\n", "f.cfg", {}, {}),
+                   "[state] user/password are set but [state] host is not");
+  expectBuildError(buildConfig("[state]\nlock_timeout = 1\n", "f.cfg", {}, {}), "lock_timeout");
+  expectBuildError(
+      buildConfig(fmt::format("[monitor]\nname = {}\n", std::string(65, 'n')), "f.cfg", {}, {}),
+      "[monitor] name is 65 bytes long; at most 64");
+}
+
+}  // namespace
+}  // namespace mm::config

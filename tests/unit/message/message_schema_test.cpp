@@ -214,13 +214,14 @@ TEST(MessageSchema, SnapshotStartRowSnapshotAndSnapshotEndValidate) {
   EXPECT_NE(snapshot_row.find(R"("type":"row_snapshot")"), std::string::npos) << snapshot_row;
   EXPECT_NE(snapshot_row.find(R"("snapshot_id":"20261205T011500Z-3f9a")"), std::string::npos);
   // The contract is enforced, not just described: each type's required field is required.
-  for (const auto& [body, says] : std::vector<std::pair<std::string, std::string>>{
-           {R"({"type":"snapshot_start","database":"shop","table_name":"item","estimated_rows":1,"timestamp":1})",
-            "(missing: snapshot_id)"},
-           {R"({"type":"row_snapshot","database":"shop","table_name":"item","keys":{},"values":{},"timestamp":1,"binlog_timestamp":1})",
-            "(missing: snapshot_id)"},
-           {R"({"type":"snapshot_end","database":"shop","table_name":"item","snapshot_id":"x","rows":-1,"timestamp":1})",
-            "field '#/rows' fails 'minimum'"}}) {
+  for (
+      const auto& [body, says] : std::vector<std::pair<std::string, std::string>>{
+          {R"({"type":"snapshot_start","database":"shop","table_name":"item","estimated_rows":1,"timestamp":1})",
+           "(missing: snapshot_id)"},
+          {R"({"type":"row_snapshot","database":"shop","table_name":"item","keys":{},"values":{},"timestamp":1,"binlog_timestamp":1})",
+           "(missing: snapshot_id)"},
+          {R"({"type":"snapshot_end","database":"shop","table_name":"item","snapshot_id":"x","rows":-1,"timestamp":1})",
+           "field '#/rows' fails 'minimum'"}}) {
     Status refused = schema->validate(body);
     ASSERT_FALSE(refused.isOk()) << body;
     EXPECT_NE(refused.message().find(says), std::string::npos) << refused.message();

@@ -25,11 +25,15 @@ std::vector<uint8_t> varchar(std::string_view text) {
 //   note VARCHAR(200), PRIMARY KEY (id, code)): a column named "timestamp", and values that hold
 // what a reader of the text would trip over.
 binlog::TableMap itemTable() {
-  binlog::TableMap table{.database = "shop", .table = "item", .columns = {},
-                         .has_column_names = true, .primary_key = {0, 1}};
-  for (const auto& [name, type] :
-       {std::pair{"id", binlog::MYSQL_TYPE_LONGLONG}, {"code", binlog::MYSQL_TYPE_VARCHAR},
-        {"timestamp", binlog::MYSQL_TYPE_VARCHAR}, {"note", binlog::MYSQL_TYPE_VARCHAR}}) {
+  binlog::TableMap table{.database = "shop",
+                         .table = "item",
+                         .columns = {},
+                         .has_column_names = true,
+                         .primary_key = {0, 1}};
+  for (const auto& [name, type] : {std::pair{"id", binlog::MYSQL_TYPE_LONGLONG},
+                                   {"code", binlog::MYSQL_TYPE_VARCHAR},
+                                   {"timestamp", binlog::MYSQL_TYPE_VARCHAR},
+                                   {"note", binlog::MYSQL_TYPE_VARCHAR}}) {
     binlog::TableMapColumn& column = table.columns.emplace_back();
     column.type = column.real_type = type;
     column.name = name;
@@ -53,10 +57,14 @@ Built updateMessage(const RowOrigin& origin) {
   const auto before_ts = varchar("2026-01-01");
   const auto after_ts = varchar("2026-01-02");
   const auto note = varchar(R"(}{,"timestamp":5,"keys":{},"gtid":"x"})");
-  const std::vector<Cell> before = {{Cell::State::Value, id}, {Cell::State::Value, code},
-                                    {Cell::State::Value, before_ts}, {Cell::State::Null, {}}};
-  const std::vector<Cell> after = {{Cell::State::Value, id}, {Cell::State::Value, code},
-                                   {Cell::State::Value, after_ts}, {Cell::State::Value, note}};
+  const std::vector<Cell> before = {{Cell::State::Value, id},
+                                    {Cell::State::Value, code},
+                                    {Cell::State::Value, before_ts},
+                                    {Cell::State::Null, {}}};
+  const std::vector<Cell> after = {{Cell::State::Value, id},
+                                   {Cell::State::Value, code},
+                                   {Cell::State::Value, after_ts},
+                                   {Cell::State::Value, note}};
   RowMessageBuilder builder;
   auto message = builder.update(table, before, after, origin);
   EXPECT_TRUE(message.isOk()) << message.status().toString();
@@ -94,13 +102,14 @@ TEST(RowOversize, WithoutPositionAndGtidTheDescriptionSaysLess) {
 TEST(RowOversize, StubIsTheRowsHeadAndTailAroundTheSizesAndValidates) {
   const Built message = updateMessage(kOrigin);
   const std::string stub = rowOversizeMessage(message.body, message.layout, 134217728);
-  EXPECT_EQ(stub, fmt::format(R"({{"type":"row_oversize","row_type":"row_update","database":"shop",)"
-                              R"("table_name":"item","keys":{{"id":7,"code":"A\"B"}},)"
-                              R"("message_size":{},"max_message_size":134217728,)"
-                              R"("timestamp":1764108005,"binlog_timestamp":1764108000,)"
-                              R"("position":{{"file":"mysql-bin.000042","pos":91234,"row":3}},)"
-                              R"("gtid":"0-1-5120"}})",
-                              message.body.size()));
+  EXPECT_EQ(stub,
+            fmt::format(R"({{"type":"row_oversize","row_type":"row_update","database":"shop",)"
+                        R"("table_name":"item","keys":{{"id":7,"code":"A\"B"}},)"
+                        R"("message_size":{},"max_message_size":134217728,)"
+                        R"("timestamp":1764108005,"binlog_timestamp":1764108000,)"
+                        R"("position":{{"file":"mysql-bin.000042","pos":91234,"row":3}},)"
+                        R"("gtid":"0-1-5120"}})",
+                        message.body.size()));
   EXPECT_TRUE(test::isValidMessage(stub)) << stub;
   // The schema refuses a stub without its sizes.
   EXPECT_FALSE(test::isValidMessage(

@@ -137,3 +137,21 @@ TEST(SampleReadiness, IgnoresAStaleServerPosition) {
 
 }  // namespace
 }  // namespace mm::metrics
+
+namespace mm::metrics {
+namespace {
+
+// Issue 19: a standby is alive (/healthz) but not ready: it is not the one serving.
+TEST_F(ReadinessRuleTest, AStandbyIsNotReadyWhateverItsConnections) {
+  auto sample = streaming({"mysql-bin.000001", 500}, std::nullopt);
+  sample.standby = true;
+  const Readiness readiness = at(0s, sample);
+  EXPECT_FALSE(readiness.ready);
+  EXPECT_EQ(readiness.reason,
+            "not ready: standby: another monitor of this [monitor] name is active");
+  sample.standby = false;
+  EXPECT_TRUE(at(1s, sample).ready);
+}
+
+}  // namespace
+}  // namespace mm::metrics

@@ -6,7 +6,9 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 #include <gtest/gtest.h>
 
@@ -97,6 +99,72 @@ TEST(CheckpointWriter, AFailedSaveIsStickyAndNamesTheCheckpoint) {
   EXPECT_NE(failed.message().find("cannot save the checkpoint"), std::string::npos)
       << failed.toString();
   EXPECT_EQ(writer.finish(at(600)).code(), StatusCode::Io) << "finish() forgot the earlier failure";
+}
+
+}  // namespace
+}  // namespace mm::pipeline
+
+namespace mm::pipeline {
+namespace {
+
+// A state store whose saves wait until release(): a state server that stopped answering.
+class StalledStore final : public checkpoint::StateStore {
+ public:
+  Result<checkpoint::SavedState> loadWithSource() override { return checkpoint::SavedState{}; }
+  void setSource(checkpoint::SourceIdentity) override {}
+  Status save(const checkpoint::Checkpoint&) override {
+    std::unique_lock lock(mutex_);
+    ++saves_started_;
+    released_cv_.wait(lock, [&] { return released_; });
+    return Status::ok();
+  }
+  std::string describe() const override { return "a stalled store"; }
+  DocumentStore& documents() override { return documents_; }
+
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    released_cv_.notify_all();
+  }
+  int savesStarted() {
+    std::lock_guard lock(mutex_);
+    return saves_started_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable released_cv_;
+  bool released_ = false;
+  int saves_started_ = 0;
+  DirectoryDocuments documents_{"/nonexistent"};
+};
+
+// Issue 19: a leader whose state server stopped answering stops publishing once a confirm window
+// went out past the last saved mark (pipeline/publisher_stage.h
+// PublisherOptions::lease_valid_until).
+TEST(CheckpointWriterBehind, OnlyAnOfferWaitingPastTheAllowanceWithTheLimitPassedIsBehind) {
+  StalledStore store;
+  test::FakeClock clock;
+  metrics::Stats stats;
+  {
+    CheckpointWriter writer(store, clock, 20ms, checkpoint::Checkpoint{}, stats);
+    EXPECT_FALSE(writer.behind(200ms, 1000, 100)) << "nothing offered: nothing waits";
+    writer.offer(at(100), 50);
+    ASSERT_TRUE(test::eventually([&] { return store.savesStarted() == 1; }));
+    EXPECT_FALSE(writer.behind(200ms, 1000, 100)) << "the offer is not older than the allowance";
+    clock.advance(300ms);
+    EXPECT_TRUE(writer.behind(200ms, 1000, 100)) << "1000 sent, none past a saved mark";
+    EXPECT_FALSE(writer.behind(200ms, 100, 100)) << "within the limit";
+    store.release();
+    // Saved: the mark offered at 50 items is the last saved, and nothing else waits.
+    ASSERT_TRUE(test::eventually([&] { return metrics::get(stats.checkpoints_saved) == 1; }));
+    EXPECT_FALSE(writer.behind(200ms, 1000, 100));
+    writer.offer(at(200), 900);
+    clock.advance(300ms);
+    ASSERT_TRUE(test::eventually([&] { return metrics::get(stats.checkpoints_saved) == 2; }));
+    EXPECT_FALSE(writer.behind(200ms, 1000, 100)) << "saved at once: nothing waits";
+    EXPECT_TRUE(writer.finish(at(200)).isOk());
+  }
 }
 
 }  // namespace

@@ -9,9 +9,12 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -418,6 +421,36 @@ TEST_F(PublisherStageTest, AStopWithNothingUnconfirmedDoesNotWaitForAnUnreachabl
   EXPECT_TRUE(broker_.interrupted) << "the connect under way was not interrupted";
   EXPECT_EQ(broker_.connect_times.size(), 1u);
   EXPECT_EQ(clock_.waited(), std::chrono::steady_clock::duration::zero());
+}
+
+}  // namespace
+}  // namespace mm::pipeline
+
+namespace mm::pipeline {
+namespace {
+
+// Issue 19: a leader paused or cut off past its lease publishes nothing until it is renewed
+// (docs/high-availability.md "Fencing").
+TEST_F(PublisherStageTest, NothingIsPublishedPastTheLeaderLeaseUntilItIsRenewed) {
+  std::atomic<int64_t> lease{clock_.monotonicNow().time_since_epoch().count()};  // past now
+  options_.lease_valid_until = &lease;
+  std::atomic<uint64_t> published_before_renewal{99};
+  std::atomic<bool> ended{false};
+  std::jthread renewer([&] {
+    // The stage looks at the lease again every few (fake) milliseconds while it is past.
+    while (clock_.waits() < 20 && !ended) {
+      std::this_thread::yield();
+    }
+    published_before_renewal = metrics::get(stats_.messages_published);
+    lease = std::numeric_limits<int64_t>::max();
+  });
+  const Status status = run({messages(3)});
+  ended = true;
+  renewer.join();
+  ASSERT_TRUE(status.isOk()) << status.toString();
+  EXPECT_EQ(published_before_renewal.load(), 0u) << "published past the lease";
+  EXPECT_EQ(broker_.idsOn(1), ids({0, 1, 2}));
+  EXPECT_EQ(saved(), markAfter(2));
 }
 
 }  // namespace
