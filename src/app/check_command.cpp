@@ -4,8 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "app/configuration.h"
 #include "app/exit_codes.h"
 #include "mysql/preflight.h"
+#include "state/leader_lease.h"
+#include "state/mysql_state_store.h"
+#include "state/state_tables.h"
 
 namespace mm::app {
 namespace {
@@ -106,12 +110,64 @@ mysql::CheckResult checkBroker(const sink::AmqpOptions& options) {
                             {}};
 }
 
+// [monitor] state_store = mysql: the state server reachable, the tables there or creatable, the
+// grants the monitor writes with, and who leads (docs/high-availability.md "Grants").
+mysql::CheckResult checkStateStore(const config::Config& config) {
+  const mysql::ConnectionOptions options = stateConnectionOptions(config);
+  const std::string db = state::quoteIdentifier(config.state.database);
+  const std::string name = fmt::format("state store {}:{}", options.host, options.port);
+  const std::string grant =
+      fmt::format("GRANT SELECT, INSERT, UPDATE, CREATE ON {}.* TO '{}' (the state tables only)",
+                  db, options.user);
+  state::MysqlStateStore store(
+      state::MysqlStateOptions{options, config.state.database, config.monitor.name});
+  if (Status prepared = store.prepare(); !prepared.isOk()) {
+    return failure(name, prepared, grant + "; or check [state] host, port, user and password");
+  }
+  mysql::Connection connection;
+  if (Status connected = connection.connect(options); !connected.isOk()) {
+    return failure(name, connected, "check [state] host, port, user and password");
+  }
+  // Statements that change nothing, checked for their grants all the same.
+  for (const std::string& statement :
+       {fmt::format("UPDATE {}.monitor_state SET revision = revision WHERE 1 = 0", db),
+        fmt::format("INSERT INTO {0}.monitor_leader SELECT * FROM {0}.monitor_leader WHERE 1 = 0",
+                    db)}) {
+    if (Status allowed = connection.execute(statement); !allowed.isOk()) {
+      return failure(name,
+                     allowed.code() == StatusCode::Refused
+                         ? Status::refused(state::grantsMissing(connection, store.options()))
+                         : allowed,
+                     grant);
+    }
+  }
+  auto leader = state::readLeader(connection, config.state.database, config.monitor.name);
+  auto lock = connection.query(
+      fmt::format("SELECT IS_USED_LOCK({})",
+                  mysql::quoteLiteral(
+                      connection, state::lockName(config.state.database, config.monitor.name))));
+  const bool held = lock.isOk() && !lock->empty() && (*lock)[0][0].has_value();
+  std::string who = "no monitor of this name is active";
+  if (held && leader.isOk() && leader->has_value()) {
+    who = fmt::format("active: {} (epoch {})", (*leader)->holder, (*leader)->epoch);
+  }
+  return mysql::CheckResult{
+      mysql::CheckLevel::Ok,
+      name,
+      fmt::format("tables in {} as '{}' (select, insert, update); [monitor] name '{}': {}", db,
+                  options.user, config.monitor.name, who),
+      {}};
+}
+
 }  // namespace
 
 int runCheck(const config::Config& config, const mysql::ConnectionOptions& mysql_options,
              const sink::AmqpOptions& amqp_options) {
   std::vector<mysql::CheckResult> checks = checkServer(config, mysql_options);
   checks.push_back(checkBroker(amqp_options));
+  if (config.monitor.state_store == config::StateStoreKind::Mysql) {
+    checks.push_back(checkStateStore(config));
+  }
   // A file written for the Python monitor: where it means something else here (not a failure).
   for (const std::string& difference : config.origin_differences) {
     checks.push_back(

@@ -9,6 +9,7 @@
 #include "app/configuration.h"
 #include "app/decode_command.h"
 #include "app/exit_codes.h"
+#include "app/import_state_command.h"
 #include "app/logging.h"
 #include "app/options.h"
 #include "app/run.h"
@@ -56,6 +57,7 @@ int runCommand(int argc, char** argv) {
       mysql::mysqlLibraryInit();
       return runCheck(*config, connectionOptions(config->mysql), amqpOptions(*config));
     case Command::Status: mysql::mysqlLibraryInit(); return runStatus(*config);
+    case Command::ImportState: mysql::mysqlLibraryInit(); return runImportState(*config);
     case Command::Tail: return runTail(*config, *command_line);
     case Command::Snapshot: return runSnapshotCommand(*config, *command_line);
     case Command::Run:

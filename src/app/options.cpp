@@ -64,6 +64,16 @@ void addDaemonCommands(CLI::App& cli, CommandLine& cl) {
       "binlog retention, and whether the saved binlog still exists (exit 1 when it is gone)");
   addConfigOptions(*status, cl);
   status->footer("Example:\n  mysql-monitor status --config /etc/mysql-monitor.cfg");
+
+  CLI::App* import_state = cli.add_subcommand(
+      "import-state",
+      "Copy the state in [monitor] state_path (checkpoint and schema history) into the [state] "
+      "tables on a server, for [monitor] state_store = mysql; refuses to overwrite a state or to "
+      "run beside a monitor of the same [monitor] name");
+  addConfigOptions(*import_state, cl);
+  import_state->footer(
+      "Example:\n  mysql-monitor import-state --config /etc/mysql-monitor.cfg\n"
+      "then set [monitor] state_store = mysql and start the monitor (docs/high-availability.md)");
 }
 
 void addTailCommand(CLI::App& cli, CommandLine& cl) {
@@ -137,11 +147,10 @@ Result<CommandLine> parseCommandLine(int argc, char** argv) {
     return Status::invalidArgument(fmt::format("{}\nRun with --help for usage.", e.what()));
   }
   // The subcommand given (at most one); none, or run, means the daemon.
-  const std::pair<const char*, Command> commands[] = {{"decode", Command::Decode},
-                                                      {"check", Command::Check},
-                                                      {"status", Command::Status},
-                                                      {"tail", Command::Tail},
-                                                      {"snapshot", Command::Snapshot}};
+  const std::pair<const char*, Command> commands[] = {
+      {"decode", Command::Decode},     {"check", Command::Check},
+      {"status", Command::Status},     {"tail", Command::Tail},
+      {"snapshot", Command::Snapshot}, {"import-state", Command::ImportState}};
   for (const auto& [name, command] : commands) {
     if (cli.get_subcommand(name)->parsed()) {
       cl.command = command;

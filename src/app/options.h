@@ -17,7 +17,7 @@
 
 namespace mm::app {
 
-enum class Command { Run, Decode, Check, Tail, Status, Snapshot };
+enum class Command { Run, Decode, Check, Tail, Status, Snapshot, ImportState };
 
 struct CommandLine {
   Command command = Command::Run;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,9 @@
 #include "mysql/binlog_stream.h"
 #include "mysql/preflight.h"
 #include "mysql/source_status.h"
+#include "state/leader_lease.h"
+#include "state/mysql_state_store.h"
+#include "state/state_tables.h"
 
 namespace mm::app {
 namespace {
@@ -69,11 +73,12 @@ std::string savedWhen(const std::string& path) {
                      humanSeconds(std::max(age, 0.0)));
 }
 
-void printSavedState(const std::string& path, const checkpoint::Checkpoint& checkpoint,
-                     const config::Config& config) {
+// `label`: "state file" or "state table"; `when`: when it was last saved.
+void printSavedState(std::string_view label, const std::string& path, const std::string& when,
+                     const checkpoint::Checkpoint& checkpoint, const config::Config& config) {
   if (checkpoint.empty()) {
     auto origin = checkpoint::loadOriginState(config.monitor.origin_state_file);
-    line("state file",
+    line(label,
          origin.isOk() && *origin
              ? fmt::format("{}: none yet (the monitor continues from the Python monitor's, below)",
                            path)
@@ -81,7 +86,7 @@ void printSavedState(const std::string& path, const checkpoint::Checkpoint& chec
                            config.mysql.start_position.text));
     return;
   }
-  line("state file", fmt::format("{} ({})", path, savedWhen(path)));
+  line(label, fmt::format("{} ({})", path, when));
   line("saved position", checkpoint::toString(checkpoint));
   if (!checkpoint.gtid_set.empty()) {
     line("saved gtid set", checkpoint.gtid_set);
@@ -164,16 +169,63 @@ std::string savedSnapshotText(const checkpoint::SnapshotProgress& progress) {
   return text;
 }
 
+// [monitor] state_store = mysql: who leads, and when the state row was saved
+// (docs/high-availability.md).
+// "" when the state server cannot be asked (the line says why).
+std::string printLeader(const config::Config& config) {
+  mysql::Connection connection;
+  if (Status connected = connection.connect(stateConnectionOptions(config)); !connected.isOk()) {
+    line("leader", connected.message());
+    return "";
+  }
+  const std::string name = mysql::quoteLiteral(connection, config.monitor.name);
+  auto leader = state::readLeader(connection, config.state.database, config.monitor.name);
+  auto lock = connection.query(fmt::format(
+      "SELECT IS_USED_LOCK({}), (SELECT DATE_FORMAT(saved_at, '%Y-%m-%dT%H:%i:%SZ') FROM "
+      "{}.monitor_state WHERE name = {} AND document = 'position')",
+      mysql::quoteLiteral(connection, state::lockName(config.state.database, config.monitor.name)),
+      state::quoteIdentifier(config.state.database), name));
+  if (!leader.isOk() || !lock.isOk() || lock->empty()) {
+    line("leader", (leader.isOk() ? lock.status() : leader.status()).message());
+    return "";
+  }
+  const bool held = (*lock)[0][0].has_value();
+  if (!leader->has_value()) {
+    line("leader", "none yet: no monitor of this [monitor] name has led");
+  } else {
+    line("leader", fmt::format("{}, epoch {}, since {}: {}", (*leader)->holder, (*leader)->epoch,
+                               (*leader)->since,
+                               held ? "active (holds the lock)"
+                                    : "NOT RUNNING (the lock is free: no monitor is active)"));
+  }
+  return fmt::format("saved {}", (*lock)[0][1].value_or("never"));
+}
+
 int runStatus(const config::Config& config) {
-  checkpoint::StateFile state(
-      (std::filesystem::path(config.monitor.state_path) / "position").string());
-  auto saved = state.loadWithSource();
+  const bool on_server = config.monitor.state_store == config::StateStoreKind::Mysql;
+  std::unique_ptr<checkpoint::StateStore> state;
+  std::string when;
+  std::string where;
+  if (on_server) {
+    when = printLeader(config);
+    state = std::make_unique<state::MysqlStateStore>(state::MysqlStateOptions{
+        stateConnectionOptions(config), config.state.database, config.monitor.name});
+    where = state->describe();
+  } else {
+    auto file = std::make_unique<checkpoint::StateFile>(
+        (std::filesystem::path(config.monitor.state_path) / "position").string());
+    when = savedWhen(file->path());
+    where = file->path();
+    state = std::move(file);
+  }
+  const std::string label = on_server ? "state" : "state file";
+  auto saved = state->loadWithSource();
   if (!saved.isOk()) {
-    line("state file", fmt::format("{}: {}", state.path(), saved.status().message()));
+    line(label, saved.status().message());
     return kExitFailure;
   }
   const checkpoint::Checkpoint& checkpoint = saved->checkpoint;
-  printSavedState(state.path(), checkpoint, config);
+  printSavedState(label, where, when, checkpoint, config);
   printSnapshot(checkpoint, config);
 
   mysql::Connection connection;

@@ -111,6 +111,22 @@ Result<uint64_t> LeaderLease::acquire(const std::atomic<bool>& stop,
   return Status::cancelled("stopped while standing by");
 }
 
+Result<std::optional<uint64_t>> LeaderLease::tryAcquire() {
+  MM_RETURN_IF_ERROR(connectSession());
+  auto locked = tryLock();
+  if (!locked.isOk()) {
+    return locked.status();
+  }
+  if (!*locked) {
+    return std::optional<uint64_t>{};
+  }
+  auto epoch = takeOffice();
+  if (!epoch.isOk()) {
+    return epoch.status();
+  }
+  return std::optional<uint64_t>(*epoch);
+}
+
 Result<uint64_t> LeaderLease::takeOffice() {
   const std::string db = quoteIdentifier(options_.database);
   const std::string name = mysql::quoteLiteral(session_, options_.name);

@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -58,6 +59,9 @@ class LeaderLease {
   // the lock was found taken, with the leader row (to log who leads).
   Result<uint64_t> acquire(const std::atomic<bool>& stop,
                            const std::function<void(const LeaderRow&)>& waiting);
+  // One try (waiting at most a second): the new epoch, or nullopt when another session holds the
+  // lock (a monitor of this name runs). For tools that must not run beside a leader.
+  Result<std::optional<uint64_t>> tryAcquire();
   void watch(std::function<void(const Status&)> on_lost);
   // Until when (steady_clock nanoseconds) this leader may publish: the start of the last check
   // that found the lock held plus the lease, which is lock_timeout/2 (at least 1.5 checks): the

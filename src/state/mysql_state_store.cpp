@@ -12,6 +12,15 @@ bool linkLost(const Status& status) { return status.code() == StatusCode::Io; }
 
 }  // namespace
 
+std::string grantsMissing(const mysql::Connection& connection, const MysqlStateOptions& options) {
+  return fmt::format(
+      "MySQL server {}: the state tables in {} ([state] database) cannot be created or written: "
+      "error {}: {}; fix: GRANT SELECT, INSERT, UPDATE, CREATE ON {}.* TO '{}' (the state "
+      "tables only, docs/high-availability.md)",
+      connection.where(), quoteIdentifier(options.database), connection.lastErrno(),
+      connection.lastErrorText(), quoteIdentifier(options.database), options.connection.user);
+}
+
 MysqlStateStore::MysqlStateStore(MysqlStateOptions options) : options_(std::move(options)) {}
 
 std::string MysqlStateStore::table() const {
@@ -35,6 +44,9 @@ Status MysqlStateStore::prepare() {
   MM_RETURN_IF_ERROR(connectLocked());
   for (const std::string& statement : createStatements(options_.database)) {
     if (Status created = connection_.execute(statement); !created.isOk()) {
+      if (created.code() == StatusCode::Refused) {
+        return Status::refused(grantsMissing(connection_, options_));
+      }
       return created.withContext(
           fmt::format("creating the state tables in database {} ([state] database)",
                       quoteIdentifier(options_.database)));

@@ -80,4 +80,8 @@ class MysqlStateStore final : public checkpoint::StateStore {
   std::atomic<bool> fenced_{false};
 };
 
+// "the state tables ... cannot be created or written: error N: TEXT; fix: GRANT ..." for the
+// connection's last error (a refusal).
+std::string grantsMissing(const mysql::Connection& connection, const MysqlStateOptions& options);
+
 }  // namespace mm::state

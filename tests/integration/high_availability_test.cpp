@@ -408,3 +408,53 @@ TEST_F(HighAvailability, AnActiveCutOffFromTheStateServerStopsAndTheStandbyTakes
 
 }  // namespace
 }  // namespace mm::test
+
+namespace mm::test {
+namespace {
+
+// Issue 19 item 1: a file state moves into the tables in one command; status and check show the
+// table's state, its leader and the grants; the monitor resumes from the imported checkpoint.
+TEST_F(HighAvailability, AFileStateIsImportedAndTheMonitorResumesFromTheTable) {
+  writeConfig(
+      {.mysql = "database = " + database_ + "\n", .monitor = fmt::format("name = {}\n", name_)});
+  startMonitor();
+  run(fmt::format("INSERT INTO {}.t VALUES (1, 1, 'before the move')", database_));
+  ASSERT_TRUE(applyUntilId(1, 10s));
+  ASSERT_EQ(monitor_.stop(SIGTERM), 0);
+  const std::vector<std::string> on_server{"--set", "monitor.state_store=mysql"};
+  std::vector<std::string> import{"import-state"};
+  auto [imported, import_output] = runToEnd(import, 30s);
+  ASSERT_EQ(imported, 0) << import_output;
+  EXPECT_NE(import_output.find("and its schema history into state table"), std::string::npos)
+      << import_output;
+  auto [again, again_output] = runToEnd(import, 30s);
+  EXPECT_EQ(again, 1) << "a second import overwrote the state";
+  EXPECT_NE(again_output.find("already holds a state"), std::string::npos) << again_output;
+  std::vector<std::string> status{"status"};
+  status.insert(status.end(), on_server.begin(), on_server.end());
+  auto [shown, status_output] = runToEnd(status, 30s);
+  EXPECT_EQ(shown, 0) << status_output;
+  EXPECT_NE(status_output.find("leader:          mysql-monitor import-state, epoch 1"),
+            std::string::npos)
+      << status_output;
+  EXPECT_NE(status_output.find("NOT RUNNING"), std::string::npos) << status_output;
+  std::vector<std::string> check{"check"};
+  check.insert(check.end(), on_server.begin(), on_server.end());
+  auto [checked, check_output] = runToEnd(check, 30s);
+  EXPECT_EQ(checked, 0) << check_output;
+  EXPECT_NE(check_output.find("ok    state store"), std::string::npos) << check_output;
+
+  writeConfig({.mysql = "database = " + database_ + "\n",
+               .monitor = fmt::format("state_store = mysql\nname = {}\n", name_)});
+  const size_t resumed = countOf(monitor_.log(), "resuming from");
+  startMonitor();
+  run(fmt::format("INSERT INTO {}.t VALUES (2, 2, 'after the move')", database_));
+  ASSERT_TRUE(applyUntilId(2, 10s));
+  EXPECT_EQ(countOf(monitor_.log(), "resuming from"), resumed + 1);
+  EXPECT_EQ(countOf(monitor_.log(), "no state in"), 1u) << "the imported state was not used";
+  EXPECT_EQ(drainAndCompare(), "");
+  EXPECT_EQ(applied_.duplicates(), 0u) << "the imported checkpoint is behind the file's";
+}
+
+}  // namespace
+}  // namespace mm::test
