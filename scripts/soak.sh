@@ -9,6 +9,7 @@
 #   MM_STEADY_KILLS (10): kills under a steady 1,000 changes/s, each crash's duplicates bounded.
 #   MM_BROKER_DOWN_SECONDS (180): how long the broker stays unreachable in the memory test.
 #   MM_TXN_BIG_ROWS (200000), MM_TXN_KILLS (8): the savepoint transactions killed into;
+#   MM_HA_KILLS (20): kills of the active monitor of a pair (tests/integration/high_availability_test.cpp);
 #   MM_TXN_STATEMENTS (100000): the statements of one transaction.
 #   MM_SNAPSHOT_ROWS, MM_SNAPSHOT_RESYNC_ROWS (500000 each): the snapshot consistency tests'
 #   tables (issue 18), snapshotted under writes with two kills.
@@ -29,6 +30,7 @@ export MM_STEADY_KILLS=${MM_STEADY_KILLS:-10}
 export MM_BROKER_DOWN_SECONDS=${MM_BROKER_DOWN_SECONDS:-180}
 export MM_TXN_BIG_ROWS=${MM_TXN_BIG_ROWS:-200000}
 export MM_TXN_KILLS=${MM_TXN_KILLS:-8}
+export MM_HA_KILLS=${MM_HA_KILLS:-20}
 export MM_TXN_STATEMENTS=${MM_TXN_STATEMENTS:-100000}
 export MM_LARGE_TEXT_MB=${MM_LARGE_TEXT_MB:-60}
 export MM_SNAPSHOT_ROWS=${MM_SNAPSHOT_ROWS:-500000}
@@ -44,7 +46,7 @@ source "$MM_SERVICES_DIR/env"
 
 LOG=$BUILD_DIR/soak.log
 status=0
-"$BUILD_DIR/mm_integration_tests" --gtest_filter='DeliveryFaults.*:Transactions.*:Oversize.*:*Snapshot.*' --gtest_repeat="${MM_SOAK_REPEAT:-1}" \
+"$BUILD_DIR/mm_integration_tests" --gtest_filter='DeliveryFaults.*:Transactions.*:Oversize.*:*Snapshot.*:HighAvailability.*' --gtest_repeat="${MM_SOAK_REPEAT:-1}" \
   >"$LOG" 2>&1 || status=$?
 grep -E '^\[ *(figures|FAILED|OK|PASSED) ' "$LOG" || true
 echo "full output: $LOG"
