@@ -412,6 +412,25 @@ TEST_F(HighAvailability, AnActiveCutOffFromTheStateServerStopsAndTheStandbyTakes
 namespace mm::test {
 namespace {
 
+// A planned switchover: SIGTERM drains the active, saves its checkpoint and frees the lock, so the
+// standby takes over at once and sends nothing twice.
+TEST_F(HighAvailability, AStoppedActiveHandsOverAtOnceWithoutDuplicates) {
+  configurePair();
+  startPair();
+  Workload workload(env_, database_ + ".t");
+  CheckpointWatch watch(env_, name_);
+  workload.start();
+  watch.start();
+  ASSERT_TRUE(applyUntilId(20, 10s));
+  const auto stopped_at = Clock::now();
+  ASSERT_EQ(monitor_.stop(SIGTERM), 0);
+  ASSERT_TRUE(waitFor([&] { return leads(other_, 1); }, 5s)) << "the standby did not take over";
+  const double waited = std::chrono::duration<double>(Clock::now() - stopped_at).count();
+  ASSERT_TRUE(applyUntilId(workload.nextId(), 10s));
+  std::cout << "[ figures  ] SIGTERM -> the standby leads: " << waited << " s" << std::endl;
+  finish(workload, watch, 0);
+}
+
 // Issue 19 item 1: a file state moves into the tables in one command; status and check show the
 // table's state, its leader and the grants; the monitor resumes from the imported checkpoint.
 TEST_F(HighAvailability, AFileStateIsImportedAndTheMonitorResumesFromTheTable) {
