@@ -169,6 +169,8 @@ std::string savedSnapshotText(const checkpoint::SnapshotProgress& progress) {
   return text;
 }
 
+namespace {
+
 // [monitor] state_store = mysql: who leads, and when the state row was saved
 // (docs/high-availability.md).
 // "" when the state server cannot be asked (the line says why).
@@ -201,31 +203,44 @@ std::string printLeader(const config::Config& config) {
   return fmt::format("saved {}", (*lock)[0][1].value_or("never"));
 }
 
-int runStatus(const config::Config& config) {
-  const bool on_server = config.monitor.state_store == config::StateStoreKind::Mysql;
-  std::unique_ptr<checkpoint::StateStore> state;
-  std::string when;
+// The state the configuration names, and how status labels it: where it is, when it was saved.
+struct StatusState {
+  std::unique_ptr<checkpoint::StateStore> store;
+  std::string label;
   std::string where;
-  if (on_server) {
-    when = printLeader(config);
-    state = std::make_unique<state::MysqlStateStore>(state::MysqlStateOptions{
+  std::string when;
+};
+
+StatusState openState(const config::Config& config) {
+  StatusState state;
+  if (config.monitor.state_store == config::StateStoreKind::Mysql) {
+    state.when = printLeader(config);
+    state.store = std::make_unique<state::MysqlStateStore>(state::MysqlStateOptions{
         stateConnectionOptions(config), config.state.database, config.monitor.name});
-    where = state->describe();
-  } else {
-    auto file = std::make_unique<checkpoint::StateFile>(
-        (std::filesystem::path(config.monitor.state_path) / "position").string());
-    when = savedWhen(file->path());
-    where = file->path();
-    state = std::move(file);
+    state.label = "state";
+    state.where = state.store->describe();
+    return state;
   }
-  const std::string label = on_server ? "state" : "state file";
-  auto saved = state->loadWithSource();
+  auto file = std::make_unique<checkpoint::StateFile>(
+      (std::filesystem::path(config.monitor.state_path) / "position").string());
+  state.label = "state file";
+  state.where = file->path();
+  state.when = savedWhen(file->path());
+  state.store = std::move(file);
+  return state;
+}
+
+}  // namespace
+
+int runStatus(const config::Config& config) {
+  const StatusState state = openState(config);
+  auto saved = state.store->loadWithSource();
   if (!saved.isOk()) {
-    line(label, saved.status().message());
+    line(state.label, saved.status().message());
     return kExitFailure;
   }
   const checkpoint::Checkpoint& checkpoint = saved->checkpoint;
-  printSavedState(label, where, when, checkpoint, config);
+  printSavedState(state.label, state.where, state.when, checkpoint, config);
   printSnapshot(checkpoint, config);
 
   mysql::Connection connection;
