@@ -185,6 +185,36 @@ SnapshotStage::TableResult SnapshotStage::snapshotTable(Progress& plan, std::sto
   return result;
 }
 
+namespace {
+
+// Keys an update moved into the published part, to read again (each once).
+void addRefreshKeys(checkpoint::SnapshotProgress& plan, std::vector<std::string> keys) {
+  for (std::string& key : keys) {
+    if (std::find(plan.refresh_keys.begin(), plan.refresh_keys.end(), key) ==
+        plan.refresh_keys.end()) {
+      plan.refresh_keys.push_back(std::move(key));
+    }
+  }
+}
+
+// A chunk went out as read: the keys it read again are done, or the plan moves past its rows.
+// Whether it reached the end of the table.
+bool chunkPublished(checkpoint::SnapshotProgress& plan, const std::vector<std::string>& keys,
+                    const std::string& last_key, bool end_of_table) {
+  if (!keys.empty()) {
+    for (const std::string& key : keys) {
+      std::erase(plan.refresh_keys, key);
+    }
+    return false;
+  }
+  if (!last_key.empty()) {
+    plan.after_key = last_key;
+  }
+  return end_of_table;
+}
+
+}  // namespace
+
 SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::SnapshotTable& table,
                                                      std::stop_token stop) {
   int rereads = 0;
@@ -210,12 +240,7 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
     if (!verdict) {
       return stop.stop_requested() || out_.closed() ? TableResult::Stopped : TableResult::Failed;
     }
-    for (std::string& key : verdict->refresh_keys) {
-      if (std::find(plan.refresh_keys.begin(), plan.refresh_keys.end(), key) ==
-          plan.refresh_keys.end()) {
-        plan.refresh_keys.push_back(std::move(key));
-      }
-    }
+    addRefreshKeys(plan, std::move(verdict->refresh_keys));
     if (verdict->outcome == ChunkFeedback::Outcome::Reread) {
       if (++rereads > kMaxRereads) {
         failTable(plan, Status::unsupported(fmt::format(
@@ -234,16 +259,7 @@ SnapshotStage::TableResult SnapshotStage::readChunks(Progress& plan, mysql::Snap
       continue;
     }
     rereads = 0;
-    if (!keys.empty()) {
-      for (const std::string& key : keys) {
-        std::erase(plan.refresh_keys, key);
-      }
-    } else {
-      if (!read.last_key.empty()) {
-        plan.after_key = read.last_key;
-      }
-      done = read.end_of_table;
-    }
+    done = chunkPublished(plan, keys, read.last_key, read.end_of_table) || done;
     accountRows(plan, table, verdict->rows, stop);
   }
 }
