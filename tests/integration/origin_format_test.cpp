@@ -287,6 +287,46 @@ TEST_F(OriginFormat, ChangesGiveTheMessagesThePythonMonitorPublished) {
 // The cut-over (issue 20, item 3): the origin stopped after publishing the first row of a
 // transaction and saved that position in its state.json; the first start of mysql-monitor on the
 // same data/ continues there, at the start of that transaction, and nothing after it is missing.
+// Issue 20, "Done when": the fixture's config.cfg passes `check` (its differences from the origin's
+// meaning as warnings, not failures) against the test's servers.
+TEST_F(OriginFormat, TheFixturesConfigPassesCheck) {
+  useFixtureConfig();
+  MonitorProcess check;
+  check.environment() = monitor_.environment();
+  ASSERT_TRUE(check.startCommand(
+      {MM_MONITOR_BINARY, "check", "--config", kFixtures + "/config.cfg"}, dir_ + "/check.log"));
+  std::optional<int> code;
+  ASSERT_TRUE(waitFor([&] { return (code = check.exited()).has_value(); }, 30s)) << check.log();
+  EXPECT_EQ(code, 0) << check.log();
+  EXPECT_NE(check.log().find("ok    broker: connected; exchange"), std::string::npos)
+      << check.log();
+  EXPECT_EQ(check.log().find("fail "), std::string::npos) << check.log();
+}
+
+// The origin's heartbeat, published by our publisher in origin mode: {"timestamp": N, "type":
+// "heartbeat"} and nothing else, id "hb-<time>", the row messages' three properties.
+TEST_F(OriginFormat, HeartbeatsAreThePythonMonitorsHeartbeats) {
+  useFixtureConfig();
+  monitor_.environment()["MYSQL_MONITOR_MONITOR_HEARTBEAT_INTERVAL"] = "1";
+  const auto started = static_cast<int64_t>(std::time(nullptr));
+  ASSERT_TRUE(monitor_.startStreaming(kFixtures + "/config.cfg", dir_ + "/monitor.log"))
+      << monitor_.log();
+  const std::vector<ReceivedMessage> got = consumer_.take(1, 10s);
+  ASSERT_EQ(got.size(), 1u) << "no heartbeat within 10 s of an idle second";
+  const ReceivedMessage& heartbeat = got[0];
+  expectOriginProperties(heartbeat);
+  EXPECT_EQ(heartbeat.message_id.rfind("hb-", 0), 0u) << heartbeat.message_id;
+  rapidjson::Document body;
+  body.Parse(heartbeat.body.c_str());
+  ASSERT_TRUE(body.IsObject()) << heartbeat.body;
+  EXPECT_EQ(body.MemberCount(), 2u) << heartbeat.body;
+  ASSERT_TRUE(body.HasMember("type") && body["type"].IsString()) << heartbeat.body;
+  EXPECT_EQ(std::string(body["type"].GetString()), "heartbeat");
+  ASSERT_TRUE(body.HasMember("timestamp") && body["timestamp"].IsInt64()) << heartbeat.body;
+  EXPECT_GE(body["timestamp"].GetInt64(), started);
+  EXPECT_LE(body["timestamp"].GetInt64(), started + 15);
+}
+
 class OriginCutOver : public LiveMonitorTest {
  protected:
   void SetUp() override {
