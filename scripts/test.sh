@@ -28,7 +28,20 @@ if ! scripts/services.sh status >/dev/null 2>&1; then
   scripts/services.sh start
   started_services=1
 fi
+# The three-node RabbitMQ cluster of the broker-cluster test (issue 19) boots in about 25 s: in
+# the background, while the unit tests and the fuzzer run.
+started_cluster=0
+cluster_pid=
+if ! scripts/services.sh env | grep -q '^export MM_AMQP_CLUSTER_PORTS='; then
+  scripts/services.sh cluster-start >"$build_dir/cluster-start.log" 2>&1 &
+  cluster_pid=$!
+  started_cluster=1
+fi
 cleanup() {
+  if [[ $started_cluster == 1 ]]; then
+    [[ -n $cluster_pid ]] && wait "$cluster_pid" 2>/dev/null
+    scripts/services.sh cluster-stop >/dev/null 2>&1 || true
+  fi
   if [[ $started_services == 1 ]]; then
     scripts/services.sh stop || true
   fi
@@ -45,7 +58,18 @@ echo "== unit tests (at ${SECONDS}s: packages and the build done)"
 ctest --test-dir "$build_dir" -L '^unit$' --output-on-failure -j"$(nproc)"
 echo "== fuzzing the binlog event decoder (${MM_FUZZ_SECONDS:-30}s; at ${SECONDS}s)"
 scripts/fuzz.sh "${MM_FUZZ_SECONDS:-30}"
-echo "== integration tests (at ${SECONDS}s; MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT)"
+if [[ -n $cluster_pid ]]; then
+  if wait "$cluster_pid"; then
+    # shellcheck disable=SC1090
+    source <(scripts/services.sh env)
+  else
+    cat "$build_dir/cluster-start.log"
+    echo "test.sh: the RabbitMQ cluster did not start" >&2
+    exit 1
+  fi
+  cluster_pid=
+fi
+echo "== integration tests (at ${SECONDS}s; MariaDB 127.0.0.1:$MM_MYSQL_PORT, RabbitMQ 127.0.0.1:$MM_AMQP_PORT, cluster ${MM_AMQP_CLUSTER_PORTS:-none})"
 ctest --test-dir "$build_dir" -L integration --output-on-failure
 # Regression guard for performance (issue 8): the quick end-to-end benchmark prints its ratios to
 # the log. Timings are never asserted; a broken benchmark is reported without failing the tests.

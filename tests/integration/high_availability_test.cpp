@@ -12,19 +12,19 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
-#include <random>
 #include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <rapidjson/document.h>
 
 #include "binlog/position.h"
 #include "checkpoint/state_text.h"
 #include "support/amqp_test_consumer.h"
 #include "support/applied_table.h"
+#include "support/consumer_copy.h"
 #include "support/live_monitor_test.h"
 #include "support/sql_client.h"
+#include "support/steady_workload.h"
 #include "support/tcp_proxy.h"
 
 namespace mm::test {
@@ -40,69 +40,6 @@ size_t envSize(const char* name, size_t fallback) {
   const char* value = std::getenv(name);
   return value != nullptr ? std::strtoull(value, nullptr, 10) : fallback;
 }
-
-// A loop on a thread of its own, from start() until stop() (or destruction).
-class BackgroundLoop {
- public:
-  virtual ~BackgroundLoop() = default;
-  void start() {
-    thread_ = std::jthread([this](std::stop_token stop) { loop(stop); });
-  }
-  void stop() {
-    if (thread_.joinable()) {
-      thread_.request_stop();
-      thread_.join();
-    }
-  }
-
- protected:
-  virtual void loop(const std::stop_token& stop) = 0;
-
- private:
-  std::jthread thread_;
-};
-
-// Inserts, updates and deletes rows of `table` in small transactions, every few ms, on a thread of
-// its own until stopped. next_id() is the id the next insert will take.
-class Workload final : public BackgroundLoop {
- public:
-  Workload(const ServerEnvironment& env, std::string table) : env_(env), table_(std::move(table)) {}
-  ~Workload() override { stop(); }
-
-  int nextId() const { return next_id_.load(); }
-  const std::string& error() const { return error_; }
-
- private:
-  void loop(const std::stop_token& stop) override {
-    mysql::Connection sql;
-    if (Status s = connectAdmin(env_, sql); !s.isOk()) {
-      error_ = s.toString();
-      return;
-    }
-    std::mt19937 random(7);
-    while (!stop.stop_requested()) {
-      const int id = next_id_.load();
-      const int other = 1 + static_cast<int>(random() % static_cast<unsigned>(id));
-      for (const std::string& statement :
-           {std::string("BEGIN"), fmt::format("INSERT INTO {} VALUES ({}, 0, 'new')", table_, id),
-            fmt::format("UPDATE {} SET a = a + 1, b = 'updated' WHERE id = {}", table_, other),
-            id % 7 == 0 ? fmt::format("DELETE FROM {} WHERE id = {}", table_, id - 3)
-                        : std::string("DO 0"),
-            std::string("COMMIT")}) {
-        if (Status s = sql.execute(statement); !s.isOk() && error_.empty()) {
-          error_ = statement + ": " + s.toString();
-        }
-      }
-      next_id_ = id + 1;
-      std::this_thread::sleep_for(4ms);
-    }
-  }
-
-  const ServerEnvironment& env_;
-  std::string table_;
-  std::atomic<int> next_id_{1};
-  std::string error_;
-};
 
 // Reads the saved checkpoint every 20 ms and notes any that lies before the one read before it.
 class CheckpointWatch final : public BackgroundLoop {
@@ -232,57 +169,10 @@ class HighAvailability : public LiveMonitorTest {
     ASSERT_TRUE(waitFor([&] { return standsBy(other_, 1); }, 20s)) << "the other never stood by";
   }
 
-  // Applies what arrives until a row message of an id at or past `id` came (true), or `timeout`.
   bool applyUntilId(int id, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      bool reached = false;
-      for (const ReceivedMessage& message : consumer_.take(1000, 100ms)) {
-        reached = apply(message) >= id || reached;  // the whole batch is applied
-      }
-      if (reached) {
-        return true;
-      }
-    }
-    return false;
+    return copy_.applyUntilId(id, timeout);
   }
-
-  // Applies one message: its row id (0 for a heartbeat).
-  int apply(const ReceivedMessage& message) {
-    rapidjson::Document body;
-    body.Parse(message.body.c_str());
-    if (body.HasParseError() || !body.HasMember("keys")) {
-      return 0;
-    }
-    if (Status s = applied_.apply(message); !s.isOk() && apply_error_.empty()) {
-      apply_error_ = s.toString();
-    }
-    return body["keys"]["id"].GetInt();
-  }
-
-  // Applies what arrives until the copy equals the table and nothing came for two rounds.
-  std::string drainAndCompare(std::chrono::seconds timeout = 60s) {
-    const auto deadline = Clock::now() + timeout;
-    std::string difference = "nothing compared";
-    int quiet_rounds = 0;
-    while (Clock::now() < deadline && quiet_rounds < 2) {
-      auto messages = consumer_.take(5000, 1s);
-      for (const ReceivedMessage& message : messages) {
-        apply(message);
-      }
-      if (!messages.empty()) {
-        quiet_rounds = 0;
-        continue;
-      }
-      auto rows = sql_.query(fmt::format("SELECT id, a, b FROM {}.t", database_));
-      if (!rows.isOk()) {
-        return rows.status().toString();
-      }
-      difference = describeDifference(tableRows({"id", "a", "b"}, {0}, *rows), applied_.rows());
-      quiet_rounds = difference.empty() ? quiet_rounds + 1 : 0;
-    }
-    return apply_error_.empty() ? difference : apply_error_;
-  }
+  std::string drainAndCompare() { return copy_.drainAndCompare(sql_, database_ + ".t"); }
 
   // Exactly one of the two leads now: the other one's last role line says it stands by.
   void expectOneLeader(const MonitorProcess& active, const MonitorProcess& deposed) {
@@ -294,7 +184,7 @@ class HighAvailability : public LiveMonitorTest {
         << "the new leader does not lead";
   }
 
-  void finish(Workload& workload, CheckpointWatch& watch, size_t failovers) {
+  void finish(SteadyWorkload& workload, CheckpointWatch& watch, size_t failovers) {
     workload.stop();
     ASSERT_EQ(workload.error(), "");
     const std::string difference = drainAndCompare();
@@ -302,24 +192,24 @@ class HighAvailability : public LiveMonitorTest {
     EXPECT_EQ(difference, "") << "the consumer's copy differs from the table";
     EXPECT_EQ(watch.backwards(), "") << "the saved checkpoint moved backwards";
     EXPECT_GT(watch.readings(), 10u) << "the checkpoint was hardly ever read: proved little";
-    EXPECT_LE(applied_.duplicates(), failovers * kConfirmWindow)
+    EXPECT_LE(copy_.applied().duplicates(), failovers * kConfirmWindow)
         << "more duplicates than the deposed leaders' confirm windows";
-    std::cout << "[ figures  ] " << applied_.rowMessages() << " row messages, "
-              << applied_.duplicates() << " duplicates, " << failovers << " failovers" << std::endl;
+    std::cout << "[ figures  ] " << copy_.applied().rowMessages() << " row messages, "
+              << copy_.applied().duplicates() << " duplicates, " << failovers << " failovers"
+              << std::endl;
   }
 
   std::string name_;
   std::string queue_;
   AmqpTestConsumer consumer_;
-  AppliedTable applied_;
-  std::string apply_error_;
+  ConsumerCopy copy_{consumer_};
   MonitorProcess other_;
 };
 
 TEST_F(HighAvailability, TheStandbyTakesOverFromAKilledActiveAndNothingIsLost) {
   configurePair();
   startPair();
-  Workload workload(env_, database_ + ".t");
+  SteadyWorkload workload(env_, database_ + ".t");
   CheckpointWatch watch(env_, name_);
   workload.start();
   watch.start();
@@ -356,7 +246,7 @@ TEST_F(HighAvailability, TheStandbyTakesOverFromAKilledActiveAndNothingIsLost) {
 TEST_F(HighAvailability, AnActivePausedPastTheLockTimeoutIsFencedAndStandsBy) {
   configurePair();
   startPair();
-  Workload workload(env_, database_ + ".t");
+  SteadyWorkload workload(env_, database_ + ".t");
   CheckpointWatch watch(env_, name_);
   workload.start();
   watch.start();
@@ -384,7 +274,7 @@ TEST_F(HighAvailability, AnActiveCutOffFromTheStateServerStopsAndTheStandbyTakes
   ASSERT_TRUE(proxy.start(env_.mysql_host, env_.mysql_port).isOk());
   configurePair(proxy.port());
   startPair();
-  Workload workload(env_, database_ + ".t");
+  SteadyWorkload workload(env_, database_ + ".t");
   CheckpointWatch watch(env_, name_);
   workload.start();
   watch.start();
@@ -417,7 +307,7 @@ namespace {
 TEST_F(HighAvailability, AStoppedActiveHandsOverAtOnceWithoutDuplicates) {
   configurePair();
   startPair();
-  Workload workload(env_, database_ + ".t");
+  SteadyWorkload workload(env_, database_ + ".t");
   CheckpointWatch watch(env_, name_);
   workload.start();
   watch.start();
@@ -472,7 +362,7 @@ TEST_F(HighAvailability, AFileStateIsImportedAndTheMonitorResumesFromTheTable) {
   EXPECT_EQ(countOf(monitor_.log(), "resuming from"), resumed + 1);
   EXPECT_EQ(countOf(monitor_.log(), "no state in"), 1u) << "the imported state was not used";
   EXPECT_EQ(drainAndCompare(), "");
-  EXPECT_EQ(applied_.duplicates(), 0u) << "the imported checkpoint is behind the file's";
+  EXPECT_EQ(copy_.applied().duplicates(), 0u) << "the imported checkpoint is behind the file's";
 }
 
 }  // namespace

@@ -73,9 +73,15 @@ Status AmqpTestConsumer::connect(const std::string& host, int port, const std::s
                         amqp_cstring_bytes(exchange_type.c_str()), 0, 1, 0, 0, amqp_empty_table);
   MM_RETURN_IF_ERROR(replyStatus(connection_, "exchange.declare"));
   const bool durable = !durable_queue.empty();
+  amqp_table_entry_t quorum_type;
+  quorum_type.key = amqp_cstring_bytes("x-queue-type");
+  quorum_type.value.kind = AMQP_FIELD_KIND_UTF8;
+  quorum_type.value.value.bytes = amqp_cstring_bytes("quorum");
+  const amqp_table_t arguments =
+      durable && quorum_ ? amqp_table_t{1, &quorum_type} : amqp_empty_table;
   amqp_queue_declare_ok_t* queue = amqp_queue_declare(
       connection_, kChannel, amqp_cstring_bytes(durable_queue.c_str()), 0, durable ? 1 : 0,
-      /*exclusive=*/durable ? 0 : 1, /*auto_delete=*/durable ? 0 : 1, amqp_empty_table);
+      /*exclusive=*/durable ? 0 : 1, /*auto_delete=*/durable ? 0 : 1, arguments);
   MM_RETURN_IF_ERROR(replyStatus(connection_, "queue.declare"));
   const amqp_bytes_t queue_name = amqp_bytes_malloc_dup(queue->queue);
   amqp_queue_bind(connection_, kChannel, queue_name, amqp_cstring_bytes(exchange.c_str()),

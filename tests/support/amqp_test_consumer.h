@@ -41,6 +41,10 @@ class AmqpTestConsumer {
                  const std::string& exchange_type = "fanout", const std::string& binding_key = "#",
                  const std::string& durable_queue = "");
 
+  // Before connect(): the durable queue is a quorum queue (x-queue-type = quorum, replicated on
+  // a RabbitMQ cluster's nodes; README "Running against a RabbitMQ cluster").
+  void useQuorumQueue() { quorum_ = true; }
+
   // Connects again with the arguments of the last connect() (after a broker restart).
   Status reconnect();
 
@@ -64,6 +68,7 @@ class AmqpTestConsumer {
   amqp_connection_state_t_* connection_ = nullptr;
   std::string host_, user_, password_, exchange_, exchange_type_, binding_key_, durable_queue_;
   int port_ = 0;
+  bool quorum_ = false;
 };
 
 }  // namespace mm::test
