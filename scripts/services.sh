@@ -10,6 +10,10 @@
 #   restart-rabbit  stop and start only the broker (used by fault tests)
 #   status          report each service; exit 0 if both are up, 1 otherwise
 #   env             print the env file (eval "$(scripts/services.sh env)" or source it)
+#   replica-start   start a second MariaDB (port MM_MYSQL_REPLICA_PORT, default MM_MYSQL_PORT+1)
+#                   as a GTID replica of the first, from the first's current GTID position, and
+#                   add MM_MYSQL_REPLICA_PORT to the env file; replica-stop stops it
+#   mysql-kill      kill -9 the (primary) MariaDB; start brings it back
 #   cluster-start   start a three-node RabbitMQ cluster besides the single broker (nodes
 #                   NODE-c1..c3, AMQP ports MM_AMQP_PORT-30000+1..3, distribution ports
 #                   MM_AMQP_DIST_PORT-30000+1..3: below Linux's ephemeral range, which an
@@ -177,6 +181,10 @@ write_env_file() {
       MM_AMQP_TLS_CA "$TLS_DIR/ca.pem" \
       MM_AMQP_TLS_CLIENT_CERT "$TLS_DIR/client.pem" \
       MM_AMQP_TLS_CLIENT_KEY "$TLS_DIR/client.key"
+    # What replica-start and cluster-start added stays while those servers may run.
+    if [[ -f $ENV_FILE ]]; then
+      grep -E '^export (MM_MYSQL_REPLICA_PORT|MM_AMQP_CLUSTER_PORTS)=' "$ENV_FILE" || true
+    fi
   } >"$ENV_FILE.tmp"
   mv "$ENV_FILE.tmp" "$ENV_FILE"
   log "wrote $ENV_FILE"
@@ -202,8 +210,10 @@ log-error = $MYSQL_LOG
 bind-address = 127.0.0.1
 port = $MYSQL_PORT
 skip-name-resolve
-server_id = 1
+server_id = ${MYSQL_SERVER_ID:-1}
 log_bin = mysql-bin
+# A replica's binlog holds what it replicates too (replica-start), so it can become the source.
+log_slave_updates = ON
 binlog_format = ROW
 binlog_row_image = FULL
 binlog_row_metadata = $ROW_METADATA
@@ -624,6 +634,76 @@ cmd_cluster_node() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# A second MariaDB as a GTID replica of the first (issue 19; README "A replicated source"): its own
+# directory $STATE_DIR/replica, port MM_MYSQL_REPLICA_PORT (MM_MYSQL_PORT + 1), server_id 2,
+# log_slave_updates, the same accounts. replica-start (re)points it at the primary's current GTID
+# position, so it holds what the primary writes from then on.
+
+# Points the MYSQL_* settings at the replica (call in a subshell).
+select_replica() {
+  MYSQL_PORT=${MM_MYSQL_REPLICA_PORT:-$((MYSQL_PORT + 1))}
+  MYSQL_DIR=$STATE_DIR/replica
+  MYSQL_DATA=$MYSQL_DIR/data
+  MYSQL_CNF=$MYSQL_DIR/my.cnf
+  MYSQL_SOCKET=$MYSQL_DIR/mysqld.sock
+  MYSQL_PID=$MYSQL_DIR/mysqld.pid
+  MYSQL_LOG=$MYSQL_DIR/error.log
+  MYSQL_SERVER_ID=2
+}
+
+cmd_replica_start() {
+  load_recorded_settings
+  ensure_packages
+  mysql_running || die "the primary MariaDB is not running: run '$0 start' first"
+  local primary_port=$MYSQL_PORT primary_gtid replica_port
+  primary_gtid=$(mysql_root -e 'SELECT @@gtid_binlog_pos')
+  replica_port=$( (select_replica && echo "$MYSQL_PORT"))
+  (
+    select_replica
+    mkdir -p "$MYSQL_DIR"
+    if ! mysql_running; then
+      write_mysql_cnf
+      init_mysql_datadir
+      launch_mysql
+    fi
+    create_mysql_accounts
+    mysql_root <<SQL
+STOP SLAVE;
+RESET SLAVE ALL;
+SET GLOBAL gtid_slave_pos = '$primary_gtid';
+CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = $primary_port,
+  MASTER_USER = 'mm_admin', MASTER_PASSWORD = 'mm-admin-pass', MASTER_USE_GTID = slave_pos;
+START SLAVE;
+SQL
+  )
+  if [[ -f $ENV_FILE ]]; then
+    sed -i '/^export MM_MYSQL_REPLICA_PORT=/d' "$ENV_FILE"
+    echo "export MM_MYSQL_REPLICA_PORT=$replica_port" >>"$ENV_FILE"
+  fi
+  log "MariaDB replica on 127.0.0.1:$replica_port replicates from 127.0.0.1:$primary_port after GTID $primary_gtid"
+}
+
+cmd_replica_stop() {
+  load_recorded_settings
+  packages_installed || return 0
+  (select_replica && stop_mysql)
+  if [[ -f $ENV_FILE ]]; then
+    sed -i '/^export MM_MYSQL_REPLICA_PORT=/d' "$ENV_FILE"
+  fi
+}
+
+# kill -9 of the primary MariaDB (a failover test's crash); `start` brings it back.
+cmd_mysql_kill() {
+  load_recorded_settings
+  pid_alive "$MYSQL_PID" || die "MariaDB is not running"
+  local pid
+  pid=$(<"$MYSQL_PID")
+  log "killing MariaDB (pid $pid)"
+  kill -9 "$pid"
+  wait_pid_gone "$pid" 10 || die "MariaDB survived kill -9"
+}
+
+# ---------------------------------------------------------------------------------------------
 # Commands
 
 cmd_start() {
@@ -689,6 +769,9 @@ main() {
     restart-rabbit) cmd_restart_rabbit ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    replica-start) cmd_replica_start ;;
+    replica-stop) cmd_replica_stop ;;
+    mysql-kill) cmd_mysql_kill ;;
     cluster-start) cmd_cluster_start ;;
     cluster-stop) cmd_cluster_stop ;;
     cluster-node-kill) cmd_cluster_node kill "$@" ;;

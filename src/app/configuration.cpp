@@ -15,8 +15,16 @@ Result<config::Config> loadConfiguration(const CommandLine& command_line) {
 
 mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql) {
   mysql::ConnectionOptions o;
-  o.host = mysql.host;
-  o.port = mysql.port;
+  o.host = mysql.servers.empty() ? mysql.host : mysql.servers[0].host;
+  o.port = mysql.servers.empty() ? mysql.port : mysql.servers[0].port;
+  if (mysql.servers.size() > 1) {
+    for (const config::HostPort& server : mysql.servers) {
+      o.servers.push_back(mysql::ServerAddress{server.host, server.port});
+    }
+    // One preference for every connection of the process: they all follow a failover together.
+    static const auto preferred = std::make_shared<std::atomic<size_t>>(0);
+    o.preferred = preferred;
+  }
   o.user = mysql.user;
   o.password = mysql.password;
   switch (mysql.ssl) {
@@ -34,6 +42,8 @@ mysql::ConnectionOptions connectionOptions(const config::MysqlConfig& mysql) {
 mysql::ConnectionOptions stateConnectionOptions(const config::Config& config) {
   mysql::ConnectionOptions o = connectionOptions(config.mysql);
   if (!config.state.host.empty()) {
+    o.servers.clear();
+    o.preferred.reset();
     o.host = config.state.host;
     o.port = config.state.port;
     o.user = config.state.user.empty() ? config.mysql.user : config.state.user;

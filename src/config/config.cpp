@@ -647,6 +647,12 @@ Status validate(const Config& c) {
                                    "ssl = verify_identity (or verify_ca, on), or remove them");
   }
   MM_RETURN_IF_ERROR(validateState(c));
+  if (c.mysql.servers.size() > 1 && !c.mysql.resume_by_gtid) {
+    return Status::invalidArgument(
+        "[mysql] host lists several servers but [mysql] resume_by = position: a binlog position "
+        "means nothing on another server. Set [mysql] resume_by = gtid (the servers must be one "
+        "GTID replication topology), or name one server");
+  }
   if (c.mysql.ssl == MysqlSsl::On && !c.mysql.ssl_ca.empty()) {
     return Status::invalidArgument(
         "[mysql] ssl_ca is set but ssl = on, which does not check the server's certificate: set "
@@ -697,22 +703,28 @@ Result<HostPort> parseHostPort(std::string_view entry, int default_port, std::st
   return out;
 }
 
-// The brokers of `[amqp] host`, `[amqp] port` where an entry names none. InvalidArgument naming
-// the entry when one is malformed.
-Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp) {
-  std::vector<HostPort> brokers;
-  for (const std::string& entry : splitList(amqp.host)) {
-    auto broker = parseHostPort(entry, amqp.port, "[amqp] host");
-    if (!broker.isOk()) {
-      return broker.status();
+// The entries of a `host` list ("a,b:5673,[::1]:5674"), `port` where an entry names none.
+// InvalidArgument naming `key` and the entry when one is malformed; `what` names an entry
+// ("broker").
+Result<std::vector<HostPort>> hostAddresses(const std::string& host, int port, std::string_view key,
+                                            std::string_view what) {
+  std::vector<HostPort> addresses;
+  for (const std::string& entry : splitList(host)) {
+    auto address = parseHostPort(entry, port, key);
+    if (!address.isOk()) {
+      return address.status();
     }
-    brokers.push_back(std::move(*broker));
+    addresses.push_back(std::move(*address));
   }
-  if (brokers.empty()) {
-    return Status::invalidArgument(
-        fmt::format("[amqp] host: '{}' names no broker", shownText(amqp.host)));
+  if (addresses.empty()) {
+    return Status::invalidArgument(fmt::format("{}: '{}' names no {}", key, shownText(host), what));
   }
-  return brokers;
+  return addresses;
+}
+
+// The brokers of `[amqp] host`, `[amqp] port` where an entry names none.
+Result<std::vector<HostPort>> brokerAddresses(const AmqpConfig& amqp) {
+  return hostAddresses(amqp.host, amqp.port, "[amqp] host", "broker");
 }
 
 constexpr std::string_view kEnvironmentPrefix = "MYSQL_MONITOR_";
@@ -832,6 +844,11 @@ class ConfigBuilder {
       return brokers.status();
     }
     config_.amqp.brokers = std::move(*brokers);
+    auto servers = hostAddresses(config_.mysql.host, config_.mysql.port, "[mysql] host", "server");
+    if (!servers.isOk()) {
+      return servers.status();
+    }
+    config_.mysql.servers = std::move(*servers);
     MM_RETURN_IF_ERROR(validate(config_));
     return std::move(config_);
   }

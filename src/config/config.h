@@ -71,9 +71,18 @@ enum class OnPositionLost {
 
 enum class MysqlSsl { Off, On, VerifyCa, VerifyIdentity };
 
+struct HostPort {
+  std::string host;
+  int port = 0;
+  bool operator==(const HostPort&) const = default;
+};
+
 struct MysqlConfig {
+  // One server, or a list "a,b:3307" of one GTID replication topology tried in turn (the one that
+  // last answered first): with resume_by = gtid the monitor follows a failover to another of them.
   std::string host = "localhost";
-  int port = 3306;
+  int port = 3306;                // for the hosts that name no port
+  std::vector<HostPort> servers;  // host and port parsed (buildConfig sets it)
   std::string user = "root";
   std::string password;                // or read from password_file
   std::string password_file;           // the file the password was read from; empty = none
@@ -94,12 +103,6 @@ struct MysqlConfig {
   std::string ssl_ca;    // CA certificates (PEM); required by verify_ca and verify_identity
   std::string ssl_cert;  // client certificate (PEM), with ssl_key; optional
   std::string ssl_key;
-};
-
-struct HostPort {
-  std::string host;
-  int port = 0;
-  bool operator==(const HostPort&) const = default;
 };
 
 enum class AmqpHeaders { Auto, On, Off };

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "mysql/server_refusal.h"
 
@@ -157,6 +158,43 @@ Status explainTlsFailure(Status status, unsigned int code, const ConnectionOptio
 }  // namespace
 
 Status Connection::connect(const ConnectionOptions& options, const std::atomic<bool>* stop) {
+  const size_t count = options.servers.size();
+  if (count <= 1) {
+    if (count == 0) {
+      return connectTo(options, stop);
+    }
+    ConnectionOptions one = options;
+    one.host = options.servers[0].host;
+    one.port = options.servers[0].port;
+    return connectTo(one, stop);
+  }
+  const size_t first = options.preferred != nullptr ? options.preferred->load() % count : 0;
+  Status failed;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t index = (first + i) % count;
+    ConnectionOptions one = options;
+    one.host = options.servers[index].host;
+    one.port = options.servers[index].port;
+    Status connected = connectTo(one, stop);
+    if (connected.isOk()) {
+      if (options.preferred != nullptr && options.preferred->exchange(index) != index) {
+        spdlog::warn("MySQL server {} answers ({} of [mysql] host): using it from now on", where_,
+                     index + 1);
+      }
+      return connected;
+    }
+    if (connected.code() == StatusCode::Cancelled) {
+      return connected;
+    }
+    // The first failure names the usual server; the others follow it.
+    failed = failed.isOk()
+                 ? std::move(connected)
+                 : Status::io(fmt::format("{}; {}", failed.message(), connected.message()));
+  }
+  return failed;
+}
+
+Status Connection::connectTo(const ConnectionOptions& options, const std::atomic<bool>* stop) {
   close();
   where_ = fmt::format("{}:{}", options.host, options.port);
   mysql_ = mysql_init(nullptr);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,9 +23,20 @@ namespace mm::mysql {
 // VerifyIdentity = also issued to `host`. Every mode but Off refuses a server without TLS.
 enum class TlsMode { Off, Required, VerifyCa, VerifyIdentity };
 
+struct ServerAddress {
+  std::string host;
+  int port = 3306;
+};
+
 struct ConnectionOptions {
   std::string host = "localhost";
   int port = 3306;
+  // [mysql] host listing several servers (one GTID topology): connect() tries them in turn,
+  // starting with the one that last answered (`preferred`, shared by the copies of these options:
+  // after a failover the monitor stays on the new server even if the old one comes back). Empty:
+  // host and port.
+  std::vector<ServerAddress> servers = {};
+  std::shared_ptr<std::atomic<size_t>> preferred = {};
   std::string user;
   std::string password;
   TlsMode tls = TlsMode::Off;
@@ -74,6 +86,8 @@ class Connection {
   static Status errorStatus(unsigned int code, std::string message);
 
  private:
+  Status connectTo(const ConnectionOptions& options, const std::atomic<bool>* stop);
+
   st_mysql* mysql_ = nullptr;
   std::string where_;
 };

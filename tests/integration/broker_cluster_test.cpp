@@ -36,11 +36,6 @@ std::vector<int> clusterPorts() {
   return ports;
 }
 
-// scripts/services.sh ARGS (the test's MM_SERVICES_DIR is in its environment): its exit code.
-int services(const std::string& args) {
-  return std::system(fmt::format("{} {} >/dev/null 2>&1", MM_SERVICES_SCRIPT, args).c_str());
-}
-
 class BrokerCluster : public LiveMonitorTest {
  protected:
   void SetUp() override {
@@ -76,7 +71,7 @@ class BrokerCluster : public LiveMonitorTest {
     if (!ports_.empty()) {
       (void)consumer_.deleteQueue();
       if (killed_) {
-        services("cluster-node-start 1");
+        runServices("cluster-node-start 1");
       }
     }
   }
@@ -104,7 +99,7 @@ TEST_F(BrokerCluster, KillingTheNodeTheMonitorUsesLosesNothingOnAQuorumQueue) {
 
   const int after_kill = workload.nextId() + 2;
   const auto killed_at = Clock::now();
-  ASSERT_EQ(services("cluster-node-kill 1"), 0);
+  ASSERT_EQ(runServices("cluster-node-kill 1"), 0);
   killed_ = true;
   const auto moved = [&] {
     const std::string log = monitor_.log();
@@ -118,7 +113,7 @@ TEST_F(BrokerCluster, KillingTheNodeTheMonitorUsesLosesNothingOnAQuorumQueue) {
       << "no change made after the kill arrived through the other nodes";
   const double resumed_s = std::chrono::duration<double>(Clock::now() - killed_at).count();
 
-  ASSERT_EQ(services("cluster-node-start 1"), 0) << "node 1 did not come back";
+  ASSERT_EQ(runServices("cluster-node-start 1"), 0) << "node 1 did not come back";
   killed_ = false;
   ASSERT_TRUE(copy_.applyUntilId(workload.nextId(), 30s));
   workload.stop();

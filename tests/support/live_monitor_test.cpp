@@ -1,5 +1,7 @@
 #include "support/live_monitor_test.h"
 
+#include <cstdlib>
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -34,6 +36,10 @@ void LiveMonitorTest::TearDown() {
   if (!dir_.empty()) {
     std::filesystem::remove_all(dir_);
   }
+}
+
+int runServices(const std::string& args) {
+  return std::system(fmt::format("{} {} >/dev/null 2>&1", MM_SERVICES_SCRIPT, args).c_str());
 }
 
 void LiveMonitorTest::writeConfig(const ConfigLines& lines) {

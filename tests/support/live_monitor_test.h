@@ -22,6 +22,10 @@
 
 namespace mm::test {
 
+// Runs `scripts/services.sh ARGS` (its output dropped; the test's MM_SERVICES_DIR and ports are in
+// its environment): the exit code. For tests that kill and restart the services.
+int runServices(const std::string& args);
+
 class LiveMonitorTest : public ::testing::Test {
  protected:
   void SetUp() override;

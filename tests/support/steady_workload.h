@@ -30,9 +30,11 @@ class BackgroundLoop {
 
 class SteadyWorkload final : public BackgroundLoop {
  public:
-  // `table`: "db.t"; `env` must outlive the workload.
-  SteadyWorkload(const ServerEnvironment& env, std::string table, int mysql_port = 0)
-      : env_(env), table_(std::move(table)), mysql_port_(mysql_port) {}
+  // `table`: "db.t"; `env` must outlive the workload. `mysql_port`: another server than env's
+  // (0: env's); `first_id`: the first insert's id (a workload continuing another's).
+  SteadyWorkload(const ServerEnvironment& env, std::string table, int mysql_port = 0,
+                 int first_id = 1)
+      : env_(env), table_(std::move(table)), mysql_port_(mysql_port), next_id_(first_id) {}
   ~SteadyWorkload() override { stop(); }
 
   int nextId() const { return next_id_.load(); }
@@ -45,7 +47,7 @@ class SteadyWorkload final : public BackgroundLoop {
   const ServerEnvironment& env_;
   std::string table_;
   int mysql_port_;
-  std::atomic<int> next_id_{1};
+  std::atomic<int> next_id_;
   std::string error_;
 };
 

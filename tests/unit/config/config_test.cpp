@@ -750,3 +750,25 @@ TEST(ConfigState, TheStateServerDefaultsToTheSourceAndIsCheckedWhenNamed) {
 
 }  // namespace
 }  // namespace mm::config
+
+namespace mm::config {
+namespace {
+
+// Issue 19 item 3: [mysql] host lists the servers of one GTID topology; a position means nothing
+// on another, so a list needs resume_by = gtid.
+TEST(ConfigState, AListOfSourceServersNeedsResumeByGtid) {
+  auto config =
+      buildConfig("[mysql]\nhost = db1,db2:3307\nport = 3310\nresume_by = gtid\n", "f.cfg", {}, {});
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->mysql.servers, (std::vector<HostPort>{{"db1", 3310}, {"db2", 3307}}));
+  auto one = buildConfig("[mysql]\nhost = db1\n", "f.cfg", {}, {});
+  ASSERT_TRUE(one.isOk()) << one.status().toString();
+  EXPECT_EQ(one->mysql.servers, (std::vector<HostPort>{{"db1", 3306}}));
+  expectBuildError(buildConfig("[mysql]\nhost = db1,db2\n", "f.cfg", {}, {}),
+                   "[mysql] host lists several servers but [mysql] resume_by = position");
+  expectBuildError(buildConfig("[mysql]\nhost = db1,db2:x\nresume_by = gtid\n", "f.cfg", {}, {}),
+                   "[mysql] host");
+}
+
+}  // namespace
+}  // namespace mm::config
