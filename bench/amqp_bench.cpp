@@ -17,7 +17,7 @@
 //     Messages of a --skip-type are consumed but neither measured nor counted.
 //
 // Connection: --host --port --user --password (default from MM_AMQP_* as scripts/services.sh sets
-// them), --exchange, --queue. A benchmark tool: errors end the process with a message.
+// them), --exchange, --queue, --queue-type (classic, quorum). A benchmark tool: errors end the process with a message.
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
@@ -65,6 +65,8 @@ struct Broker {
   std::string password = envOr("MM_AMQP_PASSWORD", "guest");
   std::string exchange = "mm-bench";
   std::string queue = "mm-bench";
+  // classic, or quorum (replicated on a cluster's nodes: what README "High availability" advises)
+  std::string queue_type = "classic";
 };
 
 amqp_connection_state_t connect(const Broker& broker) {
@@ -84,8 +86,14 @@ amqp_connection_state_t connect(const Broker& broker) {
   amqp_exchange_declare(connection, kChannel, amqp_cstring_bytes(broker.exchange.c_str()),
                         amqp_cstring_bytes("fanout"), 0, 1, 0, 0, amqp_empty_table);
   check(connection, "exchange.declare");
+  amqp_table_entry_t type;
+  type.key = amqp_cstring_bytes("x-queue-type");
+  type.value.kind = AMQP_FIELD_KIND_UTF8;
+  type.value.value.bytes = amqp_cstring_bytes(broker.queue_type.c_str());
+  const amqp_table_t arguments =
+      broker.queue_type == "classic" ? amqp_empty_table : amqp_table_t{1, &type};
   amqp_queue_declare(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()), 0,
-                     /*durable=*/1, 0, 0, amqp_empty_table);
+                     /*durable=*/1, 0, 0, arguments);
   check(connection, "queue.declare");
   amqp_queue_bind(connection, kChannel, amqp_cstring_bytes(broker.queue.c_str()),
                   amqp_cstring_bytes(broker.exchange.c_str()), amqp_cstring_bytes(""),
@@ -310,6 +318,8 @@ int main(int argc, char** argv) {
   cli.add_option("--password", broker.password);
   cli.add_option("--exchange", broker.exchange);
   cli.add_option("--queue", broker.queue);
+  cli.add_option("--queue-type", broker.queue_type, "classic or quorum")
+      ->check(CLI::IsMember({"classic", "quorum"}));
   auto* ceiling_cmd =
       cli.add_subcommand("ceiling", "publish persistent messages with confirms, print msgs/s");
   ceiling_cmd->add_option("--count", count)->required();
