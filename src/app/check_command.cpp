@@ -141,15 +141,11 @@ mysql::CheckResult checkStateStore(const config::Config& config) {
                      grant);
     }
   }
-  auto leader = state::readLeader(connection, config.state.database, config.monitor.name);
-  auto lock = connection.query(
-      fmt::format("SELECT IS_USED_LOCK({})",
-                  mysql::quoteLiteral(
-                      connection, state::lockName(config.state.database, config.monitor.name))));
-  const bool held = lock.isOk() && !lock->empty() && (*lock)[0][0].has_value();
+  auto leadership = state::readLeadership(connection, config.state.database, config.monitor.name);
   std::string who = "no monitor of this name is active";
-  if (held && leader.isOk() && leader->has_value()) {
-    who = fmt::format("active: {} (epoch {})", (*leader)->holder, (*leader)->epoch);
+  if (leadership.isOk() && leadership->held && leadership->leader) {
+    who =
+        fmt::format("active: {} (epoch {})", leadership->leader->holder, leadership->leader->epoch);
   }
   return mysql::CheckResult{
       mysql::CheckLevel::Ok,

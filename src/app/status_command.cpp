@@ -180,27 +180,27 @@ std::string printLeader(const config::Config& config) {
     line("leader", connected.message());
     return "";
   }
-  const std::string name = mysql::quoteLiteral(connection, config.monitor.name);
-  auto leader = state::readLeader(connection, config.state.database, config.monitor.name);
-  auto lock = connection.query(fmt::format(
-      "SELECT IS_USED_LOCK({}), (SELECT DATE_FORMAT(saved_at, '%Y-%m-%dT%H:%i:%SZ') FROM "
-      "{}.monitor_state WHERE name = {} AND document = 'position')",
-      mysql::quoteLiteral(connection, state::lockName(config.state.database, config.monitor.name)),
-      state::quoteIdentifier(config.state.database), name));
-  if (!leader.isOk() || !lock.isOk() || lock->empty()) {
-    line("leader", (leader.isOk() ? lock.status() : leader.status()).message());
+  auto leadership = state::readLeadership(connection, config.state.database, config.monitor.name);
+  auto saved = connection.query(fmt::format(
+      "SELECT DATE_FORMAT(saved_at, '%Y-%m-%dT%H:%i:%SZ') FROM {}.monitor_state WHERE name = {} "
+      "AND document = 'position'",
+      state::quoteIdentifier(config.state.database),
+      mysql::quoteLiteral(connection, config.monitor.name)));
+  if (!leadership.isOk() || !saved.isOk()) {
+    line("leader", (leadership.isOk() ? saved.status() : leadership.status()).message());
     return "";
   }
-  const bool held = (*lock)[0][0].has_value();
-  if (!leader->has_value()) {
+  const std::optional<state::LeaderRow>& leader = leadership->leader;
+  if (!leader) {
     line("leader", "none yet: no monitor of this [monitor] name has led");
   } else {
-    line("leader", fmt::format("{}, epoch {}, since {}: {}", (*leader)->holder, (*leader)->epoch,
-                               (*leader)->since,
-                               held ? "active (holds the lock)"
-                                    : "NOT RUNNING (the lock is free: no monitor is active)"));
+    line("leader",
+         fmt::format("{}, epoch {}, since {}: {}", leader->holder, leader->epoch, leader->since,
+                     leadership->held ? "active (holds the lock)"
+                                      : "NOT RUNNING (the lock is free: no monitor is active)"));
   }
-  return fmt::format("saved {}", (*lock)[0][1].value_or("never"));
+  const bool has_saved = !saved->empty() && !(*saved)[0].empty() && (*saved)[0][0].has_value();
+  return fmt::format("saved {}", has_saved ? *(*saved)[0][0] : std::string("never"));
 }
 
 // The state the configuration names, and how status labels it: where it is, when it was saved.

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/decimal.h"
 #include "common/thread_name.h"
 #include "state/state_tables.h"
 
@@ -13,13 +14,21 @@ namespace {
 
 constexpr auto kRetryInterval = std::chrono::seconds(1);
 
-// Waits `duration` in steps, so a stop is seen within 100 ms; true when stopped.
-bool sleepUnlessStopped(const std::atomic<bool>& stop, std::chrono::milliseconds duration) {
+// Waits `duration` in steps, so a stop is seen within 100 ms.
+void sleepUnlessStopped(const std::atomic<bool>& stop, std::chrono::milliseconds duration) {
   const auto until = std::chrono::steady_clock::now() + duration;
   while (!stop.load() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return stop.load();
+}
+
+// An epoch column's value (BIGINT UNSIGNED); Protocol naming it when it is not one.
+Result<uint64_t> epochValue(const std::optional<std::string>& text) {
+  if (auto epoch = text ? parseDecimal<uint64_t>(*text) : std::nullopt) {
+    return *epoch;
+  }
+  return Status::protocol(
+      fmt::format("monitor_leader.epoch '{}' is not a number", text.value_or("NULL")));
 }
 
 }  // namespace
@@ -37,8 +46,26 @@ Result<std::optional<LeaderRow>> readLeader(mysql::Connection& connection,
     return std::optional<LeaderRow>{};
   }
   const mysql::Row& row = (*rows)[0];
-  return std::optional<LeaderRow>(
-      LeaderRow{std::stoull(row[0].value_or("0")), row[1].value_or(""), row[2].value_or("")});
+  auto epoch = epochValue(row[0]);
+  if (!epoch.isOk()) {
+    return epoch.status();
+  }
+  return std::optional<LeaderRow>(LeaderRow{*epoch, row[1].value_or(""), row[2].value_or("")});
+}
+
+Result<Leadership> readLeadership(mysql::Connection& connection, const std::string& database,
+                                  const std::string& name) {
+  auto leader = readLeader(connection, database, name);
+  if (!leader.isOk()) {
+    return leader.status();
+  }
+  auto lock = connection.query(fmt::format(
+      "SELECT IS_USED_LOCK({})", mysql::quoteLiteral(connection, lockName(database, name))));
+  if (!lock.isOk()) {
+    return lock.status();
+  }
+  const bool held = !lock->empty() && !(*lock)[0].empty() && (*lock)[0][0].has_value();
+  return Leadership{std::move(*leader), held};
 }
 
 LeaderLease::LeaderLease(LeaseOptions options)
@@ -85,6 +112,7 @@ Result<uint64_t> LeaderLease::acquire(const std::atomic<bool>& stop,
         continue;
       }
     }
+    const auto tried_at = std::chrono::steady_clock::now();
     auto locked = tryLock();
     if (!locked.isOk()) {
       spdlog::warn("waiting for the leader lock: {}", locked.status().toString());
@@ -93,12 +121,7 @@ Result<uint64_t> LeaderLease::acquire(const std::atomic<bool>& stop,
       continue;
     }
     if (*locked) {
-      const auto locked_at = std::chrono::steady_clock::now();
-      auto epoch = takeOffice();
-      if (epoch.isOk()) {
-        renew(locked_at);
-      }
-      return epoch;
+      return takeOfficeLeased(tried_at);
     }
     if (!told) {
       told = true;
@@ -113,6 +136,7 @@ Result<uint64_t> LeaderLease::acquire(const std::atomic<bool>& stop,
 
 Result<std::optional<uint64_t>> LeaderLease::tryAcquire() {
   MM_RETURN_IF_ERROR(connectSession());
+  const auto tried_at = std::chrono::steady_clock::now();
   auto locked = tryLock();
   if (!locked.isOk()) {
     return locked.status();
@@ -120,11 +144,19 @@ Result<std::optional<uint64_t>> LeaderLease::tryAcquire() {
   if (!*locked) {
     return std::optional<uint64_t>{};
   }
-  auto epoch = takeOffice();
+  auto epoch = takeOfficeLeased(tried_at);
   if (!epoch.isOk()) {
     return epoch.status();
   }
   return std::optional<uint64_t>(*epoch);
+}
+
+Result<uint64_t> LeaderLease::takeOfficeLeased(std::chrono::steady_clock::time_point locked_at) {
+  auto epoch = takeOffice();
+  if (epoch.isOk()) {
+    renew(locked_at);
+  }
+  return epoch;
 }
 
 Result<uint64_t> LeaderLease::takeOffice() {
@@ -141,7 +173,12 @@ Result<uint64_t> LeaderLease::takeOffice() {
     static_cast<void>(session_.execute("ROLLBACK"));
     return rows.isOk() ? Status::internal("the leader row vanished") : rows.status();
   }
-  const uint64_t epoch = std::stoull(*(*rows)[0][0]) + 1;
+  auto previous = epochValue((*rows)[0][0]);
+  if (!previous.isOk()) {
+    static_cast<void>(session_.execute("ROLLBACK"));
+    return previous.status();
+  }
+  const uint64_t epoch = *previous + 1;
   std::string insert_documents;
   for (std::string_view document : kDocuments) {
     insert_documents += fmt::format("{}({}, '{}', {})", insert_documents.empty() ? "" : ", ", name,

@@ -74,6 +74,9 @@ class LeaderLease {
  private:
   Status connectSession();
   Result<bool> tryLock();
+  // Once the lock is this session's: office (takeOffice), and the lease counted from `locked_at`,
+  // when the GET_LOCK that got it was sent.
+  Result<uint64_t> takeOfficeLeased(std::chrono::steady_clock::time_point locked_at);
   Result<uint64_t> takeOffice();
   Status checkHeld();
   std::chrono::milliseconds checkInterval() const;
@@ -95,5 +98,13 @@ class LeaderLease {
 // The leader row of `name`, read on `connection`; nullopt when no monitor of that name ever led.
 Result<std::optional<LeaderRow>> readLeader(mysql::Connection& connection,
                                             const std::string& database, const std::string& name);
+
+// Who led last (the row) and whether a session holds the lock now, for `status` and `check`.
+struct Leadership {
+  std::optional<LeaderRow> leader;
+  bool held = false;
+};
+Result<Leadership> readLeadership(mysql::Connection& connection, const std::string& database,
+                                  const std::string& name);
 
 }  // namespace mm::state
