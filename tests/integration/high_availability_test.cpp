@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -110,6 +111,9 @@ class HighAvailability : public LiveMonitorTest {
   }
 
   void TearDown() override {
+    // Before the schema goes: a test that failed early left them running.
+    workload_.reset();
+    watch_.reset();
     if (other_.pid() > 0) {
       other_.stop(SIGKILL);
     }
@@ -161,6 +165,17 @@ class HighAvailability : public LiveMonitorTest {
     return countOf(process.log(), "standby: the active monitor is") >= times;
   }
 
+  // The pair on one state store (configurePair), the first leading, under the steady workload,
+  // with the saved checkpoint watched.
+  void startPairUnderLoad(int state_port = 0) {
+    ASSERT_NO_FATAL_FAILURE(configurePair(state_port));
+    ASSERT_NO_FATAL_FAILURE(startPair());
+    workload_.emplace(env_, database_ + ".t");
+    watch_.emplace(env_, name_);
+    workload_->start();
+    watch_->start();
+  }
+
   // The first monitor leads, the other stands by.
   void startPair() {
     ASSERT_TRUE(monitor_.start(dir_ + "/monitor.cfg", dir_ + "/monitor.log"));
@@ -184,14 +199,15 @@ class HighAvailability : public LiveMonitorTest {
         << "the new leader does not lead";
   }
 
-  void finish(SteadyWorkload& workload, CheckpointWatch& watch, size_t failovers) {
-    workload.stop();
-    ASSERT_EQ(workload.error(), "");
+  // Ends the workload of startPairUnderLoad() and checks what every case must end with.
+  void finish(size_t failovers) {
+    workload_->stop();
+    ASSERT_EQ(workload_->error(), "");
     const std::string difference = drainAndCompare();
-    watch.stop();
+    watch_->stop();
     EXPECT_EQ(difference, "") << "the consumer's copy differs from the table";
-    EXPECT_EQ(watch.backwards(), "") << "the saved checkpoint moved backwards";
-    EXPECT_GT(watch.readings(), 10u) << "the checkpoint was hardly ever read: proved little";
+    EXPECT_EQ(watch_->backwards(), "") << "the saved checkpoint moved backwards";
+    EXPECT_GT(watch_->readings(), 10u) << "the checkpoint was hardly ever read: proved little";
     EXPECT_LE(copy_.applied().duplicates(), failovers * kConfirmWindow)
         << "more duplicates than the deposed leaders' confirm windows";
     std::cout << "[ figures  ] " << copy_.applied().rowMessages() << " row messages, "
@@ -204,24 +220,21 @@ class HighAvailability : public LiveMonitorTest {
   AmqpTestConsumer consumer_;
   ConsumerCopy copy_{consumer_};
   MonitorProcess other_;
+  std::optional<SteadyWorkload> workload_;  // startPairUnderLoad()
+  std::optional<CheckpointWatch> watch_;
 };
 
 TEST_F(HighAvailability, TheStandbyTakesOverFromAKilledActiveAndNothingIsLost) {
-  configurePair();
-  startPair();
-  SteadyWorkload workload(env_, database_ + ".t");
-  CheckpointWatch watch(env_, name_);
-  workload.start();
-  watch.start();
+  ASSERT_NO_FATAL_FAILURE(startPairUnderLoad());
   const size_t kills = envSize("MM_HA_KILLS", 3);
   MonitorProcess* active = &monitor_;
   MonitorProcess* standby = &other_;
   std::vector<double> takeover_ms;
   for (size_t kill = 0; kill < kills; ++kill) {
-    ASSERT_TRUE(applyUntilId(workload.nextId(), 10s)) << "nothing published before kill " << kill;
+    ASSERT_TRUE(applyUntilId(workload_->nextId(), 10s)) << "nothing published before kill " << kill;
     const size_t led = countOf(standby->log(), "leading as epoch");
     // A change committed after the kill can only be published by the new leader.
-    const int after_kill = workload.nextId() + 2;
+    const int after_kill = workload_->nextId() + 2;
     const auto killed_at = Clock::now();
     ASSERT_EQ(active->stop(SIGKILL), 128 + SIGKILL);
     ASSERT_TRUE(applyUntilId(after_kill, 10s)) << "the standby did not publish within 10 s";
@@ -240,16 +253,11 @@ TEST_F(HighAvailability, TheStandbyTakesOverFromAKilledActiveAndNothingIsLost) {
   std::cout << "[ figures  ] kill -> first message of the new leader: median "
             << takeover_ms[takeover_ms.size() / 2] << " ms, max " << takeover_ms.back()
             << " ms over " << kills << " kills" << std::endl;
-  finish(workload, watch, kills);
+  finish(kills);
 }
 
 TEST_F(HighAvailability, AnActivePausedPastTheLockTimeoutIsFencedAndStandsBy) {
-  configurePair();
-  startPair();
-  SteadyWorkload workload(env_, database_ + ".t");
-  CheckpointWatch watch(env_, name_);
-  workload.start();
-  watch.start();
+  ASSERT_NO_FATAL_FAILURE(startPairUnderLoad());
   ASSERT_TRUE(applyUntilId(20, 10s));
   ASSERT_EQ(kill(monitor_.pid(), SIGSTOP), 0);
   const auto stopped_at = Clock::now();
@@ -266,18 +274,13 @@ TEST_F(HighAvailability, AnActivePausedPastTheLockTimeoutIsFencedAndStandsBy) {
   expectOneLeader(other_, monitor_);
   std::cout << "[ figures  ] paused leader replaced after " << waited << " s (lock_timeout "
             << kLockTimeoutSeconds << " s)" << std::endl;
-  finish(workload, watch, 1);
+  finish(1);
 }
 
 TEST_F(HighAvailability, AnActiveCutOffFromTheStateServerStopsAndTheStandbyTakesOver) {
   TcpProxy proxy;
   ASSERT_TRUE(proxy.start(env_.mysql_host, env_.mysql_port).isOk());
-  configurePair(proxy.port());
-  startPair();
-  SteadyWorkload workload(env_, database_ + ".t");
-  CheckpointWatch watch(env_, name_);
-  workload.start();
-  watch.start();
+  ASSERT_NO_FATAL_FAILURE(startPairUnderLoad(proxy.port()));
   ASSERT_TRUE(applyUntilId(20, 10s));
   // Black-holed: the first monitor still reaches the source and the broker, not the state server.
   proxy.setStalled(true);
@@ -293,7 +296,7 @@ TEST_F(HighAvailability, AnActiveCutOffFromTheStateServerStopsAndTheStandbyTakes
       << "the cut-off leader did not stand by once the link came back";
   expectOneLeader(other_, monitor_);
   std::cout << "[ figures  ] cut-off leader replaced after " << waited << " s" << std::endl;
-  finish(workload, watch, 1);
+  finish(1);
 }
 
 }  // namespace
@@ -305,20 +308,15 @@ namespace {
 // A planned switchover: SIGTERM drains the active, saves its checkpoint and frees the lock, so the
 // standby takes over at once and sends nothing twice.
 TEST_F(HighAvailability, AStoppedActiveHandsOverAtOnceWithoutDuplicates) {
-  configurePair();
-  startPair();
-  SteadyWorkload workload(env_, database_ + ".t");
-  CheckpointWatch watch(env_, name_);
-  workload.start();
-  watch.start();
+  ASSERT_NO_FATAL_FAILURE(startPairUnderLoad());
   ASSERT_TRUE(applyUntilId(20, 10s));
   const auto stopped_at = Clock::now();
   ASSERT_EQ(monitor_.stop(SIGTERM), 0);
   ASSERT_TRUE(waitFor([&] { return leads(other_, 1); }, 5s)) << "the standby did not take over";
   const double waited = std::chrono::duration<double>(Clock::now() - stopped_at).count();
-  ASSERT_TRUE(applyUntilId(workload.nextId(), 10s));
+  ASSERT_TRUE(applyUntilId(workload_->nextId(), 10s));
   std::cout << "[ figures  ] SIGTERM -> the standby leads: " << waited << " s" << std::endl;
-  finish(workload, watch, 0);
+  finish(0);
 }
 
 // Issue 19 item 1: a file state moves into the tables in one command; status and check show the
