@@ -89,6 +89,10 @@ void SnapshotMerge::record(const message::RowChange& change) {
   OpenChunk& chunk = *chunk_;
   if (!chunk.correction) {
     chunk.log.push_back(change);
+    // The key to read again cannot wait for the rows with the change: this transaction's
+    // checkpoints are saved before they arrive, and must carry it (tests/unit/pipeline/
+    // snapshot_merge_test.cpp, AKeyToReadAgainIsNotedWhileTheOpenChunksRowsAreRead).
+    noteKeyMove(change);
     return;
   }
   if (change.table->columns.size() != chunk.rows->map->columns.size()) {
