@@ -2,8 +2,8 @@
 # Checks packaging/docker without a Docker daemon or network (neither is on CI's machine, so the
 # image is not built here): the Dockerfile's build stage installs exactly what
 # scripts/install-deps.sh --build-only does (it runs that script), its runtime stage installs a
-# Debian package for every shared library the built binary links and runs as a non-root user
-# with no configuration file, every file it copies exists, and the monitor's environment in
+# Debian package for every shared library the built binary links and runs the daemon as a
+# non-root user (its entrypoint drops root) with no configuration file, every file it copies exists, and the monitor's environment in
 # docker-compose.yaml and the Dockerfile is configuration the daemon accepts.
 #   tests/packaging/docker_files_test.sh SOURCE_DIR MYSQL_MONITOR_BINARY
 set -euo pipefail
@@ -46,9 +46,18 @@ for library in "${libraries[@]}"; do
 done
 ((checked >= 5)) || fail "only $checked libraries found by ldd"
 
-user=$(grep '^USER ' <<<"$runtime" | tail -1 | awk '{print $2}')
-[[ -n $user && $user != root && $user != 0 ]] || fail "the runtime stage runs as '${user:-root}'"
-grep -q '^ENTRYPOINT \["/usr/bin/mysql-monitor"\]$' <<<"$runtime" || fail "ENTRYPOINT is not the daemon"
+# The daemon never runs as root: the runtime stage starts as root only for the entrypoint, which
+# continues as the state directory's owner through setpriv (scripts/image-test.sh sees the uid).
+entrypoint=$source_dir/packaging/docker/entrypoint.sh
+! grep -q '^USER ' <<<"$runtime" || fail "the runtime stage sets USER: the entrypoint picks the user"
+grep -q '^ENTRYPOINT \["/usr/local/bin/mysql-monitor"\]$' <<<"$runtime" || fail "ENTRYPOINT is not the entrypoint script"
+grep -q '^COPY packaging/docker/entrypoint.sh /usr/local/bin/mysql-monitor$' <<<"$runtime" ||
+  fail "the entrypoint script is not installed as /usr/local/bin/mysql-monitor"
+# shellcheck disable=SC2016 # the script's own text, not expanded
+grep -q '^exec setpriv --reuid="$owner" --regid="$group" --clear-groups -- "$daemon"' "$entrypoint" ||
+  fail "the entrypoint does not drop root before the daemon"
+[[ $(grep -cE '^ *exec ' "$entrypoint") == 2 ]] && grep -q '^if ((EUID != 0)); then$' "$entrypoint" ||
+  fail "the entrypoint runs the daemon other than as a non-root user or through setpriv"
 grep -q '^CMD \["run"\]$' <<<"$runtime" || fail "CMD must be plain run (configuration from the environment)"
 grep -q '^STOPSIGNAL SIGTERM$' <<<"$runtime" || fail "STOPSIGNAL SIGTERM missing"
 grep -q '^EXPOSE 9650$' <<<"$runtime" || fail "the metrics port is not exposed"
