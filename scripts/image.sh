@@ -8,7 +8,13 @@
 #   scripts/image.sh test    runs it against the test services (scripts/services.sh start) with
 #                            configuration from the environment only: changes arrive as messages,
 #                            `stop -t 20` exits 0 with "stopped cleanly", a restart with the state
-#                            volume kept re-sends nothing; HEALTHCHECK answers
+#                            volume kept re-sends nothing; HEALTHCHECK answers; then the Python
+#                            monitor's compose layout (issue 20)
+#   scripts/image.sh compose-test
+#                            the compose demo (packaging/docker/docker-compose.yaml) with
+#                            podman-compose, its database and broker built here from Debian
+#                            (docker-compose.local.yaml): a row inserted reaches the subscriber's
+#                            copy, an update and a delete follow; needs `build` first
 # As root. podman's default runtime (crun) cannot run here (setrlimit, cgroups in hybrid mode):
 # runc, with a containers.conf that sets no default ulimits; --network=host lets the build reach
 # the apt mirror and the container reach the services on 127.0.0.1.
@@ -21,7 +27,8 @@ fail() { echo "image: FAIL: $*" >&2; exit 1; }
 scripts/install-deps.sh --image
 conf_dir=${MM_IMAGE_CONF_DIR:-/var/tmp/mm-podman}
 mkdir -p "$conf_dir"
-printf '[containers]\ndefault_ulimits = []\n' >"$conf_dir/containers.conf"
+# runc as the engine's runtime too: podman-compose calls plain podman.
+printf '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n' >"$conf_dir/containers.conf"
 export CONTAINERS_CONF="$conf_dir/containers.conf"
 podman=(podman --runtime runc)
 image=${MM_IMAGE:-mysql-monitor:local}
@@ -57,5 +64,6 @@ build() {
 case ${1:-} in
   build) build ;;
   test) source scripts/image-test.sh ;;
-  *) echo "usage: scripts/image.sh build|test" >&2; exit 2 ;;
+  compose-test) source scripts/image-compose-test.sh ;;
+  *) echo "usage: scripts/image.sh build|test|compose-test" >&2; exit 2 ;;
 esac

@@ -21,7 +21,8 @@ service_packages=(mariadb-server mariadb-client rabbitmq-server openssl)
 test_packages=(python3-pika python3-pymysql python3-yaml docker-compose prometheus)
 bench_packages=(gnuplot-nox python3)
 package_packages=(debootstrap lintian dpkg-dev)
-image_packages=(podman runc uidmap slirp4netns fuse-overlayfs debootstrap)
+image_packages=(podman runc uidmap slirp4netns fuse-overlayfs debootstrap podman-compose
+  golang-github-containernetworking-plugin-dnsname)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-}" != "--build-only" ]]; then

@@ -33,4 +33,17 @@ done
 for service in mysql rabbitmq monitor subscriber; do
   grep -q "^  $service:$" <<<"$resolved" || { echo "compose_config_test: FAIL: no service $service" >&2; exit 1; }
 done
-echo "compose_config_test: ok (${client[*]} config; images are not pulled or built here)"
+# With docker-compose.local.yaml (scripts/image.sh compose-test runs it so): the database and broker
+# are the images built here (the database's entrypoint drops MySQL's GTID switches from the
+# demo's command), and the monitor and subscriber stay the demo's.
+local_resolved=$("${client[@]}" -f docker-compose.yaml -f docker-compose.local.yaml config 2>&1) || {
+  echo "$local_resolved" >&2
+  echo "compose_config_test: FAIL: ${client[*]} config refused docker-compose.local.yaml" >&2
+  exit 1
+}
+for expected in "image: mysql-monitor-demo-mariadb:local" "image: mysql-monitor-demo-rabbitmq:local" \
+    "--binlog-row-metadata=FULL" "target: runtime" "target: example-consumer" "MYSQL_MONITOR_MYSQL_HOST: mysql"; do
+  grep -qF -- "$expected" <<<"$local_resolved" ||
+    { echo "compose_config_test: FAIL: '$expected' missing with docker-compose.local.yaml" >&2; exit 1; }
+done
+echo "compose_config_test: ok (${client[*]} config, also with docker-compose.local.yaml; images are not pulled or built here)"
