@@ -179,6 +179,18 @@ struct MetricsService {
   std::optional<SourcePoller> poller;
 };
 
+// The servers of [mysql] host, and the preference connections share, for the source_server
+// metric (before any thread reads the stats).
+void nameSourceServers(const config::MysqlConfig& mysql, metrics::Stats& stats) {
+  for (const config::HostPort& server : mysql.servers) {
+    stats.source_servers.push_back(fmt::format("{}:{}", server.host, server.port));
+  }
+  if (stats.source_servers.empty()) {
+    stats.source_servers.push_back(fmt::format("{}:{}", mysql.host, mysql.port));
+  }
+  stats.source_server_in_use = connectionOptions(mysql).preferred;
+}
+
 Status startMetrics(const config::Config& config, metrics::Stats& stats, const Clock& clock,
                     pipeline::SnapshotControl& snapshot, MetricsService& service) {
   if (!config.metrics.enabled) {
@@ -487,6 +499,7 @@ int runDaemon(const config::Config& config) {
   SignalWatcher signals;
   SystemClock clock;
   metrics::Stats stats;
+  nameSourceServers(config.mysql, stats);
   mysql::mysqlLibraryInit();
   // The health endpoints answer from the start, delay_start included (liveness while waiting).
   MetricsService metrics_service;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -75,7 +76,7 @@ void ExpositionWriter::gauge(std::string_view name, std::string_view help, doubl
 }
 
 void ExpositionWriter::gauges(std::string_view name, std::string_view help, std::string_view label,
-                              std::initializer_list<std::pair<std::string_view, double>> samples) {
+                              std::span<const std::pair<std::string_view, double>> samples) {
   family(name, help, "gauge");
   for (const auto& [label_value, value] : samples) {
     sample(name, {{label, label_value}}, formatValue(value));
@@ -170,6 +171,19 @@ void renderReader(ExpositionWriter& w, const Stats& stats, int64_t now_unix) {
   }
   w.gauge("source_connected", "1 while the replica connection to the source is streaming.",
           get(stats.source_connected) ? 1 : 0);
+  if (!stats.source_servers.empty()) {
+    const size_t in_use = stats.source_server_in_use != nullptr
+                              ? stats.source_server_in_use->load() % stats.source_servers.size()
+                              : 0;
+    std::vector<std::pair<std::string_view, double>> samples;
+    for (size_t i = 0; i < stats.source_servers.size(); ++i) {
+      samples.emplace_back(stats.source_servers[i], i == in_use ? 1 : 0);
+    }
+    w.gauges("source_server",
+             "1 for the server of [mysql] host the monitor's connections use (the last that "
+             "answered), 0 for the others: after a source failover, the promoted one.",
+             "server", samples);
+  }
   const int64_t event_timestamp = get(stats.last_event_timestamp);
   if (get(stats.source_caught_up) || event_timestamp > 0) {
     const int64_t lag =

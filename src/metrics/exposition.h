@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,7 +32,11 @@ class ExpositionWriter {
   void gauge(std::string_view name, std::string_view help, double value, Labels labels = {});
   // One gauge family with a sample per value of `label`.
   void gauges(std::string_view name, std::string_view help, std::string_view label,
-              std::initializer_list<std::pair<std::string_view, double>> samples);
+              std::span<const std::pair<std::string_view, double>> samples);
+  void gauges(std::string_view name, std::string_view help, std::string_view label,
+              std::initializer_list<std::pair<std::string_view, double>> samples) {
+    gauges(name, help, label, std::span(samples.begin(), samples.size()));
+  }
 
   const std::string& text() const { return text_; }
 

@@ -12,10 +12,12 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "binlog/position.h"
 
@@ -74,6 +76,11 @@ class Stats {
   Counter source_reconnects{0};     // reconnect attempts after the replica link failed
   Counter position_gaps{0};         // saved positions lost and skipped ([mysql] on_position_lost)
   std::atomic<bool> source_connected{false};
+  // The servers of [mysql] host ("HOST:PORT", in their order) and which of them connections start
+  // with: mysql::ConnectionOptions::preferred, moved by a source failover (null: the first). Set
+  // before the threads start, then only read.
+  std::vector<std::string> source_servers;
+  std::shared_ptr<const std::atomic<size_t>> source_server_in_use;
   // The reader is at the server's end of binlog: the server only sends a heartbeat when it has
   // nothing else to send. Cleared by the next event and by a lost link.
   std::atomic<bool> source_caught_up{false};

@@ -15,6 +15,7 @@
 
 #include "support/amqp_test_consumer.h"
 #include "support/consumer_copy.h"
+#include "support/http_client.h"
 #include "support/live_monitor_test.h"
 #include "support/sql_client.h"
 #include "support/steady_workload.h"
@@ -101,12 +102,27 @@ TEST_F(SourceFailover, APromotedReplicaIsFollowedAndEveryChangeOnItIsPublished) 
                                     database_, *(*gtids)[0][0])});
   monitor_.environment()["MYSQL_MONITOR_MYSQL_HOST"] = fmt::format(
       "{}:{},{}:{}", env_.mysql_host, env_.mysql_port, env_.mysql_host, replica_env_.mysql_port);
+  const int metrics_port = freeLocalPort();
+  ASSERT_GT(metrics_port, 0);
+  monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] =
+      fmt::format("127.0.0.1:{}", metrics_port);
+  // The source_server sample of `port`, as /metrics shows it ("...} 1"), or "" when absent.
+  const auto server_sample = [&](int port) {
+    const std::string text = httpGet(metrics_port, "/metrics").body;
+    const std::string name =
+        fmt::format("mysql_monitor_source_server{{server=\"{}:{}\"}} ", env_.mysql_host, port);
+    const size_t at = text.find(name);
+    return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
+  };
   startMonitor();
   auto before = std::make_unique<SteadyWorkload>(env_, database_ + ".t");
   before->start();
   ASSERT_TRUE(copy_.applyUntilId(100, 20s)) << "nothing published from the primary";
   before->stop();
   ASSERT_EQ(before->error(), "");
+  EXPECT_TRUE(server_sample(env_.mysql_port).ends_with("} 1"))
+      << "the source_server metric does not name the primary in use: "
+      << server_sample(env_.mysql_port);
   ASSERT_TRUE(replicaCaughtUp()) << "the replica did not catch up with the primary";
 
   const auto killed_at = Clock::now();
@@ -125,6 +141,10 @@ TEST_F(SourceFailover, APromotedReplicaIsFollowedAndEveryChangeOnItIsPublished) 
                                             replica_env_.mysql_port)),
             std::string::npos)
       << "the monitor did not say it moved to the replica";
+  EXPECT_TRUE(server_sample(replica_env_.mysql_port).ends_with("} 1") &&
+              server_sample(env_.mysql_port).ends_with("} 0"))
+      << "the source_server metric does not name the promoted replica: "
+      << server_sample(replica_env_.mysql_port) << " / " << server_sample(env_.mysql_port);
   std::this_thread::sleep_for(1s);
   after.stop();
   ASSERT_EQ(after.error(), "");

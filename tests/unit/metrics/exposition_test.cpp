@@ -116,6 +116,28 @@ TEST(Exposition, LagIsNowMinusTheLastEventAndZeroWhenCaughtUp) {
             "mysql_monitor_replication_lag_seconds 0");
 }
 
+// [mysql] host lists two servers: the metric names the one connections use, and follows the
+// preference a source failover moves (mysql::ConnectionOptions::preferred).
+TEST(Exposition, TheSourceServerInUseIsOneAndFollowsAFailover) {
+  Stats stats;
+  EXPECT_EQ(render(stats).find("mysql_monitor_source_server"), std::string::npos)
+      << "no servers named: no family";
+  stats.source_servers = {"db1:3306", "db2:3306"};
+  auto preferred = std::make_shared<std::atomic<size_t>>(0);
+  stats.source_server_in_use = preferred;
+  std::string text = render(stats);
+  EXPECT_NE(text.find("mysql_monitor_source_server{server=\"db1:3306\"} 1\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("mysql_monitor_source_server{server=\"db2:3306\"} 0\n"), std::string::npos)
+      << text;
+  preferred->store(1);
+  text = render(stats);
+  EXPECT_NE(text.find("mysql_monitor_source_server{server=\"db1:3306\"} 0\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("mysql_monitor_source_server{server=\"db2:3306\"} 1\n"), std::string::npos)
+      << text;
+}
+
 TEST(Exposition, ConnectionStatesAreZeroOrOne) {
   Stats stats;
   set(stats.broker_connected, true);
