@@ -230,6 +230,31 @@ StatusState openState(const config::Config& config) {
   return state;
 }
 
+// The saved position's server against the one `status` reached, with its line when they differ:
+// after a source failover the monitor continues on the other server by GTID set (app/run.cpp
+// refuses only a resume by position), and the saved file:position is the other server's, so no
+// backlog can be counted in this server's binlogs.
+enum class SourceVerdict { Same, OtherByGtid, Refused };
+
+SourceVerdict judgeSavedSource(const config::Config& config, const checkpoint::SavedState& saved,
+                               const mysql::ServerIdentity& identity) {
+  const checkpoint::SourceIdentity source{identity.server_uuid,
+                                          identity.server_uuid.empty() ? identity.server_id : 0};
+  if (saved.source.empty() || saved.source == source) {
+    return SourceVerdict::Same;
+  }
+  if (!config.mysql.resume_by_gtid || saved.checkpoint.gtid_set.empty()) {
+    line("saved source", fmt::format("{}: ANOTHER SERVER; the saved position means nothing here "
+                                     "and the monitor refuses to start",
+                                     checkpoint::toString(saved.source)));
+    return SourceVerdict::Refused;
+  }
+  line("saved source", fmt::format("{}: another server (a source failover); the monitor "
+                                   "continues here by the saved GTID set",
+                                   checkpoint::toString(saved.source)));
+  return SourceVerdict::OtherByGtid;
+}
+
 }  // namespace
 
 int runStatus(const config::Config& config) {
@@ -263,16 +288,9 @@ int runStatus(const config::Config& config) {
   }
   line("server", fmt::format("{}, {}, {}", connection.where(), facts->version,
                              mysql::describeIdentity(*identity)));
-  if (!saved->source.empty()) {
-    const checkpoint::SourceIdentity source{
-        identity->server_uuid, identity->server_uuid.empty() ? identity->server_id : 0};
-    if (!(saved->source == source)) {
-      line("saved source",
-           fmt::format("{}: ANOTHER SERVER; the saved position means nothing here and the "
-                       "monitor refuses to start",
-                       checkpoint::toString(saved->source)));
-      return kExitFailure;
-    }
+  const SourceVerdict verdict = judgeSavedSource(config, *saved, *identity);
+  if (verdict == SourceVerdict::Refused) {
+    return kExitFailure;
   }
   line("server position", fmt::format("{}:{}", current->position.file, current->position.offset));
   if (!current->gtid_set.empty()) {
@@ -287,6 +305,10 @@ int runStatus(const config::Config& config) {
   const double retention = static_cast<double>(mysql::binlogExpirySeconds(facts->variables));
   line("retention", retention > 0 ? fmt::format("binlogs expire after {}", humanSeconds(retention))
                                   : "binlogs are kept until purged by hand");
+  if (verdict == SourceVerdict::OtherByGtid) {
+    line("behind", "not counted: the saved position is the other server's binlog");
+    return kExitOk;
+  }
   return checkpoint.empty() ? printCutOver(config, connection, *logs).value_or(kExitOk)
                             : printBacklog(checkpoint, *logs);
 }

@@ -157,6 +157,21 @@ TEST_F(CliCommands, StatusShowsTheSavedPositionAndHowFarBehind) {
   auto [other_exit, other] = status();
   EXPECT_EQ(other_exit, std::optional<int>(1)) << other;
   EXPECT_NE(other.find("server_id 4242424: ANOTHER SERVER"), std::string::npos) << other;
+
+  // The same after a source failover, resuming by GTID set: the monitor continues on this server
+  // (app/run.cpp), so status says so and succeeds, without counting a backlog in its binlogs.
+  checkpoint::Checkpoint by_gtid{"mysql-bin.000001", 4, 0};
+  by_gtid.gtid_set = "0-4242424-7";
+  ASSERT_TRUE(state.save(by_gtid).isOk());
+  auto [followed_exit, followed] = command({"status", "--set", "mysql.resume_by=gtid"});
+  EXPECT_EQ(followed_exit, std::optional<int>(0)) << followed;
+  EXPECT_NE(followed.find("server_id 4242424: another server (a source failover); the monitor "
+                          "continues here by the saved GTID set"),
+            std::string::npos)
+      << followed;
+  EXPECT_NE(followed.find("not counted: the saved position is the other server's binlog"),
+            std::string::npos)
+      << followed;
 }
 
 // Issue 18: `snapshot` asks the running monitor over its [metrics] listen address; `status` shows
