@@ -107,6 +107,11 @@ class BinlogStream final : public EventSource {
 Result<StreamStart> resolveStartPosition(Connection& connection,
                                          const binlog::StartPosition& start);
 
+// MariaDB: the server's GTID position at `end`, its current end of binlog, read as
+// @@gtid_binlog_pos while the end stays there; "" when it moved on (or the server logs no GTIDs).
+// resolveStartPosition() uses it for "current" when BINLOG_GTID_POS() answers nothing.
+Result<std::string> mariadbGtidPosAtEnd(Connection& connection, const binlog::Position& end);
+
 // The replica commands' payloads after the command byte (docs/binlog-format.md §5.2, §5.3).
 std::string registerReplicaPayload(uint32_t server_id);
 std::string binlogDumpPayload(const binlog::Position& position, uint16_t flags, uint32_t server_id);

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include "mysql/binlog_stream.h"
 #include "support/amqp_test_consumer.h"
 #include "support/live_monitor_test.h"
 #include "support/message_schema.h"
@@ -398,6 +399,26 @@ TEST_F(SourceFaults, GtidStartPositionStartsAfterThoseTransactions) {
   const std::string state = readTextFile(statePath());
   EXPECT_NE(state.find("gtid_set=" + gtidPosition() + "\n"), std::string::npos)
       << "the checkpoint carries the server's GTID position: " << state;
+}
+
+// The fallback of a start at "current" when BINLOG_GTID_POS() answers nothing (once in CI): the
+// server's @@gtid_binlog_pos, only while its end of binlog is still where the start is.
+TEST_F(SourceFaults, TheGtidSetAtTheEndIsTheServersWhileItStaysThere) {
+  insertRows(1, 1);
+  auto status = sql_.query("SHOW MASTER STATUS");
+  ASSERT_TRUE(status.isOk() && !status->empty());
+  const binlog::Position end{*(*status)[0][0], std::stoull(*(*status)[0][1])};
+  auto at_end = mysql::mariadbGtidPosAtEnd(sql_, end);
+  ASSERT_TRUE(at_end.isOk()) << at_end.status().toString();
+  EXPECT_EQ(*at_end, gtidPosition());
+  auto by_function =
+      sql_.query(fmt::format("SELECT BINLOG_GTID_POS('{}', {})", end.file, end.offset));
+  ASSERT_TRUE(by_function.isOk() && !by_function->empty() && (*by_function)[0][0]);
+  EXPECT_EQ(*at_end, *(*by_function)[0][0]) << "not what BINLOG_GTID_POS() says there";
+  insertRows(2, 2);
+  auto moved_on = mysql::mariadbGtidPosAtEnd(sql_, end);
+  ASSERT_TRUE(moved_on.isOk()) << moved_on.status().toString();
+  EXPECT_EQ(*moved_on, "") << "the server's set after a later commit is not the set at the start";
 }
 
 TEST_F(SourceFaults, ResumeByGtidContinuesOnAnotherServerWithoutGapOrRepeat) {
