@@ -10,7 +10,8 @@
 #   restart-rabbit  stop and start only the broker (used by fault tests)
 #   status          report each service; exit 0 if both are up, 1 otherwise
 #   env             print the env file (eval "$(scripts/services.sh env)" or source it)
-#   replica-start   start a second MariaDB (port MM_MYSQL_REPLICA_PORT, default MM_MYSQL_PORT+1)
+#   replica-start   start a second MariaDB (port MM_MYSQL_REPLICA_PORT, default MM_MYSQL_PORT-10000+1:
+#                   below Linux's ephemeral range, which a client's connection may hold)
 #                   as a GTID replica of the first, from the first's current GTID position, and
 #                   add MM_MYSQL_REPLICA_PORT to the env file; replica-stop stops it
 #   mysql-kill      kill -9 the (primary) MariaDB; start brings it back
@@ -635,13 +636,18 @@ cmd_cluster_node() {
 
 # ---------------------------------------------------------------------------------------------
 # A second MariaDB as a GTID replica of the first (issue 19; README "A replicated source"): its own
-# directory $STATE_DIR/replica, port MM_MYSQL_REPLICA_PORT (MM_MYSQL_PORT + 1), server_id 2,
+# directory $STATE_DIR/replica, port MM_MYSQL_REPLICA_PORT (MM_MYSQL_PORT - 10000 + 1), server_id 2,
 # log_slave_updates, the same accounts. replica-start (re)points it at the primary's current GTID
 # position, so it holds what the primary writes from then on.
 
 # Points the MYSQL_* settings at the replica (call in a subshell).
 select_replica() {
-  MYSQL_PORT=${MM_MYSQL_REPLICA_PORT:-$((MYSQL_PORT + 1))}
+  # Below Linux's ephemeral range (32768-60999) like the cluster's ports: started mid-run, the
+  # replica once found MM_MYSQL_PORT+1 held by an outgoing connection (CI, "Address already in
+  # use"). tests/integration/source_failover_test.cpp follows the same rule.
+  local below=$((MYSQL_PORT - 10000 + 1))
+  ((below > 1024)) || below=$((MYSQL_PORT + 1))
+  MYSQL_PORT=${MM_MYSQL_REPLICA_PORT:-$below}
   MYSQL_DIR=$STATE_DIR/replica
   MYSQL_DATA=$MYSQL_DIR/data
   MYSQL_CNF=$MYSQL_DIR/my.cnf

@@ -35,7 +35,9 @@ class SourceFailover : public LiveMonitorTest {
     }
     ASSERT_EQ(runServices("replica-start"), 0) << "scripts/services.sh replica-start failed";
     replica_env_ = env_;
-    replica_env_.mysql_port = env_.mysql_port + 1;
+    // scripts/services.sh select_replica(): below Linux's ephemeral port range when it can be.
+    replica_env_.mysql_port =
+        env_.mysql_port - 10000 + 1 > 1024 ? env_.mysql_port - 10000 + 1 : env_.mysql_port + 1;
     if (const char* port = std::getenv("MM_MYSQL_REPLICA_PORT")) {
       replica_env_.mysql_port = std::atoi(port);
     }

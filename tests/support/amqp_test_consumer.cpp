@@ -40,6 +40,10 @@ Status AmqpTestConsumer::reconnect() {
 }
 
 Status AmqpTestConsumer::deleteQueue() {
+  if (connection_ == nullptr) {
+    // Never connected (a fixture's SetUp failed first): rabbitmq-c would dereference null.
+    return Status::ok();
+  }
   amqp_queue_delete(connection_, kChannel, amqp_cstring_bytes(durable_queue_.c_str()), 0, 0);
   return replyStatus(connection_, "queue.delete");
 }
