@@ -520,9 +520,9 @@ Result<StreamStart> resolveStartPosition(Connection& connection,
   return resolved;
 }
 
-// Read, then the end again, then it again: a commit in between moves both. Used as
-// BINLOG_GTID_POS() once answered nothing at the end in CI (cause not found), and without a set the
-// monitor cannot follow a source failover (README "A replicated source").
+// The set, then the end, then the set again: a commit in between moves both. The fallback exists
+// because BINLOG_GTID_POS() once answered nothing at the end in CI (cause not found), and without
+// a set the monitor cannot follow a source failover (README "A replicated source").
 Result<std::string> mariadbGtidPosAtEnd(Connection& connection, const binlog::Position& end) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto before = connection.query("SELECT @@gtid_binlog_pos");
