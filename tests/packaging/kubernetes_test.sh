@@ -15,14 +15,19 @@ manifest="$source_dir/packaging/kubernetes/mysql-monitor.yaml"
 fail() { echo "kubernetes_test: FAIL: $*" >&2; exit 1; }
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || { echo "kubernetes_test: SKIPPED: python3-yaml missing"; exit 77; }
 served=$(grep -oE 'request.path == "/[a-z]+"' "$source_dir/src/metrics/exporter.cpp" | grep -oE '/[a-z]+' | sort -u)
-# The manifest's facts, one "name value" per line (python prints; bash judges).
-facts=$(/usr/bin/python3 - "$manifest" <<'PY'
-import sys, yaml
+# A manifest's facts, one "name value" per line (python prints; bash judges): `facts_of FILE KIND`
+# with python reading the rest from stdin, where `kinds` maps each kind to its document and
+# `spec` and `pod` are the KIND's spec and pod spec.
+facts_of() {
+  /usr/bin/python3 -c 'import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kinds = {d["kind"]: d for d in docs}
 print("kinds", ",".join(sorted(kinds)))
-dep = kinds["Deployment"]
-spec, pod = dep["spec"], dep["spec"]["template"]["spec"]
+spec = kinds[sys.argv[2]]["spec"]
+pod = spec["template"]["spec"]
+exec(sys.stdin.read())' "$@"
+}
+facts=$(facts_of "$manifest" Deployment <<'PY'
 print("replicas", spec.get("replicas"))
 print("strategy", spec.get("strategy", {}).get("type"))
 print("grace", pod.get("terminationGracePeriodSeconds", 30))
@@ -83,13 +88,7 @@ settings=$(check_environment "$facts")
 # its governing Service, the state on a server (no volume), one [monitor] name, both probes on
 # /healthz (/readyz is 503 on the standby), and a server_id per pod from its ordinal.
 pair_manifest="$source_dir/packaging/kubernetes/mysql-monitor-pair.yaml"
-pair=$(/usr/bin/python3 - "$pair_manifest" <<'PY'
-import sys, yaml
-docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
-kinds = {d["kind"]: d for d in docs}
-print("kinds", ",".join(sorted(kinds)))
-sts = kinds["StatefulSet"]
-spec, pod = sts["spec"], sts["spec"]["template"]["spec"]
+pair=$(facts_of "$pair_manifest" StatefulSet <<'PY'
 print("replicas", spec.get("replicas"))
 print("policy", spec.get("podManagementPolicy"))
 print("service", spec.get("serviceName") == kinds["Service"]["metadata"]["name"] and kinds["Service"]["spec"].get("clusterIP") == "None")
