@@ -35,9 +35,6 @@ schema="mm_cluster_bench_$$"
 queue="mm-cluster-bench-$$"
 work=$(mktemp -d)
 monitor_pid=
-sql() {
-  mariadb -h "$MM_MYSQL_HOST" -P "$MM_MYSQL_PORT" -u "$MM_MYSQL_ADMIN_USER" -p"$MM_MYSQL_ADMIN_PASSWORD" -N -B "$@"
-}
 bench() { "$amqp_bench" --port "$node1_port" --exchange "$queue" --queue "$queue" --queue-type quorum "$@"; }
 cleanup() {
   [[ -z $monitor_pid ]] || kill "$monitor_pid" 2>/dev/null || true
@@ -47,7 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 log() { echo "== $* (at ${SECONDS}s)" >&2; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 sql -e "CREATE DATABASE $schema"
 sql "$schema" -e "$(workload_table_sql)"

@@ -32,9 +32,6 @@ source <(scripts/services.sh env)
 # shellcheck source=bench/workload.sh
 source bench/workload.sh
 schema="mm_bench_$$"
-sql() {
-  mariadb -h "$MM_MYSQL_HOST" -P "$MM_MYSQL_PORT" -u "$MM_MYSQL_ADMIN_USER" -p"$MM_MYSQL_ADMIN_PASSWORD" -N -B "$@"
-}
 work=${MM_BENCH_KEEP:-$(mktemp -d)}
 mkdir -p "$work"
 flush_setting=$(sql -e "SELECT @@innodb_flush_log_at_trx_commit")
@@ -97,7 +94,6 @@ wall() {
   t1=$EPOCHREALTIME
   echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "machine before: $(machine)"
 declare -A expected=([inserts]=$rows [txn100]=$changes [txn1]=$changes)

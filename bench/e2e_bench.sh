@@ -65,9 +65,6 @@ source bench/workload.sh
 schema="mm_e2e_$$"
 work=$(mktemp -d)
 monitor_pid=
-sql() {
-  mariadb -h "$MM_MYSQL_HOST" -P "$MM_MYSQL_PORT" -u "$MM_MYSQL_ADMIN_USER" -p"$MM_MYSQL_ADMIN_PASSWORD" -N -B "$@"
-}
 flush_setting=$(sql -e "SELECT @@innodb_flush_log_at_trx_commit")
 cleanup() {
   [[ -z $monitor_pid ]] || kill "$monitor_pid" 2>/dev/null || true
@@ -80,7 +77,6 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "== $* (at ${SECONDS}s)" >&2; }
 now() { echo "$EPOCHREALTIME"; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # One schema per binlog range: the monitor of one range filters on its schema ([mysql] database),
 # so the ranges loaded after it cost it only the skipping of their events.

@@ -49,9 +49,6 @@ source bench/workload.sh
 schema="mm_snap_$$"
 work=$(mktemp -d)
 monitor_pid=
-sql() {
-  mariadb -h "$MM_MYSQL_HOST" -P "$MM_MYSQL_PORT" -u "$MM_MYSQL_ADMIN_USER" -p"$MM_MYSQL_ADMIN_PASSWORD" -N -B "$@"
-}
 cleanup() {
   [[ -z $monitor_pid ]] || kill "$monitor_pid" 2>/dev/null || true
   sql -e "DROP DATABASE IF EXISTS $schema" || true
@@ -122,7 +119,6 @@ ceiling() {
   "$amqp_bench" --exchange mm-snap --queue mm-snap ceiling --count "$rows" --size "$size" --window 1000 --batch "$@" |
     awk '{ print $1 }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # The mean row_snapshot size, from `mysql-monitor decode`-free means: one chunk through `tail`.
 log "mean row_snapshot size"

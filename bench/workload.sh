@@ -1,5 +1,8 @@
-# Issue 8's workload, shared by bench/e2e_bench.sh and bench/decode_bench.sh (sourced, not run).
+# Issue 8's workload and the helpers every bench script shares (sourced, not run, by
+# bench/*_bench.sh after `source <(scripts/services.sh env)`).
 #
+# sql ARGS...          the mariadb client as the test services' admin, batch output, no headers
+# median               the median of the numbers on stdin, one per line
 # workload_table_sql   the CREATE TABLE of the 10-column mixed-type table `t`: INT PK, BIGINT,
 #                      VARCHAR(64) utf8mb4, DECIMAL(12,2), DATETIME(6), TINYINT, DOUBLE, TEXT of
 #                      ~200 bytes, ENUM, small JSON
@@ -8,6 +11,12 @@
 #                      changes per transaction (1 = autocommit); 60 % inserts (new ids), 30 %
 #                      updates of one or two columns (a live id), 10 % deletes (the oldest live
 #                      id). Times are NOW(6) in UTC, so changed_at is the commit time.
+
+sql() {
+  mariadb -h "$MM_MYSQL_HOST" -P "$MM_MYSQL_PORT" -u "$MM_MYSQL_ADMIN_USER" -p"$MM_MYSQL_ADMIN_PASSWORD" -N -B "$@"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 workload_table_sql() {
   cat <<'SQL'
