@@ -50,6 +50,13 @@ bool isLostPositionText(std::string_view text) {
   return false;
 }
 
+// MariaDB's 1236 texts for a GTID the server's binlog never had (not purged: a lost or diverged
+// transaction), with or without gtid_strict_mode (docs/binlog-format.md §5.6).
+bool isDivergedGtidText(std::string_view text) {
+  return text.find("which is not in the master's binlog") != std::string_view::npos ||
+         text.find("is missing the GTID") != std::string_view::npos;
+}
+
 void putLe(std::string& out, uint64_t value, int width) {
   for (int i = 0; i < width; ++i) {
     out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
@@ -372,6 +379,18 @@ Status BinlogStream::streamError(unsigned int code, const std::string& text) {
   }
   if (code == kErrConnectionKilled || code == kErrServerShutdown) {
     return Status::io(error.message());
+  }
+  if (code == kErrMasterFatalReadingBinlog && isDivergedGtidText(error.message())) {
+    // Asynchronous replication's loss after a failover: the monitor published a transaction the
+    // promoted server never got. Going on (or skipping to its current position) would present
+    // the new server's history as a continuation of the published one (README "A replicated
+    // source"); tests/integration/source_failover_test.cpp makes the case.
+    return Status::refused(fmt::format(
+        "{}: this server's binlog lacks a transaction the monitor already published (requested "
+        "{}): it was promoted without it, and consumers hold a change this server never had. "
+        "Stopped rather than publish a diverged history: reconcile the consumers with this "
+        "server, then delete the monitor's state and start from [mysql] start_position",
+        error.message(), describe(requested_)));
   }
   if (code == kErrMasterFatalReadingBinlog && isLostPositionText(error.message())) {
     position_lost_ = true;

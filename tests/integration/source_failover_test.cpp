@@ -7,7 +7,8 @@
 //
 // The kill falls between two transactions once the replica holds them all: a transaction the
 // primary committed but never sent is lost to the new primary (asynchronous replication, README
-// "A replicated source"), and a monitor that already published it could not continue by GTID.
+// "A replicated source"), and a monitor that already published it cannot continue by GTID; the
+// second test makes that case and requires the monitor to stop, naming it.
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -71,6 +72,19 @@ class SourceFailover : public LiveMonitorTest {
     ASSERT_TRUE(status.isOk()) << sql << ": " << status.toString();
   }
 
+  // The monitor's configuration: both servers in [mysql] host, resuming by GTID, started by the
+  // primary's GTID set, so it knows the set from its first event. Started at `current`, it once
+  // got none from BINLOG_GTID_POS in CI (cause not found), reconnected by position and stopped at
+  // the other server, as it must without a set (docs/high-availability.md, limits).
+  void configureBothServers() {
+    auto gtids = sql_.query("SELECT @@gtid_binlog_pos");
+    ASSERT_TRUE(gtids.isOk() && !gtids->empty() && (*gtids)[0][0]);
+    writeConfig({.mysql = fmt::format("database = {}\nresume_by = gtid\nstart_position = {}\n",
+                                      database_, *(*gtids)[0][0])});
+    monitor_.environment()["MYSQL_MONITOR_MYSQL_HOST"] = fmt::format(
+        "{}:{},{}:{}", env_.mysql_host, env_.mysql_port, env_.mysql_host, replica_env_.mysql_port);
+  }
+
   // Waits until the replica has applied every transaction the primary logged.
   bool replicaCaughtUp() {
     auto primary = sql_.query("SELECT @@gtid_binlog_pos");
@@ -95,15 +109,7 @@ class SourceFailover : public LiveMonitorTest {
 };
 
 TEST_F(SourceFailover, APromotedReplicaIsFollowedAndEveryChangeOnItIsPublished) {
-  // Started by GTID set, so the monitor knows the set from its first event. Started at `current`,
-  // it once got none from BINLOG_GTID_POS in CI (cause not found), reconnected by position and
-  // stopped at the other server, as it must without a set (docs/high-availability.md, limits).
-  auto gtids = sql_.query("SELECT @@gtid_binlog_pos");
-  ASSERT_TRUE(gtids.isOk() && !gtids->empty() && (*gtids)[0][0]);
-  writeConfig({.mysql = fmt::format("database = {}\nresume_by = gtid\nstart_position = {}\n",
-                                    database_, *(*gtids)[0][0])});
-  monitor_.environment()["MYSQL_MONITOR_MYSQL_HOST"] = fmt::format(
-      "{}:{},{}:{}", env_.mysql_host, env_.mysql_port, env_.mysql_host, replica_env_.mysql_port);
+  ASSERT_NO_FATAL_FAILURE(configureBothServers());
   const int metrics_port = freeLocalPort();
   ASSERT_GT(metrics_port, 0);
   monitor_.environment()["MYSQL_MONITOR_METRICS_LISTEN"] =
@@ -156,6 +162,37 @@ TEST_F(SourceFailover, APromotedReplicaIsFollowedAndEveryChangeOnItIsPublished) 
   std::cout << "[ figures  ] primary killed -> a change on the promoted replica consumed: "
             << followed_s << " s; " << copy_.applied().rowMessages() << " row messages, "
             << copy_.applied().duplicates() << " duplicates" << std::endl;
+}
+
+// Asynchronous replication's loss, made on purpose: the replica stops applying, the primary
+// commits a change the monitor publishes, and the primary dies. The promoted replica never had
+// that change, so its history is not the one published: the monitor must not go on as if it were
+// (nor skip to the current position), but stop and say so.
+TEST_F(SourceFailover, APromotedReplicaLackingAPublishedChangeIsRefusedByName) {
+  ASSERT_NO_FATAL_FAILURE(configureBothServers());
+  startMonitor();
+  run(fmt::format("INSERT INTO {}.t VALUES (1, 1, 'both have it')", database_));
+  ASSERT_TRUE(copy_.applyUntilId(1, 20s));
+  ASSERT_TRUE(replicaCaughtUp());
+  exec(replica_, "STOP SLAVE");
+  run(fmt::format("INSERT INTO {}.t VALUES (2, 2, 'only the primary has it')", database_));
+  ASSERT_TRUE(copy_.applyUntilId(2, 20s)) << "the change was not published";
+  ASSERT_EQ(runServices("mysql-kill"), 0);
+  killed_ = true;
+  exec(replica_, "RESET SLAVE ALL");
+  exec(replica_, "SET GLOBAL read_only = 0");
+  exec(replica_, fmt::format("INSERT INTO {}.t VALUES (3, 3, 'after the failover')", database_));
+  std::optional<int> exit_code;
+  ASSERT_TRUE(waitFor([&] { return (exit_code = monitor_.exited()).has_value(); }, 60s))
+      << "the monitor went on with a server that lacks a change it published:\n"
+      << monitor_.log();
+  EXPECT_EQ(exit_code, std::optional<int>(1)) << "refused for good: exit 1";
+  EXPECT_NE(monitor_.log().find("this server's binlog lacks a transaction the monitor already "
+                                "published"),
+            std::string::npos)
+      << monitor_.log();
+  // Nothing of the diverged history went out.
+  EXPECT_FALSE(copy_.applyUntilId(3, 2s)) << "the change made after the failover was published";
 }
 
 }  // namespace
