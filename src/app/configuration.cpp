@@ -75,4 +75,12 @@ sink::AmqpOptions amqpOptions(const config::Config& config) {
   return amqp;
 }
 
+checkpoint::SourceIdentity sourceIdentityOf(const mysql::ServerIdentity& identity) {
+  return {identity.server_uuid, identity.server_uuid.empty() ? identity.server_id : 0};
+}
+
+bool resumesByGtid(const config::MysqlConfig& mysql, const checkpoint::Checkpoint& saved) {
+  return mysql.resume_by_gtid && !saved.gtid_set.empty();
+}
+
 }  // namespace mm::app

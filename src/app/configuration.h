@@ -3,8 +3,10 @@
 #pragma once
 
 #include "app/options.h"
+#include "checkpoint/checkpoint.h"
 #include "config/config.h"
 #include "message/message_route.h"
+#include "mysql/binlog_stream.h"
 #include "mysql/connection.h"
 #include "sink/amqp_connection.h"
 
@@ -20,5 +22,12 @@ mysql::ConnectionOptions stateConnectionOptions(const config::Config& config);
 
 // Requires: `config` came from loadConfiguration (its broker list is filled).
 sink::AmqpOptions amqpOptions(const config::Config& config);
+
+// What the state records of a server: its server_uuid (MySQL), else its server_id (MariaDB).
+checkpoint::SourceIdentity sourceIdentityOf(const mysql::ServerIdentity& identity);
+// Whether a start from `saved` resumes by its GTID set ([mysql] resume_by = gtid and a set saved),
+// which continues on another server too (a source failover); else by file:position, which means
+// nothing on another server. `run` and `status` judge a saved state by this one rule.
+bool resumesByGtid(const config::MysqlConfig& mysql, const checkpoint::Checkpoint& saved);
 
 }  // namespace mm::app

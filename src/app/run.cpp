@@ -97,11 +97,10 @@ Result<checkpoint::Checkpoint> startingPoint(const config::Config& config,
   if (!identity.isOk()) {
     return identity.status();
   }
-  const checkpoint::SourceIdentity source{identity->server_uuid,
-                                          identity->server_uuid.empty() ? identity->server_id : 0};
+  const checkpoint::SourceIdentity source = sourceIdentityOf(*identity);
   state.setSource(source);
   if (!saved->checkpoint.empty()) {
-    const bool by_gtid = config.mysql.resume_by_gtid && !saved->checkpoint.gtid_set.empty();
+    const bool by_gtid = resumesByGtid(config.mysql, saved->checkpoint);
     if (config.mysql.resume_by_gtid && !by_gtid) {
       spdlog::warn("[mysql] resume_by = gtid, but {} holds no GTID set (the server logs "
                    "none, or an older version wrote the file): resuming by position",

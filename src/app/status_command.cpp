@@ -238,12 +238,10 @@ enum class SourceVerdict { Same, OtherByGtid, Refused };
 
 SourceVerdict judgeSavedSource(const config::Config& config, const checkpoint::SavedState& saved,
                                const mysql::ServerIdentity& identity) {
-  const checkpoint::SourceIdentity source{identity.server_uuid,
-                                          identity.server_uuid.empty() ? identity.server_id : 0};
-  if (saved.source.empty() || saved.source == source) {
+  if (saved.source.empty() || saved.source == sourceIdentityOf(identity)) {
     return SourceVerdict::Same;
   }
-  if (!config.mysql.resume_by_gtid || saved.checkpoint.gtid_set.empty()) {
+  if (!resumesByGtid(config.mysql, saved.checkpoint)) {
     line("saved source", fmt::format("{}: ANOTHER SERVER; the saved position means nothing here "
                                      "and the monitor refuses to start",
                                      checkpoint::toString(saved.source)));
