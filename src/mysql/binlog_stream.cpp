@@ -543,11 +543,13 @@ Result<StreamStart> resolveStartPosition(Connection& connection,
 // because BINLOG_GTID_POS() once answered nothing at the end in CI (cause not found), and without
 // a set the monitor cannot follow a source failover (README "A replicated source").
 Result<std::string> mariadbGtidPosAtEnd(Connection& connection, const binlog::Position& end) {
+  ServerIdentity mariadb;
+  mariadb.is_mariadb = true;  // currentEnd() then reads no MySQL GTID set
   for (int attempt = 0; attempt < 3; ++attempt) {
     auto before = connection.query("SELECT @@gtid_binlog_pos");
-    auto status = binlogStatus(connection);
+    auto now = currentEnd(connection, mariadb);
     auto after = connection.query("SELECT @@gtid_binlog_pos");
-    for (const Status* failed : {&before.status(), &status.status(), &after.status()}) {
+    for (const Status* failed : {&before.status(), &now.status(), &after.status()}) {
       if (!failed->isOk()) {
         return *failed;
       }
@@ -555,10 +557,7 @@ Result<std::string> mariadbGtidPosAtEnd(Connection& connection, const binlog::Po
     const auto text = [](const std::vector<Row>& rows) {
       return rows.empty() || rows[0].empty() || !rows[0][0] ? std::string() : *rows[0][0];
     };
-    const bool at_end = !status->empty() && (*status)[0].size() > 1 && (*status)[0][0] &&
-                        (*status)[0][1] && *(*status)[0][0] == end.file &&
-                        parseDecimal<uint64_t>(*(*status)[0][1]) == end.offset;
-    if (!at_end) {
+    if (!(now->position == end)) {
       return std::string();  // the server moved on from `end`: its set there is not this one
     }
     if (text(*before) == text(*after)) {
