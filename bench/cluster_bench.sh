@@ -15,17 +15,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 changes=${1:-20000}
 rounds=${MM_BENCH_ROUNDS:-3}
-build=${MM_BENCH_BUILD_DIR:-build}
-[[ $build == /* ]] || build="$root/$build"
-monitor="$build/mysql-monitor"
-amqp_bench="$build/amqp_bench"
-for tool in "$monitor" "$amqp_bench"; do
-  [[ -x $tool ]] || { echo "cluster_bench.sh: build $tool first" >&2; exit 1; }
-done
-# shellcheck disable=SC1090
-source <(scripts/services.sh env)
 # shellcheck source=bench/workload.sh
 source bench/workload.sh
+bench_tools cluster_bench.sh build
+# shellcheck disable=SC1090
+source <(scripts/services.sh env)
 [[ -n ${MM_AMQP_CLUSTER_PORTS:-} ]] ||
   { echo "cluster_bench.sh: no cluster: scripts/services.sh cluster-start first" >&2; exit 1; }
 node1_port=${MM_AMQP_CLUSTER_PORTS%%,*}
@@ -60,26 +54,11 @@ message_size=$(((bytes - changes) / changes))
 run_monitor() {
   local dir="$work/run-$RANDOM"
   mkdir -p "$dir/state"
-  cat >"$dir/config.cfg" <<CFG
-[monitor]
-state_path = $dir/state
-heartbeat_interval = 0
-log_level = warning
-[mysql]
-host = $MM_MYSQL_HOST
-port = $MM_MYSQL_PORT
-user = $MM_MYSQL_USER
-password = $MM_MYSQL_PASSWORD
-database = $schema
-server_id = $((40000 + $$ % 10000))
-start_position = $file:$start
-[amqp]
-host = $cluster_hosts
-user = $MM_AMQP_USER
-password = $MM_AMQP_PASSWORD
-exchange = $queue
-confirm_window = 1000
-CFG
+  {
+    bench_monitor_config "$dir/state" "$schema" $((40000 + $$ % 10000)) "$cluster_hosts" "$queue" \
+      "start_position = $file:$start"
+    echo "confirm_window = 1000"
+  } >"$dir/config.cfg"
   bench wait --count "$changes" --timeout 900 >"$dir/wait" &
   local wait_pid=$!
   until [[ -s $dir/wait ]] || ! kill -0 "$wait_pid" 2>/dev/null; do sleep 0.05; done

@@ -41,13 +41,9 @@ if [[ ${1:-} == --quick ]]; then
 elif [[ -n ${1:-} ]]; then
   changes=$1
 fi
-build=${MM_BENCH_BUILD_DIR:-build}
-[[ $build == /* ]] || build="$root/$build"
-monitor="$build/mysql-monitor"
-amqp_bench="$build/amqp_bench"
-for tool in "$monitor" "$amqp_bench"; do
-  [[ -x $tool ]] || { echo "e2e_bench.sh: build $tool first (cmake --build $build)" >&2; exit 1; }
-done
+# shellcheck source=bench/workload.sh
+source bench/workload.sh
+bench_tools e2e_bench.sh build
 command -v mariadb-binlog >/dev/null || { echo "e2e_bench.sh: mariadb-binlog not found" >&2; exit 1; }
 # The full run writes its figures beside docs/performance.md (and into it); the quick one into the
 # build directory.
@@ -60,8 +56,6 @@ mkdir -p "$out"
 
 # shellcheck disable=SC1090
 source <(scripts/services.sh env)
-# shellcheck source=bench/workload.sh
-source bench/workload.sh
 schema="mm_e2e_$$"
 work=$(mktemp -d)
 monitor_pid=
@@ -97,10 +91,9 @@ load_range() {
   echo "$file $start $end"
 }
 
-mysql_login="user = $MM_MYSQL_USER
-password = $MM_MYSQL_PASSWORD"
+bench_mysql_login=
 if [[ -n ${MM_BENCH_MYSQL_SSL:-} ]]; then
-  mysql_login="user = $MM_MYSQL_TLS_USER
+  bench_mysql_login="user = $MM_MYSQL_TLS_USER
 password = $MM_MYSQL_TLS_PASSWORD
 ssl = $MM_BENCH_MYSQL_SSL
 ssl_ca = $MM_MYSQL_TLS_CA"
@@ -108,26 +101,11 @@ fi
 
 write_config() {
   local path=$1 state=$2 start=$3 window=$4 exchange=$5 schema=$6
-  cat >"$path" <<EOF
-[monitor]
-state_path = $state
-heartbeat_interval = 0
-log_level = warning
-[mysql]
-host = $MM_MYSQL_HOST
-port = $MM_MYSQL_PORT
-$mysql_login
-database = $schema
-server_id = $((40000 + $$ % 10000))
-start_position = $start
-[amqp]
-host = $MM_AMQP_HOST
-port = $MM_AMQP_PORT
-user = $MM_AMQP_USER
-password = $MM_AMQP_PASSWORD
-exchange = $exchange
-confirm_window = $window
-EOF
+  {
+    bench_monitor_config "$state" "$schema" $((40000 + $$ % 10000)) "$MM_AMQP_HOST" "$exchange" \
+      "start_position = $start"
+    echo "confirm_window = $window"
+  } >"$path"
 }
 
 # Seconds of CPU (user + system) and peak RSS in KiB of a running process.

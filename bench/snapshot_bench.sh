@@ -28,13 +28,9 @@ if [[ ${1:-} == --quick ]]; then
 elif [[ -n ${1:-} ]]; then
   rows=$1
 fi
-build=${MM_BENCH_BUILD_DIR:-build-rel}
-[[ $build == /* ]] || build="$root/$build"
-monitor="$build/mysql-monitor"
-amqp_bench="$build/amqp_bench"
-for tool in "$monitor" "$amqp_bench"; do
-  [[ -x $tool ]] || { echo "snapshot_bench.sh: build $tool first" >&2; exit 1; }
-done
+# shellcheck source=bench/workload.sh
+source bench/workload.sh
+bench_tools snapshot_bench.sh build-rel
 if ((quick)); then
   out=${MM_BENCH_OUT:-$build/bench-results}
 else
@@ -44,8 +40,6 @@ mkdir -p "$out"
 
 # shellcheck disable=SC1090
 source <(scripts/services.sh env)
-# shellcheck source=bench/workload.sh
-source bench/workload.sh
 schema="mm_snap_$$"
 work=$(mktemp -d)
 monitor_pid=
@@ -70,30 +64,16 @@ sql "$schema" -e "SET time_zone = '+00:00'; INSERT INTO t SELECT seq, seq * 1000
 write_config() {
   local dir=$1 exchange=$2
   mkdir -p "$dir/state"
-  cat >"$dir/config.cfg" <<CFG
-[monitor]
-state_path = $dir/state
-heartbeat_interval = 0
-log_level = warning
-[mysql]
-host = $MM_MYSQL_HOST
-port = $MM_MYSQL_PORT
-user = $MM_MYSQL_USER
-password = $MM_MYSQL_PASSWORD
-database = $schema
-server_id = $((41000 + $$ % 10000))
-[amqp]
-host = $MM_AMQP_HOST
-port = $MM_AMQP_PORT
-user = $MM_AMQP_USER
-password = $MM_AMQP_PASSWORD
-exchange = $exchange
+  {
+    bench_monitor_config "$dir/state" "$schema" $((41000 + $$ % 10000)) "$MM_AMQP_HOST" "$exchange"
+    cat <<CFG
 [metrics]
 listen = off
 [snapshot]
 mode = initial
 ${MM_SNAPSHOT_CHUNK_ROWS:+chunk_rows = $MM_SNAPSHOT_CHUNK_ROWS}
 CFG
+  } >"$dir/config.cfg"
 }
 
 # (b) one initial snapshot of the table by a first start: "rate cpu_per_million rss_mib".

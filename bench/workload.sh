@@ -1,6 +1,15 @@
 # Issue 8's workload and the helpers every bench script shares (sourced, not run, by
 # bench/*_bench.sh after `source <(scripts/services.sh env)`).
 #
+# bench_tools NAME DEFAULT_BUILD
+#                      sets build (MM_BENCH_BUILD_DIR, else DEFAULT_BUILD; relative to $root),
+#                      monitor and amqp_bench; exits naming the tool not built yet
+# bench_monitor_config STATE SCHEMA SERVER_ID AMQP_HOST EXCHANGE [MYSQL_LINES]
+#                      a bench monitor's configuration on stdout, ending inside [amqp]: state in
+#                      STATE, no heartbeats, warnings only; the services' MariaDB filtered on
+#                      SCHEMA, logged in as $bench_mysql_login when set (else MM_MYSQL_USER), plus
+#                      MYSQL_LINES; the broker AMQP_HOST (a host at MM_AMQP_PORT, or a list with
+#                      ports) and EXCHANGE. The caller appends [amqp] keys and further sections.
 # sql ARGS...          the mariadb client as the test services' admin, batch output, no headers
 # median               the median of the numbers on stdin, one per line
 # workload_table_sql   the CREATE TABLE of the 10-column mixed-type table `t`: INT PK, BIGINT,
@@ -11,6 +20,42 @@
 #                      changes per transaction (1 = autocommit); 60 % inserts (new ids), 30 %
 #                      updates of one or two columns (a live id), 10 % deletes (the oldest live
 #                      id). Times are NOW(6) in UTC, so changed_at is the commit time.
+
+# shellcheck disable=SC2154 # root: set by the sourcing bench script
+bench_tools() {
+  build=${MM_BENCH_BUILD_DIR:-$2}
+  [[ $build == /* ]] || build="$root/$build"
+  monitor="$build/mysql-monitor"
+  amqp_bench="$build/amqp_bench"
+  local tool
+  for tool in "$monitor" "$amqp_bench"; do
+    [[ -x $tool ]] || { echo "$1: build $tool first (cmake --build $build)" >&2; exit 1; }
+  done
+}
+
+bench_monitor_config() {
+  local state=$1 schema=$2 server_id=$3 amqp_host=$4 exchange=$5 mysql_lines=${6:-}
+  cat <<CFG
+[monitor]
+state_path = $state
+heartbeat_interval = 0
+log_level = warning
+[mysql]
+host = $MM_MYSQL_HOST
+port = $MM_MYSQL_PORT
+${bench_mysql_login:-user = $MM_MYSQL_USER
+password = $MM_MYSQL_PASSWORD}
+database = $schema
+server_id = $server_id
+$mysql_lines
+[amqp]
+host = $amqp_host
+port = $MM_AMQP_PORT
+user = $MM_AMQP_USER
+password = $MM_AMQP_PASSWORD
+exchange = $exchange
+CFG
+}
 
 sql() {
   mariadb -h "$MM_MYSQL_HOST" -P "$MM_MYSQL_PORT" -u "$MM_MYSQL_ADMIN_USER" -p"$MM_MYSQL_ADMIN_PASSWORD" -N -B "$@"
