@@ -373,9 +373,11 @@ make_test_certificates() {
       -keyout ca.key -out ca.pem
     printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\n' >server.ext
     for name in server client; do
+      local extensions=()
+      [[ $name == server ]] && extensions=(-extfile server.ext)
       openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" -keyout "$name.key" -out "$name.csr"
       openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
-        $([[ $name == server ]] && echo "-extfile server.ext") -out "$name.pem"
+        "${extensions[@]}" -out "$name.pem"
     done
   ) >"$STATE_DIR/tls.log" 2>&1 || { show_log_tail "$STATE_DIR/tls.log"; die "openssl failed"; }
 }
