@@ -8,7 +8,8 @@
 // The kill falls between two transactions once the replica holds them all: a transaction the
 // primary committed but never sent is lost to the new primary (asynchronous replication, README
 // "A replicated source"), and a monitor that already published it cannot continue by GTID; the
-// second test makes that case and requires the monitor to stop, naming it.
+// second test makes that case and requires the monitor to stop, naming it. The third reads the
+// replica itself (the README's remedy for that loss), which stays its server across the promotion.
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -72,17 +73,29 @@ class SourceFailover : public LiveMonitorTest {
     ASSERT_TRUE(status.isOk()) << sql << ": " << status.toString();
   }
 
-  // The monitor's configuration: both servers in [mysql] host, resuming by GTID, started by the
-  // primary's GTID set, so it knows the set from its first event. Started at `current`, it once
-  // got none from BINLOG_GTID_POS in CI (cause not found), reconnected by position and stopped at
-  // the other server, as it must without a set (docs/high-availability.md, limits).
-  void configureBothServers() {
-    auto gtids = sql_.query("SELECT @@gtid_binlog_pos");
+  // The monitor's configuration: `hosts` in [mysql] host, resuming by GTID, started by the GTID
+  // set of `first` (the server it reads first), so it knows the set from its first event. Started
+  // at `current`, it once got none from BINLOG_GTID_POS in CI (cause not found), reconnected by
+  // position and stopped at the other server, as it must without a set
+  // (docs/high-availability.md, limits).
+  void configureMonitor(mysql::Connection& first, const std::string& hosts) {
+    auto gtids = first.query("SELECT @@gtid_binlog_pos");
     ASSERT_TRUE(gtids.isOk() && !gtids->empty() && (*gtids)[0][0]);
     writeConfig({.mysql = fmt::format("database = {}\nresume_by = gtid\nstart_position = {}\n",
                                       database_, *(*gtids)[0][0])});
-    monitor_.environment()["MYSQL_MONITOR_MYSQL_HOST"] = fmt::format(
-        "{}:{},{}:{}", env_.mysql_host, env_.mysql_port, env_.mysql_host, replica_env_.mysql_port);
+    monitor_.environment()["MYSQL_MONITOR_MYSQL_HOST"] = hosts;
+  }
+
+  // Both servers, the primary first: a source failover moves the monitor to the replica.
+  void configureBothServers() {
+    configureMonitor(sql_, fmt::format("{}:{},{}:{}", env_.mysql_host, env_.mysql_port,
+                                       env_.mysql_host, replica_env_.mysql_port));
+  }
+
+  // Only the replica (README "A replicated source": the way to publish nothing the server that
+  // survives lacks).
+  void configureReplicaOnly() {
+    configureMonitor(replica_, fmt::format("{}:{}", env_.mysql_host, replica_env_.mysql_port));
   }
 
   // Waits until the replica has applied every transaction the primary logged. MASTER_GTID_WAIT
@@ -159,6 +172,37 @@ TEST_F(SourceFailover, APromotedReplicaIsFollowedAndEveryChangeOnItIsPublished) 
   std::cout << "[ figures  ] primary killed -> a change on the promoted replica consumed: "
             << followed_s << " s; " << copy_.applied().rowMessages() << " row messages, "
             << copy_.applied().duplicates() << " duplicates" << std::endl;
+}
+
+// The remedy the README gives for that loss: the monitor reads the replica that gets promoted, so
+// it publishes only what that server holds and a promotion is no source failover at all: the
+// monitor stays on its server, and the changes written before and after the promotion all arrive.
+TEST_F(SourceFailover, AMonitorReadingTheReplicaGoesOnAcrossItsPromotion) {
+  ASSERT_NO_FATAL_FAILURE(configureReplicaOnly());
+  startMonitor();
+  SteadyWorkload before(env_, database_ + ".t");
+  before.start();
+  ASSERT_TRUE(copy_.applyUntilId(100, 20s)) << "nothing written to the primary was published";
+  before.stop();
+  ASSERT_EQ(before.error(), "");
+  ASSERT_TRUE(replicaCaughtUp()) << "the replica did not catch up with the primary";
+  ASSERT_EQ(runServices("mysql-kill"), 0);
+  killed_ = true;
+  exec(replica_, "STOP SLAVE");
+  exec(replica_, "RESET SLAVE ALL");
+  exec(replica_, "SET GLOBAL read_only = 0");
+  SteadyWorkload after(env_, database_ + ".t", replica_env_.mysql_port, before.nextId());
+  after.start();
+  ASSERT_TRUE(copy_.applyUntilId(before.nextId() + 20, 30s))
+      << "no change written to the promoted replica was published";
+  after.stop();
+  ASSERT_EQ(after.error(), "");
+  EXPECT_EQ(copy_.drainAndCompare(replica_, database_ + ".t"), "")
+      << "the consumer's copy differs from the promoted server's table";
+  EXPECT_FALSE(monitor_.exited().has_value()) << "the monitor stopped:\n" << monitor_.log();
+  EXPECT_EQ(monitor_.log().find("answers ("), std::string::npos)
+      << "the monitor changed servers, though its own was promoted:\n"
+      << monitor_.log();
 }
 
 // Asynchronous replication's loss, made on purpose: the replica stops applying, the primary
