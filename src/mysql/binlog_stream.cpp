@@ -442,14 +442,21 @@ void BinlogStream::interrupt() {
 
 namespace {
 
-// MariaDB: the GTID position at a binlog position; "" when the server has none there.
-Result<std::string> mariadbGtidPosAt(Connection& connection, const binlog::Position& position) {
-  auto rows = connection.query(fmt::format(
-      "SELECT BINLOG_GTID_POS({}, {})", quoteLiteral(connection, position.file), position.offset));
+// The text of a one-value query's answer; "" for no row or NULL.
+Result<std::string> queryText(Connection& connection, const std::string& sql) {
+  auto rows = connection.query(sql);
   if (!rows.isOk()) {
     return rows.status();
   }
-  return rows->empty() || !(*rows)[0][0] ? std::string() : *(*rows)[0][0];
+  return rows->empty() || rows->front().empty() || !rows->front()[0] ? std::string()
+                                                                     : *rows->front()[0];
+}
+
+// MariaDB: the GTID position at a binlog position; "" when the server has none there.
+Result<std::string> mariadbGtidPosAt(Connection& connection, const binlog::Position& position) {
+  return queryText(connection,
+                   fmt::format("SELECT BINLOG_GTID_POS({}, {})",
+                               quoteLiteral(connection, position.file), position.offset));
 }
 
 // SHOW MASTER STATUS: the server's current end of binlog, with (MySQL) its executed GTID set as of
@@ -546,22 +553,19 @@ Result<std::string> mariadbGtidPosAtEnd(Connection& connection, const binlog::Po
   ServerIdentity mariadb;
   mariadb.is_mariadb = true;  // currentEnd() then reads no MySQL GTID set
   for (int attempt = 0; attempt < 3; ++attempt) {
-    auto before = connection.query("SELECT @@gtid_binlog_pos");
+    auto before = queryText(connection, "SELECT @@gtid_binlog_pos");
     auto now = currentEnd(connection, mariadb);
-    auto after = connection.query("SELECT @@gtid_binlog_pos");
+    auto after = queryText(connection, "SELECT @@gtid_binlog_pos");
     for (const Status* failed : {&before.status(), &now.status(), &after.status()}) {
       if (!failed->isOk()) {
         return *failed;
       }
     }
-    const auto text = [](const std::vector<Row>& rows) {
-      return rows.empty() || rows[0].empty() || !rows[0][0] ? std::string() : *rows[0][0];
-    };
     if (!(now->position == end)) {
       return std::string();  // the server moved on from `end`: its set there is not this one
     }
-    if (text(*before) == text(*after)) {
-      return text(*after);
+    if (*before == *after) {
+      return *after;
     }
   }
   return std::string();
