@@ -98,6 +98,15 @@ class SourceFailover : public LiveMonitorTest {
     configureMonitor(replica_, fmt::format("{}:{}", env_.mysql_host, replica_env_.mysql_port));
   }
 
+  // kill -9 the primary, then promote the replica as README "A replicated source" does.
+  void killPrimaryAndPromoteReplica() {
+    ASSERT_EQ(runServices("mysql-kill"), 0);
+    killed_ = true;
+    exec(replica_, "STOP SLAVE");
+    exec(replica_, "RESET SLAVE ALL");
+    exec(replica_, "SET GLOBAL read_only = 0");
+  }
+
   // Waits until the replica has applied every transaction the primary logged. MASTER_GTID_WAIT
   // returns as soon as it has: the minute is only a bound for a loaded CI machine.
   bool replicaCaughtUp() {
@@ -144,11 +153,7 @@ TEST_F(SourceFailover, APromotedReplicaIsFollowedAndEveryChangeOnItIsPublished) 
   ASSERT_TRUE(replicaCaughtUp()) << "the replica did not catch up with the primary";
 
   const auto killed_at = Clock::now();
-  ASSERT_EQ(runServices("mysql-kill"), 0);
-  killed_ = true;
-  exec(replica_, "STOP SLAVE");
-  exec(replica_, "RESET SLAVE ALL");
-  exec(replica_, "SET GLOBAL read_only = 0");
+  ASSERT_NO_FATAL_FAILURE(killPrimaryAndPromoteReplica());
   SteadyWorkload after(env_, database_ + ".t", replica_env_.mysql_port, before->nextId());
   after.start();
   const int first_on_replica = before->nextId();
@@ -186,11 +191,7 @@ TEST_F(SourceFailover, AMonitorReadingTheReplicaGoesOnAcrossItsPromotion) {
   before.stop();
   ASSERT_EQ(before.error(), "");
   ASSERT_TRUE(replicaCaughtUp()) << "the replica did not catch up with the primary";
-  ASSERT_EQ(runServices("mysql-kill"), 0);
-  killed_ = true;
-  exec(replica_, "STOP SLAVE");
-  exec(replica_, "RESET SLAVE ALL");
-  exec(replica_, "SET GLOBAL read_only = 0");
+  ASSERT_NO_FATAL_FAILURE(killPrimaryAndPromoteReplica());
   SteadyWorkload after(env_, database_ + ".t", replica_env_.mysql_port, before.nextId());
   after.start();
   ASSERT_TRUE(copy_.applyUntilId(before.nextId() + 20, 30s))
@@ -218,10 +219,8 @@ TEST_F(SourceFailover, APromotedReplicaLackingAPublishedChangeIsRefusedByName) {
   exec(replica_, "STOP SLAVE");
   run(fmt::format("INSERT INTO {}.t VALUES (2, 2, 'only the primary has it')", database_));
   ASSERT_TRUE(copy_.applyUntilId(2, 20s)) << "the change was not published";
-  ASSERT_EQ(runServices("mysql-kill"), 0);
-  killed_ = true;
-  exec(replica_, "RESET SLAVE ALL");
-  exec(replica_, "SET GLOBAL read_only = 0");
+  // (The replica is stopped already: STOP SLAVE again only notes it.)
+  ASSERT_NO_FATAL_FAILURE(killPrimaryAndPromoteReplica());
   exec(replica_, fmt::format("INSERT INTO {}.t VALUES (3, 3, 'after the failover')", database_));
   std::optional<int> exit_code;
   ASSERT_TRUE(waitFor([&] { return (exit_code = monitor_.exited()).has_value(); }, 60s))
